@@ -1,0 +1,188 @@
+package io.mcrelay.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs what a user runs, after the shaded jar is built: the {@code ./mcrelay} launcher at the repository root,
+ * and the jar directly with the {@code jvm.options} that the build puts beside it. Proves the CLI contract's
+ * exit codes and the {@code version} output with no daemon running (the control socket points at a path that
+ * does not exist), from a working directory other than the repository's.
+ *
+ * <p>The pom sets {@code mcrelay.root} (the repository root) and {@code mcrelay.jar}; {@code project.version},
+ * when set, pins the version that {@code version} must print.
+ */
+class LauncherIT {
+    private static final long TIMEOUT_SECONDS = 30;
+
+    @TempDir
+    private Path tempDir;
+
+    private Path root;
+    private Path jar;
+    private Path socket;
+
+    @BeforeEach
+    void locateBuild() {
+        root = Path.of(requiredProperty("mcrelay.root"));
+        jar = Path.of(requiredProperty("mcrelay.jar"));
+        assertTrue(Files.isExecutable(root.resolve("mcrelay")), "the launcher is missing or not executable: "
+            + root.resolve("mcrelay"));
+        assertTrue(Files.isRegularFile(jar), "the shaded jar is missing: " + jar);
+        socket = tempDir.resolve("no-daemon-here.sock");
+    }
+
+    @Test
+    void shouldPrintVersionsAndUnreachableDaemonAndExitZero() {
+        final Run run = launcher("version");
+
+        assertEquals(0, run.exitCode(), run::describe);
+        assertTrue(versionLine().matcher(run.stdout()).find(), () -> "no version line\n" + run.describe());
+        assertTrue(hasLine(run.stdout(), "control protocol 1"), run::describe);
+        assertTrue(run.stdout().contains("daemon: not reachable"), run::describe);
+    }
+
+    @Test
+    void shouldExitTwoWithUsageWhenNoCommandIsGiven() {
+        final Run run = launcher();
+
+        assertEquals(2, run.exitCode(), run::describe);
+        assertTrue(run.stderr().contains("Usage:"), run::describe);
+    }
+
+    @Test
+    void shouldExitTwoNamingAnUnknownCommand() {
+        final Run run = launcher("frobnicate");
+
+        assertEquals(2, run.exitCode(), run::describe);
+        assertTrue(run.stderr().contains("frobnicate"), run::describe);
+    }
+
+    @Test
+    void shouldListCommandsInHelpAndExitZero() {
+        final Run run = launcher("--help");
+
+        assertEquals(0, run.exitCode(), run::describe);
+        assertTrue(Pattern.compile("(?m)^\\s+version\\b").matcher(run.stdout()).find(), run::describe);
+    }
+
+    @Test
+    void shouldRunJarDirectlyWithJvmOptionsBesideIt() {
+        // The launcher reads <root>/dist/target/jvm.options; anything else that starts the jar (a systemd unit, a
+        // script) relies on the same file sitting next to the jar.
+        final Path options = jar.resolveSibling("jvm.options");
+        assertTrue(Files.isRegularFile(options), "jvm.options is not beside the jar: " + options);
+
+        final Run run = run(List.of(javaHome().resolve("bin/java").toString(), "@" + options, "-jar", jar.toString(),
+            "version"));
+
+        assertEquals(0, run.exitCode(), run::describe);
+        assertTrue(versionLine().matcher(run.stdout()).find(), () -> "no version line\n" + run.describe());
+        assertTrue(hasLine(run.stdout(), "control protocol 1"), run::describe);
+    }
+
+    /** The first line of {@code version}: the exact build version when the pom passes it, else its shape. */
+    private static Pattern versionLine() {
+        final String version = System.getProperty("project.version");
+        return version == null || version.isBlank()
+            ? Pattern.compile("(?m)^mcrelay \\d+\\.\\d+\\.\\d+\\S*$")
+            : Pattern.compile("(?m)^mcrelay " + Pattern.quote(version) + "$");
+    }
+
+    private static boolean hasLine(final String text, final String line) {
+        return text.lines().anyMatch(line::equals);
+    }
+
+    private Run launcher(final String... args) {
+        final List<String> command = new ArrayList<>();
+        command.add(root.resolve("mcrelay").toString());
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    /**
+     * Runs {@code command} from the temporary directory with the environment a user would have, plus: the JDK that
+     * runs this test as {@code JAVA_HOME} (so the launcher need not search), the absent control socket, and a
+     * private cache directory (so the launcher's JDK finder never writes into the real home).
+     */
+    private Run run(final List<String> command) {
+        final Path stdout;
+        final Path stderr;
+        try {
+            stdout = Files.createTempFile(tempDir, "stdout-", ".txt");
+            stderr = Files.createTempFile(tempDir, "stderr-", ".txt");
+        } catch (final IOException e) {
+            throw new AssertionError("cannot create output files in " + tempDir, e);
+        }
+        final ProcessBuilder builder = new ProcessBuilder(command)
+            .directory(tempDir.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile());
+        final Map<String, String> env = builder.environment();
+        env.put("JAVA_HOME", javaHome().toString());
+        env.put("MCRELAY_SOCKET", socket.toString());
+        env.put("XDG_CACHE_HOME", tempDir.resolve("cache").toString());
+        env.remove("MCRELAY_JAVA_OPTS"); // a developer's extra JVM options must not change what is tested
+        try {
+            final Process process = builder.start();
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                fail("did not finish in " + TIMEOUT_SECONDS + " s and was killed\n"
+                    + describe(command, "killed; output so far:", read(stdout), read(stderr)));
+            }
+            return new Run(command, process.exitValue(), read(stdout), read(stderr));
+        } catch (final IOException e) {
+            throw new AssertionError("cannot run " + command, e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while running " + command, e);
+        }
+    }
+
+    private static Path javaHome() {
+        return Path.of(System.getProperty("java.home"));
+    }
+
+    private static String read(final Path file) throws IOException {
+        // Lenient decoding: a stray byte in the output must not hide the output itself.
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    }
+
+    private static String requiredProperty(final String name) {
+        final String value = System.getProperty(name);
+        if (value == null || value.isBlank()) {
+            fail("system property " + name + " is not set: the dist pom's Failsafe configuration sets it");
+        }
+        return value;
+    }
+
+    /** How a process ended and what it printed; {@link #describe()} is every failure message. */
+    private record Run(List<String> command, int exitCode, String stdout, String stderr) {
+        String describe() {
+            return LauncherIT.describe(command, "exit code: " + exitCode, stdout, stderr);
+        }
+    }
+
+    private static String describe(final List<String> command, final String outcome, final String stdout,
+                                   final String stderr) {
+        return "command: " + String.join(" ", command) + "\n" + outcome
+            + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+    }
+}

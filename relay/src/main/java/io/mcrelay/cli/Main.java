@@ -1,0 +1,84 @@
+package io.mcrelay.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+
+import io.mcrelay.BuildInfo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mcrelay}: the entry point of the shipped jar. Commands of this module are listed here; commands of other
+ * modules are found through {@link CliCommandProvider}. Usage errors exit 2 with the command's usage on stderr.
+ */
+@Command(name = "mcrelay",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "A userspace multicast relay for Linux. Run 'mcrelay COMMAND --help' for a command's options.",
+    subcommands = {VersionCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:success",
+        "1:refused or failed (message on stderr)",
+        "2:usage error",
+        "3:cannot reach the daemon, or protocol version mismatch",
+        "4:committed but not acked by every worker in time"})
+public final class Main implements Runnable {
+    @Spec
+    private CommandSpec spec;
+
+    /** Runs {@code mcrelay} with the process's streams and exits with its exit code. */
+    public static void main(final String[] args) {
+        final PrintWriter out = new PrintWriter(System.out, true);
+        final PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(execute(args, out, err));
+    }
+
+    /** Runs {@code mcrelay} with the given streams and returns its exit code. */
+    public static int execute(final String[] args, final PrintWriter out, final PrintWriter err) {
+        final CommandLine commandLine = commandLine();
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        return commandLine.execute(args);
+    }
+
+    /** The command tree, with the commands other modules provide. */
+    public static CommandLine commandLine() {
+        final CommandLine commandLine = new CommandLine(new Main());
+        final List<CliCommandProvider> providers = new ArrayList<>();
+        ServiceLoader.load(CliCommandProvider.class).forEach(providers::add);
+        providers.sort(Comparator.comparing(CliCommandProvider::name)); // stable help output
+        for (final CliCommandProvider provider : providers) {
+            if (commandLine.getSubcommands().containsKey(provider.name())) {
+                throw new IllegalStateException("two providers of the command '" + provider.name() + "'");
+            }
+            commandLine.addSubcommand(provider.name(), provider.newCommand());
+        }
+        commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
+            cmd.getErr().println("mcrelay: " + exception.getMessage());
+            return ExitCodes.FAILED;
+        });
+        return commandLine;
+    }
+
+    @Override
+    public void run() {
+        // 'mcrelay' alone: a usage error; picocli prints the message and the usage on stderr.
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /** Supplies {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                "mcrelay " + BuildInfo.version(),
+                "control protocol " + BuildInfo.CONTROL_PROTOCOL_VERSION};
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.mcrelay.control;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * A response from the supervisor to one {@link ControlRequest}, with the same {@code request_id}. The CLI maps
+ * them to exit codes: {@link Refused} → 1 (or 3 for a version mismatch), {@link NotAcked} → 4, others → 0.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = ControlResponse.Welcome.class, name = "welcome"),
+    @JsonSubTypes.Type(value = ControlResponse.Refused.class, name = "refused"),
+    @JsonSubTypes.Type(value = ControlResponse.RuleAdded.class, name = "rule_added"),
+    @JsonSubTypes.Type(value = ControlResponse.RuleRemoved.class, name = "rule_removed"),
+    @JsonSubTypes.Type(value = ControlResponse.NotAcked.class, name = "not_acked"),
+    @JsonSubTypes.Type(value = ControlResponse.Rules.class, name = "rules"),
+    @JsonSubTypes.Type(value = ControlResponse.StatsReport.class, name = "stats"),
+    @JsonSubTypes.Type(value = ControlResponse.WorkerList.class, name = "workers"),
+    @JsonSubTypes.Type(value = ControlResponse.Pong.class, name = "pong"),
+    @JsonSubTypes.Type(value = ControlResponse.VersionInfo.class, name = "version"),
+    @JsonSubTypes.Type(value = ControlResponse.Synced.class, name = "synced"),
+    @JsonSubTypes.Type(value = ControlResponse.LogLevels.class, name = "log_levels"),
+    @JsonSubTypes.Type(value = ControlResponse.TraceState.class, name = "trace_state"),
+    @JsonSubTypes.Type(value = ControlResponse.TraceReport.class, name = "trace_report"),
+    @JsonSubTypes.Type(value = ControlResponse.ConfigChecked.class, name = "config_checked"),
+    @JsonSubTypes.Type(value = ControlResponse.ConfigLoaded.class, name = "config_loaded"),
+})
+public sealed interface ControlResponse {
+
+    long requestId();
+
+    /** The answer to {@code Hello}: the connection is open. */
+    record Welcome(int protocolVersion, String daemonVersion) implements ControlResponse {
+        @Override
+        public long requestId() {
+            return 0;
+        }
+    }
+
+    /**
+     * The request was refused and changed nothing.
+     *
+     * @param code   a stable word for scripts: {@code invalid}, {@code not_found}, {@code exists},
+     *               {@code limit}, {@code version_mismatch}, {@code bad_request}, {@code unavailable}
+     * @param errors the field errors when {@code code} is {@code invalid}, else empty
+     */
+    record Refused(long requestId, String code, String message, List<FieldError> errors) implements ControlResponse {
+        public Refused {
+            errors = errors == null ? List.of() : List.copyOf(errors);
+        }
+    }
+
+    /** A field error: {@code field} in the spelling of the JSON documents, e.g. {@code outputs[1].port}. */
+    record FieldError(String field, String message) {
+    }
+
+    /** The rule was added and every ready worker acked it. */
+    record RuleAdded(long requestId, String id, long epoch) implements ControlResponse {
+    }
+
+    /** The rule was removed and every ready worker acked the removal. */
+    record RuleRemoved(long requestId, String id, long epoch) implements ControlResponse {
+    }
+
+    /**
+     * The change is committed and journaled, but these workers did not ack it in time; they are being resynced
+     * or restarted.
+     */
+    record NotAcked(long requestId, String id, long epoch, List<Integer> laggingWorkers) implements ControlResponse {
+        public NotAcked {
+            laggingWorkers = List.copyOf(laggingWorkers);
+        }
+    }
+
+    /** The rule table at {@code epoch}, sorted by id. */
+    record Rules(long requestId, long epoch, List<RuleDocument> rules) implements ControlResponse {
+        public Rules {
+            rules = List.copyOf(rules);
+        }
+    }
+
+    /** Counters, shaped as the {@code stats --json} contract. */
+    record StatsReport(long requestId, List<RuleStats> rules, long unmatched, Drops drops, List<WorkerInfo> workers)
+        implements ControlResponse {
+        public StatsReport {
+            rules = List.copyOf(rules);
+            workers = List.copyOf(workers);
+        }
+    }
+
+    /** Per-rule counters; {@code drops} holds the per-rule reasons. */
+    record RuleStats(String id, long packetsIn, long bytesIn, Drops drops, List<OutputStats> outputs) {
+        public RuleStats {
+            outputs = List.copyOf(outputs);
+        }
+    }
+
+    /** Per-output counters. */
+    record OutputStats(String group, int port, @JsonProperty("interface") String interfaceName, long packetsOut, long bytesOut, long errors) {
+    }
+
+    /**
+     * Drops by reason. At the top level only {@code malformed} and {@code fragment} are used (frames no rule could
+     * own); per rule only {@code buffer_full}, {@code send_error} and {@code link_down}.
+     */
+    record Drops(long malformed, long fragment, long bufferFull, long sendError, long linkDown) {
+        public static final Drops NONE = new Drops(0, 0, 0, 0, 0);
+    }
+
+    /** One worker as {@code workers --json} shows it. */
+    record WorkerInfo(int index, long pid, String state, long restarts, long epoch, String rulesetHash) {
+    }
+
+    record WorkerList(long requestId, List<WorkerInfo> workers) implements ControlResponse {
+        public WorkerList {
+            workers = List.copyOf(workers);
+        }
+    }
+
+    record Pong(long requestId) implements ControlResponse {
+    }
+
+    record VersionInfo(long requestId, String daemonVersion, int protocolVersion) implements ControlResponse {
+    }
+
+    /** Every worker acked a full sync at {@code epoch}; {@code laggingWorkers} did not in time. */
+    record Synced(long requestId, long epoch, List<Integer> laggingWorkers) implements ControlResponse {
+        public Synced {
+            laggingWorkers = List.copyOf(laggingWorkers);
+        }
+    }
+
+    /** Log levels by facility, sorted by facility. */
+    record LogLevels(long requestId, List<FacilityLevel> levels) implements ControlResponse {
+        public LogLevels {
+            levels = List.copyOf(levels);
+        }
+    }
+
+    record FacilityLevel(String facility, String level) {
+    }
+
+    /** Tracing of rule {@code id} is now {@code enabled} or not. */
+    record TraceState(long requestId, String id, boolean enabled) implements ControlResponse {
+    }
+
+    /** Traced packet lifecycles of one rule, oldest first. */
+    record TraceReport(long requestId, String id, boolean enabled, List<TraceEvent> events) implements ControlResponse {
+        public TraceReport {
+            events = List.copyOf(events);
+        }
+    }
+
+    /**
+     * One step of a sampled packet's life on a worker: {@code received}, {@code matched}, {@code sent} (with the
+     * output index) or {@code dropped} (with the reason in {@code detail}).
+     */
+    record TraceEvent(int worker, long packet, String step, int output, String detail) {
+    }
+
+    /** The config file is valid: {@code ruleCount} rules; nothing was applied. */
+    record ConfigChecked(long requestId, int ruleCount) implements ControlResponse {
+    }
+
+    /** The config file's rules replaced the table at {@code epoch}. */
+    record ConfigLoaded(long requestId, long epoch, int added, int removed, int kept, List<Integer> laggingWorkers)
+        implements ControlResponse {
+        public ConfigLoaded {
+            laggingWorkers = List.copyOf(laggingWorkers);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.mcrelay.protocol;
+
+import java.util.Arrays;
+
+/**
+ * Reassembles length-prefixed frames ({@link Frames}) from a byte stream that arrives in arbitrary pieces.
+ * One decoder per connection; not thread-safe. After a {@link CodecException} the stream is unusable and the
+ * connection must be closed.
+ */
+public final class FrameDecoder {
+    /** Receives each whole frame's payload; the array is the handler's to keep. */
+    @FunctionalInterface
+    public interface FrameHandler {
+        void onFrame(byte[] payload);
+    }
+
+    private final int maxFrameBytes;
+    private final byte[] header = new byte[Frames.HEADER_BYTES];
+    private int headerFilled;
+    private byte[] payload;
+    private int payloadFilled;
+
+    public FrameDecoder(final int maxFrameBytes) {
+        if (maxFrameBytes <= 0) {
+            throw new IllegalArgumentException("maxFrameBytes must be positive: " + maxFrameBytes);
+        }
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /**
+     * Consumes {@code length} bytes, calling {@code handler} once for each frame they complete.
+     *
+     * @return the number of frames completed
+     * @throws CodecException on a length that is zero or over the maximum, before buffering its payload
+     */
+    public int feed(final byte[] bytes, final int offset, final int length, final FrameHandler handler) {
+        int position = offset;
+        final int end = offset + length;
+        int frames = 0;
+        while (position < end) {
+            if (payload == null) {
+                final int take = Math.min(Frames.HEADER_BYTES - headerFilled, end - position);
+                System.arraycopy(bytes, position, header, headerFilled, take);
+                headerFilled += take;
+                position += take;
+                if (headerFilled == Frames.HEADER_BYTES) {
+                    final long frameLength = (header[0] & 0xFFL) << 24 | (header[1] & 0xFF) << 16
+                        | (header[2] & 0xFF) << 8 | (header[3] & 0xFF);
+                    Frames.checkLength(frameLength, maxFrameBytes);
+                    payload = new byte[(int) frameLength];
+                    payloadFilled = 0;
+                    headerFilled = 0;
+                }
+            } else {
+                final int take = Math.min(payload.length - payloadFilled, end - position);
+                System.arraycopy(bytes, position, payload, payloadFilled, take);
+                payloadFilled += take;
+                position += take;
+                if (payloadFilled == payload.length) {
+                    final byte[] complete = payload;
+                    payload = null;
+                    frames++;
+                    handler.onFrame(complete);
+                }
+            }
+        }
+        return frames;
+    }
+
+    /** True when a frame has begun but not finished: at EOF this means the peer was cut off mid-frame. */
+    public boolean isMidFrame() {
+        return headerFilled > 0 || payload != null;
+    }
+
+    @Override
+    public String toString() {
+        return "FrameDecoder{max=" + maxFrameBytes + ", header=" + Arrays.toString(header) + "}";
+    }
+}

@@ -1,0 +1,112 @@
+package io.mcrelay.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.mcrelay.rules.IpAddress;
+import io.mcrelay.rules.Limits;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleInput;
+import io.mcrelay.rules.RuleOutput;
+import io.mcrelay.rules.RuleValidator;
+
+/**
+ * The canonical binary form of a {@link Rule}: the bytes the ruleset hash is computed over and the form rules
+ * take on the worker channel. One rule has exactly one encoding (no optional padding, no map order), so equal
+ * rules give equal bytes on every JVM.
+ *
+ * <pre>
+ *  u8  format (1)
+ *  str id                       str  = u16 byte length, UTF-8 bytes
+ *  u8  has name (0|1) [str name]
+ *  str input interface
+ *  adr input group              adr  = u8 length (4 IPv4 | 16 IPv6), address bytes in network order
+ *  u16 input port
+ *  u8  has source (0|1) [adr source]
+ *  u16 output count
+ *  per output:
+ *    adr group, u16 port, str interface, u8 ttl (0 = unset)
+ * </pre>
+ */
+public final class RuleEncoding {
+    /** The format byte that opens every encoded rule. */
+    public static final int FORMAT = 1;
+    /** The fewest bytes one encoded output can take: a 4-byte address, port, a 1-byte name, ttl. */
+    static final int MIN_OUTPUT_BYTES = 5 + 2 + 3 + 1;
+    /** The fewest bytes one encoded rule can take. */
+    public static final int MIN_RULE_BYTES = 1 + 3 + 1 + 3 + 5 + 2 + 1 + 2 + MIN_OUTPUT_BYTES;
+
+    private RuleEncoding() {
+    }
+
+    public static void write(final WireWriter out, final Rule rule) {
+        out.u8(FORMAT);
+        out.string(rule.id().value());
+        out.bool(rule.name() != null);
+        if (rule.name() != null) {
+            out.string(rule.name());
+        }
+        final RuleInput input = rule.input();
+        out.string(input.interfaceName());
+        out.address(input.group());
+        out.u16(input.port());
+        out.bool(input.source() != null);
+        if (input.source() != null) {
+            out.address(input.source());
+        }
+        out.u16(rule.outputs().size());
+        for (final RuleOutput output : rule.outputs()) {
+            out.address(output.group());
+            out.u16(output.port());
+            out.string(output.interfaceName());
+            out.u8(output.ttl());
+        }
+    }
+
+    /** The canonical bytes of one rule. */
+    public static byte[] toBytes(final Rule rule) {
+        final WireWriter out = new WireWriter();
+        write(out, rule);
+        return out.toByteArray();
+    }
+
+    /**
+     * Reads one rule, checking it as strictly as the constructors of the domain types do.
+     *
+     * @throws CodecException naming the field when the bytes are not a rule
+     */
+    public static Rule read(final WireReader in) {
+        final int format = in.u8("rule format");
+        if (format != FORMAT) {
+            throw new CodecException("rule format " + format + " is not known (expected " + FORMAT + ")");
+        }
+        final String id = in.string("rule id");
+        if (!RuleId.isValid(id)) {
+            throw new CodecException("rule id: " + RuleId.describeProblem(id));
+        }
+        final String name = in.bool("rule has name") ? in.string("rule name") : null;
+        if (name != null && (name.isEmpty() || name.length() > RuleValidator.MAX_NAME_LENGTH)) {
+            throw new CodecException("rule " + id + " name: length " + name.length() + " out of range");
+        }
+        try {
+            final String inputInterface = in.string("input interface");
+            final IpAddress group = in.address("input group");
+            final int port = in.u16("input port");
+            final IpAddress source = in.bool("input has source") ? in.address("input source") : null;
+            final int outputCount = in.count("rule " + id + " outputs", Limits.MAX_OUTPUTS_PER_RULE_CEILING,
+                MIN_OUTPUT_BYTES);
+            final List<RuleOutput> outputs = new ArrayList<>(outputCount);
+            for (int i = 0; i < outputCount; i++) {
+                final IpAddress outputGroup = in.address("outputs[" + i + "].group");
+                final int outputPort = in.u16("outputs[" + i + "].port");
+                final String outputInterface = in.string("outputs[" + i + "].interface");
+                final int ttl = in.u8("outputs[" + i + "].ttl");
+                outputs.add(new RuleOutput(outputGroup, outputPort, outputInterface, ttl));
+            }
+            return new Rule(new RuleId(id), name, new RuleInput(inputInterface, group, port, source), outputs);
+        } catch (final IllegalArgumentException e) {
+            throw new CodecException("rule " + id + ": " + e.getMessage(), e);
+        }
+    }
+}

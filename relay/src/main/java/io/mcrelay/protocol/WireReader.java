@@ -1,0 +1,144 @@
+package io.mcrelay.protocol;
+
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import io.mcrelay.rules.IpAddress;
+
+/**
+ * Reads the fields {@link WireWriter} writes, checking every length against the bytes that are really there:
+ * bad input becomes a {@link CodecException} that names the field, never an index error or a huge allocation.
+ * Not thread-safe.
+ */
+public final class WireReader {
+    private final DirectBuffer buffer;
+    private final int limit;
+    private int position;
+
+    public WireReader(final DirectBuffer buffer, final int offset, final int length) {
+        if (offset < 0 || length < 0 || offset + length > buffer.capacity()) {
+            throw new IllegalArgumentException("range " + offset + "+" + length + " outside buffer of "
+                + buffer.capacity());
+        }
+        this.buffer = buffer;
+        this.position = offset;
+        this.limit = offset + length;
+    }
+
+    public static WireReader of(final byte[] bytes) {
+        return new WireReader(new UnsafeBuffer(bytes), 0, bytes.length);
+    }
+
+    public int remaining() {
+        return limit - position;
+    }
+
+    private void need(final int bytes, final String field) {
+        if (bytes > limit - position) {
+            throw new CodecException("truncated: " + field + " needs " + bytes + " bytes, " + (limit - position)
+                + " left");
+        }
+    }
+
+    public int u8(final String field) {
+        need(1, field);
+        return buffer.getByte(position++) & 0xFF;
+    }
+
+    public int u16(final String field) {
+        need(2, field);
+        final int value = buffer.getShort(position, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        position += 2;
+        return value;
+    }
+
+    public int i32(final String field) {
+        need(4, field);
+        final int value = buffer.getInt(position, ByteOrder.BIG_ENDIAN);
+        position += 4;
+        return value;
+    }
+
+    public long i64(final String field) {
+        need(8, field);
+        final long value = buffer.getLong(position, ByteOrder.BIG_ENDIAN);
+        position += 8;
+        return value;
+    }
+
+    public boolean bool(final String field) {
+        final int value = u8(field);
+        if (value > 1) {
+            throw new CodecException(field + ": expected 0 or 1, found " + value);
+        }
+        return value == 1;
+    }
+
+    public String string(final String field) {
+        final int length = u16(field + " length");
+        need(length, field);
+        final byte[] utf8 = new byte[length];
+        buffer.getBytes(position, utf8);
+        position += length;
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(java.nio.ByteBuffer.wrap(utf8))
+                .toString();
+        } catch (final CharacterCodingException e) {
+            throw new CodecException(field + ": not valid UTF-8", e);
+        }
+    }
+
+    public IpAddress address(final String field) {
+        final int length = u8(field + " length");
+        if (length != 4 && length != 16) {
+            throw new CodecException(field + ": an address has 4 or 16 bytes, found length " + length);
+        }
+        need(length, field);
+        final byte[] raw = new byte[length];
+        buffer.getBytes(position, raw);
+        position += length;
+        return IpAddress.ofBytes(raw);
+    }
+
+    /** A count of items that follow, each at least {@code minItemBytes} long: refuses counts the input cannot hold. */
+    public int count(final String field, final int max, final int minItemBytes) {
+        final int count = u16(field + " count");
+        if (count > max) {
+            throw new CodecException(field + ": " + count + " items, at most " + max + " allowed");
+        }
+        if ((long) count * minItemBytes > remaining()) {
+            throw new CodecException("truncated: " + field + " claims " + count + " items, only " + remaining()
+                + " bytes left");
+        }
+        return count;
+    }
+
+    /** A 32-bit count, for lists that can exceed 65,535 items. */
+    public int count32(final String field, final int max, final int minItemBytes) {
+        final int count = i32(field + " count");
+        if (count < 0 || count > max) {
+            throw new CodecException(field + ": " + Integer.toUnsignedString(count) + " items, at most " + max
+                + " allowed");
+        }
+        if ((long) count * minItemBytes > remaining()) {
+            throw new CodecException("truncated: " + field + " claims " + count + " items, only " + remaining()
+                + " bytes left");
+        }
+        return count;
+    }
+
+    /** Checks that every byte was consumed. */
+    public void end(final String what) {
+        if (position != limit) {
+            throw new CodecException(what + ": " + (limit - position) + " unexpected bytes after the end");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.mcrelay.protocol;
+
+import java.util.List;
+import java.util.Objects;
+
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+
+/**
+ * The messages of the worker channel (supervisor ⇄ worker), encoded by {@link WorkerMessageCodec}.
+ *
+ * <p>Every handler of these is idempotent: an old or duplicated command (by epoch) is ignored, so the channel may
+ * duplicate or reorder without harm. See DESIGN "Acked rule sync".
+ */
+public sealed interface WorkerMessage {
+
+    /** Worker → supervisor, the first frame on a new connection: who it is and the one-time token it was given. */
+    record Hello(int protocolVersion, int workerIndex, long pid, String token) implements WorkerMessage {
+        public Hello {
+            Objects.requireNonNull(token, "token");
+        }
+    }
+
+    /** Supervisor → worker: replace the whole ruleset with {@code rules}, now at {@code epoch}. */
+    record Sync(long epoch, List<Rule> rules) implements WorkerMessage {
+        public Sync {
+            rules = List.copyOf(rules);
+        }
+    }
+
+    /**
+     * Supervisor → worker: the change from {@code epoch - 1} to {@code epoch}; {@code upserts} are added or replace
+     * the rule with the same id, {@code removals} are deleted. A worker not at {@code epoch - 1} ignores it and
+     * waits for the {@link Sync} that the supervisor sends when the worker's acks or heartbeats disagree.
+     */
+    record Apply(long epoch, List<Rule> upserts, List<RuleId> removals) implements WorkerMessage {
+        public Apply {
+            upserts = List.copyOf(upserts);
+            removals = List.copyOf(removals);
+        }
+    }
+
+    /** Worker → supervisor: the worker's ruleset is now at {@code epoch} with hash {@code rulesetHash}. */
+    record Ack(long epoch, long rulesetHash) implements WorkerMessage {
+    }
+
+    /** Worker → supervisor, periodically: liveness, the worker's ruleset version and its cumulative counters. */
+    record Heartbeat(long sequence, long epoch, long rulesetHash, WorkerCounters counters) implements WorkerMessage {
+        public Heartbeat {
+            Objects.requireNonNull(counters, "counters");
+        }
+    }
+
+    /** Supervisor → worker: finish in-flight sends and exit. */
+    record Shutdown(String reason) implements WorkerMessage {
+        public Shutdown {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+}

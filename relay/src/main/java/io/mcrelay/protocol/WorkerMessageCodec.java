@@ -1,0 +1,193 @@
+package io.mcrelay.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.DirectBuffer;
+
+import io.mcrelay.rules.Limits;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+
+/**
+ * Binary codec of {@link WorkerMessage}s: the payload of one worker-channel frame (the channel adds the length
+ * prefix, see {@link Frames}). Big-endian throughout; rules in their {@link RuleEncoding}.
+ *
+ * <pre>
+ *  u8 type, then by type:
+ *   1 Hello      i32 protocol version, i32 worker index, i64 pid, str token
+ *   2 Sync       i64 epoch, i32 rule count, rules
+ *   3 Apply      i64 epoch, i32 upsert count, rules, i32 removal count, str ids
+ *   4 Ack        i64 epoch, i64 ruleset hash
+ *   5 Heartbeat  i64 sequence, i64 epoch, i64 ruleset hash,
+ *                i64 frames received, i64 unmatched, i64 malformed, i64 fragments,
+ *                i32 rule count, per rule: str id, i64 packets in, i64 bytes in,
+ *                  i64 drops buffer full, i64 drops send error, i64 drops link down,
+ *                  u16 output count, per output: i64 packets out, i64 bytes out, i64 errors
+ *   6 Shutdown   str reason
+ * </pre>
+ * Stateless and thread-safe; decoding refuses anything malformed with a {@link CodecException}.
+ */
+public final class WorkerMessageCodec {
+    public static final int TYPE_HELLO = 1;
+    public static final int TYPE_SYNC = 2;
+    public static final int TYPE_APPLY = 3;
+    public static final int TYPE_ACK = 4;
+    public static final int TYPE_HEARTBEAT = 5;
+    public static final int TYPE_SHUTDOWN = 6;
+
+    private static final int MIN_RULE_COUNTERS_BYTES = 3 + 5 * 8 + 2;
+    private static final int OUTPUT_COUNTERS_BYTES = 3 * 8;
+
+    private WorkerMessageCodec() {
+    }
+
+    /** Appends the encoding of {@code message} to {@code out}. */
+    public static void encode(final WorkerMessage message, final WireWriter out) {
+        switch (message) {
+            case WorkerMessage.Hello hello -> {
+                out.u8(TYPE_HELLO).i32(hello.protocolVersion()).i32(hello.workerIndex()).i64(hello.pid());
+                out.string(hello.token());
+            }
+            case WorkerMessage.Sync sync -> {
+                out.u8(TYPE_SYNC).i64(sync.epoch()).i32(sync.rules().size());
+                for (final Rule rule : sync.rules()) {
+                    RuleEncoding.write(out, rule);
+                }
+            }
+            case WorkerMessage.Apply apply -> {
+                out.u8(TYPE_APPLY).i64(apply.epoch()).i32(apply.upserts().size());
+                for (final Rule rule : apply.upserts()) {
+                    RuleEncoding.write(out, rule);
+                }
+                out.i32(apply.removals().size());
+                for (final RuleId id : apply.removals()) {
+                    out.string(id.value());
+                }
+            }
+            case WorkerMessage.Ack ack -> out.u8(TYPE_ACK).i64(ack.epoch()).i64(ack.rulesetHash());
+            case WorkerMessage.Heartbeat heartbeat -> {
+                out.u8(TYPE_HEARTBEAT).i64(heartbeat.sequence()).i64(heartbeat.epoch()).i64(heartbeat.rulesetHash());
+                final WorkerCounters counters = heartbeat.counters();
+                out.i64(counters.framesReceived()).i64(counters.unmatched()).i64(counters.malformed())
+                    .i64(counters.fragments());
+                out.i32(counters.rules().size());
+                for (final WorkerCounters.RuleCounters rule : counters.rules()) {
+                    out.string(rule.id().value()).i64(rule.packetsIn()).i64(rule.bytesIn())
+                        .i64(rule.dropsBufferFull()).i64(rule.dropsSendError()).i64(rule.dropsLinkDown());
+                    out.u16(rule.outputs().size());
+                    for (final WorkerCounters.OutputCounters output : rule.outputs()) {
+                        out.i64(output.packetsOut()).i64(output.bytesOut()).i64(output.errors());
+                    }
+                }
+            }
+            case WorkerMessage.Shutdown shutdown -> out.u8(TYPE_SHUTDOWN).string(shutdown.reason());
+        }
+    }
+
+    /** The encoding of {@code message} as a new array (for tests and the control path, not the data path). */
+    public static byte[] toBytes(final WorkerMessage message) {
+        final WireWriter out = new WireWriter();
+        encode(message, out);
+        return out.toByteArray();
+    }
+
+    public static WorkerMessage decode(final byte[] bytes) {
+        return decode(WireReader.of(bytes));
+    }
+
+    public static WorkerMessage decode(final DirectBuffer buffer, final int offset, final int length) {
+        return decode(new WireReader(buffer, offset, length));
+    }
+
+    private static WorkerMessage decode(final WireReader in) {
+        final int type = in.u8("message type");
+        final WorkerMessage message = switch (type) {
+            case TYPE_HELLO -> new WorkerMessage.Hello(in.i32("protocol version"), in.i32("worker index"),
+                in.i64("pid"), in.string("token"));
+            case TYPE_SYNC -> {
+                final long epoch = epoch(in);
+                yield new WorkerMessage.Sync(epoch, rules(in, "Sync rules"));
+            }
+            case TYPE_APPLY -> {
+                final long epoch = epoch(in);
+                final List<Rule> upserts = rules(in, "Apply upserts");
+                final int removalCount = in.count32("Apply removals", Limits.MAX_RULES_CEILING, 3);
+                final List<RuleId> removals = new ArrayList<>(removalCount);
+                for (int i = 0; i < removalCount; i++) {
+                    removals.add(ruleId(in, "Apply removals[" + i + "]"));
+                }
+                yield new WorkerMessage.Apply(epoch, upserts, removals);
+            }
+            case TYPE_ACK -> new WorkerMessage.Ack(epoch(in), in.i64("ruleset hash"));
+            case TYPE_HEARTBEAT -> heartbeat(in);
+            case TYPE_SHUTDOWN -> new WorkerMessage.Shutdown(in.string("reason"));
+            default -> throw new CodecException("unknown worker message type " + type);
+        };
+        in.end(message.getClass().getSimpleName());
+        return message;
+    }
+
+    private static long epoch(final WireReader in) {
+        final long epoch = in.i64("epoch");
+        if (epoch < 0) {
+            throw new CodecException("epoch must not be negative: " + epoch);
+        }
+        return epoch;
+    }
+
+    private static RuleId ruleId(final WireReader in, final String field) {
+        final String id = in.string(field);
+        if (!RuleId.isValid(id)) {
+            throw new CodecException(field + ": " + RuleId.describeProblem(id));
+        }
+        return new RuleId(id);
+    }
+
+    private static List<Rule> rules(final WireReader in, final String field) {
+        final int count = in.count32(field, Limits.MAX_RULES_CEILING, RuleEncoding.MIN_RULE_BYTES);
+        final List<Rule> rules = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            rules.add(RuleEncoding.read(in));
+        }
+        return rules;
+    }
+
+    private static WorkerMessage.Heartbeat heartbeat(final WireReader in) {
+        final long sequence = in.i64("sequence");
+        final long epoch = epoch(in);
+        final long hash = in.i64("ruleset hash");
+        final long framesReceived = counter(in, "frames received");
+        final long unmatched = counter(in, "unmatched");
+        final long malformed = counter(in, "malformed");
+        final long fragments = counter(in, "fragments");
+        final int ruleCount = in.count32("heartbeat rules", Limits.MAX_RULES_CEILING, MIN_RULE_COUNTERS_BYTES);
+        final List<WorkerCounters.RuleCounters> rules = new ArrayList<>(ruleCount);
+        for (int i = 0; i < ruleCount; i++) {
+            final RuleId id = ruleId(in, "heartbeat rules[" + i + "].id");
+            final long packetsIn = counter(in, "packets in");
+            final long bytesIn = counter(in, "bytes in");
+            final long bufferFull = counter(in, "drops buffer full");
+            final long sendError = counter(in, "drops send error");
+            final long linkDown = counter(in, "drops link down");
+            final int outputCount = in.count("rule " + id + " output counters", Limits.MAX_OUTPUTS_PER_RULE_CEILING,
+                OUTPUT_COUNTERS_BYTES);
+            final List<WorkerCounters.OutputCounters> outputs = new ArrayList<>(outputCount);
+            for (int j = 0; j < outputCount; j++) {
+                outputs.add(new WorkerCounters.OutputCounters(counter(in, "packets out"), counter(in, "bytes out"),
+                    counter(in, "errors")));
+            }
+            rules.add(new WorkerCounters.RuleCounters(id, packetsIn, bytesIn, bufferFull, sendError, linkDown, outputs));
+        }
+        return new WorkerMessage.Heartbeat(sequence, epoch, hash,
+            new WorkerCounters(framesReceived, unmatched, malformed, fragments, rules));
+    }
+
+    private static long counter(final WireReader in, final String field) {
+        final long value = in.i64(field);
+        if (value < 0) {
+            throw new CodecException(field + ": a counter must not be negative: " + value);
+        }
+        return value;
+    }
+}

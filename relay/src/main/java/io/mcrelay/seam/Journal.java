@@ -1,0 +1,56 @@
+package io.mcrelay.seam;
+
+import java.util.Objects;
+
+/**
+ * The supervisor's journal: every input its core consumes and every output it produces, in order. Production:
+ * Chronicle Queue; simulation: in memory (or Chronicle in a temporary directory).
+ *
+ * <p>Contract: {@link #append} assigns consecutive indices starting at {@link #firstIndex()}; a reader from index
+ * {@code n} returns the entries from {@code n} on, in append order, with the bytes that were appended; entries
+ * appended after a reader was opened are seen by it.
+ */
+public interface Journal extends AutoCloseable {
+    /**
+     * One entry.
+     *
+     * @param timeNs     the core's monotonic time when it consumed or produced the entry
+     * @param wallMillis wall-clock time, for people reading the journal
+     * @param kind       what the payload is (a client request, a worker message, a timer expiry, an output...)
+     * @param source     who it came from or goes to ({@code client:7}, {@code worker:2}, {@code timer})
+     */
+    record Entry(long timeNs, long wallMillis, int kind, String source, byte[] payload) {
+        public Entry {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(payload, "payload");
+        }
+    }
+
+    /** Reads entries in order. */
+    interface Reader extends AutoCloseable {
+        /** The next entry's index and content, or {@code null} when there is none yet. */
+        IndexedEntry next();
+
+        @Override
+        void close();
+    }
+
+    /** An entry with its index. */
+    record IndexedEntry(long index, Entry entry) {
+    }
+
+    /** Appends an entry and returns its index. */
+    long append(Entry entry);
+
+    /** The index the first entry has (or will have). */
+    long firstIndex();
+
+    /** The index the next appended entry will have. */
+    long nextIndex();
+
+    /** A reader positioned at {@code fromIndex} (clamped to {@link #firstIndex()}). */
+    Reader reader(long fromIndex);
+
+    @Override
+    void close();
+}

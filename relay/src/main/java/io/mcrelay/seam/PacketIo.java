@@ -1,0 +1,66 @@
+package io.mcrelay.seam;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * A worker's packet I/O: frames in from its packet sockets, UDP payloads out to its destinations. Production:
+ * io_uring over AF_PACKET and UDP sockets (or the epoll fallback); simulation: links with bounded queues, flaps and
+ * full buffers.
+ *
+ * <p>Semantics fixed for the io_uring data path: a received frame is lent only for the duration of the callback;
+ * sends are asynchronous and complete later through {@link #pollCompletions}; {@code EAGAIN}/{@code ENOBUFS} and
+ * other send failures come back as completions with a negative errno, never as exceptions; the worker calls
+ * {@link #submit()} once per duty cycle, and sends become visible to the world only then. Nothing here allocates per
+ * packet.
+ */
+public interface PacketIo extends AutoCloseable {
+    /** errno values that completions carry, from {@code asm-generic/errno-base.h} and {@code errno.h}. */
+    int EAGAIN = 11;
+    int ENOBUFS = 105;
+    int ENETDOWN = 100;
+    int ENXIO = 6;
+
+    /** Returned by {@link #send} when the submission queue is full: the packet was not taken. */
+    int SEND_QUEUE_FULL = -1;
+
+    /** Receives one frame: the whole Ethernet frame as received on interface {@code ifIndex}, lent. */
+    @FunctionalInterface
+    interface FrameHandler {
+        void onFrame(int ifIndex, DirectBuffer frame, int offset, int length);
+    }
+
+    /** Receives the outcome of one send: bytes sent (≥ 0) or a negative errno. */
+    @FunctionalInterface
+    interface CompletionHandler {
+        void onSendComplete(long userData, int result);
+    }
+
+    /**
+     * Prepares a destination for sends: a UDP socket out of {@code interfaceName} to {@code group}:{@code port},
+     * with {@code ttl} (0 for the default). Returns a handle for {@link #send}; opening the same destination again
+     * returns the same handle.
+     */
+    int openDestination(String interfaceName, byte[] groupAddress, int port, int ttl);
+
+    /** Releases a destination handle; pending sends to it still complete. */
+    void closeDestination(int destination);
+
+    /**
+     * Queues a send of {@code length} bytes of UDP payload to {@code destination}; the bytes are copied before this
+     * returns. Returns 0 when queued (the outcome arrives as a completion with {@code userData}) or
+     * {@link #SEND_QUEUE_FULL}.
+     */
+    int send(int destination, DirectBuffer payload, int offset, int length, long userData);
+
+    /** Hands queued sends and receive requests to the kernel; once per duty cycle. Returns how many were submitted. */
+    int submit();
+
+    /** Delivers up to {@code limit} received frames; returns how many. */
+    int pollFrames(FrameHandler handler, int limit);
+
+    /** Delivers up to {@code limit} send completions; returns how many. */
+    int pollCompletions(CompletionHandler handler, int limit);
+
+    @Override
+    void close();
+}

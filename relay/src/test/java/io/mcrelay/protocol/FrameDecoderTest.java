@@ -1,0 +1,72 @@
+package io.mcrelay.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** Frames survive any split of the stream; bad lengths are refused before their payload is buffered. */
+class FrameDecoderTest {
+    @Test
+    void shouldReassembleFramesSplitAtEveryPosition() {
+        final ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        final List<byte[]> sent = List.of(new byte[] {1}, "hello".getBytes(), new byte[300]);
+        for (final byte[] payload : sent) {
+            stream.writeBytes(Frames.frame(payload, 1024));
+        }
+        final byte[] bytes = stream.toByteArray();
+        for (int split = 0; split <= bytes.length; split++) {
+            final FrameDecoder decoder = new FrameDecoder(1024);
+            final List<byte[]> received = new ArrayList<>();
+            decoder.feed(bytes, 0, split, received::add);
+            decoder.feed(bytes, split, bytes.length - split, received::add);
+            assertEquals(sent.size(), received.size(), "split at " + split);
+            for (int i = 0; i < sent.size(); i++) {
+                assertArrayEquals(sent.get(i), received.get(i));
+            }
+            assertFalse(decoder.isMidFrame());
+        }
+    }
+
+    @Test
+    void shouldReassembleFramesFedOneByteAtATime() {
+        final byte[] bytes = Frames.frame("abc".getBytes(), 16);
+        final FrameDecoder decoder = new FrameDecoder(16);
+        final List<byte[]> received = new ArrayList<>();
+        for (int i = 0; i < bytes.length; i++) {
+            decoder.feed(bytes, i, 1, received::add);
+            assertEquals(i < bytes.length - 1, decoder.isMidFrame());
+        }
+        assertEquals(1, received.size());
+    }
+
+    @Test
+    void shouldRefuseAnOversizedLengthBeforeBufferingIt() {
+        final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+        final byte[] header = {0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
+        final CodecException e = assertThrows(CodecException.class, () -> decoder.feed(header, 0, 4, p -> { }));
+        assertEquals("frame length 2147483647 exceeds the limit of 16777216 bytes", e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAnEmptyFrame() {
+        final FrameDecoder decoder = new FrameDecoder(16);
+        assertEquals("frame length 0 is invalid (a frame carries at least one byte)",
+            assertThrows(CodecException.class, () -> decoder.feed(new byte[4], 0, 4, p -> { })).getMessage());
+    }
+
+    @Test
+    void shouldReportAPeerCutOffMidFrame() {
+        final byte[] bytes = Frames.frame(new byte[10], 16);
+        final FrameDecoder decoder = new FrameDecoder(16);
+        decoder.feed(bytes, 0, 7, p -> { });
+        assertTrue(decoder.isMidFrame());
+    }
+}

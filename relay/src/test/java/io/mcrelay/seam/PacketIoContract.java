@@ -1,0 +1,115 @@
+package io.mcrelay.seam;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link PacketIo} guarantees: frames lent intact, sends asynchronous and visible only after
+ * {@link PacketIo#submit()}, failures as completions with a negative errno. Subclasses supply the I/O with a link
+ * named {@code in0} to receive from and a link named {@code out0} to send to (veth in a namespace, or simulated).
+ */
+public abstract class PacketIoContract {
+    /** The I/O under test and the other ends of its links. */
+    public interface Harness extends AutoCloseable {
+        PacketIo io();
+
+        /** Puts a whole Ethernet frame on the wire of {@code in0}. */
+        void injectFrame(byte[] frame);
+
+        /** The UDP payloads that arrived at {@code group}:{@code port} on {@code out0} so far. */
+        List<byte[]> delivered(byte[] group, int port);
+
+        /** Lets packets move. */
+        void settle();
+
+        @Override
+        void close();
+    }
+
+    protected abstract Harness createHarness();
+
+    /** A well-formed Ethernet/IPv4/UDP frame to 239.1.1.1:5000 with the given payload. */
+    protected static byte[] udpFrame(final byte[] payload) {
+        final byte[] frame = new byte[14 + 20 + 8 + payload.length];
+        final byte[] dstMac = {0x01, 0x00, 0x5E, 0x01, 0x01, 0x01};
+        System.arraycopy(dstMac, 0, frame, 0, 6);
+        frame[6] = 0x02; // locally administered source MAC
+        frame[12] = 0x08; // EtherType IPv4
+        frame[14] = 0x45; // version 4, IHL 5
+        final int totalLength = 20 + 8 + payload.length;
+        frame[16] = (byte) (totalLength >>> 8);
+        frame[17] = (byte) totalLength;
+        frame[22] = 1; // TTL
+        frame[23] = 17; // UDP
+        frame[26] = 10; frame[27] = 0; frame[28] = 0; frame[29] = 1; // source 10.0.0.1
+        frame[30] = (byte) 239; frame[31] = 1; frame[32] = 1; frame[33] = 1; // destination 239.1.1.1
+        frame[34] = 0x13; frame[35] = (byte) 0x88; // source port 5000
+        frame[36] = 0x13; frame[37] = (byte) 0x88; // destination port 5000
+        final int udpLength = 8 + payload.length;
+        frame[38] = (byte) (udpLength >>> 8);
+        frame[39] = (byte) udpLength;
+        System.arraycopy(payload, 0, frame, 42, payload.length);
+        return frame;
+    }
+
+    @Test
+    void receivedFramesArriveIntact() {
+        try (Harness harness = createHarness()) {
+            final byte[] frame = udpFrame("hello".getBytes());
+            harness.injectFrame(frame);
+            final List<byte[]> received = new ArrayList<>();
+            for (int round = 0; round < 50 && received.isEmpty(); round++) {
+                harness.io().submit();
+                harness.settle();
+                harness.io().pollFrames((ifIndex, buffer, offset, length) -> {
+                    final byte[] copy = new byte[length];
+                    buffer.getBytes(offset, copy);
+                    received.add(copy);
+                }, 16);
+            }
+            assertEquals(1, received.size());
+            assertArrayEquals(frame, received.getFirst());
+        }
+    }
+
+    @Test
+    void sendsCompleteAfterSubmitWithTheirByteCount() {
+        try (Harness harness = createHarness()) {
+            final byte[] group = {(byte) 239, 2, 2, 2};
+            final int destination = harness.io().openDestination("out0", group, 6000, 0);
+            assertEquals(destination, harness.io().openDestination("out0", group, 6000, 0));
+            final byte[] payload = "payload".getBytes();
+            assertEquals(0, harness.io().send(destination, new UnsafeBuffer(payload), 0, payload.length, 77L));
+            final List<long[]> completions = new ArrayList<>();
+            for (int round = 0; round < 50 && completions.isEmpty(); round++) {
+                harness.io().submit();
+                harness.settle();
+                harness.io().pollCompletions((userData, result) -> completions.add(new long[] {userData, result}), 16);
+            }
+            assertEquals(1, completions.size());
+            assertEquals(77L, completions.getFirst()[0]);
+            assertEquals(payload.length, completions.getFirst()[1]);
+            final List<byte[]> delivered = harness.delivered(group, 6000);
+            assertEquals(1, delivered.size());
+            assertArrayEquals(payload, delivered.getFirst());
+        }
+    }
+
+    @Test
+    void nothingIsSentBeforeSubmit() {
+        try (Harness harness = createHarness()) {
+            final byte[] group = {(byte) 239, 3, 3, 3};
+            final int destination = harness.io().openDestination("out0", group, 6001, 0);
+            harness.io().send(destination, new UnsafeBuffer(new byte[] {1}), 0, 1, 1L);
+            harness.settle();
+            assertTrue(harness.delivered(group, 6001).isEmpty());
+        }
+    }
+}
