@@ -30,7 +30,7 @@ public final class RuleSet {
     public RuleSet() {
     }
 
-    /** A set holding {@code rules}, which must already be consistent (see {@link #checkAll}). */
+    /** A set holding {@code rules}, which must already be consistent (see {@link io.mcrelay.rules.RuleValidator#checkTable}). */
     public static RuleSet of(final Collection<Rule> rules) {
         final RuleSet set = new RuleSet();
         for (final Rule rule : rules) {
@@ -58,34 +58,6 @@ public final class RuleSet {
         if (errors.isEmpty() && byId.size() >= limits.maxRules()) {
             errors.add(new ValidationError("rules", "the table is full: it holds " + byId.size()
                 + " rules, the limit (max_rules) is " + limits.maxRules()));
-        }
-        return errors;
-    }
-
-    /**
-     * What stops {@code rules} from forming one table: duplicate ids, duplicate inputs, more rules than the limit.
-     * Fields are prefixed {@code rules[i].}, naming the later of two clashing rules.
-     */
-    public static List<ValidationError> checkAll(final List<Rule> rules, final Limits limits) {
-        final List<ValidationError> errors = new ArrayList<>();
-        if (rules.size() > limits.maxRules()) {
-            errors.add(new ValidationError("rules", rules.size() + " rules exceed the limit (max_rules) of "
-                + limits.maxRules()));
-        }
-        final Map<RuleId, Integer> firstById = new HashMap<>();
-        final Map<RuleInput, Integer> firstByInput = new HashMap<>();
-        for (int i = 0; i < rules.size(); i++) {
-            final Rule rule = rules.get(i);
-            final Integer sameId = firstById.putIfAbsent(rule.id(), i);
-            if (sameId != null) {
-                errors.add(new ValidationError("rules[" + i + "].id",
-                    "id \"" + rule.id() + "\" is already used by rules[" + sameId + "]"));
-            }
-            final Integer sameInput = firstByInput.putIfAbsent(rule.input(), i);
-            if (sameInput != null) {
-                errors.add(new ValidationError("rules[" + i + "].input",
-                    "rules[" + sameInput + "] already receives " + rule.input()));
-            }
         }
         return errors;
     }

@@ -1,13 +1,15 @@
 package io.mcrelay.rules;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a {@link RuleSpec} into a {@link Rule}, or explains every problem with it, each naming its field.
  *
  * <p>This checks one rule on its own; what depends on the rest of the table (duplicate ids, duplicate inputs,
- * the rule limit) is {@link RuleSet#checkAdd}. Stateless and thread-safe.
+ * the rule limit) is {@link #checkTable} and the core's {@code RuleSet.checkAdd}. Stateless and thread-safe.
  */
 public final class RuleValidator {
     /** Longest rule name, in characters. */
@@ -200,4 +202,33 @@ public final class RuleValidator {
         }
         return value;
     }
+
+    /**
+     * What stops {@code rules} from forming one table: duplicate ids, duplicate inputs, more rules than the limit.
+     * Fields are prefixed {@code rules[i].}, naming the later of two clashing rules.
+     */
+    public static List<ValidationError> checkTable(final List<Rule> rules, final Limits limits) {
+        final List<ValidationError> errors = new ArrayList<>();
+        if (rules.size() > limits.maxRules()) {
+            errors.add(new ValidationError("rules", rules.size() + " rules exceed the limit (max_rules) of "
+                + limits.maxRules()));
+        }
+        final Map<RuleId, Integer> firstById = new HashMap<>();
+        final Map<RuleInput, Integer> firstByInput = new HashMap<>();
+        for (int i = 0; i < rules.size(); i++) {
+            final Rule rule = rules.get(i);
+            final Integer sameId = firstById.putIfAbsent(rule.id(), i);
+            if (sameId != null) {
+                errors.add(new ValidationError("rules[" + i + "].id",
+                    "id \"" + rule.id() + "\" is already used by rules[" + sameId + "]"));
+            }
+            final Integer sameInput = firstByInput.putIfAbsent(rule.input(), i);
+            if (sameInput != null) {
+                errors.add(new ValidationError("rules[" + i + "].input",
+                    "rules[" + sameInput + "] already receives " + rule.input()));
+            }
+        }
+        return errors;
+    }
+
 }

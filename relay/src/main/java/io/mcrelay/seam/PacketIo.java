@@ -36,6 +36,12 @@ public interface PacketIo extends AutoCloseable {
     }
 
     /**
+     * The index of the named interface as this I/O sees it now (the {@code ifIndex} its frames arrive with), or 0
+     * when it has no such interface. An interface deleted and re-created gets a new index.
+     */
+    int interfaceIndex(String interfaceName);
+
+    /**
      * Prepares a destination for sends: a UDP socket out of {@code interfaceName} to {@code group}:{@code port},
      * with {@code ttl} (0 for the default). Returns a handle for {@link #send}; opening the same destination again
      * returns the same handle.

@@ -65,10 +65,12 @@ public abstract class PacketIoContract {
             final byte[] frame = udpFrame("hello".getBytes());
             harness.injectFrame(frame);
             final List<byte[]> received = new ArrayList<>();
+            final List<Integer> interfaces = new ArrayList<>();
             for (int round = 0; round < 50 && received.isEmpty(); round++) {
                 harness.io().submit();
                 harness.settle();
                 harness.io().pollFrames((ifIndex, buffer, offset, length) -> {
+                    interfaces.add(ifIndex);
                     final byte[] copy = new byte[length];
                     buffer.getBytes(offset, copy);
                     received.add(copy);
@@ -76,6 +78,9 @@ public abstract class PacketIoContract {
             }
             assertEquals(1, received.size());
             assertArrayEquals(frame, received.getFirst());
+            assertTrue(harness.io().interfaceIndex("in0") > 0);
+            assertEquals(List.of(harness.io().interfaceIndex("in0")), interfaces);
+            assertEquals(0, harness.io().interfaceIndex("no-such-if"));
         }
     }
 

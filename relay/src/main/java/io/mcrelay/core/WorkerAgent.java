@@ -1,0 +1,384 @@
+package io.mcrelay.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+
+import org.agrona.DirectBuffer;
+
+import io.mcrelay.protocol.CodecException;
+import io.mcrelay.protocol.WireWriter;
+import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleOutput;
+import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.Timers;
+import io.mcrelay.seam.WorkerChannel;
+
+/**
+ * A worker's logic: applies the supervisor's commands to its ruleset (idempotently, by epoch), acks them, forwards
+ * packets and reports heartbeats. Driven by {@link #doWork(long)}, which does a bounded amount of work and returns
+ * how much; the same class runs in a worker process (one io_uring loop) and in the simulator.
+ *
+ * <p>The packet path ({@link #onFrame}, {@link #onSendComplete}) allocates nothing and logs nothing. Not
+ * thread-safe: one thread owns the agent and every seam it was given.
+ */
+public final class WorkerAgent {
+    /** Tunables of a worker. */
+    public record Config(int workerIndex, long heartbeatIntervalNs, int commandLimit, int frameLimit,
+                         int completionLimit) {
+        public static final long DEFAULT_HEARTBEAT_INTERVAL_NS = 250_000_000L;
+
+        public Config {
+            if (heartbeatIntervalNs <= 0 || commandLimit <= 0 || frameLimit <= 0 || completionLimit <= 0) {
+                throw new IllegalArgumentException("worker limits and intervals must be positive");
+            }
+        }
+
+        /** Defaults for worker {@code workerIndex}. */
+        public static Config defaults(final int workerIndex) {
+            return new Config(workerIndex, DEFAULT_HEARTBEAT_INTERVAL_NS, 16, 256, 1024);
+        }
+    }
+
+    /** No ruleset yet: the first command must be a {@code Sync}. */
+    public static final long NO_EPOCH = -1;
+
+    private static final int OUTPUT_BITS = 16;
+
+    private final Config config;
+    private final WorkerChannel channel;
+    private final PacketIo io;
+    private final Timers timers;
+    private final PacketParser parser = new PacketParser();
+    private final WireWriter writer = new WireWriter();
+    private final ForwardingTable table = new ForwardingTable();
+    private final RuleSet rules = new RuleSet();
+    // Sorted by id: heartbeats list rules in a deterministic order.
+    private final TreeMap<RuleId, RuleStats> statsById = new TreeMap<>();
+    private RuleStats[] slots = new RuleStats[64];
+    private int[] freeSlots = new int[64];
+    private int freeSlotCount;
+    private int nextSlot;
+    private int[] openDestinations = new int[0];
+
+    private long epoch = NO_EPOCH;
+    private boolean ackOwed;
+    private boolean done;
+    private String doneReason = "";
+    private long heartbeatTimerId = -1;
+    private long heartbeatSequence;
+    private long heartbeatsSkipped;
+
+    private long framesReceived;
+    private long unmatched;
+    private long malformed;
+    private long fragments;
+
+    private final WorkerChannel.FrameHandler commandHandler = this::onCommandFrame;
+    private final PacketIo.FrameHandler frameHandler = this::onFrame;
+    private final PacketIo.CompletionHandler completionHandler = this::onSendComplete;
+    private final Timers.Handler timerHandler = this::onTimer;
+
+    public WorkerAgent(final Config config, final WorkerChannel channel, final PacketIo io, final Timers timers) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.io = Objects.requireNonNull(io, "io");
+        this.timers = Objects.requireNonNull(timers, "timers");
+    }
+
+    /** Starts the heartbeat; call once, before the first {@link #doWork}. */
+    public void start(final long nowNs) {
+        assert heartbeatTimerId == -1 : "started twice";
+        heartbeatTimerId = timers.schedule(nowNs + config.heartbeatIntervalNs());
+    }
+
+    /**
+     * One duty cycle: commands, owed acks, frames, completions, timers, then one submit.
+     *
+     * @return the amount of work done (0 means idle)
+     */
+    public int doWork(final long nowNs) {
+        if (done) {
+            return 0;
+        }
+        int work = channel.poll(commandHandler, config.commandLimit());
+        if (ackOwed) {
+            work += sendAck();
+        }
+        work += io.pollFrames(frameHandler, config.frameLimit());
+        work += io.pollCompletions(completionHandler, config.completionLimit());
+        work += timers.poll(nowNs, timerHandler, 4);
+        work += io.submit();
+        if (channel.isClosed()) {
+            finish("the supervisor's channel closed");
+        }
+        return work;
+    }
+
+    /** True once the worker should exit: its channel closed or it was told to shut down. */
+    public boolean isDone() {
+        return done;
+    }
+
+    /** Why the worker is done, for its exit log. */
+    public String doneReason() {
+        return doneReason;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public long rulesetHash() {
+        return rules.hash();
+    }
+
+    /** The rules installed, in id order (for checkers and tests). */
+    public List<Rule> rules() {
+        return rules.rules();
+    }
+
+    public int workerIndex() {
+        return config.workerIndex();
+    }
+
+    // ---- commands -------------------------------------------------------------------------------------------
+
+    private void onCommandFrame(final DirectBuffer buffer, final int offset, final int length) {
+        final WorkerMessage message;
+        try {
+            message = WorkerMessageCodec.decode(buffer, offset, length);
+        } catch (final CodecException e) {
+            // The supervisor never sends a bad frame: a corrupt channel cannot be trusted, so leave and be restarted.
+            finish("bad frame from the supervisor: " + e.getMessage());
+            return;
+        }
+        switch (message) {
+            case WorkerMessage.Sync sync -> onSync(sync);
+            case WorkerMessage.Apply apply -> onApply(apply);
+            case WorkerMessage.Shutdown shutdown -> finish("shutdown: " + shutdown.reason());
+            default -> finish("unexpected " + message.getClass().getSimpleName() + " from the supervisor");
+        }
+    }
+
+    private void onSync(final WorkerMessage.Sync sync) {
+        // An older Sync (delayed or duplicated) would move us backwards: ignore it, but say where we are.
+        if (sync.epoch() >= epoch) {
+            for (final Rule present : rules.rules()) {
+                rules.remove(present.id());
+            }
+            for (final Rule rule : sync.rules()) {
+                rules.put(rule);
+            }
+            epoch = sync.epoch();
+            rebuild();
+        }
+        ackOwed = true;
+    }
+
+    private void onApply(final WorkerMessage.Apply apply) {
+        // Only the next epoch applies; an old or duplicate one is already in, a later one means we missed one and
+        // the supervisor will send a Sync when it sees our ack. Either way the ack tells it where we are.
+        if (epoch != NO_EPOCH && apply.epoch() == epoch + 1) {
+            for (final RuleId id : apply.removals()) {
+                rules.remove(id);
+            }
+            for (final Rule rule : apply.upserts()) {
+                rules.put(rule);
+            }
+            epoch = apply.epoch();
+            rebuild();
+        }
+        ackOwed = true;
+    }
+
+    private int sendAck() {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Ack(epoch, rules.hash()), writer);
+        final WorkerChannel.SendResult result = channel.send(writer.buffer(), 0, writer.position());
+        if (result == WorkerChannel.SendResult.FULL) {
+            return 0; // try again next cycle: the ack is owed until it is sent
+        }
+        ackOwed = false;
+        return 1;
+    }
+
+    /** Recompiles the forwarding table from the ruleset and reconciles counters and destinations. */
+    private void rebuild() {
+        // Retire the stats of rules that are gone; keep the object while sends to it are in flight.
+        final List<RuleId> gone = new ArrayList<>();
+        for (final RuleId id : statsById.keySet()) {
+            if (!rules.contains(id)) {
+                gone.add(id);
+            }
+        }
+        for (final RuleId id : gone) {
+            final RuleStats stats = statsById.remove(id);
+            stats.retired = true;
+            releaseSlotIfIdle(stats);
+        }
+        final List<ForwardingTable.Entry> entries = new ArrayList<>(rules.size());
+        final org.agrona.collections.IntHashSet used = new org.agrona.collections.IntHashSet();
+        for (final Rule rule : rules.rules()) {
+            RuleStats stats = statsById.get(rule.id());
+            if (stats == null) {
+                stats = new RuleStats(rule.id(), allocateSlot(), rule.outputs().size());
+                slots[stats.slot] = stats;
+                statsById.put(rule.id(), stats);
+            } else {
+                stats.resize(rule.outputs().size());
+            }
+            final int ifIndex = io.interfaceIndex(rule.input().interfaceName());
+            final int[] destinations = new int[rule.outputs().size()];
+            for (int i = 0; i < destinations.length; i++) {
+                final RuleOutput output = rule.outputs().get(i);
+                destinations[i] = io.openDestination(output.interfaceName(), output.group().toBytes(), output.port(),
+                    output.ttl());
+                used.add(destinations[i]);
+            }
+            if (ifIndex > 0) { // an interface that does not exist yet receives nothing: the rule waits
+                final int source = rule.input().source() == null ? 0 : rule.input().source().ipv4Value();
+                entries.add(new ForwardingTable.Entry(rule, ifIndex, source, destinations, stats));
+            }
+        }
+        table.rebuild(entries);
+        for (final int destination : openDestinations) {
+            if (!used.contains(destination)) {
+                io.closeDestination(destination);
+            }
+        }
+        openDestinations = used.stream().mapToInt(Integer::intValue).sorted().toArray();
+        assert statsById.size() == rules.size();
+    }
+
+    private int allocateSlot() {
+        if (freeSlotCount > 0) {
+            return freeSlots[--freeSlotCount];
+        }
+        if (nextSlot == slots.length) {
+            slots = java.util.Arrays.copyOf(slots, slots.length * 2);
+        }
+        if (nextSlot >= 1 << (Long.SIZE - OUTPUT_BITS - 1)) {
+            throw new IllegalStateException("out of rule slots");
+        }
+        return nextSlot++;
+    }
+
+    private void releaseSlotIfIdle(final RuleStats stats) {
+        if (stats.retired && stats.inFlight == 0 && slots[stats.slot] == stats) {
+            slots[stats.slot] = null;
+            if (freeSlotCount == freeSlots.length) {
+                freeSlots = java.util.Arrays.copyOf(freeSlots, freeSlots.length * 2);
+            }
+            freeSlots[freeSlotCount++] = stats.slot;
+        }
+    }
+
+    // ---- the packet path: no allocation, no logging ---------------------------------------------------------
+
+    /** One received frame, lent for the duration of the call. */
+    public void onFrame(final int ifIndex, final DirectBuffer frame, final int offset, final int length) {
+        framesReceived++;
+        switch (parser.parse(frame, offset, length)) {
+            case PacketParser.OK -> forward(ifIndex, frame, offset);
+            case PacketParser.NOT_UDP -> unmatched++;
+            case PacketParser.FRAGMENT -> fragments++;
+            default -> malformed++;
+        }
+    }
+
+    private void forward(final int ifIndex, final DirectBuffer frame, final int offset) {
+        final ForwardingTable.Entry entry = table.lookup(ifIndex, parser.destinationAddress(),
+            parser.destinationPort(), parser.sourceAddress());
+        if (entry == null) {
+            unmatched++;
+            return;
+        }
+        final RuleStats stats = entry.stats;
+        final int payloadLength = parser.payloadLength();
+        stats.packetsIn++;
+        stats.bytesIn += payloadLength;
+        final int[] destinations = entry.destinations;
+        for (int i = 0; i < destinations.length; i++) {
+            final long userData = (long) stats.slot << OUTPUT_BITS | i;
+            if (io.send(destinations[i], frame, offset + parser.payloadOffset(), payloadLength, userData) == 0) {
+                stats.inFlight++;
+            } else {
+                stats.dropsBufferFull++; // the submission queue is full: as good as a full socket buffer
+                stats.errors[i]++;
+            }
+        }
+    }
+
+    /** The outcome of one send: bytes sent, or a negative errno. */
+    public void onSendComplete(final long userData, final int result) {
+        final RuleStats stats = slots[(int) (userData >>> OUTPUT_BITS)];
+        assert stats != null && stats.inFlight > 0 : "completion for an unknown send";
+        final int output = (int) (userData & ((1 << OUTPUT_BITS) - 1));
+        stats.inFlight--;
+        if (output < stats.packetsOut.length) { // a rule may have lost outputs while the send was in flight
+            if (result >= 0) {
+                stats.packetsOut[output]++;
+                stats.bytesOut[output] += result;
+            } else {
+                stats.errors[output]++;
+            }
+        }
+        if (result < 0) {
+            switch (-result) {
+                case PacketIo.EAGAIN, PacketIo.ENOBUFS -> stats.dropsBufferFull++;
+                case PacketIo.ENETDOWN, PacketIo.ENXIO, 19 /* ENODEV */ -> stats.dropsLinkDown++;
+                default -> stats.dropsSendError++;
+            }
+        }
+        if (stats.retired) {
+            releaseSlotIfIdle(stats);
+        }
+    }
+
+    // ---- heartbeats -----------------------------------------------------------------------------------------
+
+    private void onTimer(final long timerId, final long nowNs) {
+        if (timerId != heartbeatTimerId) {
+            return;
+        }
+        heartbeatTimerId = timers.schedule(nowNs + config.heartbeatIntervalNs());
+        sendHeartbeat();
+    }
+
+    private void sendHeartbeat() {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, epoch, rules.hash(), counters()),
+            writer);
+        if (channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
+            heartbeatsSkipped++; // a full channel: the next heartbeat carries the same cumulative counters
+        }
+    }
+
+    /** The cumulative counters, as a heartbeat carries them. */
+    public WorkerCounters counters() {
+        final List<WorkerCounters.RuleCounters> perRule = new ArrayList<>(statsById.size());
+        for (final RuleStats stats : statsById.values()) {
+            perRule.add(stats.snapshot());
+        }
+        return new WorkerCounters(framesReceived, unmatched, malformed, fragments, perRule);
+    }
+
+    /** Heartbeats that could not be sent because the channel was full. */
+    public long heartbeatsSkipped() {
+        return heartbeatsSkipped;
+    }
+
+    private void finish(final String reason) {
+        if (!done) {
+            done = true;
+            doneReason = reason;
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.mcrelay.sim;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.seam.Clock;
+import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.WorkerLauncher;
+
+/**
+ * A {@link WorkerLauncher} whose workers are in-process {@link WorkerAgent}s: the real worker logic over simulated
+ * seams. A launched worker connects on the next poll; a kill drops all of its state, as the death of a process
+ * would. The simulator steps the live workers through {@link #step(long)}. Single-threaded.
+ */
+public final class SimLauncher implements WorkerLauncher {
+    /** Builds the agent of a new worker incarnation around its end of the channel. */
+    @FunctionalInterface
+    public interface WorkerFactory {
+        Incarnation create(int workerIndex, long launchId, WorkerChannel workerEnd);
+    }
+
+    /** A worker incarnation: its agent and its packet I/O, closed when the incarnation ends. */
+    public record Incarnation(WorkerAgent agent, PacketIo io) {
+    }
+
+    /** A live worker. */
+    public static final class LiveWorker {
+        private final WorkerHandle handle;
+        private final WorkerAgent agent;
+        private final PacketIo io;
+        private final SimWorkerChannel workerEnd;
+        private boolean hung;
+
+        LiveWorker(final WorkerHandle handle, final Incarnation incarnation, final SimWorkerChannel workerEnd) {
+            this.handle = handle;
+            this.agent = incarnation.agent();
+            this.io = incarnation.io();
+            this.workerEnd = workerEnd;
+        }
+
+        public WorkerHandle handle() {
+            return handle;
+        }
+
+        public WorkerAgent agent() {
+            return agent;
+        }
+
+        /** True while the worker is frozen: alive, but running no duty cycle. */
+        public boolean isHung() {
+            return hung;
+        }
+    }
+
+    private record Event(WorkerHandle handle, WorkerChannel channel, int exitStatus) {
+    }
+
+    /** Exit status of a worker killed by the supervisor (SIGKILL). */
+    public static final int KILLED = -9;
+    /** Exit status of a worker that crashed on its own (SIGSEGV, say). */
+    public static final int CRASHED = -11;
+
+    private final WorkerFactory factory;
+    private final Clock clock;
+    private final int channelCapacityBytes;
+    private final int maxFrameBytes;
+    private final ArrayDeque<Event> events = new ArrayDeque<>();
+    // By launch id: launch order, deterministic.
+    private final TreeMap<Long, LiveWorker> live = new TreeMap<>();
+    private long nextLaunchId = 1;
+    private long nextPid = 1000;
+
+    public SimLauncher(final WorkerFactory factory, final Clock clock, final int channelCapacityBytes,
+                       final int maxFrameBytes) {
+        this.factory = factory;
+        this.clock = clock;
+        this.channelCapacityBytes = channelCapacityBytes;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    @Override
+    public WorkerHandle launch(final int workerIndex) {
+        final WorkerHandle handle = new WorkerHandle(workerIndex, nextLaunchId++, nextPid++);
+        final SimWorkerChannel[] ends = SimWorkerChannel.pair(channelCapacityBytes, maxFrameBytes);
+        final Incarnation incarnation = factory.create(workerIndex, handle.launchId(), ends[1]);
+        incarnation.agent().start(clock.nanoTime());
+        live.put(handle.launchId(), new LiveWorker(handle, incarnation, ends[1]));
+        events.addLast(new Event(handle, ends[0], 0));
+        return handle;
+    }
+
+    @Override
+    public void kill(final WorkerHandle handle) {
+        end(handle, KILLED);
+    }
+
+    /** A crash the worker did not ask for: the process dies at once, its channel breaks. */
+    public void crash(final WorkerHandle handle) {
+        end(handle, CRASHED);
+    }
+
+    /** Freezes or thaws a worker: a hung worker neither reads nor sends, like a process stuck in a loop. */
+    public void setHung(final WorkerHandle handle, final boolean hung) {
+        final LiveWorker worker = live.get(handle.launchId());
+        if (worker != null) {
+            worker.hung = hung;
+        }
+    }
+
+    private void end(final WorkerHandle handle, final int status) {
+        final LiveWorker worker = live.remove(handle.launchId());
+        if (worker == null) {
+            return; // already gone: a second kill does nothing
+        }
+        worker.workerEnd.close();
+        worker.io.close(); // its sockets go with the process: unread frames and unsent packets are lost
+        events.addLast(new Event(handle, null, status));
+    }
+
+    @Override
+    public int poll(final Listener listener, final int limit) {
+        int delivered = 0;
+        while (delivered < limit && !events.isEmpty()) {
+            final Event event = events.pollFirst();
+            delivered++;
+            if (event.channel() != null) {
+                listener.onConnected(event.handle(), event.channel());
+            } else {
+                listener.onExited(event.handle(), event.exitStatus());
+            }
+        }
+        return delivered;
+    }
+
+    /** Runs one duty cycle of every live, unfrozen worker, in launch order; a worker that is done exits. */
+    public int step(final long nowNs) {
+        int work = 0;
+        final List<LiveWorker> finished = new ArrayList<>();
+        for (final LiveWorker worker : live.values()) {
+            if (!worker.hung) {
+                work += worker.agent.doWork(nowNs);
+                if (worker.agent.isDone()) {
+                    finished.add(worker);
+                }
+            }
+        }
+        for (final LiveWorker worker : finished) {
+            end(worker.handle, 0);
+        }
+        return work;
+    }
+
+    /** The live workers, in launch order. */
+    public List<LiveWorker> liveWorkers() {
+        return List.copyOf(live.values());
+    }
+
+    /** The live worker in slot {@code workerIndex}, or {@code null}. */
+    public LiveWorker liveWorker(final int workerIndex) {
+        for (final LiveWorker worker : live.values()) {
+            if (worker.handle.workerIndex() == workerIndex) {
+                return worker;
+            }
+        }
+        return null;
+    }
+}

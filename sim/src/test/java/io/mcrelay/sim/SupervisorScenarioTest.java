@@ -1,0 +1,262 @@
+package io.mcrelay.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.control.RuleDocument;
+import io.mcrelay.core.Supervisor;
+import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.rules.IpAddress;
+
+/**
+ * Scenarios of the real supervisor and workers over simulated seams, on virtual time: start and sync, acked adds
+ * and removes that forward (and stop forwarding) real frames, refusals that change nothing, crashes, hangs, the ack
+ * timeout, crash backoff, links that appear late, config loads and log levels. Each test builds a fresh
+ * {@link Cluster}; nothing here reads a real clock.
+ */
+class SupervisorScenarioTest {
+    private static final long SECOND = 1_000_000_000L;
+    private static final int SOURCE = IpAddress.parse("10.0.0.1").ipv4Value();
+    private static final int GROUP = IpAddress.parse("239.1.1.1").ipv4Value();
+
+    private Cluster cluster;
+    private TestClient client;
+
+    static RuleDocument rule(final String id, final String inputInterface, final String group, final int port,
+                             final RuleDocument.OutputDocument... outputs) {
+        return new RuleDocument(id, null, inputInterface, group, port, null, List.of(outputs), null);
+    }
+
+    static RuleDocument.OutputDocument out(final String group, final int port, final String interfaceName) {
+        return new RuleDocument.OutputDocument(group, port, interfaceName, null);
+    }
+
+    @BeforeEach
+    void startCluster() {
+        cluster = new Cluster(Supervisor.Config.defaults(2));
+        for (final String link : List.of("in0", "out0", "out1", "out2")) {
+            cluster.network().createLinkUp(link);
+        }
+        cluster.start();
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND), "workers did not start and sync");
+        client = cluster.client();
+    }
+
+    private List<String> delivered(final String interfaceName, final String group, final int port) {
+        return cluster.network().delivered(interfaceName, IpAddress.parse(group).toBytes(), port).stream()
+            .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).toList();
+    }
+
+    private void send(final String payload) {
+        cluster.sendPacket("in0", SOURCE, GROUP, 5000, payload.getBytes(StandardCharsets.UTF_8));
+        cluster.runFor(10_000_000L);
+    }
+
+    @Test
+    void anAddedRuleIsAckedByEveryWorkerAndForwardsToEveryOutput() {
+        final ControlResponse response = client.add(rule("cam-1", "in0", "239.1.1.1", 5000,
+            out("239.10.0.1", 6000, "out0"), out("239.10.0.2", 6000, "out1"), out("10.9.9.9", 7000, "out2")));
+        assertEquals(new ControlResponse.RuleAdded(1, "cam-1", 1), response);
+        for (final WorkerAgent worker : cluster.liveAgents()) {
+            assertEquals(1, worker.epoch(), "acked means applied on every ready worker");
+            assertEquals("cam-1", worker.rules().getFirst().id().value());
+        }
+        send("hello");
+        assertEquals(List.of("hello"), delivered("out0", "239.10.0.1", 6000));
+        assertEquals(List.of("hello"), delivered("out1", "239.10.0.2", 6000));
+        assertEquals(List.of("hello"), delivered("out2", "10.9.9.9", 7000));
+    }
+
+    @Test
+    void aRemovedRuleForwardsNoMore() {
+        client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        send("one");
+        assertEquals(new ControlResponse.RuleRemoved(2, "cam-1", 2), client.remove("cam-1"));
+        send("two");
+        cluster.runFor(SECOND); // heartbeats carry the counters to the supervisor
+        assertEquals(List.of("one"), delivered("out0", "239.10.0.1", 6000));
+        assertEquals(1, client.stats().unmatched(), "the packet after the removal matched nothing");
+    }
+
+    @Test
+    void anInvalidRuleIsRefusedNamingItsFieldsAndChangesNothing() {
+        final ControlResponse response = client.add(rule("bad id", "in0", "239.1.1.1", 70000,
+            out("239.1.1.1", 6000, "out0")));
+        final ControlResponse.Refused refused = assertInstanceOf(ControlResponse.Refused.class, response);
+        assertEquals("invalid", refused.code());
+        assertEquals(List.of("id", "input_port"), refused.errors().stream().map(ControlResponse.FieldError::field)
+            .toList());
+        assertEquals(0, cluster.supervisor().epoch());
+        client.add(rule("a", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        final ControlResponse.Refused duplicate = assertInstanceOf(ControlResponse.Refused.class,
+            client.add(rule("a", "in0", "239.1.1.2", 5000, out("239.10.0.1", 6000, "out0"))));
+        assertEquals("exists", duplicate.code());
+        final ControlResponse.Refused sameInput = assertInstanceOf(ControlResponse.Refused.class,
+            client.add(rule("b", "in0", "239.1.1.1", 5000, out("239.10.0.3", 6000, "out0"))));
+        assertEquals("invalid", sameInput.code());
+        assertEquals("input: rule \"a\" already receives in0 239.1.1.1:5000", sameInput.message());
+        assertEquals("not_found", ((ControlResponse.Refused) client.remove("zzz")).code());
+        assertEquals(1, cluster.supervisor().epoch(), "refusals commit nothing");
+    }
+
+    @Test
+    void aGeneratedIdIsReturnedAndListed() {
+        final ControlResponse.RuleAdded added = assertInstanceOf(ControlResponse.RuleAdded.class,
+            client.add(rule(null, "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0"))));
+        assertEquals("r1", added.id());
+        final ControlResponse.Rules rules = client.list();
+        assertEquals("r1", rules.rules().getFirst().id());
+        assertEquals("active", rules.rules().getFirst().state());
+    }
+
+    @Test
+    void aCrashedWorkerIsRespawnedResyncedAndItsCountersSurvive() {
+        client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        send("before");
+        cluster.runFor(SECOND); // let heartbeats carry the counters
+        final int victim = cluster.launcher().liveWorkers().getFirst().handle().workerIndex();
+        cluster.launcher().crash(cluster.launcher().liveWorker(victim).handle());
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND), "no convergence after a crash");
+        assertEquals(Map.of("exited with status -11", 1L), cluster.supervisor().restartReasons(victim));
+        send("after");
+        cluster.runFor(SECOND);
+        assertEquals(List.of("before", "after"), delivered("out0", "239.10.0.1", 6000));
+        assertEquals(2, client.stats().rules().getFirst().packetsIn(), "totals survive the worker's restart");
+    }
+
+    @Test
+    void aHungWorkerIsKilledAfterMissedHeartbeatsAndReplaced() {
+        final SimLauncher.LiveWorker hung = cluster.launcher().liveWorkers().getFirst();
+        cluster.launcher().setHung(hung.handle(), true);
+        assertTrue(cluster.runUntil(() -> cluster.launcher().liveWorker(hung.handle().workerIndex()) != hung
+            && cluster.converged(), 5 * SECOND));
+        assertEquals(Map.of("missed heartbeats", 1L), cluster.supervisor().restartReasons(hung.handle().workerIndex()));
+    }
+
+    @Test
+    void anAddThatAWorkerDoesNotAckInTimeIsCommittedAndNamesTheLaggard() {
+        final SimLauncher.LiveWorker laggard = cluster.launcher().liveWorkers().get(1);
+        cluster.launcher().setHung(laggard.handle(), true);
+        final ControlResponse response = client.add(rule("cam-1", "in0", "239.1.1.1", 5000,
+            out("239.10.0.1", 6000, "out0")));
+        final ControlResponse.NotAcked notAcked = assertInstanceOf(ControlResponse.NotAcked.class, response);
+        assertEquals(List.of(laggard.handle().workerIndex()), notAcked.laggingWorkers());
+        assertEquals("cam-1", notAcked.id());
+        assertEquals(1, cluster.supervisor().epoch(), "the change stays committed");
+        cluster.launcher().setHung(laggard.handle(), false);
+        assertTrue(cluster.runUntil(cluster::converged, 10 * SECOND), "the laggard is resynced or restarted");
+    }
+
+    @Test
+    void repeatedCrashesBackOffAndTheBackoffResetsAfterAStableRun() {
+        final int index = 0;
+        final long[] respawnDelaysNs = new long[4];
+        for (int i = 0; i < respawnDelaysNs.length; i++) {
+            final SimLauncher.LiveWorker worker = cluster.launcher().liveWorker(index);
+            cluster.launcher().crash(worker.handle());
+            final long crashedAt = cluster.clock().nanoTime();
+            assertTrue(cluster.runUntil(() -> cluster.launcher().liveWorker(index) != null, 20 * SECOND));
+            respawnDelaysNs[i] = cluster.clock().nanoTime() - crashedAt;
+        }
+        // Immediate, then 250 ms, 500 ms, 1 s (within one simulation step each).
+        assertTrue(respawnDelaysNs[0] <= 2 * Cluster.STEP_NS, () -> "first respawn " + respawnDelaysNs[0]);
+        assertTrue(Math.abs(respawnDelaysNs[1] - 250_000_000L) <= 2 * Cluster.STEP_NS, () -> "" + respawnDelaysNs[1]);
+        assertTrue(Math.abs(respawnDelaysNs[2] - 500_000_000L) <= 2 * Cluster.STEP_NS, () -> "" + respawnDelaysNs[2]);
+        assertTrue(Math.abs(respawnDelaysNs[3] - 1_000_000_000L) <= 2 * Cluster.STEP_NS, () -> "" + respawnDelaysNs[3]);
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND));
+        cluster.runFor(31 * SECOND); // ready for longer than the reset period
+        cluster.launcher().crash(cluster.launcher().liveWorker(index).handle());
+        final long crashedAt = cluster.clock().nanoTime();
+        assertTrue(cluster.runUntil(() -> cluster.launcher().liveWorker(index) != null, 20 * SECOND));
+        assertTrue(cluster.clock().nanoTime() - crashedAt <= 2 * Cluster.STEP_NS, "the backoff was reset");
+    }
+
+    @Test
+    void aRuleWaitsForItsInterfaceAndForwardsOnceItAppears() {
+        client.add(rule("late", "in9", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        assertEquals("waiting", client.list().rules().getFirst().state());
+        cluster.network().createLink("in9");
+        cluster.runFor(50_000_000L);
+        assertEquals("down", client.list().rules().getFirst().state());
+        cluster.network().setUp("in9", true);
+        cluster.runFor(50_000_000L);
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND));
+        assertEquals("active", client.list().rules().getFirst().state());
+        cluster.sendPacket("in9", SOURCE, GROUP, 5000, "late".getBytes(StandardCharsets.UTF_8));
+        cluster.runFor(10_000_000L);
+        assertEquals(List.of("late"), delivered("out0", "239.10.0.1", 6000));
+    }
+
+    @Test
+    void aConfigLoadReplacesTheTableInOneEpochKeepingUnchangedIds() {
+        client.add(rule(null, "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        client.add(rule("gone", "in0", "239.1.1.9", 5000, out("239.10.0.9", 6000, "out0")));
+        final String file = """
+            {"rules": [
+              // the same as r1, without an id: it keeps r1
+              {"input_interface": "in0", "input_group": "239.1.1.1", "input_port": 5000,
+               "outputs": [{"group": "239.10.0.1", "port": 6000, "interface": "out0"}]},
+              {"id": "new", "input_interface": "in0", "input_group": "239.1.1.2", "input_port": 5000,
+               "outputs": [{"group": "239.10.0.2", "port": 6000, "interface": "out1"}]}
+            ]}
+            """;
+        assertEquals(new ControlResponse.ConfigChecked(client.nextRequestId() - 0, 2).ruleCount(),
+            ((ControlResponse.ConfigChecked) client.request(new ControlRequest.ConfigCheck(client.nextRequestId(),
+                "studio.json", file))).ruleCount());
+        assertEquals(2, cluster.supervisor().epoch(), "check applies nothing");
+        final ControlResponse.ConfigLoaded loaded = assertInstanceOf(ControlResponse.ConfigLoaded.class,
+            client.request(new ControlRequest.ConfigLoad(client.nextRequestId(), "studio.json", file)));
+        assertEquals(3, loaded.epoch());
+        assertEquals(List.of(1, 1, 1), List.of(loaded.added(), loaded.removed(), loaded.kept()));
+        assertEquals(List.of("new", "r1"), client.list().rules().stream().map(RuleDocument::id).toList());
+        final ControlResponse.Refused bad = assertInstanceOf(ControlResponse.Refused.class,
+            client.request(new ControlRequest.ConfigLoad(client.nextRequestId(), "bad.json", "{\"rules\": 7}")));
+        assertEquals("bad.json:1:11: rules: expected a list of rules", bad.message());
+        assertEquals(3, cluster.supervisor().epoch(), "a bad file changes nothing");
+    }
+
+    @Test
+    void logLevelsCanBeReadAndSet() {
+        final ControlResponse.LogLevels set = assertInstanceOf(ControlResponse.LogLevels.class,
+            client.request(new ControlRequest.LogLevelSet(client.nextRequestId(), "io.mcrelay.core", "debug")));
+        assertEquals(List.of(new ControlResponse.FacilityLevel("io.mcrelay.core", "DEBUG")), set.levels());
+        final ControlResponse.Refused bad = assertInstanceOf(ControlResponse.Refused.class,
+            client.request(new ControlRequest.LogLevelSet(client.nextRequestId(), null, "loud")));
+        assertEquals("\"loud\" is not a log level (TRACE, DEBUG, INFO, WARN, ERROR or OFF)", bad.message());
+    }
+
+    @Test
+    void malformedAndFragmentedFramesAreCountedAtTheTopLevel() {
+        client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        final byte[] badVersion = new byte[60];
+        badVersion[12] = 0x08; // IPv4 EtherType, then an IP header that says version 6
+        badVersion[14] = 0x65;
+        cluster.network().injectFrame("in0", badVersion);
+        send("ok");
+        cluster.runFor(SECOND);
+        final ControlResponse.StatsReport stats = client.stats();
+        assertEquals(1, stats.drops().malformed());
+        assertEquals(1, stats.rules().getFirst().packetsIn());
+        assertEquals(1, stats.rules().getFirst().outputs().getFirst().packetsOut());
+        assertEquals(2, stats.workers().size());
+    }
+
+    @Test
+    void aForcedSyncIsAckedByEveryWorker() {
+        client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        final ControlResponse.Synced synced = assertInstanceOf(ControlResponse.Synced.class, client.sync());
+        assertEquals(1, synced.epoch());
+        assertEquals(List.of(), synced.laggingWorkers());
+        assertTrue(cluster.converged());
+    }
+}
