@@ -92,6 +92,8 @@ public final class Supervisor {
     private static final int CHANNEL_LIMIT = 64;
     private static final int LINK_LIMIT = 64;
     private static final int TIMER_LIMIT = 64;
+    /** Syncs sent to one worker without it catching up before it is restarted. */
+    private static final int SYNC_ATTEMPTS_MAX = 3;
 
     private enum PendingKind { ADD, REMOVE, SYNC, CONFIG_LOAD }
 
@@ -354,6 +356,15 @@ public final class Supervisor {
                 case SYNCING, READY -> {
                     if (nowNs - slot.lastHeardNs > silenceMaxNs) {
                         stop(slot, "missed heartbeats");
+                    } else if (slot.state == WorkerSlot.State.SYNCING && !slot.syncOwed
+                        && nowNs - slot.syncSentAtNs > config.ackTimeoutNs()) {
+                        // Alive but not caught up: a Sync or a later Apply was lost. Send the table again, a few
+                        // times, then start the worker over.
+                        if (slot.syncAttempts >= SYNC_ATTEMPTS_MAX) {
+                            stop(slot, "did not complete a sync after " + SYNC_ATTEMPTS_MAX + " attempts");
+                        } else {
+                            slot.syncOwed = true;
+                        }
                     }
                 }
                 default -> {
@@ -411,10 +422,13 @@ public final class Supervisor {
         final boolean hashKnown = expected != null;
         final boolean hashRight = hashKnown && expected == hash;
         if (slot.state == WorkerSlot.State.SYNCING) {
-            if (slot.syncEpoch >= 0 && epoch >= slot.syncEpoch && hashRight) {
+            // Ready only when caught up with the table: a worker that acked its Sync while later changes are still on
+            // their way would otherwise count as ready without them, and a client could be told "applied" too soon.
+            if (slot.syncEpoch >= 0 && epoch >= slot.syncEpoch && epoch == table.epoch() && hashRight) {
                 slot.state = WorkerSlot.State.READY;
                 slot.readySinceNs = nowNs;
                 slot.syncForDrift = false;
+                slot.syncAttempts = 0;
             } else if (slot.syncEpoch >= 0 && epoch == slot.syncEpoch && hashKnown && !hashRight && isAck) {
                 stop(slot, "ruleset hash disagreed right after a sync");
             }
@@ -459,6 +473,8 @@ public final class Supervisor {
         }
         slot.syncOwed = false;
         slot.syncEpoch = table.epoch();
+        slot.syncSentAtNs = nowNs;
+        slot.syncAttempts++;
         if (slot.state == WorkerSlot.State.READY) {
             slot.state = WorkerSlot.State.SYNCING;
         }

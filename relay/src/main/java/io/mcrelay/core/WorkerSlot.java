@@ -37,6 +37,9 @@ final class WorkerSlot {
     long syncEpoch = -1;
     /** A {@code Sync} is owed (the channel was full, or a sync was decided): sent on the next duty cycle. */
     boolean syncOwed;
+    long syncSentAtNs;
+    /** Syncs sent since this worker was last ready. */
+    int syncAttempts;
     /** The last sync was sent because of drift: drift again means restart. */
     boolean syncForDrift;
     long ackedEpoch = -1;
@@ -77,6 +80,7 @@ final class WorkerSlot {
         syncEpoch = -1;
         syncOwed = false;
         syncForDrift = false;
+        syncAttempts = 0;
         ackedEpoch = -1;
         ackedHash = 0;
         heartbeatEpoch = -1;

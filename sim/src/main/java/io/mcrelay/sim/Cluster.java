@@ -66,11 +66,15 @@ public final class Cluster {
         supervisor.start(clock.nanoTime());
     }
 
-    /** One step: the supervisor's duty cycle, every worker's, the network and the control sockets; then time. */
+    /**
+     * One step: every worker's duty cycle, the supervisor's, the network and the control sockets; then time. Workers
+     * run before the supervisor, so a command the supervisor sends is handled no earlier than the next step: a
+     * response that reaches a client in the same step as the command it depends on was sent too early.
+     */
     public void step() {
         final long nowNs = clock.nanoTime();
-        supervisor.doWork(nowNs);
         launcher.step(nowNs);
+        supervisor.doWork(nowNs);
         network.step();
         control.step();
         clock.advance(STEP_NS);

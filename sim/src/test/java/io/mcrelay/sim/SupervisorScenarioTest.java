@@ -259,4 +259,36 @@ class SupervisorScenarioTest {
         assertEquals(List.of(), synced.laggingWorkers());
         assertTrue(cluster.converged());
     }
+
+    /**
+     * Regression, found by {@link SupervisorModelProperties} (seed 42): after crashes, a respawned worker acked its
+     * Sync while the next change was still on its way to it; it was promoted to ready at the older epoch and the
+     * client's add was acked while that ready worker lacked the rule. The shrunk chain, replayed as it was found.
+     */
+    @Test
+    void aWorkerThatSyncedWhileAChangeWasOnItsWayIsNotReadyWithoutIt() {
+        for (int i = 0; i < 4; i++) {
+            client.add(rule("a", "in0", "239.1.1.1", 5000, out("239.100.0.1", 6000, "out0")));
+            if (i < 2) {
+                client.sync();
+            }
+        }
+        cluster.runFor(1_000_000L);
+        client.remove("a");
+        for (final int index : new int[] {0, 1, 0}) { // the second crash of 0 finds it not yet respawned
+            final SimLauncher.LiveWorker worker = cluster.launcher().liveWorker(index);
+            if (worker != null) {
+                cluster.launcher().crash(worker.handle());
+            }
+        }
+        client.remove("unknown");
+        final ControlResponse added = client.add(rule("a", "in0", "239.1.1.1", 5000, out("239.100.0.1", 6000,
+            "out0")));
+        final long epoch = assertInstanceOf(ControlResponse.RuleAdded.class, added).epoch();
+        for (final SimLauncher.LiveWorker worker : cluster.launcher().liveWorkers()) {
+            if (cluster.supervisor().isReady(worker.handle().workerIndex())) {
+                assertTrue(worker.agent().epoch() >= epoch, "a ready worker lacks an acked change");
+            }
+        }
+    }
 }
