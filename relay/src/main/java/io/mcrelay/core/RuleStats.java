@@ -24,6 +24,7 @@ final class RuleStats {
     long[] errors;
     long inFlight;
     boolean retired;
+    boolean traced;
 
     RuleStats(final RuleId id, final int slot, final int outputs) {
         this.id = id;

@@ -92,6 +92,10 @@ public final class Supervisor {
     private static final int CHANNEL_LIMIT = 64;
     private static final int LINK_LIMIT = 64;
     private static final int TIMER_LIMIT = 64;
+    /** Trace events kept per rule for {@code trace show}; older ones are dropped. */
+    static final int TRACE_EVENTS_PER_RULE = 512;
+    /** A second drift within this time of the first restarts the worker. */
+    static final long DRIFT_REPEAT_WINDOW_NS = 30_000_000_000L;
     /** Syncs sent to one worker without it catching up before it is restarted. */
     private static final int SYNC_ATTEMPTS_MAX = 3;
 
@@ -153,6 +157,10 @@ public final class Supervisor {
     private final WorkerLauncher.Listener launcherListener = new LauncherListener();
     private final LinkMonitor.Listener linkListener = this::onLinkEvent;
     private final Timers.Handler timerHandler = this::onTimer;
+
+    // Rules being traced, and the latest events of each (bounded), both in id order.
+    private final java.util.TreeSet<RuleId> traced = new java.util.TreeSet<>();
+    private final TreeMap<RuleId, ArrayDeque<ControlResponse.TraceEvent>> traceLog = new TreeMap<>();
 
     private long cachedSyncEpoch = -1;
     private byte[] cachedSync;
@@ -405,6 +413,7 @@ public final class Supervisor {
                 slot.heartbeatEpoch = heartbeat.epoch();
                 slot.heartbeatHash = heartbeat.rulesetHash();
                 slot.counters = heartbeat.counters();
+                recordTraces(slot, heartbeat.traces());
                 onReport(slot, heartbeat.epoch(), heartbeat.rulesetHash(), false);
             }
             default -> stop(slot, "sent an unexpected " + message.getClass().getSimpleName());
@@ -438,9 +447,12 @@ public final class Supervisor {
             return;
         }
         if (hashKnown && !hashRight) {
-            if (slot.syncForDrift) {
-                stop(slot, "ruleset drift persisted after a sync");
+            // Drift: a Sync repairs it once. Drifting again soon after that repair means the worker cannot hold a
+            // ruleset (a bug or memory damage): restart it rather than resync it forever.
+            if (slot.syncForDrift || (slot.lastDriftNs >= 0 && nowNs - slot.lastDriftNs < DRIFT_REPEAT_WINDOW_NS)) {
+                stop(slot, "ruleset drifted again after a sync");
             } else {
+                slot.lastDriftNs = nowNs;
                 requestSync(slot, true);
             }
             return;
@@ -475,6 +487,12 @@ public final class Supervisor {
         slot.syncEpoch = table.epoch();
         slot.syncSentAtNs = nowNs;
         slot.syncAttempts++;
+        for (final RuleId id : traced) { // a new or resynced worker learns which rules are traced
+            if (!sendTrace(slot, id, true)) {
+                slot.syncOwed = true; // try the whole thing again next cycle
+                break;
+            }
+        }
         if (slot.state == WorkerSlot.State.READY) {
             slot.state = WorkerSlot.State.SYNCING;
         }
@@ -708,16 +726,101 @@ public final class Supervisor {
             case ControlRequest.Sync sync -> onSyncRequest(connectionId, sync);
             case ControlRequest.LogLevelGet get -> onLogLevelGet(connectionId, get);
             case ControlRequest.LogLevelSet set -> onLogLevelSet(connectionId, set);
-            case ControlRequest.TraceEnable trace -> respond(connectionId, traceUnavailable(trace.requestId()));
-            case ControlRequest.TraceDisable trace -> respond(connectionId, traceUnavailable(trace.requestId()));
-            case ControlRequest.TraceShow trace -> respond(connectionId, traceUnavailable(trace.requestId()));
+            case ControlRequest.TraceEnable trace -> onTrace(connectionId, trace.requestId(), trace.id(), true);
+            case ControlRequest.TraceDisable trace -> onTrace(connectionId, trace.requestId(), trace.id(), false);
+            case ControlRequest.TraceShow trace -> onTraceShow(connectionId, trace);
             case ControlRequest.ConfigCheck check -> onConfigCheck(connectionId, check);
             case ControlRequest.ConfigLoad load -> onConfigLoad(connectionId, load);
         }
     }
 
-    private static ControlResponse traceUnavailable(final long requestId) {
-        return refused(requestId, "unavailable", "packet tracing is not available in this version of the daemon");
+    private void onTrace(final long connectionId, final long requestId, final String idText, final boolean enable) {
+        if (!RuleId.isValid(idText)) {
+            respond(connectionId, refused(requestId, "invalid", RuleId.describeProblem(idText)));
+            return;
+        }
+        final RuleId id = new RuleId(idText);
+        if (enable && table.get(id) == null) {
+            respond(connectionId, refused(requestId, "not_found", "no rule has id \"" + id + "\""));
+            return;
+        }
+        final boolean changed = enable ? traced.add(id) : traced.remove(id);
+        if (changed) {
+            if (enable) {
+                traceLog.put(id, new ArrayDeque<>());
+            }
+            for (final WorkerSlot slot : slots) {
+                if (slot.channel != null && slot.state != WorkerSlot.State.STOPPING && !slot.syncOwed
+                    && !sendTrace(slot, id, enable)) {
+                    requestSync(slot, false); // the Sync that follows re-sends every trace command
+                }
+            }
+        }
+        respond(connectionId, new ControlResponse.TraceState(requestId, id.value(), enable));
+    }
+
+    private boolean sendTrace(final WorkerSlot slot, final RuleId id, final boolean enable) {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Trace(id, enable), writer);
+        return slot.channel.send(writer.buffer(), 0, writer.position()) == WorkerChannel.SendResult.SENT;
+    }
+
+    private void onTraceShow(final long connectionId, final ControlRequest.TraceShow show) {
+        if (!RuleId.isValid(show.id())) {
+            respond(connectionId, refused(show.requestId(), "invalid", RuleId.describeProblem(show.id())));
+            return;
+        }
+        final RuleId id = new RuleId(show.id());
+        final ArrayDeque<ControlResponse.TraceEvent> events = traceLog.get(id);
+        if (events == null && table.get(id) == null) {
+            respond(connectionId, refused(show.requestId(), "not_found", "no rule has id \"" + id + "\""));
+            return;
+        }
+        respond(connectionId, new ControlResponse.TraceReport(show.requestId(), id.value(), traced.contains(id),
+            events == null ? List.of() : List.copyOf(events)));
+    }
+
+    private void recordTraces(final WorkerSlot slot, final List<WorkerMessage.TraceEvent> events) {
+        for (final WorkerMessage.TraceEvent event : events) {
+            final ArrayDeque<ControlResponse.TraceEvent> log = traceLog.get(event.id());
+            if (log == null) {
+                continue; // tracing was turned off meanwhile
+            }
+            if (log.size() == TRACE_EVENTS_PER_RULE) {
+                log.removeFirst();
+            }
+            log.addLast(new ControlResponse.TraceEvent(slot.index, event.packet(), stepName(event.step()),
+                event.output(), traceDetail(event)));
+        }
+    }
+
+    private static String stepName(final int step) {
+        return switch (step) {
+            case WorkerMessage.TraceEvent.RECEIVED -> "received";
+            case WorkerMessage.TraceEvent.MATCHED -> "matched";
+            case WorkerMessage.TraceEvent.SENT -> "sent";
+            default -> "dropped";
+        };
+    }
+
+    private static String traceDetail(final WorkerMessage.TraceEvent event) {
+        return switch (event.step()) {
+            case WorkerMessage.TraceEvent.RECEIVED -> "frame of " + event.value() + " bytes";
+            case WorkerMessage.TraceEvent.MATCHED -> "payload of " + event.value() + " bytes";
+            case WorkerMessage.TraceEvent.SENT -> event.value() + " bytes sent";
+            default -> dropReason(event.value());
+        };
+    }
+
+    /** The stats contract's drop reason for a failed send, with the errno. */
+    static String dropReason(final int result) {
+        final int errno = -result;
+        final String reason = switch (errno) {
+            case 1, io.mcrelay.seam.PacketIo.EAGAIN, io.mcrelay.seam.PacketIo.ENOBUFS -> "buffer_full";
+            case io.mcrelay.seam.PacketIo.ENETDOWN, io.mcrelay.seam.PacketIo.ENXIO, 19 -> "link_down";
+            default -> "send_error";
+        };
+        return errno == 1 ? reason + " (submission queue full)" : reason + " (errno " + errno + ")";
     }
 
     private void onHello(final long connectionId, final ControlRequest request) {
@@ -779,6 +882,12 @@ public final class Supervisor {
     private long commit(final List<RuleId> removals, final List<Rule> upserts) {
         final long epoch = table.commit(removals, upserts);
         epochChangedAtNs = nowNs;
+        for (final RuleId id : removals) {
+            if (table.get(id) == null) { // gone, not replaced: workers drop its tracing with the rule
+                traced.remove(id);
+                traceLog.remove(id);
+            }
+        }
         broadcastApply(epoch, upserts, removals);
         return epoch;
     }

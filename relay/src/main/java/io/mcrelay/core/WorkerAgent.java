@@ -48,7 +48,18 @@ public final class WorkerAgent {
     /** No ruleset yet: the first command must be a {@code Sync}. */
     public static final long NO_EPOCH = -1;
 
+    /*
+     * A send's user data: [63] traced, [62..40] traced packet number (23 bits), [39..16] rule slot, [15..0] output.
+     * The completion finds the rule's counters (and, when traced, the packet) without a lookup that allocates.
+     */
     private static final int OUTPUT_BITS = 16;
+    private static final int SLOT_BITS = 24;
+    private static final long TRACED_BIT = 1L << 63;
+    private static final int TRACE_PACKET_SHIFT = OUTPUT_BITS + SLOT_BITS;
+    private static final long TRACE_PACKET_MASK = (1L << 23) - 1;
+    /** Traced packets recorded per heartbeat interval, so that tracing a busy rule stays cheap and bounded. */
+    static final int TRACE_SAMPLES_PER_INTERVAL = 64;
+    private static final int TRACE_RING_EVENTS = 2048;
 
     private final Config config;
     private final WorkerChannel channel;
@@ -65,6 +76,11 @@ public final class WorkerAgent {
     private int freeSlotCount;
     private int nextSlot;
     private int[] openDestinations = new int[0];
+
+    private final java.util.TreeSet<RuleId> traced = new java.util.TreeSet<>();
+    private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS);
+    private long tracePacketSequence;
+    private int traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
 
     private long epoch = NO_EPOCH;
     private boolean ackOwed;
@@ -162,6 +178,17 @@ public final class WorkerAgent {
             case WorkerMessage.Sync sync -> onSync(sync);
             case WorkerMessage.Apply apply -> onApply(apply);
             case WorkerMessage.Shutdown shutdown -> finish("shutdown: " + shutdown.reason());
+            case WorkerMessage.Trace trace -> {
+                if (trace.enabled()) {
+                    traced.add(trace.id());
+                } else {
+                    traced.remove(trace.id());
+                }
+                final RuleStats stats = statsById.get(trace.id());
+                if (stats != null) {
+                    stats.traced = trace.enabled();
+                }
+            }
             default -> finish("unexpected " + message.getClass().getSimpleName() + " from the supervisor");
         }
     }
@@ -218,6 +245,7 @@ public final class WorkerAgent {
             }
         }
         for (final RuleId id : gone) {
+            traced.remove(id); // tracing goes with the rule, as on the supervisor
             final RuleStats stats = statsById.remove(id);
             stats.retired = true;
             releaseSlotIfIdle(stats);
@@ -228,6 +256,7 @@ public final class WorkerAgent {
             RuleStats stats = statsById.get(rule.id());
             if (stats == null) {
                 stats = new RuleStats(rule.id(), allocateSlot(), rule.outputs().size());
+                stats.traced = traced.contains(rule.id());
                 slots[stats.slot] = stats;
                 statsById.put(rule.id(), stats);
             } else {
@@ -263,7 +292,7 @@ public final class WorkerAgent {
         if (nextSlot == slots.length) {
             slots = java.util.Arrays.copyOf(slots, slots.length * 2);
         }
-        if (nextSlot >= 1 << (Long.SIZE - OUTPUT_BITS - 1)) {
+        if (nextSlot >= 1 << SLOT_BITS) {
             throw new IllegalStateException("out of rule slots");
         }
         return nextSlot++;
@@ -285,14 +314,14 @@ public final class WorkerAgent {
     public void onFrame(final int ifIndex, final DirectBuffer frame, final int offset, final int length) {
         framesReceived++;
         switch (parser.parse(frame, offset, length)) {
-            case PacketParser.OK -> forward(ifIndex, frame, offset);
+            case PacketParser.OK -> forward(ifIndex, frame, offset, length);
             case PacketParser.NOT_UDP -> unmatched++;
             case PacketParser.FRAGMENT -> fragments++;
             default -> malformed++;
         }
     }
 
-    private void forward(final int ifIndex, final DirectBuffer frame, final int offset) {
+    private void forward(final int ifIndex, final DirectBuffer frame, final int offset, final int frameLength) {
         final ForwardingTable.Entry entry = table.lookup(ifIndex, parser.destinationAddress(),
             parser.destinationPort(), parser.sourceAddress());
         if (entry == null) {
@@ -303,21 +332,37 @@ public final class WorkerAgent {
         final int payloadLength = parser.payloadLength();
         stats.packetsIn++;
         stats.bytesIn += payloadLength;
+        long userDataBase = (long) stats.slot << OUTPUT_BITS;
+        if (stats.traced && traceSamplesLeft > 0) { // free when off: one field test
+            traceSamplesLeft--;
+            final long packet = tracePacketSequence++ & TRACE_PACKET_MASK;
+            traceRing.record(stats.slot, packet, WorkerMessage.TraceEvent.RECEIVED, -1, frameLength);
+            traceRing.record(stats.slot, packet, WorkerMessage.TraceEvent.MATCHED, -1, payloadLength);
+            userDataBase |= TRACED_BIT | packet << TRACE_PACKET_SHIFT;
+        }
         final int[] destinations = entry.destinations;
         for (int i = 0; i < destinations.length; i++) {
-            final long userData = (long) stats.slot << OUTPUT_BITS | i;
+            final long userData = userDataBase | i;
             if (io.send(destinations[i], frame, offset + parser.payloadOffset(), payloadLength, userData) == 0) {
                 stats.inFlight++;
             } else {
                 stats.dropsBufferFull++; // the submission queue is full: as good as a full socket buffer
                 stats.errors[i]++;
+                if (userData < 0) { // traced
+                    traceRing.record(stats.slot, packetOf(userData), WorkerMessage.TraceEvent.DROPPED, i,
+                        PacketIo.SEND_QUEUE_FULL);
+                }
             }
         }
     }
 
+    private static long packetOf(final long userData) {
+        return userData >>> TRACE_PACKET_SHIFT & TRACE_PACKET_MASK;
+    }
+
     /** The outcome of one send: bytes sent, or a negative errno. */
     public void onSendComplete(final long userData, final int result) {
-        final RuleStats stats = slots[(int) (userData >>> OUTPUT_BITS)];
+        final RuleStats stats = slots[(int) (userData >>> OUTPUT_BITS & ((1L << SLOT_BITS) - 1))];
         assert stats != null && stats.inFlight > 0 : "completion for an unknown send";
         final int output = (int) (userData & ((1 << OUTPUT_BITS) - 1));
         stats.inFlight--;
@@ -336,6 +381,10 @@ public final class WorkerAgent {
                 default -> stats.dropsSendError++;
             }
         }
+        if (userData < 0) { // traced
+            traceRing.record(stats.slot, packetOf(userData), result >= 0 ? WorkerMessage.TraceEvent.SENT
+                : WorkerMessage.TraceEvent.DROPPED, output, result);
+        }
         if (stats.retired) {
             releaseSlotIfIdle(stats);
         }
@@ -352,9 +401,12 @@ public final class WorkerAgent {
     }
 
     private void sendHeartbeat() {
+        final List<WorkerMessage.TraceEvent> traces = new ArrayList<>();
+        traceRing.drainTo(traces, slots);
+        traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
         writer.reset();
-        WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, epoch, rules.hash(), counters()),
-            writer);
+        WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, epoch, rules.hash(), counters(),
+            traces), writer);
         if (channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
             heartbeatsSkipped++; // a full channel: the next heartbeat carries the same cumulative counters
         }

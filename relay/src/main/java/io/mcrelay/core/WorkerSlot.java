@@ -40,6 +40,8 @@ final class WorkerSlot {
     long syncSentAtNs;
     /** Syncs sent since this worker was last ready. */
     int syncAttempts;
+    /** When this incarnation last drifted, or -1. */
+    long lastDriftNs = -1;
     /** The last sync was sent because of drift: drift again means restart. */
     boolean syncForDrift;
     long ackedEpoch = -1;
@@ -81,6 +83,7 @@ final class WorkerSlot {
         syncOwed = false;
         syncForDrift = false;
         syncAttempts = 0;
+        lastDriftNs = -1;
         ackedEpoch = -1;
         ackedHash = 0;
         heartbeatEpoch = -1;

@@ -44,10 +44,44 @@ public sealed interface WorkerMessage {
     record Ack(long epoch, long rulesetHash) implements WorkerMessage {
     }
 
-    /** Worker → supervisor, periodically: liveness, the worker's ruleset version and its cumulative counters. */
-    record Heartbeat(long sequence, long epoch, long rulesetHash, WorkerCounters counters) implements WorkerMessage {
+    /**
+     * Worker → supervisor, periodically: liveness, the worker's ruleset version, its cumulative counters, and the
+     * trace events recorded since the previous heartbeat (empty unless a rule is traced).
+     */
+    record Heartbeat(long sequence, long epoch, long rulesetHash, WorkerCounters counters, List<TraceEvent> traces)
+        implements WorkerMessage {
         public Heartbeat {
             Objects.requireNonNull(counters, "counters");
+            traces = List.copyOf(traces);
+        }
+    }
+
+    /** Supervisor → worker: start or stop tracing sampled packets of rule {@code id}. */
+    record Trace(RuleId id, boolean enabled) implements WorkerMessage {
+        public Trace {
+            Objects.requireNonNull(id, "id");
+        }
+    }
+
+    /**
+     * One step in the life of a traced packet on a worker.
+     *
+     * @param packet a number the worker gives each traced packet, so the steps of one packet can be put together
+     * @param step   {@link #RECEIVED} (value: frame bytes), {@link #MATCHED} (value: payload bytes),
+     *               {@link #SENT} (value: bytes sent) or {@link #DROPPED} (value: the negative errno)
+     * @param output the output index for {@code SENT} and {@code DROPPED}, else -1
+     */
+    record TraceEvent(RuleId id, long packet, int step, int output, int value) {
+        public static final int RECEIVED = 1;
+        public static final int MATCHED = 2;
+        public static final int SENT = 3;
+        public static final int DROPPED = 4;
+
+        public TraceEvent {
+            Objects.requireNonNull(id, "id");
+            if (step < RECEIVED || step > DROPPED) {
+                throw new IllegalArgumentException("unknown trace step " + step);
+            }
         }
     }
 

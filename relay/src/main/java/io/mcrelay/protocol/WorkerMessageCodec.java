@@ -23,8 +23,10 @@ import io.mcrelay.rules.RuleId;
  *                i64 frames received, i64 unmatched, i64 malformed, i64 fragments,
  *                i32 rule count, per rule: str id, i64 packets in, i64 bytes in,
  *                  i64 drops buffer full, i64 drops send error, i64 drops link down,
- *                  u16 output count, per output: i64 packets out, i64 bytes out, i64 errors
+ *                  u16 output count, per output: i64 packets out, i64 bytes out, i64 errors,
+ *                i32 trace event count, per event: str rule id, i64 packet, u8 step, i32 output, i32 value
  *   6 Shutdown   str reason
+ *   7 Trace      str rule id, u8 enabled (0|1)
  * </pre>
  * Stateless and thread-safe; decoding refuses anything malformed with a {@link CodecException}.
  */
@@ -35,6 +37,9 @@ public final class WorkerMessageCodec {
     public static final int TYPE_ACK = 4;
     public static final int TYPE_HEARTBEAT = 5;
     public static final int TYPE_SHUTDOWN = 6;
+    public static final int TYPE_TRACE = 7;
+    /** Most trace events one heartbeat may carry. */
+    public static final int TRACE_EVENTS_MAX = 4096;
 
     private static final int MIN_RULE_COUNTERS_BYTES = 3 + 5 * 8 + 2;
     private static final int OUTPUT_COUNTERS_BYTES = 3 * 8;
@@ -80,7 +85,13 @@ public final class WorkerMessageCodec {
                         out.i64(output.packetsOut()).i64(output.bytesOut()).i64(output.errors());
                     }
                 }
+                out.i32(heartbeat.traces().size());
+                for (final WorkerMessage.TraceEvent event : heartbeat.traces()) {
+                    out.string(event.id().value()).i64(event.packet()).u8(event.step()).i32(event.output())
+                        .i32(event.value());
+                }
             }
+            case WorkerMessage.Trace trace -> out.u8(TYPE_TRACE).string(trace.id().value()).bool(trace.enabled());
             case WorkerMessage.Shutdown shutdown -> out.u8(TYPE_SHUTDOWN).string(shutdown.reason());
         }
     }
@@ -122,6 +133,7 @@ public final class WorkerMessageCodec {
             case TYPE_ACK -> new WorkerMessage.Ack(epoch(in), in.i64("ruleset hash"));
             case TYPE_HEARTBEAT -> heartbeat(in);
             case TYPE_SHUTDOWN -> new WorkerMessage.Shutdown(in.string("reason"));
+            case TYPE_TRACE -> new WorkerMessage.Trace(ruleId(in, "trace rule id"), in.bool("trace enabled"));
             default -> throw new CodecException("unknown worker message type " + type);
         };
         in.end(message.getClass().getSimpleName());
@@ -179,8 +191,19 @@ public final class WorkerMessageCodec {
             }
             rules.add(new WorkerCounters.RuleCounters(id, packetsIn, bytesIn, bufferFull, sendError, linkDown, outputs));
         }
+        final int traceCount = in.count32("heartbeat trace events", TRACE_EVENTS_MAX, 3 + 8 + 1 + 4 + 4);
+        final List<WorkerMessage.TraceEvent> traces = new ArrayList<>(traceCount);
+        for (int i = 0; i < traceCount; i++) {
+            final RuleId id = ruleId(in, "trace event " + i + " rule id");
+            final long packet = in.i64("trace packet");
+            final int step = in.u8("trace step");
+            if (step < WorkerMessage.TraceEvent.RECEIVED || step > WorkerMessage.TraceEvent.DROPPED) {
+                throw new CodecException("trace event " + i + ": unknown step " + step);
+            }
+            traces.add(new WorkerMessage.TraceEvent(id, packet, step, in.i32("trace output"), in.i32("trace value")));
+        }
         return new WorkerMessage.Heartbeat(sequence, epoch, hash,
-            new WorkerCounters(framesReceived, unmatched, malformed, fragments, rules));
+            new WorkerCounters(framesReceived, unmatched, malformed, fragments, rules), traces);
     }
 
     private static long counter(final WireReader in, final String field) {

@@ -56,6 +56,11 @@ class WorkerMessageCodecProperties {
         }
     }
 
+    private static Arbitrary<WorkerMessage.TraceEvent> traceEvents() {
+        return Combinators.combine(RuleArbitraries.ids(), Arbitraries.longs(), Arbitraries.integers().between(1, 4),
+            Arbitraries.integers(), Arbitraries.integers()).as(WorkerMessage.TraceEvent::new);
+    }
+
     @Provide
     static Arbitrary<WorkerMessage> messages() {
         final Arbitrary<Long> epochs = Arbitraries.longs().between(0, Long.MAX_VALUE);
@@ -75,8 +80,9 @@ class WorkerMessageCodecProperties {
             Combinators.combine(epochs, rules).as(WorkerMessage.Sync::new),
             Combinators.combine(epochs, rules, RuleArbitraries.ids().list().ofMaxSize(5)).as(WorkerMessage.Apply::new),
             Combinators.combine(epochs, Arbitraries.longs()).as(WorkerMessage.Ack::new),
-            Combinators.combine(Arbitraries.longs(), epochs, Arbitraries.longs(), counters)
-                .as(WorkerMessage.Heartbeat::new),
+            Combinators.combine(Arbitraries.longs(), epochs, Arbitraries.longs(), counters, traceEvents().list()
+                .ofMaxSize(4)).as(WorkerMessage.Heartbeat::new),
+            Combinators.combine(RuleArbitraries.ids(), Arbitraries.of(true, false)).as(WorkerMessage.Trace::new),
             Arbitraries.strings().ofMaxLength(100).map(WorkerMessage.Shutdown::new));
     }
 }

@@ -33,13 +33,16 @@ public final class SimLauncher implements WorkerLauncher {
         private final WorkerAgent agent;
         private final PacketIo io;
         private final SimWorkerChannel workerEnd;
+        private final SimWorkerChannel rogueEnd;
         private boolean hung;
 
-        LiveWorker(final WorkerHandle handle, final Incarnation incarnation, final SimWorkerChannel workerEnd) {
+        LiveWorker(final WorkerHandle handle, final Incarnation incarnation, final SimWorkerChannel workerEnd,
+                   final SimWorkerChannel rogueEnd) {
             this.handle = handle;
             this.agent = incarnation.agent();
             this.io = incarnation.io();
             this.workerEnd = workerEnd;
+            this.rogueEnd = rogueEnd;
         }
 
         public WorkerHandle handle() {
@@ -88,7 +91,7 @@ public final class SimLauncher implements WorkerLauncher {
         final SimWorkerChannel[] ends = SimWorkerChannel.pair(channelCapacityBytes, maxFrameBytes);
         final Incarnation incarnation = factory.create(workerIndex, handle.launchId(), ends[1]);
         incarnation.agent().start(clock.nanoTime());
-        live.put(handle.launchId(), new LiveWorker(handle, incarnation, ends[1]));
+        live.put(handle.launchId(), new LiveWorker(handle, incarnation, ends[1], ends[0]));
         events.addLast(new Event(handle, ends[0], 0));
         return handle;
     }
@@ -134,6 +137,16 @@ public final class SimLauncher implements WorkerLauncher {
             }
         }
         return delivered;
+    }
+
+    /**
+     * Puts a frame into a worker's channel as if the supervisor had sent it: how a fault (a corrupted or forged
+     * command) reaches a worker. Returns false if the channel could not take it.
+     */
+    public boolean injectCommand(final WorkerHandle handle, final byte[] frame) {
+        final LiveWorker worker = live.get(handle.launchId());
+        return worker != null && worker.rogueEnd.send(new org.agrona.concurrent.UnsafeBuffer(frame), 0,
+            frame.length) == WorkerChannel.SendResult.SENT;
     }
 
     /** Runs one duty cycle of every live, unfrozen worker, in launch order; a worker that is done exits. */

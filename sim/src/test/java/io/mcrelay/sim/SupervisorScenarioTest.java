@@ -291,4 +291,50 @@ class SupervisorScenarioTest {
             }
         }
     }
+
+    @Test
+    void aTracedRuleShowsTheLifeOfItsPackets() {
+        client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0"),
+            out("239.10.0.2", 6000, "out9"))); // out9 does not exist: that send fails
+        assertEquals(new ControlResponse.TraceState(2, "cam-1", true),
+            client.request(new ControlRequest.TraceEnable(2, "cam-1")));
+        send("traced");
+        cluster.runFor(SECOND);
+        final ControlResponse.TraceReport report = assertInstanceOf(ControlResponse.TraceReport.class,
+            client.request(new ControlRequest.TraceShow(3, "cam-1")));
+        assertTrue(report.enabled());
+        assertEquals(List.of("received", "matched", "sent", "dropped"),
+            report.events().stream().map(ControlResponse.TraceEvent::step).toList());
+        assertEquals("payload of 6 bytes", report.events().get(1).detail());
+        assertEquals(0, report.events().get(2).output());
+        assertEquals(1, report.events().get(3).output());
+        assertTrue(report.events().get(3).detail().startsWith("link_down"), report.events().get(3)::detail);
+        client.request(new ControlRequest.TraceDisable(4, "cam-1"));
+        send("untraced");
+        cluster.runFor(SECOND);
+        final ControlResponse.TraceReport after = assertInstanceOf(ControlResponse.TraceReport.class,
+            client.request(new ControlRequest.TraceShow(5, "cam-1")));
+        assertTrue(!after.enabled() && after.events().size() == 4, "tracing off records nothing more");
+        assertEquals("not_found", ((ControlResponse.Refused) client.request(
+            new ControlRequest.TraceEnable(6, "nope"))).code());
+    }
+
+    @Test
+    void aWorkerWhoseRulesetDriftsIsResyncedAndRestartedIfItDriftsAgain() {
+        client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        final SimLauncher.LiveWorker worker = cluster.launcher().liveWorker(0);
+        // A forged Sync at the current epoch with another table: the worker now holds the wrong rules.
+        final byte[] forged = io.mcrelay.protocol.WorkerMessageCodec.toBytes(new io.mcrelay.protocol.WorkerMessage.Sync(
+            1, List.of()));
+        assertTrue(cluster.launcher().injectCommand(worker.handle(), forged));
+        cluster.runFor(SECOND);
+        assertTrue(cluster.converged(), "the drift was found by the hash and repaired by a sync");
+        assertEquals(Map.of(), cluster.supervisor().restartReasons(0), "one drift costs a sync, not a restart");
+        assertEquals(1, worker.agent().rules().size());
+        // Drift again soon after the repairing sync: the worker cannot be trusted with a ruleset and is restarted.
+        assertTrue(cluster.launcher().injectCommand(worker.handle(), forged));
+        assertTrue(cluster.runUntil(() -> !cluster.supervisor().restartReasons(0).isEmpty(), 5 * SECOND));
+        assertEquals(Map.of("ruleset drifted again after a sync", 1L), cluster.supervisor().restartReasons(0));
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND));
+    }
 }
