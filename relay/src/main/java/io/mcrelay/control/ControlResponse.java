@@ -92,8 +92,12 @@ public sealed interface ControlResponse {
         }
     }
 
-    /** Per-rule counters; {@code drops} holds the per-rule reasons. */
-    record RuleStats(String id, long packetsIn, long bytesIn, Drops drops, List<OutputStats> outputs) {
+    /**
+     * Per-rule counters; {@code drops} holds the per-rule reasons. The rates are over the workers' latest heartbeat
+     * intervals (about 250 ms), rounded to whole packets and bytes per second.
+     */
+    record RuleStats(String id, long packetsIn, long bytesIn, long packetsInPerSecond, long bytesInPerSecond,
+                     Drops drops, List<OutputStats> outputs) {
         public RuleStats {
             outputs = List.copyOf(outputs);
         }

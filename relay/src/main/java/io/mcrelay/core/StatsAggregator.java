@@ -77,9 +77,17 @@ final class StatsAggregator {
         }
     }
 
+    /**
+     * One live worker's latest counters, and the counters and time of the heartbeat before, for rates.
+     *
+     * @param intervalNs the time between the two heartbeats, or 0 when there is no earlier one
+     */
+    record Live(WorkerCounters latest, WorkerCounters previous, long intervalNs) {
+    }
+
     /** The {@code stats} report for the rules of {@code table}, with live workers' counters added. */
     ControlResponse.StatsReport report(
-        final long requestId, final List<Rule> table, final List<WorkerCounters> live,
+        final long requestId, final List<Rule> table, final List<Live> live,
         final List<ControlResponse.WorkerInfo> workers) {
         final TreeMap<RuleId, Totals> sums = new TreeMap<>();
         for (final Rule rule : table) {
@@ -89,7 +97,11 @@ final class StatsAggregator {
         long unmatched = baseUnmatched;
         long malformed = baseMalformed;
         long fragments = baseFragments;
-        for (final WorkerCounters counters : live) {
+        final TreeMap<RuleId, double[]> rates = new TreeMap<>();
+        for (final Live worker : live) {
+            addRates(worker, rates);
+        }
+        for (final WorkerCounters counters : live.stream().map(Live::latest).toList()) {
             unmatched += counters.unmatched();
             malformed += counters.malformed();
             fragments += counters.fragments();
@@ -111,12 +123,34 @@ final class StatsAggregator {
                     output.interfaceName(), known ? totals.packetsOut[i] : 0, known ? totals.bytesOut[i] : 0,
                     known ? totals.errors[i] : 0));
             }
+            final double[] rate = rates.getOrDefault(rule.id(), new double[2]);
             rules.add(new ControlResponse.RuleStats(rule.id().value(), totals.packetsIn, totals.bytesIn,
+                Math.round(rate[0]), Math.round(rate[1]),
                 new ControlResponse.Drops(0, 0, totals.dropsBufferFull, totals.dropsSendError, totals.dropsLinkDown),
                 outputs));
         }
         return new ControlResponse.StatsReport(requestId, rules, unmatched,
             new ControlResponse.Drops(malformed, fragments, 0, 0, 0), workers);
+    }
+
+    /** Adds one worker's per-rule packet and byte rates over its last heartbeat interval. */
+    private static void addRates(final Live worker, final TreeMap<RuleId, double[]> rates) {
+        if (worker.intervalNs() <= 0) {
+            return;
+        }
+        final TreeMap<RuleId, WorkerCounters.RuleCounters> before = new TreeMap<>();
+        for (final WorkerCounters.RuleCounters rule : worker.previous().rules()) {
+            before.put(rule.id(), rule);
+        }
+        final double seconds = worker.intervalNs() / 1e9;
+        for (final WorkerCounters.RuleCounters rule : worker.latest().rules()) {
+            final WorkerCounters.RuleCounters earlier = before.get(rule.id());
+            final long packets = rule.packetsIn() - (earlier == null ? 0 : earlier.packetsIn());
+            final long bytes = rule.bytesIn() - (earlier == null ? 0 : earlier.bytesIn());
+            final double[] rate = rates.computeIfAbsent(rule.id(), id -> new double[2]);
+            rate[0] += Math.max(0, packets) / seconds;
+            rate[1] += Math.max(0, bytes) / seconds;
+        }
     }
 
     /** Frames received by ended incarnations (for checkers). */

@@ -412,6 +412,9 @@ public final class Supervisor {
             case WorkerMessage.Heartbeat heartbeat -> {
                 slot.heartbeatEpoch = heartbeat.epoch();
                 slot.heartbeatHash = heartbeat.rulesetHash();
+                slot.previousCounters = slot.counters;
+                slot.heartbeatIntervalNs = slot.lastHeartbeatNs < 0 ? 0 : nowNs - slot.lastHeartbeatNs;
+                slot.lastHeartbeatNs = nowNs;
                 slot.counters = heartbeat.counters();
                 recordTraces(slot, heartbeat.traces());
                 onReport(slot, heartbeat.epoch(), heartbeat.rulesetHash(), false);
@@ -954,9 +957,9 @@ public final class Supervisor {
     }
 
     private ControlResponse.StatsReport statsReport(final long requestId) {
-        final List<WorkerCounters> live = new ArrayList<>(slots.length);
+        final List<StatsAggregator.Live> live = new ArrayList<>(slots.length);
         for (final WorkerSlot slot : slots) {
-            live.add(slot.counters);
+            live.add(new StatsAggregator.Live(slot.counters, slot.previousCounters, slot.heartbeatIntervalNs));
         }
         return stats.report(requestId, table.rules(), live, workers());
     }

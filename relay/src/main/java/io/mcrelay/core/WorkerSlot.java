@@ -50,6 +50,10 @@ final class WorkerSlot {
     long heartbeatEpoch = -1;
     long heartbeatHash;
     WorkerCounters counters = WorkerCounters.ZERO;
+    /** The counters of the heartbeat before the latest, and the time between the two, for rates. */
+    WorkerCounters previousCounters = WorkerCounters.ZERO;
+    long heartbeatIntervalNs;
+    long lastHeartbeatNs = -1;
     int consecutiveCrashes;
     long restarts;
     String lastRestartReason = "";
@@ -89,5 +93,8 @@ final class WorkerSlot {
         heartbeatEpoch = -1;
         heartbeatHash = 0;
         counters = WorkerCounters.ZERO;
+        previousCounters = WorkerCounters.ZERO;
+        heartbeatIntervalNs = 0;
+        lastHeartbeatNs = -1;
     }
 }

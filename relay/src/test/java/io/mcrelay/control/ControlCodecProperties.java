@@ -102,8 +102,8 @@ class ControlCodecProperties {
         final Arbitrary<ControlResponse.OutputStats> outputStats = Combinators.combine(texts(),
                 Arbitraries.integers().between(1, 65535), texts(), counts, counts, counts)
             .as(ControlResponse.OutputStats::new);
-        final Arbitrary<ControlResponse.RuleStats> ruleStats = Combinators.combine(texts(), counts, counts, drops,
-                outputStats.list().ofMaxSize(3))
+        final Arbitrary<ControlResponse.RuleStats> ruleStats = Combinators.combine(texts(), counts, counts, counts,
+                counts, drops, outputStats.list().ofMaxSize(3))
             .as(ControlResponse.RuleStats::new);
         final Arbitrary<ControlResponse.WorkerInfo> workers = Combinators.combine(Arbitraries.integers(),
                 Arbitraries.longs(), Arbitraries.of("starting", "ready", "syncing", "dead"), counts, counts,

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 public abstract class WorkerLauncherContract {
     protected abstract WorkerLauncher createLauncher();
 
+    private final List<WorkerChannel> channels = new ArrayList<>();
+
     /** Lets launched workers start, connect or die (advance the simulation, or wait briefly). */
     protected abstract void settle(WorkerLauncher launcher);
 
@@ -28,7 +30,8 @@ public abstract class WorkerLauncherContract {
                 @Override
                 public void onConnected(final WorkerLauncher.WorkerHandle handle, final WorkerChannel channel) {
                     events.add("connected " + handle.workerIndex() + "/" + handle.launchId());
-                    channel.close();
+                    // Keep the channel open: a worker whose supervisor end closes exits on its own.
+                    channels.add(channel);
                 }
 
                 @Override

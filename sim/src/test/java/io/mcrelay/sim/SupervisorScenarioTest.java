@@ -337,4 +337,18 @@ class SupervisorScenarioTest {
         assertEquals(Map.of("ruleset drifted again after a sync", 1L), cluster.supervisor().restartReasons(0));
         assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND));
     }
+
+    @Test
+    void statsReportRatesOverTheLatestHeartbeatInterval() {
+        client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        final byte[] payload = new byte[100];
+        for (int i = 0; i < 200; i++) { // one packet every 10 ms of virtual time: 100 packets/s
+            cluster.sendPacket("in0", SOURCE, GROUP, 5000, payload);
+            cluster.runFor(10_000_000L);
+        }
+        final ControlResponse.RuleStats stats = client.stats().rules().getFirst();
+        assertTrue(stats.packetsInPerSecond() >= 90 && stats.packetsInPerSecond() <= 110,
+            () -> "rate " + stats.packetsInPerSecond());
+        assertEquals(stats.packetsInPerSecond() * 100, stats.bytesInPerSecond(), 100 * 10);
+    }
 }

@@ -1,0 +1,26 @@
+package io.mcrelay.sim;
+
+import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.WorkerLauncherContract;
+
+/** The in-process launcher keeps the {@link WorkerLauncher} contract. */
+class SimLauncherTest extends WorkerLauncherContract {
+    private final ManualClock clock = new ManualClock(0, 0);
+    private final SimNetwork network = new SimNetwork();
+
+    @Override
+    protected WorkerLauncher createLauncher() {
+        return new SimLauncher((index, launchId, channel) -> {
+            final SimPacketIo io = network.attach();
+            return new SimLauncher.Incarnation(new WorkerAgent(WorkerAgent.Config.defaults(index), channel, io,
+                new SimTimers()), io);
+        }, clock, 1 << 20, 1 << 20);
+    }
+
+    @Override
+    protected void settle(final WorkerLauncher launcher) {
+        ((SimLauncher) launcher).step(clock.nanoTime());
+        clock.advance(1_000_000L);
+    }
+}
