@@ -32,6 +32,7 @@ import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.rules.RuleValidator;
 import io.mcrelay.rules.ValidationError;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LogLevels;
 import io.mcrelay.seam.Timers;
@@ -77,8 +78,9 @@ public final class Supervisor {
 
     /** The seams a supervisor works through. */
     public record Seams(Timers timers, WorkerLauncher launcher, ControlServer control, LinkMonitor links,
-                        LogLevels logLevels) {
+                        LogLevels logLevels, InputSockets inputSockets) {
         public Seams {
+            Objects.requireNonNull(inputSockets, "inputSockets");
             Objects.requireNonNull(timers, "timers");
             Objects.requireNonNull(launcher, "launcher");
             Objects.requireNonNull(control, "control");
@@ -192,6 +194,7 @@ public final class Supervisor {
         for (final LinkMonitor.LinkState link : seams.links().links()) {
             links.put(link.name(), link);
         }
+        updateInputSockets();
         for (final WorkerSlot slot : slots) {
             launch(slot);
         }
@@ -630,6 +633,7 @@ public final class Supervisor {
     // ---- links ----------------------------------------------------------------------------------------------
 
     private void onLinkEvent(final LinkMonitor.LinkEvent event) {
+        final LinkMonitor.LinkState before = links.get(event.name());
         switch (event.kind()) {
             case ADDED -> links.put(event.name(), new LinkMonitor.LinkState(event.name(), event.ifIndex(), false));
             case UP -> links.put(event.name(), new LinkMonitor.LinkState(event.name(), event.ifIndex(), true));
@@ -639,6 +643,11 @@ public final class Supervisor {
                 return; // addresses do not change what the workers match
             }
         }
+        final LinkMonitor.LinkState after = links.get(event.name());
+        updateInputSockets();
+        if (before != null && after != null && before.ifIndex() != after.ifIndex() && isInput(event.name())) {
+            seams.inputSockets().reopen(event.name()); // re-created: the old sockets are bound to nothing
+        }
         if (isNamedByARule(event.name())) {
             // The interface's sockets were reopened (or it appeared or went): every worker relearns its indices.
             for (final WorkerSlot slot : slots) {
@@ -647,6 +656,26 @@ public final class Supervisor {
                 }
             }
         }
+    }
+
+    /** Tells the sockets seam which input interfaces exist and are received on by some rule. */
+    private void updateInputSockets() {
+        final java.util.TreeSet<String> wanted = new java.util.TreeSet<>();
+        for (final Rule rule : table.rules()) {
+            if (links.containsKey(rule.input().interfaceName())) {
+                wanted.add(rule.input().interfaceName());
+            }
+        }
+        seams.inputSockets().setWanted(wanted);
+    }
+
+    private boolean isInput(final String interfaceName) {
+        for (final Rule rule : table.rules()) {
+            if (rule.input().interfaceName().equals(interfaceName)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isNamedByARule(final String interfaceName) {
@@ -885,6 +914,7 @@ public final class Supervisor {
     private long commit(final List<RuleId> removals, final List<Rule> upserts) {
         final long epoch = table.commit(removals, upserts);
         epochChangedAtNs = nowNs;
+        updateInputSockets();
         for (final RuleId id : removals) {
             if (table.get(id) == null) { // gone, not replaced: workers drop its tracing with the rule
                 traced.remove(id);

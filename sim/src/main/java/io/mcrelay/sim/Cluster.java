@@ -33,6 +33,7 @@ public final class Cluster {
     private final SimLauncher launcher;
     private final Supervisor supervisor;
     private final PacketParser fanoutParser = new PacketParser();
+    private final SimInputSockets inputSockets = new SimInputSockets();
 
     /** A cluster of {@code workers} workers with the given supervisor tunables, not started yet. */
     public Cluster(final Supervisor.Config config) {
@@ -40,7 +41,7 @@ public final class Cluster {
         network.setFanout(this::selectWorker);
         launcher = new SimLauncher(this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_MAX_BYTES);
         supervisor = new Supervisor(config, new Supervisor.Seams(new SimTimers(), launcher, control, links,
-            new MapLogLevels()));
+            new MapLogLevels(), inputSockets));
     }
 
     private SimLauncher.Incarnation newWorker(final int index, final long launchId, final WorkerChannel channel) {
@@ -145,6 +146,10 @@ public final class Cluster {
 
     public Supervisor supervisor() {
         return supervisor;
+    }
+
+    public SimInputSockets inputSockets() {
+        return inputSockets;
     }
 
     public SimControlServer control() {

@@ -351,4 +351,24 @@ class SupervisorScenarioTest {
             () -> "rate " + stats.packetsInPerSecond());
         assertEquals(stats.packetsInPerSecond() * 100, stats.bytesInPerSecond(), 100 * 10);
     }
+
+    @Test
+    void anInputInterfaceRecreatedWithANewIndexIsReopenedAndKeepsForwarding() {
+        client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        assertEquals(List.of("open in0"), cluster.inputSockets().log());
+        send("one");
+        final int oldIndex = cluster.network().interfaceIndex("in0");
+        cluster.network().deleteLink("in0");
+        cluster.runFor(10_000_000L);
+        assertEquals("waiting", client.list().rules().getFirst().state());
+        cluster.network().createLinkUp("in0");
+        cluster.runFor(50_000_000L);
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND));
+        assertTrue(cluster.network().interfaceIndex("in0") != oldIndex);
+        assertEquals(List.of("open in0", "close in0", "open in0"), cluster.inputSockets().log());
+        send("two");
+        assertEquals(List.of("one", "two"), delivered("out0", "239.10.0.1", 6000));
+        client.remove("cam-1");
+        assertEquals(List.of(), List.copyOf(cluster.inputSockets().open()), "no rule receives on in0 any more");
+    }
 }
