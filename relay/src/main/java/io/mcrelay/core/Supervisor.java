@@ -32,7 +32,9 @@ import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.rules.RuleValidator;
 import io.mcrelay.rules.ValidationError;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.InputSockets;
+import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LogLevels;
 import io.mcrelay.seam.Timers;
@@ -47,8 +49,11 @@ import io.mcrelay.seam.WorkerLauncher;
  * <p>Guarantees (DESIGN "Acked rule sync"): a change succeeds for its client only once every ready worker acked its
  * epoch with the expected ruleset hash; on timeout the change stays committed and the client learns which workers
  * lag, which are resynced or restarted. Not thread-safe: one thread owns the supervisor and its seams.
+ *
+ * <p>Not final only so that the simulator's checker mutants ({@code sim/src/test}) can override the package-private
+ * hooks ({@link #maySync}, {@link #broadcastOrder}); no production class extends it.
  */
-public final class Supervisor {
+public class Supervisor {
     /** Tunables, with the defaults of DESIGN. */
     public record Config(int workerCount, long ackTimeoutNs, long heartbeatIntervalNs, int missedHeartbeatsMax,
                          long connectTimeoutNs, long backoffInitialNs, long backoffMaxNs, long backoffResetNs,
@@ -78,8 +83,10 @@ public final class Supervisor {
 
     /** The seams a supervisor works through. */
     public record Seams(Timers timers, WorkerLauncher launcher, ControlServer control, LinkMonitor links,
-                        LogLevels logLevels, InputSockets inputSockets) {
+                        LogLevels logLevels, InputSockets inputSockets, Journal journal, Clock clock) {
         public Seams {
+            Objects.requireNonNull(journal, "journal");
+            Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(inputSockets, "inputSockets");
             Objects.requireNonNull(timers, "timers");
             Objects.requireNonNull(launcher, "launcher");
@@ -183,13 +190,21 @@ public final class Supervisor {
         }
     }
 
-    /** Reads the links, launches every worker and starts the health checks. */
+    /** Journal entry kinds written by the supervisor (the journal issue adds every input and output). */
+    public static final int JOURNAL_COMMIT = 1;
+    public static final int JOURNAL_LIMITS = 2;
+
+    /**
+     * Recovers the rule table from the journal, reads the links, launches every worker and starts the health
+     * checks. After a crash, the same journal gives back the same rules, ids and epoch.
+     */
     public void start(final long startNs) {
         if (started) {
             throw new IllegalStateException("already started");
         }
         started = true;
         nowNs = startNs;
+        recover();
         epochChangedAtNs = startNs;
         for (final LinkMonitor.LinkState link : seams.links().links()) {
             links.put(link.name(), link);
@@ -241,6 +256,11 @@ public final class Supervisor {
 
     public long rulesetHash() {
         return table.hash();
+    }
+
+    /** The ruleset hash the table had at {@code epochAsked}, or {@code null} when too old to remember. */
+    public Long rulesetHashAt(final long epochAsked) {
+        return table.hashAt(epochAsked);
     }
 
     /** The rule table, in id order. */
@@ -476,8 +496,22 @@ public final class Supervisor {
         slot.syncOwed = true;
     }
 
+    /** Hook: may this worker be sent the table? (Always, but for a mutant.) */
+    boolean maySync(final int workerIndex, final long restarts) {
+        return true;
+    }
+
+    /** Hook: the order in which a change is sent to the workers. */
+    Iterable<WorkerSlot> broadcastOrder() {
+        return List.of(slots);
+    }
+
     /** Sends the whole table; the bytes are encoded once per epoch and shared by all workers. */
     private int sendSync(final WorkerSlot slot) {
+        if (!maySync(slot.index, slot.restarts)) {
+            slot.syncOwed = false;
+            return 0;
+        }
         if (cachedSyncEpoch != table.epoch()) {
             writer.reset();
             WorkerMessageCodec.encode(new WorkerMessage.Sync(table.epoch(), table.rules()), writer);
@@ -508,7 +542,7 @@ public final class Supervisor {
     private void broadcastApply(final long epoch, final List<Rule> upserts, final List<RuleId> removals) {
         writer.reset();
         WorkerMessageCodec.encode(new WorkerMessage.Apply(epoch, upserts, removals), writer);
-        for (final WorkerSlot slot : slots) {
+        for (final WorkerSlot slot : broadcastOrder()) {
             if (slot.channel == null || slot.state == WorkerSlot.State.STOPPING || slot.syncOwed) {
                 continue; // an owed Sync will carry this change too
             }
@@ -656,6 +690,37 @@ public final class Supervisor {
                 }
             }
         }
+    }
+
+    private void recover() {
+        try (Journal.Reader reader = seams.journal().reader(seams.journal().firstIndex())) {
+            Journal.IndexedEntry indexed;
+            while ((indexed = reader.next()) != null) {
+                final Journal.Entry entry = indexed.entry();
+                switch (entry.kind()) {
+                    case JOURNAL_COMMIT -> {
+                        final WorkerMessage.Apply change = (WorkerMessage.Apply) WorkerMessageCodec.decode(
+                            entry.payload());
+                        if (change.epoch() != table.epoch() + 1) {
+                            throw new IllegalStateException("journal entry " + indexed.index() + " commits epoch "
+                                + change.epoch() + " after epoch " + table.epoch());
+                        }
+                        table.commit(change.removals(), change.upserts());
+                    }
+                    case JOURNAL_LIMITS -> {
+                        final JournaledLimits limits = JournaledLimits.decode(entry.payload());
+                        table.setLimits(limits.limits());
+                    }
+                    default -> {
+                        // kinds this version does not replay (the journal issue's inputs and outputs)
+                    }
+                }
+            }
+        }
+    }
+
+    private void journal(final int kind, final byte[] payload) {
+        seams.journal().append(new Journal.Entry(nowNs, seams.clock().epochMillis(), kind, "supervisor", payload));
     }
 
     /** Tells the sockets seam which input interfaces exist and are received on by some rule. */
@@ -913,6 +978,8 @@ public final class Supervisor {
 
     private long commit(final List<RuleId> removals, final List<Rule> upserts) {
         final long epoch = table.commit(removals, upserts);
+        // Journaled before any worker or client hears of it: a change a client may learn of survives a crash.
+        journal(JOURNAL_COMMIT, WorkerMessageCodec.toBytes(new WorkerMessage.Apply(epoch, upserts, removals)));
         epochChangedAtNs = nowNs;
         updateInputSockets();
         for (final RuleId id : removals) {
@@ -975,6 +1042,7 @@ public final class Supervisor {
         final ConfigPlan plan = ConfigPlan.of(table.view(), file.rules(), table.epoch());
         if (file.limits() != null) {
             table.setLimits(file.limits());
+            journal(JOURNAL_LIMITS, JournaledLimits.encode(file.limits()));
         }
         final long epoch = commit(plan.removals(), plan.upserts());
         startPending(PendingKind.CONFIG_LOAD, connectionId, load.requestId(), null, epoch, false,

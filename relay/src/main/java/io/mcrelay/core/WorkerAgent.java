@@ -26,8 +26,12 @@ import io.mcrelay.seam.WorkerChannel;
  *
  * <p>The packet path ({@link #onFrame}, {@link #onSendComplete}) allocates nothing and logs nothing. Not
  * thread-safe: one thread owns the agent and every seam it was given.
+ *
+ * <p>Not final only so that the simulator's checker mutants ({@code sim/src/test}) can override the package-private
+ * hooks ({@link #onApply}, {@link #installTable}, {@link #sendPacket}, {@link #countDrop}, {@link #onDutyCycle});
+ * no production class extends it (ArchUnit checks {@code sim/src/main}).
  */
-public final class WorkerAgent {
+public class WorkerAgent {
     /** Tunables of a worker. */
     public record Config(int workerIndex, long heartbeatIntervalNs, int commandLimit, int frameLimit,
                          int completionLimit) {
@@ -94,6 +98,15 @@ public final class WorkerAgent {
     private long unmatched;
     private long malformed;
     private long fragments;
+    // Worker-wide totals that outlive removed rules, for the conservation checker.
+    private long matched;
+    private long sendsAttempted;
+    private long sendsCompleted;
+    private long sendsFailed;
+    private long sendsInFlight;
+    private long dropsBufferFull;
+    private long dropsSendError;
+    private long dropsLinkDown;
 
     private final WorkerChannel.FrameHandler commandHandler = this::onCommandFrame;
     private final PacketIo.FrameHandler frameHandler = this::onFrame;
@@ -122,6 +135,7 @@ public final class WorkerAgent {
         if (done) {
             return 0;
         }
+        onDutyCycle(nowNs);
         int work = channel.poll(commandHandler, config.commandLimit());
         if (ackOwed) {
             work += sendAck();
@@ -208,20 +222,41 @@ public final class WorkerAgent {
         ackOwed = true;
     }
 
-    private void onApply(final WorkerMessage.Apply apply) {
+    /** Hook: an {@code Apply} arrived. */
+    void onApply(final WorkerMessage.Apply apply) {
         // Only the next epoch applies; an old or duplicate one is already in, a later one means we missed one and
         // the supervisor will send a Sync when it sees our ack. Either way the ack tells it where we are.
         if (epoch != NO_EPOCH && apply.epoch() == epoch + 1) {
-            for (final RuleId id : apply.removals()) {
-                rules.remove(id);
-            }
-            for (final Rule rule : apply.upserts()) {
-                rules.put(rule);
-            }
-            epoch = apply.epoch();
-            rebuild();
+            applyChange(apply);
         }
         ackOwed = true;
+    }
+
+    final void applyChange(final WorkerMessage.Apply apply) {
+        assert apply.epoch() == epoch + 1 : "apply out of order";
+        for (final RuleId id : apply.removals()) {
+            rules.remove(id);
+        }
+        for (final Rule rule : apply.upserts()) {
+            rules.put(rule);
+        }
+        epoch = apply.epoch();
+        rebuild();
+    }
+
+    /** Hook: called at the start of every duty cycle. */
+    void onDutyCycle(final long nowNs) {
+    }
+
+    final RuleSet ruleSet() {
+        return rules;
+    }
+
+    /** Sends an {@code Ack} now, whatever is owed (a mutant's early ack). */
+    final void sendAckNow(final long ackEpoch, final long hash) {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Ack(ackEpoch, hash), writer);
+        channel.send(writer.buffer(), 0, writer.position());
     }
 
     private int sendAck() {
@@ -275,7 +310,7 @@ public final class WorkerAgent {
                 entries.add(new ForwardingTable.Entry(rule, ifIndex, source, destinations, stats));
             }
         }
-        table.rebuild(entries);
+        installTable(entries);
         for (final int destination : openDestinations) {
             if (!used.contains(destination)) {
                 io.closeDestination(destination);
@@ -283,6 +318,11 @@ public final class WorkerAgent {
         }
         openDestinations = used.stream().mapToInt(Integer::intValue).sorted().toArray();
         assert statsById.size() == rules.size();
+    }
+
+    /** Hook: makes {@code entries} the forwarding table. */
+    void installTable(final List<ForwardingTable.Entry> entries) {
+        table.rebuild(entries);
     }
 
     private int allocateSlot() {
@@ -330,6 +370,7 @@ public final class WorkerAgent {
         }
         final RuleStats stats = entry.stats;
         final int payloadLength = parser.payloadLength();
+        matched++;
         stats.packetsIn++;
         stats.bytesIn += payloadLength;
         long userDataBase = (long) stats.slot << OUTPUT_BITS;
@@ -343,15 +384,45 @@ public final class WorkerAgent {
         final int[] destinations = entry.destinations;
         for (int i = 0; i < destinations.length; i++) {
             final long userData = userDataBase | i;
-            if (io.send(destinations[i], frame, offset + parser.payloadOffset(), payloadLength, userData) == 0) {
+            sendsAttempted++;
+            if (sendPacket(destinations[i], frame, offset + parser.payloadOffset(), payloadLength, userData) == 0) {
                 stats.inFlight++;
+                sendsInFlight++;
             } else {
-                stats.dropsBufferFull++; // the submission queue is full: as good as a full socket buffer
-                stats.errors[i]++;
+                // The submission queue is full: as good as a full socket buffer.
+                countDrop(stats, i, -PacketIo.EAGAIN);
                 if (userData < 0) { // traced
                     traceRing.record(stats.slot, packetOf(userData), WorkerMessage.TraceEvent.DROPPED, i,
                         PacketIo.SEND_QUEUE_FULL);
                 }
+            }
+        }
+    }
+
+    /** Hook: hands one send to the packet I/O. */
+    int sendPacket(final int destination, final DirectBuffer payload, final int offset, final int length,
+                   final long userData) {
+        return io.send(destination, payload, offset, length, userData);
+    }
+
+    /** Hook: counts one failed send under exactly one reason, for the rule, the output and the worker. */
+    void countDrop(final RuleStats stats, final int output, final int result) {
+        sendsFailed++;
+        if (output < stats.errors.length) {
+            stats.errors[output]++;
+        }
+        switch (-result) {
+            case PacketIo.EAGAIN, PacketIo.ENOBUFS -> {
+                stats.dropsBufferFull++;
+                dropsBufferFull++;
+            }
+            case PacketIo.ENETDOWN, PacketIo.ENXIO, 19 /* ENODEV */ -> {
+                stats.dropsLinkDown++;
+                dropsLinkDown++;
+            }
+            default -> {
+                stats.dropsSendError++;
+                dropsSendError++;
             }
         }
     }
@@ -366,20 +437,15 @@ public final class WorkerAgent {
         assert stats != null && stats.inFlight > 0 : "completion for an unknown send";
         final int output = (int) (userData & ((1 << OUTPUT_BITS) - 1));
         stats.inFlight--;
-        if (output < stats.packetsOut.length) { // a rule may have lost outputs while the send was in flight
-            if (result >= 0) {
+        sendsInFlight--;
+        if (result >= 0) {
+            sendsCompleted++;
+            if (output < stats.packetsOut.length) { // a rule may have lost outputs while the send was in flight
                 stats.packetsOut[output]++;
                 stats.bytesOut[output] += result;
-            } else {
-                stats.errors[output]++;
             }
-        }
-        if (result < 0) {
-            switch (-result) {
-                case PacketIo.EAGAIN, PacketIo.ENOBUFS -> stats.dropsBufferFull++;
-                case PacketIo.ENETDOWN, PacketIo.ENXIO, 19 /* ENODEV */ -> stats.dropsLinkDown++;
-                default -> stats.dropsSendError++;
-            }
+        } else {
+            countDrop(stats, output, result);
         }
         if (userData < 0) { // traced
             traceRing.record(stats.slot, packetOf(userData), result >= 0 ? WorkerMessage.TraceEvent.SENT
@@ -419,6 +485,22 @@ public final class WorkerAgent {
             perRule.add(stats.snapshot());
         }
         return new WorkerCounters(framesReceived, unmatched, malformed, fragments, perRule);
+    }
+
+    /**
+     * Worker-wide totals since start, including rules removed since. Conservation: {@code framesReceived = matched +
+     * unmatched + malformed + fragments}, {@code sendsAttempted = sendsCompleted + sendsFailed + sendsInFlight} (a
+     * matched packet makes one send per output), and every failed send is counted under exactly one reason:
+     * {@code sendsFailed = dropsBufferFull + dropsSendError + dropsLinkDown}.
+     */
+    public record Totals(long framesReceived, long matched, long unmatched, long malformed, long fragments,
+                         long sendsAttempted, long sendsCompleted, long sendsFailed, long sendsInFlight,
+                         long dropsBufferFull, long dropsSendError, long dropsLinkDown) {
+    }
+
+    public Totals totals() {
+        return new Totals(framesReceived, matched, unmatched, malformed, fragments, sendsAttempted, sendsCompleted,
+            sendsFailed, sendsInFlight, dropsBufferFull, dropsSendError, dropsLinkDown);
     }
 
     /** Heartbeats that could not be sent because the channel was full. */

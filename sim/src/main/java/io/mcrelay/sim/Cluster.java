@@ -2,23 +2,34 @@ package io.mcrelay.sim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.mcrelay.control.ControlResponse;
 import io.mcrelay.core.PacketParser;
 import io.mcrelay.core.Supervisor;
 import io.mcrelay.core.WorkerAgent;
-import io.mcrelay.protocol.UdpFrameEncoder;
+import io.mcrelay.fault.CrashPointChannel;
+import io.mcrelay.fault.FaultPlan;
+import io.mcrelay.fault.FaultyWorkerChannel;
 import io.mcrelay.protocol.Frames;
+import io.mcrelay.protocol.UdpFrameEncoder;
+import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.RandomSource;
+import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.WorkerLauncher;
 
 /**
- * A supervisor and its workers over simulated seams, stepped in one thread on virtual time: the world the core's
- * scenario and model tests run in (and the seed of the full simulator). It builds the real {@link Supervisor} and
- * {@link WorkerAgent} classes, exactly as the daemon does, around {@link SimLauncher}, {@link SimNetwork},
- * {@link SimControlServer} and {@link SimTimers}. Single-threaded and deterministic: no clock but
- * {@link ManualClock}, no randomness of its own.
+ * A supervisor and its workers over simulated seams, stepped in one thread on virtual time: the world of the core's
+ * scenario and model tests and of the {@link Simulator}. It builds the real {@link Supervisor} and
+ * {@link WorkerAgent} classes, as the daemon does, around {@link SimLauncher}, {@link SimNetwork},
+ * {@link SimControlServer}, {@link SimTimers} and an {@link InMemoryJournal}; with {@link Options} it also draws the
+ * order of the agents in each step from a seed, injects the faults of a {@link FaultPlan} into the worker channels,
+ * and folds everything that happens into an {@link EventLog}. Single-threaded and deterministic.
  */
 public final class Cluster {
     /** How far virtual time moves per step. */
@@ -26,36 +37,129 @@ public final class Cluster {
     /** The frames in flight on one worker channel, in bytes, before sends see {@code FULL}. */
     public static final int CHANNEL_CAPACITY_BYTES = 8 * 1024 * 1024;
 
+    /** Builds a supervisor: the real one, or a test's mutant. */
+    @FunctionalInterface
+    public interface SupervisorFactory {
+        Supervisor create(Supervisor.Config config, Supervisor.Seams seams);
+    }
+
+    /** Builds a worker agent: the real one, or a test's mutant. */
+    @FunctionalInterface
+    public interface WorkerFactory {
+        WorkerAgent create(WorkerAgent.Config config, WorkerChannel channel, PacketIo io, Timers timers);
+    }
+
+    /**
+     * How a cluster is built.
+     *
+     * @param scheduling draws the order of agents in each step; {@code null} for workers first, then the supervisor
+     * @param faults     the faults to inject into worker channels; {@code null} for none
+     * @param log        where events are folded; {@code null} for no log
+     */
+    public record Options(Supervisor.Config config, RandomSource scheduling, FaultPlan faults, EventLog log,
+                          SupervisorFactory supervisors, WorkerFactory workers) {
+        public Options {
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(supervisors, "supervisors");
+            Objects.requireNonNull(workers, "workers");
+        }
+
+        public static Options of(final Supervisor.Config config) {
+            return new Options(config, null, null, null, Supervisor::new, WorkerAgent::new);
+        }
+
+        public Options with(final RandomSource newScheduling, final FaultPlan newFaults, final EventLog newLog) {
+            return new Options(config, newScheduling, newFaults, newLog, supervisors, workers);
+        }
+
+        public Options withFactories(final SupervisorFactory newSupervisors, final WorkerFactory newWorkers) {
+            return new Options(config, scheduling, faults, log, newSupervisors, newWorkers);
+        }
+    }
+
+    /** One life of the supervisor: everything that dies with its process. */
+    private final class SupervisorLife {
+        final SimTimers timers = new SimTimers();
+        final SimControlServer control = new SimControlServer();
+        final SimInputSockets inputSockets = new SimInputSockets();
+        final SimLauncher launcher;
+        final Supervisor supervisor;
+
+        SupervisorLife() {
+            launcher = new SimLauncher(Cluster.this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_MAX_BYTES,
+                Cluster.this::wrapChannel);
+            final Timers recordedTimers = log == null ? timers : new RecordingTimers(timers, log);
+            supervisor = options.supervisors().create(options.config(), new Supervisor.Seams(recordedTimers,
+                launcher, control, links, new MapLogLevels(), inputSockets, journal, clock));
+        }
+    }
+
+    private final Options options;
+    private final EventLog log;
     private final ManualClock clock = new ManualClock(1_000_000_000L, 1_700_000_000_000L);
     private final SimNetwork network = new SimNetwork();
-    private final SimControlServer control = new SimControlServer();
     private final SimLinkMonitor links;
-    private final SimLauncher launcher;
-    private final Supervisor supervisor;
+    private final InMemoryJournal journal = new InMemoryJournal();
     private final PacketParser fanoutParser = new PacketParser();
-    private final SimInputSockets inputSockets = new SimInputSockets();
+    private final List<SimLauncher> orphans = new ArrayList<>();
+    private final List<FaultyWorkerChannel> faultyChannels = new ArrayList<>();
+    private SupervisorLife life;
+    private String lastWorkerStates = "";
+    private int supervisorRestarts;
 
-    /** A cluster of {@code workers} workers with the given supervisor tunables, not started yet. */
+    /** A cluster with the given supervisor tunables, no faults, fixed order; not started yet. */
     public Cluster(final Supervisor.Config config) {
+        this(Options.of(config));
+    }
+
+    public Cluster(final Options options) {
+        this.options = options;
+        this.log = options.log();
         links = network.monitor();
         network.setFanout(this::selectWorker);
-        launcher = new SimLauncher(this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_MAX_BYTES);
-        supervisor = new Supervisor(config, new Supervisor.Seams(new SimTimers(), launcher, control, links,
-            new MapLogLevels(), inputSockets));
+        if (log != null) {
+            network.setDeliveryListener((endpoint, ttl, payload, offset, length) -> {
+                log.record(EventLog.DELIVERY, endpoint.hashCode(), ttl, length);
+            });
+        }
+        life = new SupervisorLife();
     }
 
     private SimLauncher.Incarnation newWorker(final int index, final long launchId, final WorkerChannel channel) {
         final SimPacketIo io = network.attach();
-        return new SimLauncher.Incarnation(new WorkerAgent(new WorkerAgent.Config(index,
-            WorkerAgent.Config.DEFAULT_HEARTBEAT_INTERVAL_NS, 16, 256, 1024), channel, io, new SimTimers()), io);
+        final SimTimers timers = new SimTimers();
+        final Timers recorded = log == null ? timers : new RecordingTimers(timers, log);
+        return new SimLauncher.Incarnation(options.workers().create(new WorkerAgent.Config(index,
+            WorkerAgent.Config.DEFAULT_HEARTBEAT_INTERVAL_NS, 16, 256, 1024), channel, io, recorded), io, timers);
+    }
+
+    private WorkerChannel wrapChannel(final WorkerChannel end, final boolean supervisorEnd,
+                                      final WorkerLauncher.WorkerHandle handle) {
+        WorkerChannel wrapped = end;
+        final FaultPlan faults = options.faults();
+        if (faults != null) {
+            final SimLauncher launcher = life == null ? null : life.launcher;
+            wrapped = new CrashPointChannel(wrapped, faults, !supervisorEnd, () -> {
+                if (launcher != null) {
+                    launcher.requestCrash(handle);
+                }
+            });
+            final FaultyWorkerChannel faulty = new FaultyWorkerChannel(wrapped, clock, faults);
+            faultyChannels.add(faulty);
+            wrapped = faulty;
+        }
+        if (log != null) {
+            wrapped = new RecordingWorkerChannel(wrapped, log, (int) (handle.launchId() * 2 + (supervisorEnd ? 0 : 1)));
+        }
+        return wrapped;
     }
 
     /**
      * The kernel's fanout, as DESIGN fixes it: a flow (destination address and port) always lands on the same
      * member. Members are the attached I/Os in attach order.
      */
-    private int selectWorker(final int ifIndex, final org.agrona.DirectBuffer frame, final int offset,
-                             final int length, final int members) {
+    private int selectWorker(final int ifIndex, final DirectBuffer frame, final int offset, final int length,
+                             final int members) {
         if (fanoutParser.parse(frame, offset, length) != PacketParser.OK) {
             return 0;
         }
@@ -64,21 +168,105 @@ public final class Cluster {
     }
 
     public void start() {
-        supervisor.start(clock.nanoTime());
+        life.supervisor.start(clock.nanoTime());
     }
 
     /**
-     * One step: every worker's duty cycle, the supervisor's, the network and the control sockets; then time. Workers
-     * run before the supervisor, so a command the supervisor sends is handled no earlier than the next step: a
-     * response that reaches a client in the same step as the command it depends on was sent too early.
+     * One step: every live worker's duty cycle and the supervisor's (workers first, or in an order drawn from the
+     * seed), the network and the control sockets; then time. With workers first, a command the supervisor sends is
+     * handled no earlier than the next step. Returns the work done; 0 means nothing happened.
      */
-    public void step() {
+    public int step() {
         final long nowNs = clock.nanoTime();
-        launcher.step(nowNs);
-        supervisor.doWork(nowNs);
-        network.step();
-        control.step();
+        int work = 0;
+        final List<SimLauncher.LiveWorker> workers = life.launcher.liveWorkers();
+        if (options.scheduling() == null) {
+            for (final SimLauncher.LiveWorker worker : workers) {
+                work += life.launcher.stepWorker(worker, nowNs);
+            }
+            work += life.supervisor.doWork(nowNs);
+        } else {
+            final int agents = workers.size() + 1;
+            final int[] order = new int[agents];
+            for (int i = 0; i < agents; i++) {
+                order[i] = i;
+            }
+            for (int i = agents - 1; i > 0; i--) { // Fisher-Yates from the seed
+                final int j = options.scheduling().nextInt(i + 1);
+                final int swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+            }
+            for (final int agent : order) {
+                work += agent == workers.size() ? life.supervisor.doWork(nowNs)
+                    : life.launcher.stepWorker(workers.get(agent), nowNs);
+            }
+        }
+        for (final SimLauncher orphan : List.copyOf(orphans)) {
+            work += orphan.step(nowNs);
+            if (orphan.liveWorkers().isEmpty()) {
+                orphans.remove(orphan);
+            }
+        }
+        work += network.step();
+        work += life.control.step();
+        work += life.launcher.applyCrashRequests();
+        recordWorkerStates();
         clock.advance(STEP_NS);
+        return work;
+    }
+
+    private void recordWorkerStates() {
+        if (log == null) {
+            return;
+        }
+        final StringBuilder states = new StringBuilder();
+        for (final ControlResponse.WorkerInfo worker : life.supervisor.workers()) {
+            states.append(worker.index()).append(worker.state()).append(worker.restarts()).append('@')
+                .append(worker.epoch()).append(';');
+        }
+        final String now = states.toString();
+        if (!now.equals(lastWorkerStates)) {
+            lastWorkerStates = now;
+            log.record(EventLog.WORKER_STATE, now);
+        }
+    }
+
+    /** True if nothing is moving: no frames held by faults and nothing queued for the network. */
+    public boolean quiet() {
+        for (final FaultyWorkerChannel channel : faultyChannels) {
+            if (channel.heldFrames() > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The earliest timer deadline of the supervisor and the workers. */
+    public long nextDeadlineNs() {
+        return Math.min(life.timers.nextDeadlineNs(), life.launcher.nextDeadlineNs());
+    }
+
+    /** Moves time forward to {@code targetNs} without stepping (the caller knows nothing is due before). */
+    public void skipTo(final long targetNs) {
+        if (targetNs > clock.nanoTime()) {
+            clock.advanceTo(targetNs);
+        }
+    }
+
+    /**
+     * The supervisor process dies: its workers lose their channels (and exit, as they do on EOF), its clients are
+     * cut off, and a new supervisor starts on the same journal, recovering its rules, ids and epoch.
+     */
+    public void crashSupervisor() {
+        final SupervisorLife old = life;
+        old.launcher.disconnectAll();
+        orphans.add(old.launcher);
+        old.control.close();
+        faultyChannels.clear();
+        life = new SupervisorLife();
+        supervisorRestarts++;
+        life.supervisor.start(clock.nanoTime());
     }
 
     /** Steps for {@code durationNs} of virtual time. */
@@ -103,7 +291,8 @@ public final class Cluster {
 
     /** True when every worker is ready and holds the supervisor's epoch and hash. */
     public boolean converged() {
-        final List<SimLauncher.LiveWorker> live = launcher.liveWorkers();
+        final Supervisor supervisor = life.supervisor;
+        final List<SimLauncher.LiveWorker> live = life.launcher.liveWorkers();
         if (live.size() != supervisor.workers().size()) {
             return false;
         }
@@ -125,9 +314,9 @@ public final class Cluster {
         network.injectFrame(linkName, frame, 0, length);
     }
 
-    /** A new control client, already through the hello handshake. */
+    /** A new control client of the current supervisor, already through the hello handshake. */
     public TestClient client() {
-        final TestClient client = new TestClient(this, control.connect());
+        final TestClient client = new TestClient(this, life.control.connect());
         client.hello();
         return client;
     }
@@ -140,26 +329,36 @@ public final class Cluster {
         return network;
     }
 
+    /** The current supervisor's launcher. */
     public SimLauncher launcher() {
-        return launcher;
+        return life.launcher;
     }
 
+    /** The current supervisor. */
     public Supervisor supervisor() {
-        return supervisor;
+        return life.supervisor;
     }
 
     public SimInputSockets inputSockets() {
-        return inputSockets;
+        return life.inputSockets;
     }
 
     public SimControlServer control() {
-        return control;
+        return life.control;
     }
 
-    /** The live workers' agents, in launch order. */
+    public InMemoryJournal journal() {
+        return journal;
+    }
+
+    public int supervisorRestarts() {
+        return supervisorRestarts;
+    }
+
+    /** The current supervisor's live workers' agents, in launch order. */
     public List<WorkerAgent> liveAgents() {
         final List<WorkerAgent> agents = new ArrayList<>();
-        for (final SimLauncher.LiveWorker worker : launcher.liveWorkers()) {
+        for (final SimLauncher.LiveWorker worker : life.launcher.liveWorkers()) {
             agents.add(worker.agent());
         }
         return agents;

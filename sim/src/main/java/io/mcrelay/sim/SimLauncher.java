@@ -23,8 +23,14 @@ public final class SimLauncher implements WorkerLauncher {
         Incarnation create(int workerIndex, long launchId, WorkerChannel workerEnd);
     }
 
-    /** A worker incarnation: its agent and its packet I/O, closed when the incarnation ends. */
-    public record Incarnation(WorkerAgent agent, PacketIo io) {
+    /** A worker incarnation: its agent, its packet I/O (closed when the incarnation ends) and its timers. */
+    public record Incarnation(WorkerAgent agent, PacketIo io, SimTimers timers) {
+    }
+
+    /** Decorates the two ends of a new worker's channel (faults, recording); the identity by default. */
+    @FunctionalInterface
+    public interface ChannelWrapper {
+        WorkerChannel wrap(WorkerChannel end, boolean supervisorEnd, WorkerHandle handle);
     }
 
     /** A live worker. */
@@ -32,6 +38,7 @@ public final class SimLauncher implements WorkerLauncher {
         private final WorkerHandle handle;
         private final WorkerAgent agent;
         private final PacketIo io;
+        private final SimTimers timers;
         private final SimWorkerChannel workerEnd;
         private final SimWorkerChannel rogueEnd;
         private boolean hung;
@@ -41,6 +48,7 @@ public final class SimLauncher implements WorkerLauncher {
             this.handle = handle;
             this.agent = incarnation.agent();
             this.io = incarnation.io();
+            this.timers = incarnation.timers();
             this.workerEnd = workerEnd;
             this.rogueEnd = rogueEnd;
         }
@@ -51,6 +59,11 @@ public final class SimLauncher implements WorkerLauncher {
 
         public WorkerAgent agent() {
             return agent;
+        }
+
+        /** The worker's timers, or {@code null} if its factory did not say. */
+        public SimTimers timers() {
+            return timers;
         }
 
         /** True while the worker is frozen: alive, but running no duty cycle. */
@@ -71,7 +84,9 @@ public final class SimLauncher implements WorkerLauncher {
     private final Clock clock;
     private final int channelCapacityBytes;
     private final int maxFrameBytes;
+    private final ChannelWrapper wrapper;
     private final ArrayDeque<Event> events = new ArrayDeque<>();
+    private final List<WorkerHandle> crashRequests = new ArrayList<>();
     // By launch id: launch order, deterministic.
     private final TreeMap<Long, LiveWorker> live = new TreeMap<>();
     private long nextLaunchId = 1;
@@ -79,6 +94,12 @@ public final class SimLauncher implements WorkerLauncher {
 
     public SimLauncher(final WorkerFactory factory, final Clock clock, final int channelCapacityBytes,
                        final int maxFrameBytes) {
+        this(factory, clock, channelCapacityBytes, maxFrameBytes, (end, supervisorEnd, handle) -> end);
+    }
+
+    public SimLauncher(final WorkerFactory factory, final Clock clock, final int channelCapacityBytes,
+                       final int maxFrameBytes, final ChannelWrapper wrapper) {
+        this.wrapper = wrapper;
         this.factory = factory;
         this.clock = clock;
         this.channelCapacityBytes = channelCapacityBytes;
@@ -89,10 +110,11 @@ public final class SimLauncher implements WorkerLauncher {
     public WorkerHandle launch(final int workerIndex) {
         final WorkerHandle handle = new WorkerHandle(workerIndex, nextLaunchId++, nextPid++);
         final SimWorkerChannel[] ends = SimWorkerChannel.pair(channelCapacityBytes, maxFrameBytes);
-        final Incarnation incarnation = factory.create(workerIndex, handle.launchId(), ends[1]);
+        final Incarnation incarnation = factory.create(workerIndex, handle.launchId(),
+            wrapper.wrap(ends[1], false, handle));
         incarnation.agent().start(clock.nanoTime());
         live.put(handle.launchId(), new LiveWorker(handle, incarnation, ends[1], ends[0]));
-        events.addLast(new Event(handle, ends[0], 0));
+        events.addLast(new Event(handle, wrapper.wrap(ends[0], true, handle), 0));
         return handle;
     }
 
@@ -104,6 +126,34 @@ public final class SimLauncher implements WorkerLauncher {
     /** A crash the worker did not ask for: the process dies at once, its channel breaks. */
     public void crash(final WorkerHandle handle) {
         end(handle, CRASHED);
+    }
+
+    /**
+     * A crash decided in the middle of someone's duty cycle (a fault at a protocol point): carried out at the end of
+     * the current step, so no agent loses its state under its own feet.
+     */
+    public void requestCrash(final WorkerHandle handle) {
+        crashRequests.add(handle);
+    }
+
+    /** Carries out the requested crashes; returns how many workers died. */
+    public int applyCrashRequests() {
+        int crashed = 0;
+        for (final WorkerHandle handle : crashRequests) {
+            if (live.containsKey(handle.launchId())) {
+                end(handle, CRASHED);
+                crashed++;
+            }
+        }
+        crashRequests.clear();
+        return crashed;
+    }
+
+    /** The supervisor is gone: every worker's channel breaks, and the workers exit on their own (EOF). */
+    public void disconnectAll() {
+        for (final LiveWorker worker : live.values()) {
+            worker.rogueEnd.close();
+        }
     }
 
     /** Freezes or thaws a worker: a hung worker neither reads nor sends, like a process stuck in a loop. */
@@ -152,19 +202,34 @@ public final class SimLauncher implements WorkerLauncher {
     /** Runs one duty cycle of every live, unfrozen worker, in launch order; a worker that is done exits. */
     public int step(final long nowNs) {
         int work = 0;
-        final List<LiveWorker> finished = new ArrayList<>();
-        for (final LiveWorker worker : live.values()) {
-            if (!worker.hung) {
-                work += worker.agent.doWork(nowNs);
-                if (worker.agent.isDone()) {
-                    finished.add(worker);
-                }
-            }
-        }
-        for (final LiveWorker worker : finished) {
-            end(worker.handle, 0);
+        for (final LiveWorker worker : List.copyOf(live.values())) {
+            work += stepWorker(worker, nowNs);
         }
         return work;
+    }
+
+    /** Runs one duty cycle of one worker (unless it is frozen or gone); a worker that is done exits. */
+    public int stepWorker(final LiveWorker worker, final long nowNs) {
+        if (worker.hung || live.get(worker.handle.launchId()) != worker) {
+            return 0;
+        }
+        final int work = worker.agent.doWork(nowNs);
+        if (worker.agent.isDone()) {
+            end(worker.handle, 0);
+            return work + 1;
+        }
+        return work;
+    }
+
+    /** The earliest timer deadline of the live workers, or {@link Long#MAX_VALUE}. */
+    public long nextDeadlineNs() {
+        long next = Long.MAX_VALUE;
+        for (final LiveWorker worker : live.values()) {
+            if (worker.timers != null && !worker.hung) {
+                next = Math.min(next, worker.timers.nextDeadlineNs());
+            }
+        }
+        return next;
     }
 
     /** The live workers, in launch order. */

@@ -13,8 +13,9 @@ class SimLauncherTest extends WorkerLauncherContract {
     protected WorkerLauncher createLauncher() {
         return new SimLauncher((index, launchId, channel) -> {
             final SimPacketIo io = network.attach();
+            final SimTimers timers = new SimTimers();
             return new SimLauncher.Incarnation(new WorkerAgent(WorkerAgent.Config.defaults(index), channel, io,
-                new SimTimers()), io);
+                timers), io, timers);
         }, clock, 1 << 20, 1 << 20);
     }
 

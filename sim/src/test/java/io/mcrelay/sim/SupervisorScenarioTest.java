@@ -371,4 +371,22 @@ class SupervisorScenarioTest {
         client.remove("cam-1");
         assertEquals(List.of(), List.copyOf(cluster.inputSockets().open()), "no rule receives on in0 any more");
     }
+
+    @Test
+    void aSupervisorRestartedOnItsJournalRecoversRulesIdsAndEpochAndForwardsAgain() {
+        client.add(rule(null, "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        client.add(rule("cam-2", "in0", "239.1.1.2", 5000, out("239.10.0.2", 6000, "out0")));
+        client.remove("cam-2");
+        final List<io.mcrelay.rules.Rule> before = cluster.supervisor().rules();
+        final long epochBefore = cluster.supervisor().epoch();
+        cluster.crashSupervisor(); // no clean shutdown: a new instance on the same journal
+        assertEquals(before, cluster.supervisor().rules());
+        assertEquals(epochBefore, cluster.supervisor().epoch());
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND), "fresh workers sync from the recovered table");
+        client = cluster.client();
+        send("after the restart");
+        assertEquals(List.of("after the restart"), delivered("out0", "239.10.0.1", 6000));
+        assertEquals(new ControlResponse.RuleAdded(1, "r4", 4), client.add(rule(null, "in0", "239.1.1.3", 5000,
+            out("239.10.0.3", 6000, "out0"))), "epochs and generated ids continue where they were");
+    }
 }
