@@ -18,7 +18,9 @@ public final class BuildInfo {
     /** Version of the worker-channel protocol (supervisor ⇄ worker). */
     public static final int WORKER_PROTOCOL_VERSION = 1;
 
-    private static final String VERSION = loadVersion();
+    private static final Properties PROPERTIES = load();
+    private static final String VERSION = value("version");
+    private static final String COMMIT = value("commit");
 
     private BuildInfo() {
     }
@@ -28,18 +30,26 @@ public final class BuildInfo {
         return VERSION;
     }
 
-    private static String loadVersion() {
+    /** The git commit this build was made from (12 hex digits), or {@code unknown}. */
+    public static String commit() {
+        return COMMIT;
+    }
+
+    private static Properties load() {
+        final Properties properties = new Properties();
         try (InputStream in = BuildInfo.class.getResourceAsStream("build.properties")) {
-            if (in == null) {
-                return "unknown";
+            if (in != null) {
+                properties.load(in);
             }
-            final Properties properties = new Properties();
-            properties.load(in);
-            final String version = properties.getProperty("version", "unknown");
-            // An unfiltered resource (an IDE build that skipped Maven's filtering) must not leak "${...}".
-            return version.startsWith("${") ? "unknown" : version;
+            return properties;
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot read build.properties", e);
         }
+    }
+
+    private static String value(final String key) {
+        final String value = PROPERTIES.getProperty(key, "unknown").trim();
+        // An unfiltered resource (an IDE build, no git) must not leak "${...}".
+        return value.isEmpty() || value.startsWith("${") ? "unknown" : value;
     }
 }

@@ -560,7 +560,7 @@ public class Supervisor {
             counts);
         for (final WorkerSlot slot : slots) {
             request.waiting[slot.index] = slot.state == WorkerSlot.State.READY
-                || (freshAck && slot.state == WorkerSlot.State.SYNCING);
+                || (waitsForSyncing(request) && slot.state == WorkerSlot.State.SYNCING);
             request.acksAtStart[slot.index] = slot.acksReceived;
         }
         request.timerId = schedule(nowNs + config.ackTimeoutNs(), new AckDeadline(request));
@@ -569,17 +569,27 @@ public class Supervisor {
         return request;
     }
 
+    /**
+     * A change that takes rules away also waits for syncing workers: one of them may still hold the old table and
+     * forward the removed rule, and "removed" must mean no worker forwards it any more. A new rule need not wait
+     * for them: a syncing worker's Sync carries it.
+     */
+    private static boolean waitsForSyncing(final Pending request) {
+        return request.freshAck || request.kind == PendingKind.REMOVE || request.kind == PendingKind.CONFIG_LOAD;
+    }
+
     private boolean isLagging(final Pending request, final WorkerSlot slot) {
         if (!request.waiting[slot.index]) {
             return false;
         }
-        if (slot.state != WorkerSlot.State.READY) {
-            // Gone, restarting or resyncing: a worker that is not ready does not hold up a client (its Sync will
-            // carry the change), except that a forced sync waits for the workers it resyncs.
-            return request.freshAck && slot.state == WorkerSlot.State.SYNCING;
-        }
-        return slot.ackedEpoch < request.epoch
-            || (request.freshAck && slot.acksReceived == request.acksAtStart[slot.index]);
+        return switch (slot.state) {
+            case READY -> slot.ackedEpoch < request.epoch
+                || (request.freshAck && slot.acksReceived == request.acksAtStart[slot.index]);
+            case SYNCING -> waitsForSyncing(request) && (slot.ackedEpoch < request.epoch
+                || (request.freshAck && slot.acksReceived == request.acksAtStart[slot.index]));
+            // Gone or restarting: a new incarnation starts from a Sync of the whole table, so it holds the change.
+            default -> false;
+        };
     }
 
     private void checkPending() {

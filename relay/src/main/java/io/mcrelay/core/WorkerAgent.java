@@ -80,6 +80,8 @@ public class WorkerAgent {
     private int freeSlotCount;
     private int nextSlot;
     private int[] openDestinations = new int[0];
+    /** The most outputs of any rule: the sends one frame can need. */
+    private int maxOutputs = 1;
 
     private final java.util.TreeSet<RuleId> traced = new java.util.TreeSet<>();
     private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS);
@@ -140,8 +142,13 @@ public class WorkerAgent {
         if (ackOwed) {
             work += sendAck();
         }
-        work += io.pollFrames(frameHandler, config.frameLimit());
+        // Completions first: they give back send capacity. Then no more frames than the capacity can forward, so a
+        // burst waits in the receive ring rather than being read and dropped for want of a submission slot.
         work += io.pollCompletions(completionHandler, config.completionLimit());
+        final int frameBudget = Math.min(config.frameLimit(), io.sendCapacity() / maxOutputs);
+        if (frameBudget > 0) {
+            work += io.pollFrames(frameHandler, frameBudget);
+        }
         work += timers.poll(nowNs, timerHandler, 4);
         work += io.submit();
         if (channel.isClosed()) {
@@ -311,6 +318,11 @@ public class WorkerAgent {
             }
         }
         installTable(entries);
+        int widest = 1;
+        for (final Rule rule : rules.rules()) {
+            widest = Math.max(widest, rule.outputs().size());
+        }
+        maxOutputs = widest;
         for (final int destination : openDestinations) {
             if (!used.contains(destination)) {
                 io.closeDestination(destination);

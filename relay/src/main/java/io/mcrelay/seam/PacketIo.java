@@ -58,6 +58,13 @@ public interface PacketIo extends AutoCloseable {
      */
     int send(int destination, DirectBuffer payload, int offset, int length, long userData);
 
+    /**
+     * How many more sends {@link #send} would take right now. A worker reads no more frames in a cycle than it can
+     * forward, so a burst waits in the receive ring (where the kernel counts what overflows) instead of being
+     * dropped after it was read.
+     */
+    int sendCapacity();
+
     /** Hands queued sends and receive requests to the kernel; once per duty cycle. Returns how many were submitted. */
     int submit();
 

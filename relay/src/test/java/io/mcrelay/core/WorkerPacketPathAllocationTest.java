@@ -70,6 +70,11 @@ class WorkerPacketPathAllocationTest {
         }
 
         @Override
+        public int sendCapacity() {
+            return pendingUserData.length - pending;
+        }
+
+        @Override
         public int submit() {
             return 0;
         }

@@ -91,7 +91,10 @@ public abstract class PacketIoContract {
             final int destination = harness.io().openDestination("out0", group, 6000, 0);
             assertEquals(destination, harness.io().openDestination("out0", group, 6000, 0));
             final byte[] payload = "payload".getBytes();
+            final int capacity = harness.io().sendCapacity();
+            assertTrue(capacity > 0);
             assertEquals(0, harness.io().send(destination, new UnsafeBuffer(payload), 0, payload.length, 77L));
+            assertEquals(capacity - 1, harness.io().sendCapacity(), "a queued send takes capacity");
             final List<long[]> completions = new ArrayList<>();
             for (int round = 0; round < 50 && completions.isEmpty(); round++) {
                 harness.io().submit();
@@ -99,6 +102,7 @@ public abstract class PacketIoContract {
                 harness.io().pollCompletions((userData, result) -> completions.add(new long[] {userData, result}), 16);
             }
             assertEquals(1, completions.size());
+            assertEquals(capacity, harness.io().sendCapacity(), "a completed send gives its capacity back");
             assertEquals(77L, completions.getFirst()[0]);
             assertEquals(payload.length, completions.getFirst()[1]);
             final List<byte[]> delivered = harness.delivered(group, 6000);

@@ -101,8 +101,9 @@ public final class Cluster {
     private final SimLinkMonitor links;
     private final InMemoryJournal journal = new InMemoryJournal();
     private final PacketParser fanoutParser = new PacketParser();
-    private final List<SimLauncher> orphans = new ArrayList<>();
     private final List<FaultyWorkerChannel> faultyChannels = new ArrayList<>();
+    private SimNetwork.DeliveryListener deliveries;
+    private final byte[] deliveryScratch = new byte[32];
     private SupervisorLife life;
     private String lastWorkerStates = "";
     private int supervisorRestarts;
@@ -117,11 +118,20 @@ public final class Cluster {
         this.log = options.log();
         links = network.monitor();
         network.setFanout(this::selectWorker);
-        if (log != null) {
-            network.setDeliveryListener((endpoint, ttl, payload, offset, length) -> {
-                log.record(EventLog.DELIVERY, endpoint.hashCode(), ttl, length);
-            });
-        }
+        network.setDeliveryListener((endpoint, ttl, payload, offset, length) -> {
+            if (log != null) {
+                // String hash codes are fixed by the JLS; a record's own hashCode is not, so it is not used.
+                final long where = (endpoint.interfaceName().hashCode() * 31L + endpoint.group().hashCode()) * 31L
+                    + endpoint.port();
+                final int sampled = Math.min(length, deliveryScratch.length);
+                payload.getBytes(offset, deliveryScratch, 0, sampled);
+                log.record(EventLog.DELIVERY, where, ttl, length);
+                log.record(EventLog.DELIVERY, deliveryScratch, 0, sampled);
+            }
+            if (deliveries != null) {
+                deliveries.onDelivered(endpoint, ttl, payload, offset, length);
+            }
+        });
         life = new SupervisorLife();
     }
 
@@ -167,6 +177,11 @@ public final class Cluster {
         return Math.floorMod(hash, members);
     }
 
+    /** Where delivered packets are reported (the workload's sinks); one listener. */
+    public void onDelivery(final SimNetwork.DeliveryListener listener) {
+        deliveries = listener;
+    }
+
     public void start() {
         life.supervisor.start(clock.nanoTime());
     }
@@ -200,12 +215,6 @@ public final class Cluster {
             for (final int agent : order) {
                 work += agent == workers.size() ? life.supervisor.doWork(nowNs)
                     : life.launcher.stepWorker(workers.get(agent), nowNs);
-            }
-        }
-        for (final SimLauncher orphan : List.copyOf(orphans)) {
-            work += orphan.step(nowNs);
-            if (orphan.liveWorkers().isEmpty()) {
-                orphans.remove(orphan);
             }
         }
         work += network.step();
@@ -255,13 +264,13 @@ public final class Cluster {
     }
 
     /**
-     * The supervisor process dies: its workers lose their channels (and exit, as they do on EOF), its clients are
-     * cut off, and a new supervisor starts on the same journal, recovering its rules, ids and epoch.
+     * The supervisor process dies: its workers die with it (their parent-death signal), its clients are cut off,
+     * and a new supervisor starts on the same journal, recovering its rules, ids and epoch.
      */
     public void crashSupervisor() {
         final SupervisorLife old = life;
-        old.launcher.disconnectAll();
-        orphans.add(old.launcher);
+        // Workers die with their supervisor (PR_SET_PDEATHSIG), even a hung one: none lingers on the network.
+        old.launcher.killAll();
         old.control.close();
         faultyChannels.clear();
         life = new SupervisorLife();

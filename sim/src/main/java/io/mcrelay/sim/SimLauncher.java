@@ -149,10 +149,10 @@ public final class SimLauncher implements WorkerLauncher {
         return crashed;
     }
 
-    /** The supervisor is gone: every worker's channel breaks, and the workers exit on their own (EOF). */
-    public void disconnectAll() {
-        for (final LiveWorker worker : live.values()) {
-            worker.rogueEnd.close();
+    /** The supervisor is gone: every worker gets its parent-death signal and dies. */
+    public void killAll() {
+        for (final LiveWorker worker : List.copyOf(live.values())) {
+            end(worker.handle, KILLED);
         }
     }
 

@@ -162,6 +162,11 @@ public final class SimPacketIo implements PacketIo {
     }
 
     @Override
+    public int sendCapacity() {
+        return closed ? 0 : (int) (sqSlots.length - (sqTail - sqHead));
+    }
+
+    @Override
     public int send(final int destination, final DirectBuffer payload, final int offset, final int length,
         final long userData) {
         ensureOpen();

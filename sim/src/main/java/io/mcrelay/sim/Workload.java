@@ -1,0 +1,189 @@
+package io.mcrelay.sim;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.RuleDocument;
+import io.mcrelay.rules.IpAddress;
+import io.mcrelay.seam.RandomSource;
+
+/**
+ * DESIGN's default workload: rule templates added and removed by a control client during the run (one of them a 1→3
+ * fan-out, one on an interface that may appear late), and packets to every live rule every 10 ms (100 per second
+ * per rule). Each packet carries the rule's generation (which add it belongs to), a sequence number, its send time
+ * and a checksum, so sinks can tell where it belongs, whether it is whole and whether it came twice.
+ * Single-threaded; every choice comes from its seeded {@link RandomSource}.
+ */
+final class Workload {
+    static final int TEMPLATES = 24;
+    static final int FANOUT_TEMPLATE = 0;
+    static final int LATE_TEMPLATE = TEMPLATES - 1;
+    static final String LATE_LINK = "late0";
+    static final List<String> OUTPUT_LINKS = List.of("out0", "out1", "out2");
+    static final long PACKET_INTERVAL_NS = 10_000_000L;
+    /** Removed rules are still sent packets for this long, which must not be forwarded once the removal is acked. */
+    static final long PROBE_AFTER_REMOVE_NS = 100_000_000L;
+    static final int SOURCE = IpAddress.parse("10.0.0.1").ipv4Value();
+    static final int PAYLOAD_BYTES = 64;
+    private static final int MAGIC = 0x6D637273; // "mcrs"
+
+    /** What the workload believes about one template. */
+    enum State { ABSENT, ADDING, LIVE, REMOVING }
+
+    static final class Template {
+        final int index;
+        final String inputInterface;
+        final int group;
+        final int port;
+        final List<RuleDocument.OutputDocument> outputs;
+        State state = State.ABSENT;
+        /** Generation of the current or last add; packets carry it. */
+        int generation = -1;
+        String id;
+        long seq;
+        /** When the last removal was acked, or -1; probing of that generation stops after the probe window. */
+        long removedAtNs = -1;
+        int removedGeneration = -1;
+
+        Template(final int index) {
+            this.index = index;
+            this.inputInterface = index == LATE_TEMPLATE ? LATE_LINK : "in0";
+            this.group = IpAddress.parse("239.1.0." + (index + 1)).ipv4Value();
+            this.port = 5000;
+            final List<RuleDocument.OutputDocument> outs = new ArrayList<>();
+            if (index == FANOUT_TEMPLATE) {
+                for (int i = 0; i < OUTPUT_LINKS.size(); i++) {
+                    outs.add(new RuleDocument.OutputDocument("239.2.0." + (i + 1), 6000, OUTPUT_LINKS.get(i), null));
+                }
+            } else {
+                outs.add(new RuleDocument.OutputDocument("239.2." + index + ".1", 6000 + index,
+                    OUTPUT_LINKS.get(index % OUTPUT_LINKS.size()), null));
+            }
+            this.outputs = List.copyOf(outs);
+        }
+
+        RuleDocument document(final String requestedId) {
+            return new RuleDocument(requestedId, null, inputInterface, IpAddress.ipv4(group).toString(), port, null,
+                outputs, null);
+        }
+    }
+
+    private final RandomSource random;
+    final Template[] templates = new Template[TEMPLATES];
+    private final UnsafeBuffer frame = new UnsafeBuffer(new byte[io.mcrelay.protocol.UdpFrameEncoder.frameLength(
+        PAYLOAD_BYTES, false)]);
+    private final byte[] payload = new byte[PAYLOAD_BYTES];
+    private final UnsafeBuffer payloadView = new UnsafeBuffer(payload);
+    private int nextGeneration;
+    /** Generation → template index, for sinks. */
+    private final TreeMap<Integer, Template> byGeneration = new TreeMap<>();
+    int adds;
+    int removes;
+    long packetsSent;
+
+    Workload(final RandomSource random) {
+        this.random = random;
+        for (int i = 0; i < TEMPLATES; i++) {
+            templates[i] = new Template(i);
+        }
+    }
+
+    /**
+     * The next change to request, or {@code null}: adds while few rules are live, removals while many, and now and
+     * then a request that must be refused (a second rule on a live input, or a bad port).
+     */
+    ControlRequest nextChange(final long requestId) {
+        final int live = (int) java.util.Arrays.stream(templates).filter(t -> t.state == State.LIVE).count();
+        if (random.chance(0.08)) {
+            // A clash: the input of a live template under a fresh id, or an out-of-range port. Both must be refused.
+            for (final Template template : templates) {
+                if (template.state == State.LIVE) {
+                    return new ControlRequest.Add(requestId, template.document("clash-" + requestId));
+                }
+            }
+            final RuleDocument bad = templates[1].document("bad-port");
+            return new ControlRequest.Add(requestId, new RuleDocument(bad.id(), null, bad.inputInterface(),
+                bad.inputGroup(), 70000, null, bad.outputs(), null));
+        }
+        final boolean add = live < 6 || (live < 16 && random.chance(0.6));
+        // The late template and the fan-out go first, so that both are exercised in every run.
+        final Template first = templates[LATE_TEMPLATE].generation < 0 ? templates[LATE_TEMPLATE]
+            : templates[FANOUT_TEMPLATE].generation < 0 ? templates[FANOUT_TEMPLATE] : null;
+        final Template template = first != null ? first : templates[random.nextInt(TEMPLATES)];
+        if (add && template.state == State.ABSENT) {
+            template.state = State.ADDING;
+            template.generation = nextGeneration++;
+            byGeneration.put(template.generation, template);
+            // Half the rules get a chosen id, half a generated one.
+            return new ControlRequest.Add(requestId, template.document(random.chance(0.5) ? "t" + template.index
+                + "-g" + template.generation : null));
+        }
+        if (!add && template.state == State.LIVE) {
+            template.state = State.REMOVING;
+            return new ControlRequest.Remove(requestId, template.id);
+        }
+        return null;
+    }
+
+    /** Sends one packet to every live template (and to recently removed ones, as probes). */
+    void sendPackets(final Cluster cluster, final long nowNs, final boolean probeRemoved) {
+        for (final Template template : templates) {
+            if (template.state == State.LIVE || template.state == State.REMOVING) {
+                send(cluster, template, template.generation, nowNs);
+            } else if (probeRemoved && template.removedAtNs >= 0 && nowNs - template.removedAtNs
+                <= PROBE_AFTER_REMOVE_NS && template.state == State.ABSENT) {
+                send(cluster, template, template.removedGeneration, nowNs);
+            }
+        }
+    }
+
+    private void send(final Cluster cluster, final Template template, final int generation, final long nowNs) {
+        final long seq = template.seq++;
+        payloadView.putInt(0, MAGIC, ByteOrder.BIG_ENDIAN);
+        payloadView.putInt(4, generation, ByteOrder.BIG_ENDIAN);
+        payloadView.putLong(8, seq, ByteOrder.BIG_ENDIAN);
+        payloadView.putLong(16, nowNs, ByteOrder.BIG_ENDIAN);
+        for (int i = 24; i < PAYLOAD_BYTES - 8; i++) {
+            payload[i] = (byte) (seq * 31 + i);
+        }
+        payloadView.putLong(PAYLOAD_BYTES - 8, checksum(payloadView, 0, PAYLOAD_BYTES - 8), ByteOrder.BIG_ENDIAN);
+        final int length = io.mcrelay.protocol.UdpFrameEncoder.write(frame, 0, -1, SOURCE, template.group, 40000,
+            template.port, 8, payload);
+        cluster.network().injectFrame(template.inputInterface, frame, 0, length);
+        packetsSent++;
+    }
+
+    static long checksum(final DirectBuffer buffer, final int offset, final int length) {
+        long sum = 0xCBF2_9CE4_8422_2325L;
+        for (int i = 0; i < length; i++) {
+            sum = (sum ^ (buffer.getByte(offset + i) & 0xFF)) * 0x0000_0100_0000_01B3L;
+        }
+        return sum;
+    }
+
+    /** A delivered payload, decoded; {@code null} if it is not one of ours or not whole. */
+    record Packet(int generation, long seq, long sentNs) {
+    }
+
+    static Packet decode(final DirectBuffer buffer, final int offset, final int length) {
+        if (length != PAYLOAD_BYTES || buffer.getInt(offset, ByteOrder.BIG_ENDIAN) != MAGIC) {
+            return null;
+        }
+        if (buffer.getLong(offset + PAYLOAD_BYTES - 8, ByteOrder.BIG_ENDIAN)
+            != checksum(buffer, offset, PAYLOAD_BYTES - 8)) {
+            return null;
+        }
+        return new Packet(buffer.getInt(offset + 4, ByteOrder.BIG_ENDIAN), buffer.getLong(offset + 8,
+            ByteOrder.BIG_ENDIAN), buffer.getLong(offset + 16, ByteOrder.BIG_ENDIAN));
+    }
+
+    Template byGeneration(final int generation) {
+        return byGeneration.get(generation);
+    }
+}
