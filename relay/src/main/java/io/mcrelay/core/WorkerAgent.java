@@ -28,7 +28,8 @@ import io.mcrelay.seam.WorkerChannel;
  * thread-safe: one thread owns the agent and every seam it was given.
  *
  * <p>Not final only so that the simulator's checker mutants ({@code sim/src/test}) can override the package-private
- * hooks ({@link #onApply}, {@link #installTable}, {@link #sendPacket}, {@link #countDrop}, {@link #onDutyCycle});
+ * hooks ({@link #onApply}, {@link #installTable}, {@link #closeDestination}, {@link #sendPacket}, {@link #countDrop},
+ * {@link #onDutyCycle});
  * no production class extends it (ArchUnit checks {@code sim/src/main}).
  */
 public class WorkerAgent {
@@ -325,11 +326,16 @@ public class WorkerAgent {
         maxOutputs = widest;
         for (final int destination : openDestinations) {
             if (!used.contains(destination)) {
-                io.closeDestination(destination);
+                closeDestination(destination);
             }
         }
         openDestinations = used.stream().mapToInt(Integer::intValue).sorted().toArray();
         assert statsById.size() == rules.size();
+    }
+
+    /** Hook: releases a destination no rule uses any more. */
+    void closeDestination(final int destination) {
+        io.closeDestination(destination);
     }
 
     /** Hook: makes {@code entries} the forwarding table. */

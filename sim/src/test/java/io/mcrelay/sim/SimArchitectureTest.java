@@ -18,4 +18,28 @@ class SimArchitectureTest {
         org.junit.jupiter.api.Assertions.assertTrue(classes.contain(SimTimers.class));
         ArchRules.FFM_ONLY_IN_LINUX.check(classes);
     }
+
+    /** The simulator runs the core's classes as they are: it never subclasses one (mutants are test-only). */
+    static final com.tngtech.archunit.lang.ArchRule SIM_NEVER_SUBCLASSES_CORE =
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+            .that().resideInAPackage("io.mcrelay.sim..")
+            .should().beAssignableTo(com.tngtech.archunit.base.DescribedPredicate.describe("a core class",
+                (com.tngtech.archunit.core.domain.JavaClass c) -> c.getPackageName().startsWith("io.mcrelay.core")
+                    && !c.isInterface()))
+            .because("the simulator must drive the very classes production runs; mutants live in sim/src/test");
+
+    @Test
+    void simNeverSubclassesACoreClass() {
+        final JavaClasses classes = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.mcrelay.sim");
+        SIM_NEVER_SUBCLASSES_CORE.check(classes);
+    }
+
+    @Test
+    void theSubclassRuleCatchesASubclass() {
+        final JavaClasses fixture = new ClassFileImporter().importClasses(
+            io.mcrelay.sim.archfixture.SubclassesSupervisor.class);
+        org.junit.jupiter.api.Assertions.assertTrue(SIM_NEVER_SUBCLASSES_CORE.evaluate(fixture).hasViolation());
+    }
 }
