@@ -171,6 +171,7 @@ public class Supervisor {
     private final java.util.TreeSet<RuleId> traced = new java.util.TreeSet<>();
     private final TreeMap<RuleId, ArrayDeque<ControlResponse.TraceEvent>> traceLog = new TreeMap<>();
 
+    private long workerStateVersion;
     private long cachedSyncEpoch = -1;
     private byte[] cachedSync;
     private long epochChangedAtNs;
@@ -298,7 +299,7 @@ public class Supervisor {
     private void launch(final WorkerSlot slot) {
         assert slot.channel == null && slot.handle == null;
         slot.handle = seams.launcher().launch(slot.index);
-        slot.state = WorkerSlot.State.STARTING;
+        setState(slot, WorkerSlot.State.STARTING);
         slot.launchedAtNs = nowNs;
         slot.lastHeardNs = nowNs;
     }
@@ -312,7 +313,7 @@ public class Supervisor {
                 return;
             }
             slot.channel = channel;
-            slot.state = WorkerSlot.State.SYNCING;
+            setState(slot, WorkerSlot.State.SYNCING);
             slot.lastHeardNs = nowNs;
             slot.syncOwed = true; // a worker's first command is Sync
             sendSync(slot);
@@ -340,7 +341,7 @@ public class Supervisor {
         if (slot.state == WorkerSlot.State.STOPPING || slot.state == WorkerSlot.State.BACKOFF) {
             return;
         }
-        slot.state = WorkerSlot.State.STOPPING;
+        setState(slot, WorkerSlot.State.STOPPING);
         slot.stopReason = reason;
         if (slot.channel != null) {
             slot.channel.close();
@@ -361,6 +362,7 @@ public class Supervisor {
         }
         slot.resetIncarnation();
         slot.restarts++;
+        workerStateVersion++;
         slot.lastRestartReason = reason;
         slot.restartReasons.merge(reason, 1L, Long::sum);
         final long delayNs = slot.consecutiveCrashes == 0 ? 0
@@ -369,7 +371,7 @@ public class Supervisor {
         if (delayNs == 0) {
             launch(slot);
         } else {
-            slot.state = WorkerSlot.State.BACKOFF;
+            setState(slot, WorkerSlot.State.BACKOFF);
             slot.respawnTimerId = schedule(nowNs + delayNs, new Respawn(slot.index));
         }
         checkPending();
@@ -460,7 +462,7 @@ public class Supervisor {
             // Ready only when caught up with the table: a worker that acked its Sync while later changes are still on
             // their way would otherwise count as ready without them, and a client could be told "applied" too soon.
             if (slot.syncEpoch >= 0 && epoch >= slot.syncEpoch && epoch == table.epoch() && hashRight) {
-                slot.state = WorkerSlot.State.READY;
+                setState(slot, WorkerSlot.State.READY);
                 slot.readySinceNs = nowNs;
                 slot.syncForDrift = false;
                 slot.syncAttempts = 0;
@@ -490,10 +492,25 @@ public class Supervisor {
 
     private void requestSync(final WorkerSlot slot, final boolean forDrift) {
         if (slot.state == WorkerSlot.State.READY) {
-            slot.state = WorkerSlot.State.SYNCING;
+            setState(slot, WorkerSlot.State.SYNCING);
         }
         slot.syncForDrift = forDrift;
         slot.syncOwed = true;
+    }
+
+    private void setState(final WorkerSlot slot, final WorkerSlot.State state) {
+        if (slot.state != state) {
+            slot.state = state;
+            workerStateVersion++;
+        }
+    }
+
+    /**
+     * A number that changes whenever a worker changes state or restarts: watchers (the simulator's event log) can
+     * look at the workers only when it moved.
+     */
+    public long workerStateVersion() {
+        return workerStateVersion;
     }
 
     /** Hook: may this worker be sent the table? (Always, but for a mutant.) */
@@ -534,7 +551,7 @@ public class Supervisor {
             }
         }
         if (slot.state == WorkerSlot.State.READY) {
-            slot.state = WorkerSlot.State.SYNCING;
+            setState(slot, WorkerSlot.State.SYNCING);
         }
         return 1;
     }

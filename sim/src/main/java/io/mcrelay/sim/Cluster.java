@@ -106,6 +106,7 @@ public final class Cluster {
     private final byte[] deliveryScratch = new byte[32];
     private SupervisorLife life;
     private String lastWorkerStates = "";
+    private long lastWorkerStateVersion = -1;
     private int supervisorRestarts;
 
     /** A cluster with the given supervisor tunables, no faults, fixed order; not started yet. */
@@ -229,6 +230,11 @@ public final class Cluster {
         if (log == null) {
             return;
         }
+        final long version = life.supervisor.workerStateVersion() * 31 + supervisorRestarts;
+        if (version == lastWorkerStateVersion) {
+            return; // nothing changed: skip building the description
+        }
+        lastWorkerStateVersion = version;
         final StringBuilder states = new StringBuilder();
         for (final ControlResponse.WorkerInfo worker : life.supervisor.workers()) {
             states.append(worker.index()).append(worker.state()).append(worker.restarts()).append('@')

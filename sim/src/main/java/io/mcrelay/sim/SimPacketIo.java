@@ -109,13 +109,8 @@ public final class SimPacketIo implements PacketIo {
         sqUserData = new long[submissionEntries];
         sqResults = new int[submissionEntries];
         sqDestinations = new Destination[submissionEntries];
-        // Preallocate every slot so that the first pass over the rings allocates nothing either.
-        for (int i = 0; i < rxRingFrames; i++) {
-            rxSlots[i] = new byte[INITIAL_SLOT_BYTES];
-        }
-        for (int i = 0; i < submissionEntries; i++) {
-            sqSlots[i] = new byte[INITIAL_SLOT_BYTES];
-        }
+        // Slots are allocated on first use and then reused: a worker that lives briefly (the simulator restarts
+        // many) costs only what it used, and after one pass over the rings nothing is allocated any more.
     }
 
     @Override
@@ -180,8 +175,8 @@ public final class SimPacketIo implements PacketIo {
         final int slot = (int) (sqTail % sqSlots.length);
         // A payload too long for UDP is not copied: the network completes it with -EMSGSIZE, as the kernel would.
         if (length <= SimNetwork.MAX_UDP_PAYLOAD_BYTES) {
-            if (sqSlots[slot].length < length) {
-                sqSlots[slot] = new byte[length];
+            if (sqSlots[slot] == null || sqSlots[slot].length < length) {
+                sqSlots[slot] = new byte[Math.max(length, INITIAL_SLOT_BYTES)];
             }
             payload.getBytes(offset, sqSlots[slot], 0, length);
         }
@@ -286,8 +281,8 @@ public final class SimPacketIo implements PacketIo {
             return false;
         }
         final int slot = (rxHead + rxDepth) % rxSlots.length;
-        if (rxSlots[slot].length < length) {
-            rxSlots[slot] = new byte[length];
+        if (rxSlots[slot] == null || rxSlots[slot].length < length) {
+            rxSlots[slot] = new byte[Math.max(length, INITIAL_SLOT_BYTES)];
         }
         frame.getBytes(offset, rxSlots[slot], 0, length);
         rxIfIndex[slot] = ifIndex;

@@ -1,7 +1,6 @@
 package io.mcrelay.sim;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -86,8 +85,8 @@ public final class Simulator {
     private final PriorityQueue<Scheduled> scheduled = new PriorityQueue<>((a, b) -> a.atNs() != b.atNs()
         ? Long.compare(a.atNs(), b.atNs()) : Long.compare(a.order(), b.order()));
     private long scheduledOrder;
-    // (generation, seq, output) → deliveries: looked up, never iterated.
-    private final Map<Long, Integer> deliveries = new HashMap<>();
+    // (generation, seq, output) → deliveries: looked up, never iterated. A primitive map: one entry per delivery.
+    private final org.agrona.collections.Long2LongHashMap deliveries = new org.agrona.collections.Long2LongHashMap(0);
     private final List<long[]> expectedInLiveness = new ArrayList<>();
     private long packetsDelivered;
     private boolean livenessWindow;
@@ -456,7 +455,7 @@ public final class Simulator {
                 + template.removedAtNs / MS + " ms; workers " + cluster.supervisor().workers() + ", agents at epochs "
                 + cluster.liveAgents().stream().map(WorkerAgent::epoch).toList());
         }
-        final int count = deliveries.merge(deliveryKey(packet.generation(), packet.seq(), output), 1, Integer::sum);
+        final long count = deliveries.merge(deliveryKey(packet.generation(), packet.seq(), output), 1L, Long::sum);
         if (count > 1) {
             fail("delivery", "packet " + packet.seq() + " of generation " + packet.generation() + " delivered "
                 + count + " times to " + endpoint);
@@ -479,13 +478,12 @@ public final class Simulator {
         String first = null;
         for (final long[] expected : expectedInLiveness) {
             for (int output = 0; output < expected[2]; output++) {
-                final Integer count = deliveries.get(deliveryKey((int) expected[0], expected[1], output));
-                if (count == null || count != 1) {
+                final long count = deliveries.get(deliveryKey((int) expected[0], expected[1], output));
+                if (count != 1) {
                     missing++;
                     if (first == null) {
                         first = "packet " + expected[1] + " of generation " + expected[0] + " sent at "
-                            + expected[3] / MS + " ms reached output " + output + " " + (count == null ? 0 : count)
-                            + " times";
+                            + expected[3] / MS + " ms reached output " + output + " " + count + " times";
                     }
                 }
             }

@@ -3,7 +3,6 @@ package io.mcrelay.sim;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -81,8 +80,8 @@ final class Workload {
     private final byte[] payload = new byte[PAYLOAD_BYTES];
     private final UnsafeBuffer payloadView = new UnsafeBuffer(payload);
     private int nextGeneration;
-    /** Generation → template index, for sinks. */
-    private final TreeMap<Integer, Template> byGeneration = new TreeMap<>();
+    /** Generation → template, for sinks; generations are handed out in order, so a list index is the key. */
+    private final List<Template> byGeneration = new ArrayList<>();
     int adds;
     int removes;
     long packetsSent;
@@ -119,7 +118,8 @@ final class Workload {
         if (add && template.state == State.ABSENT) {
             template.state = State.ADDING;
             template.generation = nextGeneration++;
-            byGeneration.put(template.generation, template);
+            byGeneration.add(template);
+            assert byGeneration.size() == nextGeneration;
             // Half the rules get a chosen id, half a generated one.
             return new ControlRequest.Add(requestId, template.document(random.chance(0.5) ? "t" + template.index
                 + "-g" + template.generation : null));
@@ -184,6 +184,6 @@ final class Workload {
     }
 
     Template byGeneration(final int generation) {
-        return byGeneration.get(generation);
+        return generation >= 0 && generation < byGeneration.size() ? byGeneration.get(generation) : null;
     }
 }
