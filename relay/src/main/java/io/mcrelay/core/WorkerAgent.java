@@ -51,7 +51,7 @@ public class WorkerAgent {
     }
 
     /** No ruleset yet: the first command must be a {@code Sync}. */
-    public static final long NO_EPOCH = -1;
+    public static final long NO_EPOCH = WorkerMessageCodec.NO_EPOCH;
 
     /*
      * A send's user data: [63] traced, [62..40] traced packet number (23 bits), [39..16] rule slot, [15..0] output.
@@ -81,6 +81,7 @@ public class WorkerAgent {
     private int freeSlotCount;
     private int nextSlot;
     private int[] openDestinations = new int[0];
+    private long interfacesSeen = Long.MIN_VALUE;
     /** The most outputs of any rule: the sends one frame can need. */
     private int maxOutputs = 1;
 
@@ -140,6 +141,14 @@ public class WorkerAgent {
         }
         onDutyCycle(nowNs);
         int work = channel.poll(commandHandler, config.commandLimit());
+        final long interfaces = io.interfacesVersion();
+        if (interfaces != interfacesSeen) {
+            interfacesSeen = interfaces;
+            if (epoch != NO_EPOCH) {
+                rebuild(); // interface indices may have moved: match frames on the new ones
+                work++;
+            }
+        }
         if (ackOwed) {
             work += sendAck();
         }

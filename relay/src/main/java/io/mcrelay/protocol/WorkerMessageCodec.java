@@ -18,7 +18,7 @@ import io.mcrelay.rules.RuleId;
  *   1 Hello      i32 protocol version, i32 worker index, i64 pid, str token
  *   2 Sync       i64 epoch, i32 rule count, rules
  *   3 Apply      i64 epoch, i32 upsert count, rules, i32 removal count, str ids
- *   4 Ack        i64 epoch, i64 ruleset hash
+ *   4 Ack        i64 epoch (-1: no ruleset yet), i64 ruleset hash
  *   5 Heartbeat  i64 sequence, i64 epoch, i64 ruleset hash,
  *                i64 frames received, i64 unmatched, i64 malformed, i64 fragments,
  *                i32 rule count, per rule: str id, i64 packets in, i64 bytes in,
@@ -38,6 +38,8 @@ public final class WorkerMessageCodec {
     public static final int TYPE_HEARTBEAT = 5;
     public static final int TYPE_SHUTDOWN = 6;
     public static final int TYPE_TRACE = 7;
+    /** The epoch a worker reports before its first Sync. */
+    public static final long NO_EPOCH = -1;
     /** Most trace events one heartbeat may carry. */
     public static final int TRACE_EVENTS_MAX = 4096;
 
@@ -130,7 +132,7 @@ public final class WorkerMessageCodec {
                 }
                 yield new WorkerMessage.Apply(epoch, upserts, removals);
             }
-            case TYPE_ACK -> new WorkerMessage.Ack(epoch(in), in.i64("ruleset hash"));
+            case TYPE_ACK -> new WorkerMessage.Ack(reportedEpoch(in), in.i64("ruleset hash"));
             case TYPE_HEARTBEAT -> heartbeat(in);
             case TYPE_SHUTDOWN -> new WorkerMessage.Shutdown(in.string("reason"));
             case TYPE_TRACE -> new WorkerMessage.Trace(ruleId(in, "trace rule id"), in.bool("trace enabled"));
@@ -144,6 +146,15 @@ public final class WorkerMessageCodec {
         final long epoch = in.i64("epoch");
         if (epoch < 0) {
             throw new CodecException("epoch must not be negative: " + epoch);
+        }
+        return epoch;
+    }
+
+    /** A worker's reported epoch: -1 means it has no ruleset yet (its Sync has not arrived). */
+    private static long reportedEpoch(final WireReader in) {
+        final long epoch = in.i64("epoch");
+        if (epoch < NO_EPOCH) {
+            throw new CodecException("epoch must be -1 (none yet) or more: " + epoch);
         }
         return epoch;
     }
@@ -167,7 +178,7 @@ public final class WorkerMessageCodec {
 
     private static WorkerMessage.Heartbeat heartbeat(final WireReader in) {
         final long sequence = in.i64("sequence");
-        final long epoch = epoch(in);
+        final long epoch = reportedEpoch(in);
         final long hash = in.i64("ruleset hash");
         final long framesReceived = counter(in, "frames received");
         final long unmatched = counter(in, "unmatched");

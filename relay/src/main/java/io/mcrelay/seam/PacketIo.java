@@ -42,6 +42,13 @@ public interface PacketIo extends AutoCloseable {
     int interfaceIndex(String interfaceName);
 
     /**
+     * A number that changes whenever any interface index this I/O knows may have changed (an interface created,
+     * deleted or re-created, new sockets handed over). A worker compares it every cycle and recompiles its table when
+     * it moved, so a re-created interface is forwarded again without waiting for the supervisor.
+     */
+    long interfacesVersion();
+
+    /**
      * Prepares a destination for sends: a UDP socket out of {@code interfaceName} to {@code group}:{@code port},
      * with {@code ttl} (0 for the default). Returns a handle for {@link #send}; opening the same destination again
      * returns the same handle.

@@ -70,6 +70,11 @@ class WorkerPacketPathAllocationTest {
         }
 
         @Override
+        public long interfacesVersion() {
+            return 1;
+        }
+
+        @Override
         public int sendCapacity() {
             return pendingUserData.length - pending;
         }

@@ -64,6 +64,7 @@ class WorkerMessageCodecProperties {
     @Provide
     static Arbitrary<WorkerMessage> messages() {
         final Arbitrary<Long> epochs = Arbitraries.longs().between(0, Long.MAX_VALUE);
+        final Arbitrary<Long> reported = Arbitraries.longs().between(-1, Long.MAX_VALUE); // -1: no ruleset yet
         final Arbitrary<List<Rule>> rules = RuleArbitraries.ruleSets(8);
         final Arbitrary<Long> counts = Arbitraries.longs().between(0, Long.MAX_VALUE);
         final Arbitrary<WorkerCounters.OutputCounters> outputCounters = Combinators.combine(counts, counts, counts)
@@ -79,8 +80,8 @@ class WorkerMessageCodecProperties {
                 Arbitraries.strings().ofMaxLength(64)).as(WorkerMessage.Hello::new),
             Combinators.combine(epochs, rules).as(WorkerMessage.Sync::new),
             Combinators.combine(epochs, rules, RuleArbitraries.ids().list().ofMaxSize(5)).as(WorkerMessage.Apply::new),
-            Combinators.combine(epochs, Arbitraries.longs()).as(WorkerMessage.Ack::new),
-            Combinators.combine(Arbitraries.longs(), epochs, Arbitraries.longs(), counters, traceEvents().list()
+            Combinators.combine(reported, Arbitraries.longs()).as(WorkerMessage.Ack::new),
+            Combinators.combine(Arbitraries.longs(), reported, Arbitraries.longs(), counters, traceEvents().list()
                 .ofMaxSize(4)).as(WorkerMessage.Heartbeat::new),
             Combinators.combine(RuleArbitraries.ids(), Arbitraries.of(true, false)).as(WorkerMessage.Trace::new),
             Arbitraries.strings().ofMaxLength(100).map(WorkerMessage.Shutdown::new));

@@ -66,6 +66,11 @@ public final class SimLauncher implements WorkerLauncher {
             return timers;
         }
 
+        /** Frames waiting in the worker's receive ring (0 if its I/O is not simulated). */
+        public int receiveBacklog() {
+            return io instanceof SimPacketIo simulated ? simulated.rxDepth() : 0;
+        }
+
         /** True while the worker is frozen: alive, but running no duty cycle. */
         public boolean isHung() {
             return hung;

@@ -171,6 +171,8 @@ public final class SimNetwork {
     private long steps;
 
     /** A network with no links, whose links queue up to {@link #DEFAULT_EGRESS_CAPACITY_PACKETS} each. */
+    private long linksVersion;
+
     public SimNetwork() {
         this(DEFAULT_EGRESS_CAPACITY_PACKETS);
     }
@@ -199,6 +201,7 @@ public final class SimNetwork {
         final Link link = new Link(name, nextIfIndex++, defaultEgressCapacityPackets);
         link.resize(link.egressCapacityPackets);
         links.put(name, link);
+        linksVersion++;
         rebuildLinkList();
         assert link.ifIndex > 0 && linksByName.size() == links.size();
         publish(LinkMonitor.LinkEvent.Kind.ADDED, link);
@@ -224,6 +227,7 @@ public final class SimNetwork {
         }
         assert !link.up && link.depth == 0 : "a down link holds no egress packets";
         links.remove(name);
+        linksVersion++;
         rebuildLinkList();
         publish(LinkMonitor.LinkEvent.Kind.REMOVED, link);
     }
@@ -387,6 +391,11 @@ public final class SimNetwork {
     // ----- what the world looks like -----
 
     /** The index of a link now, or 0 when there is none by that name. */
+    /** Changes whenever a link is created or deleted (so every index it had may have changed). */
+    public long linksVersion() {
+        return linksVersion;
+    }
+
     public int interfaceIndex(final String name) {
         final Link link = links.get(name);
         return link == null ? 0 : link.ifIndex;

@@ -157,6 +157,11 @@ public final class SimPacketIo implements PacketIo {
     }
 
     @Override
+    public long interfacesVersion() {
+        return network.linksVersion();
+    }
+
+    @Override
     public int sendCapacity() {
         return closed ? 0 : (int) (sqSlots.length - (sqTail - sqHead));
     }

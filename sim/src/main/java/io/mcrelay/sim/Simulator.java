@@ -128,8 +128,10 @@ public final class Simulator {
         if (plan.isEnabled(FaultKind.INTERFACE_LATE)) {
             // The late template's interface appears some time after its rule was added.
             schedule(startNs + 5 * SECOND + faultTargets.nextInt(20_000) * MS, () -> {
-                network.createLinkUp(Workload.LATE_LINK);
-                plan.fired(FaultKind.INTERFACE_LATE);
+                if (network.interfaceIndex(Workload.LATE_LINK) == 0) { // a short run's healing may have made it
+                    network.createLinkUp(Workload.LATE_LINK);
+                    plan.fired(FaultKind.INTERFACE_LATE);
+                }
             });
         } else {
             network.createLinkUp(Workload.LATE_LINK);
@@ -156,6 +158,11 @@ public final class Simulator {
             fail("convergence", "not converged " + settings.convergenceBoundNs() / SECOND
                 + " s after the faults stopped: supervisor epoch " + cluster.supervisor().epoch() + ", workers "
                 + cluster.supervisor().workers());
+        }
+        // Converged is not yet quiet: a worker thawed by the healing may still be working through a backlog of
+        // frames from the safety phase. The delivery window opens once every receive ring is empty.
+        while (!backlogsEmpty() && cluster.clock().nanoTime() < convergeBy + settings.convergenceBoundNs()) {
+            tick(false);
         }
         livenessWindow = true;
         final long livenessEnd = cluster.clock().nanoTime() + settings.livenessNs() - SECOND;
@@ -235,6 +242,15 @@ public final class Simulator {
             }
             cluster.skipTo(next);
         }
+    }
+
+    private boolean backlogsEmpty() {
+        for (final SimLauncher.LiveWorker worker : cluster.launcher().liveWorkers()) {
+            if (worker.receiveBacklog() > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- the control client ----------------------------------------------------------------------------------

@@ -1,0 +1,306 @@
+package io.mcrelay.sim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.mcrelay.cli.Main;
+import io.mcrelay.fault.FaultKind;
+import io.mcrelay.sim.Simulator;
+import picocli.CommandLine;
+
+/**
+ * {@code mcrelay sim} as a user runs it: found by the CLI through ServiceLoader, one seed reproducible by its digest,
+ * many seeds summarised, usage errors exit 2. Runs are 40 or 60 s of simulated time, to stay fast.
+ */
+class SimCommandTest {
+    private static final long SECOND = 1_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String out, String err) {
+        List<String> lines() {
+            return out.lines().toList();
+        }
+    }
+
+    /** Through the CLI's entry point, as the shipped jar runs it. */
+    private static Run mcrelay(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** Through a command whose terminal detection (and settings) the test chooses. */
+    private static Run sim(final boolean onTerminal, final UnaryOperator<Simulator.Settings> adjust,
+                           final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine commandLine = new CommandLine(new SimCommand(() -> onTerminal, adjust));
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        final int code = commandLine.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static String digestLine(final Run run) {
+        return run.lines().getLast();
+    }
+
+    private static Simulator.Result runDirectly(final long seed, final long durationNs) {
+        return Simulator.run(Simulator.Settings.defaults(seed).withDuration(durationNs - 30 * SECOND, 30 * SECOND),
+            line -> { });
+    }
+
+    @Test
+    void oneSeedPrintsSeedFirstAndDigestLastAndTheSameDigestEveryTime() {
+        final Run first = mcrelay("sim", "--seed", "5", "--duration", "40s");
+        assertEquals(0, first.exitCode(), first::toString);
+        final List<String> lines = first.lines();
+        assertEquals("SEED=5", lines.getFirst());
+        assertTrue(lines.get(1).startsWith("COMMIT="), lines::toString);
+        assertTrue(lines.get(2).startsWith("FAULTS="), lines::toString);
+        assertTrue(digestLine(first).matches("DIGEST=[0-9a-f]{16}"), lines::toString);
+        assertEquals("", first.err());
+
+        final Run second = mcrelay("sim", "--seed", "5", "--duration", "40s");
+        assertEquals(digestLine(first), digestLine(second));
+        assertEquals("DIGEST=" + runDirectly(5, 40 * SECOND).digest(), digestLine(first));
+    }
+
+    @Test
+    void theDefaultDurationIsTheSimulatorsDefaultWorkload() {
+        final Run run = mcrelay("sim", "--seed", "7");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals("DIGEST=" + Simulator.run(Simulator.Settings.defaults(7), line -> { }).digest(), digestLine(run));
+    }
+
+    @Test
+    void aNegativeSeedIsASeed() {
+        final Run run = mcrelay("sim", "--seed", "-3", "--duration", "40s");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals("SEED=-3", run.lines().getFirst());
+        assertEquals("DIGEST=" + runDirectly(-3, 40 * SECOND).digest(), digestLine(run));
+    }
+
+    @Test
+    void manySeedsPrintASummaryWithARowPerFaultKind() {
+        final Run run = mcrelay("sim", "--seeds", "3", "--duration", "60s");
+        assertEquals(0, run.exitCode(), run::toString);
+        final String out = run.out();
+        assertTrue(out.contains("\nseeds run         3\nfailed            0\npassed            3\n"), out);
+        assertTrue(Pattern.compile("(?m)^simulated time    1[89]\\d\\.\\d s$").matcher(out).find(), out);
+        assertTrue(Pattern.compile("(?m)^wall time         \\d+\\.\\d\\d s$").matcher(out).find(), out);
+        assertTrue(Pattern.compile("(?m)^time compression  \\d+\\.\\dx$").matcher(out).find(), out);
+        assertTrue(Pattern.compile("(?m)^fault kind {17}seeds enabled  fired$").matcher(out).find(), out);
+
+        // The table's counts are those of the same seeds run directly.
+        final Map<FaultKind, Long> enabled = new EnumMap<>(FaultKind.class);
+        final Map<FaultKind, Long> fired = new EnumMap<>(FaultKind.class);
+        for (long seed = 1; seed <= 3; seed++) {
+            final Simulator.Result result = runDirectly(seed, 60 * SECOND);
+            final Matcher kinds = Pattern.compile("([A-Z_]+)=").matcher(result.faultMix());
+            while (kinds.find()) {
+                enabled.merge(FaultKind.valueOf(kinds.group(1)), 1L, Long::sum);
+            }
+            result.fired().forEach((kind, count) -> fired.merge(kind, count, Long::sum));
+        }
+        assertTrue(enabled.getOrDefault(FaultKind.forSeed(2), 0L) >= 1, "seed 2 always enables its own kind");
+        for (final FaultKind kind : FaultKind.values()) {
+            final String row = String.format("%-25s  %13d  %5d", kind, enabled.getOrDefault(kind, 0L),
+                fired.getOrDefault(kind, 0L));
+            assertTrue(out.contains("\n" + row + "\n"), () -> "no row '" + row + "' in\n" + out);
+        }
+        assertEquals(FaultKind.values().length, out.lines().filter(l -> l.matches("[A-Z_]+ +\\d+ +\\d+")).count(),
+            out);
+    }
+
+    @Test
+    void plainModePrintsOneLinePerSeedWithTheDigestOfThatSeed() {
+        final Run run = sim(false, UnaryOperator.identity(), "--seeds", "2", "--first-seed", "10", "--duration", "60s");
+        assertEquals(0, run.exitCode(), run::toString);
+        final List<String> lines = run.lines();
+        for (int i = 0; i < 2; i++) {
+            final long seed = 10 + i;
+            final String digest = runDirectly(seed, 60 * SECOND).digest();
+            assertTrue(lines.get(i).matches("seed " + seed + " ok digest=" + digest + " 6\\d\\.\\d s simulated"),
+                lines::toString);
+        }
+        assertEquals("", lines.get(2));
+        assertEquals("seeds run         2", lines.get(3));
+        assertEquals("", run.err());
+    }
+
+    @Test
+    void onATerminalProgressGoesToStderrAndStdoutHoldsOnlyTheSummary() {
+        final Run run = sim(true, UnaryOperator.identity(), "--seeds", "2", "--duration", "60s");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals("seeds run         2", run.lines().getFirst());
+        assertTrue(Pattern.compile("\rsim: 2/2 seeds, 0 failed, \\d+\\.\\dx").matcher(run.err()).find(), run.err());
+        assertFalse(run.err().contains("\n"), run.err());
+        assertTrue(run.err().matches("(?s).*\r *\r"), "the progress line is cleared at the end: " + run.err());
+    }
+
+    @Test
+    void aFailedSeedPrintsItsFailuresAndReproduceCommandAndExits1() {
+        // A convergence bound of 1 ns cannot be met: seed 2 fails for real, in the simulator's own checker.
+        final UnaryOperator<Simulator.Settings> failSeed2 = s -> s.seed() != 2 ? s : new Simulator.Settings(s.seed(),
+            s.safetyNs(), s.livenessNs(), 1, s.workers(), s.supervisors(), s.workerAgents());
+        final Run many = sim(false, failSeed2, "--seeds", "3", "--duration", "60s");
+        assertEquals(1, many.exitCode(), many::toString);
+        final List<String> lines = many.lines();
+        assertTrue(lines.get(0).startsWith("seed 1 ok "), lines::toString);
+        assertTrue(lines.get(1).startsWith("seed 2 FAILED digest="), lines::toString);
+        assertTrue(lines.get(2).startsWith("FAILED convergence at "), lines::toString);
+        final int reproduce = lines.indexOf("REPRODUCE: " + Simulator.reproduceCommand(2));
+        assertTrue(reproduce > 2, lines::toString);
+        assertTrue(lines.subList(2, reproduce).stream().allMatch(l -> l.startsWith("FAILED ")), lines::toString);
+        assertTrue(lines.get(reproduce + 1).startsWith("seed 3 ok "), lines::toString);
+        assertTrue(many.out().contains("\nfailed            1\npassed            2\nfailed seeds      2\n"),
+            many.out());
+        assertEquals("mcrelay: 1 of 3 seeds failed\n", many.err());
+
+        final Run one = sim(false, failSeed2, "--seed", "2", "--duration", "40s");
+        assertEquals(1, one.exitCode(), one::toString);
+        assertEquals("SEED=2", one.lines().getFirst());
+        assertTrue(one.out().contains("\nFAILED convergence at "), one.out());
+        assertTrue(digestLine(one).startsWith("DIGEST="), one.out());
+        assertEquals("mcrelay: seed 2 failed (see the FAILED lines)\n", one.err());
+    }
+
+    @Test
+    void aSeedWhoseRunThrowsFailsAndTheOtherSeedsStillRun() {
+        final UnaryOperator<Simulator.Settings> throwInSeed2 = s -> s.seed() != 2 ? s : s.withFactories(
+            s.supervisors(), (config, channel, io, timers) -> {
+                throw new IllegalStateException("no worker today");
+            });
+        final Run many = sim(false, throwInSeed2, "--seeds", "3", "--duration", "60s");
+        assertEquals(1, many.exitCode(), many::toString);
+        final List<String> lines = many.lines();
+        assertTrue(lines.get(0).startsWith("seed 1 ok "), lines::toString);
+        assertEquals(List.of("seed 2 FAILED: the run did not finish",
+            "FAILED the simulator threw java.lang.IllegalStateException: no worker today",
+            "REPRODUCE: " + Simulator.reproduceCommand(2)), lines.subList(1, 4));
+        assertTrue(lines.get(4).startsWith("seed 3 ok "), lines::toString);
+        assertTrue(many.out().contains("\nfailed            1\npassed            2\nfailed seeds      2\n"),
+            many.out());
+        assertTrue(Pattern.compile("(?m)^" + FaultKind.forSeed(2) + " +[1-3] ").matcher(many.out()).find(),
+            "the thrown run's fault mix still counts: " + many.out());
+
+        final Run one = sim(false, throwInSeed2, "--seed", "2", "--duration", "60s");
+        assertEquals(1, one.exitCode(), one::toString);
+        final List<String> oneLines = one.lines();
+        assertEquals("SEED=2", oneLines.getFirst());
+        assertEquals(List.of("FAILED the simulator threw java.lang.IllegalStateException: no worker today",
+            "REPRODUCE: " + Simulator.reproduceCommand(2)), oneLines.subList(oneLines.size() - 2, oneLines.size()));
+        assertTrue(one.err().contains("\tat "), "the stack trace is on stderr: " + one.err());
+        assertTrue(one.err().endsWith("mcrelay: seed 2 failed (see the FAILED lines)\n"), one.err());
+    }
+
+    @Test
+    void seedAndSeedsExcludeEachOther() {
+        final Run both = mcrelay("sim", "--seed", "1", "--seeds", "2");
+        assertEquals(2, both.exitCode(), both::toString);
+        assertTrue(both.err().contains("mutually exclusive"), both.err());
+        assertEquals("", both.out());
+
+        final Run firstSeed = mcrelay("sim", "--seed", "1", "--first-seed", "4");
+        assertEquals(2, firstSeed.exitCode(), firstSeed::toString);
+        assertEquals("", firstSeed.out());
+    }
+
+    @Test
+    void seedCountsOutsideTheRangeAreUsageErrors() {
+        for (final String count : List.of("0", "-1", "1000001")) {
+            final Run run = mcrelay("sim", "--seeds", count, "--duration", "40s");
+            assertEquals(2, run.exitCode(), run::toString);
+            assertTrue(run.err().contains("--seeds must be between 1 and 1,000,000, not " + count), run.err());
+            assertEquals("", run.out());
+        }
+        final Run past = mcrelay("sim", "--seeds", "2", "--first-seed", Long.toString(Long.MAX_VALUE));
+        assertEquals(2, past.exitCode(), past::toString);
+        assertTrue(past.err().contains("runs past the largest seed"), past.err());
+    }
+
+    @Test
+    void aDurationUnderTheMinimumIsAUsageErrorNamingIt() {
+        final Run tooShort = mcrelay("sim", "--seed", "1", "--duration", "10s");
+        assertEquals(2, tooShort.exitCode(), tooShort::toString);
+        assertTrue(tooShort.err().contains("--duration must be at least 35s"), tooShort.err());
+        assertTrue(tooShort.err().contains("not 10s"), tooShort.err());
+        assertEquals("", tooShort.out());
+
+        final Run justUnder = mcrelay("sim", "--seed", "1", "--duration", "34999ms");
+        assertEquals(2, justUnder.exitCode(), justUnder::toString);
+        assertTrue(justUnder.err().contains("not 34999ms"), justUnder.err());
+
+        final Run noUnit = mcrelay("sim", "--seed", "1", "--duration", "90");
+        assertEquals(2, noUnit.exitCode(), noUnit::toString);
+        assertTrue(noUnit.err().contains("Invalid value for option '--duration'"), noUnit.err());
+        assertTrue(noUnit.err().contains("e.g. 90s, 2m or 1500ms, not '90'"), noUnit.err());
+    }
+
+    @Test
+    void durationsTakeMillisecondsSecondsMinutesAndHours() {
+        final SimCommand.DurationConverter converter = new SimCommand.DurationConverter();
+        assertEquals(1_500_000_000L, converter.convert("1500ms"));
+        assertEquals(90 * SECOND, converter.convert("90s"));
+        assertEquals(120 * SECOND, converter.convert("2m"));
+        assertEquals(3_600 * SECOND, converter.convert("1h"));
+        for (final String bad : List.of("", "s", "1.5m", "-40s", "40 s", "40S", "9999999999h")) {
+            try {
+                converter.convert(bad);
+                throw new AssertionError("accepted '" + bad + "'");
+            } catch (final CommandLine.TypeConversionException expected) {
+                assertTrue(expected.getMessage().contains(bad), expected.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void theJournalIsRefusedUntilThisBuildHasOne() {
+        final Path journal = dir.resolve("journal");
+        final Run run = mcrelay("sim", "--seed", "1", "--duration", "40s", "--journal", journal.toString());
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("--journal needs the Chronicle journal, which this build does not have yet\n"),
+            run.err());
+        assertEquals("", run.out(), "nothing ran");
+        assertFalse(Files.exists(journal), "nothing written");
+    }
+
+    @Test
+    void helpListsTheOptionsAndMcrelayListsTheCommand() {
+        final Run help = mcrelay("sim", "--help");
+        assertEquals(0, help.exitCode(), help::toString);
+        for (final String option : List.of("--seed=S", "--seeds=N", "--first-seed=F", "--duration=D", "--journal=DIR",
+            "Exit codes:")) {
+            assertTrue(help.out().contains(option), () -> option + " missing from\n" + help.out());
+        }
+        final Run top = mcrelay("--help");
+        assertTrue(top.out().lines().anyMatch(l -> l.trim().startsWith("sim ")), top.out());
+    }
+
+    @Test
+    void theFaultMixIsReadBackIntoKinds() {
+        assertEquals(EnumSet.noneOf(FaultKind.class), SimCommand.enabledKinds("none"));
+        assertEquals(EnumSet.of(FaultKind.CHANNEL_LOSS, FaultKind.WALL_CLOCK_JUMP),
+            SimCommand.enabledKinds("CHANNEL_LOSS=3.2% WALL_CLOCK_JUMP=7.5%"));
+    }
+}
