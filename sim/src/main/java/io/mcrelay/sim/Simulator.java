@@ -216,7 +216,7 @@ public final class Simulator {
             if (request != null) {
                 send(request);
             }
-            nextChangeNs = nowNs + 1_000 * MS + faultTargets.nextInt(1_000) * MS;
+            nextChangeNs = nowNs + 300 * MS + faultTargets.nextInt(500) * MS;
         }
         if (safety && nowNs >= nextFaultTickNs) {
             faultTick(nowNs);

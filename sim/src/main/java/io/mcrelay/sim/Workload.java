@@ -110,11 +110,12 @@ final class Workload {
             return new ControlRequest.Add(requestId, new RuleDocument(bad.id(), null, bad.inputInterface(),
                 bad.inputGroup(), 70000, null, bad.outputs(), null));
         }
-        final boolean add = live < 6 || (live < 16 && random.chance(0.6));
+        // Between 6 and 12 live rules, adds and removes in equal measure: plenty of both in every run.
+        final boolean add = live < 6 || (live <= 12 && random.chance(0.5));
         // The late template and the fan-out go first, so that both are exercised in every run.
         final Template first = templates[LATE_TEMPLATE].generation < 0 ? templates[LATE_TEMPLATE]
             : templates[FANOUT_TEMPLATE].generation < 0 ? templates[FANOUT_TEMPLATE] : null;
-        final Template template = first != null ? first : templates[random.nextInt(TEMPLATES)];
+        final Template template = first != null ? first : pick(add ? State.ABSENT : State.LIVE);
         if (add && template.state == State.ABSENT) {
             template.state = State.ADDING;
             template.generation = nextGeneration++;
@@ -129,6 +130,18 @@ final class Workload {
             return new ControlRequest.Remove(requestId, template.id);
         }
         return null;
+    }
+
+    /** A random template in {@code state}, or any template when none is (the change is then skipped). */
+    private Template pick(final State state) {
+        final List<Template> candidates = new ArrayList<>();
+        for (final Template template : templates) {
+            if (template.state == state) {
+                candidates.add(template);
+            }
+        }
+        return candidates.isEmpty() ? templates[random.nextInt(TEMPLATES)]
+            : candidates.get(random.nextInt(candidates.size()));
     }
 
     /** Sends one packet to every live template (and to recently removed ones, as probes). */

@@ -44,6 +44,9 @@ class SimulationSeedsTest {
             result.fired().forEach((kind, count) -> fired.merge(kind, count, Long::sum));
             if (!result.passed()) {
                 failures.add(String.join("\n", lines));
+            } else if (result.rulesAdded() < 20 || result.rulesRemoved() < 20) {
+                failures.add("seed " + seed + ": the workload added " + result.rulesAdded() + " and removed "
+                    + result.rulesRemoved() + " rules; DESIGN's default workload adds and removes at least 20");
             }
         }
         final double wallSeconds = (System.nanoTime() - wallStartNs) / 1e9;
