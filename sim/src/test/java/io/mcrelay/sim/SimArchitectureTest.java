@@ -36,6 +36,45 @@ class SimArchitectureTest {
         SIM_NEVER_SUBCLASSES_CORE.check(classes);
     }
 
+    /**
+     * Nor does it copy one: a class of the simulator named like a core class is almost surely a copy that would let
+     * the simulator test something other than what production runs.
+     */
+    static com.tngtech.archunit.lang.ArchRule simCopiesNoCoreClass(final JavaClasses core) {
+        final java.util.Set<String> coreNames = new java.util.TreeSet<>();
+        core.stream().filter(c -> c.isTopLevelClass() && !c.getSimpleName().equals("package-info"))
+            .forEach(c -> coreNames.add(c.getSimpleName()));
+        return com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+            .that().resideInAPackage("io.mcrelay.sim..")
+            .should(new com.tngtech.archunit.lang.ArchCondition<com.tngtech.archunit.core.domain.JavaClass>(
+                "have the name of a core class") {
+                @Override
+                public void check(final com.tngtech.archunit.core.domain.JavaClass item,
+                                  final com.tngtech.archunit.lang.ConditionEvents events) {
+                    if (item.isTopLevelClass() && coreNames.contains(item.getSimpleName())) {
+                        events.add(com.tngtech.archunit.lang.SimpleConditionEvent.satisfied(item,
+                            item.getName() + " is named like a core class"));
+                    }
+                }
+            });
+    }
+
+    @Test
+    void simCopiesNoCoreClass() {
+        final JavaClasses core = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.mcrelay.core");
+        org.junit.jupiter.api.Assertions.assertTrue(core.contain(io.mcrelay.core.Supervisor.class));
+        final JavaClasses sim = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.mcrelay.sim");
+        simCopiesNoCoreClass(core).check(sim);
+        // and the rule bites: a simulator class named like a core class is reported
+        final JavaClasses fixture = new ClassFileImporter().importClasses(
+            io.mcrelay.sim.archfixture.WorkerAgent.class);
+        org.junit.jupiter.api.Assertions.assertTrue(simCopiesNoCoreClass(core).evaluate(fixture).hasViolation());
+    }
+
     @Test
     void theSubclassRuleCatchesASubclass() {
         final JavaClasses fixture = new ClassFileImporter().importClasses(
