@@ -3,6 +3,7 @@ package io.mcrelay.fault;
 import org.agrona.DirectBuffer;
 
 import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.seam.ForwardingWorkerChannel;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
@@ -12,8 +13,7 @@ import io.mcrelay.seam.WorkerChannel;
  * goes out and the worker dies right after. The crash itself is the caller's ({@code crash}), run once per fault.
  * Single-threaded.
  */
-public final class CrashPointChannel implements WorkerChannel {
-    private final WorkerChannel inner;
+public final class CrashPointChannel extends ForwardingWorkerChannel {
     private final FaultPlan plan;
     private final boolean workerEnd;
     private final Runnable crash;
@@ -25,7 +25,7 @@ public final class CrashPointChannel implements WorkerChannel {
      */
     public CrashPointChannel(final WorkerChannel inner, final FaultPlan plan, final boolean workerEnd,
                              final Runnable crash) {
-        this.inner = inner;
+        super(inner);
         this.plan = plan;
         this.workerEnd = workerEnd;
         this.crash = crash;
@@ -60,25 +60,5 @@ public final class CrashPointChannel implements WorkerChannel {
         crashed = true;
         plan.fired(kind);
         crash.run();
-    }
-
-    @Override
-    public int poll(final FrameHandler handler, final int limit) {
-        return inner.poll(handler, limit);
-    }
-
-    @Override
-    public boolean isClosed() {
-        return inner.isClosed();
-    }
-
-    @Override
-    public int maxFrameBytes() {
-        return inner.maxFrameBytes();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

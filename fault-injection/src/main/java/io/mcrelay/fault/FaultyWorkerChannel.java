@@ -6,6 +6,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.seam.Clock;
+import io.mcrelay.seam.ForwardingWorkerChannel;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
@@ -14,7 +15,7 @@ import io.mcrelay.seam.WorkerChannel;
  * send or poll once their time has come, so the owner's duty cycle drives them; no thread, no clock of its own.
  * A fault is counted as fired only when it changed what the peer receives. Single-threaded.
  */
-public final class FaultyWorkerChannel implements WorkerChannel {
+public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
     /** Longest delay of a held frame. */
     public static final long DELAY_MAX_NS = 200_000_000L;
     /** Frames held back at most at once; beyond this a delay is not injected. */
@@ -23,14 +24,13 @@ public final class FaultyWorkerChannel implements WorkerChannel {
     private record Held(byte[] frame, long releaseNs, boolean overtakable) {
     }
 
-    private final WorkerChannel inner;
     private final Clock clock;
     private final FaultPlan plan;
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private final UnsafeBuffer wrapper = new UnsafeBuffer(new byte[0]);
 
     public FaultyWorkerChannel(final WorkerChannel inner, final Clock clock, final FaultPlan plan) {
-        this.inner = inner;
+        super(inner);
         this.clock = clock;
         this.plan = plan;
     }
@@ -109,16 +109,6 @@ public final class FaultyWorkerChannel implements WorkerChannel {
     public int poll(final FrameHandler handler, final int limit) {
         release();
         return inner.poll(handler, limit);
-    }
-
-    @Override
-    public boolean isClosed() {
-        return inner.isClosed();
-    }
-
-    @Override
-    public int maxFrameBytes() {
-        return inner.maxFrameBytes();
     }
 
     @Override

@@ -1094,14 +1094,7 @@ public class Supervisor {
     }
 
     private static String describe(final List<ValidationError> errors) {
-        final StringBuilder sb = new StringBuilder();
-        for (final ValidationError error : errors) {
-            if (!sb.isEmpty()) {
-                sb.append('\n');
-            }
-            sb.append(error);
-        }
-        return sb.toString();
+        return ValidationError.describe(errors);
     }
 
     private static List<ControlResponse.FieldError> fieldErrors(final List<ValidationError> errors) {

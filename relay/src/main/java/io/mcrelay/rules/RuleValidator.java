@@ -31,14 +31,7 @@ public final class RuleValidator {
 
         /** The errors in one line each, for a message. */
         public String describe() {
-            final StringBuilder sb = new StringBuilder();
-            for (final ValidationError error : errors) {
-                if (!sb.isEmpty()) {
-                    sb.append('\n');
-                }
-                sb.append(error);
-            }
-            return sb.toString();
+            return ValidationError.describe(errors);
         }
     }
 

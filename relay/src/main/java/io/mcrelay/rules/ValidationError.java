@@ -12,6 +12,18 @@ public record ValidationError(String field, String message) {
         Objects.requireNonNull(message, "message");
     }
 
+    /** Several errors as one message, one per line. */
+    public static String describe(final java.util.List<ValidationError> errors) {
+        final StringBuilder sb = new StringBuilder();
+        for (final ValidationError error : errors) {
+            if (!sb.isEmpty()) {
+                sb.append('\n');
+            }
+            sb.append(error);
+        }
+        return sb.toString();
+    }
+
     @Override
     public String toString() {
         return field + ": " + message;

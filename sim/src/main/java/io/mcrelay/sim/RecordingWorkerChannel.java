@@ -2,11 +2,11 @@ package io.mcrelay.sim;
 
 import org.agrona.DirectBuffer;
 
+import io.mcrelay.seam.ForwardingWorkerChannel;
 import io.mcrelay.seam.WorkerChannel;
 
 /** A {@link WorkerChannel} end that folds every frame it delivers to its owner into the {@link EventLog}. */
-final class RecordingWorkerChannel implements WorkerChannel {
-    private final WorkerChannel inner;
+final class RecordingWorkerChannel extends ForwardingWorkerChannel {
     private final EventLog log;
     private final int endId;
     private final byte[] scratch = new byte[256];
@@ -14,7 +14,7 @@ final class RecordingWorkerChannel implements WorkerChannel {
     private final FrameHandler recording = this::onFrame;
 
     RecordingWorkerChannel(final WorkerChannel inner, final EventLog log, final int endId) {
-        this.inner = inner;
+        super(inner);
         this.log = log;
         this.endId = endId;
     }
@@ -29,28 +29,8 @@ final class RecordingWorkerChannel implements WorkerChannel {
     }
 
     @Override
-    public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
-        return inner.send(buffer, offset, length);
-    }
-
-    @Override
     public int poll(final FrameHandler frameHandler, final int limit) {
         handler = frameHandler;
         return inner.poll(recording, limit);
-    }
-
-    @Override
-    public boolean isClosed() {
-        return inner.isClosed();
-    }
-
-    @Override
-    public int maxFrameBytes() {
-        return inner.maxFrameBytes();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }
