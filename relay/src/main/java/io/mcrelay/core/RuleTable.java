@@ -78,6 +78,20 @@ final class RuleTable {
         return id;
     }
 
+    /** Replaces everything with a snapshot: its rules, its epoch and its limits. */
+    void restore(final JournaledSnapshot snapshot) {
+        for (final Rule rule : rules.rules()) {
+            rules.remove(rule.id());
+        }
+        for (final Rule rule : snapshot.rules()) {
+            rules.put(rule);
+        }
+        epoch = snapshot.epoch();
+        limits = snapshot.limits();
+        hashByEpoch.clear();
+        hashByEpoch.put(epoch, rules.hash());
+    }
+
     /** Commits one change: removals, then upserts, as one new epoch. */
     long commit(final List<RuleId> removals, final List<Rule> upserts) {
         for (final RuleId id : removals) {

@@ -172,6 +172,7 @@ public class Supervisor {
     private final TreeMap<RuleId, ArrayDeque<ControlResponse.TraceEvent>> traceLog = new TreeMap<>();
 
     private long workerStateVersion;
+    private long commitsSinceSnapshot;
     private long cachedSyncEpoch = -1;
     private byte[] cachedSync;
     private long epochChangedAtNs;
@@ -194,6 +195,10 @@ public class Supervisor {
     /** Journal entry kinds written by the supervisor (the journal issue adds every input and output). */
     public static final int JOURNAL_COMMIT = 1;
     public static final int JOURNAL_LIMITS = 2;
+    /** The whole table (a {@code Sync} encoding) and limits: recovery starts at the last one. */
+    public static final int JOURNAL_SNAPSHOT = 3;
+    /** A snapshot is written after this many commits, so recovery reads at most this many entries after it. */
+    public static final int SNAPSHOT_EVERY_COMMITS = 1_000;
 
     /**
      * Recovers the rule table from the journal, reads the links, launches every worker and starts the health
@@ -720,11 +725,14 @@ public class Supervisor {
     }
 
     private void recover() {
-        try (Journal.Reader reader = seams.journal().reader(seams.journal().firstIndex())) {
+        final Journal journal = seams.journal();
+        final long snapshot = journal.lastIndexOf(JOURNAL_SNAPSHOT);
+        try (Journal.Reader reader = journal.reader(snapshot >= 0 ? snapshot : journal.firstIndex())) {
             Journal.IndexedEntry indexed;
             while ((indexed = reader.next()) != null) {
                 final Journal.Entry entry = indexed.entry();
                 switch (entry.kind()) {
+                    case JOURNAL_SNAPSHOT -> table.restore(JournaledSnapshot.decode(entry.payload()));
                     case JOURNAL_COMMIT -> {
                         final WorkerMessage.Apply change = (WorkerMessage.Apply) WorkerMessageCodec.decode(
                             entry.payload());
@@ -733,17 +741,21 @@ public class Supervisor {
                                 + change.epoch() + " after epoch " + table.epoch());
                         }
                         table.commit(change.removals(), change.upserts());
+                        commitsSinceSnapshot++;
                     }
-                    case JOURNAL_LIMITS -> {
-                        final JournaledLimits limits = JournaledLimits.decode(entry.payload());
-                        table.setLimits(limits.limits());
-                    }
+                    case JOURNAL_LIMITS -> table.setLimits(JournaledLimits.decode(entry.payload()).limits());
                     default -> {
                         // kinds this version does not replay (the journal issue's inputs and outputs)
                     }
                 }
             }
         }
+    }
+
+    /** Writes the whole table, so that recovery need not read what came before. */
+    private void snapshot() {
+        journal(JOURNAL_SNAPSHOT, JournaledSnapshot.encode(table.epoch(), table.rules(), table.limits()));
+        commitsSinceSnapshot = 0;
     }
 
     private void journal(final int kind, final byte[] payload) {
@@ -1007,6 +1019,9 @@ public class Supervisor {
         final long epoch = table.commit(removals, upserts);
         // Journaled before any worker or client hears of it: a change a client may learn of survives a crash.
         journal(JOURNAL_COMMIT, WorkerMessageCodec.toBytes(new WorkerMessage.Apply(epoch, upserts, removals)));
+        if (++commitsSinceSnapshot >= SNAPSHOT_EVERY_COMMITS) {
+            snapshot();
+        }
         epochChangedAtNs = nowNs;
         updateInputSockets();
         for (final RuleId id : removals) {

@@ -51,6 +51,12 @@ public interface Journal extends AutoCloseable {
     /** A reader positioned at {@code fromIndex} (clamped to {@link #firstIndex()}). */
     Reader reader(long fromIndex);
 
+    /**
+     * The index of the last entry of {@code kind}, or -1 if there is none: where recovery starts (the last snapshot),
+     * so that it does not read the whole journal. Implementations search from the end.
+     */
+    long lastIndexOf(int kind);
+
     @Override
     void close();
 }

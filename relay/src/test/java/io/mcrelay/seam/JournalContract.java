@@ -64,4 +64,18 @@ public abstract class JournalContract {
             }
         }
     }
+
+    @Test
+    void theLastEntryOfAKindIsFoundFromTheEnd() {
+        try (Journal journal = createJournal()) {
+            final long first = journal.firstIndex();
+            assertEquals(-1, journal.lastIndexOf(1));
+            for (int i = 0; i < 30; i++) {
+                journal.append(entry(i)); // kinds cycle 0, 1, 2
+            }
+            assertEquals(first + 28, journal.lastIndexOf(1));
+            assertEquals(first + 29, journal.lastIndexOf(2));
+            assertEquals(-1, journal.lastIndexOf(7));
+        }
+    }
 }

@@ -17,6 +17,7 @@ import io.mcrelay.fault.FaultPlan;
 import io.mcrelay.fault.FaultyWorkerChannel;
 import io.mcrelay.protocol.Frames;
 import io.mcrelay.protocol.UdpFrameEncoder;
+import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.Timers;
@@ -57,7 +58,7 @@ public final class Cluster {
      * @param log        where events are folded; {@code null} for no log
      */
     public record Options(Supervisor.Config config, RandomSource scheduling, FaultPlan faults, EventLog log,
-                          SupervisorFactory supervisors, WorkerFactory workers) {
+                          SupervisorFactory supervisors, WorkerFactory workers, Journal journal) {
         public Options {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(supervisors, "supervisors");
@@ -65,15 +66,20 @@ public final class Cluster {
         }
 
         public static Options of(final Supervisor.Config config) {
-            return new Options(config, null, null, null, Supervisor::new, WorkerAgent::new);
+            return new Options(config, null, null, null, Supervisor::new, WorkerAgent::new, null);
         }
 
         public Options with(final RandomSource newScheduling, final FaultPlan newFaults, final EventLog newLog) {
-            return new Options(config, newScheduling, newFaults, newLog, supervisors, workers);
+            return new Options(config, newScheduling, newFaults, newLog, supervisors, workers, journal);
         }
 
         public Options withFactories(final SupervisorFactory newSupervisors, final WorkerFactory newWorkers) {
-            return new Options(config, scheduling, faults, log, newSupervisors, newWorkers);
+            return new Options(config, scheduling, faults, log, newSupervisors, newWorkers, journal);
+        }
+
+        /** The supervisor's journal (kept across its crashes); {@code null} for a new {@link InMemoryJournal}. */
+        public Options withJournal(final Journal newJournal) {
+            return new Options(config, scheduling, faults, log, supervisors, workers, newJournal);
         }
     }
 
@@ -99,7 +105,7 @@ public final class Cluster {
     private final ManualClock clock = new ManualClock(1_000_000_000L, 1_700_000_000_000L);
     private final SimNetwork network = new SimNetwork();
     private final SimLinkMonitor links;
-    private final InMemoryJournal journal = new InMemoryJournal();
+    private final Journal journal;
     private final PacketParser fanoutParser = new PacketParser();
     private final List<FaultyWorkerChannel> faultyChannels = new ArrayList<>();
     private SimNetwork.DeliveryListener deliveries;
@@ -117,6 +123,7 @@ public final class Cluster {
     public Cluster(final Options options) {
         this.options = options;
         this.log = options.log();
+        this.journal = options.journal() == null ? new InMemoryJournal() : options.journal();
         links = network.monitor();
         network.setFanout(this::selectWorker);
         network.setDeliveryListener((endpoint, ttl, payload, offset, length) -> {
@@ -362,7 +369,7 @@ public final class Cluster {
         return life.control;
     }
 
-    public InMemoryJournal journal() {
+    public Journal journal() {
         return journal;
     }
 

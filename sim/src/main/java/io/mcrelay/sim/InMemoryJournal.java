@@ -62,6 +62,16 @@ public final class InMemoryJournal implements Journal {
         };
     }
 
+    @Override
+    public long lastIndexOf(final int kind) {
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            if (entries.get(i).kind() == kind) {
+                return firstIndex + i;
+            }
+        }
+        return -1;
+    }
+
     private static Entry copy(final Entry entry) {
         return new Entry(entry.timeNs(), entry.wallMillis(), entry.kind(), entry.source(), entry.payload().clone());
     }

@@ -32,7 +32,8 @@ public final class Simulator {
 
     /** What to run. */
     public record Settings(long seed, long safetyNs, long livenessNs, long convergenceBoundNs, int workers,
-                           Cluster.SupervisorFactory supervisors, Cluster.WorkerFactory workerAgents) {
+                           Cluster.SupervisorFactory supervisors, Cluster.WorkerFactory workerAgents,
+                           io.mcrelay.seam.Journal journal) {
         public Settings {
             Objects.requireNonNull(supervisors, "supervisors");
             Objects.requireNonNull(workerAgents, "workerAgents");
@@ -43,16 +44,24 @@ public final class Simulator {
 
         /** The default workload: 2 workers, 60 s of faults, 30 s without, convergence within 20 s. */
         public static Settings defaults(final long seed) {
-            return new Settings(seed, 60 * SECOND, 30 * SECOND, 20 * SECOND, 2, Supervisor::new, WorkerAgent::new);
+            return new Settings(seed, 60 * SECOND, 30 * SECOND, 20 * SECOND, 2, Supervisor::new, WorkerAgent::new,
+                null);
         }
 
         public Settings withDuration(final long safety, final long liveness) {
-            return new Settings(seed, safety, liveness, convergenceBoundNs, workers, supervisors, workerAgents);
+            return new Settings(seed, safety, liveness, convergenceBoundNs, workers, supervisors, workerAgents, journal);
         }
 
         public Settings withFactories(final Cluster.SupervisorFactory newSupervisors,
                                       final Cluster.WorkerFactory newWorkers) {
-            return new Settings(seed, safetyNs, livenessNs, convergenceBoundNs, workers, newSupervisors, newWorkers);
+            return new Settings(seed, safetyNs, livenessNs, convergenceBoundNs, workers, newSupervisors, newWorkers,
+                journal);
+        }
+
+        /** Writes the supervisor's journal here (a Chronicle journal, say) instead of into memory. */
+        public Settings withJournal(final io.mcrelay.seam.Journal newJournal) {
+            return new Settings(seed, safetyNs, livenessNs, convergenceBoundNs, workers, supervisors, workerAgents,
+                newJournal);
         }
     }
 
@@ -106,7 +115,7 @@ public final class Simulator {
         this.workload = new Workload(root.split("workload"));
         final Supervisor.Config config = Supervisor.Config.defaults(settings.workers());
         this.cluster = new Cluster(Cluster.Options.of(config).withFactories(settings.supervisors(),
-            settings.workerAgents()).with(root.split("scheduler"), plan, log));
+            settings.workerAgents()).with(root.split("scheduler"), plan, log).withJournal(settings.journal()));
     }
 
     /** Runs one seed; {@code out} gets the lines a person or a log would see. */

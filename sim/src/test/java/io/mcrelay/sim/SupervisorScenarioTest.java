@@ -389,4 +389,76 @@ class SupervisorScenarioTest {
         assertEquals(new ControlResponse.RuleAdded(1, "r4", 4), client.add(rule(null, "in0", "239.1.1.3", 5000,
             out("239.10.0.3", 6000, "out0"))), "epochs and generated ids continue where they were");
     }
+
+    @Test
+    void recoveryStartsAtTheLastSnapshotNotAtTheBeginning() {
+        final int[] entriesRead = new int[1];
+        final InMemoryJournal memory = new InMemoryJournal();
+        final io.mcrelay.seam.Journal counting = new io.mcrelay.seam.Journal() {
+            @Override
+            public long append(final Entry entry) {
+                return memory.append(entry);
+            }
+
+            @Override
+            public long firstIndex() {
+                return memory.firstIndex();
+            }
+
+            @Override
+            public long nextIndex() {
+                return memory.nextIndex();
+            }
+
+            @Override
+            public Reader reader(final long fromIndex) {
+                final Reader inner = memory.reader(fromIndex);
+                return new Reader() {
+                    @Override
+                    public IndexedEntry next() {
+                        final IndexedEntry next = inner.next();
+                        if (next != null) {
+                            entriesRead[0]++;
+                        }
+                        return next;
+                    }
+
+                    @Override
+                    public void close() {
+                        inner.close();
+                    }
+                };
+            }
+
+            @Override
+            public long lastIndexOf(final int kind) {
+                return memory.lastIndexOf(kind);
+            }
+
+            @Override
+            public void close() {
+                memory.close();
+            }
+        };
+        final Cluster journaled = new Cluster(Cluster.Options.of(Supervisor.Config.defaults(2)).withJournal(counting));
+        for (final String link : List.of("in0", "out0")) {
+            journaled.network().createLinkUp(link);
+        }
+        journaled.start();
+        assertTrue(journaled.runUntil(journaled::converged, 5 * SECOND));
+        final TestClient journalClient = journaled.client();
+        for (int i = 0; i < Supervisor.SNAPSHOT_EVERY_COMMITS / 2 + 3; i++) { // two commits per round
+            journalClient.add(rule("r" + i, "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+            journalClient.remove("r" + i);
+        }
+        journalClient.add(rule("kept", "in0", "239.1.1.2", 5000, out("239.10.0.2", 6000, "out0")));
+        final List<io.mcrelay.rules.Rule> before = journaled.supervisor().rules();
+        final long epoch = journaled.supervisor().epoch();
+        entriesRead[0] = 0;
+        journaled.crashSupervisor();
+        assertEquals(before, journaled.supervisor().rules());
+        assertEquals(epoch, journaled.supervisor().epoch());
+        assertTrue(entriesRead[0] <= 8, "recovery read " + entriesRead[0] + " entries, not just those after the "
+            + "snapshot");
+    }
 }

@@ -162,7 +162,7 @@ class SimCommandTest {
     void aFailedSeedPrintsItsFailuresAndReproduceCommandAndExits1() {
         // A convergence bound of 1 ns cannot be met: seed 2 fails for real, in the simulator's own checker.
         final UnaryOperator<Simulator.Settings> failSeed2 = s -> s.seed() != 2 ? s : new Simulator.Settings(s.seed(),
-            s.safetyNs(), s.livenessNs(), 1, s.workers(), s.supervisors(), s.workerAgents());
+            s.safetyNs(), s.livenessNs(), 1, s.workers(), s.supervisors(), s.workerAgents(), s.journal());
         final Run many = sim(false, failSeed2, "--seeds", "3", "--duration", "60s");
         assertEquals(1, many.exitCode(), many::toString);
         final List<String> lines = many.lines();
