@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A userspace multicast relay for Linux. Run 'mcrelay COMMAND --help' for a command's options.",
-    subcommands = {VersionCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {VersionCommand.class, JournalCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",

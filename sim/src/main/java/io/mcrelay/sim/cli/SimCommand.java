@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 
 import io.mcrelay.cli.ExitCodes;
 import io.mcrelay.fault.FaultKind;
+import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.sim.Simulator;
@@ -105,8 +106,8 @@ public final class SimCommand implements Callable<Integer> {
     private long durationNs;
 
     @Option(names = "--journal", paramLabel = "DIR",
-        description = "Write each run's supervisor journal under DIR. Not in this build yet: it needs the "
-            + "Chronicle journal.")
+        description = "With --seed: write the run's supervisor journal to DIR (a Chronicle Queue; DIR must not exist "
+            + "or be empty), for 'mcrelay journal dump DIR'.")
     private Path journal;
 
     private final BooleanSupplier onTerminal;
@@ -138,8 +139,11 @@ public final class SimCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (journal != null) {
-            throw usage("--journal needs the Chronicle journal, which this build does not have yet");
+        if (journal != null && (selection == null || selection.seed == null)) {
+            throw usage("--journal writes one run's journal: use it with --seed");
+        }
+        if (journal != null && java.nio.file.Files.exists(journal) && !isEmptyDirectory(journal)) {
+            throw usage("--journal " + journal + " already holds something: give a new or empty directory");
         }
         if (durationNs < MIN_DURATION_NS) {
             throw usage("--duration must be at least " + formatDuration(MIN_DURATION_NS) + " (a 30 s liveness phase "
@@ -161,12 +165,16 @@ public final class SimCommand implements Callable<Integer> {
         return runMany(first, count);
     }
 
-    private CommandLine.ParameterException usage(final String message) {
-        return new CommandLine.ParameterException(spec.commandLine(), message);
+    private static boolean isEmptyDirectory(final Path dir) {
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (final java.io.IOException e) {
+            return false;
+        }
     }
 
-    private Simulator.Settings settings(final long seed) {
-        return adjust.apply(Simulator.Settings.defaults(seed).withDuration(durationNs - LIVENESS_NS, LIVENESS_NS));
+    private CommandLine.ParameterException usage(final String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 
     /**
@@ -180,8 +188,13 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     private Outcome run(final long seed, final Consumer<String> lines) {
+        return runWith(seed, lines, adjust);
+    }
+
+    private Outcome runWith(final long seed, final Consumer<String> lines, final UnaryOperator<Simulator.Settings> how) {
         try {
-            return new Outcome(seed, Simulator.run(settings(seed), lines), null);
+            return new Outcome(seed, Simulator.run(how.apply(Simulator.Settings.defaults(seed)
+                .withDuration(durationNs - LIVENESS_NS, LIVENESS_NS)), lines), null);
         } catch (final RuntimeException | AssertionError e) {
             return new Outcome(seed, null, e);
         }
@@ -194,7 +207,17 @@ public final class SimCommand implements Callable<Integer> {
     private int runOne(final long seed) {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final Outcome outcome = run(seed, out::println);
+        final Outcome outcome;
+        if (journal == null) {
+            outcome = run(seed, out::println);
+        } else {
+            // The journal's own file rolling follows real time; what is written in it comes from the run's clock.
+            try (ChronicleJournal chronicle = ChronicleJournal.open(journal, SystemClock.INSTANCE,
+                ChronicleJournal.Settings.daily())) {
+                outcome = runWith(seed, out::println, s -> adjust.apply(s).withJournal(chronicle));
+            }
+            out.println("JOURNAL=" + journal.toAbsolutePath());
+        }
         if (outcome.thrown() != null) {
             // No DIGEST line: the run did not finish.
             out.println(thrownLine(outcome.thrown()));

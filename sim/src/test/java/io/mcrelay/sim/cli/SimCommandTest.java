@@ -275,14 +275,75 @@ class SimCommandTest {
     }
 
     @Test
-    void theJournalIsRefusedUntilThisBuildHasOne() {
+    void aSimulatedRunWritesAChronicleJournalThatDumpShowsInOrder() throws Exception {
         final Path journal = dir.resolve("journal");
-        final Run run = mcrelay("sim", "--seed", "1", "--duration", "40s", "--journal", journal.toString());
-        assertEquals(2, run.exitCode(), run::toString);
-        assertTrue(run.err().startsWith("--journal needs the Chronicle journal, which this build does not have yet\n"),
-            run.err());
-        assertEquals("", run.out(), "nothing ran");
-        assertFalse(Files.exists(journal), "nothing written");
+        final Run run = mcrelay("sim", "--seed", "3", "--duration", "40s", "--journal", journal.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("JOURNAL=" + journal.toAbsolutePath()), run.out());
+        // the journal does not change the run: same digest as without it
+        final Run plain = mcrelay("sim", "--seed", "3", "--duration", "40s");
+        assertEquals(plain.out().lines().filter(l -> l.startsWith("DIGEST=")).toList(),
+            run.out().lines().filter(l -> l.startsWith("DIGEST=")).toList());
+
+        final Run dump = mcrelay("journal", "dump", journal.toString());
+        assertEquals(0, dump.exitCode(), dump::toString);
+        final List<String> lines = dump.out().lines().toList();
+        assertTrue(lines.size() >= 5, () -> "only " + lines.size() + " entries: " + lines);
+        for (int i = 0; i < lines.size(); i++) {
+            assertTrue(lines.get(i).startsWith("#" + i + " "), lines.get(i)); // every entry, in order
+        }
+        assertTrue(lines.getFirst().contains(" commit supervisor epoch 1 +"), lines.getFirst());
+
+        final Run json = mcrelay("journal", "dump", "--json", "--from", "2", journal.toString());
+        assertEquals(0, json.exitCode(), json::toString);
+        final String first = json.out().lines().findFirst().orElseThrow();
+        assertTrue(first.startsWith("{\"index\":2,\"time_ns\":") && first.contains("\"kind\":\"commit\""), first);
+        assertEquals(lines.size() - 2, json.out().lines().count());
+    }
+
+    @Test
+    void aTruncatedJournalIsReportedAsDamagedWithExitOneAndNoStackTrace() throws Exception {
+        final Path journal = dir.resolve("journal");
+        assertEquals(0, mcrelay("sim", "--seed", "4", "--duration", "40s", "--journal", journal.toString())
+            .exitCode());
+        final Path copy = dir.resolve("copy");
+        Files.createDirectories(copy);
+        try (var files = Files.list(journal)) {
+            for (final Path file : files.toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
+        final Path cycle;
+        try (var files = Files.list(copy)) {
+            cycle = files.filter(f -> f.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        // Cut the file in the middle of its last entry: just before the last byte written (the rest is sparse).
+        final byte[] bytes = Files.readAllBytes(cycle);
+        int lastWritten = bytes.length - 1;
+        while (lastWritten > 0 && bytes[lastWritten] == 0) {
+            lastWritten--;
+        }
+        try (var channel = java.nio.channels.FileChannel.open(cycle, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(lastWritten - 8);
+        }
+        final Run dump = mcrelay("journal", "dump", copy.toString());
+        assertEquals(1, dump.exitCode(), dump::toString);
+        assertTrue(dump.err().contains("is damaged: ") && dump.err().contains(cycle.getFileName().toString()),
+            dump.err());
+        assertFalse(dump.err().contains("\tat "), "no stack trace: " + dump.err());
+    }
+
+    @Test
+    void theJournalGoesWithOneSeedIntoANewDirectory() throws Exception {
+        final Run many = mcrelay("sim", "--seeds", "2", "--journal", dir.resolve("j").toString());
+        assertEquals(2, many.exitCode(), many::toString);
+        assertTrue(many.err().startsWith("--journal writes one run's journal: use it with --seed"), many.err());
+        final Path full = Files.createDirectories(dir.resolve("full"));
+        Files.writeString(full.resolve("keep.txt"), "someone's file");
+        final Run occupied = mcrelay("sim", "--seed", "1", "--duration", "40s", "--journal", full.toString());
+        assertEquals(2, occupied.exitCode(), occupied::toString);
+        assertTrue(occupied.err().startsWith("--journal " + full + " already holds something"), occupied.err());
+        assertEquals("someone's file", Files.readString(full.resolve("keep.txt")));
     }
 
     @Test
