@@ -211,6 +211,11 @@ public class Supervisor {
         started = true;
         nowNs = startNs;
         recover();
+        if (commitsSinceSnapshot > 0) {
+            // A snapshot at every start: the next recovery reads only what follows it, and retention may drop every
+            // file before the current one without losing the table.
+            snapshot();
+        }
         epochChangedAtNs = startNs;
         for (final LinkMonitor.LinkState link : seams.links().links()) {
             links.put(link.name(), link);

@@ -62,6 +62,9 @@ class ChronicleRecoveryTest {
             final Cluster after = cluster(second);
             assertEquals(rules, after.supervisor().rules());
             assertEquals(epoch, after.supervisor().epoch());
+            final long snapshot = second.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT);
+            assertTrue(snapshot >= 0, () -> "a recovered supervisor writes a snapshot, so the next recovery starts there; "
+                + second.problems() + "; next index " + second.nextIndex());
             assertEquals(List.of("cam-3", "r1"), after.supervisor().rules().stream().map(r -> r.id().value()).toList());
             assertEquals(new ControlResponse.RuleAdded(1, "r5", 5), after.client().add(rule(null, "239.1.1.4")));
         } finally {
