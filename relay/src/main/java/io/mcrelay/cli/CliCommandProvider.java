@@ -6,7 +6,7 @@ package io.mcrelay.cli;
  * {@code META-INF/services/io.mcrelay.cli.CliCommandProvider}.
  */
 public interface CliCommandProvider {
-    /** The subcommand's name, e.g. {@code sim}. */
+    /** The subcommand's name, e.g. {@code sim}, or a path under an existing command, e.g. {@code journal replay}. */
     String name();
 
     /** A new picocli command object (annotated with {@code @Command}) for one invocation. */

@@ -54,10 +54,17 @@ public final class Main implements Runnable {
         ServiceLoader.load(CliCommandProvider.class).forEach(providers::add);
         providers.sort(Comparator.comparing(CliCommandProvider::name)); // stable help output
         for (final CliCommandProvider provider : providers) {
-            if (commandLine.getSubcommands().containsKey(provider.name())) {
+            // "journal replay" joins the existing "journal" command; a plain name is a command of its own.
+            final String[] path = provider.name().split(" ", 2);
+            final CommandLine parent = path.length == 1 ? commandLine : commandLine.getSubcommands().get(path[0]);
+            if (parent == null) {
+                throw new IllegalStateException("no command '" + path[0] + "' for '" + provider.name() + "'");
+            }
+            final String name = path[path.length - 1];
+            if (parent.getSubcommands().containsKey(name)) {
                 throw new IllegalStateException("two providers of the command '" + provider.name() + "'");
             }
-            commandLine.addSubcommand(provider.name(), provider.newCommand());
+            parent.addSubcommand(name, provider.newCommand());
         }
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
             cmd.getErr().println("mcrelay: " + exception.getMessage());

@@ -29,7 +29,7 @@ public final class JournalFormat {
             case Supervisor.JOURNAL_COMMIT -> "commit";
             case Supervisor.JOURNAL_LIMITS -> "limits";
             case Supervisor.JOURNAL_SNAPSHOT -> "snapshot";
-            default -> "kind-" + kind;
+            default -> IoKinds.name(kind) != null ? IoKinds.name(kind) : "kind-" + kind;
         };
     }
 

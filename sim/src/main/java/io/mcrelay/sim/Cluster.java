@@ -58,7 +58,7 @@ public final class Cluster {
      * @param log        where events are folded; {@code null} for no log
      */
     public record Options(Supervisor.Config config, RandomSource scheduling, FaultPlan faults, EventLog log,
-                          SupervisorFactory supervisors, WorkerFactory workers, Journal journal) {
+                          SupervisorFactory supervisors, WorkerFactory workers, Journal journal, boolean recordIo) {
         public Options {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(supervisors, "supervisors");
@@ -66,20 +66,29 @@ public final class Cluster {
         }
 
         public static Options of(final Supervisor.Config config) {
-            return new Options(config, null, null, null, Supervisor::new, WorkerAgent::new, null);
+            return new Options(config, null, null, null, Supervisor::new, WorkerAgent::new, null, false);
         }
 
         public Options with(final RandomSource newScheduling, final FaultPlan newFaults, final EventLog newLog) {
-            return new Options(config, newScheduling, newFaults, newLog, supervisors, workers, journal);
+            return new Options(config, newScheduling, newFaults, newLog, supervisors, workers, journal, recordIo);
         }
 
         public Options withFactories(final SupervisorFactory newSupervisors, final WorkerFactory newWorkers) {
-            return new Options(config, scheduling, faults, log, newSupervisors, newWorkers, journal);
+            return new Options(config, scheduling, faults, log, newSupervisors, newWorkers, journal, recordIo);
         }
 
         /** The supervisor's journal (kept across its crashes); {@code null} for a new {@link InMemoryJournal}. */
         public Options withJournal(final Journal newJournal) {
-            return new Options(config, scheduling, faults, log, supervisors, workers, newJournal);
+            return new Options(config, scheduling, faults, log, supervisors, workers, newJournal, recordIo);
+        }
+
+        /** Also journal every input and output of the supervisor, for {@code journal replay}. */
+        public Options recordingIo() {
+            return recordingIoIf(true);
+        }
+
+        public Options recordingIoIf(final boolean record) {
+            return new Options(config, scheduling, faults, log, supervisors, workers, journal, record);
         }
     }
 
@@ -95,8 +104,9 @@ public final class Cluster {
             launcher = new SimLauncher(Cluster.this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_MAX_BYTES,
                 Cluster.this::wrapChannel);
             final Timers recordedTimers = log == null ? timers : new RecordingTimers(timers, log);
-            supervisor = options.supervisors().create(options.config(), new Supervisor.Seams(recordedTimers,
-                launcher, control, links, new MapLogLevels(), inputSockets, journal, clock));
+            final Supervisor.Seams seams = new Supervisor.Seams(recordedTimers, launcher, control, links,
+                new MapLogLevels(), inputSockets, journal, clock);
+            supervisor = options.supervisors().create(options.config(), io == null ? seams : io.wrap(seams));
         }
     }
 
@@ -109,6 +119,7 @@ public final class Cluster {
     private final PacketParser fanoutParser = new PacketParser();
     private final List<FaultyWorkerChannel> faultyChannels = new ArrayList<>();
     private SimNetwork.DeliveryListener deliveries;
+    private final io.mcrelay.journal.IoRecorder io;
     private final byte[] deliveryScratch = new byte[32];
     private SupervisorLife life;
     private String lastWorkerStates = "";
@@ -124,6 +135,7 @@ public final class Cluster {
         this.options = options;
         this.log = options.log();
         this.journal = options.journal() == null ? new InMemoryJournal() : options.journal();
+        this.io = options.recordIo() ? new io.mcrelay.journal.IoRecorder(journal, clock) : null;
         links = network.monitor();
         network.setFanout(this::selectWorker);
         network.setDeliveryListener((endpoint, ttl, payload, offset, length) -> {
@@ -191,6 +203,13 @@ public final class Cluster {
     }
 
     public void start() {
+        startSupervisor();
+    }
+
+    private void startSupervisor() {
+        if (io != null) {
+            io.start(clock.nanoTime(), options.config());
+        }
         life.supervisor.start(clock.nanoTime());
     }
 
@@ -207,7 +226,7 @@ public final class Cluster {
             for (final SimLauncher.LiveWorker worker : workers) {
                 work += life.launcher.stepWorker(worker, nowNs);
             }
-            work += life.supervisor.doWork(nowNs);
+            work += supervisorCycle(nowNs);
         } else {
             final int agents = workers.size() + 1;
             final int[] order = new int[agents];
@@ -221,7 +240,7 @@ public final class Cluster {
                 order[j] = swap;
             }
             for (final int agent : order) {
-                work += agent == workers.size() ? life.supervisor.doWork(nowNs)
+                work += agent == workers.size() ? supervisorCycle(nowNs)
                     : life.launcher.stepWorker(workers.get(agent), nowNs);
             }
         }
@@ -231,6 +250,13 @@ public final class Cluster {
         recordWorkerStates();
         clock.advance(STEP_NS);
         return work;
+    }
+
+    private int supervisorCycle(final long nowNs) {
+        if (io != null) {
+            io.beginCycle(nowNs);
+        }
+        return life.supervisor.doWork(nowNs);
     }
 
     private void recordWorkerStates() {
@@ -288,7 +314,7 @@ public final class Cluster {
         faultyChannels.clear();
         life = new SupervisorLife();
         supervisorRestarts++;
-        life.supervisor.start(clock.nanoTime());
+        startSupervisor();
     }
 
     /** Steps for {@code durationNs} of virtual time. */

@@ -115,7 +115,8 @@ public final class Simulator {
         this.workload = new Workload(root.split("workload"));
         final Supervisor.Config config = Supervisor.Config.defaults(settings.workers());
         this.cluster = new Cluster(Cluster.Options.of(config).withFactories(settings.supervisors(),
-            settings.workerAgents()).with(root.split("scheduler"), plan, log).withJournal(settings.journal()));
+            settings.workerAgents()).with(root.split("scheduler"), plan, log).withJournal(settings.journal())
+            .recordingIoIf(settings.journal() != null)); // a journal given is a journal to replay: record everything
     }
 
     /** Runs one seed; {@code out} gets the lines a person or a log would see. */

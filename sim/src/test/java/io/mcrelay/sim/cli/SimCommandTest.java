@@ -292,13 +292,30 @@ class SimCommandTest {
         for (int i = 0; i < lines.size(); i++) {
             assertTrue(lines.get(i).startsWith("#" + i + " "), lines.get(i)); // every entry, in order
         }
-        assertTrue(lines.getFirst().contains(" commit supervisor epoch 1 +"), lines.getFirst());
+        assertTrue(lines.getFirst().contains(" start supervisor"), lines.getFirst()); // inputs and outputs recorded
+        assertTrue(lines.stream().anyMatch(line -> line.contains(" commit supervisor epoch 1 +")), lines::toString);
+        assertTrue(lines.stream().anyMatch(line -> line.contains(" client-frame client:")), "client requests");
+        assertTrue(lines.stream().anyMatch(line -> line.contains(" worker-frame worker:")), "worker messages");
 
         final Run json = mcrelay("journal", "dump", "--json", "--from", "2", journal.toString());
         assertEquals(0, json.exitCode(), json::toString);
         final String first = json.out().lines().findFirst().orElseThrow();
-        assertTrue(first.startsWith("{\"index\":2,\"time_ns\":") && first.contains("\"kind\":\"commit\""), first);
+        assertTrue(first.startsWith("{\"index\":2,\"time_ns\":") && first.contains("\"kind\":"), first);
+        assertTrue(json.out().contains("\"kind\":\"commit\",\"source\":\"supervisor\",\"epoch\":1,"), json.out());
         assertEquals(lines.size() - 2, json.out().lines().count());
+    }
+
+    @Test
+    void aSimulatedRunsJournalReplaysToIdenticalOutputs() {
+        final Path journal = dir.resolve("journal");
+        assertEquals(0, mcrelay("sim", "--seed", "6", "--duration", "40s", "--journal", journal.toString())
+            .exitCode());
+        final Run replay = mcrelay("journal", "replay", journal.toString());
+        assertEquals(0, replay.exitCode(), replay::toString);
+        assertTrue(replay.out().startsWith("identical: "), replay.out());
+        final Run missing = mcrelay("journal", "replay", dir.resolve("nothing").toString());
+        assertEquals(1, missing.exitCode(), missing::toString);
+        assertTrue(missing.err().contains("no journal at"), missing.err());
     }
 
     @Test
