@@ -14,6 +14,8 @@ import io.mcrelay.seam.WorkerLauncher;
 public final class IoKinds {
     /** A supervisor starts: its config (input). */
     public static final int START = 100;
+    /** The seed of the run (a simulation's, or the daemon's logged seed): {@code i64 seed}. */
+    public static final int SEED = 102;
     /** A duty cycle that recorded something: {@code i64 nowNs}. */
     public static final int CYCLE = 101;
     public static final int TIMER_SCHEDULED = 110; // input: i64 deadline, i64 id
@@ -56,6 +58,7 @@ public final class IoKinds {
         return switch (kind) {
             case START -> "start";
             case CYCLE -> "cycle";
+            case SEED -> "seed";
             case TIMER_SCHEDULED -> "timer-scheduled";
             case TIMER_CANCELLED -> "timer-cancelled";
             case TIMER_FIRED -> "timer-fired";

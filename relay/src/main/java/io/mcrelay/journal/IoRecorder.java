@@ -44,6 +44,12 @@ public final class IoRecorder {
         append(IoKinds.START, "supervisor", IoKinds.encodeConfig(config));
     }
 
+    /** Records the run's seed, so that a journal says which run it is. */
+    public void seed(final long nowNs, final long seed) {
+        cycleNs = nowNs;
+        append(IoKinds.SEED, "run", new WireWriter().i64(seed).toByteArray());
+    }
+
     /** Called before each {@code doWork(nowNs)}: the marker is written before the cycle's first entry, if any. */
     public void beginCycle(final long nowNs) {
         cycleNs = nowNs;

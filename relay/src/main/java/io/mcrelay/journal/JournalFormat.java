@@ -70,6 +70,7 @@ public final class JournalFormat {
                     fields.put("epoch", table.epoch());
                     fields.put("rules", table.rules().size());
                 }
+                case IoKinds.SEED -> fields.put("seed", WireReader.of(entry.payload()).i64("seed"));
                 default -> fields.put("payload_bytes", entry.payload().length);
             }
         } catch (final CodecException e) {
@@ -104,6 +105,9 @@ public final class JournalFormat {
             for (final String id : removals) {
                 sb.append(" -").append(id);
             }
+        }
+        if (fields.containsKey("seed")) {
+            sb.append(" seed ").append(fields.get("seed"));
         }
         if (fields.containsKey("max_rules")) {
             sb.append(" max_rules ").append(fields.get("max_rules")).append(" max_outputs_per_rule ")

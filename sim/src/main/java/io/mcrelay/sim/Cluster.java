@@ -197,6 +197,13 @@ public final class Cluster {
         return Math.floorMod(hash, members);
     }
 
+    /** Journals the run's seed, when inputs are recorded. */
+    public void recordSeed(final long seed) {
+        if (io != null) {
+            io.seed(clock.nanoTime(), seed);
+        }
+    }
+
     /** Where delivered packets are reported (the workload's sinks); one listener. */
     public void onDelivery(final SimNetwork.DeliveryListener listener) {
         deliveries = listener;

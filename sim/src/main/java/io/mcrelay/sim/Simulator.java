@@ -146,6 +146,7 @@ public final class Simulator {
         } else {
             network.createLinkUp(Workload.LATE_LINK);
         }
+        cluster.recordSeed(settings.seed());
         cluster.start();
         if (!cluster.runUntil(cluster::converged, settings.convergenceBoundNs())) {
             fail("convergence", "the workers did not start and sync within the bound");

@@ -292,7 +292,8 @@ class SimCommandTest {
         for (int i = 0; i < lines.size(); i++) {
             assertTrue(lines.get(i).startsWith("#" + i + " "), lines.get(i)); // every entry, in order
         }
-        assertTrue(lines.getFirst().contains(" start supervisor"), lines.getFirst()); // inputs and outputs recorded
+        assertTrue(lines.getFirst().contains(" seed run seed 3"), lines.getFirst());
+        assertTrue(lines.get(1).contains(" start supervisor"), lines.get(1)); // inputs and outputs recorded
         assertTrue(lines.stream().anyMatch(line -> line.contains(" commit supervisor epoch 1 +")), lines::toString);
         assertTrue(lines.stream().anyMatch(line -> line.contains(" client-frame client:")), "client requests");
         assertTrue(lines.stream().anyMatch(line -> line.contains(" worker-frame worker:")), "worker messages");
