@@ -1,0 +1,55 @@
+package io.mcrelay.linux;
+
+/** errno values the Linux layer meets, by name, from {@code asm-generic/errno-base.h} and {@code errno.h}. */
+public final class Errno {
+    public static final int EPERM = 1;
+    public static final int ENOENT = 2;
+    public static final int EINTR = 4;
+    public static final int EBADF = 9;
+    public static final int EAGAIN = 11;
+    public static final int ENOMEM = 12;
+    public static final int EACCES = 13;
+    public static final int EFAULT = 14;
+    public static final int EBUSY = 16;
+    public static final int EINVAL = 22;
+    public static final int EMFILE = 24;
+    public static final int ENOSYS = 38;
+    public static final int ENETDOWN = 100;
+    public static final int ENOBUFS = 105;
+
+    private Errno() {
+    }
+
+    /** {@code EINVAL (invalid argument)}, or {@code errno 123} for one not listed here. */
+    public static String describe(final int errno) {
+        return switch (errno) {
+            case EPERM -> "EPERM (operation not permitted)";
+            case ENOENT -> "ENOENT (no such file or directory)";
+            case EINTR -> "EINTR (interrupted)";
+            case EBADF -> "EBADF (bad file descriptor)";
+            case EAGAIN -> "EAGAIN (try again)";
+            case ENOMEM -> "ENOMEM (out of memory)";
+            case EACCES -> "EACCES (permission denied)";
+            case EFAULT -> "EFAULT (bad address)";
+            case EBUSY -> "EBUSY (busy)";
+            case EINVAL -> "EINVAL (invalid argument)";
+            case EMFILE -> "EMFILE (too many open files)";
+            case ENOSYS -> "ENOSYS (function not implemented)";
+            case ENETDOWN -> "ENETDOWN (network is down)";
+            case ENOBUFS -> "ENOBUFS (no buffer space)";
+            default -> "errno " + errno;
+        };
+    }
+
+    /** What to do about a failure, where there is a known answer; "" otherwise. */
+    static String hint(final String call, final int errno) {
+        if (call.startsWith("io_uring") && (errno == ENOSYS || errno == EPERM)) {
+            return ": io_uring is missing or blocked here (check sysctl kernel.io_uring_disabled and any seccomp"
+                + " profile of the container)";
+        }
+        if (errno == ENOMEM && call.startsWith("io_uring")) {
+            return ": the ring needs locked memory; raise 'ulimit -l' or ask for fewer entries";
+        }
+        return "";
+    }
+}

@@ -1,0 +1,112 @@
+package io.mcrelay.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The raw system calls the Linux layer makes, through the JDK's FFM API: {@code syscall(2)} for io_uring (numbers
+ * from {@code asm-generic/unistd.h} / {@code arch/x86/entry/syscalls/syscall_64.tbl}), {@code mmap}, {@code munmap}
+ * and {@code close}. Every call returns the kernel's result; a failure comes back as {@code -errno}, read with
+ * {@link Linker.Option#captureCallState} so nothing between the call and the read can clobber it. Package-private:
+ * only this package touches native memory (an ArchUnit rule). Thread-safe (the errno capture segment is per thread).
+ */
+final class Syscalls {
+    /** io_uring system call numbers: the same on x86_64 and aarch64 (they came after the unified table). */
+    static final long SYS_IO_URING_SETUP = 425;
+    static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
+
+    /** From {@code asm-generic/mman-common.h} and {@code mman.h}. */
+    static final int PROT_READ = 0x1;
+    static final int PROT_WRITE = 0x2;
+    static final int MAP_SHARED = 0x01;
+    static final int MAP_POPULATE = 0x08000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    // long syscall(long number, ...): variadic from the second argument on; every argument passed as a long.
+    private static final MethodHandle SYSCALL6 = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("syscall").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG),
+        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final MethodHandle MMAP = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("mmap").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+        CAPTURE_ERRNO);
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("munmap").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle CLOSE = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("close").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+
+    private Syscalls() {
+    }
+
+    /**
+     * One errno-capture segment per thread, allocated once: the hot path ({@code io_uring_enter} per loop turn)
+     * must not allocate.
+     */
+    private static final ThreadLocal<MemorySegment> CAPTURE_SEGMENT =
+        ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
+
+    /** {@code syscall(number, a..e)} (the sixth argument 0): the result, or {@code -errno} on failure. */
+    static long syscall(final long number, final long a, final long b, final long c, final long d, final long e) {
+        final MemorySegment capture = CAPTURE_SEGMENT.get();
+        final long result;
+        try {
+            result = (long) SYSCALL6.invokeExact(capture, number, a, b, c, d, e, 0L);
+        } catch (final Throwable t) {
+            throw new IllegalStateException("syscall " + number + " could not be called", t);
+        }
+        return result == -1 ? -(int) ERRNO.get(capture, 0L) : result;
+    }
+
+    /** {@code mmap} of a shared mapping of {@code fd}; throws naming the mapping on failure. */
+    static MemorySegment mmap(final long length, final int fd, final long offset, final String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final MemorySegment address = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, length,
+                PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
+            if (address.address() == -1L) {
+                throw new LinuxException("mmap of the " + what, (int) ERRNO.get(capture, 0L));
+            }
+            return address.reinterpret(length);
+        } catch (final LinuxException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("mmap could not be called", t);
+        }
+    }
+
+    static void munmap(final MemorySegment mapping) {
+        try (Arena arena = Arena.ofConfined()) {
+            final int result = (int) MUNMAP.invokeExact(arena.allocate(CAPTURE), mapping, mapping.byteSize());
+            assert result == 0 : "munmap failed";
+        } catch (final Throwable t) {
+            throw new IllegalStateException("munmap could not be called", t);
+        }
+    }
+
+    static void close(final int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            final int result = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
+            assert result == 0 : "close failed";
+        } catch (final Throwable t) {
+            throw new IllegalStateException("close could not be called", t);
+        }
+    }
+}

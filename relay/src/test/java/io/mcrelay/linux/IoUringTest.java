@@ -1,0 +1,129 @@
+package io.mcrelay.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The real kernel's io_uring, driven through {@link IoUring}: no mocks. */
+class IoUringTest {
+
+    @Test
+    void noOpsComeBackWithTheirUserDataInSubmissionOrder() {
+        try (IoUring ring = IoUring.open(32)) {
+            final List<Long> seen = new ArrayList<>();
+            int rounds = 0;
+            long next = 1_000;
+            // More NOPs than the queue holds: several rounds, each filling the queue until it refuses.
+            while (next < 1_100) {
+                int queued = 0;
+                while (next < 1_100 && ring.prepareNop(next)) {
+                    next++;
+                    queued++;
+                }
+                assertTrue(queued > 0, "round " + rounds + " queued nothing");
+                assertEquals(queued, ring.submit(queued), "io_uring_enter result");
+                int reaped = 0;
+                while (reaped < queued) {
+                    reaped += ring.pollCompletions((userData, result, flags) -> {
+                        assertEquals(0, result, "NOP result for " + userData);
+                        seen.add(userData);
+                    }, 1_000);
+                }
+                rounds++;
+            }
+            assertTrue(rounds > 3, "100 NOPs through a 32-entry queue took only " + rounds + " rounds");
+            final List<Long> expected = new ArrayList<>();
+            for (long v = 1_000; v < 1_100; v++) {
+                expected.add(v);
+            }
+            assertEquals(expected, seen);
+            assertEquals(0, ring.pollCompletions((u, r, f) -> seen.add(-1L), 10), "nothing left over");
+        }
+    }
+
+    @Test
+    void aFullSubmissionQueueRefusesInsteadOfOverwriting() {
+        try (IoUring ring = IoUring.open(4)) {
+            assertEquals(4, ring.entries());
+            for (int i = 0; i < 4; i++) {
+                assertTrue(ring.prepareNop(i));
+            }
+            assertFalse(ring.prepareNop(99), "fifth entry in a 4-entry queue");
+            assertEquals(4, ring.submit(4));
+            final long[] sum = {0};
+            int reaped = 0;
+            while (reaped < 4) {
+                reaped += ring.pollCompletions((u, r, f) -> sum[0] += u, 16);
+            }
+            assertEquals(0 + 1 + 2 + 3, sum[0]);
+            assertTrue(ring.prepareNop(5), "room again once the kernel consumed the entries");
+        }
+    }
+
+    @Test
+    void theProbeReportsTheOperationsTheRelayNeeds() {
+        try (IoUring ring = IoUring.open(8)) {
+            final IoUring.Probe probe = ring.probe();
+            assertTrue(probe.lastOp() >= IoUring.IORING_OP_RECV, "last op " + probe.lastOp());
+            assertTrue(probe.supports(IoUring.IORING_OP_NOP));
+            assertTrue(probe.supports(IoUring.IORING_OP_RECV));
+            assertTrue(probe.supports(IoUring.IORING_OP_SEND));
+            assertEquals(List.of(), probe.missing());
+            assertFalse(probe.supports(-1));
+            assertFalse(probe.supports(10_000));
+        }
+    }
+
+    @Test
+    void aProbeMissingOperationsNamesThemWithTheKernelThatBroughtThem() {
+        final boolean[] onlyNop = new boolean[256];
+        onlyNop[IoUring.IORING_OP_NOP] = true;
+        final List<String> missing = new IoUring.Probe(IoUring.IORING_OP_NOP, onlyNop).missing();
+        assertTrue(missing.contains("IORING_OP_RECV (Linux 5.6+)"), missing.toString());
+        assertTrue(missing.contains("IORING_OP_TIMEOUT (Linux 5.4+)"), missing.toString());
+        assertFalse(missing.contains("IORING_OP_NOP (Linux 5.1+)"), missing.toString());
+        assertEquals(IoUring.REQUIRED_OPS.length - 1, missing.size(), missing.toString());
+    }
+
+    @Test
+    void badSizesAreRefusedBeforeTheKernelIsAsked() {
+        final IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> IoUring.open(0));
+        assertEquals("entries must be between 1 and 32768, not 0", zero.getMessage());
+        final IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+            () -> IoUring.open(65_536));
+        assertTrue(big.getMessage().endsWith("not 65536"), big.getMessage());
+    }
+
+    @Test
+    void aFailedSystemCallComesBackAsMinusErrnoFromTheRealKernel() {
+        // io_uring_enter on a descriptor that cannot be open: the kernel says EBADF.
+        assertEquals(-Errno.EBADF, Syscalls.syscall(Syscalls.SYS_IO_URING_ENTER, -1, 0, 0, 0, 0));
+        // io_uring_setup with a null parameter block: EFAULT.
+        assertEquals(-Errno.EFAULT, Syscalls.syscall(Syscalls.SYS_IO_URING_SETUP, 4, 0, 0, 0, 0));
+    }
+
+    @Test
+    void aFailureNamesTheCallTheCauseAndWhatToCheck() {
+        final LinuxException blocked = new LinuxException("io_uring_setup", Errno.EPERM);
+        assertEquals(Errno.EPERM, blocked.errno());
+        assertEquals("io_uring_setup failed: EPERM (operation not permitted): io_uring is missing or blocked here"
+            + " (check sysctl kernel.io_uring_disabled and any seccomp profile of the container)",
+            blocked.getMessage());
+        assertEquals("io_uring_setup failed: ENOMEM (out of memory): the ring needs locked memory; raise"
+            + " 'ulimit -l' or ask for fewer entries", new LinuxException("io_uring_setup", Errno.ENOMEM).getMessage());
+        assertEquals("mmap of the io_uring rings failed: errno 75",
+            new LinuxException("mmap of the io_uring rings", 75).getMessage());
+    }
+
+    @Test
+    void closingTwiceIsHarmless() {
+        final IoUring ring = IoUring.open(2);
+        ring.close();
+        ring.close();
+    }
+}
