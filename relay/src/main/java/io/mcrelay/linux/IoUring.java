@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * One io_uring instance through FFM: set up, its rings mapped, SQEs written and CQEs read in place without
- * allocating. This first slice covers setup, {@code NOP}, submission and completion, and the operations probe; the
- * socket operations come with the rest of the Linux layer. Offsets, constants and the memory-ordering rules are
+ * allocating. This slice covers setup, {@code NOP}, {@code SEND}, {@code RECV}, submission, completion and the operations
+ * probe; the remaining operations come with the rest of the Linux layer. Offsets, constants and the memory-ordering rules are
  * those of {@code include/uapi/linux/io_uring.h}. Not thread-safe: one ring per worker thread.
  */
 public final class IoUring implements AutoCloseable {
@@ -155,12 +155,57 @@ public final class IoUring implements AutoCloseable {
 
     /** Queues a {@code NOP}; false when the submission queue is full. */
     public boolean prepareNop(final long userData) {
+        return prepare(IORING_OP_NOP, -1, 0, 0, 0, userData);
+    }
+
+    /**
+     * Queues a {@code SEND} of {@code length} bytes of {@code buffer} (native memory that must stay valid until the
+     * completion) on socket {@code fd}; false when the submission queue is full. The completion's result is the
+     * number of bytes sent or {@code -errno}.
+     */
+    public boolean prepareSend(final int fd, final MemorySegment buffer, final int length, final int msgFlags,
+        final long userData) {
+        checkBuffer(buffer, length);
+        return prepare(IORING_OP_SEND, fd, buffer.address(), length, msgFlags, userData);
+    }
+
+    /**
+     * Queues a {@code RECV} of up to {@code length} bytes into {@code buffer} (native memory that must stay valid
+     * until the completion) from socket {@code fd}; false when the submission queue is full. The completion's result
+     * is the number of bytes received or {@code -errno}.
+     */
+    public boolean prepareRecv(final int fd, final MemorySegment buffer, final int length, final int msgFlags,
+        final long userData) {
+        checkBuffer(buffer, length);
+        return prepare(IORING_OP_RECV, fd, buffer.address(), length, msgFlags, userData);
+    }
+
+    private static void checkBuffer(final MemorySegment buffer, final int length) {
+        if (!buffer.isNative()) {
+            throw new IllegalArgumentException("io_uring buffers must be native memory");
+        }
+        if (length < 0 || length > buffer.byteSize()) {
+            throw new IllegalArgumentException("length " + length + " outside the buffer of " + buffer.byteSize()
+                + " bytes");
+        }
+    }
+
+    /**
+     * Writes one SQE ({@code struct io_uring_sqe}: opcode at 0, fd at 4, addr at 16, len at 24, the op's flags at
+     * 28, user_data at 32) and queues it.
+     */
+    private boolean prepare(final int opcode, final int fd, final long address, final int length, final int opFlags,
+        final long userData) {
         final long sqe = nextSqe();
         if (sqe < 0) {
             return false;
         }
         sqes.asSlice(sqe, SQE_BYTES).fill((byte) 0);
-        sqes.set(ValueLayout.JAVA_BYTE, sqe, (byte) IORING_OP_NOP);
+        sqes.set(ValueLayout.JAVA_BYTE, sqe, (byte) opcode);
+        sqes.set(ValueLayout.JAVA_INT_UNALIGNED, sqe + 4, fd);
+        sqes.set(ValueLayout.JAVA_LONG_UNALIGNED, sqe + 16, address);
+        sqes.set(ValueLayout.JAVA_INT_UNALIGNED, sqe + 24, length);
+        sqes.set(ValueLayout.JAVA_INT_UNALIGNED, sqe + 28, opFlags);
         sqes.set(ValueLayout.JAVA_LONG_UNALIGNED, sqe + 32, userData);
         commitSqe();
         return true;

@@ -53,6 +53,19 @@ final class Syscalls {
         LINKER.defaultLookup().find("close").orElseThrow(),
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
 
+    private static final MethodHandle SOCKETPAIR = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("socketpair").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS), CAPTURE_ERRNO);
+
+    /** From {@code bits/socket.h}. */
+    static final int AF_UNIX = 1;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_SEQPACKET = 5;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int MSG_DONTWAIT = 0x40;
+
     private Syscalls() {
     }
 
@@ -107,6 +120,23 @@ final class Syscalls {
             assert result == 0 : "close failed";
         } catch (final Throwable t) {
             throw new IllegalStateException("close could not be called", t);
+        }
+    }
+
+    /** {@code socketpair(domain, type | SOCK_CLOEXEC, 0)}: the two connected descriptors. */
+    static int[] socketpair(final int domain, final int type) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final MemorySegment pair = arena.allocate(ValueLayout.JAVA_INT, 2);
+            final int result = (int) SOCKETPAIR.invokeExact(capture, domain, type | SOCK_CLOEXEC, 0, pair);
+            if (result != 0) {
+                throw new LinuxException("socketpair", (int) ERRNO.get(capture, 0L));
+            }
+            return new int[] {pair.getAtIndex(ValueLayout.JAVA_INT, 0), pair.getAtIndex(ValueLayout.JAVA_INT, 1)};
+        } catch (final LinuxException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("socketpair could not be called", t);
         }
     }
 }

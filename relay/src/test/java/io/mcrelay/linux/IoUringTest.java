@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -118,6 +122,72 @@ class IoUringTest {
             + " 'ulimit -l' or ask for fewer entries", new LinuxException("io_uring_setup", Errno.ENOMEM).getMessage());
         assertEquals("mmap of the io_uring rings failed: errno 75",
             new LinuxException("mmap of the io_uring rings", 75).getMessage());
+    }
+
+    @Test
+    void aDatagramSentThroughTheRingIsReceivedThroughTheRing() {
+        final int[] pair = Syscalls.socketpair(Syscalls.AF_UNIX, Syscalls.SOCK_DGRAM);
+        try (IoUring ring = IoUring.open(8); Arena arena = Arena.ofConfined()) {
+            final byte[] payload = "239.1.1.1:5000 -> eth1".getBytes(StandardCharsets.US_ASCII);
+            final MemorySegment out = arena.allocate(64);
+            MemorySegment.copy(payload, 0, out, ValueLayout.JAVA_BYTE, 0, payload.length);
+            final MemorySegment in = arena.allocate(64);
+            // The receive goes in first and waits in the kernel; the send in the same batch completes it.
+            assertTrue(ring.prepareRecv(pair[1], in, 64, 0, 7));
+            assertTrue(ring.prepareSend(pair[0], out, payload.length, 0, 8));
+            assertEquals(2, ring.submit(2));
+            final long[] results = new long[16];
+            int reaped = 0;
+            while (reaped < 2) {
+                final int n = ring.submit(1); // wait for the remaining completion if it is not in yet
+                assertTrue(n >= 0, "io_uring_enter: " + n);
+                reaped += ring.pollCompletions((userData, result, flags) -> results[(int) userData] = result, 16);
+            }
+            assertEquals(payload.length, results[8], "SEND result");
+            assertEquals(payload.length, results[7], "RECV result");
+            final byte[] received = in.asSlice(0, payload.length).toArray(ValueLayout.JAVA_BYTE);
+            assertEquals(new String(payload, StandardCharsets.US_ASCII),
+                new String(received, StandardCharsets.US_ASCII));
+        } finally {
+            Syscalls.close(pair[0]);
+            Syscalls.close(pair[1]);
+        }
+    }
+
+    @Test
+    void socketErrorsArriveInTheCompletionAsMinusErrno() {
+        final int[] pair = Syscalls.socketpair(Syscalls.AF_UNIX, Syscalls.SOCK_DGRAM);
+        try (IoUring ring = IoUring.open(8); Arena arena = Arena.ofConfined()) {
+            final MemorySegment buffer = arena.allocate(32);
+            assertTrue(ring.prepareRecv(pair[1], buffer, 32, Syscalls.MSG_DONTWAIT, 1)); // nothing queued
+            assertTrue(ring.prepareSend(-1, buffer, 32, 0, 2)); // no such descriptor
+            assertEquals(2, ring.submit(2));
+            final int[] results = new int[3];
+            int reaped = 0;
+            while (reaped < 2) {
+                reaped += ring.pollCompletions((userData, result, flags) -> results[(int) userData] = result, 16);
+            }
+            assertEquals(-Errno.EAGAIN, results[1], "RECV with MSG_DONTWAIT on an empty socket");
+            assertEquals(-Errno.EBADF, results[2], "SEND on descriptor -1");
+        } finally {
+            Syscalls.close(pair[0]);
+            Syscalls.close(pair[1]);
+        }
+    }
+
+    @Test
+    void buffersOutsideNativeMemoryOrTooShortAreRefused() {
+        try (IoUring ring = IoUring.open(2); Arena arena = Arena.ofConfined()) {
+            final IllegalArgumentException heap = assertThrows(IllegalArgumentException.class,
+                () -> ring.prepareSend(0, MemorySegment.ofArray(new byte[8]), 8, 0, 1));
+            assertEquals("io_uring buffers must be native memory", heap.getMessage());
+            final IllegalArgumentException shortBuffer = assertThrows(IllegalArgumentException.class,
+                () -> ring.prepareRecv(0, arena.allocate(8), 9, 0, 1));
+            assertEquals("length 9 outside the buffer of 8 bytes", shortBuffer.getMessage());
+            assertTrue(ring.prepareNop(3), "a refused entry takes no slot");
+            assertTrue(ring.prepareNop(4));
+            assertFalse(ring.prepareNop(5));
+        }
     }
 
     @Test
