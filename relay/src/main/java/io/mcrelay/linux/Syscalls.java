@@ -30,7 +30,7 @@ final class Syscalls {
     static final int MAP_POPULATE = 0x08000;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
@@ -67,6 +67,16 @@ final class Syscalls {
     static final int MSG_DONTWAIT = 0x40;
 
     private Syscalls() {
+    }
+
+    /** A downcall to libc's {@code name} that captures errno (pass a {@link #CAPTURE} segment first). */
+    static MethodHandle downcall(final String name, final FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, CAPTURE_ERRNO);
+    }
+
+    /** The errno a downcall captured into {@code capture}. */
+    static int errno(final MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
     }
 
     /**
