@@ -1,0 +1,82 @@
+package io.mcrelay.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.mcrelay.linux.NetlinkLinkMonitor;
+import io.mcrelay.linux.NetworkNamespaces;
+import io.mcrelay.seam.LinkMonitor;
+import io.mcrelay.seam.LinkMonitorContract;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+
+/**
+ * The production {@link NetlinkLinkMonitor} passes the same {@link LinkMonitorContract} as the simulator's monitor.
+ * Each interface is one end of a veth pair whose other end ({@code NAME-p}) is kept up, so the interface's carrier
+ * follows its own administrative state (this kernel has no dummy interfaces).
+ */
+class NetlinkLinkMonitorContractNetnsIT extends LinkMonitorContract {
+    private static final String PREFIX = "mcrnc";
+
+    @AfterAll
+    static void noNamespaceOfThisRunRemains() {
+        if (Netns.unavailableReason().isPresent()) {
+            return;
+        }
+        final String runPrefix = Netns.runPrefix(PREFIX);
+        assertEquals(List.of(), Netns.list().stream().filter(name -> name.startsWith(runPrefix)).toList());
+    }
+
+    @Override
+    protected Harness createHarness() {
+        Netns.requireRoot();
+        final Netns netns = Netns.create(PREFIX);
+        final NetlinkLinkMonitor monitor;
+        try {
+            monitor = NetworkNamespaces.callIn(NetworkNamespaces.named(netns.name()), NetlinkLinkMonitor::open);
+        } catch (final Exception e) {
+            netns.close();
+            throw new IllegalStateException("cannot open the netlink monitor in " + netns.name(), e);
+        }
+        return new Harness() {
+            @Override
+            public LinkMonitor monitor() {
+                return monitor;
+            }
+
+            @Override
+            public void createLink(final String name) {
+                netns.execOrThrow("ip", "link", "add", name, "type", "veth", "peer", "name", name + "-p");
+                netns.execOrThrow("ip", "link", "set", name + "-p", "up");
+            }
+
+            @Override
+            public void setUp(final String name, final boolean up) {
+                netns.execOrThrow("ip", "link", "set", name, up ? "up" : "down");
+            }
+
+            @Override
+            public void deleteLink(final String name) {
+                netns.execOrThrow("ip", "link", "del", name);
+            }
+
+            @Override
+            public void settle() {
+                // `ip` has returned, so the kernel has queued the notifications; a short pause lets them arrive.
+                try {
+                    Thread.sleep(10);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void close() {
+                try {
+                    monitor.close();
+                } finally {
+                    netns.close();
+                }
+            }
+        };
+    }
+}
