@@ -11,6 +11,7 @@ public final class Errno {
     public static final int EACCES = 13;
     public static final int EFAULT = 14;
     public static final int EBUSY = 16;
+    public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EMFILE = 24;
     public static final int ENOSYS = 38;
@@ -32,6 +33,7 @@ public final class Errno {
             case EACCES -> "EACCES (permission denied)";
             case EFAULT -> "EFAULT (bad address)";
             case EBUSY -> "EBUSY (busy)";
+            case ENODEV -> "ENODEV (no such device)";
             case EINVAL -> "EINVAL (invalid argument)";
             case EMFILE -> "EMFILE (too many open files)";
             case ENOSYS -> "ENOSYS (function not implemented)";
