@@ -40,8 +40,6 @@ public final class PacketRxRing implements AutoCloseable {
             ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     private static final MethodHandle BIND = Syscalls.downcall("bind",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle IF_NAMETOINDEX = Syscalls.downcall("if_nametoindex",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     /** Receives one frame, read in place: valid only during the call. */
@@ -91,10 +89,7 @@ public final class PacketRxRing implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            final int ifIndex = (int) IF_NAMETOINDEX.invokeExact(capture, arena.allocateFrom(interfaceName));
-            if (ifIndex == 0) {
-                throw new LinuxException("if_nametoindex(" + interfaceName + ")", Syscalls.errno(capture));
-            }
+            final int ifIndex = Syscalls.ifIndex(interfaceName);
             final int fd = (int) SOCKET.invokeExact(capture, AF_PACKET, SOCK_RAW | Syscalls.SOCK_CLOEXEC,
                 (int) Short.reverseBytes((short) ETH_P_ALL) & 0xFFFF);
             if (fd < 0) {

@@ -66,6 +66,9 @@ final class Syscalls {
     static final int SOCK_CLOEXEC = 0x80000;
     static final int MSG_DONTWAIT = 0x40;
 
+    private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+
     private Syscalls() {
     }
 
@@ -147,6 +150,22 @@ final class Syscalls {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException("socketpair could not be called", t);
+        }
+    }
+
+    /** The index of interface {@code interfaceName} ({@code if_nametoindex(3)}); throws naming it if absent. */
+    static int ifIndex(final String interfaceName) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final int ifIndex = (int) IF_NAMETOINDEX.invokeExact(capture, arena.allocateFrom(interfaceName));
+            if (ifIndex == 0) {
+                throw new LinuxException("if_nametoindex(" + interfaceName + ")", errno(capture));
+            }
+            return ifIndex;
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("if_nametoindex could not be called", t);
         }
     }
 }

@@ -1,0 +1,205 @@
+package io.mcrelay.linux;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.net.Inet4Address;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * IPv4 UDP sockets for multicast ({@code ip(7)}, {@code socket(7)}): egress sockets pinned to an output interface,
+ * and IGMP group memberships on an input interface so that real NICs and snooping switches deliver the groups.
+ * {@code net.ipv4.igmp_max_memberships} limits memberships <em>per socket</em> (20 by default), so a
+ * {@link Memberships} spreads its groups over as many sockets as the limit requires. Failures throw a
+ * {@link LinuxException} naming the call, the interface and the group. Option numbers from {@code linux/in.h} and
+ * {@code asm-generic/socket.h}; {@code struct ip_mreqn} is 12 bytes, {@code struct sockaddr_in} 16.
+ */
+public final class MulticastSockets {
+    static final int AF_INET = 2;
+    static final int SOCK_DGRAM = 2;
+    static final int IPPROTO_IP = 0;
+    static final int IP_MULTICAST_IF = 32;
+    static final int IP_MULTICAST_TTL = 33;
+    static final int IP_MULTICAST_LOOP = 34;
+    static final int IP_ADD_MEMBERSHIP = 35;
+    static final int SOL_SOCKET = 1;
+    static final int SO_SNDBUF = 7;
+    static final int SO_BINDTODEVICE = 25;
+    private static final Path IGMP_MAX_MEMBERSHIPS = Path.of("/proc/sys/net/ipv4/igmp_max_memberships");
+
+    private static final MethodHandle SOCKET = Syscalls.downcall("socket",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = Syscalls.downcall("setsockopt",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle CONNECT = Syscalls.downcall("connect",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+    private MulticastSockets() {
+    }
+
+    /**
+     * A UDP socket that sends out of {@code interfaceName} only ({@code SO_BINDTODEVICE}, {@code IP_MULTICAST_IF}),
+     * with multicast TTL {@code ttl}, multicast loopback off and a send buffer of {@code sendBufferBytes} (0: the
+     * system default). Needs {@code CAP_NET_RAW} for the device binding.
+     */
+    public static int openEgress(final String interfaceName, final int ttl, final int sendBufferBytes) {
+        if (ttl < 0 || ttl > 255) {
+            throw new IllegalArgumentException("multicast TTL must be 0 to 255, not " + ttl);
+        }
+        if (sendBufferBytes < 0) {
+            throw new IllegalArgumentException("send buffer size must not be negative: " + sendBufferBytes);
+        }
+        final int ifIndex = Syscalls.ifIndex(interfaceName);
+        final int fd = socket();
+        try (Arena arena = Arena.ofConfined()) {
+            setOption(arena, fd, SOL_SOCKET, SO_BINDTODEVICE, arena.allocateFrom(interfaceName),
+                "setsockopt(SO_BINDTODEVICE, " + interfaceName + ")");
+            setOption(arena, fd, IPPROTO_IP, IP_MULTICAST_IF, membershipRequest(arena, 0, ifIndex),
+                "setsockopt(IP_MULTICAST_IF, " + interfaceName + ")");
+            setOption(arena, fd, IPPROTO_IP, IP_MULTICAST_TTL, arena.allocateFrom(ValueLayout.JAVA_INT, ttl),
+                "setsockopt(IP_MULTICAST_TTL, " + ttl + ")");
+            setOption(arena, fd, IPPROTO_IP, IP_MULTICAST_LOOP, arena.allocateFrom(ValueLayout.JAVA_INT, 0),
+                "setsockopt(IP_MULTICAST_LOOP, 0)");
+            if (sendBufferBytes > 0) {
+                setOption(arena, fd, SOL_SOCKET, SO_SNDBUF, arena.allocateFrom(ValueLayout.JAVA_INT, sendBufferBytes),
+                    "setsockopt(SO_SNDBUF, " + sendBufferBytes + ")");
+            }
+            return fd;
+        } catch (final RuntimeException e) {
+            Syscalls.close(fd);
+            throw e;
+        }
+    }
+
+    /** Sets the default destination of a UDP socket, so that {@code SEND} needs no address. */
+    public static void connect(final int fd, final Inet4Address address, final int port) {
+        if (port < 1 || port > 65_535) {
+            throw new IllegalArgumentException("port must be 1 to 65535, not " + port);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment sockaddr = arena.allocate(16, 4);
+            sockaddr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+            sockaddr.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) port));
+            MemorySegment.copy(address.getAddress(), 0, sockaddr, ValueLayout.JAVA_BYTE, 4, 4);
+            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
+            if ((int) CONNECT.invokeExact(capture, fd, sockaddr, 16) != 0) {
+                throw new LinuxException("connect to " + address.getHostAddress() + ":" + port,
+                    Syscalls.errno(capture));
+            }
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("connect could not be called", t);
+        }
+    }
+
+    /** The per-socket IGMP membership limit of this network namespace ({@code net.ipv4.igmp_max_memberships}). */
+    public static int igmpMaxMemberships() {
+        try {
+            // Line-wise: procfs reports a size of 0, and whole-file reads sized by it are not reliable here.
+            return Integer.parseInt(Files.readAllLines(IGMP_MAX_MEMBERSHIPS).getFirst().trim());
+        } catch (final IOException | RuntimeException e) {
+            return 20; // the kernel's default
+        }
+    }
+
+    /**
+     * Joins every group in {@code groups} on {@code interfaceName}, at most {@code perSocket} per socket. The
+     * memberships last until {@link Memberships#close()}.
+     */
+    public static Memberships join(final String interfaceName, final List<Inet4Address> groups, final int perSocket) {
+        if (perSocket < 1) {
+            throw new IllegalArgumentException("memberships per socket must be at least 1, not " + perSocket);
+        }
+        final int ifIndex = Syscalls.ifIndex(interfaceName);
+        final List<Integer> sockets = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < groups.size(); i++) {
+                if (i % perSocket == 0) {
+                    sockets.add(socket());
+                }
+                final Inet4Address group = groups.get(i);
+                if (!group.isMulticastAddress()) {
+                    throw new IllegalArgumentException("not a multicast group: " + group.getHostAddress());
+                }
+                final byte[] bytes = group.getAddress();
+                final int groupBigEndian = ((bytes[0] & 0xFF) << 24) | ((bytes[1] & 0xFF) << 16)
+                    | ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
+                setOption(arena, sockets.getLast(), IPPROTO_IP, IP_ADD_MEMBERSHIP,
+                    membershipRequest(arena, groupBigEndian, ifIndex),
+                    "setsockopt(IP_ADD_MEMBERSHIP, " + group.getHostAddress() + " on " + interfaceName + ")");
+            }
+            return new Memberships(sockets);
+        } catch (final RuntimeException e) {
+            sockets.forEach(Syscalls::close);
+            throw e;
+        }
+    }
+
+    /** Group memberships held by a set of sockets; closing them leaves the groups. */
+    public static final class Memberships implements AutoCloseable {
+        private final List<Integer> sockets;
+        private boolean closed;
+
+        private Memberships(final List<Integer> sockets) {
+            this.sockets = List.copyOf(sockets);
+        }
+
+        /** How many sockets hold the memberships. */
+        public int sockets() {
+            return sockets.size();
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                sockets.forEach(Syscalls::close);
+            }
+        }
+    }
+
+    /** {@code struct ip_mreqn}: the group (network order), no local address, the interface index. */
+    private static MemorySegment membershipRequest(final Arena arena, final int groupBigEndian, final int ifIndex) {
+        final MemorySegment request = arena.allocate(12, 4);
+        request.set(ValueLayout.JAVA_INT, 0, Integer.reverseBytes(groupBigEndian));
+        request.set(ValueLayout.JAVA_INT, 8, ifIndex);
+        return request;
+    }
+
+    private static void setOption(final Arena arena, final int fd, final int level, final int option,
+        final MemorySegment value, final String call) {
+        try {
+            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
+            if ((int) SETSOCKOPT.invokeExact(capture, fd, level, option, value, (int) value.byteSize()) != 0) {
+                throw new LinuxException(call, Syscalls.errno(capture));
+            }
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("setsockopt could not be called", t);
+        }
+    }
+
+    private static int socket() {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
+            final int fd = (int) SOCKET.invokeExact(capture, AF_INET, SOCK_DGRAM | Syscalls.SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new LinuxException("socket(AF_INET, SOCK_DGRAM)", Syscalls.errno(capture));
+            }
+            return fd;
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("socket could not be called", t);
+        }
+    }
+}
