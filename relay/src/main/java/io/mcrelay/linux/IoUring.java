@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * One io_uring instance through FFM: set up, its rings mapped, SQEs written and CQEs read in place without
- * allocating. This slice covers setup, {@code NOP}, {@code SEND}, {@code RECV}, submission, completion and the operations
- * probe; the remaining operations come with the rest of the Linux layer. Offsets, constants and the memory-ordering rules are
+ * allocating. This slice covers setup, {@code NOP}, {@code SEND}, {@code RECV}, {@code POLL_ADD} (multishot),
+ * {@code TIMEOUT}, submission, completion and the operations probe; the remaining operations come with the rest of the Linux layer. Offsets, constants and the memory-ordering rules are
  * those of {@code include/uapi/linux/io_uring.h}. Not thread-safe: one ring per worker thread.
  */
 public final class IoUring implements AutoCloseable {
@@ -155,7 +155,42 @@ public final class IoUring implements AutoCloseable {
 
     /** Queues a {@code NOP}; false when the submission queue is full. */
     public boolean prepareNop(final long userData) {
-        return prepare(IORING_OP_NOP, -1, 0, 0, 0, userData);
+        return prepare(IORING_OP_NOP, -1, 0, 0, 0, 0, userData);
+    }
+
+    /** {@code poll(2)} events. */
+    public static final int POLLIN = 0x1;
+    /** {@code IORING_POLL_ADD_MULTI} (in the SQE's len, Linux 5.13+): the poll stays armed after each completion. */
+    static final int IORING_POLL_ADD_MULTI = 1;
+    /** {@code IORING_CQE_F_MORE}: more completions will come for this SQE (a multishot request is still armed). */
+    public static final int IORING_CQE_F_MORE = 1 << 1;
+    /** {@code ETIME}: the result of a {@code TIMEOUT} that expired. */
+    public static final int ETIME = 62;
+
+    /**
+     * Queues a {@code POLL_ADD} for {@code events} on {@code fd}; the completion's result is the ready events mask.
+     * With {@code multishot} it completes on every readiness (flags carry {@link #IORING_CQE_F_MORE} while armed).
+     */
+    public boolean preparePoll(final int fd, final int events, final boolean multishot, final long userData) {
+        return prepare(IORING_OP_POLL_ADD, fd, 0, multishot ? IORING_POLL_ADD_MULTI : 0, events, 0, userData);
+    }
+
+    /**
+     * Queues a relative {@code TIMEOUT} of {@code timespec} (a native {@code struct __kernel_timespec}: seconds and
+     * nanoseconds as two longs, see {@link #timespec}); it completes with {@code -ETIME} when it expires.
+     */
+    public boolean prepareTimeout(final MemorySegment timespec, final long userData) {
+        checkBuffer(timespec, 16);
+        return prepare(IORING_OP_TIMEOUT, -1, timespec.address(), 1, 0, 0, userData);
+    }
+
+    /** Writes {@code nanos} into {@code timespec} as a {@code struct __kernel_timespec}. */
+    public static void timespec(final MemorySegment timespec, final long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("a timeout must not be negative: " + nanos + " ns");
+        }
+        timespec.set(ValueLayout.JAVA_LONG, 0, nanos / 1_000_000_000L);
+        timespec.set(ValueLayout.JAVA_LONG, 8, nanos % 1_000_000_000L);
     }
 
     /**
@@ -166,7 +201,7 @@ public final class IoUring implements AutoCloseable {
     public boolean prepareSend(final int fd, final MemorySegment buffer, final int length, final int msgFlags,
         final long userData) {
         checkBuffer(buffer, length);
-        return prepare(IORING_OP_SEND, fd, buffer.address(), length, msgFlags, userData);
+        return prepare(IORING_OP_SEND, fd, buffer.address(), length, msgFlags, 0, userData);
     }
 
     /**
@@ -177,7 +212,7 @@ public final class IoUring implements AutoCloseable {
     public boolean prepareRecv(final int fd, final MemorySegment buffer, final int length, final int msgFlags,
         final long userData) {
         checkBuffer(buffer, length);
-        return prepare(IORING_OP_RECV, fd, buffer.address(), length, msgFlags, userData);
+        return prepare(IORING_OP_RECV, fd, buffer.address(), length, msgFlags, 0, userData);
     }
 
     private static void checkBuffer(final MemorySegment buffer, final int length) {
@@ -191,11 +226,11 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * Writes one SQE ({@code struct io_uring_sqe}: opcode at 0, fd at 4, addr at 16, len at 24, the op's flags at
-     * 28, user_data at 32) and queues it.
+     * Writes one SQE ({@code struct io_uring_sqe}: opcode at 0, fd at 4, off at 8, addr at 16, len at 24, the op's
+     * flags at 28, user_data at 32) and queues it.
      */
     private boolean prepare(final int opcode, final int fd, final long address, final int length, final int opFlags,
-        final long userData) {
+        final long offset, final long userData) {
         final long sqe = nextSqe();
         if (sqe < 0) {
             return false;
@@ -203,6 +238,7 @@ public final class IoUring implements AutoCloseable {
         sqes.asSlice(sqe, SQE_BYTES).fill((byte) 0);
         sqes.set(ValueLayout.JAVA_BYTE, sqe, (byte) opcode);
         sqes.set(ValueLayout.JAVA_INT_UNALIGNED, sqe + 4, fd);
+        sqes.set(ValueLayout.JAVA_LONG_UNALIGNED, sqe + 8, offset);
         sqes.set(ValueLayout.JAVA_LONG_UNALIGNED, sqe + 16, address);
         sqes.set(ValueLayout.JAVA_INT_UNALIGNED, sqe + 24, length);
         sqes.set(ValueLayout.JAVA_INT_UNALIGNED, sqe + 28, opFlags);

@@ -191,6 +191,70 @@ class IoUringTest {
     }
 
     @Test
+    void aMultishotPollCompletesOnEveryReadinessAndStaysArmed() {
+        final int[] pair = Syscalls.socketpair(Syscalls.AF_UNIX, Syscalls.SOCK_DGRAM);
+        try (IoUring ring = IoUring.open(8); Arena arena = Arena.ofConfined()) {
+            assertTrue(ring.preparePoll(pair[1], IoUring.POLLIN, true, 42));
+            assertEquals(1, ring.submit(0));
+            assertEquals(0, ring.pollCompletions((u, r, f) -> { }, 8), "nothing readable yet");
+            final MemorySegment buffer = arena.allocate(16);
+            final List<int[]> polls = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                assertTrue(ring.prepareSend(pair[0], buffer, 4, 0, 100 + round));
+                assertTrue(ring.prepareRecv(pair[1], buffer, 16, 0, 200 + round)); // drain, so it can fire again
+                ring.submit(0);
+                int sawPoll = 0;
+                int sawRecv = 0;
+                final long start = System.nanoTime();
+                while (sawPoll == 0 || sawRecv == 0) {
+                    // Never block: a poll that stopped firing must fail the test, not hang it.
+                    assertTrue(System.nanoTime() - start < 10_000_000_000L, "round " + round + ": poll fired "
+                        + sawPoll + " times, receive completed " + sawRecv + " times within 10 s");
+                    ring.submit(0);
+                    final int[] counts = new int[2];
+                    ring.pollCompletions((u, r, f) -> {
+                        if (u == 42) {
+                            polls.add(new int[] {r, f});
+                            counts[0]++;
+                        } else if (u >= 200) {
+                            counts[1]++;
+                        }
+                    }, 8);
+                    sawPoll += counts[0];
+                    sawRecv += counts[1];
+                }
+            }
+            assertTrue(polls.size() >= 3, "one completion per readiness at least: " + polls.size());
+            for (final int[] poll : polls) {
+                assertTrue((poll[0] & IoUring.POLLIN) != 0, "POLLIN in the result " + poll[0]);
+                assertTrue((poll[1] & IoUring.IORING_CQE_F_MORE) != 0, "still armed (IORING_CQE_F_MORE)");
+            }
+        } finally {
+            Syscalls.close(pair[0]);
+            Syscalls.close(pair[1]);
+        }
+    }
+
+    @Test
+    void aTimeoutCompletesWithEtime() {
+        try (IoUring ring = IoUring.open(2); Arena arena = Arena.ofConfined()) {
+            final MemorySegment timespec = arena.allocate(16, 8);
+            IoUring.timespec(timespec, 2_000_000L); // 2 ms
+            assertEquals(0L, timespec.get(ValueLayout.JAVA_LONG, 0));
+            assertEquals(2_000_000L, timespec.get(ValueLayout.JAVA_LONG, 8));
+            assertTrue(ring.prepareTimeout(timespec, 9));
+            assertEquals(1, ring.submit(1)); // waits for the timeout's completion
+            final int[] result = {0};
+            assertEquals(1, ring.pollCompletions((u, r, f) -> result[0] = r, 2));
+            assertEquals(-IoUring.ETIME, result[0]);
+            assertThrows(IllegalArgumentException.class, () -> IoUring.timespec(timespec, -1));
+            IoUring.timespec(timespec, 3_500_000_000L);
+            assertEquals(3L, timespec.get(ValueLayout.JAVA_LONG, 0));
+            assertEquals(500_000_000L, timespec.get(ValueLayout.JAVA_LONG, 8));
+        }
+    }
+
+    @Test
     void closingTwiceIsHarmless() {
         final IoUring ring = IoUring.open(2);
         ring.close();
