@@ -123,6 +123,27 @@ class MulticastSocketsNetnsIT {
     }
 
     @Test
+    void aSourceSpecificMembershipNamesItsSource() throws Exception {
+        Netns.requireRoot();
+        try (Netns netns = Netns.create(PREFIX); Netns peer = Netns.create(PREFIX)) {
+            Netns.vethPair(netns, "vb", peer, "va");
+            final Inet4Address group = (Inet4Address) InetAddress.getByName("232.1.1.1");
+            final Inet4Address source = (Inet4Address) InetAddress.getByName("10.97.0.1");
+            try (MulticastSockets.Memberships memberships = NetworkNamespaces.callIn(
+                NetworkNamespaces.named(netns.name()), () -> MulticastSockets.joinAll("vb",
+                    List.of(new MulticastSockets.Membership(group, source)), 20))) {
+                assertEquals(1, memberships.sockets());
+                assertTrue(joinedGroups(netns).contains("232.1.1.1"), joinedGroups(netns).toString());
+                // /proc/net/mcfilter: "Idx Device MCA SRC INC EXC", addresses as hex of the network-order value.
+                final String filters = netns.execOrThrow("cat", "/proc/net/mcfilter").stdout();
+                assertTrue(filters.contains("0xe8010101 0x0a610001") || filters.contains("0xE8010101 0x0A610001"),
+                    "no (10.97.0.1, 232.1.1.1) source filter on vb:\n" + filters);
+            }
+            assertThrows(IllegalArgumentException.class, () -> new MulticastSockets.Membership(group, group));
+        }
+    }
+
+    @Test
     void badEgressSettingsAreRefusedByName() {
         Netns.requireRoot();
         assertEquals("multicast TTL must be 0 to 255, not 300",

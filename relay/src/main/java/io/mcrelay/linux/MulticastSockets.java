@@ -28,6 +28,9 @@ public final class MulticastSockets {
     static final int IP_MULTICAST_TTL = 33;
     static final int IP_MULTICAST_LOOP = 34;
     static final int IP_ADD_MEMBERSHIP = 35;
+    static final int MCAST_JOIN_SOURCE_GROUP = 46;
+    /** {@code struct group_source_req}: interface index at 0, then two {@code sockaddr_storage} at 8 and 136. */
+    private static final long GROUP_SOURCE_REQ_BYTES = 264;
     static final int SOL_SOCKET = 1;
     static final int SO_SNDBUF = 7;
     static final int SO_BINDTODEVICE = 25;
@@ -110,37 +113,74 @@ public final class MulticastSockets {
         }
     }
 
-    /**
-     * Joins every group in {@code groups} on {@code interfaceName}, at most {@code perSocket} per socket. The
-     * memberships last until {@link Memberships#close()}.
-     */
+    /** One membership: a group, from any source ({@code source} null) or from one source only (SSM, IGMPv3). */
+    public record Membership(Inet4Address group, Inet4Address source) {
+        public Membership {
+            if (!group.isMulticastAddress()) {
+                throw new IllegalArgumentException("not a multicast group: " + group.getHostAddress());
+            }
+            if (source != null && (source.isMulticastAddress() || source.isAnyLocalAddress())) {
+                throw new IllegalArgumentException("not a unicast source: " + source.getHostAddress());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return source == null ? group.getHostAddress() : "(" + source.getHostAddress() + ", "
+                + group.getHostAddress() + ")";
+        }
+    }
+
+    /** Joins every group in {@code groups} from any source; see {@link #joinAll}. */
     public static Memberships join(final String interfaceName, final List<Inet4Address> groups, final int perSocket) {
+        return joinAll(interfaceName, groups.stream().map(g -> new Membership(g, null)).toList(), perSocket);
+    }
+
+    /**
+     * Joins every membership on {@code interfaceName}, at most {@code perSocket} per socket: any-source ones with
+     * {@code IP_ADD_MEMBERSHIP}, source-specific ones with {@code MCAST_JOIN_SOURCE_GROUP}. They last until
+     * {@link Memberships#close()}; if one join fails, those made so far are left again and the error names it.
+     */
+    public static Memberships joinAll(final String interfaceName, final List<Membership> memberships,
+        final int perSocket) {
         if (perSocket < 1) {
             throw new IllegalArgumentException("memberships per socket must be at least 1, not " + perSocket);
         }
         final int ifIndex = Syscalls.ifIndex(interfaceName);
         final List<Integer> sockets = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
-            for (int i = 0; i < groups.size(); i++) {
+            for (int i = 0; i < memberships.size(); i++) {
                 if (i % perSocket == 0) {
                     sockets.add(socket());
                 }
-                final Inet4Address group = groups.get(i);
-                if (!group.isMulticastAddress()) {
-                    throw new IllegalArgumentException("not a multicast group: " + group.getHostAddress());
+                final Membership membership = memberships.get(i);
+                if (membership.source() == null) {
+                    final byte[] bytes = membership.group().getAddress();
+                    final int groupBigEndian = ((bytes[0] & 0xFF) << 24) | ((bytes[1] & 0xFF) << 16)
+                        | ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
+                    setOption(arena, sockets.getLast(), IPPROTO_IP, IP_ADD_MEMBERSHIP,
+                        membershipRequest(arena, groupBigEndian, ifIndex),
+                        "setsockopt(IP_ADD_MEMBERSHIP, " + membership + " on " + interfaceName + ")");
+                } else {
+                    final MemorySegment request = arena.allocate(GROUP_SOURCE_REQ_BYTES, 8);
+                    request.set(ValueLayout.JAVA_INT, 0, ifIndex);
+                    socketAddress(request, 8, membership.group());
+                    socketAddress(request, 136, membership.source());
+                    setOption(arena, sockets.getLast(), IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, request,
+                        "setsockopt(MCAST_JOIN_SOURCE_GROUP, " + membership + " on " + interfaceName + ")");
                 }
-                final byte[] bytes = group.getAddress();
-                final int groupBigEndian = ((bytes[0] & 0xFF) << 24) | ((bytes[1] & 0xFF) << 16)
-                    | ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
-                setOption(arena, sockets.getLast(), IPPROTO_IP, IP_ADD_MEMBERSHIP,
-                    membershipRequest(arena, groupBigEndian, ifIndex),
-                    "setsockopt(IP_ADD_MEMBERSHIP, " + group.getHostAddress() + " on " + interfaceName + ")");
             }
             return new Memberships(sockets);
         } catch (final RuntimeException e) {
             sockets.forEach(Syscalls::close);
             throw e;
         }
+    }
+
+    /** A {@code sockaddr_in} (family, port 0, address) at {@code offset}. */
+    private static void socketAddress(final MemorySegment into, final long offset, final Inet4Address address) {
+        into.set(ValueLayout.JAVA_SHORT, offset, (short) AF_INET);
+        MemorySegment.copy(address.getAddress(), 0, into, ValueLayout.JAVA_BYTE, offset + 4, 4);
     }
 
     /** Group memberships held by a set of sockets; closing them leaves the groups. */
