@@ -15,6 +15,7 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +73,79 @@ class PacketRxRingNetnsIT {
                 assertTrue(ring.statistics().packets() >= 1, "PACKET_STATISTICS counted the frame");
             }
         }
+    }
+
+    @Test
+    void theCoarseFilterKeepsOnlyIncomingIpv4Udp() throws Exception {
+        Netns.requireRoot();
+        try (Netns sender = Netns.create(PREFIX); Netns receiver = Netns.create(PREFIX)) {
+            Netns.vethPair(sender, "va", receiver, "vb");
+            Netns.addAddress(sender, "va", "10.99.0.1/24");
+            Netns.addAddress(receiver, "vb", "10.99.0.2/24");
+            try (PacketRxRing filtered = NetworkNamespaces.callIn(NetworkNamespaces.named(receiver.name()),
+                    () -> PacketRxRing.open("vb", 1 << 16, 4, 10));
+                PacketRxRing everything = NetworkNamespaces.callIn(NetworkNamespaces.named(receiver.name()),
+                    () -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
+                filtered.attachCoarseUdpFilter();
+                filtered.poll((frame, offset, length, wire) -> { }); // what came before the filter
+                tcpConnectAttempt(sender, "10.99.0.2"); // TCP SYN in, RST out: IPv4 but not UDP
+                sendUdp(receiver, "vb", "out of vb", 5002); // UDP sent by this host: PACKET_OUTGOING
+                sendUdp(sender, "va", "into vb", 5003); // UDP arriving: the only kind to keep
+                final List<int[]> all = new ArrayList<>(); // {protocol, port}
+                final List<int[]> kept = new ArrayList<>();
+                final long start = System.nanoTime();
+                while ((kept.stream().noneMatch(k -> k[1] == 5003) || all.stream().noneMatch(k -> k[1] == 5002))
+                    && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+                    everything.poll((frame, offset, length, wire) -> classify(frame, offset, length, all));
+                    filtered.poll((frame, offset, length, wire) -> classify(frame, offset, length, kept));
+                    Thread.sleep(5);
+                }
+                assertTrue(all.stream().anyMatch(k -> k[0] == 6), "the unfiltered ring saw the TCP: " + describe(all));
+                assertTrue(all.stream().anyMatch(k -> k[1] == 5002), "the unfiltered ring saw our own UDP send");
+                assertTrue(kept.stream().anyMatch(k -> k[1] == 5003), "the filtered ring kept incoming UDP");
+                assertTrue(kept.stream().allMatch(k -> k[0] == 17 && k[1] != 5002),
+                    "the filtered ring kept only incoming IPv4/UDP: " + describe(kept));
+            }
+        }
+    }
+
+    private static void tcpConnectAttempt(final Netns netns, final String address) throws Exception {
+        NetworkNamespaces.callIn(NetworkNamespaces.named(netns.name()), () -> {
+            try (SocketChannel channel = SocketChannel.open()) {
+                channel.connect(new InetSocketAddress(address, 9)); // nothing listens: refused, which is all we need
+            } catch (final java.net.ConnectException expected) {
+                // the SYN went out and the RST came back
+            }
+            return null;
+        });
+    }
+
+    private static void sendUdp(final Netns netns, final String ifName, final String text, final int port)
+        throws Exception {
+        NetworkNamespaces.callIn(NetworkNamespaces.named(netns.name()), () -> {
+            try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                channel.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName(ifName));
+                channel.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)),
+                    new InetSocketAddress("239.1.2.3", port));
+            }
+            return null;
+        });
+    }
+
+    /** Adds {protocol, UDP port or -1} for an IPv4 frame, {-1, -1} for anything else. */
+    private static void classify(final MemorySegment frame, final long offset, final int length,
+        final List<int[]> into) {
+        if (length < 34 || (frame.get(BIG_SHORT, offset + 12) & 0xFFFF) != 0x0800) {
+            into.add(new int[] {-1, -1});
+            return;
+        }
+        final int protocol = frame.get(ValueLayout.JAVA_BYTE, offset + 14 + 9) & 0xFF;
+        final int ihl = (frame.get(ValueLayout.JAVA_BYTE, offset + 14) & 0xF) * 4;
+        into.add(new int[] {protocol, protocol == 17 ? frame.get(BIG_SHORT, offset + 14 + ihl + 2) & 0xFFFF : -1});
+    }
+
+    private static String describe(final List<int[]> frames) {
+        return frames.stream().map(f -> f[0] + "/" + f[1]).toList().toString();
     }
 
     @Test

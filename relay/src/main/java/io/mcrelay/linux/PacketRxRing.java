@@ -27,7 +27,31 @@ public final class PacketRxRing implements AutoCloseable {
     static final int TPACKET_V3 = 2;
     static final int TP_STATUS_KERNEL = 0;
     static final int TP_STATUS_USER = 1;
+    static final int SO_ATTACH_FILTER = 26;
     private static final int FRAME_BYTES = 2048;
+    // Classic BPF (linux/filter.h, linux/bpf_common.h): struct sock_filter is {u16 code; u8 jt; u8 jf; u32 k}.
+    private static final int BPF_LD_W_ABS = 0x20;
+    private static final int BPF_LD_H_ABS = 0x28;
+    private static final int BPF_LD_B_ABS = 0x30;
+    private static final int BPF_JMP_JEQ_K = 0x15;
+    private static final int BPF_RET_K = 0x06;
+    /** SKF_AD_OFF + SKF_AD_PKTTYPE: loads the frame's packet type (PACKET_OUTGOING = 4 for our own sends). */
+    private static final int SKF_AD_PKTTYPE = 0xFFFFF000 + 4;
+    private static final int PACKET_OUTGOING = 4;
+    /**
+     * The coarse filter: accept IPv4/UDP frames that this host did not send, drop everything else in the kernel.
+     * Each row: code, jt, jf, k.
+     */
+    private static final int[][] COARSE_UDP_FILTER = {
+        {BPF_LD_W_ABS, 0, 0, SKF_AD_PKTTYPE},
+        {BPF_JMP_JEQ_K, 5, 0, PACKET_OUTGOING}, // ours: drop
+        {BPF_LD_H_ABS, 0, 0, 12}, // EtherType
+        {BPF_JMP_JEQ_K, 0, 3, 0x0800}, // not IPv4: drop
+        {BPF_LD_B_ABS, 0, 0, 14 + 9}, // IPv4 protocol
+        {BPF_JMP_JEQ_K, 0, 1, 17}, // not UDP: drop
+        {BPF_RET_K, 0, 0, 0xFFFF}, // accept (up to 65535 bytes)
+        {BPF_RET_K, 0, 0, 0}, // drop
+    };
     private static final int PAGE_BYTES = 4096;
 
     private static final MethodHandle SOCKET = Syscalls.downcall("socket",
@@ -134,6 +158,34 @@ public final class PacketRxRing implements AutoCloseable {
     private static void check(final int result, final MemorySegment capture, final String call) {
         if (result != 0) {
             throw new LinuxException(call, Syscalls.errno(capture));
+        }
+    }
+
+    /**
+     * Attaches the coarse classic-BPF filter ({@code SO_ATTACH_FILTER}): only IPv4/UDP frames not sent by this host
+     * reach the ring. Frames queued before the call stay in the ring: drain it once after attaching. (The exact
+     * filter on groups and ports comes later; the worker's lookup is exact either way.)
+     */
+    public void attachCoarseUdpFilter() {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment program = arena.allocate(8L * COARSE_UDP_FILTER.length, 8);
+            for (int i = 0; i < COARSE_UDP_FILTER.length; i++) {
+                final int[] row = COARSE_UDP_FILTER[i];
+                program.set(ValueLayout.JAVA_SHORT, i * 8L, (short) row[0]);
+                program.set(ValueLayout.JAVA_BYTE, i * 8L + 2, (byte) row[1]);
+                program.set(ValueLayout.JAVA_BYTE, i * 8L + 3, (byte) row[2]);
+                program.set(ValueLayout.JAVA_INT, i * 8L + 4, row[3]);
+            }
+            final MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog {u16 len; struct sock_filter *}
+            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) COARSE_UDP_FILTER.length);
+            fprog.set(ValueLayout.ADDRESS, 8, program);
+            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
+            check((int) SETSOCKOPT.invokeExact(capture, fd, 1, SO_ATTACH_FILTER, fprog, 16), capture,
+                "setsockopt(SO_ATTACH_FILTER)");
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("setsockopt could not be called", t);
         }
     }
 
