@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcrelay.linux.IoUring;
 import io.mcrelay.linux.LinuxException;
 import io.mcrelay.linux.MulticastSockets;
-import io.mcrelay.linux.NetworkNamespaces;
 import io.mcrelay.linux.PacketRxRing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -33,11 +32,7 @@ class MulticastSocketsNetnsIT {
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
-        if (Netns.unavailableReason().isPresent()) {
-            return;
-        }
-        final String runPrefix = Netns.runPrefix(PREFIX);
-        assertEquals(List.of(), Netns.list().stream().filter(name -> name.startsWith(runPrefix)).toList());
+        Netns.assertNoneLeft(PREFIX);
     }
 
     @Test
@@ -49,11 +44,10 @@ class MulticastSocketsNetnsIT {
             for (int i = 1; i <= 50; i++) {
                 groups.add((Inet4Address) InetAddress.getByName("239.10.0." + i));
             }
-            final int limit = NetworkNamespaces.callIn(NetworkNamespaces.named(netns.name()),
-                MulticastSockets::igmpMaxMemberships);
+            final int limit = netns.call(MulticastSockets::igmpMaxMemberships);
             assertEquals(20, limit, "this machine's net.ipv4.igmp_max_memberships (DESIGN: environment facts)");
-            try (MulticastSockets.Memberships memberships = NetworkNamespaces.callIn(
-                NetworkNamespaces.named(netns.name()), () -> MulticastSockets.join("vb", groups, limit))) {
+            try (MulticastSockets.Memberships memberships =
+                netns.call(() -> MulticastSockets.join("vb", groups, limit))) {
                 assertEquals(3, memberships.sockets(), "50 groups at 20 per socket");
                 final List<String> joined = joinedGroups(netns);
                 for (final Inet4Address group : groups) {
@@ -84,10 +78,8 @@ class MulticastSocketsNetnsIT {
         try (Netns sender = Netns.create(PREFIX); Netns receiver = Netns.create(PREFIX)) {
             Netns.vethPair(sender, "va", receiver, "vb");
             Netns.addAddress(sender, "va", "10.98.0.1/24");
-            try (PacketRxRing ring = NetworkNamespaces.callIn(NetworkNamespaces.named(receiver.name()),
-                () -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
-                final int egress = NetworkNamespaces.callIn(NetworkNamespaces.named(sender.name()),
-                    () -> MulticastSockets.openEgress("va", 7, 1 << 20));
+            try (PacketRxRing ring = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
+                final int egress = sender.call(() -> MulticastSockets.openEgress("va", 7, 1 << 20));
                 try (IoUring uring = IoUring.open(2); Arena arena = Arena.ofConfined()) {
                     MulticastSockets.connect(egress, (Inet4Address) InetAddress.getByName("239.1.2.3"), 5001);
                     final MemorySegment payload = arena.allocateFrom("ttl seven");
@@ -129,8 +121,7 @@ class MulticastSocketsNetnsIT {
             Netns.vethPair(netns, "vb", peer, "va");
             final Inet4Address group = (Inet4Address) InetAddress.getByName("232.1.1.1");
             final Inet4Address source = (Inet4Address) InetAddress.getByName("10.97.0.1");
-            try (MulticastSockets.Memberships memberships = NetworkNamespaces.callIn(
-                NetworkNamespaces.named(netns.name()), () -> MulticastSockets.joinAll("vb",
+            try (MulticastSockets.Memberships memberships = netns.call(() -> MulticastSockets.joinAll("vb",
                     List.of(new MulticastSockets.Membership(group, source)), 20))) {
                 assertEquals(1, memberships.sockets());
                 assertTrue(joinedGroups(netns).contains("232.1.1.1"), joinedGroups(netns).toString());

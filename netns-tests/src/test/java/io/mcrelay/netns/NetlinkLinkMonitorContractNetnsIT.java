@@ -1,12 +1,9 @@
 package io.mcrelay.netns;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mcrelay.linux.NetlinkLinkMonitor;
-import io.mcrelay.linux.NetworkNamespaces;
 import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LinkMonitorContract;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -19,11 +16,7 @@ class NetlinkLinkMonitorContractNetnsIT extends LinkMonitorContract {
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
-        if (Netns.unavailableReason().isPresent()) {
-            return;
-        }
-        final String runPrefix = Netns.runPrefix(PREFIX);
-        assertEquals(List.of(), Netns.list().stream().filter(name -> name.startsWith(runPrefix)).toList());
+        Netns.assertNoneLeft(PREFIX);
     }
 
     @Override
@@ -32,7 +25,7 @@ class NetlinkLinkMonitorContractNetnsIT extends LinkMonitorContract {
         final Netns netns = Netns.create(PREFIX);
         final NetlinkLinkMonitor monitor;
         try {
-            monitor = NetworkNamespaces.callIn(NetworkNamespaces.named(netns.name()), NetlinkLinkMonitor::open);
+            monitor = netns.call(NetlinkLinkMonitor::open);
         } catch (final Exception e) {
             netns.close();
             throw new IllegalStateException("cannot open the netlink monitor in " + netns.name(), e);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcrelay.linux.NetlinkLinkMonitor;
-import io.mcrelay.linux.NetworkNamespaces;
 import io.mcrelay.seam.LinkMonitor.LinkEvent;
 import io.mcrelay.seam.LinkMonitor.LinkEvent.Kind;
 import io.mcrelay.seam.LinkMonitor.LinkState;
@@ -28,19 +27,14 @@ class NetlinkLinkMonitorNetnsIT {
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
-        if (Netns.unavailableReason().isPresent()) {
-            return;
-        }
-        final String runPrefix = Netns.runPrefix(PREFIX);
-        assertEquals(List.of(), Netns.list().stream().filter(name -> name.startsWith(runPrefix)).toList());
+        Netns.assertNoneLeft(PREFIX);
     }
 
     @Test
     void linkChangesAreReportedOnceInOrder() throws Exception {
         Netns.requireRoot();
         try (Netns netns = Netns.create(PREFIX);
-            NetlinkLinkMonitor monitor = NetworkNamespaces.callIn(NetworkNamespaces.named(netns.name()),
-                NetlinkLinkMonitor::open)) {
+            NetlinkLinkMonitor monitor = netns.call(NetlinkLinkMonitor::open)) {
             final List<LinkState> snapshot = monitor.links();
             assertEquals(List.of("lo"), snapshot.stream().map(LinkState::name).toList(), snapshot.toString());
             assertTrue(snapshot.getFirst().up(), "lo is up in a fresh Netns");

@@ -12,14 +12,17 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
+import io.mcrelay.linux.NetworkNamespaces;
 import io.mcrelay.rules.InterfaceNames;
 
 /**
@@ -190,6 +193,28 @@ public final class Netns implements AutoCloseable {
         Objects.requireNonNull(cidr, "cidr");
         netns.requireOpen();
         netns.ip("addr", "add", cidr, "dev", ifName);
+    }
+
+    /**
+     * Fails if a namespace this JVM created with {@code prefix} still exists; for a suite's {@code @AfterAll}. Does
+     * nothing where namespaces cannot be created (nothing could have been left).
+     */
+    public static void assertNoneLeft(final String prefix) {
+        if (unavailableReason().isPresent()) {
+            return;
+        }
+        final String runPrefix = runPrefix(prefix);
+        final List<String> left = list().stream().filter(name -> name.startsWith(runPrefix)).toList();
+        Assertions.assertEquals(List.of(), left, "namespaces of this run left behind");
+    }
+
+    /**
+     * Runs {@code task} inside this namespace on a thread of its own ({@link NetworkNamespaces#callIn}): sockets it
+     * opens belong to this namespace.
+     */
+    public <T> T call(final Callable<T> task) throws Exception {
+        requireOpen();
+        return NetworkNamespaces.callIn(NetworkNamespaces.named(name), task);
     }
 
     /** The namespace's name, as {@code ip netns} knows it. */

@@ -25,12 +25,7 @@ class NetnsFixtureNetnsIT {
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
-        if (Netns.unavailableReason().isPresent()) {
-            return; // nothing could have been created
-        }
-        final String runPrefix = Netns.runPrefix(PREFIX);
-        final List<String> left = Netns.list().stream().filter(name -> name.startsWith(runPrefix)).toList();
-        assertEquals(List.of(), left, "namespaces of this run left behind");
+        Netns.assertNoneLeft(PREFIX);
     }
 
     @Test

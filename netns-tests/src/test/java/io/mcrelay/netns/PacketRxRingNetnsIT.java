@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcrelay.linux.LinuxException;
-import io.mcrelay.linux.NetworkNamespaces;
 import io.mcrelay.linux.PacketRxRing;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,11 +33,7 @@ class PacketRxRingNetnsIT {
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
-        if (Netns.unavailableReason().isPresent()) {
-            return;
-        }
-        final String runPrefix = Netns.runPrefix(PREFIX);
-        assertEquals(List.of(), Netns.list().stream().filter(name -> name.startsWith(runPrefix)).toList());
+        Netns.assertNoneLeft(PREFIX);
     }
 
     /** A received IPv4/UDP frame, decoded. */
@@ -52,9 +47,8 @@ class PacketRxRingNetnsIT {
             Netns.vethPair(sender, "va", receiver, "vb");
             Netns.addAddress(sender, "va", "10.99.0.1/24");
             Netns.addAddress(receiver, "vb", "10.99.0.2/24");
-            try (PacketRxRing ring = NetworkNamespaces.callIn(NetworkNamespaces.named(receiver.name()),
-                () -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
-                NetworkNamespaces.callIn(NetworkNamespaces.named(sender.name()), () -> {
+            try (PacketRxRing ring = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
+                sender.call(() -> {
                     try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET)) {
                         channel.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName("va"));
                         channel.send(ByteBuffer.wrap("frame one".getBytes(StandardCharsets.US_ASCII)),
@@ -82,10 +76,8 @@ class PacketRxRingNetnsIT {
             Netns.vethPair(sender, "va", receiver, "vb");
             Netns.addAddress(sender, "va", "10.99.0.1/24");
             Netns.addAddress(receiver, "vb", "10.99.0.2/24");
-            try (PacketRxRing filtered = NetworkNamespaces.callIn(NetworkNamespaces.named(receiver.name()),
-                    () -> PacketRxRing.open("vb", 1 << 16, 4, 10));
-                PacketRxRing everything = NetworkNamespaces.callIn(NetworkNamespaces.named(receiver.name()),
-                    () -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
+            try (PacketRxRing filtered = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10));
+                PacketRxRing everything = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
                 filtered.attachCoarseUdpFilter();
                 filtered.poll((frame, offset, length, wire) -> { }); // what came before the filter
                 tcpConnectAttempt(sender, "10.99.0.2"); // TCP SYN in, RST out: IPv4 but not UDP
@@ -110,7 +102,7 @@ class PacketRxRingNetnsIT {
     }
 
     private static void tcpConnectAttempt(final Netns netns, final String address) throws Exception {
-        NetworkNamespaces.callIn(NetworkNamespaces.named(netns.name()), () -> {
+        netns.call(() -> {
             try (SocketChannel channel = SocketChannel.open()) {
                 channel.connect(new InetSocketAddress(address, 9)); // nothing listens: refused, which is all we need
             } catch (final java.net.ConnectException expected) {
@@ -122,7 +114,7 @@ class PacketRxRingNetnsIT {
 
     private static void sendUdp(final Netns netns, final String ifName, final String text, final int port)
         throws Exception {
-        NetworkNamespaces.callIn(NetworkNamespaces.named(netns.name()), () -> {
+        netns.call(() -> {
             try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET)) {
                 channel.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName(ifName));
                 channel.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)),
@@ -170,7 +162,8 @@ class PacketRxRingNetnsIT {
             return;
         }
         final String destination = (frame.get(ValueLayout.JAVA_BYTE, ip + 16) & 0xFF) + "."
-            + (frame.get(ValueLayout.JAVA_BYTE, ip + 17) & 0xFF) + "." + (frame.get(ValueLayout.JAVA_BYTE, ip + 18) & 0xFF)
+            + (frame.get(ValueLayout.JAVA_BYTE, ip + 17) & 0xFF) + "."
+            + (frame.get(ValueLayout.JAVA_BYTE, ip + 18) & 0xFF)
             + "." + (frame.get(ValueLayout.JAVA_BYTE, ip + 19) & 0xFF);
         final long udp = ip + headerLength;
         final int port = frame.get(BIG_SHORT, udp + 2) & 0xFFFF;

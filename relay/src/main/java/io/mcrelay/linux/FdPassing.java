@@ -14,7 +14,6 @@ import java.lang.invoke.MethodHandle;
  * {@code struct ucred} on 64-bit Linux.
  */
 public final class FdPassing {
-    static final int SOL_SOCKET = 1;
     static final int SCM_RIGHTS = 1;
     static final int SO_PEERCRED = 17;
     static final int MSG_CTRUNC = 0x8;
@@ -55,7 +54,7 @@ public final class FdPassing {
             MemorySegment.copy(payload, 0, data, ValueLayout.JAVA_BYTE, 0, payload.length);
             final MemorySegment control = arena.allocate(CMSG_SPACE_ONE_FD, 8);
             control.set(ValueLayout.JAVA_LONG, 0, CMSG_LEN_ONE_FD);
-            control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);
+            control.set(ValueLayout.JAVA_INT, 8, Syscalls.SOL_SOCKET);
             control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
             control.set(ValueLayout.JAVA_INT, 16, fd);
             final MemorySegment header = message(arena, data, payload.length, control);
@@ -90,7 +89,7 @@ public final class FdPassing {
             final int flags = header.get(ValueLayout.JAVA_INT, 48);
             final long controlLength = header.get(ValueLayout.JAVA_LONG, 40);
             int fd = -1;
-            if (controlLength >= CMSG_LEN_ONE_FD && control.get(ValueLayout.JAVA_INT, 8) == SOL_SOCKET
+            if (controlLength >= CMSG_LEN_ONE_FD && control.get(ValueLayout.JAVA_INT, 8) == Syscalls.SOL_SOCKET
                 && control.get(ValueLayout.JAVA_INT, 12) == SCM_RIGHTS) {
                 fd = control.get(ValueLayout.JAVA_INT, 16);
             }
@@ -117,7 +116,8 @@ public final class FdPassing {
             final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
             length.set(ValueLayout.JAVA_INT, 0, 12);
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            final int result = (int) GETSOCKOPT.invokeExact(capture, socket, SOL_SOCKET, SO_PEERCRED, ucred, length);
+            final int result = (int) GETSOCKOPT.invokeExact(capture, socket, Syscalls.SOL_SOCKET, SO_PEERCRED, ucred,
+                length);
             if (result != 0) {
                 throw new LinuxException("getsockopt(SO_PEERCRED) on socket " + socket, Syscalls.errno(capture));
             }

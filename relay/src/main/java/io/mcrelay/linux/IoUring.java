@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * One io_uring instance through FFM: set up, its rings mapped, SQEs written and CQEs read in place without
  * allocating. This slice covers setup, {@code NOP}, {@code SEND}, {@code RECV}, {@code POLL_ADD} (multishot),
- * {@code TIMEOUT}, submission, completion and the operations probe; the remaining operations come with the rest of the Linux layer. Offsets, constants and the memory-ordering rules are
+ * {@code TIMEOUT}, submission, completion and the operations probe; the remaining operations come with the rest
+ * of the Linux layer. Offsets, constants and the memory-ordering rules are
  * those of {@code include/uapi/linux/io_uring.h}. Not thread-safe: one ring per worker thread.
  */
 public final class IoUring implements AutoCloseable {
@@ -288,7 +289,8 @@ public final class IoUring implements AutoCloseable {
         while (head != tail && delivered < limit) {
             final long cqe = cqes + (long) (head & cqMask) * CQE_BYTES;
             handler.onCompletion(cqRing.get(ValueLayout.JAVA_LONG_UNALIGNED, cqe),
-                cqRing.get(ValueLayout.JAVA_INT_UNALIGNED, cqe + 8), cqRing.get(ValueLayout.JAVA_INT_UNALIGNED, cqe + 12));
+                cqRing.get(ValueLayout.JAVA_INT_UNALIGNED, cqe + 8),
+                cqRing.get(ValueLayout.JAVA_INT_UNALIGNED, cqe + 12));
             head++;
             delivered++;
         }

@@ -31,16 +31,10 @@ public final class MulticastSockets {
     static final int MCAST_JOIN_SOURCE_GROUP = 46;
     /** {@code struct group_source_req}: interface index at 0, then two {@code sockaddr_storage} at 8 and 136. */
     private static final long GROUP_SOURCE_REQ_BYTES = 264;
-    static final int SOL_SOCKET = 1;
     static final int SO_SNDBUF = 7;
     static final int SO_BINDTODEVICE = 25;
     private static final Path IGMP_MAX_MEMBERSHIPS = Path.of("/proc/sys/net/ipv4/igmp_max_memberships");
 
-    private static final MethodHandle SOCKET = Syscalls.downcall("socket",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = Syscalls.downcall("setsockopt",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle CONNECT = Syscalls.downcall("connect",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -62,16 +56,17 @@ public final class MulticastSockets {
         final int ifIndex = Syscalls.ifIndex(interfaceName);
         final int fd = socket();
         try (Arena arena = Arena.ofConfined()) {
-            setOption(arena, fd, SOL_SOCKET, SO_BINDTODEVICE, arena.allocateFrom(interfaceName),
+            Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_BINDTODEVICE, arena.allocateFrom(interfaceName),
                 "setsockopt(SO_BINDTODEVICE, " + interfaceName + ")");
-            setOption(arena, fd, IPPROTO_IP, IP_MULTICAST_IF, membershipRequest(arena, 0, ifIndex),
+            Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, membershipRequest(arena, 0, ifIndex),
                 "setsockopt(IP_MULTICAST_IF, " + interfaceName + ")");
-            setOption(arena, fd, IPPROTO_IP, IP_MULTICAST_TTL, arena.allocateFrom(ValueLayout.JAVA_INT, ttl),
+            Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, arena.allocateFrom(ValueLayout.JAVA_INT, ttl),
                 "setsockopt(IP_MULTICAST_TTL, " + ttl + ")");
-            setOption(arena, fd, IPPROTO_IP, IP_MULTICAST_LOOP, arena.allocateFrom(ValueLayout.JAVA_INT, 0),
+            Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, arena.allocateFrom(ValueLayout.JAVA_INT, 0),
                 "setsockopt(IP_MULTICAST_LOOP, 0)");
             if (sendBufferBytes > 0) {
-                setOption(arena, fd, SOL_SOCKET, SO_SNDBUF, arena.allocateFrom(ValueLayout.JAVA_INT, sendBufferBytes),
+                Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_SNDBUF,
+                    arena.allocateFrom(ValueLayout.JAVA_INT, sendBufferBytes),
                     "setsockopt(SO_SNDBUF, " + sendBufferBytes + ")");
             }
             return fd;
@@ -158,7 +153,7 @@ public final class MulticastSockets {
                     final byte[] bytes = membership.group().getAddress();
                     final int groupBigEndian = ((bytes[0] & 0xFF) << 24) | ((bytes[1] & 0xFF) << 16)
                         | ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
-                    setOption(arena, sockets.getLast(), IPPROTO_IP, IP_ADD_MEMBERSHIP,
+                    Syscalls.setsockopt(sockets.getLast(), IPPROTO_IP, IP_ADD_MEMBERSHIP,
                         membershipRequest(arena, groupBigEndian, ifIndex),
                         "setsockopt(IP_ADD_MEMBERSHIP, " + membership + " on " + interfaceName + ")");
                 } else {
@@ -166,7 +161,7 @@ public final class MulticastSockets {
                     request.set(ValueLayout.JAVA_INT, 0, ifIndex);
                     socketAddress(request, 8, membership.group());
                     socketAddress(request, 136, membership.source());
-                    setOption(arena, sockets.getLast(), IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, request,
+                    Syscalls.setsockopt(sockets.getLast(), IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, request,
                         "setsockopt(MCAST_JOIN_SOURCE_GROUP, " + membership + " on " + interfaceName + ")");
                 }
             }
@@ -214,32 +209,7 @@ public final class MulticastSockets {
         return request;
     }
 
-    private static void setOption(final Arena arena, final int fd, final int level, final int option,
-        final MemorySegment value, final String call) {
-        try {
-            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            if ((int) SETSOCKOPT.invokeExact(capture, fd, level, option, value, (int) value.byteSize()) != 0) {
-                throw new LinuxException(call, Syscalls.errno(capture));
-            }
-        } catch (final RuntimeException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("setsockopt could not be called", t);
-        }
-    }
-
     private static int socket() {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            final int fd = (int) SOCKET.invokeExact(capture, AF_INET, SOCK_DGRAM | Syscalls.SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new LinuxException("socket(AF_INET, SOCK_DGRAM)", Syscalls.errno(capture));
-            }
-            return fd;
-        } catch (final RuntimeException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("socket could not be called", t);
-        }
+        return Syscalls.socket(AF_INET, SOCK_DGRAM | Syscalls.SOCK_CLOEXEC, 0, "socket(AF_INET, SOCK_DGRAM)");
     }
 }

@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * carrier ({@code IFF_UP} and {@code IFF_LOWER_UP}). When the kernel dropped messages because the socket's buffer
  * filled ({@code ENOBUFS}), the monitor dumps the links again and reports the differences, so no change is missed
  * for good. {@link #links()} first reads the notifications waiting on the socket (queueing their events for
- * {@link #poll}), so the snapshot is as current as the kernel's announcements. Works in the network namespace of the thread that opens it. Single-threaded.
+ * {@link #poll}), so the snapshot is as current as the kernel's announcements. Works in the network namespace of
+ * the thread that opens it. Single-threaded.
  *
  * <p>Offsets from {@code linux/netlink.h} ({@code struct nlmsghdr}, 16 bytes; {@code sockaddr_nl}, 12 bytes) and
  * {@code linux/rtnetlink.h} ({@code struct ifinfomsg}, 16 bytes; {@code struct ifaddrmsg}, 8 bytes;
@@ -49,8 +50,6 @@ public final class NetlinkLinkMonitor implements LinkMonitor {
     static final int IFF_LOWER_UP = 0x10000;
     private static final int BUFFER_BYTES = 64 * 1024;
 
-    private static final MethodHandle SOCKET = Syscalls.downcall("socket",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle BIND = Syscalls.downcall("bind",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle SEND = Syscalls.downcall("send",
@@ -277,19 +276,9 @@ public final class NetlinkLinkMonitor implements LinkMonitor {
     }
 
     private static int socket(final boolean nonBlocking) {
-        try (Arena call = Arena.ofConfined()) {
-            final MemorySegment capture = call.allocate(Syscalls.CAPTURE);
-            final int fd = (int) SOCKET.invokeExact(capture, AF_NETLINK,
-                SOCK_RAW | Syscalls.SOCK_CLOEXEC | (nonBlocking ? UnixSockets.SOCK_NONBLOCK : 0), NETLINK_ROUTE);
-            if (fd < 0) {
-                throw new LinuxException("socket(AF_NETLINK, NETLINK_ROUTE)", Syscalls.errno(capture));
-            }
-            return fd;
-        } catch (final RuntimeException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("socket could not be called", t);
-        }
+        return Syscalls.socket(AF_NETLINK,
+            SOCK_RAW | Syscalls.SOCK_CLOEXEC | (nonBlocking ? UnixSockets.SOCK_NONBLOCK : 0), NETLINK_ROUTE,
+            "socket(AF_NETLINK, NETLINK_ROUTE)");
     }
 
     private void bind(final int fd, final int groups) {

@@ -54,11 +54,6 @@ public final class PacketRxRing implements AutoCloseable {
     };
     private static final int PAGE_BYTES = 4096;
 
-    private static final MethodHandle SOCKET = Syscalls.downcall("socket",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = Syscalls.downcall("setsockopt",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle GETSOCKOPT = Syscalls.downcall("getsockopt",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS));
@@ -114,22 +109,18 @@ public final class PacketRxRing implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final int ifIndex = Syscalls.ifIndex(interfaceName);
-            final int fd = (int) SOCKET.invokeExact(capture, AF_PACKET, SOCK_RAW | Syscalls.SOCK_CLOEXEC,
-                (int) Short.reverseBytes((short) ETH_P_ALL) & 0xFFFF);
-            if (fd < 0) {
-                throw new LinuxException("socket(AF_PACKET, SOCK_RAW)", Syscalls.errno(capture));
-            }
+            final int fd = Syscalls.socket(AF_PACKET, SOCK_RAW | Syscalls.SOCK_CLOEXEC,
+                (int) Short.reverseBytes((short) ETH_P_ALL) & 0xFFFF, "socket(AF_PACKET, SOCK_RAW)");
             try {
                 final MemorySegment version = arena.allocateFrom(ValueLayout.JAVA_INT, TPACKET_V3);
-                check((int) SETSOCKOPT.invokeExact(capture, fd, SOL_PACKET, PACKET_VERSION, version, 4), capture,
-                    "setsockopt(PACKET_VERSION, TPACKET_V3)");
+                Syscalls.setsockopt(fd, SOL_PACKET, PACKET_VERSION, version, "setsockopt(PACKET_VERSION, TPACKET_V3)");
                 final MemorySegment request = arena.allocate(28, 4);
                 request.set(ValueLayout.JAVA_INT, 0, blockBytes);
                 request.set(ValueLayout.JAVA_INT, 4, blocks);
                 request.set(ValueLayout.JAVA_INT, 8, FRAME_BYTES);
                 request.set(ValueLayout.JAVA_INT, 12, blockBytes / FRAME_BYTES * blocks);
                 request.set(ValueLayout.JAVA_INT, 16, retireMillis);
-                check((int) SETSOCKOPT.invokeExact(capture, fd, SOL_PACKET, PACKET_RX_RING, request, 28), capture,
+                Syscalls.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, request,
                     "setsockopt(PACKET_RX_RING) of " + blocks + " x " + blockBytes + " bytes");
                 final MemorySegment ring = Syscalls.mmap((long) blockBytes * blocks, fd, 0, "AF_PACKET receive ring");
                 try {
@@ -179,13 +170,7 @@ public final class PacketRxRing implements AutoCloseable {
             final MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog {u16 len; struct sock_filter *}
             fprog.set(ValueLayout.JAVA_SHORT, 0, (short) COARSE_UDP_FILTER.length);
             fprog.set(ValueLayout.ADDRESS, 8, program);
-            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            check((int) SETSOCKOPT.invokeExact(capture, fd, 1, SO_ATTACH_FILTER, fprog, 16), capture,
-                "setsockopt(SO_ATTACH_FILTER)");
-        } catch (final RuntimeException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("setsockopt could not be called", t);
+            Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_ATTACH_FILTER, fprog, "setsockopt(SO_ATTACH_FILTER)");
         }
     }
 

@@ -65,9 +65,16 @@ final class Syscalls {
     static final int SOCK_SEQPACKET = 5;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int MSG_DONTWAIT = 0x40;
+    static final int SOL_SOCKET = 1;
 
     private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+
+    private static final MethodHandle SOCKET = downcall("socket",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
     private Syscalls() {
     }
@@ -166,6 +173,37 @@ final class Syscalls {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException("if_nametoindex could not be called", t);
+        }
+    }
+
+    /** {@code socket(domain, type, protocol)}; throws naming {@code what}, e.g. {@code socket(AF_INET, SOCK_DGRAM)}. */
+    static int socket(final int domain, final int type, final int protocol, final String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final int fd = (int) SOCKET.invokeExact(capture, domain, type, protocol);
+            if (fd < 0) {
+                throw new LinuxException(what, errno(capture));
+            }
+            return fd;
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("socket could not be called", t);
+        }
+    }
+
+    /** {@code setsockopt} with all of {@code value}; throws naming {@code call}. */
+    static void setsockopt(final int fd, final int level, final int option, final MemorySegment value,
+        final String call) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            if ((int) SETSOCKOPT.invokeExact(capture, fd, level, option, value, (int) value.byteSize()) != 0) {
+                throw new LinuxException(call, errno(capture));
+            }
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("setsockopt could not be called", t);
         }
     }
 }

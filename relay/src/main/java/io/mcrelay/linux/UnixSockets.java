@@ -20,8 +20,6 @@ public final class UnixSockets {
     private static final long SOCKADDR_UN_BYTES = 110;
     static final int SOCK_NONBLOCK = 0x800;
 
-    private static final MethodHandle SOCKET = Syscalls.downcall("socket",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle BIND = Syscalls.downcall("bind",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle CONNECT = Syscalls.downcall("connect",
@@ -96,17 +94,9 @@ public final class UnixSockets {
     }
 
     private static int socket(final boolean nonBlocking) {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            final int fd = (int) SOCKET.invokeExact(capture, Syscalls.AF_UNIX,
-                Syscalls.SOCK_SEQPACKET | Syscalls.SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0);
-            if (fd < 0) {
-                throw new LinuxException("socket(AF_UNIX, SOCK_SEQPACKET)", Syscalls.errno(capture));
-            }
-            return fd;
-        } catch (final Throwable t) {
-            throw rethrow(t, "socket");
-        }
+        return Syscalls.socket(Syscalls.AF_UNIX,
+            Syscalls.SOCK_SEQPACKET | Syscalls.SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0,
+            "socket(AF_UNIX, SOCK_SEQPACKET)");
     }
 
     /** {@code struct sockaddr_un}: family at 0, the NUL-terminated path at 2. */
