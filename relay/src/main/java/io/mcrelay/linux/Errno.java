@@ -11,6 +11,7 @@ public final class Errno {
     public static final int EACCES = 13;
     public static final int EFAULT = 14;
     public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EMFILE = 24;
@@ -33,6 +34,7 @@ public final class Errno {
             case EACCES -> "EACCES (permission denied)";
             case EFAULT -> "EFAULT (bad address)";
             case EBUSY -> "EBUSY (busy)";
+            case EEXIST -> "EEXIST (already exists)";
             case ENODEV -> "ENODEV (no such device)";
             case EINVAL -> "EINVAL (invalid argument)";
             case EMFILE -> "EMFILE (too many open files)";
@@ -51,6 +53,9 @@ public final class Errno {
         }
         if (errno == ENOMEM && call.startsWith("io_uring")) {
             return ": the ring needs locked memory; raise 'ulimit -l' or ask for fewer entries";
+        }
+        if (call.contains("PBUF_RING") && errno == EINVAL) {
+            return ": provided-buffer rings need Linux 5.19+ (and multishot receive into them 6.0+)";
         }
         return "";
     }

@@ -19,8 +19,6 @@ public final class FdPassing {
     static final int MSG_CTRUNC = 0x8;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
-    // struct msghdr (56 bytes): name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 flags@48
-    private static final long MSGHDR_BYTES = 56;
     // struct cmsghdr: len@0 (size_t) level@8 type@12 data@16; CMSG_SPACE(sizeof(int)) = 24, CMSG_LEN = 20
     private static final long CMSG_SPACE_ONE_FD = 24;
     private static final long CMSG_LEN_ONE_FD = 20;
@@ -135,7 +133,7 @@ public final class FdPassing {
         final MemorySegment iov = arena.allocate(16, 8);
         iov.set(ValueLayout.ADDRESS, 0, data);
         iov.set(ValueLayout.JAVA_LONG, 8, length);
-        final MemorySegment header = arena.allocate(MSGHDR_BYTES, 8);
+        final MemorySegment header = arena.allocate(Syscalls.MSGHDR_BYTES, 8);
         header.set(ValueLayout.ADDRESS, 16, iov);
         header.set(ValueLayout.JAVA_LONG, 24, 1);
         header.set(ValueLayout.ADDRESS, 32, control);

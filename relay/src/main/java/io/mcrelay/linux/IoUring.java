@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * One io_uring instance through FFM: set up, its rings mapped, SQEs written and CQEs read in place without
- * allocating. This slice covers setup, {@code NOP}, {@code SEND}, {@code RECV}, {@code POLL_ADD} (multishot),
- * {@code TIMEOUT}, submission, completion and the operations probe; the remaining operations come with the rest
- * of the Linux layer. Offsets, constants and the memory-ordering rules are
+ * allocating: setup, {@code NOP}, {@code SEND}, {@code SENDMSG}, {@code RECV} (single or multishot into
+ * provided-buffer rings), {@code RECVMSG}, {@code READ}, {@code POLL_ADD} (multishot), {@code TIMEOUT}, batched
+ * submission, completion and the operations probe. Offsets, constants and the memory-ordering rules are
  * those of {@code include/uapi/linux/io_uring.h}. Not thread-safe: one ring per worker thread.
  */
 public final class IoUring implements AutoCloseable {
@@ -216,6 +216,65 @@ public final class IoUring implements AutoCloseable {
         return prepare(IORING_OP_RECV, fd, buffer.address(), length, msgFlags, 0, userData);
     }
 
+    /**
+     * Queues a {@code RECVMSG} into {@code msghdr} (a native {@code struct msghdr} whose iovecs, name and control
+     * buffers stay valid until the completion) from socket {@code fd}. The result is the number of bytes received or
+     * {@code -errno}; the kernel writes {@code msg_namelen}, {@code msg_controllen} and {@code msg_flags} back.
+     */
+    public boolean prepareRecvmsg(final int fd, final MemorySegment msghdr, final int msgFlags, final long userData) {
+        checkBuffer(msghdr, (int) Syscalls.MSGHDR_BYTES);
+        return prepare(IORING_OP_RECVMSG, fd, msghdr.address(), 1, msgFlags, 0, userData);
+    }
+
+    /**
+     * Queues a {@code SENDMSG} of {@code msghdr} (a native {@code struct msghdr}, valid until the completion) on
+     * socket {@code fd}. The result is the number of bytes sent or {@code -errno}.
+     */
+    public boolean prepareSendmsg(final int fd, final MemorySegment msghdr, final int msgFlags, final long userData) {
+        checkBuffer(msghdr, (int) Syscalls.MSGHDR_BYTES);
+        return prepare(IORING_OP_SENDMSG, fd, msghdr.address(), 1, msgFlags, 0, userData);
+    }
+
+    /**
+     * Queues a {@code READ} of up to {@code length} bytes into {@code buffer} from {@code fd} at file offset
+     * {@code offset} ({@code -1}: the current position, as {@code read(2)}; ignored for pipes, sockets, eventfds).
+     * The result is the number of bytes read (0 at end of file) or {@code -errno}.
+     */
+    public boolean prepareRead(final int fd, final MemorySegment buffer, final int length, final long offset,
+        final long userData) {
+        checkBuffer(buffer, length);
+        return prepare(IORING_OP_READ, fd, buffer.address(), length, 0, offset, userData);
+    }
+
+    /** {@code IOSQE_BUFFER_SELECT}: the kernel picks the receive buffer from a provided-buffer group. */
+    static final int IOSQE_BUFFER_SELECT = 1 << 5;
+    /** {@code IORING_RECV_MULTISHOT} (in the SQE's ioprio, Linux 6.0+): the receive stays armed. */
+    static final int IORING_RECV_MULTISHOT = 1 << 1;
+
+    /**
+     * Queues a multishot {@code RECV} on socket {@code fd} that takes a buffer from {@code buffers} for every
+     * message and stays armed: each completion carries {@link ProvidedBuffers#IORING_CQE_F_BUFFER} and the buffer's
+     * id ({@link ProvidedBuffers#bufferId}) while {@link #IORING_CQE_F_MORE} says it is still armed. When the group
+     * runs out of buffers the last completion is {@code -ENOBUFS} without {@code F_MORE}: recycle buffers and arm it
+     * again. Needs Linux 6.0.
+     */
+    public boolean prepareRecvMultishot(final int fd, final ProvidedBuffers buffers, final int msgFlags,
+        final long userData) {
+        return prepare(IORING_OP_RECV, IOSQE_BUFFER_SELECT, IORING_RECV_MULTISHOT, buffers.groupId(), fd, 0, 0,
+            msgFlags, 0, userData);
+    }
+
+    /**
+     * Registers a provided-buffer ring ({@code IORING_REGISTER_PBUF_RING}, Linux 5.19+) of {@code count} buffers
+     * (a power of two up to 32768) of {@code bufferBytes} each, all handed to the kernel at once, as group
+     * {@code groupId}. Close it before the ring.
+     *
+     * @throws LinuxException when the kernel refuses (a group registered twice: EEXIST; a kernel before 5.19: EINVAL)
+     */
+    public ProvidedBuffers registerBuffers(final int groupId, final int count, final int bufferBytes) {
+        return ProvidedBuffers.register(fd, groupId, count, bufferBytes);
+    }
+
     private static void checkBuffer(final MemorySegment buffer, final int length) {
         if (!buffer.isNative()) {
             throw new IllegalArgumentException("io_uring buffers must be native memory");
@@ -232,12 +291,27 @@ public final class IoUring implements AutoCloseable {
      */
     private boolean prepare(final int opcode, final int fd, final long address, final int length, final int opFlags,
         final long offset, final long userData) {
+        return prepare(opcode, 0, 0, -1, fd, address, length, opFlags, offset, userData);
+    }
+
+    /**
+     * Writes one SQE with its flags byte (at 1), {@code ioprio} (at 2, where {@code RECV} keeps its multishot flag)
+     * and, when {@code bufferGroup} is not negative, the provided-buffer group (at 40).
+     */
+    private boolean prepare(final int opcode, final int sqeFlags, final int ioprio, final int bufferGroup,
+        final int fd, final long address, final int length, final int opFlags, final long offset,
+        final long userData) {
         final long sqe = nextSqe();
         if (sqe < 0) {
             return false;
         }
         sqes.asSlice(sqe, SQE_BYTES).fill((byte) 0);
         sqes.set(ValueLayout.JAVA_BYTE, sqe, (byte) opcode);
+        sqes.set(ValueLayout.JAVA_BYTE, sqe + 1, (byte) sqeFlags);
+        sqes.set(ValueLayout.JAVA_SHORT_UNALIGNED, sqe + 2, (short) ioprio);
+        if (bufferGroup >= 0) {
+            sqes.set(ValueLayout.JAVA_SHORT_UNALIGNED, sqe + 40, (short) bufferGroup);
+        }
         sqes.set(ValueLayout.JAVA_INT_UNALIGNED, sqe + 4, fd);
         sqes.set(ValueLayout.JAVA_LONG_UNALIGNED, sqe + 8, offset);
         sqes.set(ValueLayout.JAVA_LONG_UNALIGNED, sqe + 16, address);

@@ -66,6 +66,8 @@ final class Syscalls {
     static final int SOCK_CLOEXEC = 0x80000;
     static final int MSG_DONTWAIT = 0x40;
     static final int SOL_SOCKET = 1;
+    /** {@code struct msghdr} on 64-bit: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 flags@48. */
+    static final long MSGHDR_BYTES = 56;
 
     private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
