@@ -71,7 +71,8 @@ public final class JournalCommand implements Runnable {
                 return ExitCodes.FAILED;
             }
             final ObjectMapper mapper = ControlCodec.newMapper();
-            try (ChronicleJournal journal = ChronicleJournal.openReadOnly(directory);
+            try (ChronicleJournal journal = follow ? ChronicleJournal.openFollowing(directory)
+                     : ChronicleJournal.openReadOnly(directory);
                  Journal.Reader reader = journal.reader(Math.max(from, journal.firstIndex()))) {
                 while (true) {
                     Journal.IndexedEntry entry;

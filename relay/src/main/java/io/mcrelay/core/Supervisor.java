@@ -173,6 +173,7 @@ public class Supervisor {
 
     private long workerStateVersion;
     private long commitsSinceSnapshot;
+    private long lastSnapshotNs;
     private long cachedSyncEpoch = -1;
     private byte[] cachedSync;
     private long epochChangedAtNs;
@@ -199,6 +200,12 @@ public class Supervisor {
     public static final int JOURNAL_SNAPSHOT = 3;
     /** A snapshot is written after this many commits, so recovery reads at most this many entries after it. */
     public static final int SNAPSHOT_EVERY_COMMITS = 1_000;
+    /**
+     * A snapshot is also written after this much of the supervisor's time without one, so that recovery reads at most
+     * this long a stretch of journaled inputs (heartbeats arrive whether or not rules change) and journal retention,
+     * which keeps the file of the last snapshot, can trim a journal whose rules never change.
+     */
+    public static final long SNAPSHOT_EVERY_NANOS = 3_600_000_000_000L;
 
     /**
      * Recovers the rule table from the journal, reads the links, launches every worker and starts the health
@@ -210,6 +217,7 @@ public class Supervisor {
         }
         started = true;
         nowNs = startNs;
+        lastSnapshotNs = startNs;
         recover();
         if (commitsSinceSnapshot > 0) {
             // A snapshot at every start: the next recovery reads only what follows it, and retention may drop every
@@ -687,6 +695,9 @@ public class Supervisor {
                 // cancelled while already due: nothing to do
             }
             case HealthCheck ignored -> {
+                if (nowNs - lastSnapshotNs >= SNAPSHOT_EVERY_NANOS) {
+                    snapshot();
+                }
                 checkHealth();
                 schedule(nowNs + config.heartbeatIntervalNs(), new HealthCheck());
             }
@@ -761,6 +772,7 @@ public class Supervisor {
     private void snapshot() {
         journal(JOURNAL_SNAPSHOT, JournaledSnapshot.encode(table.epoch(), table.rules(), table.limits()));
         commitsSinceSnapshot = 0;
+        lastSnapshotNs = nowNs;
     }
 
     private void journal(final int kind, final byte[] payload) {

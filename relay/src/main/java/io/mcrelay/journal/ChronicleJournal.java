@@ -37,6 +37,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
+import io.mcrelay.core.Supervisor;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.Journal;
 
@@ -91,7 +92,10 @@ import io.mcrelay.seam.Journal;
  * After a roll, whole cycle files other than the current one are <b>deleted</b>, oldest first, while the files'
  * written bytes exceed {@link Settings#retainBytesMax()} or a file's cycle ended more than
  * {@link Settings#retainAgeMax()} ago (by the journal's clock). Deleted, not moved: retention exists to bound disk
- * use. {@link #firstIndex()} then moves forward.
+ * use. {@link #firstIndex()} then moves forward. Recovery must still find the table: the file holding the last
+ * snapshot ({@link Supervisor#JOURNAL_SNAPSHOT}) and every later file are never deleted, and a journal without a
+ * snapshot is not trimmed at all (the supervisor writes one at start and at least every
+ * {@link Supervisor#SNAPSHOT_EVERY_NANOS} of its time, so the limits take effect within that).
  *
  * <h2>Threading</h2>
  * Single writer: one thread appends, reads and closes (and, between them, may hand the journal to another thread
@@ -197,6 +201,9 @@ public final class ChronicleJournal implements Journal {
     private long firstIndex;
     private long nextIndex;
     private int lastAppendCycle = Integer.MIN_VALUE;
+    /** The index of the last snapshot, which retention keeps; {@link #SNAPSHOT_UNKNOWN} until first needed. */
+    private long lastSnapshotIndex = SNAPSHOT_UNKNOWN;
+    private static final long SNAPSHOT_UNKNOWN = -2;
     /** While opening: the index of the entry the scan expects next, or -1 before it has read one. */
     private long scanNext = -1;
     private boolean closed;
@@ -241,6 +248,20 @@ public final class ChronicleJournal implements Journal {
      * @throws UncheckedIOException if {@code dir} is not a readable directory
      */
     public static ChronicleJournal openReadOnly(final Path dir) {
+        return openReadOnly(dir, false);
+    }
+
+    /**
+     * Opens the journal in {@code dir} read-only to follow it while another process writes it, as
+     * {@code journal dump --follow} does: the same as {@link #openReadOnly(Path)}, except that a document still being
+     * written at the end of the last file is not damage but the next entry, which a reader returns once its write
+     * completes. A writer that died in the middle of that write looks the same: following waits for it.
+     */
+    public static ChronicleJournal openFollowing(final Path dir) {
+        return openReadOnly(dir, true);
+    }
+
+    private static ChronicleJournal openReadOnly(final Path dir, final boolean live) {
         Objects.requireNonNull(dir, "dir");
         if (!Files.isDirectory(dir)) {
             throw new UncheckedIOException(new IOException("the journal directory " + dir + " does not exist or is "
@@ -248,7 +269,7 @@ public final class ChronicleJournal implements Journal {
         }
         final ChronicleJournal journal = new ChronicleJournal(dir, null, Settings.daily(), true);
         try {
-            journal.openReadOnlyFiles();
+            journal.openReadOnlyFiles(live);
         } catch (final RuntimeException | Error e) {
             journal.close();
             throw e;
@@ -322,7 +343,7 @@ public final class ChronicleJournal implements Journal {
         assert firstIndex <= nextIndex : firstIndex + " > " + nextIndex;
     }
 
-    private void openReadOnlyFiles() {
+    private void openReadOnlyFiles(final boolean live) {
         final Path metadata = dir.resolve(METADATA_FILE);
         final String metadataProblem = metadataProblem(metadata);
         if (metadataProblem != null) {
@@ -334,7 +355,7 @@ public final class ChronicleJournal implements Journal {
         CycleFileCheck.Result result = null;
         for (int i = 0; i < files.size() && damaged < 0; i++) {
             result = CycleFileCheck.check(files.get(i), OVERLAP_BYTES, true);
-            if (!result.ok()) {
+            if (!result.ok() && !(live && i == files.size() - 1 && result.unfinishedTail())) {
                 damaged = i;
             }
         }
@@ -684,6 +705,9 @@ public final class ChronicleJournal implements Journal {
             dc.wire().bytes().write(codec.buffer(), 0, length);
         }
         nextIndex = index + 1;
+        if (entry.kind() == Supervisor.JOURNAL_SNAPSHOT) {
+            lastSnapshotIndex = index;
+        }
         final int cycle = appender.cycle();
         if (cycleByFirstIndex.isEmpty() || cycleByFirstIndex.lastEntry().getValue() != cycle) {
             // the first entry of a new file (or of the newest file, if it was empty on open)
@@ -829,14 +853,22 @@ public final class ChronicleJournal implements Journal {
         }
         final long nowMillis = wallTime.currentTimeMillis();
         final RollCycle rollCycle = queue.rollCycle();
+        if (lastSnapshotIndex == SNAPSHOT_UNKNOWN) {
+            lastSnapshotIndex = lastIndexOf(Supervisor.JOURNAL_SNAPSHOT);
+        }
+        // Recovery starts at the last snapshot (or, without one, at the first entry): the file holding it and every
+        // later file stay, whatever the limits say.
+        final Map.Entry<Long, Integer> snapshotFile = lastSnapshotIndex < 0 ? null
+            : cycleByFirstIndex.floorEntry(lastSnapshotIndex);
+        final int keepFromCycle = snapshotFile == null ? Integer.MIN_VALUE : snapshotFile.getValue();
         boolean deleted = false;
         for (int i = 0; i < files.size(); i++) {
             final int cycle = cycleOf(files.get(i));
             if (cycle == Integer.MIN_VALUE) {
                 continue; // not a file of this journal's roll cycle: not ours to delete
             }
-            if (cycle >= currentCycle) {
-                break; // never the file being written
+            if (cycle >= currentCycle || cycle >= keepFromCycle) {
+                break; // never the file being written, nor the one recovery starts in, nor any after it
             }
             final long endMillis = (cycle + 1L) * rollCycle.lengthInMillis() + queue.epoch();
             final boolean tooOld = ageMaxMillis != Long.MAX_VALUE && nowMillis - endMillis >= ageMaxMillis;

@@ -44,6 +44,8 @@ final class CycleFileCheck {
     static final int HEADER_WORD_BYTES = 4;
     /** {@code Wires.NOT_COMPLETE}: the document is still being written. */
     static final int NOT_COMPLETE = 0x8000_0000;
+    /** How the problem of a document whose {@link #NOT_COMPLETE} bit is set begins. */
+    private static final String UNFINISHED = "has an unfinished document";
     /** {@code Wires.META_DATA}: Chronicle's own document (the store header, an index), not an entry. */
     static final int META_DATA = 0x4000_0000;
     /** {@code Wires.LENGTH_MASK}. */
@@ -75,6 +77,16 @@ final class CycleFileCheck {
                   long problemOffset) {
         boolean ok() {
             return problem == null;
+        }
+
+        /**
+         * Whether the only problem is a document still being written after the last one the header records (as a
+         * live writer leaves it at any moment): damage in a captured journal, but the tail to wait on when following
+         * one that is being written.
+         */
+        boolean unfinishedTail() {
+            return problem != null && problem.startsWith(UNFINISHED) && writePosition >= 0
+                && problemOffset > writePosition;
         }
 
         /**
@@ -166,7 +178,7 @@ final class CycleFileCheck {
             return new Result(length, writePosition, last, last, -1, null, -1);
         }
         if ((word & NOT_COMPLETE) != 0) {
-            return failed(length, writePosition, -1, last, String.format("has a document at offset %d whose write "
+            return failed(length, writePosition, -1, last, String.format(UNFINISHED + " at offset %d: its write "
                 + "never finished (header word 0x%08x)", last, word), last);
         }
         final long bytes = word & LENGTH_MASK;
@@ -205,8 +217,8 @@ final class CycleFileCheck {
                 return new Result(length, writePosition, position, position, firstEntry, null, -1);
             }
             if ((word & NOT_COMPLETE) != 0) {
-                return failed(length, writePosition, -1, position, firstEntry, String.format("has a document at "
-                    + "offset %d whose write never finished, or a damaged header word (0x%08x)", position, word),
+                return failed(length, writePosition, -1, position, firstEntry, String.format(UNFINISHED + " at "
+                    + "offset %d: its write never finished, or its header word is damaged (0x%08x)", position, word),
                     position);
             }
             final long bytes = word & LENGTH_MASK;

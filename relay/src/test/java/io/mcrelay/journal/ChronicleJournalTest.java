@@ -28,6 +28,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
 import io.mcrelay.journal.JournalFiles.TestClock;
+import io.mcrelay.core.Supervisor;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.JournalContract;
 
@@ -50,8 +51,9 @@ class ChronicleJournalTest extends JournalContract {
         return ChronicleJournal.open(temp.resolve("contract-" + journals++), clock, ChronicleJournal.Settings.daily());
     }
 
+    /** Entry {@code i}: kinds 0, 1, 2, 3 in turn, so every fourth entry (3, 7, 11...) is a snapshot. */
     private static Journal.Entry entry(final long i) {
-        return new Journal.Entry(1_000L * i, 1_795_564_800_000L + i, (int) (i % 3), "worker:" + (i % 2),
+        return new Journal.Entry(1_000L * i, 1_795_564_800_000L + i, (int) (i % 4), "worker:" + (i % 2),
             ("payload-" + i + "-" + "x".repeat(40)).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -105,7 +107,7 @@ class ChronicleJournalTest extends JournalContract {
             assertEquals(20, journal.nextIndex());
             assertEntries(journal, 0, 20);
             assertEquals(20, journal.append(entry(20)));
-            assertEquals(20, journal.lastIndexOf(2));
+            assertEquals(20, journal.lastIndexOf(0));
         }
         try (ChronicleJournal journal = open(dir)) {
             assertEquals(21, journal.nextIndex());
@@ -126,8 +128,8 @@ class ChronicleJournalTest extends JournalContract {
             for (long from = 0; from <= 12; from++) {
                 assertEntries(journal, from, 12);
             }
-            assertEquals(10, journal.lastIndexOf(1)); // kinds cycle 0, 1, 2
-            assertEquals(11, journal.lastIndexOf(2));
+            assertEquals(9, journal.lastIndexOf(1)); // kinds cycle 0, 1, 2, 3
+            assertEquals(11, journal.lastIndexOf(3));
             assertEquals(-1, journal.lastIndexOf(5));
         }
     }
@@ -188,7 +190,7 @@ class ChronicleJournalTest extends JournalContract {
             assertEquals(9, journal.nextIndex());
             assertEntries(journal, 0, 9);
             assertEntries(journal, 4, 9);
-            assertEquals(7, journal.lastIndexOf(1));
+            assertEquals(7, journal.lastIndexOf(3));
             final IllegalStateException refused = assertThrows(IllegalStateException.class,
                 () -> journal.append(entry(9)));
             assertTrue(refused.getMessage().contains(copy.getFileName().toString()), refused.getMessage());
@@ -240,16 +242,93 @@ class ChronicleJournalTest extends JournalContract {
         final ChronicleJournal.Settings tiny = ChronicleJournal.Settings.daily()
             .withRetention(1, ChronicleJournal.Settings.UNLIMITED_AGE);
         try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, tiny)) {
-            for (long i = 0; i < 6; i++) {
+            for (long i = 0; i < 10; i++) {
                 if (i > 0 && i % 2 == 0) {
                     clock.nextDay();
                 }
                 journal.append(entry(i));
             }
-            assertEquals(List.of("20261127F.cq4"),
+            // The last snapshot (7) is in day 4, before the current file: the limit leaves only those two.
+            assertEquals(List.of("20261128F.cq4", "20261129F.cq4"),
                 JournalFiles.cycleFiles(dir).stream().map(path -> path.getFileName().toString()).toList());
-            assertEquals(4, journal.firstIndex());
-            assertEntries(journal, 4, 6);
+            assertEquals(6, journal.firstIndex());
+            assertEntries(journal, 6, 10);
+        }
+    }
+
+    /**
+     * Recovery starts at the last snapshot: whatever the limits, retention keeps the file that holds it and every
+     * later one, and a journal without any snapshot is not trimmed at all. A reopened journal finds its last
+     * snapshot by searching, as the supervisor's recovery does.
+     */
+    @Test
+    void retentionKeepsTheFileOfTheLastSnapshot() throws IOException {
+        final Path dir = temp.resolve("journal");
+        final ChronicleJournal.Settings tiny = ChronicleJournal.Settings.daily()
+            .withRetention(1, Duration.ofMillis(1));
+        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, tiny)) {
+            for (long i = 0; i < 3; i++) { // kinds 0, 1, 2: no snapshot yet
+                journal.append(entry(i));
+                clock.nextDay();
+            }
+            assertEquals(3, JournalFiles.cycleFiles(dir).size(), "nothing trimmed without a snapshot");
+            assertEquals(0, journal.firstIndex());
+            journal.append(entry(3)); // the snapshot, rolling into day 4: days 1-3 go
+            assertEquals(List.of("20261128F.cq4"),
+                JournalFiles.cycleFiles(dir).stream().map(path -> path.getFileName().toString()).toList());
+            assertEquals(3, journal.firstIndex());
+        }
+        clock.nextDay();
+        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, tiny)) {
+            journal.append(entry(4)); // rolls into day 5: day 4 holds the last snapshot and stays
+            assertEquals(List.of("20261128F.cq4", "20261129F.cq4"),
+                JournalFiles.cycleFiles(dir).stream().map(path -> path.getFileName().toString()).toList());
+            assertEquals(3, journal.firstIndex());
+            try (Journal.Reader reader = journal.reader(journal.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT))) {
+                assertEntry(3, reader.next());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ following
+
+    /**
+     * A journal being written: the writer is caught between starting a document (its header word says "not
+     * complete") and finishing it. A captured-journal open calls that damage; a following open takes it for the
+     * entry to come, reads the three before it without complaint, and returns the next entry once it is written.
+     */
+    @Test
+    void followingALiveJournalWaitsOnAHalfWrittenEntryInsteadOfReportingDamage() throws IOException {
+        final Path dir = temp.resolve("journal");
+        try (ChronicleJournal writer = open(dir)) {
+            for (long i = 0; i < 3; i++) {
+                writer.append(entry(i));
+            }
+            final Path file = JournalFiles.cycleFiles(dir).getLast();
+            final long end = CycleFileCheck.check(file, ChronicleJournal.OVERLAP_BYTES, true).dataEnd();
+            assertTrue(end > 0, "the data end of " + file);
+            final byte[] notComplete = {0, 0, 0, (byte) 0x80}; // little-endian NOT_COMPLETE, length unknown yet
+            JournalFiles.overwrite(file, end, notComplete);
+
+            try (ChronicleJournal captured = ChronicleJournal.openReadOnly(dir)) {
+                final JournalCheck.Problem problem = captured.problems().problems().getFirst();
+                assertEquals(end, problem.offset());
+                assertTrue(problem.message().contains("unfinished document"), problem.message());
+            }
+            try (ChronicleJournal following = ChronicleJournal.openFollowing(dir);
+                 Journal.Reader reader = following.reader(0)) {
+                assertTrue(following.problems().clean(), following.problems().problems().toString());
+                for (long i = 0; i < 3; i++) {
+                    assertEntry(i, reader.next());
+                }
+                assertNull(reader.next(), "the half-written entry is not returned");
+
+                JournalFiles.overwrite(file, end, new byte[4]); // as if the writer had not started it yet
+                writer.append(entry(3));
+                assertEntry(3, reader.next());
+                assertNull(reader.next());
+                assertTrue(following.problems().clean(), following.problems().problems().toString());
+            }
         }
     }
 
@@ -472,7 +551,7 @@ class ChronicleJournalTest extends JournalContract {
             assertTrue(journal.problems().clean(), "an open reads only the first entry of older files");
             assertEquals(8, journal.nextIndex());
             assertEntries(journal, 4, 8);
-            assertEquals(7, journal.lastIndexOf(1), "found from the end, before the damage");
+            assertEquals(7, journal.lastIndexOf(3), "found from the end, before the damage");
             try (Journal.Reader reader = journal.reader(0)) {
                 assertEntry(0, reader.next());
                 assertEntry(1, reader.next());

@@ -461,4 +461,26 @@ class SupervisorScenarioTest {
         assertTrue(entriesRead[0] <= 8, "recovery read " + entriesRead[0] + " entries, not just those after the "
             + "snapshot");
     }
+
+    @Test
+    void aSnapshotIsWrittenEveryHourEvenWhenNoRuleChanges() {
+        final InMemoryJournal memory = new InMemoryJournal();
+        final Cluster journaled = new Cluster(Cluster.Options.of(Supervisor.Config.defaults(1)).withJournal(memory));
+        for (final String link : List.of("in0", "out0")) {
+            journaled.network().createLinkUp(link);
+        }
+        journaled.start();
+        assertTrue(journaled.runUntil(journaled::converged, 5 * SECOND));
+        journaled.client().add(rule("kept", "in0", "239.1.1.2", 5000, out("239.10.0.2", 6000, "out0")));
+        final long commit = memory.lastIndexOf(Supervisor.JOURNAL_COMMIT);
+        assertTrue(commit >= 0, "the add was journaled");
+        assertTrue(memory.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT) < commit, "no snapshot after the commit yet");
+        journaled.runFor(Supervisor.SNAPSHOT_EVERY_NANOS - 60 * SECOND);
+        assertTrue(memory.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT) < commit, "none before an hour has passed");
+        journaled.runFor(2 * 60 * SECOND);
+        final long snapshot = memory.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT);
+        assertTrue(snapshot > commit, "a snapshot after an hour without commits: " + snapshot + " vs " + commit);
+        journaled.crashSupervisor();
+        assertEquals(List.of("kept"), journaled.supervisor().rules().stream().map(r -> r.id().value()).toList());
+    }
 }
