@@ -119,9 +119,9 @@ public final class PacketPrograms {
      * <pre>
      *   ld pkttype; jeq #OUTGOING drop; ldh [12]; jne #0x800 drop; ldb [23]; jne #17 drop
      *   ldh [20]; jset #0x1fff -> fragments
-     *   ldx 4*([14]&amp;0xf); txa; jlt #20 drop; ldh [x+16]; st M[0]; ld [30]
+     *   ldx 4*([14]&amp;0xf); txa; jlt #20 drop; ldh [x+16]; tax; ld [30]     (X = port, A = address)
      *   per address, ports in blocks of at most 64:
-     *     jne #addr next; ld M[0]; jeq #port1 keep; ...; ld [30]; ja next; keep: ret #65535; next:
+     *     jne #addr next; txa; jeq #port1 keep; ...; ld [30]; ja next; keep: ret #65535; next:
      *   ret #0
      *   fragments: ld [30]; per address: jne #addr +1; ret #65535;  ret #0
      * </pre>
@@ -148,7 +148,7 @@ public final class PacketPrograms {
         b.statement(MISC | TXA, 0);
         b.jump(JMP | JGE | K, IPV4_HEADER_BYTES_MIN, null, drop);
         b.statement(LD | H | IND, IP + UDP_DESTINATION_PORT); // A = UDP destination port at 14 + X + 2
-        b.statement(ST, 0);
+        b.statement(MISC | TAX, 0); // X = port for the rest of the program
         b.statement(LD | W | ABS, IP + IP_DESTINATION);
         b.jumpAlways(blocks);
         b.place(drop);
@@ -158,7 +158,7 @@ public final class PacketPrograms {
             final ClassicBpf.Label next = b.label();
             final ClassicBpf.Label keep = b.label();
             b.jump(JMP | JEQ | K, block.getFirst().address(), null, next);
-            b.statement(LD | MEM, 0);
+            b.statement(MISC | TXA, 0);
             for (final UdpDestination destination : block) {
                 b.jump(JMP | JEQ | K, destination.port(), keep, null);
             }

@@ -28,6 +28,7 @@ final class ClassicBpfInterpreter {
         if (n == 0 || (program.code(n - 1) & 0x07) != ClassicBpf.RET) {
             throw new IllegalArgumentException("a program must end with a return");
         }
+        checkLoadsAndStores(program);
         int a = 0;
         int x = 0;
         final int[] memory = new int[ClassicBpf.MEMORY_WORDS];
@@ -100,6 +101,41 @@ final class ClassicBpfInterpreter {
             }
         }
         throw new IllegalStateException("more steps than instructions: a backward jump");
+    }
+
+    /**
+     * The kernel's rule ({@code check_load_and_stores} in {@code net/core/filter.c}), checked the way it checks it:
+     * one pass in order; a jump narrows the set of written words at its targets to what is written at the jump, and
+     * the instruction after a jump starts from that narrowed set; every other instruction (a {@code ret} included)
+     * falls through with its set. A scratch word read where it is not certainly written makes the kernel refuse
+     * the program with {@code EINVAL}.
+     */
+    static void checkLoadsAndStores(final ClassicBpf program) {
+        final int n = program.length();
+        final int[] masks = new int[n];
+        java.util.Arrays.fill(masks, 0xFFFF);
+        int valid = 0;
+        for (int pc = 0; pc < n; pc++) {
+            valid &= masks[pc];
+            final int code = program.code(pc);
+            final int cls = code & 0x07;
+            if (cls == ClassicBpf.ST || cls == ClassicBpf.STX) {
+                valid |= 1 << program.k(pc);
+            } else if ((cls == ClassicBpf.LD || cls == ClassicBpf.LDX) && (code & 0xe0) == ClassicBpf.MEM) {
+                if ((valid & 1 << program.k(pc)) == 0) {
+                    throw new IllegalArgumentException("M[" + program.k(pc) + "] read at " + pc
+                        + " where the kernel's checker cannot see it written: EINVAL");
+                }
+            } else if (cls == ClassicBpf.JMP) {
+                if ((code & 0xf0) == ClassicBpf.JA) {
+                    masks[pc + 1 + program.k(pc)] &= valid;
+                } else {
+                    masks[pc + 1 + program.jumpTrue(pc)] &= valid;
+                    masks[pc + 1 + program.jumpFalse(pc)] &= valid;
+                }
+                valid = 0xFFFF;
+            }
+        }
     }
 
     /** The loaded value (0 to 2^32 - 1), or -1 when the load falls outside the packet. */

@@ -212,4 +212,29 @@ class PacketProgramsTest {
         assertThrows(IllegalArgumentException.class,
             () -> ClassicBpf.builder().statement(ClassicBpf.JMP | ClassicBpf.JEQ, 0));
     }
+
+    @Test
+    void theModelOfTheKernelsCheckerRefusesAWordReadAfterAnEarlyReturn() {
+        // The kernel walks a ret's fall-through as a path: M[0], stored after the jump to drop, is not "written"
+        // at use, although no real path reaches use without the store. The kernel answers EINVAL.
+        final ClassicBpf.Builder b = ClassicBpf.builder();
+        final ClassicBpf.Label drop = b.label();
+        final ClassicBpf.Label use = b.label();
+        b.statement(ClassicBpf.LD | ClassicBpf.IMM, 1);
+        b.jump(ClassicBpf.JMP | ClassicBpf.JEQ | ClassicBpf.K, 2, drop, null);
+        b.statement(ClassicBpf.ST, 0);
+        b.jumpAlways(use);
+        b.place(drop);
+        b.statement(ClassicBpf.RET | ClassicBpf.K, 0);
+        b.place(use);
+        b.statement(ClassicBpf.LD | ClassicBpf.MEM, 0);
+        b.statement(ClassicBpf.RET | ClassicBpf.A, 0);
+        final ClassicBpf program = b.build();
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> ClassicBpfInterpreter.checkLoadsAndStores(program));
+        assertTrue(refused.getMessage().startsWith("M[0] read at 5"), refused.getMessage());
+        ClassicBpfInterpreter.checkLoadsAndStores(PacketPrograms.flowHashFanout());
+        ClassicBpfInterpreter.checkLoadsAndStores(PacketPrograms.exactUdpFilter(List.of(
+            UdpDestination.of("239.1.2.3", 5000))));
+    }
 }
