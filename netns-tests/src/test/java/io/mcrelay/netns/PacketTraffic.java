@@ -38,14 +38,28 @@ final class PacketTraffic {
         }
     }
 
+    /** A datagram to send: {@code text} to {@code group}:{@code port}. */
+    record Datagram(String group, int port, String text) {
+    }
+
     /** Sends {@code text} to {@code group}:{@code port} out of {@code ifName} in {@code netns}. */
     static void sendUdp(final Netns netns, final String ifName, final String group, final int port,
         final String text) throws Exception {
+        sendUdp(netns, ifName, List.of(new Datagram(group, port, text)));
+    }
+
+    /**
+     * Sends {@code datagrams} in order from one socket, in one go: quickly enough that rings with a few blocks
+     * (each retired after 10 ms however full) do not overflow before the test polls them.
+     */
+    static void sendUdp(final Netns netns, final String ifName, final List<Datagram> datagrams) throws Exception {
         netns.call(() -> {
             try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET)) {
                 channel.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName(ifName));
-                channel.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)),
-                    new InetSocketAddress(group, port));
+                for (final Datagram datagram : datagrams) {
+                    channel.send(ByteBuffer.wrap(datagram.text().getBytes(StandardCharsets.US_ASCII)),
+                        new InetSocketAddress(datagram.group(), datagram.port()));
+                }
             }
             return null;
         });
