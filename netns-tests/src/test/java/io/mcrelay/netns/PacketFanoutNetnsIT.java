@@ -45,7 +45,7 @@ class PacketFanoutNetnsIT {
     void theFlowHashKeepsEachGroupAndPortOnThePredictedSocket() throws Exception {
         Netns.requireRoot();
         try (Netns sender = Netns.create(PREFIX); Netns receiver = Netns.create(PREFIX)) {
-            link(sender, receiver);
+            PacketTraffic.link(sender, receiver);
             final List<PacketRxRing> rings = new ArrayList<>();
             try {
                 for (int i = 0; i < MEMBERS; i++) {
@@ -117,7 +117,7 @@ class PacketFanoutNetnsIT {
     void loadBalancingAndHashGroupsJoinAndReadBack() throws Exception {
         Netns.requireRoot();
         try (Netns sender = Netns.create(PREFIX); Netns receiver = Netns.create(PREFIX)) {
-            link(sender, receiver);
+            PacketTraffic.link(sender, receiver);
             try (PacketRxRing first = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10));
                 PacketRxRing second = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10));
                 PacketRxRing hashed = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
@@ -187,11 +187,5 @@ class PacketFanoutNetnsIT {
                 assertEquals("a fanout group id is 0 to 65535, not 70000", badId.getMessage());
             }
         }
-    }
-
-    private static void link(final Netns sender, final Netns receiver) {
-        Netns.vethPair(sender, "va", receiver, "vb");
-        Netns.addAddress(sender, "va", "10.99.0.1/24");
-        Netns.addAddress(receiver, "vb", "10.99.0.2/24");
     }
 }

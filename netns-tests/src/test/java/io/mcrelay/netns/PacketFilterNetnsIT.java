@@ -35,7 +35,7 @@ class PacketFilterNetnsIT {
     void theExactFilterKeepsOnlyTheListedGroupAndPort() throws Exception {
         Netns.requireRoot();
         try (Netns sender = Netns.create(PREFIX); Netns receiver = Netns.create(PREFIX)) {
-            link(sender, receiver);
+            PacketTraffic.link(sender, receiver);
             try (PacketRxRing filtered = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10));
                 PacketRxRing everything = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
                 final PacketPrograms.ReceiveFilter attached = filtered.attachUdpFilter(List.of(
@@ -68,7 +68,7 @@ class PacketFilterNetnsIT {
     void replacingTheFilterChangesWhatArrivesOnTheSameSocket() throws Exception {
         Netns.requireRoot();
         try (Netns sender = Netns.create(PREFIX); Netns receiver = Netns.create(PREFIX)) {
-            link(sender, receiver);
+            PacketTraffic.link(sender, receiver);
             try (PacketRxRing ring = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
                 final int fd = ring.fd();
                 ring.attachUdpFilter(List.of(UdpDestination.of("239.1.2.3", 5000)));
@@ -95,7 +95,7 @@ class PacketFilterNetnsIT {
     void aboveTheEntryLimitTheCoarseFilterIsAttached() throws Exception {
         Netns.requireRoot();
         try (Netns sender = Netns.create(PREFIX); Netns receiver = Netns.create(PREFIX)) {
-            link(sender, receiver);
+            PacketTraffic.link(sender, receiver);
             try (PacketRxRing ring = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
                 final List<UdpDestination> many = new ArrayList<>();
                 for (int i = 0; i <= PacketPrograms.EXACT_ENTRIES_MAX; i++) {
@@ -133,12 +133,6 @@ class PacketFilterNetnsIT {
                 ring.attachCoarseUdpFilter(); // the socket is still usable
             }
         }
-    }
-
-    private static void link(final Netns sender, final Netns receiver) {
-        Netns.vethPair(sender, "va", receiver, "vb");
-        Netns.addAddress(sender, "va", "10.99.0.1/24");
-        Netns.addAddress(receiver, "vb", "10.99.0.2/24");
     }
 
     private static List<String> payloads(final List<Frame> frames) {

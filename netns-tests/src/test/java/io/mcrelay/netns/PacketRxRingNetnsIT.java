@@ -141,6 +141,31 @@ class PacketRxRingNetnsIT {
     }
 
     @Test
+    void theReceiveBufferIsSetForcedAndReadBack() throws Exception {
+        Netns.requireRoot();
+        try (Netns netns = Netns.create(PREFIX)) {
+            final List<PacketRxRing.ReceiveBuffer> results = netns.call(() -> {
+                try (PacketRxRing ring = PacketRxRing.open("lo", 1 << 16, 1, 10)) {
+                    final PacketRxRing.ReceiveBuffer small = ring.requestReceiveBuffer(65536, false);
+                    final PacketRxRing.ReceiveBuffer huge = ring.requestReceiveBuffer(1 << 30, false);
+                    final int beyondCap = huge.grantedBytes() / 2 + (1 << 20); // rmem_max + 1 MiB
+                    return List.of(small, huge, ring.requestReceiveBuffer(beyondCap, false),
+                        ring.requestReceiveBuffer(beyondCap, true));
+                }
+            });
+            // The kernel keeps twice the request (sock_setsockopt: room for its bookkeeping).
+            assertEquals(new PacketRxRing.ReceiveBuffer(65536, 2 * 65536, false, ""), results.get(0));
+            final int rmemMax = results.get(1).grantedBytes() / 2;
+            assertTrue(rmemMax < 1 << 30, "1 GiB is capped at net.core.rmem_max (" + rmemMax + " here)");
+            final int beyondCap = rmemMax + (1 << 20);
+            assertEquals(new PacketRxRing.ReceiveBuffer(beyondCap, 2 * rmemMax, false, ""), results.get(2),
+                "SO_RCVBUF is capped at net.core.rmem_max");
+            assertEquals(new PacketRxRing.ReceiveBuffer(beyondCap, 2 * beyondCap, true, ""), results.get(3),
+                "SO_RCVBUFFORCE (root here) is not, and the granted size is read back");
+        }
+    }
+
+    @Test
     void badRingsAndMissingInterfacesAreRefusedByName() {
         Netns.requireRoot();
         final IllegalArgumentException size = assertThrows(IllegalArgumentException.class,

@@ -38,6 +38,13 @@ final class PacketTraffic {
         }
     }
 
+    /** Wires {@code sender}'s "va" (10.99.0.1/24) to {@code receiver}'s "vb" (10.99.0.2/24) with a veth pair. */
+    static void link(final Netns sender, final Netns receiver) {
+        Netns.vethPair(sender, "va", receiver, "vb");
+        Netns.addAddress(sender, "va", "10.99.0.1/24");
+        Netns.addAddress(receiver, "vb", "10.99.0.2/24");
+    }
+
     /** A datagram to send: {@code text} to {@code group}:{@code port}. */
     record Datagram(String group, int port, String text) {
     }
