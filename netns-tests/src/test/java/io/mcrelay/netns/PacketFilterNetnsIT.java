@@ -98,9 +98,11 @@ class PacketFilterNetnsIT {
             PacketTraffic.link(sender, receiver);
             try (PacketRxRing ring = receiver.call(() -> PacketRxRing.open("vb", 1 << 16, 4, 10))) {
                 final List<UdpDestination> many = new ArrayList<>();
-                for (int i = 0; i <= PacketPrograms.EXACT_ENTRIES_MAX; i++) {
-                    many.add(new UdpDestination(0xEF140000 + i, 9000)); // 239.20.x.y:9000
+                for (int i = 0; i < PacketPrograms.EXACT_ENTRIES_MAX; i++) {
+                    many.add(new UdpDestination(0xEF140000 + i, 9000)); // 239.20.x.y:9000, the costliest shape
                 }
+                assertTrue(ring.attachUdpFilter(many).exact(), "the kernel takes the largest exact filter");
+                many.add(new UdpDestination(0xEF150000, 9000));
                 final PacketPrograms.ReceiveFilter attached = ring.attachUdpFilter(many);
                 assertFalse(attached.exact());
                 assertEquals(PacketPrograms.EXACT_ENTRIES_MAX + 1, attached.entries());
@@ -111,6 +113,27 @@ class PacketFilterNetnsIT {
                 PacketTraffic.pollUntil(List.of(ring), seen, () -> has(seen.get(0), "not listed, still UDP"));
                 assertTrue(has(seen.get(0), "not listed, still UDP"), "coarse: any incoming UDP passes");
                 assertTrue(seen.get(0).stream().allMatch(Frame::isUdp), "coarse: nothing else: " + seen.get(0));
+            }
+        }
+    }
+
+    @Test
+    void withoutOptionMemoryForTheExactFilterTheCoarseOneIsAttached() throws Exception {
+        Netns.requireRoot();
+        try (Netns receiver = Netns.create(PREFIX)) {
+            // net.core.optmem_max is per namespace here: starve this one only.
+            receiver.execOrThrow("sh", "-c", "echo 2048 > /proc/sys/net/core/optmem_max");
+            try (PacketRxRing ring = receiver.call(() -> PacketRxRing.open("lo", 1 << 16, 1, 10))) {
+                final List<UdpDestination> many = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    many.add(new UdpDestination(0xEF160000 + i, 9000));
+                }
+                final LinuxException starved = assertThrows(LinuxException.class,
+                    () -> ring.attachFilter(PacketPrograms.exactUdpFilter(many)));
+                assertEquals("setsockopt(SO_ATTACH_FILTER) of 532 instructions failed: ENOMEM (out of memory): the"
+                    + " filter exceeds the socket's option memory (sysctl net.core.optmem_max)", starved.getMessage());
+                final PacketPrograms.ReceiveFilter attached = ring.attachUdpFilter(many);
+                assertEquals(new PacketPrograms.ReceiveFilter(PacketPrograms.coarseUdpFilter(), false, 64), attached);
             }
         }
     }

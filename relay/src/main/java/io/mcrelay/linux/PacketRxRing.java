@@ -16,7 +16,10 @@ import java.util.Set;
  * An {@code AF_PACKET} receive socket bound to one interface, with a {@code PACKET_RX_RING} of version
  * {@code TPACKET_V3} mapped into this process ({@code packet(7)}, {@code Documentation/networking/packet_mmap.rst}):
  * the kernel fills blocks of frames and hands each whole block over; {@link #poll} reads the frames in place and
- * gives the block back. No system call and no allocation per frame. Struct offsets from {@code linux/if_packet.h}:
+ * gives the block back. No system call and no allocation per frame. In the kernel, ahead of the ring: a socket
+ * filter ({@link #attachUdpFilter}, exact on group and port), a {@code PACKET_FANOUT} group ({@link #joinFanout},
+ * {@link #setFanoutProgram}) and the receive buffer ({@link #requestReceiveBuffer}); the programs come from
+ * {@link PacketPrograms}. Struct offsets from {@code linux/if_packet.h}:
  * {@code tpacket_req3} (28 bytes), {@code tpacket_block_desc} (status at 8, frame count at 12, first frame at 16),
  * {@code tpacket3_hdr} (next at 0, snaplen at 12, len at 16, mac at 24), {@code sockaddr_ll} (20 bytes).
  * Single-threaded.
@@ -152,14 +155,24 @@ public final class PacketRxRing implements AutoCloseable {
     /**
      * Attaches the receive filter for {@code destinations} ({@link PacketPrograms#udpFilter}): exact on
      * (destination address, destination port) up to {@link PacketPrograms#EXACT_ENTRIES_MAX} entries, coarse
-     * IPv4/UDP above. Replaces the filter in place: call again when the rules change, the socket stays open.
+     * IPv4/UDP above. If the kernel refuses the exact filter for want of option memory ({@code ENOMEM}: a large
+     * filter past {@code net.core.optmem_max}), the coarse one is attached instead. Replaces the filter in place:
+     * call again when the rules change, the socket stays open.
      *
      * @return which filter was attached
      */
     public PacketPrograms.ReceiveFilter attachUdpFilter(final Collection<UdpDestination> destinations) {
         final PacketPrograms.ReceiveFilter filter = PacketPrograms.udpFilter(destinations);
-        attachFilter(filter.program());
-        return filter;
+        try {
+            attachFilter(filter.program());
+            return filter;
+        } catch (final LinuxException e) {
+            if (!filter.exact() || e.errno() != Errno.ENOMEM) {
+                throw e;
+            }
+            attachCoarseUdpFilter();
+            return new PacketPrograms.ReceiveFilter(PacketPrograms.coarseUdpFilter(), false, filter.entries());
+        }
     }
 
     /**
