@@ -15,9 +15,11 @@ public final class Errno {
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EMFILE = 24;
+    public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
     public static final int ENETDOWN = 100;
     public static final int ENOBUFS = 105;
+    public static final int EALREADY = 114;
 
     private Errno() {
     }
@@ -38,9 +40,11 @@ public final class Errno {
             case ENODEV -> "ENODEV (no such device)";
             case EINVAL -> "EINVAL (invalid argument)";
             case EMFILE -> "EMFILE (too many open files)";
+            case ENOSPC -> "ENOSPC (no space left on device)";
             case ENOSYS -> "ENOSYS (function not implemented)";
             case ENETDOWN -> "ENETDOWN (network is down)";
             case ENOBUFS -> "ENOBUFS (no buffer space)";
+            case EALREADY -> "EALREADY (operation already in progress)";
             default -> "errno " + errno;
         };
     }
@@ -56,6 +60,23 @@ public final class Errno {
         }
         if (call.contains("PBUF_RING") && errno == EINVAL) {
             return ": provided-buffer rings need Linux 5.19+ (and multishot receive into them 6.0+)";
+        }
+        if (call.startsWith("setsockopt(PACKET_FANOUT)") && errno == EINVAL) {
+            return ": a group's members share one mode, one set of flags and one interface, the ROLLOVER mode takes"
+                + " no ROLLOVER flag, and the socket must be bound first";
+        }
+        if (call.startsWith("setsockopt(PACKET_FANOUT)") && errno == EALREADY) {
+            return ": the socket is in a fanout group already (it leaves only by closing)";
+        }
+        if (call.startsWith("setsockopt(PACKET_FANOUT_DATA)") && errno == EINVAL) {
+            return ": the socket must be in a CBPF fanout group, and the program valid classic BPF";
+        }
+        if (call.startsWith("setsockopt(SO_ATTACH_FILTER)") && errno == EINVAL) {
+            return ": classic BPF takes at most 4096 instructions (BPF_MAXINSNS), forward jumps inside the program"
+                + " and a return at its end";
+        }
+        if (call.startsWith("setsockopt(SO_ATTACH_FILTER)") && errno == ENOMEM) {
+            return ": the filter exceeds the socket's option memory (sysctl net.core.optmem_max)";
         }
         return "";
     }

@@ -6,12 +6,20 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * An {@code AF_PACKET} receive socket bound to one interface, with a {@code PACKET_RX_RING} of version
  * {@code TPACKET_V3} mapped into this process ({@code packet(7)}, {@code Documentation/networking/packet_mmap.rst}):
  * the kernel fills blocks of frames and hands each whole block over; {@link #poll} reads the frames in place and
- * gives the block back. No system call and no allocation per frame. Struct offsets from {@code linux/if_packet.h}:
+ * gives the block back. No system call and no allocation per frame. In the kernel, ahead of the ring: a socket
+ * filter ({@link #attachUdpFilter}, exact on group and port), a {@code PACKET_FANOUT} group ({@link #joinFanout},
+ * {@link #setFanoutProgram}) and the receive buffer ({@link #requestReceiveBuffer}); the programs come from
+ * {@link PacketPrograms}. Struct offsets from {@code linux/if_packet.h}:
  * {@code tpacket_req3} (28 bytes), {@code tpacket_block_desc} (status at 8, frame count at 12, first frame at 16),
  * {@code tpacket3_hdr} (next at 0, snaplen at 12, len at 16, mac at 24), {@code sockaddr_ll} (20 bytes).
  * Single-threaded.
@@ -27,31 +35,14 @@ public final class PacketRxRing implements AutoCloseable {
     static final int TPACKET_V3 = 2;
     static final int TP_STATUS_KERNEL = 0;
     static final int TP_STATUS_USER = 1;
+    /** {@code asm-generic/socket.h}. */
     static final int SO_ATTACH_FILTER = 26;
+    static final int SO_RCVBUF = 8;
+    static final int SO_RCVBUFFORCE = 33;
+    /** {@code linux/if_packet.h}: join a fanout group (3.1); set its program (4.3). */
+    static final int PACKET_FANOUT = 18;
+    static final int PACKET_FANOUT_DATA = 22;
     private static final int FRAME_BYTES = 2048;
-    // Classic BPF (linux/filter.h, linux/bpf_common.h): struct sock_filter is {u16 code; u8 jt; u8 jf; u32 k}.
-    private static final int BPF_LD_W_ABS = 0x20;
-    private static final int BPF_LD_H_ABS = 0x28;
-    private static final int BPF_LD_B_ABS = 0x30;
-    private static final int BPF_JMP_JEQ_K = 0x15;
-    private static final int BPF_RET_K = 0x06;
-    /** SKF_AD_OFF + SKF_AD_PKTTYPE: loads the frame's packet type (PACKET_OUTGOING = 4 for our own sends). */
-    private static final int SKF_AD_PKTTYPE = 0xFFFFF000 + 4;
-    private static final int PACKET_OUTGOING = 4;
-    /**
-     * The coarse filter: accept IPv4/UDP frames that this host did not send, drop everything else in the kernel.
-     * Each row: code, jt, jf, k.
-     */
-    private static final int[][] COARSE_UDP_FILTER = {
-        {BPF_LD_W_ABS, 0, 0, SKF_AD_PKTTYPE},
-        {BPF_JMP_JEQ_K, 5, 0, PACKET_OUTGOING}, // ours: drop
-        {BPF_LD_H_ABS, 0, 0, 12}, // EtherType
-        {BPF_JMP_JEQ_K, 0, 3, 0x0800}, // not IPv4: drop
-        {BPF_LD_B_ABS, 0, 0, 14 + 9}, // IPv4 protocol
-        {BPF_JMP_JEQ_K, 0, 1, 17}, // not UDP: drop
-        {BPF_RET_K, 0, 0, 0xFFFF}, // accept (up to 65535 bytes)
-        {BPF_RET_K, 0, 0, 0}, // drop
-    };
     private static final int PAGE_BYTES = 4096;
 
     private static final MethodHandle GETSOCKOPT = Syscalls.downcall("getsockopt",
@@ -153,24 +144,191 @@ public final class PacketRxRing implements AutoCloseable {
     }
 
     /**
-     * Attaches the coarse classic-BPF filter ({@code SO_ATTACH_FILTER}): only IPv4/UDP frames not sent by this host
-     * reach the ring. Frames queued before the call stay in the ring: drain it once after attaching. (The exact
-     * filter on groups and ports comes later; the worker's lookup is exact either way.)
+     * Attaches the coarse classic-BPF filter ({@link PacketPrograms#coarseUdpFilter()}): only IPv4/UDP frames not
+     * sent by this host reach the ring. Frames queued before the call stay in the ring: drain it once after
+     * attaching.
      */
     public void attachCoarseUdpFilter() {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment program = arena.allocate(8L * COARSE_UDP_FILTER.length, 8);
-            for (int i = 0; i < COARSE_UDP_FILTER.length; i++) {
-                final int[] row = COARSE_UDP_FILTER[i];
-                program.set(ValueLayout.JAVA_SHORT, i * 8L, (short) row[0]);
-                program.set(ValueLayout.JAVA_BYTE, i * 8L + 2, (byte) row[1]);
-                program.set(ValueLayout.JAVA_BYTE, i * 8L + 3, (byte) row[2]);
-                program.set(ValueLayout.JAVA_INT, i * 8L + 4, row[3]);
+        attachFilter(PacketPrograms.coarseUdpFilter());
+    }
+
+    /**
+     * Attaches the receive filter for {@code destinations} ({@link PacketPrograms#udpFilter}): exact on
+     * (destination address, destination port) up to {@link PacketPrograms#EXACT_ENTRIES_MAX} entries, coarse
+     * IPv4/UDP above. If the kernel refuses the exact filter for want of option memory ({@code ENOMEM}: a large
+     * filter past {@code net.core.optmem_max}), the coarse one is attached instead. Replaces the filter in place:
+     * call again when the rules change, the socket stays open.
+     *
+     * @return which filter was attached
+     */
+    public PacketPrograms.ReceiveFilter attachUdpFilter(final Collection<UdpDestination> destinations) {
+        final PacketPrograms.ReceiveFilter filter = PacketPrograms.udpFilter(destinations);
+        try {
+            attachFilter(filter.program());
+            return filter;
+        } catch (final LinuxException e) {
+            if (!filter.exact() || e.errno() != Errno.ENOMEM) {
+                throw e;
             }
-            final MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog {u16 len; struct sock_filter *}
-            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) COARSE_UDP_FILTER.length);
-            fprog.set(ValueLayout.ADDRESS, 8, program);
-            Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_ATTACH_FILTER, fprog, "setsockopt(SO_ATTACH_FILTER)");
+            attachCoarseUdpFilter();
+            return new PacketPrograms.ReceiveFilter(PacketPrograms.coarseUdpFilter(), false, filter.entries());
+        }
+    }
+
+    /**
+     * Attaches {@code program} as the socket filter ({@code SO_ATTACH_FILTER}); an attached filter is replaced
+     * atomically (frames see the old program or the new one, never none).
+     *
+     * @throws LinuxException naming {@code setsockopt(SO_ATTACH_FILTER)} if the kernel refuses the program (more
+     *     than 4096 instructions, a bad jump, no final return)
+     */
+    public void attachFilter(final ClassicBpf program) {
+        try (Arena arena = Arena.ofConfined()) {
+            Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_ATTACH_FILTER, socketFilterProgram(arena, program),
+                "setsockopt(SO_ATTACH_FILTER) of " + program.length() + " instructions");
+        }
+    }
+
+    /** {@code struct sock_fprog {u16 len; struct sock_filter *filter}} for {@code program}, in {@code arena}. */
+    private static MemorySegment socketFilterProgram(final Arena arena, final ClassicBpf program) {
+        if (program.length() > 0xFFFF) {
+            throw new IllegalArgumentException("a classic BPF program's length is a u16: " + program.length());
+        }
+        final MemorySegment instructions = arena.allocate(8L * Math.max(1, program.length()), 8);
+        for (int i = 0; i < program.length(); i++) {
+            instructions.set(ValueLayout.JAVA_SHORT, i * 8L, (short) program.code(i));
+            instructions.set(ValueLayout.JAVA_BYTE, i * 8L + 2, (byte) program.jumpTrue(i));
+            instructions.set(ValueLayout.JAVA_BYTE, i * 8L + 3, (byte) program.jumpFalse(i));
+            instructions.set(ValueLayout.JAVA_INT, i * 8L + 4, program.k(i));
+        }
+        final MemorySegment fprog = arena.allocate(16, 8);
+        fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.length());
+        fprog.set(ValueLayout.ADDRESS, 8, instructions);
+        return fprog;
+    }
+
+    /**
+     * Joins this socket to fanout group {@code groupId} of its namespace ({@code PACKET_FANOUT}): the group is
+     * created by its first member; later members must be bound to the same interface and join with the same mode
+     * and flags. Members are numbered in join order; when one leaves (closes), the last takes its number. A socket
+     * joins at most one group and leaves it only by closing.
+     *
+     * @throws LinuxException naming {@code setsockopt(PACKET_FANOUT)}: {@code EINVAL} for a mode, flags or
+     *     interface that differ from the group's (or the ROLLOVER mode with the ROLLOVER flag), {@code EALREADY}
+     *     when this socket is in a group already
+     */
+    public void joinFanout(final int groupId, final FanoutMode mode, final FanoutFlag... flags) {
+        if (groupId < 0 || groupId > 0xFFFF) {
+            throw new IllegalArgumentException("a fanout group id is 0 to 65535, not " + groupId);
+        }
+        int typeFlags = mode.value();
+        for (final FanoutFlag flag : flags) {
+            typeFlags |= flag.value();
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            // linux/if_packet.h: the int argument is (type_flags << 16) | group id
+            final MemorySegment value = arena.allocateFrom(ValueLayout.JAVA_INT, typeFlags << 16 | groupId);
+            Syscalls.setsockopt(fd, SOL_PACKET, PACKET_FANOUT, value, "setsockopt(PACKET_FANOUT) joining group "
+                + groupId + " as " + mode + (flags.length == 0 ? "" : " " + Arrays.toString(flags)));
+        }
+    }
+
+    /**
+     * Sets the program of this socket's {@link FanoutMode#CBPF} group ({@code PACKET_FANOUT_DATA}), for every
+     * member: the frame goes to member {@code result % members}. Until one is set, every frame goes to the first
+     * member. Replaces an earlier program atomically.
+     *
+     * @throws LinuxException naming {@code setsockopt(PACKET_FANOUT_DATA)}: {@code EINVAL} when the socket is in
+     *     no group or in a group of another mode, or the program is refused
+     */
+    public void setFanoutProgram(final ClassicBpf program) {
+        try (Arena arena = Arena.ofConfined()) {
+            Syscalls.setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, socketFilterProgram(arena, program),
+                "setsockopt(PACKET_FANOUT_DATA) of " + program.length() + " instructions");
+        }
+    }
+
+    /** The fanout group this socket is in, read back from the kernel ({@code getsockopt(PACKET_FANOUT)}). */
+    public Optional<FanoutGroup> fanoutGroup() {
+        final int value = intOption(SOL_PACKET, PACKET_FANOUT, "getsockopt(PACKET_FANOUT)");
+        if (value == 0) {
+            return Optional.empty(); // not in a group (a group of id 0 in HASH mode without flags reads the same)
+        }
+        final int typeFlags = value >>> 16;
+        final EnumSet<FanoutFlag> flags = EnumSet.noneOf(FanoutFlag.class);
+        for (final FanoutFlag flag : FanoutFlag.values()) {
+            if ((typeFlags & flag.value()) != 0) {
+                flags.add(flag);
+            }
+        }
+        return Optional.of(new FanoutGroup(value & 0xFFFF, FanoutMode.of(typeFlags & 0xFF), flags));
+    }
+
+    /** A fanout group as the kernel reports it. */
+    public record FanoutGroup(int id, FanoutMode mode, Set<FanoutFlag> flags) {
+        public FanoutGroup {
+            flags = Set.copyOf(flags);
+        }
+    }
+
+    /**
+     * The outcome of {@link #requestReceiveBuffer}: what was asked, what the kernel granted (as
+     * {@code getsockopt(SO_RCVBUF)} reads it: the kernel doubles the request for its bookkeeping), whether
+     * {@code SO_RCVBUFFORCE} was used, and a note when it fell back.
+     */
+    public record ReceiveBuffer(int requestedBytes, int grantedBytes, boolean forced, String note) {
+    }
+
+    /**
+     * Sets the socket's receive buffer. With {@code force}, tries {@code SO_RCVBUFFORCE} (needs
+     * {@code CAP_NET_ADMIN}; not capped by {@code net.core.rmem_max}) and falls back to {@code SO_RCVBUF} on
+     * {@code EPERM}, saying so in {@link ReceiveBuffer#note()}; without, uses {@code SO_RCVBUF}, which the kernel
+     * caps at {@code net.core.rmem_max}. With a receive ring the frames live in the ring, so this buffer bounds only
+     * what passes outside it; the ring's size is what absorbs bursts.
+     */
+    public ReceiveBuffer requestReceiveBuffer(final int bytes, final boolean force) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("a receive buffer is at least 1 byte, not " + bytes);
+        }
+        String note = "";
+        boolean forced = false;
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment value = arena.allocateFrom(ValueLayout.JAVA_INT, bytes);
+            if (force) {
+                try {
+                    Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_RCVBUFFORCE, value,
+                        "setsockopt(SO_RCVBUFFORCE, " + bytes + ")");
+                    forced = true;
+                } catch (final LinuxException e) {
+                    if (e.errno() != Errno.EPERM) {
+                        throw e;
+                    }
+                    note = "SO_RCVBUFFORCE needs CAP_NET_ADMIN; used SO_RCVBUF, capped by net.core.rmem_max";
+                }
+            }
+            if (!forced) {
+                Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_RCVBUF, value, "setsockopt(SO_RCVBUF, " + bytes + ")");
+            }
+        }
+        return new ReceiveBuffer(bytes, receiveBufferBytes(), forced, note);
+    }
+
+    /** The receive buffer the kernel holds for this socket ({@code getsockopt(SO_RCVBUF)}). */
+    public int receiveBufferBytes() {
+        return intOption(Syscalls.SOL_SOCKET, SO_RCVBUF, "getsockopt(SO_RCVBUF)");
+    }
+
+    private int intOption(final int level, final int option, final String call) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
+            final MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+            final MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
+            check((int) GETSOCKOPT.invokeExact(capture, fd, level, option, value, length), capture, call);
+            return value.get(ValueLayout.JAVA_INT, 0);
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("getsockopt could not be called", t);
         }
     }
 
