@@ -52,6 +52,7 @@ final class WorkerTestConfigs {
             } catch (final IOException e) {
                 throw new UncheckedIOException(e);
             }
+            options.add("-Dmcrelay.jvmOptions=" + file); // a JVM started with these starts workers with them too
         } else {
             options.add("--enable-native-access=ALL-UNNAMED");
         }
@@ -75,8 +76,13 @@ final class WorkerTestConfigs {
 
     /** A field of /proc/PID/status, or null when the process is gone. */
     static String status(final long pid, final String field) {
+        return status(Path.of("/proc/" + pid + "/status"), field);
+    }
+
+    /** A field of a status file such as /proc/PID/task/TID/status, or null when it is gone. */
+    static String status(final Path statusFile, final String field) {
         try {
-            for (final String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            for (final String line : Files.readAllLines(statusFile)) {
                 if (line.startsWith(field + ":")) {
                     return line.substring(field.length() + 1).strip();
                 }
