@@ -140,6 +140,11 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
                 cpuOfWorker, path, handshakeTimeoutMs);
         }
+
+        public Config withHandshakeTimeoutMs(final long timeoutMs) {
+            return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
+                cpuOfWorker, searchPath, timeoutMs);
+        }
     }
 
     /** A launched process and where it stands. */

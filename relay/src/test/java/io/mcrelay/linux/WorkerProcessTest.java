@@ -202,6 +202,34 @@ class WorkerProcessTest {
     }
 
     @Test
+    void aConnectionThatSaysNothingIsClosedAfterTheHandshakeTimeout() {
+        final ProcessWorkerLauncher launcher = launcher(WorkerTestConfigs.config(parent).withHandshakeTimeoutMs(200));
+        final int fd = UnixSockets.connect(launcher.runtimeDirectory().resolve("worker.sock"));
+        final SeqpacketWorkerChannel silent = new SeqpacketWorkerChannel(fd, 1 << 16, 256);
+        channels.add(silent);
+        final long start = System.nanoTime();
+        while (!silent.isClosed()) {
+            assertTrue(System.nanoTime() - start < CONNECT_DEADLINE_NS, "the silent connection stayed open");
+            launcher.awaitActivity(50);
+            launcher.poll(new WorkerLauncher.Listener() {
+                @Override
+                public void onConnected(final WorkerLauncher.WorkerHandle handle, final WorkerChannel channel) {
+                    events.add("connected");
+                }
+
+                @Override
+                public void onExited(final WorkerLauncher.WorkerHandle handle, final int exitStatus) {
+                    events.add("exited");
+                }
+            }, 10);
+        }
+        final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs >= 200, "closed after " + tookMs + " ms, before the timeout");
+        assertEquals(List.of(), events);
+        assertEquals(1, launcher.refusals());
+    }
+
+    @Test
     void aWorkerExitsWhenTheSupervisorClosesItsChannel() {
         final ProcessWorkerLauncher launcher = launcher(WorkerTestConfigs.config(parent));
         final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
