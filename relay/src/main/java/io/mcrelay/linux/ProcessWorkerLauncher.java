@@ -318,7 +318,12 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         builder.environment().put("LANG", "C.UTF-8");
         builder.environment().put(WorkerHandshake.TOKEN_ENV, WorkerHandshake.toHex(token));
         final Process process;
-        final Path log = runtimeDir.resolve("worker-" + workerIndex + "-" + launchId + ".log");
+        final Path log = logFile(new WorkerHandle(workerIndex, launchId, 0));
+        try {
+            Files.createFile(log, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot create the worker's log " + log, e);
+        }
         builder.redirectOutput(log.toFile());
         try {
             // Forked on the spawner thread: PR_SET_PDEATHSIG follows the forking thread, which must outlive workers.
@@ -469,7 +474,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         try {
             final int fd = connection.channel().fd();
             final byte[] welcome = WorkerHandshake.welcome(descriptors.length);
-            if (connection.channel().send(new UnsafeBuffer(welcome), 0, welcome.length) != WorkerChannel.SendResult.SENT) {
+            if (connection.channel().send(new UnsafeBuffer(welcome), 0, welcome.length)
+                != WorkerChannel.SendResult.SENT) {
                 throw new IllegalStateException("the worker's socket took no welcome");
             }
             for (final int descriptor : descriptors) {

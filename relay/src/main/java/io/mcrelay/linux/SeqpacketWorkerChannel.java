@@ -17,11 +17,13 @@ import io.mcrelay.seam.WorkerChannel;
  *
  * <p>Non-blocking: every call passes {@code MSG_DONTWAIT}. The bound on frames in flight is the sender's
  * {@code SO_SNDBUF} (a connected Unix datagram peer is not limited by {@code net.unix.max_dgram_qlen}): when it is
- * used up, {@code send} gets {@code EAGAIN} and returns {@link SendResult#FULL} with nothing queued. A frame must
+ * used up, {@code send} gets {@code EAGAIN} and returns {@link SendResult#FULL} with nothing queued ({@code ENOBUFS},
+ * the kernel failing to allocate a large message for now, is {@code FULL} too). A frame must
  * also fit in the send buffer ({@code EMSGSIZE} otherwise), so {@link #maxFrameBytes()} is the smaller of the
  * requested maximum and what the socket's send buffer carries. A zero-length frame is refused (a zero-length read is
  * how the peer's close shows). {@code SO_SNDBUFFORCE} is tried first (a root supervisor gets the buffer it asks for),
- * then {@code SO_SNDBUF} (capped by {@code net.core.wmem_max}).
+ * then {@code SO_SNDBUF} (capped by {@code net.core.wmem_max}). One message is one kernel allocation: on Linux 6.x
+ * about 4 MiB is the largest that goes through (8 MiB fails with {@code ENOBUFS}), so keep frames well below that.
  *
  * <p>Not thread-safe: one thread drives an end. Frames are copied into and out of native buffers owned by this end;
  * nothing is allocated per frame.

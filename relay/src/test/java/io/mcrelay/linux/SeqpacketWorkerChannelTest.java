@@ -45,6 +45,28 @@ class SeqpacketWorkerChannelTest extends WorkerChannelContract {
     }
 
     @Test
+    void aFrameOfTheWorkerChannelsLargestSizeArrivesWhole() {
+        final SeqpacketWorkerChannel[] ends = SeqpacketWorkerChannel.pair(WorkerProcess.CHANNEL_CAPACITY_BYTES,
+            WorkerProcess.CHANNEL_MAX_FRAME_BYTES);
+        try {
+            final byte[] frame = new byte[ends[0].maxFrameBytes()];
+            java.util.Arrays.fill(frame, (byte) 7);
+            frame[frame.length - 1] = 8;
+            assertEquals(WorkerChannel.SendResult.SENT, ends[0].send(new UnsafeBuffer(frame), 0, frame.length));
+            final int[] seen = {0, 0};
+            assertEquals(1, ends[1].poll((b, o, l) -> {
+                seen[0] = l;
+                seen[1] = b.getByte(o + l - 1);
+            }, 10));
+            assertEquals(frame.length, seen[0]);
+            assertEquals(8, seen[1]);
+        } finally {
+            ends[0].close();
+            ends[1].close();
+        }
+    }
+
+    @Test
     void aFrameAboveTheReceiversLimitEndsTheChannel() {
         final int[] fds = Syscalls.socketpair(Syscalls.AF_UNIX, Syscalls.SOCK_SEQPACKET);
         final SeqpacketWorkerChannel sender = new SeqpacketWorkerChannel(fds[0], 1 << 16, 4096);

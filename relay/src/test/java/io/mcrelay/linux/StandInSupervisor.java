@@ -38,6 +38,11 @@ public final class StandInSupervisor {
                 }
             }, 10);
         }
+        if (!connected[0]) {
+            System.out.println("worker " + handle.pid() + " did not connect within 60 s");
+            launcher.close();
+            System.exit(2);
+        }
         System.out.println("worker " + handle.pid());
         System.out.flush();
         while (true) {

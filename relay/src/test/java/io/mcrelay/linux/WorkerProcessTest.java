@@ -100,7 +100,7 @@ class WorkerProcessTest {
     }
 
     @Test
-    void aWorkerRunsUnprivilegedWithoutCapabilitiesAndNoNewPrivs() {
+    void aWorkerRunsUnprivilegedWithoutCapabilitiesAndNoNewPrivs() throws IOException {
         requireRoot();
         final ProcessWorkerLauncher launcher = launcher(WorkerTestConfigs.config(parent));
         assertTrue(launcher.dropsPrivileges());
@@ -117,6 +117,17 @@ class WorkerProcessTest {
             assertEquals("0000000000000000", WorkerTestConfigs.status(handle.pid(), set), set);
         }
         assertEquals("1", WorkerTestConfigs.status(handle.pid(), "NoNewPrivs"));
+        final Path dir = launcher.runtimeDirectory();
+        assertEquals("rwx--x--x", mode(dir));
+        assertEquals("rw-------", mode(dir.resolve("worker.sock")));
+        assertEquals(uid, Files.getAttribute(dir.resolve("worker.sock"), "unix:uid"));
+        assertEquals("rwxr-xr-x", mode(dir.resolve("lib")));
+        assertEquals("rw-r--r--", mode(dir.resolve("jvm.options")));
+        assertEquals("rw-------", mode(launcher.logFile(handle)));
+    }
+
+    private static String mode(final Path path) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
     }
 
     @Test
