@@ -687,7 +687,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         });
     }
 
-    private static void deleteTree(final Path root) {
+    /** Removes {@code root} and everything under it (logs and goes on if it cannot). */
+    static void deleteTree(final Path root) {
         if (!Files.exists(root)) {
             return;
         }

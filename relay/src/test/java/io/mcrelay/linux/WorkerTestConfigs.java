@@ -62,15 +62,8 @@ final class WorkerTestConfigs {
 
     /** Removes a runtime parent and all under it. */
     static void delete(final Path root) {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (final Path path : paths.sorted((a, b) -> b.compareTo(a)).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (final IOException e) {
-            throw new UncheckedIOException(e);
+        if (root != null) {
+            ProcessWorkerLauncher.deleteTree(root);
         }
     }
 
