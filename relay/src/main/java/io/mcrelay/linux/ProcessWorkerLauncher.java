@@ -99,16 +99,61 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
 
         /**
-         * Defaults: this JVM's {@code java} and classpath, {@link WorkerMain}, no descriptors, worker N on CPU
-         * N mod the number of CPUs, {@code setpriv} and {@code taskset} from {@code PATH}, 5 s to prove itself.
+         * Defaults: this JVM's {@code java} and classpath, {@link WorkerMain}, no descriptors, worker N on the N-th
+         * CPU this process may run on (round robin over {@link #allowedCpus()}), {@code setpriv} and
+         * {@code taskset} from {@code PATH}, 5 s to prove itself.
          */
         public static Config defaults(final Path runtimeParent, final List<String> jvmOptions) {
-            final int cpus = Runtime.getRuntime().availableProcessors();
+            final int[] cpus = allowedCpus();
             return new Config(runtimeParent, null, Path.of(ProcessHandle.current().info().command().orElseThrow(
                     () -> new IllegalStateException("cannot tell which java runs this process"))), jvmOptions,
                 Stream.of(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of).toList(),
-                WorkerMain.class.getName(), List.of(), index -> new int[0], index -> index % cpus,
+                WorkerMain.class.getName(), List.of(), index -> new int[0], index -> cpus[index % cpus.length],
                 System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), 5_000);
+        }
+
+        /** The JVM options in a {@code jvm.options} file: one per line, blank lines and {@code #} comments skipped. */
+        public static List<String> readJvmOptions(final Path file) {
+            try {
+                return Files.readAllLines(file).stream().map(String::strip)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+            } catch (final IOException e) {
+                throw new UncheckedIOException("cannot read the worker JVM options from " + file, e);
+            }
+        }
+
+        /**
+         * The CPUs this process may run on ({@code Cpus_allowed_list} of /proc/self/status, e.g. {@code 0-3,8}):
+         * a worker pinned outside them (a cpuset, a container) would fail to start.
+         */
+        public static int[] allowedCpus() {
+            try {
+                for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("Cpus_allowed_list:")) {
+                        return parseCpuList(line.substring("Cpus_allowed_list:".length()).strip());
+                    }
+                }
+            } catch (final IOException e) {
+                throw new UncheckedIOException("cannot read /proc/self/status", e);
+            }
+            throw new IllegalStateException("/proc/self/status has no Cpus_allowed_list");
+        }
+
+        /** A kernel CPU list ({@code 0-3,8,10-11}) as the CPUs it names, in order. */
+        static int[] parseCpuList(final String list) {
+            final List<Integer> cpus = new ArrayList<>();
+            for (final String part : list.split(",")) {
+                final String[] range = part.strip().split("-");
+                final int first = Integer.parseInt(range[0]);
+                final int last = range.length > 1 ? Integer.parseInt(range[1]) : first;
+                if (range.length > 2 || last < first || last - first > 65_536) {
+                    throw new IllegalArgumentException("not a CPU list: " + list);
+                }
+                for (int cpu = first; cpu <= last; cpu++) {
+                    cpus.add(cpu);
+                }
+            }
+            return cpus.stream().mapToInt(Integer::intValue).toArray();
         }
 
         public Config withUser(final String workerUser) {

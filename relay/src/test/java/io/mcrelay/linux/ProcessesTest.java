@@ -1,5 +1,6 @@
 package io.mcrelay.linux;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -48,5 +49,16 @@ class ProcessesTest {
             () -> new SeqpacketWorkerChannel(987_654, 4096, 4096));
         assertEquals("setsockopt(SO_SNDBUFFORCE) on socket 987654 failed: EBADF (bad file descriptor)",
             notASocket.getMessage());
+    }
+
+    @Test
+    void cpuListsAreReadAsTheKernelWritesThem() {
+        assertArrayEquals(new int[] {0, 1, 2, 3, 8, 10, 11},
+            ProcessWorkerLauncher.Config.parseCpuList("0-3,8,10-11"));
+        assertArrayEquals(new int[] {5}, ProcessWorkerLauncher.Config.parseCpuList("5"));
+        assertThrows(IllegalArgumentException.class, () -> ProcessWorkerLauncher.Config.parseCpuList("3-1"));
+        final int[] allowed = ProcessWorkerLauncher.Config.allowedCpus();
+        // the JVM counts the same mask (and may count fewer for a CPU quota)
+        assertTrue(allowed.length >= Runtime.getRuntime().availableProcessors(), () -> allowed.length + " CPUs");
     }
 }

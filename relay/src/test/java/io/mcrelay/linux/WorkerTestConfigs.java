@@ -43,15 +43,7 @@ final class WorkerTestConfigs {
         final String file = System.getProperty("mcrelay.jvmOptions");
         final List<String> options = new ArrayList<>();
         if (file != null) {
-            try {
-                for (final String line : Files.readAllLines(Path.of(file))) {
-                    if (!line.isBlank() && !line.startsWith("#")) {
-                        options.add(line.strip());
-                    }
-                }
-            } catch (final IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            options.addAll(ProcessWorkerLauncher.Config.readJvmOptions(Path.of(file)));
             options.add("-Dmcrelay.jvmOptions=" + file); // a JVM started with these starts workers with them too
         } else {
             options.add("--enable-native-access=ALL-UNNAMED");
