@@ -3,22 +3,14 @@ package io.mcrelay.linux;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,7 +32,8 @@ import io.mcrelay.seam.WorkerLauncher;
  * (pinned to one CPU), which connects back over a Unix socket in a private runtime directory, proves itself
  * ({@link WorkerHandshake}: one-time token plus {@code SO_PEERCRED}) and receives its descriptors.
  *
- * <p>The runtime directory {@code <parent>/mcrelay-<pid>-<random>}, made by {@link #create}:
+ * <p>The runtime directory ({@link WorkerRuntimeDirectory}) {@code <parent>/mcrelay-<pid>-<random>}, made by
+ * {@link #create}:
  * <pre>
  *  mcrelay-...            root 0711  others may pass through but not list it
  *    worker.sock          owned by the worker user, 0600: only that user (and root) can connect
@@ -69,10 +62,6 @@ import io.mcrelay.seam.WorkerLauncher;
 public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessWorkerLauncher.class);
     private static final int ACCEPT_LIMIT = 64;
-    private static final Set<PosixFilePermission> DIR_PRIVATE = PosixFilePermissions.fromString("rwx--x--x");
-    private static final Set<PosixFilePermission> DIR_PUBLIC = PosixFilePermissions.fromString("rwxr-xr-x");
-    private static final Set<PosixFilePermission> FILE_PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     /**
      * What to launch and how.
@@ -220,10 +209,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     private final Config config;
     private final boolean privileged;
     private final WorkerUser user;
-    private final Path runtimeDir;
-    private final Path socketPath;
+    private final WorkerRuntimeDirectory directory;
     private final List<String> commandPrefix;
-    private final String classpath;
     private final int listener;
     private final ExecutorService spawner;
     private final Map<Long, Worker> workers = new LinkedHashMap<>(); // by launch id, launch order
@@ -235,14 +222,12 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     private boolean closed;
 
     private ProcessWorkerLauncher(final Config config, final boolean privileged, final WorkerUser user,
-        final Path runtimeDir, final List<String> commandPrefix, final String classpath, final int listener) {
+        final WorkerRuntimeDirectory directory, final List<String> commandPrefix, final int listener) {
         this.config = config;
         this.privileged = privileged;
         this.user = user;
-        this.runtimeDir = runtimeDir;
-        this.socketPath = runtimeDir.resolve("worker.sock");
+        this.directory = directory;
         this.commandPrefix = commandPrefix;
-        this.classpath = classpath;
         this.listener = listener;
         this.spawner = Executors.newSingleThreadExecutor(task -> Thread.ofPlatform().daemon().name(
             "mcrelay-worker-spawner").unstarted(task));
@@ -268,41 +253,22 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 Processes.effectiveUid());
         }
         prefix.add(find("taskset", config.searchPath(), "to pin workers to CPUs").toString());
-        checkReachable(config.runtimeParent(), privileged);
-        final Path runtimeDir = makeRuntimeDir(config.runtimeParent());
-        int listener = -1;
+        final WorkerRuntimeDirectory directory = WorkerRuntimeDirectory.create(config.runtimeParent(), user,
+            config.classpath(), config.jvmOptions());
         try {
-            final String classpath = copyClasspath(config.classpath(), runtimeDir.resolve("lib"));
-            final Path options = runtimeDir.resolve("jvm.options");
-            Files.write(options, config.jvmOptions(), StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(options, FILE_PUBLIC);
-            final Path socket = runtimeDir.resolve("worker.sock");
-            listener = UnixSockets.listen(socket, 64, true);
-            if (privileged) {
-                Files.setAttribute(socket, "unix:uid", user.uid());
-                Files.setAttribute(socket, "unix:gid", user.gid());
-            }
-            Files.setPosixFilePermissions(socket, OWNER_ONLY);
-            final ProcessWorkerLauncher launcher = new ProcessWorkerLauncher(config, privileged, user, runtimeDir,
-                List.copyOf(prefix), classpath, listener);
-            LOG.info("worker launcher ready: runtime directory {}, workers run as {}", runtimeDir,
+            final int listener = directory.listen();
+            LOG.info("worker launcher ready: runtime directory {}, workers run as {}", directory.path(),
                 privileged ? user.name() + " (uid " + user.uid() + ", gid " + user.gid() + ")" : "this user");
-            return launcher;
-        } catch (final IOException | RuntimeException e) {
-            if (listener >= 0) {
-                UnixSockets.close(listener);
-            }
-            deleteTree(runtimeDir);
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("cannot prepare the worker runtime directory " + runtimeDir, io);
-            }
-            throw (RuntimeException) e;
+            return new ProcessWorkerLauncher(config, privileged, user, directory, List.copyOf(prefix), listener);
+        } catch (final RuntimeException e) {
+            directory.delete();
+            throw e;
         }
     }
 
     /** The private runtime directory. */
     public Path runtimeDirectory() {
-        return runtimeDir;
+        return directory.path();
     }
 
     /** True when workers drop privileges through {@code setpriv} (this process is root). */
@@ -336,15 +302,16 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
 
     /** The file that holds a worker's stdout and stderr. */
     public Path logFile(final WorkerHandle handle) {
-        return runtimeDir.resolve("worker-" + handle.workerIndex() + "-" + handle.launchId() + ".log");
+        return directory.log(handle.workerIndex(), handle.launchId());
     }
 
     /** The command that starts worker {@code workerIndex} (without its environment). */
     List<String> command(final int workerIndex) {
         final List<String> command = new ArrayList<>(commandPrefix);
         command.addAll(List.of("--cpu-list", Integer.toString(config.cpuOfWorker().applyAsInt(workerIndex)),
-            config.java().toString(), "@" + runtimeDir.resolve("jvm.options"), "-cp", classpath, config.mainClass(),
-            socketPath.toString(), Integer.toString(workerIndex), Long.toString(ProcessHandle.current().pid())));
+            config.java().toString(), "@" + directory.jvmOptions(), "-cp", directory.classpath(),
+            config.mainClass(), directory.socket().toString(), Integer.toString(workerIndex),
+            Long.toString(ProcessHandle.current().pid())));
         command.addAll(config.extraArgs());
         return command;
     }
@@ -356,20 +323,14 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
         final long launchId = nextLaunchId++;
         final byte[] token = WorkerHandshake.newToken();
-        final ProcessBuilder builder = new ProcessBuilder(command(workerIndex)).directory(runtimeDir.toFile())
-            .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        final ProcessBuilder builder = new ProcessBuilder(command(workerIndex)).directory(directory.path().toFile())
+            .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(directory.newLog(workerIndex, launchId).toFile());
         builder.environment().clear();
         builder.environment().put("PATH", config.searchPath());
         builder.environment().put("LANG", "C.UTF-8");
         builder.environment().put(WorkerHandshake.TOKEN_ENV, WorkerHandshake.toHex(token));
         final Process process;
-        final Path log = logFile(new WorkerHandle(workerIndex, launchId, 0));
-        try {
-            Files.createFile(log, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        } catch (final IOException e) {
-            throw new UncheckedIOException("cannot create the worker's log " + log, e);
-        }
-        builder.redirectOutput(log.toFile());
         try {
             // Forked on the spawner thread: PR_SET_PDEATHSIG follows the forking thread, which must outlive workers.
             process = spawner.submit(builder::start).get();
@@ -633,7 +594,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         pending.clear();
         UnixSockets.close(listener);
         spawner.shutdownNow();
-        deleteTree(runtimeDir);
+        directory.delete();
     }
 
     /** {@code name} in the directories of {@code searchPath}, or a clear error naming what it is needed for. */
@@ -648,101 +609,5 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
         throw new IllegalStateException(name + " not found in " + searchPath + ": it is needed " + purpose
             + " (install util-linux)");
-    }
-
-    /** The worker user must be able to search every directory down to the runtime directory. */
-    private static void checkReachable(final Path parent, final boolean privileged) {
-        if (!Files.isDirectory(parent)) {
-            throw new IllegalStateException("the runtime parent directory " + parent + " does not exist");
-        }
-        if (!privileged) {
-            return;
-        }
-        for (Path dir = parent.toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            try {
-                if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                    throw new IllegalStateException("the worker user cannot reach the runtime directory under "
-                        + parent + ": " + dir + " is mode " + PosixFilePermissions.toString(
-                            Files.getPosixFilePermissions(dir)) + " (needs o+x); choose a runtime directory such as"
-                        + " /run/mcrelay");
-                }
-            } catch (final IOException e) {
-                throw new UncheckedIOException("cannot read the permissions of " + dir, e);
-            }
-        }
-    }
-
-    private static Path makeRuntimeDir(final Path parent) {
-        final byte[] random = new byte[8];
-        new java.security.SecureRandom().nextBytes(random);
-        final Path dir = parent.resolve("mcrelay-" + ProcessHandle.current().pid() + "-"
-            + HexFormat.of().formatHex(random));
-        try {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR_PRIVATE));
-            Files.setPosixFilePermissions(dir, DIR_PRIVATE); // whatever the umask did
-            return dir;
-        } catch (final IOException e) {
-            throw new UncheckedIOException("cannot make the worker runtime directory " + dir, e);
-        }
-    }
-
-    /** Copies each classpath entry (jar or directory) into {@code lib}; returns the copy's classpath. */
-    private static String copyClasspath(final List<Path> entries, final Path lib) throws IOException {
-        Files.createDirectory(lib);
-        Files.setPosixFilePermissions(lib, DIR_PUBLIC);
-        final List<String> copied = new ArrayList<>();
-        int index = 0;
-        for (final Path entry : entries) {
-            if (!Files.exists(entry)) {
-                continue;
-            }
-            final Path target = lib.resolve(index++ + "-" + entry.getFileName());
-            if (Files.isDirectory(entry)) {
-                copyTree(entry, target);
-            } else {
-                Files.copy(entry, target);
-                Files.setPosixFilePermissions(target, FILE_PUBLIC);
-            }
-            copied.add(target.toString());
-        }
-        if (copied.isEmpty()) {
-            throw new IllegalStateException("the worker classpath is empty: none of " + entries + " exists");
-        }
-        return String.join(File.pathSeparator, copied);
-    }
-
-    private static void copyTree(final Path source, final Path target) throws IOException {
-        Files.walkFileTree(source, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(final Path dir, final BasicFileAttributes attrs)
-                throws IOException {
-                final Path copy = target.resolve(source.relativize(dir).toString());
-                Files.createDirectories(copy);
-                Files.setPosixFilePermissions(copy, DIR_PUBLIC);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) throws IOException {
-                final Path copy = target.resolve(source.relativize(file).toString());
-                Files.copy(file, copy);
-                Files.setPosixFilePermissions(copy, FILE_PUBLIC);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    /** Removes {@code root} and everything under it (logs and goes on if it cannot). */
-    static void deleteTree(final Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (final Path path : paths.sorted((a, b) -> b.compareTo(a)).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (final IOException e) {
-            LOG.warn("could not remove the worker runtime directory {}: {}", root, e.getMessage());
-        }
     }
 }

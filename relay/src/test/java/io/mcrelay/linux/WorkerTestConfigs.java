@@ -55,7 +55,7 @@ final class WorkerTestConfigs {
     /** Removes a runtime parent and all under it. */
     static void delete(final Path root) {
         if (root != null) {
-            ProcessWorkerLauncher.deleteTree(root);
+            WorkerRuntimeDirectory.deleteTree(root);
         }
     }
 
