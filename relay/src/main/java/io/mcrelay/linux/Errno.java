@@ -4,6 +4,7 @@ package io.mcrelay.linux;
 public final class Errno {
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
@@ -16,9 +17,14 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int EMFILE = 24;
     public static final int ENOSPC = 28;
+    public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
+    public static final int EMSGSIZE = 90;
     public static final int ENETDOWN = 100;
+    public static final int ECONNRESET = 104;
     public static final int ENOBUFS = 105;
+    public static final int ENOTCONN = 107;
+    public static final int ECONNREFUSED = 111;
     public static final int EALREADY = 114;
 
     private Errno() {
@@ -29,6 +35,7 @@ public final class Errno {
         return switch (errno) {
             case EPERM -> "EPERM (operation not permitted)";
             case ENOENT -> "ENOENT (no such file or directory)";
+            case ESRCH -> "ESRCH (no such process)";
             case EINTR -> "EINTR (interrupted)";
             case EBADF -> "EBADF (bad file descriptor)";
             case EAGAIN -> "EAGAIN (try again)";
@@ -41,9 +48,14 @@ public final class Errno {
             case EINVAL -> "EINVAL (invalid argument)";
             case EMFILE -> "EMFILE (too many open files)";
             case ENOSPC -> "ENOSPC (no space left on device)";
+            case EPIPE -> "EPIPE (broken pipe)";
             case ENOSYS -> "ENOSYS (function not implemented)";
+            case EMSGSIZE -> "EMSGSIZE (message too long)";
             case ENETDOWN -> "ENETDOWN (network is down)";
+            case ECONNRESET -> "ECONNRESET (connection reset by peer)";
             case ENOBUFS -> "ENOBUFS (no buffer space)";
+            case ENOTCONN -> "ENOTCONN (not connected)";
+            case ECONNREFUSED -> "ECONNREFUSED (connection refused)";
             case EALREADY -> "EALREADY (operation already in progress)";
             default -> "errno " + errno;
         };
@@ -54,6 +66,9 @@ public final class Errno {
         if (call.startsWith("io_uring") && (errno == ENOSYS || errno == EPERM)) {
             return ": io_uring is missing or blocked here (check sysctl kernel.io_uring_disabled and any seccomp"
                 + " profile of the container)";
+        }
+        if (call.startsWith("pidfd") && errno == ENOSYS) {
+            return ": pidfd_open needs Linux 5.3 and pidfd_send_signal 5.1";
         }
         if (errno == ENOMEM && call.startsWith("io_uring")) {
             return ": the ring needs locked memory; raise 'ulimit -l' or ask for fewer entries";

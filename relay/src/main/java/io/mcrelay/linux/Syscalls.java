@@ -77,6 +77,9 @@ final class Syscalls {
     private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS));
 
     private Syscalls() {
     }
@@ -84,6 +87,16 @@ final class Syscalls {
     /** A downcall to libc's {@code name} that captures errno (pass a {@link #CAPTURE} segment first). */
     static MethodHandle downcall(final String name, final FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, CAPTURE_ERRNO);
+    }
+
+    /**
+     * A downcall to the variadic libc function {@code name} (e.g. {@code prctl(int, ...)}), whose variadic arguments
+     * start at {@code firstVariadicArg}; captures errno like {@link #downcall}.
+     */
+    static MethodHandle downcallVariadic(final String name, final FunctionDescriptor descriptor,
+        final int firstVariadicArg) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor,
+            Linker.Option.firstVariadicArg(firstVariadicArg), CAPTURE_ERRNO);
     }
 
     /** The errno a downcall captured into {@code capture}. */
@@ -206,6 +219,24 @@ final class Syscalls {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException("setsockopt could not be called", t);
+        }
+    }
+
+    /** {@code getsockopt} of an {@code int} option; throws naming {@code call}. */
+    static int getsockoptInt(final int fd, final int level, final int option, final String call) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+            final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
+            length.set(ValueLayout.JAVA_INT, 0, Integer.BYTES);
+            if ((int) GETSOCKOPT.invokeExact(capture, fd, level, option, value, length) != 0) {
+                throw new LinuxException(call, errno(capture));
+            }
+            return value.get(ValueLayout.JAVA_INT, 0);
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("getsockopt could not be called", t);
         }
     }
 }
