@@ -66,7 +66,8 @@ class WorkerProcessTest {
 
     private static void requireRoot() {
         if (!root()) {
-            System.out.println("SKIPPED: not root, so workers cannot drop privileges through setpriv here");
+            System.out.println("[worker] skipping: not root (effective uid " + Processes.effectiveUid()
+                + "): workers cannot drop privileges through setpriv here");
         }
         Assumptions.assumeTrue(root(), "needs root (setpriv)");
     }
