@@ -27,11 +27,11 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
     }
 
     @Override
-    protected PacketIo openIo(final String inputInterface) {
+    protected PacketIo openIo(final String inputInterface, final int sendBufferBytes) {
         final PacketRxRing ring = PacketRxRing.open(inputInterface, 1 << 16, 8, 2);
         try {
             return IoUringPacketIo.open(List.of(new IoUringPacketIo.Input(inputInterface, ring)),
-                IoUringPacketIo.Config.DEFAULT);
+                new IoUringPacketIo.Config(256, 9216, 1 << 20, sendBufferBytes));
         } catch (final RuntimeException e) {
             ring.close();
             throw e;

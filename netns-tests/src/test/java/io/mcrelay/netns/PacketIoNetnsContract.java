@@ -47,13 +47,20 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
     /** The prefix of this suite's namespaces. */
     protected abstract String prefix();
 
-    /** Opens the I/O under test receiving from {@code inputInterface}; runs inside the relay's namespace. */
-    protected abstract PacketIo openIo(String inputInterface) throws Exception;
+    /**
+     * Opens the I/O under test receiving from {@code inputInterface}, its egress sockets with a send buffer of
+     * {@code sendBufferBytes} (0: the default); runs inside the relay's namespace.
+     */
+    protected abstract PacketIo openIo(String inputInterface, int sendBufferBytes) throws Exception;
 
     @Override
     protected VethHarness createHarness() {
+        return createHarness(0);
+    }
+
+    private VethHarness createHarness(final int sendBufferBytes) {
         Netns.requireRoot();
-        return new VethHarness(prefix(), this::openIo);
+        return new VethHarness(prefix(), input -> openIo(input, sendBufferBytes));
     }
 
     /** Opens the I/O in the relay namespace. */
@@ -130,6 +137,24 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
                 injector.submit(1);
             }
             assertEquals(frame.length, result[0], "the AF_PACKET send of the injected frame");
+        }
+
+        /** Puts the same small UDP frame on in0's wire until {@code stop}, in batches of 32 sends. */
+        void flood(final java.util.concurrent.atomic.AtomicBoolean stop) {
+            final byte[] frame = udpFrame(new byte[64]);
+            try (IoUring ring = IoUring.open(64); Arena local = Arena.ofConfined()) {
+                final MemorySegment segment = local.allocate(frame.length);
+                MemorySegment.copy(frame, 0, segment, ValueLayout.JAVA_BYTE, 0, frame.length);
+                final IoUring.CompletionHandler ignore = (userData, result, flags) -> { };
+                int inFlight = 0;
+                while (!stop.get()) {
+                    while (inFlight < 32 && ring.prepareSend(injectFd, segment, frame.length, 0, 0)) {
+                        inFlight++;
+                    }
+                    ring.submit(1);
+                    inFlight -= ring.pollCompletions(ignore, 64);
+                }
+            }
         }
 
         @Override
@@ -330,6 +355,133 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             final List<byte[]> delivered = harness.delivered(group, 6100);
             assertEquals(sent, delivered.size(), "what completed with its byte count arrived");
             assertTrue(sent > 0);
+        }
+    }
+
+    /**
+     * A poll never delivers more frames than its limit, and what it left waits for the next polls, in order: a burst
+     * of 20 frames taken three at a time (for the ring, whose blocks hold many frames, this is its staging area).
+     */
+    @Test
+    void framesBeyondThePollLimitWaitForTheNextPollsInOrder() {
+        try (VethHarness harness = createHarness()) {
+            final int count = 20;
+            for (int i = 0; i < count; i++) {
+                harness.injectFrame(udpFrame(new byte[] {(byte) i, 7, 7}));
+            }
+            final List<byte[]> received = new ArrayList<>();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (received.size() < count && System.nanoTime() < deadline) {
+                harness.io().submit();
+                final int polled = harness.io().pollFrames((ifIndex, buffer, offset, length) -> {
+                    final byte[] copy = new byte[length];
+                    buffer.getBytes(offset, copy);
+                    received.add(copy);
+                }, 3);
+                assertTrue(polled <= 3, "a poll of limit 3 delivered " + polled);
+                if (polled == 0) {
+                    sleepMillis(2);
+                }
+            }
+            assertEquals(count, received.size());
+            for (int i = 0; i < count; i++) {
+                assertTrue(Arrays.equals(udpFrame(new byte[] {(byte) i, 7, 7}), received.get(i)), "frame " + i);
+            }
+        }
+    }
+
+    /**
+     * A socket buffer that fills (a small {@code SO_SNDBUF} and a slow token-bucket queue on {@code out0}) makes
+     * sends complete with {@code -EAGAIN} (or {@code -ENOBUFS}), counted, never thrown; each send still completes
+     * exactly once and the capacity comes back whole.
+     */
+    @Test
+    void aFullSocketBufferCompletesSendsWithEagain() {
+        try (VethHarness harness = createHarness(4096)) {
+            harness.relay.execOrThrow("tc", "qdisc", "add", "dev", "out0", "root", "tbf", "rate", "100kbit",
+                "burst", "1600", "limit", "1000000");
+            final PacketIo io = harness.io();
+            final int destination = io.openDestination("out0", new byte[] {(byte) 239, 7, 7, 7}, 6400, 0);
+            final int capacity = io.sendCapacity();
+            final int sends = Math.min(capacity, 64);
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
+            for (int i = 0; i < sends; i++) {
+                assertEquals(0, io.send(destination, payload, 0, 1200, 1000 + i));
+            }
+            final List<long[]> completions = awaitCompletions(harness, sends);
+            assertEquals(sends, completions.size());
+            final Set<Long> userData = new TreeSet<>();
+            int sent = 0;
+            int full = 0;
+            for (final long[] completion : completions) {
+                userData.add(completion[0]);
+                if (completion[1] == 1200) {
+                    sent++;
+                } else {
+                    assertTrue(completion[1] == -PacketIo.EAGAIN || completion[1] == -PacketIo.ENOBUFS,
+                        "result " + completion[1]);
+                    full++;
+                }
+            }
+            assertEquals(sends, userData.size());
+            assertTrue(sent > 0, "some sends fit the buffer");
+            assertTrue(full > 0, "the buffer filled: " + sent + " sent of " + sends);
+            assertEquals(capacity, io.sendCapacity());
+        }
+    }
+
+    /**
+     * The worker's packet path allocates nothing over a real veth: frames received and their payloads sent on, with
+     * completions polled and one submit per cycle, for 120,000 frames after a warm-up of 30,000, while another
+     * thread injects frames. The relay thread's allocated bytes ({@code com.sun.management.ThreadMXBean}) must stay
+     * below what even one byte per frame would add. No timing is asserted.
+     */
+    @Test
+    void theReceiveToSendPathAllocatesNothing() throws Exception {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (VethHarness harness = createHarness()) {
+            final PacketIo io = harness.raw();
+            final int destination = harness.io().openDestination("out0", new byte[] {(byte) 239, 8, 8, 8}, 6500, 0);
+            final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            final Thread injector = Thread.ofPlatform().name("injector").start(() -> harness.flood(stop));
+            try {
+                final long[] counts = new long[3]; // frames, sends refused, completion results summed
+                final PacketIo.FrameHandler onFrame = (ifIndex, frame, offset, length) -> {
+                    counts[0]++;
+                    if (io.send(destination, frame, offset + 42, length - 42, counts[0]) != 0) {
+                        counts[1]++;
+                    }
+                };
+                final PacketIo.CompletionHandler onComplete = (userData, result) -> counts[2] += result;
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                final Runnable cycles = () -> {
+                    final long target = counts[0] + 30_000;
+                    while (counts[0] < target && System.nanoTime() < deadline) {
+                        io.pollCompletions(onComplete, 256);
+                        io.pollFrames(onFrame, Math.min(64, io.sendCapacity()));
+                        io.submit();
+                    }
+                };
+                for (int i = 0; i < 10; i++) {
+                    cycles.run(); // warm-up: class loading and compilation fall outside the measurement
+                }
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                assertTrue(before > 0, "this JVM measures allocation per thread");
+                final long framesBefore = counts[0];
+                for (int i = 0; i < 4; i++) {
+                    cycles.run();
+                }
+                final long allocatedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+                final long frames = counts[0] - framesBefore;
+                assertTrue(frames >= 120_000, "only " + frames + " frames arrived within the time limit");
+                assertTrue(allocatedBytes < 64 * 1024, "allocated " + allocatedBytes + " bytes over " + frames
+                    + " frames");
+                assertTrue(counts[2] > 0, "sends completed with byte counts");
+            } finally {
+                stop.set(true);
+                injector.join();
+            }
         }
     }
 

@@ -26,9 +26,9 @@ import io.mcrelay.seam.PacketIo;
  * {@code ENXIO}), the socket is asked which device it is bound to ({@code getsockopt(SO_BINDTODEVICE)}, which
  * fails with {@code ENXIO} once that index is gone) on the first failure of a run and on every
  * {@value #RECHECK_EVERY}th after it (a system call, but no allocation, and not per packet); if the interface
- * vanished or was re-created with a new index, the socket is closed once no send to it is in flight and {@link #version()} moves, so that the worker opens
- * the destination again on the new interface. A link that is merely down keeps its socket, which works again once
- * the link is up.
+ * vanished or was re-created with a new index, the socket is closed once no send to it is in flight and
+ * {@link #version()} moves, so that the worker opens the destination again on the new interface. A link that is
+ * merely down keeps its socket, which works again once the link is up.
  *
  * <p>A socket is closed only when its handle was released and no send to it is in flight: a queued send never
  * meets a closed (or reused) descriptor. Opening and closing allocate; sending and completing do not.

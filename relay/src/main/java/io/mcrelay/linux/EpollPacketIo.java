@@ -89,21 +89,23 @@ public final class EpollPacketIo implements PacketIo {
     private static final int EPOLL_DATA = PACKED_EPOLL_EVENT ? 4 : 8;
     private static final int EMSGSIZE = 90;
 
-    // Pointers are passed as longs on the data path, so no segment is made per call.
+    /*
+     * The data-path calls go through syscall(2) (Syscalls.syscall, -errno on failure), as io_uring_enter does: a libc
+     * downcall with its own errno capture allocated a segment per call where the JIT did not inline it, and the data
+     * path must not allocate. Numbers from arch/x86/entry/syscalls/syscall_64.tbl and asm-generic/unistd.h (aarch64,
+     * which has epoll_pwait but no epoll_wait; with a null signal mask epoll_pwait is epoll_wait).
+     */
+    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
+    private static final long SYS_EPOLL_PWAIT = AARCH64 ? 22 : 281;
+    private static final long SYS_RECVMMSG = AARCH64 ? 243 : 299;
+    private static final long SYS_SENDMMSG = AARCH64 ? 269 : 307;
+
+    // Set-up calls: libc, pointers passed as longs.
     private static final MethodHandle EPOLL_CREATE1 = Syscalls.downcall("epoll_create1",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle EPOLL_CTL = Syscalls.downcall("epoll_ctl",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG));
-    private static final MethodHandle EPOLL_WAIT = Syscalls.downcall("epoll_wait",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT));
-    private static final MethodHandle RECVMMSG = Syscalls.downcall("recvmmsg",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    private static final MethodHandle SENDMMSG = Syscalls.downcall("sendmmsg",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT));
     private static final MethodHandle GETSOCKNAME = Syscalls.downcall("getsockname",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG));
@@ -141,46 +143,54 @@ public final class EpollPacketIo implements PacketIo {
     private boolean closed;
 
     private EpollPacketIo(final List<Input> inputs, final Config config) {
-        capture = arena.allocate(Syscalls.CAPTURE);
-        inputNames = new String[inputs.size()];
-        inputFds = new int[inputs.size()];
-        inputIfIndex = new int[inputs.size()];
-        for (int i = 0; i < inputs.size(); i++) {
-            inputNames[i] = inputs.get(i).interfaceName();
-            inputFds[i] = inputs.get(i).fd();
-            inputIfIndex[i] = boundIfIndex(inputFds[i], inputNames[i]);
+        try {
+            capture = arena.allocate(Syscalls.CAPTURE);
+            inputNames = new String[inputs.size()];
+            inputFds = new int[inputs.size()];
+            inputIfIndex = new int[inputs.size()];
+            for (int i = 0; i < inputs.size(); i++) {
+                inputNames[i] = inputs.get(i).interfaceName();
+                inputFds[i] = inputs.get(i).fd();
+                inputIfIndex[i] = boundIfIndex(inputFds[i], inputNames[i]);
+            }
+            events = arena.allocate((long) Math.max(1, inputs.size()) * EPOLL_EVENT_BYTES, 8);
+            rxBatch = config.rxBatch();
+            frameBytes = config.frameBytes();
+            rxMessages = arena.allocate((long) rxBatch * MMSGHDR_BYTES, 8);
+            final MemorySegment rxIovecs = arena.allocate((long) rxBatch * IOVEC_BYTES, 8);
+            rxNames = arena.allocate((long) rxBatch * NAME_STRIDE, 8);
+            rxBuffers = arena.allocate((long) rxBatch * frameBytes, 64).address();
+            for (int i = 0; i < rxBatch; i++) {
+                final long message = (long) i * MMSGHDR_BYTES;
+                final long iovec = (long) i * IOVEC_BYTES;
+                final long name = rxNames.address() + (long) i * NAME_STRIDE;
+                rxMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_NAME, name);
+                rxMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOV, rxIovecs.address() + iovec);
+                rxMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOVLEN, 1);
+                rxIovecs.set(ValueLayout.JAVA_LONG, iovec, rxBuffers + (long) i * frameBytes);
+                rxIovecs.set(ValueLayout.JAVA_LONG, iovec + 8, frameBytes);
+            }
+            slots = new SendSlots(arena, config.sendSlots(), config.slotBytes());
+            destinations = new EgressDestinations(arena, config.sendBufferBytes());
+            final int slotCount = slots.capacity();
+            txMessages = arena.allocate((long) slotCount * MMSGHDR_BYTES, 8);
+            txIovecs = arena.allocate((long) slotCount * IOVEC_BYTES, 8);
+            for (int i = 0; i < slotCount; i++) {
+                final long message = (long) i * MMSGHDR_BYTES;
+                final long iovec = txIovecs.address() + (long) i * IOVEC_BYTES;
+                txMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOV, iovec);
+                txMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOVLEN, 1);
+            }
+            batchSlots = new int[slotCount];
+            nextInList = new int[slotCount];
+            dirty = new int[slotCount];
+            Arrays.fill(listHead, -1);
+            Arrays.fill(listTail, -1);
+            epollFd = epollCreate();
+        } catch (final RuntimeException e) {
+            arena.close();
+            throw e;
         }
-        events = arena.allocate((long) Math.max(1, inputs.size()) * EPOLL_EVENT_BYTES, 8);
-        rxBatch = config.rxBatch();
-        frameBytes = config.frameBytes();
-        rxMessages = arena.allocate((long) rxBatch * MMSGHDR_BYTES, 8);
-        final MemorySegment rxIovecs = arena.allocate((long) rxBatch * IOVEC_BYTES, 8);
-        rxNames = arena.allocate((long) rxBatch * NAME_STRIDE, 8);
-        rxBuffers = arena.allocate((long) rxBatch * frameBytes, 64).address();
-        for (int i = 0; i < rxBatch; i++) {
-            final long message = (long) i * MMSGHDR_BYTES;
-            rxMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_NAME, rxNames.address() + (long) i * NAME_STRIDE);
-            rxMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOV, rxIovecs.address() + (long) i * IOVEC_BYTES);
-            rxMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOVLEN, 1);
-            rxIovecs.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_BYTES, rxBuffers + (long) i * frameBytes);
-            rxIovecs.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_BYTES + 8, frameBytes);
-        }
-        slots = new SendSlots(arena, config.sendSlots(), config.slotBytes());
-        destinations = new EgressDestinations(arena, config.sendBufferBytes());
-        final int slotCount = slots.capacity();
-        txMessages = arena.allocate((long) slotCount * MMSGHDR_BYTES, 8);
-        txIovecs = arena.allocate((long) slotCount * IOVEC_BYTES, 8);
-        for (int i = 0; i < slotCount; i++) {
-            final long message = (long) i * MMSGHDR_BYTES;
-            txMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOV, txIovecs.address() + (long) i * IOVEC_BYTES);
-            txMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOVLEN, 1);
-        }
-        batchSlots = new int[slotCount];
-        nextInList = new int[slotCount];
-        dirty = new int[slotCount];
-        Arrays.fill(listHead, -1);
-        Arrays.fill(listTail, -1);
-        epollFd = epollCreate();
         try {
             for (int i = 0; i < inputFds.length; i++) {
                 events.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLIN);
@@ -190,15 +200,18 @@ public final class EpollPacketIo implements PacketIo {
             }
         } catch (final RuntimeException e) {
             Syscalls.close(epollFd);
+            arena.close();
             throw e;
         } catch (final Throwable t) {
             Syscalls.close(epollFd);
+            arena.close();
             throw new IllegalStateException("epoll_ctl could not be called", t);
         }
     }
 
     /**
-     * An I/O over {@code inputs}, taking ownership of their sockets.
+     * An I/O over {@code inputs}, taking ownership of their sockets once it is made (if this throws, they are still
+     * the caller's to close).
      *
      * @throws LinuxException naming the call if epoll cannot be set up
      * @throws IllegalArgumentException if a descriptor is not a bound {@code AF_PACKET} socket, or two inputs share
@@ -206,6 +219,11 @@ public final class EpollPacketIo implements PacketIo {
      */
     public static EpollPacketIo open(final List<Input> inputs, final Config config) {
         Objects.requireNonNull(config, "config");
+        final String arch = System.getProperty("os.arch");
+        if (!AARCH64 && !"amd64".equals(arch) && !"x86_64".equals(arch)) {
+            throw new IllegalStateException("the epoll backend knows the system call numbers of x86-64 and aarch64"
+                + " only, not of " + arch);
+        }
         final List<Input> copy = List.copyOf(inputs);
         for (int i = 0; i < copy.size(); i++) {
             for (int j = 0; j < i; j++) {
@@ -394,7 +412,7 @@ public final class EpollPacketIo implements PacketIo {
                 }
                 start += sent;
             } else {
-                final int errno = Syscalls.errno(capture);
+                final int errno = -sent;
                 complete(batchSlots[start++], -errno);
                 if (errno == EAGAIN || errno == ENOBUFS) {
                     while (start < count) {
@@ -406,13 +424,10 @@ public final class EpollPacketIo implements PacketIo {
         return count;
     }
 
+    /** Messages sent, or {@code -errno}. */
     private int sendmmsg(final int fd, final int first, final int count) {
-        try {
-            return (int) SENDMMSG.invokeExact(capture, fd, txMessages.address() + (long) first * MMSGHDR_BYTES,
-                count, Syscalls.MSG_DONTWAIT);
-        } catch (final Throwable t) {
-            throw new IllegalStateException("sendmmsg could not be called", t);
-        }
+        return (int) Syscalls.syscall(SYS_SENDMMSG, fd, txMessages.address() + (long) first * MMSGHDR_BYTES, count,
+            Syscalls.MSG_DONTWAIT, 0);
     }
 
     private void complete(final int slot, final int result) {
@@ -425,12 +440,8 @@ public final class EpollPacketIo implements PacketIo {
         if (closed || inputFds.length == 0 || limit <= 0) {
             return 0;
         }
-        final int ready;
-        try {
-            ready = (int) EPOLL_WAIT.invokeExact(capture, epollFd, events.address(), inputFds.length, 0);
-        } catch (final Throwable t) {
-            throw new IllegalStateException("epoll_wait could not be called", t);
-        }
+        // No wait (timeout 0), no signal mask; a failure (only EINTR could happen) reads as nothing ready.
+        final int ready = (int) Syscalls.syscall(SYS_EPOLL_PWAIT, epollFd, events.address(), inputFds.length, 0, 0);
         int delivered = 0;
         for (int e = 0; e < ready && delivered < limit; e++) {
             final int input = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
@@ -450,13 +461,8 @@ public final class EpollPacketIo implements PacketIo {
             for (int i = 0; i < asked; i++) {
                 rxMessages.set(ValueLayout.JAVA_INT, (long) i * MMSGHDR_BYTES + MSGHDR_NAMELEN, SOCKADDR_LL_BYTES);
             }
-            final int received;
-            try {
-                received = (int) RECVMMSG.invokeExact(capture, inputFds[input], rxMessages.address(), asked,
-                    Syscalls.MSG_DONTWAIT, 0L);
-            } catch (final Throwable t) {
-                throw new IllegalStateException("recvmmsg could not be called", t);
-            }
+            final int received = (int) Syscalls.syscall(SYS_RECVMMSG, inputFds[input], rxMessages.address(), asked,
+                Syscalls.MSG_DONTWAIT, 0);
             if (received <= 0) {
                 break; // EAGAIN: empty; any other error shows again at the next poll and is not ours to fix
             }

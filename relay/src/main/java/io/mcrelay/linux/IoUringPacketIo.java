@@ -95,8 +95,14 @@ public final class IoUringPacketIo implements PacketIo {
 
     private IoUringPacketIo(final IoUring ring, final List<Input> inputs, final Config config) {
         this.ring = ring;
-        slots = new SendSlots(arena, config.sendSlots(), config.slotBytes());
-        destinations = new EgressDestinations(arena, config.sendBufferBytes());
+        try {
+            slots = new SendSlots(arena, config.sendSlots(), config.slotBytes());
+            destinations = new EgressDestinations(arena, config.sendBufferBytes());
+            staging = arena.allocate(config.stagingBytes(), 64);
+        } catch (final RuntimeException e) {
+            arena.close();
+            throw e;
+        }
         inputNames = new String[inputs.size()];
         inputRings = new PacketRxRing[inputs.size()];
         readers = new InputReader[inputs.size()];
@@ -107,12 +113,12 @@ public final class IoUringPacketIo implements PacketIo {
         }
         ready = new boolean[inputs.size()];
         armed = new boolean[inputs.size()];
-        staging = arena.allocate(config.stagingBytes(), 64);
         stagingAddress = staging.address();
     }
 
     /**
-     * An I/O over {@code inputs} (it takes ownership of their rings) with a new io_uring sized for its sends and
+     * An I/O over {@code inputs} (it takes ownership of their rings once it is made; if this throws, they are
+     * still the caller's) with a new io_uring sized for its sends and
      * polls. The readiness polls are armed by the first {@link #submit()}.
      *
      * @throws LinuxException if io_uring cannot be set up (see {@link PacketBackend} for the fallback)
