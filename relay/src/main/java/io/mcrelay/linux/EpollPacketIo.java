@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.seam.PacketIo;
@@ -39,7 +38,7 @@ import io.mcrelay.seam.PacketIo;
  * {@code linux/if_packet.h} ({@code struct sockaddr_ll}, 20) and {@code sys/epoll.h} ({@code struct epoll_event},
  * packed to 12 bytes on x86-64, 16 elsewhere).
  */
-public final class EpollPacketIo implements PacketIo {
+public final class EpollPacketIo extends LinuxPacketIo {
     /** An input interface and its {@code AF_PACKET} socket, bound to it (see {@link #openInputSocket}). */
     public record Input(String interfaceName, int fd) {
         public Input {
@@ -68,8 +67,7 @@ public final class EpollPacketIo implements PacketIo {
         }
     }
 
-    // linux/if_packet.h, linux/if_ether.h, bits/socket.h, sys/epoll.h
-    static final int ETH_P_ALL = 0x0003;
+    // linux/if_packet.h, bits/socket.h, sys/epoll.h
     static final int PACKET_OUTGOING = 4;
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLLIN = 0x001;
@@ -87,7 +85,6 @@ public final class EpollPacketIo implements PacketIo {
         || "x86_64".equals(System.getProperty("os.arch"));
     private static final int EPOLL_EVENT_BYTES = PACKED_EPOLL_EVENT ? 12 : 16;
     private static final int EPOLL_DATA = PACKED_EPOLL_EVENT ? 4 : 8;
-    private static final int EMSGSIZE = 90;
 
     /*
      * The data-path calls go through syscall(2) (Syscalls.syscall, -errno on failure), as io_uring_enter does: a libc
@@ -112,12 +109,9 @@ public final class EpollPacketIo implements PacketIo {
     private static final MethodHandle BIND = Syscalls.downcall("bind",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
-    private final Arena arena = Arena.ofShared();
     private final MemorySegment capture;
     private final int epollFd;
-    private final String[] inputNames;
     private final int[] inputFds;
-    private final int[] inputIfIndex;
     private final MemorySegment events;
 
     // Receive: rxBatch message headers, each with one iovec, one sockaddr_ll and one frame buffer.
@@ -128,8 +122,6 @@ public final class EpollPacketIo implements PacketIo {
     private final long rxBuffers;
 
     // Send: slots, and the queued sends of each destination as a list threaded through the slots.
-    private final SendSlots slots;
-    private final EgressDestinations destinations;
     private final MemorySegment txMessages;
     private final MemorySegment txIovecs;
     private final int[] batchSlots;
@@ -140,16 +132,14 @@ public final class EpollPacketIo implements PacketIo {
     private int dirtyCount;
 
     private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
-    private boolean closed;
 
     private EpollPacketIo(final List<Input> inputs, final Config config) {
+        super(inputs.stream().map(Input::interfaceName).toList(), config.sendSlots(), config.slotBytes(),
+            config.sendBufferBytes());
         try {
             capture = arena.allocate(Syscalls.CAPTURE);
-            inputNames = new String[inputs.size()];
             inputFds = new int[inputs.size()];
-            inputIfIndex = new int[inputs.size()];
             for (int i = 0; i < inputs.size(); i++) {
-                inputNames[i] = inputs.get(i).interfaceName();
                 inputFds[i] = inputs.get(i).fd();
                 inputIfIndex[i] = boundIfIndex(inputFds[i], inputNames[i]);
             }
@@ -170,8 +160,6 @@ public final class EpollPacketIo implements PacketIo {
                 rxIovecs.set(ValueLayout.JAVA_LONG, iovec, rxBuffers + (long) i * frameBytes);
                 rxIovecs.set(ValueLayout.JAVA_LONG, iovec + 8, frameBytes);
             }
-            slots = new SendSlots(arena, config.sendSlots(), config.slotBytes());
-            destinations = new EgressDestinations(arena, config.sendBufferBytes());
             final int slotCount = slots.capacity();
             txMessages = arena.allocate((long) slotCount * MMSGHDR_BYTES, 8);
             txIovecs = arena.allocate((long) slotCount * IOVEC_BYTES, 8);
@@ -188,7 +176,7 @@ public final class EpollPacketIo implements PacketIo {
             Arrays.fill(listTail, -1);
             epollFd = epollCreate();
         } catch (final RuntimeException e) {
-            arena.close();
+            closeSendSide();
             throw e;
         }
         try {
@@ -200,11 +188,11 @@ public final class EpollPacketIo implements PacketIo {
             }
         } catch (final RuntimeException e) {
             Syscalls.close(epollFd);
-            arena.close();
+            closeSendSide();
             throw e;
         } catch (final Throwable t) {
             Syscalls.close(epollFd);
-            arena.close();
+            closeSendSide();
             throw new IllegalStateException("epoll_ctl could not be called", t);
         }
     }
@@ -225,13 +213,6 @@ public final class EpollPacketIo implements PacketIo {
                 + " only, not of " + arch);
         }
         final List<Input> copy = List.copyOf(inputs);
-        for (int i = 0; i < copy.size(); i++) {
-            for (int j = 0; j < i; j++) {
-                if (copy.get(i).interfaceName().equals(copy.get(j).interfaceName())) {
-                    throw new IllegalArgumentException("two inputs on " + copy.get(i).interfaceName());
-                }
-            }
-        }
         return new EpollPacketIo(copy, config);
     }
 
@@ -247,7 +228,7 @@ public final class EpollPacketIo implements PacketIo {
         try (Arena local = Arena.ofConfined()) {
             final MemorySegment address = local.allocate(SOCKADDR_LL_BYTES, 4);
             address.set(ValueLayout.JAVA_SHORT, 0, (short) PacketRxRing.AF_PACKET);
-            address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) ETH_P_ALL));
+            address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) PacketRxRing.ETH_P_ALL));
             address.set(ValueLayout.JAVA_INT, 4, ifIndex);
             final MemorySegment errno = local.allocate(Syscalls.CAPTURE);
             if ((int) BIND.invokeExact(errno, fd, address.address(), SOCKADDR_LL_BYTES) != 0) {
@@ -304,24 +285,7 @@ public final class EpollPacketIo implements PacketIo {
     }
 
     @Override
-    public int interfaceIndex(final String interfaceName) {
-        for (int i = 0; i < inputNames.length; i++) {
-            if (inputNames[i].equals(interfaceName)) {
-                return inputIfIndex[i];
-            }
-        }
-        return 0;
-    }
-
-    @Override
-    public long interfacesVersion() {
-        return destinations.version();
-    }
-
-    @Override
-    public int openDestination(final String interfaceName, final byte[] groupAddress, final int port, final int ttl) {
-        ensureOpen();
-        final int handle = destinations.open(interfaceName, groupAddress, port, ttl);
+    void destinationOpened(final int handle) {
         if (handle >= listHead.length) {
             final int grown = Math.max(handle + 1, listHead.length * 2);
             final int from = listHead.length;
@@ -330,57 +294,22 @@ public final class EpollPacketIo implements PacketIo {
             Arrays.fill(listHead, from, grown, -1);
             Arrays.fill(listTail, from, grown, -1);
         }
-        return handle;
-    }
-
-    @Override
-    public void closeDestination(final int destination) {
-        ensureOpen();
-        destinations.close(destination);
-    }
-
-    @Override
-    public int send(final int destination, final DirectBuffer payload, final int offset, final int length,
-        final long userData) {
-        ensureOpen();
-        destinations.check(destination);
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length: " + length);
-        }
-        if (slots.free() == 0) {
-            return SEND_QUEUE_FULL;
-        }
-        slots.take(destination, payload, offset, length, userData);
-        destinations.sendQueued(destination);
-        return 0;
-    }
-
-    @Override
-    public int sendCapacity() {
-        return closed ? 0 : slots.free();
     }
 
     @Override
     public int submit() {
         ensureOpen();
         int handed = 0;
-        while (slots.queuedCount() > 0) {
-            final int slot = slots.nextQueued();
+        for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
             final int destination = slots.destination(slot);
-            if (slots.length(slot) < 0) {
-                complete(slot, -EMSGSIZE);
-            } else if (destinations.fd(destination) < 0) {
-                complete(slot, -destinations.errno(destination));
+            nextInList[slot] = -1;
+            if (listHead[destination] < 0) {
+                listHead[destination] = slot;
+                dirty[dirtyCount++] = destination;
             } else {
-                nextInList[slot] = -1;
-                if (listHead[destination] < 0) {
-                    listHead[destination] = slot;
-                    dirty[dirtyCount++] = destination;
-                } else {
-                    nextInList[listTail[destination]] = slot;
-                }
-                listTail[destination] = slot;
+                nextInList[listTail[destination]] = slot;
             }
+            listTail[destination] = slot;
         }
         for (int i = 0; i < dirtyCount; i++) {
             handed += sendGroup(dirty[i]);
@@ -428,11 +357,6 @@ public final class EpollPacketIo implements PacketIo {
     private int sendmmsg(final int fd, final int first, final int count) {
         return (int) Syscalls.syscall(SYS_SENDMMSG, fd, txMessages.address() + (long) first * MMSGHDR_BYTES, count,
             Syscalls.MSG_DONTWAIT, 0);
-    }
-
-    private void complete(final int slot, final int result) {
-        destinations.sendCompleted(slots.destination(slot), result);
-        slots.complete(slot, result);
     }
 
     @Override
@@ -485,16 +409,8 @@ public final class EpollPacketIo implements PacketIo {
     }
 
     @Override
-    public int pollCompletions(final CompletionHandler handler, final int limit) {
-        if (closed) {
-            return 0;
-        }
-        return slots.pollCompletions(handler, limit);
-    }
-
-    /** The number of destinations open. */
-    public int openDestinations() {
-        return destinations.openCount();
+    void reap() {
+        // sendmmsg completes every send within submit: nothing to take from the kernel here.
     }
 
     @Override
@@ -506,16 +422,9 @@ public final class EpollPacketIo implements PacketIo {
                 for (final int fd : inputFds) {
                     Syscalls.close(fd);
                 }
-                destinations.close();
             } finally {
-                arena.close();
+                closeSendSide();
             }
-        }
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("packet I/O is closed");
         }
     }
 }

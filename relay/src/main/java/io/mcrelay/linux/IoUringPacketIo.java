@@ -1,11 +1,9 @@
 package io.mcrelay.linux;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
 
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.seam.PacketIo;
@@ -33,7 +31,7 @@ import io.mcrelay.seam.PacketIo;
  * sockets, and closes them all. Egress sockets are opened in the network namespace of the thread that calls
  * {@link #openDestination}. Single-threaded: one worker thread drives it. Nothing allocates per packet.
  */
-public final class IoUringPacketIo implements PacketIo {
+public final class IoUringPacketIo extends LinuxPacketIo {
     /** An input interface and the ring that receives from it (the worker got its socket from the supervisor). */
     public record Input(String interfaceName, PacketRxRing ring) {
         public Input {
@@ -63,20 +61,16 @@ public final class IoUringPacketIo implements PacketIo {
     private static final long KIND_MASK = 0xFFL << 56;
     private static final int MSG_DONTWAIT = Syscalls.MSG_DONTWAIT;
     private static final int EINVAL = Errno.EINVAL;
-    private static final int EMSGSIZE = 90;
     private static final int STAGED_FRAMES_MAX = 4096;
 
     private final IoUring ring;
-    private final Arena arena = Arena.ofShared();
-    private final SendSlots slots;
-    private final EgressDestinations destinations;
-
-    private final String[] inputNames;
     private final PacketRxRing[] inputRings;
     private final InputReader[] readers;
     private final boolean[] ready;
     private final boolean[] armed;
     private boolean multishot = true;
+    /** Entries prepared but not yet taken by the kernel. */
+    private int unsubmitted;
 
     // Staging: frames read beyond a poll's limit, delivered first by the next polls.
     private final MemorySegment staging;
@@ -91,29 +85,27 @@ public final class IoUringPacketIo implements PacketIo {
 
     private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
     private final IoUring.CompletionHandler onCqe = this::onCqe;
-    private boolean closed;
 
     private IoUringPacketIo(final IoUring ring, final List<Input> inputs, final Config config) {
+        super(inputs.stream().map(Input::interfaceName).toList(), config.sendSlots(), config.slotBytes(),
+            config.sendBufferBytes());
         this.ring = ring;
         try {
-            slots = new SendSlots(arena, config.sendSlots(), config.slotBytes());
-            destinations = new EgressDestinations(arena, config.sendBufferBytes());
             staging = arena.allocate(config.stagingBytes(), 64);
         } catch (final RuntimeException e) {
-            arena.close();
+            closeSendSide();
             throw e;
         }
-        inputNames = new String[inputs.size()];
+        stagingAddress = staging.address();
         inputRings = new PacketRxRing[inputs.size()];
         readers = new InputReader[inputs.size()];
         for (int i = 0; i < inputs.size(); i++) {
-            inputNames[i] = inputs.get(i).interfaceName();
             inputRings[i] = inputs.get(i).ring();
-            readers[i] = new InputReader(inputRings[i].ifIndex());
+            inputIfIndex[i] = inputRings[i].ifIndex();
+            readers[i] = new InputReader(inputIfIndex[i]);
         }
         ready = new boolean[inputs.size()];
         armed = new boolean[inputs.size()];
-        stagingAddress = staging.address();
     }
 
     /**
@@ -126,13 +118,6 @@ public final class IoUringPacketIo implements PacketIo {
     public static IoUringPacketIo open(final List<Input> inputs, final Config config) {
         Objects.requireNonNull(config, "config");
         final List<Input> copy = List.copyOf(inputs);
-        for (int i = 0; i < copy.size(); i++) {
-            for (int j = 0; j < i; j++) {
-                if (copy.get(i).interfaceName().equals(copy.get(j).interfaceName())) {
-                    throw new IllegalArgumentException("two inputs on " + copy.get(i).interfaceName());
-                }
-            }
-        }
         // Every slot and every poll may be in the submission queue at once: it never fills.
         final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + copy.size() + 8) * 2 - 1);
         final IoUring ring = IoUring.open(Math.min(entries, 32_768));
@@ -145,54 +130,6 @@ public final class IoUringPacketIo implements PacketIo {
     }
 
     @Override
-    public int interfaceIndex(final String interfaceName) {
-        for (int i = 0; i < inputNames.length; i++) {
-            if (inputNames[i].equals(interfaceName)) {
-                return readers[i].ifIndex;
-            }
-        }
-        return 0;
-    }
-
-    @Override
-    public long interfacesVersion() {
-        return destinations.version();
-    }
-
-    @Override
-    public int openDestination(final String interfaceName, final byte[] groupAddress, final int port, final int ttl) {
-        ensureOpen();
-        return destinations.open(interfaceName, groupAddress, port, ttl);
-    }
-
-    @Override
-    public void closeDestination(final int destination) {
-        ensureOpen();
-        destinations.close(destination);
-    }
-
-    @Override
-    public int send(final int destination, final DirectBuffer payload, final int offset, final int length,
-        final long userData) {
-        ensureOpen();
-        destinations.check(destination);
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length: " + length);
-        }
-        if (slots.free() == 0) {
-            return SEND_QUEUE_FULL;
-        }
-        slots.take(destination, payload, offset, length, userData);
-        destinations.sendQueued(destination);
-        return 0;
-    }
-
-    @Override
-    public int sendCapacity() {
-        return closed ? 0 : slots.free();
-    }
-
-    @Override
     public int submit() {
         ensureOpen();
         int prepared = 0;
@@ -202,24 +139,20 @@ public final class IoUringPacketIo implements PacketIo {
                 prepared++;
             }
         }
-        while (slots.queuedCount() > 0) {
-            final int slot = slots.nextQueued();
-            final int destination = slots.destination(slot);
-            final int fd = destinations.fd(destination);
-            if (slots.length(slot) < 0) {
-                complete(slot, -EMSGSIZE);
-            } else if (fd < 0) {
-                complete(slot, -destinations.errno(destination));
-            } else {
-                final boolean queued = ring.prepareSend(fd, slots.segment(slot), slots.length(slot), MSG_DONTWAIT,
-                    KIND_SEND | slot);
-                assert queued : "the submission queue holds every slot";
-                prepared++;
+        for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
+            final int fd = destinations.fd(slots.destination(slot));
+            if (!ring.prepareSend(fd, slots.segment(slot), slots.length(slot), MSG_DONTWAIT, KIND_SEND | slot)) {
+                throw new IllegalStateException("the submission queue is full, but it is sized to hold every slot");
             }
+            prepared++;
         }
-        if (prepared > 0) {
-            // EINTR/EBUSY/EAGAIN leave the entries in the queue; the next submit hands them over.
-            ring.submit(0);
+        unsubmitted += prepared;
+        if (unsubmitted > 0) {
+            // EINTR/EBUSY/EAGAIN (or a short count) leave entries in the queue: the next submit hands them over.
+            final int taken = ring.submit(0);
+            if (taken > 0) {
+                unsubmitted -= taken;
+            }
         }
         return prepared;
     }
@@ -229,7 +162,7 @@ public final class IoUringPacketIo implements PacketIo {
         if (closed) {
             return 0;
         }
-        ring.pollCompletions(onCqe, Integer.MAX_VALUE);
+        reap();
         int delivered = deliverStaged(handler, limit);
         if (stagedCount > 0) {
             return delivered;
@@ -268,12 +201,8 @@ public final class IoUringPacketIo implements PacketIo {
     }
 
     @Override
-    public int pollCompletions(final CompletionHandler handler, final int limit) {
-        if (closed) {
-            return 0;
-        }
+    void reap() {
         ring.pollCompletions(onCqe, Integer.MAX_VALUE);
-        return slots.pollCompletions(handler, limit);
     }
 
     private void onCqe(final long userData, final int result, final int flags) {
@@ -295,19 +224,9 @@ public final class IoUringPacketIo implements PacketIo {
         }
     }
 
-    private void complete(final int slot, final int result) {
-        destinations.sendCompleted(slots.destination(slot), result);
-        slots.complete(slot, result);
-    }
-
     /** Frames read from a ring beyond a poll's limit and dropped because the staging area was full. */
     public long stagingDrops() {
         return stagingDrops;
-    }
-
-    /** The number of destinations open. */
-    public int openDestinations() {
-        return destinations.openCount();
     }
 
     /** Whether readiness polls are multishot (false on kernels before 5.13, found out at the first poll). */
@@ -322,18 +241,11 @@ public final class IoUringPacketIo implements PacketIo {
             try {
                 ring.close(); // first: the kernel lets go of the send buffers and the sockets
             } finally {
-                destinations.close();
                 for (final PacketRxRing input : inputRings) {
                     input.close();
                 }
-                arena.close();
+                closeSendSide();
             }
-        }
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("packet I/O is closed");
         }
     }
 
