@@ -1,0 +1,556 @@
+package io.mcrelay.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import io.mcrelay.linux.EpollPacketIo;
+import io.mcrelay.linux.IoUring;
+import io.mcrelay.linux.PacketRxRing;
+import io.mcrelay.linux.UnixSockets;
+import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.PacketIoContract;
+
+/**
+ * The {@link PacketIoContract} on the real kernel, and what only the real kernel can show, for any production
+ * backend. Three namespaces: the relay's, holding the I/O under test with links {@code in0} and {@code out0}; a
+ * source, whose end of {@code in0}'s veth ({@code in0p}) puts whole Ethernet frames on the wire with an
+ * {@code AF_PACKET} socket (they arrive on {@code in0} as {@code PACKET_MULTICAST}); and a sink, whose end of
+ * {@code out0}'s veth ({@code out0p}) captures every frame with a packet ring, from which {@link Harness#delivered}
+ * picks the UDP payloads sent to a group and port. IPv6 is off in all three so that no neighbour discovery or MLD
+ * frame appears on the links: the contract counts frames exactly.
+ *
+ * <p>The I/O is used from the test thread, but its egress sockets must be opened in the relay's namespace, as a
+ * worker running there would: the harness's {@link Harness#io()} runs {@code openDestination} inside it.
+ */
+abstract class PacketIoNetnsContract extends PacketIoContract {
+    private static final ValueLayout.OfShort BIG_SHORT =
+        ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final long SETTLE_NS = TimeUnit.MILLISECONDS.toNanos(25);
+
+    /** The prefix of this suite's namespaces. */
+    protected abstract String prefix();
+
+    /**
+     * Opens the I/O under test receiving from {@code inputInterface}, its egress sockets with a send buffer of
+     * {@code sendBufferBytes} (0: the default); runs inside the relay's namespace.
+     */
+    protected abstract PacketIo openIo(String inputInterface, int sendBufferBytes) throws Exception;
+
+    @Override
+    protected VethHarness createHarness() {
+        return createHarness(0);
+    }
+
+    private VethHarness createHarness(final int sendBufferBytes) {
+        Netns.requireRoot();
+        return new VethHarness(prefix(), input -> openIo(input, sendBufferBytes));
+    }
+
+    /** Opens the I/O in the relay namespace. */
+    @FunctionalInterface
+    interface IoFactory {
+        PacketIo open(String inputInterface) throws Exception;
+    }
+
+    /** The three namespaces and their veth links; see the class comment. */
+    static final class VethHarness implements Harness {
+        final Netns relay;
+        final Netns source;
+        final Netns sink;
+        private final List<AutoCloseable> opened = new ArrayList<>();
+        private final PacketIo io;
+        private final PacketIo inRelay;
+        private final PacketRxRing capture;
+        private final IoUring injector;
+        private final int injectFd;
+        private final Arena arena = Arena.ofShared();
+        /** Captured IPv4/UDP datagrams on out0p: {group, port} and payload. */
+        private final List<int[]> capturedTargets = new ArrayList<>();
+        private final List<byte[]> capturedPayloads = new ArrayList<>();
+
+        VethHarness(final String prefix, final IoFactory factory) {
+            relay = Netns.create(prefix);
+            opened.add(relay);
+            try {
+                source = Netns.create(prefix);
+                opened.add(source);
+                sink = Netns.create(prefix);
+                opened.add(sink);
+                for (final Netns netns : List.of(relay, source, sink)) {
+                    netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+                    netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+                }
+                Netns.vethPair(relay, "in0", source, "in0p");
+                Netns.vethPair(relay, "out0", sink, "out0p");
+                Netns.addAddress(relay, "out0", "10.77.1.1/24");
+                Netns.addAddress(sink, "out0p", "10.77.1.2/24");
+                capture = sink.call(() -> PacketRxRing.open("out0p", 1 << 16, 8, 2));
+                opened.add(capture);
+                injectFd = source.call(() -> EpollPacketIo.openInputSocket("in0p"));
+                opened.add(() -> UnixSockets.close(injectFd));
+                injector = IoUring.open(4);
+                opened.add(injector);
+                io = relay.call(() -> factory.open("in0"));
+                opened.add(io);
+                inRelay = new InNamespace(io, relay);
+            } catch (final Exception e) {
+                close();
+                throw new IllegalStateException("cannot build the veth harness", e);
+            }
+        }
+
+        @Override
+        public PacketIo io() {
+            return inRelay;
+        }
+
+        /** The I/O itself, for checks of backend-specific methods. */
+        PacketIo raw() {
+            return io;
+        }
+
+        @Override
+        public void injectFrame(final byte[] frame) {
+            final MemorySegment segment = arena.allocate(frame.length);
+            MemorySegment.copy(frame, 0, segment, ValueLayout.JAVA_BYTE, 0, frame.length);
+            assertTrue(injector.prepareSend(injectFd, segment, frame.length, 0, 1));
+            injector.submit(1);
+            final int[] result = {Integer.MIN_VALUE};
+            while (injector.pollCompletions((userData, r, flags) -> result[0] = r, 1) == 0) {
+                injector.submit(1);
+            }
+            assertEquals(frame.length, result[0], "the AF_PACKET send of the injected frame");
+        }
+
+        /** Puts the same small UDP frame on in0's wire until {@code stop}, in batches of 32 sends. */
+        void flood(final java.util.concurrent.atomic.AtomicBoolean stop) {
+            final byte[] frame = udpFrame(new byte[64]);
+            try (IoUring ring = IoUring.open(64); Arena local = Arena.ofConfined()) {
+                final MemorySegment segment = local.allocate(frame.length);
+                MemorySegment.copy(frame, 0, segment, ValueLayout.JAVA_BYTE, 0, frame.length);
+                final IoUring.CompletionHandler ignore = (userData, result, flags) -> { };
+                int inFlight = 0;
+                while (!stop.get()) {
+                    while (inFlight < 32 && ring.prepareSend(injectFd, segment, frame.length, 0, 0)) {
+                        inFlight++;
+                    }
+                    ring.submit(1);
+                    inFlight -= ring.pollCompletions(ignore, 64);
+                }
+            }
+        }
+
+        @Override
+        public List<byte[]> delivered(final byte[] group, final int port) {
+            drainCapture();
+            final int address = (group[0] & 0xFF) << 24 | (group[1] & 0xFF) << 16 | (group[2] & 0xFF) << 8
+                | group[3] & 0xFF;
+            final List<byte[]> payloads = new ArrayList<>();
+            for (int i = 0; i < capturedTargets.size(); i++) {
+                if (capturedTargets.get(i)[0] == address && capturedTargets.get(i)[1] == port) {
+                    payloads.add(capturedPayloads.get(i));
+                }
+            }
+            return payloads;
+        }
+
+        /** Every captured datagram so far, as "group:port" (for messages). */
+        int capturedCount() {
+            drainCapture();
+            return capturedTargets.size();
+        }
+
+        /** Polls the capture until a new datagram arrived or 25 ms passed: bounded, never a blind long sleep. */
+        @Override
+        public void settle() {
+            final int before = capturedCount();
+            final long start = System.nanoTime();
+            while (System.nanoTime() - start < SETTLE_NS) {
+                if (capturedCount() > before) {
+                    return;
+                }
+                sleepMillis(2);
+            }
+        }
+
+        private void drainCapture() {
+            capture.poll((frame, offset, length, wireLength) -> {
+                if (length < 42 || (frame.get(BIG_SHORT, offset + 12) & 0xFFFF) != 0x0800
+                    || frame.get(ValueLayout.JAVA_BYTE, offset + 14 + 9) != 17) {
+                    return;
+                }
+                final long ip = offset + 14;
+                final int headerLength = (frame.get(ValueLayout.JAVA_BYTE, ip) & 0xF) * 4;
+                final int destination = Integer.reverseBytes(frame.get(ValueLayout.JAVA_INT_UNALIGNED, ip + 16));
+                final long udp = ip + headerLength;
+                final int port = frame.get(BIG_SHORT, udp + 2) & 0xFFFF;
+                final int udpLength = frame.get(BIG_SHORT, udp + 4) & 0xFFFF;
+                capturedTargets.add(new int[] {destination, port});
+                capturedPayloads.add(frame.asSlice(udp + 8, udpLength - 8).toArray(ValueLayout.JAVA_BYTE));
+            });
+        }
+
+        @Override
+        public void close() {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (final Exception e) {
+                    System.err.println("[netns] closing " + opened.get(i) + " failed: " + e);
+                }
+            }
+            arena.close();
+        }
+    }
+
+    /** Forwards to the I/O, opening destinations inside {@code netns} (where a worker's thread would be). */
+    private record InNamespace(PacketIo io, Netns netns) implements PacketIo {
+        @Override
+        public int interfaceIndex(final String interfaceName) {
+            return io.interfaceIndex(interfaceName);
+        }
+
+        @Override
+        public long interfacesVersion() {
+            return io.interfacesVersion();
+        }
+
+        @Override
+        public int openDestination(final String interfaceName, final byte[] groupAddress, final int port,
+            final int ttl) {
+            return inNamespace(netns, () -> io.openDestination(interfaceName, groupAddress, port, ttl));
+        }
+
+        @Override
+        public void closeDestination(final int destination) {
+            io.closeDestination(destination);
+        }
+
+        @Override
+        public int send(final int destination, final DirectBuffer payload, final int offset, final int length,
+            final long userData) {
+            return io.send(destination, payload, offset, length, userData);
+        }
+
+        @Override
+        public int sendCapacity() {
+            return io.sendCapacity();
+        }
+
+        @Override
+        public int submit() {
+            return io.submit();
+        }
+
+        @Override
+        public int pollFrames(final FrameHandler handler, final int limit) {
+            return io.pollFrames(handler, limit);
+        }
+
+        @Override
+        public int pollCompletions(final CompletionHandler handler, final int limit) {
+            return io.pollCompletions(handler, limit);
+        }
+
+        @Override
+        public void close() {
+            io.close();
+        }
+    }
+
+    static <T> T inNamespace(final Netns netns, final Callable<T> task) {
+        try {
+            return netns.call(task);
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void sleepMillis(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Polls completions (submitting each round) until {@code count} arrived or 2 s passed; {userData, result}. */
+    static List<long[]> awaitCompletions(final Harness harness, final int count) {
+        final List<long[]> completions = new ArrayList<>();
+        final long start = System.nanoTime();
+        while (completions.size() < count && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2)) {
+            harness.io().submit();
+            harness.io().pollCompletions((userData, result) -> completions.add(new long[] {userData, result}),
+                1024);
+            if (completions.size() < count) {
+                sleepMillis(1);
+            }
+        }
+        return completions;
+    }
+
+    /**
+     * A burst of more sends than the capacity: the surplus is refused with {@link PacketIo#SEND_QUEUE_FULL} and not
+     * taken; every accepted send completes exactly once with its own user data; what completed with a byte count
+     * arrived at the sink; the capacity is whole again afterwards.
+     */
+    @Test
+    void aBurstBeyondTheCapacityIsRefusedAndEveryAcceptedSendIsAccountedFor() {
+        try (VethHarness harness = createHarness()) {
+            final byte[] group = {(byte) 239, 4, 4, 4};
+            final PacketIo io = harness.io();
+            final int destination = io.openDestination("out0", group, 6100, 0);
+            final int capacity = io.sendCapacity();
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[100]);
+            int accepted = 0;
+            int refused = 0;
+            for (int i = 0; i < capacity + 10; i++) {
+                payload.putInt(0, i);
+                if (io.send(destination, payload, 0, 100, i) == 0) {
+                    accepted++;
+                } else {
+                    refused++;
+                }
+            }
+            assertEquals(capacity, accepted);
+            assertEquals(10, refused);
+            assertEquals(0, io.sendCapacity());
+            final List<long[]> completions = awaitCompletions(harness, capacity);
+            assertEquals(capacity, completions.size(), "every accepted send completes");
+            final Set<Long> userData = new TreeSet<>();
+            int sent = 0;
+            for (final long[] completion : completions) {
+                userData.add(completion[0]);
+                assertTrue(completion[1] == 100 || completion[1] == -PacketIo.EAGAIN
+                    || completion[1] == -PacketIo.ENOBUFS, "result " + completion[1]);
+                sent += completion[1] == 100 ? 1 : 0;
+            }
+            assertEquals(capacity, userData.size(), "each send completes once, with its own user data");
+            assertEquals(0L, userData.iterator().next());
+            assertEquals(capacity, io.sendCapacity(), "the capacity is whole again");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (harness.delivered(group, 6100).size() < sent && System.nanoTime() < deadline) {
+                sleepMillis(2);
+            }
+            final List<byte[]> delivered = harness.delivered(group, 6100);
+            assertEquals(sent, delivered.size(), "what completed with its byte count arrived");
+            assertTrue(sent > 0);
+        }
+    }
+
+    /**
+     * A poll never delivers more frames than its limit, and what it left waits for the next polls, in order: a burst
+     * of 20 frames taken three at a time (for the ring, whose blocks hold many frames, this is its staging area).
+     */
+    @Test
+    void framesBeyondThePollLimitWaitForTheNextPollsInOrder() {
+        try (VethHarness harness = createHarness()) {
+            final int count = 20;
+            for (int i = 0; i < count; i++) {
+                harness.injectFrame(udpFrame(new byte[] {(byte) i, 7, 7}));
+            }
+            final List<byte[]> received = new ArrayList<>();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (received.size() < count && System.nanoTime() < deadline) {
+                harness.io().submit();
+                final int polled = harness.io().pollFrames((ifIndex, buffer, offset, length) -> {
+                    final byte[] copy = new byte[length];
+                    buffer.getBytes(offset, copy);
+                    received.add(copy);
+                }, 3);
+                assertTrue(polled <= 3, "a poll of limit 3 delivered " + polled);
+                if (polled == 0) {
+                    sleepMillis(2);
+                }
+            }
+            assertEquals(count, received.size());
+            for (int i = 0; i < count; i++) {
+                assertTrue(Arrays.equals(udpFrame(new byte[] {(byte) i, 7, 7}), received.get(i)), "frame " + i);
+            }
+        }
+    }
+
+    /**
+     * A socket buffer that fills (a small {@code SO_SNDBUF} and a slow token-bucket queue on {@code out0}) makes
+     * sends complete with {@code -EAGAIN} (or {@code -ENOBUFS}), counted, never thrown; each send still completes
+     * exactly once and the capacity comes back whole.
+     */
+    @Test
+    void aFullSocketBufferCompletesSendsWithEagain() {
+        try (VethHarness harness = createHarness(4096)) {
+            harness.relay.execOrThrow("tc", "qdisc", "add", "dev", "out0", "root", "tbf", "rate", "100kbit",
+                "burst", "1600", "limit", "1000000");
+            final PacketIo io = harness.io();
+            final int destination = io.openDestination("out0", new byte[] {(byte) 239, 7, 7, 7}, 6400, 0);
+            final int capacity = io.sendCapacity();
+            final int sends = Math.min(capacity, 64);
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
+            for (int i = 0; i < sends; i++) {
+                assertEquals(0, io.send(destination, payload, 0, 1200, 1000 + i));
+            }
+            final List<long[]> completions = awaitCompletions(harness, sends);
+            assertEquals(sends, completions.size());
+            final Set<Long> userData = new TreeSet<>();
+            int sent = 0;
+            int full = 0;
+            for (final long[] completion : completions) {
+                userData.add(completion[0]);
+                if (completion[1] == 1200) {
+                    sent++;
+                } else {
+                    assertTrue(completion[1] == -PacketIo.EAGAIN || completion[1] == -PacketIo.ENOBUFS,
+                        "result " + completion[1]);
+                    full++;
+                }
+            }
+            assertEquals(sends, userData.size());
+            assertTrue(sent > 0, "some sends fit the buffer");
+            assertTrue(full > 0, "the buffer filled: " + sent + " sent of " + sends);
+            assertEquals(capacity, io.sendCapacity());
+        }
+    }
+
+    /**
+     * The worker's packet path allocates nothing over a real veth: frames received and their payloads sent on, with
+     * completions polled and one submit per cycle, for 120,000 frames after a warm-up of 30,000, while another
+     * thread injects frames. The relay thread's allocated bytes ({@code com.sun.management.ThreadMXBean}) must stay
+     * below what even one byte per frame would add. No timing is asserted.
+     */
+    @Test
+    void theReceiveToSendPathAllocatesNothing() throws Exception {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (VethHarness harness = createHarness()) {
+            final PacketIo io = harness.raw();
+            final int destination = harness.io().openDestination("out0", new byte[] {(byte) 239, 8, 8, 8}, 6500, 0);
+            final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            final Thread injector = Thread.ofPlatform().name("injector").start(() -> harness.flood(stop));
+            try {
+                final long[] counts = new long[3]; // frames, sends refused, completion results summed
+                final PacketIo.FrameHandler onFrame = (ifIndex, frame, offset, length) -> {
+                    counts[0]++;
+                    if (io.send(destination, frame, offset + 42, length - 42, counts[0]) != 0) {
+                        counts[1]++;
+                    }
+                };
+                final PacketIo.CompletionHandler onComplete = (userData, result) -> counts[2] += result;
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                final Runnable cycles = () -> {
+                    final long target = counts[0] + 30_000;
+                    while (counts[0] < target && System.nanoTime() < deadline) {
+                        io.pollCompletions(onComplete, 256);
+                        io.pollFrames(onFrame, Math.min(64, io.sendCapacity()));
+                        io.submit();
+                    }
+                };
+                for (int i = 0; i < 10; i++) {
+                    cycles.run(); // warm-up: class loading and compilation fall outside the measurement
+                }
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                assertTrue(before > 0, "this JVM measures allocation per thread");
+                final long framesBefore = counts[0];
+                for (int i = 0; i < 4; i++) {
+                    cycles.run();
+                }
+                final long allocatedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+                final long frames = counts[0] - framesBefore;
+                assertTrue(frames >= 120_000, "only " + frames + " frames arrived within the time limit");
+                assertTrue(allocatedBytes < 64 * 1024, "allocated " + allocatedBytes + " bytes over " + frames
+                    + " frames");
+                assertTrue(counts[2] > 0, "sends completed with byte counts");
+            } finally {
+                stop.set(true);
+                injector.join();
+            }
+        }
+    }
+
+    /**
+     * A send out of an interface that went down completes with a negative errno (a counted completion, not an
+     * exception); once the interface is up again, sends to the same destination go through.
+     */
+    @Test
+    void aSendOutOfADownInterfaceCompletesWithANegativeErrno() {
+        try (VethHarness harness = createHarness()) {
+            final byte[] group = {(byte) 239, 5, 5, 5};
+            final PacketIo io = harness.io();
+            final int destination = io.openDestination("out0", group, 6200, 0);
+            harness.relay.execOrThrow("ip", "link", "set", "out0", "down");
+            assertEquals(0, io.send(destination, new UnsafeBuffer(new byte[] {1}), 0, 1, 41L));
+            final List<long[]> down = awaitCompletions(harness, 1);
+            assertEquals(1, down.size());
+            assertEquals(41L, down.getFirst()[0]);
+            final int errno = (int) -down.getFirst()[1];
+            System.err.println("[netns] a send out of a down interface completed with errno " + errno);
+            assertTrue(Set.of(PacketIo.ENETDOWN, PacketIo.ENXIO, 101 /* ENETUNREACH */).contains(errno),
+                "errno " + errno);
+            harness.relay.execOrThrow("ip", "link", "set", "out0", "up");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            int result = -1;
+            while (result < 0 && System.nanoTime() < deadline) {
+                io.send(destination, new UnsafeBuffer(new byte[] {2}), 0, 1, 42L);
+                result = (int) awaitCompletions(harness, 1).getFirst()[1];
+                if (result < 0) {
+                    sleepMillis(20); // the link comes up (carrier) shortly after the command returns
+                }
+            }
+            assertEquals(1, result, "a send after the interface came back up");
+            assertEquals(0, io.send(destination, new UnsafeBuffer(new byte[] {3}), 0, 1, 43L));
+            assertEquals(1, awaitCompletions(harness, 1).size());
+            harness.settle();
+            assertTrue(harness.delivered(group, 6200).stream().anyMatch(p -> Arrays.equals(p, new byte[] {3})));
+        }
+    }
+
+    /**
+     * An output interface deleted and created again has a new index: the old socket's send completes with a
+     * negative errno, {@link PacketIo#interfacesVersion()} moves, and opening the destination again (as the worker
+     * does when the version moved) sends out of the new interface. A destination on an interface that does not
+     * exist opens without an exception and its sends complete with {@code -ENODEV}.
+     */
+    @Test
+    void aRecreatedOutputInterfaceIsUsedAgainAfterTheVersionMoved() {
+        try (VethHarness harness = createHarness()) {
+            final byte[] group = {(byte) 239, 6, 6, 6};
+            final PacketIo io = harness.io();
+            final int missing = io.openDestination("nosuch0", group, 6300, 0);
+            assertEquals(0, io.send(missing, new UnsafeBuffer(new byte[] {9}), 0, 1, 50L));
+            assertEquals(-19, awaitCompletions(harness, 1).getFirst()[1], "ENODEV for a missing interface");
+
+            final int destination = io.openDestination("out0", group, 6300, 0);
+            final long version = io.interfacesVersion();
+            harness.relay.execOrThrow("ip", "link", "del", "out0");
+            Netns.vethPair(harness.relay, "out0", harness.relay, "out0q");
+            Netns.addAddress(harness.relay, "out0", "10.77.2.1/24");
+            assertEquals(0, io.send(destination, new UnsafeBuffer(new byte[] {1}), 0, 1, 51L));
+            final long[] stale = awaitCompletions(harness, 1).getFirst();
+            assertTrue(stale[1] < 0, "a send on the socket of the deleted interface: " + stale[1]);
+            assertNotEquals(version, io.interfacesVersion(), "the version moved after result " + stale[1]);
+            assertEquals(destination, io.openDestination("out0", group, 6300, 0), "the same handle");
+            assertEquals(0, io.send(destination, new UnsafeBuffer(new byte[] {2}), 0, 1, 52L));
+            final long[] again = awaitCompletions(harness, 1).getFirst();
+            assertEquals(52L, again[0]);
+            assertEquals(1, again[1], "sent out of the re-created interface");
+        }
+    }
+}
