@@ -968,12 +968,10 @@ public class Supervisor {
     /** The stats contract's drop reason for a failed send, with the errno. */
     static String dropReason(final int result) {
         final int errno = -result;
-        final String reason = switch (errno) {
-            case 1, io.mcrelay.seam.PacketIo.EAGAIN, io.mcrelay.seam.PacketIo.ENOBUFS -> "buffer_full";
-            case io.mcrelay.seam.PacketIo.ENETDOWN, io.mcrelay.seam.PacketIo.ENXIO, 19 -> "link_down";
-            default -> "send_error";
-        };
-        return errno == 1 ? reason + " (submission queue full)" : reason + " (errno " + errno + ")";
+        if (result == io.mcrelay.seam.PacketIo.SEND_QUEUE_FULL) {
+            return io.mcrelay.seam.PacketIo.SendFailure.BUFFER_FULL.reason() + " (submission queue full)";
+        }
+        return io.mcrelay.seam.PacketIo.SendFailure.of(result).reason() + " (errno " + errno + ")";
     }
 
     private void onHello(final long connectionId, final ControlRequest request) {

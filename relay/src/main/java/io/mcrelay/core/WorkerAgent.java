@@ -438,16 +438,16 @@ public class WorkerAgent {
         if (output < stats.errors.length) {
             stats.errors[output]++;
         }
-        switch (-result) {
-            case PacketIo.EAGAIN, PacketIo.ENOBUFS -> {
+        switch (PacketIo.SendFailure.of(result)) {
+            case BUFFER_FULL -> {
                 stats.dropsBufferFull++;
                 dropsBufferFull++;
             }
-            case PacketIo.ENETDOWN, PacketIo.ENXIO, 19 /* ENODEV */ -> {
+            case LINK_DOWN -> {
                 stats.dropsLinkDown++;
                 dropsLinkDown++;
             }
-            default -> {
+            case SEND_ERROR -> {
                 stats.dropsSendError++;
                 dropsSendError++;
             }

@@ -219,13 +219,17 @@ public final class EpollPacketIo extends LinuxPacketIo {
     /**
      * A plain {@code AF_PACKET} {@code SOCK_RAW} socket bound to {@code interfaceName}, for {@link Input}. It is made
      * with protocol 0 and given {@code ETH_P_ALL} only by the bind, so no frame of another interface is queued in
-     * between. Needs {@code CAP_NET_RAW}.
+     * between, and it carries the coarse receive filter ({@link PacketPrograms#coarseUdpFilter()}: incoming IPv4/UDP
+     * only) from before the bind; the exact one can replace it with {@link PacketRxRing#attachFilter(int,
+     * ClassicBpf)}'s logic as rules change. Needs {@code CAP_NET_RAW}.
      */
     public static int openInputSocket(final String interfaceName) {
         final int ifIndex = Syscalls.ifIndex(interfaceName);
         final int fd = Syscalls.socket(PacketRxRing.AF_PACKET, PacketRxRing.SOCK_RAW | Syscalls.SOCK_CLOEXEC, 0,
             "socket(AF_PACKET, SOCK_RAW)");
         try (Arena local = Arena.ofConfined()) {
+            // Filtered before it is bound: no frame other than incoming IPv4/UDP is ever queued on it.
+            PacketRxRing.attachFilter(fd, PacketPrograms.coarseUdpFilter());
             final MemorySegment address = local.allocate(SOCKADDR_LL_BYTES, 4);
             address.set(ValueLayout.JAVA_SHORT, 0, (short) PacketRxRing.AF_PACKET);
             address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) PacketRxRing.ETH_P_ALL));

@@ -305,7 +305,9 @@ public final class IoUring implements AutoCloseable {
         if (sqe < 0) {
             return false;
         }
-        sqes.asSlice(sqe, SQE_BYTES).fill((byte) 0);
+        for (long word = 0; word < SQE_BYTES; word += Long.BYTES) { // zeroed in place: asSlice would allocate
+            sqes.set(ValueLayout.JAVA_LONG_UNALIGNED, sqe + word, 0L);
+        }
         sqes.set(ValueLayout.JAVA_BYTE, sqe, (byte) opcode);
         sqes.set(ValueLayout.JAVA_BYTE, sqe + 1, (byte) sqeFlags);
         sqes.set(ValueLayout.JAVA_SHORT_UNALIGNED, sqe + 2, (short) ioprio);

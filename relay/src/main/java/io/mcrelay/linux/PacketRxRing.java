@@ -183,8 +183,13 @@ public final class PacketRxRing implements AutoCloseable {
      *     than 4096 instructions, a bad jump, no final return)
      */
     public void attachFilter(final ClassicBpf program) {
+        attachFilter(fd, program);
+    }
+
+    /** {@link #attachFilter(ClassicBpf)} on any socket {@code socketFd}, such as the epoll backend's plain ones. */
+    static void attachFilter(final int socketFd, final ClassicBpf program) {
         try (Arena arena = Arena.ofConfined()) {
-            Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_ATTACH_FILTER, socketFilterProgram(arena, program),
+            Syscalls.setsockopt(socketFd, Syscalls.SOL_SOCKET, SO_ATTACH_FILTER, socketFilterProgram(arena, program),
                 "setsockopt(SO_ATTACH_FILTER) of " + program.length() + " instructions");
         }
     }

@@ -18,7 +18,40 @@ public interface PacketIo extends AutoCloseable {
     int EAGAIN = 11;
     int ENOBUFS = 105;
     int ENETDOWN = 100;
+    /** What a send out of an interface that is down or gone completes with on Linux 6.x. */
+    int ENETUNREACH = 101;
     int ENXIO = 6;
+    int ENODEV = 19;
+
+    /** Why a send failed, as the stats contract counts it. */
+    enum SendFailure {
+        /** {@code EAGAIN}, {@code ENOBUFS}: the socket buffer or queue is full. */
+        BUFFER_FULL("buffer_full"),
+        /** {@code ENETDOWN}, {@code ENETUNREACH}, {@code ENXIO}, {@code ENODEV}: the output link is down or gone. */
+        LINK_DOWN("link_down"),
+        /** Anything else. */
+        SEND_ERROR("send_error");
+
+        private final String reason;
+
+        SendFailure(final String reason) {
+            this.reason = reason;
+        }
+
+        /** The name the stats and traces use. */
+        public String reason() {
+            return reason;
+        }
+
+        /** The class of a send completion's negative {@code result}. */
+        public static SendFailure of(final int result) {
+            return switch (-result) {
+                case EAGAIN, ENOBUFS -> BUFFER_FULL;
+                case ENETDOWN, ENETUNREACH, ENXIO, ENODEV -> LINK_DOWN;
+                default -> SEND_ERROR;
+            };
+        }
+    }
 
     /** Returned by {@link #send} when the submission queue is full: the packet was not taken. */
     int SEND_QUEUE_FULL = -1;

@@ -53,9 +53,9 @@ public final class SimNetwork {
         RX_RING_FULL,
         /** Frames still in an I/O's receive ring when it closed. */
         RX_CLOSED,
-        /** A send to a link that does not exist ({@code -ENETDOWN}). */
+        /** A send to a link that does not exist ({@code -ENETUNREACH}, as Linux 6.x answers for a deleted one). */
         EGRESS_NO_LINK,
-        /** A send to a link that is down ({@code -ENETDOWN}). */
+        /** A send to a link that is down ({@code -ENETUNREACH}, as Linux 6.x answers). */
         EGRESS_LINK_DOWN,
         /** A send to a link whose egress queue was full ({@code -EAGAIN} or {@code -ENOBUFS}). */
         EGRESS_FULL,
@@ -515,11 +515,11 @@ public final class SimNetwork {
         final Link link = links.get(endpoint.interfaceName());
         if (link == null) {
             drops[Drop.EGRESS_NO_LINK.ordinal()]++;
-            return -PacketIo.ENETDOWN;
+            return -PacketIo.ENETUNREACH;
         }
         if (!link.up) {
             drops[Drop.EGRESS_LINK_DOWN.ordinal()]++;
-            return -PacketIo.ENETDOWN;
+            return -PacketIo.ENETUNREACH;
         }
         if (link.depth >= link.egressCapacityPackets || link.depth >= link.slots.length) {
             drops[Drop.EGRESS_FULL.ordinal()]++;

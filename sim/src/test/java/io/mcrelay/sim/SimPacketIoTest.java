@@ -20,7 +20,7 @@ import io.mcrelay.seam.PacketIoContract;
 /**
  * The simulated I/O keeps the {@link PacketIo} contract on a fresh {@link SimNetwork} with {@code in0} and
  * {@code out0} up, and models what the simulator's faults will lean on: a full egress queue completes with
- * {@code -EAGAIN} (or {@code -ENOBUFS}), a down or missing link with {@code -ENETDOWN}, a re-created link gets a new
+ * {@code -EAGAIN} (or {@code -ENOBUFS}), a down or missing link with {@code -ENETUNREACH} (as Linux 6.x), a re-created link gets a new
  * index, both rings are bounded, and the steady-state packet path allocates nothing.
  */
 class SimPacketIoTest extends PacketIoContract {
@@ -130,8 +130,8 @@ class SimPacketIoTest extends PacketIoContract {
         io.submit();
         network.settle();
         final List<long[]> results = completions(io);
-        assertEquals(-PacketIo.ENETDOWN, results.get(0)[1]);
-        assertEquals(-PacketIo.ENETDOWN, results.get(1)[1]);
+        assertEquals(-PacketIo.ENETUNREACH, results.get(0)[1]);
+        assertEquals(-PacketIo.ENETUNREACH, results.get(1)[1]);
         assertEquals(1, network.dropped(SimNetwork.Drop.EGRESS_LINK_DOWN));
         assertEquals(1, network.dropped(SimNetwork.Drop.EGRESS_NO_LINK));
         assertTrue(network.delivered("out0", GROUP, PORT).isEmpty());
