@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -23,6 +22,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mcrelay.seam.LauncherEvents;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
 
@@ -203,9 +203,6 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     private record Pending(SeqpacketWorkerChannel channel, FdPassing.PeerCredentials peer, long deadlineNs) {
     }
 
-    private record Event(WorkerHandle handle, WorkerChannel channel, int exitStatus) {
-    }
-
     private final Config config;
     private final boolean privileged;
     private final WorkerUser user;
@@ -215,7 +212,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     private final ExecutorService spawner;
     private final Map<Long, Worker> workers = new LinkedHashMap<>(); // by launch id, launch order
     private final List<Pending> pending = new ArrayList<>();
-    private final ArrayDeque<Event> events = new ArrayDeque<>();
+    private final LauncherEvents events = new LauncherEvents();
     private final byte[] helloBuffer = new byte[WorkerHandshake.HELLO_BYTES + 1];
     private long nextLaunchId = 1;
     private long refusals;
@@ -376,17 +373,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         acceptConnections();
         checkPending();
         checkExits();
-        int delivered = 0;
-        while (delivered < limit && !events.isEmpty()) {
-            final Event event = events.pollFirst();
-            delivered++;
-            if (event.channel() != null) {
-                listener.onConnected(event.handle(), event.channel());
-            } else {
-                listener.onExited(event.handle(), event.exitStatus());
-            }
-        }
-        return delivered;
+        return events.deliver(listener, limit);
     }
 
     /**
@@ -496,7 +483,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         worker.connected = true;
         LOG.info("worker {} (launch {}, {}) connected; passed {} descriptors", worker.handle.workerIndex(),
             worker.handle.launchId(), who, descriptors.length);
-        events.addLast(new Event(worker.handle, connection.channel(), 0));
+        events.connected(worker.handle, connection.channel());
     }
 
     private Worker workerOfPid(final long pid) {
@@ -564,7 +551,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         final int reported = status > 128 ? -(status - 128) : status;
         LOG.info("worker {} (launch {}, pid {}) exited with status {}", worker.handle.workerIndex(),
             worker.handle.launchId(), worker.handle.pid(), reported);
-        events.addLast(new Event(worker.handle, null, reported));
+        events.exited(worker.handle, reported);
     }
 
     /** Kills every worker, waits for them, closes the socket and removes the runtime directory. Idempotent. */

@@ -78,25 +78,28 @@ class WorkerProcessTest {
         return launcher;
     }
 
+    /** Records every launcher event in {@link #events} (and channels, exit statuses). */
+    private final WorkerLauncher.Listener recorder = new WorkerLauncher.Listener() {
+        @Override
+        public void onConnected(final WorkerLauncher.WorkerHandle handle, final WorkerChannel channel) {
+            events.add("connected " + handle.launchId());
+            channels.add(channel);
+        }
+
+        @Override
+        public void onExited(final WorkerLauncher.WorkerHandle handle, final int exitStatus) {
+            events.add("exited " + handle.launchId());
+            statuses.add(exitStatus);
+        }
+    };
+
     /** Polls until {@code done} holds for the events seen, within 30 s. */
     private void pollUntil(final ProcessWorkerLauncher launcher, final Predicate<List<String>> done) {
         final long start = System.nanoTime();
         while (!done.test(events)) {
             assertTrue(System.nanoTime() - start < CONNECT_DEADLINE_NS, () -> "no such event within 30 s: " + events);
             launcher.awaitActivity(100);
-            launcher.poll(new WorkerLauncher.Listener() {
-                @Override
-                public void onConnected(final WorkerLauncher.WorkerHandle handle, final WorkerChannel channel) {
-                    events.add("connected " + handle.launchId());
-                    channels.add(channel);
-                }
-
-                @Override
-                public void onExited(final WorkerLauncher.WorkerHandle handle, final int exitStatus) {
-                    events.add("exited " + handle.launchId());
-                    statuses.add(exitStatus);
-                }
-            }, 10);
+            launcher.poll(recorder, 10);
         }
     }
 
@@ -197,17 +200,7 @@ class WorkerProcessTest {
         while (!intruder.isClosed()) {
             assertTrue(System.nanoTime() - start < CONNECT_DEADLINE_NS, "the intruder was not thrown out");
             launcher.awaitActivity(100);
-            launcher.poll(new WorkerLauncher.Listener() {
-                @Override
-                public void onConnected(final WorkerLauncher.WorkerHandle handle, final WorkerChannel channel) {
-                    events.add("connected");
-                }
-
-                @Override
-                public void onExited(final WorkerLauncher.WorkerHandle handle, final int exitStatus) {
-                    events.add("exited");
-                }
-            }, 10);
+            launcher.poll(recorder, 10);
         }
         assertEquals(List.of(), events);
         assertEquals(1, launcher.refusals());
@@ -223,17 +216,7 @@ class WorkerProcessTest {
         while (!silent.isClosed()) {
             assertTrue(System.nanoTime() - start < CONNECT_DEADLINE_NS, "the silent connection stayed open");
             launcher.awaitActivity(50);
-            launcher.poll(new WorkerLauncher.Listener() {
-                @Override
-                public void onConnected(final WorkerLauncher.WorkerHandle handle, final WorkerChannel channel) {
-                    events.add("connected");
-                }
-
-                @Override
-                public void onExited(final WorkerLauncher.WorkerHandle handle, final int exitStatus) {
-                    events.add("exited");
-                }
-            }, 10);
+            launcher.poll(recorder, 10);
         }
         final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(tookMs >= 200, "closed after " + tookMs + " ms, before the timeout");

@@ -1,6 +1,5 @@
 package io.mcrelay.sim;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -8,6 +7,7 @@ import java.util.TreeMap;
 import io.mcrelay.core.WorkerAgent;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.LauncherEvents;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
 
@@ -77,9 +77,6 @@ public final class SimLauncher implements WorkerLauncher {
         }
     }
 
-    private record Event(WorkerHandle handle, WorkerChannel channel, int exitStatus) {
-    }
-
     /** Exit status of a worker killed by the supervisor (SIGKILL). */
     public static final int KILLED = -9;
     /** Exit status of a worker that crashed on its own (SIGSEGV, say). */
@@ -90,7 +87,7 @@ public final class SimLauncher implements WorkerLauncher {
     private final int channelCapacityBytes;
     private final int maxFrameBytes;
     private final ChannelWrapper wrapper;
-    private final ArrayDeque<Event> events = new ArrayDeque<>();
+    private final LauncherEvents events = new LauncherEvents();
     private final List<WorkerHandle> crashRequests = new ArrayList<>();
     // By launch id: launch order, deterministic.
     private final TreeMap<Long, LiveWorker> live = new TreeMap<>();
@@ -119,7 +116,7 @@ public final class SimLauncher implements WorkerLauncher {
             wrapper.wrap(ends[1], false, handle));
         incarnation.agent().start(clock.nanoTime());
         live.put(handle.launchId(), new LiveWorker(handle, incarnation, ends[1], ends[0]));
-        events.addLast(new Event(handle, wrapper.wrap(ends[0], true, handle), 0));
+        events.connected(handle, wrapper.wrap(ends[0], true, handle));
         return handle;
     }
 
@@ -176,22 +173,12 @@ public final class SimLauncher implements WorkerLauncher {
         }
         worker.workerEnd.close();
         worker.io.close(); // its sockets go with the process: unread frames and unsent packets are lost
-        events.addLast(new Event(handle, null, status));
+        events.exited(handle, status);
     }
 
     @Override
     public int poll(final Listener listener, final int limit) {
-        int delivered = 0;
-        while (delivered < limit && !events.isEmpty()) {
-            final Event event = events.pollFirst();
-            delivered++;
-            if (event.channel() != null) {
-                listener.onConnected(event.handle(), event.channel());
-            } else {
-                listener.onExited(event.handle(), event.exitStatus());
-            }
-        }
-        return delivered;
+        return events.deliver(listener, limit);
     }
 
     /**
