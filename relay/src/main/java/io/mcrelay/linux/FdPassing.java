@@ -42,7 +42,10 @@ public final class FdPassing {
     private FdPassing() {
     }
 
-    /** Sends {@code payload} with descriptor {@code fd} attached; returns the bytes sent. */
+    /**
+     * Sends {@code payload} with descriptor {@code fd} attached (nothing attached when {@code fd} is negative);
+     * returns the bytes sent.
+     */
     public static int send(final int socket, final byte[] payload, final int fd) {
         if (payload.length == 0) {
             throw new IllegalArgumentException("a passed descriptor needs at least one byte of payload with it");
@@ -55,7 +58,7 @@ public final class FdPassing {
             control.set(ValueLayout.JAVA_INT, 8, Syscalls.SOL_SOCKET);
             control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
             control.set(ValueLayout.JAVA_INT, 16, fd);
-            final MemorySegment header = message(arena, data, payload.length, control);
+            final MemorySegment header = message(arena, data, payload.length, fd < 0 ? MemorySegment.NULL : control);
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final long sent = (long) SENDMSG.invokeExact(capture, socket, header, 0);
             if (sent < 0) {

@@ -18,7 +18,6 @@ import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -200,7 +199,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     }
 
     /** An accepted connection that has not proved itself yet. */
-    private record Pending(SeqpacketWorkerChannel channel, FdPassing.PeerCredentials peer, long deadlineNs) {
+    private record Pending(StreamWorkerChannel channel, FdPassing.PeerCredentials peer, long deadlineNs) {
     }
 
     private final Config config;
@@ -406,8 +405,9 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             }
             try {
                 final FdPassing.PeerCredentials peer = FdPassing.peerCredentials(fd);
-                pending.add(new Pending(new SeqpacketWorkerChannel(fd, WorkerProcess.CHANNEL_CAPACITY_BYTES,
-                    WorkerProcess.CHANNEL_MAX_FRAME_BYTES), peer,
+                // Until it proves itself, a connection may send nothing bigger than a hello.
+                pending.add(new Pending(new StreamWorkerChannel(fd, WorkerProcess.CHANNEL_CAPACITY_BYTES,
+                    WorkerHandshake.HELLO_BYTES), peer,
                     System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.handshakeTimeoutMs())));
             } catch (final RuntimeException e) {
                 UnixSockets.close(fd);
@@ -466,11 +466,9 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         final int[] descriptors = config.descriptors().apply(worker.handle.workerIndex());
         try {
             final int fd = connection.channel().fd();
-            final byte[] welcome = WorkerHandshake.welcome(descriptors.length);
-            if (connection.channel().send(new UnsafeBuffer(welcome), 0, welcome.length)
-                != WorkerChannel.SendResult.SENT) {
-                throw new IllegalStateException("the worker's socket took no welcome");
-            }
+            // Written on the socket itself, not as a channel frame: the worker reads the welcome and each descriptor
+            // with recvmsg before its channel reads anything, so that no frame read swallows a descriptor.
+            FdPassing.send(fd, WorkerHandshake.welcome(descriptors.length), -1);
             for (final int descriptor : descriptors) {
                 FdPassing.send(fd, new byte[] {'F'}, descriptor);
             }
@@ -480,6 +478,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 worker.handle.workerIndex(), worker.handle.launchId(), who, e.getMessage());
             return;
         }
+        connection.channel().raiseMaxFrameBytes(WorkerProcess.CHANNEL_MAX_FRAME_BYTES);
         worker.connected = true;
         LOG.info("worker {} (launch {}, {}) connected; passed {} descriptors", worker.handle.workerIndex(),
             worker.handle.launchId(), who, descriptors.length);

@@ -49,13 +49,13 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     private final int fd;
     private final int capacityBytes;
-    private final int maxFrameBytes;
+    private int maxFrameBytes;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment capture;
     private final MemorySegment tx;
     private final MemorySegment rx;
     private final byte[] rxBytes = new byte[READ_CHUNK_BYTES];
-    private final FrameDecoder decoder;
+    private FrameDecoder decoder;
     private final ArrayDeque<byte[]> received = new ArrayDeque<>();
     private final UnsafeBuffer lent = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer outgoing = new UnsafeBuffer(new byte[0]);
@@ -93,6 +93,23 @@ public final class StreamWorkerChannel implements WorkerChannel {
         return new StreamWorkerChannel[] {
             new StreamWorkerChannel(fds[0], capacityBytes, maxFrameBytes),
             new StreamWorkerChannel(fds[1], capacityBytes, maxFrameBytes)};
+    }
+
+    /**
+     * Raises the largest frame this end accepts (and sends) to {@code newMaxFrameBytes}: a supervisor reads an
+     * unproven connection with a small limit, so that a stranger's length prefix cannot make it buffer 64 MiB, and
+     * raises it once the worker proved itself. Only between frames.
+     */
+    public void raiseMaxFrameBytes(final int newMaxFrameBytes) {
+        if (newMaxFrameBytes < maxFrameBytes || newMaxFrameBytes > Frames.WORKER_MAX_BYTES) {
+            throw new IllegalArgumentException("the frame limit can only rise, up to " + Frames.WORKER_MAX_BYTES
+                + ": " + maxFrameBytes + " -> " + newMaxFrameBytes);
+        }
+        if (decoder.isMidFrame() || !received.isEmpty()) {
+            throw new IllegalStateException("the frame limit changes between frames only");
+        }
+        maxFrameBytes = newMaxFrameBytes;
+        decoder = new FrameDecoder(newMaxFrameBytes);
     }
 
     /** The socket; owned by this channel (for polling its readiness). */

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Named {@code AF_UNIX} {@code SOCK_SEQPACKET} sockets through FFM, for the channel over which workers connect back
- * to the supervisor and receive their descriptors ({@link FdPassing}). The JDK's Unix-domain channels hide the
+ * Named {@code AF_UNIX} sockets through FFM ({@code SOCK_STREAM}, the worker channel over which workers connect back
+ * to the supervisor and receive their descriptors with {@link FdPassing}, or {@code SOCK_SEQPACKET}). The JDK's Unix-domain channels hide the
  * descriptor, which {@code SCM_RIGHTS} and {@code SO_PEERCRED} need. Every descriptor is close-on-exec; failures
  * throw a {@link LinuxException} naming the call and the path.
  */
@@ -30,6 +30,22 @@ public final class UnixSockets {
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT));
 
+    /** The socket type. */
+    public enum Kind {
+        /** {@code SOCK_STREAM}: a byte stream (the worker channel, framed by {@link StreamWorkerChannel}). */
+        STREAM(Syscalls.SOCK_STREAM, "SOCK_STREAM"),
+        /** {@code SOCK_SEQPACKET}: messages with their boundaries kept. */
+        SEQPACKET(Syscalls.SOCK_SEQPACKET, "SOCK_SEQPACKET");
+
+        private final int type;
+        private final String label;
+
+        Kind(final int type, final String label) {
+            this.type = type;
+            this.label = label;
+        }
+    }
+
     private UnixSockets() {
     }
 
@@ -38,7 +54,12 @@ public final class UnixSockets {
      * returns -1 instead of waiting.
      */
     public static int listen(final Path path, final int backlog, final boolean nonBlocking) {
-        final int fd = socket(nonBlocking);
+        return listen(path, backlog, nonBlocking, Kind.SEQPACKET);
+    }
+
+    /** {@link #listen(Path, int, boolean)} for a socket of {@code kind}. */
+    public static int listen(final Path path, final int backlog, final boolean nonBlocking, final Kind kind) {
+        final int fd = socket(nonBlocking, kind);
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             if ((int) BIND.invokeExact(capture, fd, address(arena, path), (int) SOCKADDR_UN_BYTES) != 0) {
@@ -54,9 +75,14 @@ public final class UnixSockets {
         }
     }
 
-    /** A socket connected to the listener at {@code path}. */
+    /** A {@code SOCK_SEQPACKET} socket connected to the listener at {@code path}. */
     public static int connect(final Path path) {
-        final int fd = socket(false);
+        return connect(path, Kind.SEQPACKET);
+    }
+
+    /** A socket of {@code kind} connected to the listener at {@code path} (which must be of the same kind). */
+    public static int connect(final Path path, final Kind kind) {
+        final int fd = socket(false, kind);
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             if ((int) CONNECT.invokeExact(capture, fd, address(arena, path), (int) SOCKADDR_UN_BYTES) != 0) {
@@ -93,10 +119,9 @@ public final class UnixSockets {
         Syscalls.close(fd);
     }
 
-    private static int socket(final boolean nonBlocking) {
-        return Syscalls.socket(Syscalls.AF_UNIX,
-            Syscalls.SOCK_SEQPACKET | Syscalls.SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0,
-            "socket(AF_UNIX, SOCK_SEQPACKET)");
+    private static int socket(final boolean nonBlocking, final Kind kind) {
+        return Syscalls.socket(Syscalls.AF_UNIX, kind.type | Syscalls.SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0),
+            0, "socket(AF_UNIX, " + kind.label + ")");
     }
 
     /** {@code struct sockaddr_un}: family at 0, the NUL-terminated path at 2. */

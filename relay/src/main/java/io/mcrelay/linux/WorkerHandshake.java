@@ -8,10 +8,15 @@ import java.util.HexFormat;
 
 /**
  * How a worker proves itself to the supervisor and receives its descriptors, before its channel carries
- * {@code WorkerMessageCodec} frames. Each box is one {@code SOCK_SEQPACKET} message:
+ * {@code WorkerMessageCodec} frames, on the {@code SOCK_STREAM} socket that then becomes the channel
+ * ({@link StreamWorkerChannel}). The hello is a channel frame (length-prefixed), which the supervisor reads with a
+ * frame limit of {@link #HELLO_BYTES} until the worker proved itself; the welcome and the descriptors are written
+ * on the socket itself and read by the worker with {@code recvmsg}, each exactly, before its channel reads anything
+ * (a channel read could otherwise take the byte a descriptor rides on):
  *
  * <pre>
- *  worker -> supervisor   hello:   "MCRH" | token (32 bytes, from MCRELAY_WORKER_TOKEN, hex in the environment)
+ *  worker -> supervisor   hello:   u32 length | "MCRH" | token (32 bytes, from MCRELAY_WORKER_TOKEN, hex in the
+ *                                  environment)
  *  supervisor checks SO_PEERCRED (pid and uid of the launched process) and the token (constant time); on any
  *  mismatch it closes the connection (the worker reads EOF) and logs why
  *  supervisor -> worker   welcome: "MCRW" | u32 count (big-endian)

@@ -21,11 +21,11 @@ public final class WorkerProcess {
     public static final int EXIT_ORPHANED = 4;
     /** Each direction of the channel holds about this much; the supervisor sets the same. */
     public static final int CHANNEL_CAPACITY_BYTES = 4 << 20;
-    /** The largest frame either end accepts. */
-    public static final int CHANNEL_MAX_FRAME_BYTES = 1 << 20;
+    /** The largest frame either end accepts: a {@code Sync} of the largest table the limits allow. */
+    public static final int CHANNEL_MAX_FRAME_BYTES = io.mcrelay.protocol.Frames.WORKER_MAX_BYTES;
 
     /** A worker that proved itself: its slot, its channel to the supervisor and the descriptors it was given. */
-    public record Started(int workerIndex, SeqpacketWorkerChannel channel, int[] descriptors) {
+    public record Started(int workerIndex, StreamWorkerChannel channel, int[] descriptors) {
     }
 
     /** The supervisor closed the connection instead of welcoming this worker. */
@@ -71,10 +71,10 @@ public final class WorkerProcess {
             throw new OrphanedException("the supervisor (pid " + supervisorPid + ") is gone; parent is now "
                 + parent.map(String::valueOf).orElse("unknown"));
         }
-        final int fd = UnixSockets.connect(socket);
-        final SeqpacketWorkerChannel channel;
+        final int fd = UnixSockets.connect(socket, UnixSockets.Kind.STREAM);
+        final StreamWorkerChannel channel;
         try {
-            channel = new SeqpacketWorkerChannel(fd, CHANNEL_CAPACITY_BYTES, CHANNEL_MAX_FRAME_BYTES);
+            channel = new StreamWorkerChannel(fd, CHANNEL_CAPACITY_BYTES, CHANNEL_MAX_FRAME_BYTES);
         } catch (final RuntimeException e) {
             UnixSockets.close(fd);
             throw e;
@@ -116,7 +116,7 @@ public final class WorkerProcess {
      * The worker's loop until the packet path is wired in: reads and drops every frame (it answers nothing) and
      * returns when the supervisor's end closes (EOF), waiting in {@code poll(2)} in between.
      */
-    public static void serveUntilEof(final SeqpacketWorkerChannel channel) {
+    public static void serveUntilEof(final StreamWorkerChannel channel) {
         final int[] fds = {channel.fd()};
         final short[] revents = new short[1];
         while (!channel.isClosed()) {

@@ -87,7 +87,7 @@ final class WorkerRuntimeDirectory {
 
     /** Listens (non-blocking) on the socket, which only the worker user (and root) may then connect to. */
     int listen() {
-        final int listener = UnixSockets.listen(socket(), LISTEN_BACKLOG, true);
+        final int listener = UnixSockets.listen(socket(), LISTEN_BACKLOG, true, UnixSockets.Kind.STREAM);
         try {
             if (user != null) {
                 Files.setAttribute(socket(), "unix:uid", user.uid());

@@ -33,8 +33,8 @@ public final class ProbeWorker {
         if (mode.equals("send")) {
             final byte[] message = ("from worker " + ProcessHandle.current().pid())
                 .getBytes(StandardCharsets.US_ASCII);
-            // The passed descriptor is one end of a datagram socketpair: send/recv work on it as on the channel.
-            final SeqpacketWorkerChannel passed = new SeqpacketWorkerChannel(started.descriptors()[0], 1 << 16, 256);
+            // The passed descriptor is one end of a stream socketpair: the test reads our frame at the other end.
+            final StreamWorkerChannel passed = new StreamWorkerChannel(started.descriptors()[0], 1 << 16, 256);
             System.out.println("sent: " + passed.send(new UnsafeBuffer(message), 0, message.length));
             passed.close();
         }

@@ -45,10 +45,10 @@ class ProcessesTest {
             () -> Processes.setParentDeathSignal(1000));
         assertEquals("prctl(PR_SET_PDEATHSIG, 1000) failed: EINVAL (invalid argument)", badSignal.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Processes.poll(new int[1], 2, new short[2], 0));
-        final LinuxException notASocket = assertThrows(LinuxException.class,
-            () -> new SeqpacketWorkerChannel(987_654, 4096, 4096));
-        assertEquals("setsockopt(SO_SNDBUFFORCE) on socket 987654 failed: EBADF (bad file descriptor)",
-            notASocket.getMessage());
+        final StreamWorkerChannel notASocket = new StreamWorkerChannel(987_654, 4096, 4096);
+        final LinuxException badSend = assertThrows(LinuxException.class,
+            () -> notASocket.send(new org.agrona.concurrent.UnsafeBuffer(new byte[] {1}), 0, 1));
+        assertEquals("send on worker channel 987654 failed: EBADF (bad file descriptor)", badSend.getMessage());
     }
 
     @Test

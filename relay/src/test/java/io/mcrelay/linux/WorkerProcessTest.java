@@ -156,13 +156,13 @@ class WorkerProcessTest {
 
     @Test
     void aPassedDescriptorWorksInTheWorker() throws Exception {
-        final int[] pair = Syscalls.socketpair(Syscalls.AF_UNIX, Syscalls.SOCK_DGRAM);
+        final int[] pair = Syscalls.socketpair(Syscalls.AF_UNIX, Syscalls.SOCK_STREAM);
         fds.add(pair[0]);
         final ProcessWorkerLauncher launcher = launcher(WorkerTestConfigs.config(parent)
             .withMain(ProbeWorker.class.getName(), List.of("send")).withDescriptors(index -> new int[] {pair[0]}));
         final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
         pollUntil(launcher, e -> e.contains("connected " + handle.launchId()));
-        final SeqpacketWorkerChannel here = new SeqpacketWorkerChannel(pair[1], 1 << 16, 256);
+        final StreamWorkerChannel here = new StreamWorkerChannel(pair[1], 1 << 16, 256);
         channels.add(here);
         final String[] received = {null};
         final long start = System.nanoTime();
@@ -191,8 +191,8 @@ class WorkerProcessTest {
     @Test
     void aConnectionFromAProcessTheLauncherDidNotStartIsClosed() {
         final ProcessWorkerLauncher launcher = launcher(WorkerTestConfigs.config(parent));
-        final int fd = UnixSockets.connect(launcher.runtimeDirectory().resolve("worker.sock"));
-        final SeqpacketWorkerChannel intruder = new SeqpacketWorkerChannel(fd, 1 << 16, 256);
+        final int fd = UnixSockets.connect(launcher.runtimeDirectory().resolve("worker.sock"), UnixSockets.Kind.STREAM);
+        final StreamWorkerChannel intruder = new StreamWorkerChannel(fd, 1 << 16, 256);
         channels.add(intruder);
         final byte[] hello = WorkerHandshake.hello(WorkerHandshake.newToken());
         assertEquals(WorkerChannel.SendResult.SENT, intruder.send(new UnsafeBuffer(hello), 0, hello.length));
@@ -209,8 +209,8 @@ class WorkerProcessTest {
     @Test
     void aConnectionThatSaysNothingIsClosedAfterTheHandshakeTimeout() {
         final ProcessWorkerLauncher launcher = launcher(WorkerTestConfigs.config(parent).withHandshakeTimeoutMs(200));
-        final int fd = UnixSockets.connect(launcher.runtimeDirectory().resolve("worker.sock"));
-        final SeqpacketWorkerChannel silent = new SeqpacketWorkerChannel(fd, 1 << 16, 256);
+        final int fd = UnixSockets.connect(launcher.runtimeDirectory().resolve("worker.sock"), UnixSockets.Kind.STREAM);
+        final StreamWorkerChannel silent = new StreamWorkerChannel(fd, 1 << 16, 256);
         channels.add(silent);
         final long start = System.nanoTime();
         while (!silent.isClosed()) {
