@@ -52,12 +52,6 @@ public final class NetlinkLinkMonitor implements LinkMonitor {
 
     private static final MethodHandle BIND = Syscalls.downcall("bind",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle SEND = Syscalls.downcall("send",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT));
-    private static final MethodHandle RECV = Syscalls.downcall("recv",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT));
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer = arena.allocate(BUFFER_BYTES, 8);
@@ -117,12 +111,7 @@ public final class NetlinkLinkMonitor implements LinkMonitor {
 
     /** Reads one datagram of notifications; false when none is waiting. */
     private boolean receiveOnce() {
-        final long length;
-        try {
-            length = (long) RECV.invokeExact(capture, events, buffer, (long) BUFFER_BYTES, Syscalls.MSG_DONTWAIT);
-        } catch (final Throwable t) {
-            throw new IllegalStateException("recv could not be called", t);
-        }
+        final long length = Syscalls.recv(capture, events, buffer, BUFFER_BYTES, Syscalls.MSG_DONTWAIT);
         if (length < 0) {
             final int errno = Syscalls.errno(capture);
             if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
@@ -205,13 +194,13 @@ public final class NetlinkLinkMonitor implements LinkMonitor {
             request.set(ValueLayout.JAVA_SHORT, 4, (short) RTM_GETLINK);
             request.set(ValueLayout.JAVA_SHORT, 6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
             request.set(ValueLayout.JAVA_INT, 8, ++sequence);
-            final long sent = (long) SEND.invokeExact(capture, fd, request, 32L, 0);
+            final long sent = Syscalls.send(capture, fd, request, 32L, 0);
             if (sent < 0) {
                 throw new LinuxException("send of the netlink RTM_GETLINK dump request", Syscalls.errno(capture));
             }
             final Map<Integer, LinkState> links = new TreeMap<>();
             while (true) {
-                final long length = (long) RECV.invokeExact(capture, fd, buffer, (long) BUFFER_BYTES, 0);
+                final long length = Syscalls.recv(capture, fd, buffer, BUFFER_BYTES, 0);
                 if (length < 0) {
                     throw new LinuxException("recv of the netlink RTM_GETLINK dump", Syscalls.errno(capture));
                 }

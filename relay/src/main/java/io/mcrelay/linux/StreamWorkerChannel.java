@@ -1,10 +1,8 @@
 package io.mcrelay.linux;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayDeque;
 
 import org.agrona.DirectBuffer;
@@ -34,12 +32,6 @@ import io.mcrelay.seam.WorkerChannel;
  * this channel is not on the packet path.
  */
 public final class StreamWorkerChannel implements WorkerChannel {
-    private static final MethodHandle SEND = Syscalls.downcall("send",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT));
-    private static final MethodHandle RECV = Syscalls.downcall("recv",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT));
     /** {@code bits/socket.h}: MSG_PEEK = 0x2, MSG_NOSIGNAL = 0x4000. */
     private static final int MSG_PEEK = 0x2;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -190,12 +182,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     /** One non-blocking send: bytes written, 0 when the socket is full, -1 when the peer is gone. */
     private long write(final MemorySegment from, final long length) {
-        final long sent;
-        try {
-            sent = (long) SEND.invokeExact(capture, fd, from, length, Syscalls.MSG_DONTWAIT | MSG_NOSIGNAL);
-        } catch (final Throwable t) {
-            throw new IllegalStateException("send could not be called", t);
-        }
+        final long sent = Syscalls.send(capture, fd, from, length, Syscalls.MSG_DONTWAIT | MSG_NOSIGNAL);
         if (sent >= 0) {
             return sent;
         }
@@ -232,12 +219,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     /** Reads one chunk and decodes the frames it completes; false when there was nothing to read. */
     private boolean read() {
-        final long got;
-        try {
-            got = (long) RECV.invokeExact(capture, fd, rx, (long) READ_CHUNK_BYTES, Syscalls.MSG_DONTWAIT);
-        } catch (final Throwable t) {
-            throw new IllegalStateException("recv could not be called", t);
-        }
+        final long got = Syscalls.recv(capture, fd, rx, READ_CHUNK_BYTES, Syscalls.MSG_DONTWAIT);
         if (got > 0) {
             MemorySegment.copy(rx, ValueLayout.JAVA_BYTE, 0, rxBytes, 0, (int) got);
             try {
@@ -273,12 +255,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
         }
         if (!peerClosed && received.isEmpty()) {
             // Peek: 0 with nothing queued means the peer closed; waiting bytes stay for poll.
-            final long peeked;
-            try {
-                peeked = (long) RECV.invokeExact(capture, fd, rx, 1L, Syscalls.MSG_DONTWAIT | MSG_PEEK);
-            } catch (final Throwable t) {
-                throw new IllegalStateException("recv could not be called", t);
-            }
+            final long peeked = Syscalls.recv(capture, fd, rx, 1L, Syscalls.MSG_DONTWAIT | MSG_PEEK);
             if (peeked == 0 || (peeked < 0 && Syscalls.errno(capture) == Errno.ECONNRESET)) {
                 peerClosed = true;
             }

@@ -175,6 +175,33 @@ final class Syscalls {
         }
     }
 
+    private static final MethodHandle SEND = downcall("send",
+        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT));
+    private static final MethodHandle RECV = downcall("recv",
+        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT));
+
+    /** {@code send(2)} of {@code length} bytes of {@code data}: bytes sent, or -1 with the errno in {@code capture}. */
+    static long send(final MemorySegment capture, final int fd, final MemorySegment data, final long length,
+        final int flags) {
+        try {
+            return (long) SEND.invokeExact(capture, fd, data, length, flags);
+        } catch (final Throwable t) {
+            throw new IllegalStateException("send could not be called", t);
+        }
+    }
+
+    /** {@code recv(2)} of up to {@code length} bytes into {@code into}: bytes, 0 at EOF, or -1 with the errno. */
+    static long recv(final MemorySegment capture, final int fd, final MemorySegment into, final long length,
+        final int flags) {
+        try {
+            return (long) RECV.invokeExact(capture, fd, into, length, flags);
+        } catch (final Throwable t) {
+            throw new IllegalStateException("recv could not be called", t);
+        }
+    }
+
     /** The index of interface {@code interfaceName} ({@code if_nametoindex(3)}); throws naming it if absent. */
     static int ifIndex(final String interfaceName) {
         try (Arena arena = Arena.ofConfined()) {
