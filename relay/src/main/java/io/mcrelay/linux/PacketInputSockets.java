@@ -160,14 +160,14 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
         try {
             int groupId = 0;
             for (int i = 0; i < config.workers(); i++) {
+                // The coarse filter goes on before the socket is bound: no frame of another interface, and nothing
+                // but incoming IPv4/UDP, is ever queued for a worker; the exact one (with its fallback when the
+                // kernel's option memory refuses it) replaces it before the socket joins the group.
                 final PacketRxRing ring = PacketRxRing.open(name, config.blockBytes(), config.blocks(),
-                    config.retireMillis());
+                    config.retireMillis(), PacketPrograms.coarseUdpFilter());
                 members.add(ring);
-                // The filter goes on before the socket joins the group, so no unfiltered frame is ever handed to it.
                 final List<UdpDestination> inUse = destinations.get(name);
-                if (inUse == null) {
-                    ring.attachCoarseUdpFilter();
-                } else {
+                if (inUse != null) {
                     ring.attachUdpFilter(inUse);
                 }
                 if (config.receiveBufferBytes() > 0) {

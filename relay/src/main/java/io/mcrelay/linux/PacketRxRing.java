@@ -86,6 +86,16 @@ public final class PacketRxRing implements AutoCloseable {
      */
     public static PacketRxRing open(final String interfaceName, final int blockBytes, final int blocks,
         final int retireMillis) {
+        return open(interfaceName, blockBytes, blocks, retireMillis, null);
+    }
+
+    /**
+     * {@link #open(String, int, int, int)} with {@code filter} (or none, when null) attached before the socket is
+     * bound: the socket is made with protocol 0, which receives nothing, and given {@code ETH_P_ALL} by the bind to
+     * the interface, so neither another interface's frames nor frames the filter refuses are ever queued in the ring.
+     */
+    public static PacketRxRing open(final String interfaceName, final int blockBytes, final int blocks,
+        final int retireMillis, final ClassicBpf filter) {
         if (blockBytes < PAGE_BYTES || blockBytes % PAGE_BYTES != 0) {
             throw new IllegalArgumentException("block size must be a positive multiple of " + PAGE_BYTES + ", not "
                 + blockBytes);
@@ -100,9 +110,13 @@ public final class PacketRxRing implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final int ifIndex = Syscalls.ifIndex(interfaceName);
-            final int fd = Syscalls.socket(AF_PACKET, SOCK_RAW | Syscalls.SOCK_CLOEXEC,
-                (int) Short.reverseBytes((short) ETH_P_ALL) & 0xFFFF, "socket(AF_PACKET, SOCK_RAW)");
+            // Protocol 0: nothing is received until the bind below names the protocol and the interface.
+            final int fd = Syscalls.socket(AF_PACKET, SOCK_RAW | Syscalls.SOCK_CLOEXEC, 0,
+                "socket(AF_PACKET, SOCK_RAW)");
             try {
+                if (filter != null) {
+                    attachFilter(fd, filter);
+                }
                 final MemorySegment version = arena.allocateFrom(ValueLayout.JAVA_INT, TPACKET_V3);
                 Syscalls.setsockopt(fd, SOL_PACKET, PACKET_VERSION, version, "setsockopt(PACKET_VERSION, TPACKET_V3)");
                 final MemorySegment request = arena.allocate(28, 4);
