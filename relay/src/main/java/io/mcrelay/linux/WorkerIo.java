@@ -7,14 +7,14 @@ import java.util.Objects;
 import io.mcrelay.seam.PacketIo;
 
 /**
- * A worker process's kernel side, built from the descriptors the supervisor passed: the {@link PacketIo} and the
- * one place the worker's loop waits ({@link #await}).
+ * A worker process's kernel side, built from the descriptors the supervisor passed: the {@link PacketIo} and
+ * the one place the worker's loop waits ({@link #await}).
  *
  * <p>The backend is {@link PacketBackend#decide decided} from {@link Options#backend()} ({@code auto}: io_uring
- * when usable). With {@link PacketBackend.Kind#IO_URING}, each descriptor is a {@code TPACKET_V3} ring the supervisor opened
- * ({@link PacketRxRing#open}), adopted here ({@link PacketRxRing#adopt}) with the geometry of {@link Options}, and
- * the I/O is an {@link IoUringPacketIo} whose ring also watches the channel and times the wait: one io_uring for
- * every wait, readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each descriptor is a plain bound
+ * when usable). With {@link PacketBackend.Kind#IO_URING}, each descriptor is a {@code TPACKET_V3} ring the
+ * supervisor opened ({@link PacketRxRing#open}), adopted here ({@link PacketRxRing#adopt}) with the geometry of
+ * {@link Options}, and the I/O is an {@link IoUringPacketIo} whose ring also watches the channel and times the
+ * wait: one io_uring for every wait, readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each descriptor is a plain bound
  * packet socket ({@link EpollPacketIo#openInputSocket}) and the wait is a {@code poll(2)} over the epoll set and the
  * channel. Either way the input interface names come from the sockets themselves ({@code getsockname}, then
  * {@code if_indextoname}), in this process's network namespace.
@@ -42,10 +42,12 @@ public final class WorkerIo implements AutoCloseable {
             }
         }
 
-        /** The arguments that carry these options, e.g. {@code --backend=io_uring --ring=65536x8 --heartbeat-ms=250}. */
+        /**
+         * The arguments that carry these options, e.g. {@code --backend=io_uring --ring=65536x8 --heartbeat-ms=250}.
+         */
         public List<String> toArgs() {
-            return List.of(BACKEND + backend.name().toLowerCase(java.util.Locale.ROOT), RING + blockBytes + "x" + blocks,
-                HEARTBEAT + heartbeatIntervalMs);
+            return List.of(BACKEND + backend.name().toLowerCase(java.util.Locale.ROOT),
+                RING + blockBytes + "x" + blocks, HEARTBEAT + heartbeatIntervalMs);
         }
 
         /**

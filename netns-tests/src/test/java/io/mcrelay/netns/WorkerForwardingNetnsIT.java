@@ -1,0 +1,299 @@
+package io.mcrelay.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcrelay.linux.PacketBackend;
+import io.mcrelay.linux.PacketRxRing;
+import io.mcrelay.linux.ProcessWorkerLauncher;
+import io.mcrelay.linux.WorkerIo;
+import io.mcrelay.linux.WorkerMain;
+import io.mcrelay.protocol.RulesetHash;
+import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.rules.IpAddress;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleInput;
+import io.mcrelay.rules.RuleOutput;
+import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.WorkerLauncher;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker process forwards packets, end to end: this test plays the supervisor. It builds source → relay → sink
+ * namespaces over veth pairs, opens the TPACKET_V3 ring on the relay's input inside the relay namespace, launches
+ * one real worker JVM ({@link ProcessWorkerLauncher}, unprivileged through {@code setpriv}, started under
+ * {@code ip netns exec} so its egress sockets open in the relay namespace) and passes it the ring's descriptor. It
+ * sends the worker a {@code Sync} with one rule over the channel, gets the {@code Ack} with the ruleset's hash,
+ * injects UDP multicast from the source namespace and receives it, re-addressed, on a socket joined to the output
+ * group in the sink namespace; the heartbeats' counters grow; and the worker exits within 1 s once the channel is
+ * closed.
+ */
+class WorkerForwardingNetnsIT {
+    private static final String PREFIX = "mcrwf";
+    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int PACKETS = 20;
+
+    @AfterAll
+    static void noNamespaceOfThisRunRemains() {
+        Netns.assertNoneLeft(PREFIX);
+    }
+
+    @Test
+    void aWorkerProcessForwardsMulticastFromItsAdoptedRingAndExitsWhenItsChannelCloses() throws Exception {
+        Netns.requireRoot();
+        final Path parent = runtimeParent();
+        try (Netns source = Netns.create(PREFIX); Netns relay = Netns.create(PREFIX);
+            Netns sink = Netns.create(PREFIX)) {
+            for (final Netns netns : List.of(source, relay, sink)) {
+                netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+                netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+            }
+            Netns.vethPair(source, "in0p", relay, "in0");
+            Netns.vethPair(relay, "out0", sink, "out0p");
+            Netns.addAddress(source, "in0p", "10.78.0.2/24");
+            Netns.addAddress(relay, "in0", "10.78.0.1/24");
+            Netns.addAddress(relay, "out0", "10.78.1.1/24");
+            Netns.addAddress(sink, "out0p", "10.78.1.2/24");
+            final WorkerIo.Options options = new WorkerIo.Options(PacketBackend.Preference.IO_URING, 1 << 16, 8, 100);
+            try (PacketRxRing ring = relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
+                    options.blocks(), 2));
+                DatagramChannel receiver = sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
+                ProcessWorkerLauncher launcher = ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config
+                    .defaults(parent, jvmOptions()).withClasspath(workerClasspath())
+                    .withMain(WorkerMain.class.getName(), options.toArgs())
+                    .withDescriptors(index -> new int[] {ring.fd()})
+                    .withLaunchPrefix(List.of(ip(), "netns", "exec", relay.name())))) {
+                ring.attachCoarseUdpFilter();
+                final Supervised worker = new Supervised(launcher);
+                final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
+                worker.pollUntil(() -> worker.channel != null || worker.exitStatus != null, "the worker connects");
+                assertNotNull(worker.channel, () -> "the worker exited (" + worker.exitStatus + "): "
+                    + log(launcher, handle));
+
+                final Rule rule = new Rule(new RuleId("r1"), "e2e", new RuleInput("in0", IpAddress.parse("239.7.7.7"),
+                    7000, null), List.of(new RuleOutput(IpAddress.parse("239.8.8.8"), 8000, "out0",
+                        RuleOutput.TTL_UNSET)));
+                final byte[] sync = WorkerMessageCodec.toBytes(new WorkerMessage.Sync(1, List.of(rule)));
+                assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(sync), 0,
+                    sync.length));
+                worker.pollUntil(() -> !worker.acks.isEmpty(), "the worker acks the Sync");
+                assertEquals(new WorkerMessage.Ack(1, RulesetHash.of(List.of(rule))), worker.acks.get(0));
+                final long heartbeatsBefore = worker.heartbeats.size();
+
+                final List<String> sent = new ArrayList<>();
+                for (int i = 0; i < PACKETS; i++) {
+                    sent.add("packet-" + i);
+                }
+                sendUdp(source, "in0p", "239.7.7.7", 7000, sent);
+                final TreeSet<String> received = new TreeSet<>();
+                final ByteBuffer buffer = ByteBuffer.allocate(2048);
+                worker.pollUntil(() -> {
+                    drain(receiver, buffer, received);
+                    return received.size() == PACKETS;
+                }, "every packet is forwarded to the sink");
+                assertEquals(new TreeSet<>(sent), received, "forwarded to 239.8.8.8:8000 on out0p");
+
+                worker.pollUntil(() -> forwardedCount(worker.heartbeats) >= PACKETS,
+                    "a heartbeat counts the forwarded packets");
+                assertTrue(worker.heartbeats.size() > heartbeatsBefore, "heartbeats keep coming");
+                final WorkerMessage.Heartbeat last = worker.heartbeats.get(worker.heartbeats.size() - 1);
+                assertEquals(1, last.epoch());
+                assertEquals(RulesetHash.of(List.of(rule)), last.rulesetHash());
+                final WorkerCounters.RuleCounters counters = last.counters().rules().get(0);
+                assertEquals(new RuleId("r1"), counters.id());
+                assertEquals(PACKETS, counters.packetsIn(), "every datagram matched once: " + last.counters());
+                assertEquals(PACKETS, counters.outputs().get(0).packetsOut());
+                assertEquals(0, counters.outputs().get(0).errors());
+                assertTrue(log(launcher, handle).contains("io_uring over [in0]"), () -> log(launcher, handle));
+
+                final long closedAt = System.nanoTime();
+                worker.channel.close();
+                worker.pollUntil(() -> worker.exitStatus != null, "the worker exits at EOF");
+                final long exitMs = TimeUnit.NANOSECONDS.toMillis(worker.exitedAt - closedAt);
+                assertEquals(0, worker.exitStatus, () -> log(launcher, handle));
+                assertTrue(exitMs < 1000, "exited " + exitMs + " ms after the channel closed");
+                assertTrue(log(launcher, handle).contains("done: the supervisor's channel closed"),
+                    () -> log(launcher, handle));
+                System.out.println("[worker-e2e] " + PACKETS + " forwarded, " + worker.heartbeats.size()
+                    + " heartbeats, exit " + exitMs + " ms after EOF; worker log:\n" + log(launcher, handle));
+            }
+        } finally {
+            deleteTree(parent);
+        }
+    }
+
+    /** The supervisor's view of one worker: its channel, what it sent, its exit. */
+    private static final class Supervised implements WorkerLauncher.Listener {
+        final ProcessWorkerLauncher launcher;
+        WorkerChannel channel;
+        Integer exitStatus;
+        long exitedAt;
+        final List<WorkerMessage.Ack> acks = new ArrayList<>();
+        final List<WorkerMessage.Heartbeat> heartbeats = new ArrayList<>();
+
+        Supervised(final ProcessWorkerLauncher launcher) {
+            this.launcher = launcher;
+        }
+
+        @Override
+        public void onConnected(final WorkerLauncher.WorkerHandle handle, final WorkerChannel connected) {
+            channel = connected;
+        }
+
+        @Override
+        public void onExited(final WorkerLauncher.WorkerHandle handle, final int status) {
+            exitedAt = System.nanoTime();
+            exitStatus = status;
+        }
+
+        void pollUntil(final BooleanSupplier done, final String what) {
+            final long start = System.nanoTime();
+            while (!done.getAsBoolean()) {
+                assertTrue(System.nanoTime() - start < WAIT_NS, "within 30 s: " + what);
+                launcher.awaitActivity(5);
+                launcher.poll(this, 10);
+                if (channel != null && !channel.isClosed()) {
+                    channel.poll((buffer, offset, length) -> {
+                        switch (WorkerMessageCodec.decode(buffer, offset, length)) {
+                            case WorkerMessage.Ack ack -> acks.add(ack);
+                            case WorkerMessage.Heartbeat heartbeat -> heartbeats.add(heartbeat);
+                            default -> { }
+                        }
+                    }, 64);
+                }
+            }
+        }
+    }
+
+    private static long forwardedCount(final List<WorkerMessage.Heartbeat> heartbeats) {
+        if (heartbeats.isEmpty() || heartbeats.get(heartbeats.size() - 1).counters().rules().isEmpty()) {
+            return 0;
+        }
+        return heartbeats.get(heartbeats.size() - 1).counters().rules().get(0).outputs().get(0).packetsOut();
+    }
+
+    private static DatagramChannel joinedReceiver(final String ifName, final String group, final int port)
+        throws IOException {
+        final DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
+        try {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            channel.bind(new InetSocketAddress(port));
+            channel.join(InetAddress.getByName(group), NetworkInterface.getByName(ifName));
+            channel.configureBlocking(false);
+            return channel;
+        } catch (final IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static void drain(final DatagramChannel channel, final ByteBuffer buffer, final TreeSet<String> into) {
+        try {
+            while (true) {
+                buffer.clear();
+                if (channel.receive(buffer) == null) {
+                    return;
+                }
+                buffer.flip();
+                into.add(StandardCharsets.US_ASCII.decode(buffer).toString());
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends each of {@code texts} to {@code group}:{@code port} out of {@code ifName}, 1 ms apart. */
+    private static void sendUdp(final Netns netns, final String ifName, final String group, final int port,
+        final List<String> texts) throws Exception {
+        netns.call(() -> {
+            try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                channel.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName(ifName));
+                for (final String text : texts) {
+                    channel.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)),
+                        new InetSocketAddress(group, port));
+                    Thread.sleep(1);
+                }
+            }
+            return null;
+        });
+    }
+
+    private static String log(final ProcessWorkerLauncher launcher, final WorkerLauncher.WorkerHandle handle) {
+        try {
+            return Files.readString(launcher.logFile(handle));
+        } catch (final IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** A runtime parent the worker user can pass through (mode 0711), under /tmp. */
+    private static Path runtimeParent() throws IOException {
+        final Path dir = Files.createTempDirectory(Path.of("/tmp"), "mcrelay-netnstest-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        return dir;
+    }
+
+    private static void deleteTree(final Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (final Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** The worker's classpath: relay (classes or jar), Agrona, SLF4J and Logback; nothing of the tests. */
+    private static List<Path> workerClasspath() {
+        return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of)
+            .filter(p -> p.toString().contains("/relay/target/") || Stream.of("agrona", "slf4j-api", "logback-")
+                .anyMatch(p.getFileName().toString()::startsWith))
+            .toList();
+    }
+
+    /** The project's jvm.options (this module runs in netns-tests/), plus options for a small, quick worker JVM. */
+    private static List<String> jvmOptions() {
+        final Path file = Path.of("..", "jvm.options");
+        final List<String> options = new ArrayList<>(Files.isReadable(file)
+            ? ProcessWorkerLauncher.Config.readJvmOptions(file) : List.of("--enable-native-access=ALL-UNNAMED"));
+        options.addAll(List.of("-ea", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xshare:auto"));
+        return options;
+    }
+
+    private static String ip() {
+        for (final String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
+            if (Files.isExecutable(Path.of(dir, "ip"))) {
+                return Path.of(dir, "ip").toString();
+            }
+        }
+        throw new IllegalStateException("iproute2's ip is not installed");
+    }
+}
