@@ -92,8 +92,9 @@ class PacketRxRingAdoptNetnsIT {
                 final int udp = MulticastSockets.openEgress("lo", 1, 0);
                 try {
                     assertEquals("getsockopt(PACKET_VERSION) on adopted descriptor " + udp
-                        + " failed: EOPNOTSUPP (operation not supported): it is not a packet socket", assertThrows(LinuxException.class,
-                            () -> PacketRxRing.adopt(udp, BLOCK_BYTES, BLOCKS)).getMessage());
+                        + " failed: EOPNOTSUPP (operation not supported): it is not a packet socket",
+                        assertThrows(LinuxException.class, () -> PacketRxRing.adopt(udp, BLOCK_BYTES, BLOCKS))
+                            .getMessage());
                 } finally {
                     UnixSockets.close(udp);
                 }
@@ -109,8 +110,8 @@ class PacketRxRingAdoptNetnsIT {
                     final String message = assertThrows(LinuxException.class,
                         () -> PacketRxRing.adopt(ring.fd(), BLOCK_BYTES, BLOCKS * 2)).getMessage();
                     assertEquals("mmap of the adopted AF_PACKET receive ring of 16 x 4096 bytes (descriptor "
-                        + ring.fd() + ") failed: EINVAL (invalid argument): the geometry must be the one the ring was set up"
-                        + " with, and the socket must have a ring", message);
+                        + ring.fd() + ") failed: EINVAL (invalid argument): the geometry must be the one the ring"
+                        + " was set up with, and the socket must have a ring", message);
                 }
                 return null;
             });

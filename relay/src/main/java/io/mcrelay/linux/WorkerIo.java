@@ -14,10 +14,10 @@ import io.mcrelay.seam.PacketIo;
  * when usable). With {@link PacketBackend.Kind#IO_URING}, each descriptor is a {@code TPACKET_V3} ring the
  * supervisor opened ({@link PacketRxRing#open}), adopted here ({@link PacketRxRing#adopt}) with the geometry of
  * {@link Options}, and the I/O is an {@link IoUringPacketIo} whose ring also watches the channel and times the
- * wait: one io_uring for every wait, readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each descriptor is a plain bound
- * packet socket ({@link EpollPacketIo#openInputSocket}) and the wait is a {@code poll(2)} over the epoll set and the
- * channel. Either way the input interface names come from the sockets themselves ({@code getsockname}, then
- * {@code if_indextoname}), in this process's network namespace.
+ * wait: one io_uring for every wait, readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each
+ * descriptor is a plain bound packet socket ({@link EpollPacketIo#openInputSocket}) and the wait is a
+ * {@code poll(2)} over the epoll set and the channel. Either way the input interface names come from the
+ * sockets themselves ({@code getsockname}, then {@code if_indextoname}), in this process's network namespace.
  */
 public final class WorkerIo implements AutoCloseable {
     /**
