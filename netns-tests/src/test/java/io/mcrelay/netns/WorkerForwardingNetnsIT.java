@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcrelay.linux.EpollPacketIo;
 import io.mcrelay.linux.PacketBackend;
 import io.mcrelay.linux.PacketRxRing;
 import io.mcrelay.linux.ProcessWorkerLauncher;
+import io.mcrelay.linux.UnixSockets;
 import io.mcrelay.linux.WorkerIo;
 import io.mcrelay.linux.WorkerMain;
 import io.mcrelay.protocol.RulesetHash;
@@ -53,7 +55,7 @@ import org.junit.jupiter.api.Test;
  * sends the worker a {@code Sync} with one rule over the channel, gets the {@code Ack} with the ruleset's hash,
  * injects UDP multicast from the source namespace and receives it, re-addressed, on a socket joined to the output
  * group in the sink namespace; the heartbeats' counters grow; and the worker exits within 1 s once the channel is
- * closed.
+ * closed. The same with the epoll fallback, over a plain packet socket.
  */
 class WorkerForwardingNetnsIT {
     private static final String PREFIX = "mcrwf";
@@ -67,6 +69,16 @@ class WorkerForwardingNetnsIT {
 
     @Test
     void aWorkerProcessForwardsMulticastFromItsAdoptedRingAndExitsWhenItsChannelCloses() throws Exception {
+        forwardEndToEnd(PacketBackend.Preference.IO_URING);
+    }
+
+    /** The fallback: the supervisor passes a plain packet socket, the worker reads it with epoll + recvmmsg. */
+    @Test
+    void withTheEpollBackendAWorkerForwardsFromAPlainPacketSocket() throws Exception {
+        forwardEndToEnd(PacketBackend.Preference.EPOLL);
+    }
+
+    private static void forwardEndToEnd(final PacketBackend.Preference backend) throws Exception {
         Netns.requireRoot();
         final Path parent = runtimeParent();
         try (Netns source = Netns.create(PREFIX); Netns relay = Netns.create(PREFIX);
@@ -81,16 +93,21 @@ class WorkerForwardingNetnsIT {
             Netns.addAddress(relay, "in0", "10.78.0.1/24");
             Netns.addAddress(relay, "out0", "10.78.1.1/24");
             Netns.addAddress(sink, "out0p", "10.78.1.2/24");
-            final WorkerIo.Options options = new WorkerIo.Options(PacketBackend.Preference.IO_URING, 1 << 16, 8, 100);
-            try (PacketRxRing ring = relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
-                    options.blocks(), 2));
+            final WorkerIo.Options options = new WorkerIo.Options(backend, 1 << 16, 8, 100);
+            final boolean uring = backend == PacketBackend.Preference.IO_URING;
+            // What the supervisor opens for the input: a ring for io_uring, a plain packet socket for epoll.
+            try (PacketRxRing ring = uring ? relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
+                    options.blocks(), 2)) : null;
+                Input plain = uring ? null : new Input(relay.call(() -> EpollPacketIo.openInputSocket("in0")));
                 DatagramChannel receiver = sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
                 ProcessWorkerLauncher launcher = ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config
                     .defaults(parent, jvmOptions()).withClasspath(workerClasspath())
                     .withMain(WorkerMain.class.getName(), options.toArgs())
-                    .withDescriptors(index -> new int[] {ring.fd()})
+                    .withDescriptors(index -> new int[] {uring ? ring.fd() : plain.fd()})
                     .withLaunchPrefix(List.of(ip(), "netns", "exec", relay.name())))) {
-                ring.attachCoarseUdpFilter();
+                if (uring) {
+                    ring.attachCoarseUdpFilter();
+                }
                 final Supervised worker = new Supervised(launcher);
                 final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
                 worker.pollUntil(() -> worker.channel != null || worker.exitStatus != null, "the worker connects");
@@ -105,6 +122,11 @@ class WorkerForwardingNetnsIT {
                     sync.length));
                 worker.pollUntil(() -> !worker.acks.isEmpty(), "the worker acks the Sync");
                 assertEquals(new WorkerMessage.Ack(1, RulesetHash.of(List.of(rule))), worker.acks.get(0));
+                worker.pollUntil(() -> worker.heartbeats.stream().anyMatch(h -> h.epoch() == 1),
+                    "a heartbeat with the rule");
+                final WorkerMessage.Heartbeat before = worker.heartbeats.stream().filter(h -> h.epoch() == 1)
+                    .findFirst().orElseThrow();
+                assertEquals(0, before.counters().rules().get(0).packetsIn(), "nothing forwarded yet: " + before);
                 final long heartbeatsBefore = worker.heartbeats.size();
 
                 final List<String> sent = new ArrayList<>();
@@ -131,7 +153,8 @@ class WorkerForwardingNetnsIT {
                 assertEquals(PACKETS, counters.packetsIn(), "every datagram matched once: " + last.counters());
                 assertEquals(PACKETS, counters.outputs().get(0).packetsOut());
                 assertEquals(0, counters.outputs().get(0).errors());
-                assertTrue(log(launcher, handle).contains("io_uring over [in0]"), () -> log(launcher, handle));
+                final String kind = uring ? "io_uring" : "epoll";
+                assertTrue(log(launcher, handle).contains(kind + " over [in0]"), () -> log(launcher, handle));
 
                 final long closedAt = System.nanoTime();
                 worker.channel.close();
@@ -141,11 +164,19 @@ class WorkerForwardingNetnsIT {
                 assertTrue(exitMs < 1000, "exited " + exitMs + " ms after the channel closed");
                 assertTrue(log(launcher, handle).contains("done: the supervisor's channel closed"),
                     () -> log(launcher, handle));
-                System.out.println("[worker-e2e] " + PACKETS + " forwarded, " + worker.heartbeats.size()
+                System.out.println("[worker-e2e] " + kind + ": " + PACKETS + " forwarded, " + worker.heartbeats.size()
                     + " heartbeats, exit " + exitMs + " ms after EOF; worker log:\n" + log(launcher, handle));
             }
         } finally {
             deleteTree(parent);
+        }
+    }
+
+    /** A plain packet socket the test holds, closed with it. */
+    private record Input(int fd) implements AutoCloseable {
+        @Override
+        public void close() {
+            UnixSockets.close(fd);
         }
     }
 
