@@ -10,7 +10,6 @@ import io.mcrelay.linux.PacketRxRing;
 import io.mcrelay.linux.ProcessWorkerLauncher;
 import io.mcrelay.linux.UnixSockets;
 import io.mcrelay.linux.WorkerIo;
-import io.mcrelay.linux.WorkerMain;
 import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
@@ -102,7 +101,7 @@ class WorkerForwardingNetnsIT {
                 DatagramChannel receiver = sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
                 ProcessWorkerLauncher launcher = ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config
                     .defaults(parent, jvmOptions()).withClasspath(workerClasspath())
-                    .withMain(WorkerMain.class.getName(), options.toArgs())
+                    .withWorkerOptions(options)
                     .withDescriptors(index -> new int[] {uring ? ring.fd() : plain.fd()})
                     .withLaunchPrefix(List.of(ip(), "netns", "exec", relay.name())))) {
                 if (uring) {

@@ -165,6 +165,11 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
         }
 
+        /** {@link WorkerMain} with {@code options} as its arguments ({@link WorkerIo.Options#toArgs()}). */
+        public Config withWorkerOptions(final WorkerIo.Options options) {
+            return withMain(WorkerMain.class.getName(), options.toArgs());
+        }
+
         public Config withDescriptors(final IntFunction<int[]> perWorker) {
             return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, perWorker,
                 cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
