@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
@@ -54,7 +55,8 @@ import org.junit.jupiter.api.Test;
  * sends the worker a {@code Sync} with one rule over the channel, gets the {@code Ack} with the ruleset's hash,
  * injects UDP multicast from the source namespace and receives it, re-addressed, on a socket joined to the output
  * group in the sink namespace; the heartbeats' counters grow; and the worker exits within 1 s once the channel is
- * closed. The same with the epoll fallback, over a plain packet socket.
+ * closed. The same with the epoll fallback, over a plain packet socket; and a worker killed mid-stream is replaced
+ * by one that adopts the same ring and forwards what arrived in between.
  */
 class WorkerForwardingNetnsIT {
     private static final String PREFIX = "mcrwf";
@@ -77,98 +79,178 @@ class WorkerForwardingNetnsIT {
         forwardEndToEnd(PacketBackend.Preference.EPOLL);
     }
 
-    private static void forwardEndToEnd(final PacketBackend.Preference backend) throws Exception {
+    /**
+     * A worker killed mid-stream is replaced: the supervisor keeps the ring and passes the same descriptor to the
+     * next worker, which adopts it (resynchronising on the blocks left) and, once synced, forwards what arrived while
+     * no worker ran (the agent reads no frame before its first Sync, however late it comes) as well as what comes
+     * after.
+     */
+    @Test
+    void aReplacementWorkerAdoptsTheSameRingAndForwardsWhatArrivedWhileNoneRan() throws Exception {
         Netns.requireRoot();
         final Path parent = runtimeParent();
-        try (Netns source = Netns.create(PREFIX); Netns relay = Netns.create(PREFIX);
-            Netns sink = Netns.create(PREFIX)) {
-            for (final Netns netns : List.of(source, relay, sink)) {
-                netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
-                netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
-            }
-            Netns.vethPair(source, "in0p", relay, "in0");
-            Netns.vethPair(relay, "out0", sink, "out0p");
-            Netns.addAddress(source, "in0p", "10.78.0.2/24");
-            Netns.addAddress(relay, "in0", "10.78.0.1/24");
-            Netns.addAddress(relay, "out0", "10.78.1.1/24");
-            Netns.addAddress(sink, "out0p", "10.78.1.2/24");
-            final WorkerIo.Options options = new WorkerIo.Options(backend, 1 << 16, 8, 100);
-            final boolean uring = backend == PacketBackend.Preference.IO_URING;
-            // What the supervisor opens for the input: a ring for io_uring, a plain packet socket for epoll.
-            try (PacketRxRing ring = uring ? relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
-                    options.blocks(), 2)) : null;
-                Input plain = uring ? null : new Input(relay.call(() -> EpollPacketIo.openInputSocket("in0")));
-                DatagramChannel receiver = sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
-                ProcessWorkerLauncher launcher = ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config
-                    .defaults(parent, jvmOptions()).withClasspath(workerClasspath())
-                    .withWorkerOptions(options)
-                    .withDescriptors(index -> new int[] {uring ? ring.fd() : plain.fd()})
-                    .withLaunchPrefix(List.of(ip(), "netns", "exec", relay.name())))) {
-                if (uring) {
-                    ring.attachCoarseUdpFilter();
-                }
-                final Supervised worker = new Supervised(launcher);
-                final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
-                worker.pollUntil(() -> worker.channel != null || worker.exitStatus != null, "the worker connects");
-                assertNotNull(worker.channel, () -> "the worker exited (" + worker.exitStatus + "): "
-                    + log(launcher, handle));
+        final WorkerIo.Options options = new WorkerIo.Options(PacketBackend.Preference.IO_URING, 1 << 16, 8, 100);
+        try (Topology net = new Topology();
+            PacketRxRing ring = net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(), options.blocks(),
+                2));
+            DatagramChannel receiver = net.sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
+            ProcessWorkerLauncher launcher = net.launcher(parent, options, () -> ring.fd())) {
+            ring.attachCoarseUdpFilter();
+            final TreeSet<String> received = new TreeSet<>();
+            final ByteBuffer buffer = ByteBuffer.allocate(2048);
+            final Supervised first = Supervised.launch(launcher);
+            first.sync(RULE);
+            final List<String> before = texts("before-", 10);
+            sendUdp(net.source, "in0p", "239.7.7.7", 7000, before);
+            first.pollUntil(() -> drain(receiver, buffer, received).containsAll(before), "the first worker forwards");
 
-                final Rule rule = new Rule(new RuleId("r1"), "e2e", new RuleInput("in0", IpAddress.parse("239.7.7.7"),
-                    7000, null), List.of(new RuleOutput(IpAddress.parse("239.8.8.8"), 8000, "out0",
-                        RuleOutput.TTL_UNSET)));
-                final byte[] sync = WorkerMessageCodec.toBytes(new WorkerMessage.Sync(1, List.of(rule)));
-                assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(sync), 0,
-                    sync.length));
-                worker.pollUntil(() -> !worker.acks.isEmpty(), "the worker acks the Sync");
-                assertEquals(new WorkerMessage.Ack(1, RulesetHash.of(List.of(rule))), worker.acks.get(0));
-                worker.pollUntil(() -> worker.heartbeats.stream().anyMatch(h -> h.epoch() == 1),
-                    "a heartbeat with the rule");
-                final WorkerMessage.Heartbeat before = worker.heartbeats.stream().filter(h -> h.epoch() == 1)
-                    .findFirst().orElseThrow();
-                assertEquals(0, before.counters().rules().get(0).packetsIn(), "nothing forwarded yet: " + before);
-                final long heartbeatsBefore = worker.heartbeats.size();
+            launcher.kill(first.handle);
+            first.pollUntil(() -> first.exitStatus != null, "the first worker dies");
+            assertEquals(-9, first.exitStatus, "killed");
+            final List<String> between = texts("between-", 10);
+            sendUdp(net.source, "in0p", "239.7.7.7", 7000, between); // no worker runs: they wait in the ring
+            Thread.sleep(50); // their block retires (2 ms) and is handed to user space
 
-                final List<String> sent = new ArrayList<>();
-                for (int i = 0; i < PACKETS; i++) {
-                    sent.add("packet-" + i);
-                }
-                sendUdp(source, "in0p", "239.7.7.7", 7000, sent);
-                final TreeSet<String> received = new TreeSet<>();
-                final ByteBuffer buffer = ByteBuffer.allocate(2048);
-                worker.pollUntil(() -> {
-                    drain(receiver, buffer, received);
-                    return received.size() == PACKETS;
-                }, "every packet is forwarded to the sink");
-                assertEquals(new TreeSet<>(sent), received, "forwarded to 239.8.8.8:8000 on out0p");
-
-                worker.pollUntil(() -> forwardedCount(worker.heartbeats) >= PACKETS,
-                    "a heartbeat counts the forwarded packets");
-                assertTrue(worker.heartbeats.size() > heartbeatsBefore, "heartbeats keep coming");
-                final WorkerMessage.Heartbeat last = worker.heartbeats.get(worker.heartbeats.size() - 1);
-                assertEquals(1, last.epoch());
-                assertEquals(RulesetHash.of(List.of(rule)), last.rulesetHash());
-                final WorkerCounters.RuleCounters counters = last.counters().rules().get(0);
-                assertEquals(new RuleId("r1"), counters.id());
-                assertEquals(PACKETS, counters.packetsIn(), "every datagram matched once: " + last.counters());
-                assertEquals(PACKETS, counters.outputs().get(0).packetsOut());
-                assertEquals(0, counters.outputs().get(0).errors());
-                final String kind = uring ? "io_uring" : "epoll";
-                assertTrue(log(launcher, handle).contains(kind + " over [in0]"), () -> log(launcher, handle));
-
-                final long closedAt = System.nanoTime();
-                worker.channel.close();
-                worker.pollUntil(() -> worker.exitStatus != null, "the worker exits at EOF");
-                final long exitMs = TimeUnit.NANOSECONDS.toMillis(worker.exitedAt - closedAt);
-                assertEquals(0, worker.exitStatus, () -> log(launcher, handle));
-                assertTrue(exitMs < 1000, "exited " + exitMs + " ms after the channel closed");
-                assertTrue(log(launcher, handle).contains("done: the supervisor's channel closed"),
-                    () -> log(launcher, handle));
-                System.out.println("[worker-e2e] " + kind + ": " + PACKETS + " forwarded, " + worker.heartbeats.size()
-                    + " heartbeats, exit " + exitMs + " ms after EOF; worker log:\n" + log(launcher, handle));
-            }
+            final Supervised second = Supervised.launch(launcher);
+            // The supervisor is slow to send the Sync: the worker runs (a heartbeat comes) but reads no frame yet.
+            second.pollUntil(() -> !second.heartbeats.isEmpty(), "a heartbeat before the Sync");
+            assertEquals(WorkerMessageCodec.NO_EPOCH, second.heartbeats.get(0).epoch());
+            assertEquals(0, second.heartbeats.get(0).counters().framesReceived(), "no frame read before the Sync");
+            second.sync(RULE);
+            final List<String> after = texts("after-", 10);
+            sendUdp(net.source, "in0p", "239.7.7.7", 7000, after);
+            second.pollUntil(() -> drain(receiver, buffer, received).containsAll(after)
+                && received.containsAll(between), "the replacement forwards what waited and what came after");
+            second.pollUntil(() -> forwardedCount(second.heartbeats) >= 20, "its heartbeat counts them");
+            assertEquals(0, ring.statistics().drops(), "the kernel dropped nothing");
+            System.out.println("[worker-e2e] restart: " + received.size() + " distinct datagrams forwarded across a"
+                + " SIGKILL; replacement log:\n" + log(launcher, second.handle));
         } finally {
             deleteTree(parent);
         }
+    }
+
+    private static final Rule RULE = new Rule(new RuleId("r1"), "e2e", new RuleInput("in0",
+        IpAddress.parse("239.7.7.7"), 7000, null), List.of(new RuleOutput(IpAddress.parse("239.8.8.8"), 8000, "out0",
+            RuleOutput.TTL_UNSET)));
+
+    private static void forwardEndToEnd(final PacketBackend.Preference backend) throws Exception {
+        Netns.requireRoot();
+        final Path parent = runtimeParent();
+        final WorkerIo.Options options = new WorkerIo.Options(backend, 1 << 16, 8, 100);
+        final boolean uring = backend == PacketBackend.Preference.IO_URING;
+        try (Topology net = new Topology();
+            // What the supervisor opens for the input: a ring for io_uring, a plain packet socket for epoll.
+            PacketRxRing ring = uring ? net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
+                options.blocks(), 2)) : null;
+            Input plain = uring ? null : new Input(net.relay.call(() -> EpollPacketIo.openInputSocket("in0")));
+            DatagramChannel receiver = net.sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
+            ProcessWorkerLauncher launcher = net.launcher(parent, options, () -> uring ? ring.fd() : plain.fd())) {
+            if (uring) {
+                ring.attachCoarseUdpFilter();
+            }
+            final Supervised worker = Supervised.launch(launcher);
+            final WorkerLauncher.WorkerHandle handle = worker.handle;
+            worker.sync(RULE);
+            worker.pollUntil(() -> worker.heartbeats.stream().anyMatch(h -> h.epoch() == 1),
+                "a heartbeat with the rule");
+            final WorkerMessage.Heartbeat before = worker.heartbeats.stream().filter(h -> h.epoch() == 1)
+                .findFirst().orElseThrow();
+            assertEquals(0, before.counters().rules().get(0).packetsIn(), "nothing forwarded yet: " + before);
+            final long heartbeatsBefore = worker.heartbeats.size();
+
+            final List<String> sent = texts("packet-", PACKETS);
+            sendUdp(net.source, "in0p", "239.7.7.7", 7000, sent);
+            final TreeSet<String> received = new TreeSet<>();
+            final ByteBuffer buffer = ByteBuffer.allocate(2048);
+            worker.pollUntil(() -> drain(receiver, buffer, received).size() == PACKETS,
+                "every packet is forwarded to the sink");
+            assertEquals(new TreeSet<>(sent), received, "forwarded to 239.8.8.8:8000 on out0p");
+
+            worker.pollUntil(() -> forwardedCount(worker.heartbeats) >= PACKETS,
+                "a heartbeat counts the forwarded packets");
+            assertTrue(worker.heartbeats.size() > heartbeatsBefore, "heartbeats keep coming");
+            final WorkerMessage.Heartbeat last = worker.heartbeats.get(worker.heartbeats.size() - 1);
+            assertEquals(1, last.epoch());
+            assertEquals(RulesetHash.of(List.of(RULE)), last.rulesetHash());
+            final WorkerCounters.RuleCounters counters = last.counters().rules().get(0);
+            assertEquals(new RuleId("r1"), counters.id());
+            assertEquals(PACKETS, counters.packetsIn(), "every datagram matched once: " + last.counters());
+            assertEquals(PACKETS, counters.outputs().get(0).packetsOut());
+            assertEquals(0, counters.outputs().get(0).errors());
+            final String kind = uring ? "io_uring" : "epoll";
+            assertTrue(log(launcher, handle).contains(kind + " over [in0]"), () -> log(launcher, handle));
+
+            final long closedAt = System.nanoTime();
+            worker.channel.close();
+            worker.pollUntil(() -> worker.exitStatus != null, "the worker exits at EOF");
+            final long exitMs = TimeUnit.NANOSECONDS.toMillis(worker.exitedAt - closedAt);
+            assertEquals(0, worker.exitStatus, () -> log(launcher, handle));
+            assertTrue(exitMs < 1000, "exited " + exitMs + " ms after the channel closed");
+            assertTrue(log(launcher, handle).contains("done: the supervisor's channel closed"),
+                () -> log(launcher, handle));
+            System.out.println("[worker-e2e] " + kind + ": " + PACKETS + " forwarded, " + worker.heartbeats.size()
+                + " heartbeats, exit " + exitMs + " ms after EOF; worker log:\n" + log(launcher, handle));
+        } finally {
+            deleteTree(parent);
+        }
+    }
+
+    /** source (in0p) → relay (in0, out0) → sink (out0p), IPv6 off; removed with every namespace on close. */
+    private static final class Topology implements AutoCloseable {
+        final Netns source;
+        final Netns relay;
+        final Netns sink;
+
+        Topology() {
+            final List<Netns> made = new ArrayList<>();
+            try {
+                source = add(made, Netns.create(PREFIX));
+                relay = add(made, Netns.create(PREFIX));
+                sink = add(made, Netns.create(PREFIX));
+                for (final Netns netns : made) {
+                    netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+                    netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+                }
+                Netns.vethPair(source, "in0p", relay, "in0");
+                Netns.vethPair(relay, "out0", sink, "out0p");
+                Netns.addAddress(source, "in0p", "10.78.0.2/24");
+                Netns.addAddress(relay, "in0", "10.78.0.1/24");
+                Netns.addAddress(relay, "out0", "10.78.1.1/24");
+                Netns.addAddress(sink, "out0p", "10.78.1.2/24");
+            } catch (final RuntimeException e) {
+                made.forEach(Netns::close);
+                throw e;
+            }
+        }
+
+        private static Netns add(final List<Netns> made, final Netns netns) {
+            made.add(netns);
+            return netns;
+        }
+
+        /** A launcher whose workers start in the relay namespace and get {@code input} as their one descriptor. */
+        ProcessWorkerLauncher launcher(final Path parent, final WorkerIo.Options options, final IntSupplier input) {
+            return ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config.defaults(parent, jvmOptions())
+                .withClasspath(workerClasspath()).withWorkerOptions(options)
+                .withDescriptors(index -> new int[] {input.getAsInt()})
+                .withLaunchPrefix(List.of(ip(), "netns", "exec", relay.name())));
+        }
+
+        @Override
+        public void close() {
+            try (sink; relay; source) {
+                // closed in reverse order of creation
+            }
+        }
+    }
+
+    private static List<String> texts(final String prefix, final int count) {
+        final List<String> texts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            texts.add(prefix + i);
+        }
+        return texts;
     }
 
     /** A plain packet socket the test holds, closed with it. */
@@ -182,6 +264,7 @@ class WorkerForwardingNetnsIT {
     /** The supervisor's view of one worker: its channel, what it sent, its exit. */
     private static final class Supervised implements WorkerLauncher.Listener {
         final ProcessWorkerLauncher launcher;
+        WorkerLauncher.WorkerHandle handle;
         WorkerChannel channel;
         Integer exitStatus;
         long exitedAt;
@@ -192,15 +275,37 @@ class WorkerForwardingNetnsIT {
             this.launcher = launcher;
         }
 
-        @Override
-        public void onConnected(final WorkerLauncher.WorkerHandle handle, final WorkerChannel connected) {
-            channel = connected;
+        /** Launches worker 0 and waits until it connected (or fails naming its log). */
+        static Supervised launch(final ProcessWorkerLauncher launcher) {
+            final Supervised worker = new Supervised(launcher);
+            worker.handle = launcher.launch(0);
+            worker.pollUntil(() -> worker.channel != null || worker.exitStatus != null, "the worker connects");
+            assertNotNull(worker.channel, () -> "the worker exited (" + worker.exitStatus + "): "
+                + log(launcher, worker.handle));
+            return worker;
+        }
+
+        /** Sends a {@code Sync} of epoch 1 with {@code rule} and expects the {@code Ack} with the ruleset's hash. */
+        void sync(final Rule rule) {
+            final byte[] sync = WorkerMessageCodec.toBytes(new WorkerMessage.Sync(1, List.of(rule)));
+            assertEquals(WorkerChannel.SendResult.SENT, channel.send(new UnsafeBuffer(sync), 0, sync.length));
+            pollUntil(() -> !acks.isEmpty(), "the worker acks the Sync");
+            assertEquals(new WorkerMessage.Ack(1, RulesetHash.of(List.of(rule))), acks.get(0));
         }
 
         @Override
-        public void onExited(final WorkerLauncher.WorkerHandle handle, final int status) {
-            exitedAt = System.nanoTime();
-            exitStatus = status;
+        public void onConnected(final WorkerLauncher.WorkerHandle launched, final WorkerChannel connected) {
+            if (launched.equals(handle)) {
+                channel = connected;
+            }
+        }
+
+        @Override
+        public void onExited(final WorkerLauncher.WorkerHandle launched, final int status) {
+            if (launched.equals(handle)) {
+                exitedAt = System.nanoTime();
+                exitStatus = status;
+            }
         }
 
         void pollUntil(final BooleanSupplier done, final String what) {
@@ -244,12 +349,14 @@ class WorkerForwardingNetnsIT {
         }
     }
 
-    private static void drain(final DatagramChannel channel, final ByteBuffer buffer, final TreeSet<String> into) {
+    /** Adds what {@code channel} holds to {@code into}; returns {@code into}. */
+    private static TreeSet<String> drain(final DatagramChannel channel, final ByteBuffer buffer,
+        final TreeSet<String> into) {
         try {
             while (true) {
                 buffer.clear();
                 if (channel.receive(buffer) == null) {
-                    return;
+                    return into;
                 }
                 buffer.flip();
                 into.add(StandardCharsets.US_ASCII.decode(buffer).toString());

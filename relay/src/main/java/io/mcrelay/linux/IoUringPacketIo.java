@@ -211,14 +211,17 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     /**
      * Blocks until at least one completion is waiting (a ring's readiness, a send's outcome, the watched descriptor
      * readable) or {@code timeoutNs} passed (an {@code IORING_OP_TIMEOUT} on the same ring), in one
-     * {@code io_uring_enter}; submits whatever is prepared on the way. Returns at once when frames are already
-     * waiting to be read (staged, or a readiness not yet consumed) or a completion is not yet reaped. A signal may
+     * {@code io_uring_enter}; submits whatever is prepared on the way. Returns at once when staged frames wait or
+     * a completion is not yet reaped; a ring readiness already taken but not read does not end the wait (call it
+     * after a duty cycle that did nothing). A signal may
      * end the wait early ({@code EINTR}): callers loop. Allocates nothing.
      */
     public void await(final long timeoutNs) {
         ensureOpen();
         prepare();
-        boolean block = timeoutNs > 0 && stagedCount == 0 && !anyReady();
+        // A readiness not yet consumed does not keep it awake: the loop waits only after a cycle that did nothing,
+        // so the agent chose not to read (no ruleset yet, or no send capacity: a send completion will wake it).
+        boolean block = timeoutNs > 0 && stagedCount == 0;
         if (block) {
             block = armTimeout(timeoutNs);
         }
@@ -226,15 +229,6 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             waits++;
         }
         enter(block ? 1 : 0);
-    }
-
-    private boolean anyReady() {
-        for (final boolean r : ready) {
-            if (r) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
