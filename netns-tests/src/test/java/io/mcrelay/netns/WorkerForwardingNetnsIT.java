@@ -87,15 +87,29 @@ class WorkerForwardingNetnsIT {
      */
     @Test
     void aReplacementWorkerAdoptsTheSameRingAndForwardsWhatArrivedWhileNoneRan() throws Exception {
+        replaceAKilledWorker(PacketBackend.Preference.IO_URING);
+    }
+
+    /** The same with the epoll fallback: what waits is in the passed socket's receive queue. */
+    @Test
+    void withTheEpollBackendAReplacementWorkerForwardsWhatArrivedWhileNoneRan() throws Exception {
+        replaceAKilledWorker(PacketBackend.Preference.EPOLL);
+    }
+
+    private static void replaceAKilledWorker(final PacketBackend.Preference backend) throws Exception {
         Netns.requireRoot();
         final Path parent = runtimeParent();
-        final WorkerIo.Options options = new WorkerIo.Options(PacketBackend.Preference.IO_URING, 1 << 16, 8, 100);
+        final WorkerIo.Options options = new WorkerIo.Options(backend, 1 << 16, 8, 100);
+        final boolean uring = backend == PacketBackend.Preference.IO_URING;
         try (Topology net = new Topology();
-            PacketRxRing ring = net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(), options.blocks(),
-                2));
+            PacketRxRing ring = uring ? net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
+                options.blocks(), 2)) : null;
+            Input plain = uring ? null : new Input(net.relay.call(() -> EpollPacketIo.openInputSocket("in0")));
             DatagramChannel receiver = net.sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
-            ProcessWorkerLauncher launcher = net.launcher(parent, options, () -> ring.fd())) {
-            ring.attachCoarseUdpFilter();
+            ProcessWorkerLauncher launcher = net.launcher(parent, options, () -> uring ? ring.fd() : plain.fd())) {
+            if (uring) {
+                ring.attachCoarseUdpFilter();
+            }
             final TreeSet<String> received = new TreeSet<>();
             final ByteBuffer buffer = ByteBuffer.allocate(2048);
             final Supervised first = Supervised.launch(launcher);
@@ -114,6 +128,9 @@ class WorkerForwardingNetnsIT {
             final Supervised second = Supervised.launch(launcher);
             // The supervisor is slow to send the Sync: the worker runs (a heartbeat comes) but reads no frame yet.
             second.pollUntil(() -> !second.heartbeats.isEmpty(), "a heartbeat before the Sync");
+            // Frames wait and no ruleset came: the loop must sleep (in its wait), not spin, while that lasts.
+            final long idleTicks = mainThreadCpuTicksOver(second.handle.pid(), 500);
+            assertTrue(idleTicks <= 10, "the worker's loop used " + idleTicks + " of 50 CPU ticks in 500 ms idle");
             assertEquals(WorkerMessageCodec.NO_EPOCH, second.heartbeats.get(0).epoch());
             assertEquals(0, second.heartbeats.get(0).counters().framesReceived(), "no frame read before the Sync");
             second.sync(RULE);
@@ -122,9 +139,12 @@ class WorkerForwardingNetnsIT {
             second.pollUntil(() -> drain(receiver, buffer, received).containsAll(after)
                 && received.containsAll(between), "the replacement forwards what waited and what came after");
             second.pollUntil(() -> forwardedCount(second.heartbeats) >= 20, "its heartbeat counts them");
-            assertEquals(0, ring.statistics().drops(), "the kernel dropped nothing");
-            System.out.println("[worker-e2e] restart: " + received.size() + " distinct datagrams forwarded across a"
-                + " SIGKILL; replacement log:\n" + log(launcher, second.handle));
+            if (uring) {
+                assertEquals(0, ring.statistics().drops(), "the kernel dropped nothing");
+            }
+            System.out.println("[worker-e2e] restart " + backend + ": " + received.size() + " distinct datagrams"
+                + " forwarded across a SIGKILL; " + idleTicks + " CPU ticks in 500 ms waiting for the Sync;"
+                + " replacement log:\n" + log(launcher, second.handle));
         } finally {
             deleteTree(parent);
         }
@@ -243,6 +263,37 @@ class WorkerForwardingNetnsIT {
                 // closed in reverse order of creation
             }
         }
+    }
+
+    /**
+     * The CPU time (clock ticks, 100 a second) the worker's main thread, the one that runs its loop, uses over
+     * {@code millis}: {@code utime + stime} of {@code /proc/PID/task/TID/stat} for the task named {@code java} that
+     * is not the process's first (that one waits for the JVM to end).
+     */
+    private static long mainThreadCpuTicksOver(final long pid, final long millis) throws Exception {
+        final Path task = mainThread(pid);
+        final long before = cpuTicks(task);
+        Thread.sleep(millis);
+        return cpuTicks(task) - before;
+    }
+
+    private static Path mainThread(final long pid) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.filter(t -> !t.getFileName().toString().equals(Long.toString(pid)))
+                .filter(t -> {
+                    try {
+                        return Files.readString(t.resolve("comm")).strip().equals("java");
+                    } catch (final IOException e) {
+                        return false;
+                    }
+                }).findFirst().orElseThrow(() -> new AssertionError("no main thread in /proc/" + pid + "/task"));
+        }
+    }
+
+    private static long cpuTicks(final Path task) throws IOException {
+        final String stat = Files.readString(task.resolve("stat"));
+        final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14 and 15 of stat
     }
 
     private static List<String> texts(final String prefix, final int count) {

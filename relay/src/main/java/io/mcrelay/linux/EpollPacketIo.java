@@ -197,14 +197,16 @@ public final class EpollPacketIo extends LinuxPacketIo {
     }
 
     /**
-     * Blocks until a packet socket has frames (the epoll set is readable), descriptor {@code watchFd} is readable
-     * or at its end of file (a worker's channel; -1 for none), or {@code timeoutNs} passed: one {@code poll(2)} over
-     * the epoll descriptor and {@code watchFd}. The fallback backend's wait; it consumes no event.
+     * Blocks until a packet socket has frames (the epoll set is readable; only when {@code frames} is true),
+     * descriptor {@code watchFd} is readable or at its end of file (a worker's channel; -1 for none), or
+     * {@code timeoutNs} passed: one {@code poll(2)} over the epoll descriptor and {@code watchFd}. The fallback
+     * backend's wait; it consumes no event. Epoll readiness is level-triggered: a caller that will not read frames
+     * now (a worker without a ruleset) passes {@code frames} false, or it would never sleep.
      */
-    public void await(final int watchFd, final long timeoutNs) {
+    public void await(final int watchFd, final long timeoutNs, final boolean frames) {
         ensureOpen();
         final int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (timeoutNs + 999_999) / 1_000_000));
-        waitFds[0] = epollFd;
+        waitFds[0] = frames ? epollFd : -1;
         waitFds[1] = watchFd;
         Processes.poll(waitFds, 2, waitEvents, timeoutMs);
     }

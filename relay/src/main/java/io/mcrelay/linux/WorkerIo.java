@@ -160,14 +160,16 @@ public final class WorkerIo implements AutoCloseable {
     }
 
     /**
-     * Blocks until something is ready (frames, a send's outcome, the channel readable or closed) or
-     * {@code timeoutNs} passed; may return early. No allocation with io_uring.
+     * Blocks until something is ready (frames, when {@code frames} is true; a send's outcome; the channel readable
+     * or closed) or {@code timeoutNs} passed; may return early. No allocation with io_uring. A worker that will not
+     * read frames yet (no ruleset) passes {@code frames} false: the io_uring readiness is taken once and does not
+     * hold the wait open anyway, the epoll set would.
      */
-    public void await(final long timeoutNs) {
+    public void await(final long timeoutNs, final boolean frames) {
         if (uring != null) {
             uring.await(timeoutNs);
         } else {
-            epoll.await(watchFd, timeoutNs);
+            epoll.await(watchFd, timeoutNs, frames);
         }
     }
 

@@ -85,7 +85,7 @@ public final class WorkerRuntime implements AutoCloseable {
                 final long waitNs = Math.min(MAX_WAIT_NS, untilTimer);
                 if (waitNs > 0) {
                     idleWaits++;
-                    io.await(waitNs);
+                    io.await(waitNs, agent.epoch() != WorkerAgent.NO_EPOCH); // no ruleset: frames wait
                 }
             }
         }
