@@ -6,6 +6,7 @@ public final class Errno {
     public static final int ENOENT = 2;
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
+    public static final int ENXIO = 6;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
@@ -38,6 +39,7 @@ public final class Errno {
             case ENOENT -> "ENOENT (no such file or directory)";
             case ESRCH -> "ESRCH (no such process)";
             case EINTR -> "EINTR (interrupted)";
+            case ENXIO -> "ENXIO (no such device or address)";
             case EBADF -> "EBADF (bad file descriptor)";
             case EAGAIN -> "EAGAIN (try again)";
             case ENOMEM -> "ENOMEM (out of memory)";
