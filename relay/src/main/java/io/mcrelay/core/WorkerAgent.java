@@ -153,9 +153,11 @@ public class WorkerAgent {
             work += sendAck();
         }
         // Completions first: they give back send capacity. Then no more frames than the capacity can forward, so a
-        // burst waits in the receive ring rather than being read and dropped for want of a submission slot.
+        // burst waits in the receive ring rather than being read and dropped for want of a submission slot. Before
+        // the first Sync there is no table to match against: frames wait in the ring too (a replacement worker
+        // adopting its predecessor's ring forwards what arrived in between instead of counting it unmatched).
         work += io.pollCompletions(completionHandler, config.completionLimit());
-        final int frameBudget = Math.min(config.frameLimit(), io.sendCapacity() / maxOutputs);
+        final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / maxOutputs);
         if (frameBudget > 0) {
             work += io.pollFrames(frameHandler, frameBudget);
         }

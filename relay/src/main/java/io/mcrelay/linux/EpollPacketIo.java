@@ -103,14 +103,13 @@ public final class EpollPacketIo extends LinuxPacketIo {
     private static final MethodHandle EPOLL_CTL = Syscalls.downcall("epoll_ctl",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG));
-    private static final MethodHandle GETSOCKNAME = Syscalls.downcall("getsockname",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG));
     private static final MethodHandle BIND = Syscalls.downcall("bind",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
     private final MemorySegment capture;
     private final int epollFd;
+    private final int[] waitFds = new int[2];
+    private final short[] waitEvents = new short[2];
     private final int[] inputFds;
     private final MemorySegment events;
 
@@ -141,7 +140,7 @@ public final class EpollPacketIo extends LinuxPacketIo {
             inputFds = new int[inputs.size()];
             for (int i = 0; i < inputs.size(); i++) {
                 inputFds[i] = inputs.get(i).fd();
-                inputIfIndex[i] = boundIfIndex(inputFds[i], inputNames[i]);
+                inputIfIndex[i] = PacketRxRing.boundIfIndex(inputFds[i], inputNames[i]);
             }
             events = arena.allocate((long) Math.max(1, inputs.size()) * EPOLL_EVENT_BYTES, 8);
             rxBatch = config.rxBatch();
@@ -198,6 +197,21 @@ public final class EpollPacketIo extends LinuxPacketIo {
     }
 
     /**
+     * Blocks until a packet socket has frames (the epoll set is readable; only when {@code frames} is true),
+     * descriptor {@code watchFd} is readable or at its end of file (a worker's channel; -1 for none), or
+     * {@code timeoutNs} passed: one {@code poll(2)} over the epoll descriptor and {@code watchFd}. The fallback
+     * backend's wait; it consumes no event. Epoll readiness is level-triggered: a caller that will not read frames
+     * now (a worker without a ruleset) passes {@code frames} false, or it would never sleep.
+     */
+    public void await(final int watchFd, final long timeoutNs, final boolean frames) {
+        ensureOpen();
+        final int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (timeoutNs + 999_999) / 1_000_000));
+        waitFds[0] = frames ? epollFd : -1;
+        waitFds[1] = watchFd;
+        Processes.poll(waitFds, 2, waitEvents, timeoutMs);
+    }
+
+    /**
      * An I/O over {@code inputs}, taking ownership of their sockets once it is made (if this throws, they are still
      * the caller's to close).
      *
@@ -246,26 +260,6 @@ public final class EpollPacketIo extends LinuxPacketIo {
             Syscalls.close(fd);
             throw new IllegalStateException("bind could not be called", t);
         }
-    }
-
-    /** The interface a packet socket is bound to ({@code getsockname}); refuses anything else. */
-    private int boundIfIndex(final int fd, final String interfaceName) {
-        final MemorySegment address = arena.allocate(NAME_STRIDE, 4);
-        final MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, NAME_STRIDE);
-        try {
-            check((int) GETSOCKNAME.invokeExact(capture, fd, address.address(), length.address()),
-                "getsockname of the input socket for " + interfaceName);
-        } catch (final RuntimeException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("getsockname could not be called", t);
-        }
-        final int ifIndex = address.get(ValueLayout.JAVA_INT, 4);
-        if (address.get(ValueLayout.JAVA_SHORT, 0) != PacketRxRing.AF_PACKET || ifIndex <= 0) {
-            throw new IllegalArgumentException("descriptor " + fd + " for " + interfaceName
-                + " is not an AF_PACKET socket bound to an interface");
-        }
-        return ifIndex;
     }
 
     private int epollCreate() {

@@ -6,6 +6,7 @@ public final class Errno {
     public static final int ENOENT = 2;
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
+    public static final int ENXIO = 6;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
@@ -20,6 +21,7 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
     public static final int EMSGSIZE = 90;
+    public static final int EOPNOTSUPP = 95;
     public static final int ENETDOWN = 100;
     public static final int ECONNRESET = 104;
     public static final int ENOBUFS = 105;
@@ -37,6 +39,7 @@ public final class Errno {
             case ENOENT -> "ENOENT (no such file or directory)";
             case ESRCH -> "ESRCH (no such process)";
             case EINTR -> "EINTR (interrupted)";
+            case ENXIO -> "ENXIO (no such device or address)";
             case EBADF -> "EBADF (bad file descriptor)";
             case EAGAIN -> "EAGAIN (try again)";
             case ENOMEM -> "ENOMEM (out of memory)";
@@ -51,6 +54,7 @@ public final class Errno {
             case EPIPE -> "EPIPE (broken pipe)";
             case ENOSYS -> "ENOSYS (function not implemented)";
             case EMSGSIZE -> "EMSGSIZE (message too long)";
+            case EOPNOTSUPP -> "EOPNOTSUPP (operation not supported)";
             case ENETDOWN -> "ENETDOWN (network is down)";
             case ECONNRESET -> "ECONNRESET (connection reset by peer)";
             case ENOBUFS -> "ENOBUFS (no buffer space)";
@@ -72,6 +76,12 @@ public final class Errno {
         }
         if (errno == ENOMEM && call.startsWith("io_uring")) {
             return ": the ring needs locked memory; raise 'ulimit -l' or ask for fewer entries";
+        }
+        if (call.startsWith("getsockopt(PACKET_VERSION)") && errno == EOPNOTSUPP) {
+            return ": it is not a packet socket";
+        }
+        if (call.contains("adopted AF_PACKET receive ring") && errno == EINVAL) {
+            return ": the geometry must be the one the ring was set up with, and the socket must have a ring";
         }
         if (call.contains("PBUF_RING") && errno == EINVAL) {
             return ": provided-buffer rings need Linux 5.19+ (and multishot receive into them 6.0+)";

@@ -27,6 +27,12 @@ import io.mcrelay.seam.PacketIo;
  * waiting) and enters the kernel once. A send to a destination without a socket (its interface is missing) completes
  * with that errno at submit, without a system call. Completions carry the caller's user data and the kernel's result.
  *
+ * <p><b>Waiting.</b> A worker's loop waits in this same ring ({@link #await}): the descriptor it
+ * {@link #watchReadable watches} (its channel to the supervisor) has a multishot {@code POLL_ADD} of its own, the
+ * next deadline is an {@code IORING_OP_TIMEOUT}, and one {@code io_uring_enter(min_complete = 1)} returns at the
+ * first completion of any kind: a ring's readiness, a send, the channel, the timeout. User data carries the kind in
+ * its top byte (send, ring poll, watch poll, timeout).
+ *
  * <p><b>Ownership and threads.</b> The I/O owns its ring, the {@link PacketRxRing}s handed to it and its egress
  * sockets, and closes them all. Egress sockets are opened in the network namespace of the thread that calls
  * {@link #openDestination}. Single-threaded: one worker thread drives it. Nothing allocates per packet.
@@ -58,6 +64,11 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     // user_data of our SQEs: the kind in the top byte, the slot or input index below.
     private static final long KIND_SEND = 1L << 56;
     private static final long KIND_POLL = 2L << 56;
+    private static final long KIND_WATCH = 3L << 56;
+    private static final long KIND_TIMEOUT = 4L << 56;
+    /** Timeouts in flight at most: a later deadline's timeout stays armed while an earlier one is added. */
+    private static final int TIMEOUTS_MAX = 8;
+    private static final long TIMESPEC_BYTES = 16;
     private static final long KIND_MASK = 0xFFL << 56;
     private static final int MSG_DONTWAIT = Syscalls.MSG_DONTWAIT;
     private static final int EINVAL = Errno.EINVAL;
@@ -69,6 +80,13 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private final boolean[] ready;
     private final boolean[] armed;
     private boolean multishot = true;
+    private int watchedFd = -1;
+    private boolean watchArmed;
+    /** One {@code __kernel_timespec} per timeout, sliced once (a slice per wait would allocate). */
+    private final MemorySegment[] timespecs = new MemorySegment[TIMEOUTS_MAX];
+    private final long[] timeoutDeadline = new long[TIMEOUTS_MAX];
+    private final boolean[] timeoutArmed = new boolean[TIMEOUTS_MAX];
+    private long waits;
     /** Entries prepared but not yet taken by the kernel. */
     private int unsubmitted;
 
@@ -92,6 +110,10 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         this.ring = ring;
         try {
             staging = arena.allocate(config.stagingBytes(), 64);
+            final MemorySegment times = arena.allocate(TIMESPEC_BYTES * TIMEOUTS_MAX, 8);
+            for (int t = 0; t < TIMEOUTS_MAX; t++) {
+                timespecs[t] = times.asSlice(t * TIMESPEC_BYTES, TIMESPEC_BYTES);
+            }
         } catch (final RuntimeException e) {
             closeSendSide();
             throw e;
@@ -118,8 +140,9 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     public static IoUringPacketIo open(final List<Input> inputs, final Config config) {
         Objects.requireNonNull(config, "config");
         final List<Input> copy = List.copyOf(inputs);
-        // Every slot and every poll may be in the submission queue at once: it never fills.
-        final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + copy.size() + 8) * 2 - 1);
+        // Every slot, poll and timeout may be in the submission queue at once: it never fills.
+        final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + copy.size() + 1 + TIMEOUTS_MAX + 8)
+            * 2 - 1);
         final IoUring ring = IoUring.open(Math.min(entries, 32_768));
         try {
             return new IoUringPacketIo(ring, copy, config);
@@ -132,12 +155,25 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     @Override
     public int submit() {
         ensureOpen();
+        final int prepared = prepare();
+        if (unsubmitted > 0) {
+            enter(0);
+        }
+        return prepared;
+    }
+
+    /** Prepares the polls that are not armed and the queued sends; returns how many entries. */
+    private int prepare() {
         int prepared = 0;
         for (int i = 0; i < inputRings.length; i++) {
             if (!armed[i] && ring.preparePoll(inputRings[i].fd(), IoUring.POLLIN, multishot, KIND_POLL | i)) {
                 armed[i] = true;
                 prepared++;
             }
+        }
+        if (watchedFd >= 0 && !watchArmed && ring.preparePoll(watchedFd, IoUring.POLLIN, multishot, KIND_WATCH)) {
+            watchArmed = true;
+            prepared++;
         }
         for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
             final int fd = destinations.fd(slots.destination(slot));
@@ -147,14 +183,87 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             prepared++;
         }
         unsubmitted += prepared;
-        if (unsubmitted > 0) {
-            // EINTR/EBUSY/EAGAIN (or a short count) leave entries in the queue: the next submit hands them over.
-            final int taken = ring.submit(0);
-            if (taken > 0) {
-                unsubmitted -= taken;
+        return prepared;
+    }
+
+    /** Hands the prepared entries to the kernel and, with {@code minComplete} 1, waits for a completion. */
+    private void enter(final int minComplete) {
+        // EINTR/EBUSY/EAGAIN (or a short count) leave entries in the queue: the next submit hands them over.
+        final int taken = ring.submit(minComplete);
+        if (taken > 0) {
+            unsubmitted -= taken;
+        }
+    }
+
+    /**
+     * Watches descriptor {@code fd} (not owned; it must outlive this I/O or be unwatched by closing this first) for
+     * readability through this ring, so that {@link #await} returns when it is readable or at its end of file: a
+     * worker's channel to the supervisor. Armed by the next {@link #submit()} or {@link #await}.
+     */
+    public void watchReadable(final int fd) {
+        ensureOpen();
+        if (watchedFd >= 0) {
+            throw new IllegalStateException("already watching descriptor " + watchedFd);
+        }
+        watchedFd = fd;
+    }
+
+    /**
+     * Blocks until at least one completion is waiting (a ring's readiness, a send's outcome, the watched descriptor
+     * readable) or {@code timeoutNs} passed (an {@code IORING_OP_TIMEOUT} on the same ring), in one
+     * {@code io_uring_enter}; submits whatever is prepared on the way. Returns at once when staged frames wait or
+     * a completion is not yet reaped; a ring readiness already taken but not read does not end the wait (call it
+     * after a duty cycle that did nothing). A signal may
+     * end the wait early ({@code EINTR}): callers loop. Allocates nothing.
+     */
+    public void await(final long timeoutNs) {
+        ensureOpen();
+        prepare();
+        // A readiness not yet consumed does not keep it awake: the loop waits only after a cycle that did nothing,
+        // so the agent chose not to read (no ruleset yet, or no send capacity: a send completion will wake it).
+        boolean block = timeoutNs > 0 && stagedCount == 0;
+        if (block) {
+            block = armTimeout(timeoutNs);
+        }
+        if (block) {
+            waits++;
+        }
+        enter(block ? 1 : 0);
+    }
+
+    /**
+     * Makes sure a timeout fires no later than {@code timeoutNs} from now: an armed one that does is kept, otherwise
+     * a free one is armed. False when all are armed for later deadlines (do not block then).
+     */
+    private boolean armTimeout(final long timeoutNs) {
+        final long now = System.nanoTime();
+        final long deadline = now + timeoutNs;
+        int free = -1;
+        for (int t = 0; t < TIMEOUTS_MAX; t++) {
+            if (timeoutArmed[t]) {
+                if (timeoutDeadline[t] - deadline <= 0) {
+                    return true; // it wakes us early enough
+                }
+            } else if (free < 0) {
+                free = t;
             }
         }
-        return prepared;
+        if (free < 0) {
+            return false;
+        }
+        IoUring.timespec(timespecs[free], timeoutNs);
+        if (!ring.prepareTimeout(timespecs[free], KIND_TIMEOUT | free)) {
+            return false;
+        }
+        timeoutArmed[free] = true;
+        timeoutDeadline[free] = deadline;
+        unsubmitted++;
+        return true;
+    }
+
+    /** How many times {@link #await} blocked in the kernel (for tests: the loop does not spin). */
+    public long waits() {
+        return waits;
     }
 
     @Override
@@ -219,6 +328,15 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             if ((flags & IoUring.IORING_CQE_F_MORE) == 0) {
                 armed[index] = false; // one-shot, or a multishot poll the kernel ended: re-armed at the next submit
             }
+        } else if (kind == KIND_WATCH) {
+            if (result == -EINVAL && multishot) {
+                multishot = false;
+            }
+            if ((flags & IoUring.IORING_CQE_F_MORE) == 0) {
+                watchArmed = false; // re-armed at the next submit or await
+            }
+        } else if (kind == KIND_TIMEOUT) {
+            timeoutArmed[index] = false; // -ETIME: it expired (the only way it ends: none is ever removed)
         } else {
             throw new IllegalStateException("a completion that is not ours: user data " + Long.toHexString(userData));
         }

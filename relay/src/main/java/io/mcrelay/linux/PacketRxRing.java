@@ -20,9 +20,23 @@ import java.util.Set;
  * filter ({@link #attachUdpFilter}, exact on group and port), a {@code PACKET_FANOUT} group ({@link #joinFanout},
  * {@link #setFanoutProgram}) and the receive buffer ({@link #requestReceiveBuffer}); the programs come from
  * {@link PacketPrograms}. Struct offsets from {@code linux/if_packet.h}:
- * {@code tpacket_req3} (28 bytes), {@code tpacket_block_desc} (status at 8, frame count at 12, first frame at 16),
- * {@code tpacket3_hdr} (next at 0, snaplen at 12, len at 16, mac at 24), {@code sockaddr_ll} (20 bytes).
- * Single-threaded.
+ * {@code tpacket_req3} (28 bytes), {@code tpacket_block_desc} (status at 8, frame count at 12, first frame at 16,
+ * sequence number at 24), {@code tpacket3_hdr} (next at 0, snaplen at 12, len at 16, mac at 24), {@code sockaddr_ll}
+ * (20 bytes).
+ *
+ * <p><b>Adopted rings.</b> A worker does not open its rings: the supervisor does ({@link #open}) and passes the
+ * socket with {@code SCM_RIGHTS}; the worker maps the same ring ({@link #adopt}). Its reading position is then
+ * unknown (and a previous worker may have died holding blocks), so the ring <em>resynchronises</em>: it scans the
+ * block descriptors for blocks handed to user space ({@code TP_STATUS_USER}) and starts at the one with the lowest
+ * {@code seq_num} (the kernel numbers blocks in the order it hands them over). It does so when adopted and again
+ * whenever the block it expects next is not ready but another one is. Blocks a dead worker left user-owned are
+ * <b>read</b>, not released unread: nothing is lost, but the frames of a block that worker had partly forwarded
+ * are forwarded twice (duplicates, at most one block's worth per death). Releasing them unread would lose them
+ * instead, and while the block the kernel wants to fill next is user-owned the kernel drops every frame
+ * ({@code tp_freeze_q_cnt}), so they must be given back either way.
+ *
+ * <p>Single-threaded; two processes must not read one ring at the same time (the supervisor never reads the rings
+ * it passes on).
  */
 public final class PacketRxRing implements AutoCloseable {
     static final int AF_PACKET = 17;
@@ -44,12 +58,20 @@ public final class PacketRxRing implements AutoCloseable {
     static final int PACKET_FANOUT_DATA = 22;
     private static final int FRAME_BYTES = 2048;
     private static final int PAGE_BYTES = 4096;
+    /** {@code linux/if_packet.h}, {@code struct tpacket_hdr_v1} within {@code tpacket_block_desc}. */
+    private static final long BLOCK_STATUS = 8;
+    private static final long BLOCK_FRAMES = 12;
+    private static final long BLOCK_FIRST_FRAME = 16;
+    private static final long BLOCK_SEQUENCE = 24;
+    private static final int SOCKADDR_LL_BYTES = 20;
 
     private static final MethodHandle GETSOCKOPT = Syscalls.downcall("getsockopt",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     private static final MethodHandle BIND = Syscalls.downcall("bind",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle GETSOCKNAME = Syscalls.downcall("getsockname",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     /** Receives one frame, read in place: valid only during the call. */
@@ -69,6 +91,9 @@ public final class PacketRxRing implements AutoCloseable {
     private final int blocks;
     private final int ifIndex;
     private int nextBlock;
+    /** True until the first poll of an adopted ring: where to start reading is unknown. */
+    private boolean resyncPending;
+    private long resyncs;
     private boolean closed;
 
     private PacketRxRing(final int fd, final MemorySegment ring, final int blockBytes, final int blocks,
@@ -96,14 +121,7 @@ public final class PacketRxRing implements AutoCloseable {
      */
     public static PacketRxRing open(final String interfaceName, final int blockBytes, final int blocks,
         final int retireMillis, final ClassicBpf filter) {
-        if (blockBytes < PAGE_BYTES || blockBytes % PAGE_BYTES != 0) {
-            throw new IllegalArgumentException("block size must be a positive multiple of " + PAGE_BYTES + ", not "
-                + blockBytes);
-        }
-        if (blocks < 1 || (long) blocks * blockBytes > (1L << 30)) {
-            throw new IllegalArgumentException("blocks must be at least 1 and the ring at most 1 GiB, not " + blocks
-                + " x " + blockBytes);
-        }
+        checkGeometry(blockBytes, blocks);
         if (retireMillis < 1) {
             throw new IllegalArgumentException("block retire timeout must be at least 1 ms, not " + retireMillis);
         }
@@ -129,11 +147,11 @@ public final class PacketRxRing implements AutoCloseable {
                     "setsockopt(PACKET_RX_RING) of " + blocks + " x " + blockBytes + " bytes");
                 final MemorySegment ring = Syscalls.mmap((long) blockBytes * blocks, fd, 0, "AF_PACKET receive ring");
                 try {
-                    final MemorySegment address = arena.allocate(20, 4); // sockaddr_ll
+                    final MemorySegment address = arena.allocate(SOCKADDR_LL_BYTES, 4);
                     address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_PACKET);
                     address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) ETH_P_ALL));
                     address.set(ValueLayout.JAVA_INT, 4, ifIndex);
-                    check((int) BIND.invokeExact(capture, fd, address, 20), capture,
+                    check((int) BIND.invokeExact(capture, fd, address, SOCKADDR_LL_BYTES), capture,
                         "bind of the packet socket to " + interfaceName);
                 } catch (final RuntimeException e) {
                     Syscalls.munmap(ring);
@@ -148,6 +166,69 @@ public final class PacketRxRing implements AutoCloseable {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException("AF_PACKET ring could not be set up", t);
+        }
+    }
+
+    /**
+     * Maps the receive ring of packet socket {@code fd}, which another process set up ({@link #open}: version
+     * {@code TPACKET_V3}, a ring of {@code blocks} blocks of {@code blockBytes}, bound to one interface) and passed to
+     * this one. Takes ownership of {@code fd} once it returns (if it throws, the descriptor is still the caller's).
+     * The interface comes from {@code getsockname}; the first {@link #poll} resynchronises (see the class comment).
+     *
+     * @throws LinuxException naming the call: {@code getsockopt(PACKET_VERSION)} on a descriptor that is not a packet
+     *     socket, {@code mmap} ({@code EINVAL}) when the geometry is not the ring's or the socket has no ring,
+     *     {@code getsockname}
+     * @throws IllegalArgumentException when the socket is not {@code TPACKET_V3} or not bound to an interface
+     */
+    public static PacketRxRing adopt(final int fd, final int blockBytes, final int blocks) {
+        checkGeometry(blockBytes, blocks);
+        final int version = Syscalls.getsockoptInt(fd, SOL_PACKET, PACKET_VERSION,
+            "getsockopt(PACKET_VERSION) on adopted descriptor " + fd);
+        if (version != TPACKET_V3) {
+            throw new IllegalArgumentException("descriptor " + fd + " is a packet socket of ring version " + version
+                + ", not TPACKET_V3 (" + TPACKET_V3 + ")");
+        }
+        final int ifIndex = boundIfIndex(fd, "an adopted ring");
+        final MemorySegment ring = Syscalls.mmap((long) blockBytes * blocks, fd, 0,
+            "adopted AF_PACKET receive ring of " + blocks + " x " + blockBytes + " bytes (descriptor " + fd + ")");
+        final PacketRxRing adopted = new PacketRxRing(fd, ring, blockBytes, blocks, ifIndex);
+        adopted.resyncPending = true;
+        return adopted;
+    }
+
+    private static void checkGeometry(final int blockBytes, final int blocks) {
+        if (blockBytes < PAGE_BYTES || blockBytes % PAGE_BYTES != 0) {
+            throw new IllegalArgumentException("block size must be a positive multiple of " + PAGE_BYTES + ", not "
+                + blockBytes);
+        }
+        if (blocks < 1 || (long) blocks * blockBytes > (1L << 30)) {
+            throw new IllegalArgumentException("blocks must be at least 1 and the ring at most 1 GiB, not " + blocks
+                + " x " + blockBytes);
+        }
+    }
+
+    /**
+     * The index of the interface packet socket {@code fd} is bound to ({@code getsockname}); refuses a descriptor
+     * that is not an {@code AF_PACKET} socket bound to an interface. Messages name it as the input socket for
+     * {@code purpose} (an interface name, or what the socket is for).
+     */
+    static int boundIfIndex(final int fd, final String purpose) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
+            final MemorySegment address = arena.allocate(24, 4); // sockaddr_ll, with room to spare
+            final MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 24);
+            check((int) GETSOCKNAME.invokeExact(capture, fd, address, length), capture,
+                "getsockname of the input socket for " + purpose);
+            final int ifIndex = address.get(ValueLayout.JAVA_INT, 4);
+            if (address.get(ValueLayout.JAVA_SHORT, 0) != AF_PACKET || ifIndex <= 0) {
+                throw new IllegalArgumentException("descriptor " + fd + " for " + purpose
+                    + " is not an AF_PACKET socket bound to an interface");
+            }
+            return ifIndex;
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("getsockname could not be called", t);
         }
     }
 
@@ -361,17 +442,37 @@ public final class PacketRxRing implements AutoCloseable {
         return ifIndex;
     }
 
-    /** Delivers the frames of every block the kernel has handed over, in order, and gives the blocks back. */
+    /**
+     * The bound interface's name now ({@code if_indextoname}), in the namespace of the calling thread.
+     *
+     * @throws LinuxException naming {@code if_indextoname} ({@code ENXIO}) when the interface is gone
+     */
+    public String interfaceName() {
+        return Syscalls.ifName(ifIndex);
+    }
+
+    /**
+     * Delivers the frames of every block the kernel has handed over, in order, and gives the blocks back. When the
+     * block expected next is not ready but another is (an adopted ring, or one a dead reader left behind), reading
+     * restarts at the ready block with the lowest sequence number.
+     */
     public int poll(final FrameHandler handler) {
+        if (resyncPending) {
+            resyncPending = false;
+            resynchronise();
+        }
         int frames = 0;
         for (int checked = 0; checked < blocks; checked++) {
             final long block = (long) nextBlock * blockBytes;
             // acquire: the frames are written before the kernel sets TP_STATUS_USER
-            if (((int) INT.getAcquire(ring, block + 8) & TP_STATUS_USER) == 0) {
-                break;
+            if (((int) INT.getAcquire(ring, block + BLOCK_STATUS) & TP_STATUS_USER) == 0) {
+                if (checked > 0 || !resynchronise()) {
+                    break;
+                }
+                continue; // nextBlock moved to the oldest ready block: read it in this same turn
             }
-            final int count = ring.get(ValueLayout.JAVA_INT, block + 12);
-            long frame = block + Integer.toUnsignedLong(ring.get(ValueLayout.JAVA_INT, block + 16));
+            final int count = ring.get(ValueLayout.JAVA_INT, block + BLOCK_FRAMES);
+            long frame = block + Integer.toUnsignedLong(ring.get(ValueLayout.JAVA_INT, block + BLOCK_FIRST_FRAME));
             for (int i = 0; i < count; i++) {
                 final int snapLength = ring.get(ValueLayout.JAVA_INT, frame + 12);
                 final int wireLength = ring.get(ValueLayout.JAVA_INT, frame + 16);
@@ -380,10 +481,41 @@ public final class PacketRxRing implements AutoCloseable {
                 frames++;
                 frame += Integer.toUnsignedLong(ring.get(ValueLayout.JAVA_INT, frame));
             }
-            INT.setRelease(ring, block + 8, TP_STATUS_KERNEL); // release: the kernel may refill it now
+            INT.setRelease(ring, block + BLOCK_STATUS, TP_STATUS_KERNEL); // release: the kernel may refill it now
             nextBlock = (nextBlock + 1) % blocks;
         }
         return frames;
+    }
+
+    /**
+     * Points {@link #nextBlock} at the user-owned block with the lowest {@code seq_num}; false (nothing moved) when
+     * no block is user-owned or the expected one already is the oldest. Reads every block descriptor: O(blocks), no
+     * system call, no allocation.
+     */
+    private boolean resynchronise() {
+        int oldest = -1;
+        long oldestSequence = 0;
+        for (int b = 0; b < blocks; b++) {
+            final long block = (long) b * blockBytes;
+            if (((int) INT.getAcquire(ring, block + BLOCK_STATUS) & TP_STATUS_USER) != 0) {
+                final long sequence = ring.get(ValueLayout.JAVA_LONG, block + BLOCK_SEQUENCE);
+                if (oldest < 0 || Long.compareUnsigned(sequence, oldestSequence) < 0) {
+                    oldest = b;
+                    oldestSequence = sequence;
+                }
+            }
+        }
+        if (oldest < 0 || oldest == nextBlock) {
+            return false;
+        }
+        nextBlock = oldest;
+        resyncs++;
+        return true;
+    }
+
+    /** How many times reading restarted at another block than the expected one ({@link #poll}). */
+    public long resyncs() {
+        return resyncs;
     }
 
     /** Packets seen and dropped by the kernel since the last call. */

@@ -76,14 +76,19 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
      * @param cpuOfWorker the CPU worker N is pinned to
      * @param searchPath where {@code setpriv} and {@code taskset} are looked for ({@code PATH} form)
      * @param handshakeTimeoutMs how long a connection may take to prove itself before it is closed
+     * @param launchPrefix a command the whole worker command line runs under, before the privilege drop (empty in
+     *     production; tests use {@code ip netns exec NAME} to start a worker in a test network namespace); it must
+     *     {@code exec} its argument so the worker stays this process's child
      */
     public record Config(Path runtimeParent, String user, Path java, List<String> jvmOptions, List<Path> classpath,
                          String mainClass, List<String> extraArgs, IntFunction<int[]> descriptors,
-                         IntUnaryOperator cpuOfWorker, String searchPath, long handshakeTimeoutMs) {
+                         IntUnaryOperator cpuOfWorker, String searchPath, long handshakeTimeoutMs,
+                         List<String> launchPrefix) {
         public Config {
             jvmOptions = List.copyOf(jvmOptions);
             classpath = List.copyOf(classpath);
             extraArgs = List.copyOf(extraArgs);
+            launchPrefix = List.copyOf(launchPrefix);
         }
 
         /**
@@ -97,7 +102,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                     () -> new IllegalStateException("cannot tell which java runs this process"))), jvmOptions,
                 Stream.of(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of).toList(),
                 WorkerMain.class.getName(), List.of(), index -> new int[0], index -> cpus[index % cpus.length],
-                System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), 5_000);
+                System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), 5_000, List.of());
         }
 
         /** The JVM options in a {@code jvm.options} file: one per line, blank lines and {@code #} comments skipped. */
@@ -146,37 +151,48 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
 
         public Config withUser(final String workerUser) {
             return new Config(runtimeParent, workerUser, java, jvmOptions, classpath, mainClass, extraArgs,
-                descriptors, cpuOfWorker, searchPath, handshakeTimeoutMs);
+                descriptors, cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
         }
 
         public Config withClasspath(final List<Path> entries) {
             return new Config(runtimeParent, user, java, jvmOptions, entries, mainClass, extraArgs, descriptors,
-                cpuOfWorker, searchPath, handshakeTimeoutMs);
+                cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
         }
 
         public Config withMain(final String workerMainClass, final List<String> args) {
             return new Config(runtimeParent, user, java, jvmOptions, classpath, workerMainClass, args, descriptors,
-                cpuOfWorker, searchPath, handshakeTimeoutMs);
+                cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
+        }
+
+        /** {@link WorkerMain} with {@code options} as its arguments ({@link WorkerIo.Options#toArgs()}). */
+        public Config withWorkerOptions(final WorkerIo.Options options) {
+            return withMain(WorkerMain.class.getName(), options.toArgs());
         }
 
         public Config withDescriptors(final IntFunction<int[]> perWorker) {
             return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, perWorker,
-                cpuOfWorker, searchPath, handshakeTimeoutMs);
+                cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
         }
 
         public Config withCpus(final IntUnaryOperator cpuOf) {
             return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
-                cpuOf, searchPath, handshakeTimeoutMs);
+                cpuOf, searchPath, handshakeTimeoutMs, launchPrefix);
         }
 
         public Config withSearchPath(final String path) {
             return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
-                cpuOfWorker, path, handshakeTimeoutMs);
+                cpuOfWorker, path, handshakeTimeoutMs, launchPrefix);
+        }
+
+        /** Runs every worker under {@code prefix} (see {@link Config}); for tests. */
+        public Config withLaunchPrefix(final List<String> prefix) {
+            return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
+                cpuOfWorker, searchPath, handshakeTimeoutMs, prefix);
         }
 
         public Config withHandshakeTimeoutMs(final long timeoutMs) {
             return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
-                cpuOfWorker, searchPath, timeoutMs);
+                cpuOfWorker, searchPath, timeoutMs, launchPrefix);
         }
     }
 
@@ -303,7 +319,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
 
     /** The command that starts worker {@code workerIndex} (without its environment). */
     List<String> command(final int workerIndex) {
-        final List<String> command = new ArrayList<>(commandPrefix);
+        final List<String> command = new ArrayList<>(config.launchPrefix());
+        command.addAll(commandPrefix);
         command.addAll(List.of("--cpu-list", Integer.toString(config.cpuOfWorker().applyAsInt(workerIndex)),
             config.java().toString(), "@" + directory.jvmOptions(), "-cp", directory.classpath(),
             config.mainClass(), directory.socket().toString(), Integer.toString(workerIndex),

@@ -72,6 +72,10 @@ final class Syscalls {
     private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
 
+    private static final MethodHandle IF_INDEXTONAME = downcall("if_indextoname",
+        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    /** {@code net/if.h}: IF_NAMESIZE = 16, with the terminating NUL. */
+    static final int IF_NAMESIZE = 16;
     private static final MethodHandle SOCKET = downcall("socket",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
@@ -215,6 +219,23 @@ final class Syscalls {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException("if_nametoindex could not be called", t);
+        }
+    }
+
+    /** The name of interface {@code ifIndex} ({@code if_indextoname(3)}); throws naming it if there is none. */
+    static String ifName(final int ifIndex) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final MemorySegment name = arena.allocate(IF_NAMESIZE);
+            final MemorySegment result = (MemorySegment) IF_INDEXTONAME.invokeExact(capture, ifIndex, name);
+            if (result.address() == 0) {
+                throw new LinuxException("if_indextoname(" + ifIndex + ")", errno(capture));
+            }
+            return name.getString(0);
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("if_indextoname could not be called", t);
         }
     }
 

@@ -1,19 +1,29 @@
 package io.mcrelay.linux;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The worker process's entry point ({@link ProcessWorkerLauncher}'s default main class): starts
- * ({@link WorkerProcess#start(String[])}), then serves its channel until the supervisor's end closes. For now it
- * answers nothing: the packet path (io_uring) and the {@code WorkerAgent} are wired in when production packet I/O
- * exists. Exit statuses: 0 after EOF, {@link WorkerProcess#EXIT_USAGE}, {@link WorkerProcess#EXIT_REFUSED},
- * {@link WorkerProcess#EXIT_ORPHANED}.
+ * ({@link WorkerProcess#start(String[])}: socket path, worker index, supervisor pid), reads its options from the
+ * arguments after those ({@link WorkerIo.Options#parse}: backend, ring geometry, heartbeat interval), then runs the
+ * {@link WorkerRuntime} over the descriptors it was passed until the agent is done (the channel's EOF, a
+ * {@code Shutdown}). Exit statuses: 0 when the loop ended, 1 when the runtime could not be built or failed,
+ * {@link WorkerProcess#EXIT_USAGE}, {@link WorkerProcess#EXIT_REFUSED}, {@link WorkerProcess#EXIT_ORPHANED}.
  */
 public final class WorkerMain {
+    /** Exit status: the runtime could not be built (a descriptor it cannot adopt, no io_uring...) or failed. */
+    public static final int EXIT_FAILED = 1;
+
     private WorkerMain() {
     }
 
     public static void main(final String[] args) {
+        final WorkerIo.Options options;
         final WorkerProcess.Started started;
         try {
+            options = WorkerIo.Options.parse(args.length > 3 ? List.of(Arrays.copyOfRange(args, 3, args.length))
+                : List.of());
             started = WorkerProcess.start(args);
         } catch (final WorkerProcess.RefusedException e) {
             System.err.println("mcrelay worker: " + e.getMessage());
@@ -28,10 +38,24 @@ public final class WorkerMain {
             System.exit(WorkerProcess.EXIT_USAGE);
             return;
         }
-        WorkerProcess.serveUntilEof(started.channel());
-        started.channel().close();
-        for (final int fd : started.descriptors()) {
-            UnixSockets.close(fd);
+        final WorkerRuntime runtime;
+        try {
+            runtime = WorkerRuntime.create(started.workerIndex(), started.channel(), started.descriptors(), options);
+        } catch (final RuntimeException e) {
+            System.err.println("mcrelay worker " + started.workerIndex() + ": cannot start: " + e.getMessage());
+            System.exit(EXIT_FAILED);
+            return;
         }
+        System.err.println("mcrelay worker " + started.workerIndex() + ": " + runtime.io().backend().text()
+            + " over " + runtime.io().inputNames());
+        final String reason;
+        try (runtime) {
+            reason = runtime.run();
+        } catch (final RuntimeException e) {
+            System.err.println("mcrelay worker " + started.workerIndex() + ": failed: " + e);
+            System.exit(EXIT_FAILED);
+            return;
+        }
+        System.err.println("mcrelay worker " + started.workerIndex() + ": done: " + reason);
     }
 }

@@ -29,7 +29,8 @@ import io.mcrelay.seam.WorkerChannel;
  * unmatched and malformed frames) go through {@link WorkerAgent#onFrame} and every send completes through
  * {@link WorkerAgent#onSendComplete}, and the thread's allocated-bytes counter must not move. The packet I/O here is
  * a counting stand-in that itself allocates nothing, so that only the worker is measured. It also checks the
- * counters land where they belong (DESIGN's stats contract).
+ * counters land where they belong (DESIGN's stats contract), and that no frame is read before the first
+ * {@code Sync} (a replacement worker leaves what waits in its adopted ring until it has a table).
  */
 class WorkerPacketPathAllocationTest {
     private static final int FRAMES = 1_000_000;
@@ -84,8 +85,11 @@ class WorkerPacketPathAllocationTest {
             return 0;
         }
 
+        int frameReads;
+
         @Override
         public int pollFrames(final FrameHandler handler, final int limit) {
+            frameReads++;
             return 0;
         }
 
@@ -208,6 +212,24 @@ class WorkerPacketPathAllocationTest {
             assertEquals(total / 4, output.packetsOut());
         }
         assertTrue(io.sends == total / 4 * 4, "3 sends per fan-out frame and 1 per plain frame");
+    }
+
+    @Test
+    void noFrameIsReadBeforeTheFirstSync() {
+        final CountingPacketIo io = new CountingPacketIo();
+        final QueueChannel channel = new QueueChannel();
+        final WorkerAgent worker = new WorkerAgent(WorkerAgent.Config.defaults(0), channel, io, new WheelTimers(0));
+        worker.start(0);
+        for (int cycle = 0; cycle < 5; cycle++) {
+            worker.doWork(cycle * 1_000_000L);
+        }
+        assertEquals(0, io.frameReads, "no table yet: the frames wait in the ring");
+        channel.inbound.add(WorkerMessageCodec.toBytes(new WorkerMessage.Sync(1, List.of())));
+        worker.doWork(6_000_000L);
+        assertEquals(1, worker.epoch());
+        assertEquals(1, io.frameReads, "read in the cycle that applied the Sync");
+        assertEquals(new WorkerMessage.Ack(1, worker.rulesetHash()),
+            WorkerMessageCodec.decode(channel.outbound.peekLast()));
     }
 
     private static void runFrames(final WorkerAgent worker, final CountingPacketIo io, final UnsafeBuffer[] frames,

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 /**
  * Launcher configurations for the worker-process tests: a runtime parent under /tmp that the worker user can reach
  * (JUnit's temp directories are 0700), the project's jvm.options, and a small classpath (the compiled classes and
- * Agrona) so each launcher copies little.
+ * Agrona, and SLF4J with Logback, which the worker's packet backend logs through) so each launcher copies little.
  */
 final class WorkerTestConfigs {
     private WorkerTestConfigs() {
@@ -33,7 +33,9 @@ final class WorkerTestConfigs {
     static ProcessWorkerLauncher.Config config(final Path runtimeParent) {
         final List<Path> classpath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
             .map(Path::of)
-            .filter(p -> Files.isDirectory(p) || p.getFileName().toString().startsWith("agrona"))
+            .filter(p -> Files.isDirectory(p) || p.getFileName().toString().startsWith("agrona")
+                || p.getFileName().toString().startsWith("slf4j-api")
+                || p.getFileName().toString().startsWith("logback-"))
             .toList();
         return ProcessWorkerLauncher.Config.defaults(runtimeParent, jvmOptions()).withClasspath(classpath);
     }
