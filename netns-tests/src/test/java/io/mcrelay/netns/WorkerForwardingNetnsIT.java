@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcrelay.linux.EpollPacketIo;
 import io.mcrelay.linux.PacketBackend;
+import io.mcrelay.linux.PacketPrograms;
 import io.mcrelay.linux.PacketRxRing;
 import io.mcrelay.linux.ProcessWorkerLauncher;
 import io.mcrelay.linux.UnixSockets;
@@ -102,14 +103,10 @@ class WorkerForwardingNetnsIT {
         final WorkerIo.Options options = new WorkerIo.Options(backend, 1 << 16, 8, 100);
         final boolean uring = backend == PacketBackend.Preference.IO_URING;
         try (Topology net = new Topology();
-            PacketRxRing ring = uring ? net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
-                options.blocks(), 2)) : null;
-            Input plain = uring ? null : new Input(net.relay.call(() -> EpollPacketIo.openInputSocket("in0")));
+            Input input = Input.open(net, options);
             DatagramChannel receiver = net.sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
-            ProcessWorkerLauncher launcher = net.launcher(parent, options, () -> uring ? ring.fd() : plain.fd())) {
-            if (uring) {
-                ring.attachCoarseUdpFilter();
-            }
+            ProcessWorkerLauncher launcher = net.launcher(parent, options, input::fd)) {
+            final PacketRxRing ring = input.ring();
             final TreeSet<String> received = new TreeSet<>();
             final ByteBuffer buffer = ByteBuffer.allocate(2048);
             final Supervised first = Supervised.launch(launcher);
@@ -160,15 +157,10 @@ class WorkerForwardingNetnsIT {
         final WorkerIo.Options options = new WorkerIo.Options(backend, 1 << 16, 8, 100);
         final boolean uring = backend == PacketBackend.Preference.IO_URING;
         try (Topology net = new Topology();
-            // What the supervisor opens for the input: a ring for io_uring, a plain packet socket for epoll.
-            PacketRxRing ring = uring ? net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
-                options.blocks(), 2)) : null;
-            Input plain = uring ? null : new Input(net.relay.call(() -> EpollPacketIo.openInputSocket("in0")));
+            Input input = Input.open(net, options);
             DatagramChannel receiver = net.sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
-            ProcessWorkerLauncher launcher = net.launcher(parent, options, () -> uring ? ring.fd() : plain.fd())) {
-            if (uring) {
-                ring.attachCoarseUdpFilter();
-            }
+            ProcessWorkerLauncher launcher = net.launcher(parent, options, input::fd)) {
+            final PacketRxRing ring = input.ring();
             final Supervised worker = Supervised.launch(launcher);
             final WorkerLauncher.WorkerHandle handle = worker.handle;
             worker.sync(RULE);
@@ -305,10 +297,30 @@ class WorkerForwardingNetnsIT {
     }
 
     /** A plain packet socket the test holds, closed with it. */
-    private record Input(int fd) implements AutoCloseable {
+    /**
+     * What the supervisor opens for the input in the relay namespace: a ring (with the coarse filter) for io_uring, a
+     * plain packet socket for epoll.
+     */
+    private record Input(PacketRxRing ring, int plainFd) implements AutoCloseable {
+        static Input open(final Topology net, final WorkerIo.Options options) throws Exception {
+            if (options.backend() == PacketBackend.Preference.IO_URING) {
+                return new Input(net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
+                    options.blocks(), 2, PacketPrograms.coarseUdpFilter())), -1);
+            }
+            return new Input(null, net.relay.call(() -> EpollPacketIo.openInputSocket("in0")));
+        }
+
+        int fd() {
+            return ring != null ? ring.fd() : plainFd;
+        }
+
         @Override
         public void close() {
-            UnixSockets.close(fd);
+            if (ring != null) {
+                ring.close();
+            } else {
+                UnixSockets.close(plainFd);
+            }
         }
     }
 
