@@ -59,6 +59,12 @@ import io.mcrelay.seam.WorkerLauncher;
  * descriptors handed to workers stay owned by the caller.
  */
 public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseable {
+    /**
+     * The worker's entry point, by name: it lives in {@code io.mcrelay.runtime} (the composition root), which this
+     * package does not depend on.
+     */
+    public static final String DEFAULT_WORKER_MAIN = "io.mcrelay.runtime.WorkerMain";
+
     private static final Logger LOG = LoggerFactory.getLogger(ProcessWorkerLauncher.class);
     private static final int ACCEPT_LIMIT = 64;
 
@@ -92,8 +98,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
 
         /**
-         * Defaults: this JVM's {@code java} and classpath, {@link WorkerMain}, no descriptors, worker N on the N-th
-         * CPU this process may run on (round robin over {@link #allowedCpus()}), {@code setpriv} and
+         * Defaults: this JVM's {@code java} and classpath, {@link #DEFAULT_WORKER_MAIN}, no descriptors, worker N on
+         * the N-th CPU this process may run on (round robin over {@link #allowedCpus()}), {@code setpriv} and
          * {@code taskset} from {@code PATH}, 5 s to prove itself.
          */
         public static Config defaults(final Path runtimeParent, final List<String> jvmOptions) {
@@ -101,7 +107,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             return new Config(runtimeParent, null, Path.of(ProcessHandle.current().info().command().orElseThrow(
                     () -> new IllegalStateException("cannot tell which java runs this process"))), jvmOptions,
                 Stream.of(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of).toList(),
-                WorkerMain.class.getName(), List.of(), index -> new int[0], index -> cpus[index % cpus.length],
+                DEFAULT_WORKER_MAIN, List.of(), index -> new int[0], index -> cpus[index % cpus.length],
                 System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), 5_000, List.of());
         }
 
@@ -164,9 +170,9 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
         }
 
-        /** {@link WorkerMain} with {@code options} as its arguments ({@link WorkerIo.Options#toArgs()}). */
+        /** {@link #DEFAULT_WORKER_MAIN} with {@code options} as its arguments ({@link WorkerIo.Options#toArgs()}). */
         public Config withWorkerOptions(final WorkerIo.Options options) {
-            return withMain(WorkerMain.class.getName(), options.toArgs());
+            return withMain(DEFAULT_WORKER_MAIN, options.toArgs());
         }
 
         public Config withDescriptors(final IntFunction<int[]> perWorker) {

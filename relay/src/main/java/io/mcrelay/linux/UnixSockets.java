@@ -9,10 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Named {@code AF_UNIX} sockets through FFM ({@code SOCK_STREAM}, the worker channel over which workers connect back
- * to the supervisor and receive their descriptors with {@link FdPassing}, or {@code SOCK_SEQPACKET}). The JDK's Unix-domain channels hide the
- * descriptor, which {@code SCM_RIGHTS} and {@code SO_PEERCRED} need. Every descriptor is close-on-exec; failures
- * throw a {@link LinuxException} naming the call and the path.
+ * Named {@code AF_UNIX} sockets through FFM: {@code SOCK_STREAM} (the worker channel, over which workers connect back
+ * to the supervisor and receive their descriptors with {@link FdPassing}) or {@code SOCK_SEQPACKET}. The JDK's
+ * Unix-domain channels hide the descriptor, which {@code SCM_RIGHTS} and {@code SO_PEERCRED} need. Every descriptor
+ * is close-on-exec; failures throw a {@link LinuxException} naming the call and the path.
  */
 public final class UnixSockets {
     /** {@code sizeof(sockaddr_un.sun_path)}: the path and its terminating NUL must fit. */

@@ -113,8 +113,8 @@ public final class WorkerProcess {
     }
 
     /**
-     * A minimal loop for test probes (the real one is {@link WorkerRuntime}): reads and drops every frame (it
-     * answers nothing) and returns when the supervisor's end closes (EOF), waiting in {@code poll(2)} in between.
+     * A minimal loop for test probes (the real one is {@code io.mcrelay.runtime.WorkerRuntime}): reads and drops every
+     * frame (it answers nothing) and returns when the supervisor's end closes (EOF), waiting in {@code poll(2)} in between.
      */
     public static void serveUntilEof(final StreamWorkerChannel channel) {
         final int[] fds = {channel.fd()};

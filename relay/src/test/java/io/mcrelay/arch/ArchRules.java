@@ -60,6 +60,16 @@ public final class ArchRules {
         .should().dependOnClassesThat().resideInAPackage("java.lang.foreign..")
         .because("all FFM code lives in io.mcrelay.linux behind the seams, where it is tested against the kernel");
 
+    /**
+     * The Linux layer implements seams; it does not wire the core: only the composition root ({@code runtime}) puts
+     * core objects, clocks and Linux objects together.
+     */
+    public static final ArchRule LINUX_DOES_NOT_WIRE_THE_CORE = noClasses()
+        .that().resideInAPackage("io.mcrelay.linux..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.mcrelay.core..", "io.mcrelay.runtime..")
+        .because("io.mcrelay.runtime is the composition root; the linux package stays a layer of seam "
+            + "implementations that can be tested on its own");
+
     private static boolean forbiddenCall(final String owner, final String method) {
         return switch (owner) {
             case "java.lang.System" -> method.equals("nanoTime") || method.equals("currentTimeMillis");

@@ -22,6 +22,8 @@ import io.mcrelay.core.archfixture.UsesSystemClockImplementation;
 import io.mcrelay.core.archfixture.UsesThreadLocalRandom;
 import io.mcrelay.core.archfixture.UsesUnseededRandom;
 import io.mcrelay.core.archfixture.UsesTheClockSeam;
+import io.mcrelay.linux.archfixture.UsesTheSeams;
+import io.mcrelay.linux.archfixture.WiresTheCore;
 
 /** Each rule of {@link ArchRules} fails on a class that breaks it, and passes on one that keeps it. */
 class ArchRulesTest {
@@ -60,5 +62,11 @@ class ArchRulesTest {
     void ffmRuleCatchesForeignMemoryOutsideLinux() {
         assertViolates(ArchRules.FFM_ONLY_IN_LINUX, UsesForeignMemory.class);
         assertFalse(evaluate(ArchRules.FFM_ONLY_IN_LINUX, UsesTheClockSeam.class).hasViolation());
+    }
+
+    @Test
+    void linuxRuleCatchesTheCoreInTheLinuxLayer() {
+        assertViolates(ArchRules.LINUX_DOES_NOT_WIRE_THE_CORE, WiresTheCore.class);
+        assertFalse(evaluate(ArchRules.LINUX_DOES_NOT_WIRE_THE_CORE, UsesTheSeams.class).hasViolation());
     }
 }

@@ -24,6 +24,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void linuxDoesNotWireTheCore() {
+        ArchRules.LINUX_DOES_NOT_WIRE_THE_CORE.check(CLASSES);
+    }
+
+    @Test
     void theImportSeesTheCoreAndNoFixture() {
         // Guards the guard: a rule over an empty import passes vacuously.
         org.junit.jupiter.api.Assertions.assertTrue(CLASSES.contain(io.mcrelay.core.RuleSet.class));

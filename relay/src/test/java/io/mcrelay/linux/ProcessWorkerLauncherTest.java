@@ -10,7 +10,7 @@ import io.mcrelay.seam.WorkerLauncher;
 import io.mcrelay.seam.WorkerLauncherContract;
 
 /**
- * The process launcher keeps the {@link WorkerLauncher} contract with real worker JVMs ({@link WorkerMain}): as root
+ * The process launcher keeps the {@link WorkerLauncher} contract with real worker JVMs ({@code io.mcrelay.runtime.WorkerMain}): as root
  * they run as the unprivileged worker user through setpriv, otherwise as this user.
  */
 class ProcessWorkerLauncherTest extends WorkerLauncherContract {

@@ -1,7 +1,11 @@
-package io.mcrelay.linux;
+package io.mcrelay.runtime;
 
 import java.util.Arrays;
 import java.util.List;
+
+import io.mcrelay.linux.ProcessWorkerLauncher;
+import io.mcrelay.linux.WorkerIo;
+import io.mcrelay.linux.WorkerProcess;
 
 /**
  * The worker process's entry point ({@link ProcessWorkerLauncher}'s default main class): starts

@@ -1,12 +1,11 @@
-package io.mcrelay.linux;
+package io.mcrelay.runtime;
 
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import io.mcrelay.core.WorkerAgent;
-import io.mcrelay.runtime.DeadlineTrackingTimers;
-import io.mcrelay.runtime.SystemClock;
-import io.mcrelay.runtime.WheelTimers;
+import io.mcrelay.linux.StreamWorkerChannel;
+import io.mcrelay.linux.WorkerIo;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.WorkerChannel;
 
