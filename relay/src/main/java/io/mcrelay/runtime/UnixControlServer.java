@@ -39,6 +39,7 @@ import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.FrameDecoder;
 import io.mcrelay.protocol.Frames;
 import io.mcrelay.seam.Clock;
+import io.mcrelay.seam.ControlEvents;
 import io.mcrelay.seam.ControlServer;
 
 /**
@@ -46,13 +47,13 @@ import io.mcrelay.seam.ControlServer;
  * {@link UnixDomainSocketAddress}) and a {@link Selector} of its own, driven by the supervisor's thread through
  * {@link #poll}, which never blocks. Frames are those of {@link Frames}, at most {@link Frames#CONTROL_MAX_BYTES}.
  *
- * <p>Behaviour (see docs/reference/protocols.md, "Control socket server"):
+ * <p>Behaviour (see docs/reference/protocols.md, "The control socket server"):
  * <ul>
  *   <li>Connection ids start at 1 and only grow. A connection is reported connected before any of its frames and
  *       disconnected exactly once, after its last delivered frame, whoever ends it.</li>
- *   <li>Each I/O round reads at most {@value #READS_PER_ROUND} chunks of {@value #READ_CHUNK_BYTES} bytes per
- *       connection, and reads only once the events read before have all been delivered: a busy client cannot starve
- *       another, and a supervisor that falls behind pushes back on its clients through the kernel's buffers.</li>
+ *   <li>Each I/O round reads at most 4 chunks of 64 KiB per connection, and reads only once the events read before
+ *       have all been delivered: a busy client cannot starve another, and a supervisor that falls behind pushes
+ *       back on its clients through the kernel's buffers.</li>
  *   <li>A frame length of 0 or over the limit disconnects that client before any payload is buffered; so does a
  *       client that stalls in the middle of a frame (no byte for {@link Options#readTimeoutNs}). A client idle
  *       between frames may stay.</li>
@@ -82,8 +83,9 @@ public final class UnixControlServer implements ControlServer {
     /** Longest socket path the kernel accepts, in bytes ({@code linux/un.h}: {@code sun_path[108]}, NUL-ended). */
     public static final int MAX_PATH_BYTES = 107;
 
-    static final int READ_CHUNK_BYTES = 64 * 1024;
-    static final int READS_PER_ROUND = 4;
+    private static final int READ_CHUNK_BYTES = 64 * 1024;
+    private static final int READS_PER_ROUND = 4;
+    private static final int WRITE_CHUNK_BYTES = 256 * 1024;
     private static final int ACCEPTS_PER_ROUND = 64;
     private static final int LISTEN_BACKLOG = 64;
     private static final int PRIVATE_DIRECTORY_ATTEMPTS = 100;
@@ -104,8 +106,11 @@ public final class UnixControlServer implements ControlServer {
      * @param maxConnections  connections open at once
      */
     public record Options(long readTimeoutNs, int outputLimitBytes, long flushTimeoutNs, int maxConnections) {
-        /** 10 s read timeout, 32 MiB output bound, 10 s flush, 1024 connections. */
-        public static final Options DEFAULTS = new Options(10_000_000_000L, 32 * 1024 * 1024, 10_000_000_000L, 1024);
+        /**
+         * 10 s read timeout, 32 MiB output bound, 10 s flush, 64 connections: a client in the middle of a frame
+         * holds a buffer of the size it announced (up to 16 MiB), so the connection limit bounds that memory (1 GiB).
+         */
+        public static final Options DEFAULTS = new Options(10_000_000_000L, 32 * 1024 * 1024, 10_000_000_000L, 64);
 
         public Options {
             if (readTimeoutNs <= 0 || outputLimitBytes <= 0 || flushTimeoutNs <= 0 || maxConnections <= 0) {
@@ -114,11 +119,6 @@ public final class UnixControlServer implements ControlServer {
                     + ", maxConnections=" + maxConnections);
             }
         }
-    }
-
-    private enum Kind { CONNECTED, FRAME, DISCONNECTED }
-
-    private record Event(Kind kind, long connectionId, byte[] payload, String reason) {
     }
 
     /** One client. {@code reported}: its disconnect is queued; from then on it is only flushed, then closed. */
@@ -149,7 +149,7 @@ public final class UnixControlServer implements ControlServer {
     private final Object socketFileKey;
     // By id: rounds visit connections in a stable order.
     private final TreeMap<Long, Connection> connections = new TreeMap<>();
-    private final ArrayDeque<Event> events = new ArrayDeque<>();
+    private final ControlEvents events = new ControlEvents();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_CHUNK_BYTES);
     private long nextConnectionId = 1;
     private long nextDeadlineNs = Long.MAX_VALUE;
@@ -245,21 +245,8 @@ public final class UnixControlServer implements ControlServer {
         final long nowNs = clock.nanoTime();
         final boolean readEvents = events.isEmpty();
         ioRound(nowNs, readEvents);
-        int delivered = 0;
-        while (delivered < limit && !events.isEmpty()) {
-            final Event event = events.pollFirst();
-            delivered++;
-            switch (event.kind()) {
-                case CONNECTED -> listener.onConnected(event.connectionId());
-                case FRAME -> listener.onFrame(event.connectionId(), event.payload());
-                case DISCONNECTED -> listener.onDisconnected(event.connectionId(), event.reason());
-            }
-            if (closed) {
-                break; // the listener closed the server
-            }
-        }
-        assert delivered <= limit;
-        return delivered;
+        // A listener that closes the server empties the queue, which ends the delivery.
+        return events.deliver(listener, limit);
     }
 
     @Override
@@ -288,7 +275,7 @@ public final class UnixControlServer implements ControlServer {
         final Connection connection = connections.get(connectionId);
         if (!closed && connection != null && !connection.reported) {
             report(connection, "closed by the server");
-            events.removeIf(event -> event.connectionId() == connectionId && event.kind() == Kind.FRAME);
+            events.discardFrames(connectionId);
             closeWhenFlushed(connection, clock.nanoTime());
         }
     }
@@ -371,7 +358,7 @@ public final class UnixControlServer implements ControlServer {
                 final Connection connection = new Connection(nextConnectionId++, channel, key, nowNs);
                 key.attach(connection);
                 connections.put(connection.id, connection);
-                events.addLast(new Event(Kind.CONNECTED, connection.id, null, null));
+                events.connected(connection.id);
             } catch (final IOException e) {
                 LOG.warn("control socket {}: cannot set up an accepted connection: {}", path, describe(e));
                 closeQuietly(channel);
@@ -411,7 +398,7 @@ public final class UnixControlServer implements ControlServer {
             connection.lastReadNs = nowNs;
             try {
                 connection.decoder.feed(readBuffer.array(), 0, read,
-                    payload -> events.addLast(new Event(Kind.FRAME, id, payload, null)));
+                    payload -> events.frame(id, payload));
             } catch (final CodecException e) {
                 drop(connection, e.getMessage());
                 return;
@@ -428,12 +415,19 @@ public final class UnixControlServer implements ControlServer {
         try {
             while (!output.isEmpty()) {
                 final ByteBuffer head = output.peekFirst();
+                // A slice at a time: the JDK copies all that is offered to a direct buffer, though the socket
+                // takes a few hundred KiB per call, so offering a whole 16 MiB response would copy it many times.
+                final int end = head.limit();
+                head.limit(Math.min(end, head.position() + WRITE_CHUNK_BYTES));
                 final int written = connection.channel.write(head);
+                head.limit(end);
                 connection.outputBytes -= written;
-                if (head.hasRemaining()) {
+                if (written == 0) {
                     break;
                 }
-                output.removeFirst();
+                if (!head.hasRemaining()) {
+                    output.removeFirst();
+                }
             }
         } catch (final IOException e) {
             drop(connection, "write failed: " + describe(e));
@@ -468,7 +462,7 @@ public final class UnixControlServer implements ControlServer {
                 if (nowNs - deadlineNs > 0) {
                     report(connection, "read timeout: no byte for " + options.readTimeoutNs() / 1_000_000
                         + " ms in the middle of a frame");
-                    events.removeIf(event -> event.connectionId() == connection.id && event.kind() == Kind.FRAME);
+                    events.discardFrames(connection.id);
                     each.remove();
                     closeQuietly(connection.channel);
                 } else {
@@ -485,7 +479,7 @@ public final class UnixControlServer implements ControlServer {
     private void report(final Connection connection, final String reason) {
         assert !connection.reported : "a connection is reported disconnected once";
         connection.reported = true;
-        events.addLast(new Event(Kind.DISCONNECTED, connection.id, null, reason));
+        events.disconnected(connection.id, reason);
         LOG.debug("control connection {} disconnected: {}", connection.id, reason);
     }
 
@@ -501,7 +495,7 @@ public final class UnixControlServer implements ControlServer {
         if (!connection.reported) {
             report(connection, reason);
         }
-        events.removeIf(event -> event.connectionId() == connection.id && event.kind() == Kind.FRAME);
+        events.discardFrames(connection.id);
         connection.output.clear();
         connection.outputBytes = 0;
         closeConnection(connection);

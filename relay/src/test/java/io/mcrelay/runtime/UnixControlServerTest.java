@@ -154,30 +154,24 @@ class UnixControlServerTest extends ControlServerContract {
         }
     }
 
-    /** Server events as text ("1 connected", "1 frame-payload", "1 disconnected: reason"), in order. */
-    private static class Recorder implements ControlServer.Listener {
-        final List<String> events = new ArrayList<>();
+    /** The contract's recorder, with the connection ids in order of connection and the reasons of disconnects. */
+    private static class Events extends Recorder {
         final Map<Long, String> disconnects = new LinkedHashMap<>();
         final List<Long> connected = new ArrayList<>();
 
         @Override
         public void onConnected(final long connectionId) {
+            super.onConnected(connectionId);
             connected.add(connectionId);
-            events.add(connectionId + " connected");
-        }
-
-        @Override
-        public void onFrame(final long connectionId, final byte[] payload) {
-            events.add(connectionId + " " + new String(payload, StandardCharsets.UTF_8));
         }
 
         @Override
         public void onDisconnected(final long connectionId, final String reason) {
-            assertFalse(disconnects.containsKey(connectionId), "disconnected twice: " + connectionId);
+            super.onDisconnected(connectionId, reason);
             disconnects.put(connectionId, reason);
-            events.add(connectionId + " disconnected: " + reason);
         }
 
+        /** The events of one connection. */
         List<String> of(final long connectionId) {
             return events.stream().filter(e -> e.startsWith(connectionId + " ")).toList();
         }
@@ -196,7 +190,7 @@ class UnixControlServerTest extends ControlServerContract {
     }
 
     /** Polls until nothing more happens (bytes on Unix sockets move at once: a few rounds suffice). */
-    private static void drain(final ControlServer server, final Recorder recorder) {
+    private static void drain(final ControlServer server, final Events recorder) {
         for (int round = 0; round < 20; round++) {
             server.poll(recorder, 100);
         }
@@ -246,7 +240,7 @@ class UnixControlServerTest extends ControlServerContract {
                 }
             });
             final List<ControlRequest> requests = new ArrayList<>();
-            final Recorder recorder = new Recorder() {
+            final Events recorder = new Events() {
                 @Override
                 public void onFrame(final long connectionId, final byte[] payload) {
                     super.onFrame(connectionId, payload);
@@ -282,7 +276,7 @@ class UnixControlServerTest extends ControlServerContract {
             RawClient stalled = new RawClient(socket());
             RawClient busy = new RawClient(socket());
             RawClient idle = new RawClient(socket())) {
-            final Recorder recorder = new Recorder();
+            final Events recorder = new Events();
             stalled.sendRaw(new byte[] {0, 0, 0, 10, 'h', 'a', 'l', 'f'}); // 4 of 10 payload bytes, then nothing
             busy.sendFrame("a".getBytes(StandardCharsets.UTF_8));
             drain(server, recorder);
@@ -320,7 +314,7 @@ class UnixControlServerTest extends ControlServerContract {
         try (UnixControlServer server = open(options(1_000, limitBytes));
             RawClient deaf = new RawClient(socket());
             RawClient reader = new RawClient(socket())) {
-            final Recorder recorder = new Recorder();
+            final Events recorder = new Events();
             drain(server, recorder);
             final byte[] response = new byte[1024];
             int accepted = 0;
@@ -354,7 +348,7 @@ class UnixControlServerTest extends ControlServerContract {
             RawClient oversized = new RawClient(socket());
             RawClient empty = new RawClient(socket());
             RawClient good = new RawClient(socket())) {
-            final Recorder recorder = new Recorder();
+            final Events recorder = new Events();
             final int tooLong = Frames.CONTROL_MAX_BYTES + 1;
             oversized.sendRaw(ByteBuffer.allocate(4).putInt(tooLong).array());
             empty.sendRaw(new byte[] {0, 0, 0, 0});
@@ -377,7 +371,7 @@ class UnixControlServerTest extends ControlServerContract {
             RawClient big = new RawClient(socket());
             RawClient small = new RawClient(socket())) {
             final List<byte[]> frames = new ArrayList<>();
-            final Recorder recorder = new Recorder() {
+            final Events recorder = new Events() {
                 @Override
                 public void onFrame(final long connectionId, final byte[] payload) {
                     super.onFrame(connectionId, connectionId == 1 ? new byte[] {'#'} : payload);
@@ -410,7 +404,7 @@ class UnixControlServerTest extends ControlServerContract {
     void aServerDisconnectDeliversQueuedResponsesThenClosesAndDropsUndeliveredFrames() {
         try (UnixControlServer server = open(options(1_000, 1 << 20));
             RawClient client = new RawClient(socket())) {
-            final Recorder recorder = new Recorder() {
+            final Events recorder = new Events() {
                 @Override
                 public void onFrame(final long connectionId, final byte[] payload) {
                     super.onFrame(connectionId, payload);
@@ -432,6 +426,49 @@ class UnixControlServerTest extends ControlServerContract {
             assertTrue(client.sawEnd());
             assertEquals(0, server.connectionCount());
             assertFalse(server.send(42, "x".getBytes(StandardCharsets.UTF_8)), "an unknown connection");
+        }
+    }
+
+    @Test
+    void aLargeResponseIsWrittenAsTheClientReadsAndArrivesWhole() {
+        try (UnixControlServer server = open(options(1_000, 32 * 1024 * 1024));
+            RawClient client = new RawClient(socket())) {
+            drain(server, new Events());
+            final byte[] payload = new byte[5 * 1024 * 1024];
+            for (int i = 0; i < payload.length; i++) {
+                payload[i] = (byte) (i * 7 + 3);
+            }
+            assertTrue(server.send(1, payload));
+            assertTrue(server.send(1, "after".getBytes(StandardCharsets.UTF_8)));
+            for (int round = 0; round < 100_000 && client.received().size() < 2; round++) {
+                server.poll(new Events(), 10);
+            }
+            assertEquals(2, client.received().size());
+            assertArrayEquals(payload, client.received().getFirst());
+            assertEquals("after", client.receivedText().get(1));
+        }
+    }
+
+    @Test
+    void aConnectionOverTheLimitIsClosedAndTheOthersStay() {
+        try (UnixControlServer server = open(new UnixControlServer.Options(1_000 * MS, 1 << 20, 1_000 * MS, 2));
+            RawClient first = new RawClient(socket());
+            RawClient second = new RawClient(socket());
+            RawClient third = new RawClient(socket())) {
+            final Events recorder = new Events();
+            drain(server, recorder);
+            assertEquals(List.of(1L, 2L), recorder.connected);
+            assertTrue(third.sawEnd(), "the connection over the limit is closed");
+            first.sendFrame("one".getBytes(StandardCharsets.UTF_8));
+            second.close();
+            drain(server, recorder);
+            assertEquals(List.of("1 connected", "1 one"), recorder.of(1));
+            assertEquals(Map.of(2L, "client closed"), recorder.disconnects);
+            try (RawClient fourth = new RawClient(socket())) {
+                fourth.sendFrame("four".getBytes(StandardCharsets.UTF_8));
+                drain(server, recorder);
+                assertEquals(List.of("3 connected", "3 four"), recorder.of(3), "a free place is taken again");
+            }
         }
     }
 
@@ -458,7 +495,7 @@ class UnixControlServerTest extends ControlServerContract {
                 e.getMessage());
             try (RawClient client = new RawClient(socket())) {
                 client.sendFrame("still here".getBytes(StandardCharsets.UTF_8));
-                final Recorder recorder = new Recorder();
+                final Events recorder = new Events();
                 drain(first, recorder);
                 // The refused server's probe was a connection too: it came and went.
                 assertTrue(recorder.events.contains("1 connected") && recorder.events.contains("2 still here"),
@@ -476,7 +513,7 @@ class UnixControlServerTest extends ControlServerContract {
         try (UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
             RawClient client = new RawClient(socket())) {
             client.sendFrame("hi".getBytes(StandardCharsets.UTF_8));
-            final Recorder recorder = new Recorder();
+            final Events recorder = new Events();
             drain(server, recorder);
             assertEquals(List.of("1 connected", "1 hi"), recorder.events);
         }
@@ -493,13 +530,13 @@ class UnixControlServerTest extends ControlServerContract {
     void closeRemovesTheSocketFileAndClientsSeeTheEnd() {
         final UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
         try (RawClient client = new RawClient(socket())) {
-            drain(server, new Recorder());
+            drain(server, new Events());
             assertTrue(Files.exists(socket(), LinkOption.NOFOLLOW_LINKS));
             server.close();
             server.close(); // idempotent
             assertFalse(Files.exists(socket(), LinkOption.NOFOLLOW_LINKS));
             assertTrue(client.sawEnd());
-            assertEquals(0, server.poll(new Recorder(), 10));
+            assertEquals(0, server.poll(new Events(), 10));
             assertFalse(server.send(1, "x".getBytes(StandardCharsets.UTF_8)));
         }
     }
