@@ -30,7 +30,6 @@ import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,7 +94,6 @@ public final class UnixControlServer implements ControlServer {
     private static final int S_IFSOCK = 0140000;
     private static final long REFUSAL_LOG_INTERVAL_NS = 10_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(UnixControlServer.class);
-    private static final AtomicInteger PRIVATE_DIRECTORY_SEQUENCE = new AtomicInteger();
 
     /**
      * Tunables.
@@ -188,7 +186,7 @@ public final class UnixControlServer implements ControlServer {
             throw new IllegalArgumentException("the control socket path " + path + " has no parent directory");
         }
         // Checked first: a path that cannot work creates nothing.
-        checkLength(target, privateDirectory(parent));
+        checkLength(target, privateDirectory(parent, 0));
         makeParent(parent);
         final boolean stale = checkNotInUse(target);
         final Path privateDir = makePrivateDirectory(parent, target);
@@ -557,10 +555,9 @@ public final class UnixControlServer implements ControlServer {
             + "; stop it first, or choose another path");
     }
 
-    /** A fresh name for the directory in which the socket is bound: {@code .mcrelay-PID-N} beside it. */
-    private static Path privateDirectory(final Path parent) {
-        return parent.resolve(".mcrelay-" + ProcessHandle.current().pid() + "-"
-            + PRIVATE_DIRECTORY_SEQUENCE.getAndIncrement());
+    /** The directory in which the socket is bound: {@code .mcrelay-PID-ATTEMPT} beside it, removed after. */
+    private static Path privateDirectory(final Path parent, final int attempt) {
+        return parent.resolve(".mcrelay-" + ProcessHandle.current().pid() + "-" + attempt);
     }
 
     /** The socket is first bound in a private directory: that path too must fit the kernel's limit. */
@@ -578,12 +575,12 @@ public final class UnixControlServer implements ControlServer {
     private static Path makePrivateDirectory(final Path parent, final Path target) {
         FileAlreadyExistsException last = null;
         for (int attempt = 0; attempt < PRIVATE_DIRECTORY_ATTEMPTS; attempt++) {
-            final Path dir = privateDirectory(parent);
+            final Path dir = privateDirectory(parent, attempt);
             checkLength(target, dir);
             try {
                 return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE_MODE));
             } catch (final FileAlreadyExistsException e) {
-                last = e; // left by a crashed process that had our pid: try the next name
+                last = e; // another server of this process is opening, or a crashed one with our pid left it
             } catch (final IOException e) {
                 throw new UncheckedIOException("cannot create a directory for the control socket in " + parent + ": "
                     + describe(e), e);

@@ -487,6 +487,21 @@ class UnixControlServerTest extends ControlServerContract {
     }
 
     @Test
+    void aDirectoryLeftBesideByAnEarlierOpeningIsPassedOver() throws IOException {
+        final Path leftover = Files.createDirectory(dir.resolve(".mcrelay-" + ProcessHandle.current().pid() + "-0"));
+        try (UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
+            RawClient client = new RawClient(socket())) {
+            client.sendFrame("hi".getBytes(StandardCharsets.UTF_8));
+            final Events recorder = new Events();
+            drain(server, recorder);
+            assertEquals(List.of("1 connected", "1 hi"), recorder.events);
+            try (Stream<Path> files = Files.list(dir)) {
+                assertEquals(List.of(leftover, socket()), files.sorted().toList());
+            }
+        }
+    }
+
+    @Test
     void aSecondServerOnALiveSocketIsRefusedAndTheFirstKeepsServing() {
         try (UnixControlServer first = open(UnixControlServer.Options.DEFAULTS)) {
             final IllegalStateException e = assertThrows(IllegalStateException.class,
