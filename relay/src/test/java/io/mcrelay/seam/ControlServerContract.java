@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -44,29 +46,43 @@ public abstract class ControlServerContract {
 
     protected abstract Harness createHarness();
 
+    /**
+     * Records server events as text, in order: {@code "ID connected"}, {@code "ID PAYLOAD"} (the payload as UTF-8),
+     * {@code "ID disconnected: REASON"}. Fails a test that hears of a connection's end twice.
+     */
+    public static class Recorder implements ControlServer.Listener {
+        public final List<String> events = new ArrayList<>();
+        private final Set<Long> ended = new HashSet<>();
+
+        @Override
+        public void onConnected(final long connectionId) {
+            events.add(connectionId + " connected");
+        }
+
+        @Override
+        public void onFrame(final long connectionId, final byte[] payload) {
+            events.add(connectionId + " " + new String(payload, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void onDisconnected(final long connectionId, final String reason) {
+            assertTrue(ended.add(connectionId), () -> "connection " + connectionId + " disconnected twice");
+            events.add(connectionId + " disconnected: " + reason);
+        }
+    }
+
     /** Server events as text, in order. */
     private static List<String> events(final Harness harness) {
-        final List<String> events = new ArrayList<>();
+        final Recorder recorder = new Recorder();
         for (int round = 0; round < 30; round++) {
             harness.settle();
-            harness.server().poll(new ControlServer.Listener() {
-                @Override
-                public void onConnected(final long connectionId) {
-                    events.add(connectionId + " connected");
-                }
-
-                @Override
-                public void onFrame(final long connectionId, final byte[] payload) {
-                    events.add(connectionId + " " + new String(payload, StandardCharsets.UTF_8));
-                }
-
-                @Override
-                public void onDisconnected(final long connectionId, final String reason) {
-                    events.add(connectionId + " disconnected");
-                }
-            }, 100);
+            harness.server().poll(recorder, 100);
         }
-        return events;
+        return recorder.events;
+    }
+
+    private static boolean isDisconnect(final String event) {
+        return event.contains(" disconnected: ");
     }
 
     private static long idOf(final String event) {
@@ -82,7 +98,9 @@ public abstract class ControlServerContract {
             client.close();
             final List<String> events = events(harness);
             final long id = idOf(events.getFirst());
-            assertEquals(List.of(id + " connected", id + " one", id + " two", id + " disconnected"), events);
+            assertEquals(List.of(id + " connected", id + " one", id + " two"), events.subList(0, 3), events::toString);
+            assertEquals(4, events.size(), events::toString);
+            assertTrue(events.get(3).startsWith(id + " disconnected: "), events::toString);
         }
     }
 
@@ -109,7 +127,7 @@ public abstract class ControlServerContract {
             good.sendFrame("ping".getBytes(StandardCharsets.UTF_8));
             final List<String> events = events(harness);
             final long goodId = idOf(events.stream().filter(e -> e.endsWith(" ping")).findFirst().orElseThrow());
-            assertTrue(events.stream().anyMatch(e -> e.endsWith(" disconnected") && idOf(e) != goodId),
+            assertTrue(events.stream().anyMatch(e -> isDisconnect(e) && idOf(e) != goodId),
                 events::toString);
             assertTrue(harness.server().send(goodId, "pong".getBytes(StandardCharsets.UTF_8)));
             events(harness);

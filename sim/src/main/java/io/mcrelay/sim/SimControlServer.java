@@ -1,11 +1,11 @@
 package io.mcrelay.sim;
 
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.TreeMap;
 
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.Frames;
+import io.mcrelay.seam.ControlEvents;
 import io.mcrelay.seam.ControlServer;
 
 /**
@@ -31,14 +31,9 @@ public final class SimControlServer implements ControlServer {
     /** Connections open at once. */
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
-    private enum Kind { CONNECTED, FRAME, DISCONNECTED }
-
-    private record Event(Kind kind, long connectionId, byte[] payload, String reason) {
-    }
-
     // By id: the order in which the server reads and clients receive, independent of creation or hash order.
     private final TreeMap<Long, SimControlClient> connections = new TreeMap<>();
-    private final ArrayDeque<Event> events = new ArrayDeque<>();
+    private final ControlEvents events = new ControlEvents();
     private final int outboundCapacityBytes;
     private final int inboundCapacityBytes;
     private final int maxConnections;
@@ -70,7 +65,7 @@ public final class SimControlServer implements ControlServer {
         }
         final SimControlClient client = new SimControlClient(this, nextConnectionId++, inboundCapacityBytes);
         connections.put(client.connectionId(), client);
-        events.addLast(new Event(Kind.CONNECTED, client.connectionId(), null, null));
+        events.connected(client.connectionId());
         assert connections.size() <= maxConnections;
         return client;
     }
@@ -87,13 +82,7 @@ public final class SimControlServer implements ControlServer {
             if (events.isEmpty() && read() == 0) {
                 break;
             }
-            final Event event = events.pollFirst();
-            delivered++;
-            switch (event.kind()) {
-                case CONNECTED -> listener.onConnected(event.connectionId());
-                case FRAME -> listener.onFrame(event.connectionId(), event.payload());
-                case DISCONNECTED -> listener.onDisconnected(event.connectionId(), event.reason());
-            }
+            delivered += events.deliver(listener, 1);
         }
         assert delivered <= limit;
         return delivered;
@@ -183,15 +172,14 @@ public final class SimControlServer implements ControlServer {
             }
             final long id = client.connectionId();
             try {
-                client.drainWritten(payload -> events.addLast(new Event(Kind.FRAME, id, payload, null)));
+                client.drainWritten(payload -> events.frame(id, payload));
             } catch (final CodecException e) {
                 serverDisconnect(client, e.getMessage());
                 continue;
             }
             if (client.closed) {
                 client.serverGone = true;
-                events.addLast(new Event(Kind.DISCONNECTED, id, null,
-                    client.isMidFrame() ? "client closed mid-frame" : "client closed"));
+                events.disconnected(id, client.isMidFrame() ? "client closed mid-frame" : "client closed");
             }
         }
         assert events.size() >= before;
@@ -207,8 +195,8 @@ public final class SimControlServer implements ControlServer {
         client.serverGone = true;
         client.discardWritten();
         final long id = client.connectionId();
-        events.removeIf(event -> event.connectionId() == id && event.kind() == Kind.FRAME);
-        events.addLast(new Event(Kind.DISCONNECTED, id, null, reason));
+        events.discardFrames(id);
+        events.disconnected(id, reason);
     }
 
     boolean isClosed() {

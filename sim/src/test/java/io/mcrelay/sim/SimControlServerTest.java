@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -64,26 +63,6 @@ class SimControlServerTest extends ControlServerContract {
                 server.close();
             }
         };
-    }
-
-    /** Records server events as text, in order. */
-    private static final class Recorder implements ControlServer.Listener {
-        final List<String> events = new ArrayList<>();
-
-        @Override
-        public void onConnected(final long connectionId) {
-            events.add(connectionId + " connected");
-        }
-
-        @Override
-        public void onFrame(final long connectionId, final byte[] payload) {
-            events.add(connectionId + " " + new String(payload, StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void onDisconnected(final long connectionId, final String reason) {
-            events.add(connectionId + " disconnected: " + reason);
-        }
     }
 
     private static byte[] utf8(final String text) {

@@ -1,0 +1,583 @@
+package io.mcrelay.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.mcrelay.BuildInfo;
+import io.mcrelay.cli.ControlClient;
+import io.mcrelay.control.ControlCodec;
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.protocol.FrameDecoder;
+import io.mcrelay.protocol.Frames;
+import io.mcrelay.seam.Clock;
+import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.ControlServerContract;
+
+/**
+ * The Unix socket control server over real sockets in a temporary directory: the {@link ControlServerContract}, a
+ * round trip with the CLI's {@link ControlClient}, each way a client can be cut off (stall mid-frame, not reading,
+ * bad length) leaving the others served, and the socket file's life (mode 0660, a live supervisor's socket refused,
+ * a stale one replaced, removed on close). Time is a manual clock, so timeouts are exact and the tests do not sleep.
+ */
+class UnixControlServerTest extends ControlServerContract {
+    private static final long MS = 1_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private final ManualClock clock = new ManualClock();
+
+    /** Monotonic time the test moves. */
+    private static final class ManualClock implements Clock {
+        private long nowNs = 1_000 * MS;
+
+        @Override
+        public long nanoTime() {
+            return nowNs;
+        }
+
+        @Override
+        public long epochMillis() {
+            return nowNs / MS;
+        }
+
+        void advanceMs(final long ms) {
+            nowNs += ms * MS;
+        }
+    }
+
+    /** A client speaking raw bytes over a real, non-blocking socket. */
+    private static final class RawClient implements Client {
+        private final SocketChannel channel;
+        private final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+        private final List<byte[]> received = new ArrayList<>();
+        private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        private boolean eof;
+
+        RawClient(final Path socket) {
+            try {
+                channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                channel.configureBlocking(false);
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void sendFrame(final byte[] payload) {
+            sendRaw(Frames.frame(payload, Frames.CONTROL_MAX_BYTES));
+        }
+
+        /** Small writes only: the socket buffer takes them whole. */
+        @Override
+        public void sendRaw(final byte[] bytes) {
+            try {
+                final ByteBuffer out = ByteBuffer.wrap(bytes);
+                channel.write(out);
+                assertFalse(out.hasRemaining(), "the socket buffer should take " + bytes.length + " bytes at once");
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Reads what has arrived. */
+        void pump() {
+            try {
+                for (int i = 0; i < 10_000 && !eof; i++) {
+                    in.clear();
+                    final int read = channel.read(in);
+                    if (read < 0) {
+                        eof = true;
+                    } else if (read == 0) {
+                        return;
+                    } else {
+                        decoder.feed(in.array(), 0, read, received::add);
+                    }
+                }
+            } catch (final IOException e) {
+                eof = true; // reset by the server: as good as an end
+            }
+        }
+
+        boolean sawEnd() {
+            pump();
+            return eof;
+        }
+
+        @Override
+        public List<byte[]> received() {
+            pump();
+            return received;
+        }
+
+        List<String> receivedText() {
+            return received().stream().map(bytes -> new String(bytes, StandardCharsets.UTF_8)).toList();
+        }
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** The contract's recorder, with the connection ids in order of connection and the reasons of disconnects. */
+    private static class Events extends Recorder {
+        final Map<Long, String> disconnects = new LinkedHashMap<>();
+        final List<Long> connected = new ArrayList<>();
+
+        @Override
+        public void onConnected(final long connectionId) {
+            super.onConnected(connectionId);
+            connected.add(connectionId);
+        }
+
+        @Override
+        public void onDisconnected(final long connectionId, final String reason) {
+            super.onDisconnected(connectionId, reason);
+            disconnects.put(connectionId, reason);
+        }
+
+        /** The events of one connection. */
+        List<String> of(final long connectionId) {
+            return events.stream().filter(e -> e.startsWith(connectionId + " ")).toList();
+        }
+    }
+
+    private Path socket() {
+        return dir.resolve("control.sock");
+    }
+
+    private UnixControlServer open(final UnixControlServer.Options options) {
+        return UnixControlServer.open(socket(), clock, options);
+    }
+
+    private static UnixControlServer.Options options(final long readTimeoutMs, final int outputLimitBytes) {
+        return new UnixControlServer.Options(readTimeoutMs * MS, outputLimitBytes, 1_000 * MS, 16);
+    }
+
+    /** Polls until nothing more happens (bytes on Unix sockets move at once: a few rounds suffice). */
+    private static void drain(final ControlServer server, final Events recorder) {
+        for (int round = 0; round < 20; round++) {
+            server.poll(recorder, 100);
+        }
+    }
+
+    @Override
+    protected Harness createHarness() {
+        final UnixControlServer server = UnixControlServer.open(socket(), clock);
+        final List<RawClient> clients = new ArrayList<>();
+        return new Harness() {
+            @Override
+            public ControlServer server() {
+                return server;
+            }
+
+            @Override
+            public Client connect() {
+                final RawClient client = new RawClient(server.path());
+                clients.add(client);
+                return client;
+            }
+
+            @Override
+            public void settle() {
+                clients.forEach(RawClient::pump);
+            }
+
+            @Override
+            public void close() {
+                server.close();
+                clients.forEach(RawClient::close);
+            }
+        };
+    }
+
+    // ---- with the CLI's client ------------------------------------------------------------------------------------
+
+    @Test
+    void theCliClientSaysHelloAndGetsAnAnswerToItsRequest() throws Exception {
+        try (UnixControlServer server = UnixControlServer.open(socket(), SystemClock.INSTANCE)) {
+            final CompletableFuture<ControlResponse> answer = CompletableFuture.supplyAsync(() -> {
+                try (ControlClient client = ControlClient.connect(socket(), 10_000)) {
+                    assertEquals("test-daemon", client.welcome().daemonVersion());
+                    return client.exchange(new ControlRequest.Ping(client.nextRequestId()));
+                } catch (final ControlClient.UnreachableException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            });
+            final List<ControlRequest> requests = new ArrayList<>();
+            final Events recorder = new Events() {
+                @Override
+                public void onFrame(final long connectionId, final byte[] payload) {
+                    super.onFrame(connectionId, payload);
+                    final ControlRequest request = ControlCodec.decodeRequest(payload);
+                    requests.add(request);
+                    final ControlResponse response = request instanceof ControlRequest.Hello
+                        ? new ControlResponse.Welcome(BuildInfo.CONTROL_PROTOCOL_VERSION, "test-daemon")
+                        : new ControlResponse.Pong(request.requestId());
+                    assertTrue(server.send(connectionId, ControlCodec.encode(response)));
+                }
+            };
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (recorder.disconnects.isEmpty() && System.nanoTime() < deadlineNs) {
+                if (server.poll(recorder, 10) == 0) {
+                    Thread.sleep(1); // the supervisor's idle strategy, in miniature
+                }
+            }
+            assertEquals(new ControlResponse.Pong(1), answer.get(10, TimeUnit.SECONDS));
+            assertEquals(2, requests.size(), recorder.events::toString);
+            final ControlRequest.Hello hello = assertInstanceOf(ControlRequest.Hello.class, requests.getFirst());
+            assertEquals(BuildInfo.CONTROL_PROTOCOL_VERSION, hello.protocolVersion());
+            assertEquals(new ControlRequest.Ping(1), requests.get(1));
+            assertEquals(Map.of(1L, "client closed"), recorder.disconnects);
+            assertEquals(0, server.connectionCount());
+        }
+    }
+
+    // ---- clients cut off, others served ---------------------------------------------------------------------------
+
+    @Test
+    void aClientStalledMidFrameIsCutOffAfterTheTimeoutWhileOthersAreServed() {
+        try (UnixControlServer server = open(options(1_000, 1 << 20));
+            RawClient stalled = new RawClient(socket());
+            RawClient busy = new RawClient(socket());
+            RawClient idle = new RawClient(socket())) {
+            final Events recorder = new Events();
+            stalled.sendRaw(new byte[] {0, 0, 0, 10, 'h', 'a', 'l', 'f'}); // 4 of 10 payload bytes, then nothing
+            busy.sendFrame("a".getBytes(StandardCharsets.UTF_8));
+            drain(server, recorder);
+            assertEquals(List.of(1L, 2L, 3L), recorder.connected, "ids are unique and grow");
+            assertEquals(List.of("2 connected", "2 a"), recorder.of(2));
+
+            clock.advanceMs(1_000); // exactly the timeout: not yet over it
+            busy.sendFrame("b".getBytes(StandardCharsets.UTF_8));
+            drain(server, recorder);
+            assertTrue(recorder.disconnects.isEmpty(), recorder.events::toString);
+            assertFalse(stalled.sawEnd());
+
+            clock.advanceMs(1);
+            busy.sendFrame("c".getBytes(StandardCharsets.UTF_8));
+            drain(server, recorder);
+            assertEquals(Map.of(1L, "read timeout: no byte for 1000 ms in the middle of a frame"),
+                recorder.disconnects);
+            assertTrue(stalled.sawEnd(), "the server closed the stalled client's socket");
+            assertEquals(List.of("2 connected", "2 a", "2 b", "2 c"), recorder.of(2));
+            assertTrue(server.send(2, "pong".getBytes(StandardCharsets.UTF_8)));
+            assertFalse(server.send(1, "late".getBytes(StandardCharsets.UTF_8)), "the stalled client is gone");
+            assertEquals(List.of("pong"), busy.receivedText());
+
+            clock.advanceMs(60_000); // a client idle between frames may stay
+            drain(server, recorder);
+            assertEquals(List.of("3 connected"), recorder.of(3));
+            assertFalse(idle.sawEnd());
+            assertEquals(2, server.connectionCount());
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsCutOffAtTheOutputBoundAndOthersAreServed() {
+        final int limitBytes = 64 * 1024;
+        try (UnixControlServer server = open(options(1_000, limitBytes));
+            RawClient deaf = new RawClient(socket());
+            RawClient reader = new RawClient(socket())) {
+            final Events recorder = new Events();
+            drain(server, recorder);
+            final byte[] response = new byte[1024];
+            int accepted = 0;
+            while (server.send(1, response)) {
+                accepted++;
+                if (accepted > 100_000) {
+                    fail("100 MB queued for a client that does not read, and still not cut off");
+                }
+                if (accepted % 16 == 0) {
+                    server.poll(recorder, 100);
+                }
+            }
+            // The kernel's socket buffers take some before the server's own queue fills up to its bound.
+            assertTrue(accepted * (long) (response.length + Frames.HEADER_BYTES) > limitBytes, "accepted " + accepted);
+            assertFalse(server.send(1, response), "a cut-off client takes nothing more");
+            assertTrue(server.send(2, "pong".getBytes(StandardCharsets.UTF_8)));
+            drain(server, recorder);
+            assertEquals(List.of(1L), List.copyOf(recorder.disconnects.keySet()));
+            assertTrue(recorder.disconnects.get(1L).startsWith("client is not reading: ")
+                && recorder.disconnects.get(1L).endsWith(" bytes of responses would exceed the buffer of "
+                + limitBytes + " bytes"), recorder.disconnects::toString);
+            assertEquals(List.of("pong"), reader.receivedText());
+            assertFalse(reader.sawEnd());
+            assertTrue(deaf.sawEnd(), "the deaf client's socket is closed");
+        }
+    }
+
+    @Test
+    void aBadLengthCutsOffOnlyItsClientBeforeAnyPayload() {
+        try (UnixControlServer server = open(options(1_000, 1 << 20));
+            RawClient oversized = new RawClient(socket());
+            RawClient empty = new RawClient(socket());
+            RawClient good = new RawClient(socket())) {
+            final Events recorder = new Events();
+            final int tooLong = Frames.CONTROL_MAX_BYTES + 1;
+            oversized.sendRaw(ByteBuffer.allocate(4).putInt(tooLong).array());
+            empty.sendRaw(new byte[] {0, 0, 0, 0});
+            good.sendFrame("ping".getBytes(StandardCharsets.UTF_8));
+            drain(server, recorder);
+            assertEquals("frame length 16777217 exceeds the limit of 16777216 bytes", recorder.disconnects.get(1L));
+            assertEquals("frame length 0 is invalid (a frame carries at least one byte)", recorder.disconnects.get(2L));
+            assertEquals(2, recorder.disconnects.size(), recorder.events::toString);
+            assertTrue(oversized.sawEnd());
+            assertTrue(empty.sawEnd());
+            assertEquals(List.of("3 connected", "3 ping"), recorder.of(3));
+            assertTrue(server.send(3, "pong".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(List.of("pong"), good.receivedText());
+        }
+    }
+
+    @Test
+    void aFrameOfManyReadsArrivesWholeAndDoesNotHoldUpAnother() throws IOException {
+        try (UnixControlServer server = open(options(1_000, 1 << 20));
+            RawClient big = new RawClient(socket());
+            RawClient small = new RawClient(socket())) {
+            final List<byte[]> frames = new ArrayList<>();
+            final Events recorder = new Events() {
+                @Override
+                public void onFrame(final long connectionId, final byte[] payload) {
+                    super.onFrame(connectionId, connectionId == 1 ? new byte[] {'#'} : payload);
+                    frames.add(payload);
+                }
+            };
+            final byte[] payload = new byte[3 * 1024 * 1024];
+            for (int i = 0; i < payload.length; i++) {
+                payload[i] = (byte) (i * 31);
+            }
+            final ByteBuffer out = ByteBuffer.wrap(Frames.frame(payload, Frames.CONTROL_MAX_BYTES));
+            small.sendFrame("first".getBytes(StandardCharsets.UTF_8));
+            int rounds = 0;
+            while (out.hasRemaining()) {
+                big.channel.write(out);
+                server.poll(recorder, 100);
+                if (++rounds == 5) {
+                    assertEquals(List.of("2 connected", "2 first"), recorder.of(2), "served while the big one flows");
+                }
+                assertTrue(rounds < 100_000, "the server stopped reading");
+            }
+            drain(server, recorder);
+            assertEquals(List.of("1 connected", "1 #"), recorder.of(1));
+            assertArrayEquals(payload, frames.stream().filter(f -> f.length == payload.length).findFirst()
+                .orElseThrow());
+        }
+    }
+
+    @Test
+    void aServerDisconnectDeliversQueuedResponsesThenClosesAndDropsUndeliveredFrames() {
+        try (UnixControlServer server = open(options(1_000, 1 << 20));
+            RawClient client = new RawClient(socket())) {
+            final Events recorder = new Events() {
+                @Override
+                public void onFrame(final long connectionId, final byte[] payload) {
+                    super.onFrame(connectionId, payload);
+                    assertTrue(server.send(connectionId, "refused".getBytes(StandardCharsets.UTF_8)));
+                    server.disconnect(connectionId); // as the supervisor does after a bad hello
+                    server.disconnect(connectionId); // a second call changes nothing
+                    assertFalse(server.send(connectionId, "late".getBytes(StandardCharsets.UTF_8)));
+                }
+            };
+            final byte[] first = Frames.frame("first".getBytes(StandardCharsets.UTF_8), Frames.CONTROL_MAX_BYTES);
+            final byte[] second = Frames.frame("second".getBytes(StandardCharsets.UTF_8), Frames.CONTROL_MAX_BYTES);
+            final byte[] both = new byte[first.length + second.length];
+            System.arraycopy(first, 0, both, 0, first.length);
+            System.arraycopy(second, 0, both, first.length, second.length);
+            client.sendRaw(both); // one write: both frames are read in the same round
+            drain(server, recorder);
+            assertEquals(List.of("1 connected", "1 first", "1 disconnected: closed by the server"), recorder.events);
+            assertEquals(List.of("refused"), client.receivedText());
+            assertTrue(client.sawEnd());
+            assertEquals(0, server.connectionCount());
+            assertFalse(server.send(42, "x".getBytes(StandardCharsets.UTF_8)), "an unknown connection");
+        }
+    }
+
+    @Test
+    void aLargeResponseIsWrittenAsTheClientReadsAndArrivesWhole() {
+        try (UnixControlServer server = open(options(1_000, 32 * 1024 * 1024));
+            RawClient client = new RawClient(socket())) {
+            drain(server, new Events());
+            final byte[] payload = new byte[5 * 1024 * 1024];
+            for (int i = 0; i < payload.length; i++) {
+                payload[i] = (byte) (i * 7 + 3);
+            }
+            assertTrue(server.send(1, payload));
+            assertTrue(server.send(1, "after".getBytes(StandardCharsets.UTF_8)));
+            for (int round = 0; round < 100_000 && client.received().size() < 2; round++) {
+                server.poll(new Events(), 10);
+            }
+            assertEquals(2, client.received().size());
+            assertArrayEquals(payload, client.received().getFirst());
+            assertEquals("after", client.receivedText().get(1));
+        }
+    }
+
+    @Test
+    void aConnectionOverTheLimitIsClosedAndTheOthersStay() {
+        try (UnixControlServer server = open(new UnixControlServer.Options(1_000 * MS, 1 << 20, 1_000 * MS, 2));
+            RawClient first = new RawClient(socket());
+            RawClient second = new RawClient(socket());
+            RawClient third = new RawClient(socket())) {
+            final Events recorder = new Events();
+            drain(server, recorder);
+            assertEquals(List.of(1L, 2L), recorder.connected);
+            assertTrue(third.sawEnd(), "the connection over the limit is closed");
+            first.sendFrame("one".getBytes(StandardCharsets.UTF_8));
+            second.close();
+            drain(server, recorder);
+            assertEquals(List.of("1 connected", "1 one"), recorder.of(1));
+            assertEquals(Map.of(2L, "client closed"), recorder.disconnects);
+            try (RawClient fourth = new RawClient(socket())) {
+                fourth.sendFrame("four".getBytes(StandardCharsets.UTF_8));
+                drain(server, recorder);
+                assertEquals(List.of("3 connected", "3 four"), recorder.of(3), "a free place is taken again");
+            }
+        }
+    }
+
+    // ---- the socket file ------------------------------------------------------------------------------------------
+
+    @Test
+    void theSocketFileHasMode0660AndNothingIsLeftBeside() throws IOException {
+        try (UnixControlServer ignored = open(UnixControlServer.Options.DEFAULTS)) {
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket(),
+                LinkOption.NOFOLLOW_LINKS)));
+            assertEquals(0140000, (Integer) Files.getAttribute(socket(), "unix:mode") & 0170000, "a socket");
+            try (Stream<Path> files = Files.list(dir)) {
+                assertEquals(List.of(socket()), files.toList(), "the private directory used to bind is gone");
+            }
+        }
+    }
+
+    @Test
+    void aDirectoryLeftBesideByAnEarlierOpeningIsPassedOver() throws IOException {
+        final Path leftover = Files.createDirectory(dir.resolve(".mcrelay-" + ProcessHandle.current().pid() + "-0"));
+        try (UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
+            RawClient client = new RawClient(socket())) {
+            client.sendFrame("hi".getBytes(StandardCharsets.UTF_8));
+            final Events recorder = new Events();
+            drain(server, recorder);
+            assertEquals(List.of("1 connected", "1 hi"), recorder.events);
+            try (Stream<Path> files = Files.list(dir)) {
+                assertEquals(List.of(leftover, socket()), files.sorted().toList());
+            }
+        }
+    }
+
+    @Test
+    void aSecondServerOnALiveSocketIsRefusedAndTheFirstKeepsServing() {
+        try (UnixControlServer first = open(UnixControlServer.Options.DEFAULTS)) {
+            final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> open(UnixControlServer.Options.DEFAULTS));
+            assertEquals("another supervisor is listening on " + socket() + "; stop it first, or choose another path",
+                e.getMessage());
+            try (RawClient client = new RawClient(socket())) {
+                client.sendFrame("still here".getBytes(StandardCharsets.UTF_8));
+                final Events recorder = new Events();
+                drain(first, recorder);
+                // The refused server's probe was a connection too: it came and went.
+                assertTrue(recorder.events.contains("1 connected") && recorder.events.contains("2 still here"),
+                    recorder.events::toString);
+            }
+        }
+    }
+
+    @Test
+    void aStaleSocketIsReplacedAndAnythingElseIsLeftAlone() throws IOException {
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(socket())); // closing it leaves the file, as a crash would
+        }
+        assertTrue(Files.exists(socket()));
+        try (UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
+            RawClient client = new RawClient(socket())) {
+            client.sendFrame("hi".getBytes(StandardCharsets.UTF_8));
+            final Events recorder = new Events();
+            drain(server, recorder);
+            assertEquals(List.of("1 connected", "1 hi"), recorder.events);
+        }
+        final Path file = dir.resolve("notes.txt");
+        Files.writeString(file, "not a socket");
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> UnixControlServer.open(file, clock));
+        assertEquals("the control socket path " + file + " exists and is not a socket; remove it or choose another "
+            + "path", e.getMessage());
+        assertEquals("not a socket", Files.readString(file));
+    }
+
+    @Test
+    void closeRemovesTheSocketFileAndClientsSeeTheEnd() {
+        final UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
+        try (RawClient client = new RawClient(socket())) {
+            drain(server, new Events());
+            assertTrue(Files.exists(socket(), LinkOption.NOFOLLOW_LINKS));
+            server.close();
+            server.close(); // idempotent
+            assertFalse(Files.exists(socket(), LinkOption.NOFOLLOW_LINKS));
+            assertTrue(client.sawEnd());
+            assertEquals(0, server.poll(new Events(), 10));
+            assertFalse(server.send(1, "x".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
+    void theParentDirectoryIsCreatedWithMode0755OrTheErrorSaysWhy() throws IOException {
+        final Path nested = dir.resolve("run/mcrelay/control.sock");
+        try (UnixControlServer server = UnixControlServer.open(nested, clock)) {
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(nested.getParent())));
+            assertEquals(nested, server.path());
+        }
+        final Path file = dir.resolve("plain");
+        Files.writeString(file, "");
+        final Path under = file.resolve("sub/control.sock");
+        final UncheckedIOException e = assertThrows(UncheckedIOException.class,
+            () -> UnixControlServer.open(under, clock));
+        assertTrue(e.getMessage().startsWith("cannot create the control socket directory " + under.getParent() + ": "),
+            e.getMessage());
+    }
+
+    @Test
+    void aPathTooLongForTheKernelIsRefusedNamingIt() {
+        final Path deep = dir.resolve("d".repeat(100)).resolve("control.sock");
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> UnixControlServer.open(deep, clock));
+        assertTrue(e.getMessage().startsWith("the control socket path " + deep + " is too long"), e.getMessage());
+        assertTrue(e.getMessage().contains("at most 107 bytes"), e.getMessage());
+    }
+}
