@@ -1,0 +1,93 @@
+package io.mcrelay.runtime;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.WorkerLauncher;
+
+/**
+ * A {@link WorkerLauncher} that remembers which version of the input sockets each connected worker was handed
+ * (descriptors pass once, when a worker connects), so that the daemon can restart the workers holding an outdated
+ * set ({@link #killOutdated}); the supervisor respawns them and the replacements receive the current set. It also
+ * logs every connection and exit. Single-threaded, like the launcher it wraps.
+ */
+final class DescriptorTrackingLauncher implements WorkerLauncher {
+    private static final Logger LOG = LoggerFactory.getLogger(DescriptorTrackingLauncher.class);
+
+    private final WorkerLauncher inner;
+    private final LongSupplier inputVersion;
+    // Connected workers by launch id, with the input version they were handed.
+    private final Map<Long, Connected> connected = new LinkedHashMap<>();
+    private final Listener tracking = new Listener() {
+        @Override
+        public void onConnected(final WorkerHandle handle, final WorkerChannel channel) {
+            connected.put(handle.launchId(), new Connected(handle, inputVersion.getAsLong()));
+            LOG.info("worker {} connected (pid {}, launch {})", handle.workerIndex(), handle.pid(),
+                handle.launchId());
+            target.onConnected(handle, channel);
+        }
+
+        @Override
+        public void onExited(final WorkerHandle handle, final int exitStatus) {
+            connected.remove(handle.launchId());
+            LOG.info("worker {} exited (pid {}, launch {}, status {})", handle.workerIndex(), handle.pid(),
+                handle.launchId(), exitStatus);
+            target.onExited(handle, exitStatus);
+        }
+    };
+    private Listener target;
+
+    private record Connected(WorkerHandle handle, long inputVersion) {
+    }
+
+    DescriptorTrackingLauncher(final WorkerLauncher inner, final LongSupplier inputVersion) {
+        this.inner = inner;
+        this.inputVersion = inputVersion;
+    }
+
+    @Override
+    public WorkerHandle launch(final int workerIndex) {
+        return inner.launch(workerIndex);
+    }
+
+    @Override
+    public void kill(final WorkerHandle handle) {
+        inner.kill(handle);
+    }
+
+    @Override
+    public int poll(final Listener listener, final int limit) {
+        target = listener;
+        return inner.poll(tracking, limit);
+    }
+
+    /** Kills every connected worker handed an older input version than the current one; returns how many. */
+    int killOutdated() {
+        final long current = inputVersion.getAsLong();
+        final List<WorkerHandle> outdated = new ArrayList<>();
+        for (final Connected worker : connected.values()) {
+            if (worker.inputVersion() != current) {
+                outdated.add(worker.handle());
+            }
+        }
+        for (final WorkerHandle handle : outdated) {
+            LOG.info("restarting worker {} (pid {}): the set of input interfaces changed", handle.workerIndex(),
+                handle.pid());
+            connected.remove(handle.launchId());
+            inner.kill(handle);
+        }
+        return outdated.size();
+    }
+
+    /** How many workers are connected. */
+    int connectedCount() {
+        return connected.size();
+    }
+}
