@@ -208,18 +208,25 @@ class WorkerForwardingNetnsIT {
         }
     }
 
-    /** source (in0p) → relay (in0, out0) → sink (out0p), IPv6 off; removed with every namespace on close. */
-    private static final class Topology implements AutoCloseable {
+    /**
+     * source (in0p) → relay (in0, out0) → sink (out0p), IPv6 off; removed with every namespace on close. Shared with
+     * {@link SupervisorDaemonNetnsIT}.
+     */
+    static final class Topology implements AutoCloseable {
         final Netns source;
         final Netns relay;
         final Netns sink;
 
         Topology() {
+            this(PREFIX);
+        }
+
+        Topology(final String prefix) {
             final List<Netns> made = new ArrayList<>();
             try {
-                source = add(made, Netns.create(PREFIX));
-                relay = add(made, Netns.create(PREFIX));
-                sink = add(made, Netns.create(PREFIX));
+                source = add(made, Netns.create(prefix));
+                relay = add(made, Netns.create(prefix));
+                sink = add(made, Netns.create(prefix));
                 for (final Netns netns : made) {
                     netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
                     netns.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
@@ -288,7 +295,7 @@ class WorkerForwardingNetnsIT {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14 and 15 of stat
     }
 
-    private static List<String> texts(final String prefix, final int count) {
+    static List<String> texts(final String prefix, final int count) {
         final List<String> texts = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             texts.add(prefix + i);
@@ -397,7 +404,7 @@ class WorkerForwardingNetnsIT {
         return heartbeats.get(heartbeats.size() - 1).counters().rules().get(0).outputs().get(0).packetsOut();
     }
 
-    private static DatagramChannel joinedReceiver(final String ifName, final String group, final int port)
+    static DatagramChannel joinedReceiver(final String ifName, final String group, final int port)
         throws IOException {
         final DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
         try {
@@ -413,7 +420,7 @@ class WorkerForwardingNetnsIT {
     }
 
     /** Adds what {@code channel} holds to {@code into}; returns {@code into}. */
-    private static TreeSet<String> drain(final DatagramChannel channel, final ByteBuffer buffer,
+    static TreeSet<String> drain(final DatagramChannel channel, final ByteBuffer buffer,
         final TreeSet<String> into) {
         try {
             while (true) {
@@ -430,7 +437,7 @@ class WorkerForwardingNetnsIT {
     }
 
     /** Sends each of {@code texts} to {@code group}:{@code port} out of {@code ifName}, 1 ms apart. */
-    private static void sendUdp(final Netns netns, final String ifName, final String group, final int port,
+    static void sendUdp(final Netns netns, final String ifName, final String group, final int port,
         final List<String> texts) throws Exception {
         netns.call(() -> {
             try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET)) {
@@ -454,13 +461,13 @@ class WorkerForwardingNetnsIT {
     }
 
     /** A runtime parent the worker user can pass through (mode 0711), under /tmp. */
-    private static Path runtimeParent() throws IOException {
+    static Path runtimeParent() throws IOException {
         final Path dir = Files.createTempDirectory(Path.of("/tmp"), "mcrelay-netnstest-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         return dir;
     }
 
-    private static void deleteTree(final Path root) throws IOException {
+    static void deleteTree(final Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
@@ -480,7 +487,7 @@ class WorkerForwardingNetnsIT {
     }
 
     /** The project's jvm.options (this module runs in netns-tests/), plus options for a small, quick worker JVM. */
-    private static List<String> jvmOptions() {
+    static List<String> jvmOptions() {
         final Path file = Path.of("..", "jvm.options");
         final List<String> options = new ArrayList<>(Files.isReadable(file)
             ? ProcessWorkerLauncher.Config.readJvmOptions(file) : List.of("--enable-native-access=ALL-UNNAMED"));
@@ -488,7 +495,7 @@ class WorkerForwardingNetnsIT {
         return options;
     }
 
-    private static String ip() {
+    static String ip() {
         for (final String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
             if (Files.isExecutable(Path.of(dir, "ip"))) {
                 return Path.of(dir, "ip").toString();

@@ -15,8 +15,8 @@ import io.mcrelay.seam.WorkerLauncher;
 /**
  * A {@link WorkerLauncher} that remembers which version of the input sockets each connected worker was handed
  * (descriptors pass once, when a worker connects), so that the daemon can restart the workers holding an outdated
- * set ({@link #killOutdated}); the supervisor respawns them and the replacements receive the current set. It also
- * logs every connection and exit. Single-threaded, like the launcher it wraps.
+ * set ({@link #killOutdated}); the supervisor respawns them and the replacements receive the current set (the
+ * launcher itself logs every launch, connection and exit). Single-threaded, like the launcher it wraps.
  */
 final class DescriptorTrackingLauncher implements WorkerLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(DescriptorTrackingLauncher.class);
@@ -29,16 +29,12 @@ final class DescriptorTrackingLauncher implements WorkerLauncher {
         @Override
         public void onConnected(final WorkerHandle handle, final WorkerChannel channel) {
             connected.put(handle.launchId(), new Connected(handle, inputVersion.getAsLong()));
-            LOG.info("worker {} connected (pid {}, launch {})", handle.workerIndex(), handle.pid(),
-                handle.launchId());
             target.onConnected(handle, channel);
         }
 
         @Override
         public void onExited(final WorkerHandle handle, final int exitStatus) {
             connected.remove(handle.launchId());
-            LOG.info("worker {} exited (pid {}, launch {}, status {})", handle.workerIndex(), handle.pid(),
-                handle.launchId(), exitStatus);
             target.onExited(handle, exitStatus);
         }
     };
@@ -84,10 +80,5 @@ final class DescriptorTrackingLauncher implements WorkerLauncher {
             inner.kill(handle);
         }
         return outdated.size();
-    }
-
-    /** How many workers are connected. */
-    int connectedCount() {
-        return connected.size();
     }
 }

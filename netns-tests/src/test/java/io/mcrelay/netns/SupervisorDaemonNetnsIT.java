@@ -1,0 +1,211 @@
+package io.mcrelay.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcrelay.cli.ControlClient;
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.control.RuleDocument;
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon, end to end: {@code mcrelay supervisor} runs as a child JVM in the relay namespace of a
+ * source → relay → sink topology (with a temporary control socket and journal). A real {@link ControlClient} adds a
+ * rule and gets the acked answer; multicast sent from the source namespace arrives, re-addressed, in the sink
+ * namespace. SIGTERM: the daemon exits 0, its socket file is gone and no worker process is left. Started again on
+ * the same journal, it lists the rule it recovered and forwards again.
+ */
+class SupervisorDaemonNetnsIT {
+    private static final String PREFIX = "mcrsd";
+    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(60);
+
+    @AfterAll
+    static void noNamespaceOfThisRunRemains() {
+        Netns.assertNoneLeft(PREFIX);
+    }
+
+    @Test
+    void theDaemonForwardsARuleAddedThroughItsSocketStopsCleanlyOnSigtermAndRecoversTheRuleOnRestart()
+        throws Exception {
+        Netns.requireRoot();
+        final Path dir = WorkerForwardingNetnsIT.runtimeParent();
+        final Path socket = dir.resolve("control.sock");
+        final Path journal = dir.resolve("journal");
+        Process daemon = null;
+        try (WorkerForwardingNetnsIT.Topology net = new WorkerForwardingNetnsIT.Topology(PREFIX);
+            DatagramChannel receiver = net.sink.call(() -> WorkerForwardingNetnsIT.joinedReceiver("out0p",
+                "239.8.8.8", 8000))) {
+            final Path firstLog = dir.resolve("daemon-1.log");
+            daemon = startDaemon(net, socket, journal, firstLog);
+            final RuleDocument rule = new RuleDocument("r1", "e2e", "in0", "239.7.7.7", 7000, null,
+                List.of(new RuleDocument.OutputDocument("239.8.8.8", 8000, "out0", null)), null);
+            try (ControlClient client = connect(daemon, socket, firstLog)) {
+                // The worker runs (without inputs: no rule yet) before the rule comes, so adding it opens in0 and
+                // the worker is restarted to receive its ring.
+                awaitReadyWorker(client, firstLog);
+                final ControlResponse added = client.exchange(new ControlRequest.Add(client.nextRequestId(), rule));
+                final ControlResponse.RuleAdded ack = assertInstanceOf(ControlResponse.RuleAdded.class, added,
+                    () -> added + "\n" + read(firstLog));
+                assertEquals("r1", ack.id());
+                assertEquals(1, ack.epoch());
+            }
+            forwards(net, receiver, "first-", firstLog);
+            final List<Long> workers = processesMentioning(dir);
+            assertFalse(workers.isEmpty(), "a worker process runs from the runtime directory in " + dir);
+
+            stop(daemon, firstLog);
+            assertFalse(Files.exists(socket), "the socket file is removed");
+            final List<Long> left = processesMentioning(dir);
+            assertTrue(left.isEmpty(), () -> "no worker left, found " + left);
+            assertTrue(read(firstLog).contains("restarting worker 0 (pid"), () -> "the worker started without inputs "
+                + "is restarted once in0 opens:\n" + read(firstLog));
+            assertTrue(read(firstLog).contains("passed 1 descriptors"), () -> "a worker got the ring:\n"
+                + read(firstLog));
+
+            final Path secondLog = dir.resolve("daemon-2.log");
+            daemon = startDaemon(net, socket, journal, secondLog);
+            try (ControlClient client = connect(daemon, socket, secondLog)) {
+                final ControlResponse listed = client.exchange(new ControlRequest.ListRules(client.nextRequestId()));
+                final ControlResponse.Rules rules = assertInstanceOf(ControlResponse.Rules.class, listed,
+                    () -> listed.toString());
+                assertEquals(List.of("r1"), rules.rules().stream().map(RuleDocument::id).toList(), listed::toString);
+                assertEquals(1, rules.epoch(), "the epoch is recovered too");
+            }
+            forwards(net, receiver, "second-", secondLog);
+            stop(daemon, secondLog);
+            assertFalse(Files.exists(socket), "the socket file is removed");
+            System.out.println("[daemon-e2e] first run:\n" + read(firstLog) + "[daemon-e2e] second run:\n"
+                + read(secondLog));
+        } finally {
+            if (daemon != null && daemon.isAlive()) {
+                daemon.destroyForcibly();
+                daemon.waitFor(10, TimeUnit.SECONDS);
+            }
+            WorkerForwardingNetnsIT.deleteTree(dir);
+        }
+    }
+
+    /** {@code mcrelay supervisor} in the relay namespace, one worker, its stdout and stderr in {@code log}. */
+    private static Process startDaemon(final WorkerForwardingNetnsIT.Topology net, final Path socket,
+        final Path journal, final Path log) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
+            net.relay.name(), ProcessHandle.current().info().command().orElseThrow()));
+        command.addAll(WorkerForwardingNetnsIT.jvmOptions());
+        command.add("-Xmx256m");
+        command.addAll(List.of("-cp", daemonClasspath(), "io.mcrelay.cli.Main", "supervisor",
+            "--socket", socket.toString(), "--journal", journal.toString(), "--workers", "1"));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Waits for the control socket and connects; fails with the daemon's log if it died or never listened. */
+    private static ControlClient connect(final Process daemon, final Path socket, final Path log) throws Exception {
+        final long start = System.nanoTime();
+        while (!Files.exists(socket)) {
+            assertTrue(daemon.isAlive(), () -> "the daemon exited " + daemon.exitValue() + ":\n" + read(log));
+            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no control socket within 60 s:\n" + read(log));
+            Thread.sleep(50);
+        }
+        return ControlClient.connect(socket, 20_000);
+    }
+
+    /** Asks for the workers until one is ready (started, connected, synced). */
+    private static void awaitReadyWorker(final ControlClient client, final Path log) throws Exception {
+        final long start = System.nanoTime();
+        while (true) {
+            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
+            final ControlResponse.WorkerList list = assertInstanceOf(ControlResponse.WorkerList.class, answer,
+                answer::toString);
+            if (list.workers().stream().anyMatch(worker -> worker.state().equals("ready"))) {
+                return;
+            }
+            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no ready worker within 60 s: " + list + "\n"
+                + read(log));
+            Thread.sleep(50);
+        }
+    }
+
+    /** Sends batches from the source until one arrives in the sink (a worker may still be starting). */
+    private static void forwards(final WorkerForwardingNetnsIT.Topology net, final DatagramChannel receiver,
+        final String prefix, final Path log) throws Exception {
+        final TreeSet<String> received = new TreeSet<>();
+        final ByteBuffer buffer = ByteBuffer.allocate(2048);
+        final long start = System.nanoTime();
+        int batch = 0;
+        while (true) {
+            final List<String> sent = WorkerForwardingNetnsIT.texts(prefix + batch + "-", 5);
+            WorkerForwardingNetnsIT.sendUdp(net.source, "in0p", "239.7.7.7", 7000, sent);
+            Thread.sleep(200);
+            WorkerForwardingNetnsIT.drain(receiver, buffer, received);
+            if (received.containsAll(sent)) {
+                break; // a whole batch sent while a worker ran came through
+            }
+            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "nothing forwarded within 60 s (received "
+                + received + "):\n" + read(log));
+            batch++;
+        }
+        assertTrue(received.stream().allMatch(text -> text.startsWith(prefix)), received::toString);
+    }
+
+    /** SIGTERM, then exit 0 within 30 s. */
+    private static void stop(final Process daemon, final Path log) throws InterruptedException {
+        daemon.destroy(); // SIGTERM
+        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), () -> "still running 30 s after SIGTERM:\n" + read(log));
+        assertEquals(0, daemon.exitValue(), () -> read(log));
+    }
+
+    /** The processes whose command line names something under {@code dir} (workers run from its runtime dir). */
+    private static List<Long> processesMentioning(final Path dir) throws IOException {
+        final String needle = dir.toString() + "/mcrelay-";
+        final List<Long> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (final Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    final String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")),
+                        StandardCharsets.UTF_8).replace('\0', ' ');
+                    if (cmdline.contains(needle)) {
+                        pids.add(Long.parseLong(proc.getFileName().toString()));
+                    }
+                } catch (final IOException e) {
+                    // the process ended while we looked
+                }
+            }
+        }
+        return pids;
+    }
+
+    /**
+     * This JVM's classpath without the test libraries and test classes: relay and its dependencies (the daemon copies
+     * it for its workers).
+     */
+    private static String daemonClasspath() {
+        return String.join(File.pathSeparator, Stream.of(System.getProperty("java.class.path")
+                .split(File.pathSeparator))
+            .filter(entry -> Stream.of("junit", "opentest4j", "apiguardian", "archunit", "jqwik", "test-classes")
+                .noneMatch(entry::contains))
+            .toList());
+    }
+
+    private static String read(final Path log) {
+        try {
+            return Files.readString(log);
+        } catch (final IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
