@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * source → relay → sink topology (with a temporary control socket and journal). A real {@link ControlClient} adds a
  * rule and gets the acked answer; multicast sent from the source namespace arrives, re-addressed, in the sink
  * namespace. SIGTERM: the daemon exits 0, its socket file is gone and no worker process is left. Started again on
- * the same journal, it lists the rule it recovered and forwards again.
+ * the same journal, it lists the rule it recovered and forwards again. Started a third time with {@code --config},
+ * it loads the file's rules once it runs.
  */
 class SupervisorDaemonNetnsIT {
     private static final String PREFIX = "mcrsd";
@@ -90,6 +91,35 @@ class SupervisorDaemonNetnsIT {
             forwards(net, receiver, "second-", secondLog);
             stop(daemon, secondLog);
             assertFalse(Files.exists(socket), "the socket file is removed");
+
+            // --config FILE: loaded once the daemon runs, in one epoch; the unchanged r1 keeps flowing.
+            final Path config = dir.resolve("rules.json");
+            Files.writeString(config, """
+                // two rules: r1 as before, r2 new
+                {"rules": [
+                  {"id": "r1", "name": "e2e", "input_interface": "in0", "input_group": "239.7.7.7",
+                   "input_port": 7000, "outputs": [{"group": "239.8.8.8", "port": 8000, "interface": "out0"}]},
+                  {"id": "r2", "input_interface": "in0", "input_group": "239.7.7.9", "input_port": 7000,
+                   "outputs": [{"group": "239.8.8.9", "port": 8000, "interface": "out0"}]}
+                ]}
+                """);
+            final Path thirdLog = dir.resolve("daemon-3.log");
+            daemon = startDaemon(net, socket, journal, thirdLog, "--config", config.toString());
+            try (ControlClient client = connect(daemon, socket, thirdLog)) {
+                final long start = System.nanoTime();
+                ControlResponse.Rules rules;
+                do {
+                    assertTrue(System.nanoTime() - start < WAIT_NS, () -> "--config not loaded:\n" + read(thirdLog));
+                    Thread.sleep(50);
+                    final ControlResponse listed = client.exchange(new ControlRequest.ListRules(
+                        client.nextRequestId()));
+                    rules = assertInstanceOf(ControlResponse.Rules.class, listed, listed::toString);
+                } while (rules.rules().size() != 2);
+                assertEquals(List.of("r1", "r2"), rules.rules().stream().map(RuleDocument::id).toList());
+                assertEquals(2, rules.epoch(), "the recovered epoch 1, then the load's");
+            }
+            forwards(net, receiver, "third-", thirdLog);
+            stop(daemon, thirdLog);
             System.out.println("[daemon-e2e] first run:\n" + read(firstLog) + "[daemon-e2e] second run:\n"
                 + read(secondLog));
         } finally {
@@ -103,13 +133,14 @@ class SupervisorDaemonNetnsIT {
 
     /** {@code mcrelay supervisor} in the relay namespace, one worker, its stdout and stderr in {@code log}. */
     private static Process startDaemon(final WorkerForwardingNetnsIT.Topology net, final Path socket,
-        final Path journal, final Path log) throws IOException {
+        final Path journal, final Path log, final String... more) throws IOException {
         final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
             net.relay.name(), ProcessHandle.current().info().command().orElseThrow()));
         command.addAll(WorkerForwardingNetnsIT.jvmOptions());
         command.add("-Xmx256m");
         command.addAll(List.of("-cp", daemonClasspath(), "io.mcrelay.cli.Main", "supervisor",
             "--socket", socket.toString(), "--journal", journal.toString(), "--workers", "1"));
+        command.addAll(List.of(more));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
