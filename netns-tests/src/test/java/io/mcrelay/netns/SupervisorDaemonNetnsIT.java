@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The daemon, end to end: {@code mcrelay supervisor} runs as a child JVM in the relay namespace of a
- * source → relay → sink topology (with a temporary control socket and journal). A real {@link ControlClient} adds a
+ * source → relay → sink topology (with a temporary control socket and journal), first with two workers (one
+ * flow: the fanout hands it to one of them), then with one. A real {@link ControlClient} adds a
  * rule and gets the acked answer; multicast sent from the source namespace arrives, re-addressed, in the sink
  * namespace. SIGTERM: the daemon exits 0, its socket file is gone and no worker process is left. Started again on
  * the same journal, it lists the rule it recovered and forwards again. Started a third time with {@code --config},
@@ -53,7 +54,7 @@ class SupervisorDaemonNetnsIT {
             DatagramChannel receiver = net.sink.call(() -> WorkerForwardingNetnsIT.joinedReceiver("out0p",
                 "239.8.8.8", 8000))) {
             final Path firstLog = dir.resolve("daemon-1.log");
-            daemon = startDaemon(net, socket, journal, firstLog);
+            daemon = startDaemon(net, socket, journal, firstLog, "--workers", "2");
             final RuleDocument rule = new RuleDocument("r1", "e2e", "in0", "239.7.7.7", 7000, null,
                 List.of(new RuleDocument.OutputDocument("239.8.8.8", 8000, "out0", null)), null);
             try (ControlClient client = connect(daemon, socket, firstLog)) {
@@ -68,7 +69,8 @@ class SupervisorDaemonNetnsIT {
             }
             forwards(net, receiver, "first-", firstLog);
             final List<Long> workers = processesMentioning(dir);
-            assertFalse(workers.isEmpty(), "a worker process runs from the runtime directory in " + dir);
+            assertEquals(2, workers.size(), () -> "two worker processes run from the runtime directory in " + dir
+                + ": " + workers);
 
             stop(daemon, firstLog);
             assertFalse(Files.exists(socket), "the socket file is removed");
@@ -131,7 +133,10 @@ class SupervisorDaemonNetnsIT {
         }
     }
 
-    /** {@code mcrelay supervisor} in the relay namespace, one worker, its stdout and stderr in {@code log}. */
+    /**
+     * {@code mcrelay supervisor} in the relay namespace (one worker unless {@code more} starts with {@code --workers}),
+     * its stdout and stderr in {@code log}.
+     */
     private static Process startDaemon(final WorkerForwardingNetnsIT.Topology net, final Path socket,
         final Path journal, final Path log, final String... more) throws IOException {
         final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
@@ -139,7 +144,8 @@ class SupervisorDaemonNetnsIT {
         command.addAll(WorkerForwardingNetnsIT.jvmOptions());
         command.add("-Xmx256m");
         command.addAll(List.of("-cp", daemonClasspath(), "io.mcrelay.cli.Main", "supervisor",
-            "--socket", socket.toString(), "--journal", journal.toString(), "--workers", "1"));
+            "--socket", socket.toString(), "--journal", journal.toString()));
+        command.addAll(more.length > 0 && more[0].equals("--workers") ? List.of() : List.of("--workers", "1"));
         command.addAll(List.of(more));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
