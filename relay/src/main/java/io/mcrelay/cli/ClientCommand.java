@@ -30,6 +30,9 @@ public abstract class ClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
     @Option(names = "--socket", paramLabel = "PATH",
         description = "Control socket of the daemon (default: $MCRELAY_SOCKET, else " + ControlClient.DEFAULT_SOCKET
             + ").")

@@ -22,6 +22,9 @@ public final class ConfigCommand implements Runnable {
     @Spec
     private CommandSpec spec;
 
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a config command is required (check, load)");
@@ -52,9 +55,8 @@ public final class ConfigCommand implements Runnable {
 
     /** {@code mcrelay config check FILE}. */
     @Command(name = "check",
-        description = {
-            "Validate FILE as the daemon would load it, without changing anything. Every error names the file,",
-            "line, column and field (FILE:LINE:COLUMN: FIELD: MESSAGE) on stderr, exit 1."})
+        description = "Validate FILE as the daemon would load it, without changing anything. Every error names "
+            + "the file, line, column and field (FILE:LINE:COLUMN: FIELD: MESSAGE) on stderr, exit 1.")
     public static final class Check extends ConfigFileCommand {
         @Override
         int run() throws ControlClient.UnreachableException {
@@ -71,9 +73,10 @@ public final class ConfigCommand implements Runnable {
     /** {@code mcrelay config load FILE}. */
     @Command(name = "load",
         description = {
-            "Replace the rule table with FILE's rules in one epoch: rules that did not change are not touched.",
-            "Prints how many rules were added, removed and kept. A file with any error changes nothing (exit 1,",
-            "FILE:LINE:COLUMN: FIELD: MESSAGE on stderr); exit 4 when committed but the named workers did not ack."})
+            "Replace the rule table with FILE's rules in one epoch: rules that did not change are not touched. "
+                + "Prints how many rules were added, removed and kept.",
+            "A file with any error changes nothing (exit 1, FILE:LINE:COLUMN: FIELD: MESSAGE on stderr); exit 4 "
+                + "when committed but the named workers did not ack in time."})
     public static final class Load extends ConfigFileCommand {
         @Override
         int run() throws ControlClient.UnreachableException {

@@ -17,6 +17,9 @@ public final class LogLevelCommand implements Runnable {
     @Spec
     private CommandSpec spec;
 
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a log-level command is required (get, set)");

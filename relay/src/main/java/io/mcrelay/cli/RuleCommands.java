@@ -25,13 +25,15 @@ public final class RuleCommands {
     /** {@code mcrelay add}: adds one rule and prints its id. */
     @Command(name = "add",
         description = {
-            "Add a rule: packets to INPUT-GROUP:INPUT-PORT arriving on INPUT-INTERFACE (from INPUT-SOURCE only, if",
-            "given) are sent to every --output. Prints the rule's id (generated when --id is not given) once every",
-            "worker applied it. The arguments are checked before the daemon is contacted (exit 2 naming the bad",
-            "one); the daemon refuses a clash with the table, e.g. an id or input already used (exit 1). Exit 4:",
-            "committed, but the named workers did not ack in time (the id is printed all the same).",
-            "Example: mcrelay add --input-interface eth0 --input-group 239.1.1.1 --input-port 5000 \\",
-            "           --output 239.10.0.1:5000:eth1:8 --id cam-1"})
+            "Add a rule: packets to the input group and port arriving on the input interface (from the input "
+                + "source only, if given) are sent to every --output. Prints the rule's id (generated when --id is "
+                + "not given) once every worker applied it.",
+            "The arguments are checked before the daemon is contacted (exit 2, naming the bad one); the daemon "
+                + "refuses a clash with the table, e.g. an id or an input already used (exit 1). Exit 4: "
+                + "committed, but the named workers did not ack in time (the id is printed all the same).",
+            "Example:",
+            "  mcrelay add --input-interface eth0 --input-group 239.1.1.1 \\",
+            "      --input-port 5000 --output 239.10.0.1:5000:eth1:8 --id cam-1"})
     public static final class Add extends ClientCommand {
         @Option(names = "--input-interface", paramLabel = "IF", required = true,
             description = "Interface the packets arrive on.")
@@ -125,8 +127,8 @@ public final class RuleCommands {
     /** {@code mcrelay remove ID}. */
     @Command(name = "remove",
         description = {
-            "Remove the rule with this id, once every worker applied the removal. Exit 1 when no rule has the id;",
-            "exit 4 when committed but the named workers did not ack in time.",
+            "Remove the rule with this id, once every worker applied the removal. Exit 1 when no rule has the id; "
+                + "exit 4 when committed but the named workers did not ack in time.",
             "Example: mcrelay remove cam-1"})
     public static final class Remove extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "The rule's id, as 'list' shows it.")
@@ -158,9 +160,10 @@ public final class RuleCommands {
     /** {@code mcrelay list [--json]}. */
     @Command(name = "list",
         description = {
-            "List the rules, sorted by id, each with its state: active, waiting (its input interface does not",
-            "exist yet) or down (the interface is down). --json prints an array of rules with id, name,",
-            "input_interface, input_group, input_port, input_source, outputs[] (group, port, interface, ttl), state."})
+            "List the rules, sorted by id, each with its state: active, waiting (its input interface does not "
+                + "exist yet) or down (the interface is down).",
+            "--json prints an array of rules with id, name, input_interface, input_group, input_port, "
+                + "input_source, outputs[] (group, port, interface, ttl) and state."})
     public static final class ListRules extends ClientCommand {
         @Option(names = "--json", description = "Print a JSON array, for scripts.")
         private boolean json;

@@ -18,10 +18,11 @@ public final class StatusCommands {
     /** {@code mcrelay stats [--json]}. */
     @Command(name = "stats",
         description = {
-            "Print the counters: per rule packets and bytes in (and per second), drops by reason (buffer_full,",
-            "send_error, link_down) and per output packets, bytes and errors; packets that matched no rule",
-            "(unmatched); frames no rule could own (malformed, fragment); and the workers. Counters survive",
-            "worker restarts. --json: {rules[], unmatched, drops, workers[]}."})
+            "Print the counters: per rule, packets and bytes in (and per second), drops by reason (buffer_full, "
+                + "send_error, link_down) and per output packets, bytes and errors; packets that matched no rule "
+                + "(unmatched); frames no rule could own (malformed, fragment); and the workers. Counters survive "
+                + "worker restarts.",
+            "--json prints {rules[], unmatched, drops, workers[]} with the field names of the CLI contract."})
     public static final class Stats extends ClientCommand {
         @Option(names = "--json", description = "Print one JSON object, for scripts.")
         private boolean json;
@@ -86,8 +87,9 @@ public final class StatusCommands {
     /** {@code mcrelay workers [--json]}. */
     @Command(name = "workers",
         description = {
-            "Print the workers: index, process id, state, restarts, the epoch of the rule table they applied and its",
-            "hash. --json: an array of objects with index, pid, state, restarts, epoch, ruleset_hash."})
+            "Print the workers: index, process id, state, restarts, the epoch of the rule table they applied and "
+                + "its hash.",
+            "--json prints an array of objects with index, pid, state, restarts, epoch, ruleset_hash."})
     public static final class Workers extends ClientCommand {
         @Option(names = "--json", description = "Print a JSON array, for scripts.")
         private boolean json;
@@ -135,9 +137,8 @@ public final class StatusCommands {
 
     /** {@code mcrelay sync}. */
     @Command(name = "sync",
-        description = {
-            "Send every worker the whole rule table again and wait for their acks. Exit 4 when some did not ack",
-            "in time (they are named; they are being resynced or restarted)."})
+        description = "Send every worker the whole rule table again and wait for their acks. Exit 4 when some "
+            + "did not ack in time (they are named; they are being resynced or restarted).")
     public static final class Sync extends ClientCommand {
         @Override
         int run() throws ControlClient.UnreachableException {

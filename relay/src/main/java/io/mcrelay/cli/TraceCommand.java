@@ -19,6 +19,9 @@ public final class TraceCommand implements Runnable {
     @Spec
     private CommandSpec spec;
 
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
