@@ -20,6 +20,9 @@ public final class VersionCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
     @Option(names = "--socket", paramLabel = "PATH",
         description = "Control socket of the daemon (default: $MCRELAY_SOCKET, else " + ControlClient.DEFAULT_SOCKET + ").")
     private String socket;

@@ -29,7 +29,7 @@ class ClientCommandsTest {
     private static final List<List<String>> COMMANDS = List.of(List.of("add"), List.of("remove"), List.of("list"),
         List.of("stats"), List.of("workers"), List.of("ping"), List.of("sync"), List.of("log-level", "get"),
         List.of("log-level", "set"), List.of("trace", "enable"), List.of("trace", "disable"), List.of("trace", "show"),
-        List.of("config", "check"), List.of("config", "load"));
+        List.of("config", "check"), List.of("config", "load"), List.of("version"));
 
     @TempDir
     Path dir;
@@ -174,6 +174,11 @@ class ClientCommandsTest {
             assertTrue(run.out().startsWith("Usage: mcrelay " + name), () -> name + ": " + run.out());
             assertTrue(run.out().contains("--socket=PATH"), () -> name + ": " + run.out());
             assertTrue(run.out().contains("--timeout-ms=MS"), () -> name + ": " + run.out());
+        }
+        for (final String parent : List.of("log-level", "trace", "config")) {
+            final Run run = run(parent, "--help");
+            assertEquals(0, run.exitCode(), () -> parent + ": " + run);
+            assertTrue(run.out().startsWith("Usage: mcrelay " + parent), run::toString);
         }
         final String top = run("--help").out();
         for (final String name : List.of("add", "remove", "list", "stats", "workers", "ping", "sync", "log-level",

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mcrelay.BuildInfo;
 import io.mcrelay.cli.Main;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.core.Supervisor;
@@ -262,11 +263,13 @@ class CliCommandsSupervisorTest {
     }
 
     @Test
-    void pingAndSyncAnswer() throws Exception {
+    void pingSyncAndVersionAnswer() throws Exception {
         start();
         final String pong = ok("ping").out();
         assertTrue(pong.matches("pong from " + socket + " in \\d+\\.\\d{3} ms\n"), pong);
         assertEquals("synced at epoch 0\n", ok("sync").out());
+        assertTrue(ok("version").out().endsWith("daemon " + BuildInfo.version() + " (control protocol "
+            + BuildInfo.CONTROL_PROTOCOL_VERSION + ") at " + socket + "\n"));
     }
 
     @Test
