@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.LongFunction;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,7 @@ import io.mcrelay.BuildInfo;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,13 +32,8 @@ public abstract class ClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
-
-    @Option(names = "--socket", paramLabel = "PATH",
-        description = "Control socket of the daemon (default: $MCRELAY_SOCKET, else " + ControlClient.DEFAULT_SOCKET
-            + ").")
-    private String socket;
+    @Mixin
+    private SocketOption socket;
 
     @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = DEFAULT_TIMEOUT_MS,
         description = "How long to wait for each of the daemon's answers (default: ${DEFAULT-VALUE}).")
@@ -52,7 +49,7 @@ public abstract class ClientCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                 "--timeout-ms must be positive: " + timeoutMs);
         }
-        socketPath = ControlClient.socketPath(socket);
+        socketPath = socket.path();
         try (ControlClient connected = ControlClient.connect(socketPath, timeoutMs)) {
             final int daemonProtocol = connected.welcome().protocolVersion();
             if (daemonProtocol != BuildInfo.CONTROL_PROTOCOL_VERSION) {
@@ -128,20 +125,10 @@ public abstract class ClientCommand implements Callable<Integer> {
     /** Names the workers that did not ack a committed change in time and returns exit code 4. */
     final int notAcked(final String change, final long epoch, final List<Integer> laggingWorkers) {
         err().println("mcrelay: " + change + " is committed (epoch " + epoch + ") but not acked in time by "
-            + (laggingWorkers.size() == 1 ? "worker " : "workers ") + joinIndexes(laggingWorkers)
+            + (laggingWorkers.size() == 1 ? "worker " : "workers ")
+            + laggingWorkers.stream().map(String::valueOf).collect(Collectors.joining(", "))
             + "; they are being resynced or restarted");
         return ExitCodes.NOT_ACKED;
-    }
-
-    private static String joinIndexes(final List<Integer> indexes) {
-        final StringBuilder sb = new StringBuilder();
-        for (final Integer index : indexes) {
-            if (!sb.isEmpty()) {
-                sb.append(", ");
-            }
-            sb.append(index);
-        }
-        return sb.toString();
     }
 
     /** Prints {@code value} as one JSON document with the project's conventions (snake_case). */

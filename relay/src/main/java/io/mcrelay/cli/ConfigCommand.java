@@ -10,26 +10,13 @@ import io.mcrelay.control.ControlResponse;
 import io.mcrelay.protocol.Frames;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code mcrelay config check|load FILE}: validate a config file, or replace the rule table with its rules. */
 @Command(name = "config",
     description = "Check a config file, or load it into the running daemon (see docs/reference/config.md).",
     subcommands = {ConfigCommand.Check.class, ConfigCommand.Load.class, CommandLine.HelpCommand.class})
-public final class ConfigCommand implements Runnable {
-    @Spec
-    private CommandSpec spec;
-
-    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a config command is required (check, load)");
-    }
-
+public final class ConfigCommand extends CommandGroup {
     /** Reads the file on the client's side: the daemon may not see the client's file system. */
     abstract static class ConfigFileCommand extends ClientCommand {
         @Parameters(paramLabel = "FILE", description = "The config file (JSON with comments).")

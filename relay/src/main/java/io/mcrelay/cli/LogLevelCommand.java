@@ -4,27 +4,14 @@ import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code mcrelay log-level get|set [--facility F] [LEVEL]}: the daemon's log levels, changed at run time. */
 @Command(name = "log-level",
     description = "Read or change the daemon's log levels at run time, per facility (logger) or for all.",
     subcommands = {LogLevelCommand.Get.class, LogLevelCommand.Set.class, CommandLine.HelpCommand.class})
-public final class LogLevelCommand implements Runnable {
-    @Spec
-    private CommandSpec spec;
-
-    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a log-level command is required (get, set)");
-    }
-
+public final class LogLevelCommand extends CommandGroup {
     /** {@code mcrelay log-level get [--facility F]}. */
     @Command(name = "get", description = "Print each facility's level (or one facility's), one per line.")
     public static final class Get extends ClientCommand {

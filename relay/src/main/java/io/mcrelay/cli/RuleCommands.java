@@ -2,6 +2,7 @@ package io.mcrelay.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
@@ -11,7 +12,6 @@ import io.mcrelay.rules.OutputSpec;
 import io.mcrelay.rules.RuleId;
 import io.mcrelay.rules.RuleSpec;
 import io.mcrelay.rules.RuleValidator;
-import io.mcrelay.rules.ValidationError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -79,14 +79,10 @@ public final class RuleCommands {
             final RuleValidator.Result result = RuleValidator.validate(ruleSpec, id == null ? RULE_ID_PLACEHOLDER
                 : null, new Limits(Limits.MAX_RULES_CEILING, Limits.MAX_OUTPUTS_PER_RULE_CEILING));
             if (!result.isValid()) {
-                final StringBuilder message = new StringBuilder();
-                for (final ValidationError error : result.errors()) {
-                    if (!message.isEmpty()) {
-                        message.append('\n');
-                    }
-                    message.append("invalid ").append(optionOf(error.field())).append(": ").append(error);
-                }
-                throw new ParameterException(spec.commandLine(), message.toString());
+                final String message = result.errors().stream()
+                    .map(error -> "invalid " + optionOf(error.field()) + ": " + error)
+                    .collect(Collectors.joining("\n"));
+                throw new ParameterException(spec.commandLine(), message);
             }
             final RuleDocument valid = RuleDocument.of(result.rule(), null);
             rule = new RuleDocument(id, valid.name(), valid.inputInterface(), valid.inputGroup(), valid.inputPort(),
@@ -164,30 +160,27 @@ public final class RuleCommands {
                 + "exist yet) or down (the interface is down).",
             "--json prints an array of rules with id, name, input_interface, input_group, input_port, "
                 + "input_source, outputs[] (group, port, interface, ttl) and state."})
-    public static final class ListRules extends ClientCommand {
-        @Option(names = "--json", description = "Print a JSON array, for scripts.")
-        private boolean json;
+    public static final class ListRules extends ReportCommand<ControlResponse.Rules> {
+        public ListRules() {
+            super(ControlResponse.Rules.class, ControlRequest.ListRules::new);
+        }
 
         @Override
-        int run() throws ControlClient.UnreachableException {
-            final ControlResponse response = send(ControlRequest.ListRules::new);
-            if (!(response instanceof ControlResponse.Rules rules)) {
-                return failed(response);
-            }
-            if (json) {
-                printJson(rules.rules());
-                return ExitCodes.OK;
-            }
+        Object json(final ControlResponse.Rules rules) {
+            return rules.rules();
+        }
+
+        @Override
+        void printText(final ControlResponse.Rules rules) {
             if (rules.rules().isEmpty()) {
                 out().println("no rules (epoch " + rules.epoch() + ")");
-                return ExitCodes.OK;
+                return;
             }
             final Table table = new Table("ID", "STATE", "INPUT", "OUTPUTS", "NAME");
             for (final RuleDocument rule : rules.rules()) {
                 table.row(rule.id(), rule.state(), input(rule), outputs(rule), rule.name());
             }
             table.print(out());
-            return ExitCodes.OK;
         }
 
         private static String input(final RuleDocument rule) {

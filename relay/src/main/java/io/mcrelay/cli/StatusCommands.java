@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** The commands that show how the daemon is doing: {@code stats}, {@code workers}, {@code ping}, {@code sync}. */
 public final class StatusCommands {
@@ -23,20 +22,18 @@ public final class StatusCommands {
                 + "(unmatched); frames no rule could own (malformed, fragment); and the workers. Counters survive "
                 + "worker restarts.",
             "--json prints {rules[], unmatched, drops, workers[]} with the field names of the CLI contract."})
-    public static final class Stats extends ClientCommand {
-        @Option(names = "--json", description = "Print one JSON object, for scripts.")
-        private boolean json;
+    public static final class Stats extends ReportCommand<ControlResponse.StatsReport> {
+        public Stats() {
+            super(ControlResponse.StatsReport.class, ControlRequest.Stats::new);
+        }
 
         @Override
-        int run() throws ControlClient.UnreachableException {
-            final ControlResponse response = send(ControlRequest.Stats::new);
-            if (!(response instanceof ControlResponse.StatsReport report)) {
-                return failed(response);
-            }
-            if (json) {
-                printJson(toJson(report));
-                return ExitCodes.OK;
-            }
+        Object json(final ControlResponse.StatsReport report) {
+            return toJson(report);
+        }
+
+        @Override
+        void printText(final ControlResponse.StatsReport report) {
             final Table rules = new Table("RULE", "OUTPUT", "PACKETS", "BYTES", "PACKETS/S", "BYTES/S", "DROPS",
                 "ERRORS");
             for (final ControlResponse.RuleStats rule : report.rules()) {
@@ -52,7 +49,6 @@ public final class StatusCommands {
             out().println("unmatched " + report.unmatched() + ", malformed " + drops.malformed() + ", fragment "
                 + drops.fragment());
             printWorkers(this, report.workers());
-            return ExitCodes.OK;
         }
 
         private static String ruleDrops(final ControlResponse.Drops drops) {
@@ -90,22 +86,19 @@ public final class StatusCommands {
             "Print the workers: index, process id, state, restarts, the epoch of the rule table they applied and "
                 + "its hash.",
             "--json prints an array of objects with index, pid, state, restarts, epoch, ruleset_hash."})
-    public static final class Workers extends ClientCommand {
-        @Option(names = "--json", description = "Print a JSON array, for scripts.")
-        private boolean json;
+    public static final class Workers extends ReportCommand<ControlResponse.WorkerList> {
+        public Workers() {
+            super(ControlResponse.WorkerList.class, ControlRequest.Workers::new);
+        }
 
         @Override
-        int run() throws ControlClient.UnreachableException {
-            final ControlResponse response = send(ControlRequest.Workers::new);
-            if (!(response instanceof ControlResponse.WorkerList list)) {
-                return failed(response);
-            }
-            if (json) {
-                printJson(list.workers());
-            } else {
-                printWorkers(this, list.workers());
-            }
-            return ExitCodes.OK;
+        Object json(final ControlResponse.WorkerList list) {
+            return list.workers();
+        }
+
+        @Override
+        void printText(final ControlResponse.WorkerList list) {
+            printWorkers(this, list.workers());
         }
     }
 

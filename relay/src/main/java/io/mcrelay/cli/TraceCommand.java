@@ -5,9 +5,7 @@ import io.mcrelay.control.ControlResponse;
 import io.mcrelay.rules.RuleId;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code mcrelay trace enable|disable|show ID}: follow sampled packets of one rule through the workers. */
 @Command(name = "trace",
@@ -15,19 +13,7 @@ import picocli.CommandLine.Spec;
         + " sent, dropped).",
     subcommands = {TraceCommand.Enable.class, TraceCommand.Disable.class, TraceCommand.Show.class,
         CommandLine.HelpCommand.class})
-public final class TraceCommand implements Runnable {
-    @Spec
-    private CommandSpec spec;
-
-    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "a trace command is required (enable, disable, show)");
-    }
-
+public final class TraceCommand extends CommandGroup {
     /** What the three commands share: the rule id, checked before any connection. */
     abstract static class RuleTrace extends ClientCommand {
         @Parameters(paramLabel = "ID", description = "The rule's id.")

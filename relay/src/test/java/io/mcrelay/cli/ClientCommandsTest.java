@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -34,14 +32,8 @@ class ClientCommandsTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(final String... args) {
+        return CliRun.of(args);
     }
 
     private static String[] add(final String... outputs) {
@@ -55,14 +47,14 @@ class ClientCommandsTest {
     }
 
     /** Runs {@code args} with a listening socket and checks that nobody connected to it. */
-    private Run runWithoutConnecting(final String... args) throws IOException {
+    private CliRun runWithoutConnecting(final String... args) throws IOException {
         final Path socket = dir.resolve("listening.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             final List<String> withSocket = new ArrayList<>(Arrays.asList(args));
             withSocket.add("--socket");
             withSocket.add(socket.toString());
-            final Run run = run(withSocket.toArray(String[]::new));
+            final CliRun run = run(withSocket.toArray(String[]::new));
             server.configureBlocking(false);
             assertNull(server.accept(), "the command connected before checking its arguments");
             return run;
@@ -73,7 +65,7 @@ class ClientCommandsTest {
 
     @Test
     void aBadOutputIsAUsageErrorNamingTheArgumentBeforeAnyConnection() throws IOException {
-        final Run notAPort = runWithoutConnecting(add("239.10.0.1:5000:eth1",
+        final CliRun notAPort = runWithoutConnecting(add("239.10.0.1:5000:eth1",
             "239.1.1.1:notaport:eth0"));
         assertEquals(ExitCodes.USAGE, notAPort.exitCode(), notAPort::toString);
         assertTrue(notAPort.err().startsWith("invalid --output \"239.1.1.1:notaport:eth0\": outputs[1].port: "),
@@ -81,7 +73,7 @@ class ClientCommandsTest {
         assertTrue(notAPort.err().contains("Usage: mcrelay add"), notAPort::toString);
         assertEquals("", notAPort.out());
 
-        final Run notAnOutput = runWithoutConnecting(add("239.10.0.1-5000"));
+        final CliRun notAnOutput = runWithoutConnecting(add("239.10.0.1-5000"));
         assertEquals(ExitCodes.USAGE, notAnOutput.exitCode(), notAnOutput::toString);
         assertTrue(notAnOutput.err().startsWith("invalid --output: \"239.10.0.1-5000\" is not an output: expected "
             + "GROUP:PORT:INTERFACE[:TTL]"), notAnOutput::toString);
@@ -89,7 +81,7 @@ class ClientCommandsTest {
 
     @Test
     void badInputFieldsAreUsageErrorsNamingTheirOptions() throws IOException {
-        final Run run = runWithoutConnecting("add", "--input-interface", "eth0", "--input-group", "239.1.1.300",
+        final CliRun run = runWithoutConnecting("add", "--input-interface", "eth0", "--input-group", "239.1.1.300",
             "--input-port", "70000", "--output", "239.10.0.1:5000:eth1", "--id", "bad id!");
         assertEquals(ExitCodes.USAGE, run.exitCode(), run::toString);
         final List<String> lines = run.err().lines().limit(3).toList();
@@ -97,10 +89,10 @@ class ClientCommandsTest {
         assertTrue(lines.get(1).startsWith("invalid --input-group: input_group: "), run::toString);
         assertTrue(lines.get(2).startsWith("invalid --input-port: input_port: "), run::toString);
 
-        final Run badId = runWithoutConnecting("remove", "bad id!");
+        final CliRun badId = runWithoutConnecting("remove", "bad id!");
         assertEquals(ExitCodes.USAGE, badId.exitCode(), badId::toString);
         assertTrue(badId.err().startsWith("invalid ID: "), badId::toString);
-        final Run badTraceId = runWithoutConnecting("trace", "show", "");
+        final CliRun badTraceId = runWithoutConnecting("trace", "show", "");
         assertEquals(ExitCodes.USAGE, badTraceId.exitCode(), badTraceId::toString);
     }
 
@@ -121,7 +113,7 @@ class ClientCommandsTest {
             new String[] {"trace", "enable", "cam-1", "--socket", absent.toString()},
             new String[] {"config", "load", config.toString(), "--socket", absent.toString()});
         for (final String[] args : invocations) {
-            final Run run = run(args);
+            final CliRun run = run(args);
             assertEquals(ExitCodes.UNREACHABLE, run.exitCode(), () -> String.join(" ", args) + ": " + run);
             assertEquals("mcrelay: no daemon: nothing at " + absent + " (start one with 'mcrelay supervisor', or "
                 + "pass --socket / set MCRELAY_SOCKET)\n", run.err(), () -> String.join(" ", args));
@@ -132,33 +124,33 @@ class ClientCommandsTest {
     @Test
     void aSocketFileNobodyListensOnIsExitThreeNamingIt() throws IOException {
         final Path stale = Files.createFile(dir.resolve("stale.sock"));
-        final Run run = run("ping", "--socket", stale.toString());
+        final CliRun run = run("ping", "--socket", stale.toString());
         assertEquals(ExitCodes.UNREACHABLE, run.exitCode(), run::toString);
         assertTrue(run.err().startsWith("mcrelay: cannot connect to " + stale + ": "), run::toString);
     }
 
     @Test
     void usageErrorsExitTwoWithTheUsageOnStderr() {
-        final Run unknown = run("list", "--jsn");
+        final CliRun unknown = run("list", "--jsn");
         assertEquals(ExitCodes.USAGE, unknown.exitCode(), unknown::toString);
         assertEquals("Unknown option: '--jsn'\nPossible solutions: --json\n", unknown.err());
         assertEquals("", unknown.out());
 
-        final Run noOutput = run("add", "--input-interface", "eth0", "--input-group", "239.1.1.1",
+        final CliRun noOutput = run("add", "--input-interface", "eth0", "--input-group", "239.1.1.1",
             "--input-port", "5000");
         assertEquals(ExitCodes.USAGE, noOutput.exitCode(), noOutput::toString);
         assertTrue(noOutput.err().startsWith("Missing required option: '--output=G:P:IF[:TTL]'"), noOutput::toString);
         assertTrue(noOutput.err().contains("Usage: mcrelay add"), noOutput::toString);
 
         for (final String parent : List.of("log-level", "trace", "config")) {
-            final Run bare = run(parent);
+            final CliRun bare = run(parent);
             assertEquals(ExitCodes.USAGE, bare.exitCode(), bare::toString);
             assertTrue(bare.err().contains("Usage: mcrelay " + parent), bare::toString);
         }
-        final Run noLevel = run("log-level", "set");
+        final CliRun noLevel = run("log-level", "set");
         assertEquals(ExitCodes.USAGE, noLevel.exitCode(), noLevel::toString);
         assertTrue(noLevel.err().startsWith("Missing required parameter: 'LEVEL'"), noLevel::toString);
-        final Run timeout = run("ping", "--timeout-ms", "0");
+        final CliRun timeout = run("ping", "--timeout-ms", "0");
         assertEquals(ExitCodes.USAGE, timeout.exitCode(), timeout::toString);
         assertTrue(timeout.err().startsWith("--timeout-ms must be positive: 0"), timeout::toString);
     }
@@ -168,7 +160,7 @@ class ClientCommandsTest {
         for (final List<String> command : COMMANDS) {
             final List<String> args = new ArrayList<>(command);
             args.add("--help");
-            final Run run = run(args.toArray(String[]::new));
+            final CliRun run = run(args.toArray(String[]::new));
             final String name = String.join(" ", command);
             assertEquals(0, run.exitCode(), () -> name + ": " + run);
             assertTrue(run.out().startsWith("Usage: mcrelay " + name), () -> name + ": " + run.out());
@@ -176,7 +168,7 @@ class ClientCommandsTest {
             assertTrue(run.out().contains("--timeout-ms=MS"), () -> name + ": " + run.out());
         }
         for (final String parent : List.of("log-level", "trace", "config")) {
-            final Run run = run(parent, "--help");
+            final CliRun run = run(parent, "--help");
             assertEquals(0, run.exitCode(), () -> parent + ": " + run);
             assertTrue(run.out().startsWith("Usage: mcrelay " + parent), run::toString);
         }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mcrelay.BuildInfo;
-import io.mcrelay.cli.Main;
+import io.mcrelay.cli.CliRun;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.core.Supervisor;
 import io.mcrelay.core.WorkerAgent;
@@ -36,11 +34,11 @@ import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.runtime.UnixControlServer;
 
 /**
- * The CLI's client commands end to end: the real picocli commands ({@link Main#execute}) talk through the real
- * control socket ({@link UnixControlServer}) to the real supervisor of a simulated cluster (two workers, virtual
- * time, simulated network). Each command runs on its own thread while this thread steps the cluster, so the
- * supervisor answers as it would in production; the test checks what a script sees: stdout, stderr, exit codes and
- * the JSON field names of the CLI contract.
+ * The CLI's client commands end to end: the real picocli commands ({@link CliRun}: {@code Main.execute}) talk
+ * through the real control socket ({@link UnixControlServer}) to the real supervisor of a simulated cluster (two
+ * workers, virtual time, simulated network). Each command runs on its own thread while this thread steps the
+ * cluster, so the supervisor answers as it would in production; the test checks what a script sees: stdout,
+ * stderr, exit codes and the JSON field names of the CLI contract.
  */
 class CliCommandsSupervisorTest {
     private static final long SECOND = 1_000_000_000L;
@@ -54,9 +52,6 @@ class CliCommandsSupervisorTest {
     private Path socket;
     private UnixControlServer server;
     private Cluster cluster;
-
-    private record Run(int exitCode, String out, String err) {
-    }
 
     @BeforeEach
     void openTheSocket() throws IOException {
@@ -87,17 +82,12 @@ class CliCommandsSupervisorTest {
     }
 
     /** Runs {@code mcrelay ARGS --socket SOCKET} on another thread while this one steps the cluster. */
-    private Run cli(final String... args) throws Exception {
+    private CliRun cli(final String... args) throws Exception {
         final List<String> full = new ArrayList<>(Arrays.asList(args));
         full.add("--socket");
         full.add(socket.toString());
-        final CompletableFuture<Run> run = CompletableFuture.supplyAsync(() -> {
-            final StringWriter out = new StringWriter();
-            final StringWriter err = new StringWriter();
-            final int code = Main.execute(full.toArray(String[]::new), new PrintWriter(out, true),
-                new PrintWriter(err, true));
-            return new Run(code, out.toString(), err.toString());
-        });
+        final CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(
+            () -> CliRun.of(full.toArray(String[]::new)));
         final long deadlineNs = System.nanoTime() + REAL_TIME_LIMIT_NS;
         while (!run.isDone() && System.nanoTime() < deadlineNs) {
             cluster.step();
@@ -105,8 +95,8 @@ class CliCommandsSupervisorTest {
         return run.get(1, TimeUnit.SECONDS);
     }
 
-    private Run ok(final String... args) throws Exception {
-        final Run run = cli(args);
+    private CliRun ok(final String... args) throws Exception {
+        final CliRun run = cli(args);
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals("", run.err(), run::toString);
         return run;
@@ -166,7 +156,7 @@ class CliCommandsSupervisorTest {
         assertEquals(1, after.size());
         assertEquals(generated, after.get(0).get("id").asText());
 
-        final Run missing = cli("remove", "cam-1");
+        final CliRun missing = cli("remove", "cam-1");
         assertEquals(1, missing.exitCode(), missing::toString);
         assertEquals("mcrelay: no rule has id \"cam-1\"\n", missing.err());
         assertEquals("", missing.out());
@@ -176,13 +166,13 @@ class CliCommandsSupervisorTest {
     void anAddTheDaemonRefusesExitsOneNamingTheFieldAndChangesNothing() throws Exception {
         start();
         addCam1();
-        final Run sameInput = cli("add", "--input-interface", "in0", "--input-group", "239.1.1.1",
+        final CliRun sameInput = cli("add", "--input-interface", "in0", "--input-group", "239.1.1.1",
             "--input-port", "5000", "--output", "239.10.0.9:6000:out0", "--id", "cam-2");
         assertEquals(1, sameInput.exitCode(), sameInput::toString);
         assertEquals("", sameInput.out());
         assertTrue(sameInput.err().startsWith("mcrelay: input: rule \"cam-1\" already receives"), sameInput::toString);
 
-        final Run sameId = cli("add", "--input-interface", "in0", "--input-group", "239.1.1.7",
+        final CliRun sameId = cli("add", "--input-interface", "in0", "--input-group", "239.1.1.7",
             "--input-port", "5000", "--output", "239.10.0.9:6000:out0", "--id", "cam-1");
         assertEquals(1, sameId.exitCode(), sameId::toString);
         assertEquals("mcrelay: id: a rule with id \"cam-1\" already exists\n", sameId.err());
@@ -202,8 +192,8 @@ class CliCommandsSupervisorTest {
         final SimLauncher.LiveWorker laggard = cluster.launcher().liveWorkers().get(1);
         final int index = laggard.handle().workerIndex();
         cluster.launcher().setHung(laggard.handle(), true);
-        final Run run = cli("add", "--input-interface", "in0", "--input-group", "239.1.1.1", "--input-port", "5000",
-            "--output", "239.10.0.1:6000:out0", "--id", "cam-1");
+        final CliRun run = cli("add", "--input-interface", "in0", "--input-group", "239.1.1.1", "--input-port",
+            "5000", "--output", "239.10.0.1:6000:out0", "--id", "cam-1");
         assertEquals(4, run.exitCode(), run::toString);
         assertEquals("cam-1\n", run.out(), "the rule is committed: its id is printed");
         assertEquals("mcrelay: rule cam-1 is committed (epoch 1) but not acked in time by worker " + index
@@ -280,7 +270,7 @@ class CliCommandsSupervisorTest {
             ok("log-level", "set", "--facility", "io.mcrelay.core", "debug").out());
         assertEquals("FACILITY         LEVEL\nio.mcrelay.core  DEBUG\n",
             ok("log-level", "get", "--facility", "io.mcrelay.core").out());
-        final Run bad = cli("log-level", "set", "LOUD");
+        final CliRun bad = cli("log-level", "set", "LOUD");
         assertEquals(1, bad.exitCode(), bad::toString);
         assertEquals("mcrelay: \"LOUD\" is not a log level (TRACE, DEBUG, INFO, WARN, ERROR or OFF)\n", bad.err());
         assertEquals("FACILITY  LEVEL\nroot      INFO\n", ok("log-level", "get", "--facility", "root").out());
@@ -305,7 +295,7 @@ class CliCommandsSupervisorTest {
         assertTrue(shown[5].split(" +")[4].startsWith("link_down"), shown[5]);
         assertEquals("tracing of rule cam-1 disabled\n", ok("trace", "disable", "cam-1").out());
         assertTrue(ok("trace", "show", "cam-1").out().startsWith("rule cam-1: tracing disabled, 4 steps\n"));
-        final Run unknown = cli("trace", "enable", "nope");
+        final CliRun unknown = cli("trace", "enable", "nope");
         assertEquals(1, unknown.exitCode(), unknown::toString);
         assertEquals("mcrelay: no rule has id \"nope\"\n", unknown.err());
     }
@@ -341,7 +331,7 @@ class CliCommandsSupervisorTest {
             }
             """);
         for (final String command : List.of("check", "load")) {
-            final Run refused = cli("config", command, bad.toString());
+            final CliRun refused = cli("config", command, bad.toString());
             assertEquals(1, refused.exitCode(), refused::toString);
             assertEquals("", refused.out());
             assertTrue(refused.err().matches("mcrelay: " + bad + ":3:\\d+: rules\\[0]\\.input_port: .*\n"),
@@ -350,7 +340,7 @@ class CliCommandsSupervisorTest {
         assertEquals(1, cluster.supervisor().epoch(), "a bad file changes nothing");
         assertEquals(2, JSON.readTree(ok("list", "--json").out()).size());
 
-        final Run unreadable = cli("config", "load", dir.resolve("absent.json").toString());
+        final CliRun unreadable = cli("config", "load", dir.resolve("absent.json").toString());
         assertEquals(1, unreadable.exitCode(), unreadable::toString);
         assertTrue(unreadable.err().startsWith("mcrelay: cannot read " + dir.resolve("absent.json")),
             unreadable::toString);
@@ -360,7 +350,7 @@ class CliCommandsSupervisorTest {
     void aClosedDaemonIsExitThreeNamingTheSocket() throws Exception {
         start();
         server.close();
-        final Run run = cli("ping");
+        final CliRun run = cli("ping");
         assertEquals(3, run.exitCode(), run::toString);
         assertFalse(run.err().isEmpty());
         assertTrue(run.err().contains(socket.toString()), run::toString);
