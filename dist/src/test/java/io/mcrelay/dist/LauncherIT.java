@@ -82,6 +82,27 @@ class LauncherIT {
     }
 
     @Test
+    void shouldExitThreeNamingTheSocketFromMcrelaySocketWhenNoDaemonAnswers() {
+        final Run run = launcher("ping");
+
+        assertEquals(3, run.exitCode(), run::describe);
+        assertEquals("mcrelay: no daemon: nothing at " + socket + " (start one with 'mcrelay supervisor', or pass "
+            + "--socket / set MCRELAY_SOCKET)\n", run.stderr(), run::describe);
+        assertEquals("", run.stdout(), run::describe);
+    }
+
+    @Test
+    void shouldExitTwoNamingABadOutputBeforeContactingTheDaemon() {
+        final Run run = launcher("add", "--input-interface", "eth0", "--input-group", "239.1.1.1", "--input-port",
+            "5000", "--output", "239.1.1.1:notaport:eth0");
+
+        assertEquals(2, run.exitCode(), run::describe);
+        assertTrue(run.stderr().startsWith("invalid --output \"239.1.1.1:notaport:eth0\": outputs[0].port: "),
+            run::describe);
+        assertTrue(run.stderr().contains("Usage: mcrelay add"), run::describe);
+    }
+
+    @Test
     void shouldRunJarDirectlyWithJvmOptionsBesideIt() {
         // The launcher reads <root>/dist/target/jvm.options; anything else that starts the jar (a systemd unit, a
         // script) relies on the same file sitting next to the jar.

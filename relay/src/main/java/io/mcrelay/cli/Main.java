@@ -20,7 +20,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A userspace multicast relay for Linux. Run 'mcrelay COMMAND --help' for a command's options.",
-    subcommands = {VersionCommand.class, JournalCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RuleCommands.Add.class, RuleCommands.Remove.class, RuleCommands.ListRules.class,
+        StatusCommands.Stats.class, StatusCommands.Workers.class, StatusCommands.Ping.class,
+        StatusCommands.Sync.class, LogLevelCommand.class, TraceCommand.class, ConfigCommand.class,
+        VersionCommand.class, JournalCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",

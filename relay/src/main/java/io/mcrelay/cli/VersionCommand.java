@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import io.mcrelay.BuildInfo;
 import io.mcrelay.control.ControlResponse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,9 +21,8 @@ public final class VersionCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--socket", paramLabel = "PATH",
-        description = "Control socket of the daemon (default: $MCRELAY_SOCKET, else " + ControlClient.DEFAULT_SOCKET + ").")
-    private String socket;
+    @Mixin
+    private SocketOption socket;
 
     @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "2000",
         description = "How long to wait for the daemon's answer (default: ${DEFAULT-VALUE}).")
@@ -33,7 +33,7 @@ public final class VersionCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         out.println("mcrelay " + BuildInfo.version());
         out.println("control protocol " + BuildInfo.CONTROL_PROTOCOL_VERSION);
-        final Path path = ControlClient.socketPath(socket);
+        final Path path = socket.path();
         try (ControlClient client = ControlClient.connect(path, timeoutMs)) {
             final ControlResponse.Welcome welcome = client.welcome();
             out.println("daemon " + welcome.daemonVersion() + " (control protocol " + welcome.protocolVersion()

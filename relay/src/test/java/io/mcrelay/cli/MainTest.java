@@ -35,20 +35,14 @@ class MainTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(final String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void versionWithoutADaemonSaysSoAndSucceeds() {
         final Path socket = dir.resolve("absent.sock");
-        final Run run = run("version", "--socket", socket.toString());
+        final CliRun run = run("version", "--socket", socket.toString());
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals("mcrelay " + BuildInfo.version() + "\ncontrol protocol 1\ndaemon: not reachable (no daemon: "
             + "nothing at " + socket + " (start one with 'mcrelay supervisor', or pass --socket / set MCRELAY_SOCKET))\n",
@@ -60,7 +54,7 @@ class MainTest {
     void versionShowsTheDaemonThatAnswers() throws Exception {
         final Path socket = dir.resolve("control.sock");
         try (FakeDaemon daemon = new FakeDaemon(socket, new ControlResponse.Welcome(1, "9.9.9"))) {
-            final Run run = run("version", "--socket", socket.toString());
+            final CliRun run = run("version", "--socket", socket.toString());
             assertEquals(0, run.exitCode(), run::toString);
             assertTrue(run.out().endsWith("daemon 9.9.9 (control protocol 1) at " + socket + "\n"), run::toString);
             final ControlRequest.Hello hello = (ControlRequest.Hello) daemon.firstRequest();
@@ -72,7 +66,7 @@ class MainTest {
     void versionExitsThreeWhenTheDaemonSpeaksAnotherProtocol() throws Exception {
         final Path socket = dir.resolve("control.sock");
         try (FakeDaemon ignored = new FakeDaemon(socket, new ControlResponse.Welcome(7, "2.0.0"))) {
-            final Run run = run("version", "--socket", socket.toString());
+            final CliRun run = run("version", "--socket", socket.toString());
             assertEquals(ExitCodes.UNREACHABLE, run.exitCode(), run::toString);
             assertEquals("mcrelay: the daemon speaks control protocol 7, this CLI speaks 1\n", run.err());
         }
@@ -83,7 +77,7 @@ class MainTest {
         final Path socket = dir.resolve("silent.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            final Run run = run("version", "--socket", socket.toString(), "--timeout-ms", "200");
+            final CliRun run = run("version", "--socket", socket.toString(), "--timeout-ms", "200");
             assertEquals(0, run.exitCode());
             assertTrue(run.out().contains("daemon: not reachable (the daemon did not answer within 200 ms)"),
                 run::toString);
@@ -92,21 +86,21 @@ class MainTest {
 
     @Test
     void noCommandIsAUsageError() {
-        final Run run = run();
+        final CliRun run = run();
         assertEquals(ExitCodes.USAGE, run.exitCode());
         assertTrue(run.err().contains("a command is required") && run.err().contains("Usage: mcrelay"), run::toString);
     }
 
     @Test
     void anUnknownCommandIsAUsageError() {
-        final Run run = run("frobnicate");
+        final CliRun run = run("frobnicate");
         assertEquals(ExitCodes.USAGE, run.exitCode());
         assertTrue(run.err().contains("frobnicate"), run::toString);
     }
 
     @Test
     void helpListsTheCommandsAndExitCodes() {
-        final Run run = run("--help");
+        final CliRun run = run("--help");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("version") && run.out().contains("4   committed but not acked"), run::toString);
     }

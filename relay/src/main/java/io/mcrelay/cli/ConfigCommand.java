@@ -1,0 +1,83 @@
+package io.mcrelay.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.protocol.Frames;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code mcrelay config check|load FILE}: validate a config file, or replace the rule table with its rules. */
+@Command(name = "config",
+    description = "Check a config file, or load it into the running daemon (see docs/reference/config.md).",
+    subcommands = {ConfigCommand.Check.class, ConfigCommand.Load.class, CommandLine.HelpCommand.class})
+public final class ConfigCommand extends CommandGroup {
+    /** Reads the file on the client's side: the daemon may not see the client's file system. */
+    abstract static class ConfigFileCommand extends ClientCommand {
+        @Parameters(paramLabel = "FILE", description = "The config file (JSON with comments).")
+        Path file;
+
+        String text;
+
+        @Override
+        void checkArguments() {
+            // A file the CLI cannot read is a failure of the command (exit 1), not a usage error.
+            try {
+                if (Files.size(file) > Frames.CONTROL_MAX_BYTES) {
+                    throw new CommandLine.ExecutionException(spec.commandLine(), file + " has " + Files.size(file)
+                        + " bytes, more than a control frame carries (" + Frames.CONTROL_MAX_BYTES + ")");
+                }
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (final IOException e) {
+                throw new CommandLine.ExecutionException(spec.commandLine(), "cannot read " + file + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            }
+        }
+    }
+
+    /** {@code mcrelay config check FILE}. */
+    @Command(name = "check",
+        description = "Validate FILE as the daemon would load it, without changing anything. Every error names "
+            + "the file, line, column and field (FILE:LINE:COLUMN: FIELD: MESSAGE) on stderr, exit 1.")
+    public static final class Check extends ConfigFileCommand {
+        @Override
+        int run() throws ControlClient.UnreachableException {
+            final ControlResponse response = send(requestId -> new ControlRequest.ConfigCheck(requestId,
+                file.toString(), text));
+            if (!(response instanceof ControlResponse.ConfigChecked checked)) {
+                return failed(response);
+            }
+            out().println(file + ": valid, " + checked.ruleCount() + (checked.ruleCount() == 1 ? " rule" : " rules"));
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code mcrelay config load FILE}. */
+    @Command(name = "load",
+        description = {
+            "Replace the rule table with FILE's rules in one epoch: rules that did not change are not touched. "
+                + "Prints how many rules were added, removed and kept.",
+            "A file with any error changes nothing (exit 1, FILE:LINE:COLUMN: FIELD: MESSAGE on stderr); exit 4 "
+                + "when committed but the named workers did not ack in time."})
+    public static final class Load extends ConfigFileCommand {
+        @Override
+        int run() throws ControlClient.UnreachableException {
+            final ControlResponse response = sendAndWait("loading " + file + ", waiting for the workers",
+                requestId -> new ControlRequest.ConfigLoad(requestId, file.toString(), text));
+            if (!(response instanceof ControlResponse.ConfigLoaded loaded)) {
+                return failed(response);
+            }
+            out().println("loaded " + file + " at epoch " + loaded.epoch() + ": " + loaded.added() + " added, "
+                + loaded.removed() + " removed, " + loaded.kept() + " kept");
+            if (!loaded.laggingWorkers().isEmpty()) {
+                return notAcked("the load of " + file, loaded.epoch(), loaded.laggingWorkers());
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.mcrelay.cli;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import picocli.CommandLine.Command;
+
+/** The commands that show how the daemon is doing: {@code stats}, {@code workers}, {@code ping}, {@code sync}. */
+public final class StatusCommands {
+    private StatusCommands() {
+    }
+
+    /** {@code mcrelay stats [--json]}. */
+    @Command(name = "stats",
+        description = {
+            "Print the counters: per rule, packets and bytes in (and per second), drops by reason (buffer_full, "
+                + "send_error, link_down) and per output packets, bytes and errors; packets that matched no rule "
+                + "(unmatched); frames no rule could own (malformed, fragment); and the workers. Counters survive "
+                + "worker restarts.",
+            "--json prints {rules[], unmatched, drops, workers[]} with the field names of the CLI contract."})
+    public static final class Stats extends ReportCommand<ControlResponse.StatsReport> {
+        public Stats() {
+            super(ControlResponse.StatsReport.class, ControlRequest.Stats::new);
+        }
+
+        @Override
+        Object json(final ControlResponse.StatsReport report) {
+            return toJson(report);
+        }
+
+        @Override
+        void printText(final ControlResponse.StatsReport report) {
+            final Table rules = new Table("RULE", "OUTPUT", "PACKETS", "BYTES", "PACKETS/S", "BYTES/S", "DROPS",
+                "ERRORS");
+            for (final ControlResponse.RuleStats rule : report.rules()) {
+                rules.row(rule.id(), "in", rule.packetsIn(), rule.bytesIn(), rule.packetsInPerSecond(),
+                    rule.bytesInPerSecond(), ruleDrops(rule.drops()), "");
+                for (final ControlResponse.OutputStats output : rule.outputs()) {
+                    rules.row("", output.group() + ":" + output.port() + ":" + output.interfaceName(),
+                        output.packetsOut(), output.bytesOut(), "", "", "", output.errors());
+                }
+            }
+            rules.print(out());
+            final ControlResponse.Drops drops = report.drops();
+            out().println("unmatched " + report.unmatched() + ", malformed " + drops.malformed() + ", fragment "
+                + drops.fragment());
+            printWorkers(this, report.workers());
+        }
+
+        private static String ruleDrops(final ControlResponse.Drops drops) {
+            final long total = drops.bufferFull() + drops.sendError() + drops.linkDown();
+            return total == 0 ? "0" : total + " (buffer_full " + drops.bufferFull() + ", send_error "
+                + drops.sendError() + ", link_down " + drops.linkDown() + ")";
+        }
+
+        /**
+         * The {@code stats --json} document: drops hold only the reasons of their level (top level: malformed,
+         * fragment; per rule: buffer_full, send_error, link_down), and the answer's envelope is left out.
+         */
+        static ObjectNode toJson(final ControlResponse.StatsReport report) {
+            final ObjectNode root = MAPPER.createObjectNode();
+            final ArrayNode rules = root.putArray("rules");
+            for (final ControlResponse.RuleStats rule : report.rules()) {
+                final ObjectNode node = MAPPER.valueToTree(rule);
+                node.retain("id", "packets_in", "bytes_in", "packets_in_per_second", "bytes_in_per_second",
+                    "drops", "outputs");
+                ((ObjectNode) node.get("drops")).retain("buffer_full", "send_error", "link_down");
+                rules.add(node);
+            }
+            root.put("unmatched", report.unmatched());
+            final ObjectNode drops = MAPPER.valueToTree(report.drops());
+            drops.retain("malformed", "fragment");
+            root.set("drops", drops);
+            root.set("workers", MAPPER.valueToTree(report.workers()));
+            return root;
+        }
+    }
+
+    /** {@code mcrelay workers [--json]}. */
+    @Command(name = "workers",
+        description = {
+            "Print the workers: index, process id, state, restarts, the epoch of the rule table they applied and "
+                + "its hash.",
+            "--json prints an array of objects with index, pid, state, restarts, epoch, ruleset_hash."})
+    public static final class Workers extends ReportCommand<ControlResponse.WorkerList> {
+        public Workers() {
+            super(ControlResponse.WorkerList.class, ControlRequest.Workers::new);
+        }
+
+        @Override
+        Object json(final ControlResponse.WorkerList list) {
+            return list.workers();
+        }
+
+        @Override
+        void printText(final ControlResponse.WorkerList list) {
+            printWorkers(this, list.workers());
+        }
+    }
+
+    private static void printWorkers(final ClientCommand command, final List<ControlResponse.WorkerInfo> workers) {
+        final Table table = new Table("WORKER", "PID", "STATE", "RESTARTS", "EPOCH", "RULESET");
+        for (final ControlResponse.WorkerInfo worker : workers) {
+            table.row(worker.index(), worker.pid(), worker.state(), worker.restarts(), worker.epoch(),
+                worker.rulesetHash());
+        }
+        table.print(command.out());
+    }
+
+    /** {@code mcrelay ping}. */
+    @Command(name = "ping",
+        description = "Check that the daemon answers on its control socket; prints the round trip. Exit 3 if not.")
+    public static final class Ping extends ClientCommand {
+        @Override
+        int run() throws ControlClient.UnreachableException {
+            final long startNs = System.nanoTime();
+            final ControlResponse response = send(ControlRequest.Ping::new);
+            if (!(response instanceof ControlResponse.Pong)) {
+                return failed(response);
+            }
+            final long micros = (System.nanoTime() - startNs) / 1_000;
+            out().printf("pong from %s in %d.%03d ms%n", socketPath(), micros / 1_000, micros % 1_000);
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code mcrelay sync}. */
+    @Command(name = "sync",
+        description = "Send every worker the whole rule table again and wait for their acks. Exit 4 when some "
+            + "did not ack in time (they are named; they are being resynced or restarted).")
+    public static final class Sync extends ClientCommand {
+        @Override
+        int run() throws ControlClient.UnreachableException {
+            final ControlResponse response = sendAndWait("syncing the workers", ControlRequest.Sync::new);
+            if (!(response instanceof ControlResponse.Synced synced)) {
+                return failed(response);
+            }
+            if (!synced.laggingWorkers().isEmpty()) {
+                return notAcked("the sync", synced.epoch(), synced.laggingWorkers());
+            }
+            out().println("synced at epoch " + synced.epoch());
+            return ExitCodes.OK;
+        }
+    }
+}
