@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcrelay.cli.CliRun;
 import io.mcrelay.cli.ControlClient;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
@@ -121,7 +122,25 @@ class SupervisorDaemonNetnsIT {
                 assertEquals(2, rules.epoch(), "the recovered epoch 1, then the load's");
             }
             forwards(net, receiver, "third-", thirdLog);
+
+            // The CLI a script would run, against this daemon: add a rule, see it listed, remove it.
+            final String path = socket.toString();
+            final CliRun added = CliRun.of("add", "--socket", path, "--id", "r3", "--input-interface", "in0",
+                "--input-group", "239.7.7.10", "--input-port", "7000", "--output", "239.8.8.10:8000:out0");
+            assertEquals(0, added.exitCode(), () -> added.err() + "\n" + read(thirdLog));
+            assertEquals("r3", added.out().strip());
+            final CliRun listed = CliRun.of("list", "--json", "--socket", path);
+            assertEquals(0, listed.exitCode(), listed::err);
+            assertTrue(listed.out().contains("\"r3\"") && listed.out().contains("\"239.7.7.10\""), listed::out);
+            final CliRun removed = CliRun.of("remove", "r3", "--socket", path);
+            assertEquals(0, removed.exitCode(), removed::err);
+            final CliRun workerList = CliRun.of("workers", "--json", "--socket", path);
+            assertEquals(0, workerList.exitCode(), workerList::err);
+            assertTrue(workerList.out().contains("\"ready\""), workerList::out);
             stop(daemon, thirdLog);
+            final CliRun gone = CliRun.of("ping", "--socket", path);
+            assertEquals(3, gone.exitCode(), "no daemon: exit 3");
+            assertTrue(gone.err().contains(path), gone::err);
             System.out.println("[daemon-e2e] first run:\n" + read(firstLog) + "[daemon-e2e] second run:\n"
                 + read(secondLog));
         } finally {
