@@ -59,6 +59,13 @@ public final class SupervisorDaemon implements AutoCloseable {
     static final int RING_BLOCKS = 8;
     static final int RING_RETIRE_MS = 2;
     static final long WORKER_HEARTBEAT_MS = 250;
+    /**
+     * Daily journal files, each deleted once its day ended more than 7 days ago (never the file of the last snapshot
+     * or a later one, so recovery always finds the table): every heartbeat is journaled, so a journal kept forever
+     * would grow without bound.
+     */
+    static final ChronicleJournal.Settings JOURNAL_SETTINGS = ChronicleJournal.Settings.daily()
+        .withRetention(ChronicleJournal.Settings.UNLIMITED_BYTES, java.time.Duration.ofDays(7));
 
     /** What the daemon runs with; see {@code mcrelay supervisor --help}. */
     public record Options(Path socket, int workers, String user, Path journal, Path runtimeParent) {
@@ -126,8 +133,7 @@ public final class SupervisorDaemon implements AutoCloseable {
             PacketBackend::probeIoUring);
         LOG.info("packet backend: {} ({})", backend.kind().text(), backend.reason());
 
-        journal = add(ChronicleJournal.open(options.journal(), SystemClock.INSTANCE,
-            ChronicleJournal.Settings.daily()));
+        journal = add(ChronicleJournal.open(options.journal(), SystemClock.INSTANCE, JOURNAL_SETTINGS));
         final JournalCheck check = journal.problems();
         if (!check.clean()) {
             for (final JournalCheck.Problem problem : check.problems()) {
