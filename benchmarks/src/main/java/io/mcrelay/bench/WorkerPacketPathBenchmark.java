@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.protocol.Frames;
 import io.mcrelay.protocol.UdpFrameEncoder;
 import io.mcrelay.protocol.WorkerMessage;

@@ -3,8 +3,8 @@ package io.mcrelay.fault;
 import org.agrona.DirectBuffer;
 
 import io.mcrelay.protocol.WorkerMessageCodec;
-import io.mcrelay.seam.ForwardingWorkerChannel;
 import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.support.ForwardingWorkerChannel;
 
 /**
  * Kills a worker at the points of the sync protocol where a crash is most telling, as the plan rolls: on the

@@ -6,8 +6,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.seam.Clock;
-import io.mcrelay.seam.ForwardingWorkerChannel;
 import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.support.ForwardingWorkerChannel;
 
 /**
  * A {@link WorkerChannel} end whose sends can be lost, duplicated, delayed or reordered on their way, as the plan

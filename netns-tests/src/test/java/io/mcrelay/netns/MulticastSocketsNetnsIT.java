@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcrelay.linux.IoUring;
-import io.mcrelay.linux.LinuxException;
-import io.mcrelay.linux.MulticastSockets;
-import io.mcrelay.linux.PacketRxRing;
+import io.mcrelay.linux.packet.MulticastSockets;
+import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.sys.IoUring;
+import io.mcrelay.linux.sys.LinuxException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -91,7 +91,7 @@ class MulticastSocketsNetnsIT {
                     }
                     assertEquals(9, result[0], "SEND on the egress socket");
                 } finally {
-                    io.mcrelay.linux.UnixSockets.close(egress);
+                    io.mcrelay.linux.sys.UnixSockets.close(egress);
                 }
                 final List<int[]> seen = new ArrayList<>(); // {ttl, port}
                 final long start = System.nanoTime();

@@ -1,7 +1,7 @@
 package io.mcrelay.netns;
 
 
-import io.mcrelay.linux.NetlinkLinkMonitor;
+import io.mcrelay.linux.netlink.NetlinkLinkMonitor;
 import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LinkMonitorContract;
 import org.junit.jupiter.api.AfterAll;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcrelay.linux.NetlinkLinkMonitor;
-import io.mcrelay.seam.LinkMonitor.LinkEvent;
+import io.mcrelay.linux.netlink.NetlinkLinkMonitor;
 import io.mcrelay.seam.LinkMonitor.LinkEvent.Kind;
+import io.mcrelay.seam.LinkMonitor.LinkEvent;
 import io.mcrelay.seam.LinkMonitor.LinkState;
 import java.util.ArrayList;
 import java.util.List;

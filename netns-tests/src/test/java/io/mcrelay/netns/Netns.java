@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
-import io.mcrelay.linux.NetworkNamespaces;
+import io.mcrelay.linux.sys.NetworkNamespaces;
 import io.mcrelay.rules.InterfaceNames;
 
 /**

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcrelay.linux.ClassicBpf;
-import io.mcrelay.linux.LinuxException;
-import io.mcrelay.linux.PacketPrograms;
-import io.mcrelay.linux.PacketRxRing;
-import io.mcrelay.linux.UdpDestination;
+import io.mcrelay.linux.packet.ClassicBpf;
+import io.mcrelay.linux.packet.PacketPrograms;
+import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packet.UdpDestination;
+import io.mcrelay.linux.sys.LinuxException;
 import io.mcrelay.netns.PacketTraffic.Frame;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcrelay.linux.FanoutMode;
-import io.mcrelay.linux.PacketInputSockets;
-import io.mcrelay.linux.PacketPrograms;
-import io.mcrelay.linux.PacketRxRing;
-import io.mcrelay.linux.UdpDestination;
+import io.mcrelay.linux.packet.FanoutMode;
+import io.mcrelay.linux.packet.PacketInputSockets;
+import io.mcrelay.linux.packet.PacketPrograms;
+import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packet.UdpDestination;
 import io.mcrelay.netns.PacketTraffic.Frame;
 import java.util.ArrayList;
 import java.util.List;

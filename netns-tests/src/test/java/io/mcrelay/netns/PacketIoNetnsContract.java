@@ -20,10 +20,10 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.linux.EpollPacketIo;
-import io.mcrelay.linux.IoUring;
-import io.mcrelay.linux.PacketRxRing;
-import io.mcrelay.linux.UnixSockets;
+import io.mcrelay.linux.packet.EpollPacketIo;
+import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.sys.IoUring;
+import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.PacketIoContract;
 

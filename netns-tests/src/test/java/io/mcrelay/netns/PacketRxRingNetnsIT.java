@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcrelay.linux.LinuxException;
-import io.mcrelay.linux.PacketRxRing;
+import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.sys.LinuxException;
 import io.mcrelay.netns.PacketTraffic.Frame;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

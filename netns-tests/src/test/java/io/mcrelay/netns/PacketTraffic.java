@@ -1,6 +1,6 @@
 package io.mcrelay.netns;
 
-import io.mcrelay.linux.PacketRxRing;
+import io.mcrelay.linux.packet.PacketRxRing;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcrelay.cli.CliRun;
-import io.mcrelay.cli.ControlClient;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mcrelay.BuildInfo;
+import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;

@@ -8,10 +8,11 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
-import io.mcrelay.journal.JournalFormat;
+import io.mcrelay.record.JournalFormat;
 import io.mcrelay.seam.Journal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

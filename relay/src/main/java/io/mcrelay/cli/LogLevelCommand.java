@@ -1,5 +1,7 @@
 package io.mcrelay.cli;
 
+import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import picocli.CommandLine;

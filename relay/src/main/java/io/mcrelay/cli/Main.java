@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.ServiceLoader;
 
 import io.mcrelay.BuildInfo;
+import io.mcrelay.cli.spi.CliCommandProvider;
+import io.mcrelay.cli.spi.ExitCodes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

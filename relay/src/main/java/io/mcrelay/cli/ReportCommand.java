@@ -2,6 +2,8 @@ package io.mcrelay.cli;
 
 import java.util.function.LongFunction;
 
+import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import picocli.CommandLine.Option;

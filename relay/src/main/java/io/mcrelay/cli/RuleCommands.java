@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 
 import picocli.CommandLine.Option;
 
+import io.mcrelay.control.ControlClient;
+
 /** The options every command that talks to the daemon takes: {@code --socket PATH} and {@code --help}. */
 final class SocketOption {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")

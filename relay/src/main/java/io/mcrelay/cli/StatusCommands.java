@@ -5,6 +5,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import picocli.CommandLine.Command;

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import io.mcrelay.BuildInfo;
+import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlResponse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

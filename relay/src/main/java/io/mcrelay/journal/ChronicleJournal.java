@@ -37,7 +37,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
-import io.mcrelay.core.Supervisor;
+import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.Journal;
 

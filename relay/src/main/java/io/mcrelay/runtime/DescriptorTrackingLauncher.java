@@ -18,7 +18,7 @@ import io.mcrelay.seam.WorkerLauncher;
  * set ({@link #killOutdated}); the supervisor respawns them and the replacements receive the current set (the
  * launcher itself logs every launch, connection and exit). Single-threaded, like the launcher it wraps.
  */
-final class DescriptorTrackingLauncher implements WorkerLauncher {
+public final class DescriptorTrackingLauncher implements WorkerLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(DescriptorTrackingLauncher.class);
 
     private final WorkerLauncher inner;
@@ -43,7 +43,7 @@ final class DescriptorTrackingLauncher implements WorkerLauncher {
     private record Connected(WorkerHandle handle, long inputVersion) {
     }
 
-    DescriptorTrackingLauncher(final WorkerLauncher inner, final LongSupplier inputVersion) {
+    public DescriptorTrackingLauncher(final WorkerLauncher inner, final LongSupplier inputVersion) {
         this.inner = inner;
         this.inputVersion = inputVersion;
     }
@@ -65,7 +65,7 @@ final class DescriptorTrackingLauncher implements WorkerLauncher {
     }
 
     /** Kills every connected worker handed an older input version than the current one; returns how many. */
-    int killOutdated() {
+    public int killOutdated() {
         final long current = inputVersion.getAsLong();
         final List<WorkerHandle> outdated = new ArrayList<>();
         for (final Connected worker : connected.values()) {

@@ -38,8 +38,8 @@ import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.FrameDecoder;
 import io.mcrelay.protocol.Frames;
 import io.mcrelay.seam.Clock;
-import io.mcrelay.seam.ControlEvents;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.support.ControlEvents;
 
 /**
  * The production {@link ControlServer}: a non-blocking Unix stream socket server ({@link ServerSocketChannel} with a

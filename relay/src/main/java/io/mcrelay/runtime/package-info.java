@@ -1,5 +1,6 @@
 /**
- * Production implementations of the seams that need no kernel-specific code, and (later) the composition root:
- * the only place that wires real clocks, threads and {@code linux} objects into the core.
+ * Production implementations of the seams that need no kernel-specific code: the system clock, wheel timers,
+ * Logback log levels, the Unix control-socket server, and the launcher decorator that tracks which input sockets a
+ * worker holds. The composition roots that wire them live in {@link io.mcrelay.daemon}.
  */
 package io.mcrelay.runtime;

@@ -5,7 +5,7 @@ import org.agrona.DirectBuffer;
 /**
  * One end of the supervisor ⇄ worker channel: whole frames (the payloads of {@code WorkerMessageCodec}), in
  * order. Production: a Unix {@code SOCK_STREAM} socket with length-prefixed frames of up to 64 MiB
- * ({@code io.mcrelay.linux.StreamWorkerChannel}); simulation: an in-memory pipe with a bounded buffer that the
+ * ({@code io.mcrelay.linux.process.StreamWorkerChannel}); simulation: an in-memory pipe with a bounded buffer that the
  * fault layer may delay, drop, duplicate or reorder.
  *
  * <p>Contract: a frame sent is delivered whole, never split or merged, in send order (faults aside); {@link #send}

@@ -19,9 +19,9 @@ import io.mcrelay.core.archfixture.StartsThread;
 import io.mcrelay.core.archfixture.UsesInstantNow;
 import io.mcrelay.core.archfixture.UsesRandomUuid;
 import io.mcrelay.core.archfixture.UsesSystemClockImplementation;
+import io.mcrelay.core.archfixture.UsesTheClockSeam;
 import io.mcrelay.core.archfixture.UsesThreadLocalRandom;
 import io.mcrelay.core.archfixture.UsesUnseededRandom;
-import io.mcrelay.core.archfixture.UsesTheClockSeam;
 import io.mcrelay.linux.archfixture.UsesTheSeams;
 import io.mcrelay.linux.archfixture.WiresTheCore;
 

@@ -31,7 +31,7 @@ class ArchitectureTest {
     @Test
     void theImportSeesTheCoreAndNoFixture() {
         // Guards the guard: a rule over an empty import passes vacuously.
-        org.junit.jupiter.api.Assertions.assertTrue(CLASSES.contain(io.mcrelay.core.RuleSet.class));
+        org.junit.jupiter.api.Assertions.assertTrue(CLASSES.contain(io.mcrelay.core.worker.RuleSet.class));
         org.junit.jupiter.api.Assertions.assertTrue(CLASSES.stream()
             .noneMatch(c -> c.getPackageName().contains("archfixture") || c.getSimpleName().endsWith("Test")));
     }

@@ -18,6 +18,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mcrelay.cli.spi.ExitCodes;
+
 /**
  * The client commands' side that needs no daemon: bad arguments are usage errors (exit 2) found before any
  * connection, naming the argument; no daemon is exit 3 naming the socket; every command explains itself with

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mcrelay.BuildInfo;
+import io.mcrelay.cli.spi.CliCommandProvider;
+import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;

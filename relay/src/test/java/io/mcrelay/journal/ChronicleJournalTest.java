@@ -27,8 +27,8 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
+import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.journal.JournalFiles.TestClock;
-import io.mcrelay.core.Supervisor;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.JournalContract;
 

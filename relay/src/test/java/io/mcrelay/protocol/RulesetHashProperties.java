@@ -14,7 +14,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-import io.mcrelay.core.RuleSet;
+import io.mcrelay.core.worker.RuleSet;
 import io.mcrelay.rules.IpAddress;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;

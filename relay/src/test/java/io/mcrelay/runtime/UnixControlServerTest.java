@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mcrelay.BuildInfo;
-import io.mcrelay.cli.ControlClient;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;

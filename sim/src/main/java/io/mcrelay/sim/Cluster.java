@@ -9,9 +9,9 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.control.ControlResponse;
-import io.mcrelay.core.PacketParser;
-import io.mcrelay.core.Supervisor;
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.core.worker.PacketParser;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.fault.CrashPointChannel;
 import io.mcrelay.fault.FaultPlan;
 import io.mcrelay.fault.FaultyWorkerChannel;
@@ -119,7 +119,7 @@ public final class Cluster {
     private final PacketParser fanoutParser = new PacketParser();
     private final List<FaultyWorkerChannel> faultyChannels = new ArrayList<>();
     private SimNetwork.DeliveryListener deliveries;
-    private final io.mcrelay.journal.IoRecorder io;
+    private final io.mcrelay.record.IoRecorder io;
     private final byte[] deliveryScratch = new byte[32];
     private SupervisorLife life;
     private String lastWorkerStates = "";
@@ -135,7 +135,7 @@ public final class Cluster {
         this.options = options;
         this.log = options.log();
         this.journal = options.journal() == null ? new InMemoryJournal() : options.journal();
-        this.io = options.recordIo() ? new io.mcrelay.journal.IoRecorder(journal, clock) : null;
+        this.io = options.recordIo() ? new io.mcrelay.record.IoRecorder(journal, clock) : null;
         links = network.monitor();
         network.setFanout(this::selectWorker);
         network.setDeliveryListener((endpoint, ttl, payload, offset, length) -> {

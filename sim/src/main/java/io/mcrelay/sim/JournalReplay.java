@@ -10,12 +10,12 @@ import java.util.TreeMap;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import io.mcrelay.core.Supervisor;
-import io.mcrelay.journal.IoKinds;
-import io.mcrelay.journal.JournalFormat;
+import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.WireReader;
 import io.mcrelay.protocol.WireWriter;
+import io.mcrelay.record.IoKinds;
+import io.mcrelay.record.JournalFormat;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.ControlServer;
 import io.mcrelay.seam.InputSockets;
@@ -28,7 +28,7 @@ import io.mcrelay.seam.WorkerLauncher;
 
 /**
  * {@code journal replay}: drives a fresh supervisor core from a journal's recorded inputs alone (as written by
- * {@link io.mcrelay.journal.IoRecorder}) and checks that it asks the same things of its seams, in the same order, as
+ * {@link io.mcrelay.record.IoRecorder}) and checks that it asks the same things of its seams, in the same order, as
  * the recorded supervisor did. Each supervisor life (a {@code start} entry) is replayed in turn, its recovery served
  * from the entries before it. The first difference ends the replay: its entry index, what was recorded and what the
  * replayed core did. Single-threaded; deterministic.

@@ -2,8 +2,8 @@ package io.mcrelay.sim;
 
 import org.agrona.DirectBuffer;
 
-import io.mcrelay.seam.ForwardingWorkerChannel;
 import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.support.ForwardingWorkerChannel;
 
 /** A {@link WorkerChannel} end that folds every frame it delivers to its owner into the {@link EventLog}. */
 final class RecordingWorkerChannel extends ForwardingWorkerChannel {

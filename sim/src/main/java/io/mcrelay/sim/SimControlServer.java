@@ -5,8 +5,8 @@ import java.util.TreeMap;
 
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.Frames;
-import io.mcrelay.seam.ControlEvents;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.support.ControlEvents;
 
 /**
  * A {@link ControlServer} with in-memory clients ({@link #connect()}), speaking the real framing: a client's bytes go

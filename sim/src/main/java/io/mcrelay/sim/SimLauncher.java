@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.PacketIo;
-import io.mcrelay.seam.LauncherEvents;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.LauncherEvents;
 
 /**
  * A {@link WorkerLauncher} whose workers are in-process {@link WorkerAgent}s: the real worker logic over simulated

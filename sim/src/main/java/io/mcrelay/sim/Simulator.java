@@ -12,12 +12,12 @@ import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
-import io.mcrelay.core.Supervisor;
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.fault.FaultKind;
 import io.mcrelay.fault.FaultPlan;
 import io.mcrelay.seam.RandomSource;
-import io.mcrelay.seam.SeededRandom;
+import io.mcrelay.seam.support.SeededRandom;
 
 /**
  * One simulated run from one seed: the real supervisor and workers in a {@link Cluster}, DESIGN's default workload,

@@ -9,6 +9,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.core.supervisor.SupervisorMutants;
+import io.mcrelay.core.worker.WorkerAgent;
+import io.mcrelay.core.worker.WorkerMutants;
 import io.mcrelay.sim.Cluster;
 import io.mcrelay.sim.Simulator;
 
@@ -52,27 +56,27 @@ class MutantsAreCaughtTest {
 
     @Test
     void ackBeforeApplyIsCaughtByAckedMeansApplied() {
-        assertCaughtBy("acked means applied", Supervisor::new, Mutants.AckBeforeApplyWorker::new);
+        assertCaughtBy("acked means applied", Supervisor::new, WorkerMutants.AckBeforeApplyWorker::new);
     }
 
     @Test
     void noResyncAfterRestartIsCaughtByConvergence() {
-        assertCaughtBy("convergence", Mutants.NoResyncAfterRestartSupervisor::new, WorkerAgent::new);
+        assertCaughtBy("convergence", SupervisorMutants.NoResyncAfterRestartSupervisor::new, WorkerAgent::new);
     }
 
     @Test
     void anUncountedDropIsCaughtByConservation() {
-        assertCaughtBy("conservation", Supervisor::new, Mutants.UncountedDropWorker::new);
+        assertCaughtBy("conservation", Supervisor::new, WorkerMutants.UncountedDropWorker::new);
     }
 
     @Test
     void forwardingAfterRemoveIsCaughtByTheRemovalChecker() {
-        assertCaughtBy("no forwarding after remove", Supervisor::new, Mutants.ForwardAfterRemoveWorker::new);
+        assertCaughtBy("no forwarding after remove", Supervisor::new, WorkerMutants.ForwardAfterRemoveWorker::new);
     }
 
     @Test
     void oneLostPacketInAThousandIsCaughtByDelivery() {
-        assertCaughtBy("delivery", Supervisor::new, Mutants.LosesOneInAThousandWorker::new);
+        assertCaughtBy("delivery", Supervisor::new, WorkerMutants.LosesOneInAThousandWorker::new);
     }
 
     @Test
@@ -80,8 +84,8 @@ class MutantsAreCaughtTest {
         final List<Long> tried = new ArrayList<>();
         for (long seed = 1; seed <= SEEDS_TRIED; seed++) {
             tried.add(seed);
-            final String first = run(seed, Mutants.IdentityOrderSupervisor::new, WorkerAgent::new).digest();
-            final String second = run(seed, Mutants.IdentityOrderSupervisor::new, WorkerAgent::new).digest();
+            final String first = run(seed, SupervisorMutants.IdentityOrderSupervisor::new, WorkerAgent::new).digest();
+            final String second = run(seed, SupervisorMutants.IdentityOrderSupervisor::new, WorkerAgent::new).digest();
             if (!first.equals(second)) {
                 System.out.println("mutant caught by determinism at seed " + seed + ": digests " + first + " and "
                     + second + "; " + Simulator.reproduceCommand(seed));

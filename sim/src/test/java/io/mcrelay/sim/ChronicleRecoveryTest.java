@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
-import io.mcrelay.core.Supervisor;
+import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.runtime.SystemClock;

@@ -10,7 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.journal.IoKinds;
+import io.mcrelay.record.IoKinds;
 import io.mcrelay.seam.Journal;
 
 /**

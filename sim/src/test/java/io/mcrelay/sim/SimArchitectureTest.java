@@ -64,7 +64,7 @@ class SimArchitectureTest {
         final JavaClasses core = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.mcrelay.core");
-        org.junit.jupiter.api.Assertions.assertTrue(core.contain(io.mcrelay.core.Supervisor.class));
+        org.junit.jupiter.api.Assertions.assertTrue(core.contain(io.mcrelay.core.supervisor.Supervisor.class));
         final JavaClasses sim = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.mcrelay.sim");

@@ -1,6 +1,6 @@
 package io.mcrelay.sim;
 
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.seam.WorkerLauncher;
 import io.mcrelay.seam.WorkerLauncherContract;
 

@@ -8,8 +8,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LinkMonitor.LinkEvent;
+import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LinkMonitorContract;
 
 /** The scripted monitor keeps the {@link LinkMonitor} contract over a {@link SimNetwork}. */

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
-import io.mcrelay.core.Supervisor;
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.IpAddress;

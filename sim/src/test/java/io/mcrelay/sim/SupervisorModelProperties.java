@@ -22,8 +22,8 @@ import net.jqwik.api.statistics.Statistics;
 
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
-import io.mcrelay.core.Supervisor;
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.rules.Rule;
 
 /**

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
-import io.mcrelay.core.Supervisor;
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.rules.IpAddress;
 
 /**

@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mcrelay.BuildInfo;
-import io.mcrelay.cli.ControlClient;
+import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
-import io.mcrelay.core.Supervisor;
-import io.mcrelay.core.WorkerAgent;
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.protocol.FrameDecoder;
 import io.mcrelay.protocol.Frames;
 import io.mcrelay.runtime.SystemClock;

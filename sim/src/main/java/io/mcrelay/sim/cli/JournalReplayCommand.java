@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import io.mcrelay.cli.CliCommandProvider;
-import io.mcrelay.cli.ExitCodes;
+import io.mcrelay.cli.spi.CliCommandProvider;
+import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
 import io.mcrelay.sim.JournalReplay;

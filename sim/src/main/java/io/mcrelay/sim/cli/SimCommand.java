@@ -16,7 +16,7 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.mcrelay.cli.ExitCodes;
+import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.fault.FaultKind;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.runtime.SystemClock;

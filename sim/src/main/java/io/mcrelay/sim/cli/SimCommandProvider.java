@@ -1,6 +1,6 @@
 package io.mcrelay.sim.cli;
 
-import io.mcrelay.cli.CliCommandProvider;
+import io.mcrelay.cli.spi.CliCommandProvider;
 
 /**
  * Contributes {@code mcrelay sim} to the CLI; registered in {@code META-INF/services} so that {@code relay} finds it

@@ -1,6 +1,6 @@
 package io.mcrelay.sim.archfixture;
 
-import io.mcrelay.core.Supervisor;
+import io.mcrelay.core.supervisor.Supervisor;
 
 /** Breaks the simulator's no-subclass rule on purpose: see SimArchitectureTest. */
 public final class SubclassesSupervisor extends Supervisor {

@@ -1,0 +1,161 @@
+package io.mcrelay.core.supervisor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.core.worker.RuleStats;
+import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleOutput;
+
+/**
+ * Totals that survive worker restarts: the counters of every ended worker incarnation are folded into a base, and a
+ * report adds the live workers' latest heartbeat counters to it. Per-output counters are kept by output position.
+ * Not thread-safe.
+ */
+final class StatsAggregator {
+    private static final class Totals {
+        long packetsIn;
+        long bytesIn;
+        long dropsBufferFull;
+        long dropsSendError;
+        long dropsLinkDown;
+        long[] packetsOut = new long[0];
+        long[] bytesOut = new long[0];
+        long[] errors = new long[0];
+
+        void add(final WorkerCounters.RuleCounters counters) {
+            packetsIn += counters.packetsIn();
+            bytesIn += counters.bytesIn();
+            dropsBufferFull += counters.dropsBufferFull();
+            dropsSendError += counters.dropsSendError();
+            dropsLinkDown += counters.dropsLinkDown();
+            final int outputs = counters.outputs().size();
+            if (outputs > packetsOut.length) {
+                packetsOut = java.util.Arrays.copyOf(packetsOut, outputs);
+                bytesOut = java.util.Arrays.copyOf(bytesOut, outputs);
+                errors = java.util.Arrays.copyOf(errors, outputs);
+            }
+            for (int i = 0; i < outputs; i++) {
+                final WorkerCounters.OutputCounters output = counters.outputs().get(i);
+                packetsOut[i] += output.packetsOut();
+                bytesOut[i] += output.bytesOut();
+                errors[i] += output.errors();
+            }
+        }
+
+        Totals copy() {
+            final Totals copy = new Totals();
+            copy.packetsIn = packetsIn;
+            copy.bytesIn = bytesIn;
+            copy.dropsBufferFull = dropsBufferFull;
+            copy.dropsSendError = dropsSendError;
+            copy.dropsLinkDown = dropsLinkDown;
+            copy.packetsOut = packetsOut.clone();
+            copy.bytesOut = bytesOut.clone();
+            copy.errors = errors.clone();
+            return copy;
+        }
+    }
+
+    private final TreeMap<RuleId, Totals> base = new TreeMap<>();
+    private long baseUnmatched;
+    private long baseMalformed;
+    private long baseFragments;
+    private long baseFramesReceived;
+
+    /** Folds the final counters of an ended worker incarnation into the base. */
+    void retire(final WorkerCounters counters) {
+        baseFramesReceived += counters.framesReceived();
+        baseUnmatched += counters.unmatched();
+        baseMalformed += counters.malformed();
+        baseFragments += counters.fragments();
+        for (final WorkerCounters.RuleCounters rule : counters.rules()) {
+            base.computeIfAbsent(rule.id(), id -> new Totals()).add(rule);
+        }
+    }
+
+    /**
+     * One live worker's latest counters, and the counters and time of the heartbeat before, for rates.
+     *
+     * @param intervalNs the time between the two heartbeats, or 0 when there is no earlier one
+     */
+    record Live(WorkerCounters latest, WorkerCounters previous, long intervalNs) {
+    }
+
+    /** The {@code stats} report for the rules of {@code table}, with live workers' counters added. */
+    ControlResponse.StatsReport report(
+        final long requestId, final List<Rule> table, final List<Live> live,
+        final List<ControlResponse.WorkerInfo> workers) {
+        final TreeMap<RuleId, Totals> sums = new TreeMap<>();
+        for (final Rule rule : table) {
+            final Totals baseTotals = base.get(rule.id());
+            sums.put(rule.id(), baseTotals == null ? new Totals() : baseTotals.copy());
+        }
+        long unmatched = baseUnmatched;
+        long malformed = baseMalformed;
+        long fragments = baseFragments;
+        final TreeMap<RuleId, double[]> rates = new TreeMap<>();
+        for (final Live worker : live) {
+            addRates(worker, rates);
+        }
+        for (final WorkerCounters counters : live.stream().map(Live::latest).toList()) {
+            unmatched += counters.unmatched();
+            malformed += counters.malformed();
+            fragments += counters.fragments();
+            for (final WorkerCounters.RuleCounters rule : counters.rules()) {
+                final Totals totals = sums.get(rule.id());
+                if (totals != null) {
+                    totals.add(rule);
+                }
+            }
+        }
+        final List<ControlResponse.RuleStats> rules = new ArrayList<>(table.size());
+        for (final Rule rule : table) {
+            final Totals totals = sums.get(rule.id());
+            final List<ControlResponse.OutputStats> outputs = new ArrayList<>(rule.outputs().size());
+            for (int i = 0; i < rule.outputs().size(); i++) {
+                final RuleOutput output = rule.outputs().get(i);
+                final boolean known = i < totals.packetsOut.length;
+                outputs.add(new ControlResponse.OutputStats(output.group().toString(), output.port(),
+                    output.interfaceName(), known ? totals.packetsOut[i] : 0, known ? totals.bytesOut[i] : 0,
+                    known ? totals.errors[i] : 0));
+            }
+            final double[] rate = rates.getOrDefault(rule.id(), new double[2]);
+            rules.add(new ControlResponse.RuleStats(rule.id().value(), totals.packetsIn, totals.bytesIn,
+                Math.round(rate[0]), Math.round(rate[1]),
+                new ControlResponse.Drops(0, 0, totals.dropsBufferFull, totals.dropsSendError, totals.dropsLinkDown),
+                outputs));
+        }
+        return new ControlResponse.StatsReport(requestId, rules, unmatched,
+            new ControlResponse.Drops(malformed, fragments, 0, 0, 0), workers);
+    }
+
+    /** Adds one worker's per-rule packet and byte rates over its last heartbeat interval. */
+    private static void addRates(final Live worker, final TreeMap<RuleId, double[]> rates) {
+        if (worker.intervalNs() <= 0) {
+            return;
+        }
+        final TreeMap<RuleId, WorkerCounters.RuleCounters> before = new TreeMap<>();
+        for (final WorkerCounters.RuleCounters rule : worker.previous().rules()) {
+            before.put(rule.id(), rule);
+        }
+        final double seconds = worker.intervalNs() / 1e9;
+        for (final WorkerCounters.RuleCounters rule : worker.latest().rules()) {
+            final WorkerCounters.RuleCounters earlier = before.get(rule.id());
+            final long packets = rule.packetsIn() - (earlier == null ? 0 : earlier.packetsIn());
+            final long bytes = rule.bytesIn() - (earlier == null ? 0 : earlier.bytesIn());
+            final double[] rate = rates.computeIfAbsent(rule.id(), id -> new double[2]);
+            rate[0] += Math.max(0, packets) / seconds;
+            rate[1] += Math.max(0, bytes) / seconds;
+        }
+    }
+
+    /** Frames received by ended incarnations (for checkers). */
+    long baseFramesReceived() {
+        return baseFramesReceived;
+    }
+}

@@ -1,0 +1,100 @@
+package io.mcrelay.core.supervisor;
+
+import java.util.TreeMap;
+
+import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.WorkerLauncher;
+
+/** The supervisor's view of one worker slot across its incarnations. Not thread-safe. */
+public final class WorkerSlot {
+    /** Where a worker is in its life. */
+    enum State {
+        /** Launched; not connected yet. */
+        STARTING,
+        /** Connected; a {@code Sync} was sent and its ack with the right hash is awaited. */
+        SYNCING,
+        /** Acked a {@code Sync}; takes part in acks of changes. */
+        READY,
+        /** Killed or lost; waiting for its exit to be reported. */
+        STOPPING,
+        /** Exited; waiting out the crash backoff before the next launch. */
+        BACKOFF;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    final int index;
+    State state = State.BACKOFF;
+    WorkerLauncher.WorkerHandle handle;
+    WorkerChannel channel;
+    long launchedAtNs;
+    long readySinceNs = -1;
+    long lastHeardNs;
+    /** The epoch of the last {@code Sync} sent to this incarnation, or -1. */
+    long syncEpoch = -1;
+    /** A {@code Sync} is owed (the channel was full, or a sync was decided): sent on the next duty cycle. */
+    boolean syncOwed;
+    long syncSentAtNs;
+    /** Syncs sent since this worker was last ready. */
+    int syncAttempts;
+    /** When this incarnation last drifted, or -1. */
+    long lastDriftNs = -1;
+    /** The last sync was sent because of drift: drift again means restart. */
+    boolean syncForDrift;
+    long ackedEpoch = -1;
+    long ackedHash;
+    long acksReceived;
+    long heartbeatEpoch = -1;
+    long heartbeatHash;
+    WorkerCounters counters = WorkerCounters.ZERO;
+    /** The counters of the heartbeat before the latest, and the time between the two, for rates. */
+    WorkerCounters previousCounters = WorkerCounters.ZERO;
+    long heartbeatIntervalNs;
+    long lastHeartbeatNs = -1;
+    int consecutiveCrashes;
+    long restarts;
+    String lastRestartReason = "";
+    final TreeMap<String, Long> restartReasons = new TreeMap<>();
+    String stopReason = "";
+    long respawnTimerId = -1;
+
+    WorkerSlot(final int index) {
+        this.index = index;
+    }
+
+    long pid() {
+        return handle == null ? 0 : handle.pid();
+    }
+
+    /** The epoch this worker last reported, by ack or heartbeat. */
+    long reportedEpoch() {
+        return Math.max(ackedEpoch, heartbeatEpoch);
+    }
+
+    long reportedHash() {
+        return ackedEpoch >= heartbeatEpoch ? ackedHash : heartbeatHash;
+    }
+
+    /** Forgets everything that belonged to the incarnation that just ended. */
+    void resetIncarnation() {
+        handle = null;
+        channel = null;
+        readySinceNs = -1;
+        syncEpoch = -1;
+        syncOwed = false;
+        syncForDrift = false;
+        syncAttempts = 0;
+        lastDriftNs = -1;
+        ackedEpoch = -1;
+        ackedHash = 0;
+        heartbeatEpoch = -1;
+        heartbeatHash = 0;
+        counters = WorkerCounters.ZERO;
+        previousCounters = WorkerCounters.ZERO;
+        heartbeatIntervalNs = 0;
+        lastHeartbeatNs = -1;
+    }
+}

@@ -1,0 +1,132 @@
+package io.mcrelay.core.worker;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.mcrelay.protocol.RulesetHash;
+import io.mcrelay.rules.Limits;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleInput;
+import io.mcrelay.rules.ValidationError;
+
+/**
+ * A set of rules with unique ids and unique inputs, iterated in id order, with its {@link RulesetHash} kept up to
+ * date in O(1) per change. The checks that depend on the whole table (duplicate id, duplicate input, the rule limit)
+ * live here; {@link io.mcrelay.rules.RuleValidator} checks a rule on its own. Not thread-safe.
+ */
+public final class RuleSet {
+    private final TreeMap<RuleId, Rule> byId = new TreeMap<>();
+    // Lookup only: never iterated, so its hash order cannot reach an output.
+    private final Map<RuleInput, RuleId> idByInput = new HashMap<>();
+    private final Map<RuleId, Long> digestById = new HashMap<>();
+    private long hash = RulesetHash.EMPTY;
+
+    /** An empty set. */
+    public RuleSet() {
+    }
+
+    /** A set holding {@code rules}, which must already be consistent (see {@link io.mcrelay.rules.RuleValidator#checkTable}). */
+    public static RuleSet of(final Collection<Rule> rules) {
+        final RuleSet set = new RuleSet();
+        for (final Rule rule : rules) {
+            if (set.contains(rule.id()) || set.idByInput.containsKey(rule.input())) {
+                throw new IllegalArgumentException("duplicate id or input: " + rule.id());
+            }
+            set.put(rule);
+        }
+        return set;
+    }
+
+    /**
+     * What stops {@code rule} from being added: a rule with the same id, a rule with the same input, or the table
+     * being full. Empty when it can be added.
+     */
+    public List<ValidationError> checkAdd(final Rule rule, final Limits limits) {
+        final List<ValidationError> errors = new ArrayList<>(2);
+        if (byId.containsKey(rule.id())) {
+            errors.add(new ValidationError("id", "a rule with id \"" + rule.id() + "\" already exists"));
+        }
+        final RuleId owner = idByInput.get(rule.input());
+        if (owner != null) {
+            errors.add(new ValidationError("input", "rule \"" + owner + "\" already receives " + rule.input()));
+        }
+        if (errors.isEmpty() && byId.size() >= limits.maxRules()) {
+            errors.add(new ValidationError("rules", "the table is full: it holds " + byId.size()
+                + " rules, the limit (max_rules) is " + limits.maxRules()));
+        }
+        return errors;
+    }
+
+    /** Adds a rule or replaces the rule with the same id; the caller checked it ({@link #checkAdd}). */
+    public void put(final Rule rule) {
+        final Rule previous = byId.get(rule.id());
+        if (previous != null) {
+            remove(previous.id());
+        }
+        final RuleId inputOwner = idByInput.get(rule.input());
+        if (inputOwner != null) {
+            throw new IllegalStateException("input " + rule.input() + " already belongs to rule " + inputOwner);
+        }
+        final long digest = RulesetHash.digest(rule);
+        byId.put(rule.id(), rule);
+        idByInput.put(rule.input(), rule.id());
+        digestById.put(rule.id(), digest);
+        hash = RulesetHash.add(hash, digest);
+        assert byId.size() == idByInput.size() && byId.size() == digestById.size();
+    }
+
+    /** Removes the rule with this id; returns it, or {@code null} if there was none. */
+    public Rule remove(final RuleId id) {
+        final Rule removed = byId.remove(id);
+        if (removed == null) {
+            return null;
+        }
+        idByInput.remove(removed.input());
+        hash = RulesetHash.subtract(hash, digestById.remove(id));
+        assert byId.size() == idByInput.size() && byId.size() == digestById.size();
+        return removed;
+    }
+
+    public Rule get(final RuleId id) {
+        return byId.get(id);
+    }
+
+    public boolean contains(final RuleId id) {
+        return byId.containsKey(id);
+    }
+
+    /** The rule that receives exactly this input, or {@code null}. */
+    public Rule findByInput(final RuleInput input) {
+        final RuleId id = idByInput.get(input);
+        return id == null ? null : byId.get(id);
+    }
+
+    /** The rules in id order (a copy). */
+    public List<Rule> rules() {
+        return List.copyOf(byId.values());
+    }
+
+    public int size() {
+        return byId.size();
+    }
+
+    /** The ruleset hash of the current contents. */
+    public long hash() {
+        return hash;
+    }
+
+    /** An independent copy. */
+    public RuleSet copy() {
+        final RuleSet copy = new RuleSet();
+        copy.byId.putAll(byId);
+        copy.idByInput.putAll(idByInput);
+        copy.digestById.putAll(digestById);
+        copy.hash = hash;
+        return copy;
+    }
+}

@@ -1,0 +1,550 @@
+package io.mcrelay.core.worker;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+
+import org.agrona.DirectBuffer;
+
+import io.mcrelay.protocol.CodecException;
+import io.mcrelay.protocol.WireWriter;
+import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleOutput;
+import io.mcrelay.seam.DutyCycle;
+import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.Timers;
+import io.mcrelay.seam.WorkerChannel;
+
+/**
+ * A worker's logic: applies the supervisor's commands to its ruleset (idempotently, by epoch), acks them, forwards
+ * packets and reports heartbeats. Driven by {@link #doWork(long)}, which does a bounded amount of work and returns
+ * how much; the same class runs in a worker process (one io_uring loop) and in the simulator.
+ *
+ * <p>The packet path ({@link #onFrame}, {@link #onSendComplete}) allocates nothing and logs nothing. Not
+ * thread-safe: one thread owns the agent and every seam it was given.
+ *
+ * <p>Not final only so that the simulator's checker mutants ({@code sim/src/test}) can override the package-private
+ * hooks ({@link #onApply}, {@link #installTable}, {@link #closeDestination}, {@link #sendPacket}, {@link #countDrop},
+ * {@link #onDutyCycle});
+ * no production class extends it (ArchUnit checks {@code sim/src/main}).
+ */
+public class WorkerAgent implements DutyCycle {
+    /** Tunables of a worker. */
+    public record Config(int workerIndex, long heartbeatIntervalNs, int commandLimit, int frameLimit,
+                         int completionLimit) {
+        public static final long DEFAULT_HEARTBEAT_INTERVAL_NS = 250_000_000L;
+
+        public Config {
+            if (heartbeatIntervalNs <= 0 || commandLimit <= 0 || frameLimit <= 0 || completionLimit <= 0) {
+                throw new IllegalArgumentException("worker limits and intervals must be positive");
+            }
+        }
+
+        /** Defaults for worker {@code workerIndex}. */
+        public static Config defaults(final int workerIndex) {
+            return new Config(workerIndex, DEFAULT_HEARTBEAT_INTERVAL_NS, 16, 256, 1024);
+        }
+    }
+
+    /** No ruleset yet: the first command must be a {@code Sync}. */
+    public static final long NO_EPOCH = WorkerMessageCodec.NO_EPOCH;
+
+    /*
+     * A send's user data: [63] traced, [62..40] traced packet number (23 bits), [39..16] rule slot, [15..0] output.
+     * The completion finds the rule's counters (and, when traced, the packet) without a lookup that allocates.
+     */
+    private static final int OUTPUT_BITS = 16;
+    private static final int SLOT_BITS = 24;
+    private static final long TRACED_BIT = 1L << 63;
+    private static final int TRACE_PACKET_SHIFT = OUTPUT_BITS + SLOT_BITS;
+    private static final long TRACE_PACKET_MASK = (1L << 23) - 1;
+    /** Traced packets recorded per heartbeat interval, so that tracing a busy rule stays cheap and bounded. */
+    static final int TRACE_SAMPLES_PER_INTERVAL = 64;
+    private static final int TRACE_RING_EVENTS = 2048;
+
+    private final Config config;
+    private final WorkerChannel channel;
+    private final PacketIo io;
+    private final Timers timers;
+    private final PacketParser parser = new PacketParser();
+    private final WireWriter writer = new WireWriter();
+    private final ForwardingTable table = new ForwardingTable();
+    private final RuleSet rules = new RuleSet();
+    // Sorted by id: heartbeats list rules in a deterministic order.
+    private final TreeMap<RuleId, RuleStats> statsById = new TreeMap<>();
+    private RuleStats[] slots = new RuleStats[64];
+    private int[] freeSlots = new int[64];
+    private int freeSlotCount;
+    private int nextSlot;
+    private int[] openDestinations = new int[0];
+    private long interfacesSeen = Long.MIN_VALUE;
+    /** The most outputs of any rule: the sends one frame can need. */
+    private int maxOutputs = 1;
+
+    private final java.util.TreeSet<RuleId> traced = new java.util.TreeSet<>();
+    private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS);
+    private long tracePacketSequence;
+    private int traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
+
+    private long epoch = NO_EPOCH;
+    private boolean ackOwed;
+    private boolean done;
+    private String doneReason = "";
+    private long heartbeatTimerId = -1;
+    private long heartbeatSequence;
+    private long heartbeatsSkipped;
+
+    private long framesReceived;
+    private long unmatched;
+    private long malformed;
+    private long fragments;
+    // Worker-wide totals that outlive removed rules, for the conservation checker.
+    private long matched;
+    private long sendsAttempted;
+    private long sendsCompleted;
+    private long sendsFailed;
+    private long sendsInFlight;
+    private long dropsBufferFull;
+    private long dropsSendError;
+    private long dropsLinkDown;
+
+    private final WorkerChannel.FrameHandler commandHandler = this::onCommandFrame;
+    private final PacketIo.FrameHandler frameHandler = this::onFrame;
+    private final PacketIo.CompletionHandler completionHandler = this::onSendComplete;
+    private final Timers.Handler timerHandler = this::onTimer;
+
+    public WorkerAgent(final Config config, final WorkerChannel channel, final PacketIo io, final Timers timers) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.io = Objects.requireNonNull(io, "io");
+        this.timers = Objects.requireNonNull(timers, "timers");
+    }
+
+    /** Starts the heartbeat; call once, before the first {@link #doWork}. */
+    public void start(final long nowNs) {
+        assert heartbeatTimerId == -1 : "started twice";
+        heartbeatTimerId = timers.schedule(nowNs + config.heartbeatIntervalNs());
+    }
+
+    /**
+     * One duty cycle: commands, owed acks, frames, completions, timers, then one submit.
+     *
+     * @return the amount of work done (0 means idle)
+     */
+    @Override
+    public int doWork(final long nowNs) {
+        if (done) {
+            return 0;
+        }
+        onDutyCycle(nowNs);
+        int work = channel.poll(commandHandler, config.commandLimit());
+        final long interfaces = io.interfacesVersion();
+        if (interfaces != interfacesSeen) {
+            interfacesSeen = interfaces;
+            if (epoch != NO_EPOCH) {
+                rebuild(); // interface indices may have moved: match frames on the new ones
+                work++;
+            }
+        }
+        if (ackOwed) {
+            work += sendAck();
+        }
+        // Completions first: they give back send capacity. Then no more frames than the capacity can forward, so a
+        // burst waits in the receive ring rather than being read and dropped for want of a submission slot. Before
+        // the first Sync there is no table to match against: frames wait in the ring too (a replacement worker
+        // adopting its predecessor's ring forwards what arrived in between instead of counting it unmatched).
+        work += io.pollCompletions(completionHandler, config.completionLimit());
+        final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / maxOutputs);
+        if (frameBudget > 0) {
+            work += io.pollFrames(frameHandler, frameBudget);
+        }
+        work += timers.poll(nowNs, timerHandler, 4);
+        work += io.submit();
+        if (channel.isClosed()) {
+            finish("the supervisor's channel closed");
+        }
+        return work;
+    }
+
+    /** True once the worker should exit: its channel closed or it was told to shut down. */
+    @Override
+    public boolean isDone() {
+        return done;
+    }
+
+    /** Why the worker is done, for its exit log. */
+    public String doneReason() {
+        return doneReason;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public long rulesetHash() {
+        return rules.hash();
+    }
+
+    /** The rules installed, in id order (for checkers and tests). */
+    public List<Rule> rules() {
+        return rules.rules();
+    }
+
+    public int workerIndex() {
+        return config.workerIndex();
+    }
+
+    // ---- commands -------------------------------------------------------------------------------------------
+
+    private void onCommandFrame(final DirectBuffer buffer, final int offset, final int length) {
+        final WorkerMessage message;
+        try {
+            message = WorkerMessageCodec.decode(buffer, offset, length);
+        } catch (final CodecException e) {
+            // The supervisor never sends a bad frame: a corrupt channel cannot be trusted, so leave and be restarted.
+            finish("bad frame from the supervisor: " + e.getMessage());
+            return;
+        }
+        switch (message) {
+            case WorkerMessage.Sync sync -> onSync(sync);
+            case WorkerMessage.Apply apply -> onApply(apply);
+            case WorkerMessage.Shutdown shutdown -> finish("shutdown: " + shutdown.reason());
+            case WorkerMessage.Trace trace -> {
+                if (trace.enabled()) {
+                    traced.add(trace.id());
+                } else {
+                    traced.remove(trace.id());
+                }
+                final RuleStats stats = statsById.get(trace.id());
+                if (stats != null) {
+                    stats.traced = trace.enabled();
+                }
+            }
+            default -> finish("unexpected " + message.getClass().getSimpleName() + " from the supervisor");
+        }
+    }
+
+    private void onSync(final WorkerMessage.Sync sync) {
+        // An older Sync (delayed or duplicated) would move us backwards: ignore it, but say where we are.
+        if (sync.epoch() >= epoch) {
+            for (final Rule present : rules.rules()) {
+                rules.remove(present.id());
+            }
+            for (final Rule rule : sync.rules()) {
+                rules.put(rule);
+            }
+            epoch = sync.epoch();
+            rebuild();
+        }
+        ackOwed = true;
+    }
+
+    /** Hook: an {@code Apply} arrived. */
+    void onApply(final WorkerMessage.Apply apply) {
+        // Only the next epoch applies; an old or duplicate one is already in, a later one means we missed one and
+        // the supervisor will send a Sync when it sees our ack. Either way the ack tells it where we are.
+        if (epoch != NO_EPOCH && apply.epoch() == epoch + 1) {
+            applyChange(apply);
+        }
+        ackOwed = true;
+    }
+
+    final void applyChange(final WorkerMessage.Apply apply) {
+        assert apply.epoch() == epoch + 1 : "apply out of order";
+        for (final RuleId id : apply.removals()) {
+            rules.remove(id);
+        }
+        for (final Rule rule : apply.upserts()) {
+            rules.put(rule);
+        }
+        epoch = apply.epoch();
+        rebuild();
+    }
+
+    /** Hook: called at the start of every duty cycle. */
+    void onDutyCycle(final long nowNs) {
+    }
+
+    final RuleSet ruleSet() {
+        return rules;
+    }
+
+    /** Sends an {@code Ack} now, whatever is owed (a mutant's early ack). */
+    final void sendAckNow(final long ackEpoch, final long hash) {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Ack(ackEpoch, hash), writer);
+        channel.send(writer.buffer(), 0, writer.position());
+    }
+
+    private int sendAck() {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Ack(epoch, rules.hash()), writer);
+        final WorkerChannel.SendResult result = channel.send(writer.buffer(), 0, writer.position());
+        if (result == WorkerChannel.SendResult.FULL) {
+            return 0; // try again next cycle: the ack is owed until it is sent
+        }
+        ackOwed = false;
+        return 1;
+    }
+
+    /** Recompiles the forwarding table from the ruleset and reconciles counters and destinations. */
+    private void rebuild() {
+        // Retire the stats of rules that are gone; keep the object while sends to it are in flight.
+        final List<RuleId> gone = new ArrayList<>();
+        for (final RuleId id : statsById.keySet()) {
+            if (!rules.contains(id)) {
+                gone.add(id);
+            }
+        }
+        for (final RuleId id : gone) {
+            traced.remove(id); // tracing goes with the rule, as on the supervisor
+            final RuleStats stats = statsById.remove(id);
+            stats.retired = true;
+            releaseSlotIfIdle(stats);
+        }
+        final List<ForwardingTable.Entry> entries = new ArrayList<>(rules.size());
+        final org.agrona.collections.IntHashSet used = new org.agrona.collections.IntHashSet();
+        for (final Rule rule : rules.rules()) {
+            RuleStats stats = statsById.get(rule.id());
+            if (stats == null) {
+                stats = new RuleStats(rule.id(), allocateSlot(), rule.outputs().size());
+                stats.traced = traced.contains(rule.id());
+                slots[stats.slot] = stats;
+                statsById.put(rule.id(), stats);
+            } else {
+                stats.resize(rule.outputs().size());
+            }
+            final int ifIndex = io.interfaceIndex(rule.input().interfaceName());
+            final int[] destinations = new int[rule.outputs().size()];
+            for (int i = 0; i < destinations.length; i++) {
+                final RuleOutput output = rule.outputs().get(i);
+                destinations[i] = io.openDestination(output.interfaceName(), output.group().toBytes(), output.port(),
+                    output.ttl());
+                used.add(destinations[i]);
+            }
+            if (ifIndex > 0) { // an interface that does not exist yet receives nothing: the rule waits
+                final int source = rule.input().source() == null ? 0 : rule.input().source().ipv4Value();
+                entries.add(new ForwardingTable.Entry(rule, ifIndex, source, destinations, stats));
+            }
+        }
+        installTable(entries);
+        int widest = 1;
+        for (final Rule rule : rules.rules()) {
+            widest = Math.max(widest, rule.outputs().size());
+        }
+        maxOutputs = widest;
+        for (final int destination : openDestinations) {
+            if (!used.contains(destination)) {
+                closeDestination(destination);
+            }
+        }
+        openDestinations = used.stream().mapToInt(Integer::intValue).sorted().toArray();
+        assert statsById.size() == rules.size();
+    }
+
+    /** Hook: releases a destination no rule uses any more. */
+    void closeDestination(final int destination) {
+        io.closeDestination(destination);
+    }
+
+    /** Hook: makes {@code entries} the forwarding table. */
+    void installTable(final List<ForwardingTable.Entry> entries) {
+        table.rebuild(entries);
+    }
+
+    private int allocateSlot() {
+        if (freeSlotCount > 0) {
+            return freeSlots[--freeSlotCount];
+        }
+        if (nextSlot == slots.length) {
+            slots = java.util.Arrays.copyOf(slots, slots.length * 2);
+        }
+        if (nextSlot >= 1 << SLOT_BITS) {
+            throw new IllegalStateException("out of rule slots");
+        }
+        return nextSlot++;
+    }
+
+    private void releaseSlotIfIdle(final RuleStats stats) {
+        if (stats.retired && stats.inFlight == 0 && slots[stats.slot] == stats) {
+            slots[stats.slot] = null;
+            if (freeSlotCount == freeSlots.length) {
+                freeSlots = java.util.Arrays.copyOf(freeSlots, freeSlots.length * 2);
+            }
+            freeSlots[freeSlotCount++] = stats.slot;
+        }
+    }
+
+    // ---- the packet path: no allocation, no logging ---------------------------------------------------------
+
+    /** One received frame, lent for the duration of the call. */
+    public void onFrame(final int ifIndex, final DirectBuffer frame, final int offset, final int length) {
+        framesReceived++;
+        switch (parser.parse(frame, offset, length)) {
+            case PacketParser.OK -> forward(ifIndex, frame, offset, length);
+            case PacketParser.NOT_UDP -> unmatched++;
+            case PacketParser.FRAGMENT -> fragments++;
+            default -> malformed++;
+        }
+    }
+
+    private void forward(final int ifIndex, final DirectBuffer frame, final int offset, final int frameLength) {
+        final ForwardingTable.Entry entry = table.lookup(ifIndex, parser.destinationAddress(),
+            parser.destinationPort(), parser.sourceAddress());
+        if (entry == null) {
+            unmatched++;
+            return;
+        }
+        final RuleStats stats = entry.stats;
+        final int payloadLength = parser.payloadLength();
+        matched++;
+        stats.packetsIn++;
+        stats.bytesIn += payloadLength;
+        long userDataBase = (long) stats.slot << OUTPUT_BITS;
+        if (stats.traced && traceSamplesLeft > 0) { // free when off: one field test
+            traceSamplesLeft--;
+            final long packet = tracePacketSequence++ & TRACE_PACKET_MASK;
+            traceRing.record(stats.slot, packet, WorkerMessage.TraceEvent.RECEIVED, -1, frameLength);
+            traceRing.record(stats.slot, packet, WorkerMessage.TraceEvent.MATCHED, -1, payloadLength);
+            userDataBase |= TRACED_BIT | packet << TRACE_PACKET_SHIFT;
+        }
+        final int[] destinations = entry.destinations;
+        for (int i = 0; i < destinations.length; i++) {
+            final long userData = userDataBase | i;
+            sendsAttempted++;
+            if (sendPacket(destinations[i], frame, offset + parser.payloadOffset(), payloadLength, userData) == 0) {
+                stats.inFlight++;
+                sendsInFlight++;
+            } else {
+                // The submission queue is full: as good as a full socket buffer.
+                countDrop(stats, i, -PacketIo.EAGAIN);
+                if (userData < 0) { // traced
+                    traceRing.record(stats.slot, packetOf(userData), WorkerMessage.TraceEvent.DROPPED, i,
+                        PacketIo.SEND_QUEUE_FULL);
+                }
+            }
+        }
+    }
+
+    /** Hook: hands one send to the packet I/O. */
+    int sendPacket(final int destination, final DirectBuffer payload, final int offset, final int length,
+                   final long userData) {
+        return io.send(destination, payload, offset, length, userData);
+    }
+
+    /** Hook: counts one failed send under exactly one reason, for the rule, the output and the worker. */
+    void countDrop(final RuleStats stats, final int output, final int result) {
+        sendsFailed++;
+        if (output < stats.errors.length) {
+            stats.errors[output]++;
+        }
+        switch (PacketIo.SendFailure.of(result)) {
+            case BUFFER_FULL -> {
+                stats.dropsBufferFull++;
+                dropsBufferFull++;
+            }
+            case LINK_DOWN -> {
+                stats.dropsLinkDown++;
+                dropsLinkDown++;
+            }
+            case SEND_ERROR -> {
+                stats.dropsSendError++;
+                dropsSendError++;
+            }
+        }
+    }
+
+    private static long packetOf(final long userData) {
+        return userData >>> TRACE_PACKET_SHIFT & TRACE_PACKET_MASK;
+    }
+
+    /** The outcome of one send: bytes sent, or a negative errno. */
+    public void onSendComplete(final long userData, final int result) {
+        final RuleStats stats = slots[(int) (userData >>> OUTPUT_BITS & ((1L << SLOT_BITS) - 1))];
+        assert stats != null && stats.inFlight > 0 : "completion for an unknown send";
+        final int output = (int) (userData & ((1 << OUTPUT_BITS) - 1));
+        stats.inFlight--;
+        sendsInFlight--;
+        if (result >= 0) {
+            sendsCompleted++;
+            if (output < stats.packetsOut.length) { // a rule may have lost outputs while the send was in flight
+                stats.packetsOut[output]++;
+                stats.bytesOut[output] += result;
+            }
+        } else {
+            countDrop(stats, output, result);
+        }
+        if (userData < 0) { // traced
+            traceRing.record(stats.slot, packetOf(userData), result >= 0 ? WorkerMessage.TraceEvent.SENT
+                : WorkerMessage.TraceEvent.DROPPED, output, result);
+        }
+        if (stats.retired) {
+            releaseSlotIfIdle(stats);
+        }
+    }
+
+    // ---- heartbeats -----------------------------------------------------------------------------------------
+
+    private void onTimer(final long timerId, final long nowNs) {
+        if (timerId != heartbeatTimerId) {
+            return;
+        }
+        heartbeatTimerId = timers.schedule(nowNs + config.heartbeatIntervalNs());
+        sendHeartbeat();
+    }
+
+    private void sendHeartbeat() {
+        final List<WorkerMessage.TraceEvent> traces = new ArrayList<>();
+        traceRing.drainTo(traces, slots);
+        traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, epoch, rules.hash(), counters(),
+            traces), writer);
+        if (channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
+            heartbeatsSkipped++; // a full channel: the next heartbeat carries the same cumulative counters
+        }
+    }
+
+    /** The cumulative counters, as a heartbeat carries them. */
+    public WorkerCounters counters() {
+        final List<WorkerCounters.RuleCounters> perRule = new ArrayList<>(statsById.size());
+        for (final RuleStats stats : statsById.values()) {
+            perRule.add(stats.snapshot());
+        }
+        return new WorkerCounters(framesReceived, unmatched, malformed, fragments, perRule);
+    }
+
+    /**
+     * Worker-wide totals since start, including rules removed since. Conservation: {@code framesReceived = matched +
+     * unmatched + malformed + fragments}, {@code sendsAttempted = sendsCompleted + sendsFailed + sendsInFlight} (a
+     * matched packet makes one send per output), and every failed send is counted under exactly one reason:
+     * {@code sendsFailed = dropsBufferFull + dropsSendError + dropsLinkDown}.
+     */
+    public record Totals(long framesReceived, long matched, long unmatched, long malformed, long fragments,
+                         long sendsAttempted, long sendsCompleted, long sendsFailed, long sendsInFlight,
+                         long dropsBufferFull, long dropsSendError, long dropsLinkDown) {
+    }
+
+    public Totals totals() {
+        return new Totals(framesReceived, matched, unmatched, malformed, fragments, sendsAttempted, sendsCompleted,
+            sendsFailed, sendsInFlight, dropsBufferFull, dropsSendError, dropsLinkDown);
+    }
+
+    /** Heartbeats that could not be sent because the channel was full. */
+    public long heartbeatsSkipped() {
+        return heartbeatsSkipped;
+    }
+
+    private void finish(final String reason) {
+        if (!done) {
+            done = true;
+            doneReason = reason;
+            channel.close();
+        }
+    }
+}

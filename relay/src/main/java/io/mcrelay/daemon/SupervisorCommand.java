@@ -1,0 +1,226 @@
+package io.mcrelay.daemon;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mcrelay.cli.spi.CliCommandProvider;
+import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.config.ConfigParser;
+import io.mcrelay.control.ControlClient;
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.linux.packet.PacketBackend;
+import io.mcrelay.linux.process.ProcessWorkerLauncher;
+import io.mcrelay.rules.Limits;
+import io.mcrelay.runtime.LogbackLogLevels;
+import io.mcrelay.seam.LogLevels;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mcrelay supervisor}: runs the daemon ({@link SupervisorDaemon}) in the foreground until SIGTERM or SIGINT,
+ * which stop the workers, remove the control socket, close the journal and exit 0. Registered through
+ * {@link Provider} ({@code META-INF/services}), so the CLI's entry point does not list it.
+ */
+@Command(name = "supervisor",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Run the relay daemon in the foreground: control socket, journal, packet sockets, workers.",
+        "SIGTERM or SIGINT stop it: workers stopped, socket file removed, journal closed, exit 0.",
+        "Not implemented yet (refused with exit 2): --log-json, --metrics, --backend epoll."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:stopped by SIGTERM or SIGINT",
+        "1:could not start (one line on stderr: socket in use, not root, no io_uring, bad --config...)",
+        "2:usage error"})
+public final class SupervisorCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(SupervisorCommand.class);
+    /** The journal directory when {@code --journal} is not given. */
+    public static final String DEFAULT_JOURNAL = "/var/lib/mcrelay/journal";
+    /** How long a SIGTERM waits for the daemon to stop before the JVM exits anyway. */
+    static final long STOP_TIMEOUT_SECONDS = 30;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "A rules file (as for 'config load') loaded once the daemon runs; a bad file stops the start.")
+    private Path config;
+
+    @Option(names = "--socket", paramLabel = "PATH", defaultValue = ControlClient.DEFAULT_SOCKET,
+        description = {"The control socket; the workers' runtime directory is made beside it.",
+            "Default: ${DEFAULT-VALUE}"})
+    private Path socket;
+
+    @Option(names = "--workers", paramLabel = "N",
+        description = "Worker processes, 1 to 1024 (default: one per CPU this process may run on).")
+    private Integer workers;
+
+    @Option(names = "--user", paramLabel = "USER",
+        description = "The workers' account (default: mcrelay if it exists, else nobody; never root).")
+    private String user;
+
+    @Option(names = "--journal", paramLabel = "DIR", defaultValue = DEFAULT_JOURNAL,
+        description = "The journal directory; rules are recovered from it at start (default: ${DEFAULT-VALUE}).")
+    private Path journal;
+
+    @Option(names = "--backend", paramLabel = "io_uring|epoll", defaultValue = "io_uring",
+        description = "The workers' packet backend (default: ${DEFAULT-VALUE}); epoll is not implemented yet.")
+    private String backend;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO",
+        description = "TRACE, DEBUG, INFO, WARN or ERROR (default: ${DEFAULT-VALUE}); logs go to stderr.")
+    private String logLevel;
+
+    @Option(names = "--log-json", description = "Not implemented yet: refused.")
+    private boolean logJson;
+
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT", description = "Not implemented yet: refused.")
+    private String metrics;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        final SupervisorDaemon.Options options = checkedOptions();
+        final PrintWriter err = spec.commandLine().getErr();
+        final String configText = readConfig(err);
+        if (config != null && configText == null) {
+            return ExitCodes.FAILED;
+        }
+        final String levelProblem = new LogbackLogLevels().set(LogLevels.ROOT, logLevel);
+        if (levelProblem != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--log-level: " + levelProblem);
+        }
+        final SupervisorDaemon daemon;
+        try {
+            daemon = SupervisorDaemon.start(options);
+        } catch (final SupervisorDaemon.StartupException e) {
+            err.println("mcrelay supervisor: cannot start: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+        final Thread hook = Thread.ofPlatform().name("mcrelay-shutdown").unstarted(() -> stopOnSignal(daemon));
+        Runtime.getRuntime().addShutdownHook(hook);
+        if (configText != null) {
+            loadConfigOnceRunning(options.socket(), configText);
+        }
+        try {
+            daemon.run();
+        } catch (final RuntimeException | Error e) {
+            // Never looped over: the loop has stopped and closed everything; the service manager restarts us.
+            LOG.error("the supervisor's duty cycle failed; exiting", e);
+            err.println("mcrelay supervisor: failed: " + e);
+            return ExitCodes.FAILED;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (final IllegalStateException e) {
+                // shutting down: the hook is running and ends the process with exit 0
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    /** The options, checked: a bad one is a usage error naming it. */
+    SupervisorDaemon.Options checkedOptions() {
+        final CommandLine line = spec.commandLine();
+        if (logJson) {
+            throw new CommandLine.ParameterException(line, "--log-json is not implemented yet");
+        }
+        if (metrics != null) {
+            throw new CommandLine.ParameterException(line, "--metrics is not implemented yet");
+        }
+        final PacketBackend.Preference preference;
+        try {
+            preference = PacketBackend.Preference.parse(backend);
+        } catch (final IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(line, "--backend: " + e.getMessage());
+        }
+        if (preference != PacketBackend.Preference.IO_URING) {
+            throw new CommandLine.ParameterException(line, "--backend " + backend
+                + " is not implemented yet: the supervisor passes TPACKET_V3 rings, which only the io_uring backend "
+                + "reads; use --backend io_uring");
+        }
+        final int count = workers != null ? workers : ProcessWorkerLauncher.Config.allowedCpus().length;
+        if (count < 1 || count > 1024) {
+            throw new CommandLine.ParameterException(line, "--workers must be 1 to 1024, not " + count);
+        }
+        final Path socketPath = socket.toAbsolutePath().normalize();
+        if (socketPath.getParent() == null) {
+            throw new CommandLine.ParameterException(line, "--socket " + socket + " has no parent directory");
+        }
+        return new SupervisorDaemon.Options(socketPath, count, user, journal, socketPath.getParent());
+    }
+
+    /** The --config file's text once checked, or null (with the errors printed) if it cannot be used. */
+    private String readConfig(final PrintWriter err) {
+        if (config == null) {
+            return null;
+        }
+        final String text;
+        try {
+            text = Files.readString(config);
+        } catch (final IOException e) {
+            err.println("mcrelay supervisor: cannot read --config " + config + ": " + e.getMessage());
+            return null;
+        }
+        final ConfigParser.Result parsed = ConfigParser.parse(config.toString(), text, Limits.DEFAULT);
+        if (!parsed.isValid()) {
+            err.println("mcrelay supervisor: --config " + config + " is not valid: " + parsed.describe());
+            return null;
+        }
+        return text;
+    }
+
+    /**
+     * Loads the --config file through the daemon's own control socket, as {@code mcrelay config load} would, once
+     * the loop answers: the load is journaled and acked like any client's.
+     */
+    private void loadConfigOnceRunning(final Path socketPath, final String text) {
+        final String fileName = config.toString();
+        Thread.ofVirtual().name("mcrelay-config-load").start(() -> {
+            try (ControlClient client = ControlClient.connect(socketPath, 30_000)) {
+                final ControlResponse response = client.exchange(new ControlRequest.ConfigLoad(
+                    client.nextRequestId(), fileName, text));
+                LOG.info("--config {}: {}", fileName, response);
+            } catch (final ControlClient.UnreachableException | RuntimeException e) {
+                LOG.error("--config {}: not loaded: {}", fileName, e.getMessage());
+            }
+        });
+    }
+
+    private static void stopOnSignal(final SupervisorDaemon daemon) {
+        daemon.requestStop();
+        try {
+            if (daemon.awaitStopped(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                System.out.flush();
+                System.err.flush();
+                // A JVM ending on SIGTERM exits 143; the daemon stopped cleanly, so say so.
+                Runtime.getRuntime().halt(ExitCodes.OK);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Registers {@code supervisor} with the CLI. */
+    public static final class Provider implements CliCommandProvider {
+        @Override
+        public String name() {
+            return "supervisor";
+        }
+
+        @Override
+        public Object newCommand() {
+            return new SupervisorCommand();
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package io.mcrelay.daemon;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.journal.ChronicleJournal;
+import io.mcrelay.journal.JournalCheck;
+import io.mcrelay.linux.netlink.NetlinkLinkMonitor;
+import io.mcrelay.linux.packet.PacketBackend;
+import io.mcrelay.linux.packet.PacketInputSockets;
+import io.mcrelay.linux.packet.UdpDestination;
+import io.mcrelay.linux.packet.WorkerIo;
+import io.mcrelay.linux.process.ProcessWorkerLauncher;
+import io.mcrelay.record.IoRecorder;
+import io.mcrelay.rules.IpAddress;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.runtime.DescriptorTrackingLauncher;
+import io.mcrelay.runtime.LogbackLogLevels;
+import io.mcrelay.runtime.SystemClock;
+import io.mcrelay.runtime.UnixControlServer;
+import io.mcrelay.runtime.WheelTimers;
+import io.mcrelay.seam.support.DutyCycleRunner;
+
+/**
+ * The supervisor daemon ({@code mcrelay supervisor}): the composition root that wires the real {@link Supervisor}
+ * to the production seams — {@link SystemClock}, {@link WheelTimers}, {@link ProcessWorkerLauncher} (workers run
+ * {@link WorkerMain}), {@link UnixControlServer}, {@link NetlinkLinkMonitor}, {@link LogbackLogLevels},
+ * {@link PacketInputSockets} and a {@link ChronicleJournal} that {@link IoRecorder} writes every input and output to
+ * (the rule table is recovered from it at start) — and runs its duty cycle on one thread.
+ *
+ * <p>The loop: each cycle runs {@link Supervisor#doWork} with the current monotonic time, then hands the input
+ * sockets the (group, port) pairs the rules use whenever the epoch moved, and restarts workers handed an outdated
+ * set of input sockets. A cycle that did no work waits in {@code poll(2)} on the launcher's descriptors (its
+ * listening socket, connections proving themselves, the workers' pidfds) for at most {@link #IDLE_WAIT_MS}: a worker
+ * connecting or exiting wakes it at once; control requests, worker messages and link events are picked up by the
+ * next cycle, within that millisecond. The timers' resolution ({@link WheelTimers#TICK_NS}, about 1 ms) is of the
+ * same order, so no timer fires late by more than a tick.
+ *
+ * <p>Known limitation: descriptors are handed to a worker when it connects. When the set of open input interfaces
+ * changes (a rule names a new input interface, the last rule of one goes, an interface is re-created), the workers
+ * are killed and respawned so that they receive the new set; until a replacement has connected and synced (about
+ * the supervisor's restart backoff, 250 ms at first, plus a worker JVM's start) no packet of any input is forwarded
+ * by that worker slot; packets of already open inputs wait in their rings meanwhile (up to the ring's size).
+ *
+ * <p>Threading: {@link #run} owns every seam; {@link #requestStop} may be called from any thread (a shutdown hook).
+ */
+public final class SupervisorDaemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SupervisorDaemon.class);
+    /** How long an idle cycle waits for the launcher's descriptors before the next cycle. */
+    public static final int IDLE_WAIT_MS = 1;
+    /** Receive ring geometry, shared by the supervisor's sockets and the workers that adopt them: 8 x 64 KiB. */
+    static final int RING_BLOCK_BYTES = 1 << 16;
+    static final int RING_BLOCKS = 8;
+    static final int RING_RETIRE_MS = 2;
+    static final long WORKER_HEARTBEAT_MS = 250;
+    /**
+     * Daily journal files, each deleted once its day ended more than 7 days ago (never the file of the last snapshot
+     * or a later one, so recovery always finds the table): every heartbeat is journaled, so a journal kept forever
+     * would grow without bound.
+     */
+    static final ChronicleJournal.Settings JOURNAL_SETTINGS = ChronicleJournal.Settings.daily()
+        .withRetention(ChronicleJournal.Settings.UNLIMITED_BYTES, java.time.Duration.ofDays(7));
+
+    /** What the daemon runs with; see {@code mcrelay supervisor --help}. */
+    public record Options(Path socket, int workers, String user, Path journal, Path runtimeParent) {
+        public Options {
+            Objects.requireNonNull(socket, "socket");
+            Objects.requireNonNull(journal, "journal");
+            Objects.requireNonNull(runtimeParent, "runtimeParent");
+            if (workers < 1 || workers > 1024) {
+                throw new IllegalArgumentException("workers must be 1 to 1024, not " + workers);
+            }
+        }
+    }
+
+    /** A start that failed: one line saying what and why. */
+    public static final class StartupException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StartupException(final String message, final Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopRequested;
+    private ChronicleJournal journal;
+    private UnixControlServer control;
+    private PacketInputSockets inputs;
+    private ProcessWorkerLauncher launcher;
+    private DescriptorTrackingLauncher tracking;
+    private IoRecorder recorder;
+    private Supervisor supervisor;
+    private long destinationsEpoch = -1;
+    private TreeMap<String, TreeSet<UdpDestination>> destinations = new TreeMap<>();
+    private boolean closed;
+
+    private SupervisorDaemon() {
+    }
+
+    /**
+     * Opens everything and starts the supervisor (recovering its rules from the journal, launching the workers).
+     *
+     * @throws StartupException with one line naming what could not start and why; what was opened is closed
+     */
+    public static SupervisorDaemon start(final Options options) {
+        final SupervisorDaemon daemon = new SupervisorDaemon();
+        try {
+            daemon.open(options);
+            return daemon;
+        } catch (final StartupException e) {
+            daemon.close();
+            throw e;
+        } catch (final RuntimeException e) {
+            daemon.close();
+            throw new StartupException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        }
+    }
+
+    private void open(final Options options) {
+        if (io.mcrelay.linux.sys.Processes.effectiveUid() != 0) {
+            throw new StartupException("the supervisor must run as root: it opens AF_PACKET sockets (CAP_NET_RAW) "
+                + "and starts its workers unprivileged through setpriv (CAP_SETUID, CAP_SETGID)", null);
+        }
+        final PacketBackend.Choice backend = PacketBackend.decide(PacketBackend.Preference.IO_URING,
+            PacketBackend::probeIoUring);
+        LOG.info("packet backend: {} ({})", backend.kind().text(), backend.reason());
+
+        journal = add(ChronicleJournal.open(options.journal(), SystemClock.INSTANCE, JOURNAL_SETTINGS));
+        final JournalCheck check = journal.problems();
+        if (!check.clean()) {
+            for (final JournalCheck.Problem problem : check.problems()) {
+                LOG.warn("journal {}: {}", options.journal(), problem);
+            }
+            LOG.warn("journal {}: damaged; starting from its valid prefix (damaged files moved to {})",
+                options.journal(), options.journal().resolve("damaged"));
+        }
+        control = add(UnixControlServer.open(options.socket(), SystemClock.INSTANCE));
+        final NetlinkLinkMonitor links = add(NetlinkLinkMonitor.open());
+        inputs = add(new PacketInputSockets(new PacketInputSockets.Config(options.workers(), RING_BLOCK_BYTES,
+            RING_BLOCKS, RING_RETIRE_MS, 0)));
+        final PacketInputSockets openedInputs = inputs;
+        launcher = add(ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config.defaults(options.runtimeParent(),
+                workerJvmOptions())
+            .withUser(options.user())
+            .withWorkerOptions(new WorkerIo.Options(PacketBackend.Preference.IO_URING, RING_BLOCK_BYTES, RING_BLOCKS,
+                WORKER_HEARTBEAT_MS))
+            .withDescriptors(openedInputs::descriptors)));
+        tracking = new DescriptorTrackingLauncher(launcher, openedInputs::version);
+
+        final long startNs = SystemClock.INSTANCE.nanoTime();
+        final Supervisor.Config config = Supervisor.Config.defaults(options.workers());
+        recorder = new IoRecorder(journal, SystemClock.INSTANCE);
+        final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), tracking, control, links,
+            new LogbackLogLevels(), inputs, journal, SystemClock.INSTANCE);
+        supervisor = new Supervisor(config, recorder.wrap(seams));
+        recorder.start(startNs, config);
+        supervisor.start(startNs);
+        updateDestinations();
+        LOG.info("supervisor started: {} workers, control socket {}, journal {} ({} rules recovered, epoch {})",
+            options.workers(), control.path(), options.journal(), supervisor.rules().size(), supervisor.epoch());
+    }
+
+    private <T extends AutoCloseable> T add(final T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /**
+     * The worker JVM's options: those of this JVM that open the platform to the code (native access, exports,
+     * opens, system properties of ours and Chronicle's), so a worker runs with the daemon's {@code jvm.options}.
+     */
+    static List<String> workerJvmOptions() {
+        final List<String> options = new ArrayList<>();
+        for (final String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (argument.startsWith("--enable-native-access") || argument.startsWith("--add-exports")
+                || argument.startsWith("--add-opens") || argument.startsWith("--sun-misc-unsafe-memory-access")
+                || argument.startsWith("-Dchronicle.") || argument.startsWith("-Dmcrelay.")) {
+                options.add(argument);
+            }
+        }
+        if (options.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
+            options.add("--enable-native-access=ALL-UNNAMED");
+        }
+        return options;
+    }
+
+    /**
+     * Runs the loop until {@link #requestStop}; then stops the workers and closes everything. An error escaping a
+     * duty cycle ends the loop (it is never looped over) and propagates after everything is closed.
+     */
+    public void run() {
+        final DutyCycleRunner runner = new DutyCycleRunner("supervisor", this::dutyCycle);
+        try {
+            runner.run(SystemClock.INSTANCE, () -> stopRequested, nowNs -> launcher.awaitActivity(IDLE_WAIT_MS));
+            LOG.info("stopping: workers, control socket, journal");
+        } finally {
+            close();
+            stopped.countDown();
+        }
+    }
+
+    /** One cycle: the supervisor's, then the glue that executes its decisions on the input sockets. */
+    private int dutyCycle(final long nowNs) {
+        recorder.beginCycle(nowNs);
+        int work = supervisor.doWork(nowNs);
+        if (supervisor.epoch() != destinationsEpoch) {
+            updateDestinations();
+            work++;
+        }
+        work += tracking.killOutdated();
+        return work;
+    }
+
+    /** Asks the loop to stop; returns at once. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Waits until the loop has stopped and everything is closed; true if it did within the time. */
+    public boolean awaitStopped(final long timeout, final TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
+    }
+
+    /** The supervisor, for tests in this package. */
+    Supervisor supervisor() {
+        return supervisor;
+    }
+
+    /** Hands each input interface's sockets the (group, port) pairs its rules receive, as exact filters. */
+    private void updateDestinations() {
+        destinationsEpoch = supervisor.epoch();
+        final TreeMap<String, TreeSet<UdpDestination>> now = new TreeMap<>();
+        for (final Rule rule : supervisor.rules()) {
+            if (rule.input().group().family() == IpAddress.Family.IPV4) {
+                now.computeIfAbsent(rule.input().interfaceName(), name -> new TreeSet<>())
+                    .add(UdpDestination.of(rule.input().group(), rule.input().port()));
+            }
+        }
+        for (final Map.Entry<String, TreeSet<UdpDestination>> entry : now.entrySet()) {
+            if (!entry.getValue().equals(destinations.get(entry.getKey()))) {
+                inputs.setDestinations(entry.getKey(), entry.getValue());
+            }
+        }
+        for (final String gone : destinations.keySet()) {
+            if (!now.containsKey(gone)) {
+                inputs.setDestinations(gone, List.of()); // no rule receives there: its sockets close too
+            }
+        }
+        destinations = now;
+    }
+
+    /** Stops the workers, closes the control socket (its file removed), the sockets and the journal. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // Workers first (the launcher kills them and waits), the journal last.
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (final Exception e) {
+                LOG.warn("while stopping: {}", e.toString());
+            }
+        }
+        resources.clear();
+    }
+}

@@ -1,0 +1,409 @@
+package io.mcrelay.linux.packet;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Objects;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import io.mcrelay.linux.sys.Errno;
+import io.mcrelay.linux.sys.IoUring;
+import io.mcrelay.linux.sys.Syscalls;
+import io.mcrelay.seam.PacketIo;
+
+/**
+ * The production {@link PacketIo}: frames from {@link PacketRxRing}s (one per input interface the worker was handed),
+ * sends as {@code IORING_OP_SEND} on connected egress UDP sockets, and one {@link IoUring} through which every
+ * readiness and send passes (DESIGN, "Processes").
+ *
+ * <p><b>Receive.</b> Each ring's socket has a {@code POLL_ADD} armed for {@code POLLIN} (multishot where the kernel
+ * has it, 5.13+; otherwise one-shot, re-armed at every {@link #submit()} after it fired). A ring is read only after
+ * its readiness completion arrived, in place, without a system call; the frame is lent as an {@link UnsafeBuffer}
+ * over the ring's memory for the callback only. A ring hands over whole blocks, so one read may yield more frames
+ * than {@link #pollFrames}'s limit: those are copied to a preallocated staging area and delivered first by the next
+ * calls, and the rings are not read again until it is empty (so order is kept). Frames that do not fit it are
+ * dropped and counted ({@link #stagingDrops()}); size it to the rings.
+ *
+ * <p><b>Send.</b> {@link #send} copies the payload into a free slot of a preallocated native buffer (capacity =
+ * free slots, a slot held until its completion is polled); {@link #submit()} turns the queued slots into
+ * {@code SEND} entries with {@code MSG_DONTWAIT} (so a full socket buffer completes with {@code -EAGAIN} instead of
+ * waiting) and enters the kernel once. A send to a destination without a socket (its interface is missing) completes
+ * with that errno at submit, without a system call. Completions carry the caller's user data and the kernel's result.
+ *
+ * <p><b>Waiting.</b> A worker's loop waits in this same ring ({@link #await}): the descriptor it
+ * {@link #watchReadable watches} (its channel to the supervisor) has a multishot {@code POLL_ADD} of its own, the
+ * next deadline is an {@code IORING_OP_TIMEOUT}, and one {@code io_uring_enter(min_complete = 1)} returns at the
+ * first completion of any kind: a ring's readiness, a send, the channel, the timeout. User data carries the kind in
+ * its top byte (send, ring poll, watch poll, timeout).
+ *
+ * <p><b>Ownership and threads.</b> The I/O owns its ring, the {@link PacketRxRing}s handed to it and its egress
+ * sockets, and closes them all. Egress sockets are opened in the network namespace of the thread that calls
+ * {@link #openDestination}. Single-threaded: one worker thread drives it. Nothing allocates per packet.
+ */
+public final class IoUringPacketIo extends LinuxPacketIo {
+    /** An input interface and the ring that receives from it (the worker got its socket from the supervisor). */
+    public record Input(String interfaceName, PacketRxRing ring) {
+        public Input {
+            Objects.requireNonNull(interfaceName, "interfaceName");
+            Objects.requireNonNull(ring, "ring");
+        }
+    }
+
+    /**
+     * Sizes: {@code sendSlots} sends in flight at most, each up to {@code slotBytes} of payload (9216 carries a
+     * jumbo frame's); {@code stagingBytes} for frames read beyond a poll's limit; {@code sendBufferBytes} for each
+     * egress socket ({@code SO_SNDBUF}, 0 for the system default).
+     */
+    public record Config(int sendSlots, int slotBytes, int stagingBytes, int sendBufferBytes) {
+        public static final Config DEFAULT = new Config(256, 9216, 1 << 20, 0);
+
+        public Config {
+            if (stagingBytes < 2048 || stagingBytes > 1 << 30) {
+                throw new IllegalArgumentException("staging must be 2048 bytes to 1 GiB, not " + stagingBytes);
+            }
+        }
+    }
+
+    // user_data of our SQEs: the kind in the top byte, the slot or input index below.
+    private static final long KIND_SEND = 1L << 56;
+    private static final long KIND_POLL = 2L << 56;
+    private static final long KIND_WATCH = 3L << 56;
+    private static final long KIND_TIMEOUT = 4L << 56;
+    /** Timeouts in flight at most: a later deadline's timeout stays armed while an earlier one is added. */
+    private static final int TIMEOUTS_MAX = 8;
+    private static final long TIMESPEC_BYTES = 16;
+    private static final long KIND_MASK = 0xFFL << 56;
+    private static final int MSG_DONTWAIT = Syscalls.MSG_DONTWAIT;
+    private static final int EINVAL = Errno.EINVAL;
+    private static final int STAGED_FRAMES_MAX = 4096;
+
+    private final IoUring ring;
+    private final PacketRxRing[] inputRings;
+    private final InputReader[] readers;
+    private final boolean[] ready;
+    private final boolean[] armed;
+    private boolean multishot = true;
+    private int watchedFd = -1;
+    private boolean watchArmed;
+    /** One {@code __kernel_timespec} per timeout, sliced once (a slice per wait would allocate). */
+    private final MemorySegment[] timespecs = new MemorySegment[TIMEOUTS_MAX];
+    private final long[] timeoutDeadline = new long[TIMEOUTS_MAX];
+    private final boolean[] timeoutArmed = new boolean[TIMEOUTS_MAX];
+    private long waits;
+    /** Entries prepared but not yet taken by the kernel. */
+    private int unsubmitted;
+
+    // Staging: frames read beyond a poll's limit, delivered first by the next polls.
+    private final MemorySegment staging;
+    private final long stagingAddress;
+    private final int[] stagedIfIndex = new int[STAGED_FRAMES_MAX];
+    private final int[] stagedOffset = new int[STAGED_FRAMES_MAX];
+    private final int[] stagedLength = new int[STAGED_FRAMES_MAX];
+    private int stagedHead;
+    private int stagedCount;
+    private int stagingUsedBytes;
+    private long stagingDrops;
+
+    private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
+    private final IoUring.CompletionHandler onCqe = this::onCqe;
+
+    private IoUringPacketIo(final IoUring ring, final List<Input> inputs, final Config config) {
+        super(inputs.stream().map(Input::interfaceName).toList(), config.sendSlots(), config.slotBytes(),
+            config.sendBufferBytes());
+        this.ring = ring;
+        try {
+            staging = arena.allocate(config.stagingBytes(), 64);
+            final MemorySegment times = arena.allocate(TIMESPEC_BYTES * TIMEOUTS_MAX, 8);
+            for (int t = 0; t < TIMEOUTS_MAX; t++) {
+                timespecs[t] = times.asSlice(t * TIMESPEC_BYTES, TIMESPEC_BYTES);
+            }
+        } catch (final RuntimeException e) {
+            closeSendSide();
+            throw e;
+        }
+        stagingAddress = staging.address();
+        inputRings = new PacketRxRing[inputs.size()];
+        readers = new InputReader[inputs.size()];
+        for (int i = 0; i < inputs.size(); i++) {
+            inputRings[i] = inputs.get(i).ring();
+            inputIfIndex[i] = inputRings[i].ifIndex();
+            readers[i] = new InputReader(inputIfIndex[i]);
+        }
+        ready = new boolean[inputs.size()];
+        armed = new boolean[inputs.size()];
+    }
+
+    /**
+     * An I/O over {@code inputs} (it takes ownership of their rings once it is made; if this throws, they are
+     * still the caller's) with a new io_uring sized for its sends and
+     * polls. The readiness polls are armed by the first {@link #submit()}.
+     *
+     * @throws LinuxException if io_uring cannot be set up (see {@link PacketBackend} for the fallback)
+     */
+    public static IoUringPacketIo open(final List<Input> inputs, final Config config) {
+        Objects.requireNonNull(config, "config");
+        final List<Input> copy = List.copyOf(inputs);
+        // Every slot, poll and timeout may be in the submission queue at once: it never fills.
+        final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + copy.size() + 1 + TIMEOUTS_MAX + 8)
+            * 2 - 1);
+        final IoUring ring = IoUring.open(Math.min(entries, 32_768));
+        try {
+            return new IoUringPacketIo(ring, copy, config);
+        } catch (final RuntimeException e) {
+            ring.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int submit() {
+        ensureOpen();
+        final int prepared = prepare();
+        if (unsubmitted > 0) {
+            enter(0);
+        }
+        return prepared;
+    }
+
+    /** Prepares the polls that are not armed and the queued sends; returns how many entries. */
+    private int prepare() {
+        int prepared = 0;
+        for (int i = 0; i < inputRings.length; i++) {
+            if (!armed[i] && ring.preparePoll(inputRings[i].fd(), IoUring.POLLIN, multishot, KIND_POLL | i)) {
+                armed[i] = true;
+                prepared++;
+            }
+        }
+        if (watchedFd >= 0 && !watchArmed && ring.preparePoll(watchedFd, IoUring.POLLIN, multishot, KIND_WATCH)) {
+            watchArmed = true;
+            prepared++;
+        }
+        for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
+            final int fd = destinations.fd(slots.destination(slot));
+            if (!ring.prepareSend(fd, slots.segment(slot), slots.length(slot), MSG_DONTWAIT, KIND_SEND | slot)) {
+                throw new IllegalStateException("the submission queue is full, but it is sized to hold every slot");
+            }
+            prepared++;
+        }
+        unsubmitted += prepared;
+        return prepared;
+    }
+
+    /** Hands the prepared entries to the kernel and, with {@code minComplete} 1, waits for a completion. */
+    private void enter(final int minComplete) {
+        // EINTR/EBUSY/EAGAIN (or a short count) leave entries in the queue: the next submit hands them over.
+        final int taken = ring.submit(minComplete);
+        if (taken > 0) {
+            unsubmitted -= taken;
+        }
+    }
+
+    /**
+     * Watches descriptor {@code fd} (not owned; it must outlive this I/O or be unwatched by closing this first) for
+     * readability through this ring, so that {@link #await} returns when it is readable or at its end of file: a
+     * worker's channel to the supervisor. Armed by the next {@link #submit()} or {@link #await}.
+     */
+    public void watchReadable(final int fd) {
+        ensureOpen();
+        if (watchedFd >= 0) {
+            throw new IllegalStateException("already watching descriptor " + watchedFd);
+        }
+        watchedFd = fd;
+    }
+
+    /**
+     * Blocks until at least one completion is waiting (a ring's readiness, a send's outcome, the watched descriptor
+     * readable) or {@code timeoutNs} passed (an {@code IORING_OP_TIMEOUT} on the same ring), in one
+     * {@code io_uring_enter}; submits whatever is prepared on the way. Returns at once when staged frames wait or
+     * a completion is not yet reaped; a ring readiness already taken but not read does not end the wait (call it
+     * after a duty cycle that did nothing). A signal may
+     * end the wait early ({@code EINTR}): callers loop. Allocates nothing.
+     */
+    public void await(final long timeoutNs) {
+        ensureOpen();
+        prepare();
+        // A readiness not yet consumed does not keep it awake: the loop waits only after a cycle that did nothing,
+        // so the agent chose not to read (no ruleset yet, or no send capacity: a send completion will wake it).
+        boolean block = timeoutNs > 0 && stagedCount == 0;
+        if (block) {
+            block = armTimeout(timeoutNs);
+        }
+        if (block) {
+            waits++;
+        }
+        enter(block ? 1 : 0);
+    }
+
+    /**
+     * Makes sure a timeout fires no later than {@code timeoutNs} from now: an armed one that does is kept, otherwise
+     * a free one is armed. False when all are armed for later deadlines (do not block then).
+     */
+    private boolean armTimeout(final long timeoutNs) {
+        final long now = System.nanoTime();
+        final long deadline = now + timeoutNs;
+        int free = -1;
+        for (int t = 0; t < TIMEOUTS_MAX; t++) {
+            if (timeoutArmed[t]) {
+                if (timeoutDeadline[t] - deadline <= 0) {
+                    return true; // it wakes us early enough
+                }
+            } else if (free < 0) {
+                free = t;
+            }
+        }
+        if (free < 0) {
+            return false;
+        }
+        IoUring.timespec(timespecs[free], timeoutNs);
+        if (!ring.prepareTimeout(timespecs[free], KIND_TIMEOUT | free)) {
+            return false;
+        }
+        timeoutArmed[free] = true;
+        timeoutDeadline[free] = deadline;
+        unsubmitted++;
+        return true;
+    }
+
+    /** How many times {@link #await} blocked in the kernel (for tests: the loop does not spin). */
+    public long waits() {
+        return waits;
+    }
+
+    @Override
+    public int pollFrames(final FrameHandler handler, final int limit) {
+        if (closed) {
+            return 0;
+        }
+        reap();
+        int delivered = deliverStaged(handler, limit);
+        if (stagedCount > 0) {
+            return delivered;
+        }
+        for (int i = 0; i < inputRings.length && delivered < limit; i++) {
+            if (ready[i]) {
+                ready[i] = false;
+                final InputReader reader = readers[i];
+                reader.handler = handler;
+                reader.budget = limit - delivered;
+                reader.delivered = 0;
+                inputRings[i].poll(reader);
+                reader.handler = null;
+                delivered += reader.delivered;
+            }
+        }
+        assert delivered <= limit;
+        return delivered;
+    }
+
+    private int deliverStaged(final FrameHandler handler, final int limit) {
+        int delivered = 0;
+        while (delivered < limit && stagedCount > 0) {
+            final int entry = stagedHead;
+            stagedHead = (stagedHead + 1) % STAGED_FRAMES_MAX;
+            stagedCount--;
+            lent.wrap(stagingAddress + stagedOffset[entry], stagedLength[entry]);
+            delivered++;
+            handler.onFrame(stagedIfIndex[entry], lent, 0, stagedLength[entry]);
+        }
+        if (stagedCount == 0) {
+            stagedHead = 0;
+            stagingUsedBytes = 0;
+        }
+        return delivered;
+    }
+
+    @Override
+    void reap() {
+        ring.pollCompletions(onCqe, Integer.MAX_VALUE);
+    }
+
+    private void onCqe(final long userData, final int result, final int flags) {
+        final long kind = userData & KIND_MASK;
+        final int index = (int) (userData & ~KIND_MASK);
+        if (kind == KIND_SEND) {
+            complete(index, result);
+        } else if (kind == KIND_POLL) {
+            if (result > 0) {
+                ready[index] = true;
+            } else if (result == -EINVAL && multishot) {
+                multishot = false; // a kernel before 5.13 refuses IORING_POLL_ADD_MULTI: poll one-shot instead
+            }
+            if ((flags & IoUring.IORING_CQE_F_MORE) == 0) {
+                armed[index] = false; // one-shot, or a multishot poll the kernel ended: re-armed at the next submit
+            }
+        } else if (kind == KIND_WATCH) {
+            if (result == -EINVAL && multishot) {
+                multishot = false;
+            }
+            if ((flags & IoUring.IORING_CQE_F_MORE) == 0) {
+                watchArmed = false; // re-armed at the next submit or await
+            }
+        } else if (kind == KIND_TIMEOUT) {
+            timeoutArmed[index] = false; // -ETIME: it expired (the only way it ends: none is ever removed)
+        } else {
+            throw new IllegalStateException("a completion that is not ours: user data " + Long.toHexString(userData));
+        }
+    }
+
+    /** Frames read from a ring beyond a poll's limit and dropped because the staging area was full. */
+    public long stagingDrops() {
+        return stagingDrops;
+    }
+
+    /** Whether readiness polls are multishot (false on kernels before 5.13, found out at the first poll). */
+    public boolean multishotPolls() {
+        return multishot;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            try {
+                ring.close(); // first: the kernel lets go of the send buffers and the sockets
+            } finally {
+                for (final PacketRxRing input : inputRings) {
+                    input.close();
+                }
+                closeSendSide();
+            }
+        }
+    }
+
+    /** Reads one ring: delivers frames within the budget and stages the rest. One per input, reused. */
+    private final class InputReader implements PacketRxRing.FrameHandler {
+        final int ifIndex;
+        FrameHandler handler;
+        int budget;
+        int delivered;
+
+        InputReader(final int ifIndex) {
+            this.ifIndex = ifIndex;
+        }
+
+        @Override
+        public void onFrame(final MemorySegment frame, final long offset, final int length, final int wireLength) {
+            if (delivered < budget) {
+                lent.wrap(frame.address() + offset, length);
+                delivered++;
+                handler.onFrame(ifIndex, lent, 0, length);
+            } else {
+                stage(ifIndex, frame, offset, length);
+            }
+        }
+    }
+
+    private void stage(final int ifIndex, final MemorySegment frame, final long offset, final int length) {
+        if (stagedCount == STAGED_FRAMES_MAX || stagingUsedBytes + length > staging.byteSize()) {
+            stagingDrops++;
+            return;
+        }
+        final int entry = (stagedHead + stagedCount) % STAGED_FRAMES_MAX;
+        MemorySegment.copy(frame, offset, staging, stagingUsedBytes, length);
+        stagedIfIndex[entry] = ifIndex;
+        stagedOffset[entry] = stagingUsedBytes;
+        stagedLength[entry] = length;
+        stagingUsedBytes += length;
+        stagedCount++;
+    }
+}

@@ -1,0 +1,186 @@
+package io.mcrelay.linux.packet;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import io.mcrelay.linux.sys.Syscalls;
+import io.mcrelay.seam.PacketIo;
+
+/**
+ * A worker process's kernel side, built from the descriptors the supervisor passed: the {@link PacketIo} and
+ * the one place the worker's loop waits ({@link #await}).
+ *
+ * <p>The backend is {@link PacketBackend#decide decided} from {@link Options#backend()} ({@code auto}: io_uring
+ * when usable). With {@link PacketBackend.Kind#IO_URING}, each descriptor is a {@code TPACKET_V3} ring the
+ * supervisor opened ({@link PacketRxRing#open}), adopted here ({@link PacketRxRing#adopt}) with the geometry of
+ * {@link Options}, and the I/O is an {@link IoUringPacketIo} whose ring also watches the channel and times the
+ * wait: one io_uring for every wait, readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each
+ * descriptor is a plain bound packet socket ({@link EpollPacketIo#openInputSocket}) and the wait is a
+ * {@code poll(2)} over the epoll set and the channel. Either way the input interface names come from the
+ * sockets themselves ({@code getsockname}, then {@code if_indextoname}), in this process's network namespace.
+ */
+public final class WorkerIo implements AutoCloseable {
+    /**
+     * What the worker must know besides its descriptors, passed as command-line arguments
+     * ({@link #toArgs()}, {@link #parse}): the backend, the rings' geometry and the heartbeat interval.
+     */
+    public record Options(PacketBackend.Preference backend, int blockBytes, int blocks, long heartbeatIntervalMs) {
+        static final String BACKEND = "--backend=";
+        static final String RING = "--ring=";
+        static final String HEARTBEAT = "--heartbeat-ms=";
+        /**
+         * What a worker started without options uses: the backend {@code auto} (io_uring when usable), rings of 8
+         * blocks of 64 KiB, heartbeats every 250 ms.
+         */
+        public static final Options DEFAULT = new Options(PacketBackend.Preference.AUTO, 1 << 16, 8, 250);
+
+        public Options {
+            Objects.requireNonNull(backend, "backend");
+            if (blockBytes < 1 || blocks < 1 || heartbeatIntervalMs < 1) {
+                throw new IllegalArgumentException("ring geometry and heartbeat interval must be positive: "
+                    + blocks + " x " + blockBytes + ", " + heartbeatIntervalMs + " ms");
+            }
+        }
+
+        /**
+         * The arguments that carry these options, e.g. {@code --backend=io_uring --ring=65536x8 --heartbeat-ms=250}.
+         */
+        public List<String> toArgs() {
+            return List.of(BACKEND + backend.name().toLowerCase(java.util.Locale.ROOT),
+                RING + blockBytes + "x" + blocks, HEARTBEAT + heartbeatIntervalMs);
+        }
+
+        /**
+         * Reads the options in {@code args} (any order; each absent one keeps its {@link #DEFAULT}).
+         *
+         * @throws IllegalArgumentException naming an argument that is unknown or malformed
+         */
+        public static Options parse(final List<String> args) {
+            PacketBackend.Preference backend = DEFAULT.backend();
+            int blockBytes = DEFAULT.blockBytes();
+            int blocks = DEFAULT.blocks();
+            long heartbeatMs = DEFAULT.heartbeatIntervalMs();
+            for (final String arg : args) {
+                try {
+                    if (arg.startsWith(BACKEND)) {
+                        backend = PacketBackend.Preference.parse(arg.substring(BACKEND.length()));
+                    } else if (arg.startsWith(RING)) {
+                        final String[] geometry = arg.substring(RING.length()).split("x", -1);
+                        if (geometry.length != 2) {
+                            throw new IllegalArgumentException("expected BLOCK_BYTESxBLOCKS");
+                        }
+                        blockBytes = Integer.parseInt(geometry[0]);
+                        blocks = Integer.parseInt(geometry[1]);
+                    } else if (arg.startsWith(HEARTBEAT)) {
+                        heartbeatMs = Long.parseLong(arg.substring(HEARTBEAT.length()));
+                    } else {
+                        throw new IllegalArgumentException("unknown option");
+                    }
+                } catch (final IllegalArgumentException e) {
+                    throw new IllegalArgumentException("worker argument " + arg + ": " + e.getMessage(), e);
+                }
+            }
+            return new Options(backend, blockBytes, blocks, heartbeatMs);
+        }
+    }
+
+    private final PacketBackend.Kind backend;
+    private final IoUringPacketIo uring;
+    private final EpollPacketIo epoll;
+    private final int watchFd;
+    private final List<String> inputNames;
+
+    private WorkerIo(final PacketBackend.Kind backend, final IoUringPacketIo uring, final EpollPacketIo epoll,
+        final int watchFd, final List<String> inputNames) {
+        this.backend = backend;
+        this.uring = uring;
+        this.epoll = epoll;
+        this.watchFd = watchFd;
+        this.inputNames = List.copyOf(inputNames);
+    }
+
+    /**
+     * Builds the I/O over {@code descriptors} (taking ownership of them once it returns; if it throws, those not yet
+     * adopted are still the caller's) and watches {@code watchFd} (not owned: the channel) in its waits.
+     */
+    public static WorkerIo open(final int[] descriptors, final Options options, final int watchFd) {
+        final PacketBackend.Kind backend = PacketBackend.decide(options.backend(), PacketBackend::probeIoUring).kind();
+        final List<String> names = new ArrayList<>();
+        if (backend == PacketBackend.Kind.EPOLL) {
+            final List<EpollPacketIo.Input> inputs = new ArrayList<>();
+            for (final int fd : descriptors) {
+                final String name = Syscalls.ifName(PacketRxRing.boundIfIndex(fd, "passed descriptor " + fd));
+                names.add(name);
+                inputs.add(new EpollPacketIo.Input(name, fd));
+            }
+            return new WorkerIo(backend, null, EpollPacketIo.open(inputs, EpollPacketIo.Config.DEFAULT),
+                watchFd, names);
+        }
+        final List<IoUringPacketIo.Input> inputs = new ArrayList<>();
+        try {
+            for (final int fd : descriptors) {
+                final PacketRxRing ring = PacketRxRing.adopt(fd, options.blockBytes(), options.blocks());
+                try {
+                    final String name = ring.interfaceName();
+                    names.add(name);
+                    inputs.add(new IoUringPacketIo.Input(name, ring));
+                } catch (final RuntimeException e) {
+                    ring.close();
+                    throw e;
+                }
+            }
+            // The staging area holds what one read of every ring can yield beyond a poll's limit.
+            final long ringBytes = (long) options.blockBytes() * options.blocks() * Math.max(1, descriptors.length);
+            final int staging = (int) Math.max(1 << 20, Math.min(1 << 30, ringBytes));
+            final IoUringPacketIo io = IoUringPacketIo.open(inputs, new IoUringPacketIo.Config(
+                IoUringPacketIo.Config.DEFAULT.sendSlots(), IoUringPacketIo.Config.DEFAULT.slotBytes(), staging, 0));
+            io.watchReadable(watchFd);
+            return new WorkerIo(backend, io, null, watchFd, names);
+        } catch (final RuntimeException e) {
+            for (final IoUringPacketIo.Input input : inputs) {
+                input.ring().close();
+            }
+            throw e;
+        }
+    }
+
+    /** The packet I/O, for the worker's agent. */
+    public PacketIo packetIo() {
+        return uring != null ? uring : epoll;
+    }
+
+    /** The backend in use. */
+    public PacketBackend.Kind backend() {
+        return backend;
+    }
+
+    /** The input interfaces, in descriptor order, by the names their sockets are bound to. */
+    public List<String> inputNames() {
+        return inputNames;
+    }
+
+    /**
+     * Blocks until something is ready (frames, when {@code frames} is true; a send's outcome; the channel readable
+     * or closed) or {@code timeoutNs} passed; may return early. No allocation with io_uring. A worker that will not
+     * read frames yet (no ruleset) passes {@code frames} false: the io_uring readiness is taken once and does not
+     * hold the wait open anyway, the epoll set would.
+     */
+    public void await(final long timeoutNs, final boolean frames) {
+        if (uring != null) {
+            uring.await(timeoutNs);
+        } else {
+            epoll.await(watchFd, timeoutNs, frames);
+        }
+    }
+
+    /** How many times a wait blocked in the kernel (io_uring only; -1 with epoll). */
+    public long waits() {
+        return uring != null ? uring.waits() : -1;
+    }
+
+    @Override
+    public void close() {
+        packetIo().close();
+    }
+}

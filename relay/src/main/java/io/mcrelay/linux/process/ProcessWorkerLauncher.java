@@ -1,0 +1,627 @@
+package io.mcrelay.linux.process;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mcrelay.linux.packet.WorkerIo;
+import io.mcrelay.linux.sys.Errno;
+import io.mcrelay.linux.sys.FdPassing;
+import io.mcrelay.linux.sys.LinuxException;
+import io.mcrelay.linux.sys.Processes;
+import io.mcrelay.linux.sys.UnixSockets;
+import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.LauncherEvents;
+
+/**
+ * The production {@link WorkerLauncher}: each worker is a JVM started with {@link ProcessBuilder} through
+ * {@code setpriv} (another user, no groups, no capabilities in any set, {@code no_new_privs}) and {@code taskset}
+ * (pinned to one CPU), which connects back over a Unix socket in a private runtime directory, proves itself
+ * ({@link WorkerHandshake}: one-time token plus {@code SO_PEERCRED}) and receives its descriptors.
+ *
+ * <p>The runtime directory ({@link WorkerRuntimeDirectory}) {@code <parent>/mcrelay-<pid>-<random>}, made by
+ * {@link #create}:
+ * <pre>
+ *  mcrelay-...            root 0711  others may pass through but not list it
+ *    worker.sock          owned by the worker user, 0600: only that user (and root) can connect
+ *    jvm.options          root 0644  the worker JVM's options (the java launcher reads it as the worker user)
+ *    lib/                 root 0755  copies of the classpath (jars 0644, directories 0755): root's home, where a
+ *                                    checkout and ~/.m2 live, is 0700 and unreadable to the worker user
+ *    worker-N-L.log       root 0600  the stdout and stderr of worker N, launch L (opened by the supervisor)
+ * </pre>
+ * Every ancestor of the directory must be searchable by others ({@code o+x}), or the worker cannot reach its socket;
+ * {@link #create} checks and says which one is not.
+ *
+ * <p>When this process is not root it cannot change users: the worker then runs as this user, without
+ * {@code setpriv} (how the unit tests run unprivileged); everything else is the same.
+ *
+ * <p>The process watch is a pidfd per worker ({@code pidfd_open}, Linux 5.3), polled: readable means the process
+ * ended. The exit status is the JDK's (its reaper thread reaps every child, so a {@code waitid} of ours would race
+ * it): a status above 128 is reported as {@code -(status - 128)}, the signal that killed it. Kill is
+ * {@code pidfd_send_signal(SIGKILL)} (Linux 5.1), which cannot hit a process that reused the pid.
+ *
+ * <p>Processes are spawned on one thread owned by this launcher and alive as long as it is: a worker's
+ * {@code PR_SET_PDEATHSIG} fires when the thread that forked it ends, not only the process.
+ *
+ * <p>Not thread-safe: one thread calls {@link #launch}, {@link #kill}, {@link #poll} and {@link #close}. The
+ * descriptors handed to workers stay owned by the caller.
+ */
+public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseable {
+    /**
+     * The worker's entry point, by name: it lives in {@code io.mcrelay.runtime} (the composition root), which this
+     * package does not depend on.
+     */
+    public static final String DEFAULT_WORKER_MAIN = "io.mcrelay.daemon.WorkerMain";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessWorkerLauncher.class);
+    private static final int ACCEPT_LIMIT = 64;
+
+    /**
+     * What to launch and how.
+     *
+     * @param runtimeParent where the private runtime directory is made (e.g. {@code /run/mcrelay})
+     * @param user the worker account; null: {@code mcrelay} if it exists, else {@code nobody}
+     * @param java the {@code java} executable for workers
+     * @param jvmOptions the worker JVM's options (e.g. the lines of {@code jvm.options})
+     * @param classpath the worker's classpath, copied into the runtime directory
+     * @param mainClass the worker's main class, given the socket path, index and supervisor pid
+     * @param extraArgs more arguments after those
+     * @param descriptors the descriptors to pass to worker N once it proved itself (kept open by the caller)
+     * @param cpuOfWorker the CPU worker N is pinned to
+     * @param searchPath where {@code setpriv} and {@code taskset} are looked for ({@code PATH} form)
+     * @param handshakeTimeoutMs how long a connection may take to prove itself before it is closed
+     * @param launchPrefix a command the whole worker command line runs under, before the privilege drop (empty in
+     *     production; tests use {@code ip netns exec NAME} to start a worker in a test network namespace); it must
+     *     {@code exec} its argument so the worker stays this process's child
+     */
+    public record Config(Path runtimeParent, String user, Path java, List<String> jvmOptions, List<Path> classpath,
+                         String mainClass, List<String> extraArgs, IntFunction<int[]> descriptors,
+                         IntUnaryOperator cpuOfWorker, String searchPath, long handshakeTimeoutMs,
+                         List<String> launchPrefix) {
+        public Config {
+            jvmOptions = List.copyOf(jvmOptions);
+            classpath = List.copyOf(classpath);
+            extraArgs = List.copyOf(extraArgs);
+            launchPrefix = List.copyOf(launchPrefix);
+        }
+
+        /**
+         * Defaults: this JVM's {@code java} and classpath, {@link #DEFAULT_WORKER_MAIN}, no descriptors, worker N on
+         * the N-th CPU this process may run on (round robin over {@link #allowedCpus()}), {@code setpriv} and
+         * {@code taskset} from {@code PATH}, 5 s to prove itself.
+         */
+        public static Config defaults(final Path runtimeParent, final List<String> jvmOptions) {
+            final int[] cpus = allowedCpus();
+            return new Config(runtimeParent, null, Path.of(ProcessHandle.current().info().command().orElseThrow(
+                    () -> new IllegalStateException("cannot tell which java runs this process"))), jvmOptions,
+                Stream.of(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of).toList(),
+                DEFAULT_WORKER_MAIN, List.of(), index -> new int[0], index -> cpus[index % cpus.length],
+                System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), 5_000, List.of());
+        }
+
+        /** The JVM options in a {@code jvm.options} file: one per line, blank lines and {@code #} comments skipped. */
+        public static List<String> readJvmOptions(final Path file) {
+            try {
+                return Files.readAllLines(file).stream().map(String::strip)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+            } catch (final IOException e) {
+                throw new UncheckedIOException("cannot read the worker JVM options from " + file, e);
+            }
+        }
+
+        /**
+         * The CPUs this process may run on ({@code Cpus_allowed_list} of /proc/self/status, e.g. {@code 0-3,8}):
+         * a worker pinned outside them (a cpuset, a container) would fail to start.
+         */
+        public static int[] allowedCpus() {
+            try {
+                for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("Cpus_allowed_list:")) {
+                        return parseCpuList(line.substring("Cpus_allowed_list:".length()).strip());
+                    }
+                }
+            } catch (final IOException e) {
+                throw new UncheckedIOException("cannot read /proc/self/status", e);
+            }
+            throw new IllegalStateException("/proc/self/status has no Cpus_allowed_list");
+        }
+
+        /** A kernel CPU list ({@code 0-3,8,10-11}) as the CPUs it names, in order. */
+        public static int[] parseCpuList(final String list) {
+            final List<Integer> cpus = new ArrayList<>();
+            for (final String part : list.split(",")) {
+                final String[] range = part.strip().split("-");
+                final int first = Integer.parseInt(range[0]);
+                final int last = range.length > 1 ? Integer.parseInt(range[1]) : first;
+                if (range.length > 2 || last < first || last - first > 65_536) {
+                    throw new IllegalArgumentException("not a CPU list: " + list);
+                }
+                for (int cpu = first; cpu <= last; cpu++) {
+                    cpus.add(cpu);
+                }
+            }
+            return cpus.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        public Config withUser(final String workerUser) {
+            return new Config(runtimeParent, workerUser, java, jvmOptions, classpath, mainClass, extraArgs,
+                descriptors, cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
+        }
+
+        public Config withClasspath(final List<Path> entries) {
+            return new Config(runtimeParent, user, java, jvmOptions, entries, mainClass, extraArgs, descriptors,
+                cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
+        }
+
+        public Config withMain(final String workerMainClass, final List<String> args) {
+            return new Config(runtimeParent, user, java, jvmOptions, classpath, workerMainClass, args, descriptors,
+                cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
+        }
+
+        /** {@link #DEFAULT_WORKER_MAIN} with {@code options} as its arguments ({@link WorkerIo.Options#toArgs()}). */
+        public Config withWorkerOptions(final WorkerIo.Options options) {
+            return withMain(DEFAULT_WORKER_MAIN, options.toArgs());
+        }
+
+        public Config withDescriptors(final IntFunction<int[]> perWorker) {
+            return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, perWorker,
+                cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
+        }
+
+        public Config withCpus(final IntUnaryOperator cpuOf) {
+            return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
+                cpuOf, searchPath, handshakeTimeoutMs, launchPrefix);
+        }
+
+        public Config withSearchPath(final String path) {
+            return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
+                cpuOfWorker, path, handshakeTimeoutMs, launchPrefix);
+        }
+
+        /** Runs every worker under {@code prefix} (see {@link Config}); for tests. */
+        public Config withLaunchPrefix(final List<String> prefix) {
+            return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
+                cpuOfWorker, searchPath, handshakeTimeoutMs, prefix);
+        }
+
+        public Config withHandshakeTimeoutMs(final long timeoutMs) {
+            return new Config(runtimeParent, user, java, jvmOptions, classpath, mainClass, extraArgs, descriptors,
+                cpuOfWorker, searchPath, timeoutMs, launchPrefix);
+        }
+    }
+
+    /** A launched process and where it stands. */
+    private static final class Worker {
+        final WorkerHandle handle;
+        final Process process;
+        final byte[] token;
+        final int pidfd;
+        boolean connected;
+        boolean killed;
+        boolean exited;
+
+        Worker(final WorkerHandle handle, final Process process, final byte[] token, final int pidfd) {
+            this.handle = handle;
+            this.process = process;
+            this.token = token;
+            this.pidfd = pidfd;
+        }
+    }
+
+    /** An accepted connection that has not proved itself yet. */
+    private record Pending(StreamWorkerChannel channel, FdPassing.PeerCredentials peer, long deadlineNs) {
+    }
+
+    private final Config config;
+    private final boolean privileged;
+    private final WorkerUser user;
+    private final WorkerRuntimeDirectory directory;
+    private final List<String> commandPrefix;
+    private final int listener;
+    private final ExecutorService spawner;
+    private final Map<Long, Worker> workers = new LinkedHashMap<>(); // by launch id, launch order
+    private final List<Pending> pending = new ArrayList<>();
+    private final LauncherEvents events = new LauncherEvents();
+    private final byte[] helloBuffer = new byte[WorkerHandshake.HELLO_BYTES + 1];
+    private long nextLaunchId = 1;
+    private long refusals;
+    private boolean closed;
+
+    private ProcessWorkerLauncher(final Config config, final boolean privileged, final WorkerUser user,
+        final WorkerRuntimeDirectory directory, final List<String> commandPrefix, final int listener) {
+        this.config = config;
+        this.privileged = privileged;
+        this.user = user;
+        this.directory = directory;
+        this.commandPrefix = commandPrefix;
+        this.listener = listener;
+        this.spawner = Executors.newSingleThreadExecutor(task -> Thread.ofPlatform().daemon().name(
+            "mcrelay-worker-spawner").unstarted(task));
+    }
+
+    /**
+     * Checks the environment (worker user, {@code setpriv}, {@code taskset}, the runtime parent), makes the runtime
+     * directory, copies the classpath and listens on the socket. Throws with one clear message when something is
+     * missing.
+     */
+    public static ProcessWorkerLauncher create(final Config config) {
+        final boolean privileged = Processes.effectiveUid() == 0;
+        final WorkerUser user;
+        final List<String> prefix = new ArrayList<>();
+        if (privileged) {
+            user = WorkerUser.resolve(config.user());
+            prefix.addAll(List.of(find("setpriv", config.searchPath(), "to drop privileges").toString(),
+                "--reuid=" + user.uid(), "--regid=" + user.gid(), "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all", "--no-new-privs"));
+        } else {
+            user = null;
+            LOG.info("not running as root: workers run as this user (uid {}), without setpriv",
+                Processes.effectiveUid());
+        }
+        prefix.add(find("taskset", config.searchPath(), "to pin workers to CPUs").toString());
+        final WorkerRuntimeDirectory directory = WorkerRuntimeDirectory.create(config.runtimeParent(), user,
+            config.classpath(), config.jvmOptions());
+        try {
+            final int listener = directory.listen();
+            LOG.info("worker launcher ready: runtime directory {}, workers run as {}", directory.path(),
+                privileged ? user.name() + " (uid " + user.uid() + ", gid " + user.gid() + ")" : "this user");
+            return new ProcessWorkerLauncher(config, privileged, user, directory, List.copyOf(prefix), listener);
+        } catch (final RuntimeException e) {
+            directory.delete();
+            throw e;
+        }
+    }
+
+    /** The private runtime directory. */
+    public Path runtimeDirectory() {
+        return directory.path();
+    }
+
+    /** True when workers drop privileges through {@code setpriv} (this process is root). */
+    public boolean dropsPrivileges() {
+        return privileged;
+    }
+
+    /** The account workers run as, or null when they run as this (non-root) user. */
+    public WorkerUser workerUser() {
+        return user;
+    }
+
+    /**
+     * Workers in transition: launched but neither connected nor exited, or killed but not yet exited. Their next
+     * event is still to come.
+     */
+    public int inTransition() {
+        int count = 0;
+        for (final Worker worker : workers.values()) {
+            if (!worker.exited && (!worker.connected || worker.killed)) {
+                count++;
+            }
+        }
+        return count + events.size();
+    }
+
+    /** Connections closed because they did not prove themselves (wrong token, credentials or timeout). */
+    public long refusals() {
+        return refusals;
+    }
+
+    /** The file that holds a worker's stdout and stderr. */
+    public Path logFile(final WorkerHandle handle) {
+        return directory.log(handle.workerIndex(), handle.launchId());
+    }
+
+    /** The command that starts worker {@code workerIndex} (without its environment). */
+    List<String> command(final int workerIndex) {
+        final List<String> command = new ArrayList<>(config.launchPrefix());
+        command.addAll(commandPrefix);
+        command.addAll(List.of("--cpu-list", Integer.toString(config.cpuOfWorker().applyAsInt(workerIndex)),
+            config.java().toString(), "@" + directory.jvmOptions(), "-cp", directory.classpath(),
+            config.mainClass(), directory.socket().toString(), Integer.toString(workerIndex),
+            Long.toString(ProcessHandle.current().pid())));
+        command.addAll(config.extraArgs());
+        return command;
+    }
+
+    @Override
+    public WorkerHandle launch(final int workerIndex) {
+        if (closed) {
+            throw new IllegalStateException("the launcher is closed");
+        }
+        final long launchId = nextLaunchId++;
+        final byte[] token = WorkerHandshake.newToken();
+        final ProcessBuilder builder = new ProcessBuilder(command(workerIndex)).directory(directory.path().toFile())
+            .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(directory.newLog(workerIndex, launchId).toFile());
+        builder.environment().clear();
+        builder.environment().put("PATH", config.searchPath());
+        builder.environment().put("LANG", "C.UTF-8");
+        builder.environment().put(WorkerHandshake.TOKEN_ENV, WorkerHandshake.toHex(token));
+        final Process process;
+        try {
+            // Forked on the spawner thread: PR_SET_PDEATHSIG follows the forking thread, which must outlive workers.
+            process = spawner.submit(builder::start).get();
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("cannot start worker " + workerIndex + ": " + e.getCause().getMessage(),
+                e.getCause());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting worker " + workerIndex, e);
+        }
+        int pidfd;
+        try {
+            pidfd = Processes.pidfdOpen(process.pid());
+        } catch (final LinuxException e) {
+            if (e.errno() != Errno.ESRCH) {
+                process.destroyForcibly();
+                throw e;
+            }
+            pidfd = -1; // already exited and reaped: the JDK's exit status is all there is
+        }
+        final WorkerHandle handle = new WorkerHandle(workerIndex, launchId, process.pid());
+        workers.put(launchId, new Worker(handle, process, token, pidfd));
+        LOG.info("launched worker {} (launch {}) as pid {}", workerIndex, launchId, process.pid());
+        return handle;
+    }
+
+    @Override
+    public void kill(final WorkerHandle handle) {
+        final Worker worker = workers.get(handle.launchId());
+        if (worker == null || worker.exited) {
+            return; // already gone: nothing happens
+        }
+        worker.killed = true;
+        if (worker.pidfd >= 0) {
+            Processes.pidfdSendSignal(worker.pidfd, Processes.SIGKILL);
+        } else {
+            worker.process.destroyForcibly();
+        }
+    }
+
+    @Override
+    public int poll(final Listener listener, final int limit) {
+        acceptConnections();
+        checkPending();
+        checkExits();
+        return events.deliver(listener, limit);
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} until something may have happened (a connection, a hello, a worker's exit) or an
+     * event is waiting; true if so. A supervisor loop can block here between duty cycles.
+     */
+    public boolean awaitActivity(final int timeoutMs) {
+        if (!events.isEmpty()) {
+            return true;
+        }
+        final int[] fds = new int[1 + pending.size() + workers.size()];
+        int count = 0;
+        fds[count++] = listener;
+        for (final Pending connection : pending) {
+            fds[count++] = connection.channel().fd();
+        }
+        for (final Worker worker : workers.values()) {
+            if (!worker.exited && worker.pidfd >= 0) {
+                fds[count++] = worker.pidfd;
+            }
+        }
+        return Processes.poll(fds, count, new short[count], timeoutMs) > 0;
+    }
+
+    private void acceptConnections() {
+        for (int i = 0; i < ACCEPT_LIMIT; i++) {
+            final int fd = UnixSockets.accept(listener);
+            if (fd < 0) {
+                return;
+            }
+            try {
+                final FdPassing.PeerCredentials peer = FdPassing.peerCredentials(fd);
+                // Until it proves itself, a connection may send nothing bigger than a hello.
+                pending.add(new Pending(new StreamWorkerChannel(fd, WorkerProcess.CHANNEL_CAPACITY_BYTES,
+                    WorkerHandshake.HELLO_BYTES), peer,
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.handshakeTimeoutMs())));
+            } catch (final RuntimeException e) {
+                UnixSockets.close(fd);
+                refuse("a connection whose credentials could not be read", e.getMessage());
+            }
+        }
+    }
+
+    private void checkPending() {
+        final long nowNs = System.nanoTime();
+        for (final Iterator<Pending> it = pending.iterator(); it.hasNext();) {
+            final Pending connection = it.next();
+            final int[] length = {-1};
+            connection.channel().poll((buffer, offset, bytes) -> {
+                length[0] = Math.min(bytes, helloBuffer.length);
+                buffer.getBytes(offset, helloBuffer, 0, length[0]);
+            }, 1);
+            final String who = "pid " + connection.peer().pid() + " uid " + connection.peer().uid();
+            if (length[0] >= 0) {
+                it.remove();
+                prove(connection, length[0], who);
+            } else if (connection.channel().isClosed()) {
+                it.remove();
+                connection.channel().close();
+                refuse(who, "closed the connection before proving itself");
+            } else if (nowNs - connection.deadlineNs() > 0) {
+                it.remove();
+                connection.channel().close();
+                refuse(who, "sent no hello within " + config.handshakeTimeoutMs() + " ms");
+            }
+        }
+    }
+
+    /** Checks one hello; welcomes the worker and hands it its descriptors, or closes the connection. */
+    private void prove(final Pending connection, final int length, final String who) {
+        final FdPassing.PeerCredentials peer = connection.peer();
+        final Worker worker = workerOfPid(peer.pid());
+        final int expectedUid = privileged ? user.uid() : Processes.effectiveUid();
+        final String problem;
+        if (worker == null) {
+            problem = "is not a worker this launcher started";
+        } else if (worker.connected) {
+            problem = "already connected once (the token is one-time)";
+        } else if (peer.uid() != expectedUid || (privileged && peer.gid() != user.gid())) {
+            problem = "runs as uid " + peer.uid() + " gid " + peer.gid() + ", not the worker user's " + expectedUid;
+        } else if (!WorkerHandshake.helloCarries(helloBuffer, length, worker.token)) {
+            problem = "sent a wrong token";
+        } else {
+            problem = null;
+        }
+        if (problem != null) {
+            connection.channel().close();
+            refuse(who, problem);
+            return;
+        }
+        final int[] descriptors = config.descriptors().apply(worker.handle.workerIndex());
+        try {
+            final int fd = connection.channel().fd();
+            // Written on the socket itself, not as a channel frame: the worker reads the welcome and each descriptor
+            // with recvmsg before its channel reads anything, so that no frame read swallows a descriptor.
+            FdPassing.send(fd, WorkerHandshake.welcome(descriptors.length), -1);
+            for (final int descriptor : descriptors) {
+                FdPassing.send(fd, new byte[] {'F'}, descriptor);
+            }
+        } catch (final RuntimeException e) {
+            connection.channel().close();
+            LOG.warn("worker {} (launch {}, {}) proved itself but its descriptors could not be sent: {}",
+                worker.handle.workerIndex(), worker.handle.launchId(), who, e.getMessage());
+            return;
+        }
+        connection.channel().raiseMaxFrameBytes(WorkerProcess.CHANNEL_MAX_FRAME_BYTES);
+        worker.connected = true;
+        LOG.info("worker {} (launch {}, {}) connected; passed {} descriptors", worker.handle.workerIndex(),
+            worker.handle.launchId(), who, descriptors.length);
+        events.connected(worker.handle, connection.channel());
+    }
+
+    private Worker workerOfPid(final long pid) {
+        for (final Worker worker : workers.values()) {
+            if (!worker.exited && worker.handle.pid() == pid) {
+                return worker;
+            }
+        }
+        return null;
+    }
+
+    private void refuse(final String who, final String why) {
+        refusals++;
+        LOG.warn("refused a worker connection from {}: {}", who, why);
+    }
+
+    private void checkExits() {
+        final List<Worker> watched = new ArrayList<>();
+        for (final Worker worker : workers.values()) {
+            if (!worker.exited) {
+                watched.add(worker);
+            }
+        }
+        final int[] fds = new int[watched.size()];
+        for (int i = 0; i < fds.length; i++) {
+            fds[i] = watched.get(i).pidfd;
+        }
+        final short[] revents = new short[fds.length];
+        Processes.poll(fds, fds.length, revents, 0);
+        for (int i = 0; i < fds.length; i++) {
+            final Worker worker = watched.get(i);
+            final boolean ended = worker.pidfd >= 0 ? Processes.isReady(revents[i]) : !worker.process.isAlive();
+            if (ended) {
+                exited(worker);
+            }
+        }
+    }
+
+    private void exited(final Worker worker) {
+        final int status;
+        try {
+            // The pidfd says the process ended; the JDK's reaper collects its status a moment later.
+            if (!worker.process.waitFor(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("worker pid " + worker.handle.pid()
+                    + " ended (pidfd readable) but was not reaped within 5 s");
+            }
+            status = worker.process.exitValue();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        worker.exited = true;
+        if (worker.pidfd >= 0) {
+            Processes.close(worker.pidfd);
+        }
+        workers.remove(worker.handle.launchId());
+        // A connection of the dead process that has not proved itself can never be welcomed now.
+        for (final Iterator<Pending> it = pending.iterator(); it.hasNext();) {
+            final Pending connection = it.next();
+            if (connection.peer().pid() == worker.handle.pid()) {
+                connection.channel().close();
+                it.remove();
+            }
+        }
+        final int reported = status > 128 ? -(status - 128) : status;
+        LOG.info("worker {} (launch {}, pid {}) exited with status {}", worker.handle.workerIndex(),
+            worker.handle.launchId(), worker.handle.pid(), reported);
+        events.exited(worker.handle, reported);
+    }
+
+    /** Kills every worker, waits for them, closes the socket and removes the runtime directory. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (final Worker worker : workers.values()) {
+            kill(worker.handle);
+        }
+        for (final Worker worker : workers.values()) {
+            try {
+                worker.process.waitFor(5, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (worker.pidfd >= 0) {
+                Processes.close(worker.pidfd);
+            }
+        }
+        workers.clear();
+        for (final Pending connection : pending) {
+            connection.channel().close();
+        }
+        pending.clear();
+        UnixSockets.close(listener);
+        spawner.shutdownNow();
+        directory.delete();
+    }
+
+    /** {@code name} in the directories of {@code searchPath}, or a clear error naming what it is needed for. */
+    static Path find(final String name, final String searchPath, final String purpose) {
+        for (final String dir : searchPath.split(":")) {
+            if (!dir.isEmpty()) {
+                final Path candidate = Path.of(dir, name);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        throw new IllegalStateException(name + " not found in " + searchPath + ": it is needed " + purpose
+            + " (install util-linux)");
+    }
+}

@@ -1,0 +1,291 @@
+package io.mcrelay.linux.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The raw system calls the Linux layer makes, through the JDK's FFM API: {@code syscall(2)} for io_uring (numbers
+ * from {@code asm-generic/unistd.h} / {@code arch/x86/entry/syscalls/syscall_64.tbl}), {@code mmap}, {@code munmap}
+ * and {@code close}. Every call returns the kernel's result; a failure comes back as {@code -errno}, read with
+ * {@link Linker.Option#captureCallState} so nothing between the call and the read can clobber it. Public for the
+ * other {@code linux} packages, which call through these wrappers; only this package declares downcalls (an ArchUnit
+ * rule). Thread-safe (the errno capture segment is per thread).
+ */
+public final class Syscalls {
+    /** io_uring system call numbers: the same on x86_64 and aarch64 (they came after the unified table). */
+    static final long SYS_IO_URING_SETUP = 425;
+    static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
+
+    /** From {@code asm-generic/mman-common.h} and {@code mman.h}. */
+    static final int PROT_READ = 0x1;
+    static final int PROT_WRITE = 0x2;
+    static final int MAP_SHARED = 0x01;
+    static final int MAP_POPULATE = 0x08000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    public static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    // long syscall(long number, ...): variadic from the second argument on; every argument passed as a long.
+    private static final MethodHandle SYSCALL6 = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("syscall").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG),
+        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final MethodHandle MMAP = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("mmap").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+        CAPTURE_ERRNO);
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("munmap").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle CLOSE = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("close").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+
+    private static final MethodHandle SOCKETPAIR = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("socketpair").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS), CAPTURE_ERRNO);
+
+    /** From {@code bits/socket.h}. */
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_SEQPACKET = 5;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int SOL_SOCKET = 1;
+    /** {@code struct msghdr} on 64-bit: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 flags@48. */
+    static final long MSGHDR_BYTES = 56;
+
+    private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+
+    private static final MethodHandle IF_INDEXTONAME = downcall("if_indextoname",
+        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    /** {@code net/if.h}: IF_NAMESIZE = 16, with the terminating NUL. */
+    static final int IF_NAMESIZE = 16;
+    private static final MethodHandle SOCKET = downcall("socket",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+
+    private Syscalls() {
+    }
+
+    /** A downcall to libc's {@code name} that captures errno (pass a {@link #CAPTURE} segment first). */
+    static MethodHandle downcall(final String name, final FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, CAPTURE_ERRNO);
+    }
+
+    /**
+     * A downcall to the variadic libc function {@code name} (e.g. {@code prctl(int, ...)}), whose variadic arguments
+     * start at {@code firstVariadicArg}; captures errno like {@link #downcall}.
+     */
+    static MethodHandle downcallVariadic(final String name, final FunctionDescriptor descriptor,
+        final int firstVariadicArg) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor,
+            Linker.Option.firstVariadicArg(firstVariadicArg), CAPTURE_ERRNO);
+    }
+
+    /** The errno a downcall captured into {@code capture}. */
+    public static int errno(final MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    /**
+     * One errno-capture segment per thread, allocated once: the hot path ({@code io_uring_enter} per loop turn)
+     * must not allocate.
+     */
+    private static final ThreadLocal<MemorySegment> CAPTURE_SEGMENT =
+        ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
+
+    /** {@code syscall(number, a..e)} (the sixth argument 0): the result, or {@code -errno} on failure. */
+    public static long syscall(final long number, final long a, final long b, final long c, final long d, final long e) {
+        final MemorySegment capture = CAPTURE_SEGMENT.get();
+        final long result;
+        try {
+            result = (long) SYSCALL6.invokeExact(capture, number, a, b, c, d, e, 0L);
+        } catch (final Throwable t) {
+            throw new IllegalStateException("syscall " + number + " could not be called", t);
+        }
+        return result == -1 ? -(int) ERRNO.get(capture, 0L) : result;
+    }
+
+    /** {@code mmap} of a shared mapping of {@code fd}; throws naming the mapping on failure. */
+    public static MemorySegment mmap(final long length, final int fd, final long offset, final String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final MemorySegment address = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, length,
+                PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
+            if (address.address() == -1L) {
+                throw new LinuxException("mmap of the " + what, (int) ERRNO.get(capture, 0L));
+            }
+            return address.reinterpret(length);
+        } catch (final LinuxException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("mmap could not be called", t);
+        }
+    }
+
+    public static void munmap(final MemorySegment mapping) {
+        try (Arena arena = Arena.ofConfined()) {
+            final int result = (int) MUNMAP.invokeExact(arena.allocate(CAPTURE), mapping, mapping.byteSize());
+            assert result == 0 : "munmap failed";
+        } catch (final Throwable t) {
+            throw new IllegalStateException("munmap could not be called", t);
+        }
+    }
+
+    public static void close(final int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            final int result = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
+            assert result == 0 : "close failed";
+        } catch (final Throwable t) {
+            throw new IllegalStateException("close could not be called", t);
+        }
+    }
+
+    /** {@code socketpair(domain, type | SOCK_CLOEXEC, 0)}: the two connected descriptors. */
+    public static int[] socketpair(final int domain, final int type) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final MemorySegment pair = arena.allocate(ValueLayout.JAVA_INT, 2);
+            final int result = (int) SOCKETPAIR.invokeExact(capture, domain, type | SOCK_CLOEXEC, 0, pair);
+            if (result != 0) {
+                throw new LinuxException("socketpair", (int) ERRNO.get(capture, 0L));
+            }
+            return new int[] {pair.getAtIndex(ValueLayout.JAVA_INT, 0), pair.getAtIndex(ValueLayout.JAVA_INT, 1)};
+        } catch (final LinuxException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("socketpair could not be called", t);
+        }
+    }
+
+    private static final MethodHandle SEND = downcall("send",
+        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT));
+    private static final MethodHandle RECV = downcall("recv",
+        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT));
+
+    /** {@code send(2)} of {@code length} bytes of {@code data}: bytes sent, or -1 with the errno in {@code capture}. */
+    public static long send(final MemorySegment capture, final int fd, final MemorySegment data, final long length,
+        final int flags) {
+        try {
+            return (long) SEND.invokeExact(capture, fd, data, length, flags);
+        } catch (final Throwable t) {
+            throw new IllegalStateException("send could not be called", t);
+        }
+    }
+
+    /** {@code recv(2)} of up to {@code length} bytes into {@code into}: bytes, 0 at EOF, or -1 with the errno. */
+    public static long recv(final MemorySegment capture, final int fd, final MemorySegment into, final long length,
+        final int flags) {
+        try {
+            return (long) RECV.invokeExact(capture, fd, into, length, flags);
+        } catch (final Throwable t) {
+            throw new IllegalStateException("recv could not be called", t);
+        }
+    }
+
+    /** The index of interface {@code interfaceName} ({@code if_nametoindex(3)}); throws naming it if absent. */
+    public static int ifIndex(final String interfaceName) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final int ifIndex = (int) IF_NAMETOINDEX.invokeExact(capture, arena.allocateFrom(interfaceName));
+            if (ifIndex == 0) {
+                throw new LinuxException("if_nametoindex(" + interfaceName + ")", errno(capture));
+            }
+            return ifIndex;
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("if_nametoindex could not be called", t);
+        }
+    }
+
+    /** The name of interface {@code ifIndex} ({@code if_indextoname(3)}); throws naming it if there is none. */
+    public static String ifName(final int ifIndex) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final MemorySegment name = arena.allocate(IF_NAMESIZE);
+            final MemorySegment result = (MemorySegment) IF_INDEXTONAME.invokeExact(capture, ifIndex, name);
+            if (result.address() == 0) {
+                throw new LinuxException("if_indextoname(" + ifIndex + ")", errno(capture));
+            }
+            return name.getString(0);
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("if_indextoname could not be called", t);
+        }
+    }
+
+    /** {@code socket(domain, type, protocol)}; throws naming {@code what}, e.g. {@code socket(AF_INET, SOCK_DGRAM)}. */
+    public static int socket(final int domain, final int type, final int protocol, final String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final int fd = (int) SOCKET.invokeExact(capture, domain, type, protocol);
+            if (fd < 0) {
+                throw new LinuxException(what, errno(capture));
+            }
+            return fd;
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("socket could not be called", t);
+        }
+    }
+
+    /** {@code setsockopt} with all of {@code value}; throws naming {@code call}. */
+    public static void setsockopt(final int fd, final int level, final int option, final MemorySegment value,
+        final String call) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            if ((int) SETSOCKOPT.invokeExact(capture, fd, level, option, value, (int) value.byteSize()) != 0) {
+                throw new LinuxException(call, errno(capture));
+            }
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("setsockopt could not be called", t);
+        }
+    }
+
+    /** {@code getsockopt} of an {@code int} option; throws naming {@code call}. */
+    public static int getsockoptInt(final int fd, final int level, final int option, final String call) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(CAPTURE);
+            final MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+            final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
+            length.set(ValueLayout.JAVA_INT, 0, Integer.BYTES);
+            if ((int) GETSOCKOPT.invokeExact(capture, fd, level, option, value, length) != 0) {
+                throw new LinuxException(call, errno(capture));
+            }
+            return value.get(ValueLayout.JAVA_INT, 0);
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("getsockopt could not be called", t);
+        }
+    }
+}

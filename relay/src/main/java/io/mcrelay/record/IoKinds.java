@@ -1,0 +1,120 @@
+package io.mcrelay.record;
+
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.protocol.WireReader;
+import io.mcrelay.protocol.WireWriter;
+import io.mcrelay.rules.Limits;
+import io.mcrelay.seam.WorkerLauncher;
+
+/**
+ * The journal entry kinds that {@link IoRecorder} writes, beside the supervisor's own ({@code commit},
+ * {@code limits}, {@code snapshot}), and the small encodings they use. Inputs are what a seam handed the core;
+ * outputs what the core asked of a seam.
+ */
+public final class IoKinds {
+    /** A supervisor starts: its config (input). */
+    public static final int START = 100;
+    /** The seed of the run (a simulation's, or the daemon's logged seed): {@code i64 seed}. */
+    public static final int SEED = 102;
+    /** A duty cycle that recorded something: {@code i64 nowNs}. */
+    public static final int CYCLE = 101;
+    public static final int TIMER_SCHEDULED = 110; // input: i64 deadline, i64 id
+    public static final int TIMER_CANCELLED = 111; // output (+ result): i64 id, bool
+    public static final int TIMER_FIRED = 112; // input: i64 id, i64 now
+    public static final int WORKER_LAUNCHED = 120; // output (+ handle): handle
+    public static final int WORKER_KILL = 121; // output: handle
+    public static final int WORKER_CONNECTED = 122; // input: handle
+    public static final int WORKER_EXITED = 123; // input: handle, i32 status
+    public static final int WORKER_SEND = 124; // output (+ result): u8 result, frame
+    public static final int WORKER_FRAME = 125; // input: frame
+    public static final int WORKER_CHANNEL_CLOSED = 126; // input
+    public static final int WORKER_CHANNEL_CLOSE = 127; // output
+    public static final int CLIENT_CONNECTED = 130; // input
+    public static final int CLIENT_FRAME = 131; // input: frame
+    public static final int CLIENT_DISCONNECTED = 132; // input: str reason
+    public static final int CLIENT_SEND = 133; // output (+ result): bool, frame
+    public static final int CLIENT_DISCONNECT = 134; // output
+    public static final int LINKS = 140; // input: i32 n, (str name, i32 index, bool up)*
+    public static final int LINK_EVENT = 141; // input: u8 kind, str name, i32 index
+    public static final int LOG_LEVELS = 150; // input: i32 n, (str facility, str level)*
+    public static final int LOG_LEVEL_SET = 151; // output (+ result): str facility, str level, str problem
+    public static final int INPUT_SOCKETS = 160; // output: i32 n, str*
+    public static final int INPUT_SOCKETS_REOPEN = 161; // output: str
+
+    private IoKinds() {
+    }
+
+    /** True for the kinds the core produces (calls into a seam), false for inputs. */
+    public static boolean isOutput(final int kind) {
+        return switch (kind) {
+            case TIMER_CANCELLED, WORKER_LAUNCHED, WORKER_KILL, WORKER_SEND, WORKER_CHANNEL_CLOSE, CLIENT_SEND,
+                 CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, Supervisor.JOURNAL_COMMIT,
+                 Supervisor.JOURNAL_LIMITS, Supervisor.JOURNAL_SNAPSHOT -> true;
+            default -> false;
+        };
+    }
+
+    public static String name(final int kind) {
+        return switch (kind) {
+            case START -> "start";
+            case CYCLE -> "cycle";
+            case SEED -> "seed";
+            case TIMER_SCHEDULED -> "timer-scheduled";
+            case TIMER_CANCELLED -> "timer-cancelled";
+            case TIMER_FIRED -> "timer-fired";
+            case WORKER_LAUNCHED -> "worker-launched";
+            case WORKER_KILL -> "worker-kill";
+            case WORKER_CONNECTED -> "worker-connected";
+            case WORKER_EXITED -> "worker-exited";
+            case WORKER_SEND -> "worker-send";
+            case WORKER_FRAME -> "worker-frame";
+            case WORKER_CHANNEL_CLOSED -> "worker-channel-closed";
+            case WORKER_CHANNEL_CLOSE -> "worker-channel-close";
+            case CLIENT_CONNECTED -> "client-connected";
+            case CLIENT_FRAME -> "client-frame";
+            case CLIENT_DISCONNECTED -> "client-disconnected";
+            case CLIENT_SEND -> "client-send";
+            case CLIENT_DISCONNECT -> "client-disconnect";
+            case LINKS -> "links";
+            case LINK_EVENT -> "link-event";
+            case LOG_LEVELS -> "log-levels";
+            case LOG_LEVEL_SET -> "log-level-set";
+            case INPUT_SOCKETS -> "input-sockets";
+            case INPUT_SOCKETS_REOPEN -> "input-sockets-reopen";
+            default -> null;
+        };
+    }
+
+    static String workerSource(final WorkerLauncher.WorkerHandle handle) {
+        return "worker:" + handle.workerIndex() + ":" + handle.launchId();
+    }
+
+    static String clientSource(final long connectionId) {
+        return "client:" + connectionId;
+    }
+
+    public static byte[] encodeHandle(final WorkerLauncher.WorkerHandle handle) {
+        return new WireWriter().i32(handle.workerIndex()).i64(handle.launchId()).i64(handle.pid()).toByteArray();
+    }
+
+    public static WorkerLauncher.WorkerHandle decodeHandle(final WireReader in) {
+        return new WorkerLauncher.WorkerHandle(in.i32("worker index"), in.i64("launch id"), in.i64("pid"));
+    }
+
+    public static byte[] encodeConfig(final Supervisor.Config config) {
+        return new WireWriter().i32(config.workerCount()).i64(config.ackTimeoutNs()).i64(config.heartbeatIntervalNs())
+            .i32(config.missedHeartbeatsMax()).i64(config.connectTimeoutNs()).i64(config.backoffInitialNs())
+            .i64(config.backoffMaxNs()).i64(config.backoffResetNs()).i32(config.limits().maxRules())
+            .i32(config.limits().maxOutputsPerRule()).toByteArray();
+    }
+
+    public static Supervisor.Config decodeConfig(final byte[] payload) {
+        final WireReader in = WireReader.of(payload);
+        final Supervisor.Config config = new Supervisor.Config(in.i32("workers"), in.i64("ack timeout"),
+            in.i64("heartbeat interval"), in.i32("missed heartbeats"), in.i64("connect timeout"),
+            in.i64("backoff initial"), in.i64("backoff max"), in.i64("backoff reset"),
+            new Limits(in.i32("max rules"), in.i32("max outputs per rule")));
+        in.end("config");
+        return config;
+    }
+}

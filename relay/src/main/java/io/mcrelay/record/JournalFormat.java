@@ -1,0 +1,124 @@
+package io.mcrelay.record;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.mcrelay.control.RuleDocument;
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.protocol.CodecException;
+import io.mcrelay.protocol.WireReader;
+import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.seam.Journal;
+
+/**
+ * How {@code journal dump} shows an entry: one line for people, or one JSON object per entry. Payloads the
+ * supervisor writes are decoded (a commit shows its epoch, the rules it adds and the ids it removes); an entry that
+ * does not decode is shown with its size and why, never with a stack trace. Stateless.
+ */
+public final class JournalFormat {
+    private JournalFormat() {
+    }
+
+    /** The name of an entry kind, as dumps show it. */
+    public static String kindName(final int kind) {
+        return switch (kind) {
+            case Supervisor.JOURNAL_COMMIT -> "commit";
+            case Supervisor.JOURNAL_LIMITS -> "limits";
+            case Supervisor.JOURNAL_SNAPSHOT -> "snapshot";
+            default -> IoKinds.name(kind) != null ? IoKinds.name(kind) : "kind-" + kind;
+        };
+    }
+
+    /** The entry as a map of fields, in a fixed order (for JSON). */
+    public static Map<String, Object> fields(final Journal.IndexedEntry indexed) {
+        final Journal.Entry entry = indexed.entry();
+        final Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("index", indexed.index());
+        fields.put("time_ns", entry.timeNs());
+        fields.put("wall", Instant.ofEpochMilli(entry.wallMillis()).toString());
+        fields.put("kind", kindName(entry.kind()));
+        fields.put("source", entry.source());
+        try {
+            switch (entry.kind()) {
+                case Supervisor.JOURNAL_COMMIT -> {
+                    final WorkerMessage message = WorkerMessageCodec.decode(entry.payload());
+                    if (!(message instanceof WorkerMessage.Apply apply)) {
+                        throw new CodecException("a commit holds an Apply, not " + message.getClass().getSimpleName());
+                    }
+                    fields.put("epoch", apply.epoch());
+                    fields.put("upserts", apply.upserts().stream().map(rule -> RuleDocument.of(rule, null)).toList());
+                    fields.put("removals", apply.removals().stream().map(RuleId::value).toList());
+                }
+                case Supervisor.JOURNAL_LIMITS -> {
+                    final WireReader in = WireReader.of(entry.payload());
+                    fields.put("max_rules", in.i32("max rules"));
+                    fields.put("max_outputs_per_rule", in.i32("max outputs per rule"));
+                    in.end("limits");
+                }
+                case Supervisor.JOURNAL_SNAPSHOT -> {
+                    final WireReader in = WireReader.of(entry.payload());
+                    fields.put("max_rules", in.i32("max rules"));
+                    fields.put("max_outputs_per_rule", in.i32("max outputs per rule"));
+                    final byte[] sync = java.util.Arrays.copyOfRange(entry.payload(), 8, entry.payload().length);
+                    if (!(WorkerMessageCodec.decode(sync) instanceof WorkerMessage.Sync table)) {
+                        throw new CodecException("a snapshot holds a Sync");
+                    }
+                    fields.put("epoch", table.epoch());
+                    fields.put("rules", table.rules().size());
+                }
+                case IoKinds.SEED -> fields.put("seed", WireReader.of(entry.payload()).i64("seed"));
+                default -> fields.put("payload_bytes", entry.payload().length);
+            }
+        } catch (final CodecException e) {
+            fields.put("payload_bytes", entry.payload().length);
+            fields.put("undecodable", e.getMessage());
+        }
+        return fields;
+    }
+
+    /** The entry as one line: {@code #12 +1.250000000s 2026-11-25T10:00:00Z commit supervisor epoch 3 +cam-1 -r2}. */
+    public static String line(final Journal.IndexedEntry indexed) {
+        final Map<String, Object> fields = fields(indexed);
+        final StringBuilder sb = new StringBuilder();
+        sb.append('#').append(indexed.index()).append(' ').append(fields.get("wall")).append(' ')
+            .append(fields.get("kind")).append(' ').append(fields.get("source"));
+        if (fields.containsKey("rules")) {
+            sb.append(" epoch ").append(fields.get("epoch")).append(", ").append(fields.get("rules")).append(" rules");
+        } else if (fields.containsKey("epoch")) {
+            sb.append(" epoch ").append(fields.get("epoch"));
+            @SuppressWarnings("unchecked")
+            final List<RuleDocument> upserts = (List<RuleDocument>) fields.get("upserts");
+            for (final RuleDocument rule : upserts) {
+                sb.append(" +").append(rule.id()).append(' ').append(rule.inputInterface()).append(' ')
+                    .append(rule.inputGroup()).append(':').append(rule.inputPort()).append(" ->");
+                for (final RuleDocument.OutputDocument output : rule.outputs()) {
+                    sb.append(' ').append(output.group()).append(':').append(output.port()).append(':')
+                        .append(output.interfaceName());
+                }
+            }
+            @SuppressWarnings("unchecked")
+            final List<String> removals = (List<String>) fields.get("removals");
+            for (final String id : removals) {
+                sb.append(" -").append(id);
+            }
+        }
+        if (fields.containsKey("seed")) {
+            sb.append(" seed ").append(fields.get("seed"));
+        }
+        if (fields.containsKey("max_rules")) {
+            sb.append(" max_rules ").append(fields.get("max_rules")).append(" max_outputs_per_rule ")
+                .append(fields.get("max_outputs_per_rule"));
+        }
+        if (fields.containsKey("undecodable")) {
+            sb.append(" (").append(fields.get("payload_bytes")).append(" bytes that do not decode: ")
+                .append(fields.get("undecodable")).append(')');
+        } else if (fields.containsKey("payload_bytes")) {
+            sb.append(" (").append(fields.get("payload_bytes")).append(" bytes)");
+        }
+        return sb.toString();
+    }
+}

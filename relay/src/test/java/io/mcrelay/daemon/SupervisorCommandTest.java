@@ -1,0 +1,146 @@
+package io.mcrelay.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.mcrelay.cli.Main;
+import io.mcrelay.linux.sys.Processes;
+import io.mcrelay.runtime.SystemClock;
+import io.mcrelay.runtime.UnixControlServer;
+
+/**
+ * {@code mcrelay supervisor}'s argument handling through the real CLI entry point: the command is found through
+ * its provider; bad or unimplemented options are usage errors (exit 2) naming the option, before anything starts;
+ * a start that fails (the control socket held by a live server) is one line and exit 1.
+ */
+class SupervisorCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Run supervisor(final String... more) {
+        final String[] args = new String[more.length + 5];
+        args[0] = "supervisor";
+        args[1] = "--socket";
+        args[2] = dir.resolve("control.sock").toString();
+        args[3] = "--journal";
+        args[4] = dir.resolve("journal").toString();
+        System.arraycopy(more, 0, args, 5, more.length);
+        return run(args);
+    }
+
+    private void assertUsageError(final Run run, final String option) {
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().contains(option), () -> "names " + option + ": " + run);
+        assertTrue(run.err().contains("Usage: mcrelay supervisor"), () -> "prints the usage: " + run);
+        assertFalse(Files.exists(dir.resolve("control.sock")), "nothing started");
+        assertFalse(Files.exists(dir.resolve("journal")), "nothing started");
+    }
+
+    @Test
+    void helpListsEveryOptionOfTheContractAndTheExitCodes() {
+        final Run run = run("supervisor", "--help");
+        assertEquals(0, run.exitCode(), run::toString);
+        for (final String option : new String[] {"--config", "--socket", "--workers", "--user", "--journal",
+            "--backend", "--log-level", "--log-json", "--metrics", "/run/mcrelay/control.sock",
+            SupervisorCommand.DEFAULT_JOURNAL, "Not implemented yet", "Exit codes:"}) {
+            assertTrue(run.out().contains(option), () -> option + " in: " + run.out());
+        }
+    }
+
+    @Test
+    void theTopLevelHelpListsTheCommand() {
+        final Run run = run("--help");
+        assertTrue(run.out().contains("supervisor"), run::toString);
+    }
+
+    @Test
+    void zeroWorkersIsAUsageError() {
+        assertUsageError(supervisor("--workers", "0"), "--workers");
+    }
+
+    @Test
+    void tooManyWorkersIsAUsageError() {
+        assertUsageError(supervisor("--workers", "1025"), "--workers");
+    }
+
+    @Test
+    void aWorkerCountThatIsNoNumberIsAUsageError() {
+        assertUsageError(supervisor("--workers", "many"), "--workers");
+    }
+
+    @Test
+    void anUnknownBackendIsAUsageError() {
+        final Run run = supervisor("--backend", "dpdk");
+        assertUsageError(run, "--backend");
+        assertTrue(run.err().contains("dpdk"), run::toString);
+    }
+
+    @Test
+    void theEpollBackendIsRefusedAsNotImplementedYet() {
+        final Run run = supervisor("--backend", "epoll");
+        assertUsageError(run, "--backend");
+        assertTrue(run.err().contains("not implemented yet"), run::toString);
+    }
+
+    @Test
+    void logJsonAndMetricsAreRefusedAsNotImplementedYet() {
+        assertUsageError(supervisor("--log-json"), "--log-json");
+        assertUsageError(supervisor("--metrics", "127.0.0.1:9100"), "--metrics");
+    }
+
+    @Test
+    void anUnknownLogLevelIsAUsageError() {
+        assertUsageError(supervisor("--log-level", "LOUD"), "--log-level");
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageError() {
+        assertUsageError(supervisor("--frobnicate"), "--frobnicate");
+    }
+
+    @Test
+    void aConfigFileThatDoesNotParseStopsTheStartWithExitOne() throws Exception {
+        final Path config = dir.resolve("rules.json");
+        Files.writeString(config, "{ \"rules\": [ { \"id\": 7 } ] }");
+        final Run run = supervisor("--config", config.toString());
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("mcrelay supervisor: --config " + config + " is not valid"), run::toString);
+        assertFalse(Files.exists(dir.resolve("control.sock")), "nothing started");
+    }
+
+    @Test
+    void aSocketHeldByALiveServerStopsTheStartWithOneLineAndExitOne() {
+        final Path socket = dir.resolve("control.sock");
+        try (UnixControlServer live = UnixControlServer.open(socket, SystemClock.INSTANCE)) {
+            final Run run = supervisor("--workers", "1");
+            assertEquals(1, run.exitCode(), run::toString);
+            assertTrue(run.err().startsWith("mcrelay supervisor: cannot start: "), run::toString);
+            assertEquals(1, run.err().strip().lines().count(), () -> "one line: " + run.err());
+            if (Processes.effectiveUid() == 0) {
+                assertTrue(run.err().contains(socket.toString()), () -> "names the socket: " + run.err());
+            } else {
+                assertTrue(run.err().contains("must run as root"), run::toString);
+            }
+            assertTrue(Files.exists(socket), "the live server's socket is left alone");
+        }
+    }
+}

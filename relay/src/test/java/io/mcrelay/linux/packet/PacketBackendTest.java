@@ -1,0 +1,116 @@
+package io.mcrelay.linux.packet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+
+/**
+ * The backend choice: the setting's parsing, the forced and automatic paths of {@link PacketBackend#decide} with
+ * io_uring's status given (no kernel needed), and {@link PacketBackend#choose} against this kernel, which has
+ * io_uring (DESIGN, environment facts), logging exactly one line.
+ */
+class PacketBackendTest {
+    private static final PacketBackend.IoUringStatus MISSING =
+        PacketBackend.IoUringStatus.unusable("io_uring_setup failed: ENOSYS (function not implemented)");
+
+    @Test
+    void theSettingParsesItsThreeValuesAndRefusesOthersByName() {
+        assertEquals(PacketBackend.Preference.AUTO, PacketBackend.Preference.parse(null));
+        assertEquals(PacketBackend.Preference.AUTO, PacketBackend.Preference.parse(" "));
+        assertEquals(PacketBackend.Preference.AUTO, PacketBackend.Preference.parse("auto"));
+        assertEquals(PacketBackend.Preference.IO_URING, PacketBackend.Preference.parse("io_uring"));
+        assertEquals(PacketBackend.Preference.IO_URING, PacketBackend.Preference.parse("IO-URING"));
+        assertEquals(PacketBackend.Preference.EPOLL, PacketBackend.Preference.parse("Epoll "));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> PacketBackend.Preference.parse("select"));
+        assertEquals("unknown packet backend 'select': use io_uring, epoll or auto", e.getMessage());
+    }
+
+    @Test
+    void forcedEpollIsTakenWithoutTryingIoUring() {
+        final AtomicInteger asked = new AtomicInteger();
+        final PacketBackend.Choice choice = PacketBackend.decide(PacketBackend.Preference.EPOLL, () -> {
+            asked.incrementAndGet();
+            return PacketBackend.IoUringStatus.ok();
+        });
+        assertEquals(PacketBackend.Kind.EPOLL, choice.kind());
+        assertEquals("packet I/O backend: epoll (forced by backend=epoll)", choice.describe());
+        assertEquals(0, asked.get());
+    }
+
+    @Test
+    void forcedIoUringRunsWhereUsableAndFailsWithTheReasonWhereNot() {
+        assertEquals(PacketBackend.Kind.IO_URING,
+            PacketBackend.decide(PacketBackend.Preference.IO_URING, PacketBackend.IoUringStatus::ok).kind());
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> PacketBackend.decide(PacketBackend.Preference.IO_URING, () -> MISSING));
+        assertEquals("packet backend io_uring was asked for but cannot run: io_uring_setup failed: ENOSYS (function"
+            + " not implemented); use --backend epoll (or auto) on this host", e.getMessage());
+    }
+
+    @Test
+    void autoTakesIoUringWhenUsableElseEpollSayingWhy() {
+        final Supplier<PacketBackend.IoUringStatus> usable = PacketBackend.IoUringStatus::ok;
+        assertEquals(PacketBackend.Kind.IO_URING, PacketBackend.decide(PacketBackend.Preference.AUTO, usable).kind());
+        final PacketBackend.Choice fallback = PacketBackend.decide(PacketBackend.Preference.AUTO, () -> MISSING);
+        assertEquals(PacketBackend.Kind.EPOLL, fallback.kind());
+        assertEquals("packet I/O backend: epoll (auto: io_uring_setup failed: ENOSYS (function not implemented))",
+            fallback.describe());
+        final PacketBackend.Choice lacking = PacketBackend.decide(PacketBackend.Preference.AUTO,
+            () -> PacketBackend.IoUringStatus.unusable("io_uring lacks IORING_OP_SEND (Linux 5.6+)"));
+        assertEquals("auto: io_uring lacks IORING_OP_SEND (Linux 5.6+)", lacking.reason());
+    }
+
+    @Test
+    void onThisKernelAutoChoosesIoUringAndLogsOneLine() {
+        assertEquals(PacketBackend.IoUringStatus.ok(), PacketBackend.probeIoUring());
+        final Logger logger = (Logger) LoggerFactory.getLogger(PacketBackend.class);
+        final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        final ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO); // the tests' configuration shows warnings only
+        logger.addAppender(appender);
+        try {
+            assertEquals(PacketBackend.Kind.IO_URING, PacketBackend.choose(PacketBackend.Preference.AUTO).kind());
+            assertEquals(PacketBackend.Kind.EPOLL, PacketBackend.choose(PacketBackend.Preference.EPOLL).kind());
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(level);
+        }
+        final List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(List.of(
+            "packet I/O backend: io_uring (auto: io_uring set up and has every operation needed)",
+            "packet I/O backend: epoll (forced by backend=epoll)"), lines);
+    }
+
+    @Test
+    void theSystemPropertyCarriesTheSetting() {
+        final String before = System.getProperty(PacketBackend.PROPERTY);
+        try {
+            System.setProperty(PacketBackend.PROPERTY, "epoll");
+            assertEquals(PacketBackend.Preference.EPOLL, PacketBackend.fromSystemProperty());
+            System.setProperty(PacketBackend.PROPERTY, "kqueue");
+            assertTrue(assertThrows(IllegalArgumentException.class, PacketBackend::fromSystemProperty).getMessage()
+                .contains("'kqueue'"));
+            System.clearProperty(PacketBackend.PROPERTY);
+            assertEquals(PacketBackend.Preference.AUTO, PacketBackend.fromSystemProperty());
+        } finally {
+            if (before == null) {
+                System.clearProperty(PacketBackend.PROPERTY);
+            } else {
+                System.setProperty(PacketBackend.PROPERTY, before);
+            }
+        }
+    }
+}

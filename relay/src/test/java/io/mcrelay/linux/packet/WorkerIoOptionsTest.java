@@ -1,0 +1,42 @@
+package io.mcrelay.linux.packet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** A worker's options travel as arguments: they read back as written, absent ones default, bad ones are named. */
+class WorkerIoOptionsTest {
+    @Test
+    void optionsReadBackAsWritten() {
+        final WorkerIo.Options options = new WorkerIo.Options(PacketBackend.Preference.EPOLL, 1 << 20, 16, 100);
+        assertEquals(List.of("--backend=epoll", "--ring=1048576x16", "--heartbeat-ms=100"), options.toArgs());
+        assertEquals(options, WorkerIo.Options.parse(options.toArgs()));
+        final WorkerIo.Options uring = new WorkerIo.Options(PacketBackend.Preference.IO_URING, 4096, 2, 250);
+        assertEquals(uring, WorkerIo.Options.parse(uring.toArgs()));
+    }
+
+    @Test
+    void absentOptionsDefault() {
+        assertEquals(WorkerIo.Options.DEFAULT, WorkerIo.Options.parse(List.of()));
+        assertEquals(new WorkerIo.Options(PacketBackend.Preference.AUTO, 1 << 16, 8, 40),
+            WorkerIo.Options.parse(List.of("--heartbeat-ms=40")));
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        assertEquals("worker argument --ring=4096: expected BLOCK_BYTESxBLOCKS",
+            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Options.parse(List.of("--ring=4096")))
+                .getMessage());
+        assertEquals("worker argument --backend=dpdk: unknown packet backend 'dpdk': use io_uring, epoll or auto",
+            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Options.parse(List.of("--backend=dpdk")))
+                .getMessage());
+        assertEquals("worker argument --verbose: unknown option",
+            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Options.parse(List.of("--verbose")))
+                .getMessage());
+        assertEquals("ring geometry and heartbeat interval must be positive: 8 x 65536, 0 ms", assertThrows(IllegalArgumentException.class,
+                () -> WorkerIo.Options.parse(List.of("--heartbeat-ms=0"))).getMessage());
+    }
+}

@@ -1,0 +1,137 @@
+package io.mcrelay.core.worker;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.DirectBuffer;
+
+import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.Timers;
+import io.mcrelay.seam.WorkerChannel;
+
+/**
+ * Test-only variants of the worker, each with one bug that exactly one of the simulator's checkers exists to catch
+ * (DESIGN "Simulator and faults"). They live in the worker's package so they can override its package-private hooks;
+ * no production class extends a core class. {@code MutantsAreCaughtTest} runs each one.
+ */
+public final class WorkerMutants {
+    private WorkerMutants() {
+    }
+
+    /** Acks a change at once, applies it 50 ms later: "acked means applied" must catch it. */
+    public static final class AckBeforeApplyWorker extends WorkerAgent {
+        private WorkerMessage.Apply deferred;
+        private long dueNs;
+        private long nowNs;
+
+        public AckBeforeApplyWorker(final Config config, final WorkerChannel channel, final PacketIo io, final Timers timers) {
+            super(config, channel, io, timers);
+        }
+
+        @Override
+        void onDutyCycle(final long cycleNowNs) {
+            nowNs = cycleNowNs;
+            if (deferred != null && cycleNowNs >= dueNs) {
+                if (deferred.epoch() == epoch() + 1) {
+                    applyChange(deferred);
+                }
+                deferred = null;
+            }
+        }
+
+        @Override
+        void onApply(final WorkerMessage.Apply apply) {
+            if (deferred == null && epoch() != NO_EPOCH && apply.epoch() == epoch() + 1) {
+                final RuleSet after = ruleSet().copy();
+                for (final RuleId id : apply.removals()) {
+                    after.remove(id);
+                }
+                for (final Rule rule : apply.upserts()) {
+                    after.put(rule);
+                }
+                sendAckNow(apply.epoch(), after.hash()); // the right hash, before anything is applied
+                deferred = apply;
+                dueNs = nowNs + 50_000_000L;
+                return;
+            }
+            super.onApply(apply);
+        }
+    }
+
+    /** Forgets to count a send that failed for a full buffer: "conservation" must catch it. */
+    public static final class UncountedDropWorker extends WorkerAgent {
+        public UncountedDropWorker(final Config config, final WorkerChannel channel, final PacketIo io, final Timers timers) {
+            super(config, channel, io, timers);
+        }
+
+        @Override
+        void countDrop(final RuleStats stats, final int output, final int result) {
+            if (result != -PacketIo.EAGAIN && result != -PacketIo.ENOBUFS) {
+                super.countDrop(stats, output, result);
+            }
+        }
+    }
+
+    /** Keeps forwarding removed rules (their table entries linger): "no forwarding after remove" must catch it. */
+    public static final class ForwardAfterRemoveWorker extends WorkerAgent {
+        private List<ForwardingTable.Entry> previous = List.of();
+
+        public ForwardAfterRemoveWorker(final Config config, final WorkerChannel channel, final PacketIo io,
+                                 final Timers timers) {
+            super(config, channel, io, timers);
+        }
+
+        @Override
+        void installTable(final List<ForwardingTable.Entry> entries) {
+            final List<ForwardingTable.Entry> merged = new ArrayList<>(entries);
+            for (final ForwardingTable.Entry old : previous) {
+                final boolean replaced = entries.stream().anyMatch(e -> e.rule.input().equals(old.rule.input()));
+                if (!replaced) {
+                    merged.add(old);
+                }
+            }
+            previous = merged;
+            super.installTable(merged);
+        }
+
+        @Override
+        void closeDestination(final int destination) {
+            // kept open: the lingering entries still send to it
+        }
+
+        @Override
+        void onApply(final WorkerMessage.Apply apply) {
+            // Pin the counters of rules about to be removed, so their slots are not reused while the entries linger.
+            for (final RuleId id : apply.removals()) {
+                for (final ForwardingTable.Entry entry : previous) {
+                    if (entry.rule.id().equals(id)) {
+                        entry.stats.inFlight++;
+                    }
+                }
+            }
+            super.onApply(apply);
+        }
+    }
+
+    /** Loses one packet in 1,000 on a healthy link, silently: "delivery" must catch it. */
+    public static final class LosesOneInAThousandWorker extends WorkerAgent {
+        private long sends;
+
+        public LosesOneInAThousandWorker(final Config config, final WorkerChannel channel, final PacketIo io,
+                                  final Timers timers) {
+            super(config, channel, io, timers);
+        }
+
+        @Override
+        int sendPacket(final int destination, final DirectBuffer payload, final int offset, final int length,
+                       final long userData) {
+            if (++sends % 1_000 == 0) {
+                return 0; // "queued", and never sent
+            }
+            return super.sendPacket(destination, payload, offset, length, userData);
+        }
+    }
+}
