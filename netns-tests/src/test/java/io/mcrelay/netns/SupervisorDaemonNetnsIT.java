@@ -69,9 +69,12 @@ class SupervisorDaemonNetnsIT {
                 assertEquals(1, ack.epoch());
             }
             forwards(net, receiver, "first-", firstLog);
-            final List<Long> workers = processesMentioning(dir);
-            assertEquals(2, workers.size(), () -> "two worker processes run from the runtime directory in " + dir
-                + ": " + workers);
+            try (ControlClient client = connect(daemon, socket, firstLog)) {
+                // Counted only once both workers report ready: a worker between restarts is no process for a while.
+                final List<Long> ready = awaitReadyWorkersRunning(client, 2, dir, firstLog);
+                assertEquals(2, ready.size(), () -> "two worker processes run from the runtime directory in " + dir
+                    + ": " + ready);
+            }
 
             stop(daemon, firstLog);
             assertFalse(Files.exists(socket), "the socket file is removed");
@@ -192,6 +195,30 @@ class SupervisorDaemonNetnsIT {
             }
             assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no ready worker within 60 s: " + list + "\n"
                 + read(log));
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Asks for the workers until {@code count} are ready and the processes running from the runtime directory under
+     * {@code dir} are exactly theirs (a worker being restarted has no process, or a new one, for a while); returns
+     * their pids, sorted.
+     */
+    private static List<Long> awaitReadyWorkersRunning(final ControlClient client, final int count, final Path dir,
+        final Path log) throws Exception {
+        final long start = System.nanoTime();
+        while (true) {
+            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
+            final ControlResponse.WorkerList list = assertInstanceOf(ControlResponse.WorkerList.class, answer,
+                answer::toString);
+            final List<Long> readyPids = list.workers().stream().filter(worker -> worker.state().equals("ready"))
+                .map(ControlResponse.WorkerInfo::pid).sorted().toList();
+            final List<Long> running = processesMentioning(dir).stream().sorted().toList();
+            if (readyPids.size() == count && running.equals(readyPids)) {
+                return running;
+            }
+            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "not " + count + " ready workers, each with its "
+                + "process, within 60 s: " + list + ", processes " + running + "\n" + read(log));
             Thread.sleep(50);
         }
     }

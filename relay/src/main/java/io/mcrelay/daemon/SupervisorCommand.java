@@ -14,8 +14,6 @@ import io.mcrelay.cli.spi.CliCommandProvider;
 import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.config.ConfigParser;
 import io.mcrelay.control.ControlClient;
-import io.mcrelay.control.ControlRequest;
-import io.mcrelay.control.ControlResponse;
 import io.mcrelay.linux.packet.PacketBackend;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.rules.Limits;
@@ -102,16 +100,15 @@ public final class SupervisorCommand implements Callable<Integer> {
         }
         final SupervisorDaemon daemon;
         try {
-            daemon = SupervisorDaemon.start(options);
+            daemon = SupervisorDaemon.start(configText == null ? options
+                : new SupervisorDaemon.Options(options.socket(), options.workers(), options.user(), options.journal(),
+                    options.runtimeParent(), new SupervisorDaemon.ConfigFile(config.toString(), configText)));
         } catch (final SupervisorDaemon.StartupException e) {
             err.println("mcrelay supervisor: cannot start: " + e.getMessage());
             return ExitCodes.FAILED;
         }
         final Thread hook = Thread.ofPlatform().name("mcrelay-shutdown").unstarted(() -> stopOnSignal(daemon));
         Runtime.getRuntime().addShutdownHook(hook);
-        if (configText != null) {
-            loadConfigOnceRunning(options.socket(), configText);
-        }
         try {
             daemon.run();
         } catch (final RuntimeException | Error e) {
@@ -178,23 +175,6 @@ public final class SupervisorCommand implements Callable<Integer> {
             return null;
         }
         return text;
-    }
-
-    /**
-     * Loads the --config file through the daemon's own control socket, as {@code mcrelay config load} would, once
-     * the loop answers: the load is journaled and acked like any client's.
-     */
-    private void loadConfigOnceRunning(final Path socketPath, final String text) {
-        final String fileName = config.toString();
-        Thread.ofVirtual().name("mcrelay-config-load").start(() -> {
-            try (ControlClient client = ControlClient.connect(socketPath, 30_000)) {
-                final ControlResponse response = client.exchange(new ControlRequest.ConfigLoad(
-                    client.nextRequestId(), fileName, text));
-                LOG.info("--config {}: {}", fileName, response);
-            } catch (final ControlClient.UnreachableException | RuntimeException e) {
-                LOG.error("--config {}: not loaded: {}", fileName, e.getMessage());
-            }
-        });
     }
 
     private static void stopOnSignal(final SupervisorDaemon daemon) {

@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mcrelay.BuildInfo;
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
 import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
@@ -27,10 +30,12 @@ import io.mcrelay.record.IoRecorder;
 import io.mcrelay.rules.IpAddress;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.runtime.DescriptorTrackingLauncher;
+import io.mcrelay.runtime.InProcessClient;
 import io.mcrelay.runtime.LogbackLogLevels;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.runtime.UnixControlServer;
 import io.mcrelay.runtime.WheelTimers;
+import io.mcrelay.seam.ControlServer;
 import io.mcrelay.seam.support.DutyCycleRunner;
 
 /**
@@ -73,8 +78,18 @@ public final class SupervisorDaemon implements AutoCloseable {
     static final ChronicleJournal.Settings JOURNAL_SETTINGS = ChronicleJournal.Settings.daily()
         .withRetention(ChronicleJournal.Settings.UNLIMITED_BYTES, java.time.Duration.ofDays(7));
 
-    /** What the daemon runs with; see {@code mcrelay supervisor --help}. */
-    public record Options(Path socket, int workers, String user, Path journal, Path runtimeParent) {
+    /**
+     * What the daemon runs with; see {@code mcrelay supervisor --help}.
+     *
+     * @param config the {@code --config} file to load once running, or {@code null}
+     */
+    public record Options(Path socket, int workers, String user, Path journal, Path runtimeParent, ConfigFile config) {
+        /** Options without a {@code --config} file. */
+        public Options(final Path socket, final int workers, final String user, final Path journal,
+            final Path runtimeParent) {
+            this(socket, workers, user, journal, runtimeParent, null);
+        }
+
         public Options {
             Objects.requireNonNull(socket, "socket");
             Objects.requireNonNull(journal, "journal");
@@ -82,6 +97,14 @@ public final class SupervisorDaemon implements AutoCloseable {
             if (workers < 1 || workers > 1024) {
                 throw new IllegalArgumentException("workers must be 1 to 1024, not " + workers);
             }
+        }
+    }
+
+    /** A config file's name (for errors and the journal) and its text, already checked. */
+    public record ConfigFile(String name, String text) {
+        public ConfigFile {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(text, "text");
         }
     }
 
@@ -164,7 +187,8 @@ public final class SupervisorDaemon implements AutoCloseable {
         final long startNs = SystemClock.INSTANCE.nanoTime();
         final Supervisor.Config config = Supervisor.Config.defaults(options.workers());
         recorder = new IoRecorder(journal, SystemClock.INSTANCE);
-        final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), tracking, control, links,
+        final ControlServer served = options.config() == null ? control : configClient(options.config());
+        final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), tracking, served, links,
             new LogbackLogLevels(), inputs, journal, SystemClock.INSTANCE);
         supervisor = new Supervisor(config, recorder.wrap(seams));
         recorder.start(startNs, config);
@@ -172,6 +196,22 @@ public final class SupervisorDaemon implements AutoCloseable {
         updateDestinations();
         LOG.info("supervisor started: {} workers, control socket {}, journal {} ({} rules recovered, epoch {})",
             options.workers(), control.path(), options.journal(), supervisor.rules().size(), supervisor.epoch());
+    }
+
+    /**
+     * The control server with an in-process client that loads {@code file} once the loop runs, as {@code mcrelay
+     * config load} would: journaled, applied in one epoch and acked like any client's request, its answer logged.
+     */
+    private ControlServer configClient(final ConfigFile file) {
+        return new InProcessClient(control, List.of(
+            new ControlRequest.Hello(BuildInfo.CONTROL_PROTOCOL_VERSION, "mcrelay supervisor --config"),
+            new ControlRequest.ConfigLoad(1, file.name(), file.text())), response -> {
+                switch (response) {
+                    case ControlResponse.Welcome welcome -> { }
+                    case ControlResponse.ConfigLoaded loaded -> LOG.info("--config {}: {}", file.name(), loaded);
+                    default -> LOG.error("--config {}: not loaded: {}", file.name(), response);
+                }
+            });
     }
 
     private <T extends AutoCloseable> T add(final T resource) {

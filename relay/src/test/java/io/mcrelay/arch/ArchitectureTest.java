@@ -1,6 +1,10 @@
 package io.mcrelay.arch;
 
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 
@@ -26,6 +30,23 @@ class ArchitectureTest {
     @Test
     void linuxDoesNotWireTheCore() {
         ArchRules.LINUX_DOES_NOT_WIRE_THE_CORE.check(CLASSES);
+    }
+
+    @Test
+    void downcallsOnlyInLinuxSys() {
+        ArchRules.DOWNCALLS_ONLY_IN_LINUX_SYS.check(CLASSES);
+    }
+
+    @Test
+    void everyClassHasARoom() {
+        ArchRules.EVERY_CLASS_HAS_A_ROOM.check(CLASSES);
+    }
+
+    /** Each room of LAYOUT.md keeps its dependency rule. */
+    @TestFactory
+    Stream<DynamicTest> eachRoomUsesOnlyTheRoomsItMay() {
+        return ArchRules.ROOMS.keySet().stream().map(room ->
+            DynamicTest.dynamicTest(room, () -> ArchRules.roomRule(room).check(CLASSES)));
     }
 
     @Test
