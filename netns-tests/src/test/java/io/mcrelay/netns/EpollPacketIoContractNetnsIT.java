@@ -8,8 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.linux.packet.EpollPacketIo;
 import io.mcrelay.linux.packet.MulticastSockets;
+import io.mcrelay.linux.packetio.EpollPacketIo;
 import io.mcrelay.linux.sys.LinuxException;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.seam.PacketIo;

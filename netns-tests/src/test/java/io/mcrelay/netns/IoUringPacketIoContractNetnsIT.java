@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.linux.packet.IoUringPacketIo;
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packetio.IoUringPacketIo;
 import io.mcrelay.seam.PacketIo;
 
 /**

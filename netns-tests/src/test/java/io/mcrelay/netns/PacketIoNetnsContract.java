@@ -20,8 +20,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.linux.packet.EpollPacketIo;
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packetio.EpollPacketIo;
 import io.mcrelay.linux.sys.IoUring;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.seam.PacketIo;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcrelay.linux.packet.EpollPacketIo;
 import io.mcrelay.linux.packet.MulticastSockets;
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packetio.EpollPacketIo;
 import io.mcrelay.linux.process.StreamWorkerChannel;
 import io.mcrelay.linux.sys.FdPassing;
 import io.mcrelay.linux.sys.LinuxException;

@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mcrelay.linux.packet.EpollPacketIo;
-import io.mcrelay.linux.packet.PacketBackend;
 import io.mcrelay.linux.packet.PacketPrograms;
 import io.mcrelay.linux.packet.PacketRxRing;
-import io.mcrelay.linux.packet.WorkerIo;
+import io.mcrelay.linux.packetio.EpollPacketIo;
+import io.mcrelay.linux.packetio.PacketBackend;
+import io.mcrelay.linux.packetio.WorkerIo;
+import io.mcrelay.linux.process.HostFacts;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.protocol.RulesetHash;
@@ -490,7 +491,7 @@ class WorkerForwardingNetnsIT {
     static List<String> jvmOptions() {
         final Path file = Path.of("..", "jvm.options");
         final List<String> options = new ArrayList<>(Files.isReadable(file)
-            ? ProcessWorkerLauncher.Config.readJvmOptions(file) : List.of("--enable-native-access=ALL-UNNAMED"));
+            ? HostFacts.readJvmOptions(file) : List.of("--enable-native-access=ALL-UNNAMED"));
         options.addAll(List.of("-ea", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xshare:auto"));
         return options;
     }

@@ -14,8 +14,8 @@ import io.mcrelay.cli.spi.CliCommandProvider;
 import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.config.ConfigParser;
 import io.mcrelay.control.ControlClient;
-import io.mcrelay.linux.packet.PacketBackend;
-import io.mcrelay.linux.process.ProcessWorkerLauncher;
+import io.mcrelay.linux.packetio.PacketBackend;
+import io.mcrelay.linux.process.HostFacts;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.runtime.LogbackLogLevels;
 import io.mcrelay.seam.LogLevels;
@@ -146,7 +146,7 @@ public final class SupervisorCommand implements Callable<Integer> {
                 + " is not implemented yet: the supervisor passes TPACKET_V3 rings, which only the io_uring backend "
                 + "reads; use --backend io_uring");
         }
-        final int count = workers != null ? workers : ProcessWorkerLauncher.Config.allowedCpus().length;
+        final int count = workers != null ? workers : HostFacts.allowedCpus().length;
         if (count < 1 || count > 1024) {
             throw new CommandLine.ParameterException(line, "--workers must be 1 to 1024, not " + count);
         }

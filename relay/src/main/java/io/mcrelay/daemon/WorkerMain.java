@@ -3,7 +3,7 @@ package io.mcrelay.daemon;
 import java.util.Arrays;
 import java.util.List;
 
-import io.mcrelay.linux.packet.WorkerIo;
+import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.linux.process.WorkerProcess;
 

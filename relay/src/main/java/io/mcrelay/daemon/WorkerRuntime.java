@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import io.mcrelay.core.worker.WorkerAgent;
-import io.mcrelay.linux.packet.WorkerIo;
+import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.StreamWorkerChannel;
 import io.mcrelay.runtime.DeadlineTrackingTimers;
 import io.mcrelay.runtime.SystemClock;

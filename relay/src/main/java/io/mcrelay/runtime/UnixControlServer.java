@@ -2,24 +2,15 @@ package io.mcrelay.runtime;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -87,11 +78,6 @@ public final class UnixControlServer implements ControlServer {
     private static final int WRITE_CHUNK_BYTES = 256 * 1024;
     private static final int ACCEPTS_PER_ROUND = 64;
     private static final int LISTEN_BACKLOG = 64;
-    private static final int PRIVATE_DIRECTORY_ATTEMPTS = 100;
-    private static final Set<PosixFilePermission> PRIVATE_MODE = PosixFilePermissions.fromString("rwx------");
-    /** {@code sys/stat.h}: S_IFMT = 0170000, S_IFSOCK = 0140000. */
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
     private static final long REFUSAL_LOG_INTERVAL_NS = 10_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(UnixControlServer.class);
 
@@ -186,10 +172,10 @@ public final class UnixControlServer implements ControlServer {
             throw new IllegalArgumentException("the control socket path " + path + " has no parent directory");
         }
         // Checked first: a path that cannot work creates nothing.
-        checkLength(target, privateDirectory(parent, 0));
-        makeParent(parent);
-        final boolean stale = checkNotInUse(target);
-        final Path privateDir = makePrivateDirectory(parent, target);
+        ControlSocketFile.checkLength(target, ControlSocketFile.privateDirectory(parent, 0));
+        ControlSocketFile.makeParent(parent);
+        final boolean stale = ControlSocketFile.checkNotInUse(target);
+        final Path privateDir = ControlSocketFile.makePrivateDirectory(parent, target);
         final Path bound = privateDir.resolve("s");
         ServerSocketChannel server = null;
         Selector selector = null;
@@ -216,12 +202,12 @@ public final class UnixControlServer implements ControlServer {
             closeQuietly(selector);
             closeQuietly(server);
             if (inPlace) {
-                deleteQuietly(target);
+                ControlSocketFile.deleteQuietly(target);
             }
-            throw new UncheckedIOException("cannot listen on the control socket " + target + ": " + describe(e), e);
+            throw new UncheckedIOException("cannot listen on the control socket " + target + ": " + ControlSocketFile.describe(e), e);
         } finally {
-            deleteQuietly(bound);
-            deleteQuietly(privateDir);
+            ControlSocketFile.deleteQuietly(bound);
+            ControlSocketFile.deleteQuietly(privateDir);
         }
     }
 
@@ -292,7 +278,7 @@ public final class UnixControlServer implements ControlServer {
         events.clear();
         closeQuietly(selector);
         closeQuietly(server);
-        removeSocketFile();
+        ControlSocketFile.remove(path, socketFileKey);
     }
 
     // ---- I/O ------------------------------------------------------------------------------------------------------
@@ -302,7 +288,7 @@ public final class UnixControlServer implements ControlServer {
         try {
             selector.selectNow();
         } catch (final IOException e) {
-            throw new UncheckedIOException("control socket " + path + ": select failed: " + describe(e), e);
+            throw new UncheckedIOException("control socket " + path + ": select failed: " + ControlSocketFile.describe(e), e);
         }
         final Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
         boolean acceptable = false;
@@ -340,7 +326,7 @@ public final class UnixControlServer implements ControlServer {
             try {
                 channel = server.accept();
             } catch (final IOException e) {
-                LOG.warn("control socket {}: accept failed: {}", path, describe(e));
+                LOG.warn("control socket {}: accept failed: {}", path, ControlSocketFile.describe(e));
                 return;
             }
             if (channel == null) {
@@ -358,7 +344,7 @@ public final class UnixControlServer implements ControlServer {
                 connections.put(connection.id, connection);
                 events.connected(connection.id);
             } catch (final IOException e) {
-                LOG.warn("control socket {}: cannot set up an accepted connection: {}", path, describe(e));
+                LOG.warn("control socket {}: cannot set up an accepted connection: {}", path, ControlSocketFile.describe(e));
                 closeQuietly(channel);
             }
         }
@@ -382,7 +368,7 @@ public final class UnixControlServer implements ControlServer {
             try {
                 read = connection.channel.read(readBuffer);
             } catch (final IOException e) {
-                drop(connection, "read failed: " + describe(e));
+                drop(connection, "read failed: " + ControlSocketFile.describe(e));
                 return;
             }
             if (read == 0) {
@@ -428,7 +414,7 @@ public final class UnixControlServer implements ControlServer {
                 }
             }
         } catch (final IOException e) {
-            drop(connection, "write failed: " + describe(e));
+            drop(connection, "write failed: " + ControlSocketFile.describe(e));
             return;
         }
         assert output.isEmpty() == (connection.outputBytes == 0);
@@ -502,136 +488,6 @@ public final class UnixControlServer implements ControlServer {
     private void closeConnection(final Connection connection) {
         connections.remove(connection.id);
         closeQuietly(connection.channel);
-    }
-
-    // ---- the socket file ------------------------------------------------------------------------------------------
-
-    private static void makeParent(final Path parent) {
-        if (Files.isDirectory(parent)) {
-            return;
-        }
-        try {
-            Files.createDirectories(parent);
-            // The umask may have narrowed the mode: set it as documented.
-            Files.setPosixFilePermissions(parent, DIRECTORY_MODE);
-        } catch (final IOException e) {
-            throw new UncheckedIOException("cannot create the control socket directory " + parent + ": "
-                + describe(e), e);
-        }
-    }
-
-    /**
-     * Refuses a path in use by a live supervisor or by something other than a socket.
-     *
-     * @return true if a stale socket is there (to be replaced)
-     */
-    private static boolean checkNotInUse(final Path target) {
-        final int mode;
-        try {
-            mode = (Integer) Files.getAttribute(target, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        } catch (final NoSuchFileException e) {
-            return false;
-        } catch (final IOException e) {
-            throw new UncheckedIOException("cannot inspect the control socket path " + target + ": " + describe(e), e);
-        }
-        if ((mode & S_IFMT) != S_IFSOCK) {
-            throw new IllegalStateException("the control socket path " + target + " exists and is not a socket; "
-                + "remove it or choose another path");
-        }
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            // Non-blocking: a live supervisor whose backlog is full must not hang this check.
-            probe.configureBlocking(false);
-            probe.connect(UnixDomainSocketAddress.of(target));
-        } catch (final ConnectException e) {
-            return true; // nobody listens: the socket of a supervisor that is gone
-        } catch (final IOException e) {
-            if (Files.notExists(target, LinkOption.NOFOLLOW_LINKS)) {
-                return false;
-            }
-            throw new UncheckedIOException("cannot tell whether another supervisor is listening on " + target + ": "
-                + describe(e), e);
-        }
-        throw new IllegalStateException("another supervisor is listening on " + target
-            + "; stop it first, or choose another path");
-    }
-
-    /** The directory in which the socket is bound: {@code .mcrelay-PID-ATTEMPT} beside it, removed after. */
-    private static Path privateDirectory(final Path parent, final int attempt) {
-        return parent.resolve(".mcrelay-" + ProcessHandle.current().pid() + "-" + attempt);
-    }
-
-    /** The socket is first bound in a private directory: that path too must fit the kernel's limit. */
-    private static void checkLength(final Path target, final Path privateDir) {
-        final Path bound = privateDir.resolve("s");
-        final int bytes = bound.toString().getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_PATH_BYTES) {
-            throw new IllegalArgumentException("the control socket path " + target + " is too long: the server binds "
-                + "it first as " + bound + " (" + bytes + " bytes), and a Unix socket path holds at most "
-                + MAX_PATH_BYTES + " bytes; choose a shorter path");
-        }
-    }
-
-    /** A directory only this user can enter, beside the socket's final place, for binding. */
-    private static Path makePrivateDirectory(final Path parent, final Path target) {
-        FileAlreadyExistsException last = null;
-        for (int attempt = 0; attempt < PRIVATE_DIRECTORY_ATTEMPTS; attempt++) {
-            final Path dir = privateDirectory(parent, attempt);
-            checkLength(target, dir);
-            try {
-                return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE_MODE));
-            } catch (final FileAlreadyExistsException e) {
-                last = e; // another server of this process is opening, or a crashed one with our pid left it
-            } catch (final IOException e) {
-                throw new UncheckedIOException("cannot create a directory for the control socket in " + parent + ": "
-                    + describe(e), e);
-            }
-        }
-        throw new UncheckedIOException("cannot create a directory for the control socket in " + parent + ": "
-            + PRIVATE_DIRECTORY_ATTEMPTS + " names taken", last);
-    }
-
-    /** Removes the socket file, unless another server has replaced it meanwhile. */
-    private void removeSocketFile() {
-        try {
-            final Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                .fileKey();
-            if (Objects.equals(key, socketFileKey)) {
-                Files.delete(path);
-            } else {
-                LOG.warn("control socket {} is no longer the one this server bound; left in place", path);
-            }
-        } catch (final NoSuchFileException e) {
-            LOG.warn("control socket {} was already removed", path);
-        } catch (final IOException e) {
-            LOG.warn("cannot remove the control socket {}: {}", path, describe(e));
-        }
-    }
-
-    /** The cause of an I/O failure in words (a {@link FileSystemException}'s message alone is just its path). */
-    static String describe(final IOException e) {
-        if (e instanceof FileSystemException fse) {
-            final String reason = fse.getReason() != null ? fse.getReason() : switch (fse) {
-                case AccessDeniedException ignored -> "permission denied";
-                case NoSuchFileException ignored -> "no such file or directory";
-                case FileAlreadyExistsException ignored -> "file exists";
-                case NotDirectoryException ignored -> "not a directory";
-                case AtomicMoveNotSupportedException ignored -> "cannot be renamed atomically";
-                default -> fse.getClass().getSimpleName();
-            };
-            return fse.getFile() == null ? reason : reason + " (" + fse.getFile() + ")";
-        }
-        if (e instanceof ClosedChannelException) {
-            return "the channel is closed";
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    private static void deleteQuietly(final Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (final IOException e) {
-            LOG.warn("cannot remove {}: {}", file, describe(e));
-        }
     }
 
     private static void closeQuietly(final AutoCloseable closeable) {

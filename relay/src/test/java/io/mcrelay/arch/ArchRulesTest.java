@@ -22,16 +22,16 @@ import io.mcrelay.core.archfixture.IteratesAHashSet;
 import io.mcrelay.core.archfixture.ReadsSystemClock;
 import io.mcrelay.core.archfixture.SleepsInCore;
 import io.mcrelay.core.archfixture.StartsThread;
+import io.mcrelay.core.archfixture.UsesIdentityHashCode;
 import io.mcrelay.core.archfixture.UsesInstantNow;
 import io.mcrelay.core.archfixture.UsesRandomUuid;
 import io.mcrelay.core.archfixture.UsesSystemClockImplementation;
 import io.mcrelay.core.archfixture.UsesTheClockSeam;
 import io.mcrelay.core.archfixture.UsesThreadLocalRandom;
-import io.mcrelay.core.archfixture.UsesIdentityHashCode;
 import io.mcrelay.core.archfixture.UsesUnseededRandom;
 import io.mcrelay.linux.archfixture.UsesTheSeams;
-import io.mcrelay.linux.packet.archfixture.DeclaresADowncall;
 import io.mcrelay.linux.archfixture.WiresTheCore;
+import io.mcrelay.linux.packet.archfixture.DeclaresADowncall;
 
 /** Each rule of {@link ArchRules} fails on a class that breaks it, and passes on one that keeps it. */
 class ArchRulesTest {
@@ -98,6 +98,7 @@ class ArchRulesTest {
         Map.entry("io.mcrelay.runtime", io.mcrelay.runtime.archfixture.UsesTheWorker.class),
         Map.entry("io.mcrelay.linux.sys", io.mcrelay.linux.sys.archfixture.UsesTheRings.class),
         Map.entry("io.mcrelay.linux.packet", io.mcrelay.linux.packet.archfixture.UsesWorkerUsers.class),
+        Map.entry("io.mcrelay.linux.packetio", io.mcrelay.linux.packetio.archfixture.UsesTheLinkMonitor.class),
         Map.entry("io.mcrelay.linux.process", io.mcrelay.linux.process.archfixture.UsesTheLinkMonitor.class),
         Map.entry("io.mcrelay.linux.netlink", io.mcrelay.linux.netlink.archfixture.UsesPacketFilters.class),
         Map.entry("io.mcrelay.cli", io.mcrelay.cli.archfixture.UsesTheDaemon.class),

@@ -35,7 +35,7 @@ public final class MulticastSockets {
     /** {@code struct group_source_req}: interface index at 0, then two {@code sockaddr_storage} at 8 and 136. */
     private static final long GROUP_SOURCE_REQ_BYTES = 264;
     static final int SO_SNDBUF = 7;
-    static final int SO_BINDTODEVICE = 25;
+    public static final int SO_BINDTODEVICE = 25;
     private static final Path IGMP_MAX_MEMBERSHIPS = Path.of("/proc/sys/net/ipv4/igmp_max_memberships");
 
     private static final MethodHandle CONNECT = SocketCalls.CONNECT;

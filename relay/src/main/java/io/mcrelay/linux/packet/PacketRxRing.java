@@ -43,9 +43,9 @@ import io.mcrelay.linux.sys.Syscalls;
  * it passes on).
  */
 public final class PacketRxRing implements AutoCloseable {
-    static final int AF_PACKET = 17;
-    static final int SOCK_RAW = 3;
-    static final int ETH_P_ALL = 0x0003;
+    public static final int AF_PACKET = 17;
+    public static final int SOCK_RAW = 3;
+    public static final int ETH_P_ALL = 0x0003;
     static final int SOL_PACKET = 263;
     static final int PACKET_RX_RING = 5;
     static final int PACKET_STATISTICS = 6;
@@ -212,7 +212,7 @@ public final class PacketRxRing implements AutoCloseable {
      * that is not an {@code AF_PACKET} socket bound to an interface. Messages name it as the input socket for
      * {@code purpose} (an interface name, or what the socket is for).
      */
-    static int boundIfIndex(final int fd, final String purpose) {
+    public static int boundIfIndex(final int fd, final String purpose) {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final MemorySegment address = arena.allocate(24, 4); // sockaddr_ll, with room to spare
@@ -282,7 +282,7 @@ public final class PacketRxRing implements AutoCloseable {
     }
 
     /** {@link #attachFilter(ClassicBpf)} on any socket {@code socketFd}, such as the epoll backend's plain ones. */
-    static void attachFilter(final int socketFd, final ClassicBpf program) {
+    public static void attachFilter(final int socketFd, final ClassicBpf program) {
         try (Arena arena = Arena.ofConfined()) {
             Syscalls.setsockopt(socketFd, Syscalls.SOL_SOCKET, SO_ATTACH_FILTER, socketFilterProgram(arena, program),
                 "setsockopt(SO_ATTACH_FILTER) of " + program.length() + " instructions");

@@ -1,5 +1,5 @@
 /**
- * Packet I/O on the kernel: TPACKET_V3 receive rings, classic-BPF filters and fanout, the supervisor's input
- * sockets, multicast memberships and egress sockets, and the worker's packet-I/O backends (io_uring and epoll).
+ * Packet sockets on the kernel: TPACKET_V3 receive rings, classic-BPF filters and the fanout program, the
+ * supervisor's input sockets (a fanout group per input interface), and multicast memberships.
  */
 package io.mcrelay.linux.packet;

@@ -1,9 +1,6 @@
 package io.mcrelay.linux.process;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -21,7 +18,7 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mcrelay.linux.packet.WorkerIo;
+import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.sys.Errno;
 import io.mcrelay.linux.sys.FdPassing;
 import io.mcrelay.linux.sys.LinuxException;
@@ -104,60 +101,16 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
 
         /**
          * Defaults: this JVM's {@code java} and classpath, {@link #DEFAULT_WORKER_MAIN}, no descriptors, worker N on
-         * the N-th CPU this process may run on (round robin over {@link #allowedCpus()}), {@code setpriv} and
+         * the N-th CPU this process may run on (round robin over {@link HostFacts#allowedCpus()}), {@code setpriv} and
          * {@code taskset} from {@code PATH}, 5 s to prove itself.
          */
         public static Config defaults(final Path runtimeParent, final List<String> jvmOptions) {
-            final int[] cpus = allowedCpus();
+            final int[] cpus = HostFacts.allowedCpus();
             return new Config(runtimeParent, null, Path.of(ProcessHandle.current().info().command().orElseThrow(
                     () -> new IllegalStateException("cannot tell which java runs this process"))), jvmOptions,
                 Stream.of(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of).toList(),
                 DEFAULT_WORKER_MAIN, List.of(), index -> new int[0], index -> cpus[index % cpus.length],
                 System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), 5_000, List.of());
-        }
-
-        /** The JVM options in a {@code jvm.options} file: one per line, blank lines and {@code #} comments skipped. */
-        public static List<String> readJvmOptions(final Path file) {
-            try {
-                return Files.readAllLines(file).stream().map(String::strip)
-                    .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
-            } catch (final IOException e) {
-                throw new UncheckedIOException("cannot read the worker JVM options from " + file, e);
-            }
-        }
-
-        /**
-         * The CPUs this process may run on ({@code Cpus_allowed_list} of /proc/self/status, e.g. {@code 0-3,8}):
-         * a worker pinned outside them (a cpuset, a container) would fail to start.
-         */
-        public static int[] allowedCpus() {
-            try {
-                for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                    if (line.startsWith("Cpus_allowed_list:")) {
-                        return parseCpuList(line.substring("Cpus_allowed_list:".length()).strip());
-                    }
-                }
-            } catch (final IOException e) {
-                throw new UncheckedIOException("cannot read /proc/self/status", e);
-            }
-            throw new IllegalStateException("/proc/self/status has no Cpus_allowed_list");
-        }
-
-        /** A kernel CPU list ({@code 0-3,8,10-11}) as the CPUs it names, in order. */
-        public static int[] parseCpuList(final String list) {
-            final List<Integer> cpus = new ArrayList<>();
-            for (final String part : list.split(",")) {
-                final String[] range = part.strip().split("-");
-                final int first = Integer.parseInt(range[0]);
-                final int last = range.length > 1 ? Integer.parseInt(range[1]) : first;
-                if (range.length > 2 || last < first || last - first > 65_536) {
-                    throw new IllegalArgumentException("not a CPU list: " + list);
-                }
-                for (int cpu = first; cpu <= last; cpu++) {
-                    cpus.add(cpu);
-                }
-            }
-            return cpus.stream().mapToInt(Integer::intValue).toArray();
         }
 
         public Config withUser(final String workerUser) {
@@ -267,7 +220,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         final List<String> prefix = new ArrayList<>();
         if (privileged) {
             user = WorkerUser.resolve(config.user());
-            prefix.addAll(List.of(find("setpriv", config.searchPath(), "to drop privileges").toString(),
+            prefix.addAll(List.of(HostFacts.find("setpriv", config.searchPath(), "to drop privileges").toString(),
                 "--reuid=" + user.uid(), "--regid=" + user.gid(), "--clear-groups", "--inh-caps=-all",
                 "--bounding-set=-all", "--no-new-privs"));
         } else {
@@ -275,7 +228,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             LOG.info("not running as root: workers run as this user (uid {}), without setpriv",
                 Processes.effectiveUid());
         }
-        prefix.add(find("taskset", config.searchPath(), "to pin workers to CPUs").toString());
+        prefix.add(HostFacts.find("taskset", config.searchPath(), "to pin workers to CPUs").toString());
         final WorkerRuntimeDirectory directory = WorkerRuntimeDirectory.create(config.runtimeParent(), user,
             config.classpath(), config.jvmOptions());
         try {
@@ -609,19 +562,5 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         UnixSockets.close(listener);
         spawner.shutdownNow();
         directory.delete();
-    }
-
-    /** {@code name} in the directories of {@code searchPath}, or a clear error naming what it is needed for. */
-    static Path find(final String name, final String searchPath, final String purpose) {
-        for (final String dir : searchPath.split(":")) {
-            if (!dir.isEmpty()) {
-                final Path candidate = Path.of(dir, name);
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        throw new IllegalStateException(name + " not found in " + searchPath + ": it is needed " + purpose
-            + " (install util-linux)");
     }
 }

@@ -45,7 +45,7 @@ final class WorkerTestConfigs {
         final String file = System.getProperty("mcrelay.jvmOptions");
         final List<String> options = new ArrayList<>();
         if (file != null) {
-            options.addAll(ProcessWorkerLauncher.Config.readJvmOptions(Path.of(file)));
+            options.addAll(HostFacts.readJvmOptions(Path.of(file)));
             options.add("-Dmcrelay.jvmOptions=" + file); // a JVM started with these starts workers with them too
         } else {
             options.add("--enable-native-access=ALL-UNNAMED");

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.linux.process.ProcessWorkerLauncher;
+import io.mcrelay.linux.process.HostFacts;
 import io.mcrelay.linux.process.StreamWorkerChannel;
 
 /**
@@ -57,10 +57,10 @@ class ProcessesTest {
     @Test
     void cpuListsAreReadAsTheKernelWritesThem() {
         assertArrayEquals(new int[] {0, 1, 2, 3, 8, 10, 11},
-            ProcessWorkerLauncher.Config.parseCpuList("0-3,8,10-11"));
-        assertArrayEquals(new int[] {5}, ProcessWorkerLauncher.Config.parseCpuList("5"));
-        assertThrows(IllegalArgumentException.class, () -> ProcessWorkerLauncher.Config.parseCpuList("3-1"));
-        final int[] allowed = ProcessWorkerLauncher.Config.allowedCpus();
+            HostFacts.parseCpuList("0-3,8,10-11"));
+        assertArrayEquals(new int[] {5}, HostFacts.parseCpuList("5"));
+        assertThrows(IllegalArgumentException.class, () -> HostFacts.parseCpuList("3-1"));
+        final int[] allowed = HostFacts.allowedCpus();
         // the JVM counts the same mask (and may count fewer for a CPU quota)
         assertTrue(allowed.length >= Runtime.getRuntime().availableProcessors(), () -> allowed.length + " CPUs");
     }

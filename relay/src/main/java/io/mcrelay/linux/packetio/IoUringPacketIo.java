@@ -1,4 +1,4 @@
-package io.mcrelay.linux.packet;
+package io.mcrelay.linux.packetio;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -6,6 +6,7 @@ import java.util.Objects;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.linux.sys.Errno;
 import io.mcrelay.linux.sys.IoUring;
 import io.mcrelay.linux.sys.Syscalls;

@@ -1,4 +1,4 @@
-package io.mcrelay.linux.packet;
+package io.mcrelay.linux.packetio;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,4 +1,4 @@
-package io.mcrelay.linux.packet;
+package io.mcrelay.linux.packetio;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.mcrelay.linux.packet.MulticastSockets;
 import io.mcrelay.linux.sys.LinuxException;
 import io.mcrelay.linux.sys.SocketCalls;
 import io.mcrelay.linux.sys.Syscalls;

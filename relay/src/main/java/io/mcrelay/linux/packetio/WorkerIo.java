@@ -1,9 +1,10 @@
-package io.mcrelay.linux.packet;
+package io.mcrelay.linux.packetio;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.seam.PacketIo;
 

@@ -1,4 +1,4 @@
-package io.mcrelay.linux.packet;
+package io.mcrelay.linux.packetio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.mcrelay.linux.packet;
+package io.mcrelay.linux.packetio;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,6 +10,8 @@ import java.util.Objects;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.mcrelay.linux.packet.PacketPrograms;
+import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.linux.sys.LinuxException;
 import io.mcrelay.linux.sys.Processes;
 import io.mcrelay.linux.sys.SocketCalls;
