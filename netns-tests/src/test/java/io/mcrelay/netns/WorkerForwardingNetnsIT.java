@@ -101,7 +101,7 @@ class WorkerForwardingNetnsIT {
     private static void replaceAKilledWorker(final PacketBackend.Preference backend) throws Exception {
         Netns.requireRoot();
         final Path parent = runtimeParent();
-        final WorkerIo.Options options = new WorkerIo.Options(backend, 1 << 16, 8, 100);
+        final WorkerIo.Config options = new WorkerIo.Config(backend, 1 << 16, 8, 100);
         final boolean uring = backend == PacketBackend.Preference.IO_URING;
         try (Topology net = new Topology();
             Input input = Input.open(net, options);
@@ -155,7 +155,7 @@ class WorkerForwardingNetnsIT {
     private static void forwardEndToEnd(final PacketBackend.Preference backend) throws Exception {
         Netns.requireRoot();
         final Path parent = runtimeParent();
-        final WorkerIo.Options options = new WorkerIo.Options(backend, 1 << 16, 8, 100);
+        final WorkerIo.Config options = new WorkerIo.Config(backend, 1 << 16, 8, 100);
         final boolean uring = backend == PacketBackend.Preference.IO_URING;
         try (Topology net = new Topology();
             Input input = Input.open(net, options);
@@ -250,7 +250,7 @@ class WorkerForwardingNetnsIT {
         }
 
         /** A launcher whose workers start in the relay namespace and get {@code input} as their one descriptor. */
-        ProcessWorkerLauncher launcher(final Path parent, final WorkerIo.Options options, final IntSupplier input) {
+        ProcessWorkerLauncher launcher(final Path parent, final WorkerIo.Config options, final IntSupplier input) {
             return ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config.defaults(parent, jvmOptions())
                 .withClasspath(workerClasspath()).withWorkerOptions(options)
                 .withDescriptors(index -> new int[] {input.getAsInt()})
@@ -310,7 +310,7 @@ class WorkerForwardingNetnsIT {
      * plain packet socket for epoll.
      */
     private record Input(PacketRxRing ring, int plainFd) implements AutoCloseable {
-        static Input open(final Topology net, final WorkerIo.Options options) throws Exception {
+        static Input open(final Topology net, final WorkerIo.Config options) throws Exception {
             if (options.backend() == PacketBackend.Preference.IO_URING) {
                 return new Input(net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
                     options.blocks(), 2, PacketPrograms.coarseUdpFilter())), -1);

@@ -88,7 +88,7 @@ public final class SupervisorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        final SupervisorDaemon.Options options = checkedOptions();
+        final SupervisorDaemon.Config options = checkedOptions();
         final PrintWriter err = spec.commandLine().getErr();
         final String configText = readConfig(err);
         if (config != null && configText == null) {
@@ -101,7 +101,7 @@ public final class SupervisorCommand implements Callable<Integer> {
         final SupervisorDaemon daemon;
         try {
             daemon = SupervisorDaemon.start(configText == null ? options
-                : new SupervisorDaemon.Options(options.socket(), options.workers(), options.user(), options.journal(),
+                : new SupervisorDaemon.Config(options.socket(), options.workers(), options.user(), options.journal(),
                     options.runtimeParent(), new SupervisorDaemon.ConfigFile(config.toString(), configText)));
         } catch (final SupervisorDaemon.StartupException e) {
             err.println("mcrelay supervisor: cannot start: " + e.getMessage());
@@ -127,7 +127,7 @@ public final class SupervisorCommand implements Callable<Integer> {
     }
 
     /** The options, checked: a bad one is a usage error naming it. */
-    SupervisorDaemon.Options checkedOptions() {
+    SupervisorDaemon.Config checkedOptions() {
         final CommandLine line = spec.commandLine();
         if (logJson) {
             throw new CommandLine.ParameterException(line, "--log-json is not implemented yet");
@@ -154,7 +154,7 @@ public final class SupervisorCommand implements Callable<Integer> {
         if (socketPath.getParent() == null) {
             throw new CommandLine.ParameterException(line, "--socket " + socket + " has no parent directory");
         }
-        return new SupervisorDaemon.Options(socketPath, count, user, journal, socketPath.getParent());
+        return new SupervisorDaemon.Config(socketPath, count, user, journal, socketPath.getParent());
     }
 
     /** The --config file's text once checked, or null (with the errors printed) if it cannot be used. */

@@ -81,16 +81,17 @@ public final class SupervisorDaemon implements AutoCloseable {
     /**
      * What the daemon runs with; see {@code mcrelay supervisor --help}.
      *
-     * @param config the {@code --config} file to load once running, or {@code null}
+     * @param configFile the {@code --config} file to load once running, or {@code null}
      */
-    public record Options(Path socket, int workers, String user, Path journal, Path runtimeParent, ConfigFile config) {
-        /** Options without a {@code --config} file. */
-        public Options(final Path socket, final int workers, final String user, final Path journal,
+    public record Config(Path socket, int workers, String user, Path journal, Path runtimeParent,
+        ConfigFile configFile) {
+        /** A configuration without a {@code --config} file. */
+        public Config(final Path socket, final int workers, final String user, final Path journal,
             final Path runtimeParent) {
             this(socket, workers, user, journal, runtimeParent, null);
         }
 
-        public Options {
+        public Config {
             Objects.requireNonNull(socket, "socket");
             Objects.requireNonNull(journal, "journal");
             Objects.requireNonNull(runtimeParent, "runtimeParent");
@@ -139,7 +140,7 @@ public final class SupervisorDaemon implements AutoCloseable {
      *
      * @throws StartupException with one line naming what could not start and why; what was opened is closed
      */
-    public static SupervisorDaemon start(final Options options) {
+    public static SupervisorDaemon start(final Config options) {
         final SupervisorDaemon daemon = new SupervisorDaemon();
         try {
             daemon.open(options);
@@ -153,7 +154,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         }
     }
 
-    private void open(final Options options) {
+    private void open(final Config options) {
         if (io.mcrelay.linux.sys.Processes.effectiveUid() != 0) {
             throw new StartupException("the supervisor must run as root: it opens AF_PACKET sockets (CAP_NET_RAW) "
                 + "and starts its workers unprivileged through setpriv (CAP_SETUID, CAP_SETGID)", null);
@@ -179,7 +180,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         launcher = add(ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config.defaults(options.runtimeParent(),
                 workerJvmOptions())
             .withUser(options.user())
-            .withWorkerOptions(new WorkerIo.Options(PacketBackend.Preference.IO_URING, RING_BLOCK_BYTES, RING_BLOCKS,
+            .withWorkerOptions(new WorkerIo.Config(PacketBackend.Preference.IO_URING, RING_BLOCK_BYTES, RING_BLOCKS,
                 WORKER_HEARTBEAT_MS))
             .withDescriptors(openedInputs::descriptors)));
         tracking = new DescriptorTrackingLauncher(launcher, openedInputs::version);
@@ -187,7 +188,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         final long startNs = SystemClock.INSTANCE.nanoTime();
         final Supervisor.Config config = Supervisor.Config.defaults(options.workers());
         recorder = new IoRecorder(journal, SystemClock.INSTANCE);
-        final ControlServer served = options.config() == null ? control : configClient(options.config());
+        final ControlServer served = options.configFile() == null ? control : configClient(options.configFile());
         final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), tracking, served, links,
             new LogbackLogLevels(), inputs, journal, SystemClock.INSTANCE);
         supervisor = new Supervisor(config, recorder.wrap(seams));

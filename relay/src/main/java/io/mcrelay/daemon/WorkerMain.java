@@ -10,7 +10,7 @@ import io.mcrelay.linux.process.WorkerProcess;
 /**
  * The worker process's entry point ({@link ProcessWorkerLauncher}'s default main class): starts
  * ({@link WorkerProcess#start(String[])}: socket path, worker index, supervisor pid), reads its options from the
- * arguments after those ({@link WorkerIo.Options#parse}: backend, ring geometry, heartbeat interval), then runs the
+ * arguments after those ({@link WorkerIo.Config#parse}: backend, ring geometry, heartbeat interval), then runs the
  * {@link WorkerRuntime} over the descriptors it was passed until the agent is done (the channel's EOF, a
  * {@code Shutdown}). Exit statuses: 0 when the loop ended, 1 when the runtime could not be built or failed,
  * {@link WorkerProcess#EXIT_USAGE}, {@link WorkerProcess#EXIT_REFUSED}, {@link WorkerProcess#EXIT_ORPHANED}.
@@ -23,10 +23,10 @@ public final class WorkerMain {
     }
 
     public static void main(final String[] args) {
-        final WorkerIo.Options options;
+        final WorkerIo.Config options;
         final WorkerProcess.Started started;
         try {
-            options = WorkerIo.Options.parse(args.length > 3 ? List.of(Arrays.copyOfRange(args, 3, args.length))
+            options = WorkerIo.Config.parse(args.length > 3 ? List.of(Arrays.copyOfRange(args, 3, args.length))
                 : List.of());
             started = WorkerProcess.start(args);
         } catch (final WorkerProcess.RefusedException e) {

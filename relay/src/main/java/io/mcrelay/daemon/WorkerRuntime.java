@@ -52,7 +52,7 @@ public final class WorkerRuntime implements AutoCloseable {
      * {@link #close()}; if this throws, the channel is closed and the descriptors are still the caller's).
      */
     public static WorkerRuntime create(final int workerIndex, final StreamWorkerChannel channel,
-        final int[] descriptors, final WorkerIo.Options options) {
+        final int[] descriptors, final WorkerIo.Config options) {
         Objects.requireNonNull(channel, "channel");
         final WorkerIo io;
         try {

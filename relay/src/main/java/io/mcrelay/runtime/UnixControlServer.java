@@ -45,15 +45,15 @@ import io.mcrelay.seam.support.ControlEvents;
  *       have all been delivered: a busy client cannot starve another, and a supervisor that falls behind pushes
  *       back on its clients through the kernel's buffers.</li>
  *   <li>A frame length of 0 or over the limit disconnects that client before any payload is buffered; so does a
- *       client that stalls in the middle of a frame (no byte for {@link Options#readTimeoutNs}). A client idle
+ *       client that stalls in the middle of a frame (no byte for {@link Config#readTimeoutNs}). A client idle
  *       between frames may stay.</li>
  *   <li>{@link #send} writes what the socket takes at once and queues the rest; a client whose unread responses
- *       would exceed {@link Options#outputLimitBytes} is disconnected (what it did not read is lost). An empty queue
+ *       would exceed {@link Config#outputBytesMax} is disconnected (what it did not read is lost). An empty queue
  *       takes any one legal frame.</li>
  *   <li>{@link #disconnect} (and a client's EOF) stops reading and reports the disconnect; the connection closes once
- *       its queued responses are written, or after {@link Options#flushTimeoutNs}. Frames read but not yet delivered
+ *       its queued responses are written, or after {@link Config#flushTimeoutNs}. Frames read but not yet delivered
  *       when the server disconnects a client are discarded, as the simulated server does.</li>
- *   <li>At most {@link Options#maxConnections} connections are open; one more is accepted and closed at once.</li>
+ *   <li>At most {@link Config#connectionsMax} connections are open; one more is accepted and closed at once.</li>
  * </ul>
  *
  * <p>The socket file: the parent directory is created (0755) when missing; the socket is bound in a private
@@ -85,22 +85,22 @@ public final class UnixControlServer implements ControlServer {
      * Tunables.
      *
      * @param readTimeoutNs   how long a client may stall in the middle of a frame
-     * @param outputLimitBytes unread response bytes a client may hold before it is disconnected
+     * @param outputBytesMax unread response bytes a client may hold before it is disconnected
      * @param flushTimeoutNs  how long a disconnected client's queued responses may take to be written
-     * @param maxConnections  connections open at once
+     * @param connectionsMax  connections open at once
      */
-    public record Options(long readTimeoutNs, int outputLimitBytes, long flushTimeoutNs, int maxConnections) {
+    public record Config(long readTimeoutNs, int outputBytesMax, long flushTimeoutNs, int connectionsMax) {
         /**
          * 10 s read timeout, 32 MiB output bound, 10 s flush, 64 connections: a client in the middle of a frame
          * holds a buffer of the size it announced (up to 16 MiB), so the connection limit bounds that memory (1 GiB).
          */
-        public static final Options DEFAULTS = new Options(10_000_000_000L, 32 * 1024 * 1024, 10_000_000_000L, 64);
+        public static final Config DEFAULTS = new Config(10_000_000_000L, 32 * 1024 * 1024, 10_000_000_000L, 64);
 
-        public Options {
-            if (readTimeoutNs <= 0 || outputLimitBytes <= 0 || flushTimeoutNs <= 0 || maxConnections <= 0) {
+        public Config {
+            if (readTimeoutNs <= 0 || outputBytesMax <= 0 || flushTimeoutNs <= 0 || connectionsMax <= 0) {
                 throw new IllegalArgumentException("control server options must be positive: readTimeoutNs="
-                    + readTimeoutNs + ", outputLimitBytes=" + outputLimitBytes + ", flushTimeoutNs=" + flushTimeoutNs
-                    + ", maxConnections=" + maxConnections);
+                    + readTimeoutNs + ", outputBytesMax=" + outputBytesMax + ", flushTimeoutNs=" + flushTimeoutNs
+                    + ", connectionsMax=" + connectionsMax);
             }
         }
     }
@@ -127,7 +127,7 @@ public final class UnixControlServer implements ControlServer {
 
     private final Path path;
     private final Clock clock;
-    private final Options options;
+    private final Config options;
     private final ServerSocketChannel server;
     private final Selector selector;
     private final Object socketFileKey;
@@ -141,7 +141,7 @@ public final class UnixControlServer implements ControlServer {
     private long lastRefusalLogNs = Long.MIN_VALUE;
     private boolean closed;
 
-    private UnixControlServer(final Path path, final Clock clock, final Options options,
+    private UnixControlServer(final Path path, final Clock clock, final Config options,
         final ServerSocketChannel server, final Selector selector, final Object socketFileKey) {
         this.path = path;
         this.clock = clock;
@@ -151,9 +151,9 @@ public final class UnixControlServer implements ControlServer {
         this.socketFileKey = socketFileKey;
     }
 
-    /** {@link #open(Path, Clock, Options)} with {@link Options#DEFAULTS}. */
+    /** {@link #open(Path, Clock, Config)} with {@link Config#DEFAULTS}. */
     public static UnixControlServer open(final Path path, final Clock clock) {
-        return open(path, clock, Options.DEFAULTS);
+        return open(path, clock, Config.DEFAULTS);
     }
 
     /**
@@ -163,7 +163,7 @@ public final class UnixControlServer implements ControlServer {
      *     socket is there
      * @throws UncheckedIOException if the directory or socket cannot be made; the message names the path and cause
      */
-    public static UnixControlServer open(final Path path, final Clock clock, final Options options) {
+    public static UnixControlServer open(final Path path, final Clock clock, final Config options) {
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(options, "options");
         final Path target = path.toAbsolutePath().normalize();
@@ -241,9 +241,9 @@ public final class UnixControlServer implements ControlServer {
         }
         // Refuses an empty or oversized response: a bug in the caller, not an operating condition.
         final byte[] framed = Frames.frame(payload, Frames.CONTROL_MAX_BYTES);
-        if (connection.outputBytes > 0 && connection.outputBytes + framed.length > options.outputLimitBytes()) {
+        if (connection.outputBytes > 0 && connection.outputBytes + framed.length > options.outputBytesMax()) {
             final String reason = "client is not reading: " + (connection.outputBytes + framed.length)
-                + " bytes of responses would exceed the buffer of " + options.outputLimitBytes() + " bytes";
+                + " bytes of responses would exceed the buffer of " + options.outputBytesMax() + " bytes";
             drop(connection, reason);
             return false;
         }
@@ -332,7 +332,7 @@ public final class UnixControlServer implements ControlServer {
             if (channel == null) {
                 return;
             }
-            if (connections.size() >= options.maxConnections()) {
+            if (connections.size() >= options.connectionsMax()) {
                 refuse(channel, nowNs);
                 continue;
             }
@@ -356,7 +356,7 @@ public final class UnixControlServer implements ControlServer {
         if (lastRefusalLogNs == Long.MIN_VALUE || nowNs - lastRefusalLogNs >= REFUSAL_LOG_INTERVAL_NS) {
             lastRefusalLogNs = nowNs;
             LOG.warn("control socket {}: {} connections are open, the most allowed; closed a new one ({} so far)",
-                path, options.maxConnections(), refusedConnections);
+                path, options.connectionsMax(), refusedConnections);
         }
     }
 

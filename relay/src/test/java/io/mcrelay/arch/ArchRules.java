@@ -122,7 +122,7 @@ public final class ArchRules {
         rooms.put("io.mcrelay.linux.packet", concat(floor2, "io.mcrelay.linux.sys"));
         // The packet-I/O backends read the packet sockets' rings.
         rooms.put("io.mcrelay.linux.packetio", concat(floor2, "io.mcrelay.linux.sys", "io.mcrelay.linux.packet"));
-        // A worker process is started with its packet-I/O options on its command line (WorkerIo.Options).
+        // A worker process is started with its packet-I/O options on its command line (WorkerIo.Config).
         rooms.put("io.mcrelay.linux.process", concat(floor2, "io.mcrelay.linux.sys", "io.mcrelay.linux.packetio"));
         rooms.put("io.mcrelay.linux.netlink", concat(floor2, "io.mcrelay.linux.sys"));
         // Client commands reach the daemon only through its socket; they read journals (dump) themselves.

@@ -181,12 +181,12 @@ class UnixControlServerTest extends ControlServerContract {
         return dir.resolve("control.sock");
     }
 
-    private UnixControlServer open(final UnixControlServer.Options options) {
+    private UnixControlServer open(final UnixControlServer.Config options) {
         return UnixControlServer.open(socket(), clock, options);
     }
 
-    private static UnixControlServer.Options options(final long readTimeoutMs, final int outputLimitBytes) {
-        return new UnixControlServer.Options(readTimeoutMs * MS, outputLimitBytes, 1_000 * MS, 16);
+    private static UnixControlServer.Config options(final long readTimeoutMs, final int outputBytesMax) {
+        return new UnixControlServer.Config(readTimeoutMs * MS, outputBytesMax, 1_000 * MS, 16);
     }
 
     /** Polls until nothing more happens (bytes on Unix sockets move at once: a few rounds suffice). */
@@ -451,7 +451,7 @@ class UnixControlServerTest extends ControlServerContract {
 
     @Test
     void aConnectionOverTheLimitIsClosedAndTheOthersStay() {
-        try (UnixControlServer server = open(new UnixControlServer.Options(1_000 * MS, 1 << 20, 1_000 * MS, 2));
+        try (UnixControlServer server = open(new UnixControlServer.Config(1_000 * MS, 1 << 20, 1_000 * MS, 2));
             RawClient first = new RawClient(socket());
             RawClient second = new RawClient(socket());
             RawClient third = new RawClient(socket())) {
@@ -476,7 +476,7 @@ class UnixControlServerTest extends ControlServerContract {
 
     @Test
     void theSocketFileHasMode0660AndNothingIsLeftBeside() throws IOException {
-        try (UnixControlServer ignored = open(UnixControlServer.Options.DEFAULTS)) {
+        try (UnixControlServer ignored = open(UnixControlServer.Config.DEFAULTS)) {
             assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket(),
                 LinkOption.NOFOLLOW_LINKS)));
             assertEquals(0140000, (Integer) Files.getAttribute(socket(), "unix:mode") & 0170000, "a socket");
@@ -489,7 +489,7 @@ class UnixControlServerTest extends ControlServerContract {
     @Test
     void aDirectoryLeftBesideByAnEarlierOpeningIsPassedOver() throws IOException {
         final Path leftover = Files.createDirectory(dir.resolve(".mcrelay-" + ProcessHandle.current().pid() + "-0"));
-        try (UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
+        try (UnixControlServer server = open(UnixControlServer.Config.DEFAULTS);
             RawClient client = new RawClient(socket())) {
             client.sendFrame("hi".getBytes(StandardCharsets.UTF_8));
             final Events recorder = new Events();
@@ -503,9 +503,9 @@ class UnixControlServerTest extends ControlServerContract {
 
     @Test
     void aSecondServerOnALiveSocketIsRefusedAndTheFirstKeepsServing() {
-        try (UnixControlServer first = open(UnixControlServer.Options.DEFAULTS)) {
+        try (UnixControlServer first = open(UnixControlServer.Config.DEFAULTS)) {
             final IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> open(UnixControlServer.Options.DEFAULTS));
+                () -> open(UnixControlServer.Config.DEFAULTS));
             assertEquals("another supervisor is listening on " + socket() + "; stop it first, or choose another path",
                 e.getMessage());
             try (RawClient client = new RawClient(socket())) {
@@ -525,7 +525,7 @@ class UnixControlServerTest extends ControlServerContract {
             dead.bind(UnixDomainSocketAddress.of(socket())); // closing it leaves the file, as a crash would
         }
         assertTrue(Files.exists(socket()));
-        try (UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
+        try (UnixControlServer server = open(UnixControlServer.Config.DEFAULTS);
             RawClient client = new RawClient(socket())) {
             client.sendFrame("hi".getBytes(StandardCharsets.UTF_8));
             final Events recorder = new Events();
@@ -543,7 +543,7 @@ class UnixControlServerTest extends ControlServerContract {
 
     @Test
     void closeRemovesTheSocketFileAndClientsSeeTheEnd() {
-        final UnixControlServer server = open(UnixControlServer.Options.DEFAULTS);
+        final UnixControlServer server = open(UnixControlServer.Config.DEFAULTS);
         try (RawClient client = new RawClient(socket())) {
             drain(server, new Events());
             assertTrue(Files.exists(socket(), LinkOption.NOFOLLOW_LINKS));

@@ -12,10 +12,10 @@ import io.mcrelay.seam.PacketIo;
  * A worker process's kernel side, built from the descriptors the supervisor passed: the {@link PacketIo} and
  * the one place the worker's loop waits ({@link #await}).
  *
- * <p>The backend is {@link PacketBackend#decide decided} from {@link Options#backend()} ({@code auto}: io_uring
+ * <p>The backend is {@link PacketBackend#decide decided} from {@link Config#backend()} ({@code auto}: io_uring
  * when usable). With {@link PacketBackend.Kind#IO_URING}, each descriptor is a {@code TPACKET_V3} ring the
  * supervisor opened ({@link PacketRxRing#open}), adopted here ({@link PacketRxRing#adopt}) with the geometry of
- * {@link Options}, and the I/O is an {@link IoUringPacketIo} whose ring also watches the channel and times the
+ * {@link Config}, and the I/O is an {@link IoUringPacketIo} whose ring also watches the channel and times the
  * wait: one io_uring for every wait, readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each
  * descriptor is a plain bound packet socket ({@link EpollPacketIo#openInputSocket}) and the wait is a
  * {@code poll(2)} over the epoll set and the channel. Either way the input interface names come from the
@@ -26,7 +26,7 @@ public final class WorkerIo implements AutoCloseable {
      * What the worker must know besides its descriptors, passed as command-line arguments
      * ({@link #toArgs()}, {@link #parse}): the backend, the rings' geometry and the heartbeat interval.
      */
-    public record Options(PacketBackend.Preference backend, int blockBytes, int blocks, long heartbeatIntervalMs) {
+    public record Config(PacketBackend.Preference backend, int blockBytes, int blocks, long heartbeatIntervalMs) {
         static final String BACKEND = "--backend=";
         static final String RING = "--ring=";
         static final String HEARTBEAT = "--heartbeat-ms=";
@@ -34,9 +34,9 @@ public final class WorkerIo implements AutoCloseable {
          * What a worker started without options uses: the backend {@code auto} (io_uring when usable), rings of 8
          * blocks of 64 KiB, heartbeats every 250 ms.
          */
-        public static final Options DEFAULT = new Options(PacketBackend.Preference.AUTO, 1 << 16, 8, 250);
+        public static final Config DEFAULT = new Config(PacketBackend.Preference.AUTO, 1 << 16, 8, 250);
 
-        public Options {
+        public Config {
             Objects.requireNonNull(backend, "backend");
             if (blockBytes < 1 || blocks < 1 || heartbeatIntervalMs < 1) {
                 throw new IllegalArgumentException("ring geometry and heartbeat interval must be positive: "
@@ -57,7 +57,7 @@ public final class WorkerIo implements AutoCloseable {
          *
          * @throws IllegalArgumentException naming an argument that is unknown or malformed
          */
-        public static Options parse(final List<String> args) {
+        public static Config parse(final List<String> args) {
             PacketBackend.Preference backend = DEFAULT.backend();
             int blockBytes = DEFAULT.blockBytes();
             int blocks = DEFAULT.blocks();
@@ -82,7 +82,7 @@ public final class WorkerIo implements AutoCloseable {
                     throw new IllegalArgumentException("worker argument " + arg + ": " + e.getMessage(), e);
                 }
             }
-            return new Options(backend, blockBytes, blocks, heartbeatMs);
+            return new Config(backend, blockBytes, blocks, heartbeatMs);
         }
     }
 
@@ -105,7 +105,7 @@ public final class WorkerIo implements AutoCloseable {
      * Builds the I/O over {@code descriptors} (taking ownership of them once it returns; if it throws, those not yet
      * adopted are still the caller's) and watches {@code watchFd} (not owned: the channel) in its waits.
      */
-    public static WorkerIo open(final int[] descriptors, final Options options, final int watchFd) {
+    public static WorkerIo open(final int[] descriptors, final Config options, final int watchFd) {
         final PacketBackend.Kind backend = PacketBackend.decide(options.backend(), PacketBackend::probeIoUring).kind();
         final List<String> names = new ArrayList<>();
         if (backend == PacketBackend.Kind.EPOLL) {

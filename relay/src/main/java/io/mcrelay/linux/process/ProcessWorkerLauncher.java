@@ -128,8 +128,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 cpuOfWorker, searchPath, handshakeTimeoutMs, launchPrefix);
         }
 
-        /** {@link #DEFAULT_WORKER_MAIN} with {@code options} as its arguments ({@link WorkerIo.Options#toArgs()}). */
-        public Config withWorkerOptions(final WorkerIo.Options options) {
+        /** {@link #DEFAULT_WORKER_MAIN} with {@code options} as its arguments ({@link WorkerIo.Config#toArgs()}). */
+        public Config withWorkerOptions(final WorkerIo.Config options) {
             return withMain(DEFAULT_WORKER_MAIN, options.toArgs());
         }
 

@@ -11,32 +11,32 @@ import org.junit.jupiter.api.Test;
 class WorkerIoOptionsTest {
     @Test
     void optionsReadBackAsWritten() {
-        final WorkerIo.Options options = new WorkerIo.Options(PacketBackend.Preference.EPOLL, 1 << 20, 16, 100);
+        final WorkerIo.Config options = new WorkerIo.Config(PacketBackend.Preference.EPOLL, 1 << 20, 16, 100);
         assertEquals(List.of("--backend=epoll", "--ring=1048576x16", "--heartbeat-ms=100"), options.toArgs());
-        assertEquals(options, WorkerIo.Options.parse(options.toArgs()));
-        final WorkerIo.Options uring = new WorkerIo.Options(PacketBackend.Preference.IO_URING, 4096, 2, 250);
-        assertEquals(uring, WorkerIo.Options.parse(uring.toArgs()));
+        assertEquals(options, WorkerIo.Config.parse(options.toArgs()));
+        final WorkerIo.Config uring = new WorkerIo.Config(PacketBackend.Preference.IO_URING, 4096, 2, 250);
+        assertEquals(uring, WorkerIo.Config.parse(uring.toArgs()));
     }
 
     @Test
     void absentOptionsDefault() {
-        assertEquals(WorkerIo.Options.DEFAULT, WorkerIo.Options.parse(List.of()));
-        assertEquals(new WorkerIo.Options(PacketBackend.Preference.AUTO, 1 << 16, 8, 40),
-            WorkerIo.Options.parse(List.of("--heartbeat-ms=40")));
+        assertEquals(WorkerIo.Config.DEFAULT, WorkerIo.Config.parse(List.of()));
+        assertEquals(new WorkerIo.Config(PacketBackend.Preference.AUTO, 1 << 16, 8, 40),
+            WorkerIo.Config.parse(List.of("--heartbeat-ms=40")));
     }
 
     @Test
     void badArgumentsAreNamed() {
         assertEquals("worker argument --ring=4096: expected BLOCK_BYTESxBLOCKS",
-            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Options.parse(List.of("--ring=4096")))
+            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Config.parse(List.of("--ring=4096")))
                 .getMessage());
         assertEquals("worker argument --backend=dpdk: unknown packet backend 'dpdk': use io_uring, epoll or auto",
-            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Options.parse(List.of("--backend=dpdk")))
+            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Config.parse(List.of("--backend=dpdk")))
                 .getMessage());
         assertEquals("worker argument --verbose: unknown option",
-            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Options.parse(List.of("--verbose")))
+            assertThrows(IllegalArgumentException.class, () -> WorkerIo.Config.parse(List.of("--verbose")))
                 .getMessage());
         assertEquals("ring geometry and heartbeat interval must be positive: 8 x 65536, 0 ms", assertThrows(IllegalArgumentException.class,
-                () -> WorkerIo.Options.parse(List.of("--heartbeat-ms=0"))).getMessage());
+                () -> WorkerIo.Config.parse(List.of("--heartbeat-ms=0"))).getMessage());
     }
 }
