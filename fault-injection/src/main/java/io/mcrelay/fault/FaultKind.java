@@ -5,8 +5,8 @@ package io.mcrelay.fault;
  * real-kernel fault entry point can inject. The order is part of the swarm rule (seed {@code i} always enables kind
  * {@code i mod K}), so append new kinds at the end; never reorder or remove one, or old seeds change meaning.
  *
- * <p>The {@code Faulty*} seam decorators that fire these arrive with the simulator issue; a fault counts as fired
- * only when it changed an outcome.
+ * <p>The simulator's fault schedule and the {@code Faulty*} seam decorators fire these; a fault counts as fired only
+ * when it changed an outcome.
  */
 public enum FaultKind {
     WORKER_CRASH_BEFORE_APPLY("a worker dies after receiving a command, before applying it"),

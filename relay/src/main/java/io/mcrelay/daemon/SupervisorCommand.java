@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
     description = {
         "Run the relay daemon in the foreground: control socket, journal, packet sockets, workers.",
         "SIGTERM or SIGINT stop it: workers stopped, socket file removed, journal closed, exit 0.",
-        "Not implemented yet (refused with exit 2): --log-json, --metrics, --backend epoll."},
+        "Not available in this version (refused with exit 2): --log-json, --metrics, --backend epoll."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:stopped by SIGTERM or SIGINT",
@@ -73,17 +73,17 @@ public final class SupervisorCommand implements Callable<Integer> {
     private Path journal;
 
     @Option(names = "--backend", paramLabel = "io_uring|epoll", defaultValue = "io_uring",
-        description = "The workers' packet backend (default: ${DEFAULT-VALUE}); epoll is not implemented yet.")
+        description = "The workers' packet backend (default: ${DEFAULT-VALUE}); epoll is not available in this version.")
     private String backend;
 
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO",
         description = "TRACE, DEBUG, INFO, WARN or ERROR (default: ${DEFAULT-VALUE}); logs go to stderr.")
     private String logLevel;
 
-    @Option(names = "--log-json", description = "Not implemented yet: refused.")
+    @Option(names = "--log-json", description = "Not available in this version: refused.")
     private boolean logJson;
 
-    @Option(names = "--metrics", paramLabel = "ADDR:PORT", description = "Not implemented yet: refused.")
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT", description = "Not available in this version: refused.")
     private String metrics;
 
     @Override
@@ -130,10 +130,10 @@ public final class SupervisorCommand implements Callable<Integer> {
     SupervisorDaemon.Config checkedOptions() {
         final CommandLine line = spec.commandLine();
         if (logJson) {
-            throw new CommandLine.ParameterException(line, "--log-json is not implemented yet");
+            throw new CommandLine.ParameterException(line, "--log-json is not available in this version");
         }
         if (metrics != null) {
-            throw new CommandLine.ParameterException(line, "--metrics is not implemented yet");
+            throw new CommandLine.ParameterException(line, "--metrics is not available in this version");
         }
         final PacketBackend.Preference preference;
         try {
@@ -143,7 +143,7 @@ public final class SupervisorCommand implements Callable<Integer> {
         }
         if (preference != PacketBackend.Preference.IO_URING) {
             throw new CommandLine.ParameterException(line, "--backend " + backend
-                + " is not implemented yet: the supervisor passes TPACKET_V3 rings, which only the io_uring backend "
+                + " is not available in this version: the supervisor passes TPACKET_V3 rings, which only the io_uring backend "
                 + "reads; use --backend io_uring");
         }
         final int count = workers != null ? workers : HostFacts.allowedCpus().length;

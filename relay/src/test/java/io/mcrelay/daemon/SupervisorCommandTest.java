@@ -61,7 +61,7 @@ class SupervisorCommandTest {
         assertEquals(0, run.exitCode(), run::toString);
         for (final String option : new String[] {"--config", "--socket", "--workers", "--user", "--journal",
             "--backend", "--log-level", "--log-json", "--metrics", "/run/mcrelay/control.sock",
-            SupervisorCommand.DEFAULT_JOURNAL, "Not implemented yet", "Exit codes:"}) {
+            SupervisorCommand.DEFAULT_JOURNAL, "Not available in this version", "Exit codes:"}) {
             assertTrue(run.out().contains(option), () -> option + " in: " + run.out());
         }
     }
@@ -98,7 +98,7 @@ class SupervisorCommandTest {
     void theEpollBackendIsRefusedAsNotImplementedYet() {
         final Run run = supervisor("--backend", "epoll");
         assertUsageError(run, "--backend");
-        assertTrue(run.err().contains("not implemented yet"), run::toString);
+        assertTrue(run.err().contains("not available in this version"), run::toString);
     }
 
     @Test
