@@ -279,7 +279,8 @@ class SupervisorDaemonNetnsIT {
     private static String daemonClasspath() {
         return String.join(File.pathSeparator, Stream.of(System.getProperty("java.class.path")
                 .split(File.pathSeparator))
-            .filter(entry -> Stream.of("junit", "opentest4j", "apiguardian", "archunit", "jqwik", "test-classes")
+            .filter(entry -> Stream.of(
+                    "junit", "opentest4j", "apiguardian", "archunit", "quicktheories", "test-classes")
                 .noneMatch(entry::contains))
             .toList());
     }

@@ -62,7 +62,7 @@ public final class ArchRules {
         .that().resideInAPackage("io.mcrelay..")
         .should().dependOnClassesThat().resideInAnyPackage(
             "io.mcrelay.sim..", "io.mcrelay.fault..", "io.mcrelay.bench..", "io.mcrelay.netns..",
-            "org.junit..", "net.jqwik..", "com.tngtech.archunit..", "org.awaitility..", "org.testcontainers..",
+            "org.junit..", "org.quicktheories..", "com.tngtech.archunit..", "org.awaitility..", "org.testcontainers..",
             "org.openjdk.jmh..", "org.mockito..", "org.assertj..")
         .because("relay is the product: other modules depend on it, never the reverse, and tests stay out of main");
 

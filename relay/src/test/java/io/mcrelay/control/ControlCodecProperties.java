@@ -1,19 +1,23 @@
 package io.mcrelay.control;
 
+import static io.mcrelay.testing.Generators.booleans;
+import static io.mcrelay.testing.Generators.byteArrays;
+import static io.mcrelay.testing.Generators.ints;
+import static io.mcrelay.testing.Generators.lists;
+import static io.mcrelay.testing.Generators.longs;
+import static io.mcrelay.testing.Generators.pick;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.quicktheories.QuickTheory.qt;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 import io.mcrelay.protocol.CodecException;
-import io.mcrelay.testing.RuleArbitraries;
+import io.mcrelay.testing.Generators;
+import io.mcrelay.testing.RuleGenerators;
 
 /**
  * The control codec round-trips every request and response type, and any byte string either decodes or is refused
@@ -21,119 +25,135 @@ import io.mcrelay.testing.RuleArbitraries;
  */
 class ControlCodecProperties {
 
-    @Property(tries = 1000)
-    void decodeInvertsEncodeForRequests(@ForAll("requests") final ControlRequest request) {
-        assertEquals(request, ControlCodec.decodeRequest(ControlCodec.encode(request)));
+    @Test
+    void decodeInvertsEncodeForRequests() {
+        qt().withExamples(1000)
+            .forAll(requests())
+            .checkAssert(request -> assertEquals(request, ControlCodec.decodeRequest(ControlCodec.encode(request))));
     }
 
-    @Property(tries = 1000)
-    void decodeInvertsEncodeForResponses(@ForAll("responses") final ControlResponse response) {
-        assertEquals(response, ControlCodec.decodeResponse(ControlCodec.encode(response)));
+    @Test
+    void decodeInvertsEncodeForResponses() {
+        qt().withExamples(1000)
+            .forAll(responses())
+            .checkAssert(response -> assertEquals(response,
+                ControlCodec.decodeResponse(ControlCodec.encode(response))));
     }
 
-    @Property(tries = 2000)
-    void anyBytesDecodeOrAreRefused(@ForAll @Size(max = 120) final byte[] bytes) {
-        try {
-            ControlCodec.decodeRequest(bytes);
-        } catch (final CodecException expected) {
-            // refused with a message
-        }
-        try {
-            ControlCodec.decodeResponse(bytes);
-        } catch (final CodecException expected) {
-            // refused with a message
-        }
+    @Test
+    void anyBytesDecodeOrAreRefused() {
+        qt().withExamples(2000)
+            .forAll(byteArrays(120))
+            .checkAssert(bytes -> {
+                try {
+                    ControlCodec.decodeRequest(bytes);
+                } catch (final CodecException expected) {
+                    // refused with a message
+                }
+                try {
+                    ControlCodec.decodeResponse(bytes);
+                } catch (final CodecException expected) {
+                    // refused with a message
+                }
+            });
     }
 
-    @Property(tries = 1000)
-    void anyJsonLikeTextDecodesOrIsRefused(@ForAll("jsonish") final String text) {
-        try {
-            ControlCodec.decodeRequest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (final CodecException expected) {
-            // refused with a message
-        }
+    @Test
+    void anyJsonLikeTextDecodesOrIsRefused() {
+        qt().withExamples(1000)
+            .forAll(jsonish())
+            .checkAssert(text -> {
+                try {
+                    ControlCodec.decodeRequest(text.getBytes(StandardCharsets.UTF_8));
+                } catch (final CodecException expected) {
+                    // refused with a message
+                }
+            });
     }
 
-    @Provide
-    Arbitrary<String> jsonish() {
-        return Arbitraries.strings().withChars("{}[]\":,0123456789abcdefghijklmnopqrstuvwxyz_ -.").ofMaxLength(80)
+    private static Gen<String> jsonish() {
+        return Generators.strings("{}[]\":,0123456789abcdefghijklmnopqrstuvwxyz_ -.", 0, 80)
             .map(s -> "{\"type\":\"" + s);
     }
 
-    private static Arbitrary<String> texts() {
-        return Arbitraries.strings().ofMaxLength(20).injectNull(0.1);
+    private static Gen<String> texts() {
+        return Generators.orNull(Generators.strings(0, 20), 10);
     }
 
-    private static Arbitrary<Long> ids() {
-        return Arbitraries.longs().between(1, Long.MAX_VALUE);
+    private static Gen<Long> ids() {
+        return longs(1, Long.MAX_VALUE);
     }
 
-    static Arbitrary<RuleDocument> documents() {
-        return Combinators.combine(RuleArbitraries.rules(), Arbitraries.of("active", "waiting", "down").injectNull(0.5))
-            .as(RuleDocument::of);
+    static Gen<RuleDocument> documents() {
+        return RuleGenerators.rules().zip(Generators.orNull(pick("active", "waiting", "down"), 50), RuleDocument::of);
     }
 
-    @Provide
-    Arbitrary<ControlRequest> requests() {
-        return Arbitraries.oneOf(
-            Combinators.combine(Arbitraries.integers(), texts()).as(ControlRequest.Hello::new),
-            Combinators.combine(ids(), documents()).as(ControlRequest.Add::new),
-            Combinators.combine(ids(), texts()).as(ControlRequest.Remove::new),
-            ids().map(ControlRequest.ListRules::new),
-            ids().map(ControlRequest.Stats::new),
-            ids().map(ControlRequest.Workers::new),
-            ids().map(ControlRequest.Ping::new),
-            ids().map(ControlRequest.Version::new),
-            ids().map(ControlRequest.Sync::new),
-            Combinators.combine(ids(), texts()).as(ControlRequest.LogLevelGet::new),
-            Combinators.combine(ids(), texts(), texts()).as(ControlRequest.LogLevelSet::new),
-            Combinators.combine(ids(), texts()).as(ControlRequest.TraceEnable::new),
-            Combinators.combine(ids(), texts()).as(ControlRequest.TraceDisable::new),
-            Combinators.combine(ids(), texts()).as(ControlRequest.TraceShow::new),
-            Combinators.combine(ids(), texts(), texts()).as(ControlRequest.ConfigCheck::new),
-            Combinators.combine(ids(), texts(), texts()).as(ControlRequest.ConfigLoad::new));
+    private static Gen<ControlRequest> requests() {
+        final Gen<Long> ids = ids();
+        final Gen<String> texts = texts();
+        return Generators.oneOf(
+            ints().zip(texts, ControlRequest.Hello::new),
+            ids.zip(documents(), ControlRequest.Add::new),
+            ids.zip(texts, ControlRequest.Remove::new),
+            ids.map(ControlRequest.ListRules::new),
+            ids.map(ControlRequest.Stats::new),
+            ids.map(ControlRequest.Workers::new),
+            ids.map(ControlRequest.Ping::new),
+            ids.map(ControlRequest.Version::new),
+            ids.map(ControlRequest.Sync::new),
+            ids.zip(texts, ControlRequest.LogLevelGet::new),
+            ids.zip(texts, texts, ControlRequest.LogLevelSet::new),
+            ids.zip(texts, ControlRequest.TraceEnable::new),
+            ids.zip(texts, ControlRequest.TraceDisable::new),
+            ids.zip(texts, ControlRequest.TraceShow::new),
+            ids.zip(texts, texts, ControlRequest.ConfigCheck::new),
+            ids.zip(texts, texts, ControlRequest.ConfigLoad::new));
     }
 
-    @Provide
-    Arbitrary<ControlResponse> responses() {
-        final Arbitrary<Long> counts = Arbitraries.longs().between(0, Long.MAX_VALUE);
-        final Arbitrary<ControlResponse.Drops> drops = Combinators.combine(counts, counts, counts, counts, counts)
-            .as(ControlResponse.Drops::new);
-        final Arbitrary<ControlResponse.OutputStats> outputStats = Combinators.combine(texts(),
-                Arbitraries.integers().between(1, 65535), texts(), counts, counts, counts)
-            .as(ControlResponse.OutputStats::new);
-        final Arbitrary<ControlResponse.RuleStats> ruleStats = Combinators.combine(texts(), counts, counts, counts,
-                counts, drops, outputStats.list().ofMaxSize(3))
-            .as(ControlResponse.RuleStats::new);
-        final Arbitrary<ControlResponse.WorkerInfo> workers = Combinators.combine(Arbitraries.integers(),
-                Arbitraries.longs(), Arbitraries.of("starting", "ready", "syncing", "dead"), counts, counts,
-                Arbitraries.strings().withChars("0123456789abcdef").ofLength(16))
-            .as(ControlResponse.WorkerInfo::new);
-        final Arbitrary<List<Integer>> lagging = Arbitraries.integers().between(0, 64).list().ofMaxSize(4);
-        return Arbitraries.oneOf(
-            Combinators.combine(Arbitraries.integers(), texts()).as(ControlResponse.Welcome::new),
-            Combinators.combine(ids(), Arbitraries.of("invalid", "not_found", "exists"), texts(),
-                    Combinators.combine(texts(), texts()).as(ControlResponse.FieldError::new).list().ofMaxSize(3))
-                .as(ControlResponse.Refused::new),
-            Combinators.combine(ids(), texts(), counts).as(ControlResponse.RuleAdded::new),
-            Combinators.combine(ids(), texts(), counts).as(ControlResponse.RuleRemoved::new),
-            Combinators.combine(ids(), texts(), counts, lagging).as(ControlResponse.NotAcked::new),
-            Combinators.combine(ids(), counts, documents().list().ofMaxSize(4)).as(ControlResponse.Rules::new),
-            Combinators.combine(ids(), ruleStats.list().ofMaxSize(3), counts, drops, workers.list().ofMaxSize(3))
-                .as(ControlResponse.StatsReport::new),
-            Combinators.combine(ids(), workers.list().ofMaxSize(3)).as(ControlResponse.WorkerList::new),
-            ids().map(ControlResponse.Pong::new),
-            Combinators.combine(ids(), texts(), Arbitraries.integers()).as(ControlResponse.VersionInfo::new),
-            Combinators.combine(ids(), counts, lagging).as(ControlResponse.Synced::new),
-            Combinators.combine(ids(), Combinators.combine(texts(), texts()).as(ControlResponse.FacilityLevel::new)
-                .list().ofMaxSize(3)).as(ControlResponse.LogLevels::new),
-            Combinators.combine(ids(), texts(), Arbitraries.of(true, false)).as(ControlResponse.TraceState::new),
-            Combinators.combine(ids(), texts(), Arbitraries.of(true, false),
-                    Combinators.combine(Arbitraries.integers(), counts, Arbitraries.of("received", "sent", "dropped"),
-                        Arbitraries.integers(), texts()).as(ControlResponse.TraceEvent::new).list().ofMaxSize(3))
-                .as(ControlResponse.TraceReport::new),
-            Combinators.combine(ids(), Arbitraries.integers().between(0, 65536)).as(ControlResponse.ConfigChecked::new),
-            Combinators.combine(ids(), counts, Arbitraries.integers(), Arbitraries.integers(), Arbitraries.integers(),
-                lagging).as(ControlResponse.ConfigLoaded::new));
+    private static Gen<ControlResponse> responses() {
+        final Gen<Long> ids = ids();
+        final Gen<String> texts = texts();
+        final Gen<Long> counts = longs(0, Long.MAX_VALUE);
+        final Gen<ControlResponse.Drops> drops = counts.zip(counts, counts, counts, counts,
+            ControlResponse.Drops::new);
+        final Gen<Integer> ports = ints(1, 65535);
+        final Gen<ControlResponse.OutputStats> outputStats = in -> new ControlResponse.OutputStats(
+            texts.generate(in), ports.generate(in), texts.generate(in), counts.generate(in), counts.generate(in),
+            counts.generate(in));
+        final Gen<List<ControlResponse.OutputStats>> outputStatsLists = lists(outputStats, 0, 3);
+        final Gen<ControlResponse.RuleStats> ruleStats = in -> new ControlResponse.RuleStats(texts.generate(in),
+            counts.generate(in), counts.generate(in), counts.generate(in), counts.generate(in), drops.generate(in),
+            outputStatsLists.generate(in));
+        final Gen<Integer> anyInts = ints();
+        final Gen<Long> pids = longs();
+        final Gen<String> states = pick("starting", "ready", "syncing", "dead");
+        final Gen<String> hashes = Generators.strings("0123456789abcdef", 16, 16);
+        final Gen<ControlResponse.WorkerInfo> workers = in -> new ControlResponse.WorkerInfo(
+            anyInts.generate(in), pids.generate(in), states.generate(in), counts.generate(in),
+            counts.generate(in), hashes.generate(in));
+        final Gen<List<Integer>> lagging = lists(ints(0, 64), 0, 4);
+        final Gen<ControlResponse.TraceEvent> traceEvents = ints().zip(counts, pick("received", "sent", "dropped"),
+            ints(), texts, ControlResponse.TraceEvent::new);
+        final Gen<ControlResponse> configLoaded = in -> new ControlResponse.ConfigLoaded(
+            ids.generate(in), counts.generate(in), anyInts.generate(in), anyInts.generate(in),
+            anyInts.generate(in), lagging.generate(in));
+        return Generators.oneOf(
+            ints().zip(texts, ControlResponse.Welcome::new),
+            ids.zip(pick("invalid", "not_found", "exists"), texts,
+                lists(texts.zip(texts, ControlResponse.FieldError::new), 0, 3), ControlResponse.Refused::new),
+            ids.zip(texts, counts, ControlResponse.RuleAdded::new),
+            ids.zip(texts, counts, ControlResponse.RuleRemoved::new),
+            ids.zip(texts, counts, lagging, ControlResponse.NotAcked::new),
+            ids.zip(counts, lists(documents(), 0, 4), ControlResponse.Rules::new),
+            ids.zip(lists(ruleStats, 0, 3), counts, drops, lists(workers, 0, 3), ControlResponse.StatsReport::new),
+            ids.zip(lists(workers, 0, 3), ControlResponse.WorkerList::new),
+            ids.map(ControlResponse.Pong::new),
+            ids.zip(texts, ints(), ControlResponse.VersionInfo::new),
+            ids.zip(counts, lagging, ControlResponse.Synced::new),
+            ids.zip(lists(texts.zip(texts, ControlResponse.FacilityLevel::new), 0, 3), ControlResponse.LogLevels::new),
+            ids.zip(texts, booleans(), ControlResponse.TraceState::new),
+            ids.zip(texts, booleans(), lists(traceEvents, 0, 3), ControlResponse.TraceReport::new),
+            ids.zip(ints(0, 65536), ControlResponse.ConfigChecked::new),
+            configLoaded);
     }
 }

@@ -2,17 +2,14 @@ package io.mcrelay.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.quicktheories.QuickTheory.qt;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 import io.mcrelay.core.worker.RuleSet;
 import io.mcrelay.rules.IpAddress;
@@ -20,7 +17,8 @@ import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
 import io.mcrelay.rules.RuleInput;
 import io.mcrelay.rules.RuleOutput;
-import io.mcrelay.testing.RuleArbitraries;
+import io.mcrelay.testing.Generators;
+import io.mcrelay.testing.RuleGenerators;
 
 /**
  * The ruleset hash ignores insertion order, changes when any field of any rule changes, and the incremental form
@@ -28,55 +26,52 @@ import io.mcrelay.testing.RuleArbitraries;
  */
 class RulesetHashProperties {
 
-    @Property(tries = 300)
-    void hashIgnoresInsertionOrder(@ForAll("ruleSets") final List<Rule> rules, @ForAll final long shuffleSeed) {
-        final List<Rule> shuffled = new ArrayList<>(rules);
-        Collections.shuffle(shuffled, new Random(shuffleSeed));
-        assertEquals(RulesetHash.of(rules), RulesetHash.of(shuffled));
-        assertEquals(RuleSet.of(rules).hash(), RuleSet.of(shuffled).hash());
-        assertEquals(RulesetHash.of(rules), RuleSet.of(shuffled).hash());
+    @Test
+    void hashIgnoresInsertionOrder() {
+        qt().withExamples(300)
+            .forAll(RuleGenerators.ruleSets(30), Generators.longs())
+            .checkAssert((rules, shuffleSeed) -> {
+                final List<Rule> shuffled = new ArrayList<>(rules);
+                Collections.shuffle(shuffled, new Random(shuffleSeed));
+                assertEquals(RulesetHash.of(rules), RulesetHash.of(shuffled));
+                assertEquals(RuleSet.of(rules).hash(), RuleSet.of(shuffled).hash());
+                assertEquals(RulesetHash.of(rules), RuleSet.of(shuffled).hash());
+            });
     }
 
-    @Property(tries = 1000)
-    void hashChangesWithAnyField(@ForAll("rules") final Rule rule, @ForAll("mutations") final int mutation) {
-        final Rule changed = mutate(rule, mutation);
-        if (changed.equals(rule)) {
-            return; // this mutation happens to be a no-op for this rule (e.g. ttl already that value)
-        }
-        assertNotEquals(RulesetHash.digest(rule), RulesetHash.digest(changed), () -> rule + " vs " + changed);
-        assertNotEquals(RulesetHash.of(List.of(rule)), RulesetHash.of(List.of(changed)));
+    @Test
+    void hashChangesWithAnyField() {
+        qt().withExamples(1000)
+            .forAll(RuleGenerators.rules(), Generators.ints(0, 11))
+            .checkAssert((rule, mutation) -> {
+                final Rule changed = mutate(rule, mutation);
+                if (changed.equals(rule)) {
+                    return; // this mutation happens to be a no-op for this rule (e.g. ttl already that value)
+                }
+                assertNotEquals(RulesetHash.digest(rule), RulesetHash.digest(changed), () -> rule + " vs " + changed);
+                assertNotEquals(RulesetHash.of(List.of(rule)), RulesetHash.of(List.of(changed)));
+            });
     }
 
-    @Property(tries = 200)
-    void incrementalHashEqualsFullHash(@ForAll("ruleSets") final List<Rule> rules, @ForAll final long seed) {
-        final Random random = new Random(seed);
-        final RuleSet set = new RuleSet();
-        for (final Rule rule : rules) {
-            set.put(rule);
-            if (random.nextInt(3) == 0) {
-                set.remove(rules.get(random.nextInt(rules.size())).id());
-            }
-            assertEquals(RulesetHash.of(set.rules()), set.hash());
-        }
-        for (final Rule rule : rules) {
-            set.remove(rule.id());
-        }
-        assertEquals(RulesetHash.EMPTY, set.hash());
-    }
-
-    @Provide
-    Arbitrary<List<Rule>> ruleSets() {
-        return RuleArbitraries.ruleSets(30);
-    }
-
-    @Provide
-    Arbitrary<Rule> rules() {
-        return RuleArbitraries.rules();
-    }
-
-    @Provide
-    Arbitrary<Integer> mutations() {
-        return Arbitraries.integers().between(0, 11);
+    @Test
+    void incrementalHashEqualsFullHash() {
+        qt().withExamples(200)
+            .forAll(RuleGenerators.ruleSets(30), Generators.longs())
+            .checkAssert((rules, seed) -> {
+                final Random random = new Random(seed);
+                final RuleSet set = new RuleSet();
+                for (final Rule rule : rules) {
+                    set.put(rule);
+                    if (random.nextInt(3) == 0) {
+                        set.remove(rules.get(random.nextInt(rules.size())).id());
+                    }
+                    assertEquals(RulesetHash.of(set.rules()), set.hash());
+                }
+                for (final Rule rule : rules) {
+                    set.remove(rule.id());
+                }
+                assertEquals(RulesetHash.EMPTY, set.hash());
+            });
     }
 
     /** One change to one field; every field of the rule and of its first output is covered. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -12,15 +13,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
 
-import io.mcrelay.testing.RuleArbitraries;
+import io.mcrelay.testing.Generators;
+import io.mcrelay.testing.RuleGenerators;
 
 /**
  * Validation accepts exactly the valid rules. Specs are drawn with every field from a mix of valid and broken text;
@@ -38,35 +36,44 @@ class RuleValidationProperties {
         "id|name|input_interface|input_group|input_port|input_source|outputs"
             + "|outputs\\[[0-9]+\\](\\.(group|port|interface|ttl))?");
 
-    @Property(tries = 3000)
-    void validationAcceptsExactlyTheValidRules(@ForAll("specs") final RuleSpec spec) {
-        final RuleValidator.Result result = RuleValidator.validate(spec, new RuleId("generated"), LIMITS);
-        final boolean expected = oracleAccepts(spec);
-        Statistics.label("valid").collect(expected);
-        assertEquals(expected, result.isValid(), () -> "oracle says " + expected + " for " + spec + "; validator: "
-            + result.describe());
-        if (result.isValid()) {
-            assertNotNull(result.rule());
-            assertEquals(spec.id() == null ? "generated" : spec.id(), result.rule().id().value());
-            assertEquals(spec.outputs().size(), result.rule().outputs().size());
-        } else {
-            assertNull(result.rule());
-            assertFalse(result.errors().isEmpty());
-            result.errors().forEach(error -> assertTrue(FIELD.matcher(error.field()).matches(),
-                () -> "unknown field in " + error));
-        }
+    @Test
+    void validationAcceptsExactlyTheValidRules() {
+        final int examples = 3000;
+        final int[] validAndInvalid = new int[2];
+        qt().withExamples(examples)
+            .forAll(specs())
+            .checkAssert(spec -> {
+                final RuleValidator.Result result = RuleValidator.validate(spec, new RuleId("generated"), LIMITS);
+                final boolean expected = oracleAccepts(spec);
+                validAndInvalid[expected ? 0 : 1]++;
+                assertEquals(expected, result.isValid(), () -> "oracle says " + expected + " for " + spec
+                    + "; validator: " + result.describe());
+                if (result.isValid()) {
+                    assertNotNull(result.rule());
+                    assertEquals(spec.id() == null ? "generated" : spec.id(), result.rule().id().value());
+                    assertEquals(spec.outputs().size(), result.rule().outputs().size());
+                } else {
+                    assertNull(result.rule());
+                    assertFalse(result.errors().isEmpty());
+                    result.errors().forEach(error -> assertTrue(FIELD.matcher(error.field()).matches(),
+                        () -> "unknown field in " + error));
+                }
+            });
+        // The generator is built so that both answers are common: an oracle that almost always says one thing would
+        // leave the other side of the validator untested.
+        assertTrue(validAndInvalid[0] >= examples / 10 && validAndInvalid[1] >= examples / 10,
+            () -> "valid, invalid specs drawn: " + validAndInvalid[0] + ", " + validAndInvalid[1]);
     }
 
-    @Property(tries = 500)
-    void aValidRuleSurvivesTheRoundTripThroughItsSpec(@ForAll("validRules") final Rule rule) {
-        final RuleValidator.Result result = RuleValidator.validate(RuleSpec.of(rule), null, Limits.DEFAULT);
-        assertTrue(result.isValid(), result::describe);
-        assertEquals(rule, result.rule());
-    }
-
-    @Provide
-    Arbitrary<Rule> validRules() {
-        return RuleArbitraries.rules();
+    @Test
+    void aValidRuleSurvivesTheRoundTripThroughItsSpec() {
+        qt().withExamples(500)
+            .forAll(RuleGenerators.rules())
+            .checkAssert(rule -> {
+                final RuleValidator.Result result = RuleValidator.validate(RuleSpec.of(rule), null, Limits.DEFAULT);
+                assertTrue(result.isValid(), result::describe);
+                assertEquals(rule, result.rule());
+            });
     }
 
     // ---- the oracle -------------------------------------------------------------------------------------------
@@ -136,27 +143,24 @@ class RuleValidationProperties {
 
     // ---- generators of raw text -------------------------------------------------------------------------------
 
-    @Provide
-    Arbitrary<RuleSpec> specs() {
+    private static Gen<RuleSpec> specs() {
         // A third valid, a third with exactly one field broken, a third with every field drawn from the mix: so
         // both answers are common and each refusal is exercised alone as well as in company.
-        return Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(1, validSpecs()),
-            net.jqwik.api.Tuple.of(1, Combinators.combine(validSpecs(), Arbitraries.integers().between(0, 8),
-                anyText()).as(RuleValidationProperties::breakOneField)),
-            net.jqwik.api.Tuple.of(1, mixedSpecs()));
+        return Generators.oneOf(
+            validSpecs(),
+            validSpecs().zip(Generators.ints(0, 8), anyText(), RuleValidationProperties::breakOneField),
+            mixedSpecs());
     }
 
-    private static Arbitrary<RuleSpec> validSpecs() {
-        return Combinators.combine(RuleArbitraries.rules().map(RuleSpec::of), Arbitraries.of(true, false))
-            .as((spec, keepId) -> keepId ? spec : spec.withId(null));
+    private static Gen<RuleSpec> validSpecs() {
+        return RuleGenerators.rules().map(RuleSpec::of)
+            .zip(Generators.booleans(), (spec, keepId) -> keepId ? spec : spec.withId(null));
     }
 
-    private static Arbitrary<String> anyText() {
-        return Arbitraries.oneOf(interfaceTexts(), addressTexts(), portTexts(), ttlTexts(),
-            Arbitraries.of("", "x".repeat(300), "bad id"));
+    private static Gen<String> anyText() {
+        return Generators.oneOf(interfaceTexts(), addressTexts(), portTexts(), ttlTexts(),
+            Generators.pick("", "x".repeat(300), "bad id"));
     }
-
     private static RuleSpec breakOneField(final RuleSpec spec, final int field, final String text) {
         final List<OutputSpec> outputs = new ArrayList<>(spec.outputs());
         final OutputSpec first = outputs.getFirst();
@@ -190,58 +194,67 @@ class RuleValidationProperties {
         };
     }
 
-    private static Arbitrary<RuleSpec> mixedSpecs() {
-        final Arbitrary<String> ids = Arbitraries.oneOf(
-            RuleArbitraries.ids().map(RuleId::value),
-            Arbitraries.of("", "has space", "a/b", "x".repeat(65), "ünïcode", "ok-id_1.2"));
-        final Arbitrary<String> names = Arbitraries.oneOf(RuleArbitraries.names(),
-            Arbitraries.of("", "tab\tname", "x".repeat(257)));
-        final Arbitrary<List<OutputSpec>> outputs = outputSpecs().list().ofMinSize(0).ofMaxSize(6);
-        return Combinators.combine(ids.injectNull(0.3), names, interfaceTexts(), addressTexts(), portTexts(),
-                addressTexts().injectNull(0.6), outputs, Arbitraries.integers().between(0, 9))
-            .as((id, name, iface, group, port, source, outs, mix) -> {
-                final List<OutputSpec> mixed = new ArrayList<>(outs);
-                // Sometimes copy the input into an output (a loop) or repeat an output: rare by chance alone.
-                if (mix == 0 && !mixed.isEmpty()) {
-                    mixed.set(0, new OutputSpec(group, port, iface, null));
-                } else if (mix == 1 && !mixed.isEmpty()) {
-                    mixed.add(mixed.getFirst());
-                }
-                return new RuleSpec(id, name, iface, group, port, source, mixed);
-            });
+    private static Gen<RuleSpec> mixedSpecs() {
+        final Gen<String> ids = Generators.orNull(Generators.oneOf(
+            RuleGenerators.ids().map(RuleId::value),
+            Generators.pick("", "has space", "a/b", "x".repeat(65), "ünïcode", "ok-id_1.2")), 30);
+        final Gen<String> names = Generators.oneOf(RuleGenerators.names(),
+            Generators.pick("", "tab\tname", "x".repeat(257)));
+        final Gen<String> interfaces = interfaceTexts();
+        final Gen<String> groups = addressTexts();
+        final Gen<String> ports = portTexts();
+        final Gen<String> sources = Generators.orNull(addressTexts(), 60);
+        final Gen<List<OutputSpec>> outputs = Generators.lists(outputSpecs(), 0, 6);
+        final Gen<Integer> mixes = Generators.ints(0, 9);
+        return in -> {
+            final String id = ids.generate(in);
+            final String name = names.generate(in);
+            final String iface = interfaces.generate(in);
+            final String group = groups.generate(in);
+            final String port = ports.generate(in);
+            final String source = sources.generate(in);
+            final List<OutputSpec> mixed = new ArrayList<>(outputs.generate(in));
+            final int mix = mixes.generate(in);
+            // Sometimes copy the input into an output (a loop) or repeat an output: rare by chance alone.
+            if (mix == 0 && !mixed.isEmpty()) {
+                mixed.set(0, new OutputSpec(group, port, iface, null));
+            } else if (mix == 1 && !mixed.isEmpty()) {
+                mixed.add(mixed.getFirst());
+            }
+            return new RuleSpec(id, name, iface, group, port, source, mixed);
+        };
     }
 
-    private static Arbitrary<OutputSpec> outputSpecs() {
-        return Combinators.combine(addressTexts(), portTexts(), interfaceTexts(), ttlTexts().injectNull(0.5))
-            .as(OutputSpec::new);
+    private static Gen<OutputSpec> outputSpecs() {
+        return addressTexts().zip(portTexts(), interfaceTexts(), Generators.orNull(ttlTexts(), 50), OutputSpec::new);
     }
 
-    private static Arbitrary<String> interfaceTexts() {
-        return Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(8, RuleArbitraries.interfaceNames()),
-            net.jqwik.api.Tuple.of(2, Arbitraries.of("", ".", "..", "a/b", "eth:0", "eth 0", "x".repeat(16), "ëth0",
+    private static Gen<String> interfaceTexts() {
+        return Generators.weighted(
+            Pair.of(8, RuleGenerators.interfaceNames()),
+            Pair.of(2, Generators.pick("", ".", "..", "a/b", "eth:0", "eth 0", "x".repeat(16), "ëth0",
                 "x".repeat(15))),
-            net.jqwik.api.Tuple.of(1, Arbitraries.strings().ofMaxLength(17)));
+            Pair.of(1, Generators.strings(0, 17)));
     }
 
-    private static Arbitrary<String> addressTexts() {
-        return Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(8, RuleArbitraries.groups().map(Object::toString)),
-            net.jqwik.api.Tuple.of(2, Arbitraries.of("", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4",
+    private static Gen<String> addressTexts() {
+        return Generators.weighted(
+            Pair.of(8, RuleGenerators.groups().map(Object::toString)),
+            Pair.of(2, Generators.pick("", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4",
                 "1.2.3", "1.2.3.4.5", "239.1.1.1 ", "::1", "ff02::1", "a.b.c.d", "1..2.3", "-1.2.3.4", "224.0.0.1",
                 "10.0.0.1")),
-            net.jqwik.api.Tuple.of(1, Arbitraries.strings().withChars("0123456789.").ofMaxLength(16)));
+            Pair.of(1, Generators.strings("0123456789.", 0, 16)));
     }
 
-    private static Arbitrary<String> portTexts() {
-        return Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(8, RuleArbitraries.ports().map(Object::toString)),
-            net.jqwik.api.Tuple.of(2, Arbitraries.of("", "0", "65536", "-1", "abc", "5000x", "9999999", "65535",
+    private static Gen<String> portTexts() {
+        return Generators.weighted(
+            Pair.of(8, RuleGenerators.ports().map(Object::toString)),
+            Pair.of(2, Generators.pick("", "0", "65536", "-1", "abc", "5000x", "9999999", "65535",
                 "1", " 80")));
     }
 
-    private static Arbitrary<String> ttlTexts() {
-        return Arbitraries.oneOf(Arbitraries.integers().between(1, 255).map(Object::toString),
-            Arbitraries.of("0", "256", "x", "", "-3", "1000000"));
+    private static Gen<String> ttlTexts() {
+        return Generators.oneOf(Generators.ints(1, 255).map(Object::toString),
+            Generators.pick("0", "256", "x", "", "-3", "1000000"));
     }
 }
