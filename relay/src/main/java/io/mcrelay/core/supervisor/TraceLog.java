@@ -55,12 +55,15 @@ final class TraceLog {
         events.remove(id);
     }
 
-    /** Logs the events a worker reported; events of rules no longer logged are dropped (tracing was turned off). */
+    /**
+     * Logs the events a worker reported. Events of a rule without a log (never traced, or forgotten) are dropped;
+     * those still in flight after tracing was turned off are kept, like the log they join.
+     */
     void record(final int workerIndex, final List<WorkerMessage.TraceEvent> reported) {
         for (final WorkerMessage.TraceEvent event : reported) {
             final ArrayDeque<ControlResponse.TraceEvent> log = events.get(event.id());
             if (log == null) {
-                continue; // tracing was turned off meanwhile
+                continue; // never traced, or the rule was removed meanwhile
             }
             if (log.size() == EVENTS_PER_RULE) {
                 log.removeFirst();
