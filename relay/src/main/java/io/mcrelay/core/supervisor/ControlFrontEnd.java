@@ -1,0 +1,265 @@
+package io.mcrelay.core.supervisor;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import io.mcrelay.BuildInfo;
+import io.mcrelay.config.ConfigFile;
+import io.mcrelay.config.ConfigParser;
+import io.mcrelay.control.ControlCodec;
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.control.RuleDocument;
+import io.mcrelay.protocol.CodecException;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleValidator;
+import io.mcrelay.rules.ValidationError;
+import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.LogLevels;
+
+/**
+ * The control front end: the supervisor's side of the control socket. Tracks each connection's hello (the first
+ * request must be a hello of this daemon's control protocol version, else the connection is refused, naming both
+ * versions, and closed), decodes each request frame, refuses what is malformed or invalid (naming the field and the
+ * problem, changing nothing), answers what needs no other role (ping, version, log levels, config check, trace show)
+ * and hands each well-formed change to {@link Requests}. Every answer is encoded and sent here, and only to a
+ * connection that is still open. Not thread-safe.
+ */
+final class ControlFrontEnd implements ControlServer.Listener {
+    /** What the front end asks of the supervisor once a request is well-formed and valid. */
+    interface Requests {
+        /** Commits a validated rule that clashes with none; the answer follows once it is acked. */
+        void add(long connectionId, long requestId, Rule rule);
+
+        /** Commits the removal of an existing rule; the answer follows once it is acked. */
+        void remove(long connectionId, long requestId, RuleId id);
+
+        /** Resyncs every worker; the answer follows once each acked afresh. */
+        void sync(long connectionId, long requestId);
+
+        /** Commits a parsed, valid configuration file; the answer follows once it is acked. */
+        void loadConfig(long connectionId, long requestId, ConfigFile file);
+
+        /** Turns tracing of an existing rule on, or of any rule off. */
+        void trace(RuleId id, boolean enable);
+
+        /** {@code active}, {@code waiting} or {@code down}. */
+        String stateOf(Rule rule);
+
+        List<ControlResponse.WorkerInfo> workers();
+
+        ControlResponse.StatsReport stats(long requestId);
+    }
+
+    private final ControlServer server;
+    private final LogLevels logLevels;
+    private final RuleTable table;
+    private final TraceLog traces;
+    private final Requests requests;
+    // Connection → whether it said hello. Lookups only, never iterated into an output.
+    private final Map<Long, Boolean> helloDone = new HashMap<>();
+
+    ControlFrontEnd(final ControlServer server, final LogLevels logLevels, final RuleTable table,
+                    final TraceLog traces, final Requests requests) {
+        this.server = Objects.requireNonNull(server, "server");
+        this.logLevels = Objects.requireNonNull(logLevels, "logLevels");
+        this.table = Objects.requireNonNull(table, "table");
+        this.traces = Objects.requireNonNull(traces, "traces");
+        this.requests = Objects.requireNonNull(requests, "requests");
+    }
+
+    @Override
+    public void onConnected(final long connectionId) {
+        helloDone.put(connectionId, Boolean.FALSE);
+    }
+
+    @Override
+    public void onDisconnected(final long connectionId, final String reason) {
+        helloDone.remove(connectionId);
+    }
+
+    /** Sends an answer, unless its connection is gone. */
+    void respond(final long connectionId, final ControlResponse response) {
+        if (helloDone.containsKey(connectionId)) {
+            server.send(connectionId, ControlCodec.encode(response));
+        }
+    }
+
+    @Override
+    public void onFrame(final long connectionId, final byte[] payload) {
+        final ControlRequest request;
+        try {
+            request = ControlCodec.decodeRequest(payload);
+        } catch (final CodecException e) {
+            respond(connectionId, refused(0, "bad_request", e.getMessage()));
+            return;
+        }
+        if (!Boolean.TRUE.equals(helloDone.get(connectionId))) {
+            onHello(connectionId, request);
+            return;
+        }
+        switch (request) {
+            case ControlRequest.Hello hello -> respond(connectionId,
+                refused(0, "bad_request", "hello was already said on this connection"));
+            case ControlRequest.Add add -> onAdd(connectionId, add);
+            case ControlRequest.Remove remove -> onRemove(connectionId, remove);
+            case ControlRequest.ListRules list -> respond(connectionId, new ControlResponse.Rules(list.requestId(),
+                table.epoch(), table.rules().stream().map(rule -> RuleDocument.of(rule, requests.stateOf(rule)))
+                .toList()));
+            case ControlRequest.Stats stats -> respond(connectionId, requests.stats(stats.requestId()));
+            case ControlRequest.Workers workers -> respond(connectionId,
+                new ControlResponse.WorkerList(workers.requestId(), requests.workers()));
+            case ControlRequest.Ping ping -> respond(connectionId, new ControlResponse.Pong(ping.requestId()));
+            case ControlRequest.Version version -> respond(connectionId, new ControlResponse.VersionInfo(
+                version.requestId(), BuildInfo.version(), BuildInfo.CONTROL_PROTOCOL_VERSION));
+            case ControlRequest.Sync sync -> requests.sync(connectionId, sync.requestId());
+            case ControlRequest.LogLevelGet get -> onLogLevelGet(connectionId, get);
+            case ControlRequest.LogLevelSet set -> onLogLevelSet(connectionId, set);
+            case ControlRequest.TraceEnable trace -> onTrace(connectionId, trace.requestId(), trace.id(), true);
+            case ControlRequest.TraceDisable trace -> onTrace(connectionId, trace.requestId(), trace.id(), false);
+            case ControlRequest.TraceShow trace -> onTraceShow(connectionId, trace);
+            case ControlRequest.ConfigCheck check -> onConfigCheck(connectionId, check);
+            case ControlRequest.ConfigLoad load -> onConfigLoad(connectionId, load);
+        }
+    }
+
+    private void onHello(final long connectionId, final ControlRequest request) {
+        if (!(request instanceof ControlRequest.Hello hello)) {
+            respond(connectionId, refused(request.requestId(), "bad_request", "the first request must be hello"));
+            server.disconnect(connectionId);
+            return;
+        }
+        if (hello.protocolVersion() != BuildInfo.CONTROL_PROTOCOL_VERSION) {
+            respond(connectionId, refused(0, "version_mismatch", "the client speaks control protocol "
+                + hello.protocolVersion() + ", the daemon speaks " + BuildInfo.CONTROL_PROTOCOL_VERSION));
+            server.disconnect(connectionId);
+            return;
+        }
+        helloDone.put(connectionId, Boolean.TRUE);
+        respond(connectionId, new ControlResponse.Welcome(BuildInfo.CONTROL_PROTOCOL_VERSION, BuildInfo.version()));
+    }
+
+    private void onAdd(final long connectionId, final ControlRequest.Add add) {
+        if (add.rule() == null) {
+            respond(connectionId, refused(add.requestId(), "bad_request", "add needs a rule"));
+            return;
+        }
+        final RuleValidator.Result result = RuleValidator.validate(add.rule().toSpec(), table.generateId(),
+            table.limits());
+        if (!result.isValid()) {
+            respond(connectionId, new ControlResponse.Refused(add.requestId(), "invalid",
+                ValidationError.describe(result.errors()), fieldErrors(result.errors())));
+            return;
+        }
+        final Rule rule = result.rule();
+        final List<ValidationError> clashes = table.checkAdd(rule);
+        if (!clashes.isEmpty()) {
+            final String code = clashes.getFirst().field().equals("id") ? "exists"
+                : clashes.getFirst().field().equals("rules") ? "limit" : "invalid";
+            respond(connectionId, new ControlResponse.Refused(add.requestId(), code,
+                ValidationError.describe(clashes), fieldErrors(clashes)));
+            return;
+        }
+        requests.add(connectionId, add.requestId(), rule);
+    }
+
+    private void onRemove(final long connectionId, final ControlRequest.Remove remove) {
+        if (!RuleId.isValid(remove.id())) {
+            respond(connectionId, new ControlResponse.Refused(remove.requestId(), "invalid",
+                RuleId.describeProblem(remove.id()), List.of(new ControlResponse.FieldError("id",
+                RuleId.describeProblem(remove.id())))));
+            return;
+        }
+        final RuleId id = new RuleId(remove.id());
+        if (table.get(id) == null) {
+            respond(connectionId, refused(remove.requestId(), "not_found", "no rule has id \"" + id + "\""));
+            return;
+        }
+        requests.remove(connectionId, remove.requestId(), id);
+    }
+
+    private void onTrace(final long connectionId, final long requestId, final String idText, final boolean enable) {
+        if (!RuleId.isValid(idText)) {
+            respond(connectionId, refused(requestId, "invalid", RuleId.describeProblem(idText)));
+            return;
+        }
+        final RuleId id = new RuleId(idText);
+        if (enable && table.get(id) == null) {
+            respond(connectionId, refused(requestId, "not_found", "no rule has id \"" + id + "\""));
+            return;
+        }
+        requests.trace(id, enable);
+        respond(connectionId, new ControlResponse.TraceState(requestId, id.value(), enable));
+    }
+
+    private void onTraceShow(final long connectionId, final ControlRequest.TraceShow show) {
+        if (!RuleId.isValid(show.id())) {
+            respond(connectionId, refused(show.requestId(), "invalid", RuleId.describeProblem(show.id())));
+            return;
+        }
+        final RuleId id = new RuleId(show.id());
+        final List<ControlResponse.TraceEvent> events = traces.events(id);
+        if (events == null && table.get(id) == null) {
+            respond(connectionId, refused(show.requestId(), "not_found", "no rule has id \"" + id + "\""));
+            return;
+        }
+        respond(connectionId, new ControlResponse.TraceReport(show.requestId(), id.value(), traces.isTraced(id),
+            events == null ? List.of() : events));
+    }
+
+    private void onLogLevelGet(final long connectionId, final ControlRequest.LogLevelGet get) {
+        final List<ControlResponse.FacilityLevel> levels = new ArrayList<>();
+        logLevels.levels().forEach((facility, level) -> {
+            if (get.facility() == null || get.facility().equals(facility)) {
+                levels.add(new ControlResponse.FacilityLevel(facility, level));
+            }
+        });
+        respond(connectionId, new ControlResponse.LogLevels(get.requestId(), levels));
+    }
+
+    private void onLogLevelSet(final long connectionId, final ControlRequest.LogLevelSet set) {
+        final String problem = logLevels.set(set.facility(), set.level());
+        if (problem != null) {
+            respond(connectionId, new ControlResponse.Refused(set.requestId(), "invalid", problem,
+                List.of(new ControlResponse.FieldError("level", problem))));
+            return;
+        }
+        onLogLevelGet(connectionId, new ControlRequest.LogLevelGet(set.requestId(), set.facility() == null
+            ? LogLevels.ROOT : set.facility()));
+    }
+
+    private void onConfigCheck(final long connectionId, final ControlRequest.ConfigCheck check) {
+        final ConfigParser.Result parsed = ConfigParser.parse(check.fileName(), check.text(), table.limits());
+        if (!parsed.isValid()) {
+            respond(connectionId, configRefusal(check.requestId(), parsed));
+            return;
+        }
+        respond(connectionId, new ControlResponse.ConfigChecked(check.requestId(), parsed.config().rules().size()));
+    }
+
+    private void onConfigLoad(final long connectionId, final ControlRequest.ConfigLoad load) {
+        final ConfigParser.Result parsed = ConfigParser.parse(load.fileName(), load.text(), table.limits());
+        if (!parsed.isValid()) {
+            respond(connectionId, configRefusal(load.requestId(), parsed));
+            return;
+        }
+        requests.loadConfig(connectionId, load.requestId(), parsed.config());
+    }
+
+    private static ControlResponse configRefusal(final long requestId, final ConfigParser.Result parsed) {
+        return new ControlResponse.Refused(requestId, "invalid", parsed.describe(), parsed.errors().stream()
+            .map(error -> new ControlResponse.FieldError(error.field(), error.positionedMessage())).toList());
+    }
+
+    private static ControlResponse.Refused refused(final long requestId, final String code, final String message) {
+        return new ControlResponse.Refused(requestId, code, message, List.of());
+    }
+
+    private static List<ControlResponse.FieldError> fieldErrors(final List<ValidationError> errors) {
+        return errors.stream().map(e -> new ControlResponse.FieldError(e.field(), e.message())).toList();
+    }
+}

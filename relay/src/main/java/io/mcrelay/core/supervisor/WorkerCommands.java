@@ -1,0 +1,115 @@
+package io.mcrelay.core.supervisor;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import io.mcrelay.protocol.WireWriter;
+import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.seam.WorkerChannel;
+
+/**
+ * The commands the supervisor sends down the worker channels: the whole table ({@code Sync}, encoded once per epoch
+ * and shared by all workers, followed by the traced rules), each committed change ({@code Apply}) and tracing on or
+ * off ({@code Trace}). A command that does not fit a worker's channel never leaves it silently behind: the worker is
+ * marked as owing a {@code Sync}, which carries everything. Not thread-safe.
+ */
+final class WorkerCommands {
+    /** Decides whether a worker may be sent the table: the supervisor's hook, which a checker mutant overrides. */
+    @FunctionalInterface
+    interface SyncGate {
+        boolean maySync(int workerIndex, long restarts);
+    }
+
+    private final RuleTable table;
+    private final TraceLog traces;
+    private final WorkerHealth health;
+    private final SyncGate gate;
+    private final Supplier<Iterable<WorkerSlot>> broadcastOrder;
+    private final WireWriter writer = new WireWriter();
+    private final UnsafeBuffer syncBuffer = new UnsafeBuffer(new byte[0]);
+    private long cachedSyncEpoch = -1;
+    private byte[] cachedSync;
+
+    WorkerCommands(final RuleTable table, final TraceLog traces, final WorkerHealth health, final SyncGate gate,
+                   final Supplier<Iterable<WorkerSlot>> broadcastOrder) {
+        this.table = Objects.requireNonNull(table, "table");
+        this.traces = Objects.requireNonNull(traces, "traces");
+        this.health = Objects.requireNonNull(health, "health");
+        this.gate = Objects.requireNonNull(gate, "gate");
+        this.broadcastOrder = Objects.requireNonNull(broadcastOrder, "broadcastOrder");
+    }
+
+    /**
+     * Sends the whole table and the traced rules to a connected worker.
+     *
+     * @return 1 if the Sync went out, 0 if the channel was full (it stays owed) or the gate said no
+     */
+    int sendSync(final WorkerSlot slot, final long nowNs) {
+        assert slot.channel != null : "worker " + slot.index + " has no channel";
+        if (!gate.maySync(slot.index, slot.restarts)) {
+            slot.syncOwed = false;
+            return 0;
+        }
+        if (cachedSyncEpoch != table.epoch()) {
+            writer.reset();
+            WorkerMessageCodec.encode(new WorkerMessage.Sync(table.epoch(), table.rules()), writer);
+            cachedSync = writer.toByteArray();
+            cachedSyncEpoch = table.epoch();
+        }
+        syncBuffer.wrap(cachedSync);
+        final WorkerChannel.SendResult result = slot.channel.send(syncBuffer, 0, cachedSync.length);
+        if (result == WorkerChannel.SendResult.FULL) {
+            return 0; // stays owed
+        }
+        slot.syncOwed = false;
+        slot.syncEpoch = table.epoch();
+        slot.syncSentAtNs = nowNs;
+        slot.syncAttempts++;
+        for (final RuleId id : traces.traced()) { // a new or resynced worker learns which rules are traced
+            if (!sendTrace(slot, id, true)) {
+                slot.syncOwed = true; // try the whole thing again next cycle
+                break;
+            }
+        }
+        if (slot.state == WorkerSlot.State.READY) {
+            health.setState(slot, WorkerSlot.State.SYNCING);
+        }
+        return 1;
+    }
+
+    /** Sends a committed change to every worker that is up to date; one that cannot take it owes a Sync. */
+    void broadcastApply(final long epoch, final List<Rule> upserts, final List<RuleId> removals) {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Apply(epoch, upserts, removals), writer);
+        for (final WorkerSlot slot : broadcastOrder.get()) {
+            if (slot.channel == null || slot.state == WorkerSlot.State.STOPPING || slot.syncOwed) {
+                continue; // an owed Sync will carry this change too
+            }
+            if (slot.channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
+                health.requestSync(slot, false); // it will miss this Apply: give it the whole table instead
+            }
+        }
+    }
+
+    /** Tells every up-to-date worker that tracing of {@code id} is on or off; one that cannot take it owes a Sync. */
+    void broadcastTrace(final RuleId id, final boolean enable) {
+        for (final WorkerSlot slot : health.slots()) {
+            if (slot.channel != null && slot.state != WorkerSlot.State.STOPPING && !slot.syncOwed
+                && !sendTrace(slot, id, enable)) {
+                health.requestSync(slot, false); // the Sync that follows re-sends every trace command
+            }
+        }
+    }
+
+    private boolean sendTrace(final WorkerSlot slot, final RuleId id, final boolean enable) {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.Trace(id, enable), writer);
+        return slot.channel.send(writer.buffer(), 0, writer.position()) == WorkerChannel.SendResult.SENT;
+    }
+}

@@ -1,0 +1,320 @@
+package io.mcrelay.core.supervisor;
+
+import static io.mcrelay.core.supervisor.TestKit.MS;
+import static io.mcrelay.core.supervisor.TestKit.SECOND;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.rules.Limits;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.seam.WorkerLauncher;
+
+/**
+ * Worker health driven directly: one worker slot with DESIGN's default tunables (heartbeats every 250 ms, 4 missed,
+ * ack timeout 1 s, backoff 250 ms doubling to 16 s, reset after 30 s ready), a launcher that only records, and the
+ * real {@link WorkerCommands} sending to a recording channel. The test plays the worker's frames and the time.
+ */
+class WorkerHealthTest {
+    private static final long WRONG_HASH = 0x5EED;
+
+    private final RuleTable table = new RuleTable(Limits.DEFAULT);
+    private final TraceLog traces = new TraceLog();
+    private final TestKit.FakeLauncher launcher = new TestKit.FakeLauncher();
+    private final List<Long> respawnDeadlines = new ArrayList<>();
+    private final WorkerHealth health;
+    private final WorkerCommands commands;
+    private final WorkerSlot slot;
+    private int changes;
+    private long nowNs;
+
+    WorkerHealthTest() {
+        health = new WorkerHealth(Supervisor.Config.defaults(1), table, launcher, new WorkerHealth.Actions() {
+            @Override
+            public void sendSync(final WorkerSlot worker) {
+                commands.sendSync(worker, nowNs);
+            }
+
+            @Override
+            public long scheduleRespawn(final long deadlineNs, final int workerIndex) {
+                respawnDeadlines.add(deadlineNs);
+                return respawnDeadlines.size();
+            }
+
+            @Override
+            public void retired(final WorkerCounters counters) {
+            }
+
+            @Override
+            public void traced(final WorkerSlot worker, final List<WorkerMessage.TraceEvent> events) {
+                traces.record(worker.index, events);
+            }
+
+            @Override
+            public void workersChanged() {
+                changes++;
+            }
+        });
+        commands = new WorkerCommands(table, traces, health, (index, restarts) -> true, health::slots);
+        slot = health.slot(0);
+    }
+
+    private TestKit.FakeChannel connect() {
+        final TestKit.FakeChannel channel = new TestKit.FakeChannel();
+        health.onConnected(launcher.last(), channel, nowNs);
+        return channel;
+    }
+
+    private void receive(final WorkerMessage message) {
+        final UnsafeBuffer frame = (UnsafeBuffer) TestKit.frame(message);
+        health.onFrame(slot, frame, 0, frame.capacity(), nowNs);
+    }
+
+    private void ack(final long epoch, final long hash) {
+        receive(new WorkerMessage.Ack(epoch, hash));
+    }
+
+    private void heartbeat(final long epoch, final long hash) {
+        receive(new WorkerMessage.Heartbeat(0, epoch, hash, WorkerCounters.ZERO, List.of()));
+    }
+
+    private TestKit.FakeChannel readyWorker() {
+        health.launch(slot, nowNs);
+        final TestKit.FakeChannel channel = connect();
+        ack(table.epoch(), table.hash());
+        assertEquals(WorkerSlot.State.READY, slot.state);
+        return channel;
+    }
+
+    /** Lets the worker exit; returns the backoff before its next launch (0 for at once) and relaunches it. */
+    private long crashAndRelaunch() {
+        final int respawnsBefore = respawnDeadlines.size();
+        final int launchesBefore = launcher.launched.size();
+        health.onExited(launcher.last(), 1, nowNs);
+        if (respawnDeadlines.size() == respawnsBefore) {
+            assertEquals(launchesBefore + 1, launcher.launched.size(), "relaunched at once");
+            return 0;
+        }
+        assertEquals(WorkerSlot.State.BACKOFF, slot.state);
+        assertEquals(launchesBefore, launcher.launched.size(), "not relaunched before its backoff");
+        final long delayNs = respawnDeadlines.getLast() - nowNs;
+        nowNs = respawnDeadlines.getLast();
+        health.onRespawnDue(0, nowNs);
+        assertEquals(WorkerSlot.State.STARTING, slot.state);
+        return delayNs;
+    }
+
+    @Test
+    void aWorkerThatMissesFourHeartbeatsIsRestarted() {
+        final TestKit.FakeChannel channel = readyWorker();
+        final WorkerLauncher.WorkerHandle first = launcher.last();
+        for (nowNs = 250 * MS; nowNs <= SECOND; nowNs += 250 * MS) {
+            heartbeat(table.epoch(), table.hash());
+            health.checkHealth(nowNs);
+        }
+        nowNs = 2 * SECOND; // four intervals without a heartbeat: not yet more than four
+        health.checkHealth(nowNs);
+        assertEquals(WorkerSlot.State.READY, slot.state);
+        assertTrue(launcher.killed.isEmpty());
+
+        nowNs = 2 * SECOND + 1;
+        health.checkHealth(nowNs);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+        assertEquals(List.of(first), launcher.killed);
+        assertTrue(channel.closed);
+
+        health.onExited(first, -9, nowNs);
+        assertEquals(2, launcher.launched.size(), "the first restart is at once");
+        assertEquals(WorkerSlot.State.STARTING, slot.state);
+        assertEquals(1, slot.restarts);
+        assertEquals(Map.of("missed heartbeats", 1L), slot.restartReasons);
+    }
+
+    @Test
+    void theBackoffDoublesFromItsInitialValueUpToItsMaximum() {
+        health.launch(slot, nowNs);
+        final List<Long> delays = new ArrayList<>();
+        for (int crash = 0; crash < 9; crash++) {
+            nowNs += SECOND;
+            delays.add(crashAndRelaunch());
+        }
+        assertEquals(List.of(0L, 250 * MS, 500 * MS, SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND, 16 * SECOND,
+            16 * SECOND), delays);
+        assertEquals(Map.of("exited with status 1", 9L), slot.restartReasons);
+    }
+
+    @Test
+    void theBackoffStartsOverAfterThirtySecondsReady() {
+        health.launch(slot, nowNs);
+        crashAndRelaunch();
+        crashAndRelaunch();
+        assertEquals(500 * MS, crashAndRelaunch());
+        connect();
+        ack(table.epoch(), table.hash());
+        assertEquals(WorkerSlot.State.READY, slot.state);
+
+        nowNs += 30 * SECOND;
+        assertEquals(0, crashAndRelaunch(), "ran ready for 30 s: not a crash loop");
+        assertEquals(250 * MS, crashAndRelaunch(), "and the next crash starts the backoff over");
+    }
+
+    @Test
+    void theBackoffGoesOnAfterLessThanThirtySecondsReady() {
+        health.launch(slot, nowNs);
+        crashAndRelaunch();
+        crashAndRelaunch();
+        crashAndRelaunch();
+        connect();
+        ack(table.epoch(), table.hash());
+
+        nowNs += 30 * SECOND - 1;
+        assertEquals(SECOND, crashAndRelaunch());
+    }
+
+    @Test
+    void aWorkerThatDoesNotConnectInTimeIsStopped() {
+        health.launch(slot, nowNs);
+        nowNs = 10 * SECOND;
+        health.checkHealth(nowNs);
+        assertEquals(WorkerSlot.State.STARTING, slot.state);
+        nowNs = 10 * SECOND + 1;
+        health.checkHealth(nowNs);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+        assertEquals("did not connect in time", slot.stopReason);
+    }
+
+    @Test
+    void aConnectionOfAnIncarnationGivenUpOnIsClosed() {
+        health.launch(slot, nowNs);
+        health.stop(slot, "test");
+        final TestKit.FakeChannel late = connect();
+        assertTrue(late.closed);
+        assertEquals(null, slot.channel);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+    }
+
+    @Test
+    void aConnectedWorkerIsSentTheTableAndIsReadyOnceItAcksItWithTheRightHash() {
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        health.launch(slot, nowNs);
+        final TestKit.FakeChannel channel = connect();
+        assertInstanceOf(WorkerMessage.Sync.class, channel.sent.getFirst());
+        assertEquals(WorkerSlot.State.SYNCING, slot.state);
+        ack(0, table.hashAt(0)); // an epoch before the Sync's: not caught up
+        assertEquals(WorkerSlot.State.SYNCING, slot.state);
+        ack(1, table.hash());
+        assertEquals(WorkerSlot.State.READY, slot.state);
+    }
+
+    @Test
+    void aWrongHashRightAfterASyncStopsTheWorker() {
+        health.launch(slot, nowNs);
+        connect();
+        ack(0, WRONG_HASH);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+        assertEquals("ruleset hash disagreed right after a sync", slot.stopReason);
+    }
+
+    @Test
+    void aDriftIsRepairedByASyncOnceAndADriftSoonAfterRestartsTheWorker() {
+        final TestKit.FakeChannel channel = readyWorker();
+        nowNs = SECOND;
+        heartbeat(0, WRONG_HASH);
+        assertEquals(WorkerSlot.State.SYNCING, slot.state);
+        assertTrue(slot.syncOwed);
+        assertEquals(1, commands.sendSync(slot, nowNs));
+        assertEquals(2, channel.sent.stream().filter(WorkerMessage.Sync.class::isInstance).count());
+        ack(0, table.hash());
+        assertEquals(WorkerSlot.State.READY, slot.state);
+
+        nowNs = 2 * SECOND; // within 30 s of the first drift
+        heartbeat(0, WRONG_HASH);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+        assertEquals("ruleset drifted again after a sync", slot.stopReason);
+    }
+
+    @Test
+    void aDriftLongAfterTheLastIsRepairedAgain() {
+        readyWorker();
+        nowNs = SECOND;
+        heartbeat(0, WRONG_HASH);
+        commands.sendSync(slot, nowNs);
+        ack(0, table.hash());
+
+        nowNs = SECOND + WorkerHealth.DRIFT_REPEAT_WINDOW_NS;
+        heartbeat(0, WRONG_HASH);
+        assertEquals(WorkerSlot.State.SYNCING, slot.state);
+        assertTrue(slot.syncOwed);
+        assertTrue(launcher.killed.isEmpty());
+    }
+
+    @Test
+    void aWorkerThatNeverCompletesASyncIsStoppedAfterThreeAttempts() {
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        health.launch(slot, nowNs);
+        connect(); // attempt 1
+        for (int attempt = 1; attempt <= WorkerHealth.SYNC_ATTEMPTS_MAX; attempt++) {
+            assertEquals(attempt, slot.syncAttempts);
+            nowNs += SECOND + 1;
+            heartbeat(0, table.hashAt(0)); // alive, but still at the epoch before the Sync
+            health.checkHealth(nowNs);
+            if (attempt < WorkerHealth.SYNC_ATTEMPTS_MAX) {
+                assertTrue(slot.syncOwed, "attempt " + attempt + " timed out: the table is owed again");
+                commands.sendSync(slot, nowNs);
+            }
+        }
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+        assertEquals("did not complete a sync after 3 attempts", slot.stopReason);
+    }
+
+    @Test
+    void theSameEpochAckedTwiceWhileBehindAsksForTheWholeTable() {
+        readyWorker();
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        health.onEpochChanged(nowNs);
+        ack(0, table.hashAt(0));
+        assertEquals(WorkerSlot.State.SYNCING, slot.state);
+        assertTrue(slot.syncOwed);
+    }
+
+    @Test
+    void aBadOrUnexpectedFrameStopsTheWorker() {
+        readyWorker();
+        final UnsafeBuffer garbage = new UnsafeBuffer(new byte[] {(byte) 0xFF, 1, 2});
+        final int changesBefore = changes;
+        health.onFrame(slot, garbage, 0, garbage.capacity(), nowNs);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+        assertTrue(slot.stopReason.startsWith("sent a bad frame: "), slot.stopReason);
+        assertTrue(changes > changesBefore, "acked changes hear of it");
+
+        health.onExited(launcher.last(), -9, nowNs);
+        connect();
+        receive(new WorkerMessage.Shutdown("no"));
+        assertEquals("sent an unexpected Shutdown", slot.stopReason);
+    }
+
+    @Test
+    void aHeartbeatCarriesCountersAndTraceEvents() {
+        readyWorker();
+        traces.set(new RuleId("cam-1"), true);
+        nowNs = 250 * MS;
+        heartbeat(0, table.hash());
+        nowNs = 500 * MS;
+        receive(new WorkerMessage.Heartbeat(1, 0, table.hash(), WorkerCounters.ZERO, List.of(
+            new WorkerMessage.TraceEvent(new RuleId("cam-1"), 7, WorkerMessage.TraceEvent.SENT, 0,
+                100))));
+        assertEquals(250 * MS, slot.heartbeatIntervalNs);
+        assertEquals(1, traces.events(new RuleId("cam-1")).size());
+        assertFalse(slot.syncOwed);
+    }
+}
