@@ -186,7 +186,10 @@ public final class SupervisorDaemon implements AutoCloseable {
         tracking = new DescriptorTrackingLauncher(launcher, openedInputs::version);
 
         final long startNs = SystemClock.INSTANCE.nanoTime();
-        final Supervisor.Config config = Supervisor.Config.defaults(options.workers());
+        // A worker JVM that just connected may take seconds to speak on a loaded machine: it is not killed for
+        // that before the connect timeout; once it has spoken, DESIGN's 4 missed heartbeats apply.
+        final Supervisor.Config defaults = Supervisor.Config.defaults(options.workers());
+        final Supervisor.Config config = defaults.withFirstMessageTimeoutNs(defaults.connectTimeoutNs());
         recorder = new IoRecorder(journal, SystemClock.INSTANCE);
         final ControlServer served = options.configFile() == null ? control : configClient(options.configFile());
         final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), tracking, served, links,

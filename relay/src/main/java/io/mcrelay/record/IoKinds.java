@@ -105,16 +105,25 @@ public final class IoKinds {
         return new WireWriter().i32(config.workerCount()).i64(config.ackTimeoutNs()).i64(config.heartbeatIntervalNs())
             .i32(config.missedHeartbeatsMax()).i64(config.connectTimeoutNs()).i64(config.backoffInitialNs())
             .i64(config.backoffMaxNs()).i64(config.backoffResetNs()).i32(config.limits().maxRules())
-            .i32(config.limits().maxOutputsPerRule()).toByteArray();
+            .i32(config.limits().maxOutputsPerRule()).i64(config.firstMessageTimeoutNs()).toByteArray();
     }
 
     public static Supervisor.Config decodeConfig(final byte[] payload) {
         final WireReader in = WireReader.of(payload);
-        final Supervisor.Config config = new Supervisor.Config(in.i32("workers"), in.i64("ack timeout"),
-            in.i64("heartbeat interval"), in.i32("missed heartbeats"), in.i64("connect timeout"),
-            in.i64("backoff initial"), in.i64("backoff max"), in.i64("backoff reset"),
-            new Limits(in.i32("max rules"), in.i32("max outputs per rule")));
+        final int workers = in.i32("workers");
+        final long ackTimeoutNs = in.i64("ack timeout");
+        final long heartbeatIntervalNs = in.i64("heartbeat interval");
+        final int missedHeartbeatsMax = in.i32("missed heartbeats");
+        final long connectTimeoutNs = in.i64("connect timeout");
+        final long backoffInitialNs = in.i64("backoff initial");
+        final long backoffMaxNs = in.i64("backoff max");
+        final long backoffResetNs = in.i64("backoff reset");
+        final Limits limits = new Limits(in.i32("max rules"), in.i32("max outputs per rule"));
+        // Absent from journals written before it existed, when it was the heartbeat silence allowed.
+        final long firstMessageTimeoutNs = in.remaining() > 0 ? in.i64("first message timeout")
+            : heartbeatIntervalNs * missedHeartbeatsMax;
         in.end("config");
-        return config;
+        return new Supervisor.Config(workers, ackTimeoutNs, heartbeatIntervalNs, missedHeartbeatsMax, connectTimeoutNs,
+            backoffInitialNs, backoffMaxNs, backoffResetNs, limits, firstMessageTimeoutNs);
     }
 }

@@ -188,7 +188,7 @@ class CliCommandsSupervisorTest {
         final Supervisor.Config defaults = Supervisor.Config.defaults(2);
         start(new Supervisor.Config(2, defaults.ackTimeoutNs(), defaults.heartbeatIntervalNs(), 1_000,
             defaults.connectTimeoutNs(), defaults.backoffInitialNs(), defaults.backoffMaxNs(),
-            defaults.backoffResetNs(), defaults.limits()));
+            defaults.backoffResetNs(), defaults.limits(), defaults.firstMessageTimeoutNs()));
         final SimLauncher.LiveWorker laggard = cluster.launcher().liveWorkers().get(1);
         final int index = laggard.handle().workerIndex();
         cluster.launcher().setHung(laggard.handle(), true);

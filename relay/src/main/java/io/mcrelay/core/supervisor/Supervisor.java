@@ -43,30 +43,36 @@ import io.mcrelay.seam.WorkerLauncher;
  * hooks ({@link #maySync}, {@link #broadcastOrder}); no production class extends it.
  */
 public class Supervisor implements DutyCycle {
-    /** Tunables, with the defaults of DESIGN. */
+    /** Tunables, with the defaults of DESIGN; {@code firstMessageTimeoutNs}: see {@link WorkerHealth#checkHealth}. */
     public record Config(int workerCount, long ackTimeoutNs, long heartbeatIntervalNs, int missedHeartbeatsMax,
                          long connectTimeoutNs, long backoffInitialNs, long backoffMaxNs, long backoffResetNs,
-                         Limits limits) {
+                         Limits limits, long firstMessageTimeoutNs) {
         public Config {
             Objects.requireNonNull(limits, "limits");
             if (workerCount < 1 || workerCount > 1024) {
                 throw new IllegalArgumentException("workers must be between 1 and 1024, not " + workerCount);
             }
             if (ackTimeoutNs <= 0 || heartbeatIntervalNs <= 0 || missedHeartbeatsMax < 1 || connectTimeoutNs <= 0
-                || backoffInitialNs <= 0 || backoffMaxNs < backoffInitialNs || backoffResetNs <= 0) {
+                || backoffInitialNs <= 0 || backoffMaxNs < backoffInitialNs || backoffResetNs <= 0
+                || firstMessageTimeoutNs <= 0) {
                 throw new IllegalArgumentException("timeouts and intervals must be positive");
             }
         }
 
-        /** DESIGN's defaults: ack timeout 1 s, heartbeats every 250 ms, 4 missed, backoff 250 ms → 16 s, reset 30 s. */
+        /** DESIGN's: ack 1 s, heartbeats every 250 ms, 4 missed (first message too), backoff 250 ms → 16 s. */
         public static Config defaults(final int workerCount) {
             return new Config(workerCount, 1_000_000_000L, 250_000_000L, 4, 10_000_000_000L, 250_000_000L,
-                16_000_000_000L, 30_000_000_000L, Limits.DEFAULT);
+                16_000_000_000L, 30_000_000_000L, Limits.DEFAULT, 4 * 250_000_000L);
         }
 
         public Config withLimits(final Limits newLimits) {
             return new Config(workerCount, ackTimeoutNs, heartbeatIntervalNs, missedHeartbeatsMax, connectTimeoutNs,
-                backoffInitialNs, backoffMaxNs, backoffResetNs, newLimits);
+                backoffInitialNs, backoffMaxNs, backoffResetNs, newLimits, firstMessageTimeoutNs);
+        }
+
+        public Config withFirstMessageTimeoutNs(final long timeoutNs) {
+            return new Config(workerCount, ackTimeoutNs, heartbeatIntervalNs, missedHeartbeatsMax, connectTimeoutNs,
+                backoffInitialNs, backoffMaxNs, backoffResetNs, limits, timeoutNs);
         }
     }
 

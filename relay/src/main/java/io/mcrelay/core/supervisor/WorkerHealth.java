@@ -112,6 +112,7 @@ final class WorkerHealth {
         slot.channel = channel;
         setState(slot, WorkerSlot.State.SYNCING);
         slot.lastHeardNs = nowNs;
+        slot.heardSinceConnect = false;
         slot.syncOwed = true; // a worker's first command is Sync
         actions.sendSync(slot);
     }
@@ -185,7 +186,12 @@ final class WorkerHealth {
         actions.workersChanged();
     }
 
-    /** The periodic check: connect timeouts, missed heartbeats, syncs that did not complete. */
+    /**
+     * The periodic check: connect timeouts, missed heartbeats, syncs that did not complete. A worker that has not
+     * spoken since it connected may stay silent for {@code firstMessageTimeoutNs} when that is longer than the
+     * heartbeat silence allowed afterwards (a worker JVM still warming up on a loaded machine; the daemon allows its
+     * connect timeout, the defaults no more than the heartbeats).
+     */
     void checkHealth(final long nowNs) {
         final long silenceMaxNs = config.heartbeatIntervalNs() * config.missedHeartbeatsMax();
         for (final WorkerSlot slot : slots) {
@@ -196,7 +202,10 @@ final class WorkerHealth {
                     }
                 }
                 case SYNCING, READY -> {
-                    if (nowNs - slot.lastHeardNs > silenceMaxNs) {
+                    // Before its first message a worker may be a JVM still warming up: it may get longer.
+                    final long allowedNs = slot.heardSinceConnect ? silenceMaxNs
+                        : Math.max(silenceMaxNs, config.firstMessageTimeoutNs());
+                    if (nowNs - slot.lastHeardNs > allowedNs) {
                         stop(slot, "missed heartbeats");
                     } else if (slot.state == WorkerSlot.State.SYNCING && !slot.syncOwed
                         && nowNs - slot.syncSentAtNs > config.ackTimeoutNs()) {
@@ -232,6 +241,7 @@ final class WorkerHealth {
             return;
         }
         slot.lastHeardNs = nowNs;
+        slot.heardSinceConnect = true;
         switch (message) {
             case WorkerMessage.Ack ack -> {
                 final boolean repeated = slot.acksReceived > 0 && slot.ackedEpoch == ack.epoch();

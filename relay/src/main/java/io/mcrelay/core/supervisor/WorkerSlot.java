@@ -33,6 +33,8 @@ public final class WorkerSlot {
     long launchedAtNs;
     long readySinceNs = -1;
     long lastHeardNs;
+    /** Whether the worker has sent a message since it connected (before that it may be slower to speak). */
+    boolean heardSinceConnect;
     /** The epoch of the last {@code Sync} sent to this incarnation, or -1. */
     long syncEpoch = -1;
     /** A {@code Sync} is owed (the channel was full, or a sync was decided): sent on the next duty cycle. */

@@ -114,6 +114,72 @@ class WorkerHealthTest {
         return delayNs;
     }
 
+    /** A second health role with its own slot, whose actions do nothing: for the first-message timeout alone. */
+    private WorkerHealth withFirstMessageTimeout(final long timeoutNs) {
+        return new WorkerHealth(Supervisor.Config.defaults(1).withFirstMessageTimeoutNs(timeoutNs), table, launcher,
+            new WorkerHealth.Actions() {
+                @Override
+                public void sendSync(final WorkerSlot worker) {
+                }
+
+                @Override
+                public long scheduleRespawn(final long deadlineNs, final int workerIndex) {
+                    return 1;
+                }
+
+                @Override
+                public void retired(final WorkerCounters counters) {
+                }
+
+                @Override
+                public void traced(final WorkerSlot worker, final List<WorkerMessage.TraceEvent> events) {
+                }
+
+                @Override
+                public void workersChanged() {
+                }
+            });
+    }
+
+    @Test
+    void aWorkerSilentAfterConnectingGetsTheFirstMessageTimeoutThenIsRestarted() {
+        final WorkerHealth slow = withFirstMessageTimeout(10 * SECOND);
+        final WorkerSlot worker = slow.slot(0);
+        slow.launch(worker, 0);
+        slow.onConnected(launcher.last(), new TestKit.FakeChannel(), 0);
+        slow.checkHealth(10 * SECOND);
+        assertEquals(WorkerSlot.State.SYNCING, worker.state, "a JVM warming up is given the first-message timeout");
+        assertTrue(launcher.killed.isEmpty());
+        slow.checkHealth(10 * SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, worker.state, "silent past it: restarted");
+        assertEquals(1, launcher.killed.size());
+    }
+
+    @Test
+    void onceItHasSpokenAWorkerGetsOnlyTheHeartbeatSilenceEvenWithALongFirstMessageTimeout() {
+        final WorkerHealth slow = withFirstMessageTimeout(10 * SECOND);
+        final WorkerSlot worker = slow.slot(0);
+        slow.launch(worker, 0);
+        slow.onConnected(launcher.last(), new TestKit.FakeChannel(), 0);
+        final UnsafeBuffer frame = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Heartbeat(0, -1, 0,
+            WorkerCounters.ZERO, List.of()));
+        slow.onFrame(worker, frame, 0, frame.capacity(), 0);
+        slow.checkHealth(SECOND);
+        assertEquals(WorkerSlot.State.SYNCING, worker.state);
+        slow.checkHealth(SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, worker.state, "4 missed heartbeats after its first message");
+    }
+
+    @Test
+    void withTheDefaultsASilentNewWorkerGetsTheHeartbeatSilenceOnly() {
+        health.launch(slot, nowNs);
+        connect();
+        health.checkHealth(SECOND);
+        assertEquals(WorkerSlot.State.SYNCING, slot.state);
+        health.checkHealth(SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+    }
+
     @Test
     void aWorkerThatMissesFourHeartbeatsIsRestarted() {
         final TestKit.FakeChannel channel = readyWorker();
