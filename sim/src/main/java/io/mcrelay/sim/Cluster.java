@@ -23,6 +23,16 @@ import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.sim.seams.InMemoryJournal;
+import io.mcrelay.sim.seams.ManualClock;
+import io.mcrelay.sim.seams.MapLogLevels;
+import io.mcrelay.sim.seams.SimControlServer;
+import io.mcrelay.sim.seams.SimInputSockets;
+import io.mcrelay.sim.seams.SimLauncher;
+import io.mcrelay.sim.seams.SimLinkMonitor;
+import io.mcrelay.sim.seams.SimNetwork;
+import io.mcrelay.sim.seams.SimPacketIo;
+import io.mcrelay.sim.seams.SimTimers;
 
 /**
  * A supervisor and its workers over simulated seams, stepped in one thread on virtual time: the world of the core's

@@ -18,6 +18,9 @@ import io.mcrelay.fault.FaultKind;
 import io.mcrelay.fault.FaultPlan;
 import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.support.SeededRandom;
+import io.mcrelay.sim.seams.SimControlClient;
+import io.mcrelay.sim.seams.SimLauncher;
+import io.mcrelay.sim.seams.SimNetwork;
 
 /**
  * One simulated run from one seed: the real supervisor and workers in a {@link Cluster}, DESIGN's default workload,

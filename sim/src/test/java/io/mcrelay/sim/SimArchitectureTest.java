@@ -7,6 +7,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 
 import io.mcrelay.arch.ArchRules;
+import io.mcrelay.sim.seams.SimTimers;
 
 /** The simulator's classes keep the boundaries too: no native access outside relay's linux package. */
 class SimArchitectureTest {

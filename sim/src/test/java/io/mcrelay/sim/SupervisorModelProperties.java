@@ -25,6 +25,7 @@ import io.mcrelay.control.RuleDocument;
 import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.rules.Rule;
+import io.mcrelay.sim.seams.SimLauncher;
 
 /**
  * A stateful model test of the real supervisor and workers (in a {@link Cluster}) against a plain model: a map of

@@ -1,4 +1,4 @@
-package io.mcrelay.sim;
+package io.mcrelay.sim.seams;
 
 import java.util.ArrayList;
 import java.util.List;

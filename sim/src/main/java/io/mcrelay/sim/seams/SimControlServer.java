@@ -1,4 +1,4 @@
-package io.mcrelay.sim;
+package io.mcrelay.sim.seams;
 
 import java.util.Iterator;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package io.mcrelay.sim;
+package io.mcrelay.sim.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 
 import io.mcrelay.record.IoKinds;
 import io.mcrelay.seam.Journal;
+import io.mcrelay.sim.Simulator;
+import io.mcrelay.sim.seams.InMemoryJournal;
 
 /**
  * Replay: a journal written by a simulated run with faults (worker crashes, supervisor crashes, lossy channels...)

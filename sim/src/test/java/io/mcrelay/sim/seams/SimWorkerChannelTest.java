@@ -1,4 +1,4 @@
-package io.mcrelay.sim;
+package io.mcrelay.sim.seams;
 
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerChannelContract;

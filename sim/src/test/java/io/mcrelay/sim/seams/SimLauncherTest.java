@@ -1,4 +1,4 @@
-package io.mcrelay.sim;
+package io.mcrelay.sim.seams;
 
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.seam.WorkerLauncher;

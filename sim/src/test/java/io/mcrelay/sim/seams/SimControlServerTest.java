@@ -1,4 +1,4 @@
-package io.mcrelay.sim;
+package io.mcrelay.sim.seams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
