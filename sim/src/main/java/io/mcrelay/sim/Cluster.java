@@ -23,6 +23,8 @@ import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.sim.check.ConvergenceChecker;
+import io.mcrelay.sim.fault.FaultSchedule;
 import io.mcrelay.sim.seams.InMemoryJournal;
 import io.mcrelay.sim.seams.ManualClock;
 import io.mcrelay.sim.seams.MapLogLevels;
@@ -42,7 +44,7 @@ import io.mcrelay.sim.seams.SimTimers;
  * order of the agents in each step from a seed, injects the faults of a {@link FaultPlan} into the worker channels,
  * and folds everything that happens into an {@link EventLog}. Single-threaded and deterministic.
  */
-public final class Cluster {
+public final class Cluster implements FaultSchedule.Target {
     /** How far virtual time moves per step. */
     public static final long STEP_NS = 1_000_000L;
     /** The frames in flight on one worker channel, in bytes, before sends see {@code FULL}. */
@@ -323,6 +325,7 @@ public final class Cluster {
      * The supervisor process dies: its workers die with it (their parent-death signal), its clients are cut off,
      * and a new supervisor starts on the same journal, recovering its rules, ids and epoch.
      */
+    @Override
     public void crashSupervisor() {
         final SupervisorLife old = life;
         // Workers die with their supervisor (PR_SET_PDEATHSIG), even a hung one: none lingers on the network.
@@ -354,21 +357,9 @@ public final class Cluster {
         return true;
     }
 
-    /** True when every worker is ready and holds the supervisor's epoch and hash. */
+    /** True when every worker is ready and holds the supervisor's epoch and hash (see {@link ConvergenceChecker}). */
     public boolean converged() {
-        final Supervisor supervisor = life.supervisor;
-        final List<SimLauncher.LiveWorker> live = life.launcher.liveWorkers();
-        if (live.size() != supervisor.workers().size()) {
-            return false;
-        }
-        for (final SimLauncher.LiveWorker worker : live) {
-            if (!supervisor.isReady(worker.handle().workerIndex())
-                || worker.agent().epoch() != supervisor.epoch()
-                || worker.agent().rulesetHash() != supervisor.rulesetHash()) {
-                return false;
-            }
-        }
-        return true;
+        return ConvergenceChecker.converged(life.supervisor, life.launcher.liveWorkers());
     }
 
     /** Sends one UDP packet into the network on {@code linkName}, as a source on that segment would. */
@@ -386,15 +377,18 @@ public final class Cluster {
         return client;
     }
 
+    @Override
     public ManualClock clock() {
         return clock;
     }
 
+    @Override
     public SimNetwork network() {
         return network;
     }
 
     /** The current supervisor's launcher. */
+    @Override
     public SimLauncher launcher() {
         return life.launcher;
     }

@@ -111,7 +111,7 @@ public final class SimCommand implements Callable<Integer> {
     private Path journal;
 
     private final BooleanSupplier onTerminal;
-    private final UnaryOperator<Simulator.Settings> adjust;
+    private final UnaryOperator<Simulator.Config> adjust;
 
     /** The command as the CLI runs it: the default workload; progress on a terminal, plain lines otherwise. */
     public SimCommand() {
@@ -119,10 +119,10 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     /**
-     * For tests: {@code onTerminal} forces plain or terminal mode, and {@code adjust} changes a seed's settings (a
+     * For tests: {@code onTerminal} forces plain or terminal mode, and {@code adjust} changes a seed's config (a
      * bound too tight to meet, say) so that the command's handling of a failed seed can be seen.
      */
-    SimCommand(final BooleanSupplier onTerminal, final UnaryOperator<Simulator.Settings> adjust) {
+    SimCommand(final BooleanSupplier onTerminal, final UnaryOperator<Simulator.Config> adjust) {
         this.onTerminal = onTerminal;
         this.adjust = adjust;
     }
@@ -191,9 +191,9 @@ public final class SimCommand implements Callable<Integer> {
         return runWith(seed, lines, adjust);
     }
 
-    private Outcome runWith(final long seed, final Consumer<String> lines, final UnaryOperator<Simulator.Settings> how) {
+    private Outcome runWith(final long seed, final Consumer<String> lines, final UnaryOperator<Simulator.Config> how) {
         try {
-            return new Outcome(seed, Simulator.run(how.apply(Simulator.Settings.defaults(seed)
+            return new Outcome(seed, Simulator.run(how.apply(Simulator.Config.defaults(seed)
                 .withDuration(durationNs - LIVENESS_NS, LIVENESS_NS)), lines), null);
         } catch (final RuntimeException | AssertionError e) {
             return new Outcome(seed, null, e);

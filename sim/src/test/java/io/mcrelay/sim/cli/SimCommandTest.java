@@ -48,8 +48,8 @@ class SimCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    /** Through a command whose terminal detection (and settings) the test chooses. */
-    private static Run sim(final boolean onTerminal, final UnaryOperator<Simulator.Settings> adjust,
+    /** Through a command whose terminal detection (and config) the test chooses. */
+    private static Run sim(final boolean onTerminal, final UnaryOperator<Simulator.Config> adjust,
                            final String... args) {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
@@ -65,7 +65,7 @@ class SimCommandTest {
     }
 
     private static Simulator.Result runDirectly(final long seed, final long durationNs) {
-        return Simulator.run(Simulator.Settings.defaults(seed).withDuration(durationNs - 30 * SECOND, 30 * SECOND),
+        return Simulator.run(Simulator.Config.defaults(seed).withDuration(durationNs - 30 * SECOND, 30 * SECOND),
             line -> { });
     }
 
@@ -89,7 +89,7 @@ class SimCommandTest {
     void theDefaultDurationIsTheSimulatorsDefaultWorkload() {
         final Run run = mcrelay("sim", "--seed", "7");
         assertEquals(0, run.exitCode(), run::toString);
-        assertEquals("DIGEST=" + Simulator.run(Simulator.Settings.defaults(7), line -> { }).digest(), digestLine(run));
+        assertEquals("DIGEST=" + Simulator.run(Simulator.Config.defaults(7), line -> { }).digest(), digestLine(run));
     }
 
     @Test
@@ -161,7 +161,7 @@ class SimCommandTest {
     @Test
     void aFailedSeedPrintsItsFailuresAndReproduceCommandAndExits1() {
         // A convergence bound of 1 ns cannot be met: seed 2 fails for real, in the simulator's own checker.
-        final UnaryOperator<Simulator.Settings> failSeed2 = s -> s.seed() != 2 ? s : new Simulator.Settings(s.seed(),
+        final UnaryOperator<Simulator.Config> failSeed2 = s -> s.seed() != 2 ? s : new Simulator.Config(s.seed(),
             s.safetyNs(), s.livenessNs(), 1, s.workers(), s.supervisors(), s.workerAgents(), s.journal());
         final Run many = sim(false, failSeed2, "--seeds", "3", "--duration", "60s");
         assertEquals(1, many.exitCode(), many::toString);
@@ -187,7 +187,7 @@ class SimCommandTest {
 
     @Test
     void aSeedWhoseRunThrowsFailsAndTheOtherSeedsStillRun() {
-        final UnaryOperator<Simulator.Settings> throwInSeed2 = s -> s.seed() != 2 ? s : s.withFactories(
+        final UnaryOperator<Simulator.Config> throwInSeed2 = s -> s.seed() != 2 ? s : s.withFactories(
             s.supervisors(), (config, channel, io, timers) -> {
                 throw new IllegalStateException("no worker today");
             });

@@ -23,7 +23,7 @@ import io.mcrelay.sim.seams.InMemoryJournal;
 class JournalReplayTest {
     private static InMemoryJournal recordedRun(final long seed) {
         final InMemoryJournal journal = new InMemoryJournal();
-        final Simulator.Result result = Simulator.run(Simulator.Settings.defaults(seed).withJournal(journal),
+        final Simulator.Result result = Simulator.run(Simulator.Config.defaults(seed).withJournal(journal),
             line -> { });
         assertTrue(result.passed(), () -> "seed " + seed + " " + result.failures());
         return journal;
