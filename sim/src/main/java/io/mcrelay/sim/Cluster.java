@@ -23,6 +23,7 @@ import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.DutyCycleRunner;
 import io.mcrelay.sim.check.ConvergenceChecker;
 import io.mcrelay.sim.fault.FaultSchedule;
 import io.mcrelay.sim.seams.InMemoryJournal;
@@ -111,6 +112,8 @@ public final class Cluster implements FaultSchedule.Target {
         final SimInputSockets inputSockets = new SimInputSockets();
         final SimLauncher launcher;
         final Supervisor supervisor;
+        /** Runs the supervisor's duty cycle, as the daemon's runner does; a failed cycle fails it for good. */
+        final DutyCycleRunner runner;
 
         SupervisorLife() {
             launcher = new SimLauncher(Cluster.this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_MAX_BYTES,
@@ -119,6 +122,7 @@ public final class Cluster implements FaultSchedule.Target {
             final Supervisor.Seams seams = new Supervisor.Seams(recordedTimers, launcher, control, links,
                 new MapLogLevels(), inputSockets, journal, clock);
             supervisor = options.supervisors().create(options.config(), io == null ? seams : io.wrap(seams));
+            runner = new DutyCycleRunner("supervisor", supervisor);
         }
     }
 
@@ -234,8 +238,10 @@ public final class Cluster implements FaultSchedule.Target {
 
     /**
      * One step: every live worker's duty cycle and the supervisor's (workers first, or in an order drawn from the
-     * seed), the network and the control sockets; then time. With workers first, a command the supervisor sends is
-     * handled no earlier than the next step. Returns the work done; 0 means nothing happened.
+     * seed), each through its own {@link DutyCycleRunner}, the network and the control sockets; then time. With
+     * workers first, a command the supervisor sends is handled no earlier than the next step. Returns the work done;
+     * 0 means nothing happened. An error escaping a duty cycle escapes the step: the run ends there, and the
+     * simulator's caller reports the seed as failed with its reproduce command.
      */
     public int step() {
         final long nowNs = clock.nanoTime();
@@ -275,7 +281,7 @@ public final class Cluster implements FaultSchedule.Target {
         if (io != null) {
             io.beginCycle(nowNs);
         }
-        return life.supervisor.doWork(nowNs);
+        return life.runner.step(nowNs);
     }
 
     private void recordWorkerStates() {

@@ -9,12 +9,15 @@ import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.DutyCycleRunner;
 import io.mcrelay.seam.support.LauncherEvents;
 
 /**
  * A {@link WorkerLauncher} whose workers are in-process {@link WorkerAgent}s: the real worker logic over simulated
  * seams. A launched worker connects on the next poll; a kill drops all of its state, as the death of a process
- * would. The simulator steps the live workers through {@link #step(long)}. Single-threaded.
+ * would. The simulator steps the live workers through {@link #step(long)} or {@link #stepWorker}, each worker's duty
+ * cycle through its own {@link DutyCycleRunner}: an error escaping a cycle fails that runner and reaches the caller,
+ * which ends the run. Single-threaded.
  */
 public final class SimLauncher implements WorkerLauncher {
     /** Builds the agent of a new worker incarnation around its end of the channel. */
@@ -33,10 +36,11 @@ public final class SimLauncher implements WorkerLauncher {
         WorkerChannel wrap(WorkerChannel end, boolean supervisorEnd, WorkerHandle handle);
     }
 
-    /** A live worker. */
+    /** A live worker: its agent, run through a {@link DutyCycleRunner} of its own, as the worker process runs it. */
     public static final class LiveWorker {
         private final WorkerHandle handle;
         private final WorkerAgent agent;
+        private final DutyCycleRunner runner;
         private final PacketIo io;
         private final SimTimers timers;
         private final SimWorkerChannel workerEnd;
@@ -47,6 +51,8 @@ public final class SimLauncher implements WorkerLauncher {
                    final SimWorkerChannel rogueEnd) {
             this.handle = handle;
             this.agent = incarnation.agent();
+            this.runner = new DutyCycleRunner("worker " + handle.workerIndex() + " (launch " + handle.launchId() + ")",
+                agent);
             this.io = incarnation.io();
             this.timers = incarnation.timers();
             this.workerEnd = workerEnd;
@@ -200,12 +206,15 @@ public final class SimLauncher implements WorkerLauncher {
         return work;
     }
 
-    /** Runs one duty cycle of one worker (unless it is frozen or gone); a worker that is done exits. */
+    /**
+     * Runs one duty cycle of one worker (unless it is frozen or gone) through its runner; a worker that is done exits.
+     * An error escaping the cycle is rethrown, and the worker's runner refuses every later step.
+     */
     public int stepWorker(final LiveWorker worker, final long nowNs) {
         if (worker.hung || live.get(worker.handle.launchId()) != worker) {
             return 0;
         }
-        final int work = worker.agent.doWork(nowNs);
+        final int work = worker.runner.step(nowNs);
         if (worker.agent.isDone()) {
             end(worker.handle, 0);
             return work + 1;

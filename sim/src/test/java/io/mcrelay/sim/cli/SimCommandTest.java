@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mcrelay.cli.Main;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.fault.FaultKind;
 import io.mcrelay.sim.Simulator;
 import picocli.CommandLine;
@@ -183,6 +184,30 @@ class SimCommandTest {
         assertTrue(one.out().contains("\nFAILED convergence at "), one.out());
         assertTrue(digestLine(one).startsWith("DIGEST="), one.out());
         assertEquals("mcrelay: seed 2 failed (see the FAILED lines)\n", one.err());
+    }
+
+    @Test
+    void anErrorEscapingADutyCycleFailsTheSeedWithItsReproduceCommand() {
+        // A broken invariant in a worker 10 s in: its runner rethrows it, and the seed fails, reproducibly.
+        final UnaryOperator<Simulator.Config> breakWorkers = s -> s.withFactories(s.supervisors(),
+            (config, channel, io, timers) -> new WorkerAgent(config, channel, io, timers) {
+                @Override
+                public int doWork(final long nowNs) {
+                    if (nowNs > 10 * SECOND) {
+                        throw new AssertionError("a broken invariant");
+                    }
+                    return super.doWork(nowNs);
+                }
+            });
+        final Run one = sim(false, breakWorkers, "--seed", "2", "--duration", "40s");
+        assertEquals(1, one.exitCode(), one::toString);
+        final List<String> lines = one.lines();
+        assertEquals("SEED=2", lines.getFirst());
+        assertEquals(List.of("FAILED the simulator threw java.lang.AssertionError: a broken invariant",
+            "REPRODUCE: " + Simulator.reproduceCommand(2)), lines.subList(lines.size() - 2, lines.size()));
+        assertTrue(one.err().contains("at io.mcrelay.seam.support.DutyCycleRunner.step"),
+            "the cycle ran through its runner: " + one.err());
+        assertTrue(one.err().endsWith("mcrelay: seed 2 failed (see the FAILED lines)\n"), one.err());
     }
 
     @Test
