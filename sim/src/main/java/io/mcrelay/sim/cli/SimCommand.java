@@ -61,9 +61,9 @@ public final class SimCommand implements Callable<Integer> {
     /** The liveness phase of every run: no faults, everything must converge and every packet arrive once. */
     private static final long LIVENESS_NS = 30 * SECOND;
     /** The shortest {@code --duration}: the liveness phase after at least 5 s of faults. */
-    private static final long MIN_DURATION_NS = LIVENESS_NS + 5 * SECOND;
+    private static final long DURATION_MIN_NS = LIVENESS_NS + 5 * SECOND;
     private static final int DEFAULT_SEEDS = 20;
-    private static final int MAX_SEEDS = 1_000_000;
+    private static final int SEEDS_MAX = 1_000_000;
     /** How many failed seeds the summary names; each one's FAILED lines were already printed as it failed. */
     private static final int LISTED_FAILED_SEEDS = 20;
     /** Redraw the progress line at most this often: a terminal need not repaint per seed. */
@@ -145,8 +145,8 @@ public final class SimCommand implements Callable<Integer> {
         if (journal != null && java.nio.file.Files.exists(journal) && !isEmptyDirectory(journal)) {
             throw usage("--journal " + journal + " already holds something: give a new or empty directory");
         }
-        if (durationNs < MIN_DURATION_NS) {
-            throw usage("--duration must be at least " + formatDuration(MIN_DURATION_NS) + " (a 30 s liveness phase "
+        if (durationNs < DURATION_MIN_NS) {
+            throw usage("--duration must be at least " + formatDuration(DURATION_MIN_NS) + " (a 30 s liveness phase "
                 + "after at least 5 s of faults), not " + formatDuration(durationNs));
         }
         if (selection != null && selection.seed != null) {
@@ -155,7 +155,7 @@ public final class SimCommand implements Callable<Integer> {
         final Range range = selection == null ? null : selection.range;
         final int count = range == null || range.seeds == null ? DEFAULT_SEEDS : range.seeds;
         final long first = range == null || range.firstSeed == null ? 1 : range.firstSeed;
-        if (count < 1 || count > MAX_SEEDS) {
+        if (count < 1 || count > SEEDS_MAX) {
             throw usage("--seeds must be between 1 and 1,000,000, not " + count);
         }
         if (first > Long.MAX_VALUE - (count - 1)) {

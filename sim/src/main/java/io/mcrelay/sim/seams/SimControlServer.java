@@ -36,7 +36,7 @@ public final class SimControlServer implements ControlServer {
     private final ControlEvents events = new ControlEvents();
     private final int outboundCapacityBytes;
     private final int inboundCapacityBytes;
-    private final int maxConnections;
+    private final int connectionsMax;
     private long nextConnectionId = 1;
     private boolean closed;
 
@@ -45,14 +45,14 @@ public final class SimControlServer implements ControlServer {
         this(DEFAULT_OUTBOUND_CAPACITY_BYTES, DEFAULT_INBOUND_CAPACITY_BYTES, DEFAULT_MAX_CONNECTIONS);
     }
 
-    /** A server whose connections buffer at most the given bytes each way, at most {@code maxConnections} open. */
-    public SimControlServer(final int outboundCapacityBytes, final int inboundCapacityBytes, final int maxConnections) {
-        if (outboundCapacityBytes <= 0 || inboundCapacityBytes <= 0 || maxConnections <= 0) {
+    /** A server whose connections buffer at most the given bytes each way, at most {@code connectionsMax} open. */
+    public SimControlServer(final int outboundCapacityBytes, final int inboundCapacityBytes, final int connectionsMax) {
+        if (outboundCapacityBytes <= 0 || inboundCapacityBytes <= 0 || connectionsMax <= 0) {
             throw new IllegalArgumentException("buffer sizes and connection limit must be positive");
         }
         this.outboundCapacityBytes = outboundCapacityBytes;
         this.inboundCapacityBytes = inboundCapacityBytes;
-        this.maxConnections = maxConnections;
+        this.connectionsMax = connectionsMax;
     }
 
     /** A new client, connected: the server reports it before any of its frames. */
@@ -60,13 +60,13 @@ public final class SimControlServer implements ControlServer {
         if (closed) {
             throw new IllegalStateException("control server is closed");
         }
-        if (connections.size() == maxConnections) {
-            throw new IllegalStateException("more than " + maxConnections + " control connections open");
+        if (connections.size() == connectionsMax) {
+            throw new IllegalStateException("more than " + connectionsMax + " control connections open");
         }
         final SimControlClient client = new SimControlClient(this, nextConnectionId++, inboundCapacityBytes);
         connections.put(client.connectionId(), client);
         events.connected(client.connectionId());
-        assert connections.size() <= maxConnections;
+        assert connections.size() <= connectionsMax;
         return client;
     }
 

@@ -91,7 +91,7 @@ public final class SimLauncher implements WorkerLauncher {
     private final WorkerFactory factory;
     private final Clock clock;
     private final int channelCapacityBytes;
-    private final int maxFrameBytes;
+    private final int frameBytesMax;
     private final ChannelWrapper wrapper;
     private final LauncherEvents events = new LauncherEvents();
     private final List<WorkerHandle> crashRequests = new ArrayList<>();
@@ -101,23 +101,23 @@ public final class SimLauncher implements WorkerLauncher {
     private long nextPid = 1000;
 
     public SimLauncher(final WorkerFactory factory, final Clock clock, final int channelCapacityBytes,
-                       final int maxFrameBytes) {
-        this(factory, clock, channelCapacityBytes, maxFrameBytes, (end, supervisorEnd, handle) -> end);
+                       final int frameBytesMax) {
+        this(factory, clock, channelCapacityBytes, frameBytesMax, (end, supervisorEnd, handle) -> end);
     }
 
     public SimLauncher(final WorkerFactory factory, final Clock clock, final int channelCapacityBytes,
-                       final int maxFrameBytes, final ChannelWrapper wrapper) {
+                       final int frameBytesMax, final ChannelWrapper wrapper) {
         this.wrapper = wrapper;
         this.factory = factory;
         this.clock = clock;
         this.channelCapacityBytes = channelCapacityBytes;
-        this.maxFrameBytes = maxFrameBytes;
+        this.frameBytesMax = frameBytesMax;
     }
 
     @Override
     public WorkerHandle launch(final int workerIndex) {
         final WorkerHandle handle = new WorkerHandle(workerIndex, nextLaunchId++, nextPid++);
-        final SimWorkerChannel[] ends = SimWorkerChannel.pair(channelCapacityBytes, maxFrameBytes);
+        final SimWorkerChannel[] ends = SimWorkerChannel.pair(channelCapacityBytes, frameBytesMax);
         final Incarnation incarnation = factory.create(workerIndex, handle.launchId(),
             wrapper.wrap(ends[1], false, handle));
         incarnation.agent().start(clock.nanoTime());

@@ -29,9 +29,9 @@ public final class SimNetwork {
     /** Drain rate of a link that is not slowed: everything queued leaves in one step. */
     public static final int UNLIMITED_DRAIN_PER_STEP = Integer.MAX_VALUE;
     /** Largest UDP payload over IPv4 (65,535 − 20 − 8); a longer send completes with {@code -EMSGSIZE}. */
-    public static final int MAX_UDP_PAYLOAD_BYTES = 65_507;
+    public static final int UDP_PAYLOAD_BYTES_MAX = 65_507;
     /** Largest frame the wire carries: a maximal IPv4 packet behind a 14-byte Ethernet header. */
-    public static final int MAX_FRAME_BYTES = 14 + 65_535;
+    public static final int FRAME_BYTES_MAX = 14 + 65_535;
     /** {@code EMSGSIZE} from {@code asm-generic/errno.h}: what the kernel answers a datagram that cannot fit. */
     public static final int EMSGSIZE = 90;
     /** Payloads {@link #delivered} keeps by default before it only counts. */
@@ -61,7 +61,7 @@ public final class SimNetwork {
         EGRESS_FULL,
         /** A packet queued on a link that went down or was deleted before it left. */
         EGRESS_FLUSHED,
-        /** A payload longer than {@link #MAX_UDP_PAYLOAD_BYTES} ({@code -EMSGSIZE}). */
+        /** A payload longer than {@link #UDP_PAYLOAD_BYTES_MAX} ({@code -EMSGSIZE}). */
         TOO_LARGE,
         /** A send submitted by an I/O that closed before the network took it. */
         IO_CLOSED
@@ -98,60 +98,10 @@ public final class SimNetwork {
         int select(int ifIndex, DirectBuffer frame, int offset, int length, int members);
     }
 
-    /** One interface and its egress queue: a ring of payload slots that are allocated once and reused. */
-    private static final class Link {
-        final String name;
-        final int ifIndex;
-        boolean up;
-        int egressCapacityPackets;
-        int drainPerStepPackets = UNLIMITED_DRAIN_PER_STEP;
-        int egressFullErrno = PacketIo.EAGAIN;
-        byte[][] slots = new byte[0][];
-        int[] lengths = new int[0];
-        int[] ttls = new int[0];
-        Endpoint[] endpoints = new Endpoint[0];
-        int head;
-        int depth;
-
-        Link(final String name, final int ifIndex, final int egressCapacityPackets) {
-            this.name = name;
-            this.ifIndex = ifIndex;
-            this.egressCapacityPackets = egressCapacityPackets;
-        }
-
-        /** Resizes the ring, keeping queued packets in order; a ring never shrinks below what it holds. */
-        void resize(final int capacityPackets) {
-            final int size = Math.max(capacityPackets, depth);
-            final byte[][] newSlots = new byte[size][];
-            final int[] newLengths = new int[size];
-            final int[] newTtls = new int[size];
-            final Endpoint[] newEndpoints = new Endpoint[size];
-            for (int i = 0; i < depth; i++) {
-                final int from = (head + i) % slots.length;
-                newSlots[i] = slots[from];
-                newLengths[i] = lengths[from];
-                newTtls[i] = ttls[from];
-                newEndpoints[i] = endpoints[from];
-            }
-            // Keep the spare payload arrays too, so a resize does not cost their allocation again.
-            for (int i = depth, spare = depth; i < slots.length && spare < size; i++) {
-                final byte[] slot = slots[(head + i) % slots.length];
-                if (slot != null) {
-                    newSlots[spare++] = slot;
-                }
-            }
-            slots = newSlots;
-            lengths = newLengths;
-            ttls = newTtls;
-            endpoints = newEndpoints;
-            head = 0;
-        }
-    }
-
     // Sorted by name: the order in which links drain, so that it never depends on creation or hash order.
-    private final TreeMap<String, Link> links = new TreeMap<>();
+    private final TreeMap<String, NetworkLink> links = new TreeMap<>();
     // The same links as a list, rebuilt on create/delete, so that step() iterates without allocating an iterator.
-    private final ArrayList<Link> linksByName = new ArrayList<>();
+    private final ArrayList<NetworkLink> linksByName = new ArrayList<>();
     private final ArrayList<SimPacketIo> ios = new ArrayList<>();
     private final ArrayList<SimLinkMonitor> monitors = new ArrayList<>();
     private final TreeMap<Endpoint, List<byte[]>> recorded = new TreeMap<>();
@@ -170,9 +120,9 @@ public final class SimNetwork {
     private long packetsDelivered;
     private long steps;
 
-    /** A network with no links, whose links queue up to {@link #DEFAULT_EGRESS_CAPACITY_PACKETS} each. */
     private long linksVersion;
 
+    /** A network with no links, whose links queue up to {@link #DEFAULT_EGRESS_CAPACITY_PACKETS} each. */
     public SimNetwork() {
         this(DEFAULT_EGRESS_CAPACITY_PACKETS);
     }
@@ -198,7 +148,7 @@ public final class SimNetwork {
         if (nextIfIndex == Integer.MAX_VALUE) {
             throw new IllegalStateException("interface indices exhausted");
         }
-        final Link link = new Link(name, nextIfIndex++, defaultEgressCapacityPackets);
+        final NetworkLink link = new NetworkLink(name, nextIfIndex++, defaultEgressCapacityPackets);
         link.resize(link.egressCapacityPackets);
         links.put(name, link);
         linksVersion++;
@@ -221,7 +171,7 @@ public final class SimNetwork {
      * name gets a new index.
      */
     public void deleteLink(final String name) {
-        final Link link = require(name);
+        final NetworkLink link = require(name);
         if (link.up) {
             setUp(name, false);
         }
@@ -237,7 +187,7 @@ public final class SimNetwork {
      * the packets in its egress queue ({@link Drop#EGRESS_FLUSHED}), as deactivating a device flushes its qdisc.
      */
     public void setUp(final String name, final boolean up) {
-        final Link link = require(name);
+        final NetworkLink link = require(name);
         if (link.up == up) {
             return;
         }
@@ -258,7 +208,7 @@ public final class SimNetwork {
         if (capacityPackets < 0) {
             throw new IllegalArgumentException("egress capacity must not be negative: " + capacityPackets);
         }
-        final Link link = require(name);
+        final NetworkLink link = require(name);
         link.egressCapacityPackets = capacityPackets;
         if (capacityPackets > link.slots.length) {
             link.resize(capacityPackets);
@@ -318,11 +268,11 @@ public final class SimNetwork {
 
     /** Puts {@code length} bytes of {@code frame} on the wire of {@code linkName}; the bytes are copied. */
     public void injectFrame(final String linkName, final DirectBuffer frame, final int offset, final int length) {
-        if (length <= 0 || length > MAX_FRAME_BYTES) {
-            throw new IllegalArgumentException("a frame is 1.." + MAX_FRAME_BYTES + " bytes, not " + length);
+        if (length <= 0 || length > FRAME_BYTES_MAX) {
+            throw new IllegalArgumentException("a frame is 1.." + FRAME_BYTES_MAX + " bytes, not " + length);
         }
         framesInjected++;
-        final Link link = links.get(linkName);
+        final NetworkLink link = links.get(linkName);
         if (link == null) {
             drops[Drop.INGRESS_NO_LINK.ordinal()]++;
             return;
@@ -397,20 +347,20 @@ public final class SimNetwork {
     }
 
     public int interfaceIndex(final String name) {
-        final Link link = links.get(name);
+        final NetworkLink link = links.get(name);
         return link == null ? 0 : link.ifIndex;
     }
 
     /** True when the link exists and is up. */
     public boolean isUp(final String name) {
-        final Link link = links.get(name);
+        final NetworkLink link = links.get(name);
         return link != null && link.up;
     }
 
     /** Every link now, sorted by name. */
     public List<LinkMonitor.LinkState> links() {
         final List<LinkMonitor.LinkState> states = new ArrayList<>(linksByName.size());
-        for (final Link link : linksByName) {
+        for (final NetworkLink link : linksByName) {
             states.add(new LinkMonitor.LinkState(link.name, link.ifIndex, link.up));
         }
         return Collections.unmodifiableList(states);
@@ -508,11 +458,11 @@ public final class SimNetwork {
      */
     int transmit(final Endpoint endpoint, final int ttl, final byte[] payload, final int length) {
         assert length >= 0 && endpoint != null;
-        if (length > MAX_UDP_PAYLOAD_BYTES) {
+        if (length > UDP_PAYLOAD_BYTES_MAX) {
             drops[Drop.TOO_LARGE.ordinal()]++;
             return -EMSGSIZE;
         }
-        final Link link = links.get(endpoint.interfaceName());
+        final NetworkLink link = links.get(endpoint.interfaceName());
         if (link == null) {
             drops[Drop.EGRESS_NO_LINK.ordinal()]++;
             return -PacketIo.ENETUNREACH;
@@ -540,7 +490,7 @@ public final class SimNetwork {
         return length;
     }
 
-    private int drain(final Link link) {
+    private int drain(final NetworkLink link) {
         int drained = 0;
         while (link.depth > 0 && drained < link.drainPerStepPackets) {
             final int at = link.head;
@@ -568,15 +518,15 @@ public final class SimNetwork {
         }
     }
 
-    private void publish(final LinkMonitor.LinkEvent.Kind kind, final Link link) {
+    private void publish(final LinkMonitor.LinkEvent.Kind kind, final NetworkLink link) {
         final LinkMonitor.LinkEvent event = new LinkMonitor.LinkEvent(kind, link.name, link.ifIndex);
         for (int i = 0; i < monitors.size(); i++) {
             monitors.get(i).offer(event);
         }
     }
 
-    private Link require(final String name) {
-        final Link link = links.get(name);
+    private NetworkLink require(final String name) {
+        final NetworkLink link = links.get(name);
         if (link == null) {
             throw new IllegalArgumentException("no link named " + name);
         }

@@ -34,7 +34,7 @@ public final class SimPacketIo implements PacketIo {
     /** Submission queue size by default, as an io_uring of 256 entries. */
     public static final int DEFAULT_SUBMISSION_ENTRIES = 256;
     /** Destinations one I/O may hold open. */
-    public static final int MAX_DESTINATIONS = 1 << 20;
+    public static final int DESTINATIONS_MAX = 1 << 20;
     /** A slot's first size: an Ethernet frame of 1500-byte MTU fits. */
     static final int INITIAL_SLOT_BYTES = 2048;
 
@@ -179,7 +179,7 @@ public final class SimPacketIo implements PacketIo {
         }
         final int slot = (int) (sqTail % sqSlots.length);
         // A payload too long for UDP is not copied: the network completes it with -EMSGSIZE, as the kernel would.
-        if (length <= SimNetwork.MAX_UDP_PAYLOAD_BYTES) {
+        if (length <= SimNetwork.UDP_PAYLOAD_BYTES_MAX) {
             if (sqSlots[slot] == null || sqSlots[slot].length < length) {
                 sqSlots[slot] = new byte[Math.max(length, INITIAL_SLOT_BYTES)];
             }
@@ -315,8 +315,8 @@ public final class SimPacketIo implements PacketIo {
         if (!freeHandles.isEmpty()) {
             return freeHandles.pop();
         }
-        if (nextHandle == MAX_DESTINATIONS) {
-            throw new IllegalStateException("more than " + MAX_DESTINATIONS + " destinations open");
+        if (nextHandle == DESTINATIONS_MAX) {
+            throw new IllegalStateException("more than " + DESTINATIONS_MAX + " destinations open");
         }
         if (nextHandle == destinationsByHandle.length) {
             destinationsByHandle = Arrays.copyOf(destinationsByHandle, destinationsByHandle.length * 2);

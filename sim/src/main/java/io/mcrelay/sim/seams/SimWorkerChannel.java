@@ -27,31 +27,31 @@ public final class SimWorkerChannel implements WorkerChannel {
 
     private final Pipe outbound;
     private final Pipe inbound;
-    private final int maxFrameBytes;
+    private final int frameBytesMax;
     private final UnsafeBuffer lent = new UnsafeBuffer(new byte[0]);
     private boolean closed;
 
-    private SimWorkerChannel(final Pipe outbound, final Pipe inbound, final int maxFrameBytes) {
+    private SimWorkerChannel(final Pipe outbound, final Pipe inbound, final int frameBytesMax) {
         this.outbound = outbound;
         this.inbound = inbound;
-        this.maxFrameBytes = maxFrameBytes;
+        this.frameBytesMax = frameBytesMax;
     }
 
     /** Two connected ends, each direction holding at most {@code capacityBytes} of frames in flight. */
-    public static SimWorkerChannel[] pair(final int capacityBytes, final int maxFrameBytes) {
-        if (capacityBytes <= 0 || maxFrameBytes <= 0) {
+    public static SimWorkerChannel[] pair(final int capacityBytes, final int frameBytesMax) {
+        if (capacityBytes <= 0 || frameBytesMax <= 0) {
             throw new IllegalArgumentException("capacity and max frame size must be positive");
         }
         final Pipe aToB = new Pipe(capacityBytes);
         final Pipe bToA = new Pipe(capacityBytes);
         return new SimWorkerChannel[] {
-            new SimWorkerChannel(aToB, bToA, maxFrameBytes), new SimWorkerChannel(bToA, aToB, maxFrameBytes)};
+            new SimWorkerChannel(aToB, bToA, frameBytesMax), new SimWorkerChannel(bToA, aToB, frameBytesMax)};
     }
 
     @Override
     public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
-        if (length > maxFrameBytes) {
-            throw new IllegalArgumentException("frame of " + length + " bytes exceeds " + maxFrameBytes);
+        if (length > frameBytesMax) {
+            throw new IllegalArgumentException("frame of " + length + " bytes exceeds " + frameBytesMax);
         }
         if (closed || inbound.writerClosed) {
             return SendResult.CLOSED;
@@ -90,7 +90,7 @@ public final class SimWorkerChannel implements WorkerChannel {
 
     @Override
     public int maxFrameBytes() {
-        return maxFrameBytes;
+        return frameBytesMax;
     }
 
     @Override
