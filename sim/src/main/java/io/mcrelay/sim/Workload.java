@@ -26,7 +26,7 @@ final class Workload {
     static final String INPUT_LINK = "in0";
     static final String LATE_LINK = "late0";
     static final List<String> OUTPUT_LINKS = List.of("out0", "out1", "out2");
-    /** The links that exist from the start: the input and the outputs (the late link may come later). */
+    /** The links that exist from the start: the input and the outputs (the late link may appear during the run). */
     static final List<String> LINKS = List.of(INPUT_LINK, "out0", "out1", "out2");
     static final long PACKET_INTERVAL_NS = 10_000_000L;
     /** Removed rules are still sent packets for this long, which must not be forwarded once the removal is acked. */

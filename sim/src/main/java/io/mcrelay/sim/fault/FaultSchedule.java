@@ -245,7 +245,7 @@ public final class FaultSchedule {
 
     /**
      * The end of the safety phase: no new fault fires, and every fault still in force is undone (links exist and are
-     * up, outputs take and drain everything, no worker is frozen). Undoings still scheduled run harmlessly later.
+     * up, outputs take and drain everything, no worker is frozen). Undoings still scheduled run harmlessly when due.
      */
     public void stopAndHeal() {
         plan.stop();

@@ -208,7 +208,7 @@ public final class SimLauncher implements WorkerLauncher {
 
     /**
      * Runs one duty cycle of one worker (unless it is frozen or gone) through its runner; a worker that is done exits.
-     * An error escaping the cycle is rethrown, and the worker's runner refuses every later step.
+     * An error escaping the cycle is rethrown, and the worker's runner refuses every step after it.
      */
     public int stepWorker(final LiveWorker worker, final long nowNs) {
         if (worker.hung || live.get(worker.handle.launchId()) != worker) {
