@@ -23,6 +23,19 @@ import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.DutyCycleRunner;
+import io.mcrelay.sim.check.ConvergenceChecker;
+import io.mcrelay.sim.fault.FaultSchedule;
+import io.mcrelay.sim.seams.InMemoryJournal;
+import io.mcrelay.sim.seams.ManualClock;
+import io.mcrelay.sim.seams.MapLogLevels;
+import io.mcrelay.sim.seams.SimControlServer;
+import io.mcrelay.sim.seams.SimInputSockets;
+import io.mcrelay.sim.seams.SimLauncher;
+import io.mcrelay.sim.seams.SimLinkMonitor;
+import io.mcrelay.sim.seams.SimNetwork;
+import io.mcrelay.sim.seams.SimPacketIo;
+import io.mcrelay.sim.seams.SimTimers;
 
 /**
  * A supervisor and its workers over simulated seams, stepped in one thread on virtual time: the world of the core's
@@ -32,7 +45,7 @@ import io.mcrelay.seam.WorkerLauncher;
  * order of the agents in each step from a seed, injects the faults of a {@link FaultPlan} into the worker channels,
  * and folds everything that happens into an {@link EventLog}. Single-threaded and deterministic.
  */
-public final class Cluster {
+public final class Cluster implements FaultSchedule.Target {
     /** How far virtual time moves per step. */
     public static final long STEP_NS = 1_000_000L;
     /** The frames in flight on one worker channel, in bytes, before sends see {@code FULL}. */
@@ -99,6 +112,8 @@ public final class Cluster {
         final SimInputSockets inputSockets = new SimInputSockets();
         final SimLauncher launcher;
         final Supervisor supervisor;
+        /** Runs the supervisor's duty cycle, as the daemon's runner does; a failed cycle fails it for good. */
+        final DutyCycleRunner runner;
 
         SupervisorLife() {
             launcher = new SimLauncher(Cluster.this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_MAX_BYTES,
@@ -107,6 +122,7 @@ public final class Cluster {
             final Supervisor.Seams seams = new Supervisor.Seams(recordedTimers, launcher, control, links,
                 new MapLogLevels(), inputSockets, journal, clock);
             supervisor = options.supervisors().create(options.config(), io == null ? seams : io.wrap(seams));
+            runner = new DutyCycleRunner("supervisor", supervisor);
         }
     }
 
@@ -222,8 +238,10 @@ public final class Cluster {
 
     /**
      * One step: every live worker's duty cycle and the supervisor's (workers first, or in an order drawn from the
-     * seed), the network and the control sockets; then time. With workers first, a command the supervisor sends is
-     * handled no earlier than the next step. Returns the work done; 0 means nothing happened.
+     * seed), each through its own {@link DutyCycleRunner}, the network and the control sockets; then time. With
+     * workers first, a command the supervisor sends is handled no earlier than the next step. Returns the work done;
+     * 0 means nothing happened. An error escaping a duty cycle escapes the step: the run ends there, and the
+     * simulator's caller reports the seed as failed with its reproduce command.
      */
     public int step() {
         final long nowNs = clock.nanoTime();
@@ -263,7 +281,7 @@ public final class Cluster {
         if (io != null) {
             io.beginCycle(nowNs);
         }
-        return life.supervisor.doWork(nowNs);
+        return life.runner.step(nowNs);
     }
 
     private void recordWorkerStates() {
@@ -313,6 +331,7 @@ public final class Cluster {
      * The supervisor process dies: its workers die with it (their parent-death signal), its clients are cut off,
      * and a new supervisor starts on the same journal, recovering its rules, ids and epoch.
      */
+    @Override
     public void crashSupervisor() {
         final SupervisorLife old = life;
         // Workers die with their supervisor (PR_SET_PDEATHSIG), even a hung one: none lingers on the network.
@@ -344,21 +363,9 @@ public final class Cluster {
         return true;
     }
 
-    /** True when every worker is ready and holds the supervisor's epoch and hash. */
+    /** True when every worker is ready and holds the supervisor's epoch and hash (see {@link ConvergenceChecker}). */
     public boolean converged() {
-        final Supervisor supervisor = life.supervisor;
-        final List<SimLauncher.LiveWorker> live = life.launcher.liveWorkers();
-        if (live.size() != supervisor.workers().size()) {
-            return false;
-        }
-        for (final SimLauncher.LiveWorker worker : live) {
-            if (!supervisor.isReady(worker.handle().workerIndex())
-                || worker.agent().epoch() != supervisor.epoch()
-                || worker.agent().rulesetHash() != supervisor.rulesetHash()) {
-                return false;
-            }
-        }
-        return true;
+        return ConvergenceChecker.converged(life.supervisor, life.launcher.liveWorkers());
     }
 
     /** Sends one UDP packet into the network on {@code linkName}, as a source on that segment would. */
@@ -376,15 +383,18 @@ public final class Cluster {
         return client;
     }
 
+    @Override
     public ManualClock clock() {
         return clock;
     }
 
+    @Override
     public SimNetwork network() {
         return network;
     }
 
     /** The current supervisor's launcher. */
+    @Override
     public SimLauncher launcher() {
         return life.launcher;
     }

@@ -8,6 +8,7 @@ import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
+import io.mcrelay.sim.seams.SimControlClient;
 
 /**
  * A control client of a {@link Cluster}, speaking the real control protocol (JSON frames) over the simulated socket:

@@ -23,8 +23,11 @@ final class Workload {
     static final int TEMPLATES = 24;
     static final int FANOUT_TEMPLATE = 0;
     static final int LATE_TEMPLATE = TEMPLATES - 1;
+    static final String INPUT_LINK = "in0";
     static final String LATE_LINK = "late0";
     static final List<String> OUTPUT_LINKS = List.of("out0", "out1", "out2");
+    /** The links that exist from the start: the input and the outputs (the late link may appear during the run). */
+    static final List<String> LINKS = List.of(INPUT_LINK, "out0", "out1", "out2");
     static final long PACKET_INTERVAL_NS = 10_000_000L;
     /** Removed rules are still sent packets for this long, which must not be forwarded once the removal is acked. */
     static final long PROBE_AFTER_REMOVE_NS = 100_000_000L;
@@ -52,7 +55,7 @@ final class Workload {
 
         Template(final int index) {
             this.index = index;
-            this.inputInterface = index == LATE_TEMPLATE ? LATE_LINK : "in0";
+            this.inputInterface = index == LATE_TEMPLATE ? LATE_LINK : INPUT_LINK;
             this.group = IpAddress.parse("239.1.0." + (index + 1)).ipv4Value();
             this.port = 5000;
             final List<RuleDocument.OutputDocument> outs = new ArrayList<>();
@@ -198,5 +201,31 @@ final class Workload {
 
     Template byGeneration(final int generation) {
         return generation >= 0 && generation < byGeneration.size() ? byGeneration.get(generation) : null;
+    }
+
+    /** The template whose input {@code rule} has, or {@code null}. */
+    Template templateOf(final RuleDocument rule) {
+        for (final Template template : templates) {
+            if (rule.inputGroup().equals(IpAddress.ipv4(template.group).toString())
+                && rule.inputInterface().equals(template.inputInterface)) {
+                return template;
+            }
+        }
+        return null;
+    }
+
+    /** The template holding the rule {@code id}, or {@code null}. */
+    Template byId(final String id) {
+        for (final Template template : templates) {
+            if (id.equals(template.id)) {
+                return template;
+            }
+        }
+        return null;
+    }
+
+    /** True for the requests {@link #nextChange} makes to be refused: a clash with a live rule, or a bad port. */
+    static boolean mustBeRefused(final RuleDocument rule) {
+        return rule.id() != null && (rule.id().startsWith("clash-") || rule.id().equals("bad-port"));
     }
 }

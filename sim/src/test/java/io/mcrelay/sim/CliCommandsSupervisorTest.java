@@ -32,6 +32,7 @@ import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.rules.IpAddress;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.runtime.UnixControlServer;
+import io.mcrelay.sim.seams.SimLauncher;
 
 /**
  * The CLI's client commands end to end: the real picocli commands ({@link CliRun}: {@code Main.execute}) talk

@@ -6,7 +6,7 @@ public final class RunOneSeed {
     }
 
     public static void main(final String[] args) {
-        final Simulator.Result result = Simulator.run(Simulator.Settings.defaults(Long.parseLong(args[0])),
+        final Simulator.Result result = Simulator.run(Simulator.Config.defaults(Long.parseLong(args[0])),
             System.out::println);
         System.exit(result.passed() ? 0 : 1);
     }

@@ -5,10 +5,18 @@ import org.junit.jupiter.api.Test;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.syntax.ArchRuleDefinition;
 
 import io.mcrelay.arch.ArchRules;
+import io.mcrelay.sim.seams.SimTimers;
 
-/** The simulator's classes keep the boundaries too: no native access outside relay's linux package. */
+/**
+ * The simulator's classes keep the boundaries too: no native access outside relay's linux package, no subclass or
+ * copy of a core class, and its rooms point down: the simulated seams depend on no other room, the checkers and the
+ * fault schedule on neither the simulator that drives them nor the command line. Each rule is shown to bite on a
+ * fixture that breaks it.
+ */
 class SimArchitectureTest {
     @Test
     void simUsesNoNativeAccess() {
@@ -80,5 +88,66 @@ class SimArchitectureTest {
         final JavaClasses fixture = new ClassFileImporter().importClasses(
             io.mcrelay.sim.archfixture.SubclassesSupervisor.class);
         org.junit.jupiter.api.Assertions.assertTrue(SIM_NEVER_SUBCLASSES_CORE.evaluate(fixture).hasViolation());
+    }
+
+    private static JavaClasses simMain() {
+        return new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.mcrelay.sim");
+    }
+
+    private static boolean violates(final ArchRule rule, final Class<?> fixture) {
+        return rule.evaluate(new ClassFileImporter().importClasses(fixture)).hasViolation();
+    }
+
+    /** The checkers and the fault schedule are used by the command line, never the other way round. */
+    static final ArchRule CHECK_AND_FAULT_STAY_OUT_OF_CLI = ArchRuleDefinition.noClasses()
+        .that().resideInAnyPackage("io.mcrelay.sim.check..", "io.mcrelay.sim.fault..")
+        .should().dependOnClassesThat().resideInAPackage("io.mcrelay.sim.cli..")
+        .because("the command line drives the simulator, whose checkers and faults know nothing of it");
+
+    /** Nor do they reach up into the simulator that drives them: they watch and act on the cluster's seams. */
+    static final ArchRule CHECK_AND_FAULT_STAY_BELOW_THE_SIMULATOR = ArchRuleDefinition.noClasses()
+        .that().resideInAnyPackage("io.mcrelay.sim.check..", "io.mcrelay.sim.fault..")
+        .should().dependOnClassesThat().resideInAPackage("io.mcrelay.sim")
+        .because("the simulator uses its checkers and fault schedule: dependencies point down");
+
+    /** The simulated seams are the bottom room: they depend on no other room of the simulator. */
+    static final ArchRule SEAMS_STAND_ALONE = ArchRuleDefinition.noClasses()
+        .that().resideInAPackage("io.mcrelay.sim.seams..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.mcrelay.sim", "io.mcrelay.sim.check..",
+            "io.mcrelay.sim.fault..", "io.mcrelay.sim.replay..", "io.mcrelay.sim.cli..")
+        .because("each simulated seam stands beside its production twin and passes the same contract test");
+
+    @Test
+    void checkersAndFaultsDoNotDependOnTheCommandLine() {
+        final JavaClasses classes = simMain();
+        org.junit.jupiter.api.Assertions.assertTrue(classes.contain(io.mcrelay.sim.check.DeliveryChecker.class)
+            && classes.contain(io.mcrelay.sim.fault.FaultSchedule.class));
+        CHECK_AND_FAULT_STAY_OUT_OF_CLI.check(classes);
+        org.junit.jupiter.api.Assertions.assertTrue(violates(CHECK_AND_FAULT_STAY_OUT_OF_CLI,
+            io.mcrelay.sim.check.archfixture.ReadsTheCommandLine.class));
+        org.junit.jupiter.api.Assertions.assertTrue(violates(CHECK_AND_FAULT_STAY_OUT_OF_CLI,
+            io.mcrelay.sim.fault.archfixture.ReadsTheCommandLine.class));
+        org.junit.jupiter.api.Assertions.assertFalse(violates(CHECK_AND_FAULT_STAY_OUT_OF_CLI,
+            io.mcrelay.sim.check.archfixture.WatchesTheSeams.class));
+    }
+
+    @Test
+    void checkersAndFaultsDoNotDependOnTheSimulator() {
+        CHECK_AND_FAULT_STAY_BELOW_THE_SIMULATOR.check(simMain());
+        org.junit.jupiter.api.Assertions.assertTrue(violates(CHECK_AND_FAULT_STAY_BELOW_THE_SIMULATOR,
+            io.mcrelay.sim.check.archfixture.DrivesTheSimulator.class));
+        org.junit.jupiter.api.Assertions.assertFalse(violates(CHECK_AND_FAULT_STAY_BELOW_THE_SIMULATOR,
+            io.mcrelay.sim.check.archfixture.WatchesTheSeams.class));
+    }
+
+    @Test
+    void theSimulatedSeamsDependOnNoOtherRoom() {
+        final JavaClasses classes = simMain();
+        org.junit.jupiter.api.Assertions.assertTrue(classes.contain(SimTimers.class));
+        SEAMS_STAND_ALONE.check(classes);
+        org.junit.jupiter.api.Assertions.assertTrue(violates(SEAMS_STAND_ALONE,
+            io.mcrelay.sim.seams.archfixture.LogsEvents.class));
     }
 }

@@ -23,7 +23,7 @@ class SimulationDeterminismTest {
 
     private static List<String> runHere(final long seed) {
         final List<String> lines = new ArrayList<>();
-        Simulator.run(Simulator.Settings.defaults(seed), lines::add);
+        Simulator.run(Simulator.Config.defaults(seed), lines::add);
         return lines;
     }
 

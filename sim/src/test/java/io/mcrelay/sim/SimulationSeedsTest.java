@@ -39,7 +39,7 @@ class SimulationSeedsTest {
         final long wallStartNs = System.nanoTime();
         for (final long seed : seeds) {
             final List<String> lines = new ArrayList<>();
-            final Simulator.Result result = Simulator.run(Simulator.Settings.defaults(seed), lines::add);
+            final Simulator.Result result = Simulator.run(Simulator.Config.defaults(seed), lines::add);
             simulatedNs += result.simulatedNs();
             result.fired().forEach((kind, count) -> fired.merge(kind, count, Long::sum));
             if (!result.passed()) {

@@ -16,6 +16,7 @@ import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.IpAddress;
+import io.mcrelay.sim.seams.SimLauncher;
 
 /**
  * Bugs the simulator's seeds found, each replayed here as a plain scenario so that it stays covered whatever later

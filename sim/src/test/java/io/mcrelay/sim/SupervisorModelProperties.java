@@ -24,6 +24,7 @@ import io.mcrelay.control.RuleDocument;
 import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.rules.Rule;
+import io.mcrelay.sim.seams.SimLauncher;
 import io.mcrelay.testing.Generators;
 
 /**

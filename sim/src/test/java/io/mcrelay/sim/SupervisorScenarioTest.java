@@ -17,6 +17,8 @@ import io.mcrelay.control.RuleDocument;
 import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.rules.IpAddress;
+import io.mcrelay.sim.seams.InMemoryJournal;
+import io.mcrelay.sim.seams.SimLauncher;
 
 /**
  * Scenarios of the real supervisor and workers over simulated seams, on virtual time: start and sync, acked adds

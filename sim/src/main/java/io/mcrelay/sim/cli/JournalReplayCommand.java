@@ -9,7 +9,7 @@ import io.mcrelay.cli.spi.CliCommandProvider;
 import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
-import io.mcrelay.sim.JournalReplay;
+import io.mcrelay.sim.replay.JournalReplay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;

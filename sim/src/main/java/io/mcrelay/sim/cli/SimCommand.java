@@ -61,9 +61,9 @@ public final class SimCommand implements Callable<Integer> {
     /** The liveness phase of every run: no faults, everything must converge and every packet arrive once. */
     private static final long LIVENESS_NS = 30 * SECOND;
     /** The shortest {@code --duration}: the liveness phase after at least 5 s of faults. */
-    private static final long MIN_DURATION_NS = LIVENESS_NS + 5 * SECOND;
+    private static final long DURATION_MIN_NS = LIVENESS_NS + 5 * SECOND;
     private static final int DEFAULT_SEEDS = 20;
-    private static final int MAX_SEEDS = 1_000_000;
+    private static final int SEEDS_MAX = 1_000_000;
     /** How many failed seeds the summary names; each one's FAILED lines were already printed as it failed. */
     private static final int LISTED_FAILED_SEEDS = 20;
     /** Redraw the progress line at most this often: a terminal need not repaint per seed. */
@@ -111,7 +111,7 @@ public final class SimCommand implements Callable<Integer> {
     private Path journal;
 
     private final BooleanSupplier onTerminal;
-    private final UnaryOperator<Simulator.Settings> adjust;
+    private final UnaryOperator<Simulator.Config> adjust;
 
     /** The command as the CLI runs it: the default workload; progress on a terminal, plain lines otherwise. */
     public SimCommand() {
@@ -119,10 +119,10 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     /**
-     * For tests: {@code onTerminal} forces plain or terminal mode, and {@code adjust} changes a seed's settings (a
+     * For tests: {@code onTerminal} forces plain or terminal mode, and {@code adjust} changes a seed's config (a
      * bound too tight to meet, say) so that the command's handling of a failed seed can be seen.
      */
-    SimCommand(final BooleanSupplier onTerminal, final UnaryOperator<Simulator.Settings> adjust) {
+    SimCommand(final BooleanSupplier onTerminal, final UnaryOperator<Simulator.Config> adjust) {
         this.onTerminal = onTerminal;
         this.adjust = adjust;
     }
@@ -145,8 +145,8 @@ public final class SimCommand implements Callable<Integer> {
         if (journal != null && java.nio.file.Files.exists(journal) && !isEmptyDirectory(journal)) {
             throw usage("--journal " + journal + " already holds something: give a new or empty directory");
         }
-        if (durationNs < MIN_DURATION_NS) {
-            throw usage("--duration must be at least " + formatDuration(MIN_DURATION_NS) + " (a 30 s liveness phase "
+        if (durationNs < DURATION_MIN_NS) {
+            throw usage("--duration must be at least " + formatDuration(DURATION_MIN_NS) + " (a 30 s liveness phase "
                 + "after at least 5 s of faults), not " + formatDuration(durationNs));
         }
         if (selection != null && selection.seed != null) {
@@ -155,7 +155,7 @@ public final class SimCommand implements Callable<Integer> {
         final Range range = selection == null ? null : selection.range;
         final int count = range == null || range.seeds == null ? DEFAULT_SEEDS : range.seeds;
         final long first = range == null || range.firstSeed == null ? 1 : range.firstSeed;
-        if (count < 1 || count > MAX_SEEDS) {
+        if (count < 1 || count > SEEDS_MAX) {
             throw usage("--seeds must be between 1 and 1,000,000, not " + count);
         }
         if (first > Long.MAX_VALUE - (count - 1)) {
@@ -191,9 +191,9 @@ public final class SimCommand implements Callable<Integer> {
         return runWith(seed, lines, adjust);
     }
 
-    private Outcome runWith(final long seed, final Consumer<String> lines, final UnaryOperator<Simulator.Settings> how) {
+    private Outcome runWith(final long seed, final Consumer<String> lines, final UnaryOperator<Simulator.Config> how) {
         try {
-            return new Outcome(seed, Simulator.run(how.apply(Simulator.Settings.defaults(seed)
+            return new Outcome(seed, Simulator.run(how.apply(Simulator.Config.defaults(seed)
                 .withDuration(durationNs - LIVENESS_NS, LIVENESS_NS)), lines), null);
         } catch (final RuntimeException | AssertionError e) {
             return new Outcome(seed, null, e);

@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * Test-only variants of the supervisor, each with one bug that exactly one of the simulator's checkers exists to catch
  * (DESIGN "Simulator and faults"). They live in the supervisor's package so they can override its package-private hooks;
- * no production class extends a core class. {@code MutantsAreCaughtTest} runs each one.
+ * no production class extends a core class. Each checker's test in {@code io.mcrelay.sim.check} runs its mutant.
  */
 public final class SupervisorMutants {
     private SupervisorMutants() {

@@ -15,7 +15,7 @@ import io.mcrelay.seam.WorkerChannel;
 /**
  * Test-only variants of the worker, each with one bug that exactly one of the simulator's checkers exists to catch
  * (DESIGN "Simulator and faults"). They live in the worker's package so they can override its package-private hooks;
- * no production class extends a core class. {@code MutantsAreCaughtTest} runs each one.
+ * no production class extends a core class. Each checker's test in {@code io.mcrelay.sim.check} runs its mutant.
  */
 public final class WorkerMutants {
     private WorkerMutants() {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mcrelay.cli.Main;
+import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.fault.FaultKind;
 import io.mcrelay.sim.Simulator;
 import picocli.CommandLine;
@@ -48,8 +49,8 @@ class SimCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    /** Through a command whose terminal detection (and settings) the test chooses. */
-    private static Run sim(final boolean onTerminal, final UnaryOperator<Simulator.Settings> adjust,
+    /** Through a command whose terminal detection (and config) the test chooses. */
+    private static Run sim(final boolean onTerminal, final UnaryOperator<Simulator.Config> adjust,
                            final String... args) {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
@@ -65,7 +66,7 @@ class SimCommandTest {
     }
 
     private static Simulator.Result runDirectly(final long seed, final long durationNs) {
-        return Simulator.run(Simulator.Settings.defaults(seed).withDuration(durationNs - 30 * SECOND, 30 * SECOND),
+        return Simulator.run(Simulator.Config.defaults(seed).withDuration(durationNs - 30 * SECOND, 30 * SECOND),
             line -> { });
     }
 
@@ -89,7 +90,7 @@ class SimCommandTest {
     void theDefaultDurationIsTheSimulatorsDefaultWorkload() {
         final Run run = mcrelay("sim", "--seed", "7");
         assertEquals(0, run.exitCode(), run::toString);
-        assertEquals("DIGEST=" + Simulator.run(Simulator.Settings.defaults(7), line -> { }).digest(), digestLine(run));
+        assertEquals("DIGEST=" + Simulator.run(Simulator.Config.defaults(7), line -> { }).digest(), digestLine(run));
     }
 
     @Test
@@ -161,7 +162,7 @@ class SimCommandTest {
     @Test
     void aFailedSeedPrintsItsFailuresAndReproduceCommandAndExits1() {
         // A convergence bound of 1 ns cannot be met: seed 2 fails for real, in the simulator's own checker.
-        final UnaryOperator<Simulator.Settings> failSeed2 = s -> s.seed() != 2 ? s : new Simulator.Settings(s.seed(),
+        final UnaryOperator<Simulator.Config> failSeed2 = s -> s.seed() != 2 ? s : new Simulator.Config(s.seed(),
             s.safetyNs(), s.livenessNs(), 1, s.workers(), s.supervisors(), s.workerAgents(), s.journal());
         final Run many = sim(false, failSeed2, "--seeds", "3", "--duration", "60s");
         assertEquals(1, many.exitCode(), many::toString);
@@ -186,8 +187,32 @@ class SimCommandTest {
     }
 
     @Test
+    void anErrorEscapingADutyCycleFailsTheSeedWithItsReproduceCommand() {
+        // A broken invariant in a worker 10 s in: its runner rethrows it, and the seed fails, reproducibly.
+        final UnaryOperator<Simulator.Config> breakWorkers = s -> s.withFactories(s.supervisors(),
+            (config, channel, io, timers) -> new WorkerAgent(config, channel, io, timers) {
+                @Override
+                public int doWork(final long nowNs) {
+                    if (nowNs > 10 * SECOND) {
+                        throw new AssertionError("a broken invariant");
+                    }
+                    return super.doWork(nowNs);
+                }
+            });
+        final Run one = sim(false, breakWorkers, "--seed", "2", "--duration", "40s");
+        assertEquals(1, one.exitCode(), one::toString);
+        final List<String> lines = one.lines();
+        assertEquals("SEED=2", lines.getFirst());
+        assertEquals(List.of("FAILED the simulator threw java.lang.AssertionError: a broken invariant",
+            "REPRODUCE: " + Simulator.reproduceCommand(2)), lines.subList(lines.size() - 2, lines.size()));
+        assertTrue(one.err().contains("at io.mcrelay.seam.support.DutyCycleRunner.step"),
+            "the cycle ran through its runner: " + one.err());
+        assertTrue(one.err().endsWith("mcrelay: seed 2 failed (see the FAILED lines)\n"), one.err());
+    }
+
+    @Test
     void aSeedWhoseRunThrowsFailsAndTheOtherSeedsStillRun() {
-        final UnaryOperator<Simulator.Settings> throwInSeed2 = s -> s.seed() != 2 ? s : s.withFactories(
+        final UnaryOperator<Simulator.Config> throwInSeed2 = s -> s.seed() != 2 ? s : s.withFactories(
             s.supervisors(), (config, channel, io, timers) -> {
                 throw new IllegalStateException("no worker today");
             });

@@ -1,0 +1,341 @@
+package io.mcrelay.sim.seams;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import io.mcrelay.seam.PacketIo;
+
+/**
+ * A worker's {@link PacketIo} on a {@link SimNetwork}, with the io_uring data path's semantics: received frames wait
+ * in a bounded receive ring and are lent only for the callback; {@link #send} copies the payload into a bounded
+ * submission queue; {@link #submit()} hands queued sends to the network, which takes them at its next
+ * {@link SimNetwork#step()}; each send then completes, in submission order, with its byte count or a negative errno.
+ *
+ * <p>Both rings are arrays of payload slots allocated once and reused (a slot grows only for a longer frame or
+ * payload than it held before), so receiving, sending, submitting and completing allocate nothing in steady state.
+ * A send's slot stays taken from {@link #send} until its completion is polled: a worker that stops polling
+ * completions sees {@link #SEND_QUEUE_FULL}, as with a backed-up completion queue.
+ *
+ * <p>Opening a destination is idempotent: every {@link #openDestination} of the same (interface, group, port, ttl)
+ * returns the same handle until one {@link #closeDestination} releases it (opens are not counted); a released handle
+ * may be reused by a later open. Sends resolve the output link by name when the network takes them, so a send after
+ * a link was re-created goes out of the new link.
+ *
+ * <p>Single-threaded: created by {@link SimNetwork#attach()} and driven by the simulator's one thread.
+ */
+public final class SimPacketIo implements PacketIo {
+    /** Receive ring size by default: frames held between polls before the network drops them. */
+    public static final int DEFAULT_RX_RING_FRAMES = 1024;
+    /** Submission queue size by default, as an io_uring of 256 entries. */
+    public static final int DEFAULT_SUBMISSION_ENTRIES = 256;
+    /** Destinations one I/O may hold open. */
+    public static final int DESTINATIONS_MAX = 1 << 20;
+    /** A slot's first size: an Ethernet frame of 1500-byte MTU fits. */
+    static final int INITIAL_SLOT_BYTES = 2048;
+
+    private static final byte[] EMPTY = new byte[0];
+    private static final boolean ASSERTIONS;
+
+    static {
+        boolean enabled = false;
+        assert enabled = true : "always true: detects -ea";
+        ASSERTIONS = enabled;
+    }
+
+    /** An open destination; in-flight sends hold it, so closing it does not disturb them. */
+    private static final class Destination {
+        final SimNetwork.Endpoint endpoint;
+        final int ttl;
+        final int handle;
+
+        Destination(final SimNetwork.Endpoint endpoint, final int ttl, final int handle) {
+            this.endpoint = endpoint;
+            this.ttl = ttl;
+            this.handle = handle;
+        }
+    }
+
+    private record DestinationKey(SimNetwork.Endpoint endpoint, int ttl) {
+    }
+
+    private final SimNetwork network;
+
+    // Receive ring: frames the network delivered, oldest at rxHead.
+    private final byte[][] rxSlots;
+    private final int[] rxIfIndex;
+    private final int[] rxLengths;
+    private int rxHead;
+    private int rxDepth;
+    private final UnsafeBuffer lentFrame = new UnsafeBuffer(EMPTY);
+
+    // Submission ring, in three consecutive regions from sqHead:
+    //   [sqHead, sqCompleted)   taken by the network, completion waiting for pollCompletions
+    //   [sqCompleted, sqSubmitted)  submitted, waiting for the network's next step
+    //   [sqSubmitted, sqTail)   queued by send, not yet submitted: invisible to the world
+    // The counters only grow; a slot's index is the counter modulo the ring size.
+    private final byte[][] sqSlots;
+    private final int[] sqLengths;
+    private final long[] sqUserData;
+    private final int[] sqResults;
+    private final Destination[] sqDestinations;
+    private long sqHead;
+    private long sqCompleted;
+    private long sqSubmitted;
+    private long sqTail;
+
+    // Lookup only, never iterated: its order cannot reach an output.
+    private final Map<DestinationKey, Destination> destinationsByKey = new HashMap<>();
+    private Destination[] destinationsByHandle = new Destination[16];
+    private final ArrayDeque<Integer> freeHandles = new ArrayDeque<>();
+    private int nextHandle;
+    private boolean closed;
+
+    SimPacketIo(final SimNetwork network, final int rxRingFrames, final int submissionEntries) {
+        if (rxRingFrames <= 0 || submissionEntries <= 0) {
+            throw new IllegalArgumentException(
+                "ring sizes must be positive: rx " + rxRingFrames + ", submission " + submissionEntries);
+        }
+        this.network = network;
+        rxSlots = new byte[rxRingFrames][];
+        rxIfIndex = new int[rxRingFrames];
+        rxLengths = new int[rxRingFrames];
+        sqSlots = new byte[submissionEntries][];
+        sqLengths = new int[submissionEntries];
+        sqUserData = new long[submissionEntries];
+        sqResults = new int[submissionEntries];
+        sqDestinations = new Destination[submissionEntries];
+        // Slots are allocated on first use and then reused: a worker that lives briefly (the simulator restarts
+        // many) costs only what it used, and after one pass over the rings nothing is allocated any more.
+    }
+
+    @Override
+    public int interfaceIndex(final String interfaceName) {
+        ensureOpen();
+        return network.interfaceIndex(interfaceName);
+    }
+
+    @Override
+    public int openDestination(final String interfaceName, final byte[] groupAddress, final int port, final int ttl) {
+        ensureOpen();
+        if (interfaceName == null || interfaceName.isEmpty()) {
+            throw new IllegalArgumentException("a destination needs an interface");
+        }
+        if (port < 0 || port > 0xFFFF) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        if (ttl < 0 || ttl > 255) {
+            throw new IllegalArgumentException("ttl out of range: " + ttl);
+        }
+        final SimNetwork.Endpoint endpoint =
+            new SimNetwork.Endpoint(interfaceName, SimNetwork.groupText(groupAddress), port);
+        final DestinationKey key = new DestinationKey(endpoint, ttl);
+        Destination destination = destinationsByKey.get(key);
+        if (destination == null) {
+            final int handle = allocateHandle();
+            destination = new Destination(endpoint, ttl, handle);
+            destinationsByKey.put(key, destination);
+            destinationsByHandle[handle] = destination;
+        }
+        assert destinationsByHandle[destination.handle] == destination;
+        assert destinationsByKey.size() <= nextHandle : "every open destination holds a distinct handle";
+        return destination.handle;
+    }
+
+    @Override
+    public void closeDestination(final int destination) {
+        ensureOpen();
+        final Destination open = lookup(destination);
+        final Destination removed = destinationsByKey.remove(new DestinationKey(open.endpoint, open.ttl));
+        assert removed == open : "the handle table and the key map agree";
+        destinationsByHandle[destination] = null;
+        freeHandles.push(destination);
+    }
+
+    @Override
+    public long interfacesVersion() {
+        return network.linksVersion();
+    }
+
+    @Override
+    public int sendCapacity() {
+        return closed ? 0 : (int) (sqSlots.length - (sqTail - sqHead));
+    }
+
+    @Override
+    public int send(final int destination, final DirectBuffer payload, final int offset, final int length,
+        final long userData) {
+        ensureOpen();
+        final Destination target = lookup(destination);
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length: " + length);
+        }
+        if (sqTail - sqHead == sqSlots.length) {
+            return SEND_QUEUE_FULL;
+        }
+        final int slot = (int) (sqTail % sqSlots.length);
+        // A payload too long for UDP is not copied: the network completes it with -EMSGSIZE, as the kernel would.
+        if (length <= SimNetwork.UDP_PAYLOAD_BYTES_MAX) {
+            if (sqSlots[slot] == null || sqSlots[slot].length < length) {
+                sqSlots[slot] = new byte[Math.max(length, INITIAL_SLOT_BYTES)];
+            }
+            payload.getBytes(offset, sqSlots[slot], 0, length);
+        }
+        sqLengths[slot] = length;
+        sqUserData[slot] = userData;
+        sqDestinations[slot] = target;
+        sqTail++;
+        assert sqTail - sqHead <= sqSlots.length;
+        return 0;
+    }
+
+    @Override
+    public int submit() {
+        ensureOpen();
+        final int submitted = (int) (sqTail - sqSubmitted);
+        sqSubmitted = sqTail;
+        assert sqHead <= sqCompleted && sqCompleted <= sqSubmitted;
+        return submitted;
+    }
+
+    @Override
+    public int pollFrames(final FrameHandler handler, final int limit) {
+        if (closed) {
+            return 0;
+        }
+        int delivered = 0;
+        while (delivered < limit && rxDepth > 0) {
+            final int slot = rxHead;
+            final int length = rxLengths[slot];
+            lentFrame.wrap(rxSlots[slot], 0, length);
+            delivered++;
+            try {
+                handler.onFrame(rxIfIndex[slot], lentFrame, 0, length);
+            } finally {
+                // The frame was lent for the call only: a handler that kept the buffer now reads nothing, and with
+                // assertions on, the slot's bytes are scribbled, as a reused ring slot's would be.
+                lentFrame.wrap(EMPTY);
+                if (ASSERTIONS) {
+                    Arrays.fill(rxSlots[slot], 0, length, (byte) 0xA5);
+                }
+                // Freed only after the call, so nothing overwrites the slot while it is lent; freed even if the
+                // handler threw, so that a crashed worker's replacement never sees the frame again.
+                rxHead = (rxHead + 1) % rxSlots.length;
+                rxDepth--;
+            }
+        }
+        assert rxDepth >= 0 && delivered <= limit;
+        return delivered;
+    }
+
+    @Override
+    public int pollCompletions(final CompletionHandler handler, final int limit) {
+        if (closed) {
+            return 0;
+        }
+        int delivered = 0;
+        while (delivered < limit && sqHead < sqCompleted) {
+            final int slot = (int) (sqHead % sqSlots.length);
+            final long userData = sqUserData[slot];
+            final int result = sqResults[slot];
+            sqDestinations[slot] = null;
+            // Freed before the call so that a handler may send again at once.
+            sqHead++;
+            delivered++;
+            handler.onSendComplete(userData, result);
+        }
+        assert sqHead <= sqCompleted && delivered <= limit;
+        return delivered;
+    }
+
+    /** Closes the I/O: it leaves the network, which counts its submitted sends and unread frames as dropped. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            network.detach(this, (int) (sqSubmitted - sqCompleted), rxDepth);
+            rxDepth = 0;
+            Arrays.fill(sqDestinations, null);
+            sqHead = sqCompleted = sqSubmitted = sqTail;
+        }
+    }
+
+    /** Frames waiting in the receive ring. */
+    public int rxDepth() {
+        return rxDepth;
+    }
+
+    /** Sends queued and not yet completed to the worker (queued, submitted or waiting to be polled). */
+    public int sendsOutstanding() {
+        return (int) (sqTail - sqHead);
+    }
+
+    /** Destinations open now. */
+    public int openDestinations() {
+        return destinationsByKey.size();
+    }
+
+    /** Called by the network: copies one frame into the receive ring; false when the ring is full. */
+    boolean offerFrame(final int ifIndex, final DirectBuffer frame, final int offset, final int length) {
+        assert !closed && length > 0;
+        if (rxDepth == rxSlots.length) {
+            return false;
+        }
+        final int slot = (rxHead + rxDepth) % rxSlots.length;
+        if (rxSlots[slot] == null || rxSlots[slot].length < length) {
+            rxSlots[slot] = new byte[Math.max(length, INITIAL_SLOT_BYTES)];
+        }
+        frame.getBytes(offset, rxSlots[slot], 0, length);
+        rxIfIndex[slot] = ifIndex;
+        rxLengths[slot] = length;
+        rxDepth++;
+        return true;
+    }
+
+    /** Called by the network's step: hands every submitted send to it; returns how many. */
+    int transmitSubmitted() {
+        assert !closed;
+        int taken = 0;
+        while (sqCompleted < sqSubmitted) {
+            final int slot = (int) (sqCompleted % sqSlots.length);
+            final Destination destination = sqDestinations[slot];
+            sqResults[slot] = network.transmit(destination.endpoint, destination.ttl, sqSlots[slot], sqLengths[slot]);
+            sqCompleted++;
+            taken++;
+        }
+        assert taken <= sqSlots.length && sqCompleted == sqSubmitted;
+        return taken;
+    }
+
+    private int allocateHandle() {
+        if (!freeHandles.isEmpty()) {
+            return freeHandles.pop();
+        }
+        if (nextHandle == DESTINATIONS_MAX) {
+            throw new IllegalStateException("more than " + DESTINATIONS_MAX + " destinations open");
+        }
+        if (nextHandle == destinationsByHandle.length) {
+            destinationsByHandle = Arrays.copyOf(destinationsByHandle, destinationsByHandle.length * 2);
+        }
+        return nextHandle++;
+    }
+
+    private Destination lookup(final int handle) {
+        final Destination destination =
+            handle >= 0 && handle < destinationsByHandle.length ? destinationsByHandle[handle] : null;
+        if (destination == null) {
+            throw new IllegalArgumentException("destination " + handle + " is not open");
+        }
+        return destination;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("packet I/O is closed");
+        }
+    }
+}

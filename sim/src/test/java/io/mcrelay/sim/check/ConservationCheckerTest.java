@@ -1,0 +1,14 @@
+package io.mcrelay.sim.check;
+
+import org.junit.jupiter.api.Test;
+
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.core.worker.WorkerMutants;
+
+/** A worker that does not count a send dropped for a full buffer is caught by "conservation". */
+class ConservationCheckerTest {
+    @Test
+    void anUncountedDropIsCaught() {
+        MutantRuns.assertCaughtBy(ConservationChecker.NAME, Supervisor::new, WorkerMutants.UncountedDropWorker::new);
+    }
+}

@@ -1,0 +1,311 @@
+package io.mcrelay.sim.seams;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.PacketIoContract;
+
+/**
+ * The simulated I/O keeps the {@link PacketIo} contract on a fresh {@link SimNetwork} with {@code in0} and
+ * {@code out0} up, and models what the simulator's faults will lean on: a full egress queue completes with
+ * {@code -EAGAIN} (or {@code -ENOBUFS}), a down or missing link with {@code -ENETUNREACH} (as Linux 6.x), a re-created link gets a new
+ * index, both rings are bounded, and the steady-state packet path allocates nothing.
+ */
+class SimPacketIoTest extends PacketIoContract {
+    private static final byte[] GROUP = {(byte) 239, 9, 9, 9};
+    private static final int PORT = 7000;
+
+    @Override
+    protected Harness createHarness() {
+        final SimNetwork network = new SimNetwork();
+        network.createLinkUp("in0");
+        network.createLinkUp("out0");
+        final SimPacketIo io = network.attach();
+        return new Harness() {
+            @Override
+            public PacketIo io() {
+                return io;
+            }
+
+            @Override
+            public void injectFrame(final byte[] frame) {
+                network.injectFrame("in0", frame);
+            }
+
+            @Override
+            public List<byte[]> delivered(final byte[] group, final int port) {
+                return network.delivered("out0", group, port);
+            }
+
+            @Override
+            public void settle() {
+                network.settle();
+            }
+
+            @Override
+            public void close() {
+                io.close();
+            }
+        };
+    }
+
+    private static SimNetwork network() {
+        final SimNetwork network = new SimNetwork();
+        network.createLinkUp("in0");
+        network.createLinkUp("out0");
+        return network;
+    }
+
+    private static int send(final SimPacketIo io, final int destination, final byte[] payload, final long userData) {
+        return io.send(destination, new UnsafeBuffer(payload), 0, payload.length, userData);
+    }
+
+    /** Every completion as {userData, result}, in order. */
+    private static List<long[]> completions(final SimPacketIo io) {
+        final List<long[]> completions = new ArrayList<>();
+        io.pollCompletions((userData, result) -> completions.add(new long[] {userData, result}), 1000);
+        return completions;
+    }
+
+    @Test
+    void aFullEgressQueueCompletesWithEagainAndIsCounted() {
+        final SimNetwork network = network();
+        network.setEgressCapacity("out0", 2);
+        network.setDrainPerStep("out0", 0); // a stalled output: nothing leaves the queue
+        final SimPacketIo io = network.attach();
+        final int destination = io.openDestination("out0", GROUP, PORT, 0);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, send(io, destination, new byte[] {(byte) i}, i));
+        }
+        assertEquals(3, io.submit());
+        network.step();
+        final List<long[]> results = completions(io);
+        assertEquals(3, results.size());
+        assertEquals(1, results.get(0)[1]);
+        assertEquals(1, results.get(1)[1]);
+        assertEquals(2L, results.get(2)[0]);
+        assertEquals(-PacketIo.EAGAIN, results.get(2)[1]);
+        assertEquals(1, network.dropped(SimNetwork.Drop.EGRESS_FULL));
+        assertEquals(2, network.egressDepth("out0"));
+        assertTrue(network.delivered("out0", GROUP, PORT).isEmpty());
+
+        network.setDrainPerStep("out0", 1); // a slow output: one packet per step
+        network.step();
+        assertEquals(1, network.delivered("out0", GROUP, PORT).size());
+        network.step();
+        assertEquals(2, network.delivered("out0", GROUP, PORT).size());
+        assertArrayEquals(new byte[] {1}, network.delivered("out0", GROUP, PORT).get(1));
+
+        network.setEgressFullErrno("out0", PacketIo.ENOBUFS);
+        network.setDrainPerStep("out0", 0);
+        for (int i = 0; i < 3; i++) {
+            send(io, destination, new byte[] {9}, 10 + i);
+        }
+        io.submit();
+        network.step();
+        assertEquals(-PacketIo.ENOBUFS, completions(io).get(2)[1]);
+    }
+
+    @Test
+    void aSendToADownOrMissingLinkCompletesWithEnetdown() {
+        final SimNetwork network = network();
+        final SimPacketIo io = network.attach();
+        final int down = io.openDestination("out0", GROUP, PORT, 0);
+        final int missing = io.openDestination("gone0", GROUP, PORT, 0);
+        network.setUp("out0", false);
+        send(io, down, new byte[] {1}, 1L);
+        send(io, missing, new byte[] {2}, 2L);
+        io.submit();
+        network.settle();
+        final List<long[]> results = completions(io);
+        assertEquals(-PacketIo.ENETUNREACH, results.get(0)[1]);
+        assertEquals(-PacketIo.ENETUNREACH, results.get(1)[1]);
+        assertEquals(1, network.dropped(SimNetwork.Drop.EGRESS_LINK_DOWN));
+        assertEquals(1, network.dropped(SimNetwork.Drop.EGRESS_NO_LINK));
+        assertTrue(network.delivered("out0", GROUP, PORT).isEmpty());
+
+        network.setUp("out0", true);
+        send(io, down, new byte[] {3}, 3L);
+        io.submit();
+        network.settle();
+        assertEquals(1, completions(io).getFirst()[1]);
+        assertEquals(1, network.delivered("out0", GROUP, PORT).size());
+    }
+
+    @Test
+    void packetsQueuedOnALinkThatGoesDownAreFlushedAndCounted() {
+        final SimNetwork network = network();
+        network.setDrainPerStep("out0", 0);
+        final SimPacketIo io = network.attach();
+        final int destination = io.openDestination("out0", GROUP, PORT, 0);
+        send(io, destination, new byte[] {1}, 1L);
+        send(io, destination, new byte[] {2}, 2L);
+        io.submit();
+        network.step();
+        assertEquals(2, network.egressDepth("out0"));
+        network.setUp("out0", false);
+        assertEquals(0, network.egressDepth("out0"));
+        assertEquals(2, network.dropped(SimNetwork.Drop.EGRESS_FLUSHED));
+        network.setUp("out0", true);
+        network.setDrainPerStep("out0", SimNetwork.UNLIMITED_DRAIN_PER_STEP);
+        network.settle();
+        assertTrue(network.delivered("out0", GROUP, PORT).isEmpty());
+    }
+
+    @Test
+    void aRecreatedLinkGetsANewIndexAndItsFramesCarryIt() {
+        final SimNetwork network = network();
+        final SimPacketIo io = network.attach();
+        final int before = io.interfaceIndex("in0");
+        network.deleteLink("in0");
+        assertEquals(0, io.interfaceIndex("in0"));
+        network.injectFrame("in0", udpFrame(new byte[] {1}));
+        assertEquals(1, network.dropped(SimNetwork.Drop.INGRESS_NO_LINK));
+        network.createLink("in0");
+        final int after = io.interfaceIndex("in0");
+        assertTrue(after > 0);
+        assertNotEquals(before, after);
+        network.injectFrame("in0", udpFrame(new byte[] {2}));
+        assertEquals(1, network.dropped(SimNetwork.Drop.INGRESS_LINK_DOWN), "a new link starts down");
+        network.setUp("in0", true);
+        network.injectFrame("in0", udpFrame(new byte[] {3}));
+        final List<Integer> indices = new ArrayList<>();
+        io.pollFrames((ifIndex, frame, offset, length) -> indices.add(ifIndex), 16);
+        assertEquals(List.of(after), indices);
+    }
+
+    @Test
+    void theSubmissionQueueIsBoundedUntilCompletionsArePolled() {
+        final SimNetwork network = network();
+        final SimPacketIo io = network.attach(8, 4);
+        final int destination = io.openDestination("out0", GROUP, PORT, 0);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(0, send(io, destination, new byte[] {(byte) i}, i));
+        }
+        assertEquals(PacketIo.SEND_QUEUE_FULL, send(io, destination, new byte[] {4}, 4L));
+        io.submit();
+        network.settle();
+        // Taken by the network, but a send holds its slot until its completion is polled.
+        assertEquals(PacketIo.SEND_QUEUE_FULL, send(io, destination, new byte[] {4}, 4L));
+        assertEquals(4, completions(io).size());
+        assertEquals(0, send(io, destination, new byte[] {4}, 4L));
+        assertEquals(4, network.delivered("out0", GROUP, PORT).size());
+    }
+
+    @Test
+    void theReceiveRingIsBoundedAndOverflowIsCounted() {
+        final SimNetwork network = network();
+        final SimPacketIo io = network.attach(2, 4);
+        for (int i = 0; i < 3; i++) {
+            network.injectFrame("in0", udpFrame(new byte[] {(byte) i}));
+        }
+        assertEquals(2, io.rxDepth());
+        assertEquals(1, network.dropped(SimNetwork.Drop.RX_RING_FULL));
+        assertEquals(3, network.framesInjected());
+        assertEquals(2, network.framesReceived());
+        final List<byte[]> frames = new ArrayList<>();
+        assertEquals(2, io.pollFrames((ifIndex, frame, offset, length) -> {
+            final byte[] copy = new byte[length];
+            frame.getBytes(offset, copy);
+            frames.add(copy);
+        }, 16));
+        assertArrayEquals(udpFrame(new byte[] {0}), frames.get(0));
+        assertArrayEquals(udpFrame(new byte[] {1}), frames.get(1));
+    }
+
+    @Test
+    void aReceivedFrameIsLentOnlyForTheCallback() {
+        final SimNetwork network = network();
+        final SimPacketIo io = network.attach();
+        network.injectFrame("in0", udpFrame(new byte[] {1, 2, 3}));
+        final DirectBuffer[] kept = new DirectBuffer[1];
+        io.pollFrames((ifIndex, frame, offset, length) -> kept[0] = frame, 1);
+        assertThrows(IndexOutOfBoundsException.class, () -> kept[0].getByte(0));
+    }
+
+    @Test
+    void oneCloseReleasesADestinationAndItsPendingSendStillCompletes() {
+        final SimNetwork network = network();
+        final SimPacketIo io = network.attach();
+        final int first = io.openDestination("out0", GROUP, PORT, 0);
+        assertEquals(first, io.openDestination("out0", GROUP, PORT, 0));
+        assertNotEquals(first, io.openDestination("out0", GROUP, PORT, 16), "another TTL is another socket");
+        send(io, first, new byte[] {5}, 5L);
+        io.closeDestination(first);
+        assertThrows(IllegalArgumentException.class, () -> io.closeDestination(first));
+        assertThrows(IllegalArgumentException.class, () -> send(io, first, new byte[] {6}, 6L));
+        io.submit();
+        network.settle();
+        assertEquals(1, completions(io).getFirst()[1]);
+        assertEquals(1, network.delivered("out0", GROUP, PORT).size());
+        assertEquals(1, io.openDestinations());
+    }
+
+    @Test
+    void eachAttachedIoGetsACopyUnlessAFanoutPicksOne() {
+        final SimNetwork network = network();
+        final SimPacketIo first = network.attach();
+        final SimPacketIo second = network.attach();
+        network.injectFrame("in0", udpFrame(new byte[] {1}));
+        assertEquals(1, first.rxDepth());
+        assertEquals(1, second.rxDepth());
+        network.setFanout((ifIndex, frame, offset, length, members) -> frame.getByte(offset + length - 1) % members);
+        network.injectFrame("in0", udpFrame(new byte[] {2}));
+        network.injectFrame("in0", udpFrame(new byte[] {3}));
+        assertEquals(2, first.rxDepth());
+        assertEquals(2, second.rxDepth());
+    }
+
+    @Test
+    void theSteadyStatePacketPathAllocatesNothing() {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        final SimNetwork network = network();
+        network.setRecordLimit(0); // recording payloads for delivered() is the test's, not the data path's
+        final SimPacketIo io = network.attach();
+        final int destination = io.openDestination("out0", GROUP, PORT, 0);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
+        final byte[] frame = udpFrame(new byte[1200]);
+        final long[] sink = new long[1];
+        final PacketIo.FrameHandler onFrame = (ifIndex, buffer, offset, length) -> {
+            sink[0] += buffer.getByte(offset + length - 1);
+            io.send(destination, payload, 0, payload.capacity(), length);
+        };
+        final PacketIo.CompletionHandler onComplete = (userData, result) -> sink[0] += result;
+        final Runnable cycle = () -> {
+            for (int i = 0; i < 16; i++) {
+                network.injectFrame("in0", frame);
+            }
+            io.pollFrames(onFrame, 64);
+            io.submit();
+            network.step();
+            io.pollCompletions(onComplete, 64);
+        };
+        for (int i = 0; i < 20_000; i++) {
+            cycle.run(); // warm up, so that one-time costs (class loading, JIT) fall outside the measurement
+        }
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        assertTrue(before > 0, "this JVM measures allocation per thread"); // else the test below could not fail
+        final int cycles = 10_000;
+        for (int i = 0; i < cycles; i++) {
+            cycle.run();
+        }
+        final long allocatedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+        // 160,000 frames and as many sends: even 1 byte each would show; the slack is for the MXBean itself.
+        assertTrue(allocatedBytes < 16 * 1024, "allocated " + allocatedBytes + " bytes");
+        assertEquals(16L * (20_000 + cycles), network.packetsDelivered());
+        assertEquals(0, network.dropped(SimNetwork.Drop.EGRESS_FULL));
+    }
+}
