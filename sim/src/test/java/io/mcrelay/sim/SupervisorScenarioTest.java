@@ -15,6 +15,7 @@ import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
 import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.rules.IpAddress;
 
@@ -472,13 +473,13 @@ class SupervisorScenarioTest {
         journaled.start();
         assertTrue(journaled.runUntil(journaled::converged, 5 * SECOND));
         journaled.client().add(rule("kept", "in0", "239.1.1.2", 5000, out("239.10.0.2", 6000, "out0")));
-        final long commit = memory.lastIndexOf(Supervisor.JOURNAL_COMMIT);
+        final long commit = memory.lastIndexOf(EntryKinds.COMMIT);
         assertTrue(commit >= 0, "the add was journaled");
-        assertTrue(memory.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT) < commit, "no snapshot after the commit yet");
+        assertTrue(memory.lastIndexOf(EntryKinds.SNAPSHOT) < commit, "no snapshot after the commit yet");
         journaled.runFor(Supervisor.SNAPSHOT_EVERY_NANOS - 60 * SECOND);
-        assertTrue(memory.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT) < commit, "none before an hour has passed");
+        assertTrue(memory.lastIndexOf(EntryKinds.SNAPSHOT) < commit, "none before an hour has passed");
         journaled.runFor(2 * 60 * SECOND);
-        final long snapshot = memory.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT);
+        final long snapshot = memory.lastIndexOf(EntryKinds.SNAPSHOT);
         assertTrue(snapshot > commit, "a snapshot after an hour without commits: " + snapshot + " vs " + commit);
         journaled.crashSupervisor();
         assertEquals(List.of("kept"), journaled.supervisor().rules().stream().map(r -> r.id().value()).toList());

@@ -19,6 +19,10 @@ import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
+import io.mcrelay.entries.CommitEntry;
+import io.mcrelay.entries.EntryKinds;
+import io.mcrelay.entries.LimitsEntry;
+import io.mcrelay.entries.SnapshotEntry;
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WireWriter;
@@ -194,11 +198,6 @@ public class Supervisor implements DutyCycle {
         }
     }
 
-    /** Journal entry kinds written by the supervisor (the journal issue adds every input and output). */
-    public static final int JOURNAL_COMMIT = 1;
-    public static final int JOURNAL_LIMITS = 2;
-    /** The whole table (a {@code Sync} encoding) and limits: recovery starts at the last one. */
-    public static final int JOURNAL_SNAPSHOT = 3;
     /** A snapshot is written after this many commits, so recovery reads at most this many entries after it. */
     public static final int SNAPSHOT_EVERY_COMMITS = 1_000;
     /**
@@ -744,16 +743,16 @@ public class Supervisor implements DutyCycle {
 
     private void recover() {
         final Journal journal = seams.journal();
-        final long snapshot = journal.lastIndexOf(JOURNAL_SNAPSHOT);
+        final long snapshot = journal.lastIndexOf(EntryKinds.SNAPSHOT);
         try (Journal.Reader reader = journal.reader(snapshot >= 0 ? snapshot : journal.firstIndex())) {
             Journal.IndexedEntry indexed;
             while ((indexed = reader.next()) != null) {
                 final Journal.Entry entry = indexed.entry();
                 switch (entry.kind()) {
-                    case JOURNAL_SNAPSHOT -> table.restore(JournaledSnapshot.decode(entry.payload()));
-                    case JOURNAL_COMMIT -> {
-                        final WorkerMessage.Apply change = (WorkerMessage.Apply) WorkerMessageCodec.decode(
-                            entry.payload());
+                    case EntryKinds.SNAPSHOT ->
+                        table.restore(SnapshotEntry.decode(indexed.schemaVersion(), entry.payload()));
+                    case EntryKinds.COMMIT -> {
+                        final CommitEntry change = CommitEntry.decode(indexed.schemaVersion(), entry.payload());
                         if (change.epoch() != table.epoch() + 1) {
                             throw new IllegalStateException("journal entry " + indexed.index() + " commits epoch "
                                 + change.epoch() + " after epoch " + table.epoch());
@@ -761,7 +760,8 @@ public class Supervisor implements DutyCycle {
                         table.commit(change.removals(), change.upserts());
                         commitsSinceSnapshot++;
                     }
-                    case JOURNAL_LIMITS -> table.setLimits(JournaledLimits.decode(entry.payload()).limits());
+                    case EntryKinds.LIMITS ->
+                        table.setLimits(LimitsEntry.decode(indexed.schemaVersion(), entry.payload()).limits());
                     default -> {
                         // kinds this version does not replay (the journal issue's inputs and outputs)
                     }
@@ -772,7 +772,7 @@ public class Supervisor implements DutyCycle {
 
     /** Writes the whole table, so that recovery need not read what came before. */
     private void snapshot() {
-        journal(JOURNAL_SNAPSHOT, JournaledSnapshot.encode(table.epoch(), table.rules(), table.limits()));
+        journal(EntryKinds.SNAPSHOT, new SnapshotEntry(table.epoch(), table.rules(), table.limits()).encode());
         commitsSinceSnapshot = 0;
         lastSnapshotNs = nowNs;
     }
@@ -1035,7 +1035,7 @@ public class Supervisor implements DutyCycle {
     private long commit(final List<RuleId> removals, final List<Rule> upserts) {
         final long epoch = table.commit(removals, upserts);
         // Journaled before any worker or client hears of it: a change a client may learn of survives a crash.
-        journal(JOURNAL_COMMIT, WorkerMessageCodec.toBytes(new WorkerMessage.Apply(epoch, upserts, removals)));
+        journal(EntryKinds.COMMIT, new CommitEntry(epoch, upserts, removals).encode());
         if (++commitsSinceSnapshot >= SNAPSHOT_EVERY_COMMITS) {
             snapshot();
         }
@@ -1101,7 +1101,7 @@ public class Supervisor implements DutyCycle {
         final ConfigPlan plan = ConfigPlan.of(table.view(), file.rules(), table.epoch());
         if (file.limits() != null) {
             table.setLimits(file.limits());
-            journal(JOURNAL_LIMITS, JournaledLimits.encode(file.limits()));
+            journal(EntryKinds.LIMITS, new LimitsEntry(file.limits()).encode());
         }
         final long epoch = commit(plan.removals(), plan.upserts());
         startPending(PendingKind.CONFIG_LOAD, connectionId, load.requestId(), null, epoch, false,
