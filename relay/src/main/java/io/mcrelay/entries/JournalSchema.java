@@ -17,7 +17,11 @@ import io.mcrelay.protocol.CodecException;
  * {@link NewerSchemaException} naming both versions, never guessed at.
  */
 public final class JournalSchema {
-    /** The version this code writes. Bump it on any change to the envelope or to an entry's encoding. */
+    /**
+     * The version this code writes. Bump it on any change to the envelope or to an entry's encoding, including the
+     * worker-channel and control frames that recorded inputs and outputs carry: recovery never reads those, but
+     * {@code journal replay} refuses a journal of another version instead of reporting a divergence.
+     */
     public static final int VERSION = 2;
     /** The oldest version this code still reads. */
     public static final int OLDEST = 1;
