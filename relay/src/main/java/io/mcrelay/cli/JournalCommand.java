@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.control.ControlCodec;
+import io.mcrelay.entries.NewerSchemaException;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
 import io.mcrelay.record.JournalFormat;
@@ -39,7 +40,8 @@ public final class JournalCommand implements Runnable {
         description = {
             "Print a journal's entries in order, one line each (or one JSON object each with --json).",
             "The journal is opened read-only: a captured journal is never changed. Damage (a truncated file, a corrupt",
-            "entry, an unknown schema version) is reported on stderr after the valid entries, and the exit code is 1."})
+            "entry) is reported on stderr after the valid entries, and the exit code is 1. Entries of older journal",
+            "schema versions are shown; an entry of a newer one (a newer mcrelay's) stops the dump with exit code 1."})
     public static final class Dump implements Callable<Integer> {
         /** How often --follow looks for new entries. */
         static final long FOLLOW_POLL_MS = 200;
@@ -95,6 +97,10 @@ public final class JournalCommand implements Runnable {
                 return check.clean() ? ExitCodes.OK : ExitCodes.FAILED;
             } catch (final JsonProcessingException e) {
                 throw new IllegalStateException("cannot write an entry as JSON", e);
+            } catch (final NewerSchemaException e) {
+                out.flush();
+                err.println("mcrelay: " + e.getMessage());
+                return ExitCodes.FAILED;
             }
         }
     }

@@ -7,17 +7,28 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
+import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.seam.Journal;
 
 /**
- * Encodes a journal entry into the bytes of one Chronicle document, and decodes and checks them. The layout is
- * drawn in {@link ChronicleJournal}'s Javadoc; the offsets are here.
+ * Encodes a journal entry into the bytes of one Chronicle document, and decodes and checks them. Little-endian, after
+ * Chronicle's own 4-byte document header:
+ * <pre>
+ *  0        4        8            16         24           32     36      38        38+s     42+s      42+s+p
+ *  +--------+--------+------------+----------+------------+------+-------+---------+--------+---------+
+ *  | crc32c | schema | index      | timeNs   | wallMillis | kind | s     | source  | p      | payload |
+ *  | u32    | i32    | i64        | i64      | i64        | i32  | u16   | UTF-8   | i32    | bytes   |
+ *  +--------+--------+------------+----------+------------+------+-------+---------+--------+---------+
+ *  crc32c covers bytes 4 to the end; the document is exactly 42 + s + p bytes
+ * </pre>
+ * Schema versions 1 and 2 share this envelope (they differ in the payloads of the core's entries,
+ * {@link JournalSchema}); the codec writes {@link JournalSchema#VERSION} and reads every version from
+ * {@link JournalSchema#OLDEST} on. Every later version keeps the first eight bytes (a CRC-32C of the rest, then the
+ * version), so that an entry this code cannot read (checksum good, version newer) is told from a corrupt one.
  *
  * <p>Not thread-safe: each journal and each reader has its own codec, whose buffers it reuses.
  */
 final class JournalEntryCodec {
-    /** The schema this code writes. Bump it on any layout change, keeping the first eight bytes' meaning. */
-    static final int SCHEMA_VERSION = 1;
 
     static final int CRC_OFFSET = 0;
     static final int SCHEMA_OFFSET = 4;
@@ -51,6 +62,21 @@ final class JournalEntryCodec {
         }
     }
 
+    /** A whole entry (its checksum holds) of a schema version newer than this code reads: not damage. */
+    static final class NewerEntryException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int version;
+
+        NewerEntryException(final int version) {
+            super("schema version " + version, null, false, false);
+            this.version = version;
+        }
+
+        int version() {
+            return version;
+        }
+    }
+
     /**
      * Encodes {@code entry} with {@code index} into this codec's buffer and returns its length; the bytes are valid
      * until the next call.
@@ -73,7 +99,7 @@ final class JournalEntryCodec {
             buffer = new byte[Math.max(size, Math.min(documentBytesMax, buffer.length * 2))];
         }
         final ByteBuffer out = ByteBuffer.wrap(buffer, 0, size).order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(SCHEMA_OFFSET, SCHEMA_VERSION)
+        out.putInt(SCHEMA_OFFSET, JournalSchema.VERSION)
             .putLong(INDEX_OFFSET, index)
             .putLong(TIME_NS_OFFSET, entry.timeNs())
             .putLong(WALL_MILLIS_OFFSET, entry.wallMillis())
@@ -103,8 +129,12 @@ final class JournalEntryCodec {
     /**
      * Decodes the {@code length} bytes in {@link #buffer()} as the entry with index {@code expectedIndex} (-1: any
      * index), checking the checksum first, then the schema version, then the layout and the index.
+     *
+     * @throws NewerEntryException   if the entry is whole but of a newer schema version
+     * @throws DamagedEntryException if the bytes are not an entry this code or an older one wrote
      */
-    Journal.IndexedEntry decode(final int length, final long expectedIndex) throws DamagedEntryException {
+    Journal.IndexedEntry decode(final int length, final long expectedIndex)
+        throws DamagedEntryException, NewerEntryException {
         if (length < FIXED_BYTES) {
             throw new DamagedEntryException("a document of " + length + " bytes, shorter than the " + FIXED_BYTES
                 + " bytes of the smallest entry (corrupt)");
@@ -116,11 +146,14 @@ final class JournalEntryCodec {
             throw new DamagedEntryException(String.format("checksum mismatch (stored 0x%08x, computed 0x%08x): the "
                 + "entry's bytes were changed after it was written (corrupt)", stored, computed));
         }
-        // The checksum holds, so these are the bytes someone wrote: an unknown version is a newer writer's entry.
+        // The checksum holds, so these are the bytes someone wrote: a version above ours is a newer writer's entry.
         final int schema = in.getInt(SCHEMA_OFFSET);
-        if (schema != SCHEMA_VERSION) {
-            throw new DamagedEntryException("unknown schema version " + schema + " (this version reads "
-                + SCHEMA_VERSION + "; the entry was written by another mcrelay version)");
+        if (schema > JournalSchema.VERSION) {
+            throw new NewerEntryException(schema);
+        }
+        if (!JournalSchema.readable(schema)) {
+            throw new DamagedEntryException("unknown schema version " + schema + " (no mcrelay writes it; this one "
+                + "reads versions " + JournalSchema.OLDEST + " to " + JournalSchema.VERSION + "): corrupt");
         }
         final int sourceLength = Short.toUnsignedInt(in.getShort(SOURCE_LENGTH_OFFSET));
         if (SOURCE_OFFSET + sourceLength + 4 > length) {
@@ -148,11 +181,11 @@ final class JournalEntryCodec {
         final byte[] payload = new byte[payloadLength];
         System.arraycopy(buffer, FIXED_BYTES + sourceLength, payload, 0, payloadLength);
         return new Journal.IndexedEntry(index, new Journal.Entry(in.getLong(TIME_NS_OFFSET),
-            in.getLong(WALL_MILLIS_OFFSET), in.getInt(KIND_OFFSET), source, payload));
+            in.getLong(WALL_MILLIS_OFFSET), in.getInt(KIND_OFFSET), source, payload), schema);
     }
 
     /** The checksum of an entry: CRC-32C of every byte after the checksum itself. */
-    private int checksum(final byte[] bytes, final int length) {
+    int checksum(final byte[] bytes, final int length) {
         crc.reset();
         crc.update(bytes, SCHEMA_OFFSET, length - SCHEMA_OFFSET);
         return (int) crc.getValue();

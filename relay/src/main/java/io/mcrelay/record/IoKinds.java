@@ -1,6 +1,7 @@
 package io.mcrelay.record;
 
 import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.protocol.WireReader;
 import io.mcrelay.protocol.WireWriter;
 import io.mcrelay.rules.Limits;
@@ -48,8 +49,8 @@ public final class IoKinds {
     public static boolean isOutput(final int kind) {
         return switch (kind) {
             case TIMER_CANCELLED, WORKER_LAUNCHED, WORKER_KILL, WORKER_SEND, WORKER_CHANNEL_CLOSE, CLIENT_SEND,
-                 CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, Supervisor.JOURNAL_COMMIT,
-                 Supervisor.JOURNAL_LIMITS, Supervisor.JOURNAL_SNAPSHOT -> true;
+                 CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, EntryKinds.COMMIT,
+                 EntryKinds.LIMITS, EntryKinds.SNAPSHOT -> true;
             default -> false;
         };
     }

@@ -6,18 +6,22 @@ import java.util.List;
 import java.util.Map;
 
 import io.mcrelay.control.RuleDocument;
-import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.CommitEntry;
+import io.mcrelay.entries.EntryKinds;
+import io.mcrelay.entries.JournalSchema;
+import io.mcrelay.entries.LimitsEntry;
+import io.mcrelay.entries.NewerSchemaException;
+import io.mcrelay.entries.SnapshotEntry;
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.WireReader;
-import io.mcrelay.protocol.WorkerMessage;
-import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.RuleId;
 import io.mcrelay.seam.Journal;
 
 /**
  * How {@code journal dump} shows an entry: one line for people, or one JSON object per entry. Payloads the
- * supervisor writes are decoded (a commit shows its epoch, the rules it adds and the ids it removes); an entry that
- * does not decode is shown with its size and why, never with a stack trace. Stateless.
+ * supervisor writes are decoded by the schema version they were written in (a commit shows its epoch, the rules it
+ * adds and the ids it removes); an entry that does not decode is shown with its size and why, never with a stack
+ * trace. An entry of an older schema version says so. Stateless.
  */
 public final class JournalFormat {
     private JournalFormat() {
@@ -25,12 +29,10 @@ public final class JournalFormat {
 
     /** The name of an entry kind, as dumps show it. */
     public static String kindName(final int kind) {
-        return switch (kind) {
-            case Supervisor.JOURNAL_COMMIT -> "commit";
-            case Supervisor.JOURNAL_LIMITS -> "limits";
-            case Supervisor.JOURNAL_SNAPSHOT -> "snapshot";
-            default -> IoKinds.name(kind) != null ? IoKinds.name(kind) : "kind-" + kind;
-        };
+        if (EntryKinds.name(kind) != null) {
+            return EntryKinds.name(kind);
+        }
+        return IoKinds.name(kind) != null ? IoKinds.name(kind) : "kind-" + kind;
     }
 
     /** The entry as a map of fields, in a fixed order (for JSON). */
@@ -42,41 +44,35 @@ public final class JournalFormat {
         fields.put("wall", Instant.ofEpochMilli(entry.wallMillis()).toString());
         fields.put("kind", kindName(entry.kind()));
         fields.put("source", entry.source());
+        final int version = indexed.schemaVersion();
         try {
             switch (entry.kind()) {
-                case Supervisor.JOURNAL_COMMIT -> {
-                    final WorkerMessage message = WorkerMessageCodec.decode(entry.payload());
-                    if (!(message instanceof WorkerMessage.Apply apply)) {
-                        throw new CodecException("a commit holds an Apply, not " + message.getClass().getSimpleName());
-                    }
-                    fields.put("epoch", apply.epoch());
-                    fields.put("upserts", apply.upserts().stream().map(rule -> RuleDocument.of(rule, null)).toList());
-                    fields.put("removals", apply.removals().stream().map(RuleId::value).toList());
+                case EntryKinds.COMMIT -> {
+                    final CommitEntry commit = CommitEntry.decode(version, entry.payload());
+                    fields.put("epoch", commit.epoch());
+                    fields.put("upserts", commit.upserts().stream().map(rule -> RuleDocument.of(rule, null)).toList());
+                    fields.put("removals", commit.removals().stream().map(RuleId::value).toList());
                 }
-                case Supervisor.JOURNAL_LIMITS -> {
-                    final WireReader in = WireReader.of(entry.payload());
-                    fields.put("max_rules", in.i32("max rules"));
-                    fields.put("max_outputs_per_rule", in.i32("max outputs per rule"));
-                    in.end("limits");
+                case EntryKinds.LIMITS -> {
+                    final LimitsEntry limits = LimitsEntry.decode(version, entry.payload());
+                    fields.put("max_rules", limits.limits().maxRules());
+                    fields.put("max_outputs_per_rule", limits.limits().maxOutputsPerRule());
                 }
-                case Supervisor.JOURNAL_SNAPSHOT -> {
-                    final WireReader in = WireReader.of(entry.payload());
-                    fields.put("max_rules", in.i32("max rules"));
-                    fields.put("max_outputs_per_rule", in.i32("max outputs per rule"));
-                    final byte[] sync = java.util.Arrays.copyOfRange(entry.payload(), 8, entry.payload().length);
-                    if (!(WorkerMessageCodec.decode(sync) instanceof WorkerMessage.Sync table)) {
-                        throw new CodecException("a snapshot holds a Sync");
-                    }
-                    fields.put("epoch", table.epoch());
-                    fields.put("rules", table.rules().size());
+                case EntryKinds.SNAPSHOT -> {
+                    final SnapshotEntry snapshot = SnapshotEntry.decode(version, entry.payload());
+                    fields.put("max_rules", snapshot.limits().maxRules());
+                    fields.put("max_outputs_per_rule", snapshot.limits().maxOutputsPerRule());
+                    fields.put("epoch", snapshot.epoch());
+                    fields.put("rules", snapshot.rules().size());
                 }
                 case IoKinds.SEED -> fields.put("seed", WireReader.of(entry.payload()).i64("seed"));
                 default -> fields.put("payload_bytes", entry.payload().length);
             }
-        } catch (final CodecException e) {
+        } catch (final CodecException | NewerSchemaException e) {
             fields.put("payload_bytes", entry.payload().length);
             fields.put("undecodable", e.getMessage());
         }
+        fields.put("schema", version);
         return fields;
     }
 
@@ -112,6 +108,9 @@ public final class JournalFormat {
         if (fields.containsKey("max_rules")) {
             sb.append(" max_rules ").append(fields.get("max_rules")).append(" max_outputs_per_rule ")
                 .append(fields.get("max_outputs_per_rule"));
+        }
+        if (indexed.schemaVersion() != JournalSchema.VERSION) {
+            sb.append(" [schema ").append(indexed.schemaVersion()).append(']');
         }
         if (fields.containsKey("undecodable")) {
             sb.append(" (").append(fields.get("payload_bytes")).append(" bytes that do not decode: ")

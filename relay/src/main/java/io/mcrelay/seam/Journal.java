@@ -7,8 +7,8 @@ import java.util.Objects;
  * Chronicle Queue; simulation: in memory (or Chronicle in a temporary directory).
  *
  * <p>Contract: {@link #append} assigns consecutive indices starting at {@link #firstIndex()}; a reader from index
- * {@code n} returns the entries from {@code n} on, in append order, with the bytes that were appended; entries
- * appended after a reader was opened are seen by it.
+ * {@code n} returns the entries from {@code n} on, in append order, with the bytes that were appended and the schema
+ * version they were written in; entries appended after a reader was opened are seen by it.
  */
 public interface Journal extends AutoCloseable {
     /**
@@ -35,8 +35,18 @@ public interface Journal extends AutoCloseable {
         void close();
     }
 
-    /** An entry with its index. */
-    record IndexedEntry(long index, Entry entry) {
+    /**
+     * An entry with its index and the journal schema version it was written in: the version this code writes for
+     * an entry appended by it, an older one for an entry an older release wrote (the versions and what they mean are
+     * in {@code io.mcrelay.entries.JournalSchema}). Payloads are decoded by that version.
+     */
+    record IndexedEntry(long index, Entry entry, int schemaVersion) {
+        public IndexedEntry {
+            Objects.requireNonNull(entry, "entry");
+            if (schemaVersion < 1) {
+                throw new IllegalArgumentException("schema versions start at 1, not " + schemaVersion);
+            }
+        }
     }
 
     /** Appends an entry and returns its index. */

@@ -93,16 +93,17 @@ public final class ArchRules {
 
     /**
      * The rooms of relay's main code, bottom floor first, each with the rooms it may use besides itself (LAYOUT.md):
-     * 1. {@code rules}, {@code seam}; 2. {@code protocol}, {@code control}, {@code config}; 3. {@code core.worker},
-     * {@code core.supervisor}; 4. {@code journal}, {@code record}, {@code runtime}, {@code linux.*}; 5. {@code cli};
-     * 6. {@code daemon}. A room uses only lower floors, and of its own floor only what is listed. The root package
+     * 1. {@code rules}, {@code seam}; 2. {@code protocol}, {@code control}, {@code config}, {@code entries};
+     * 3. {@code core.worker}, {@code core.supervisor}; 4. {@code journal}, {@code record}, {@code runtime},
+     * {@code linux.*}; 5. {@code cli}; 6. {@code daemon}. A room uses only lower floors, and of its own floor only what is listed. The root package
      * holds {@code BuildInfo}, which any room may read.
      */
     public static final Map<String, List<String>> ROOMS = rooms();
 
     private static Map<String, List<String>> rooms() {
         final List<String> floor1 = List.of("io.mcrelay", "io.mcrelay.rules", "io.mcrelay.seam");
-        final List<String> floor2 = concat(floor1, "io.mcrelay.protocol", "io.mcrelay.control", "io.mcrelay.config");
+        final List<String> floor2 = concat(floor1, "io.mcrelay.protocol", "io.mcrelay.control", "io.mcrelay.config",
+            "io.mcrelay.entries");
         final List<String> floor3 = concat(floor2, "io.mcrelay.core.worker", "io.mcrelay.core.supervisor");
         final Map<String, List<String>> rooms = new LinkedHashMap<>();
         rooms.put("io.mcrelay", List.of());
@@ -111,6 +112,9 @@ public final class ArchRules {
         rooms.put("io.mcrelay.protocol", floor1);
         rooms.put("io.mcrelay.control", concat(floor1, "io.mcrelay.protocol"));
         rooms.put("io.mcrelay.config", concat(floor1, "io.mcrelay.protocol"));
+        // The journal entries the core writes, in their own versioned encoding: the wire primitives of protocol,
+        // never a worker-channel message (JournalLayeringTest narrows it to those classes).
+        rooms.put("io.mcrelay.entries", concat(floor1, "io.mcrelay.protocol"));
         rooms.put("io.mcrelay.core.worker", floor2);
         rooms.put("io.mcrelay.core.supervisor", concat(floor2, "io.mcrelay.core.worker"));
         // Below the core: the journal stores what the core writes but never reads a core class.

@@ -91,6 +91,7 @@ class ArchRulesTest {
         Map.entry("io.mcrelay.protocol", io.mcrelay.protocol.archfixture.UsesControlRequests.class),
         Map.entry("io.mcrelay.control", io.mcrelay.control.archfixture.UsesTheConfigParser.class),
         Map.entry("io.mcrelay.config", io.mcrelay.config.archfixture.UsesControlDocuments.class),
+        Map.entry("io.mcrelay.entries", io.mcrelay.entries.archfixture.UsesControlRequests.class),
         Map.entry("io.mcrelay.core.worker", io.mcrelay.core.worker.archfixture.UsesTheSupervisor.class),
         Map.entry("io.mcrelay.core.supervisor", io.mcrelay.core.supervisor.archfixture.UsesTheChronicleJournal.class),
         Map.entry("io.mcrelay.journal", io.mcrelay.journal.archfixture.UsesTheSupervisor.class),

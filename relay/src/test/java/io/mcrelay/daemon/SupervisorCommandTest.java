@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mcrelay.cli.Main;
+import io.mcrelay.entries.JournalSchema;
+import io.mcrelay.journal.NewerJournal;
+import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.sys.Processes;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.runtime.UnixControlServer;
@@ -20,7 +23,8 @@ import io.mcrelay.runtime.UnixControlServer;
 /**
  * {@code mcrelay supervisor}'s argument handling through the real CLI entry point: the command is found through
  * its provider; bad or unimplemented options are usage errors (exit 2) naming the option, before anything starts;
- * a start that fails (the control socket held by a live server) is one line and exit 1.
+ * a start that fails (the control socket held by a live server, a journal a newer mcrelay wrote) is one line and
+ * exit 1.
  */
 class SupervisorCommandTest {
     @TempDir
@@ -142,5 +146,40 @@ class SupervisorCommandTest {
             }
             assertTrue(Files.exists(socket), "the live server's socket is left alone");
         }
+    }
+
+    /**
+     * A journal a newer mcrelay wrote: the daemon does not start (exit 1, one line naming both schema versions) and
+     * leaves every file of the journal as it was, byte for byte, so that the newer mcrelay can still use it.
+     */
+    @Test
+    void aJournalOfANewerSchemaVersionStopsTheStartWithExitOneAndIsLeftAsItWas() throws Exception {
+        final Path journal = NewerJournal.write(dir.resolve("journal"), JournalSchema.VERSION + 1);
+        final java.util.Map<String, String> before = files(journal);
+        final Run run = supervisor("--workers", "1");
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("mcrelay supervisor: cannot start: "), run::toString);
+        assertEquals(1, run.err().strip().lines().count(), () -> "one line: " + run.err());
+        if (Processes.effectiveUid() == 0 && PacketBackend.probeIoUring().usable()) {
+            // The start reaches the journal only as root with io_uring; before that it stops for their lack.
+            assertTrue(run.err().contains("schema version " + (JournalSchema.VERSION + 1))
+                && run.err().contains("schema version " + JournalSchema.VERSION + ";"), run::toString);
+            assertTrue(run.err().contains(journal.toString()), () -> "names the journal: " + run.err());
+        }
+        assertEquals(before, files(journal), "no file of the journal changed");
+        assertFalse(Files.exists(dir.resolve("control.sock")), "nothing started");
+    }
+
+    /** Every file under {@code root}: its length, modification time and contents' hash. */
+    private static java.util.Map<String, String> files(final Path root) throws java.io.IOException {
+        final java.util.Map<String, String> files = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            for (final Path path : walk.toList()) {
+                files.put(root.relativize(path).toString(), Files.isRegularFile(path) ? Files.size(path) + " bytes, "
+                    + Files.getLastModifiedTime(path) + ", " + java.util.Arrays.hashCode(Files.readAllBytes(path))
+                    : "directory");
+            }
+        }
+        return files;
     }
 }

@@ -27,7 +27,9 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
-import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.EntryKinds;
+import io.mcrelay.entries.JournalSchema;
+import io.mcrelay.entries.NewerSchemaException;
 import io.mcrelay.journal.JournalFiles.TestClock;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.JournalContract;
@@ -35,9 +37,10 @@ import io.mcrelay.seam.JournalContract;
 /**
  * The Chronicle journal passes the journal contract, keeps its entries and indices across reopening and rolls,
  * opens captured copies without writing to them, and survives damaged files: each damage case is made on real
- * Chronicle files (truncated, bytes overwritten inside an entry, an entry of an unknown schema version), and the
+ * Chronicle files (truncated, bytes overwritten inside an entry, an entry of a schema version nobody wrote), and the
  * test checks that the problem names the file, entry and offset, that the valid prefix reads back, and that a
- * writable journal goes on appending right after it.
+ * writable journal goes on appending right after it. Entries of an older schema version are read with their version;
+ * a newer mcrelay's journal is refused, naming both versions, with no file touched.
  */
 class ChronicleJournalTest extends JournalContract {
     @TempDir
@@ -284,7 +287,7 @@ class ChronicleJournalTest extends JournalContract {
             assertEquals(List.of("20261128F.cq4", "20261129F.cq4"),
                 JournalFiles.cycleFiles(dir).stream().map(path -> path.getFileName().toString()).toList());
             assertEquals(3, journal.firstIndex());
-            try (Journal.Reader reader = journal.reader(journal.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT))) {
+            try (Journal.Reader reader = journal.reader(journal.lastIndexOf(EntryKinds.SNAPSHOT))) {
                 assertEntry(3, reader.next());
             }
         }
@@ -372,7 +375,7 @@ class ChronicleJournalTest extends JournalContract {
                 + offsets.get(5)), problems.getFirst().message());
             final Path moved = JournalFiles.damagedDir(dir).resolve(last.getFileName());
             assertEquals(cut, Files.size(moved), "the damaged file is kept as it was");
-            assertTrue(Files.readString(moved.resolveSibling(ChronicleJournal.REASON_FILE)).contains("truncated"));
+            assertTrue(Files.readString(moved.resolveSibling(JournalSalvage.REASON_FILE)).contains("truncated"));
             assertTrue(problems.stream().anyMatch(p -> p.message().contains("kept its 5 valid entries (index 10 to "
                 + "14)")), problems.toString());
             assertEquals(15, journal.nextIndex());
@@ -424,7 +427,7 @@ class ChronicleJournalTest extends JournalContract {
     void aTruncatedMetadataFileIsReportedAndTheEntriesStillRead() throws IOException {
         final Path dir = temp.resolve("journal");
         write(dir, 0, 5, 1_000);
-        final Path metadata = dir.resolve(ChronicleJournal.METADATA_FILE);
+        final Path metadata = dir.resolve(JournalDirectory.METADATA_FILE);
         JournalFiles.truncate(metadata, 100);
         try (ChronicleJournal journal = ChronicleJournal.openReadOnly(dir)) {
             final JournalCheck.Problem problem = journal.problems().problems().getFirst();
@@ -435,7 +438,7 @@ class ChronicleJournalTest extends JournalContract {
         assertEquals(100, Files.size(metadata), "read-only: left as it was");
         try (ChronicleJournal journal = open(dir)) {
             assertEquals(metadata, journal.problems().problems().getFirst().file());
-            assertEquals(100, Files.size(JournalFiles.damagedDir(dir).resolve(ChronicleJournal.METADATA_FILE)));
+            assertEquals(100, Files.size(JournalFiles.damagedDir(dir).resolve(JournalDirectory.METADATA_FILE)));
             assertEntries(journal, 0, 5);
             assertEquals(5, journal.append(entry(5)));
         }
@@ -483,14 +486,14 @@ class ChronicleJournalTest extends JournalContract {
     }
 
     /**
-     * An entry written by a newer version (schema 99, checksum intact) between entries of this one: it is reported
-     * as an unknown schema, not as corruption, and reading stops before it.
+     * An entry of a schema version no mcrelay ever wrote (0, checksum intact) between entries of this one: it is
+     * damage, reported as an unknown schema version, and reading stops before it.
      */
     @Test
-    void anUnknownSchemaVersionStopsReadingAndIsToldApartFromCorruption() throws IOException {
+    void aSchemaVersionNoMcrelayWroteIsDamage() throws IOException {
         final Path dir = temp.resolve("journal");
         write(dir, 0, 10, 1_000);
-        appendRaw(dir, withSchema(10, 99), encoded(11), encoded(12));
+        appendRaw(dir, withSchema(10, 0), encoded(11), encoded(12));
         final Path file = JournalFiles.cycleFiles(dir).getFirst();
         final long offset = JournalFiles.entryOffsets(file).get(10);
 
@@ -499,7 +502,7 @@ class ChronicleJournalTest extends JournalContract {
             assertEquals(file, problem.file());
             assertEquals(10, problem.index());
             assertEquals(offset, problem.offset());
-            assertTrue(problem.message().contains("unknown schema version 99"), problem.message());
+            assertTrue(problem.message().contains("unknown schema version 0"), problem.message());
             assertEntries(journal, 0, 10);
             assertEntries(journal, 8, 10);
         }
@@ -512,6 +515,110 @@ class ChronicleJournalTest extends JournalContract {
             assertEquals(13, JournalFiles.entryOffsets(JournalFiles.damagedDir(dir).resolve(file.getFileName()))
                 .size(), "the moved file still holds all 13 documents");
         }
+    }
+
+    /**
+     * An entry a newer mcrelay wrote (schema 99, checksum intact) after entries of this one: not damage. Every open
+     * refuses the journal naming both versions, and the writable open (the daemon's) changes no byte, no file and no
+     * modification time in the directory: no file moved aside, no salvage, no retention, no Chronicle bookkeeping.
+     */
+    @Test
+    void aNewerSchemaVersionIsRefusedNamingBothVersionsAndNoFileIsTouched() throws IOException {
+        final Path dir = temp.resolve("journal");
+        write(dir, 0, 10, 1_000);
+        appendRaw(dir, withSchema(10, 99), withSchema(11, 99));
+        final Path file = JournalFiles.cycleFiles(dir).getFirst();
+        final long offset = JournalFiles.entryOffsets(file).get(10);
+        final Map<String, String> before = JournalFiles.snapshot(dir);
+
+        final NewerSchemaException writable = assertThrows(NewerSchemaException.class, () -> open(dir));
+        assertEquals(99, writable.version());
+        assertTrue(writable.getMessage().contains("schema version 99") && writable.getMessage().contains(
+            "schema version " + JournalSchema.VERSION), writable.getMessage());
+        assertTrue(writable.getMessage().contains(file + "") && writable.getMessage().contains("offset " + offset),
+            writable.getMessage());
+        assertEquals(before, JournalFiles.snapshot(dir), "the refused open changed nothing");
+
+        final NewerSchemaException readOnly = assertThrows(NewerSchemaException.class,
+            () -> ChronicleJournal.openReadOnly(dir));
+        assertTrue(readOnly.getMessage().contains("entry 10"), readOnly.getMessage());
+        assertEquals(before, JournalFiles.snapshot(dir));
+    }
+
+    /**
+     * An entry of schema version 1 (as releases up to e908fe1 wrote them) among entries of this version: read with
+     * its version, which the payload is decoded by; the daemon's open accepts it and appends after it.
+     */
+    @Test
+    void anOlderSchemaVersionIsReadAndReturnedWithItsVersion() throws IOException {
+        final Path dir = temp.resolve("journal");
+        write(dir, 0, 10, 1_000);
+        appendRaw(dir, withSchema(10, 1), encoded(11));
+        try (ChronicleJournal journal = open(dir)) {
+            assertTrue(journal.problems().clean(), journal.problems().toString());
+            assertEquals(12, journal.nextIndex());
+            assertEquals(12, journal.append(entry(12)));
+            try (Journal.Reader reader = journal.reader(9)) {
+                assertEquals(JournalSchema.VERSION, reader.next().schemaVersion());
+                final Journal.IndexedEntry old = reader.next();
+                assertEntry(10, old);
+                assertEquals(1, old.schemaVersion());
+                assertEquals(JournalSchema.VERSION, reader.next().schemaVersion());
+                assertEquals(JournalSchema.VERSION, reader.next().schemaVersion());
+            }
+            assertEquals(11, journal.lastIndexOf(3));
+        }
+    }
+
+    /**
+     * A newer entry inside an older file, where an open does not look (it reads only the first entry of older
+     * files): the reader that reaches it throws, so no caller takes the entries before it for the whole journal.
+     */
+    @Test
+    void aReaderThatReachesANewerEntryThrowsInsteadOfStopping() throws IOException {
+        final Path dir = temp.resolve("journal");
+        write(dir, 0, 8, 4);
+        final Path first = JournalFiles.cycleFiles(dir).getFirst();
+        JournalFiles.restamp(first, JournalFiles.entryOffsets(first).get(2), 7);
+        try (ChronicleJournal journal = open(dir)) {
+            assertTrue(journal.problems().clean(), journal.problems().toString());
+            assertEntries(journal, 4, 8);
+            try (Journal.Reader reader = journal.reader(0)) {
+                assertEntry(0, reader.next());
+                assertEntry(1, reader.next());
+                final NewerSchemaException e = assertThrows(NewerSchemaException.class, reader::next);
+                assertTrue(e.getMessage().contains("entry 2") && e.getMessage().contains("schema version 7"),
+                    e.getMessage());
+                assertNull(reader.next(), "a reader that stopped stays stopped");
+            }
+            assertThrows(NewerSchemaException.class, () -> journal.lastIndexOf(9), "the search from the end too");
+        }
+    }
+
+    /**
+     * Salvage appends the valid entries of a damaged file again byte for byte: an entry of an older schema version
+     * keeps its version (re-encoding would have stamped it with this one's).
+     */
+    @Test
+    void salvagedEntriesKeepTheSchemaVersionTheyWereWrittenIn() throws IOException {
+        final Path dir = temp.resolve("journal");
+        write(dir, 0, 6, 1_000);
+        appendRaw(dir, withSchema(6, 1), encoded(7));
+        final Path file = JournalFiles.cycleFiles(dir).getFirst();
+        JournalFiles.overwrite(file, JournalFiles.entryOffsets(file).get(7) + 20, new byte[] {0x55});
+        try (ChronicleJournal journal = open(dir)) {
+            assertEquals(7, journal.problems().problems().getFirst().index());
+            assertEquals(7, journal.nextIndex());
+            try (Journal.Reader reader = journal.reader(5)) {
+                assertEquals(JournalSchema.VERSION, reader.next().schemaVersion());
+                final Journal.IndexedEntry old = reader.next();
+                assertEntry(6, old);
+                assertEquals(1, old.schemaVersion(), "kept as written");
+                assertNull(reader.next());
+            }
+        }
+        final Path live = JournalFiles.cycleFiles(dir).getFirst();
+        assertEquals(1, JournalFiles.schemaAt(live, JournalFiles.entryOffsets(live).get(6)));
     }
 
     /**

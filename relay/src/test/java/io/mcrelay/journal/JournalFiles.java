@@ -82,6 +82,34 @@ final class JournalFiles {
         }
     }
 
+    /**
+     * Rewrites the entry document whose header word is at {@code offset} as a writer of schema {@code version} would
+     * have stored it: the version field changed and the checksum made to hold again.
+     */
+    static void restamp(final Path file, final long offset, final int version) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            final ByteBuffer word = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(word, offset);
+            final int length = word.getInt(0) & 0x3FFF_FFFF;
+            final ByteBuffer document = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(document, offset + 4);
+            document.putInt(JournalEntryCodec.SCHEMA_OFFSET, version);
+            final CRC32C crc = new CRC32C();
+            crc.update(document.array(), JournalEntryCodec.SCHEMA_OFFSET, length - JournalEntryCodec.SCHEMA_OFFSET);
+            document.putInt(JournalEntryCodec.CRC_OFFSET, (int) crc.getValue());
+            channel.write(ByteBuffer.wrap(document.array()), offset + 4);
+        }
+    }
+
+    /** The schema version stored in the entry document whose header word is at {@code offset}. */
+    static int schemaAt(final Path file, final long offset) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            final ByteBuffer field = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(field, offset + 4 + JournalEntryCodec.SCHEMA_OFFSET);
+            return field.getInt(0);
+        }
+    }
+
     /** Cuts {@code file} to {@code length} bytes, as an interrupted copy or a full disk leaves it. */
     static void truncate(final Path file, final long length) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -159,7 +187,7 @@ final class JournalFiles {
 
     /** The one directory under {@code DIR/damaged/}, where an open moved files aside. */
     static Path damagedDir(final Path journalDir) throws IOException {
-        try (Stream<Path> list = Files.list(journalDir.resolve(ChronicleJournal.DAMAGED_DIRECTORY))) {
+        try (Stream<Path> list = Files.list(journalDir.resolve(JournalSalvage.DAMAGED_DIRECTORY))) {
             final List<Path> dirs = list.toList();
             assertTrue(dirs.size() == 1, "one damaged directory: " + dirs);
             return dirs.getFirst();

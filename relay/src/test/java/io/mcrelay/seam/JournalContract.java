@@ -8,7 +8,12 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
-/** What every {@link Journal} guarantees: consecutive indices, entries read back in order and intact. */
+import io.mcrelay.entries.JournalSchema;
+
+/**
+ * What every {@link Journal} guarantees: consecutive indices, entries read back in order and intact, each with the
+ * schema version this code writes.
+ */
 public abstract class JournalContract {
     protected abstract Journal createJournal();
 
@@ -39,6 +44,7 @@ public abstract class JournalContract {
                     final Journal.IndexedEntry read = reader.next();
                     assertEquals(first + i, read.index());
                     assertEntry(i, read.entry());
+                    assertEquals(JournalSchema.VERSION, read.schemaVersion());
                 }
                 assertNull(reader.next());
             }

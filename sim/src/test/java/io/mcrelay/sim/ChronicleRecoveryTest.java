@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
 import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.runtime.SystemClock;
@@ -62,7 +63,7 @@ class ChronicleRecoveryTest {
             final Cluster after = cluster(second);
             assertEquals(rules, after.supervisor().rules());
             assertEquals(epoch, after.supervisor().epoch());
-            final long snapshot = second.lastIndexOf(Supervisor.JOURNAL_SNAPSHOT);
+            final long snapshot = second.lastIndexOf(EntryKinds.SNAPSHOT);
             assertTrue(snapshot >= 0, () -> "a recovered supervisor writes a snapshot, so the next recovery starts there; "
                 + second.problems() + "; next index " + second.nextIndex());
             assertEquals(List.of("cam-3", "r1"), after.supervisor().rules().stream().map(r -> r.id().value()).toList());

@@ -1,16 +1,15 @@
 package io.mcrelay.core.supervisor;
 
-import static io.mcrelay.core.supervisor.Supervisor.JOURNAL_COMMIT;
-import static io.mcrelay.core.supervisor.Supervisor.JOURNAL_LIMITS;
-import static io.mcrelay.core.supervisor.Supervisor.JOURNAL_SNAPSHOT;
 import static io.mcrelay.core.supervisor.Supervisor.SNAPSHOT_EVERY_COMMITS;
 import static io.mcrelay.core.supervisor.Supervisor.SNAPSHOT_EVERY_NANOS;
 
 import java.util.List;
 import java.util.Objects;
 
-import io.mcrelay.protocol.WorkerMessage;
-import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.entries.CommitEntry;
+import io.mcrelay.entries.EntryKinds;
+import io.mcrelay.entries.LimitsEntry;
+import io.mcrelay.entries.SnapshotEntry;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
@@ -21,8 +20,8 @@ import io.mcrelay.seam.Journal;
  * The rule table's durability: every commit and limits change is journaled before any worker or client hears of it,
  * a snapshot of the whole table is written every {@link Supervisor#SNAPSHOT_EVERY_COMMITS} commits, every
  * {@link Supervisor#SNAPSHOT_EVERY_NANOS} and at every start that replayed commits, and {@link #start} recovers the
- * table from the last snapshot and the entries after it. Entry kinds are {@link Supervisor#JOURNAL_COMMIT},
- * {@link Supervisor#JOURNAL_LIMITS} and {@link Supervisor#JOURNAL_SNAPSHOT}. Not thread-safe.
+ * table from the last snapshot and the entries after it. Entries are {@link EntryKinds}, each in the
+ * journal's own versioned encoding ({@code io.mcrelay.entries}), never a worker-protocol message. Not thread-safe.
  */
 final class RuleJournal {
     private final Journal journal;
@@ -53,7 +52,7 @@ final class RuleJournal {
 
     /** Journals a change the table just committed as {@code epoch}, and a snapshot when enough commits piled up. */
     void commit(final long epoch, final List<Rule> upserts, final List<RuleId> removals, final long nowNs) {
-        journal(JOURNAL_COMMIT, WorkerMessageCodec.toBytes(new WorkerMessage.Apply(epoch, upserts, removals)), nowNs);
+        journal(EntryKinds.COMMIT, new CommitEntry(epoch, upserts, removals).encode(), nowNs);
         if (++commitsSinceSnapshot >= SNAPSHOT_EVERY_COMMITS) {
             snapshot(nowNs);
         }
@@ -61,7 +60,7 @@ final class RuleJournal {
 
     /** Journals new limits. */
     void limits(final Limits limits, final long nowNs) {
-        journal(JOURNAL_LIMITS, JournaledLimits.encode(limits), nowNs);
+        journal(EntryKinds.LIMITS, new LimitsEntry(limits).encode(), nowNs);
     }
 
     /** Writes a snapshot if none was written for {@link Supervisor#SNAPSHOT_EVERY_NANOS}. */
@@ -77,16 +76,16 @@ final class RuleJournal {
     }
 
     private void recover() {
-        final long snapshot = journal.lastIndexOf(JOURNAL_SNAPSHOT);
+        final long snapshot = journal.lastIndexOf(EntryKinds.SNAPSHOT);
         try (Journal.Reader reader = journal.reader(snapshot >= 0 ? snapshot : journal.firstIndex())) {
             Journal.IndexedEntry indexed;
             while ((indexed = reader.next()) != null) {
                 final Journal.Entry entry = indexed.entry();
                 switch (entry.kind()) {
-                    case JOURNAL_SNAPSHOT -> table.restore(JournaledSnapshot.decode(entry.payload()));
-                    case JOURNAL_COMMIT -> {
-                        final WorkerMessage.Apply change = (WorkerMessage.Apply) WorkerMessageCodec.decode(
-                            entry.payload());
+                    case EntryKinds.SNAPSHOT ->
+                        table.restore(SnapshotEntry.decode(indexed.schemaVersion(), entry.payload()));
+                    case EntryKinds.COMMIT -> {
+                        final CommitEntry change = CommitEntry.decode(indexed.schemaVersion(), entry.payload());
                         if (change.epoch() != table.epoch() + 1) {
                             throw new IllegalStateException("journal entry " + indexed.index() + " commits epoch "
                                 + change.epoch() + " after epoch " + table.epoch());
@@ -94,7 +93,8 @@ final class RuleJournal {
                         table.commit(change.removals(), change.upserts());
                         commitsSinceSnapshot++;
                     }
-                    case JOURNAL_LIMITS -> table.setLimits(JournaledLimits.decode(entry.payload()).limits());
+                    case EntryKinds.LIMITS ->
+                        table.setLimits(LimitsEntry.decode(indexed.schemaVersion(), entry.payload()).limits());
                     default -> {
                         // kinds this version does not replay (the recorder's inputs and outputs)
                     }
@@ -105,7 +105,7 @@ final class RuleJournal {
 
     /** Writes the whole table, so that recovery need not read what came before. */
     private void snapshot(final long nowNs) {
-        journal(JOURNAL_SNAPSHOT, JournaledSnapshot.encode(table.epoch(), table.rules(), table.limits()), nowNs);
+        journal(EntryKinds.SNAPSHOT, new SnapshotEntry(table.epoch(), table.rules(), table.limits()).encode(), nowNs);
         commitsSinceSnapshot = 0;
         lastSnapshotNs = nowNs;
     }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.TreeMap;
 
 import io.mcrelay.core.worker.RuleSet;
+import io.mcrelay.entries.SnapshotEntry;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
@@ -80,7 +81,7 @@ final class RuleTable {
     }
 
     /** Replaces everything with a snapshot: its rules, its epoch and its limits. */
-    void restore(final JournaledSnapshot snapshot) {
+    void restore(final SnapshotEntry snapshot) {
         for (final Rule rule : rules.rules()) {
             rules.remove(rule.id());
         }

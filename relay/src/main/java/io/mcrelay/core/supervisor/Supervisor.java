@@ -91,11 +91,6 @@ public class Supervisor implements DutyCycle {
         }
     }
 
-    /** Journal entry kinds written by the supervisor (the recorder adds every input and output). */
-    public static final int JOURNAL_COMMIT = 1;
-    public static final int JOURNAL_LIMITS = 2;
-    /** The whole table (a {@code Sync} encoding) and limits: recovery starts at the last one. */
-    public static final int JOURNAL_SNAPSHOT = 3;
     /** A snapshot is written after this many commits, so recovery reads at most this many entries after it. */
     public static final int SNAPSHOT_EVERY_COMMITS = 1_000;
     /**

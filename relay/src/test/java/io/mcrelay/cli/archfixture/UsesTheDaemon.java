@@ -2,7 +2,10 @@ package io.mcrelay.cli.archfixture;
 
 import io.mcrelay.daemon.SupervisorDaemon;
 
-/** Breaks the room rule of {@code cli} on purpose (a client command reaches the daemon other than through its socket): see ArchRulesTest. */
+/**
+ * Breaks the room rule of {@code cli} on purpose (a client command reaches the daemon other than through its socket):
+ * see ArchRulesTest.
+ */
 public final class UsesTheDaemon {
     private UsesTheDaemon() {
     }

@@ -1,8 +1,8 @@
 package io.mcrelay.core.supervisor;
 
-import static io.mcrelay.core.supervisor.Supervisor.JOURNAL_COMMIT;
-import static io.mcrelay.core.supervisor.Supervisor.JOURNAL_LIMITS;
-import static io.mcrelay.core.supervisor.Supervisor.JOURNAL_SNAPSHOT;
+import static io.mcrelay.entries.EntryKinds.COMMIT;
+import static io.mcrelay.entries.EntryKinds.LIMITS;
+import static io.mcrelay.entries.EntryKinds.SNAPSHOT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +49,7 @@ class RuleJournalTest {
         table.setLimits(new Limits(10, 4));
         rules.limits(new Limits(10, 4), 25);
         commit(table, rules, List.of(new RuleId("cam-1")), List.of(), 30);
-        assertEquals(List.of(JOURNAL_COMMIT, JOURNAL_COMMIT, JOURNAL_LIMITS, JOURNAL_COMMIT), journal.kinds());
+        assertEquals(List.of(COMMIT, COMMIT, LIMITS, COMMIT), journal.kinds());
         assertEquals(30, journal.entries.getLast().timeNs());
 
         final RuleTable recovered = new RuleTable(Limits.DEFAULT);
@@ -59,13 +59,13 @@ class RuleJournalTest {
         assertEquals(3, recovered.epoch());
         assertEquals(table.hash(), recovered.hash());
         assertEquals(new Limits(10, 4), recovered.limits());
-        assertEquals(JOURNAL_SNAPSHOT, journal.entries.getLast().kind(), "a start that replayed commits snapshots");
+        assertEquals(SNAPSHOT, journal.entries.getLast().kind(), "a start that replayed commits snapshots");
         assertEquals(0, again.commitsSinceSnapshot());
 
         final RuleTable third = new RuleTable(Limits.DEFAULT);
         new RuleJournal(journal, CLOCK, third).start(200);
         assertEquals(table.rules(), third.rules());
-        assertEquals(JOURNAL_SNAPSHOT, journal.entries.getLast().kind());
+        assertEquals(SNAPSHOT, journal.entries.getLast().kind());
         assertEquals(5, journal.entries.size(), "recovery from the snapshot alone writes nothing");
     }
 
@@ -78,7 +78,7 @@ class RuleJournalTest {
             final Rule rule = TestKit.rule("cam-" + (i % 2), "eth0", "eth1");
             commit(table, rules, List.of(rule.id()), List.of(rule), i);
         }
-        assertEquals(JOURNAL_SNAPSHOT, journal.entries.getLast().kind());
+        assertEquals(SNAPSHOT, journal.entries.getLast().kind());
         assertEquals(Supervisor.SNAPSHOT_EVERY_COMMITS + 1, journal.entries.size());
         assertEquals(0, rules.commitsSinceSnapshot());
     }
@@ -91,7 +91,7 @@ class RuleJournalTest {
         rules.snapshotIfDue(5 + Supervisor.SNAPSHOT_EVERY_NANOS - 1);
         assertTrue(journal.entries.isEmpty());
         rules.snapshotIfDue(5 + Supervisor.SNAPSHOT_EVERY_NANOS);
-        assertEquals(List.of(JOURNAL_SNAPSHOT), journal.kinds());
+        assertEquals(List.of(SNAPSHOT), journal.kinds());
         rules.snapshotIfDue(5 + 2 * Supervisor.SNAPSHOT_EVERY_NANOS - 1);
         assertEquals(1, journal.entries.size(), "the hour counts from the last snapshot");
     }

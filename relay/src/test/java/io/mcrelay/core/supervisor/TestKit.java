@@ -12,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlResponse;
+import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.IpAddress;
@@ -185,7 +186,7 @@ final class TestKit {
                         return null;
                     }
                     final long index = next++;
-                    return new IndexedEntry(index, entries.get((int) index));
+                    return new IndexedEntry(index, entries.get((int) index), JournalSchema.VERSION);
                 }
 
                 @Override

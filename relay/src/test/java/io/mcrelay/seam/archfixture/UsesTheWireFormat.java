@@ -2,7 +2,9 @@ package io.mcrelay.seam.archfixture;
 
 import io.mcrelay.protocol.WireWriter;
 
-/** Breaks the room rule of {@code seam} on purpose (a seam refers to the protocol floor above it): see ArchRulesTest. */
+/**
+ * Breaks the room rule of {@code seam} on purpose (a seam refers to the protocol floor above it): see ArchRulesTest.
+ */
 public final class UsesTheWireFormat {
     private UsesTheWireFormat() {
     }

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import io.mcrelay.cli.spi.CliCommandProvider;
 import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.entries.NewerSchemaException;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
 import io.mcrelay.sim.replay.JournalReplay;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "replay",
     description = {
         "Drive a fresh supervisor core from a journal's recorded inputs alone and check that it produces the recorded",
-        "outputs. Exits 0 when they are identical, 1 with the first divergence (entry index, expected, actual) or",
-        "when the journal is damaged. The journal is opened read-only."})
+        "outputs. Exits 0 when they are identical, 1 with the first divergence (entry index, expected, actual), when",
+        "the journal is damaged, or when it holds entries of another journal schema version than this mcrelay's",
+        "(both versions named). The journal is opened read-only."})
 public final class JournalReplayCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -42,6 +44,10 @@ public final class JournalReplayCommand implements Callable<Integer> {
             for (final JournalCheck.Problem problem : check.problems()) {
                 err.println("mcrelay: journal " + directory + " is damaged: " + problem);
             }
+            if (result.refusal() != null) {
+                err.println("mcrelay: cannot replay journal " + directory + ": " + result.refusal());
+                return ExitCodes.FAILED;
+            }
             if (result.lives() == 0) {
                 err.println("mcrelay: journal " + directory + " has no recorded supervisor start: nothing to replay "
                     + "(it was written without input recording)");
@@ -56,6 +62,9 @@ public final class JournalReplayCommand implements Callable<Integer> {
             out.println("identical: " + result.lives() + " supervisor lives, " + result.cycles() + " cycles, "
                 + result.entries() + " entries");
             return check.clean() ? ExitCodes.OK : ExitCodes.FAILED;
+        } catch (final NewerSchemaException e) {
+            err.println("mcrelay: cannot replay: " + e.getMessage());
+            return ExitCodes.FAILED;
         }
     }
 

@@ -11,6 +11,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.WireReader;
 import io.mcrelay.protocol.WireWriter;
@@ -42,10 +43,13 @@ public final class JournalReplay {
         }
     }
 
-    /** What a replay found: the lives and cycles replayed, and the first divergence or {@code null}. */
-    public record Result(int lives, int cycles, long entries, Divergence divergence) {
+    /**
+     * What a replay found: the lives and cycles replayed, and the first divergence or {@code null}; or, when the
+     * journal was not replayed at all, why ({@code refusal}, else {@code null}).
+     */
+    public record Result(int lives, int cycles, long entries, Divergence divergence, String refusal) {
         public boolean identical() {
-            return divergence == null;
+            return divergence == null && refusal == null;
         }
     }
 
@@ -67,12 +71,23 @@ public final class JournalReplay {
         this.entries = entries;
     }
 
-    /** Replays every supervisor life recorded in {@code journal}. */
+    /**
+     * Replays every supervisor life recorded in {@code journal}. A journal holding an entry of another schema version
+     * than this code writes is refused, naming both versions: its recorded inputs and outputs are in that version's
+     * encodings, and its core was that version's, so a replay by this one proves nothing either way.
+     */
     public static Result replay(final Journal journal) {
         final List<Journal.IndexedEntry> all = new ArrayList<>();
         try (Journal.Reader reader = journal.reader(journal.firstIndex())) {
             Journal.IndexedEntry entry;
             while ((entry = reader.next()) != null) {
+                if (entry.schemaVersion() != JournalSchema.VERSION) {
+                    return new Result(0, 0, all.size() + 1, null, "entry " + entry.index() + " was written in journal "
+                        + "schema version " + entry.schemaVersion() + " (by " + (entry.schemaVersion()
+                        < JournalSchema.VERSION ? "an older" : "a newer") + " mcrelay); this mcrelay writes and "
+                        + "replays schema version " + JournalSchema.VERSION + " only: replay the journal with the "
+                        + "mcrelay that wrote it");
+                }
                 all.add(entry);
             }
         }
@@ -114,13 +129,13 @@ public final class JournalReplay {
                 }
             }
         } catch (final Diverged e) {
-            return new Result(lives, cycles, entries.size(), e.divergence);
+            return new Result(lives, cycles, entries.size(), e.divergence, null);
         } catch (final CodecException | IllegalStateException | IllegalArgumentException e) {
             final long index = cursor < entries.size() ? entries.get(cursor).index() : entries.size();
             return new Result(lives, cycles, entries.size(), new Divergence(index, "a replayable entry",
-                "could not go on: " + e.getMessage()));
+                "could not go on: " + e.getMessage()), null);
         }
-        return new Result(lives, cycles, entries.size(), null);
+        return new Result(lives, cycles, entries.size(), null, null);
     }
 
     // ---- the cursor ------------------------------------------------------------------------------------------

@@ -3,11 +3,13 @@ package io.mcrelay.sim.seams;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.seam.Journal;
 
 /**
  * A {@link Journal} held in memory, for simulations that do not exercise Chronicle. Payloads are copied in and out,
- * as bytes written to and read from a file would be. Single-threaded.
+ * as bytes written to and read from a file would be; every entry is of the current schema version, as this code
+ * wrote it. Single-threaded.
  */
 public final class InMemoryJournal implements Journal {
     private final List<Entry> entries = new ArrayList<>();
@@ -52,7 +54,7 @@ public final class InMemoryJournal implements Journal {
                 if (position >= entries.size()) {
                     return null;
                 }
-                return new IndexedEntry(next++, copy(entries.get((int) position)));
+                return new IndexedEntry(next++, copy(entries.get((int) position)), JournalSchema.VERSION);
             }
 
             @Override

@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.record.IoKinds;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.sim.Simulator;
@@ -20,7 +21,8 @@ import io.mcrelay.testing.Generators;
 /**
  * Replay: a journal written by a simulated run with faults (worker crashes, supervisor crashes, lossy channels...)
  * drives a fresh supervisor core to the very same outputs, for every seed tried; and a journal with one input changed
- * is reported as diverging at the first output that input changed.
+ * is reported as diverging at the first output that input changed; a journal holding an entry of another schema
+ * version is not replayed at all, and the refusal names both versions.
  */
 class JournalReplayTest {
     private static InMemoryJournal recordedRun(final long seed) {
@@ -115,5 +117,64 @@ class JournalReplayTest {
             () -> "changed entry " + changedAt + "; divergence " + replay.divergence() + "; answer at " + answeredAt);
         assertEquals(entries.get(changed + 1).index(), replay.divergence().index(),
             "the very next output after the changed request differs: " + replay.divergence());
+    }
+
+    @Test
+    void aJournalWithAnEntryOfAnotherSchemaVersionIsRefusedNamingBothVersions() {
+        final InMemoryJournal recorded = recordedRun(2);
+        final long older = recorded.firstIndex() + 40;
+        final Journal mixed = new OneEntryOfVersion(recorded, older, 1);
+        final JournalReplay.Result replay = JournalReplay.replay(mixed);
+        assertTrue(!replay.identical() && replay.divergence() == null, replay::toString);
+        assertTrue(replay.refusal().contains("entry " + older + " was written in journal schema version 1")
+            && replay.refusal().contains("replays schema version " + JournalSchema.VERSION + " only"),
+            replay.refusal());
+        assertEquals(0, replay.lives(), "nothing replayed");
+    }
+
+    /** A journal whose entry {@code index} claims schema {@code version}; the others are as written. */
+    private record OneEntryOfVersion(Journal inner, long index, int version) implements Journal {
+        @Override
+        public long append(final Entry entry) {
+            return inner.append(entry);
+        }
+
+        @Override
+        public long firstIndex() {
+            return inner.firstIndex();
+        }
+
+        @Override
+        public long nextIndex() {
+            return inner.nextIndex();
+        }
+
+        @Override
+        public Reader reader(final long fromIndex) {
+            final Reader reader = inner.reader(fromIndex);
+            return new Reader() {
+                @Override
+                public IndexedEntry next() {
+                    final IndexedEntry next = reader.next();
+                    return next == null || next.index() != index ? next
+                        : new IndexedEntry(next.index(), next.entry(), version);
+                }
+
+                @Override
+                public void close() {
+                    reader.close();
+                }
+            };
+        }
+
+        @Override
+        public long lastIndexOf(final int kind) {
+            return inner.lastIndexOf(kind);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
     }
 }

@@ -2,7 +2,10 @@ package io.mcrelay.core.worker.archfixture;
 
 import io.mcrelay.core.supervisor.Supervisor;
 
-/** Breaks the room rule of {@code core.worker} on purpose (the worker core refers to the supervisor core): see ArchRulesTest. */
+/**
+ * Breaks the room rule of {@code core.worker} on purpose (the worker core refers to the supervisor core): see
+ * ArchRulesTest.
+ */
 public final class UsesTheSupervisor {
     private UsesTheSupervisor() {
     }

@@ -2,7 +2,9 @@ package io.mcrelay.linux.netlink.archfixture;
 
 import io.mcrelay.linux.packet.ClassicBpf;
 
-/** Breaks the room rule of {@code linux.netlink} on purpose (netlink refers to its sibling packet): see ArchRulesTest. */
+/**
+ * Breaks the room rule of {@code linux.netlink} on purpose (netlink refers to its sibling packet): see ArchRulesTest.
+ */
 public final class UsesPacketFilters {
     private UsesPacketFilters() {
     }

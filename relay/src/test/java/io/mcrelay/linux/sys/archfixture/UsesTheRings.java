@@ -2,7 +2,10 @@ package io.mcrelay.linux.sys.archfixture;
 
 import io.mcrelay.linux.packet.PacketRxRing;
 
-/** Breaks the room rule of {@code linux.sys} on purpose (the bindings refer to the packet layer above them): see ArchRulesTest. */
+/**
+ * Breaks the room rule of {@code linux.sys} on purpose (the bindings refer to the packet layer above them): see
+ * ArchRulesTest.
+ */
 public final class UsesTheRings {
     private UsesTheRings() {
     }

@@ -1,0 +1,28 @@
+package io.mcrelay.entries;
+
+/**
+ * The kinds of the journal entries the supervisor core writes about its rule table; recovery reads them back. Every
+ * other kind in a journal is a recorded input or output ({@code io.mcrelay.record.IoKinds}). The numbers are part of
+ * the journal's format: they never change meaning.
+ */
+public final class EntryKinds {
+    /** One committed change of the table: {@link CommitEntry}. */
+    public static final int COMMIT = 1;
+    /** New limits (a config file's): {@link LimitsEntry}. */
+    public static final int LIMITS = 2;
+    /** The whole table, its epoch and limits: {@link SnapshotEntry}. Recovery starts at the last one. */
+    public static final int SNAPSHOT = 3;
+
+    private EntryKinds() {
+    }
+
+    /** The name dumps show ({@code commit}, {@code limits}, {@code snapshot}), or {@code null} for another kind. */
+    public static String name(final int kind) {
+        return switch (kind) {
+            case COMMIT -> "commit";
+            case LIMITS -> "limits";
+            case SNAPSHOT -> "snapshot";
+            default -> null;
+        };
+    }
+}

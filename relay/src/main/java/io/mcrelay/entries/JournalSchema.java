@@ -1,0 +1,52 @@
+package io.mcrelay.entries;
+
+import io.mcrelay.protocol.CodecException;
+
+/**
+ * The journal's schema versions. A journal entry carries the version it was written in (in its envelope, see
+ * {@code io.mcrelay.journal.ChronicleJournal}); the version covers the envelope's layout and the payload encodings of
+ * the entries the core writes ({@link EntryKinds}).
+ *
+ * <ul>
+ *   <li><b>1</b>: written by releases up to e908fe1. Commits and snapshots hold worker-channel frames ({@code Apply},
+ *       {@code Sync}); read by the frozen decoder {@link SchemaV1}.</li>
+ *   <li><b>2</b>: the same envelope; commits, limits and snapshots in the journal's own encoding
+ *       ({@link CommitEntry}, {@link LimitsEntry}, {@link SnapshotEntry}, rules in {@link JournalRules}).</li>
+ * </ul>
+ * Entries of every version from {@link #OLDEST} to {@link #VERSION} are read; a newer one is refused with a
+ * {@link NewerSchemaException} naming both versions, never guessed at.
+ */
+public final class JournalSchema {
+    /**
+     * The version this code writes. Bump it on any change to the envelope or to an entry's encoding, including the
+     * worker-channel and control frames that recorded inputs and outputs carry: recovery never reads those, but
+     * {@code journal replay} refuses a journal of another version instead of reporting a divergence.
+     */
+    public static final int VERSION = 2;
+    /** The oldest version this code still reads. */
+    public static final int OLDEST = 1;
+
+    private JournalSchema() {
+    }
+
+    /** Whether entries of {@code version} are read by this code. */
+    public static boolean readable(final int version) {
+        return version >= OLDEST && version <= VERSION;
+    }
+
+    /**
+     * Returns {@code version} if this code reads it.
+     *
+     * @throws NewerSchemaException if it is newer than {@link #VERSION}
+     * @throws CodecException       if it is older than any version that was ever written (not a journal entry)
+     */
+    static int check(final int version, final String what) {
+        if (version > VERSION) {
+            throw new NewerSchemaException(what, version);
+        }
+        if (version < OLDEST) {
+            throw new CodecException(what + ": schema version " + version + " was never written by any mcrelay");
+        }
+        return version;
+    }
+}
