@@ -30,7 +30,7 @@ final class BenchmarkRules {
 
     /** Rules {@code rule(0)} to {@code rule(count - 1)}, in that order. */
     static List<Rule> rules(final int count) {
-        if (count < 0 || count > Limits.MAX_RULES_CEILING) {
+        if (count < 0 || count > Limits.RULES_MAX_CEILING) {
             throw new IllegalArgumentException("rule count out of range: " + count);
         }
         final List<Rule> rules = new ArrayList<>(count);

@@ -56,7 +56,7 @@ public class JournalAppendBenchmark {
     @Setup(Level.Trial)
     public void open() throws IOException {
         dir = Files.createTempDirectory("mcrelay-journal-bench-");
-        journal = ChronicleJournal.open(dir, SystemClock.INSTANCE, ChronicleJournal.Settings.daily());
+        journal = ChronicleJournal.open(dir, SystemClock.INSTANCE, ChronicleJournal.Config.daily());
         final byte[] payload = new byte[PAYLOAD_BYTES];
         for (int i = 0; i < payload.length; i++) {
             payload[i] = (byte) i;

@@ -156,8 +156,8 @@ public class WorkerPacketPathBenchmark {
         }
 
         @Override
-        public int maxFrameBytes() {
-            return Frames.WORKER_MAX_BYTES;
+        public int frameBytesMax() {
+            return Frames.WORKER_BYTES_MAX;
         }
 
         @Override

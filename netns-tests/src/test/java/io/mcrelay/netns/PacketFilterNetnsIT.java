@@ -144,7 +144,7 @@ class PacketFilterNetnsIT {
         try (Netns receiver = Netns.create(PREFIX)) {
             try (PacketRxRing ring = receiver.call(() -> PacketRxRing.open("lo", 1 << 16, 1, 10))) {
                 final ClassicBpf.Builder builder = ClassicBpf.builder();
-                for (int i = 0; i < ClassicBpf.MAX_INSTRUCTIONS; i++) {
+                for (int i = 0; i < ClassicBpf.INSTRUCTIONS_MAX; i++) {
                     builder.statement(0x00, i); // ld #i
                 }
                 builder.statement(0x06, 0); // ret #0: 4097 instructions in all

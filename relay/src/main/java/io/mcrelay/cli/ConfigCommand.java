@@ -30,9 +30,9 @@ public final class ConfigCommand extends CommandGroup {
         void checkArguments() {
             // A file the CLI cannot read is a failure of the command (exit 1), not a usage error.
             try {
-                if (Files.size(file) > Frames.CONTROL_MAX_BYTES) {
+                if (Files.size(file) > Frames.CONTROL_BYTES_MAX) {
                     throw new CommandLine.ExecutionException(spec.commandLine(), file + " has " + Files.size(file)
-                        + " bytes, more than a control frame carries (" + Frames.CONTROL_MAX_BYTES + ")");
+                        + " bytes, more than a control frame carries (" + Frames.CONTROL_BYTES_MAX + ")");
                 }
                 text = Files.readString(file, StandardCharsets.UTF_8);
             } catch (final IOException e) {

@@ -79,7 +79,7 @@ public final class RuleCommands {
                 specs);
             // The daemon's limits may be raised up to the ceilings; it checks its own limits itself.
             final RuleValidator.Result result = RuleValidator.validate(ruleSpec, id == null ? RULE_ID_PLACEHOLDER
-                : null, new Limits(Limits.MAX_RULES_CEILING, Limits.MAX_OUTPUTS_PER_RULE_CEILING));
+                : null, new Limits(Limits.RULES_MAX_CEILING, Limits.OUTPUTS_PER_RULE_MAX_CEILING));
             if (!result.isValid()) {
                 final String message = result.errors().stream()
                     .map(error -> "invalid " + optionOf(error.field()) + ": " + error)

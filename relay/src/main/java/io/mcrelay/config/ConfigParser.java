@@ -40,7 +40,7 @@ import io.mcrelay.rules.ValidationError;
  */
 public final class ConfigParser {
     /** Largest config file accepted, in characters. */
-    public static final int MAX_CHARS = 16 * 1024 * 1024;
+    public static final int CHARS_MAX = 16 * 1024 * 1024;
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
         .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
@@ -124,9 +124,9 @@ public final class ConfigParser {
         if (text == null) {
             return new Result(null, List.of(new Error(file, 1, 1, "", "the file is empty")));
         }
-        if (text.length() > MAX_CHARS) {
+        if (text.length() > CHARS_MAX) {
             return new Result(null, List.of(new Error(file, 1, 1, "", "the file has " + text.length()
-                + " characters, more than the " + MAX_CHARS + " accepted")));
+                + " characters, more than the " + CHARS_MAX + " accepted")));
         }
         final Node root;
         try (JsonParser parser = FACTORY.createParser(text)) {
@@ -205,15 +205,15 @@ public final class ConfigParser {
         }
         unknownFields(file, "limits.", node, LIMIT_FIELDS, errors);
         final int before = errors.size();
-        final Integer maxRules = integer(file, "limits.max_rules", node.fields().get("max_rules"), errors);
-        final Integer maxOutputs = integer(file, "limits.max_outputs_per_rule",
+        final Integer rulesMax = integer(file, "limits.max_rules", node.fields().get("max_rules"), errors);
+        final Integer outputsMax = integer(file, "limits.max_outputs_per_rule",
             node.fields().get("max_outputs_per_rule"), errors);
         if (errors.size() > before) {
             return null;
         }
         try {
-            return new Limits(maxRules == null ? Limits.DEFAULT_MAX_RULES : maxRules,
-                maxOutputs == null ? Limits.DEFAULT_MAX_OUTPUTS_PER_RULE : maxOutputs);
+            return new Limits(rulesMax == null ? Limits.RULES_MAX_DEFAULT : rulesMax,
+                outputsMax == null ? Limits.OUTPUTS_PER_RULE_MAX_DEFAULT : outputsMax);
         } catch (final IllegalArgumentException e) {
             errors.add(new Error(file, node.line(), node.column(), "limits", e.getMessage()));
             return null;

@@ -38,7 +38,7 @@ public final class ControlClient implements AutoCloseable {
 
     private final SocketChannel channel;
     private final Selector selector;
-    private final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+    private final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
     private final List<byte[]> received = new ArrayList<>();
     private final long timeoutMs;
     private final ControlResponse.Welcome welcome;
@@ -107,7 +107,7 @@ public final class ControlClient implements AutoCloseable {
     /** Sends a request and waits for the response with the same request id. */
     public ControlResponse exchange(final ControlRequest request) throws UnreachableException {
         try {
-            final ByteBuffer out = ByteBuffer.wrap(Frames.frame(ControlCodec.encode(request), Frames.CONTROL_MAX_BYTES));
+            final ByteBuffer out = ByteBuffer.wrap(Frames.frame(ControlCodec.encode(request), Frames.CONTROL_BYTES_MAX));
             final long deadlineMs = System.currentTimeMillis() + timeoutMs;
             while (out.hasRemaining()) {
                 if (channel.write(out) == 0) {

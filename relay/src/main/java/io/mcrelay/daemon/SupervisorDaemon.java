@@ -75,8 +75,8 @@ public final class SupervisorDaemon implements AutoCloseable {
      * or a later one, so recovery always finds the table): every heartbeat is journaled, so a journal kept forever
      * would grow without bound.
      */
-    static final ChronicleJournal.Settings JOURNAL_SETTINGS = ChronicleJournal.Settings.daily()
-        .withRetention(ChronicleJournal.Settings.UNLIMITED_BYTES, java.time.Duration.ofDays(7));
+    static final ChronicleJournal.Config JOURNAL_CONFIG = ChronicleJournal.Config.daily()
+        .withRetention(ChronicleJournal.Config.UNLIMITED_BYTES, java.time.Duration.ofDays(7));
 
     /**
      * What the daemon runs with; see {@code mcrelay supervisor --help}.
@@ -163,7 +163,7 @@ public final class SupervisorDaemon implements AutoCloseable {
             PacketBackend::probeIoUring);
         LOG.info("packet backend: {} ({})", backend.kind().text(), backend.reason());
 
-        journal = add(ChronicleJournal.open(options.journal(), SystemClock.INSTANCE, JOURNAL_SETTINGS));
+        journal = add(ChronicleJournal.open(options.journal(), SystemClock.INSTANCE, JOURNAL_CONFIG));
         final JournalCheck check = journal.problems();
         if (!check.clean()) {
             for (final JournalCheck.Problem problem : check.problems()) {

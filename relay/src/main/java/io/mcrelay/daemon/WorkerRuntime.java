@@ -21,14 +21,14 @@ import io.mcrelay.seam.support.DutyCycleRunner;
  * <p>Each turn runs one duty cycle ({@link WorkerAgent#doWork}); when it did nothing, the loop waits in
  * {@link WorkerIo#await} (with io_uring: one {@code io_uring_enter(min_complete = 1)} on the I/O's ring, which also
  * watches the channel and carries a {@code TIMEOUT}) until a frame, a send completion or a channel frame is ready,
- * or until the next timer's deadline (the heartbeat), and at most {@link #MAX_WAIT_NS}. It never spins while idle,
+ * or until the next timer's deadline (the heartbeat), and at most {@link #WAIT_MAX_NS}. It never spins while idle,
  * and never waits while work is pending. The agent is done when the channel reaches EOF (the supervisor closed it or
  * died: the channel's poll wakes the wait at once), on a {@code Shutdown} or a bad frame; the loop then returns and
  * the caller exits. Nothing allocates or logs per packet.
  */
 public final class WorkerRuntime implements AutoCloseable {
     /** The longest single wait, even with no timer due: a bound on how late anything missed could be seen. */
-    public static final long MAX_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    public static final long WAIT_MAX_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final WorkerChannel channel;
     private final WorkerIo io;
@@ -89,9 +89,9 @@ public final class WorkerRuntime implements AutoCloseable {
     private void idle(final long nowNs) {
         final long next = timers.nextDeadlineNs();
         // The wheel fires a due timer up to one tick late: wait past the deadline by its resolution.
-        final long untilTimer = next == DeadlineTrackingTimers.NONE ? MAX_WAIT_NS
+        final long untilTimer = next == DeadlineTrackingTimers.NONE ? WAIT_MAX_NS
             : next - nowNs + timers.resolutionNs();
-        final long waitNs = Math.min(MAX_WAIT_NS, untilTimer);
+        final long waitNs = Math.min(WAIT_MAX_NS, untilTimer);
         if (waitNs > 0) {
             idleWaits++;
             io.await(waitNs, agent.epoch() != WorkerAgent.NO_EPOCH); // no ruleset: frames wait

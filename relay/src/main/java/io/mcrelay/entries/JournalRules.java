@@ -95,7 +95,7 @@ public final class JournalRules {
             throw new CodecException("rule id: " + RuleId.describeProblem(id));
         }
         final String name = in.bool("rule has name") ? in.string("rule name") : null;
-        if (name != null && (name.isEmpty() || name.length() > RuleValidator.MAX_NAME_LENGTH)) {
+        if (name != null && (name.isEmpty() || name.length() > RuleValidator.NAME_LENGTH_MAX)) {
             throw new CodecException("rule " + id + " name: length " + name.length() + " out of range");
         }
         try {
@@ -103,7 +103,7 @@ public final class JournalRules {
             final IpAddress group = in.address("input group");
             final int port = in.u16("input port");
             final IpAddress source = in.bool("input has source") ? in.address("input source") : null;
-            final int outputCount = in.count("rule " + id + " outputs", Limits.MAX_OUTPUTS_PER_RULE_CEILING,
+            final int outputCount = in.count("rule " + id + " outputs", Limits.OUTPUTS_PER_RULE_MAX_CEILING,
                 OUTPUT_BYTES_MIN);
             final List<RuleOutput> outputs = new ArrayList<>(outputCount);
             for (int i = 0; i < outputCount; i++) {
@@ -121,7 +121,7 @@ public final class JournalRules {
 
     /** Reads {@code i32 count} and that many rules. */
     static List<Rule> readAll(final WireReader in, final String field) {
-        final int count = in.count32(field, Limits.MAX_RULES_CEILING, RULE_BYTES_MIN);
+        final int count = in.count32(field, Limits.RULES_MAX_CEILING, RULE_BYTES_MIN);
         final List<Rule> rules = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             rules.add(read(in));
@@ -131,7 +131,7 @@ public final class JournalRules {
 
     /** Reads {@code i32 count} and that many rule ids. */
     static List<RuleId> readIds(final WireReader in, final String field) {
-        final int count = in.count32(field, Limits.MAX_RULES_CEILING, 3);
+        final int count = in.count32(field, Limits.RULES_MAX_CEILING, 3);
         final List<RuleId> ids = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             final String id = in.string(field + "[" + i + "]");

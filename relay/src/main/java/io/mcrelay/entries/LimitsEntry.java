@@ -21,7 +21,7 @@ public record LimitsEntry(Limits limits) {
 
     /** The payload in the current schema version. */
     public byte[] encode() {
-        return new WireWriter().i32(limits.maxRules()).i32(limits.maxOutputsPerRule()).toByteArray();
+        return new WireWriter().i32(limits.rulesMax()).i32(limits.outputsPerRuleMax()).toByteArray();
     }
 
     /**
@@ -43,10 +43,10 @@ public record LimitsEntry(Limits limits) {
 
     /** Reads {@code i32 max rules, i32 max outputs per rule}, checked. */
     static Limits readLimits(final WireReader in, final String what) {
-        final int maxRules = in.i32(what + " max rules");
-        final int maxOutputs = in.i32(what + " max outputs per rule");
+        final int rulesMax = in.i32(what + " max rules");
+        final int outputsMax = in.i32(what + " max outputs per rule");
         try {
-            return new Limits(maxRules, maxOutputs);
+            return new Limits(rulesMax, outputsMax);
         } catch (final IllegalArgumentException e) {
             throw new CodecException(what + ": " + e.getMessage(), e);
         }

@@ -30,7 +30,7 @@ public record SnapshotEntry(long epoch, List<Rule> rules, Limits limits) {
 
     /** The payload in the current schema version. */
     public byte[] encode() {
-        final WireWriter out = new WireWriter().i64(epoch).i32(limits.maxRules()).i32(limits.maxOutputsPerRule());
+        final WireWriter out = new WireWriter().i64(epoch).i32(limits.rulesMax()).i32(limits.outputsPerRuleMax());
         JournalRules.writeAll(out, rules);
         return out.toByteArray();
     }

@@ -74,7 +74,7 @@ import io.mcrelay.seam.Journal;
  * own index arrays (meta-data inside each file) are trusted; a corrupt one can mislead positioning.
  *
  * <h2>Retention</h2>
- * After a roll, whole cycle files other than the current one are <b>deleted</b> as {@link Settings} says
+ * After a roll, whole cycle files other than the current one are <b>deleted</b> as {@link Config} says
  * ({@link JournalRetention}); {@link #firstIndex()} then moves forward. Recovery must still find the table: the file
  * holding the last snapshot ({@link EntryKinds#SNAPSHOT}) and every later file are never deleted, and a journal
  * without a snapshot is not trimmed at all (the supervisor writes one at start and at least every hour of its time,
@@ -121,11 +121,11 @@ public final class ChronicleJournal implements Journal {
      *                       ({@link #UNLIMITED_BYTES}: no limit); the current file is never deleted
      * @param retainAgeMax   how long after its cycle ended a file is kept ({@link #UNLIMITED_AGE}: forever)
      */
-    public record Settings(Roll roll, long retainBytesMax, Duration retainAgeMax) {
+    public record Config(Roll roll, long retainBytesMax, Duration retainAgeMax) {
         public static final long UNLIMITED_BYTES = Long.MAX_VALUE;
         public static final Duration UNLIMITED_AGE = Duration.ofMillis(Long.MAX_VALUE);
 
-        public Settings {
+        public Config {
             Objects.requireNonNull(roll, "roll");
             Objects.requireNonNull(retainAgeMax, "retainAgeMax");
             if (retainBytesMax <= 0) {
@@ -137,16 +137,16 @@ public final class ChronicleJournal implements Journal {
         }
 
         /** Daily files, kept forever. */
-        public static Settings daily() {
-            return new Settings(Roll.DAILY, UNLIMITED_BYTES, UNLIMITED_AGE);
+        public static Config daily() {
+            return new Config(Roll.DAILY, UNLIMITED_BYTES, UNLIMITED_AGE);
         }
 
-        public Settings withRoll(final Roll newRoll) {
-            return new Settings(newRoll, retainBytesMax, retainAgeMax);
+        public Config withRoll(final Roll newRoll) {
+            return new Config(newRoll, retainBytesMax, retainAgeMax);
         }
 
-        public Settings withRetention(final long newRetainBytesMax, final Duration newRetainAgeMax) {
-            return new Settings(roll, newRetainBytesMax, newRetainAgeMax);
+        public Config withRetention(final long newRetainBytesMax, final Duration newRetainAgeMax) {
+            return new Config(roll, newRetainBytesMax, newRetainAgeMax);
         }
 
         long retainAgeMaxMillis() {
@@ -159,7 +159,7 @@ public final class ChronicleJournal implements Journal {
 
     private final Path dir;
     private final boolean readOnly;
-    private final Settings settings;
+    private final Config settings;
     private final WallTime wallTime;
     private final JournalEntryCodec codec = new JournalEntryCodec(DOCUMENT_BYTES_MAX);
     private final List<JournalCheck.Problem> problems = new ArrayList<>();
@@ -180,7 +180,7 @@ public final class ChronicleJournal implements Journal {
     private long lastSnapshotIndex = SNAPSHOT_UNKNOWN;
     private boolean closed;
 
-    private ChronicleJournal(final Path dir, final Clock clock, final Settings settings, final boolean readOnly) {
+    private ChronicleJournal(final Path dir, final Clock clock, final Config settings, final boolean readOnly) {
         this.dir = dir.toAbsolutePath().normalize();
         this.settings = settings;
         this.readOnly = readOnly;
@@ -196,7 +196,7 @@ public final class ChronicleJournal implements Journal {
      * @throws NewerSchemaException if an entry was written by a newer mcrelay; nothing in {@code dir} was changed
      * @throws UncheckedIOException if the directory cannot be created, read or written
      */
-    public static ChronicleJournal open(final Path dir, final Clock clock, final Settings settings) {
+    public static ChronicleJournal open(final Path dir, final Clock clock, final Config settings) {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(settings, "settings");
@@ -242,7 +242,7 @@ public final class ChronicleJournal implements Journal {
             throw new UncheckedIOException(new IOException("the journal directory " + dir + " does not exist or is "
                 + "not a directory"));
         }
-        final ChronicleJournal journal = new ChronicleJournal(dir, null, Settings.daily(), true);
+        final ChronicleJournal journal = new ChronicleJournal(dir, null, Config.daily(), true);
         try {
             journal.openReadOnlyFiles(live);
         } catch (final RuntimeException | Error e) {
@@ -522,7 +522,7 @@ public final class ChronicleJournal implements Journal {
 
     // ------------------------------------------------------------------------------------------------ retention
 
-    /** After a roll into {@code currentCycle}: deletes old cycle files as {@link Settings} says. */
+    /** After a roll into {@code currentCycle}: deletes old cycle files as {@link Config} says. */
     private void retain(final int currentCycle) {
         if (retention.unlimited()) {
             return;

@@ -1,8 +1,6 @@
 package io.mcrelay.journal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +53,6 @@ final class CycleFileCheck {
     /** The store header is a few hundred bytes; anything far larger is not a header. */
     static final int STORE_HEADER_BYTES_MAX = 64 << 10;
     /** The window the full check reads through: large enough to make the walk sequential I/O. */
-    private static final int WINDOW_BYTES = 1 << 20;
 
     private CycleFileCheck() {
     }
@@ -123,7 +120,7 @@ final class CycleFileCheck {
             return failed(0, -1, -1, 0, "is empty (0 bytes): created but never initialised, or truncated to nothing",
                 0);
         }
-        final Window window = new Window(channel, length);
+        final FileWindow window = new FileWindow(channel, length);
         if (length < HEADER_WORD_BYTES) {
             return failed(length, -1, -1, 0, "is truncated: " + length + " bytes, shorter than a header word", 0);
         }
@@ -169,7 +166,7 @@ final class CycleFileCheck {
     }
 
     /** The quick check: the document at {@code writePosition} is whole and the word after it is in the file. */
-    private static Result checkLastDocument(final Window window, final long length, final long writePosition,
+    private static Result checkLastDocument(final FileWindow window, final long length, final long writePosition,
                                             final long firstDocument, final long overlapBytes) throws IOException {
         final long last = Math.max(writePosition, firstDocument);
         final int word = window.intAt(last);
@@ -195,7 +192,7 @@ final class CycleFileCheck {
     }
 
     /** The full check: follows every document header from the first document to the end of the written data. */
-    private static Result walk(final Window window, final long length, final long writePosition,
+    private static Result walk(final FileWindow window, final long length, final long writePosition,
                                final long firstDocument, final long overlapBytes) throws IOException {
         long position = firstDocument;
         long firstEntry = -1;
@@ -286,50 +283,5 @@ final class CycleFileCheck {
         assert problem != null;
         assert firstEntry < validBytes || firstEntry < 0 : firstEntry + " >= " + validBytes;
         return new Result(length, writePosition, dataEnd, validBytes, firstEntry, problem, offset);
-    }
-
-    /** Sequential little-endian reads through a window of the file. */
-    private static final class Window {
-        private final FileChannel channel;
-        private final long length;
-        private final ByteBuffer buffer = ByteBuffer.allocate(WINDOW_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        private long base = -1;
-
-        Window(final FileChannel channel, final long length) {
-            this.channel = channel;
-            this.length = length;
-        }
-
-        int intAt(final long position) throws IOException {
-            assert position >= 0 && position + 4 <= length : position + " of " + length;
-            if (base < 0 || position < base || position + 4 > base + buffer.limit()) {
-                fill(position);
-            }
-            return buffer.getInt((int) (position - base));
-        }
-
-        byte[] bytesAt(final long position, final int count) throws IOException {
-            final ByteBuffer bytes = ByteBuffer.allocate(count);
-            while (bytes.hasRemaining()) {
-                final int read = channel.read(bytes, position + bytes.position());
-                if (read < 0) {
-                    throw new IOException("end of file at " + (position + bytes.position()));
-                }
-            }
-            return bytes.array();
-        }
-
-        private void fill(final long position) throws IOException {
-            buffer.clear();
-            final int wanted = (int) Math.min(WINDOW_BYTES, length - position);
-            buffer.limit(wanted);
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, position + buffer.position()) < 0) {
-                    throw new IOException("end of file at " + (position + buffer.position()));
-                }
-            }
-            buffer.flip();
-            base = position;
-        }
     }
 }

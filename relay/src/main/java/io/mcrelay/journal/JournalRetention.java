@@ -10,8 +10,8 @@ import java.util.function.ToIntFunction;
 
 /**
  * Which whole cycle files a journal deletes after a roll: oldest first, while the files' written bytes exceed
- * {@link ChronicleJournal.Settings#retainBytesMax()} or a file's cycle ended more than
- * {@link ChronicleJournal.Settings#retainAgeMax()} ago. Deleted, not moved: retention exists to bound disk use.
+ * {@link ChronicleJournal.Config#retainBytesMax()} or a file's cycle ended more than
+ * {@link ChronicleJournal.Config#retainAgeMax()} ago. Deleted, not moved: retention exists to bound disk use.
  * Never the file being written, nor the file recovery starts in (the last snapshot's), nor any later file.
  *
  * <p>The choice ({@link #select}) is a function of its arguments; {@link #apply} measures the files and deletes
@@ -38,7 +38,7 @@ final class JournalRetention {
      * @param cycleLengthMillis how long one cycle (one file) lasts
      * @param epochMillis       when cycle 0 started (Chronicle's queue epoch)
      */
-    JournalRetention(final ChronicleJournal.Settings settings, final long cycleLengthMillis, final long epochMillis) {
+    JournalRetention(final ChronicleJournal.Config settings, final long cycleLengthMillis, final long epochMillis) {
         assert cycleLengthMillis > 0 : cycleLengthMillis;
         this.retainBytesMax = settings.retainBytesMax();
         this.retainAgeMaxMillis = settings.retainAgeMaxMillis();
@@ -48,7 +48,7 @@ final class JournalRetention {
 
     /** Whether no limit is set: nothing is ever deleted, and nothing need be measured. */
     boolean unlimited() {
-        return retainBytesMax == ChronicleJournal.Settings.UNLIMITED_BYTES && retainAgeMaxMillis == Long.MAX_VALUE;
+        return retainBytesMax == ChronicleJournal.Config.UNLIMITED_BYTES && retainAgeMaxMillis == Long.MAX_VALUE;
     }
 
     /**

@@ -23,7 +23,6 @@ import io.mcrelay.entries.NewerSchemaException;
  */
 final class SchemaProbe {
     /** The window of a file read at a time: large enough to make reading a file sequential I/O. */
-    private static final int WINDOW_BYTES = 1 << 20;
 
     private SchemaProbe() {
     }
@@ -54,8 +53,8 @@ final class SchemaProbe {
     private static long[] newer(final FileChannel channel, final JournalEntryCodec codec, final boolean every)
         throws IOException {
         final long length = channel.size();
-        final Window window = new Window(channel, length);
-        final int headerWord = window.intAt(0);
+        final FileWindow window = new FileWindow(channel, length);
+        final int headerWord = window.intAtOrMin(0);
         if (headerWord == Integer.MIN_VALUE || (headerWord & CycleFileCheck.NOT_COMPLETE) != 0
             || (headerWord & CycleFileCheck.META_DATA) == 0) {
             return null; // no store header: nothing Chronicle would read either
@@ -64,7 +63,7 @@ final class SchemaProbe {
             + (long) (headerWord & CycleFileCheck.LENGTH_MASK));
         // Every document is at least a header word, so a file of n bytes cannot hold more than n / 4 of them.
         for (long documents = 0; documents < length / CycleFileCheck.HEADER_WORD_BYTES; documents++) {
-            final int word = window.intAt(position);
+            final int word = window.intAtOrMin(position);
             if (word == Integer.MIN_VALUE || word == 0 || (word & CycleFileCheck.NOT_COMPLETE) != 0) {
                 return null; // the end of the written data (or of the file, or damage)
             }
@@ -75,7 +74,7 @@ final class SchemaProbe {
             }
             if ((word & CycleFileCheck.META_DATA) == 0 && bytes >= JournalEntryCodec.FIXED_BYTES) {
                 // Only an entry that claims a newer version is read whole, to check that its checksum holds.
-                final int version = window.intAt(start + JournalEntryCodec.SCHEMA_OFFSET);
+                final int version = window.intAtOrMin(start + JournalEntryCodec.SCHEMA_OFFSET);
                 if (version > JournalSchema.VERSION) {
                     final byte[] document = codec.bufferFor(bytes);
                     window.read(start, document, bytes);
@@ -92,56 +91,5 @@ final class SchemaProbe {
             position = CycleFileCheck.align(start + bytes);
         }
         return null;
-    }
-
-    /** Little-endian reads through a window of the file; past its end, {@link Integer#MIN_VALUE}. */
-    private static final class Window {
-        private final FileChannel channel;
-        private final long length;
-        private final ByteBuffer buffer = ByteBuffer.allocate(WINDOW_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        private long base = -1;
-
-        Window(final FileChannel channel, final long length) {
-            this.channel = channel;
-            this.length = length;
-        }
-
-        int intAt(final long position) throws IOException {
-            if (position < 0 || position + 4 > length) {
-                return Integer.MIN_VALUE;
-            }
-            if (base < 0 || position < base || position + 4 > base + buffer.limit()) {
-                fill(position);
-            }
-            return buffer.getInt((int) (position - base));
-        }
-
-        void read(final long position, final byte[] into, final int count) throws IOException {
-            if (count <= WINDOW_BYTES) {
-                if (base < 0 || position < base || position + count > base + buffer.limit()) {
-                    fill(position);
-                }
-                buffer.get((int) (position - base), into, 0, count);
-                return;
-            }
-            final ByteBuffer target = ByteBuffer.wrap(into, 0, count);
-            while (target.hasRemaining()) {
-                if (channel.read(target, position + target.position()) < 0) {
-                    throw new IOException("end of file at " + (position + target.position()));
-                }
-            }
-        }
-
-        private void fill(final long position) throws IOException {
-            buffer.clear();
-            buffer.limit((int) Math.min(WINDOW_BYTES, length - position));
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, position + buffer.position()) < 0) {
-                    throw new IOException("end of file at " + (position + buffer.position()));
-                }
-            }
-            buffer.flip();
-            base = position;
-        }
     }
 }

@@ -14,17 +14,17 @@ public final class FrameDecoder {
         void onFrame(byte[] payload);
     }
 
-    private final int maxFrameBytes;
+    private final int frameBytesMax;
     private final byte[] header = new byte[Frames.HEADER_BYTES];
     private int headerFilled;
     private byte[] payload;
     private int payloadFilled;
 
-    public FrameDecoder(final int maxFrameBytes) {
-        if (maxFrameBytes <= 0) {
-            throw new IllegalArgumentException("maxFrameBytes must be positive: " + maxFrameBytes);
+    public FrameDecoder(final int frameBytesMax) {
+        if (frameBytesMax <= 0) {
+            throw new IllegalArgumentException("frameBytesMax must be positive: " + frameBytesMax);
         }
-        this.maxFrameBytes = maxFrameBytes;
+        this.frameBytesMax = frameBytesMax;
     }
 
     /**
@@ -46,7 +46,7 @@ public final class FrameDecoder {
                 if (headerFilled == Frames.HEADER_BYTES) {
                     final long frameLength = (header[0] & 0xFFL) << 24 | (header[1] & 0xFF) << 16
                         | (header[2] & 0xFF) << 8 | (header[3] & 0xFF);
-                    Frames.checkLength(frameLength, maxFrameBytes);
+                    Frames.checkLength(frameLength, frameBytesMax);
                     payload = new byte[(int) frameLength];
                     payloadFilled = 0;
                     headerFilled = 0;
@@ -74,6 +74,6 @@ public final class FrameDecoder {
 
     @Override
     public String toString() {
-        return "FrameDecoder{max=" + maxFrameBytes + ", header=" + Arrays.toString(header) + "}";
+        return "FrameDecoder{max=" + frameBytesMax + ", header=" + Arrays.toString(header) + "}";
     }
 }

@@ -14,16 +14,16 @@ package io.mcrelay.protocol;
 public final class Frames {
     public static final int HEADER_BYTES = 4;
     /** Largest control frame: 16 MiB, which holds a full table of 65,536 rules as JSON. */
-    public static final int CONTROL_MAX_BYTES = 16 * 1024 * 1024;
+    public static final int CONTROL_BYTES_MAX = 16 * 1024 * 1024;
     /** Largest worker-channel frame: a {@code Sync} of the largest table the limits allow. */
-    public static final int WORKER_MAX_BYTES = 64 * 1024 * 1024;
+    public static final int WORKER_BYTES_MAX = 64 * 1024 * 1024;
 
     private Frames() {
     }
 
     /** The payload with its length prefix, as one array. */
-    public static byte[] frame(final byte[] payload, final int maxBytes) {
-        checkLength(payload.length, maxBytes);
+    public static byte[] frame(final byte[] payload, final int bytesMax) {
+        checkLength(payload.length, bytesMax);
         final byte[] out = new byte[HEADER_BYTES + payload.length];
         out[0] = (byte) (payload.length >>> 24);
         out[1] = (byte) (payload.length >>> 16);
@@ -34,12 +34,12 @@ public final class Frames {
     }
 
     /** Refuses a length the channel does not accept. */
-    public static void checkLength(final long length, final int maxBytes) {
+    public static void checkLength(final long length, final int bytesMax) {
         if (length <= 0) {
             throw new CodecException("frame length " + length + " is invalid (a frame carries at least one byte)");
         }
-        if (length > maxBytes) {
-            throw new CodecException("frame length " + length + " exceeds the limit of " + maxBytes + " bytes");
+        if (length > bytesMax) {
+            throw new CodecException("frame length " + length + " exceeds the limit of " + bytesMax + " bytes");
         }
     }
 }

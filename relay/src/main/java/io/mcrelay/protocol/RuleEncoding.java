@@ -33,9 +33,9 @@ public final class RuleEncoding {
     /** The format byte that opens every encoded rule. */
     public static final int FORMAT = 1;
     /** The fewest bytes one encoded output can take: a 4-byte address, port, a 1-byte name, ttl. */
-    static final int MIN_OUTPUT_BYTES = 5 + 2 + 3 + 1;
+    static final int OUTPUT_BYTES_MIN = 5 + 2 + 3 + 1;
     /** The fewest bytes one encoded rule can take. */
-    public static final int MIN_RULE_BYTES = 1 + 3 + 1 + 3 + 5 + 2 + 1 + 2 + MIN_OUTPUT_BYTES;
+    public static final int RULE_BYTES_MIN = 1 + 3 + 1 + 3 + 5 + 2 + 1 + 2 + OUTPUT_BYTES_MIN;
 
     private RuleEncoding() {
     }
@@ -86,7 +86,7 @@ public final class RuleEncoding {
             throw new CodecException("rule id: " + RuleId.describeProblem(id));
         }
         final String name = in.bool("rule has name") ? in.string("rule name") : null;
-        if (name != null && (name.isEmpty() || name.length() > RuleValidator.MAX_NAME_LENGTH)) {
+        if (name != null && (name.isEmpty() || name.length() > RuleValidator.NAME_LENGTH_MAX)) {
             throw new CodecException("rule " + id + " name: length " + name.length() + " out of range");
         }
         try {
@@ -94,8 +94,8 @@ public final class RuleEncoding {
             final IpAddress group = in.address("input group");
             final int port = in.u16("input port");
             final IpAddress source = in.bool("input has source") ? in.address("input source") : null;
-            final int outputCount = in.count("rule " + id + " outputs", Limits.MAX_OUTPUTS_PER_RULE_CEILING,
-                MIN_OUTPUT_BYTES);
+            final int outputCount = in.count("rule " + id + " outputs", Limits.OUTPUTS_PER_RULE_MAX_CEILING,
+                OUTPUT_BYTES_MIN);
             final List<RuleOutput> outputs = new ArrayList<>(outputCount);
             for (int i = 0; i < outputCount; i++) {
                 final IpAddress outputGroup = in.address("outputs[" + i + "].group");

@@ -108,13 +108,13 @@ public final class WireReader {
         return IpAddress.ofBytes(raw);
     }
 
-    /** A count of items that follow, each at least {@code minItemBytes} long: refuses counts the input cannot hold. */
-    public int count(final String field, final int max, final int minItemBytes) {
+    /** A count of items that follow, each at least {@code itemBytesMin} long: refuses counts the input cannot hold. */
+    public int count(final String field, final int max, final int itemBytesMin) {
         final int count = u16(field + " count");
         if (count > max) {
             throw new CodecException(field + ": " + count + " items, at most " + max + " allowed");
         }
-        if ((long) count * minItemBytes > remaining()) {
+        if ((long) count * itemBytesMin > remaining()) {
             throw new CodecException("truncated: " + field + " claims " + count + " items, only " + remaining()
                 + " bytes left");
         }
@@ -122,13 +122,13 @@ public final class WireReader {
     }
 
     /** A 32-bit count, for lists that can exceed 65,535 items. */
-    public int count32(final String field, final int max, final int minItemBytes) {
+    public int count32(final String field, final int max, final int itemBytesMin) {
         final int count = i32(field + " count");
         if (count < 0 || count > max) {
             throw new CodecException(field + ": " + Integer.toUnsignedString(count) + " items, at most " + max
                 + " allowed");
         }
-        if ((long) count * minItemBytes > remaining()) {
+        if ((long) count * itemBytesMin > remaining()) {
             throw new CodecException("truncated: " + field + " claims " + count + " items, only " + remaining()
                 + " bytes left");
         }

@@ -43,7 +43,7 @@ public final class WorkerMessageCodec {
     /** Most trace events one heartbeat may carry. */
     public static final int TRACE_EVENTS_MAX = 4096;
 
-    private static final int MIN_RULE_COUNTERS_BYTES = 3 + 5 * 8 + 2;
+    private static final int RULE_COUNTERS_BYTES_MIN = 3 + 5 * 8 + 2;
     private static final int OUTPUT_COUNTERS_BYTES = 3 * 8;
 
     private WorkerMessageCodec() {
@@ -125,7 +125,7 @@ public final class WorkerMessageCodec {
             case TYPE_APPLY -> {
                 final long epoch = epoch(in);
                 final List<Rule> upserts = rules(in, "Apply upserts");
-                final int removalCount = in.count32("Apply removals", Limits.MAX_RULES_CEILING, 3);
+                final int removalCount = in.count32("Apply removals", Limits.RULES_MAX_CEILING, 3);
                 final List<RuleId> removals = new ArrayList<>(removalCount);
                 for (int i = 0; i < removalCount; i++) {
                     removals.add(ruleId(in, "Apply removals[" + i + "]"));
@@ -168,7 +168,7 @@ public final class WorkerMessageCodec {
     }
 
     private static List<Rule> rules(final WireReader in, final String field) {
-        final int count = in.count32(field, Limits.MAX_RULES_CEILING, RuleEncoding.MIN_RULE_BYTES);
+        final int count = in.count32(field, Limits.RULES_MAX_CEILING, RuleEncoding.RULE_BYTES_MIN);
         final List<Rule> rules = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             rules.add(RuleEncoding.read(in));
@@ -184,7 +184,7 @@ public final class WorkerMessageCodec {
         final long unmatched = counter(in, "unmatched");
         final long malformed = counter(in, "malformed");
         final long fragments = counter(in, "fragments");
-        final int ruleCount = in.count32("heartbeat rules", Limits.MAX_RULES_CEILING, MIN_RULE_COUNTERS_BYTES);
+        final int ruleCount = in.count32("heartbeat rules", Limits.RULES_MAX_CEILING, RULE_COUNTERS_BYTES_MIN);
         final List<WorkerCounters.RuleCounters> rules = new ArrayList<>(ruleCount);
         for (int i = 0; i < ruleCount; i++) {
             final RuleId id = ruleId(in, "heartbeat rules[" + i + "].id");
@@ -193,7 +193,7 @@ public final class WorkerMessageCodec {
             final long bufferFull = counter(in, "drops buffer full");
             final long sendError = counter(in, "drops send error");
             final long linkDown = counter(in, "drops link down");
-            final int outputCount = in.count("rule " + id + " output counters", Limits.MAX_OUTPUTS_PER_RULE_CEILING,
+            final int outputCount = in.count("rule " + id + " output counters", Limits.OUTPUTS_PER_RULE_MAX_CEILING,
                 OUTPUT_COUNTERS_BYTES);
             final List<WorkerCounters.OutputCounters> outputs = new ArrayList<>(outputCount);
             for (int j = 0; j < outputCount; j++) {

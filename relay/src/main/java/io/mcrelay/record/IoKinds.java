@@ -105,8 +105,8 @@ public final class IoKinds {
     public static byte[] encodeConfig(final Supervisor.Config config) {
         return new WireWriter().i32(config.workerCount()).i64(config.ackTimeoutNs()).i64(config.heartbeatIntervalNs())
             .i32(config.missedHeartbeatsMax()).i64(config.connectTimeoutNs()).i64(config.backoffInitialNs())
-            .i64(config.backoffMaxNs()).i64(config.backoffResetNs()).i32(config.limits().maxRules())
-            .i32(config.limits().maxOutputsPerRule()).i64(config.firstMessageTimeoutNs()).toByteArray();
+            .i64(config.backoffMaxNs()).i64(config.backoffResetNs()).i32(config.limits().rulesMax())
+            .i32(config.limits().outputsPerRuleMax()).i64(config.firstMessageTimeoutNs()).toByteArray();
     }
 
     public static Supervisor.Config decodeConfig(final byte[] payload) {

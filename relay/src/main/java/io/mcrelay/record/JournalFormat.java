@@ -55,13 +55,13 @@ public final class JournalFormat {
                 }
                 case EntryKinds.LIMITS -> {
                     final LimitsEntry limits = LimitsEntry.decode(version, entry.payload());
-                    fields.put("max_rules", limits.limits().maxRules());
-                    fields.put("max_outputs_per_rule", limits.limits().maxOutputsPerRule());
+                    fields.put("max_rules", limits.limits().rulesMax());
+                    fields.put("max_outputs_per_rule", limits.limits().outputsPerRuleMax());
                 }
                 case EntryKinds.SNAPSHOT -> {
                     final SnapshotEntry snapshot = SnapshotEntry.decode(version, entry.payload());
-                    fields.put("max_rules", snapshot.limits().maxRules());
-                    fields.put("max_outputs_per_rule", snapshot.limits().maxOutputsPerRule());
+                    fields.put("max_rules", snapshot.limits().rulesMax());
+                    fields.put("max_outputs_per_rule", snapshot.limits().outputsPerRuleMax());
                     fields.put("epoch", snapshot.epoch());
                     fields.put("rules", snapshot.rules().size());
                 }

@@ -7,7 +7,7 @@ package io.mcrelay.rules;
  */
 public final class InterfaceNames {
     /** {@code IFNAMSIZ} - 1: the longest name the kernel accepts. */
-    public static final int MAX_LENGTH = 15;
+    public static final int LENGTH_MAX = 15;
 
     private InterfaceNames() {
     }
@@ -17,8 +17,8 @@ public final class InterfaceNames {
         if (name == null || name.isEmpty()) {
             return "an interface name must not be empty";
         }
-        if (name.length() > MAX_LENGTH) {
-            return "interface names have at most " + MAX_LENGTH + " characters, \"" + RuleId.abbreviate(name)
+        if (name.length() > LENGTH_MAX) {
+            return "interface names have at most " + LENGTH_MAX + " characters, \"" + RuleId.abbreviate(name)
                 + "\" has " + name.length();
         }
         if (name.equals(".") || name.equals("..")) {

@@ -4,22 +4,22 @@ package io.mcrelay.rules;
  * Limits on the rule table. Defaults: 65,536 rules and 256 outputs per rule; both configurable (a config file's
  * {@code limits}) within the bounds below, which keep a full table inside one 16 MiB control frame.
  */
-public record Limits(int maxRules, int maxOutputsPerRule) {
-    public static final int DEFAULT_MAX_RULES = 65_536;
-    public static final int DEFAULT_MAX_OUTPUTS_PER_RULE = 256;
-    public static final int MAX_RULES_CEILING = 262_144;
-    public static final int MAX_OUTPUTS_PER_RULE_CEILING = 1_024;
-    public static final Limits DEFAULT = new Limits(DEFAULT_MAX_RULES, DEFAULT_MAX_OUTPUTS_PER_RULE);
+public record Limits(int rulesMax, int outputsPerRuleMax) {
+    public static final int RULES_MAX_DEFAULT = 65_536;
+    public static final int OUTPUTS_PER_RULE_MAX_DEFAULT = 256;
+    public static final int RULES_MAX_CEILING = 262_144;
+    public static final int OUTPUTS_PER_RULE_MAX_CEILING = 1_024;
+    public static final Limits DEFAULT = new Limits(RULES_MAX_DEFAULT, OUTPUTS_PER_RULE_MAX_DEFAULT);
 
     public Limits {
-        if (maxRules < 1 || maxRules > MAX_RULES_CEILING) {
+        if (rulesMax < 1 || rulesMax > RULES_MAX_CEILING) {
             throw new IllegalArgumentException(
-                "max_rules must be between 1 and " + MAX_RULES_CEILING + ", not " + maxRules);
+                "max_rules must be between 1 and " + RULES_MAX_CEILING + ", not " + rulesMax);
         }
-        if (maxOutputsPerRule < 1 || maxOutputsPerRule > MAX_OUTPUTS_PER_RULE_CEILING) {
+        if (outputsPerRuleMax < 1 || outputsPerRuleMax > OUTPUTS_PER_RULE_MAX_CEILING) {
             throw new IllegalArgumentException(
-                "max_outputs_per_rule must be between 1 and " + MAX_OUTPUTS_PER_RULE_CEILING + ", not "
-                    + maxOutputsPerRule);
+                "max_outputs_per_rule must be between 1 and " + OUTPUTS_PER_RULE_MAX_CEILING + ", not "
+                    + outputsPerRuleMax);
         }
     }
 }

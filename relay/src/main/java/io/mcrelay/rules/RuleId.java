@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 public record RuleId(String value) implements Comparable<RuleId> {
     /** The characters and length an id may have. */
     public static final Pattern PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    public static final int MAX_LENGTH = 64;
+    public static final int LENGTH_MAX = 64;
 
     public RuleId {
         if (value == null || !PATTERN.matcher(value).matches()) {
@@ -27,8 +27,8 @@ public record RuleId(String value) implements Comparable<RuleId> {
         if (text == null || text.isEmpty()) {
             return "an id must not be empty";
         }
-        if (text.length() > MAX_LENGTH) {
-            return "an id has at most " + MAX_LENGTH + " characters, \"" + abbreviate(text) + "\" has " + text.length();
+        if (text.length() > LENGTH_MAX) {
+            return "an id has at most " + LENGTH_MAX + " characters, \"" + abbreviate(text) + "\" has " + text.length();
         }
         return "\"" + abbreviate(text) + "\" is not a valid id (letters, digits, '.', '_' and '-' only)";
     }

@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public final class RuleValidator {
     /** Longest rule name, in characters. */
-    public static final int MAX_NAME_LENGTH = 256;
+    public static final int NAME_LENGTH_MAX = 256;
 
     private RuleValidator() {
     }
@@ -84,12 +84,12 @@ public final class RuleValidator {
         final List<OutputSpec> outputSpecs = spec.outputs();
         if (outputSpecs.isEmpty()) {
             errors.add(new ValidationError("outputs", "a rule needs at least one output"));
-        } else if (outputSpecs.size() > limits.maxOutputsPerRule()) {
-            errors.add(new ValidationError("outputs", "a rule has at most " + limits.maxOutputsPerRule()
+        } else if (outputSpecs.size() > limits.outputsPerRuleMax()) {
+            errors.add(new ValidationError("outputs", "a rule has at most " + limits.outputsPerRuleMax()
                 + " outputs (max_outputs_per_rule), this one has " + outputSpecs.size()));
         }
         final List<RuleOutput> outputs = new ArrayList<>(outputSpecs.size());
-        final int outputsChecked = Math.min(outputSpecs.size(), limits.maxOutputsPerRule());
+        final int outputsChecked = Math.min(outputSpecs.size(), limits.outputsPerRuleMax());
         for (int i = 0; i < outputsChecked; i++) {
             final RuleOutput output = output(i, outputSpecs.get(i), errors);
             if (output == null) {
@@ -121,8 +121,8 @@ public final class RuleValidator {
     }
 
     private static void nameProblem(final String name, final List<ValidationError> errors) {
-        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-            errors.add(new ValidationError("name", "a name has 1 to " + MAX_NAME_LENGTH + " characters, this one has "
+        if (name.isEmpty() || name.length() > NAME_LENGTH_MAX) {
+            errors.add(new ValidationError("name", "a name has 1 to " + NAME_LENGTH_MAX + " characters, this one has "
                 + name.length()));
             return;
         }
@@ -202,9 +202,9 @@ public final class RuleValidator {
      */
     public static List<ValidationError> checkTable(final List<Rule> rules, final Limits limits) {
         final List<ValidationError> errors = new ArrayList<>();
-        if (rules.size() > limits.maxRules()) {
+        if (rules.size() > limits.rulesMax()) {
             errors.add(new ValidationError("rules", rules.size() + " rules exceed the limit (max_rules) of "
-                + limits.maxRules()));
+                + limits.rulesMax()));
         }
         final Map<RuleId, Integer> firstById = new HashMap<>();
         final Map<RuleInput, Integer> firstByInput = new HashMap<>();

@@ -100,10 +100,10 @@ final class ControlSocketFile {
     static void checkLength(final Path target, final Path privateDir) {
         final Path bound = privateDir.resolve("s");
         final int bytes = bound.toString().getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > UnixControlServer.MAX_PATH_BYTES) {
+        if (bytes > UnixControlServer.PATH_BYTES_MAX) {
             throw new IllegalArgumentException("the control socket path " + target + " is too long: the server binds "
                 + "it first as " + bound + " (" + bytes + " bytes), and a Unix socket path holds at most "
-                + UnixControlServer.MAX_PATH_BYTES + " bytes; choose a shorter path");
+                + UnixControlServer.PATH_BYTES_MAX + " bytes; choose a shorter path");
         }
     }
 

@@ -35,7 +35,7 @@ import io.mcrelay.seam.support.ControlEvents;
 /**
  * The production {@link ControlServer}: a non-blocking Unix stream socket server ({@link ServerSocketChannel} with a
  * {@link UnixDomainSocketAddress}) and a {@link Selector} of its own, driven by the supervisor's thread through
- * {@link #poll}, which never blocks. Frames are those of {@link Frames}, at most {@link Frames#CONTROL_MAX_BYTES}.
+ * {@link #poll}, which never blocks. Frames are those of {@link Frames}, at most {@link Frames#CONTROL_BYTES_MAX}.
  *
  * <p>Behaviour (see docs/reference/protocols.md, "The control socket server"):
  * <ul>
@@ -71,7 +71,7 @@ public final class UnixControlServer implements ControlServer {
     /** Mode of a parent directory the server creates. */
     public static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
     /** Longest socket path the kernel accepts, in bytes ({@code linux/un.h}: {@code sun_path[108]}, NUL-ended). */
-    public static final int MAX_PATH_BYTES = 107;
+    public static final int PATH_BYTES_MAX = 107;
 
     private static final int READ_CHUNK_BYTES = 64 * 1024;
     private static final int READS_PER_ROUND = 4;
@@ -110,7 +110,7 @@ public final class UnixControlServer implements ControlServer {
         final long id;
         final SocketChannel channel;
         final SelectionKey key;
-        final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+        final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
         final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
         long outputBytes;
         long lastReadNs;
@@ -240,7 +240,7 @@ public final class UnixControlServer implements ControlServer {
             return false;
         }
         // Refuses an empty or oversized response: a bug in the caller, not an operating condition.
-        final byte[] framed = Frames.frame(payload, Frames.CONTROL_MAX_BYTES);
+        final byte[] framed = Frames.frame(payload, Frames.CONTROL_BYTES_MAX);
         if (connection.outputBytes > 0 && connection.outputBytes + framed.length > options.outputBytesMax()) {
             final String reason = "client is not reading: " + (connection.outputBytes + framed.length)
                 + " bytes of responses would exceed the buffer of " + options.outputBytesMax() + " bytes";

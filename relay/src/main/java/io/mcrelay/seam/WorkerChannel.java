@@ -31,7 +31,7 @@ public interface WorkerChannel extends AutoCloseable {
         void onFrame(DirectBuffer buffer, int offset, int length);
     }
 
-    /** Offers one frame. Frames larger than {@link #maxFrameBytes()} are a programming error. */
+    /** Offers one frame. Frames larger than {@link #frameBytesMax()} are a programming error. */
     SendResult send(DirectBuffer buffer, int offset, int length);
 
     /** Delivers up to {@code limit} received frames; returns how many. */
@@ -41,7 +41,7 @@ public interface WorkerChannel extends AutoCloseable {
     boolean isClosed();
 
     /** The largest frame this channel carries. */
-    int maxFrameBytes();
+    int frameBytesMax();
 
     /** Closes this end; idempotent. */
     @Override

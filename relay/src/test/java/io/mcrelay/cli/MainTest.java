@@ -167,7 +167,7 @@ class MainTest {
 
         private void serve(final ControlResponse answer) {
             try (SocketChannel client = server.accept()) {
-                final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+                final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
                 final List<byte[]> frames = new ArrayList<>();
                 final ByteBuffer buffer = ByteBuffer.allocate(4096);
                 while (frames.isEmpty() && client.read(buffer) > 0) {
@@ -175,7 +175,7 @@ class MainTest {
                     buffer.clear();
                 }
                 firstRequest.set(ControlCodec.decodeRequest(frames.getFirst()));
-                client.write(ByteBuffer.wrap(Frames.frame(ControlCodec.encode(answer), Frames.CONTROL_MAX_BYTES)));
+                client.write(ByteBuffer.wrap(Frames.frame(ControlCodec.encode(answer), Frames.CONTROL_BYTES_MAX)));
             } catch (final IOException ignored) {
                 // the test sees the failure as a missing answer
             }

@@ -74,7 +74,7 @@ class JournalEntriesProperties {
 
     private static Gen<SnapshotEntry> snapshots() {
         return longs(0, Long.MAX_VALUE).zip(lists(RuleGenerators.rules(), 0, 4),
-            ints(1, Limits.MAX_RULES_CEILING), ints(1, Limits.MAX_OUTPUTS_PER_RULE_CEILING),
+            ints(1, Limits.RULES_MAX_CEILING), ints(1, Limits.OUTPUTS_PER_RULE_MAX_CEILING),
             (epoch, rules, rulesMax, outputsMax) -> new SnapshotEntry(epoch, List.copyOf(rules),
                 new Limits(rulesMax, outputsMax)));
     }

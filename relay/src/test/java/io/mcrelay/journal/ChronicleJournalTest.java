@@ -51,7 +51,7 @@ class ChronicleJournalTest extends JournalContract {
 
     @Override
     protected Journal createJournal() {
-        return ChronicleJournal.open(temp.resolve("contract-" + journals++), clock, ChronicleJournal.Settings.daily());
+        return ChronicleJournal.open(temp.resolve("contract-" + journals++), clock, ChronicleJournal.Config.daily());
     }
 
     /** Entry {@code i}: kinds 0, 1, 2, 3 in turn, so every fourth entry (3, 7, 11...) is a snapshot. */
@@ -82,7 +82,7 @@ class ChronicleJournalTest extends JournalContract {
     }
 
     private ChronicleJournal open(final Path dir) {
-        return ChronicleJournal.open(dir, clock, ChronicleJournal.Settings.daily());
+        return ChronicleJournal.open(dir, clock, ChronicleJournal.Config.daily());
     }
 
     /** Writes entries {@code from..toExclusive-1} with the journal, one file per {@code perDay} entries. */
@@ -215,8 +215,8 @@ class ChronicleJournalTest extends JournalContract {
     @Test
     void retentionByAgeDeletesWholeOldFilesAfterARoll() throws IOException {
         final Path dir = temp.resolve("journal");
-        final ChronicleJournal.Settings keepTwoDays = ChronicleJournal.Settings.daily()
-            .withRetention(ChronicleJournal.Settings.UNLIMITED_BYTES, Duration.ofDays(2));
+        final ChronicleJournal.Config keepTwoDays = ChronicleJournal.Config.daily()
+            .withRetention(ChronicleJournal.Config.UNLIMITED_BYTES, Duration.ofDays(2));
         try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, keepTwoDays)) {
             for (long i = 0; i < 10; i++) {
                 if (i > 0 && i % 2 == 0) {
@@ -242,8 +242,8 @@ class ChronicleJournalTest extends JournalContract {
     @Test
     void retentionBySizeNeverDeletesTheCurrentFile() throws IOException {
         final Path dir = temp.resolve("journal");
-        final ChronicleJournal.Settings tiny = ChronicleJournal.Settings.daily()
-            .withRetention(1, ChronicleJournal.Settings.UNLIMITED_AGE);
+        final ChronicleJournal.Config tiny = ChronicleJournal.Config.daily()
+            .withRetention(1, ChronicleJournal.Config.UNLIMITED_AGE);
         try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, tiny)) {
             for (long i = 0; i < 10; i++) {
                 if (i > 0 && i % 2 == 0) {
@@ -267,7 +267,7 @@ class ChronicleJournalTest extends JournalContract {
     @Test
     void retentionKeepsTheFileOfTheLastSnapshot() throws IOException {
         final Path dir = temp.resolve("journal");
-        final ChronicleJournal.Settings tiny = ChronicleJournal.Settings.daily()
+        final ChronicleJournal.Config tiny = ChronicleJournal.Config.daily()
             .withRetention(1, Duration.ofMillis(1));
         try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, tiny)) {
             for (long i = 0; i < 3; i++) { // kinds 0, 1, 2: no snapshot yet

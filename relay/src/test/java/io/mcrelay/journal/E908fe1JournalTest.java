@@ -63,7 +63,7 @@ class E908fe1JournalTest {
     void theOldDaemonsJournalIsRestoredWithEveryRuleItsEpochAndItsLimits() {
         final Path dir = E908fe1Fixture.install(temp.resolve("journal"));
         final long written;
-        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Settings.daily())) {
+        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Config.daily())) {
             assertTrue(journal.problems().clean(), journal.problems().toString());
             written = journal.nextIndex();
             assertEquals(772, written, "the old daemon's 772 entries");
@@ -88,7 +88,7 @@ class E908fe1JournalTest {
                 assertEquals(E908fe1Fixture.LIMITS, table.limits());
             }
         }
-        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Settings.daily())) {
+        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Config.daily())) {
             assertTrue(journal.problems().clean(), journal.problems().toString());
             final Supervisor again = start(journal);
             assertEquals(E908fe1Fixture.EPOCH, again.epoch());

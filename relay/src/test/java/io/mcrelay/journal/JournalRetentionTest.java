@@ -19,7 +19,7 @@ class JournalRetentionTest {
     private static final long DAY_MILLIS = 86_400_000L;
 
     private static JournalRetention retention(final long bytesMax, final Duration ageMax) {
-        return new JournalRetention(ChronicleJournal.Settings.daily().withRetention(bytesMax, ageMax), DAY_MILLIS, 0);
+        return new JournalRetention(ChronicleJournal.Config.daily().withRetention(bytesMax, ageMax), DAY_MILLIS, 0);
     }
 
     /** Daily files for cycles {@code from..to}, 100 bytes each. */
@@ -35,22 +35,22 @@ class JournalRetentionTest {
 
     @Test
     void withoutLimitsNothingIsChosen() {
-        final JournalRetention unlimited = retention(ChronicleJournal.Settings.UNLIMITED_BYTES,
-            ChronicleJournal.Settings.UNLIMITED_AGE);
+        final JournalRetention unlimited = retention(ChronicleJournal.Config.UNLIMITED_BYTES,
+            ChronicleJournal.Config.UNLIMITED_AGE);
         assertTrue(unlimited.unlimited());
         assertEquals(List.of(), unlimited.select(days(0, 9), 9, 9, 100 * DAY_MILLIS));
     }
 
     @Test
     void filesWhoseDayEndedLongerAgoThanTheLimitGoOldestFirst() {
-        final JournalRetention twoDays = retention(ChronicleJournal.Settings.UNLIMITED_BYTES, Duration.ofDays(2));
+        final JournalRetention twoDays = retention(ChronicleJournal.Config.UNLIMITED_BYTES, Duration.ofDays(2));
         // Now is the start of day 10: days 0..7 ended at least two days ago, day 8 ended one day ago.
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), cycles(twoDays.select(days(0, 10), 10, 10, 10 * DAY_MILLIS)));
     }
 
     @Test
     void bytesOverTheLimitDeleteOldestFirstUntilTheRestFits() {
-        final JournalRetention threeHundred = retention(300, ChronicleJournal.Settings.UNLIMITED_AGE);
+        final JournalRetention threeHundred = retention(300, ChronicleJournal.Config.UNLIMITED_AGE);
         assertEquals(List.of(0, 1), cycles(threeHundred.select(days(0, 4), 4, 4, 5 * DAY_MILLIS)));
     }
 

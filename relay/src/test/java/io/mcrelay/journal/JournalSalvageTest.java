@@ -35,7 +35,7 @@ class JournalSalvageTest {
 
     /** Writes entries 0..count-1 into {@code dir}, one file per {@code perDay}. */
     private void write(final Path dir, final int count, final int perDay) {
-        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Settings.daily())) {
+        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Config.daily())) {
             for (int i = 0; i < count; i++) {
                 if (i > 0 && i % perDay == 0) {
                     clock.nextDay();

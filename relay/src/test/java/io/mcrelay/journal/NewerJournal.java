@@ -26,7 +26,7 @@ public final class NewerJournal {
      */
     public static Path write(final Path dir, final int version) {
         final JournalFiles.TestClock clock = new JournalFiles.TestClock();
-        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Settings.daily())) {
+        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Config.daily())) {
             journal.append(new Journal.Entry(1, clock.epochMillis, EntryKinds.SNAPSHOT, "supervisor",
                 new SnapshotEntry(0, List.of(), Limits.DEFAULT).encode()));
             for (int i = 0; i < 3; i++) {

@@ -29,7 +29,7 @@ class SchemaProbeTest {
 
     private Path write(final int count, final int perDay) {
         final Path dir = temp.resolve("journal");
-        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Settings.daily())) {
+        try (ChronicleJournal journal = ChronicleJournal.open(dir, clock, ChronicleJournal.Config.daily())) {
             for (int i = 0; i < count; i++) {
                 if (i > 0 && i % perDay == 0) {
                     clock.nextDay();

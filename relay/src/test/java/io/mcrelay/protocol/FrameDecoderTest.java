@@ -49,7 +49,7 @@ class FrameDecoderTest {
 
     @Test
     void shouldRefuseAnOversizedLengthBeforeBufferingIt() {
-        final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+        final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
         final byte[] header = {0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
         final CodecException e = assertThrows(CodecException.class, () -> decoder.feed(header, 0, 4, p -> { }));
         assertEquals("frame length 2147483647 exceeds the limit of 16777216 bytes", e.getMessage());

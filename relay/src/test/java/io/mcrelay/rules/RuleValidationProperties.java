@@ -96,7 +96,7 @@ class RuleValidationProperties {
                 return false;
             }
         }
-        if (spec.outputs().isEmpty() || spec.outputs().size() > LIMITS.maxOutputsPerRule()) {
+        if (spec.outputs().isEmpty() || spec.outputs().size() > LIMITS.outputsPerRuleMax()) {
             return false;
         }
         final Set<String> seen = new HashSet<>();

@@ -78,7 +78,7 @@ class UnixControlServerTest extends ControlServerContract {
     /** A client speaking raw bytes over a real, non-blocking socket. */
     private static final class RawClient implements Client {
         private final SocketChannel channel;
-        private final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+        private final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
         private final List<byte[]> received = new ArrayList<>();
         private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         private boolean eof;
@@ -95,7 +95,7 @@ class UnixControlServerTest extends ControlServerContract {
 
         @Override
         public void sendFrame(final byte[] payload) {
-            sendRaw(Frames.frame(payload, Frames.CONTROL_MAX_BYTES));
+            sendRaw(Frames.frame(payload, Frames.CONTROL_BYTES_MAX));
         }
 
         /** Small writes only: the socket buffer takes them whole. */
@@ -349,7 +349,7 @@ class UnixControlServerTest extends ControlServerContract {
             RawClient empty = new RawClient(socket());
             RawClient good = new RawClient(socket())) {
             final Events recorder = new Events();
-            final int tooLong = Frames.CONTROL_MAX_BYTES + 1;
+            final int tooLong = Frames.CONTROL_BYTES_MAX + 1;
             oversized.sendRaw(ByteBuffer.allocate(4).putInt(tooLong).array());
             empty.sendRaw(new byte[] {0, 0, 0, 0});
             good.sendFrame("ping".getBytes(StandardCharsets.UTF_8));
@@ -382,7 +382,7 @@ class UnixControlServerTest extends ControlServerContract {
             for (int i = 0; i < payload.length; i++) {
                 payload[i] = (byte) (i * 31);
             }
-            final ByteBuffer out = ByteBuffer.wrap(Frames.frame(payload, Frames.CONTROL_MAX_BYTES));
+            final ByteBuffer out = ByteBuffer.wrap(Frames.frame(payload, Frames.CONTROL_BYTES_MAX));
             small.sendFrame("first".getBytes(StandardCharsets.UTF_8));
             int rounds = 0;
             while (out.hasRemaining()) {
@@ -414,8 +414,8 @@ class UnixControlServerTest extends ControlServerContract {
                     assertFalse(server.send(connectionId, "late".getBytes(StandardCharsets.UTF_8)));
                 }
             };
-            final byte[] first = Frames.frame("first".getBytes(StandardCharsets.UTF_8), Frames.CONTROL_MAX_BYTES);
-            final byte[] second = Frames.frame("second".getBytes(StandardCharsets.UTF_8), Frames.CONTROL_MAX_BYTES);
+            final byte[] first = Frames.frame("first".getBytes(StandardCharsets.UTF_8), Frames.CONTROL_BYTES_MAX);
+            final byte[] second = Frames.frame("second".getBytes(StandardCharsets.UTF_8), Frames.CONTROL_BYTES_MAX);
             final byte[] both = new byte[first.length + second.length];
             System.arraycopy(first, 0, both, 0, first.length);
             System.arraycopy(second, 0, both, first.length, second.length);

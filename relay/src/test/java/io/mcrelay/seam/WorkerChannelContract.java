@@ -100,7 +100,7 @@ public abstract class WorkerChannelContract {
         settle(pair);
         assertFalse(pair.supervisorEnd().isClosed());
         assertFalse(pair.workerEnd().isClosed());
-        assertTrue(pair.workerEnd().maxFrameBytes() > 0);
+        assertTrue(pair.workerEnd().frameBytesMax() > 0);
         pair.workerEnd().close();
         pair.supervisorEnd().close();
     }

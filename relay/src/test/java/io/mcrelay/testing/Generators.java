@@ -135,9 +135,9 @@ public final class Generators {
         return in -> percent.generate(in) < percentNull ? null : gen.generate(in);
     }
 
-    /** Lists of {@code minSize..maxSize} values of {@code gen}; shrinks toward shorter lists. */
-    public static <T> Gen<List<T>> lists(final Gen<T> gen, final int minSize, final int maxSize) {
-        return lists(gen, ints(minSize, maxSize));
+    /** Lists of {@code minSize..sizeMax} values of {@code gen}; shrinks toward shorter lists. */
+    public static <T> Gen<List<T>> lists(final Gen<T> gen, final int minSize, final int sizeMax) {
+        return lists(gen, ints(minSize, sizeMax));
     }
 
     /** Lists of values of {@code gen}, as many as {@code sizes} draws; shrinks as {@code sizes} does. */
@@ -154,11 +154,11 @@ public final class Generators {
     }
 
     /**
-     * Sets of {@code 0..maxSize} distinct values of {@code gen}, in the order drawn. A repeat is drawn again, a
+     * Sets of {@code 0..sizeMax} distinct values of {@code gen}, in the order drawn. A repeat is drawn again, a
      * bounded number of times, so a set reaches the size drawn unless {@code gen} has too few values.
      */
-    public static <T> Gen<Set<T>> sets(final Gen<T> gen, final int maxSize) {
-        final Gen<Integer> sizes = ints(0, maxSize);
+    public static <T> Gen<Set<T>> sets(final Gen<T> gen, final int sizeMax) {
+        final Gen<Integer> sizes = ints(0, sizeMax);
         final Gen<Set<T>> sets = in -> {
             final int size = sizes.generate(in);
             final Set<T> set = new LinkedHashSet<>();

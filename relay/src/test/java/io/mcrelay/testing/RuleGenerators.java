@@ -51,7 +51,7 @@ public final class RuleGenerators {
     }
 
     public static Gen<RuleId> ids() {
-        return Generators.strings("ABCxyz0189._-", 1, RuleId.MAX_LENGTH).map(RuleId::new);
+        return Generators.strings("ABCxyz0189._-", 1, RuleId.LENGTH_MAX).map(RuleId::new);
     }
 
     public static Gen<String> names() {
@@ -83,8 +83,8 @@ public final class RuleGenerators {
     }
 
     /** A list of rules with distinct ids and distinct inputs. */
-    public static Gen<List<Rule>> ruleSets(final int maxSize) {
-        return Generators.lists(rules(), 0, maxSize).map(RuleGenerators::consistent);
+    public static Gen<List<Rule>> ruleSets(final int sizeMax) {
+        return Generators.lists(rules(), 0, sizeMax).map(RuleGenerators::consistent);
     }
 
     private static List<RuleOutput> distinctOutputs(final RuleInput input, final List<RuleOutput> outputs) {

@@ -41,7 +41,7 @@ import io.mcrelay.sim.seams.SimTimers;
  * A supervisor and its workers over simulated seams, stepped in one thread on virtual time: the world of the core's
  * scenario and model tests and of the {@link Simulator}. It builds the real {@link Supervisor} and
  * {@link WorkerAgent} classes, as the daemon does, around {@link SimLauncher}, {@link SimNetwork},
- * {@link SimControlServer}, {@link SimTimers} and an {@link InMemoryJournal}; with {@link Options} it also draws the
+ * {@link SimControlServer}, {@link SimTimers} and an {@link InMemoryJournal}; with {@link Config} it also draws the
  * order of the agents in each step from a seed, injects the faults of a {@link FaultPlan} into the worker channels,
  * and folds everything that happens into an {@link EventLog}. Single-threaded and deterministic.
  */
@@ -70,38 +70,38 @@ public final class Cluster implements FaultSchedule.Target {
      * @param faults     the faults to inject into worker channels; {@code null} for none
      * @param log        where events are folded; {@code null} for no log
      */
-    public record Options(Supervisor.Config config, RandomSource scheduling, FaultPlan faults, EventLog log,
+    public record Config(Supervisor.Config config, RandomSource scheduling, FaultPlan faults, EventLog log,
                           SupervisorFactory supervisors, WorkerFactory workers, Journal journal, boolean recordIo) {
-        public Options {
+        public Config {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(supervisors, "supervisors");
             Objects.requireNonNull(workers, "workers");
         }
 
-        public static Options of(final Supervisor.Config config) {
-            return new Options(config, null, null, null, Supervisor::new, WorkerAgent::new, null, false);
+        public static Config of(final Supervisor.Config config) {
+            return new Config(config, null, null, null, Supervisor::new, WorkerAgent::new, null, false);
         }
 
-        public Options with(final RandomSource newScheduling, final FaultPlan newFaults, final EventLog newLog) {
-            return new Options(config, newScheduling, newFaults, newLog, supervisors, workers, journal, recordIo);
+        public Config with(final RandomSource newScheduling, final FaultPlan newFaults, final EventLog newLog) {
+            return new Config(config, newScheduling, newFaults, newLog, supervisors, workers, journal, recordIo);
         }
 
-        public Options withFactories(final SupervisorFactory newSupervisors, final WorkerFactory newWorkers) {
-            return new Options(config, scheduling, faults, log, newSupervisors, newWorkers, journal, recordIo);
+        public Config withFactories(final SupervisorFactory newSupervisors, final WorkerFactory newWorkers) {
+            return new Config(config, scheduling, faults, log, newSupervisors, newWorkers, journal, recordIo);
         }
 
         /** The supervisor's journal (kept across its crashes); {@code null} for a new {@link InMemoryJournal}. */
-        public Options withJournal(final Journal newJournal) {
-            return new Options(config, scheduling, faults, log, supervisors, workers, newJournal, recordIo);
+        public Config withJournal(final Journal newJournal) {
+            return new Config(config, scheduling, faults, log, supervisors, workers, newJournal, recordIo);
         }
 
         /** Also journal every input and output of the supervisor, for {@code journal replay}. */
-        public Options recordingIo() {
+        public Config recordingIo() {
             return recordingIoIf(true);
         }
 
-        public Options recordingIoIf(final boolean record) {
-            return new Options(config, scheduling, faults, log, supervisors, workers, journal, record);
+        public Config recordingIoIf(final boolean record) {
+            return new Config(config, scheduling, faults, log, supervisors, workers, journal, record);
         }
     }
 
@@ -116,7 +116,7 @@ public final class Cluster implements FaultSchedule.Target {
         final DutyCycleRunner runner;
 
         SupervisorLife() {
-            launcher = new SimLauncher(Cluster.this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_MAX_BYTES,
+            launcher = new SimLauncher(Cluster.this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_BYTES_MAX,
                 Cluster.this::wrapChannel);
             final Timers recordedTimers = log == null ? timers : new RecordingTimers(timers, log);
             final Supervisor.Seams seams = new Supervisor.Seams(recordedTimers, launcher, control, links,
@@ -126,7 +126,7 @@ public final class Cluster implements FaultSchedule.Target {
         }
     }
 
-    private final Options options;
+    private final Config options;
     private final EventLog log;
     private final ManualClock clock = new ManualClock(1_000_000_000L, 1_700_000_000_000L);
     private final SimNetwork network = new SimNetwork();
@@ -144,10 +144,10 @@ public final class Cluster implements FaultSchedule.Target {
 
     /** A cluster with the given supervisor tunables, no faults, fixed order; not started yet. */
     public Cluster(final Supervisor.Config config) {
-        this(Options.of(config));
+        this(Config.of(config));
     }
 
-    public Cluster(final Options options) {
+    public Cluster(final Config options) {
         this.options = options;
         this.log = options.log();
         this.journal = options.journal() == null ? new InMemoryJournal() : options.journal();

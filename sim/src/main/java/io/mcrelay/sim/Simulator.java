@@ -133,7 +133,7 @@ public final class Simulator {
         this.faultTargets = root.split("fault-targets");
         this.workload = new Workload(root.split("workload"));
         final Supervisor.Config supervisorConfig = Supervisor.Config.defaults(config.workers());
-        this.cluster = new Cluster(Cluster.Options.of(supervisorConfig).withFactories(config.supervisors(),
+        this.cluster = new Cluster(Cluster.Config.of(supervisorConfig).withFactories(config.supervisors(),
             config.workerAgents()).with(root.split("scheduler"), plan, log).withJournal(config.journal())
             .recordingIoIf(config.journal() != null)); // a journal given is a journal to replay: record everything
         this.faults = new FaultSchedule(plan, faultTargets, cluster, new FaultSchedule.Links(Workload.INPUT_LINK,

@@ -29,7 +29,7 @@ class ChronicleRecoveryTest {
     Path dir;
 
     private static Cluster cluster(final ChronicleJournal journal) {
-        final Cluster cluster = new Cluster(Cluster.Options.of(Supervisor.Config.defaults(2)).withJournal(journal));
+        final Cluster cluster = new Cluster(Cluster.Config.of(Supervisor.Config.defaults(2)).withJournal(journal));
         for (final String link : List.of("in0", "out0")) {
             cluster.network().createLinkUp(link);
         }
@@ -46,7 +46,7 @@ class ChronicleRecoveryTest {
     @Test
     void aNewSupervisorOnTheSameDirectoryHasTheSameRulesIdsAndEpoch() {
         final ChronicleJournal first = ChronicleJournal.open(dir, SystemClock.INSTANCE,
-            ChronicleJournal.Settings.daily());
+            ChronicleJournal.Config.daily());
         final Cluster before = cluster(first);
         final TestClient client = before.client();
         client.add(rule(null, "239.1.1.1"));
@@ -58,7 +58,7 @@ class ChronicleRecoveryTest {
         // No clean shutdown: the first journal instance is simply abandoned, as a killed process would leave it.
 
         try (ChronicleJournal second = ChronicleJournal.open(dir, SystemClock.INSTANCE,
-            ChronicleJournal.Settings.daily())) {
+            ChronicleJournal.Config.daily())) {
             assertTrue(second.problems().clean(), second.problems()::toString);
             final Cluster after = cluster(second);
             assertEquals(rules, after.supervisor().rules());

@@ -62,7 +62,7 @@ class CliCommandsSupervisorTest {
 
     /** Starts two workers under a supervisor that listens on the real socket. */
     private void start(final Supervisor.Config config) {
-        cluster = new Cluster(Cluster.Options.of(config).withFactories(
+        cluster = new Cluster(Cluster.Config.of(config).withFactories(
             (supervisorConfig, seams) -> new Supervisor(supervisorConfig, new Supervisor.Seams(seams.timers(),
                 seams.launcher(), server, seams.links(), seams.logLevels(), seams.inputSockets(), seams.journal(),
                 seams.clock())),

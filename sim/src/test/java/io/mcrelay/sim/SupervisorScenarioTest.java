@@ -443,7 +443,7 @@ class SupervisorScenarioTest {
                 memory.close();
             }
         };
-        final Cluster journaled = new Cluster(Cluster.Options.of(Supervisor.Config.defaults(2)).withJournal(counting));
+        final Cluster journaled = new Cluster(Cluster.Config.of(Supervisor.Config.defaults(2)).withJournal(counting));
         for (final String link : List.of("in0", "out0")) {
             journaled.network().createLinkUp(link);
         }
@@ -468,7 +468,7 @@ class SupervisorScenarioTest {
     @Test
     void aSnapshotIsWrittenEveryHourEvenWhenNoRuleChanges() {
         final InMemoryJournal memory = new InMemoryJournal();
-        final Cluster journaled = new Cluster(Cluster.Options.of(Supervisor.Config.defaults(1)).withJournal(memory));
+        final Cluster journaled = new Cluster(Cluster.Config.of(Supervisor.Config.defaults(1)).withJournal(memory));
         for (final String link : List.of("in0", "out0")) {
             journaled.network().createLinkUp(link);
         }

@@ -45,7 +45,7 @@ class UnixControlServerSupervisorTest {
     Path dir;
 
     private Cluster clusterBehind(final UnixControlServer server) {
-        final Cluster cluster = new Cluster(Cluster.Options.of(Supervisor.Config.defaults(2)).withFactories(
+        final Cluster cluster = new Cluster(Cluster.Config.of(Supervisor.Config.defaults(2)).withFactories(
             (config, seams) -> new Supervisor(config, new Supervisor.Seams(seams.timers(), seams.launcher(), server,
                 seams.links(), seams.logLevels(), seams.inputSockets(), seams.journal(), seams.clock())),
             WorkerAgent::new));
@@ -92,9 +92,9 @@ class UnixControlServerSupervisorTest {
             final Cluster cluster = clusterBehind(server);
             client.connect(UnixDomainSocketAddress.of(socket));
             client.write(ByteBuffer.wrap(Frames.frame(ControlCodec.encode(new ControlRequest.Hello(99, "old-cli")),
-                Frames.CONTROL_MAX_BYTES)));
+                Frames.CONTROL_BYTES_MAX)));
             client.configureBlocking(false);
-            final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+            final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
             final List<byte[]> frames = new ArrayList<>();
             final ByteBuffer in = ByteBuffer.allocate(4096);
             boolean ended = false;

@@ -55,9 +55,9 @@ public final class RuleSet {
         if (owner != null) {
             errors.add(new ValidationError("input", "rule \"" + owner + "\" already receives " + rule.input()));
         }
-        if (errors.isEmpty() && byId.size() >= limits.maxRules()) {
+        if (errors.isEmpty() && byId.size() >= limits.rulesMax()) {
             errors.add(new ValidationError("rules", "the table is full: it holds " + byId.size()
-                + " rules, the limit (max_rules) is " + limits.maxRules()));
+                + " rules, the limit (max_rules) is " + limits.rulesMax()));
         }
         return errors;
     }

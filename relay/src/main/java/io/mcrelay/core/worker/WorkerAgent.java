@@ -84,7 +84,7 @@ public class WorkerAgent implements DutyCycle {
     private int[] openDestinations = new int[0];
     private long interfacesSeen = Long.MIN_VALUE;
     /** The most outputs of any rule: the sends one frame can need. */
-    private int maxOutputs = 1;
+    private int outputsMax = 1;
 
     private final java.util.TreeSet<RuleId> traced = new java.util.TreeSet<>();
     private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS);
@@ -159,7 +159,7 @@ public class WorkerAgent implements DutyCycle {
         // the first Sync there is no table to match against: frames wait in the ring too (a replacement worker
         // adopting its predecessor's ring forwards what arrived in between instead of counting it unmatched).
         work += io.pollCompletions(completionHandler, config.completionLimit());
-        final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / maxOutputs);
+        final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / outputsMax);
         if (frameBudget > 0) {
             work += io.pollFrames(frameHandler, frameBudget);
         }
@@ -337,7 +337,7 @@ public class WorkerAgent implements DutyCycle {
         for (final Rule rule : rules.rules()) {
             widest = Math.max(widest, rule.outputs().size());
         }
-        maxOutputs = widest;
+        outputsMax = widest;
         for (final int destination : openDestinations) {
             if (!used.contains(destination)) {
                 closeDestination(destination);

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class ClassicBpf {
     /** {@code linux/bpf_common.h}: {@code BPF_MAXINSNS}, the most instructions the kernel accepts. */
-    public static final int MAX_INSTRUCTIONS = 4096;
+    public static final int INSTRUCTIONS_MAX = 4096;
     /** {@code linux/filter.h}: {@code BPF_MEMWORDS}, the scratch memory words M[0..15]. */
     public static final int MEMORY_WORDS = 16;
 
@@ -202,7 +202,7 @@ public final class ClassicBpf {
         }
 
         /**
-         * The program, with jump offsets resolved. Does not cap the length at {@link #MAX_INSTRUCTIONS}: the
+         * The program, with jump offsets resolved. Does not cap the length at {@link #INSTRUCTIONS_MAX}: the
          * kernel is the judge of that (its refusal names the call).
          *
          * @throws IllegalStateException for an unplaced label, a backward jump or a conditional jump over 255

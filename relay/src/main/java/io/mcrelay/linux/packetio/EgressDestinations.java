@@ -40,7 +40,7 @@ import io.mcrelay.seam.PacketIo;
 final class EgressDestinations implements AutoCloseable {
     /** Linux's default multicast TTL ({@code IP_MULTICAST_TTL}), used when a destination asks for 0. */
     static final int DEFAULT_TTL = 1;
-    static final int MAX_DESTINATIONS = 1 << 20;
+    static final int DESTINATIONS_MAX = 1 << 20;
     private static final int ENODEV = 19;
     private static final int ENETUNREACH = 101;
     /** While sends keep failing, the interface index is checked again after this many failures. */
@@ -258,8 +258,8 @@ final class EgressDestinations implements AutoCloseable {
         if (freeCount > 0) {
             return freeHandles[--freeCount];
         }
-        if (nextHandle == MAX_DESTINATIONS) {
-            throw new IllegalStateException("more than " + MAX_DESTINATIONS + " destinations open");
+        if (nextHandle == DESTINATIONS_MAX) {
+            throw new IllegalStateException("more than " + DESTINATIONS_MAX + " destinations open");
         }
         if (nextHandle == keys.length) {
             final int grown = keys.length * 2;

@@ -190,10 +190,10 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         return prepared;
     }
 
-    /** Hands the prepared entries to the kernel and, with {@code minComplete} 1, waits for a completion. */
-    private void enter(final int minComplete) {
+    /** Hands the prepared entries to the kernel and, with {@code completeMin} 1, waits for a completion. */
+    private void enter(final int completeMin) {
         // EINTR/EBUSY/EAGAIN (or a short count) leave entries in the queue: the next submit hands them over.
-        final int taken = ring.submit(minComplete);
+        final int taken = ring.submit(completeMin);
         if (taken > 0) {
             unsubmitted -= taken;
         }

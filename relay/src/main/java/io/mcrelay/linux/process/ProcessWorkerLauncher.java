@@ -459,7 +459,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 worker.handle.workerIndex(), worker.handle.launchId(), who, e.getMessage());
             return;
         }
-        connection.channel().raiseMaxFrameBytes(WorkerProcess.CHANNEL_MAX_FRAME_BYTES);
+        connection.channel().raiseMaxFrameBytes(WorkerProcess.CHANNEL_FRAME_BYTES_MAX);
         worker.connected = true;
         LOG.info("worker {} (launch {}, {}) connected; passed {} descriptors", worker.handle.workerIndex(),
             worker.handle.launchId(), who, descriptors.length);

@@ -19,7 +19,7 @@ import io.mcrelay.seam.WorkerChannel;
 /**
  * A {@link WorkerChannel} over a connected {@code AF_UNIX} {@code SOCK_STREAM} socket, with the length-prefixed
  * frames of {@link Frames}: unlike one {@code SOCK_SEQPACKET} message per frame, which the kernel must allocate in one
- * piece (a few MiB at most), a stream carries frames up to {@link Frames#WORKER_MAX_BYTES} — a {@code Sync} of the
+ * piece (a few MiB at most), a stream carries frames up to {@link Frames#WORKER_BYTES_MAX} — a {@code Sync} of the
  * largest table, or the heartbeat of a worker holding it.
  *
  * <p>Sending copies the frame into this end's buffer of {@code capacityBytes} and writes what the socket takes
@@ -44,7 +44,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     private final int fd;
     private final int capacityBytes;
-    private int maxFrameBytes;
+    private int frameBytesMax;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment capture;
     private final MemorySegment tx;
@@ -65,29 +65,29 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     /**
      * Takes ownership of the connected {@code SOCK_STREAM} socket {@code fd}: buffers up to {@code capacityBytes}
-     * of frames not yet written, and carries frames of up to {@code maxFrameBytes} (at most
-     * {@link Frames#WORKER_MAX_BYTES}) each way.
+     * of frames not yet written, and carries frames of up to {@code frameBytesMax} (at most
+     * {@link Frames#WORKER_BYTES_MAX}) each way.
      */
-    public StreamWorkerChannel(final int fd, final int capacityBytes, final int maxFrameBytes) {
-        if (capacityBytes <= Frames.HEADER_BYTES || maxFrameBytes <= 0 || maxFrameBytes > Frames.WORKER_MAX_BYTES) {
+    public StreamWorkerChannel(final int fd, final int capacityBytes, final int frameBytesMax) {
+        if (capacityBytes <= Frames.HEADER_BYTES || frameBytesMax <= 0 || frameBytesMax > Frames.WORKER_BYTES_MAX) {
             throw new IllegalArgumentException("capacity must exceed " + Frames.HEADER_BYTES + " bytes and the"
-                + " largest frame be 1.." + Frames.WORKER_MAX_BYTES + ", not " + capacityBytes + ", " + maxFrameBytes);
+                + " largest frame be 1.." + Frames.WORKER_BYTES_MAX + ", not " + capacityBytes + ", " + frameBytesMax);
         }
         this.fd = fd;
         this.capacityBytes = capacityBytes;
-        this.maxFrameBytes = maxFrameBytes;
+        this.frameBytesMax = frameBytesMax;
         this.capture = arena.allocate(Syscalls.CAPTURE);
         this.tx = arena.allocate(capacityBytes, 8);
         this.rx = arena.allocate(READ_CHUNK_BYTES, 8);
-        this.decoder = new FrameDecoder(maxFrameBytes);
+        this.decoder = new FrameDecoder(frameBytesMax);
     }
 
     /** Two connected ends over {@code socketpair(AF_UNIX, SOCK_STREAM)}: for tests and in-process use. */
-    public static StreamWorkerChannel[] pair(final int capacityBytes, final int maxFrameBytes) {
+    public static StreamWorkerChannel[] pair(final int capacityBytes, final int frameBytesMax) {
         final int[] fds = Syscalls.socketpair(Syscalls.AF_UNIX, Syscalls.SOCK_STREAM);
         return new StreamWorkerChannel[] {
-            new StreamWorkerChannel(fds[0], capacityBytes, maxFrameBytes),
-            new StreamWorkerChannel(fds[1], capacityBytes, maxFrameBytes)};
+            new StreamWorkerChannel(fds[0], capacityBytes, frameBytesMax),
+            new StreamWorkerChannel(fds[1], capacityBytes, frameBytesMax)};
     }
 
     /**
@@ -96,14 +96,14 @@ public final class StreamWorkerChannel implements WorkerChannel {
      * raises it once the worker proved itself. Only between frames.
      */
     public void raiseMaxFrameBytes(final int newMaxFrameBytes) {
-        if (newMaxFrameBytes < maxFrameBytes || newMaxFrameBytes > Frames.WORKER_MAX_BYTES) {
-            throw new IllegalArgumentException("the frame limit can only rise, up to " + Frames.WORKER_MAX_BYTES
-                + ": " + maxFrameBytes + " -> " + newMaxFrameBytes);
+        if (newMaxFrameBytes < frameBytesMax || newMaxFrameBytes > Frames.WORKER_BYTES_MAX) {
+            throw new IllegalArgumentException("the frame limit can only rise, up to " + Frames.WORKER_BYTES_MAX
+                + ": " + frameBytesMax + " -> " + newMaxFrameBytes);
         }
         if (decoder.isMidFrame() || !received.isEmpty()) {
             throw new IllegalStateException("the frame limit changes between frames only");
         }
-        maxFrameBytes = newMaxFrameBytes;
+        frameBytesMax = newMaxFrameBytes;
         decoder = new FrameDecoder(newMaxFrameBytes);
     }
 
@@ -114,8 +114,8 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     @Override
     public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
-        if (length <= 0 || length > maxFrameBytes) {
-            throw new IllegalArgumentException("a frame is 1.." + maxFrameBytes + " bytes, not " + length);
+        if (length <= 0 || length > frameBytesMax) {
+            throw new IllegalArgumentException("a frame is 1.." + frameBytesMax + " bytes, not " + length);
         }
         if (closed || peerClosed) {
             return SendResult.CLOSED;
@@ -267,8 +267,8 @@ public final class StreamWorkerChannel implements WorkerChannel {
     }
 
     @Override
-    public int maxFrameBytes() {
-        return maxFrameBytes;
+    public int frameBytesMax() {
+        return frameBytesMax;
     }
 
     /** Frames with a bad length, or cut off by EOF (each ends the channel). */

@@ -32,7 +32,7 @@ public final class WorkerHandshake {
     static final int HELLO_BYTES = HELLO_MAGIC.length + TOKEN_BYTES;
     static final int WELCOME_BYTES = WELCOME_MAGIC.length + Integer.BYTES;
     /** The most descriptors one worker receives (a packet socket per input interface, a few more). */
-    public static final int MAX_DESCRIPTORS = 1024;
+    public static final int DESCRIPTORS_MAX = 1024;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -92,6 +92,6 @@ public final class WorkerHandshake {
         }
         final int count = (welcome[4] & 0xff) << 24 | (welcome[5] & 0xff) << 16 | (welcome[6] & 0xff) << 8
             | welcome[7] & 0xff;
-        return count >= 0 && count <= MAX_DESCRIPTORS ? count : -1;
+        return count >= 0 && count <= DESCRIPTORS_MAX ? count : -1;
     }
 }

@@ -26,7 +26,7 @@ public final class WorkerProcess {
     /** Each direction of the channel holds about this much; the supervisor sets the same. */
     public static final int CHANNEL_CAPACITY_BYTES = 4 << 20;
     /** The largest frame either end accepts: a {@code Sync} of the largest table the limits allow. */
-    public static final int CHANNEL_MAX_FRAME_BYTES = io.mcrelay.protocol.Frames.WORKER_MAX_BYTES;
+    public static final int CHANNEL_FRAME_BYTES_MAX = io.mcrelay.protocol.Frames.WORKER_BYTES_MAX;
 
     /** A worker that proved itself: its slot, its channel to the supervisor and the descriptors it was given. */
     public record Started(int workerIndex, StreamWorkerChannel channel, int[] descriptors) {
@@ -78,7 +78,7 @@ public final class WorkerProcess {
         final int fd = UnixSockets.connect(socket, UnixSockets.Kind.STREAM);
         final StreamWorkerChannel channel;
         try {
-            channel = new StreamWorkerChannel(fd, CHANNEL_CAPACITY_BYTES, CHANNEL_MAX_FRAME_BYTES);
+            channel = new StreamWorkerChannel(fd, CHANNEL_CAPACITY_BYTES, CHANNEL_FRAME_BYTES_MAX);
         } catch (final RuntimeException e) {
             UnixSockets.close(fd);
             throw e;

@@ -341,16 +341,16 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * Publishes the queued entries and enters the kernel: submits them and, with {@code minComplete} above 0, waits
+     * Publishes the queued entries and enters the kernel: submits them and, with {@code completeMin} above 0, waits
      * for that many completions.
      *
      * @return the number of entries the kernel took, or {@code -errno} (EINTR, EAGAIN, EBUSY are for the caller to
      *         retry)
      */
-    public int submit(final int minComplete) {
+    public int submit(final int completeMin) {
         INT.setRelease(sqRing, sqTail, localTail); // the kernel must see the entries before the tail
-        final long result = Syscalls.syscall(Syscalls.SYS_IO_URING_ENTER, fd, toSubmit, minComplete,
-            minComplete > 0 ? IORING_ENTER_GETEVENTS : 0, 0);
+        final long result = Syscalls.syscall(Syscalls.SYS_IO_URING_ENTER, fd, toSubmit, completeMin,
+            completeMin > 0 ? IORING_ENTER_GETEVENTS : 0, 0);
         if (result >= 0) {
             toSubmit -= (int) result;
         }

@@ -16,7 +16,7 @@ import java.nio.file.Path;
  */
 public final class UnixSockets {
     /** {@code sizeof(sockaddr_un.sun_path)}: the path and its terminating NUL must fit. */
-    public static final int MAX_PATH_BYTES = 107;
+    public static final int PATH_BYTES_MAX = 107;
     private static final long SOCKADDR_UN_BYTES = 110;
     public static final int SOCK_NONBLOCK = 0x800;
 
@@ -127,8 +127,8 @@ public final class UnixSockets {
     /** {@code struct sockaddr_un}: family at 0, the NUL-terminated path at 2. */
     private static MemorySegment address(final Arena arena, final Path path) {
         final byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
-        if (bytes.length == 0 || bytes.length > MAX_PATH_BYTES) {
-            throw new IllegalArgumentException("Unix socket path must be 1 to " + MAX_PATH_BYTES + " bytes, not "
+        if (bytes.length == 0 || bytes.length > PATH_BYTES_MAX) {
+            throw new IllegalArgumentException("Unix socket path must be 1 to " + PATH_BYTES_MAX + " bytes, not "
                 + bytes.length + ": " + path);
         }
         final MemorySegment address = arena.allocate(SOCKADDR_UN_BYTES, 2); // zeroed: the path ends with NUL

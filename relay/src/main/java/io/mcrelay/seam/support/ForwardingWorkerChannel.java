@@ -33,8 +33,8 @@ public abstract class ForwardingWorkerChannel implements WorkerChannel {
     }
 
     @Override
-    public int maxFrameBytes() {
-        return inner.maxFrameBytes();
+    public int frameBytesMax() {
+        return inner.frameBytesMax();
     }
 
     @Override

@@ -73,7 +73,7 @@ final class TestKit {
         }
 
         @Override
-        public int maxFrameBytes() {
+        public int frameBytesMax() {
             return 1 << 20;
         }
 

@@ -138,7 +138,7 @@ class WorkerPacketPathAllocationTest {
         }
 
         @Override
-        public int maxFrameBytes() {
+        public int frameBytesMax() {
             return 1 << 20;
         }
 

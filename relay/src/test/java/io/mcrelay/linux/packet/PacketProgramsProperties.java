@@ -35,7 +35,7 @@ class PacketProgramsProperties {
                     assertEquals(PacketPrograms.KEEP, ClassicBpfInterpreter.run(exact,
                         TestFrames.udp(listed.address(), listed.port()), 0, PACKET_MULTICAST), listed + " is listed");
                 }
-                assertTrue(exact.length() <= ClassicBpf.MAX_INSTRUCTIONS);
+                assertTrue(exact.length() <= ClassicBpf.INSTRUCTIONS_MAX);
             });
     }
 

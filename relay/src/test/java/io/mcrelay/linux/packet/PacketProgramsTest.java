@@ -103,7 +103,7 @@ class PacketProgramsTest {
         final PacketPrograms.ReceiveFilter exact = PacketPrograms.udpFilter(limit);
         assertTrue(exact.exact());
         assertEquals(PacketPrograms.EXACT_ENTRIES_MAX, exact.entries());
-        assertTrue(exact.program().length() <= ClassicBpf.MAX_INSTRUCTIONS, "fits BPF_MAXINSNS");
+        assertTrue(exact.program().length() <= ClassicBpf.INSTRUCTIONS_MAX, "fits BPF_MAXINSNS");
         assertEquals(PacketPrograms.KEEP, filter(exact.program(), TestFrames.udp(group(1, 0, 255), 5000)));
         assertEquals(0, filter(exact.program(), TestFrames.udp(group(1, 0, 255), 5001)));
 
@@ -130,8 +130,8 @@ class PacketProgramsTest {
         }
         final ClassicBpf spread = PacketPrograms.exactUdpFilter(distinctAddresses);
         final ClassicBpf deep = PacketPrograms.exactUdpFilter(onePortEach);
-        assertTrue(spread.length() <= ClassicBpf.MAX_INSTRUCTIONS, spread.length() + " instructions");
-        assertTrue(deep.length() <= ClassicBpf.MAX_INSTRUCTIONS, deep.length() + " instructions");
+        assertTrue(spread.length() <= ClassicBpf.INSTRUCTIONS_MAX, spread.length() + " instructions");
+        assertTrue(deep.length() <= ClassicBpf.INSTRUCTIONS_MAX, deep.length() + " instructions");
         // 256 ports on one address span four blocks: the last port is found after three misses.
         assertEquals(PacketPrograms.KEEP, filter(deep, TestFrames.udp(group(4, 0, 1), 1255)));
         assertEquals(PacketPrograms.KEEP, filter(deep, TestFrames.udp(group(4, 0, 1), 1000)));

@@ -29,7 +29,7 @@ import io.mcrelay.seam.WorkerChannelContract;
 class StreamWorkerChannelTest extends WorkerChannelContract {
     @Override
     protected Pair createPair(final int capacityBytes) {
-        final StreamWorkerChannel[] ends = StreamWorkerChannel.pair(capacityBytes, Frames.WORKER_MAX_BYTES);
+        final StreamWorkerChannel[] ends = StreamWorkerChannel.pair(capacityBytes, Frames.WORKER_BYTES_MAX);
         return new Pair(ends[0], ends[1]);
     }
 
@@ -58,7 +58,7 @@ class StreamWorkerChannelTest extends WorkerChannelContract {
 
     @Test
     void framesOfTensOfMegabytesArriveWholeBetweenSmallOnes() {
-        final StreamWorkerChannel[] ends = StreamWorkerChannel.pair(1 << 20, Frames.WORKER_MAX_BYTES);
+        final StreamWorkerChannel[] ends = StreamWorkerChannel.pair(1 << 20, Frames.WORKER_BYTES_MAX);
         try {
             final Random random = new Random(7);
             final byte[] huge = new byte[40 << 20]; // ten times what one SOCK_SEQPACKET message can carry here
@@ -87,7 +87,7 @@ class StreamWorkerChannelTest extends WorkerChannelContract {
             final UnsafeBuffer big = new UnsafeBuffer(new byte[(1 << 16) + 1]);
             assertThrows(IllegalArgumentException.class, () -> ends[0].send(big, 0, big.capacity()));
             assertThrows(IllegalArgumentException.class, () -> ends[0].send(big, 0, 0));
-            assertEquals(1 << 16, ends[0].maxFrameBytes());
+            assertEquals(1 << 16, ends[0].frameBytesMax());
         } finally {
             ends[0].close();
             ends[1].close();

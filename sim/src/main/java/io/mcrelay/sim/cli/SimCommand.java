@@ -213,7 +213,7 @@ public final class SimCommand implements Callable<Integer> {
         } else {
             // The journal's own file rolling follows real time; what is written in it comes from the run's clock.
             try (ChronicleJournal chronicle = ChronicleJournal.open(journal, SystemClock.INSTANCE,
-                ChronicleJournal.Settings.daily())) {
+                ChronicleJournal.Config.daily())) {
                 outcome = runWith(seed, out::println, s -> adjust.apply(s).withJournal(chronicle));
             }
             out.println("JOURNAL=" + journal.toAbsolutePath());

@@ -330,8 +330,8 @@ public final class JournalReplay {
         }
 
         @Override
-        public int maxFrameBytes() {
-            return io.mcrelay.protocol.Frames.WORKER_MAX_BYTES;
+        public int frameBytesMax() {
+            return io.mcrelay.protocol.Frames.WORKER_BYTES_MAX;
         }
 
         @Override

@@ -28,12 +28,12 @@ public final class SimControlClient implements AutoCloseable {
     // Client to server: bytes written and not yet read by the server, and the server's decoder for them.
     private final ArrayDeque<byte[]> written = new ArrayDeque<>();
     private int writtenBytes;
-    private final FrameDecoder serverDecoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+    private final FrameDecoder serverDecoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
 
     // Server to client: framed responses not yet read, and what the client decoded from them.
     final ArrayDeque<byte[]> outbound = new ArrayDeque<>();
     int outboundBytes;
-    private final FrameDecoder clientDecoder = new FrameDecoder(Frames.CONTROL_MAX_BYTES);
+    private final FrameDecoder clientDecoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
     private final ArrayDeque<byte[]> received = new ArrayDeque<>();
 
     /** The client hung up. */
@@ -58,7 +58,7 @@ public final class SimControlClient implements AutoCloseable {
 
     /** Writes one whole frame: the payload behind its length prefix. See {@link #sendRaw}. */
     public boolean sendFrame(final byte[] payload) {
-        return sendRaw(Frames.frame(payload, Frames.CONTROL_MAX_BYTES));
+        return sendRaw(Frames.frame(payload, Frames.CONTROL_BYTES_MAX));
     }
 
     /**

@@ -10,7 +10,7 @@ import io.mcrelay.seam.support.ControlEvents;
 
 /**
  * A {@link ControlServer} with in-memory clients ({@link #connect()}), speaking the real framing: a client's bytes go
- * through a {@link io.mcrelay.protocol.FrameDecoder} bounded by {@link Frames#CONTROL_MAX_BYTES}, so a bad length
+ * through a {@link io.mcrelay.protocol.FrameDecoder} bounded by {@link Frames#CONTROL_BYTES_MAX}, so a bad length
  * disconnects that client alone, with the {@link CodecException}'s message as the reason.
  *
  * <p>Bytes move as on a socket, at two moments the simulator controls: {@link #poll} reads what clients wrote (every
@@ -29,7 +29,7 @@ public final class SimControlServer implements ControlServer {
     /** Request bytes a client may have written that the server has not read; as above, an empty buffer takes any. */
     public static final int DEFAULT_INBOUND_CAPACITY_BYTES = 1 << 20;
     /** Connections open at once. */
-    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+    public static final int CONNECTIONS_MAX_DEFAULT = 1024;
 
     // By id: the order in which the server reads and clients receive, independent of creation or hash order.
     private final TreeMap<Long, SimControlClient> connections = new TreeMap<>();
@@ -42,7 +42,7 @@ public final class SimControlServer implements ControlServer {
 
     /** A server with the default buffer sizes and connection limit. */
     public SimControlServer() {
-        this(DEFAULT_OUTBOUND_CAPACITY_BYTES, DEFAULT_INBOUND_CAPACITY_BYTES, DEFAULT_MAX_CONNECTIONS);
+        this(DEFAULT_OUTBOUND_CAPACITY_BYTES, DEFAULT_INBOUND_CAPACITY_BYTES, CONNECTIONS_MAX_DEFAULT);
     }
 
     /** A server whose connections buffer at most the given bytes each way, at most {@code connectionsMax} open. */
@@ -95,7 +95,7 @@ public final class SimControlServer implements ControlServer {
             return false;
         }
         // Refuses an empty or oversized response: a bug in the caller, not an operating condition.
-        final byte[] framed = Frames.frame(payload, Frames.CONTROL_MAX_BYTES);
+        final byte[] framed = Frames.frame(payload, Frames.CONTROL_BYTES_MAX);
         if (client.closed) {
             // The client hung up but the server has not read its EOF yet: the bytes vanish, as on a socket.
             return true;

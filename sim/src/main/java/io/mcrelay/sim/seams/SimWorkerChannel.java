@@ -89,7 +89,7 @@ public final class SimWorkerChannel implements WorkerChannel {
     }
 
     @Override
-    public int maxFrameBytes() {
+    public int frameBytesMax() {
         return frameBytesMax;
     }
 

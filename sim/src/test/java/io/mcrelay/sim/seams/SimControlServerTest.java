@@ -127,7 +127,7 @@ class SimControlServerTest extends ControlServerContract {
     void aFrameSplitAcrossWritesArrivesWholeAndEofMidFrameIsNamed() {
         final SimControlServer server = new SimControlServer();
         final SimControlClient client = server.connect();
-        final byte[] framed = Frames.frame(utf8("split"), Frames.CONTROL_MAX_BYTES);
+        final byte[] framed = Frames.frame(utf8("split"), Frames.CONTROL_BYTES_MAX);
         client.sendRaw(java.util.Arrays.copyOfRange(framed, 0, 3));
         final Recorder recorder = new Recorder();
         server.poll(recorder, 100);
