@@ -95,7 +95,7 @@ public final class ArchRules {
      * The rooms of relay's main code, bottom floor first, each with the rooms it may use besides itself (LAYOUT.md):
      * 1. {@code rules}, {@code seam}; 2. {@code protocol}, {@code control}, {@code config}, {@code entries};
      * 3. {@code core.worker}, {@code core.supervisor}; 4. {@code journal}, {@code record}, {@code runtime},
-     * {@code linux.*}; 5. {@code cli}; 6. {@code daemon}. A room uses only lower floors, and of its own floor only what is listed. The root package
+     * {@code linux.*}, {@code traffic}; 5. {@code cli}; 6. {@code daemon}. A room uses only lower floors, and of its own floor only what is listed. The root package
      * holds {@code BuildInfo}, which any room may read.
      */
     public static final Map<String, List<String>> ROOMS = rooms();
@@ -129,8 +129,10 @@ public final class ArchRules {
         // A worker process is started with its packet-I/O options on its command line (WorkerIo.Config).
         rooms.put("io.mcrelay.linux.process", concat(floor2, "io.mcrelay.linux.sys", "io.mcrelay.linux.packetio"));
         rooms.put("io.mcrelay.linux.netlink", concat(floor2, "io.mcrelay.linux.sys"));
+        // The traffic kit (gen, sink, the history checker) may send in batches through the bindings.
+        rooms.put("io.mcrelay.traffic", concat(floor2, "io.mcrelay.linux.sys"));
         // Client commands reach the daemon only through its socket; they read journals (dump) themselves.
-        rooms.put("io.mcrelay.cli", concat(floor2, "io.mcrelay.journal", "io.mcrelay.record"));
+        rooms.put("io.mcrelay.cli", concat(floor2, "io.mcrelay.journal", "io.mcrelay.record", "io.mcrelay.traffic"));
         final List<String> below = new ArrayList<>(rooms.keySet());
         rooms.put("io.mcrelay.daemon", below);
         return Collections.unmodifiableMap(rooms);

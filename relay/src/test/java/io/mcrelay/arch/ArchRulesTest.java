@@ -102,6 +102,7 @@ class ArchRulesTest {
         Map.entry("io.mcrelay.linux.packetio", io.mcrelay.linux.packetio.archfixture.UsesTheLinkMonitor.class),
         Map.entry("io.mcrelay.linux.process", io.mcrelay.linux.process.archfixture.UsesTheLinkMonitor.class),
         Map.entry("io.mcrelay.linux.netlink", io.mcrelay.linux.netlink.archfixture.UsesPacketFilters.class),
+        Map.entry("io.mcrelay.traffic", io.mcrelay.traffic.archfixture.UsesTheRings.class),
         Map.entry("io.mcrelay.cli", io.mcrelay.cli.archfixture.UsesTheDaemon.class),
         Map.entry("io.mcrelay.daemon", io.mcrelay.daemon.archfixture.UsesTheSimulator.class));
 
