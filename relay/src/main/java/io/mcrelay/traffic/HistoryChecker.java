@@ -38,8 +38,9 @@ public final class HistoryChecker {
      * @param reordered          arrivals with a lower sequence number than one already received in the same flow
      */
     public record Report(long sent, long received, long lostOutsideWindows, List<History.Sent> lostSamples,
-                         long duplicates, List<PacketId> duplicateSamples, long leaks, List<History.Received> leakSamples,
-                         long corrupt, long foreign, long reordered, List<WindowRecovery> windows) {
+                         long duplicates, List<PacketId> duplicateSamples, long leaks,
+                         List<History.Received> leakSamples, long corrupt, long foreign, long reordered,
+                         List<WindowRecovery> windows) {
         /** True when nothing a relay must never do happened (reordering included). */
         public boolean clean() {
             return lostOutsideWindows == 0 && duplicates == 0 && leaks == 0 && corrupt == 0 && reordered == 0;

@@ -95,8 +95,8 @@ public final class ArchRules {
      * The rooms of relay's main code, bottom floor first, each with the rooms it may use besides itself (LAYOUT.md):
      * 1. {@code rules}, {@code seam}; 2. {@code protocol}, {@code control}, {@code config}, {@code entries};
      * 3. {@code core.worker}, {@code core.supervisor}; 4. {@code journal}, {@code record}, {@code runtime},
-     * {@code linux.*}, {@code traffic}; 5. {@code cli}; 6. {@code daemon}. A room uses only lower floors, and of its own floor only what is listed. The root package
-     * holds {@code BuildInfo}, which any room may read.
+     * {@code linux.*}, {@code traffic}; 5. {@code cli}; 6. {@code daemon}. A room uses only lower floors, and of its
+     * own floor only what is listed. The root package holds {@code BuildInfo}, which any room may read.
      */
     public static final Map<String, List<String>> ROOMS = rooms();
 
