@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The sink on real sockets, on loopback: packets a {@link DatagramChannel} sends with {@link TrafficPayload} — good
  * ones on two flows, a duplicate, a corrupt one, one of another run and one that is no traffic-kit packet — are
- * counted exactly, by unicast to 127.0.0.1 and by multicast on {@code lo}; and when the sink's own socket overflows
+ * counted exactly, by unicast to 127.0.0.1 and by multicast on {@code lo}; a source-specific join gets its source's
+ * packets only; and when the sink's own socket overflows
  * (a tiny receive buffer and a burst it does not read), its drops are reported as socket_drops and account, with
  * what it received, for every packet sent.
  */
@@ -109,6 +110,30 @@ class SinkSessionTest {
             sender.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, true);
             sendMixedRun(sender, group, port);
             assertMixedRunCounted(session.run(new Sink(2, -1, null), IDLE_NS, () -> false, System::nanoTime));
+        }
+    }
+
+    @Test
+    void aSourceSpecificJoinReceivesThatSourceOnly() throws IOException {
+        final int port = freePortPair();
+        final Inet4Address group = (Inet4Address) InetAddress.getByName("232.1.2.3");
+        final Inet4Address source = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        try (SinkSession session = SinkSession.open(new SinkSession.Config("lo", group, source, port, 1, 0));
+             DatagramChannel fromSource = DatagramChannel.open().bind(new InetSocketAddress(source, 0));
+             DatagramChannel fromElsewhere = DatagramChannel.open()
+                 .bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0))) {
+            for (final DatagramChannel sender : new DatagramChannel[] {fromSource, fromElsewhere}) {
+                sender.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName("lo"));
+            }
+            final InetSocketAddress to = new InetSocketAddress(group, port);
+            send(fromElsewhere, payload(RUN, 0, 0), to);
+            send(fromSource, payload(RUN, 0, 0), to);
+            send(fromElsewhere, payload(RUN, 0, 1), to);
+            send(fromSource, payload(RUN, 0, 1), to);
+            final SinkSession.Summary summary = session.run(new Sink(1, -1, null), IDLE_NS, () -> false,
+                System::nanoTime);
+            assertEquals(2, summary.received(), summary::toString);
+            assertEquals(0, summary.duplicates(), "the other source's copies were not delivered: " + summary);
         }
     }
 
