@@ -1,0 +1,203 @@
+package io.mcrelay.traffic;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What {@code mcrelay sink} counts: it parses each datagram with {@link TrafficPayload#parse} and sorts it into one
+ * of received (intact, of this run and flow, first arrival), duplicate, reordered (also received: it came after a
+ * higher sequence number of its flow), corrupt, or foreign.
+ *
+ * <p><b>The run.</b> A sink locks on the run id of the first intact traffic-kit packet it meets; from then on an
+ * intact packet of another run counts as foreign, as does anything that is not a traffic-kit packet. A packet of this
+ * run that arrives on another flow's socket (its payload names another flow: the relay leaked it) is foreign there
+ * too, and is recorded with its own flow, so that {@link HistoryChecker} reports the leak.
+ *
+ * <p><b>Lost.</b> With an expected count N: N minus the unique intact packets. Without one: the gaps below each
+ * flow's highest sequence number, since sequence numbers start at 0 (so a loss at the tail of a flow is not seen; a
+ * flow that sent nothing is not seen at all). Duplicates are told apart by sequence number per flow, for sequence
+ * numbers below {@link #SEQ_TRACKED_MAX} (a bitmap per flow, grown by doubling: no allocation per packet once grown).
+ *
+ * <p>Each datagram is also written to {@code record}, when there is one, as a {@link HistoryFile} {@code R} line with
+ * the arrival flow (that line's text is the only allocation per packet). Not thread-safe: one receiving thread.
+ */
+public final class Sink {
+    /** Sequence numbers at or above this are counted but not checked for duplicates: 2^28 bits = 32 MiB a flow. */
+    public static final long SEQ_TRACKED_MAX = 1L << 28;
+
+    private final int flows;
+    private final long expected;
+    private final Writer record;
+    private final TrafficPayload.Parsed parsed = new TrafficPayload.Parsed();
+    private final long[] highestSeq;
+    private final long[] uniqueCount;
+    private final long[][] seen;
+    private boolean runLocked;
+    private long runId;
+    private long received;
+    private long duplicates;
+    private long reordered;
+    private long corrupt;
+    private long foreign;
+
+    /**
+     * @param flows    the sockets, flow 0 to {@code flows - 1}
+     * @param expected the packets expected in all (the run is complete when as many unique ones arrived), or -1
+     * @param record   where to write the run's {@code R} lines (after a header it writes now), or null
+     */
+    public Sink(final int flows, final long expected, final Writer record) {
+        if (flows < 1 || flows > 0x1_0000) {
+            throw new IllegalArgumentException("flows must be 1 to 65536, not " + flows);
+        }
+        if (expected < -1 || expected == 0) {
+            throw new IllegalArgumentException("expected packets must be positive, or -1 for none: " + expected);
+        }
+        this.flows = flows;
+        this.expected = expected;
+        this.record = record;
+        highestSeq = new long[flows];
+        Arrays.fill(highestSeq, -1);
+        uniqueCount = new long[flows];
+        seen = new long[flows][];
+        Arrays.fill(seen, new long[0]);
+        if (record != null) {
+            try {
+                HistoryFile.writeHeader(record);
+            } catch (final IOException e) {
+                throw new UncheckedIOException("cannot write the run record", e);
+            }
+        }
+    }
+
+    /**
+     * Counts one datagram of {@code length} bytes at {@code offset} that arrived on flow {@code arrivedFlow}'s socket
+     * at {@code receivedNs}; returns its {@link TrafficPayload} status as judged (FOREIGN for a leaked packet).
+     */
+    public int onDatagram(final int arrivedFlow, final byte[] buffer, final int offset, final int length,
+                          final long receivedNs) {
+        Objects.checkIndex(arrivedFlow, flows);
+        int status = TrafficPayload.parse(buffer, offset, length, runId, parsed);
+        if (!runLocked && status == TrafficPayload.FOREIGN) {
+            // An intact packet of another run than the guess leaves its run id in parsed; anything else leaves a
+            // stale one, which the second parse refuses again. Only until the run is known.
+            status = TrafficPayload.parse(buffer, offset, length, parsed.runId(), parsed);
+        }
+        if (!runLocked && status == TrafficPayload.OK) {
+            runLocked = true;
+            runId = parsed.runId();
+        }
+        record(arrivedFlow, receivedNs, status);
+        switch (status) {
+            case TrafficPayload.OK -> {
+                if (parsed.flow() != arrivedFlow) {
+                    foreign++;
+                    return TrafficPayload.FOREIGN;
+                }
+                countIntact(arrivedFlow, parsed.seq());
+            }
+            case TrafficPayload.CORRUPT -> corrupt++;
+            default -> foreign++;
+        }
+        return status;
+    }
+
+    private void countIntact(final int flow, final long seq) {
+        if (seq >= 0 && seq < SEQ_TRACKED_MAX) {
+            final int word = (int) (seq >>> 6);
+            if (word >= seen[flow].length) {
+                seen[flow] = Arrays.copyOf(seen[flow], Math.max(word + 1, seen[flow].length * 2));
+            }
+            final long bit = 1L << seq;
+            if ((seen[flow][word] & bit) != 0) {
+                duplicates++;
+                return;
+            }
+            seen[flow][word] |= bit;
+        }
+        received++;
+        uniqueCount[flow]++;
+        if (seq < highestSeq[flow]) {
+            reordered++;
+        } else {
+            highestSeq[flow] = seq;
+        }
+    }
+
+    private void record(final int arrivedFlow, final long receivedNs, final int status) {
+        if (record == null) {
+            return;
+        }
+        try {
+            if (status == TrafficPayload.OK) {
+                HistoryFile.writeReceived(record, arrivedFlow, parsed.flow(), parsed.seq(), receivedNs, status);
+            } else {
+                HistoryFile.writeReceived(record, arrivedFlow, -1, -1, receivedNs, status);
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot write the run record", e);
+        }
+    }
+
+    /** True when an expected count was given and as many unique intact packets arrived. */
+    public boolean complete() {
+        return expected > 0 && received >= expected;
+    }
+
+    /** True once an intact packet named the run. */
+    public boolean runLocked() {
+        return runLocked;
+    }
+
+    /** The run this sink counts (meaningful once {@link #runLocked}). */
+    public long runId() {
+        return runId;
+    }
+
+    /** Unique intact packets of this run on their own flow's socket. */
+    public long received() {
+        return received;
+    }
+
+    /** See the class comment. */
+    public long lost() {
+        if (expected > 0) {
+            return Math.max(0, expected - received);
+        }
+        long lost = 0;
+        for (int flow = 0; flow < flows; flow++) {
+            if (highestSeq[flow] >= 0) {
+                lost += highestSeq[flow] + 1 - uniqueCount[flow];
+            }
+        }
+        return lost;
+    }
+
+    public long duplicates() {
+        return duplicates;
+    }
+
+    public long reordered() {
+        return reordered;
+    }
+
+    public long corrupt() {
+        return corrupt;
+    }
+
+    public long foreign() {
+        return foreign;
+    }
+
+    /** The flows (sockets) this sink counts. */
+    public int flows() {
+        return flows;
+    }
+
+    /** The packets expected in all, or -1. */
+    public long expected() {
+        return expected;
+    }
+}

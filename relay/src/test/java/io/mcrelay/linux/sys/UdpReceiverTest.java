@@ -1,0 +1,83 @@
+package io.mcrelay.linux.sys;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sink's sockets on loopback: a datagram arrives whole on its flow's socket, and after the socket's queue
+ * overflowed, the next datagram carries the socket's drop counter in its {@code SO_RXQ_OVFL} control message, the
+ * same count {@code SO_MEMINFO} reads.
+ */
+class UdpReceiverTest {
+    private static int freePort() throws IOException {
+        try (DatagramChannel probe = DatagramChannel.open().bind(new InetSocketAddress(0))) {
+            return ((InetSocketAddress) probe.getLocalAddress()).getPort();
+        }
+    }
+
+    @Test
+    void aDatagramArrivesWholeAndAnEmptySocketSaysSo() throws IOException {
+        final int port = freePort();
+        final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        try (UdpReceiver receiver = UdpReceiver.open("lo", loopback, null, port, 1, 0);
+             DatagramChannel sender = DatagramChannel.open()) {
+            final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
+            assertEquals(-1, receiver.receive(0, buffer));
+            assertEquals(0, receiver.poll(0));
+            sender.send(ByteBuffer.wrap("datagram".getBytes()), new InetSocketAddress(loopback, port));
+            assertEquals(1, receiver.poll(1_000));
+            assertTrue(receiver.isReady(0));
+            assertEquals(8, receiver.receive(0, buffer));
+            assertEquals("datagram", new String(buffer, 0, 8));
+            assertTrue(receiver.receiveBufferBytes() > 0);
+        }
+    }
+
+    @Test
+    void theDropCounterComesWithTheNextDatagramAfterAnOverflow() throws IOException {
+        final int port = freePort();
+        final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        try (UdpReceiver receiver = UdpReceiver.open("lo", loopback, null, port, 1, 1);
+             DatagramChannel sender = DatagramChannel.open()) {
+            final InetSocketAddress to = new InetSocketAddress(loopback, port);
+            final int burst = 300;
+            for (int i = 0; i < burst; i++) {
+                sender.send(ByteBuffer.wrap(new byte[1000]), to);
+            }
+            final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
+            int received = 0;
+            while (receiver.receive(0, buffer) >= 0) {
+                received++;
+            }
+            assertTrue(received < burst, "a tiny buffer cannot hold " + burst + " datagrams");
+            assertEquals(0, receiver.dropsReported(0), "datagrams queued before the first drop carry no counter");
+            sender.send(ByteBuffer.wrap(new byte[10]), to);
+            assertEquals(1, receiver.poll(1_000));
+            assertEquals(10, receiver.receive(0, buffer));
+            assertEquals(burst - received, receiver.dropsReported(0));
+            receiver.refreshDrops();
+            assertEquals(burst - received, receiver.drops(0));
+        }
+    }
+
+    @Test
+    void badArgumentsAreRefusedBeforeAnySocketOpens() throws IOException {
+        final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        assertThrows(IllegalArgumentException.class, () -> UdpReceiver.open("lo", loopback, null, 65_535, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> UdpReceiver.open("lo", loopback, null, 5000, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> UdpReceiver.open("lo", loopback, loopback, 5000, 1, 0));
+        final LinuxException noInterface = assertThrows(LinuxException.class,
+            () -> UdpReceiver.open("nosuchif0", loopback, null, 5000, 1, 0));
+        assertTrue(noInterface.getMessage().contains("nosuchif0"), noInterface::getMessage);
+    }
+}

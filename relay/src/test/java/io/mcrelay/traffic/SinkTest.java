@@ -1,0 +1,152 @@
+package io.mcrelay.traffic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sink's counting, fed payload bytes directly: each packet lands in exactly one of received, duplicate, corrupt
+ * or foreign (reordered ones are received too), the run is the first intact packet's, and lost is measured against
+ * --expect or, without it, against the gaps below each flow's highest sequence number.
+ */
+class SinkTest {
+    private static final long RUN = 0x1122_3344_5566_7788L;
+    private static final long OTHER_RUN = 0x0BAD_0BAD_0BAD_0BADL;
+
+    private static byte[] packet(final long runId, final int flow, final long seq) {
+        final byte[] bytes = new byte[64];
+        TrafficPayload.write(bytes, 0, bytes.length, runId, flow, seq, 1_000 + seq);
+        return bytes;
+    }
+
+    private static int feed(final Sink sink, final int arrivedFlow, final byte[] bytes) {
+        return sink.onDatagram(arrivedFlow, bytes, 0, bytes.length, 5_000);
+    }
+
+    @Test
+    void everyPacketOnceInOrderIsReceivedWithNothingElseCounted() {
+        final Sink sink = new Sink(2, 6, null);
+        for (long seq = 0; seq < 3; seq++) {
+            assertEquals(TrafficPayload.OK, feed(sink, 0, packet(RUN, 0, seq)));
+            assertFalse(sink.complete());
+            assertEquals(TrafficPayload.OK, feed(sink, 1, packet(RUN, 1, seq)));
+        }
+        assertTrue(sink.complete());
+        assertTrue(sink.runLocked());
+        assertEquals(RUN, sink.runId());
+        assertEquals(List.of(6L, 0L, 0L, 0L, 0L, 0L), counts(sink));
+    }
+
+    @Test
+    void theFirstIntactPacketNamesTheRunAndOtherRunsAreForeign() {
+        final Sink sink = new Sink(1, -1, null);
+        final byte[] garbage = "not a traffic-kit packet at all, but long enough".getBytes();
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, garbage));
+        final byte[] corrupt = packet(OTHER_RUN, 0, 0);
+        corrupt[40] ^= 1;
+        assertEquals(TrafficPayload.CORRUPT, feed(sink, 0, corrupt));
+        assertFalse(sink.runLocked(), "neither garbage nor a corrupt packet names a run");
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(OTHER_RUN, 0, 0)));
+        assertEquals(OTHER_RUN, sink.runId());
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(RUN, 0, 1)));
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(OTHER_RUN, 0, 1)));
+        // received, lost, duplicates, reordered, corrupt, foreign
+        assertEquals(List.of(2L, 0L, 0L, 0L, 1L, 2L), counts(sink));
+    }
+
+    @Test
+    void aRunWhoseIdIsZeroIsLockedOnToo() {
+        final Sink sink = new Sink(1, -1, null);
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(0, 0, 0)));
+        assertTrue(sink.runLocked());
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(RUN, 0, 1)));
+    }
+
+    @Test
+    void duplicatesAndReorderedPacketsAreCountedPerFlow() {
+        final Sink sink = new Sink(2, -1, null);
+        feed(sink, 0, packet(RUN, 0, 0));
+        feed(sink, 0, packet(RUN, 0, 2));
+        feed(sink, 0, packet(RUN, 0, 1)); // late: reordered, still received
+        feed(sink, 0, packet(RUN, 0, 2)); // again: a duplicate, not reordered
+        feed(sink, 1, packet(RUN, 1, 0)); // flow 1 has its own sequence numbers
+        feed(sink, 1, packet(RUN, 1, 0));
+        assertEquals(List.of(4L, 0L, 2L, 1L, 0L, 0L), counts(sink));
+    }
+
+    @Test
+    void withoutExpectLostIsTheGapsBelowEachFlowsHighestSequenceNumber() {
+        final Sink sink = new Sink(3, -1, null);
+        feed(sink, 0, packet(RUN, 0, 0));
+        feed(sink, 0, packet(RUN, 0, 4)); // 1, 2, 3 missing
+        feed(sink, 1, packet(RUN, 1, 1)); // 0 missing
+        assertEquals(4, sink.lost());
+        feed(sink, 0, packet(RUN, 0, 2));
+        assertEquals(3, sink.lost());
+    }
+
+    @Test
+    void withExpectLostIsWhatDidNotArrive() {
+        final Sink sink = new Sink(1, 10, null);
+        feed(sink, 0, packet(RUN, 0, 0));
+        feed(sink, 0, packet(RUN, 0, 0));
+        feed(sink, 0, packet(RUN, 0, 1));
+        assertEquals(8, sink.lost());
+        assertFalse(sink.complete());
+    }
+
+    @Test
+    void aPacketOfAnotherFlowOnThisSocketIsForeignHereAndRecordedAsTheLeakItIs() throws Exception {
+        final StringWriter record = new StringWriter();
+        final Sink sink = new Sink(2, 2, record);
+        feed(sink, 0, packet(RUN, 0, 0));
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(RUN, 1, 0)));
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 1, packet(RUN, 7, 0)), "a flow beyond the sockets");
+        assertEquals(List.of(1L, 1L, 0L, 0L, 0L, 2L), counts(sink));
+
+        final History history = new History();
+        HistoryFile.read(new BufferedReader(new StringReader(record.toString())), "record", history);
+        assertEquals(List.of(new History.Received(0, 0, 0, 5_000, TrafficPayload.OK),
+            new History.Received(0, 1, 0, 5_000, TrafficPayload.OK),
+            new History.Received(1, 7, 0, 5_000, TrafficPayload.OK)), history.received());
+        history.sent(0, 0, 1_000);
+        history.sent(1, 0, 1_000);
+        final HistoryChecker.Report report = HistoryChecker.check(history);
+        assertEquals(2, report.leaks(), report::describe);
+    }
+
+    @Test
+    void theRecordHoldsEveryDatagramWithItsArrivalFlowAndStatus() throws Exception {
+        final StringWriter record = new StringWriter();
+        final Sink sink = new Sink(2, -1, record);
+        feed(sink, 1, packet(RUN, 1, 3));
+        final byte[] corrupt = packet(RUN, 1, 4);
+        corrupt[20] ^= 0x40;
+        feed(sink, 1, corrupt);
+        feed(sink, 0, new byte[5]);
+        assertEquals(HistoryFile.HEADER + "\nR 1 1 3 5000 ok\nR 1 -1 -1 5000 corrupt\nR 0 -1 -1 5000 foreign\n",
+            record.toString());
+    }
+
+    @Test
+    void badArgumentsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new Sink(0, -1, null));
+        assertThrows(IllegalArgumentException.class, () -> new Sink(1, 0, null));
+        final Sink sink = new Sink(1, -1, null);
+        assertThrows(IndexOutOfBoundsException.class, () -> feed(sink, 1, packet(RUN, 1, 0)));
+    }
+
+    /** received, lost, duplicates, reordered, corrupt, foreign. */
+    private static List<Long> counts(final Sink sink) {
+        return List.of(sink.received(), sink.lost(), sink.duplicates(), sink.reordered(), sink.corrupt(),
+            sink.foreign());
+    }
+}
