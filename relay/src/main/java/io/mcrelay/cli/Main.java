@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
     subcommands = {RuleCommands.Add.class, RuleCommands.Remove.class, RuleCommands.ListRules.class,
         StatusCommands.Stats.class, StatusCommands.Workers.class, StatusCommands.Ping.class,
         StatusCommands.Sync.class, LogLevelCommand.class, TraceCommand.class, ConfigCommand.class,
-        VersionCommand.class, JournalCommand.class, SinkCommand.class, CommandLine.HelpCommand.class},
+        VersionCommand.class, JournalCommand.class, GenCommand.class, SinkCommand.class,
+        CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
