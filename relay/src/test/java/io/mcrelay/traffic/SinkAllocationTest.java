@@ -24,7 +24,7 @@ import io.mcrelay.linux.sys.UdpReceiver;
  */
 class SinkAllocationTest {
     private static final int WINDOW_PACKETS = 500;
-    private static final int WARMUP_WINDOWS = 40;
+    private static final int WARMUP_WINDOWS = 200;
 
     @Test
     void receivingAndCountingAPacketAllocatesNothing() throws IOException {
@@ -36,8 +36,9 @@ class SinkAllocationTest {
             final Sink sink = new Sink(1, -1, null);
             final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
             final ByteBuffer[] packets = new ByteBuffer[WINDOW_PACKETS];
-            // The duplicate bitmap doubles as sequence numbers grow: the warm-up's 20,000 grow it to 512 words (32,768
-            // numbers), which the measured windows (at most 2,500 more) stay within.
+            // The duplicate bitmap doubles as sequence numbers grow: the warm-up's 100,000 grow it to 2,048 words
+            // (131,072 numbers), which the measured windows (at most 20,000 more) stay within. A long warm-up, and up
+            // to 40 windows to find one without allocation: in a JVM busy with other suites the JIT compiles late.
             long seq = 0;
             for (int window = 0; window < WARMUP_WINDOWS; window++) {
                 seq = queue(sender, to, packets, seq);
@@ -46,7 +47,7 @@ class SinkAllocationTest {
             final var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
             threads.getCurrentThreadAllocatedBytes(); // the first call may set itself up: keep that out of the window
-            final long[] allocated = new long[5];
+            final long[] allocated = new long[40];
             int windows = 0;
             do {
                 seq = queue(sender, to, packets, seq);
