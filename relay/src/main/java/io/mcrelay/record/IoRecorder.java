@@ -17,6 +17,8 @@ import io.mcrelay.seam.LogLevels;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.ForwardingJournal;
+import io.mcrelay.seam.support.ForwardingTimers;
 import io.mcrelay.seam.support.ForwardingWorkerChannel;
 
 /**
@@ -86,11 +88,9 @@ public final class IoRecorder {
         return copy;
     }
 
-    private final class RecordingTimers implements Timers {
-        private final Timers inner;
-
+    private final class RecordingTimers extends ForwardingTimers {
         RecordingTimers(final Timers inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -113,16 +113,6 @@ public final class IoRecorder {
                 record(IoKinds.TIMER_FIRED, "timers", new WireWriter().i64(timerId).i64(firedNs).toByteArray());
                 handler.onTimer(timerId, firedNs);
             }, limit);
-        }
-
-        @Override
-        public int pending() {
-            return inner.pending();
-        }
-
-        @Override
-        public long resolutionNs() {
-            return inner.resolutionNs();
         }
     }
 
@@ -346,42 +336,15 @@ public final class IoRecorder {
      * The supervisor's own journal (commits, snapshots) is the same journal: its appends are outputs in their own
      * right and sit in the sequence where they happened. Reads (recovery) pass through.
      */
-    private final class RecordingStateJournal implements Journal {
-        private final Journal inner;
-
+    private final class RecordingStateJournal extends ForwardingJournal {
         RecordingStateJournal(final Journal inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
         public long append(final Entry entry) {
             ensureCycle();
             return inner.append(entry);
-        }
-
-        @Override
-        public long firstIndex() {
-            return inner.firstIndex();
-        }
-
-        @Override
-        public long nextIndex() {
-            return inner.nextIndex();
-        }
-
-        @Override
-        public Reader reader(final long fromIndex) {
-            return inner.reader(fromIndex);
-        }
-
-        @Override
-        public long lastIndexOf(final int kind) {
-            return inner.lastIndexOf(kind);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 }

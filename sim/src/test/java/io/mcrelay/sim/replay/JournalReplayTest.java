@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.record.IoKinds;
 import io.mcrelay.seam.Journal;
+import io.mcrelay.seam.support.ForwardingJournal;
 import io.mcrelay.sim.Simulator;
 import io.mcrelay.sim.seams.InMemoryJournal;
 import io.mcrelay.testing.Generators;
@@ -133,20 +134,14 @@ class JournalReplayTest {
     }
 
     /** A journal whose entry {@code index} claims schema {@code version}; the others are as written. */
-    private record OneEntryOfVersion(Journal inner, long index, int version) implements Journal {
-        @Override
-        public long append(final Entry entry) {
-            return inner.append(entry);
-        }
+    private static final class OneEntryOfVersion extends ForwardingJournal {
+        private final long index;
+        private final int version;
 
-        @Override
-        public long firstIndex() {
-            return inner.firstIndex();
-        }
-
-        @Override
-        public long nextIndex() {
-            return inner.nextIndex();
+        OneEntryOfVersion(final Journal inner, final long index, final int version) {
+            super(inner);
+            this.index = index;
+            this.version = version;
         }
 
         @Override
@@ -165,16 +160,6 @@ class JournalReplayTest {
                     reader.close();
                 }
             };
-        }
-
-        @Override
-        public long lastIndexOf(final int kind) {
-            return inner.lastIndexOf(kind);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 }
