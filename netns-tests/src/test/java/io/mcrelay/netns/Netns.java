@@ -183,6 +183,36 @@ public final class Netns implements AutoCloseable {
     }
 
     /**
+     * Creates bridge {@code bridgeName} in {@code netns}, up, with multicast snooping off (so a group reaches every
+     * port whether or not an IGMP querier runs), and enslaves {@code ports} (interfaces already in {@code netns}), for
+     * topologies where several receivers hear one sender. Deleted with the namespace.
+     *
+     * @throws IllegalStateException with iproute2's output if a step fails
+     */
+    public static void bridge(final Netns netns, final String bridgeName, final String... ports) {
+        requireInterfaceName(bridgeName);
+        netns.requireOpen();
+        netns.ip("link", "add", bridgeName, "type", "bridge", "mcast_snooping", "0");
+        for (final String port : ports) {
+            requireInterfaceName(port);
+            netns.ip("link", "set", port, "master", bridgeName);
+        }
+        netns.ip("link", "set", bridgeName, "up");
+    }
+
+    /**
+     * Sets the MTU of {@code ifName} in {@code netns} (e.g. 9000 for a jumbo-frame variant of a topology); set it
+     * on both ends of a veth pair.
+     *
+     * @throws IllegalStateException with iproute2's output if the kernel refuses it
+     */
+    public static void setMtu(final Netns netns, final String ifName, final int mtu) {
+        requireInterfaceName(ifName);
+        netns.requireOpen();
+        netns.ip("link", "set", ifName, "mtu", Integer.toString(mtu));
+    }
+
+    /**
      * Adds {@code cidr} (e.g. {@code 10.200.0.1/24}) to interface {@code ifName} in {@code netns}. Use addresses
      * only on interfaces of namespaces the test created.
      *

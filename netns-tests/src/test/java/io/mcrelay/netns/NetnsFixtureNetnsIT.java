@@ -6,7 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcrelay.traffic.History;
+import io.mcrelay.traffic.HistoryChecker;
+import io.mcrelay.traffic.TrafficPayload;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -124,6 +134,98 @@ class NetnsFixtureNetnsIT {
             // The control that keeps the probe honest: an address on the link that nobody holds is not reached.
             assertFalse(reachability.reaches(a, "10.200.0.3"), "reached an address nobody holds");
         }
+    }
+
+    @Test
+    void aBridgeCarriesOneMulticastPacketToEveryReceiver() throws Exception {
+        Netns.requireRoot();
+        try (Netns sender = Netns.create(PREFIX); Netns hub = Netns.create(PREFIX);
+             Netns first = Netns.create(PREFIX); Netns second = Netns.create(PREFIX)) {
+            Netns.vethPair(sender, "s0", hub, "h0");
+            Netns.vethPair(hub, "h1", first, "r0");
+            Netns.vethPair(hub, "h2", second, "r0");
+            Netns.bridge(hub, "br0", "h0", "h1", "h2");
+            Netns.addAddress(sender, "s0", "10.201.0.1/24");
+            Netns.addAddress(first, "r0", "10.201.0.2/24");
+            Netns.addAddress(second, "r0", "10.201.0.3/24");
+            try (DatagramChannel one = first.call(() -> WorkerForwardingNetnsIT.joinedReceiver("r0", "239.201.0.1",
+                     9201));
+                 DatagramChannel two = second.call(() -> WorkerForwardingNetnsIT.joinedReceiver("r0", "239.201.0.1",
+                     9201))) {
+                final List<History.Sent> sent = sendNumbered(sender, "s0", "239.201.0.1", 9201, 200, 20);
+                assertEquals(20, sent.size());
+                for (final DatagramChannel receiver : List.of(one, two)) {
+                    final HistoryChecker.Report report = receiveAndCheck(receiver, sent, 200);
+                    assertTrue(report.clean(), report::describe);
+                    assertEquals(20, report.received(), report::describe);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aJumboVethCarriesANearlyNineThousandBytePacketWhole() throws Exception {
+        Netns.requireRoot();
+        try (Netns a = Netns.create(PREFIX); Netns b = Netns.create(PREFIX)) {
+            Netns.vethPair(a, "j0", b, "j1");
+            Netns.setMtu(a, "j0", 9000);
+            Netns.setMtu(b, "j1", 9000);
+            assertTrue(a.execOrThrow("ip", "link", "show", "j0").stdout().contains("mtu 9000"));
+            Netns.addAddress(a, "j0", "10.202.0.1/24");
+            Netns.addAddress(b, "j1", "10.202.0.2/24");
+            try (DatagramChannel receiver = b.call(() -> WorkerForwardingNetnsIT.joinedReceiver("j1", "239.202.0.1",
+                9202))) {
+                // 8,972 bytes of payload + 8 UDP + 20 IPv4 = 9,000: one frame at this MTU, never one at 1,500.
+                final List<History.Sent> sent = sendNumbered(a, "j0", "239.202.0.1", 9202, 8_972, 5);
+                final HistoryChecker.Report report = receiveAndCheck(receiver, sent, 8_972);
+                assertTrue(report.clean(), report::describe);
+                assertEquals(5, report.received(), report::describe);
+            }
+        }
+    }
+
+    private static final long RUN = 0x4E45_544E_5354_4B49L;
+
+    /** Sends {@code count} numbered traffic-kit packets of {@code bytes} from {@code netns} out of {@code ifName}. */
+    private static List<History.Sent> sendNumbered(final Netns netns, final String ifName, final String group,
+        final int port, final int bytes, final int count) throws Exception {
+        return netns.call(() -> {
+            final List<History.Sent> sent = new ArrayList<>();
+            try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                channel.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName(ifName));
+                final byte[] payload = new byte[bytes];
+                for (int seq = 0; seq < count; seq++) {
+                    final long sentNs = System.nanoTime();
+                    TrafficPayload.write(payload, 0, bytes, RUN, 0, seq, sentNs);
+                    channel.send(ByteBuffer.wrap(payload), new InetSocketAddress(group, port));
+                    sent.add(new History.Sent(0, seq, sentNs));
+                }
+            }
+            return sent;
+        });
+    }
+
+    /** Receives until {@code sent.size()} intact packets came or 10 s passed, and checks the run. */
+    private static HistoryChecker.Report receiveAndCheck(final DatagramChannel receiver, final List<History.Sent> sent,
+        final int bytes) throws Exception {
+        final History history = new History();
+        sent.forEach(packet -> history.sent(packet.flow(), packet.seq(), packet.sentNs()));
+        final ByteBuffer buffer = ByteBuffer.allocate(65_536);
+        final TrafficPayload.Parsed parsed = new TrafficPayload.Parsed();
+        int intact = 0;
+        final long start = System.nanoTime();
+        while (intact < sent.size() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10)) {
+            buffer.clear();
+            if (receiver.receive(buffer) == null) {
+                Thread.sleep(10);
+                continue;
+            }
+            final int status = TrafficPayload.parse(buffer.array(), 0, buffer.position(), RUN, parsed);
+            assertEquals(bytes, buffer.position(), "the datagram arrived whole");
+            history.received(0, parsed.flow(), parsed.seq(), System.nanoTime(), status);
+            intact += status == TrafficPayload.OK ? 1 : 0;
+        }
+        return HistoryChecker.check(history);
     }
 
     /**
