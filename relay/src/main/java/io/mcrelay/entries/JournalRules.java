@@ -17,7 +17,8 @@ import io.mcrelay.rules.RuleValidator;
 /**
  * How rules are written inside journal entries. Each rule opens with a format byte, so that a changed layout gets a
  * new format while this class keeps reading every older one: journals outlive releases. Big-endian, as
- * {@link WireWriter} writes.
+ * {@link WireWriter} writes. The fields follow {@code protocol.RuleEncoding}'s order, but the code is kept apart on
+ * purpose: a change to the worker protocol must never change how a journal is read.
  *
  * <pre>
  *  u8  format (1)
