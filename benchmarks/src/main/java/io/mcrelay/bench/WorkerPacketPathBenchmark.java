@@ -82,6 +82,16 @@ public class WorkerPacketPathBenchmark {
         }
 
         @Override
+        public java.util.List<InputCounts> inputCounts() {
+            return java.util.List.of();
+        }
+
+        @Override
+        public int pollSendErrors(final SendErrorHandler handler, final int limit) {
+            return 0;
+        }
+
+        @Override
         public void closeDestination(final int destination) {
         }
 

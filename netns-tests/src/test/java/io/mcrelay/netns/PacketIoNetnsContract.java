@@ -239,6 +239,16 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
         }
 
         @Override
+        public java.util.List<InputCounts> inputCounts() {
+            return io.inputCounts(); // a getsockopt on descriptors it holds: no namespace needed
+        }
+
+        @Override
+        public int pollSendErrors(final SendErrorHandler handler, final int limit) {
+            return io.pollSendErrors(handler, limit);
+        }
+
+        @Override
         public void closeDestination(final int destination) {
             io.closeDestination(destination);
         }

@@ -1,5 +1,8 @@
 package io.mcrelay.seam;
 
+import java.util.List;
+import java.util.Objects;
+
 import org.agrona.DirectBuffer;
 
 /**
@@ -25,8 +28,13 @@ public interface PacketIo extends AutoCloseable {
 
     /** Why a send failed, as the stats contract counts it. */
     enum SendFailure {
-        /** {@code EAGAIN}, {@code ENOBUFS}: the socket buffer or queue is full. */
+        /** {@code EAGAIN}: the socket's send buffer is full (or the submission queue was). */
         BUFFER_FULL("buffer_full"),
+        /**
+         * {@code ENOBUFS}: the device's queue is full (a qdisc dropped it). Linux reports it for UDP only to a socket
+         * with {@code IP_RECVERR}; without it the send counts as success.
+         */
+        NO_BUFFER_SPACE("no_buffer_space"),
         /** {@code ENETDOWN}, {@code ENETUNREACH}, {@code ENXIO}, {@code ENODEV}: the output link is down or gone. */
         LINK_DOWN("link_down"),
         /** Anything else. */
@@ -46,11 +54,37 @@ public interface PacketIo extends AutoCloseable {
         /** The class of a send completion's negative {@code result}. */
         public static SendFailure of(final int result) {
             return switch (-result) {
-                case EAGAIN, ENOBUFS -> BUFFER_FULL;
+                case EAGAIN -> BUFFER_FULL;
+                case ENOBUFS -> NO_BUFFER_SPACE;
                 case ENETDOWN, ENETUNREACH, ENXIO, ENODEV -> LINK_DOWN;
                 default -> SEND_ERROR;
             };
         }
+    }
+
+    /**
+     * What one input interface brought to this I/O, cumulative since it opened (DESIGN's {@code inputs[]}):
+     * {@code packets} frames the kernel offered to the I/O's socket on it ({@code tp_packets}, which counts the ring's
+     * drops too), {@code ringFull} of them dropped by the kernel because the receive ring was full ({@code tp_drops}),
+     * {@code stagingFull} dropped after they were read because the I/O's staging area was full. Every other one was
+     * delivered to {@link #pollFrames}'s handler or still waits: for an I/O whose queues are empty, {@code packets} =
+     * {@code ringFull} + {@code stagingFull} + frames delivered.
+     */
+    record InputCounts(String interfaceName, long packets, long ringFull, long stagingFull) {
+        public InputCounts {
+            Objects.requireNonNull(interfaceName, "interfaceName");
+            if (packets < 0 || ringFull < 0 || stagingFull < 0 || ringFull + stagingFull > packets) {
+                throw new IllegalArgumentException("input counts of " + interfaceName + " do not add up: packets "
+                    + packets + ", ring_full " + ringFull + ", staging_full " + stagingFull);
+            }
+        }
+    }
+
+    /** Receives one report from the kernel about a packet already sent (the socket's error queue). */
+    @FunctionalInterface
+    interface SendErrorHandler {
+        /** A packet sent to {@code destination} (a handle {@link #openDestination} gave) met {@code errno} later. */
+        void onSendError(int destination, int errno);
     }
 
     /** Returned by {@link #send} when the submission queue is full: the packet was not taken. */
@@ -113,6 +147,20 @@ public interface PacketIo extends AutoCloseable {
 
     /** Delivers up to {@code limit} send completions; returns how many. */
     int pollCompletions(CompletionHandler handler, int limit);
+
+    /**
+     * The counts of every input interface this I/O receives from, sorted by name, cumulative since it opened. In
+     * production this reads the kernel's {@code PACKET_STATISTICS}, which resets them: only the I/O's owner calls it,
+     * at heartbeat pace (it makes a system call per input and allocates).
+     */
+    List<InputCounts> inputCounts();
+
+    /**
+     * Delivers up to {@code limit} reports the kernel queued for packets already sent (with {@code IP_RECVERR}: an
+     * ICMP error such as port unreachable for a unicast output, or a local error); returns how many. The packets were
+     * counted as sent: a report is counted in the outputs' {@code errors}, never as a drop.
+     */
+    int pollSendErrors(SendErrorHandler handler, int limit);
 
     @Override
     void close();

@@ -100,6 +100,16 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     }
 
     @Override
+    public java.util.List<InputCounts> inputCounts() {
+        throw new UnsupportedOperationException("input counts: not yet implemented in this backend");
+    }
+
+    @Override
+    public int pollSendErrors(final SendErrorHandler handler, final int limit) {
+        return 0;
+    }
+
+    @Override
     public final int sendCapacity() {
         return closed ? 0 : slots.free();
     }

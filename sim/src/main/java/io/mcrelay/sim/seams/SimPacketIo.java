@@ -162,6 +162,16 @@ public final class SimPacketIo implements PacketIo {
     }
 
     @Override
+    public java.util.List<InputCounts> inputCounts() {
+        throw new UnsupportedOperationException("input counts: not yet implemented in this backend");
+    }
+
+    @Override
+    public int pollSendErrors(final SendErrorHandler handler, final int limit) {
+        return 0;
+    }
+
+    @Override
     public int sendCapacity() {
         return closed ? 0 : (int) (sqSlots.length - (sqTail - sqHead));
     }
