@@ -19,11 +19,18 @@ public final class StatusCommands {
     /** {@code mcrelay stats [--json]}. */
     @Command(name = "stats",
         description = {
-            "Print the counters: per rule, packets and bytes in (and per second), drops by reason (buffer_full, "
-                + "send_error, link_down) and per output packets, bytes and errors; packets that matched no rule "
-                + "(unmatched); frames no rule could own (malformed, fragment); and the workers. Counters survive "
-                + "worker restarts.",
-            "--json prints {rules[], unmatched, drops, workers[]} with the field names of the CLI contract."})
+            "Print the counters: per rule, packets and bytes in (and per second), drops by reason (buffer_full: a "
+                + "socket's send buffer was full; no_buffer_space: a device queue was full; send_error; link_down) "
+                + "and per output packets, bytes and errors (reported by the kernel after the packet was sent); "
+                + "packets that matched no rule (unmatched); frames no rule could own (malformed, fragment) or lost "
+                + "before any rule was looked at (ring_full: the kernel's receive ring was full; staging_full); per "
+                + "input interface and worker, the frames the kernel offered (tp_packets) and those lost; and the "
+                + "workers. Counters survive worker restarts.",
+            "Once traffic stops and the workers have reported (a heartbeat, 250 ms), every frame is accounted for: "
+                + "the inputs' tp_packets = ring_full + staging_full + malformed + fragment + unmatched + the rules' "
+                + "packets in; and per rule, packets in x outputs = the outputs' packets out + the rule's drops.",
+            "--json prints {rules[], unmatched, drops, inputs[], workers[]} with the field names of the CLI "
+                + "contract."})
     public static final class Stats extends ReportCommand<ControlResponse.StatsReport> {
         public Stats() {
             super(ControlResponse.StatsReport.class, ControlRequest.Stats::new);
@@ -49,19 +56,29 @@ public final class StatusCommands {
             rules.print(out());
             final ControlResponse.Drops drops = report.drops();
             out().println("unmatched " + report.unmatched() + ", malformed " + drops.malformed() + ", fragment "
-                + drops.fragment());
+                + drops.fragment() + ", ring_full " + drops.ringFull() + ", staging_full " + drops.stagingFull());
+            if (!report.inputs().isEmpty()) {
+                final Table inputs = new Table("INPUT", "WORKER", "TP_PACKETS", "RING_FULL", "STAGING_FULL");
+                for (final ControlResponse.InputStats input : report.inputs()) {
+                    inputs.row(input.interfaceName(), input.worker(), input.tpPackets(), input.ringFull(),
+                        input.stagingFull());
+                }
+                inputs.print(out());
+            }
             printWorkers(this, report.workers());
         }
 
         private static String ruleDrops(final ControlResponse.Drops drops) {
-            final long total = drops.bufferFull() + drops.sendError() + drops.linkDown();
-            return total == 0 ? "0" : total + " (buffer_full " + drops.bufferFull() + ", send_error "
-                + drops.sendError() + ", link_down " + drops.linkDown() + ")";
+            final long total = drops.perRuleTotal();
+            return total == 0 ? "0" : total + " (buffer_full " + drops.bufferFull() + ", no_buffer_space "
+                + drops.noBufferSpace() + ", send_error " + drops.sendError() + ", link_down " + drops.linkDown()
+                + ")";
         }
 
         /**
          * The {@code stats --json} document: drops hold only the reasons of their level (top level: malformed,
-         * fragment; per rule: buffer_full, send_error, link_down), and the answer's envelope is left out.
+         * fragment, ring_full, staging_full; per rule: buffer_full, no_buffer_space, send_error, link_down), and
+         * the answer's envelope is left out.
          */
         static ObjectNode toJson(final ControlResponse.StatsReport report) {
             final ObjectNode root = MAPPER.createObjectNode();
@@ -70,13 +87,14 @@ public final class StatusCommands {
                 final ObjectNode node = MAPPER.valueToTree(rule);
                 node.retain("id", "packets_in", "bytes_in", "packets_in_per_second", "bytes_in_per_second",
                     "drops", "outputs");
-                ((ObjectNode) node.get("drops")).retain("buffer_full", "send_error", "link_down");
+                ((ObjectNode) node.get("drops")).retain("buffer_full", "no_buffer_space", "send_error", "link_down");
                 rules.add(node);
             }
             root.put("unmatched", report.unmatched());
             final ObjectNode drops = MAPPER.valueToTree(report.drops());
-            drops.retain("malformed", "fragment");
+            drops.retain("malformed", "fragment", "ring_full", "staging_full");
             root.set("drops", drops);
+            root.set("inputs", MAPPER.valueToTree(report.inputs()));
             root.set("workers", MAPPER.valueToTree(report.workers()));
             return root;
         }

@@ -84,10 +84,11 @@ public sealed interface ControlResponse {
     }
 
     /** Counters, shaped as the {@code stats --json} contract. */
-    record StatsReport(long requestId, List<RuleStats> rules, long unmatched, Drops drops, List<WorkerInfo> workers)
-        implements ControlResponse {
+    record StatsReport(long requestId, List<RuleStats> rules, long unmatched, Drops drops, List<InputStats> inputs,
+                       List<WorkerInfo> workers) implements ControlResponse {
         public StatsReport {
             rules = List.copyOf(rules);
+            inputs = List.copyOf(inputs);
             workers = List.copyOf(workers);
         }
     }
@@ -108,11 +109,39 @@ public sealed interface ControlResponse {
     }
 
     /**
-     * Drops by reason. At the top level only {@code malformed} and {@code fragment} are used (frames no rule could
-     * own); per rule only {@code buffer_full}, {@code send_error} and {@code link_down}.
+     * Drops by reason, each counted where it belongs. At the top level (frames no rule could own, or lost before any
+     * rule was looked at): {@code malformed}, {@code fragment}, {@code ring_full}, {@code staging_full}. Per rule
+     * (sends of its packets): {@code buffer_full}, {@code no_buffer_space}, {@code send_error}, {@code link_down}.
      */
-    record Drops(long malformed, long fragment, long bufferFull, long sendError, long linkDown) {
-        public static final Drops NONE = new Drops(0, 0, 0, 0, 0);
+    record Drops(long malformed, long fragment, long ringFull, long stagingFull, long bufferFull, long noBufferSpace,
+                 long sendError, long linkDown) {
+        public static final Drops NONE = new Drops(0, 0, 0, 0, 0, 0, 0, 0);
+
+        /** The top-level drops. */
+        public static Drops topLevel(final long malformed, final long fragment, final long ringFull,
+                                     final long stagingFull) {
+            return new Drops(malformed, fragment, ringFull, stagingFull, 0, 0, 0, 0);
+        }
+
+        /** A rule's drops. */
+        public static Drops perRule(final long bufferFull, final long noBufferSpace, final long sendError,
+                                    final long linkDown) {
+            return new Drops(0, 0, 0, 0, bufferFull, noBufferSpace, sendError, linkDown);
+        }
+
+        /** The sum of a rule's drops. */
+        public long perRuleTotal() {
+            return bufferFull + noBufferSpace + sendError + linkDown;
+        }
+    }
+
+    /**
+     * One input interface on one worker ({@code stats --json}'s {@code inputs[]}): {@code tp_packets} the kernel
+     * offered to the worker's socket on it, {@code ring_full} of them it dropped for a full receive ring,
+     * {@code staging_full} the worker dropped after reading them. Totals survive worker restarts.
+     */
+    record InputStats(@JsonProperty("interface") String interfaceName, int worker, long tpPackets, long ringFull,
+                      long stagingFull) {
     }
 
     /** One worker as {@code workers --json} shows it. */

@@ -12,6 +12,9 @@ import io.mcrelay.protocol.CodecException;
  *       {@code Sync}); read by the frozen decoder {@link SchemaV1}.</li>
  *   <li><b>2</b>: the same envelope; commits, limits and snapshots in the journal's own encoding
  *       ({@link CommitEntry}, {@link LimitsEntry}, {@link SnapshotEntry}, rules in {@link JournalRules}).</li>
+ *   <li><b>3</b>: the entries of 2, unchanged; the recorded frames changed: heartbeats carry per-input counts and
+ *       the {@code no_buffer_space} drops (worker protocol 2), and {@code stats} answers carry {@code inputs[]} and the
+ *       new drop reasons (control protocol 2).</li>
  * </ul>
  * Entries of every version from {@link #OLDEST} to {@link #VERSION} are read; a newer one is refused with a
  * {@link NewerSchemaException} naming both versions, never guessed at.
@@ -22,7 +25,7 @@ public final class JournalSchema {
      * worker-channel and control frames that recorded inputs and outputs carry: recovery never reads those, but
      * {@code journal replay} refuses a journal of another version instead of reporting a divergence.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest version this code still reads. */
     public static final int OLDEST = 1;
 

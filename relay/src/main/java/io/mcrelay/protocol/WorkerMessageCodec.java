@@ -21,8 +21,9 @@ import io.mcrelay.rules.RuleId;
  *   4 Ack        i64 epoch (-1: no ruleset yet), i64 ruleset hash
  *   5 Heartbeat  i64 sequence, i64 epoch, i64 ruleset hash,
  *                i64 frames received, i64 unmatched, i64 malformed, i64 fragments,
+ *                u16 input count, per input: str interface, i64 packets, i64 ring full, i64 staging full,
  *                i32 rule count, per rule: str id, i64 packets in, i64 bytes in,
- *                  i64 drops buffer full, i64 drops send error, i64 drops link down,
+ *                  i64 drops buffer full, i64 drops no buffer space, i64 drops send error, i64 drops link down,
  *                  u16 output count, per output: i64 packets out, i64 bytes out, i64 errors,
  *                i32 trace event count, per event: str rule id, i64 packet, u8 step, i32 output, i32 value
  *   6 Shutdown   str reason
@@ -43,7 +44,11 @@ public final class WorkerMessageCodec {
     /** Most trace events one heartbeat may carry. */
     public static final int TRACE_EVENTS_MAX = 4096;
 
-    private static final int RULE_COUNTERS_BYTES_MIN = 3 + 5 * 8 + 2;
+    /** Most inputs one heartbeat may carry: every interface a host can have is far fewer. */
+    public static final int INPUTS_MAX = 4096;
+
+    private static final int RULE_COUNTERS_BYTES_MIN = 3 + 6 * 8 + 2;
+    private static final int INPUT_COUNTERS_BYTES_MIN = 3 + 3 * 8;
     private static final int OUTPUT_COUNTERS_BYTES = 3 * 8;
 
     private WorkerMessageCodec() {
@@ -78,10 +83,16 @@ public final class WorkerMessageCodec {
                 final WorkerCounters counters = heartbeat.counters();
                 out.i64(counters.framesReceived()).i64(counters.unmatched()).i64(counters.malformed())
                     .i64(counters.fragments());
+                out.u16(counters.inputs().size());
+                for (final WorkerCounters.InputCounters input : counters.inputs()) {
+                    out.string(input.interfaceName()).i64(input.packets()).i64(input.ringFull())
+                        .i64(input.stagingFull());
+                }
                 out.i32(counters.rules().size());
                 for (final WorkerCounters.RuleCounters rule : counters.rules()) {
                     out.string(rule.id().value()).i64(rule.packetsIn()).i64(rule.bytesIn())
-                        .i64(rule.dropsBufferFull()).i64(rule.dropsSendError()).i64(rule.dropsLinkDown());
+                        .i64(rule.dropsBufferFull()).i64(rule.dropsNoBufferSpace()).i64(rule.dropsSendError())
+                        .i64(rule.dropsLinkDown());
                     out.u16(rule.outputs().size());
                     for (final WorkerCounters.OutputCounters output : rule.outputs()) {
                         out.i64(output.packetsOut()).i64(output.bytesOut()).i64(output.errors());
@@ -184,6 +195,19 @@ public final class WorkerMessageCodec {
         final long unmatched = counter(in, "unmatched");
         final long malformed = counter(in, "malformed");
         final long fragments = counter(in, "fragments");
+        final int inputCount = in.count("heartbeat inputs", INPUTS_MAX, INPUT_COUNTERS_BYTES_MIN);
+        final List<WorkerCounters.InputCounters> inputs = new ArrayList<>(inputCount);
+        for (int i = 0; i < inputCount; i++) {
+            final String name = in.string("heartbeat inputs[" + i + "].interface");
+            final long packets = counter(in, "input " + name + " packets");
+            final long ringFull = counter(in, "input " + name + " ring full");
+            final long stagingFull = counter(in, "input " + name + " staging full");
+            if (ringFull > packets || stagingFull > packets - ringFull) {
+                throw new CodecException("input " + name + ": ring full " + ringFull + " and staging full "
+                    + stagingFull + " exceed its packets " + packets);
+            }
+            inputs.add(new WorkerCounters.InputCounters(name, packets, ringFull, stagingFull));
+        }
         final int ruleCount = in.count32("heartbeat rules", Limits.RULES_MAX_CEILING, RULE_COUNTERS_BYTES_MIN);
         final List<WorkerCounters.RuleCounters> rules = new ArrayList<>(ruleCount);
         for (int i = 0; i < ruleCount; i++) {
@@ -191,6 +215,7 @@ public final class WorkerMessageCodec {
             final long packetsIn = counter(in, "packets in");
             final long bytesIn = counter(in, "bytes in");
             final long bufferFull = counter(in, "drops buffer full");
+            final long noBufferSpace = counter(in, "drops no buffer space");
             final long sendError = counter(in, "drops send error");
             final long linkDown = counter(in, "drops link down");
             final int outputCount = in.count("rule " + id + " output counters", Limits.OUTPUTS_PER_RULE_MAX_CEILING,
@@ -200,7 +225,8 @@ public final class WorkerMessageCodec {
                 outputs.add(new WorkerCounters.OutputCounters(counter(in, "packets out"), counter(in, "bytes out"),
                     counter(in, "errors")));
             }
-            rules.add(new WorkerCounters.RuleCounters(id, packetsIn, bytesIn, bufferFull, sendError, linkDown, outputs));
+            rules.add(new WorkerCounters.RuleCounters(id, packetsIn, bytesIn, bufferFull, noBufferSpace, sendError, linkDown,
+                outputs));
         }
         final int traceCount = in.count32("heartbeat trace events", TRACE_EVENTS_MAX, 3 + 8 + 1 + 4 + 4);
         final List<WorkerMessage.TraceEvent> traces = new ArrayList<>(traceCount);
@@ -214,7 +240,7 @@ public final class WorkerMessageCodec {
             traces.add(new WorkerMessage.TraceEvent(id, packet, step, in.i32("trace output"), in.i32("trace value")));
         }
         return new WorkerMessage.Heartbeat(sequence, epoch, hash,
-            new WorkerCounters(framesReceived, unmatched, malformed, fragments, rules), traces);
+            new WorkerCounters(framesReceived, unmatched, malformed, fragments, inputs, rules), traces);
     }
 
     private static long counter(final WireReader in, final String field) {

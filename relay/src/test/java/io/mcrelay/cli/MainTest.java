@@ -46,7 +46,7 @@ class MainTest {
         final Path socket = dir.resolve("absent.sock");
         final CliRun run = run("version", "--socket", socket.toString());
         assertEquals(0, run.exitCode(), run::toString);
-        assertEquals("mcrelay " + BuildInfo.version() + "\ncontrol protocol 1\ndaemon: not reachable (no daemon: "
+        assertEquals("mcrelay " + BuildInfo.version() + "\ncontrol protocol " + BuildInfo.CONTROL_PROTOCOL_VERSION + "\ndaemon: not reachable (no daemon: "
             + "nothing at " + socket + " (start one with 'mcrelay supervisor', or pass --socket / set MCRELAY_SOCKET))\n",
             run.out());
         assertTrue(BuildInfo.version().matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), BuildInfo.version());
@@ -55,10 +55,11 @@ class MainTest {
     @Test
     void versionShowsTheDaemonThatAnswers() throws Exception {
         final Path socket = dir.resolve("control.sock");
-        try (FakeDaemon daemon = new FakeDaemon(socket, new ControlResponse.Welcome(1, "9.9.9"))) {
+        try (FakeDaemon daemon = new FakeDaemon(socket, new ControlResponse.Welcome(BuildInfo.CONTROL_PROTOCOL_VERSION,
+            "9.9.9"))) {
             final CliRun run = run("version", "--socket", socket.toString());
             assertEquals(0, run.exitCode(), run::toString);
-            assertTrue(run.out().endsWith("daemon 9.9.9 (control protocol 1) at " + socket + "\n"), run::toString);
+            assertTrue(run.out().endsWith("daemon 9.9.9 (control protocol " + BuildInfo.CONTROL_PROTOCOL_VERSION + ") at " + socket + "\n"), run::toString);
             final ControlRequest.Hello hello = (ControlRequest.Hello) daemon.firstRequest();
             assertEquals(BuildInfo.CONTROL_PROTOCOL_VERSION, hello.protocolVersion());
         }
@@ -70,7 +71,8 @@ class MainTest {
         try (FakeDaemon ignored = new FakeDaemon(socket, new ControlResponse.Welcome(7, "2.0.0"))) {
             final CliRun run = run("version", "--socket", socket.toString());
             assertEquals(ExitCodes.UNREACHABLE, run.exitCode(), run::toString);
-            assertEquals("mcrelay: the daemon speaks control protocol 7, this CLI speaks 1\n", run.err());
+            assertEquals("mcrelay: the daemon speaks control protocol 7, this CLI speaks "
+                + BuildInfo.CONTROL_PROTOCOL_VERSION + "\n", run.err());
         }
     }
 

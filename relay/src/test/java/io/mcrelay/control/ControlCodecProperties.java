@@ -114,8 +114,9 @@ class ControlCodecProperties {
         final Gen<Long> ids = ids();
         final Gen<String> texts = texts();
         final Gen<Long> counts = longs(0, Long.MAX_VALUE);
-        final Gen<ControlResponse.Drops> drops = counts.zip(counts, counts, counts, counts,
-            ControlResponse.Drops::new);
+        final Gen<ControlResponse.Drops> drops = in -> new ControlResponse.Drops(counts.generate(in),
+            counts.generate(in), counts.generate(in), counts.generate(in), counts.generate(in), counts.generate(in),
+            counts.generate(in), counts.generate(in));
         final Gen<Integer> ports = ints(1, 65535);
         final Gen<ControlResponse.OutputStats> outputStats = in -> new ControlResponse.OutputStats(
             texts.generate(in), ports.generate(in), texts.generate(in), counts.generate(in), counts.generate(in),
@@ -132,6 +133,8 @@ class ControlCodecProperties {
             anyInts.generate(in), pids.generate(in), states.generate(in), counts.generate(in),
             counts.generate(in), hashes.generate(in));
         final Gen<List<Integer>> lagging = lists(ints(0, 64), 0, 4);
+        final Gen<ControlResponse.InputStats> inputStats = in -> new ControlResponse.InputStats(texts.generate(in),
+            anyInts.generate(in), counts.generate(in), counts.generate(in), counts.generate(in));
         final Gen<ControlResponse.TraceEvent> traceEvents = ints().zip(counts, pick("received", "sent", "dropped"),
             ints(), texts, ControlResponse.TraceEvent::new);
         final Gen<ControlResponse> configLoaded = in -> new ControlResponse.ConfigLoaded(
@@ -145,7 +148,9 @@ class ControlCodecProperties {
             ids.zip(texts, counts, ControlResponse.RuleRemoved::new),
             ids.zip(texts, counts, lagging, ControlResponse.NotAcked::new),
             ids.zip(counts, lists(documents(), 0, 4), ControlResponse.Rules::new),
-            ids.zip(lists(ruleStats, 0, 3), counts, drops, lists(workers, 0, 3), ControlResponse.StatsReport::new),
+            in -> new ControlResponse.StatsReport(ids.generate(in), lists(ruleStats, 0, 3).generate(in),
+                counts.generate(in), drops.generate(in), lists(inputStats, 0, 3).generate(in),
+                lists(workers, 0, 3).generate(in)),
             ids.zip(lists(workers, 0, 3), ControlResponse.WorkerList::new),
             ids.map(ControlResponse.Pong::new),
             ids.zip(texts, ints(), ControlResponse.VersionInfo::new),

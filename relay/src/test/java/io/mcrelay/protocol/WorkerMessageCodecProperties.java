@@ -87,9 +87,19 @@ class WorkerMessageCodecProperties {
         final Gen<RuleId> ids = RuleGenerators.ids();
         final Gen<WorkerCounters.RuleCounters> ruleCounters = in -> new WorkerCounters.RuleCounters(
             ids.generate(in), counts.generate(in), counts.generate(in), counts.generate(in),
-            counts.generate(in), counts.generate(in), outputCounterLists.generate(in));
-        final Gen<WorkerCounters> counters = counts.zip(counts, counts, counts, lists(ruleCounters, 0, 5),
-            WorkerCounters::new);
+            counts.generate(in), counts.generate(in), counts.generate(in), outputCounterLists.generate(in));
+        final Gen<String> names = Generators.strings(1, 15);
+        // Ring and staging drops are parts of the packets the kernel offered: generated as such.
+        final Gen<WorkerCounters.InputCounters> inputCounters = in -> {
+            final long packets = counts.generate(in);
+            final long ringFull = longs(0, packets).generate(in);
+            return new WorkerCounters.InputCounters(names.generate(in), packets, ringFull,
+                longs(0, packets - ringFull).generate(in));
+        };
+        final Gen<List<WorkerCounters.InputCounters>> inputLists = lists(inputCounters, 0, 3);
+        final Gen<List<WorkerCounters.RuleCounters>> ruleLists = lists(ruleCounters, 0, 5);
+        final Gen<WorkerCounters> counters = in -> new WorkerCounters(counts.generate(in), counts.generate(in),
+            counts.generate(in), counts.generate(in), inputLists.generate(in), ruleLists.generate(in));
         final Gen<List<WorkerMessage.TraceEvent>> traces = lists(traceEvents(), 0, 4);
         return Generators.oneOf(
             ints().zip(ints(), longs(), Generators.strings(0, 64), WorkerMessage.Hello::new),

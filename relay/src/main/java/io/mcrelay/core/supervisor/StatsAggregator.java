@@ -21,6 +21,7 @@ final class StatsAggregator {
         long packetsIn;
         long bytesIn;
         long dropsBufferFull;
+        long dropsNoBufferSpace;
         long dropsSendError;
         long dropsLinkDown;
         long[] packetsOut = new long[0];
@@ -31,6 +32,7 @@ final class StatsAggregator {
             packetsIn += counters.packetsIn();
             bytesIn += counters.bytesIn();
             dropsBufferFull += counters.dropsBufferFull();
+            dropsNoBufferSpace += counters.dropsNoBufferSpace();
             dropsSendError += counters.dropsSendError();
             dropsLinkDown += counters.dropsLinkDown();
             final int outputs = counters.outputs().size();
@@ -52,6 +54,7 @@ final class StatsAggregator {
             copy.packetsIn = packetsIn;
             copy.bytesIn = bytesIn;
             copy.dropsBufferFull = dropsBufferFull;
+            copy.dropsNoBufferSpace = dropsNoBufferSpace;
             copy.dropsSendError = dropsSendError;
             copy.dropsLinkDown = dropsLinkDown;
             copy.packetsOut = packetsOut.clone();
@@ -61,14 +64,26 @@ final class StatsAggregator {
         }
     }
 
+    /** An input interface on one worker slot: where {@code inputs[]} totals are kept. */
+    private record InputKey(String interfaceName, int worker) implements Comparable<InputKey> {
+        @Override
+        public int compareTo(final InputKey other) {
+            final int byName = interfaceName.compareTo(other.interfaceName);
+            return byName != 0 ? byName : Integer.compare(worker, other.worker);
+        }
+    }
+
     private final TreeMap<RuleId, Totals> base = new TreeMap<>();
+    /** Per input and worker slot: packets, ring full, staging full, of ended incarnations. */
+    private final TreeMap<InputKey, long[]> baseInputs = new TreeMap<>();
     private long baseUnmatched;
     private long baseMalformed;
     private long baseFragments;
     private long baseFramesReceived;
 
-    /** Folds the final counters of an ended worker incarnation into the base. */
-    void retire(final WorkerCounters counters) {
+    /** Folds the final counters of an ended incarnation of worker {@code workerIndex} into the base. */
+    void retire(final int workerIndex, final WorkerCounters counters) {
+        addInputs(baseInputs, workerIndex, counters);
         baseFramesReceived += counters.framesReceived();
         baseUnmatched += counters.unmatched();
         baseMalformed += counters.malformed();
@@ -83,7 +98,18 @@ final class StatsAggregator {
      *
      * @param intervalNs the time between the two heartbeats, or 0 when there is no earlier one
      */
-    record Live(WorkerCounters latest, WorkerCounters previous, long intervalNs) {
+    record Live(int workerIndex, WorkerCounters latest, WorkerCounters previous, long intervalNs) {
+    }
+
+    private static void addInputs(final TreeMap<InputKey, long[]> into, final int workerIndex,
+                                  final WorkerCounters counters) {
+        for (final WorkerCounters.InputCounters input : counters.inputs()) {
+            final long[] sums = into.computeIfAbsent(new InputKey(input.interfaceName(), workerIndex),
+                key -> new long[3]);
+            sums[0] += input.packets();
+            sums[1] += input.ringFull();
+            sums[2] += input.stagingFull();
+        }
     }
 
     /** The {@code stats} report for the rules of {@code table}, with live workers' counters added. */
@@ -101,6 +127,11 @@ final class StatsAggregator {
         final TreeMap<RuleId, double[]> rates = new TreeMap<>();
         for (final Live worker : live) {
             addRates(worker, rates);
+        }
+        final TreeMap<InputKey, long[]> inputSums = new TreeMap<>();
+        baseInputs.forEach((key, counts) -> inputSums.put(key, counts.clone()));
+        for (final Live worker : live) {
+            addInputs(inputSums, worker.workerIndex(), worker.latest());
         }
         for (final WorkerCounters counters : live.stream().map(Live::latest).toList()) {
             unmatched += counters.unmatched();
@@ -127,11 +158,22 @@ final class StatsAggregator {
             final double[] rate = rates.getOrDefault(rule.id(), new double[2]);
             rules.add(new ControlResponse.RuleStats(rule.id().value(), totals.packetsIn, totals.bytesIn,
                 Math.round(rate[0]), Math.round(rate[1]),
-                new ControlResponse.Drops(0, 0, totals.dropsBufferFull, totals.dropsSendError, totals.dropsLinkDown),
+                ControlResponse.Drops.perRule(totals.dropsBufferFull, totals.dropsNoBufferSpace, totals.dropsSendError,
+                    totals.dropsLinkDown),
                 outputs));
         }
+        final List<ControlResponse.InputStats> inputs = new ArrayList<>(inputSums.size());
+        long ringFull = 0;
+        long stagingFull = 0;
+        for (final var input : inputSums.entrySet()) {
+            final long[] counts = input.getValue();
+            inputs.add(new ControlResponse.InputStats(input.getKey().interfaceName(), input.getKey().worker(),
+                counts[0], counts[1], counts[2]));
+            ringFull += counts[1];
+            stagingFull += counts[2];
+        }
         return new ControlResponse.StatsReport(requestId, rules, unmatched,
-            new ControlResponse.Drops(malformed, fragments, 0, 0, 0), workers);
+            ControlResponse.Drops.topLevel(malformed, fragments, ringFull, stagingFull), inputs, workers);
     }
 
     /** Adds one worker's per-rule packet and byte rates over its last heartbeat interval. */

@@ -343,8 +343,8 @@ public class Supervisor implements DutyCycle {
         }
 
         @Override
-        public void retired(final WorkerCounters counters) {
-            stats.retire(counters);
+        public void retired(final int workerIndex, final WorkerCounters counters) {
+            stats.retire(workerIndex, counters);
         }
 
         @Override

@@ -43,7 +43,7 @@ final class WorkerHealth {
         long scheduleRespawn(long deadlineNs, int workerIndex);
 
         /** An incarnation ended: these were its last counters. */
-        void retired(WorkerCounters counters);
+        void retired(int workerIndex, WorkerCounters counters);
 
         /** A heartbeat carried trace events. */
         void traced(WorkerSlot slot, List<WorkerMessage.TraceEvent> events);
@@ -128,7 +128,7 @@ final class WorkerHealth {
         if (slot.readySinceNs >= 0 && nowNs - slot.readySinceNs >= config.backoffResetNs()) {
             slot.consecutiveCrashes = 0; // it ran well for long enough: this is not a crash loop
         }
-        actions.retired(slot.counters);
+        actions.retired(slot.index, slot.counters);
         if (slot.channel != null) {
             slot.channel.close();
         }
@@ -353,7 +353,8 @@ final class WorkerHealth {
     List<StatsAggregator.Live> live() {
         final List<StatsAggregator.Live> live = new ArrayList<>(slots.size());
         for (final WorkerSlot slot : slots) {
-            live.add(new StatsAggregator.Live(slot.counters, slot.previousCounters, slot.heartbeatIntervalNs));
+            live.add(new StatsAggregator.Live(slot.index, slot.counters, slot.previousCounters,
+                slot.heartbeatIntervalNs));
         }
         return live;
     }

@@ -17,6 +17,7 @@ public final class RuleStats {
     long packetsIn;
     long bytesIn;
     long dropsBufferFull;
+    long dropsNoBufferSpace;
     long dropsSendError;
     long dropsLinkDown;
     long[] packetsOut;
@@ -48,7 +49,7 @@ public final class RuleStats {
         for (int i = 0; i < packetsOut.length; i++) {
             outputs.add(new WorkerCounters.OutputCounters(packetsOut[i], bytesOut[i], errors[i]));
         }
-        return new WorkerCounters.RuleCounters(id, packetsIn, bytesIn, dropsBufferFull, dropsSendError, dropsLinkDown,
-            outputs);
+        return new WorkerCounters.RuleCounters(id, packetsIn, bytesIn, dropsBufferFull, dropsNoBufferSpace,
+            dropsSendError, dropsLinkDown, outputs);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
 
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.WireWriter;
@@ -110,12 +111,20 @@ public class WorkerAgent implements DutyCycle {
     private long sendsFailed;
     private long sendsInFlight;
     private long dropsBufferFull;
+    private long dropsNoBufferSpace;
     private long dropsSendError;
     private long dropsLinkDown;
 
     private final WorkerChannel.FrameHandler commandHandler = this::onCommandFrame;
     private final PacketIo.FrameHandler frameHandler = this::onFrame;
     private final PacketIo.CompletionHandler completionHandler = this::onSendComplete;
+    private final PacketIo.SendErrorHandler sendErrorHandler = this::onSendError;
+    /**
+     * Which rule outputs send through each open destination: (rule slot, output) packed as in a send's user data.
+     * Rebuilt with the table; looked up without allocating when the kernel reports an error.
+     */
+    private final Int2ObjectHashMap<long[]> destinationUsers = new Int2ObjectHashMap<>();
+    private long sendErrorReports;
     private final Timers.Handler timerHandler = this::onTimer;
 
     public WorkerAgent(final Config config, final WorkerChannel channel, final PacketIo io, final Timers timers) {
@@ -159,6 +168,7 @@ public class WorkerAgent implements DutyCycle {
         // the first Sync there is no table to match against: frames wait in the ring too (a replacement worker
         // adopting its predecessor's ring forwards what arrived in between instead of counting it unmatched).
         work += io.pollCompletions(completionHandler, config.completionLimit());
+        work += io.pollSendErrors(sendErrorHandler, config.completionLimit());
         final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / outputsMax);
         if (frameBudget > 0) {
             work += io.pollFrames(frameHandler, frameBudget);
@@ -309,6 +319,8 @@ public class WorkerAgent implements DutyCycle {
         }
         final List<ForwardingTable.Entry> entries = new ArrayList<>(rules.size());
         final org.agrona.collections.IntHashSet used = new org.agrona.collections.IntHashSet();
+        // Several outputs (of one rule or of several) may send through one destination.
+        final TreeMap<Integer, List<Long>> users = new TreeMap<>();
         for (final Rule rule : rules.rules()) {
             RuleStats stats = statsById.get(rule.id());
             if (stats == null) {
@@ -326,6 +338,8 @@ public class WorkerAgent implements DutyCycle {
                 destinations[i] = io.openDestination(output.interfaceName(), output.group().toBytes(), output.port(),
                     output.ttl());
                 used.add(destinations[i]);
+                users.computeIfAbsent(destinations[i], d -> new ArrayList<>())
+                    .add((long) stats.slot << OUTPUT_BITS | i);
             }
             if (ifIndex > 0) { // an interface that does not exist yet receives nothing: the rule waits
                 final int source = rule.input().source() == null ? 0 : rule.input().source().ipv4Value();
@@ -333,6 +347,9 @@ public class WorkerAgent implements DutyCycle {
             }
         }
         installTable(entries);
+        destinationUsers.clear();
+        users.forEach((destination, packed) -> destinationUsers.put(destination,
+            packed.stream().mapToLong(Long::longValue).toArray()));
         int widest = 1;
         for (final Rule rule : rules.rules()) {
             widest = Math.max(widest, rule.outputs().size());
@@ -437,16 +454,17 @@ public class WorkerAgent implements DutyCycle {
         return io.send(destination, payload, offset, length, userData);
     }
 
-    /** Hook: counts one failed send under exactly one reason, for the rule, the output and the worker. */
+    /** Hook: counts one failed send under exactly one reason, for the rule and the worker. */
     void countDrop(final RuleStats stats, final int output, final int result) {
         sendsFailed++;
-        if (output < stats.errors.length) {
-            stats.errors[output]++;
-        }
         switch (PacketIo.SendFailure.of(result)) {
             case BUFFER_FULL -> {
                 stats.dropsBufferFull++;
                 dropsBufferFull++;
+            }
+            case NO_BUFFER_SPACE -> {
+                stats.dropsNoBufferSpace++;
+                dropsNoBufferSpace++;
             }
             case LINK_DOWN -> {
                 stats.dropsLinkDown++;
@@ -488,6 +506,24 @@ public class WorkerAgent implements DutyCycle {
         }
     }
 
+    /**
+     * The kernel reported an error for a packet already sent to {@code destination} (it was counted as sent): every
+     * output sending through that destination counts it in its {@code errors}.
+     */
+    private void onSendError(final int destination, final int errno) {
+        sendErrorReports++;
+        final long[] users = destinationUsers.get(destination);
+        if (users != null) {
+            for (final long user : users) {
+                final RuleStats stats = slots[(int) (user >>> OUTPUT_BITS)];
+                final int output = (int) (user & ((1 << OUTPUT_BITS) - 1));
+                if (stats != null && output < stats.errors.length) {
+                    stats.errors[output]++;
+                }
+            }
+        }
+    }
+
     // ---- heartbeats -----------------------------------------------------------------------------------------
 
     private void onTimer(final long timerId, final long nowNs) {
@@ -516,23 +552,32 @@ public class WorkerAgent implements DutyCycle {
         for (final RuleStats stats : statsById.values()) {
             perRule.add(stats.snapshot());
         }
-        return new WorkerCounters(framesReceived, unmatched, malformed, fragments, perRule);
+        final List<PacketIo.InputCounts> counts = io.inputCounts();
+        final List<WorkerCounters.InputCounters> inputs = new ArrayList<>(counts.size());
+        for (final PacketIo.InputCounts input : counts) {
+            inputs.add(new WorkerCounters.InputCounters(input.interfaceName(), input.packets(), input.ringFull(),
+                input.stagingFull()));
+        }
+        return new WorkerCounters(framesReceived, unmatched, malformed, fragments, inputs, perRule);
     }
 
     /**
      * Worker-wide totals since start, including rules removed since. Conservation: {@code framesReceived = matched +
      * unmatched + malformed + fragments}, {@code sendsAttempted = sendsCompleted + sendsFailed + sendsInFlight} (a
      * matched packet makes one send per output), and every failed send is counted under exactly one reason:
-     * {@code sendsFailed = dropsBufferFull + dropsSendError + dropsLinkDown}.
+     * {@code sendsFailed = dropsBufferFull + dropsNoBufferSpace + dropsSendError + dropsLinkDown}.
+     * {@code sendErrorReports} are the kernel's later reports on packets already sent (not drops).
      */
     public record Totals(long framesReceived, long matched, long unmatched, long malformed, long fragments,
                          long sendsAttempted, long sendsCompleted, long sendsFailed, long sendsInFlight,
-                         long dropsBufferFull, long dropsSendError, long dropsLinkDown) {
+                         long dropsBufferFull, long dropsNoBufferSpace, long dropsSendError, long dropsLinkDown,
+                         long sendErrorReports) {
     }
 
     public Totals totals() {
         return new Totals(framesReceived, matched, unmatched, malformed, fragments, sendsAttempted, sendsCompleted,
-            sendsFailed, sendsInFlight, dropsBufferFull, dropsSendError, dropsLinkDown);
+            sendsFailed, sendsInFlight, dropsBufferFull, dropsNoBufferSpace, dropsSendError, dropsLinkDown,
+            sendErrorReports);
     }
 
     /** Heartbeats that could not be sent because the channel was full. */

@@ -83,7 +83,7 @@ class TraceLogTest {
     @Test
     void aDropNamesItsClassAndErrno() {
         assertEquals("buffer_full (submission queue full)", TraceLog.dropReason(PacketIo.SEND_QUEUE_FULL));
-        assertEquals("buffer_full (errno " + PacketIo.ENOBUFS + ")", TraceLog.dropReason(-PacketIo.ENOBUFS));
+        assertEquals("no_buffer_space (errno " + PacketIo.ENOBUFS + ")", TraceLog.dropReason(-PacketIo.ENOBUFS));
         assertEquals("link_down (errno " + PacketIo.ENODEV + ")", TraceLog.dropReason(-PacketIo.ENODEV));
         assertEquals("send_error (errno 13)", TraceLog.dropReason(-13));
     }

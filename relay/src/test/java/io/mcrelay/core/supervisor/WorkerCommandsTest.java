@@ -37,7 +37,7 @@ class WorkerCommandsTest {
             }
 
             @Override
-            public void retired(final WorkerCounters counters) {
+            public void retired(final int workerIndex, final WorkerCounters counters) {
             }
 
             @Override

@@ -52,7 +52,7 @@ class WorkerHealthTest {
             }
 
             @Override
-            public void retired(final WorkerCounters counters) {
+            public void retired(final int workerIndex, final WorkerCounters counters) {
             }
 
             @Override
@@ -128,7 +128,7 @@ class WorkerHealthTest {
                 }
 
                 @Override
-                public void retired(final WorkerCounters counters) {
+                public void retired(final int workerIndex, final WorkerCounters counters) {
                 }
 
                 @Override
