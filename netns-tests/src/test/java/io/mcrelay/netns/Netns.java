@@ -438,6 +438,15 @@ public final class Netns implements AutoCloseable {
      * {@link #requireRoot()} must still be able to explain itself).
      */
     private static Optional<Path> ip() {
+        return command("ip");
+    }
+
+    /** Whether a program named {@code name} is installed (on PATH or in the system's sbin and bin directories). */
+    static boolean hasCommand(final String name) {
+        return command(name).isPresent();
+    }
+
+    private static Optional<Path> command(final String name) {
         final List<Path> dirs = new ArrayList<>();
         final String path = System.getenv("PATH");
         if (path != null) {
@@ -448,7 +457,7 @@ public final class Netns implements AutoCloseable {
             }
         }
         dirs.addAll(IP_SEARCH_DIRS);
-        return dirs.stream().map(dir -> dir.resolve("ip")).filter(Files::isExecutable).findFirst();
+        return dirs.stream().map(dir -> dir.resolve(name)).filter(Files::isExecutable).findFirst();
     }
 
     private static Result runOrThrow(final List<String> command) {

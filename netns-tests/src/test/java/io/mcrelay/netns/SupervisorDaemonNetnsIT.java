@@ -13,7 +13,6 @@ import io.mcrelay.control.RuleDocument;
 import io.mcrelay.traffic.History;
 import io.mcrelay.traffic.HistoryChecker;
 import io.mcrelay.traffic.TrafficPayload;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -22,14 +21,11 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +40,7 @@ import org.junit.jupiter.api.Test;
  */
 class SupervisorDaemonNetnsIT {
     private static final String PREFIX = "mcrsd";
-    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final long WAIT_NS = DaemonKit.WAIT_NS;
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
@@ -63,40 +59,40 @@ class SupervisorDaemonNetnsIT {
             DatagramChannel receiver = net.sink.call(() -> WorkerForwardingNetnsIT.joinedReceiver("out0p",
                 "239.8.8.8", 8000))) {
             final Path firstLog = dir.resolve("daemon-1.log");
-            daemon = startDaemon(net, socket, journal, firstLog, "--workers", "2");
+            daemon = DaemonKit.startDaemon(net, socket, journal, firstLog, "--workers", "2");
             final RuleDocument rule = new RuleDocument("r1", "e2e", "in0", "239.7.7.7", 7000, null,
                 List.of(new RuleDocument.OutputDocument("239.8.8.8", 8000, "out0", null)), null);
-            try (ControlClient client = connect(daemon, socket, firstLog)) {
+            try (ControlClient client = DaemonKit.connect(daemon, socket, firstLog)) {
                 // The worker runs (without inputs: no rule yet) before the rule comes, so adding it opens in0 and
                 // the worker is restarted to receive its ring.
-                awaitReadyWorker(client, firstLog);
+                DaemonKit.awaitReadyWorker(client, firstLog);
                 final ControlResponse added = client.exchange(new ControlRequest.Add(client.nextRequestId(), rule));
                 final ControlResponse.RuleAdded ack = assertInstanceOf(ControlResponse.RuleAdded.class, added,
-                    () -> added + "\n" + read(firstLog));
+                    () -> added + "\n" + DaemonKit.read(firstLog));
                 assertEquals("r1", ack.id());
                 assertEquals(1, ack.epoch());
             }
             forwards(net, receiver, "first-", firstLog);
-            try (ControlClient client = connect(daemon, socket, firstLog)) {
+            try (ControlClient client = DaemonKit.connect(daemon, socket, firstLog)) {
                 // Counted only once both workers report ready: a worker between restarts is no process for a while.
-                final List<Long> ready = awaitReadyWorkersRunning(client, 2, dir, firstLog);
+                final List<Long> ready = DaemonKit.awaitReadyWorkersRunning(client, 2, dir, firstLog);
                 assertEquals(2, ready.size(), () -> "two worker processes run from the runtime directory in " + dir
                     + ": " + ready);
             }
             forwardsEveryPacket(net, receiver, 2_000, firstLog);
 
-            stop(daemon, firstLog);
+            DaemonKit.stop(daemon, firstLog);
             assertFalse(Files.exists(socket), "the socket file is removed");
-            final List<Long> left = processesMentioning(dir);
+            final List<Long> left = DaemonKit.processesMentioning(dir);
             assertTrue(left.isEmpty(), () -> "no worker left, found " + left);
-            assertTrue(read(firstLog).contains("restarting worker 0 (pid"), () -> "the worker started without inputs "
-                + "is restarted once in0 opens:\n" + read(firstLog));
-            assertTrue(read(firstLog).contains("passed 1 descriptors"), () -> "a worker got the ring:\n"
-                + read(firstLog));
+            assertTrue(DaemonKit.read(firstLog).contains("restarting worker 0 (pid"), () -> "the worker started "
+                + "without inputs is restarted once in0 opens:\n" + DaemonKit.read(firstLog));
+            assertTrue(DaemonKit.read(firstLog).contains("passed 1 descriptors"), () -> "a worker got the ring:\n"
+                + DaemonKit.read(firstLog));
 
             final Path secondLog = dir.resolve("daemon-2.log");
-            daemon = startDaemon(net, socket, journal, secondLog);
-            try (ControlClient client = connect(daemon, socket, secondLog)) {
+            daemon = DaemonKit.startDaemon(net, socket, journal, secondLog);
+            try (ControlClient client = DaemonKit.connect(daemon, socket, secondLog)) {
                 final ControlResponse listed = client.exchange(new ControlRequest.ListRules(client.nextRequestId()));
                 final ControlResponse.Rules rules = assertInstanceOf(ControlResponse.Rules.class, listed,
                     () -> listed.toString());
@@ -104,11 +100,11 @@ class SupervisorDaemonNetnsIT {
                 assertEquals(1, rules.epoch(), "the epoch is recovered too");
             }
             forwards(net, receiver, "second-", secondLog);
-            try (ControlClient client = connect(daemon, socket, secondLog)) {
-                awaitReadyWorkersRunning(client, 1, dir, secondLog);
+            try (ControlClient client = DaemonKit.connect(daemon, socket, secondLog)) {
+                DaemonKit.awaitReadyWorkersRunning(client, 1, dir, secondLog);
             }
             forwardsEveryPacket(net, receiver, 2_000, secondLog);
-            stop(daemon, secondLog);
+            DaemonKit.stop(daemon, secondLog);
             assertFalse(Files.exists(socket), "the socket file is removed");
 
             // --config FILE: loaded once the daemon runs, in one epoch; the unchanged r1 keeps flowing.
@@ -123,12 +119,13 @@ class SupervisorDaemonNetnsIT {
                 ]}
                 """);
             final Path thirdLog = dir.resolve("daemon-3.log");
-            daemon = startDaemon(net, socket, journal, thirdLog, "--config", config.toString());
-            try (ControlClient client = connect(daemon, socket, thirdLog)) {
+            daemon = DaemonKit.startDaemon(net, socket, journal, thirdLog, "--config", config.toString());
+            try (ControlClient client = DaemonKit.connect(daemon, socket, thirdLog)) {
                 final long start = System.nanoTime();
                 ControlResponse.Rules rules;
                 do {
-                    assertTrue(System.nanoTime() - start < WAIT_NS, () -> "--config not loaded:\n" + read(thirdLog));
+                    assertTrue(System.nanoTime() - start < WAIT_NS, () -> "--config not loaded:\n"
+                        + DaemonKit.read(thirdLog));
                     Thread.sleep(50);
                     final ControlResponse listed = client.exchange(new ControlRequest.ListRules(
                         client.nextRequestId()));
@@ -143,7 +140,7 @@ class SupervisorDaemonNetnsIT {
             final String path = socket.toString();
             final CliRun added = CliRun.of("add", "--socket", path, "--id", "r3", "--input-interface", "in0",
                 "--input-group", "239.7.7.10", "--input-port", "7000", "--output", "239.8.8.10:8000:out0");
-            assertEquals(0, added.exitCode(), () -> added.err() + "\n" + read(thirdLog));
+            assertEquals(0, added.exitCode(), () -> added.err() + "\n" + DaemonKit.read(thirdLog));
             assertEquals("r3", added.out().strip());
             final CliRun listed = CliRun.of("list", "--json", "--socket", path);
             assertEquals(0, listed.exitCode(), listed::err);
@@ -153,86 +150,18 @@ class SupervisorDaemonNetnsIT {
             final CliRun workerList = CliRun.of("workers", "--json", "--socket", path);
             assertEquals(0, workerList.exitCode(), workerList::err);
             assertTrue(workerList.out().contains("\"ready\""), workerList::out);
-            stop(daemon, thirdLog);
+            DaemonKit.stop(daemon, thirdLog);
             final CliRun gone = CliRun.of("ping", "--socket", path);
             assertEquals(3, gone.exitCode(), "no daemon: exit 3");
             assertTrue(gone.err().contains(path), gone::err);
-            System.out.println("[daemon-e2e] first run:\n" + read(firstLog) + "[daemon-e2e] second run:\n"
-                + read(secondLog));
+            System.out.println("[daemon-e2e] first run:\n" + DaemonKit.read(firstLog) + "[daemon-e2e] second run:\n"
+                + DaemonKit.read(secondLog));
         } finally {
             if (daemon != null && daemon.isAlive()) {
                 daemon.destroyForcibly();
                 daemon.waitFor(10, TimeUnit.SECONDS);
             }
             WorkerForwardingNetnsIT.deleteTree(dir);
-        }
-    }
-
-    /**
-     * {@code mcrelay supervisor} in the relay namespace (one worker unless {@code more} starts with {@code --workers}),
-     * its stdout and stderr in {@code log}.
-     */
-    private static Process startDaemon(final WorkerForwardingNetnsIT.Topology net, final Path socket,
-        final Path journal, final Path log, final String... more) throws IOException {
-        final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
-            net.relay.name(), ProcessHandle.current().info().command().orElseThrow()));
-        command.addAll(WorkerForwardingNetnsIT.jvmOptions());
-        command.add("-Xmx256m");
-        command.addAll(List.of("-cp", daemonClasspath(), "io.mcrelay.cli.Main", "supervisor",
-            "--socket", socket.toString(), "--journal", journal.toString()));
-        command.addAll(more.length > 0 && more[0].equals("--workers") ? List.of() : List.of("--workers", "1"));
-        command.addAll(List.of(more));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    /** Waits for the control socket and connects; fails with the daemon's log if it died or never listened. */
-    private static ControlClient connect(final Process daemon, final Path socket, final Path log) throws Exception {
-        final long start = System.nanoTime();
-        while (!Files.exists(socket)) {
-            assertTrue(daemon.isAlive(), () -> "the daemon exited " + daemon.exitValue() + ":\n" + read(log));
-            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no control socket within 60 s:\n" + read(log));
-            Thread.sleep(50);
-        }
-        return ControlClient.connect(socket, 20_000);
-    }
-
-    /** Asks for the workers until one is ready (started, connected, synced). */
-    private static void awaitReadyWorker(final ControlClient client, final Path log) throws Exception {
-        final long start = System.nanoTime();
-        while (true) {
-            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
-            final ControlResponse.WorkerList list = assertInstanceOf(ControlResponse.WorkerList.class, answer,
-                answer::toString);
-            if (list.workers().stream().anyMatch(worker -> worker.state().equals("ready"))) {
-                return;
-            }
-            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no ready worker within 60 s: " + list + "\n"
-                + read(log));
-            Thread.sleep(50);
-        }
-    }
-
-    /**
-     * Asks for the workers until {@code count} are ready and the processes running from the runtime directory under
-     * {@code dir} are exactly theirs (a worker being restarted has no process, or a new one, for a while); returns
-     * their pids, sorted.
-     */
-    private static List<Long> awaitReadyWorkersRunning(final ControlClient client, final int count, final Path dir,
-        final Path log) throws Exception {
-        final long start = System.nanoTime();
-        while (true) {
-            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
-            final ControlResponse.WorkerList list = assertInstanceOf(ControlResponse.WorkerList.class, answer,
-                answer::toString);
-            final List<Long> readyPids = list.workers().stream().filter(worker -> worker.state().equals("ready"))
-                .map(ControlResponse.WorkerInfo::pid).sorted().toList();
-            final List<Long> running = processesMentioning(dir).stream().sorted().toList();
-            if (readyPids.size() == count && running.equals(readyPids)) {
-                return running;
-            }
-            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "not " + count + " ready workers, each with its "
-                + "process, within 60 s: " + list + ", processes " + running + "\n" + read(log));
-            Thread.sleep(50);
         }
     }
 
@@ -290,7 +219,7 @@ class SupervisorDaemonNetnsIT {
         }
         final HistoryChecker.Report report = HistoryChecker.check(history);
         assertEquals(count, report.sent());
-        assertTrue(report.clean(), () -> report.describe() + "\n" + read(log));
+        assertTrue(report.clean(), () -> report.describe() + "\n" + DaemonKit.read(log));
         assertEquals(count, report.received() - report.foreign() - report.corrupt(), report::describe);
     }
 
@@ -310,57 +239,10 @@ class SupervisorDaemonNetnsIT {
                 break; // a whole batch sent while a worker ran came through
             }
             assertTrue(System.nanoTime() - start < WAIT_NS, () -> "nothing forwarded within 60 s (received "
-                + received + "):\n" + read(log));
+                + received + "):\n" + DaemonKit.read(log));
             batch++;
         }
         assertTrue(received.stream().allMatch(text -> text.startsWith(prefix)), received::toString);
     }
 
-    /** SIGTERM, then exit 0 within 30 s. */
-    private static void stop(final Process daemon, final Path log) throws InterruptedException {
-        daemon.destroy(); // SIGTERM
-        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), () -> "still running 30 s after SIGTERM:\n" + read(log));
-        assertEquals(0, daemon.exitValue(), () -> read(log));
-    }
-
-    /** The processes whose command line names something under {@code dir} (workers run from its runtime dir). */
-    private static List<Long> processesMentioning(final Path dir) throws IOException {
-        final String needle = dir.toString() + "/mcrelay-";
-        final List<Long> pids = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (final Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    final String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")),
-                        StandardCharsets.UTF_8).replace('\0', ' ');
-                    if (cmdline.contains(needle)) {
-                        pids.add(Long.parseLong(proc.getFileName().toString()));
-                    }
-                } catch (final IOException e) {
-                    // the process ended while we looked
-                }
-            }
-        }
-        return pids;
-    }
-
-    /**
-     * This JVM's classpath without the test libraries and test classes: relay and its dependencies (the daemon copies
-     * it for its workers).
-     */
-    private static String daemonClasspath() {
-        return String.join(File.pathSeparator, Stream.of(System.getProperty("java.class.path")
-                .split(File.pathSeparator))
-            .filter(entry -> Stream.of(
-                    "junit", "opentest4j", "apiguardian", "archunit", "quicktheories", "test-classes")
-                .noneMatch(entry::contains))
-            .toList());
-    }
-
-    private static String read(final Path log) {
-        try {
-            return Files.readString(log);
-        } catch (final IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
-    }
 }

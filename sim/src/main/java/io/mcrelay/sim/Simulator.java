@@ -190,7 +190,7 @@ public final class Simulator {
         runPhase(livenessEndNs, false);
         livenessWindow = false;
         cluster.runFor(SECOND); // drain: nothing new is sent
-        conservation.check(cluster.launcher().liveWorkers());
+        conservation.check(cluster.launcher(), cluster.network());
         delivery.checkAllArrived(cluster.supervisor(), config.workers(), cluster.network());
 
         final List<String> found = failures.list();
@@ -234,7 +234,7 @@ public final class Simulator {
             faults.tick(nowNs);
         }
         if (nowNs >= nextConservationNs) {
-            conservation.check(cluster.launcher().liveWorkers());
+            conservation.check(cluster.launcher(), cluster.network());
             nextConservationNs = nowNs + CONSERVATION_INTERVAL_NS;
         }
         final int work = cluster.step();

@@ -72,6 +72,11 @@ public final class SimLauncher implements WorkerLauncher {
             return timers;
         }
 
+        /** The worker's packet I/O. */
+        public PacketIo io() {
+            return io;
+        }
+
         /** Frames waiting in the worker's receive ring (0 if its I/O is not simulated). */
         public int receiveBacklog() {
             return io instanceof SimPacketIo simulated ? simulated.rxDepth() : 0;
@@ -97,6 +102,8 @@ public final class SimLauncher implements WorkerLauncher {
     private final List<WorkerHandle> crashRequests = new ArrayList<>();
     // By launch id: launch order, deterministic.
     private final TreeMap<Long, LiveWorker> live = new TreeMap<>();
+    /** Σ over ended incarnations of their inputs' packets, ring_full and staging_full when they ended. */
+    private final long[] endedInputs = new long[3];
     private long nextLaunchId = 1;
     private long nextPid = 1000;
 
@@ -178,8 +185,21 @@ public final class SimLauncher implements WorkerLauncher {
             return; // already gone: a second kill does nothing
         }
         worker.workerEnd.close();
+        for (final PacketIo.InputCounts input : worker.io.inputCounts()) {
+            endedInputs[0] += input.packets();
+            endedInputs[1] += input.ringFull();
+            endedInputs[2] += input.stagingFull();
+        }
         worker.io.close(); // its sockets go with the process: unread frames and unsent packets are lost
         events.exited(handle, status);
+    }
+
+    /**
+     * What the inputs of every ended incarnation had counted when it ended: packets the network offered them,
+     * ring_full, staging_full.
+     */
+    public long[] endedInputCounts() {
+        return endedInputs.clone();
     }
 
     @Override

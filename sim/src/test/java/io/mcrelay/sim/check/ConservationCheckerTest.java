@@ -5,10 +5,18 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.core.worker.WorkerMutants;
 
-/** A worker that does not count a send dropped for a full buffer is caught by "conservation". */
+/**
+ * A worker that does not count a send dropped for a full buffer, or that loses a frame it read without counting it,
+ * is caught by "conservation".
+ */
 class ConservationCheckerTest {
     @Test
     void anUncountedDropIsCaught() {
         MutantRuns.assertCaughtBy(ConservationChecker.NAME, Supervisor::new, WorkerMutants.UncountedDropWorker::new);
+    }
+
+    @Test
+    void aFrameReadAndLostWithoutACountIsCaught() {
+        MutantRuns.assertCaughtBy(ConservationChecker.NAME, Supervisor::new, WorkerMutants.UncountedFrameWorker::new);
     }
 }

@@ -1,0 +1,146 @@
+package io.mcrelay.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcrelay.control.ControlClient;
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The real daemon as the end-to-end suites run it: {@code mcrelay supervisor} as a child JVM in a topology's relay
+ * namespace, its output in a log file, reached through its control socket; and what the suites wait for (a ready
+ * worker, each with its process) with a generous hang guard that names what it waited for.
+ */
+final class DaemonKit {
+    static final long WAIT_NS = TimeUnit.SECONDS.toNanos(60);
+
+    private DaemonKit() {
+    }
+
+    /**
+     * {@code mcrelay supervisor} in the relay namespace (one worker unless {@code more} starts with {@code --workers}),
+     * its stdout and stderr in {@code log}.
+     */
+    static Process startDaemon(final WorkerForwardingNetnsIT.Topology net, final Path socket,
+        final Path journal, final Path log, final String... more) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
+            net.relay.name(), ProcessHandle.current().info().command().orElseThrow()));
+        command.addAll(WorkerForwardingNetnsIT.jvmOptions());
+        command.add("-Xmx256m");
+        command.addAll(List.of("-cp", daemonClasspath(), "io.mcrelay.cli.Main", "supervisor",
+            "--socket", socket.toString(), "--journal", journal.toString()));
+        command.addAll(more.length > 0 && more[0].equals("--workers") ? List.of() : List.of("--workers", "1"));
+        command.addAll(List.of(more));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Waits for the control socket and connects; fails with the daemon's log if it died or never listened. */
+    static ControlClient connect(final Process daemon, final Path socket, final Path log) throws Exception {
+        final long start = System.nanoTime();
+        while (!Files.exists(socket)) {
+            assertTrue(daemon.isAlive(), () -> "the daemon exited " + daemon.exitValue() + ":\n" + read(log));
+            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no control socket within 60 s:\n" + read(log));
+            Thread.sleep(50);
+        }
+        return ControlClient.connect(socket, 20_000);
+    }
+
+    /** Asks for the workers until one is ready (started, connected, synced). */
+    static void awaitReadyWorker(final ControlClient client, final Path log) throws Exception {
+        final long start = System.nanoTime();
+        while (true) {
+            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
+            final ControlResponse.WorkerList list = assertInstanceOf(ControlResponse.WorkerList.class, answer,
+                answer::toString);
+            if (list.workers().stream().anyMatch(worker -> worker.state().equals("ready"))) {
+                return;
+            }
+            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no ready worker within 60 s: " + list + "\n"
+                + read(log));
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Asks for the workers until {@code count} are ready and the processes running from the runtime directory under
+     * {@code dir} are exactly theirs (a worker being restarted has no process, or a new one, for a while); returns
+     * their pids, sorted.
+     */
+    static List<Long> awaitReadyWorkersRunning(final ControlClient client, final int count, final Path dir,
+        final Path log) throws Exception {
+        final long start = System.nanoTime();
+        while (true) {
+            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
+            final ControlResponse.WorkerList list = assertInstanceOf(ControlResponse.WorkerList.class, answer,
+                answer::toString);
+            final List<Long> readyPids = list.workers().stream().filter(worker -> worker.state().equals("ready"))
+                .map(ControlResponse.WorkerInfo::pid).sorted().toList();
+            final List<Long> running = processesMentioning(dir).stream().sorted().toList();
+            if (readyPids.size() == count && running.equals(readyPids)) {
+                return running;
+            }
+            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "not " + count + " ready workers, each with its "
+                + "process, within 60 s: " + list + ", processes " + running + "\n" + read(log));
+            Thread.sleep(50);
+        }
+    }
+
+    /** SIGTERM, then exit 0 within 30 s. */
+    static void stop(final Process daemon, final Path log) throws InterruptedException {
+        daemon.destroy(); // SIGTERM
+        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), () -> "still running 30 s after SIGTERM:\n" + read(log));
+        assertEquals(0, daemon.exitValue(), () -> read(log));
+    }
+
+    /** The processes whose command line names something under {@code dir} (workers run from its runtime dir). */
+    static List<Long> processesMentioning(final Path dir) throws IOException {
+        final String needle = dir.toString() + "/mcrelay-";
+        final List<Long> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (final Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    final String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")),
+                        StandardCharsets.UTF_8).replace('\0', ' ');
+                    if (cmdline.contains(needle)) {
+                        pids.add(Long.parseLong(proc.getFileName().toString()));
+                    }
+                } catch (final IOException e) {
+                    // the process ended while we looked
+                }
+            }
+        }
+        return pids;
+    }
+
+    /**
+     * This JVM's classpath without the test libraries and test classes: relay and its dependencies (the daemon copies
+     * it for its workers).
+     */
+    static String daemonClasspath() {
+        return String.join(File.pathSeparator, Stream.of(System.getProperty("java.class.path")
+                .split(File.pathSeparator))
+            .filter(entry -> Stream.of(
+                    "junit", "opentest4j", "apiguardian", "archunit", "quicktheories", "test-classes")
+                .noneMatch(entry::contains))
+            .toList());
+    }
+
+    static String read(final Path log) {
+        try {
+            return Files.readString(log);
+        } catch (final IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
