@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * worker, each with its process) with a generous hang guard that names what it waited for.
  */
 final class DaemonKit {
-    static final long WAIT_NS = TimeUnit.SECONDS.toNanos(60);
+    static final long WAIT_NS = Waits.HANG_GUARD.toNanos();
 
     private DaemonKit() {
     }
@@ -47,29 +47,23 @@ final class DaemonKit {
 
     /** Waits for the control socket and connects; fails with the daemon's log if it died or never listened. */
     static ControlClient connect(final Process daemon, final Path socket, final Path log) throws Exception {
-        final long start = System.nanoTime();
-        while (!Files.exists(socket)) {
+        Waits.until("the daemon's control socket " + socket, () -> {
             assertTrue(daemon.isAlive(), () -> "the daemon exited " + daemon.exitValue() + ":\n" + read(log));
-            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no control socket within 60 s:\n" + read(log));
-            Thread.sleep(50);
-        }
+            return Files.exists(socket);
+        }, () -> read(log));
         return ControlClient.connect(socket, 20_000);
     }
 
+    /** The workers as {@code workers} reports them. */
+    static List<ControlResponse.WorkerInfo> workers(final ControlClient client) throws Exception {
+        final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
+        return assertInstanceOf(ControlResponse.WorkerList.class, answer, answer::toString).workers();
+    }
+
     /** Asks for the workers until one is ready (started, connected, synced). */
-    static void awaitReadyWorker(final ControlClient client, final Path log) throws Exception {
-        final long start = System.nanoTime();
-        while (true) {
-            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
-            final ControlResponse.WorkerList list = assertInstanceOf(ControlResponse.WorkerList.class, answer,
-                answer::toString);
-            if (list.workers().stream().anyMatch(worker -> worker.state().equals("ready"))) {
-                return;
-            }
-            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "no ready worker within 60 s: " + list + "\n"
-                + read(log));
-            Thread.sleep(50);
-        }
+    static void awaitReadyWorker(final ControlClient client, final Path log) {
+        Waits.until("a ready worker", () -> workers(client),
+            workers -> workers.stream().anyMatch(worker -> worker.state().equals("ready")), () -> read(log));
     }
 
     /**
@@ -78,22 +72,15 @@ final class DaemonKit {
      * their pids, sorted.
      */
     static List<Long> awaitReadyWorkersRunning(final ControlClient client, final int count, final Path dir,
-        final Path log) throws Exception {
-        final long start = System.nanoTime();
-        while (true) {
-            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
-            final ControlResponse.WorkerList list = assertInstanceOf(ControlResponse.WorkerList.class, answer,
-                answer::toString);
-            final List<Long> readyPids = list.workers().stream().filter(worker -> worker.state().equals("ready"))
+        final Path log) {
+        final List<Object> seen = Waits.until(count + " ready workers, each with its process", () -> {
+            final List<Long> readyPids = workers(client).stream().filter(worker -> worker.state().equals("ready"))
                 .map(ControlResponse.WorkerInfo::pid).sorted().toList();
-            final List<Long> running = processesMentioning(dir).stream().sorted().toList();
-            if (readyPids.size() == count && running.equals(readyPids)) {
-                return running;
-            }
-            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "not " + count + " ready workers, each with its "
-                + "process, within 60 s: " + list + ", processes " + running + "\n" + read(log));
-            Thread.sleep(50);
-        }
+            return List.<Object>of(readyPids, processesMentioning(dir).stream().sorted().toList());
+        }, pair -> ((List<?>) pair.get(0)).size() == count && pair.get(0).equals(pair.get(1)), () -> read(log));
+        @SuppressWarnings("unchecked")
+        final List<Long> running = (List<Long>) seen.get(1);
+        return running;
     }
 
     /** SIGTERM, then exit 0 within 30 s. */

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
@@ -215,18 +216,13 @@ class DropAccountingNetnsIT {
 
         /** Sends foreign packets until one arrives: the worker holds the ring and forwards. Drains the receiver. */
         private void awaitForwarding() throws Exception {
-            final long start = System.nanoTime();
             final ByteBuffer buffer = ByteBuffer.allocate(2048);
-            while (true) {
+            Waits.until("forwarding through the new rule", () -> {
                 WorkerForwardingNetnsIT.sendUdp(net.source, "in0p", GROUP_IN, PORT_IN, List.of("warm-up"));
                 Thread.sleep(100);
                 buffer.clear();
-                if (receiver.receive(buffer) != null) {
-                    break;
-                }
-                assertTrue(System.nanoTime() - start < DaemonKit.WAIT_NS, () -> "nothing forwarded within 60 s:\n"
-                    + DaemonKit.read(log));
-            }
+                return receiver.receive(buffer) != null;
+            }, () -> DaemonKit.read(log));
             Thread.sleep(200);
             do {
                 buffer.clear();
@@ -234,8 +230,7 @@ class DropAccountingNetnsIT {
         }
 
         List<ControlResponse.WorkerInfo> workers() throws Exception {
-            final ControlResponse answer = client.exchange(new ControlRequest.Workers(client.nextRequestId()));
-            return assertInstanceOf(ControlResponse.WorkerList.class, answer, answer::toString).workers();
+            return DaemonKit.workers(client);
         }
 
         ControlResponse.StatsReport stats() throws Exception {
@@ -248,21 +243,14 @@ class DropAccountingNetnsIT {
          * rates and the request id aside). Hang guard 60 s.
          */
         ControlResponse.StatsReport settledStats() throws Exception {
-            final long start = System.nanoTime();
-            ControlResponse.StatsReport previous = stats();
-            while (true) {
+            final AtomicReference<ControlResponse.StatsReport> previous = new AtomicReference<>(stats());
+            return Waits.until("the counters to settle", () -> {
                 Thread.sleep(SETTLED_GAP_MS);
                 final ControlResponse.StatsReport now = stats();
-                if (counters(now).equals(counters(previous))) {
-                    System.out.println("[drops] counters settled after " + (System.nanoTime() - start) / 1_000_000
-                        + " ms");
-                    return now;
-                }
-                final ControlResponse.StatsReport last = now;
-                assertTrue(System.nanoTime() - start < DaemonKit.WAIT_NS, () -> "the counters still move after 60 s: "
-                    + last + "\n" + DaemonKit.read(log));
-                previous = now;
-            }
+                final boolean settled = counters(now).equals(counters(previous.get()));
+                previous.set(now);
+                return settled ? now : null;
+            }, java.util.Objects::nonNull, () -> previous.get() + "\n" + DaemonKit.read(log));
         }
 
         private static List<Object> counters(final ControlResponse.StatsReport report) {
