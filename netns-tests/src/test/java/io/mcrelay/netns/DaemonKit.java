@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,17 +28,20 @@ final class DaemonKit {
     }
 
     /**
-     * {@code mcrelay supervisor} in the relay namespace (one worker unless {@code more} starts with {@code --workers}),
-     * its stdout and stderr in {@code log}.
+     * {@code mcrelay supervisor} from the shipped jar ({@code dist/target/mcrelay.jar}, with its {@code jvm.options},
+     * as the {@code ./mcrelay} launcher runs it) in the relay namespace, one worker unless {@code more} starts with
+     * {@code --workers}; its stdout and stderr in {@code log}.
      */
     static Process startDaemon(final WorkerForwardingNetnsIT.Topology net, final Path socket,
         final Path journal, final Path log, final String... more) throws IOException {
+        final Path dist = Path.of(System.getProperty("mcrelay.dist", "../dist/target")).toAbsolutePath().normalize();
+        final Path jar = dist.resolve("mcrelay.jar");
+        final Path options = dist.resolve("jvm.options");
+        assertTrue(Files.isReadable(jar) && Files.isReadable(options), () -> "the shipped jar is not built: "
+            + jar + " and " + options + " (build them with ./mvnw -pl dist -am package)");
         final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
-            net.relay.name(), ProcessHandle.current().info().command().orElseThrow()));
-        command.addAll(WorkerForwardingNetnsIT.jvmOptions());
-        command.add("-Xmx256m");
-        command.addAll(List.of("-cp", daemonClasspath(), "io.mcrelay.cli.Main", "supervisor",
-            "--socket", socket.toString(), "--journal", journal.toString()));
+            net.relay.name(), ProcessHandle.current().info().command().orElseThrow(), "@" + options, "-Xmx256m",
+            "-jar", jar.toString(), "supervisor", "--socket", socket.toString(), "--journal", journal.toString()));
         command.addAll(more.length > 0 && more[0].equals("--workers") ? List.of() : List.of("--workers", "1"));
         command.addAll(List.of(more));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -108,19 +110,6 @@ final class DaemonKit {
             }
         }
         return pids;
-    }
-
-    /**
-     * This JVM's classpath without the test libraries and test classes: relay and its dependencies (the daemon copies
-     * it for its workers).
-     */
-    static String daemonClasspath() {
-        return String.join(File.pathSeparator, Stream.of(System.getProperty("java.class.path")
-                .split(File.pathSeparator))
-            .filter(entry -> Stream.of(
-                    "junit", "opentest4j", "apiguardian", "archunit", "quicktheories", "test-classes")
-                .noneMatch(entry::contains))
-            .toList());
     }
 
     static String read(final Path log) {
