@@ -193,6 +193,11 @@ final class EgressDestinations implements AutoCloseable {
         }
     }
 
+    /** Whether {@code handle} is open: handed out and not released (a released one may still have sends in flight). */
+    boolean isOpen(final int handle) {
+        return handle >= 0 && handle < nextHandle && keys[handle] != null && !released[handle];
+    }
+
     /** The connected socket, or -1 when it could not be opened (see {@link #errno}). */
     int fd(final int handle) {
         return fds[handle];

@@ -3,9 +3,7 @@ package io.mcrelay.linux.packetio;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
-import io.mcrelay.linux.sys.SocketCalls;
 import io.mcrelay.linux.sys.Syscalls;
 
 /**
@@ -36,20 +34,23 @@ final class ErrorQueueReader {
     private static final long CMSGHDR_BYTES = 16;
     /** Room for the one control message a report carries: the header, the extended error and the offender's address. */
     private static final int CONTROL_BYTES = 128;
-    /** From arch/x86/entry/syscalls/syscall_64.tbl and asm-generic/unistd.h (aarch64). */
-    private static final long SYS_RECVMSG = "aarch64".equals(System.getProperty("os.arch")) ? 212 : 47;
-    private static final MethodHandle GETSOCKOPT = SocketCalls.GETSOCKOPT_RAW;
+    /*
+     * Through syscall(2) (Syscalls.syscall, -errno on failure), as the epoll backend's data path: a libc downcall
+     * with its own errno capture allocates where the JIT does not inline it. Numbers from
+     * arch/x86/entry/syscalls/syscall_64.tbl and asm-generic/unistd.h (aarch64).
+     */
+    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
+    private static final long SYS_RECVMSG = AARCH64 ? 212 : 47;
+    private static final long SYS_GETSOCKOPT = AARCH64 ? 209 : 55;
 
     private final MemorySegment message;
     private final MemorySegment control;
-    private final MemorySegment capture;
     private final MemorySegment error;
     private final MemorySegment errorLength;
 
     ErrorQueueReader(final Arena arena) {
         message = arena.allocate(MSGHDR_BYTES, 8);
         control = arena.allocate(CONTROL_BYTES, 8);
-        capture = arena.allocate(Syscalls.CAPTURE);
         error = arena.allocate(ValueLayout.JAVA_INT);
         errorLength = arena.allocate(ValueLayout.JAVA_INT);
         message.set(ValueLayout.JAVA_LONG, MSGHDR_CONTROL, control.address()); // no name, no data buffer
@@ -91,13 +92,8 @@ final class ErrorQueueReader {
      */
     int takePendingError(final int fd) {
         errorLength.set(ValueLayout.JAVA_INT, 0, Integer.BYTES);
-        final int result;
-        try {
-            result = (int) GETSOCKOPT.invokeExact(capture, fd, Syscalls.SOL_SOCKET, SO_ERROR, error.address(),
-                errorLength.address());
-        } catch (final Throwable t) {
-            throw new IllegalStateException("getsockopt could not be called", t);
-        }
+        final long result = Syscalls.syscall(SYS_GETSOCKOPT, fd, Syscalls.SOL_SOCKET, SO_ERROR, error.address(),
+            errorLength.address());
         return result == 0 ? error.get(ValueLayout.JAVA_INT, 0) : 0;
     }
 }

@@ -152,39 +152,39 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     }
 
     /**
-     * Reports what destination {@code handle}'s socket holds on its error queue, up to {@code limit} reports, one
-     * {@code recvmsg} each; sets {@link #errorsDrained} when the queue was read to its end. When the first read finds
-     * the queue empty, the socket's pending error ({@code SO_ERROR}) is taken instead, so that an error whose report
-     * the queue could not hold does not leave the socket ready for ever. Each read is of the destination's socket as
-     * it is then: once the handler closed it, reading stops. Allocates nothing.
+     * Reports what destination {@code handle}'s socket holds on its error queue, taking up to {@code limit} reports
+     * off it, one {@code recvmsg} each; sets {@link #errorsDrained} when the queue was read to its end. When the first
+     * read finds the queue empty, the socket's pending error ({@code SO_ERROR}) is taken instead, so that an error
+     * whose report the queue could not hold does not leave the socket ready for ever. Each read is of the
+     * destination's socket as it is then: once the handler closed it, reading stops. A destination released while
+     * sends to it were in flight keeps its socket until they complete: what its queue holds is taken off and not
+     * reported, as the handle is no longer the caller's. Allocates nothing.
      */
     final int drainErrors(final int handle, final SendErrorHandler handler, final int limit) {
         errorsDrained = false;
         int reported = 0;
-        boolean first = true;
-        while (reported < limit) {
+        int taken = 0;
+        while (taken < limit) {
             final int fd = destinations.fd(handle);
             if (fd < 0) {
                 errorsDrained = true; // the socket is gone, and its queue with it
                 break;
             }
-            final int errno = errorQueue.next(fd);
+            int errno = errorQueue.next(fd);
             if (errno == ErrorQueueReader.EMPTY) {
-                final int pending = first ? errorQueue.takePendingError(fd) : 0;
+                errno = taken == 0 ? errorQueue.takePendingError(fd) : 0;
                 errorsDrained = true;
-                if (pending > 0) {
-                    reported++;
-                    handler.onSendError(handle, pending);
-                }
-                break;
             }
-            first = false;
-            if (errno > 0) {
+            taken++;
+            if (errno > 0 && destinations.isOpen(handle)) {
                 reported++;
                 handler.onSendError(handle, errno);
             }
+            if (errorsDrained) {
+                break;
+            }
         }
-        assert reported <= limit;
+        assert reported <= taken && taken <= limit;
         return reported;
     }
 
