@@ -3,6 +3,8 @@ package io.mcrelay.netns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.linux.packet.MulticastSockets;
 import io.mcrelay.linux.packetio.EpollPacketIo;
 import io.mcrelay.linux.sys.LinuxException;
+import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.seam.PacketIo;
 
@@ -21,6 +24,8 @@ import io.mcrelay.seam.PacketIo;
  */
 class EpollPacketIoContractNetnsIT extends PacketIoNetnsContract {
     private static final String PREFIX = "mcrpe";
+    /** {@code asm-generic/socket.h}. */
+    private static final int SO_RCVBUF = 8;
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
@@ -33,9 +38,16 @@ class EpollPacketIoContractNetnsIT extends PacketIoNetnsContract {
     }
 
     @Override
-    protected PacketIo openIo(final String inputInterface, final int sendBufferBytes) {
+    protected PacketIo openIo(final String inputInterface, final int sendBufferBytes, final boolean smallReceive) {
         final int fd = EpollPacketIo.openInputSocket(inputInterface);
         try {
+            if (smallReceive) {
+                // The smallest receive buffer Linux grants (SOCK_MIN_RCVBUF): a few frames.
+                try (Arena arena = Arena.ofConfined()) {
+                    Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_RCVBUF, arena.allocateFrom(ValueLayout.JAVA_INT, 1),
+                        "setsockopt(SO_RCVBUF, 1)");
+                }
+            }
             return EpollPacketIo.open(List.of(new EpollPacketIo.Input(inputInterface, fd)),
                 new EpollPacketIo.Config(64, 9216 + 18, 256, 9216, sendBufferBytes));
         } catch (final RuntimeException e) {

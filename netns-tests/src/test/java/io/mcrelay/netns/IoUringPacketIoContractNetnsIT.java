@@ -1,11 +1,21 @@
 package io.mcrelay.netns;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +42,10 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
     }
 
     @Override
-    protected PacketIo openIo(final String inputInterface, final int sendBufferBytes) {
-        final PacketRxRing ring = PacketRxRing.open(inputInterface, 1 << 16, 8, 2);
+    protected PacketIo openIo(final String inputInterface, final int sendBufferBytes, final boolean smallReceive) {
+        // Small: two blocks of one page, a few dozen small frames.
+        final PacketRxRing ring = smallReceive ? PacketRxRing.open(inputInterface, 4096, 2, 2)
+            : PacketRxRing.open(inputInterface, 1 << 16, 8, 2);
         try {
             return IoUringPacketIo.open(List.of(new IoUringPacketIo.Input(inputInterface, ring)),
                 new IoUringPacketIo.Config(256, 9216, 1 << 20, sendBufferBytes));
@@ -75,5 +87,113 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
             }
         }
         return frames;
+    }
+
+    /**
+     * Frames read from the ring beyond a poll's limit that do not fit the staging area are dropped and counted as
+     * that input's {@code stagingFull}: with a staging area of 2048 bytes (three frames of 642 bytes) and polls of one
+     * frame, a burst of 20 frames read at once is delivered in part, and packets = ring full + staging full +
+     * delivered.
+     */
+    @Test
+    void framesThatDoNotFitTheStagingAreaAreCountedForTheirInput() {
+        Netns.requireRoot();
+        try (VethHarness harness = new VethHarness(PREFIX, input -> {
+            final PacketRxRing ring = PacketRxRing.open(input, 1 << 16, 8, 2);
+            try {
+                return IoUringPacketIo.open(List.of(new IoUringPacketIo.Input(input, ring)),
+                    new IoUringPacketIo.Config(256, 9216, 2048, 0));
+            } catch (final RuntimeException e) {
+                ring.close();
+                throw e;
+            }
+        })) {
+            final IoUringPacketIo io = (IoUringPacketIo) harness.raw();
+            for (int i = 0; i < 20; i++) {
+                harness.injectFrame(udpFrame(new byte[600]));
+            }
+            sleepMillis(20); // the block retires after 2 ms: every frame waits in the ring, read by one poll
+            int delivered = 0;
+            int quiet = 0;
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // a hang guard
+            while (quiet < 50 && System.nanoTime() < deadline) {
+                io.submit();
+                final int polled = io.pollFrames((ifIndex, frame, offset, length) -> { }, 1);
+                delivered += polled;
+                quiet = polled == 0 ? quiet + 1 : 0;
+                sleepMillis(1);
+            }
+            final PacketIo.InputCounts in0 = io.inputCounts().getFirst();
+            System.err.println("[netns] staging of 2048 bytes, polls of 1: " + in0 + ", " + delivered + " delivered");
+            assertTrue(in0.stagingFull() > 0, in0.toString());
+            assertEquals(io.stagingDrops(), in0.stagingFull());
+            assertEquals(in0.packets(), in0.ringFull() + in0.stagingFull() + delivered);
+            assertEquals(20, in0.packets());
+        }
+    }
+
+    /**
+     * Each egress socket has an error-queue poll in the ring from the first submit after it opened; a destination
+     * closed while its poll is armed keeps its socket open until the poll's removal completed, then the socket is
+     * closed (its descriptor no longer names it); a destination opened again gets a poll again and its errors are
+     * reported under its handle.
+     */
+    @Test
+    void aClosedDestinationsPollIsRemovedBeforeItsSocketCloses() throws Exception {
+        try (VethHarness harness = createHarness()) {
+            harness.sink.execOrThrow("sysctl", "-q", "-w", "net.ipv4.icmp_ratemask=0");
+            final IoUringPacketIo raw = (IoUringPacketIo) harness.raw();
+            final PacketIo io = harness.io();
+            final Map<Integer, String> before = sockets();
+            final int destination = io.openDestination("out0", new byte[] {10, 77, 1, 2}, 6901, 0);
+            final Map<Integer, String> opened = sockets();
+            opened.keySet().removeAll(before.keySet());
+            assertEquals(1, opened.size(), "one socket for the destination: " + opened);
+            final int fd = opened.keySet().iterator().next();
+            assertEquals(0, raw.errorPollsArmed());
+            io.submit();
+            assertEquals(1, raw.errorPollsArmed());
+
+            io.closeDestination(destination);
+            assertEquals(opened.get(fd), sockets().get(fd), "the socket stays open while its poll is in the ring");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // a hang guard
+            final List<long[]> completions = new ArrayList<>();
+            final List<int[]> reports = new ArrayList<>();
+            while (raw.errorPollsArmed() > 0 && System.nanoTime() < deadline) {
+                cycle(io, completions, reports);
+                sleepMillis(1);
+            }
+            assertEquals(0, raw.errorPollsArmed(), "the poll was removed");
+            assertNotEquals(opened.get(fd), sockets().get(fd), "the socket is closed once its poll is gone");
+
+            final int again = io.openDestination("out0", new byte[] {10, 77, 1, 2}, 6901, 0);
+            assertEquals(0, io.send(again, new UnsafeBuffer(new byte[4]), 0, 4, 7L));
+            while (reports.isEmpty() && System.nanoTime() < deadline) {
+                cycle(io, completions, reports);
+                sleepMillis(2);
+            }
+            assertEquals(1, raw.errorPollsArmed());
+            assertEquals(1, reports.size());
+            assertArrayEquals(new int[] {again, ECONNREFUSED}, reports.getFirst());
+            assertTrue(raw.multishotPolls());
+        }
+    }
+
+    /** This process's socket descriptors and what each names ({@code socket:[inode]}). */
+    private static Map<Integer, String> sockets() throws IOException {
+        final Map<Integer, String> sockets = new TreeMap<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (final Path fd : fds) {
+                try {
+                    final String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:")) {
+                        sockets.put(Integer.parseInt(fd.getFileName().toString()), target);
+                    }
+                } catch (final IOException e) {
+                    // closed meanwhile (the directory stream's own descriptor, or another thread's)
+                }
+            }
+        }
+        return sockets;
     }
 }

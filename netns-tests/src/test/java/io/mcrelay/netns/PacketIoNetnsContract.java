@@ -1,5 +1,6 @@
 package io.mcrelay.netns;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,18 +50,26 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
 
     /**
      * Opens the I/O under test receiving from {@code inputInterface}, its egress sockets with a send buffer of
-     * {@code sendBufferBytes} (0: the default); runs inside the relay's namespace.
+     * {@code sendBufferBytes} (0: the default), and with {@code smallReceive} a receive ring (or socket receive
+     * buffer) that holds only a few dozen small frames at most; runs inside the relay's namespace.
      */
-    protected abstract PacketIo openIo(String inputInterface, int sendBufferBytes) throws Exception;
+    protected abstract PacketIo openIo(String inputInterface, int sendBufferBytes, boolean smallReceive)
+        throws Exception;
 
     @Override
     protected VethHarness createHarness() {
         return createHarness(0);
     }
 
+    @Override
+    protected VethHarness createSmallRingHarness() {
+        Netns.requireRoot();
+        return new VethHarness(prefix(), input -> openIo(input, 0, true));
+    }
+
     private VethHarness createHarness(final int sendBufferBytes) {
         Netns.requireRoot();
-        return new VethHarness(prefix(), input -> openIo(input, sendBufferBytes));
+        return new VethHarness(prefix(), input -> openIo(input, sendBufferBytes, false));
     }
 
     /** Opens the I/O in the relay namespace. */
@@ -442,9 +451,9 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
 
     /**
      * The worker's packet path allocates nothing over a real veth: frames received and their payloads sent on, with
-     * completions polled and one submit per cycle, for 120,000 frames after a warm-up of 30,000, while another
-     * thread injects frames. The relay thread's allocated bytes ({@code com.sun.management.ThreadMXBean}) must stay
-     * below what even one byte per frame would add. No timing is asserted.
+     * completions and send errors polled and one submit per cycle, for 120,000 frames after a warm-up of 30,000,
+     * while another thread injects frames. The relay thread's allocated bytes ({@code com.sun.management.ThreadMXBean})
+     * must stay below what even one byte per frame would add. No timing is asserted.
      */
     @Test
     void theReceiveToSendPathAllocatesNothing() throws Exception {
@@ -464,12 +473,14 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
                     }
                 };
                 final PacketIo.CompletionHandler onComplete = (userData, result) -> counts[2] += result;
+                final PacketIo.SendErrorHandler onError = (handle, errno) -> counts[1]++;
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 final Runnable cycles = () -> {
                     final long target = counts[0] + 30_000;
                     while (counts[0] < target && System.nanoTime() < deadline) {
                         io.pollCompletions(onComplete, 256);
                         io.pollFrames(onFrame, Math.min(64, io.sendCapacity()));
+                        io.pollSendErrors(onError, 16);
                         io.submit();
                     }
                 };
@@ -562,5 +573,147 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             assertEquals(52L, again[0]);
             assertEquals(1, again[1], "sent out of the re-created interface");
         }
+    }
+
+    /**
+     * A device queue that is full (a token bucket on {@code out0} holding about one packet) makes sends complete with
+     * {@code -ENOBUFS}, which the egress sockets' {@code IP_RECVERR} makes Linux report instead of passing the dropped
+     * packet for sent: every send completes with its byte count, {@code -ENOBUFS} or {@code -EAGAIN}, some with
+     * {@code -ENOBUFS}, and exactly those that completed with their byte count arrive.
+     */
+    @Test
+    void aFullDeviceQueueCompletesSendsWithEnobufsAndLosesNoneSilently() {
+        try (VethHarness harness = createHarness()) {
+            harness.relay.execOrThrow("tc", "qdisc", "add", "dev", "out0", "root", "tbf", "rate", "1mbit", "burst",
+                "1600", "limit", "1600");
+            final byte[] group = {(byte) 239, 10, 10, 10};
+            final PacketIo io = harness.io();
+            final int destination = io.openDestination("out0", group, 6700, 0);
+            final int sends = Math.min(io.sendCapacity(), 64);
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[1000]);
+            for (int i = 0; i < sends; i++) {
+                assertEquals(0, io.send(destination, payload, 0, 1000, i));
+            }
+            final List<long[]> completions = awaitCompletions(harness, sends);
+            assertEquals(sends, completions.size());
+            int sent = 0;
+            int noBufferSpace = 0;
+            int bufferFull = 0;
+            for (final long[] completion : completions) {
+                if (completion[1] == 1000) {
+                    sent++;
+                } else if (PacketIo.SendFailure.of((int) completion[1]) == PacketIo.SendFailure.NO_BUFFER_SPACE) {
+                    noBufferSpace++;
+                } else if (PacketIo.SendFailure.of((int) completion[1]) == PacketIo.SendFailure.BUFFER_FULL) {
+                    bufferFull++;
+                }
+            }
+            System.err.println("[netns] " + sends + " sends into a full device queue: " + sent + " sent, "
+                + noBufferSpace + " ENOBUFS, " + bufferFull + " EAGAIN");
+            assertEquals(sends, sent + noBufferSpace + bufferFull, "each completed sent, ENOBUFS or EAGAIN");
+            assertTrue(noBufferSpace > 0, "the device queue refused some");
+            assertTrue(sent > 0, "the device queue took some");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // a hang guard
+            while (harness.delivered(group, 6700).size() < sent && System.nanoTime() < deadline) {
+                sleepMillis(5);
+            }
+            harness.settle();
+            assertEquals(sent, harness.delivered(group, 6700).size(), "what completed as sent arrived, no more");
+        }
+    }
+
+    /**
+     * A send to a unicast address where no socket listens (the sink's, which answers with an ICMP port unreachable)
+     * is reported through {@link PacketIo#pollSendErrors} for its destination, with {@code ECONNREFUSED}, once; a
+     * multicast destination used alongside reports nothing. The loop is a worker's duty cycle.
+     */
+    @Test
+    void aPortUnreachableIsReportedForItsDestination() {
+        try (VethHarness harness = createHarness()) {
+            harness.sink.execOrThrow("sysctl", "-q", "-w", "net.ipv4.icmp_ratemask=0"); // no ICMP rate limit
+            final PacketIo io = harness.io();
+            final int group = io.openDestination("out0", new byte[] {(byte) 239, 11, 11, 11}, 6800, 0);
+            final int refused = io.openDestination("out0", new byte[] {10, 77, 1, 2}, 6801, 0);
+            assertEquals(0, io.send(refused, new UnsafeBuffer(new byte[8]), 0, 8, 1L));
+            assertEquals(0, io.send(group, new UnsafeBuffer(new byte[8]), 0, 8, 2L));
+            final List<int[]> reports = new ArrayList<>();
+            final List<long[]> completions = new ArrayList<>();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // a hang guard
+            while (reports.isEmpty() && System.nanoTime() < deadline) {
+                cycle(io, completions, reports);
+                if (reports.isEmpty()) {
+                    sleepMillis(2);
+                }
+            }
+            for (int i = 0; i < 50; i++) {
+                cycle(io, completions, reports); // nothing more comes: one send, one report
+                sleepMillis(2);
+            }
+            assertEquals(1, reports.size(), "reports: " + reports.size());
+            assertArrayEquals(new int[] {refused, ECONNREFUSED}, reports.getFirst());
+            assertEquals(2, completions.size());
+            assertTrue(completions.stream().allMatch(c -> c[1] == 8), "both sends went out");
+        }
+    }
+
+    /**
+     * Reading error reports allocates nothing: 2,000 sends to a refused unicast destination, each answered by an ICMP
+     * port unreachable, read by the duty cycle's {@link PacketIo#pollSendErrors} after a warm-up of ten times as
+     * many. The relay
+     * thread's allocated bytes must stay below what even a few bytes per report would add. No timing is asserted.
+     */
+    @Test
+    void readingSendErrorsAllocatesNothing() {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (VethHarness harness = createHarness()) {
+            harness.sink.execOrThrow("sysctl", "-q", "-w", "net.ipv4.icmp_ratemask=0"); // no ICMP rate limit
+            final PacketIo io = harness.raw();
+            final int refused = harness.io().openDestination("out0", new byte[] {10, 77, 1, 2}, 6802, 0);
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[8]);
+            final long[] counts = new long[3]; // reports, reports of another errno or destination, completions
+            final PacketIo.SendErrorHandler onError = (destination, errno) -> {
+                counts[0]++;
+                counts[1] += destination == refused && errno == ECONNREFUSED ? 0 : 1;
+            };
+            final PacketIo.CompletionHandler onComplete = (userData, result) -> counts[2]++;
+            final PacketIo.FrameHandler onFrame = (ifIndex, frame, offset, length) -> { };
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120); // a hang guard
+            final Runnable reports = () -> {
+                final long target = counts[0] + 2_000;
+                long sent = counts[2];
+                while (counts[0] < target && System.nanoTime() < deadline) {
+                    if (sent == counts[2] && io.send(refused, payload, 0, 8, 0) == 0) {
+                        sent++; // one send in flight at a time: each meets its own ICMP
+                    }
+                    io.submit();
+                    io.pollCompletions(onComplete, 64);
+                    io.pollFrames(onFrame, 64);
+                    io.pollSendErrors(onError, 16);
+                }
+            };
+            for (int i = 0; i < 10; i++) {
+                reports.run(); // warm-up: until the downcalls are compiled, the interpreter allocates around them
+            }
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            final long reportsBefore = counts[0];
+            reports.run();
+            final long allocatedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(counts[0] - reportsBefore >= 2_000, "only " + (counts[0] - reportsBefore) + " reports");
+            assertEquals(0, counts[1], "every report is the refused destination's ECONNREFUSED");
+            assertTrue(allocatedBytes < 64 * 1024, "allocated " + allocatedBytes + " bytes over "
+                + (counts[0] - reportsBefore) + " reports");
+        }
+    }
+
+    /** {@code ECONNREFUSED} from {@code asm-generic/errno.h}: what an ICMP port unreachable becomes. */
+    static final int ECONNREFUSED = 111;
+
+    /** One duty cycle of a worker: submit, completions, frames, send errors. */
+    static void cycle(final PacketIo io, final List<long[]> completions, final List<int[]> reports) {
+        io.submit();
+        io.pollCompletions((userData, result) -> completions.add(new long[] {userData, result}), 64);
+        io.pollFrames((ifIndex, frame, offset, length) -> { }, 64);
+        io.pollSendErrors((destination, errno) -> reports.add(new int[] {destination, errno}), 16);
     }
 }

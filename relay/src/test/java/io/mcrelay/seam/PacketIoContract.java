@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every {@link PacketIo} guarantees: frames lent intact, sends asynchronous and visible only after
- * {@link PacketIo#submit()}, failures as completions with a negative errno. Subclasses supply the I/O with a link
+ * {@link PacketIo#submit()}, failures as completions with a negative errno, and every frame offered on an input
+ * counted ({@link PacketIo#inputCounts()}): delivered, or dropped under a reason. Subclasses supply the I/O with a link
  * named {@code in0} to receive from and a link named {@code out0} to send to (veth in a namespace, or simulated).
  */
 public abstract class PacketIoContract {
@@ -34,6 +35,19 @@ public abstract class PacketIoContract {
     }
 
     protected abstract Harness createHarness();
+
+    /**
+     * A harness whose I/O's receive ring (or, for a backend without one, its socket's receive buffer) holds far fewer
+     * than {@value #OVERFLOW_FRAMES} small frames, so that a burst of that many overflows it while nobody polls.
+     */
+    protected abstract Harness createSmallRingHarness();
+
+    /** Frames a burst puts on {@code in0} to overflow a small receive ring. */
+    protected static final int OVERFLOW_FRAMES = 300;
+    /** Polls in a row that found nothing, each after {@link Harness#settle()}, before the input counts as drained. */
+    private static final int QUIET_POLLS = 20;
+    /** Bound on the polls of a drain: a hang guard, far above what a drain takes. */
+    private static final int DRAIN_POLLS_MAX = 2_000;
 
     /** A well-formed Ethernet/IPv4/UDP frame to 239.1.1.1:5000 with the given payload. */
     protected static byte[] udpFrame(final byte[] payload) {
@@ -119,6 +133,93 @@ public abstract class PacketIoContract {
             harness.io().send(destination, new UnsafeBuffer(new byte[] {1}), 0, 1, 1L);
             harness.settle();
             assertTrue(harness.delivered(group, 6001).isEmpty());
+        }
+    }
+
+    /**
+     * Polls until {@value #QUIET_POLLS} polls in a row found nothing (each after a {@link Harness#settle()}, which
+     * lets a real kernel's ring hand over its last block); returns the frames delivered.
+     */
+    protected static int drainFrames(final Harness harness) {
+        int delivered = 0;
+        int quiet = 0;
+        for (int round = 0; round < DRAIN_POLLS_MAX && quiet < QUIET_POLLS; round++) {
+            harness.io().submit();
+            harness.settle();
+            final int polled = harness.io().pollFrames((ifIndex, buffer, offset, length) -> { }, 64);
+            delivered += polled;
+            quiet = polled == 0 ? quiet + 1 : 0;
+        }
+        assertEquals(QUIET_POLLS, quiet, "the input never went quiet");
+        return delivered;
+    }
+
+    /**
+     * Every frame that reached the I/O is counted once on the interface it arrived on: with nothing dropped,
+     * {@code packets} is the number delivered, and the counts are cumulative across readings (the kernel resets its
+     * own when they are read).
+     */
+    @Test
+    void inputCountsCountEveryDeliveredFrameCumulatively() {
+        try (Harness harness = createHarness()) {
+            for (int i = 0; i < 5; i++) {
+                harness.injectFrame(udpFrame(new byte[] {(byte) i}));
+            }
+            assertEquals(5, drainFrames(harness));
+            assertEquals(List.of(new PacketIo.InputCounts("in0", 5, 0, 0)), harness.io().inputCounts());
+            for (int i = 0; i < 3; i++) {
+                harness.injectFrame(udpFrame(new byte[] {(byte) i}));
+            }
+            assertEquals(3, drainFrames(harness));
+            assertEquals(List.of(new PacketIo.InputCounts("in0", 8, 0, 0)), harness.io().inputCounts());
+            assertEquals(List.of(new PacketIo.InputCounts("in0", 8, 0, 0)), harness.io().inputCounts(),
+                "a reading with nothing new changes nothing");
+        }
+    }
+
+    /**
+     * A burst beyond the receive ring's capacity while nobody polls is dropped by the ring and counted as
+     * {@code ringFull}; once the input is drained, every frame counted is accounted for exactly: {@code packets} =
+     * {@code ringFull} + {@code stagingFull} + frames delivered.
+     */
+    @Test
+    void framesBeyondTheReceiveRingAreCountedAsRingFull() {
+        try (Harness harness = createSmallRingHarness()) {
+            for (int i = 0; i < OVERFLOW_FRAMES; i++) {
+                harness.injectFrame(udpFrame(new byte[] {(byte) i, (byte) (i >> 8)}));
+            }
+            final int delivered = drainFrames(harness);
+            final List<PacketIo.InputCounts> counts = harness.io().inputCounts();
+            assertEquals(1, counts.size(), counts.toString());
+            final PacketIo.InputCounts in0 = counts.getFirst();
+            assertEquals("in0", in0.interfaceName());
+            assertTrue(in0.ringFull() > 0, "the ring overflowed: " + in0 + ", " + delivered + " delivered");
+            assertTrue(delivered > 0, "the ring's frames were delivered");
+            assertEquals(in0.packets(), in0.ringFull() + in0.stagingFull() + delivered,
+                in0 + ", " + delivered + " delivered");
+            assertTrue(in0.packets() <= OVERFLOW_FRAMES, "no frame counted that was not sent: " + in0);
+        }
+    }
+
+    /** With nothing sent that met an error, there is nothing to report, and asking again changes nothing. */
+    @Test
+    void noSendErrorIsReportedWithoutOne() {
+        try (Harness harness = createHarness()) {
+            final int destination = harness.io().openDestination("out0", new byte[] {(byte) 239, 2, 2, 3}, 6002, 0);
+            assertEquals(0, harness.io().send(destination, new UnsafeBuffer(new byte[] {1}), 0, 1, 1L));
+            final List<int[]> reports = new ArrayList<>();
+            final List<long[]> completions = new ArrayList<>();
+            for (int round = 0; round < 50 && completions.isEmpty(); round++) {
+                harness.io().submit();
+                harness.settle();
+                harness.io().pollCompletions((userData, result) -> completions.add(new long[] {userData, result}), 16);
+                harness.io().pollFrames((ifIndex, buffer, offset, length) -> { }, 16);
+                harness.io().pollSendErrors((handle, errno) -> reports.add(new int[] {handle, errno}), 16);
+            }
+            assertEquals(1, completions.size());
+            assertEquals(1, completions.getFirst()[1]);
+            assertEquals(0, harness.io().pollSendErrors((handle, errno) -> reports.add(new int[] {handle, errno}), 16));
+            assertTrue(reports.isEmpty(), "reports without an error: " + reports.size());
         }
     }
 }

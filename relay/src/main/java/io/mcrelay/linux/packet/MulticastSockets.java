@@ -27,6 +27,8 @@ public final class MulticastSockets {
     static final int AF_INET = 2;
     static final int SOCK_DGRAM = 2;
     static final int IPPROTO_IP = 0;
+    /** {@code linux/in.h}: queue errors of sent packets on the socket's error queue, and report local ones. */
+    public static final int IP_RECVERR = 11;
     static final int IP_MULTICAST_IF = 32;
     static final int IP_MULTICAST_TTL = 33;
     static final int IP_MULTICAST_LOOP = 34;
@@ -47,6 +49,13 @@ public final class MulticastSockets {
      * A UDP socket that sends out of {@code interfaceName} only ({@code SO_BINDTODEVICE}, {@code IP_MULTICAST_IF}),
      * with multicast TTL {@code ttl}, multicast loopback off and a send buffer of {@code sendBufferBytes} (0: the
      * system default). Needs {@code CAP_NET_RAW} for the device binding.
+     *
+     * <p>It has {@code IP_RECVERR} on, for two reasons: a send that the device's queue refuses (a qdisc drop) fails
+     * with {@code ENOBUFS}, where without it Linux's {@code udp_send_skb} reports success for a packet it dropped; and
+     * the errors the network reports later for packets already sent (an ICMP port unreachable after a send to a
+     * unicast address: {@code ECONNREFUSED}) are queued on the socket's error queue ({@code MSG_ERRQUEUE}, one
+     * {@code struct sock_extended_err} each), where the owner reads them. The queue is charged to the receive buffer,
+     * so an owner that never reads it loses reports, not memory.
      */
     public static int openEgress(final String interfaceName, final int ttl, final int sendBufferBytes) {
         if (ttl < 0 || ttl > 255) {
@@ -66,6 +75,8 @@ public final class MulticastSockets {
                 "setsockopt(IP_MULTICAST_TTL, " + ttl + ")");
             Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, arena.allocateFrom(ValueLayout.JAVA_INT, 0),
                 "setsockopt(IP_MULTICAST_LOOP, 0)");
+            Syscalls.setsockopt(fd, IPPROTO_IP, IP_RECVERR, arena.allocateFrom(ValueLayout.JAVA_INT, 1),
+                "setsockopt(IP_RECVERR, 1)");
             if (sendBufferBytes > 0) {
                 Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_SNDBUF,
                     arena.allocateFrom(ValueLayout.JAVA_INT, sendBufferBytes),

@@ -518,11 +518,25 @@ public final class PacketRxRing implements AutoCloseable {
         return resyncs;
     }
 
-    /** Packets seen and dropped by the kernel since the last call. */
+    /** Packets seen and dropped by the kernel since the last call; see {@link #statistics(int)}. */
     public Statistics statistics() {
+        return statistics(fd);
+    }
+
+    /**
+     * What the kernel counted on packet socket {@code fd} since the last call, by anyone, and resets the counts
+     * ({@code getsockopt(PACKET_STATISTICS)}): frames it queued for the socket ({@code tp_packets}, to which Linux adds
+     * the drops when it answers) and frames it dropped because the ring, or for a socket without a ring its receive
+     * buffer, was full ({@code tp_drops}). Frames the socket's filter refused are in neither. A ring answers with
+     * {@code struct tpacket_stats_v3} (12 bytes), a socket without one with {@code struct tpacket_stats} (8): both
+     * begin with the two counts. A system call and a small allocation: control path only.
+     *
+     * @throws LinuxException naming the call when {@code fd} is not a packet socket
+     */
+    public static Statistics statistics(final int fd) {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            final MemorySegment stats = arena.allocate(12, 4); // tpacket_stats_v3
+            final MemorySegment stats = arena.allocate(12, 4);
             final MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 12);
             check((int) GETSOCKOPT.invokeExact(capture, fd, SOL_PACKET, PACKET_STATISTICS, stats, length), capture,
                 "getsockopt(PACKET_STATISTICS)");

@@ -10,6 +10,7 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 import io.mcrelay.linux.packet.MulticastSockets;
 import io.mcrelay.linux.sys.LinuxException;
@@ -34,8 +35,11 @@ import io.mcrelay.seam.PacketIo;
  * merely down keeps its socket, which works again once the link is up.
  *
  * <p>A socket is closed only when its handle was released and no send to it is in flight: a queued send never
- * meets a closed (or reused) descriptor. Opening and closing allocate; sending and completing do not.
- * Single-threaded.
+ * meets a closed (or reused) descriptor. Every socket has {@code IP_RECVERR} ({@link MulticastSockets#openEgress});
+ * the backend watches its error queue through a {@link SocketWatch}, which learns of each socket opened and is asked
+ * before one is closed: a watch with a request on the socket still in the kernel takes the descriptor over and closes
+ * it once that request has ended, so that no kernel request outlives its descriptor's number. Opening and closing
+ * allocate; sending and completing do not. Single-threaded.
  */
 final class EgressDestinations implements AutoCloseable {
     /** Linux's default multicast TTL ({@code IP_MULTICAST_TTL}), used when a destination asks for 0. */
@@ -47,6 +51,30 @@ final class EgressDestinations implements AutoCloseable {
     static final int RECHECK_EVERY = 256;
 
     private record Key(String interfaceName, int address, int port, int ttl) {
+    }
+
+    /** What a backend hears of the sockets' lives, to watch their error queues. */
+    interface SocketWatch {
+        /** A watch that watches nothing: every socket is closed at once. */
+        SocketWatch NONE = new SocketWatch() {
+            @Override
+            public void opened(final int handle, final int fd) {
+            }
+
+            @Override
+            public boolean closing(final int handle, final int fd) {
+                return true;
+            }
+        };
+
+        /** Destination {@code handle} has a new connected socket, {@code fd}. */
+        void opened(int handle, int fd);
+
+        /**
+         * Destination {@code handle}'s socket {@code fd} is done with (the destination keeps no socket from now on):
+         * true when the caller is to close it now, false when the watch took it over and closes it itself.
+         */
+        boolean closing(int handle, int fd);
     }
 
     private static final MethodHandle GETSOCKOPT = SocketCalls.GETSOCKOPT_RAW;
@@ -69,6 +97,7 @@ final class EgressDestinations implements AutoCloseable {
     private int freeCount;
     private int nextHandle;
     private long version;
+    private SocketWatch watch = SocketWatch.NONE;
 
     /** Destinations whose sockets get {@code sendBufferBytes} (0: the default); lookup memory from {@code arena}. */
     EgressDestinations(final Arena arena, final int sendBufferBytes) {
@@ -79,6 +108,14 @@ final class EgressDestinations implements AutoCloseable {
             throw new IllegalArgumentException("send buffer size must not be negative: " + sendBufferBytes);
         }
         this.sendBufferBytes = sendBufferBytes;
+    }
+
+    /** Tells {@code socketWatch} of every socket opened and closed from now on (set before the first open). */
+    void watch(final SocketWatch socketWatch) {
+        if (nextHandle > 0) {
+            throw new IllegalStateException("a socket watch is set before the first destination opens");
+        }
+        watch = Objects.requireNonNull(socketWatch, "socketWatch");
     }
 
     /** Opens (or finds) the destination; see the class comment. */
@@ -129,6 +166,7 @@ final class EgressDestinations implements AutoCloseable {
             fds[handle] = fd;
             errnos[handle] = 0;
             failures[handle] = 0;
+            watch.opened(handle, fd);
         } catch (final LinuxException e) {
             if (fd >= 0) {
                 Syscalls.close(fd);
@@ -153,6 +191,11 @@ final class EgressDestinations implements AutoCloseable {
         if (handle < 0 || handle >= nextHandle || keys[handle] == null || released[handle]) {
             throw new IllegalArgumentException("destination " + handle + " is not open");
         }
+    }
+
+    /** Whether {@code handle} is open: handed out and not released (a released one may still have sends in flight). */
+    boolean isOpen(final int handle) {
+        return handle >= 0 && handle < nextHandle && keys[handle] != null && !released[handle];
     }
 
     /** The connected socket, or -1 when it could not be opened (see {@link #errno}). */
@@ -218,8 +261,16 @@ final class EgressDestinations implements AutoCloseable {
 
     private void closeSocketWhenIdle(final int handle) {
         if (inFlight[handle] == 0 && fds[handle] >= 0) {
-            Syscalls.close(fds[handle]);
-            fds[handle] = -1;
+            closeSocket(handle);
+        }
+    }
+
+    /** Lets the destination's socket go: from here on it has none; the watch may close the descriptor later. */
+    private void closeSocket(final int handle) {
+        final int fd = fds[handle];
+        fds[handle] = -1;
+        if (watch.closing(handle, fd)) {
+            Syscalls.close(fd);
         }
     }
 
@@ -232,9 +283,8 @@ final class EgressDestinations implements AutoCloseable {
         }
         if (released[handle]) {
             if (fds[handle] >= 0) {
-                Syscalls.close(fds[handle]);
+                closeSocket(handle);
             }
-            fds[handle] = -1;
             keys[handle] = null;
             released[handle] = false;
             if (freeCount == freeHandles.length) {
@@ -273,7 +323,10 @@ final class EgressDestinations implements AutoCloseable {
         return nextHandle++;
     }
 
-    /** Closes every socket, in flight or not (the backend has stopped its kernel I/O first). */
+    /**
+     * Closes every socket, in flight or not, without asking the watch (the backend has stopped its kernel I/O first
+     * and closes what its watch took over).
+     */
     @Override
     public void close() {
         for (int handle = 0; handle < nextHandle; handle++) {

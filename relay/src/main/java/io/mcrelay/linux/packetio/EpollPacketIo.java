@@ -36,6 +36,12 @@ import io.mcrelay.seam.PacketIo;
  * with the same errno without further calls, rather than spinning on a full buffer. Everything completes within the
  * {@code submit} that sent it.
  *
+ * <p><b>Error queues.</b> Every egress socket has {@code IP_RECVERR} (so a full device queue fails a send with
+ * {@code ENOBUFS} rather than passing for sent) and is in a second epoll set, for {@code EPOLLERR} only, which is
+ * itself in the input set: the {@code epoll_pwait} that {@link #pollFrames} makes anyway, and the {@code poll} of
+ * {@link #await}, say when some socket's error queue holds reports, and only then does {@link #pollSendErrors} ask the
+ * second set which, and read those with {@code recvmsg(MSG_ERRQUEUE)}. A socket leaves the set before it is closed.
+ *
  * <p>All message headers, vectors, addresses and buffers are allocated once; nothing allocates per packet. The I/O
  * owns its input sockets and its egress sockets and closes them. Egress sockets are opened in the network namespace
  * of the thread that calls {@link #openDestination}. Single-threaded. Layouts from {@code bits/socket.h}
@@ -75,7 +81,13 @@ public final class EpollPacketIo extends LinuxPacketIo {
     // linux/if_packet.h, bits/socket.h, sys/epoll.h
     static final int PACKET_OUTGOING = 4;
     static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
     static final int EPOLLIN = 0x001;
+    static final int EPOLLERR = 0x008;
+    /** The input set's event data of the error set (input events carry the input's index). */
+    private static final long ERRORS_READY = Long.MAX_VALUE;
+    /** Sockets with errors taken from the error set per {@code epoll_pwait}. */
+    private static final int ERROR_EVENTS_MAX = 64;
     static final int EPOLL_CLOEXEC = 0x80000;
     private static final int SOCKADDR_LL_BYTES = 20;
     private static final int NAME_STRIDE = 24;
@@ -109,10 +121,16 @@ public final class EpollPacketIo extends LinuxPacketIo {
 
     private final MemorySegment capture;
     private final int epollFd;
-    private final int[] waitFds = new int[2];
-    private final short[] waitEvents = new short[2];
+    private final int[] waitFds = new int[3];
+    private final short[] waitEvents = new short[3];
     private final int[] inputFds;
     private final MemorySegment events;
+    /** The egress sockets, for EPOLLERR; in the input set with {@link #ERRORS_READY}. */
+    private final int errorEpollFd;
+    private final MemorySegment errorEvents;
+    private final MemorySegment errorRegistration;
+    /** Some egress socket may have reports: the error set was seen ready and not yet read to its end. */
+    private boolean errorsReady;
 
     // Receive: rxBatch message headers, each with one iovec, one sockaddr_ll and one frame buffer.
     private final int rxBatch;
@@ -143,7 +161,9 @@ public final class EpollPacketIo extends LinuxPacketIo {
                 inputFds[i] = inputs.get(i).fd();
                 inputIfIndex[i] = PacketRxRing.boundIfIndex(inputFds[i], inputNames[i]);
             }
-            events = arena.allocate((long) Math.max(1, inputs.size()) * EPOLL_EVENT_BYTES, 8);
+            events = arena.allocate((long) (inputs.size() + 1) * EPOLL_EVENT_BYTES, 8);
+            errorEvents = arena.allocate((long) ERROR_EVENTS_MAX * EPOLL_EVENT_BYTES, 8);
+            errorRegistration = arena.allocate(EPOLL_EVENT_BYTES, 8);
             rxBatch = config.rxBatch();
             frameBytes = config.frameBytes();
             rxMessages = arena.allocate((long) rxBatch * MMSGHDR_BYTES, 8);
@@ -179,37 +199,82 @@ public final class EpollPacketIo extends LinuxPacketIo {
             closeSendSide();
             throw e;
         }
+        int errorSet = -1;
         try {
+            errorSet = epollCreate();
             for (int i = 0; i < inputFds.length; i++) {
                 events.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLIN);
                 events.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, i);
                 check((int) EPOLL_CTL.invokeExact(capture, epollFd, EPOLL_CTL_ADD, inputFds[i], events.address()),
                     "epoll_ctl(EPOLL_CTL_ADD) of the packet socket of " + inputNames[i]);
             }
+            events.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLIN);
+            events.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, ERRORS_READY);
+            check((int) EPOLL_CTL.invokeExact(capture, epollFd, EPOLL_CTL_ADD, errorSet, events.address()),
+                "epoll_ctl(EPOLL_CTL_ADD) of the egress sockets' error set");
         } catch (final RuntimeException e) {
-            Syscalls.close(epollFd);
-            closeSendSide();
+            closeEpollSets(errorSet);
             throw e;
         } catch (final Throwable t) {
-            Syscalls.close(epollFd);
-            closeSendSide();
+            closeEpollSets(errorSet);
+            throw new IllegalStateException("epoll_ctl could not be called", t);
+        }
+        errorEpollFd = errorSet;
+        destinations.watch(new ErrorSetWatch());
+    }
+
+    private void closeEpollSets(final int errorSet) {
+        if (errorSet >= 0) {
+            Syscalls.close(errorSet);
+        }
+        Syscalls.close(epollFd);
+        closeSendSide();
+    }
+
+    /** Puts each egress socket in the error set while it is open. */
+    private final class ErrorSetWatch implements EgressDestinations.SocketWatch {
+        @Override
+        public void opened(final int handle, final int fd) {
+            errorRegistration.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLERR);
+            errorRegistration.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, handle);
+            // A failure (ENOMEM, or ENOSPC past fs.epoll.max_user_watches) leaves the destination's reports unread:
+            // its sends work, and the queue, charged to the socket's receive buffer, stays bounded.
+            errorSetControl(EPOLL_CTL_ADD, fd);
+        }
+
+        @Override
+        public boolean closing(final int handle, final int fd) {
+            errorSetControl(EPOLL_CTL_DEL, fd); // closing would remove it too, but only if nothing else held it
+            return true;
+        }
+    }
+
+    private int errorSetControl(final int operation, final int fd) {
+        try {
+            return (int) EPOLL_CTL.invokeExact(capture, errorEpollFd, operation, fd, errorRegistration.address());
+        } catch (final Throwable t) {
             throw new IllegalStateException("epoll_ctl could not be called", t);
         }
     }
 
     /**
      * Blocks until a packet socket has frames (the epoll set is readable; only when {@code frames} is true),
-     * descriptor {@code watchFd} is readable or at its end of file (a worker's channel; -1 for none), or
-     * {@code timeoutNs} passed: one {@code poll(2)} over the epoll descriptor and {@code watchFd}. The fallback
-     * backend's wait; it consumes no event. Epoll readiness is level-triggered: a caller that will not read frames
-     * now (a worker without a ruleset) passes {@code frames} false, or it would never sleep.
+     * descriptor {@code watchFd} is readable or at its end of file (a worker's channel; -1 for none), an egress
+     * socket has an error report, or {@code timeoutNs} passed: one {@code poll(2)} over the epoll descriptors and
+     * {@code watchFd}. The fallback backend's wait; it consumes no event. Epoll readiness is level-triggered: a
+     * caller that will not read frames now (a worker without a ruleset) passes {@code frames} false, or it would
+     * never sleep; error reports are read by {@link #pollSendErrors}, which the wait lets know of them.
      */
     public void await(final int watchFd, final long timeoutNs, final boolean frames) {
         ensureOpen();
         final int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (timeoutNs + 999_999) / 1_000_000));
         waitFds[0] = frames ? epollFd : -1;
         waitFds[1] = watchFd;
-        Processes.poll(waitFds, 2, waitEvents, timeoutMs);
+        waitFds[2] = errorEpollFd;
+        Processes.poll(waitFds, 3, waitEvents, timeoutMs);
+        if ((waitEvents[2] & EPOLLIN) != 0) {
+            errorsReady = true;
+        }
     }
 
     /**
@@ -364,12 +429,16 @@ public final class EpollPacketIo extends LinuxPacketIo {
             return 0;
         }
         // No wait (timeout 0), no signal mask; a failure (only EINTR could happen) reads as nothing ready.
-        final int ready = (int) Syscalls.syscall(SYS_EPOLL_PWAIT, epollFd, events.address(), inputFds.length, 0, 0);
+        final int ready = (int) Syscalls.syscall(SYS_EPOLL_PWAIT, epollFd, events.address(), inputFds.length + 1, 0,
+            0);
         int delivered = 0;
-        for (int e = 0; e < ready && delivered < limit; e++) {
-            final int input = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
-                (long) e * EPOLL_EVENT_BYTES + EPOLL_DATA);
-            delivered += receive(input, handler, limit - delivered);
+        for (int e = 0; e < ready; e++) {
+            final long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) e * EPOLL_EVENT_BYTES + EPOLL_DATA);
+            if (data == ERRORS_READY) {
+                errorsReady = true;
+            } else if (delivered < limit) {
+                delivered += receive((int) data, handler, limit - delivered);
+            }
         }
         assert delivered <= limit;
         return delivered;
@@ -413,11 +482,44 @@ public final class EpollPacketIo extends LinuxPacketIo {
     }
 
     @Override
+    int inputFd(final int input) {
+        return inputFds[input];
+    }
+
+    /**
+     * Reports from the error queues of the egress sockets the error set names, once {@link #pollFrames} or
+     * {@link #await} saw it ready: no system call before that; then one {@code epoll_pwait} and a {@code recvmsg} per
+     * report (and one more per socket, that finds its queue empty).
+     */
+    @Override
+    public int pollSendErrors(final SendErrorHandler handler, final int limit) {
+        if (closed || !errorsReady || limit <= 0) {
+            return 0;
+        }
+        final int ready = (int) Syscalls.syscall(SYS_EPOLL_PWAIT, errorEpollFd, errorEvents.address(),
+            ERROR_EVENTS_MAX, 0, 0);
+        // -EINTR, or as many ready sockets as the call could name: look again at the next call.
+        boolean drained = ready >= 0 && ready < ERROR_EVENTS_MAX;
+        int reported = 0;
+        int event = 0;
+        for (; event < ready && reported < limit; event++) {
+            final int handle = (int) errorEvents.get(ValueLayout.JAVA_LONG_UNALIGNED,
+                (long) event * EPOLL_EVENT_BYTES + EPOLL_DATA);
+            reported += drainErrors(handle, handler, limit - reported);
+            drained &= errorsDrained;
+        }
+        errorsReady = !drained || event < ready;
+        assert reported <= limit;
+        return reported;
+    }
+
+    @Override
     public void close() {
         if (!closed) {
             closed = true;
             try {
                 Syscalls.close(epollFd);
+                Syscalls.close(errorEpollFd);
                 for (final int fd : inputFds) {
                     Syscalls.close(fd);
                 }

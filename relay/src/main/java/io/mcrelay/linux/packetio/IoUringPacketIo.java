@@ -23,7 +23,8 @@ import io.mcrelay.seam.PacketIo;
  * over the ring's memory for the callback only. A ring hands over whole blocks, so one read may yield more frames
  * than {@link #pollFrames}'s limit: those are copied to a preallocated staging area and delivered first by the next
  * calls, and the rings are not read again until it is empty (so order is kept). Frames that do not fit it are
- * dropped and counted ({@link #stagingDrops()}); size it to the rings.
+ * dropped and counted per input ({@link #inputCounts()}'s {@code stagingFull}, {@link #stagingDrops()} in all); size
+ * it to the rings.
  *
  * <p><b>Send.</b> {@link #send} copies the payload into a free slot of a preallocated native buffer (capacity =
  * free slots, a slot held until its completion is polled); {@link #submit()} turns the queued slots into
@@ -31,11 +32,18 @@ import io.mcrelay.seam.PacketIo;
  * waiting) and enters the kernel once. A send to a destination without a socket (its interface is missing) completes
  * with that errno at submit, without a system call. Completions carry the caller's user data and the kernel's result.
  *
+ * <p><b>Error queues.</b> Every egress socket has {@code IP_RECVERR} (so a full device queue fails a send with
+ * {@code -ENOBUFS} rather than passing for sent) and a {@code POLL_ADD} for {@code POLLERR} in the same ring
+ * ({@link IoUringErrorPolls}: multishot, or one-shot armed again after the queue was read), armed by the next
+ * {@link #submit()} after the socket opened. {@link #pollSendErrors} reads, with {@code recvmsg(MSG_ERRQUEUE)}, only
+ * the sockets whose readiness arrived, so it makes no system call while no report waits. A socket given up while its
+ * poll is in the kernel gets a {@code POLL_REMOVE} and is closed at the poll's last completion.
+ *
  * <p><b>Waiting.</b> A worker's loop waits in this same ring ({@link #await}): the descriptor it
  * {@link #watchReadable watches} (its channel to the supervisor) has a multishot {@code POLL_ADD} of its own, the
  * next deadline is an {@code IORING_OP_TIMEOUT}, and one {@code io_uring_enter(min_complete = 1)} returns at the
  * first completion of any kind: a ring's readiness, a send, the channel, the timeout. User data carries the kind in
- * its top byte (send, ring poll, watch poll, timeout).
+ * its top byte (send, ring poll, watch poll, timeout, error-queue poll and its removal).
  *
  * <p><b>Ownership and threads.</b> The I/O owns its ring, the {@link PacketRxRing}s handed to it and its egress
  * sockets, and closes them all. Egress sockets are opened in the network namespace of the thread that calls
@@ -70,6 +78,13 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private static final long KIND_POLL = 2L << 56;
     private static final long KIND_WATCH = 3L << 56;
     private static final long KIND_TIMEOUT = 4L << 56;
+    private static final long KIND_ERROR_POLL = 5L << 56;
+    private static final long KIND_ERROR_REMOVE = 6L << 56;
+    /**
+     * Error-queue polls and removals in the submission queue at most: the queue is sized for them besides every
+     * slot, input poll, watch and timeout, so a send always finds room.
+     */
+    private static final int ERROR_ENTRIES_MAX = 16;
     /** Timeouts in flight at most: a later deadline's timeout stays armed while an earlier one is added. */
     private static final int TIMEOUTS_MAX = 8;
     private static final long TIMESPEC_BYTES = 16;
@@ -93,6 +108,9 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private long waits;
     /** Entries prepared but not yet taken by the kernel. */
     private int unsubmitted;
+    private final IoUringErrorPolls errorPolls;
+    /** At least as many error-queue entries as are among the unsubmitted ones (the kernel takes them in order). */
+    private int errorEntriesUnsubmitted;
 
     // Staging: frames read beyond a poll's limit, delivered first by the next polls.
     private final MemorySegment staging;
@@ -103,7 +121,6 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private int stagedHead;
     private int stagedCount;
     private int stagingUsedBytes;
-    private long stagingDrops;
 
     private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
     private final IoUring.CompletionHandler onCqe = this::onCqe;
@@ -128,10 +145,12 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         for (int i = 0; i < inputs.size(); i++) {
             inputRings[i] = inputs.get(i).ring();
             inputIfIndex[i] = inputRings[i].ifIndex();
-            readers[i] = new InputReader(inputIfIndex[i]);
+            readers[i] = new InputReader(i, inputIfIndex[i]);
         }
         ready = new boolean[inputs.size()];
         armed = new boolean[inputs.size()];
+        errorPolls = new IoUringErrorPolls(this, KIND_ERROR_POLL, KIND_ERROR_REMOVE);
+        destinations.watch(errorPolls);
     }
 
     /**
@@ -144,9 +163,9 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     public static IoUringPacketIo open(final List<Input> inputs, final Config config) {
         Objects.requireNonNull(config, "config");
         final List<Input> copy = List.copyOf(inputs);
-        // Every slot, poll and timeout may be in the submission queue at once: it never fills.
-        final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + copy.size() + 1 + TIMEOUTS_MAX + 8)
-            * 2 - 1);
+        // Every slot, poll, timeout and error-queue entry may be in the submission queue at once: it never fills.
+        final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + copy.size() + 1 + TIMEOUTS_MAX
+            + ERROR_ENTRIES_MAX + 8) * 2 - 1);
         final IoUring ring = IoUring.open(Math.min(entries, 32_768));
         try {
             return new IoUringPacketIo(ring, copy, config);
@@ -179,6 +198,9 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             watchArmed = true;
             prepared++;
         }
+        final int errorEntries = errorPolls.prepare(ring, multishot, ERROR_ENTRIES_MAX - errorEntriesUnsubmitted);
+        errorEntriesUnsubmitted += errorEntries;
+        prepared += errorEntries;
         for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
             final int fd = destinations.fd(slots.destination(slot));
             if (!ring.prepareSend(fd, slots.segment(slot), slots.length(slot), MSG_DONTWAIT, KIND_SEND | slot)) {
@@ -197,6 +219,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         if (taken > 0) {
             unsubmitted -= taken;
         }
+        errorEntriesUnsubmitted = Math.min(errorEntriesUnsubmitted, unsubmitted);
     }
 
     /**
@@ -341,14 +364,49 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             }
         } else if (kind == KIND_TIMEOUT) {
             timeoutArmed[index] = false; // -ETIME: it expired (the only way it ends: none is ever removed)
+        } else if (kind == KIND_ERROR_POLL) {
+            if (result == -EINVAL && multishot) {
+                multishot = false;
+            }
+            errorPolls.onPollCompletion(userData & ~KIND_MASK, result, flags);
+        } else if (kind == KIND_ERROR_REMOVE) {
+            assert result == 0 || result == -Errno.ENOENT || result == -Errno.EALREADY : "POLL_REMOVE: " + result;
+            // Nothing to do: the removed poll's own completion, without F_MORE, ends its watch.
         } else {
             throw new IllegalStateException("a completion that is not ours: user data " + Long.toHexString(userData));
         }
     }
 
-    /** Frames read from a ring beyond a poll's limit and dropped because the staging area was full. */
+    /** Frames read from a ring beyond a poll's limit and dropped because the staging area was full, all inputs. */
     public long stagingDrops() {
-        return stagingDrops;
+        long drops = 0;
+        for (final long inputDrops : inputStagingFull) {
+            drops += inputDrops;
+        }
+        return drops;
+    }
+
+    @Override
+    int inputFd(final int input) {
+        return inputRings[input].fd();
+    }
+
+    /**
+     * Reports from the error queues of the sockets whose readiness arrived (reaping completions first, without a
+     * system call); see the class comment.
+     */
+    @Override
+    public int pollSendErrors(final SendErrorHandler handler, final int limit) {
+        if (closed) {
+            return 0;
+        }
+        reap();
+        return errorPolls.poll(handler, limit);
+    }
+
+    /** Egress sockets whose error-queue poll is prepared or in the kernel (for tests). */
+    public int errorPollsArmed() {
+        return errorPolls.armedCount();
     }
 
     /** Whether readiness polls are multishot (false on kernels before 5.13, found out at the first poll). */
@@ -366,6 +424,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
                 for (final PacketRxRing input : inputRings) {
                     input.close();
                 }
+                errorPolls.close();
                 closeSendSide();
             }
         }
@@ -373,12 +432,14 @@ public final class IoUringPacketIo extends LinuxPacketIo {
 
     /** Reads one ring: delivers frames within the budget and stages the rest. One per input, reused. */
     private final class InputReader implements PacketRxRing.FrameHandler {
+        final int input;
         final int ifIndex;
         FrameHandler handler;
         int budget;
         int delivered;
 
-        InputReader(final int ifIndex) {
+        InputReader(final int input, final int ifIndex) {
+            this.input = input;
             this.ifIndex = ifIndex;
         }
 
@@ -389,14 +450,15 @@ public final class IoUringPacketIo extends LinuxPacketIo {
                 delivered++;
                 handler.onFrame(ifIndex, lent, 0, length);
             } else {
-                stage(ifIndex, frame, offset, length);
+                stage(input, ifIndex, frame, offset, length);
             }
         }
     }
 
-    private void stage(final int ifIndex, final MemorySegment frame, final long offset, final int length) {
+    private void stage(final int input, final int ifIndex, final MemorySegment frame, final long offset,
+        final int length) {
         if (stagedCount == STAGED_FRAMES_MAX || stagingUsedBytes + length > staging.byteSize()) {
-            stagingDrops++;
+            inputStagingFull[input]++;
             return;
         }
         final int entry = (stagedHead + stagedCount) % STAGED_FRAMES_MAX;

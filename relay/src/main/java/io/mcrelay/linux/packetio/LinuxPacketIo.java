@@ -1,18 +1,29 @@
 package io.mcrelay.linux.packetio;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import org.agrona.DirectBuffer;
 
+import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.seam.PacketIo;
 
 /**
  * What the production {@link PacketIo} backends share: their input interfaces by name, the send slots
  * ({@link SendSlots}) and the destinations ({@link EgressDestinations}), and with them {@link #send},
- * {@link #sendCapacity}, the destination handles and the delivery of completions. A backend adds how frames are
- * received and how queued sends reach the kernel ({@link #submit}, {@link #pollFrames}, {@link #reap}).
- * Single-threaded; nothing here allocates per packet.
+ * {@link #sendCapacity}, the destination handles and the delivery of completions; the input counts
+ * ({@link #inputCounts}); the reading of an egress socket's error queue ({@link #drainErrors}). A backend adds how
+ * frames are received, how queued sends reach the kernel ({@link #submit}, {@link #pollFrames}, {@link #reap}) and
+ * how it learns which error queues hold reports ({@link #pollSendErrors}). Single-threaded; nothing here allocates per
+ * packet.
+ *
+ * <p><b>Input counts.</b> The kernel counts per packet socket and resets its counts when they are read
+ * ({@link PacketRxRing#statistics(int)}); the I/O adds each reading to its own cumulative counts. A socket the I/O
+ * adopted (a ring the supervisor opened, or a previous worker read) may hold counts from before: the first reading
+ * includes them, as the frames still in the ring will be delivered by this I/O.
  */
 abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo, EpollPacketIo {
     /** {@code EMSGSIZE} from {@code asm-generic/errno.h}: a payload longer than a send slot. */
@@ -25,6 +36,15 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     final int[] inputIfIndex;
     final SendSlots slots;
     final EgressDestinations destinations;
+    /** Per input: {@code tp_packets} and {@code tp_drops} summed over every reading, and the staging drops. */
+    private final long[] inputPackets;
+    private final long[] inputRingFull;
+    final long[] inputStagingFull;
+    /** Input indices in name order, for {@link #inputCounts}. */
+    private final int[] inputsByName;
+    private final ErrorQueueReader errorQueue;
+    /** Whether the last {@link #drainErrors} took the queue to its end (false: it stopped at its limit). */
+    boolean errorsDrained;
     boolean closed;
 
     LinuxPacketIo(final List<String> inputNames, final int sendSlots, final int slotBytes,
@@ -37,9 +57,15 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         }
         this.inputNames = inputNames.toArray(String[]::new);
         inputIfIndex = new int[inputNames.size()];
+        inputPackets = new long[inputNames.size()];
+        inputRingFull = new long[inputNames.size()];
+        inputStagingFull = new long[inputNames.size()];
+        inputsByName = IntStream.range(0, inputNames.size()).boxed()
+            .sorted(Comparator.comparing(inputNames::get)).mapToInt(Integer::intValue).toArray();
         try {
             slots = new SendSlots(arena, sendSlots, slotBytes);
             destinations = new EgressDestinations(arena, sendBufferBytes);
+            errorQueue = new ErrorQueueReader(arena);
         } catch (final RuntimeException e) {
             arena.close();
             throw e;
@@ -48,6 +74,9 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
 
     /** Takes the kernel's completions into the send slots and the backend's receive state. */
     abstract void reap();
+
+    /** The packet socket of input {@code input}, for its kernel counts. */
+    abstract int inputFd(int input);
 
     @Override
     public final int interfaceIndex(final String interfaceName) {
@@ -99,14 +128,64 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         return 0;
     }
 
+    /**
+     * Reads every input's kernel counts (one {@code getsockopt} each, which resets them) into the cumulative counts
+     * and returns those, sorted by name; after {@link #close()}, the counts as last read. Control path: allocates.
+     */
     @Override
-    public java.util.List<InputCounts> inputCounts() {
-        throw new UnsupportedOperationException("input counts: not yet implemented in this backend");
+    public final List<InputCounts> inputCounts() {
+        if (!closed) {
+            for (int i = 0; i < inputNames.length; i++) {
+                final PacketRxRing.Statistics reading = PacketRxRing.statistics(inputFd(i));
+                inputPackets[i] += reading.packets();
+                inputRingFull[i] += reading.drops();
+            }
+        }
+        final List<InputCounts> counts = new ArrayList<>(inputNames.length);
+        for (final int i : inputsByName) {
+            // A frame the kernel counted before this I/O adopted the socket, and a previous reader read the counts,
+            // may still be staged and dropped here: never report fewer frames than were dropped.
+            final long packets = Math.max(inputPackets[i], inputRingFull[i] + inputStagingFull[i]);
+            counts.add(new InputCounts(inputNames[i], packets, inputRingFull[i], inputStagingFull[i]));
+        }
+        return List.copyOf(counts);
     }
 
-    @Override
-    public int pollSendErrors(final SendErrorHandler handler, final int limit) {
-        return 0;
+    /**
+     * Reports what destination {@code handle}'s socket holds on its error queue, taking up to {@code limit} reports
+     * off it, one {@code recvmsg} each; sets {@link #errorsDrained} when the queue was read to its end. When the first
+     * read finds the queue empty, the socket's pending error ({@code SO_ERROR}) is taken instead, so that an error
+     * whose report the queue could not hold does not leave the socket ready for ever. Each read is of the
+     * destination's socket as it is then: once the handler closed it, reading stops. A destination released while
+     * sends to it were in flight keeps its socket until they complete: what its queue holds is taken off and not
+     * reported, as the handle is no longer the caller's. Allocates nothing.
+     */
+    final int drainErrors(final int handle, final SendErrorHandler handler, final int limit) {
+        errorsDrained = false;
+        int reported = 0;
+        int taken = 0;
+        while (taken < limit) {
+            final int fd = destinations.fd(handle);
+            if (fd < 0) {
+                errorsDrained = true; // the socket is gone, and its queue with it
+                break;
+            }
+            int errno = errorQueue.next(fd);
+            if (errno == ErrorQueueReader.EMPTY) {
+                errno = taken == 0 ? errorQueue.takePendingError(fd) : 0;
+                errorsDrained = true;
+            }
+            taken++;
+            if (errno > 0 && destinations.isOpen(handle)) {
+                reported++;
+                handler.onSendError(handle, errno);
+            }
+            if (errorsDrained) {
+                break;
+            }
+        }
+        assert reported <= taken && taken <= limit;
+        return reported;
     }
 
     @Override

@@ -10,14 +10,16 @@ import java.util.List;
 /**
  * One io_uring instance through FFM: set up, its rings mapped, SQEs written and CQEs read in place without
  * allocating: setup, {@code NOP}, {@code SEND}, {@code SENDMSG}, {@code RECV} (single or multishot into
- * provided-buffer rings), {@code RECVMSG}, {@code READ}, {@code POLL_ADD} (multishot), {@code TIMEOUT}, batched
- * submission, completion and the operations probe. Offsets, constants and the memory-ordering rules are
- * those of {@code include/uapi/linux/io_uring.h}. Not thread-safe: one ring per worker thread.
+ * provided-buffer rings), {@code RECVMSG}, {@code READ}, {@code POLL_ADD} (multishot), {@code POLL_REMOVE},
+ * {@code TIMEOUT}, batched submission, completion and the operations probe. Offsets, constants and the
+ * memory-ordering rules are those of {@code include/uapi/linux/io_uring.h}. Not thread-safe: one ring per worker
+ * thread.
  */
 public final class IoUring implements AutoCloseable {
     /** Opcodes ({@code enum io_uring_op}), the ones the relay uses or may use. */
     public static final int IORING_OP_NOP = 0;
     public static final int IORING_OP_POLL_ADD = 6;
+    public static final int IORING_OP_POLL_REMOVE = 7;
     public static final int IORING_OP_SENDMSG = 9;
     public static final int IORING_OP_RECVMSG = 10;
     public static final int IORING_OP_TIMEOUT = 11;
@@ -31,6 +33,7 @@ public final class IoUring implements AutoCloseable {
     static {
         OP_NAMES[IORING_OP_NOP] = "NOP";
         OP_NAMES[IORING_OP_POLL_ADD] = "POLL_ADD";
+        OP_NAMES[IORING_OP_POLL_REMOVE] = "POLL_REMOVE";
         OP_NAMES[IORING_OP_SENDMSG] = "SENDMSG";
         OP_NAMES[IORING_OP_RECVMSG] = "RECVMSG";
         OP_NAMES[IORING_OP_TIMEOUT] = "TIMEOUT";
@@ -41,9 +44,9 @@ public final class IoUring implements AutoCloseable {
     }
 
     /** Operations the relay needs, and the kernel that brought each (for the message when one is missing). */
-    public static final int[] REQUIRED_OPS = {IORING_OP_NOP, IORING_OP_POLL_ADD, IORING_OP_SENDMSG, IORING_OP_RECVMSG,
-        IORING_OP_TIMEOUT, IORING_OP_READ, IORING_OP_SEND, IORING_OP_RECV};
-    private static final String[] SINCE = {"5.1", "", "", "", "", "", "5.1", "", "", "5.3", "5.3", "5.4", "", "", "",
+    public static final int[] REQUIRED_OPS = {IORING_OP_NOP, IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE,
+        IORING_OP_SENDMSG, IORING_OP_RECVMSG, IORING_OP_TIMEOUT, IORING_OP_READ, IORING_OP_SEND, IORING_OP_RECV};
+    private static final String[] SINCE = {"5.1", "", "", "", "", "", "5.1", "5.1", "", "5.3", "5.3", "5.4", "", "", "",
         "", "", "", "", "", "", "", "5.6", "", "", "", "5.6", "5.6", "", "", "", "5.7"};
 
     // struct io_uring_params field offsets
@@ -159,8 +162,10 @@ public final class IoUring implements AutoCloseable {
         return prepare(IORING_OP_NOP, -1, 0, 0, 0, 0, userData);
     }
 
-    /** {@code poll(2)} events. */
+    /** {@code poll(2)} events ({@code asm-generic/poll.h}). */
     public static final int POLLIN = 0x1;
+    /** An error is pending: on a socket, {@code sk_err} is set or its error queue holds a report. */
+    public static final int POLLERR = 0x8;
     /** {@code IORING_POLL_ADD_MULTI} (in the SQE's len, Linux 5.13+): the poll stays armed after each completion. */
     static final int IORING_POLL_ADD_MULTI = 1;
     /** {@code IORING_CQE_F_MORE}: more completions will come for this SQE (a multishot request is still armed). */
@@ -174,6 +179,15 @@ public final class IoUring implements AutoCloseable {
      */
     public boolean preparePoll(final int fd, final int events, final boolean multishot, final long userData) {
         return prepare(IORING_OP_POLL_ADD, fd, 0, multishot ? IORING_POLL_ADD_MULTI : 0, events, 0, userData);
+    }
+
+    /**
+     * Queues a {@code POLL_REMOVE} of the poll whose user data is {@code pollUserData}: that poll completes with
+     * {@code -ECANCELED} (and without {@link #IORING_CQE_F_MORE}); this entry completes with 0, or {@code -ENOENT}
+     * when the poll had already ended. The poll holds its file until it completes.
+     */
+    public boolean preparePollRemove(final long pollUserData, final long userData) {
+        return prepare(IORING_OP_POLL_REMOVE, -1, pollUserData, 0, 0, 0, userData);
     }
 
     /**

@@ -57,8 +57,13 @@ public final class SimNetwork {
         EGRESS_NO_LINK,
         /** A send to a link that is down ({@code -ENETUNREACH}, as Linux 6.x answers). */
         EGRESS_LINK_DOWN,
-        /** A send to a link whose egress queue was full ({@code -EAGAIN} or {@code -ENOBUFS}). */
+        /** A send to a link whose egress queue was full, answered {@code -EAGAIN} (a full socket buffer). */
         EGRESS_FULL,
+        /**
+         * A send to a link whose egress queue was full, answered {@code -ENOBUFS} (a full device queue; see
+         * {@link #setEgressFullErrno}).
+         */
+        EGRESS_NO_BUFFER_SPACE,
         /** A packet queued on a link that went down or was deleted before it left. */
         EGRESS_FLUSHED,
         /** A payload longer than {@link #UDP_PAYLOAD_BYTES_MAX} ({@code -EMSGSIZE}). */
@@ -226,7 +231,8 @@ public final class SimNetwork {
 
     /**
      * Which errno a send to this link's full egress queue completes with: {@link PacketIo#EAGAIN} (the default, a
-     * full socket buffer) or {@link PacketIo#ENOBUFS} (a full device queue).
+     * full socket buffer; counted as {@link Drop#EGRESS_FULL}) or {@link PacketIo#ENOBUFS} (a full device queue;
+     * counted as {@link Drop#EGRESS_NO_BUFFER_SPACE}).
      */
     public void setEgressFullErrno(final String name, final int errno) {
         if (errno != PacketIo.EAGAIN && errno != PacketIo.ENOBUFS) {
@@ -291,17 +297,17 @@ public final class SimNetwork {
             if (member < 0 || member >= members) {
                 throw new IllegalStateException("fanout chose member " + member + " of " + members);
             }
-            receive(ios.get(member), link.ifIndex, frame, offset, length);
+            receive(ios.get(member), link, frame, offset, length);
         } else {
             for (int i = 0; i < members; i++) {
-                receive(ios.get(i), link.ifIndex, frame, offset, length);
+                receive(ios.get(i), link, frame, offset, length);
             }
         }
     }
 
-    private void receive(final SimPacketIo io, final int ifIndex, final DirectBuffer frame, final int offset,
+    private void receive(final SimPacketIo io, final NetworkLink link, final DirectBuffer frame, final int offset,
         final int length) {
-        if (io.offerFrame(ifIndex, frame, offset, length)) {
+        if (io.offerFrame(link.ifIndex, link.name, frame, offset, length)) {
             framesReceived++;
         } else {
             drops[Drop.RX_RING_FULL.ordinal()]++;
@@ -472,7 +478,8 @@ public final class SimNetwork {
             return -PacketIo.ENETUNREACH;
         }
         if (link.depth >= link.egressCapacityPackets || link.depth >= link.slots.length) {
-            drops[Drop.EGRESS_FULL.ordinal()]++;
+            drops[(link.egressFullErrno == PacketIo.ENOBUFS ? Drop.EGRESS_NO_BUFFER_SPACE : Drop.EGRESS_FULL)
+                .ordinal()]++;
             return -link.egressFullErrno;
         }
         final int tail = (link.head + link.depth) % link.slots.length;

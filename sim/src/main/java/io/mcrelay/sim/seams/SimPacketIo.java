@@ -1,8 +1,10 @@
 package io.mcrelay.sim.seams;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.agrona.DirectBuffer;
@@ -25,6 +27,13 @@ import io.mcrelay.seam.PacketIo;
  * returns the same handle until one {@link #closeDestination} releases it (opens are not counted); a released handle
  * may be reused by a later open. Sends resolve the output link by name when the network takes them, so a send after
  * a link was re-created goes out of the new link.
+ *
+ * <p><b>Counts and errors.</b> {@link #inputCounts()} counts by the name of the link a frame arrived on (a link
+ * re-created under its name keeps its counts): {@code packets} every frame the network offered to this I/O, taken
+ * into the ring or not, {@code ringFull} those the full ring refused ({@link SimNetwork.Drop#RX_RING_FULL} counts the
+ * same frames network-wide), {@code stagingFull} always 0 (the ring is read frame by frame: nothing is staged).
+ * {@link #pollSendErrors} reports nothing: the simulated network sends no ICMP and keeps no error queue, and every
+ * local failure is already its send's completion. Counting allocates only the first time a link's name is seen.
  *
  * <p>Single-threaded: created by {@link SimNetwork#attach()} and driven by the simulator's one thread.
  */
@@ -95,6 +104,11 @@ public final class SimPacketIo implements PacketIo {
     private int nextHandle;
     private boolean closed;
 
+    // Input counts by interface name: the names sorted, each count at its name's index.
+    private String[] inputNames = new String[0];
+    private long[] inputPackets = new long[0];
+    private long[] inputRingFull = new long[0];
+
     SimPacketIo(final SimNetwork network, final int rxRingFrames, final int submissionEntries) {
         if (rxRingFrames <= 0 || submissionEntries <= 0) {
             throw new IllegalArgumentException(
@@ -161,11 +175,17 @@ public final class SimPacketIo implements PacketIo {
         return network.linksVersion();
     }
 
+    /** The counts of every link a frame was offered on, sorted by name; see the class comment. */
     @Override
-    public java.util.List<InputCounts> inputCounts() {
-        throw new UnsupportedOperationException("input counts: not yet implemented in this backend");
+    public List<InputCounts> inputCounts() {
+        final List<InputCounts> counts = new ArrayList<>(inputNames.length);
+        for (int i = 0; i < inputNames.length; i++) {
+            counts.add(new InputCounts(inputNames[i], inputPackets[i], inputRingFull[i], 0));
+        }
+        return List.copyOf(counts);
     }
 
+    /** Reports nothing, ever: see the class comment. */
     @Override
     public int pollSendErrors(final SendErrorHandler handler, final int limit) {
         return 0;
@@ -289,10 +309,17 @@ public final class SimPacketIo implements PacketIo {
         return destinationsByKey.size();
     }
 
-    /** Called by the network: copies one frame into the receive ring; false when the ring is full. */
-    boolean offerFrame(final int ifIndex, final DirectBuffer frame, final int offset, final int length) {
+    /**
+     * Called by the network: copies one frame that arrived on link {@code interfaceName} (index {@code ifIndex}) into
+     * the receive ring; false when the ring is full. Counted either way.
+     */
+    boolean offerFrame(final int ifIndex, final String interfaceName, final DirectBuffer frame, final int offset,
+        final int length) {
         assert !closed && length > 0;
+        final int input = inputIndex(interfaceName);
+        inputPackets[input]++;
         if (rxDepth == rxSlots.length) {
+            inputRingFull[input]++;
             return false;
         }
         final int slot = (rxHead + rxDepth) % rxSlots.length;
@@ -319,6 +346,35 @@ public final class SimPacketIo implements PacketIo {
         }
         assert taken <= sqSlots.length && sqCompleted == sqSubmitted;
         return taken;
+    }
+
+    /** The index of {@code interfaceName}'s counts, made the first time the name is seen. */
+    private int inputIndex(final String interfaceName) {
+        final int found = Arrays.binarySearch(inputNames, interfaceName);
+        if (found >= 0) {
+            return found;
+        }
+        final int at = -found - 1;
+        inputNames = insert(inputNames, at, interfaceName);
+        inputPackets = insert(inputPackets, at);
+        inputRingFull = insert(inputRingFull, at);
+        assert inputNames.length == inputPackets.length && inputNames.length == inputRingFull.length;
+        return at;
+    }
+
+    private static String[] insert(final String[] names, final int at, final String name) {
+        final String[] grown = new String[names.length + 1];
+        System.arraycopy(names, 0, grown, 0, at);
+        grown[at] = name;
+        System.arraycopy(names, at, grown, at + 1, names.length - at);
+        return grown;
+    }
+
+    private static long[] insert(final long[] counts, final int at) {
+        final long[] grown = new long[counts.length + 1];
+        System.arraycopy(counts, 0, grown, 0, at);
+        System.arraycopy(counts, at, grown, at + 1, counts.length - at);
+        return grown;
     }
 
     private int allocateHandle() {

@@ -20,8 +20,9 @@ import io.mcrelay.seam.PacketIoContract;
 /**
  * The simulated I/O keeps the {@link PacketIo} contract on a fresh {@link SimNetwork} with {@code in0} and
  * {@code out0} up, and models what the simulator's faults will lean on: a full egress queue completes with
- * {@code -EAGAIN} (or {@code -ENOBUFS}), a down or missing link with {@code -ENETUNREACH} (as Linux 6.x), a re-created link gets a new
- * index, both rings are bounded, and the steady-state packet path allocates nothing.
+ * {@code -EAGAIN} (or {@code -ENOBUFS}, counted apart), a down or missing link with {@code -ENETUNREACH} (as Linux
+ * 6.x), a re-created link gets a new index, both rings are bounded, input counts go by link name, and the
+ * steady-state packet path allocates nothing.
  */
 class SimPacketIoTest extends PacketIoContract {
     private static final byte[] GROUP = {(byte) 239, 9, 9, 9};
@@ -29,10 +30,19 @@ class SimPacketIoTest extends PacketIoContract {
 
     @Override
     protected Harness createHarness() {
+        return harness(SimPacketIo.DEFAULT_RX_RING_FRAMES);
+    }
+
+    @Override
+    protected Harness createSmallRingHarness() {
+        return harness(16);
+    }
+
+    private static Harness harness(final int rxRingFrames) {
         final SimNetwork network = new SimNetwork();
         network.createLinkUp("in0");
         network.createLinkUp("out0");
-        final SimPacketIo io = network.attach();
+        final SimPacketIo io = network.attach(rxRingFrames, SimPacketIo.DEFAULT_SUBMISSION_ENTRIES);
         return new Harness() {
             @Override
             public PacketIo io() {
@@ -116,6 +126,40 @@ class SimPacketIoTest extends PacketIoContract {
         io.submit();
         network.step();
         assertEquals(-PacketIo.ENOBUFS, completions(io).get(2)[1]);
+        assertEquals(1, network.dropped(SimNetwork.Drop.EGRESS_NO_BUFFER_SPACE), "ENOBUFS counted apart");
+        assertEquals(1, network.dropped(SimNetwork.Drop.EGRESS_FULL), "EAGAIN's count unchanged");
+        assertEquals(PacketIo.SendFailure.NO_BUFFER_SPACE, PacketIo.SendFailure.of(-PacketIo.ENOBUFS));
+    }
+
+    /**
+     * Input counts go by the name of the link a frame arrived on, so a link re-created with a new index keeps adding
+     * to its name's counts; each I/O counts what was offered to it (the ring's refusals are the network's
+     * {@code RX_RING_FULL}); the simulated network reports no send errors.
+     */
+    @Test
+    void inputCountsGoByLinkNameAndAddUpToTheNetworksCounts() {
+        final SimNetwork network = network();
+        network.createLinkUp("a0");
+        final SimPacketIo small = network.attach(2, 4);
+        final SimPacketIo large = network.attach();
+        for (int i = 0; i < 3; i++) {
+            network.injectFrame("in0", udpFrame(new byte[] {(byte) i}));
+        }
+        network.injectFrame("a0", udpFrame(new byte[] {9}));
+        network.deleteLink("in0");
+        network.createLinkUp("in0");
+        network.injectFrame("in0", udpFrame(new byte[] {4}));
+        network.injectFrame("out0", udpFrame(new byte[] {5}));
+        assertEquals(List.of(new PacketIo.InputCounts("a0", 1, 1, 0), new PacketIo.InputCounts("in0", 4, 2, 0),
+            new PacketIo.InputCounts("out0", 1, 1, 0)), small.inputCounts());
+        assertEquals(List.of(new PacketIo.InputCounts("a0", 1, 0, 0), new PacketIo.InputCounts("in0", 4, 0, 0),
+            new PacketIo.InputCounts("out0", 1, 0, 0)), large.inputCounts());
+        assertEquals(4, network.dropped(SimNetwork.Drop.RX_RING_FULL));
+        assertEquals(2 + 6, network.framesReceived());
+        assertEquals(0, small.pollSendErrors((destination, errno) -> { }, 16));
+        small.close();
+        assertEquals(4, small.inputCounts().stream().mapToLong(PacketIo.InputCounts::ringFull).sum(),
+            "a closed I/O keeps its counts");
     }
 
     @Test
