@@ -53,7 +53,7 @@ class LauncherIT {
 
         assertEquals(0, run.exitCode(), run::describe);
         assertTrue(versionLine().matcher(run.stdout()).find(), () -> "no version line\n" + run.describe());
-        assertTrue(hasLine(run.stdout(), "control protocol 1"), run::describe);
+        assertTrue(hasLine(run.stdout(), "control protocol " + io.mcrelay.BuildInfo.CONTROL_PROTOCOL_VERSION), run::describe);
         assertTrue(run.stdout().contains("daemon: not reachable"), run::describe);
     }
 
@@ -114,7 +114,7 @@ class LauncherIT {
 
         assertEquals(0, run.exitCode(), run::describe);
         assertTrue(versionLine().matcher(run.stdout()).find(), () -> "no version line\n" + run.describe());
-        assertTrue(hasLine(run.stdout(), "control protocol 1"), run::describe);
+        assertTrue(hasLine(run.stdout(), "control protocol " + io.mcrelay.BuildInfo.CONTROL_PROTOCOL_VERSION), run::describe);
     }
 
     /** The first line of {@code version}: the exact build version when the pom passes it, else its shape. */

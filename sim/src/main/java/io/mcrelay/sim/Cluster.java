@@ -26,6 +26,7 @@ import io.mcrelay.seam.WorkerLauncher;
 import io.mcrelay.seam.support.DutyCycleRunner;
 import io.mcrelay.sim.check.ConvergenceChecker;
 import io.mcrelay.sim.fault.FaultSchedule;
+import io.mcrelay.sim.seams.EndedInputs;
 import io.mcrelay.sim.seams.InMemoryJournal;
 import io.mcrelay.sim.seams.ManualClock;
 import io.mcrelay.sim.seams.MapLogLevels;
@@ -117,7 +118,7 @@ public final class Cluster implements FaultSchedule.Target {
 
         SupervisorLife() {
             launcher = new SimLauncher(Cluster.this::newWorker, clock, CHANNEL_CAPACITY_BYTES, Frames.WORKER_BYTES_MAX,
-                Cluster.this::wrapChannel);
+                Cluster.this::wrapChannel).countingEndedInputsInto(endedInputs);
             final Timers recordedTimers = log == null ? timers : new RecordingTimers(timers, log);
             final Supervisor.Seams seams = new Supervisor.Seams(recordedTimers, launcher, control, links,
                 new MapLogLevels(), inputSockets, journal, clock);
@@ -130,6 +131,8 @@ public final class Cluster implements FaultSchedule.Target {
     private final EventLog log;
     private final ManualClock clock = new ManualClock(1_000_000_000L, 1_700_000_000_000L);
     private final SimNetwork network = new SimNetwork();
+    /** The input counts of every ended worker, over every supervisor life. */
+    private final EndedInputs endedInputs = new EndedInputs();
     private final SimLinkMonitor links;
     private final Journal journal;
     private final PacketParser fanoutParser = new PacketParser();

@@ -218,19 +218,29 @@ class CliCommandsSupervisorTest {
         cluster.runFor(SECOND); // a few heartbeats carry the counters to the supervisor
 
         final JsonNode stats = JSON.readTree(ok("stats", "--json").out());
-        assertEquals(Set.of("rules", "unmatched", "drops", "workers"), fieldNames(stats));
+        assertEquals(Set.of("rules", "unmatched", "drops", "inputs", "workers"), fieldNames(stats));
         final JsonNode rule = stats.get("rules").get(0);
         assertEquals(Set.of("id", "packets_in", "bytes_in", "packets_in_per_second", "bytes_in_per_second", "drops",
             "outputs"), fieldNames(rule));
         assertEquals("cam-1", rule.get("id").asText());
         assertEquals(3, rule.get("packets_in").asLong());
         assertEquals(15, rule.get("bytes_in").asLong());
-        assertEquals(Set.of("buffer_full", "send_error", "link_down"), fieldNames(rule.get("drops")));
+        assertEquals(Set.of("buffer_full", "no_buffer_space", "send_error", "link_down"),
+            fieldNames(rule.get("drops")));
         final JsonNode output = rule.get("outputs").get(0);
         assertEquals(Set.of("group", "port", "interface", "packets_out", "bytes_out", "errors"), fieldNames(output));
         assertEquals(3, output.get("packets_out").asLong());
         assertEquals(0, stats.get("unmatched").asLong());
-        assertEquals(Set.of("malformed", "fragment"), fieldNames(stats.get("drops")));
+        assertEquals(Set.of("malformed", "fragment", "ring_full", "staging_full"), fieldNames(stats.get("drops")));
+        // One entry per (input interface, worker) that received anything; together they were offered the 3 frames.
+        long offered = 0;
+        for (final JsonNode input : stats.get("inputs")) {
+            assertEquals(Set.of("interface", "worker", "tp_packets", "ring_full", "staging_full"), fieldNames(input));
+            assertEquals("in0", input.get("interface").asText());
+            assertEquals(0, input.get("ring_full").asLong() + input.get("staging_full").asLong());
+            offered += input.get("tp_packets").asLong();
+        }
+        assertEquals(3, offered, stats::toString);
         assertEquals(2, stats.get("workers").size());
         final Set<String> workerFields = Set.of("index", "pid", "state", "restarts", "epoch", "ruleset_hash");
         assertEquals(workerFields, fieldNames(stats.get("workers").get(0)));
@@ -239,7 +249,8 @@ class CliCommandsSupervisorTest {
         assertTrue(human.startsWith("RULE   OUTPUT"), human);
         assertTrue(human.contains("cam-1  in  "), human);
         assertTrue(human.contains("239.10.0.1:6000:out0  3"), human);
-        assertTrue(human.contains("unmatched 0, malformed 0, fragment 0\n"), human);
+        assertTrue(human.contains("unmatched 0, malformed 0, fragment 0, ring_full 0, staging_full 0\n"), human);
+        assertTrue(human.contains("INPUT  WORKER  TP_PACKETS  RING_FULL  STAGING_FULL"), human);
         assertTrue(human.contains("WORKER  PID"), human);
 
         final JsonNode workers = JSON.readTree(ok("workers", "--json").out());

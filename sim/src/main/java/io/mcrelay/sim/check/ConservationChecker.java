@@ -25,9 +25,8 @@ public final class ConservationChecker extends Checker {
 
     /** Checks the counters of every live worker as they stand now, and the inputs' against the network's. */
     public void check(final SimLauncher launcher, final SimNetwork network) {
-        final long[] ended = launcher.endedInputCounts();
-        long packets = ended[0];
-        long ringFull = ended[1];
+        long packets = launcher.endedInputs().packets();
+        long ringFull = launcher.endedInputs().ringFull();
         for (final SimLauncher.LiveWorker worker : launcher.liveWorkers()) {
             final long[] inputs = checkWorker(worker);
             packets += inputs[0];

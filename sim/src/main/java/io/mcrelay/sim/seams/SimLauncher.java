@@ -102,8 +102,7 @@ public final class SimLauncher implements WorkerLauncher {
     private final List<WorkerHandle> crashRequests = new ArrayList<>();
     // By launch id: launch order, deterministic.
     private final TreeMap<Long, LiveWorker> live = new TreeMap<>();
-    /** Σ over ended incarnations of their inputs' packets, ring_full and staging_full when they ended. */
-    private final long[] endedInputs = new long[3];
+    private EndedInputs endedInputs = new EndedInputs();
     private long nextLaunchId = 1;
     private long nextPid = 1000;
 
@@ -186,20 +185,21 @@ public final class SimLauncher implements WorkerLauncher {
         }
         worker.workerEnd.close();
         for (final PacketIo.InputCounts input : worker.io.inputCounts()) {
-            endedInputs[0] += input.packets();
-            endedInputs[1] += input.ringFull();
-            endedInputs[2] += input.stagingFull();
+            endedInputs.add(input);
         }
         worker.io.close(); // its sockets go with the process: unread frames and unsent packets are lost
         events.exited(handle, status);
     }
 
-    /**
-     * What the inputs of every ended incarnation had counted when it ended: packets the network offered them,
-     * ring_full, staging_full.
-     */
-    public long[] endedInputCounts() {
-        return endedInputs.clone();
+    /** Adds what the inputs of each incarnation had counted when it ends to {@code into} (shared by lives). */
+    public SimLauncher countingEndedInputsInto(final EndedInputs into) {
+        endedInputs = java.util.Objects.requireNonNull(into, "into");
+        return this;
+    }
+
+    /** What the inputs of the incarnations that ended had counted. */
+    public EndedInputs endedInputs() {
+        return endedInputs;
     }
 
     @Override
