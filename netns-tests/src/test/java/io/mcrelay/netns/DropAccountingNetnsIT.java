@@ -59,7 +59,7 @@ class DropAccountingNetnsIT {
         try (Relay relay = Relay.start("ratelimit")) {
             relay.net.relay.execOrThrow("tc", "qdisc", "add", "dev", "out0", "root", "tbf", "rate", "4mbit",
                 "burst", "4000", "limit", "8000");
-            final Run run = relay.send(10_000, 10_000, 1200);
+            final Run run = relay.send(10_000, 10_000, 1200, () -> { });
             final ControlResponse.StatsReport stats = relay.settledStats();
             System.out.println("[drops] rate limit: " + run.report.describe() + "\n[drops] " + stats);
             assertIdentities(stats);
@@ -77,12 +77,23 @@ class DropAccountingNetnsIT {
             final ControlResponse.WorkerInfo before = relay.workers().getFirst();
             // 0.3 s of 20 k/s into a ring of 8 blocks of 64 KiB (about 400 frames of this size), the worker silent
             // for well under the 1 s of heartbeat silence after which it would be replaced.
+            final String pid = Long.toString(before.pid());
+            final AtomicBoolean stopped = new AtomicBoolean();
             final Run run;
-            relay.net.relay.execOrThrow("kill", "-STOP", Long.toString(before.pid()));
             try {
-                run = relay.send(6_000, 20_000, 1200);
+                relay.net.relay.execOrThrow("kill", "-STOP", pid);
+                stopped.set(true);
+                final long stoppedNs = System.nanoTime();
+                run = relay.send(6_000, 20_000, 1200, () -> {
+                    relay.net.relay.execOrThrow("kill", "-CONT", pid);
+                    stopped.set(false);
+                    System.out.println("[drops] worker stopped for " + (System.nanoTime() - stoppedNs) / 1_000_000
+                        + " ms");
+                });
             } finally {
-                relay.net.relay.execOrThrow("kill", "-CONT", Long.toString(before.pid()));
+                if (stopped.get()) {
+                    relay.net.relay.exec("kill", "-CONT", pid);
+                }
             }
             final ControlResponse.StatsReport stats = relay.settledStats();
             System.out.println("[drops] stopped worker: " + run.report.describe() + "\n[drops] " + stats);
@@ -109,7 +120,7 @@ class DropAccountingNetnsIT {
                 "{ type filter hook prerouting priority 0; }");
             relay.net.sink.execOrThrow("nft", "add", "rule", "inet", "mcrelay_test", "planted", "udp", "dport",
                 Integer.toString(PORT_OUT), "numgen", "inc", "mod", "100", "0", "drop");
-            final Run run = relay.send(2_000, 2_000, 200);
+            final Run run = relay.send(2_000, 2_000, 200, () -> { });
             final ControlResponse.StatsReport stats = relay.settledStats();
             System.out.println("[drops] planted loss: " + run.report.describe());
             assertEquals(2_000, run.report.sent());
@@ -264,10 +275,11 @@ class DropAccountingNetnsIT {
 
         /**
          * Sends {@code count} numbered packets of {@code sizeBytes} at {@code ratePps} from the source with the
-         * product's generator while a thread drains the sink's receiver, waits until the counters settle, and judges
-         * the history.
+         * product's generator while a thread drains the sink's receiver, runs {@code whenSent} as soon as the last
+         * packet left, waits until the counters settle, and judges the history.
          */
-        Run send(final int count, final long ratePps, final int sizeBytes) throws Exception {
+        Run send(final int count, final long ratePps, final int sizeBytes, final Runnable whenSent)
+            throws Exception {
             final ControlResponse.StatsReport before = stats();
             final long packetsOutBefore = before.rules().getFirst().outputs().getFirst().packetsOut();
             final long lossesBefore = before.drops().ringFull() + before.drops().stagingFull()
@@ -308,6 +320,7 @@ class DropAccountingNetnsIT {
                             }, System::nanoTime, LockSupport::parkNanos).run();
                     }
                 });
+                whenSent.run();
                 settledStats(); // the relay is done with the run: whatever it sent is on its way or arrived
                 Thread.sleep(300);
             } finally {
