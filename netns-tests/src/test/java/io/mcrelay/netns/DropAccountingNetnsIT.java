@@ -346,6 +346,9 @@ class DropAccountingNetnsIT {
                     daemon.destroyForcibly();
                     daemon.waitFor(10, TimeUnit.SECONDS);
                 }
+                final List<Long> left = DaemonKit.processesMentioning(dir);
+                assertTrue(left.isEmpty(), () -> "no worker left behind, found " + left + "\n"
+                    + DaemonKit.read(log));
             } finally {
                 net.close();
                 WorkerForwardingNetnsIT.deleteTree(dir);
