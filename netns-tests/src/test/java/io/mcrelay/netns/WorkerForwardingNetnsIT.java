@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.linux.packet.PacketPrograms;
 import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.linux.packetio.EpollPacketIo;
@@ -116,7 +117,7 @@ class WorkerForwardingNetnsIT {
             sendUdp(net.source, "in0p", "239.7.7.7", 7000, before);
             first.pollUntil(() -> drain(receiver, buffer, received).containsAll(before), "the first worker forwards");
 
-            launcher.kill(first.handle);
+            launcher.kill(first.handle, RestartReason.REQUESTED, "the test");
             first.pollUntil(() -> first.exitStatus != null, "the first worker dies");
             assertEquals(-9, first.exitStatus, "killed");
             final List<String> between = texts("between-", 10);

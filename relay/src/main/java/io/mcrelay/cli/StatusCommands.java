@@ -95,7 +95,12 @@ public final class StatusCommands {
             drops.retain("malformed", "fragment", "ring_full", "staging_full");
             root.set("drops", drops);
             root.set("inputs", MAPPER.valueToTree(report.inputs()));
-            root.set("workers", MAPPER.valueToTree(report.workers()));
+            final ArrayNode workers = root.putArray("workers");
+            for (final ControlResponse.WorkerInfo worker : report.workers()) {
+                final ObjectNode node = MAPPER.valueToTree(worker);
+                node.remove("last_restart_reason"); // workers --json has it; stats keeps the contract's six fields
+                workers.add(node);
+            }
             return root;
         }
     }
@@ -103,9 +108,12 @@ public final class StatusCommands {
     /** {@code mcrelay workers [--json]}. */
     @Command(name = "workers",
         description = {
-            "Print the workers: index, process id, state, restarts, the epoch of the rule table they applied and "
-                + "its hash.",
-            "--json prints an array of objects with index, pid, state, restarts, epoch, ruleset_hash."})
+            "Print the workers: index, process id, state, restarts, the epoch of the rule table they applied, its "
+                + "hash, and why the worker was last restarted: none, exited (it ended by itself; its status is "
+                + "logged), no_heartbeat, sync_timeout, drift, connect_timeout, protocol_error or requested. The "
+                + "daemon logs every kill and restart at WARN with the same word.",
+            "--json prints an array of objects with index, pid, state, restarts, epoch, ruleset_hash, "
+                + "last_restart_reason."})
     public static final class Workers extends ReportCommand<ControlResponse.WorkerList> {
         public Workers() {
             super(ControlResponse.WorkerList.class, ControlRequest.Workers::new);
@@ -118,7 +126,12 @@ public final class StatusCommands {
 
         @Override
         void printText(final ControlResponse.WorkerList list) {
-            printWorkers(this, list.workers());
+            final Table table = new Table("WORKER", "PID", "STATE", "RESTARTS", "EPOCH", "RULESET", "LAST_RESTART");
+            for (final ControlResponse.WorkerInfo worker : list.workers()) {
+                table.row(worker.index(), worker.pid(), worker.state(), worker.restarts(), worker.epoch(),
+                    worker.rulesetHash(), worker.lastRestartReason());
+            }
+            table.print(out());
         }
     }
 

@@ -144,8 +144,13 @@ public sealed interface ControlResponse {
                       long stagingFull) {
     }
 
-    /** One worker as {@code workers --json} shows it. */
-    record WorkerInfo(int index, long pid, String state, long restarts, long epoch, String rulesetHash) {
+    /**
+     * One worker as {@code workers --json} shows it; {@code last_restart_reason} is one of DESIGN's words
+     * ({@code none}, {@code exited}, {@code no_heartbeat}, {@code sync_timeout}, {@code drift}, {@code connect_timeout},
+     * {@code protocol_error}, {@code requested}). {@code stats --json}'s {@code workers[]} leave it out.
+     */
+    record WorkerInfo(int index, long pid, String state, long restarts, long epoch, String rulesetHash,
+                      String lastRestartReason) {
     }
 
     record WorkerList(long requestId, List<WorkerInfo> workers) implements ControlResponse {

@@ -5,6 +5,7 @@ import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.protocol.WireReader;
 import io.mcrelay.protocol.WireWriter;
 import io.mcrelay.rules.Limits;
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
 
 /**
@@ -23,7 +24,7 @@ public final class IoKinds {
     public static final int TIMER_CANCELLED = 111; // output (+ result): i64 id, bool
     public static final int TIMER_FIRED = 112; // input: i64 id, i64 now
     public static final int WORKER_LAUNCHED = 120; // output (+ handle): handle
-    public static final int WORKER_KILL = 121; // output: handle
+    public static final int WORKER_KILL = 121; // output: handle, reason word, detail
     public static final int WORKER_CONNECTED = 122; // input: handle
     public static final int WORKER_EXITED = 123; // input: handle, i32 status
     public static final int WORKER_SEND = 124; // output (+ result): u8 result, frame
@@ -96,6 +97,13 @@ public final class IoKinds {
 
     public static byte[] encodeHandle(final WorkerLauncher.WorkerHandle handle) {
         return new WireWriter().i32(handle.workerIndex()).i64(handle.launchId()).i64(handle.pid()).toByteArray();
+    }
+
+    /** A kill: the worker's handle, then the reason's word and its detail. */
+    public static byte[] encodeKill(final WorkerLauncher.WorkerHandle handle, final RestartReason reason,
+                                    final String detail) {
+        return new WireWriter().i32(handle.workerIndex()).i64(handle.launchId()).i64(handle.pid())
+            .string(reason.word()).string(detail).toByteArray();
     }
 
     public static WorkerLauncher.WorkerHandle decodeHandle(final WireReader in) {

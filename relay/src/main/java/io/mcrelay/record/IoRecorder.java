@@ -16,6 +16,7 @@ import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LogLevels;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
 import io.mcrelay.seam.support.ForwardingJournal;
 import io.mcrelay.seam.support.ForwardingTimers;
@@ -131,9 +132,9 @@ public final class IoRecorder {
         }
 
         @Override
-        public void kill(final WorkerHandle handle) {
-            record(IoKinds.WORKER_KILL, IoKinds.workerSource(handle), IoKinds.encodeHandle(handle));
-            inner.kill(handle);
+        public void kill(final WorkerHandle handle, final RestartReason reason, final String detail) {
+            record(IoKinds.WORKER_KILL, IoKinds.workerSource(handle), IoKinds.encodeKill(handle, reason, detail));
+            inner.kill(handle, reason, detail);
         }
 
         @Override

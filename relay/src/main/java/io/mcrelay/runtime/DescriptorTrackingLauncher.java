@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
 
 /**
@@ -54,8 +55,8 @@ public final class DescriptorTrackingLauncher implements WorkerLauncher {
     }
 
     @Override
-    public void kill(final WorkerHandle handle) {
-        inner.kill(handle);
+    public void kill(final WorkerHandle handle, final RestartReason reason, final String detail) {
+        inner.kill(handle, reason, detail);
     }
 
     @Override
@@ -74,10 +75,8 @@ public final class DescriptorTrackingLauncher implements WorkerLauncher {
             }
         }
         for (final WorkerHandle handle : outdated) {
-            LOG.info("restarting worker {} (pid {}): the set of input interfaces changed", handle.workerIndex(),
-                handle.pid());
             connected.remove(handle.launchId());
-            inner.kill(handle);
+            inner.kill(handle, RestartReason.REQUESTED, "the set of input interfaces changed");
         }
         return outdated.size();
     }

@@ -27,8 +27,11 @@ public interface WorkerLauncher {
     /** Starts a worker for slot {@code workerIndex}. */
     WorkerHandle launch(int workerIndex);
 
-    /** Stops a worker at once (SIGKILL in production). */
-    void kill(WorkerHandle handle);
+    /**
+     * Stops a worker at once (SIGKILL in production) for {@code reason}; {@code detail} says more, in words (a
+     * production launcher logs both at WARN).
+     */
+    void kill(WorkerHandle handle, RestartReason reason, String detail);
 
     /** Delivers up to {@code limit} events; returns how many. */
     int poll(Listener listener, int limit);

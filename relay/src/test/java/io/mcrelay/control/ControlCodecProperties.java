@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.testing.Generators;
 import io.mcrelay.testing.RuleGenerators;
@@ -129,9 +130,11 @@ class ControlCodecProperties {
         final Gen<Long> pids = longs();
         final Gen<String> states = pick("starting", "ready", "syncing", "dead");
         final Gen<String> hashes = Generators.strings("0123456789abcdef", 16, 16);
+        final Gen<String> reasons = pick(java.util.Arrays.stream(RestartReason.values()).map(RestartReason::word)
+            .toArray(String[]::new));
         final Gen<ControlResponse.WorkerInfo> workers = in -> new ControlResponse.WorkerInfo(
             anyInts.generate(in), pids.generate(in), states.generate(in), counts.generate(in),
-            counts.generate(in), hashes.generate(in));
+            counts.generate(in), hashes.generate(in), reasons.generate(in));
         final Gen<List<Integer>> lagging = lists(ints(0, 64), 0, 4);
         final Gen<ControlResponse.InputStats> inputStats = in -> new ControlResponse.InputStats(texts.generate(in),
             anyInts.generate(in), counts.generate(in), counts.generate(in), counts.generate(in));

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.cli.Main;
 import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.entries.EntryKinds;
@@ -157,7 +158,7 @@ class E908fe1JournalTest {
         }
 
         @Override
-        public void kill(final WorkerHandle handle) {
+        public void kill(final WorkerHandle handle, final RestartReason reason, final String detail) {
         }
 
         @Override

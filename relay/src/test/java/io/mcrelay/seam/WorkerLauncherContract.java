@@ -48,9 +48,9 @@ public abstract class WorkerLauncherContract {
         final WorkerLauncher launcher = createLauncher();
         final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
         assertEquals(List.of("connected 0/" + handle.launchId()), events(launcher));
-        launcher.kill(handle);
+        launcher.kill(handle, RestartReason.REQUESTED, "the test");
         assertEquals(List.of("exited 0/" + handle.launchId()), events(launcher));
-        launcher.kill(handle); // already gone: nothing happens
+        launcher.kill(handle, RestartReason.REQUESTED, "the test"); // already gone: nothing happens
         assertEquals(List.of(), events(launcher));
     }
 
@@ -63,8 +63,8 @@ public abstract class WorkerLauncherContract {
         final List<String> events = events(launcher);
         assertTrue(events.contains("connected 1/" + first.launchId()) && events.contains("connected 1/"
             + second.launchId()), events::toString);
-        launcher.kill(first);
-        launcher.kill(second);
+        launcher.kill(first, RestartReason.REQUESTED, "the test");
+        launcher.kill(second, RestartReason.REQUESTED, "the test");
         assertEquals(2, events(launcher).size());
     }
 }

@@ -255,10 +255,14 @@ class CliCommandsSupervisorTest {
 
         final JsonNode workers = JSON.readTree(ok("workers", "--json").out());
         assertEquals(2, workers.size());
+        final Set<String> withReason = new java.util.TreeSet<>(workerFields);
+        withReason.add("last_restart_reason");
         for (final JsonNode worker : workers) {
-            assertEquals(workerFields, fieldNames(worker));
+            assertEquals(withReason, fieldNames(worker));
             assertEquals(1, worker.get("epoch").asLong());
+            assertEquals("none", worker.get("last_restart_reason").asText(), "never restarted");
         }
+        assertTrue(ok("workers").out().contains("LAST_RESTART"));
         final String[] lines = ok("workers").out().split("\n");
         assertEquals(3, lines.length, () -> String.join("\n", lines));
         assertTrue(lines[0].startsWith("WORKER  PID"), lines[0]);

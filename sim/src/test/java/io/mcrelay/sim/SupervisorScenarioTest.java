@@ -130,7 +130,7 @@ class SupervisorScenarioTest {
         final int victim = cluster.launcher().liveWorkers().getFirst().handle().workerIndex();
         cluster.launcher().crash(cluster.launcher().liveWorker(victim).handle());
         assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND), "no convergence after a crash");
-        assertEquals(Map.of("exited with status -11", 1L), cluster.supervisor().restartReasons(victim));
+        assertEquals(Map.of("exited", 1L), cluster.supervisor().restartReasons(victim));
         send("after");
         cluster.runFor(SECOND);
         assertEquals(List.of("before", "after"), delivered("out0", "239.10.0.1", 6000));
@@ -143,7 +143,7 @@ class SupervisorScenarioTest {
         cluster.launcher().setHung(hung.handle(), true);
         assertTrue(cluster.runUntil(() -> cluster.launcher().liveWorker(hung.handle().workerIndex()) != hung
             && cluster.converged(), 5 * SECOND));
-        assertEquals(Map.of("missed heartbeats", 1L), cluster.supervisor().restartReasons(hung.handle().workerIndex()));
+        assertEquals(Map.of("no_heartbeat", 1L), cluster.supervisor().restartReasons(hung.handle().workerIndex()));
     }
 
     @Test
@@ -337,7 +337,7 @@ class SupervisorScenarioTest {
         // Drift again soon after the repairing sync: the worker cannot be trusted with a ruleset and is restarted.
         assertTrue(cluster.launcher().injectCommand(worker.handle(), forged));
         assertTrue(cluster.runUntil(() -> !cluster.supervisor().restartReasons(0).isEmpty(), 5 * SECOND));
-        assertEquals(Map.of("ruleset drifted again after a sync", 1L), cluster.supervisor().restartReasons(0));
+        assertEquals(Map.of("drift", 1L), cluster.supervisor().restartReasons(0));
         assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND));
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 
 import io.mcrelay.control.ControlResponse;
+import io.mcrelay.seam.RestartReason;
 
 /**
  * Acked changes (DESIGN "Acked rule sync"): the client requests that wait for the workers' acks, each with its ack
@@ -64,7 +65,7 @@ final class AckedChanges {
         void resync(WorkerSlot slot);
 
         /** A lagging worker got the change and did not ack it: start it over. */
-        void stop(WorkerSlot slot, String reason);
+        void stop(WorkerSlot slot, RestartReason reason, String detail);
     }
 
     private final long ackTimeoutNs;
@@ -173,7 +174,7 @@ final class AckedChanges {
                 if (slot.state == WorkerSlot.State.READY && slot.syncEpoch < request.epoch) {
                     outcomes.resync(slot); // it never got (or never applied) the change: send it all
                 } else {
-                    outcomes.stop(slot, "did not ack epoch " + request.epoch + " in time");
+                    outcomes.stop(slot, RestartReason.SYNC_TIMEOUT, "did not ack epoch " + request.epoch + " in time");
                 }
             }
         }

@@ -14,6 +14,7 @@ import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
 import io.mcrelay.seam.Clock;
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.ControlServer;
 import io.mcrelay.seam.DutyCycle;
 import io.mcrelay.seam.InputSockets;
@@ -194,7 +195,7 @@ public class Supervisor implements DutyCycle {
             if (slot.channel != null) {
                 work += slot.channel.poll(channelHandlers[slot.index], CHANNEL_LIMIT);
                 if (slot.channel != null && slot.channel.isClosed() && slot.state != WorkerSlot.State.STOPPING) {
-                    health.stop(slot, "its channel closed");
+                    health.stop(slot, RestartReason.EXITED, "its channel closed");
                     work++;
                 }
             }
@@ -379,8 +380,8 @@ public class Supervisor implements DutyCycle {
         }
 
         @Override
-        public void stop(final WorkerSlot slot, final String reason) {
-            health.stop(slot, reason);
+        public void stop(final WorkerSlot slot, final RestartReason reason, final String detail) {
+            health.stop(slot, reason, detail);
         }
 
         @Override

@@ -12,6 +12,7 @@ import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
 
@@ -123,8 +124,9 @@ final class WorkerHealth {
         if (slot == null) {
             return;
         }
-        final String reason = slot.state == WorkerSlot.State.STOPPING ? slot.stopReason
-            : "exited with status " + exitStatus;
+        final boolean stopped = slot.state == WorkerSlot.State.STOPPING;
+        final RestartReason reason = stopped ? slot.stopReason : RestartReason.EXITED;
+        final String detail = stopped ? slot.stopDetail : "exited with status " + exitStatus;
         if (slot.readySinceNs >= 0 && nowNs - slot.readySinceNs >= config.backoffResetNs()) {
             slot.consecutiveCrashes = 0; // it ran well for long enough: this is not a crash loop
         }
@@ -136,7 +138,8 @@ final class WorkerHealth {
         slot.restarts++;
         stateVersion++;
         slot.lastRestartReason = reason;
-        slot.restartReasons.merge(reason, 1L, Long::sum);
+        slot.lastRestartDetail = detail;
+        slot.restartReasons.merge(reason.word(), 1L, Long::sum);
         final long delayNs = backoffNs(slot.consecutiveCrashes);
         slot.consecutiveCrashes++;
         if (delayNs == 0) {
@@ -173,16 +176,17 @@ final class WorkerHealth {
     }
 
     /** Kills a worker; its exit, reported by the launcher, brings the respawn. */
-    void stop(final WorkerSlot slot, final String reason) {
+    void stop(final WorkerSlot slot, final RestartReason reason, final String detail) {
         if (slot.state == WorkerSlot.State.STOPPING || slot.state == WorkerSlot.State.BACKOFF) {
             return;
         }
         setState(slot, WorkerSlot.State.STOPPING);
         slot.stopReason = reason;
+        slot.stopDetail = detail;
         if (slot.channel != null) {
             slot.channel.close();
         }
-        launcher.kill(slot.handle);
+        launcher.kill(slot.handle, reason, detail);
         actions.workersChanged();
     }
 
@@ -198,7 +202,7 @@ final class WorkerHealth {
             switch (slot.state) {
                 case STARTING -> {
                     if (nowNs - slot.launchedAtNs > config.connectTimeoutNs()) {
-                        stop(slot, "did not connect in time");
+                        stop(slot, RestartReason.CONNECT_TIMEOUT, "did not connect in time");
                     }
                 }
                 case SYNCING, READY -> {
@@ -206,13 +210,14 @@ final class WorkerHealth {
                     final long allowedNs = slot.heardSinceConnect ? silenceMaxNs
                         : Math.max(silenceMaxNs, config.firstMessageTimeoutNs());
                     if (nowNs - slot.lastHeardNs > allowedNs) {
-                        stop(slot, "missed heartbeats");
+                        stop(slot, RestartReason.NO_HEARTBEAT, "missed heartbeats");
                     } else if (slot.state == WorkerSlot.State.SYNCING && !slot.syncOwed
                         && nowNs - slot.syncSentAtNs > config.ackTimeoutNs()) {
                         // Alive but not caught up: a Sync or a later Apply was lost. Send the table again, a few
                         // times, then start the worker over.
                         if (slot.syncAttempts >= SYNC_ATTEMPTS_MAX) {
-                            stop(slot, "did not complete a sync after " + SYNC_ATTEMPTS_MAX + " attempts");
+                            stop(slot, RestartReason.SYNC_TIMEOUT, "did not complete a sync after "
+                                + SYNC_ATTEMPTS_MAX + " attempts");
                         } else {
                             slot.syncOwed = true;
                         }
@@ -237,7 +242,7 @@ final class WorkerHealth {
         try {
             message = WorkerMessageCodec.decode(buffer, offset, length);
         } catch (final CodecException e) {
-            stop(slot, "sent a bad frame: " + e.getMessage());
+            stop(slot, RestartReason.PROTOCOL_ERROR, "sent a bad frame: " + e.getMessage());
             return;
         }
         slot.lastHeardNs = nowNs;
@@ -265,7 +270,8 @@ final class WorkerHealth {
                 actions.traced(slot, heartbeat.traces());
                 onReport(slot, heartbeat.epoch(), heartbeat.rulesetHash(), false, nowNs);
             }
-            default -> stop(slot, "sent an unexpected " + message.getClass().getSimpleName());
+            default -> stop(slot, RestartReason.PROTOCOL_ERROR,
+                "sent an unexpected " + message.getClass().getSimpleName());
         }
         actions.workersChanged();
     }
@@ -289,7 +295,7 @@ final class WorkerHealth {
                 slot.syncForDrift = false;
                 slot.syncAttempts = 0;
             } else if (slot.syncEpoch >= 0 && epoch == slot.syncEpoch && hashKnown && !hashRight && isAck) {
-                stop(slot, "ruleset hash disagreed right after a sync");
+                stop(slot, RestartReason.DRIFT, "ruleset hash disagreed right after a sync");
             }
             return;
         }
@@ -300,7 +306,7 @@ final class WorkerHealth {
             // Drift: a Sync repairs it once. Drifting again soon after that repair means the worker cannot hold a
             // ruleset (a bug or memory damage): restart it rather than resync it forever.
             if (slot.syncForDrift || (slot.lastDriftNs >= 0 && nowNs - slot.lastDriftNs < DRIFT_REPEAT_WINDOW_NS)) {
-                stop(slot, "ruleset drifted again after a sync");
+                stop(slot, RestartReason.DRIFT, "ruleset drifted again after a sync");
             } else {
                 slot.lastDriftNs = nowNs;
                 requestSync(slot, true);
@@ -344,7 +350,7 @@ final class WorkerHealth {
         final List<ControlResponse.WorkerInfo> infos = new ArrayList<>(slots.size());
         for (final WorkerSlot slot : slots) {
             infos.add(new ControlResponse.WorkerInfo(slot.index, slot.pid(), slot.state.label(), slot.restarts,
-                slot.reportedEpoch(), RulesetHash.format(slot.reportedHash())));
+                slot.reportedEpoch(), RulesetHash.format(slot.reportedHash()), slot.lastRestartReason.word()));
         }
         return infos;
     }

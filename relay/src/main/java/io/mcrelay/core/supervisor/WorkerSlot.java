@@ -3,6 +3,7 @@ package io.mcrelay.core.supervisor;
 import java.util.TreeMap;
 
 import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
 
@@ -58,9 +59,12 @@ public final class WorkerSlot {
     long lastHeartbeatNs = -1;
     int consecutiveCrashes;
     long restarts;
-    String lastRestartReason = "";
+    RestartReason lastRestartReason = RestartReason.NONE;
+    String lastRestartDetail = "";
+    /** Restarts by the contract's word. */
     final TreeMap<String, Long> restartReasons = new TreeMap<>();
-    String stopReason = "";
+    RestartReason stopReason = RestartReason.NONE;
+    String stopDetail = "";
     long respawnTimerId = -1;
 
     WorkerSlot(final int index) {

@@ -24,6 +24,7 @@ import io.mcrelay.linux.sys.FdPassing;
 import io.mcrelay.linux.sys.LinuxException;
 import io.mcrelay.linux.sys.Processes;
 import io.mcrelay.linux.sys.UnixSockets;
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
 import io.mcrelay.seam.support.LauncherEvents;
 
@@ -335,10 +336,14 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     }
 
     @Override
-    public void kill(final WorkerHandle handle) {
+    public void kill(final WorkerHandle handle, final RestartReason reason, final String detail) {
         final Worker worker = workers.get(handle.launchId());
         if (worker == null || worker.exited) {
             return; // already gone: nothing happens
+        }
+        if (!closed) {
+            LOG.warn("killing worker {} (launch {}, pid {}): {} ({})", handle.workerIndex(), handle.launchId(),
+                handle.pid(), reason.word(), detail);
         }
         worker.killed = true;
         if (worker.pidfd >= 0) {
@@ -529,8 +534,15 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             }
         }
         final int reported = status > 128 ? -(status - 128) : status;
-        LOG.info("worker {} (launch {}, pid {}) exited with status {}", worker.handle.workerIndex(),
-            worker.handle.launchId(), worker.handle.pid(), reported);
+        if (worker.killed || closed) {
+            LOG.info("worker {} (launch {}, pid {}) exited with status {}", worker.handle.workerIndex(),
+                worker.handle.launchId(), worker.handle.pid(), reported);
+        } else {
+            // Nobody asked it to: the supervisor restarts it (reason "exited").
+            LOG.warn("worker {} (launch {}, pid {}) exited by itself with status {}: {}",
+                worker.handle.workerIndex(), worker.handle.launchId(), worker.handle.pid(), reported,
+                RestartReason.EXITED.word());
+        }
         events.exited(worker.handle, reported);
     }
 
@@ -542,7 +554,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
         closed = true;
         for (final Worker worker : workers.values()) {
-            kill(worker.handle);
+            kill(worker.handle, RestartReason.REQUESTED, "the launcher is closing");
         }
         for (final Worker worker : workers.values()) {
             try {

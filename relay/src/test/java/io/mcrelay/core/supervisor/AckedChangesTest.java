@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.control.ControlResponse;
 
 /**
@@ -47,8 +48,8 @@ class AckedChangesTest {
         }
 
         @Override
-        public void stop(final WorkerSlot slot, final String reason) {
-            fates.add(slot.index + " stopped: " + reason);
+        public void stop(final WorkerSlot slot, final RestartReason reason, final String detail) {
+            fates.add(slot.index + " stopped: " + reason.word() + " (" + detail + ")");
         }
     });
 
@@ -98,7 +99,7 @@ class AckedChangesTest {
 
         acked.onDeadline(request);
         assertEquals(List.of(new ControlResponse.NotAcked(1, "cam-1", 1, List.of(0, 2))), answers);
-        assertEquals(List.of("0 resynced", "2 stopped: did not ack epoch 1 in time"), fates);
+        assertEquals(List.of("0 resynced", "2 stopped: sync_timeout (did not ack epoch 1 in time)"), fates);
         assertTrue(cancelled.isEmpty());
         assertEquals(0, acked.size());
     }

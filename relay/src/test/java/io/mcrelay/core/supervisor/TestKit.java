@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.entries.JournalSchema;
@@ -96,7 +97,7 @@ final class TestKit {
         }
 
         @Override
-        public void kill(final WorkerHandle handle) {
+        public void kill(final WorkerHandle handle, final RestartReason reason, final String detail) {
             killed.add(handle);
         }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.rules.Limits;
@@ -203,7 +204,7 @@ class WorkerHealthTest {
         assertEquals(2, launcher.launched.size(), "the first restart is at once");
         assertEquals(WorkerSlot.State.STARTING, slot.state);
         assertEquals(1, slot.restarts);
-        assertEquals(Map.of("missed heartbeats", 1L), slot.restartReasons);
+        assertEquals(Map.of("no_heartbeat", 1L), slot.restartReasons);
     }
 
     @Test
@@ -216,7 +217,7 @@ class WorkerHealthTest {
         }
         assertEquals(List.of(0L, 250 * MS, 500 * MS, SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND, 16 * SECOND,
             16 * SECOND), delays);
-        assertEquals(Map.of("exited with status 1", 9L), slot.restartReasons);
+        assertEquals(Map.of("exited", 9L), slot.restartReasons);
     }
 
     @Test
@@ -256,13 +257,14 @@ class WorkerHealthTest {
         nowNs = 10 * SECOND + 1;
         health.checkHealth(nowNs);
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
-        assertEquals("did not connect in time", slot.stopReason);
+        assertEquals(RestartReason.CONNECT_TIMEOUT, slot.stopReason);
+        assertEquals("did not connect in time", slot.stopDetail);
     }
 
     @Test
     void aConnectionOfAnIncarnationGivenUpOnIsClosed() {
         health.launch(slot, nowNs);
-        health.stop(slot, "test");
+        health.stop(slot, RestartReason.REQUESTED, "test");
         final TestKit.FakeChannel late = connect();
         assertTrue(late.closed);
         assertEquals(null, slot.channel);
@@ -288,7 +290,8 @@ class WorkerHealthTest {
         connect();
         ack(0, WRONG_HASH);
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
-        assertEquals("ruleset hash disagreed right after a sync", slot.stopReason);
+        assertEquals(RestartReason.DRIFT, slot.stopReason);
+        assertEquals("ruleset hash disagreed right after a sync", slot.stopDetail);
     }
 
     @Test
@@ -306,7 +309,8 @@ class WorkerHealthTest {
         nowNs = 2 * SECOND; // within 30 s of the first drift
         heartbeat(0, WRONG_HASH);
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
-        assertEquals("ruleset drifted again after a sync", slot.stopReason);
+        assertEquals(RestartReason.DRIFT, slot.stopReason);
+        assertEquals("ruleset drifted again after a sync", slot.stopDetail);
     }
 
     @Test
@@ -340,7 +344,8 @@ class WorkerHealthTest {
             }
         }
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
-        assertEquals("did not complete a sync after 3 attempts", slot.stopReason);
+        assertEquals(RestartReason.SYNC_TIMEOUT, slot.stopReason);
+        assertEquals("did not complete a sync after 3 attempts", slot.stopDetail);
     }
 
     @Test
@@ -360,13 +365,15 @@ class WorkerHealthTest {
         final int changesBefore = changes;
         health.onFrame(slot, garbage, 0, garbage.capacity(), nowNs);
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
-        assertTrue(slot.stopReason.startsWith("sent a bad frame: "), slot.stopReason);
+        assertEquals(RestartReason.PROTOCOL_ERROR, slot.stopReason);
+        assertTrue(slot.stopDetail.startsWith("sent a bad frame: "), slot.stopDetail);
         assertTrue(changes > changesBefore, "acked changes hear of it");
 
         health.onExited(launcher.last(), -9, nowNs);
         connect();
         receive(new WorkerMessage.Shutdown("no"));
-        assertEquals("sent an unexpected Shutdown", slot.stopReason);
+        assertEquals(RestartReason.PROTOCOL_ERROR, slot.stopReason);
+        assertEquals("sent an unexpected Shutdown", slot.stopDetail);
     }
 
     @Test

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.linux.sys.Processes;
 import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.linux.sys.UnixSockets;
@@ -245,7 +246,7 @@ class WorkerProcessTest {
         final ProcessWorkerLauncher launcher = launcher(WorkerTestConfigs.config(parent));
         final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
         pollUntil(launcher, e -> e.contains("connected " + handle.launchId()));
-        launcher.kill(handle);
+        launcher.kill(handle, RestartReason.REQUESTED, "the test");
         pollUntil(launcher, e -> e.contains("exited " + handle.launchId()));
         assertEquals(List.of(-Processes.SIGKILL), statuses);
         assertEquals(null, WorkerTestConfigs.status(handle.pid(), "State"), "the process is gone and reaped");

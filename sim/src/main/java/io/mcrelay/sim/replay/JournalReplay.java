@@ -25,6 +25,7 @@ import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LogLevels;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
 
 /**
@@ -261,8 +262,9 @@ public final class JournalReplay {
         }
 
         @Override
-        public void kill(final WorkerHandle handle) {
-            expect(IoKinds.WORKER_KILL, source(handle), IoKinds.encodeHandle(handle), "killed " + source(handle));
+        public void kill(final WorkerHandle handle, final RestartReason reason, final String detail) {
+            expect(IoKinds.WORKER_KILL, source(handle), IoKinds.encodeKill(handle, reason, detail),
+                "killed " + source(handle) + " (" + reason.word() + ": " + detail + ")");
         }
 
         @Override

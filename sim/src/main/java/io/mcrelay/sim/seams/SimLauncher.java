@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 
+import io.mcrelay.seam.RestartReason;
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.PacketIo;
@@ -133,7 +134,7 @@ public final class SimLauncher implements WorkerLauncher {
     }
 
     @Override
-    public void kill(final WorkerHandle handle) {
+    public void kill(final WorkerHandle handle, final RestartReason reason, final String detail) {
         end(handle, KILLED);
     }
 
