@@ -73,10 +73,10 @@ class DropAccountingNetnsIT {
     @Test
     void aWorkerStoppedLongerThanItsRingHoldsCountsRingFullAndIsNotRestarted() throws Exception {
         Netns.requireRoot();
-        try (Relay relay = Relay.start("stopped")) {
+        // A ring of 1 MiB (16 blocks of 64 KiB: about 780 frames of this size), so that 0.3 s of 20 k/s overflows it
+        // while the worker stays silent for well under the 1 s of heartbeat silence after which it would be replaced.
+        try (Relay relay = Relay.start("stopped", "--ring-size", "1M")) {
             final ControlResponse.WorkerInfo before = relay.workers().getFirst();
-            // 0.3 s of 20 k/s into a ring of 8 blocks of 64 KiB (about 400 frames of this size), the worker silent
-            // for well under the 1 s of heartbeat silence after which it would be replaced.
             final String pid = Long.toString(before.pid());
             final AtomicBoolean stopped = new AtomicBoolean();
             final Run run;
@@ -189,7 +189,7 @@ class DropAccountingNetnsIT {
             this.receiver = receiver;
         }
 
-        static Relay start(final String name) throws Exception {
+        static Relay start(final String name, final String... daemonOptions) throws Exception {
             final Path dir = WorkerForwardingNetnsIT.runtimeParent();
             final WorkerForwardingNetnsIT.Topology net = new WorkerForwardingNetnsIT.Topology(PREFIX);
             Process daemon = null;
@@ -198,7 +198,8 @@ class DropAccountingNetnsIT {
             try {
                 receiver = net.sink.call(() -> WorkerForwardingNetnsIT.joinedReceiver("out0p", GROUP_OUT, PORT_OUT));
                 final Path log = dir.resolve("daemon-" + name + ".log");
-                daemon = DaemonKit.startDaemon(net, dir.resolve("control.sock"), dir.resolve("journal"), log);
+                daemon = DaemonKit.startDaemon(net, dir.resolve("control.sock"), dir.resolve("journal"), log,
+                    daemonOptions);
                 client = DaemonKit.connect(daemon, dir.resolve("control.sock"), log);
                 final RuleDocument rule = new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
                     List.of(new RuleDocument.OutputDocument(GROUP_OUT, PORT_OUT, "out0", null)), null);

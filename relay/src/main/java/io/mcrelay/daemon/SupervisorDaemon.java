@@ -22,6 +22,7 @@ import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
 import io.mcrelay.linux.netlink.NetlinkLinkMonitor;
 import io.mcrelay.linux.packet.PacketInputSockets;
+import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.packet.UdpDestination;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
@@ -65,10 +66,6 @@ public final class SupervisorDaemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisorDaemon.class);
     /** How long an idle cycle waits for the launcher's descriptors before the next cycle. */
     public static final int IDLE_WAIT_MS = 1;
-    /** Receive ring geometry, shared by the supervisor's sockets and the workers that adopt them: 8 x 64 KiB. */
-    static final int RING_BLOCK_BYTES = 1 << 16;
-    static final int RING_BLOCKS = 8;
-    static final int RING_RETIRE_MS = 2;
     static final long WORKER_HEARTBEAT_MS = 250;
     /**
      * Daily journal files, each deleted once its day ended more than 7 days ago (never the file of the last snapshot
@@ -84,17 +81,24 @@ public final class SupervisorDaemon implements AutoCloseable {
      * @param configFile the {@code --config} file to load once running, or {@code null}
      */
     public record Config(Path socket, int workers, String user, Path journal, Path runtimeParent,
-        ConfigFile configFile) {
-        /** A configuration without a {@code --config} file. */
+        ConfigFile configFile, RingGeometry ring) {
+        /** A configuration without a {@code --config} file, with the default receive rings. */
         public Config(final Path socket, final int workers, final String user, final Path journal,
             final Path runtimeParent) {
-            this(socket, workers, user, journal, runtimeParent, null);
+            this(socket, workers, user, journal, runtimeParent, null,
+                RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES));
+        }
+
+        /** The same with a {@code --config} file. */
+        public Config withConfigFile(final ConfigFile file) {
+            return new Config(socket, workers, user, journal, runtimeParent, file, ring);
         }
 
         public Config {
             Objects.requireNonNull(socket, "socket");
             Objects.requireNonNull(journal, "journal");
             Objects.requireNonNull(runtimeParent, "runtimeParent");
+            Objects.requireNonNull(ring, "ring");
             if (workers < 1 || workers > 1024) {
                 throw new IllegalArgumentException("workers must be 1 to 1024, not " + workers);
             }
@@ -174,13 +178,15 @@ public final class SupervisorDaemon implements AutoCloseable {
         }
         control = add(UnixControlServer.open(options.socket(), SystemClock.INSTANCE));
         final NetlinkLinkMonitor links = add(NetlinkLinkMonitor.open());
-        inputs = add(new PacketInputSockets(new PacketInputSockets.Config(options.workers(), RING_BLOCK_BYTES,
-            RING_BLOCKS, RING_RETIRE_MS, 0)));
+        final RingGeometry ring = options.ring();
+        LOG.info("receive rings: {}", ring.describe());
+        inputs = add(new PacketInputSockets(new PacketInputSockets.Config(options.workers(), ring.blockBytes(),
+            ring.blocks(), ring.retireMillis(), 0)));
         final PacketInputSockets openedInputs = inputs;
         launcher = add(ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config.defaults(options.runtimeParent(),
                 workerJvmOptions())
             .withUser(options.user())
-            .withWorkerOptions(new WorkerIo.Config(PacketBackend.Preference.IO_URING, RING_BLOCK_BYTES, RING_BLOCKS,
+            .withWorkerOptions(new WorkerIo.Config(PacketBackend.Preference.IO_URING, ring.blockBytes(), ring.blocks(),
                 WORKER_HEARTBEAT_MS))
             .withDescriptors(openedInputs::descriptors)));
         tracking = new DescriptorTrackingLauncher(launcher, openedInputs::version);

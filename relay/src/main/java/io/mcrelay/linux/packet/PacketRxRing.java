@@ -457,12 +457,21 @@ public final class PacketRxRing implements AutoCloseable {
      * restarts at the ready block with the lowest sequence number.
      */
     public int poll(final FrameHandler handler) {
+        return poll(handler, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #poll(FrameHandler)}, but starts no further block once {@code frameBudget} frames were delivered (a
+     * block is always read whole: the kernel takes it back only as a whole). The rest waits in the ring, where the
+     * kernel counts what overflows; {@link #hasReadyBlock()} says whether any does.
+     */
+    public int poll(final FrameHandler handler, final int frameBudget) {
         if (resyncPending) {
             resyncPending = false;
             resynchronise();
         }
         int frames = 0;
-        for (int checked = 0; checked < blocks; checked++) {
+        for (int checked = 0; checked < blocks && frames < frameBudget; checked++) {
             final long block = (long) nextBlock * blockBytes;
             // acquire: the frames are written before the kernel sets TP_STATUS_USER
             if (((int) INT.getAcquire(ring, block + BLOCK_STATUS) & TP_STATUS_USER) == 0) {
@@ -485,6 +494,12 @@ public final class PacketRxRing implements AutoCloseable {
             nextBlock = (nextBlock + 1) % blocks;
         }
         return frames;
+    }
+
+    /** Whether the block to be read next has been handed over (frames wait); no system call. */
+    public boolean hasReadyBlock() {
+        return !closed && (((int) INT.getAcquire(ring, (long) nextBlock * blockBytes + BLOCK_STATUS)
+            & TP_STATUS_USER) != 0);
     }
 
     /**

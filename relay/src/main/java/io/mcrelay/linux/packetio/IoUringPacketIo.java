@@ -20,11 +20,12 @@ import io.mcrelay.seam.PacketIo;
  * <p><b>Receive.</b> Each ring's socket has a {@code POLL_ADD} armed for {@code POLLIN} (multishot where the kernel
  * has it, 5.13+; otherwise one-shot, re-armed at every {@link #submit()} after it fired). A ring is read only after
  * its readiness completion arrived, in place, without a system call; the frame is lent as an {@link UnsafeBuffer}
- * over the ring's memory for the callback only. A ring hands over whole blocks, so one read may yield more frames
- * than {@link #pollFrames}'s limit: those are copied to a preallocated staging area and delivered first by the next
+ * over the ring's memory for the callback only. A ring hands over whole blocks, and a poll starts no block once its
+ * limit is reached, but the block it started may hold more frames than the limit: those are copied to a
+ * preallocated staging area (one block's worth suffices) and delivered first by the next
  * calls, and the rings are not read again until it is empty (so order is kept). Frames that do not fit it are
  * dropped and counted per input ({@link #inputCounts()}'s {@code stagingFull}, {@link #stagingDrops()} in all); size
- * it to the rings.
+ * it to a ring block.
  *
  * <p><b>Send.</b> {@link #send} copies the payload into a free slot of a preallocated native buffer (capacity =
  * free slots, a slot held until its completion is polled); {@link #submit()} turns the queued slots into
@@ -91,7 +92,8 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private static final long KIND_MASK = 0xFFL << 56;
     private static final int MSG_DONTWAIT = Syscalls.MSG_DONTWAIT;
     private static final int EINVAL = Errno.EINVAL;
-    private static final int STAGED_FRAMES_MAX = 4096;
+    /** Staged frames at least; more for a larger staging area (a minimal frame takes 144 bytes of a ring). */
+    private static final int STAGED_FRAMES_MIN = 4096;
 
     private final IoUring ring;
     private final PacketRxRing[] inputRings;
@@ -115,9 +117,10 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     // Staging: frames read beyond a poll's limit, delivered first by the next polls.
     private final MemorySegment staging;
     private final long stagingAddress;
-    private final int[] stagedIfIndex = new int[STAGED_FRAMES_MAX];
-    private final int[] stagedOffset = new int[STAGED_FRAMES_MAX];
-    private final int[] stagedLength = new int[STAGED_FRAMES_MAX];
+    private final int stagedFramesMax;
+    private final int[] stagedIfIndex;
+    private final int[] stagedOffset;
+    private final int[] stagedLength;
     private int stagedHead;
     private int stagedCount;
     private int stagingUsedBytes;
@@ -129,6 +132,10 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         super(inputs.stream().map(Input::interfaceName).toList(), config.sendSlots(), config.slotBytes(),
             config.sendBufferBytes());
         this.ring = ring;
+        stagedFramesMax = Math.max(STAGED_FRAMES_MIN, config.stagingBytes() / 128);
+        stagedIfIndex = new int[stagedFramesMax];
+        stagedOffset = new int[stagedFramesMax];
+        stagedLength = new int[stagedFramesMax];
         try {
             staging = arena.allocate(config.stagingBytes(), 64);
             final MemorySegment times = arena.allocate(TIMESPEC_BYTES * TIMEOUTS_MAX, 8);
@@ -310,9 +317,11 @@ public final class IoUringPacketIo extends LinuxPacketIo {
                 reader.handler = handler;
                 reader.budget = limit - delivered;
                 reader.delivered = 0;
-                inputRings[i].poll(reader);
+                inputRings[i].poll(reader, reader.budget);
                 reader.handler = null;
                 delivered += reader.delivered;
+                // Blocks left for a later poll (the budget ran out): the readiness stays, the kernel wakes no one.
+                ready[i] = inputRings[i].hasReadyBlock();
             }
         }
         assert delivered <= limit;
@@ -323,7 +332,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         int delivered = 0;
         while (delivered < limit && stagedCount > 0) {
             final int entry = stagedHead;
-            stagedHead = (stagedHead + 1) % STAGED_FRAMES_MAX;
+            stagedHead = (stagedHead + 1) % stagedFramesMax;
             stagedCount--;
             lent.wrap(stagingAddress + stagedOffset[entry], stagedLength[entry]);
             delivered++;
@@ -457,11 +466,11 @@ public final class IoUringPacketIo extends LinuxPacketIo {
 
     private void stage(final int input, final int ifIndex, final MemorySegment frame, final long offset,
         final int length) {
-        if (stagedCount == STAGED_FRAMES_MAX || stagingUsedBytes + length > staging.byteSize()) {
+        if (stagedCount == stagedFramesMax || stagingUsedBytes + length > staging.byteSize()) {
             inputStagingFull[input]++;
             return;
         }
-        final int entry = (stagedHead + stagedCount) % STAGED_FRAMES_MAX;
+        final int entry = (stagedHead + stagedCount) % stagedFramesMax;
         MemorySegment.copy(frame, offset, staging, stagingUsedBytes, length);
         stagedIfIndex[entry] = ifIndex;
         stagedOffset[entry] = stagingUsedBytes;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.seam.PacketIo;
 
@@ -31,10 +32,12 @@ public final class WorkerIo implements AutoCloseable {
         static final String RING = "--ring=";
         static final String HEARTBEAT = "--heartbeat-ms=";
         /**
-         * What a worker started without options uses: the backend {@code auto} (io_uring when usable), rings of 8
-         * blocks of 64 KiB, heartbeats every 250 ms.
+         * What a worker started without options uses: the backend {@code auto} (io_uring when usable), rings of the
+         * default geometry ({@link RingGeometry#DEFAULT_BYTES}), heartbeats every 250 ms.
          */
-        public static final Config DEFAULT = new Config(PacketBackend.Preference.AUTO, 1 << 16, 8, 250);
+        public static final Config DEFAULT = new Config(PacketBackend.Preference.AUTO,
+            RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES).blockBytes(),
+            RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES).blocks(), 250);
 
         public Config {
             Objects.requireNonNull(backend, "backend");
@@ -131,9 +134,8 @@ public final class WorkerIo implements AutoCloseable {
                     throw e;
                 }
             }
-            // The staging area holds what one read of every ring can yield beyond a poll's limit.
-            final long ringBytes = (long) options.blockBytes() * options.blocks() * Math.max(1, descriptors.length);
-            final int staging = (int) Math.max(1 << 20, Math.min(1 << 30, ringBytes));
+            // The staging area holds what a poll can read beyond its limit: the rest of the one block it started.
+            final int staging = Math.max(1 << 20, options.blockBytes());
             final IoUringPacketIo io = IoUringPacketIo.open(inputs, new IoUringPacketIo.Config(
                 IoUringPacketIo.Config.DEFAULT.sendSlots(), IoUringPacketIo.Config.DEFAULT.slotBytes(), staging, 0));
             io.watchReadable(watchFd);

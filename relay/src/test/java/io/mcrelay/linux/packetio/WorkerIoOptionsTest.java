@@ -21,8 +21,8 @@ class WorkerIoOptionsTest {
     @Test
     void absentOptionsDefault() {
         assertEquals(WorkerIo.Config.DEFAULT, WorkerIo.Config.parse(List.of()));
-        assertEquals(new WorkerIo.Config(PacketBackend.Preference.AUTO, 1 << 16, 8, 40),
-            WorkerIo.Config.parse(List.of("--heartbeat-ms=40")));
+        assertEquals(new WorkerIo.Config(PacketBackend.Preference.AUTO, 512 << 10, 64, 40),
+            WorkerIo.Config.parse(List.of("--heartbeat-ms=40")), "the default ring: 32 MiB in 64 blocks");
     }
 
     @Test
@@ -36,7 +36,7 @@ class WorkerIoOptionsTest {
         assertEquals("worker argument --verbose: unknown option",
             assertThrows(IllegalArgumentException.class, () -> WorkerIo.Config.parse(List.of("--verbose")))
                 .getMessage());
-        assertEquals("ring geometry and heartbeat interval must be positive: 8 x 65536, 0 ms", assertThrows(IllegalArgumentException.class,
+        assertEquals("ring geometry and heartbeat interval must be positive: 64 x 524288, 0 ms", assertThrows(IllegalArgumentException.class,
                 () -> WorkerIo.Config.parse(List.of("--heartbeat-ms=0"))).getMessage());
     }
 }
