@@ -19,11 +19,9 @@ import java.util.stream.Stream;
 /**
  * The real daemon as the end-to-end suites run it: {@code mcrelay supervisor} as a child JVM in a topology's relay
  * namespace, its output in a log file, reached through its control socket; and what the suites wait for (a ready
- * worker, each with its process) with a generous hang guard that names what it waited for.
+ * worker, each with its process) at the {@link Waits.Pace#DAEMON} pace, failing with the daemon's log.
  */
 final class DaemonKit {
-    static final long WAIT_NS = Waits.HANG_GUARD.toNanos();
-
     private DaemonKit() {
     }
 

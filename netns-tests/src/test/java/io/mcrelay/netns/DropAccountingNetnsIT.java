@@ -231,11 +231,11 @@ class DropAccountingNetnsIT {
             final ByteBuffer buffer = ByteBuffer.allocate(2048);
             Waits.until("forwarding through the new rule", () -> {
                 WorkerForwardingNetnsIT.sendUdp(net.source, "in0p", GROUP_IN, PORT_IN, List.of("warm-up"));
-                Thread.sleep(100);
+                Thread.sleep(100); // the warm-up's time to come through before the receiver is asked
                 buffer.clear();
                 return receiver.receive(buffer) != null;
             }, () -> DaemonKit.read(log));
-            Thread.sleep(200);
+            Thread.sleep(200); // a settle delay, not a wait: warm-ups still on their way arrive, to be drained here
             do {
                 buffer.clear();
             } while (receiver.receive(buffer) != null);
@@ -323,7 +323,7 @@ class DropAccountingNetnsIT {
                 });
                 whenSent.run();
                 settledStats(); // the relay is done with the run: whatever it sent is on its way or arrived
-                Thread.sleep(300);
+                Thread.sleep(300); // a settle delay, not a wait: what is on its way reaches the drain thread
             } finally {
                 draining.set(false);
                 drain.join(TimeUnit.SECONDS.toMillis(10));

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
@@ -65,7 +64,7 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
         try (VethHarness harness = createHarness()) {
             final IoUringPacketIo io = (IoUringPacketIo) harness.raw();
             harness.injectFrame(udpFrame(new byte[] {1}));
-            sleepMillis(20); // the ring's block retires after 2 ms: the frame is there to read
+            sleepMillis(20); // a settle delay, not a wait: the ring's block retires after 2 ms, the frame is there
             assertEquals(0, io.pollFrames((ifIndex, frame, offset, length) -> { }, 16), "no poll armed yet");
             assertEquals(1, io.submit(), "the first submit arms the readiness poll");
             assertEquals(1, pollUntilAFrame(io));
@@ -77,16 +76,10 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
         }
     }
 
+    /** Polls until a poll delivers frames ({@link Waits.Pace#DELIVERY}); returns how many that poll delivered. */
     private static int pollUntilAFrame(final IoUringPacketIo io) {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        int frames = 0;
-        while (frames == 0 && System.nanoTime() < deadline) {
-            frames = io.pollFrames((ifIndex, frame, offset, length) -> { }, 16);
-            if (frames == 0) {
-                sleepMillis(1);
-            }
-        }
-        return frames;
+        return Waits.until(Waits.Pace.DELIVERY, "a frame read after the io_uring reported the ring ready",
+            () -> io.pollFrames((ifIndex, frame, offset, length) -> { }, 16), frames -> frames > 0);
     }
 
     /**
@@ -112,22 +105,23 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
             for (int i = 0; i < 20; i++) {
                 harness.injectFrame(udpFrame(new byte[600]));
             }
-            sleepMillis(20); // the block retires after 2 ms: every frame waits in the ring, read by one poll
-            int delivered = 0;
-            int quiet = 0;
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // a hang guard
-            while (quiet < 50 && System.nanoTime() < deadline) {
+            // A settle delay, not a wait: the block retires after 2 ms; every frame waits in the ring for one poll.
+            sleepMillis(20);
+            final int[] delivered = {0};
+            final int[] quiet = {0};
+            Waits.until(Waits.Pace.DELIVERY, "50 polls in a row that deliver no frame", () -> {
                 io.submit();
                 final int polled = io.pollFrames((ifIndex, frame, offset, length) -> { }, 1);
-                delivered += polled;
-                quiet = polled == 0 ? quiet + 1 : 0;
-                sleepMillis(1);
-            }
+                delivered[0] += polled;
+                quiet[0] = polled == 0 ? quiet[0] + 1 : 0;
+                return quiet[0];
+            }, quietPolls -> quietPolls >= 50, () -> delivered[0] + " delivered so far");
             final PacketIo.InputCounts in0 = io.inputCounts().getFirst();
-            System.err.println("[netns] staging of 2048 bytes, polls of 1: " + in0 + ", " + delivered + " delivered");
+            System.err.println("[netns] staging of 2048 bytes, polls of 1: " + in0 + ", " + delivered[0]
+                + " delivered");
             assertTrue(in0.stagingFull() > 0, in0.toString());
             assertEquals(io.stagingDrops(), in0.stagingFull());
-            assertEquals(in0.packets(), in0.ringFull() + in0.stagingFull() + delivered);
+            assertEquals(in0.packets(), in0.ringFull() + in0.stagingFull() + delivered[0]);
             assertEquals(20, in0.packets());
         }
     }
@@ -156,22 +150,25 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
 
             io.closeDestination(destination);
             assertEquals(opened.get(fd), sockets().get(fd), "the socket stays open while its poll is in the ring");
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // a hang guard
             final List<long[]> completions = new ArrayList<>();
             final List<int[]> reports = new ArrayList<>();
-            while (raw.errorPollsArmed() > 0 && System.nanoTime() < deadline) {
-                cycle(io, completions, reports);
-                sleepMillis(1);
-            }
+            Waits.until(Waits.Pace.DELIVERY, "the closed destination's error-queue poll to be removed", () -> {
+                if (raw.errorPollsArmed() > 0) {
+                    cycle(io, completions, reports);
+                }
+                return raw.errorPollsArmed();
+            }, armed -> armed == 0);
             assertEquals(0, raw.errorPollsArmed(), "the poll was removed");
             assertNotEquals(opened.get(fd), sockets().get(fd), "the socket is closed once its poll is gone");
 
             final int again = io.openDestination("out0", new byte[] {10, 77, 1, 2}, 6901, 0);
             assertEquals(0, io.send(again, new UnsafeBuffer(new byte[4]), 0, 4, 7L));
-            while (reports.isEmpty() && System.nanoTime() < deadline) {
-                cycle(io, completions, reports);
-                sleepMillis(2);
-            }
+            Waits.until(Waits.Pace.DELIVERY, "the port-unreachable report for the destination opened again", () -> {
+                if (reports.isEmpty()) {
+                    cycle(io, completions, reports);
+                }
+                return reports.size();
+            }, count -> count > 0);
             assertEquals(1, raw.errorPollsArmed());
             assertEquals(1, reports.size());
             assertArrayEquals(new int[] {again, ECONNREFUSED}, reports.getFirst());

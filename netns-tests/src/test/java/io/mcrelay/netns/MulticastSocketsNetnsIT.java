@@ -17,7 +17,6 @@ import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -94,9 +93,7 @@ class MulticastSocketsNetnsIT {
                     io.mcrelay.linux.sys.UnixSockets.close(egress);
                 }
                 final List<int[]> seen = new ArrayList<>(); // {ttl, port}
-                final long start = System.nanoTime();
-                while (seen.stream().noneMatch(s -> s[1] == 5001)
-                    && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+                Waits.until(Waits.Pace.DELIVERY, "the datagram to port 5001 on vb", () -> {
                     ring.poll((frame, offset, length, wire) -> {
                         if (length >= 42 && (frame.get(BIG_SHORT, offset + 12) & 0xFFFF) == 0x0800
                             && frame.get(ValueLayout.JAVA_BYTE, offset + 14 + 9) == 17) {
@@ -105,8 +102,8 @@ class MulticastSocketsNetnsIT {
                                 frame.get(BIG_SHORT, offset + 14 + ihl + 2) & 0xFFFF});
                         }
                     });
-                    Thread.sleep(5);
-                }
+                    return seen.stream().anyMatch(s -> s[1] == 5001);
+                }, () -> "UDP ports seen: " + seen.stream().map(s -> s[1]).toList());
                 final int[] datagram = seen.stream().filter(s -> s[1] == 5001).findFirst()
                     .orElseThrow(() -> new AssertionError("the datagram did not arrive on vb"));
                 assertEquals(7, datagram[0], "IP TTL of the sent datagram");

@@ -54,7 +54,8 @@ class NetlinkLinkMonitorContractNetnsIT extends LinkMonitorContract {
 
             @Override
             public void settle() {
-                // `ip` has returned, so the kernel has queued the notifications; a short pause lets them arrive.
+                // A settle delay, not a wait (the shared contract polls in rounds and judges what came): `ip` has
+                // returned, so the kernel has queued the notifications; a short pause lets them arrive.
                 try {
                     Thread.sleep(10);
                 } catch (final InterruptedException e) {

@@ -11,8 +11,7 @@ import io.mcrelay.seam.LinkMonitor.LinkEvent;
 import io.mcrelay.seam.LinkMonitor.LinkState;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
+import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 class NetlinkLinkMonitorNetnsIT {
     private static final String PREFIX = "mcrnl";
-    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
@@ -43,31 +41,30 @@ class NetlinkLinkMonitorNetnsIT {
             netns.execOrThrow("ip", "link", "add", "va", "type", "veth", "peer", "name", "vb");
             // The kernel registers the peer first: the two ADDED events come in its order, so await each from here.
             final int beforeAdd = seen.size();
-            final LinkEvent addedA = await(monitor, seen, beforeAdd,
-                e -> e.kind() == Kind.ADDED && e.name().equals("va"));
-            await(monitor, seen, beforeAdd, e -> e.kind() == Kind.ADDED && e.name().equals("vb"));
+            final LinkEvent addedA = await(monitor, seen, beforeAdd, Kind.ADDED, "va");
+            await(monitor, seen, beforeAdd, Kind.ADDED, "vb");
 
             netns.execOrThrow("ip", "link", "set", "vb", "up");
             netns.execOrThrow("ip", "link", "set", "va", "up");
-            await(monitor, seen, e -> e.kind() == Kind.UP && e.name().equals("va"));
+            await(monitor, seen, Kind.UP, "va");
             assertTrue(monitor.links().stream().anyMatch(l -> l.name().equals("va") && l.up()));
 
             netns.execOrThrow("ip", "link", "set", "va", "down");
-            await(monitor, seen, e -> e.kind() == Kind.DOWN && e.name().equals("va"));
+            await(monitor, seen, Kind.DOWN, "va");
 
             netns.execOrThrow("ip", "addr", "add", "10.77.0.1/24", "dev", "vb");
-            await(monitor, seen, e -> e.kind() == Kind.ADDRESS_CHANGED && e.name().equals("vb"));
+            await(monitor, seen, Kind.ADDRESS_CHANGED, "vb");
 
             netns.execOrThrow("ip", "link", "set", "va", "up");
-            await(monitor, seen, e -> e.kind() == Kind.UP && e.name().equals("va"));
+            await(monitor, seen, Kind.UP, "va");
             netns.execOrThrow("ip", "link", "del", "va");
             final int beforeDelete = seen.size();
-            await(monitor, seen, beforeDelete, e -> e.kind() == Kind.REMOVED && e.name().equals("va"));
-            await(monitor, seen, beforeDelete, e -> e.kind() == Kind.REMOVED && e.name().equals("vb"));
+            await(monitor, seen, beforeDelete, Kind.REMOVED, "va");
+            await(monitor, seen, beforeDelete, Kind.REMOVED, "vb");
             assertEquals(List.of("lo"), monitor.links().stream().map(LinkState::name).toList());
 
             netns.execOrThrow("ip", "link", "add", "va", "type", "veth", "peer", "name", "vb");
-            final LinkEvent addedAgain = await(monitor, seen, e -> e.kind() == Kind.ADDED && e.name().equals("va"));
+            final LinkEvent addedAgain = await(monitor, seen, Kind.ADDED, "va");
             assertNotEquals(addedA.ifIndex(), addedAgain.ifIndex(), "a re-created link has a new index");
 
             // Once and in order: the whole link story of va, with no duplicates from the overlapping dump. (Address
@@ -81,25 +78,26 @@ class NetlinkLinkMonitorNetnsIT {
         }
     }
 
-    /** Polls until an event matching {@code wanted} arrives (every event goes to {@code seen}); fails after 10 s. */
-    private static LinkEvent await(final NetlinkLinkMonitor monitor, final List<LinkEvent> seen,
-        final Predicate<LinkEvent> wanted) throws InterruptedException {
-        return await(monitor, seen, seen.size(), wanted);
+    /**
+     * Polls until the {@code kind} event for {@code name} arrives (every event goes to {@code seen}); a
+     * {@link Waits.Pace#DELIVERY} wait.
+     */
+    private static LinkEvent await(final NetlinkLinkMonitor monitor, final List<LinkEvent> seen, final Kind kind,
+        final String name) {
+        return await(monitor, seen, seen.size(), kind, name);
     }
 
     /** As above, also matching events already seen from index {@code from} on. */
     private static LinkEvent await(final NetlinkLinkMonitor monitor, final List<LinkEvent> seen, final int from,
-        final Predicate<LinkEvent> wanted) throws InterruptedException {
-        final long start = System.nanoTime();
-        while (System.nanoTime() - start < DEADLINE_NANOS) {
+        final Kind kind, final String name) {
+        return Waits.until(Waits.Pace.DELIVERY, "the " + kind + " event for " + name, () -> {
             monitor.poll(seen::add, 64);
             for (int i = from; i < seen.size(); i++) {
-                if (wanted.test(seen.get(i))) {
+                if (seen.get(i).kind() == kind && seen.get(i).name().equals(name)) {
                     return seen.get(i);
                 }
             }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("no matching link event within 10 s; seen: " + seen);
+            return null;
+        }, Objects::nonNull, () -> "events seen: " + seen);
     }
 }

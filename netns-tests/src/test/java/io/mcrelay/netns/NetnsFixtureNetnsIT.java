@@ -205,26 +205,30 @@ class NetnsFixtureNetnsIT {
         });
     }
 
-    /** Receives until {@code sent.size()} intact packets came or 10 s passed, and checks the run. */
+    /**
+     * Receives until {@code sent.size()} intact packets came (a {@link Waits.Pace#DELIVERY} wait; no more is read
+     * once they did), and checks the run.
+     */
     private static HistoryChecker.Report receiveAndCheck(final DatagramChannel receiver, final List<History.Sent> sent,
-        final int bytes) throws Exception {
+        final int bytes) {
         final History history = new History();
         sent.forEach(packet -> history.sent(packet.flow(), packet.seq(), packet.sentNs()));
         final ByteBuffer buffer = ByteBuffer.allocate(65_536);
         final TrafficPayload.Parsed parsed = new TrafficPayload.Parsed();
-        int intact = 0;
-        final long start = System.nanoTime();
-        while (intact < sent.size() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10)) {
-            buffer.clear();
-            if (receiver.receive(buffer) == null) {
-                Thread.sleep(10);
-                continue;
+        final int[] intact = {0};
+        Waits.until(Waits.Pace.DELIVERY, sent.size() + " intact packets at the receiver", () -> {
+            while (intact[0] < sent.size()) {
+                buffer.clear();
+                if (receiver.receive(buffer) == null) {
+                    break;
+                }
+                final int status = TrafficPayload.parse(buffer.array(), 0, buffer.position(), RUN, parsed);
+                assertEquals(bytes, buffer.position(), "the datagram arrived whole");
+                history.received(0, parsed.flow(), parsed.seq(), System.nanoTime(), status);
+                intact[0] += status == TrafficPayload.OK ? 1 : 0;
             }
-            final int status = TrafficPayload.parse(buffer.array(), 0, buffer.position(), RUN, parsed);
-            assertEquals(bytes, buffer.position(), "the datagram arrived whole");
-            history.received(0, parsed.flow(), parsed.seq(), System.nanoTime(), status);
-            intact += status == TrafficPayload.OK ? 1 : 0;
-        }
+            return intact[0];
+        }, count -> count >= sent.size(), () -> HistoryChecker.check(history).describe());
         return HistoryChecker.check(history);
     }
 

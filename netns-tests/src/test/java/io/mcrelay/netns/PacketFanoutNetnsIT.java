@@ -74,7 +74,8 @@ class PacketFanoutNetnsIT {
                 }
                 PacketTraffic.sendUdp(sender, "va", datagrams);
                 final List<List<Frame>> seen = PacketTraffic.lists(MEMBERS);
-                PacketTraffic.pollUntil(rings, seen, () -> seen.stream().mapToLong(l -> l.stream()
+                PacketTraffic.pollUntil(rings, seen, "the " + FLOWS * PACKETS_PER_FLOW + " datagrams of " + FLOWS
+                    + " flows on the fanout members", () -> seen.stream().mapToLong(l -> l.stream()
                     .filter(f -> f.payload().startsWith("flow")).count()).sum() >= (long) FLOWS * PACKETS_PER_FLOW);
 
                 final List<String> missing = new ArrayList<>();
@@ -140,6 +141,7 @@ class PacketFanoutNetnsIT {
                 PacketTraffic.sendUdp(sender, "va", datagrams);
                 final List<List<Frame>> seen = PacketTraffic.lists(2);
                 PacketTraffic.pollUntil(List.of(first, second), seen,
+                    "the 10 datagrams to 239.6.6.6:6000 on the two round-robin members",
                     () -> seen.get(0).size() + seen.get(1).size() >= 10);
                 // Round robin counts every frame on the link (IPv6 chatter too) before the members' filters drop
                 // some, so the split of our 10 is not exactly 5/5; one flow on both sockets shows it is not a hash.

@@ -78,14 +78,15 @@ class PacketInputSocketsNetnsIT {
                 PacketTraffic.sendUdp(sender, "va", datagrams);
 
                 final List<List<Frame>> seen = PacketTraffic.lists(WORKERS);
-                final long deadline = System.nanoTime() + 5_000_000_000L;
-                while (seen.stream().mapToInt(List::size).sum() < 24 && System.nanoTime() < deadline) {
-                    for (int w = 0; w < WORKERS; w++) {
-                        readAs(sockets, w, "vb", seen.get(w));
-                    }
-                    Thread.sleep(5);
-                }
-                Thread.sleep(50); // anything the filter should have dropped would have arrived by now
+                Waits.until(Waits.Pace.DELIVERY, "the 24 datagrams of the eight flows in use on the workers' rings",
+                    () -> {
+                        for (int w = 0; w < WORKERS; w++) {
+                            readAs(sockets, w, "vb", seen.get(w));
+                        }
+                        return seen.stream().mapToInt(List::size).sum();
+                    }, frames -> frames >= 24, () -> "frames so far, per worker: " + seen);
+                // A settle delay, not a wait: anything the filter should have dropped would have arrived by now.
+                Thread.sleep(50);
                 for (int w = 0; w < WORKERS; w++) {
                     readAs(sockets, w, "vb", seen.get(w));
                 }
@@ -144,11 +145,10 @@ class PacketInputSocketsNetnsIT {
                 assertEquals(List.of("vb"), sockets.openInterfaces());
                 final List<Frame> frames = new ArrayList<>();
                 PacketTraffic.sendUdp(sender, "va", "239.8.8.8", 5008, "after re-creation");
-                final long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!PacketTraffic.has(frames, "after re-creation") && System.nanoTime() < deadline) {
+                Waits.until(Waits.Pace.DELIVERY, "'after re-creation' on the re-created vb", () -> {
                     readAs(sockets, 0, "vb", frames);
-                    Thread.sleep(5);
-                }
+                    return PacketTraffic.has(frames, "after re-creation");
+                }, () -> "frames seen: " + frames);
                 assertTrue(PacketTraffic.has(frames, "after re-creation"), "frames seen: " + frames.size());
                 assertNotEquals(before, sockets.version(), "new descriptors for the workers");
             } finally {

@@ -51,13 +51,15 @@ class PacketRxRingAdoptNetnsIT {
                 for (int i = 0; i < 3; i++) {
                     sendApart(sender, "a" + i);
                 }
-                PacketTraffic.pollUntil(List.of(first), List.of(firstSaw), () -> PacketTraffic.has(firstSaw, "a2"));
+                PacketTraffic.pollUntil(List.of(first), List.of(firstSaw), "'a2' on the first reader's ring",
+                    () -> PacketTraffic.has(firstSaw, "a2"));
                 assertEquals(List.of("a0", "a1", "a2"), payloads(firstSaw));
                 // Then it stops mid-stream: three more blocks are handed over and never read or given back.
                 for (int i = 0; i < 3; i++) {
                     sendApart(sender, "b" + i);
                 }
-                Thread.sleep(100); // the last block retires
+                // A settle delay, not a wait: the last block retires (10 ms), and nothing may read it to see that.
+                Thread.sleep(100);
                 final int passed = pass(first.fd());
                 first.close(); // the first reader is gone; the socket lives on in the passed descriptor
                 final PacketRxRing adopted = receiver.call(() -> PacketRxRing.adopt(passed, BLOCK_BYTES, BLOCKS));
@@ -69,7 +71,7 @@ class PacketRxRingAdoptNetnsIT {
                     sendApart(sender, "c" + i);
                 }
                 final List<Frame> adopterSaw = new ArrayList<>();
-                PacketTraffic.pollUntil(List.of(adopted), List.of(adopterSaw),
+                PacketTraffic.pollUntil(List.of(adopted), List.of(adopterSaw), "'c2' on the adopted ring",
                     () -> PacketTraffic.has(adopterSaw, "c2"));
                 assertEquals(List.of("b0", "b1", "b2", "c0", "c1", "c2"), payloads(adopterSaw),
                     "the blocks the first reader left are read first, in order, then the new ones");

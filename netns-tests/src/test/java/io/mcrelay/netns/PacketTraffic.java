@@ -14,7 +14,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -24,7 +23,6 @@ import java.util.function.BooleanSupplier;
 final class PacketTraffic {
     private static final ValueLayout.OfShort BIG_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(
         ByteOrder.BIG_ENDIAN);
-    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(5);
     /** Well over the suites' 10 ms block retire timeout. */
     private static final long RETIRE_WAIT_MS = 100;
 
@@ -91,24 +89,29 @@ final class PacketTraffic {
 
     /**
      * Drops what {@code ring} holds, after the block retire timeout has passed, so that frames queued before a
-     * filter change (in a block not yet handed over) are not mistaken for frames that passed the new filter.
+     * filter change (in a block not yet handed over) are not mistaken for frames that passed the new filter. The
+     * sleep is a settle delay, not a wait: no condition says that every such block was handed over.
      */
     static void discardQueued(final PacketRxRing ring) throws InterruptedException {
         Thread.sleep(RETIRE_WAIT_MS);
         ring.poll((frame, offset, length, wire) -> { });
     }
 
-    /** Polls {@code rings} into {@code into} (one list per ring) until {@code done} or 5 s, then once more. */
-    static void pollUntil(final List<PacketRxRing> rings, final List<List<Frame>> into, final BooleanSupplier done)
-        throws InterruptedException {
-        final long start = System.nanoTime();
-        while (!done.getAsBoolean() && System.nanoTime() - start < WAIT_NS) {
+    /**
+     * Polls {@code rings} into {@code into} (one list per ring) until {@code done} (a {@link Waits.Pace#DELIVERY}
+     * wait for {@code what}), then, after the block retire timeout, once more: frames that should not have come get
+     * their chance to show up.
+     */
+    static void pollUntil(final List<PacketRxRing> rings, final List<List<Frame>> into, final String what,
+        final BooleanSupplier done) throws InterruptedException {
+        Waits.until(Waits.Pace.DELIVERY, what, () -> {
             for (int i = 0; i < rings.size(); i++) {
                 drain(rings.get(i), into.get(i));
             }
-            Thread.sleep(5);
-        }
-        Thread.sleep(RETIRE_WAIT_MS); // frames handed to any ring are visible now
+            return done.getAsBoolean();
+        }, () -> "frames so far, per ring: " + into + "\nkernel counts, per ring: "
+            + rings.stream().map(PacketRxRing::statistics).toList());
+        Thread.sleep(RETIRE_WAIT_MS); // a settle delay, not a wait: frames handed to any ring are visible now
         for (int i = 0; i < rings.size(); i++) {
             drain(rings.get(i), into.get(i));
         }

@@ -40,7 +40,6 @@ import org.junit.jupiter.api.Test;
  */
 class SupervisorDaemonNetnsIT {
     private static final String PREFIX = "mcrsd";
-    private static final long WAIT_NS = DaemonKit.WAIT_NS;
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
@@ -122,16 +121,11 @@ class SupervisorDaemonNetnsIT {
             final Path thirdLog = dir.resolve("daemon-3.log");
             daemon = DaemonKit.startDaemon(net, socket, journal, thirdLog, "--config", config.toString());
             try (ControlClient client = DaemonKit.connect(daemon, socket, thirdLog)) {
-                final long start = System.nanoTime();
-                ControlResponse.Rules rules;
-                do {
-                    assertTrue(System.nanoTime() - start < WAIT_NS, () -> "--config not loaded:\n"
-                        + DaemonKit.read(thirdLog));
-                    Thread.sleep(50);
+                final ControlResponse.Rules rules = Waits.until("the two rules of --config listed", () -> {
                     final ControlResponse listed = client.exchange(new ControlRequest.ListRules(
                         client.nextRequestId()));
-                    rules = assertInstanceOf(ControlResponse.Rules.class, listed, listed::toString);
-                } while (rules.rules().size() != 2);
+                    return assertInstanceOf(ControlResponse.Rules.class, listed, listed::toString);
+                }, listed -> listed.rules().size() == 2, () -> DaemonKit.read(thirdLog));
                 assertEquals(List.of("r1", "r2"), rules.rules().stream().map(RuleDocument::id).toList());
                 assertEquals(2, rules.epoch(), "the recovered epoch 1, then the load's");
             }
@@ -169,7 +163,8 @@ class SupervisorDaemonNetnsIT {
     /**
      * With forwarding working and every worker ready, no fault is in play: {@code count} numbered packets, sent in
      * batches of 50 every 20 ms while the sink drains, must all arrive exactly once, intact and in order. Asserted
-     * through the history checker, with exact counts.
+     * through the history checker, with exact counts, once every packet arrived intact (a
+     * {@link Waits.Pace#DELIVERY} wait: the last batch may still be on its way).
      */
     private static void forwardsEveryPacket(final WorkerForwardingNetnsIT.Topology net, final DatagramChannel receiver,
         final int count, final Path log) throws Exception {
@@ -210,39 +205,35 @@ class SupervisorDaemonNetnsIT {
                 }
                 return null;
             });
-            Thread.sleep(20);
+            Thread.sleep(20); // pacing the sender: 50 packets every 20 ms
             drain.run();
         }
-        final long start = System.nanoTime();
-        while (intact[0] < count && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10)) {
-            Thread.sleep(20); // the last batch may still be on its way; the history says what never came
+        Waits.until(Waits.Pace.DELIVERY, count + " intact packets at the sink", () -> {
             drain.run();
-        }
+            return intact[0];
+        }, arrived -> arrived >= count, () -> HistoryChecker.check(history).describe() + "\n" + DaemonKit.read(log));
         final HistoryChecker.Report report = HistoryChecker.check(history);
         assertEquals(count, report.sent());
         assertTrue(report.clean(), () -> report.describe() + "\n" + DaemonKit.read(log));
         assertEquals(count, report.received() - report.foreign() - report.corrupt(), report::describe);
     }
 
-    /** Sends batches from the source until one arrives in the sink (a worker may still be starting). */
+    /**
+     * Sends batches from the source until a whole batch arrives in the sink (a worker may still be starting): a
+     * {@link Waits.Pace#DAEMON} wait.
+     */
     private static void forwards(final WorkerForwardingNetnsIT.Topology net, final DatagramChannel receiver,
-        final String prefix, final Path log) throws Exception {
+        final String prefix, final Path log) {
         final TreeSet<String> received = new TreeSet<>();
         final ByteBuffer buffer = ByteBuffer.allocate(2048);
-        final long start = System.nanoTime();
-        int batch = 0;
-        while (true) {
-            final List<String> sent = WorkerForwardingNetnsIT.texts(prefix + batch + "-", 5);
+        final int[] batch = {0};
+        Waits.until("a whole batch of " + prefix + " packets forwarded to the sink", () -> {
+            final List<String> sent = WorkerForwardingNetnsIT.texts(prefix + batch[0]++ + "-", 5);
             WorkerForwardingNetnsIT.sendUdp(net.source, "in0p", "239.7.7.7", 7000, sent);
-            Thread.sleep(200);
+            Thread.sleep(200); // the batch's time to come through before it is judged
             WorkerForwardingNetnsIT.drain(receiver, buffer, received);
-            if (received.containsAll(sent)) {
-                break; // a whole batch sent while a worker ran came through
-            }
-            assertTrue(System.nanoTime() - start < WAIT_NS, () -> "nothing forwarded within 60 s (received "
-                + received + "):\n" + DaemonKit.read(log));
-            batch++;
-        }
+            return received.containsAll(sent);
+        }, () -> "received " + received + "\n" + DaemonKit.read(log));
         assertTrue(received.stream().allMatch(text -> text.startsWith(prefix)), received::toString);
     }
 
