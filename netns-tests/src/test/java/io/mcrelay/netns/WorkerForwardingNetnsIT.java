@@ -201,7 +201,7 @@ class WorkerForwardingNetnsIT {
             worker.pollUntil(() -> worker.exitStatus != null, "the worker exits at EOF");
             final long exitMs = TimeUnit.NANOSECONDS.toMillis(worker.exitedAt - closedAt);
             assertEquals(0, worker.exitStatus, () -> log(launcher, handle));
-            assertTrue(exitMs < 1000, "exited " + exitMs + " ms after the channel closed");
+            // How fast it left is recorded (printed below), never asserted: the wait above is the hang guard.
             assertTrue(log(launcher, handle).contains("done: the supervisor's channel closed"),
                 () -> log(launcher, handle));
             System.out.println("[worker-e2e] " + kind + ": " + PACKETS + " forwarded, " + worker.heartbeats.size()
