@@ -10,7 +10,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.core.supervisor.Supervisor;
-import io.mcrelay.core.worker.PacketParser;
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.fault.CrashPointChannel;
 import io.mcrelay.fault.FaultPlan;
@@ -23,6 +22,7 @@ import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.FlowHash;
 import io.mcrelay.seam.support.DutyCycleRunner;
 import io.mcrelay.sim.check.ConvergenceChecker;
 import io.mcrelay.sim.fault.FaultSchedule;
@@ -135,7 +135,6 @@ public final class Cluster implements FaultSchedule.Target {
     private final EndedInputs endedInputs = new EndedInputs();
     private final SimLinkMonitor links;
     private final Journal journal;
-    private final PacketParser fanoutParser = new PacketParser();
     private final List<FaultyWorkerChannel> faultyChannels = new ArrayList<>();
     private SimNetwork.DeliveryListener deliveries;
     private final io.mcrelay.record.IoRecorder io;
@@ -204,16 +203,13 @@ public final class Cluster implements FaultSchedule.Target {
     }
 
     /**
-     * The kernel's fanout, as DESIGN fixes it: a flow (destination address and port) always lands on the same
-     * member. Members are the attached I/Os in attach order.
+     * The kernel's fanout with the relay's program: the same flow hash and member choice
+     * ({@link FlowHash#ofFrame}, {@link FlowHash#member}) as the production input sockets, so a flow lands on the
+     * member it would on Linux. Members are the attached I/Os in attach order.
      */
     private int selectWorker(final int ifIndex, final DirectBuffer frame, final int offset, final int length,
                              final int members) {
-        if (fanoutParser.parse(frame, offset, length) != PacketParser.OK) {
-            return 0;
-        }
-        final int hash = fanoutParser.destinationAddress() * 31 + fanoutParser.destinationPort();
-        return Math.floorMod(hash, members);
+        return FlowHash.member(FlowHash.ofFrame(frame, offset, length), members);
     }
 
     /** Journals the run's seed, when inputs are recorded. */

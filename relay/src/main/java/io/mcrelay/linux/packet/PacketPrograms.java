@@ -34,6 +34,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
 
+import io.mcrelay.seam.support.FlowHash;
+
 /**
  * The classic-BPF programs of the receive side, built in pure Java (unit-tested through an interpreter, no root
  * needed); {@link PacketRxRing} attaches them.
@@ -77,9 +79,9 @@ public final class PacketPrograms {
     private static final int UDP_DESTINATION_PORT = 2;
     private static final int IPV4_HEADER_BYTES_MIN = 20;
     /** Constants of {@link #flowHash}: the golden-ratio multiplier and MurmurHash3's finaliser multipliers. */
-    static final int HASH_MULTIPLIER_1 = 0x9E3779B1;
-    static final int HASH_MULTIPLIER_2 = 0x85EBCA6B;
-    static final int HASH_MULTIPLIER_3 = 0xC2B2AE35;
+    static final int HASH_MULTIPLIER_1 = FlowHash.MULTIPLIER_1;
+    static final int HASH_MULTIPLIER_2 = FlowHash.MULTIPLIER_2;
+    static final int HASH_MULTIPLIER_3 = FlowHash.MULTIPLIER_3;
 
     private static final ClassicBpf COARSE = buildCoarse();
     private static final ClassicBpf FLOW_HASH = buildFlowHash();
@@ -271,35 +273,13 @@ public final class PacketPrograms {
         b.statement(ALU | XOR | X, 0);
     }
 
-    /**
-     * The flow hash, exactly as {@link #flowHashFanout()} computes it, in unsigned 32-bit arithmetic:
-     * <pre>
-     *   h = address * 0x9E3779B1;  h ^= h >>> 16;  h ^= port;
-     *   h *= 0x85EBCA6B;           h ^= h >>> 13;
-     *   h *= 0xC2B2AE35;           h ^= h >>> 16;
-     * </pre>
-     * {@code address} is the IPv4 destination in network order (first octet high), {@code port} the UDP
-     * destination port (0 for a non-first fragment).
-     */
+    /** The flow hash, exactly as {@link #flowHashFanout()} computes it: {@link FlowHash#of}. */
     public static int flowHash(final int address, final int port) {
-        int h = address * HASH_MULTIPLIER_1;
-        h ^= h >>> 16;
-        h ^= port;
-        h *= HASH_MULTIPLIER_2;
-        h ^= h >>> 13;
-        h *= HASH_MULTIPLIER_3;
-        h ^= h >>> 16;
-        return h;
+        return FlowHash.of(address, port);
     }
 
-    /**
-     * The member a fanout program's result selects: {@code result % members}, unsigned ({@code fanout_demux_bpf}
-     * in {@code net/packet/af_packet.c}); members are numbered in the order they joined, until one leaves.
-     */
+    /** The member a fanout program's result selects: {@link FlowHash#member}. */
     public static int fanoutMember(final int result, final int members) {
-        if (members < 1) {
-            throw new IllegalArgumentException("a fanout group has at least one member, not " + members);
-        }
-        return Integer.remainderUnsigned(result, members);
+        return FlowHash.member(result, members);
     }
 }

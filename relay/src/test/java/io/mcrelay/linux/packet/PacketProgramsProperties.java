@@ -52,6 +52,26 @@ class PacketProgramsProperties {
     }
 
     @Test
+    void theSimulatorsFrameHashIsTheProgramsResult() {
+        // FlowHash.ofFrame is what the simulated fan-out runs: it must return what the kernel's program returns for
+        // every frame the program sees at the link layer, first fragments, later fragments and options included.
+        qt().withExamples(2000)
+            .forAll(ints(), ints(0, 0xFFFF), ints(5, 15), ints(0, 2))
+            .checkAssert((address, port, words, fragment) -> {
+                final byte[] frame = TestFrames.ipv4(address, 17, words, fragment == 2 ? 185 : 0, fragment == 1,
+                    port, 4);
+                final long result = ClassicBpfInterpreter.run(PacketPrograms.flowHashFanout(), frame, 0,
+                    PACKET_MULTICAST);
+                assertEquals(result, Integer.toUnsignedLong(io.mcrelay.seam.support.FlowHash.ofFrame(
+                    new org.agrona.concurrent.UnsafeBuffer(frame), 0, frame.length)));
+            });
+        final byte[] tcp = TestFrames.ipv4(0xEF010101, 6, 5, 0, false, 5000, 4);
+        assertEquals(ClassicBpfInterpreter.run(PacketPrograms.flowHashFanout(), tcp, 0, PACKET_MULTICAST),
+            io.mcrelay.seam.support.FlowHash.ofFrame(new org.agrona.concurrent.UnsafeBuffer(tcp), 0, tcp.length),
+            "not UDP: the first member");
+    }
+
+    @Test
     void theMemberIsTheUnsignedRemainder() {
         qt().withExamples(500)
             .forAll(ints(), ints(1, 256))
