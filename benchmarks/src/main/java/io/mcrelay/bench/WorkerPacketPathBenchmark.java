@@ -25,6 +25,7 @@ import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.runtime.WheelTimers;
 import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
@@ -147,6 +148,17 @@ public class WorkerPacketPathBenchmark {
         @Override
         public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
             return SendResult.SENT;
+        }
+
+        @Override
+        public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+            final PassedDescriptor descriptor) {
+            throw new UnsupportedOperationException("the worker sends no descriptors");
+        }
+
+        @Override
+        public PassedDescriptor takeDescriptor() {
+            return null; // no frame here carries a descriptor
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.mcrelay.fault;
 import org.agrona.DirectBuffer;
 
 import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.support.ForwardingWorkerChannel;
 
@@ -11,7 +12,8 @@ import io.mcrelay.seam.support.ForwardingWorkerChannel;
  * supervisor's end, a command ({@code Apply}/{@code Sync}) is swallowed and the worker dies before it can apply it;
  * on the worker's end, an {@code Ack} is swallowed and the worker dies after applying but before acking, or the ack
  * goes out and the worker dies right after. The crash itself is the caller's ({@code crash}), run once per fault.
- * Single-threaded.
+ * A swallowed frame's descriptor is not passed (its sender's handle stays the sender's); a frame that goes, goes with
+ * its descriptor. Single-threaded.
  */
 public final class CrashPointChannel extends ForwardingWorkerChannel {
     private final FaultPlan plan;
@@ -33,6 +35,21 @@ public final class CrashPointChannel extends ForwardingWorkerChannel {
 
     @Override
     public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
+        return offer(buffer, offset, length, null);
+    }
+
+    @Override
+    public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
+        if (descriptor == null) {
+            throw new IllegalArgumentException("a frame with a descriptor needs one");
+        }
+        return offer(buffer, offset, length, descriptor);
+    }
+
+    /** One send, or a crash point; {@code descriptor} (the caller's, never closed here) or {@code null}. */
+    private SendResult offer(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
         if (crashed) {
             return SendResult.CLOSED;
         }
@@ -48,12 +65,18 @@ public final class CrashPointChannel extends ForwardingWorkerChannel {
                 return SendResult.SENT; // applied, but the ack dies with the worker
             }
             if (plan.roll(FaultKind.WORKER_CRASH_AFTER_ACK)) {
-                final SendResult result = inner.send(buffer, offset, length);
+                final SendResult result = pass(buffer, offset, length, descriptor);
                 crashNow(FaultKind.WORKER_CRASH_AFTER_ACK);
                 return result;
             }
         }
-        return inner.send(buffer, offset, length);
+        return pass(buffer, offset, length, descriptor);
+    }
+
+    private SendResult pass(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
+        return descriptor == null ? inner.send(buffer, offset, length)
+            : inner.send(buffer, offset, length, descriptor);
     }
 
     private void crashNow(final FaultKind kind) {

@@ -6,6 +6,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.seam.Clock;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.support.ForwardingWorkerChannel;
 
@@ -13,7 +14,13 @@ import io.mcrelay.seam.support.ForwardingWorkerChannel;
  * A {@link WorkerChannel} end whose sends can be lost, duplicated, delayed or reordered on their way, as the plan
  * rolls: the channel faults of the catalogue. Receiving is untouched. Held frames are released on the owner's next
  * send or poll once their time has come, so the owner's duty cycle drives them; no thread, no clock of its own.
- * A fault is counted as fired only when it changed what the peer receives. Single-threaded.
+ * A fault is counted as fired only when it changed what the peer receives.
+ *
+ * <p>A frame's descriptor shares its frame's fate: a lost frame passes none (the sender's own handle stays the
+ * sender's); a delayed or reordered frame keeps it, held as a duplicate handle until the frame goes and closed then
+ * (or when this end closes); a duplicated frame passes it with the first copy only, the second copy carrying none, as
+ * a network that repeats a frame cannot repeat the descriptor the kernel passed once. Plain sends roll the plan
+ * exactly as before. Single-threaded.
  */
 public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
     /** Longest delay of a held frame. */
@@ -21,7 +28,8 @@ public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
     /** Frames held back at most at once; beyond this a delay is not injected. */
     private static final int HELD_MAX = 256;
 
-    private record Held(byte[] frame, long releaseNs, boolean overtakable) {
+    /** A frame held back, with the duplicate handle of its descriptor or {@code null}. */
+    private record Held(byte[] frame, PassedDescriptor descriptor, long releaseNs, boolean overtakable) {
     }
 
     private final Clock clock;
@@ -37,6 +45,21 @@ public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
 
     @Override
     public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
+        return offer(buffer, offset, length, null);
+    }
+
+    @Override
+    public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
+        if (descriptor == null) {
+            throw new IllegalArgumentException("a frame with a descriptor needs one");
+        }
+        return offer(buffer, offset, length, descriptor);
+    }
+
+    /** One send as the plan rolls; {@code descriptor} (the caller's, never closed here) or {@code null}. */
+    private SendResult offer(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
         release();
         if (inner.isClosed()) {
             return SendResult.CLOSED;
@@ -47,22 +70,25 @@ public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
         }
         if (held.size() < HELD_MAX && plan.roll(FaultKind.CHANNEL_DELAY)) {
             final long delayNs = 1_000_000L + plan.draw((int) (DELAY_MAX_NS / 1_000_000L)) * 1_000_000L;
-            hold(buffer, offset, length, clock.nanoTime() + delayNs, false);
+            hold(buffer, offset, length, descriptor, clock.nanoTime() + delayNs, false);
             plan.fired(FaultKind.CHANNEL_DELAY);
             return SendResult.SENT;
         }
         if (held.size() < HELD_MAX && plan.roll(FaultKind.CHANNEL_REORDER)) {
             // Held until the next frame has gone ahead of it: that overtaking is the reordering.
-            hold(buffer, offset, length, Long.MAX_VALUE, true);
+            hold(buffer, offset, length, descriptor, Long.MAX_VALUE, true);
             return SendResult.SENT;
         }
         if (!held.isEmpty() && !held.peekLast().overtakable()) {
-            hold(buffer, offset, length, held.peekLast().releaseNs(), false); // stay behind a delayed frame
+            // stay behind a delayed frame
+            hold(buffer, offset, length, descriptor, held.peekLast().releaseNs(), false);
             return SendResult.SENT;
         }
-        final SendResult result = inner.send(buffer, offset, length);
+        final SendResult result = descriptor == null ? inner.send(buffer, offset, length)
+            : inner.send(buffer, offset, length, descriptor);
         if (result == SendResult.SENT) {
             overtake();
+            // The copy is plain: the descriptor went with the first.
             if (plan.roll(FaultKind.CHANNEL_DUPLICATION) && inner.send(buffer, offset, length) == SendResult.SENT) {
                 plan.fired(FaultKind.CHANNEL_DUPLICATION);
             }
@@ -70,18 +96,18 @@ public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
         return result;
     }
 
-    private void hold(final DirectBuffer buffer, final int offset, final int length, final long releaseNs,
-                      final boolean overtakable) {
+    private void hold(final DirectBuffer buffer, final int offset, final int length,
+                      final PassedDescriptor descriptor, final long releaseNs, final boolean overtakable) {
         final byte[] copy = new byte[length];
         buffer.getBytes(offset, copy);
-        held.addLast(new Held(copy, releaseNs, overtakable));
+        // The caller keeps its handle and may close it once this returns: the held frame keeps a duplicate.
+        held.addLast(new Held(copy, descriptor == null ? null : descriptor.duplicate(), releaseNs, overtakable));
     }
 
     /** A frame just went ahead of the frames waiting to be overtaken: let them follow, now reordered. */
     private void overtake() {
         while (!held.isEmpty() && held.peekFirst().overtakable()) {
-            final Held frame = held.pollFirst();
-            forward(frame.frame());
+            forward(held.pollFirst());
             plan.fired(FaultKind.CHANNEL_REORDER);
         }
     }
@@ -95,14 +121,19 @@ public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
             if (!due) {
                 break;
             }
-            held.pollFirst();
-            forward(first.frame());
+            forward(held.pollFirst());
         }
     }
 
-    private void forward(final byte[] frame) {
-        wrapper.wrap(frame);
-        inner.send(wrapper, 0, frame.length); // FULL here loses the frame, as a peer too slow to read would
+    private void forward(final Held frame) {
+        wrapper.wrap(frame.frame());
+        // FULL here loses the frame, as a peer too slow to read would.
+        if (frame.descriptor() == null) {
+            inner.send(wrapper, 0, frame.frame().length);
+        } else {
+            inner.send(wrapper, 0, frame.frame().length, frame.descriptor());
+            frame.descriptor().close(); // the inner channel holds its own now, or the frame was lost
+        }
     }
 
     @Override
@@ -113,6 +144,11 @@ public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
 
     @Override
     public void close() {
+        for (final Held frame : held) {
+            if (frame.descriptor() != null) {
+                frame.descriptor().close();
+            }
+        }
         held.clear();
         inner.close();
     }

@@ -14,11 +14,25 @@ public final class FrameDecoder {
         void onFrame(byte[] payload);
     }
 
+    /**
+     * Receives the frames of a worker channel, whose length prefix may carry {@link Frames#DESCRIPTOR_FLAG}: each
+     * flagged frame is announced as soon as its first byte is consumed (the byte its descriptor rides on), then
+     * delivered whole like any frame.
+     */
+    public interface FlaggedFrameHandler {
+        /** A frame announcing a descriptor has begun: its first byte was just consumed. */
+        void onDescriptorAnnounced();
+
+        /** A whole frame; {@code carriesDescriptor} as its prefix announced. The array is the handler's to keep. */
+        void onFrame(byte[] payload, boolean carriesDescriptor);
+    }
+
     private final int frameBytesMax;
     private final byte[] header = new byte[Frames.HEADER_BYTES];
     private int headerFilled;
     private byte[] payload;
     private int payloadFilled;
+    private boolean payloadFlagged;
 
     public FrameDecoder(final int frameBytesMax) {
         if (frameBytesMax <= 0) {
@@ -28,27 +42,52 @@ public final class FrameDecoder {
     }
 
     /**
-     * Consumes {@code length} bytes, calling {@code handler} once for each frame they complete.
+     * Consumes {@code length} bytes, calling {@code handler} once for each frame they complete. A length prefix with
+     * {@link Frames#DESCRIPTOR_FLAG} set is a length over the limit here.
      *
      * @return the number of frames completed
      * @throws CodecException on a length that is zero or over the maximum, before buffering its payload
      */
     public int feed(final byte[] bytes, final int offset, final int length, final FrameHandler handler) {
+        return feed(bytes, offset, length, handler, null);
+    }
+
+    /**
+     * Consumes {@code length} bytes of a worker channel, whose prefixes may carry {@link Frames#DESCRIPTOR_FLAG}:
+     * announces each flagged frame at its first byte, and delivers each frame the bytes complete.
+     *
+     * @return the number of frames completed
+     * @throws CodecException on a length (flag aside) that is zero or over the maximum, before buffering its payload;
+     *                        or whatever {@code handler} throws to end the stream
+     */
+    public int feedFlagged(final byte[] bytes, final int offset, final int length,
+        final FlaggedFrameHandler handler) {
+        return feed(bytes, offset, length, null, handler);
+    }
+
+    private int feed(final byte[] bytes, final int offset, final int length, final FrameHandler plain,
+        final FlaggedFrameHandler flagged) {
         int position = offset;
         final int end = offset + length;
         int frames = 0;
         while (position < end) {
             if (payload == null) {
+                final boolean starting = headerFilled == 0;
                 final int take = Math.min(Frames.HEADER_BYTES - headerFilled, end - position);
                 System.arraycopy(bytes, position, header, headerFilled, take);
                 headerFilled += take;
                 position += take;
+                final boolean announces = flagged != null && (header[0] & 0x80) != 0;
+                if (starting && announces) {
+                    flagged.onDescriptorAnnounced();
+                }
                 if (headerFilled == Frames.HEADER_BYTES) {
-                    final long frameLength = (header[0] & 0xFFL) << 24 | (header[1] & 0xFF) << 16
-                        | (header[2] & 0xFF) << 8 | (header[3] & 0xFF);
+                    final long frameLength = (header[0] & (announces ? 0x7FL : 0xFFL)) << 24
+                        | (header[1] & 0xFF) << 16 | (header[2] & 0xFF) << 8 | (header[3] & 0xFF);
                     Frames.checkLength(frameLength, frameBytesMax);
                     payload = new byte[(int) frameLength];
                     payloadFilled = 0;
+                    payloadFlagged = announces;
                     headerFilled = 0;
                 }
             } else {
@@ -60,7 +99,11 @@ public final class FrameDecoder {
                     final byte[] complete = payload;
                     payload = null;
                     frames++;
-                    handler.onFrame(complete);
+                    if (flagged != null) {
+                        flagged.onFrame(complete, payloadFlagged);
+                    } else {
+                        plain.onFrame(complete);
+                    }
                 }
             }
         }

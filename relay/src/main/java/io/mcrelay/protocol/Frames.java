@@ -10,6 +10,11 @@ package io.mcrelay.protocol;
  * </pre>
  * A length of 0 or above the channel's maximum is a protocol error: the connection is closed with a message that
  * names the length, before any of the payload is buffered.
+ *
+ * <p>On the worker channel, bit 31 of the length ({@link #DESCRIPTOR_FLAG}) says that the frame carries one
+ * descriptor, passed with {@code SCM_RIGHTS} on the frame's first byte; the length proper is the low 31 bits (at
+ * most {@link #WORKER_BYTES_MAX}, so the bit is otherwise always clear). The control socket has no such bit: a
+ * length with it set is over the limit.
  */
 public final class Frames {
     public static final int HEADER_BYTES = 4;
@@ -17,6 +22,8 @@ public final class Frames {
     public static final int CONTROL_BYTES_MAX = 16 * 1024 * 1024;
     /** Largest worker-channel frame: a {@code Sync} of the largest table the limits allow. */
     public static final int WORKER_BYTES_MAX = 64 * 1024 * 1024;
+    /** Bit 31 of a worker-channel length prefix: the frame carries one descriptor. */
+    public static final int DESCRIPTOR_FLAG = 0x8000_0000;
 
     private Frames() {
     }

@@ -31,6 +31,10 @@ public final class IoKinds {
     public static final int WORKER_FRAME = 125; // input: frame
     public static final int WORKER_CHANNEL_CLOSED = 126; // input
     public static final int WORKER_CHANNEL_CLOSE = 127; // output
+    /** A frame sent with a descriptor (which the journal never holds, only that there was one). */
+    public static final int WORKER_SEND_DESCRIPTOR = 128; // output (+ result): u8 result, frame
+    /** A frame that arrived with a descriptor. */
+    public static final int WORKER_FRAME_DESCRIPTOR = 129; // input: frame
     public static final int CLIENT_CONNECTED = 130; // input
     public static final int CLIENT_FRAME = 131; // input: frame
     public static final int CLIENT_DISCONNECTED = 132; // input: str reason
@@ -49,7 +53,8 @@ public final class IoKinds {
     /** True for the kinds the core produces (calls into a seam), false for inputs. */
     public static boolean isOutput(final int kind) {
         return switch (kind) {
-            case TIMER_CANCELLED, WORKER_LAUNCHED, WORKER_KILL, WORKER_SEND, WORKER_CHANNEL_CLOSE, CLIENT_SEND,
+            case TIMER_CANCELLED, WORKER_LAUNCHED, WORKER_KILL, WORKER_SEND, WORKER_SEND_DESCRIPTOR,
+                 WORKER_CHANNEL_CLOSE, CLIENT_SEND,
                  CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, EntryKinds.COMMIT,
                  EntryKinds.LIMITS, EntryKinds.SNAPSHOT -> true;
             default -> false;
@@ -72,6 +77,8 @@ public final class IoKinds {
             case WORKER_FRAME -> "worker-frame";
             case WORKER_CHANNEL_CLOSED -> "worker-channel-closed";
             case WORKER_CHANNEL_CLOSE -> "worker-channel-close";
+            case WORKER_SEND_DESCRIPTOR -> "worker-send-descriptor";
+            case WORKER_FRAME_DESCRIPTOR -> "worker-frame-descriptor";
             case CLIENT_CONNECTED -> "client-connected";
             case CLIENT_FRAME -> "client-frame";
             case CLIENT_DISCONNECTED -> "client-disconnected";

@@ -14,6 +14,7 @@ import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LogLevels;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.RestartReason;
@@ -157,9 +158,17 @@ public final class IoRecorder {
         }
     }
 
+    /**
+     * A worker channel whose frames are journaled: {@code worker-send}/{@code worker-frame}, or
+     * {@code worker-send-descriptor}/{@code worker-frame-descriptor} for a frame that carried a descriptor (the
+     * journal records that there was one, never its number). To know whether a frame came with one, this wrapper
+     * takes it from the inner channel and hands it on through {@link #takeDescriptor()}.
+     */
     private final class RecordingChannel extends ForwardingWorkerChannel {
         private final String source;
         private boolean closedRecorded;
+        private boolean delivering;
+        private PassedDescriptor current;
 
         RecordingChannel(final WorkerChannel inner, final String source) {
             super(inner);
@@ -169,18 +178,52 @@ public final class IoRecorder {
         @Override
         public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
             final SendResult result = inner.send(buffer, offset, length);
+            recordSend(IoKinds.WORKER_SEND, result, buffer, offset, length);
+            return result;
+        }
+
+        @Override
+        public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+            final PassedDescriptor descriptor) {
+            final SendResult result = inner.send(buffer, offset, length, descriptor);
+            recordSend(IoKinds.WORKER_SEND_DESCRIPTOR, result, buffer, offset, length);
+            return result;
+        }
+
+        private void recordSend(final int kind, final SendResult result, final DirectBuffer buffer, final int offset,
+            final int length) {
             final WireWriter out = new WireWriter().u8(result.ordinal());
             out.bytes(bytes(buffer, offset, length));
-            record(IoKinds.WORKER_SEND, source, out.toByteArray());
-            return result;
+            record(kind, source, out.toByteArray());
         }
 
         @Override
         public int poll(final FrameHandler handler, final int limit) {
             return inner.poll((buffer, offset, length) -> {
-                record(IoKinds.WORKER_FRAME, source, bytes(buffer, offset, length));
-                handler.onFrame(buffer, offset, length);
+                current = inner.takeDescriptor();
+                record(current == null ? IoKinds.WORKER_FRAME : IoKinds.WORKER_FRAME_DESCRIPTOR, source,
+                    bytes(buffer, offset, length));
+                delivering = true;
+                try {
+                    handler.onFrame(buffer, offset, length);
+                } finally {
+                    delivering = false;
+                    if (current != null) {
+                        current.close(); // not taken by the owner
+                        current = null;
+                    }
+                }
             }, limit);
+        }
+
+        @Override
+        public PassedDescriptor takeDescriptor() {
+            if (!delivering) {
+                throw new IllegalStateException("takeDescriptor outside a frame handler");
+            }
+            final PassedDescriptor taken = current;
+            current = null;
+            return taken;
         }
 
         @Override

@@ -12,7 +12,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** Frames survive any split of the stream; bad lengths are refused before their payload is buffered. */
+/**
+ * Frames survive any split of the stream; bad lengths are refused before their payload is buffered; a worker-channel
+ * frame flagged as carrying a descriptor is announced at its first byte, wherever the stream is split.
+ */
 class FrameDecoderTest {
     @Test
     void shouldReassembleFramesSplitAtEveryPosition() {
@@ -68,5 +71,69 @@ class FrameDecoderTest {
         final FrameDecoder decoder = new FrameDecoder(16);
         decoder.feed(bytes, 0, 7, p -> { });
         assertTrue(decoder.isMidFrame());
+    }
+
+    /** A frame whose prefix carries {@link Frames#DESCRIPTOR_FLAG}. */
+    private static byte[] flagged(final byte[] payload) {
+        final byte[] framed = Frames.frame(payload, 1024);
+        framed[0] |= (byte) 0x80;
+        return framed;
+    }
+
+    @Test
+    void aFlaggedFrameIsAnnouncedAtItsFirstByteWhereverTheStreamIsSplit() {
+        final ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        stream.writeBytes(Frames.frame(new byte[] {1}, 1024));
+        stream.writeBytes(flagged("two".getBytes()));
+        stream.writeBytes(Frames.frame(new byte[] {3}, 1024));
+        final byte[] bytes = stream.toByteArray();
+        final int flaggedStart = 5;
+        for (int split = 0; split <= bytes.length; split++) {
+            final FrameDecoder decoder = new FrameDecoder(1024);
+            final List<String> events = new ArrayList<>();
+            final FrameDecoder.FlaggedFrameHandler handler = new FrameDecoder.FlaggedFrameHandler() {
+                @Override
+                public void onDescriptorAnnounced() {
+                    events.add("announced");
+                }
+
+                @Override
+                public void onFrame(final byte[] payload, final boolean carriesDescriptor) {
+                    events.add((carriesDescriptor ? "flagged " : "plain ") + payload.length);
+                }
+            };
+            decoder.feedFlagged(bytes, 0, split, handler);
+            assertEquals(split > flaggedStart, events.contains("announced"), "announced once its first byte came, split "
+                + split);
+            decoder.feedFlagged(bytes, split, bytes.length - split, handler);
+            assertEquals(List.of("plain 1", "announced", "flagged 3", "plain 1"), events, "split at " + split);
+        }
+    }
+
+    @Test
+    void theControlSocketsDecoderTakesTheFlagForALengthOverTheLimit() {
+        final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
+        final byte[] bytes = flagged(new byte[] {1});
+        assertEquals("frame length 2147483649 exceeds the limit of 16777216 bytes",
+            assertThrows(CodecException.class, () -> decoder.feed(bytes, 0, bytes.length, p -> { })).getMessage());
+    }
+
+    @Test
+    void aFlaggedLengthIsCheckedWithoutItsFlag() {
+        final FrameDecoder decoder = new FrameDecoder(16);
+        final byte[] header = {(byte) 0x80, 0, 0, 17};
+        final FrameDecoder.FlaggedFrameHandler handler = new FrameDecoder.FlaggedFrameHandler() {
+            @Override
+            public void onDescriptorAnnounced() {
+            }
+
+            @Override
+            public void onFrame(final byte[] payload, final boolean carriesDescriptor) {
+            }
+        };
+        assertEquals("frame length 17 exceeds the limit of 16 bytes",
+            assertThrows(CodecException.class, () -> decoder.feedFlagged(header, 0, 4, handler)).getMessage());
+        final byte[] empty = {(byte) 0x80, 0, 0, 0};
+        assertThrows(CodecException.class, () -> new FrameDecoder(16).feedFlagged(empty, 0, 4, handler));
     }
 }

@@ -9,11 +9,14 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.linux.sys.Errno;
+import io.mcrelay.linux.sys.FdPassing;
 import io.mcrelay.linux.sys.LinuxException;
+import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.FrameDecoder;
 import io.mcrelay.protocol.Frames;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
@@ -28,13 +31,57 @@ import io.mcrelay.seam.WorkerChannel;
  * buffer cannot hold the whole frame, {@code send} returns {@link SendResult#FULL} with nothing queued. A frame
  * larger than the whole buffer is taken when the buffer is empty, in a buffer of its own (such frames are rare: a
  * large table's {@code Sync}). Receiving reads what is there and reassembles frames with a {@link FrameDecoder}; a
- * frame length of 0 or over the limit ends the channel ({@link #protocolErrors()}), as does EOF in the middle of a
+ * frame length of 0 or over the limit ends the channel ({@link #protocolError()}), as does EOF in the middle of a
  * frame. Bytes still unsent when this end closes are lost (a closing supervisor or worker has nothing more to say).
+ *
+ * <p>Descriptors ({@link OwnedFd} only): a frame that carries one has {@link Frames#DESCRIPTOR_FLAG} in its length
+ * prefix. Queued, it holds a duplicate of the sender's descriptor; the bytes before it are written first, then its
+ * first byte goes in a {@code sendmsg} with the descriptor attached ({@code SCM_RIGHTS}), which the kernel passes with
+ * that byte; the rest of the frame follows as plain bytes. Every read is a {@code recvmsg} with room for a few
+ * descriptors ({@code MSG_CMSG_CLOEXEC}). A read that returns descriptors ends with the message that carried them
+ * (the kernel stops there), so each descriptor belongs to a flagged frame whose first byte is in the same read, in
+ * order: a flagged frame with no descriptor left in its read, a descriptor left over once the read is decoded, or
+ * control data cut short ({@code MSG_CTRUNC}) ends the channel with the {@link ProtocolError} naming it. Every
+ * descriptor the channel holds (queued to send, received and not yet delivered or taken) is closed on
+ * {@link #close()}.
  *
  * <p>Not thread-safe: one thread drives an end. The control path allocates a payload array per received frame;
  * this channel is not on the packet path.
  */
 public final class StreamWorkerChannel implements WorkerChannel {
+    /** Why this end stopped reading its peer: each ends the channel. */
+    public enum ProtocolError {
+        /** A length prefix of 0 or over the limit. */
+        BAD_LENGTH("a frame length of 0 or over the limit"),
+        /** EOF in the middle of a frame. */
+        CUT_OFF("the peer closed in the middle of a frame"),
+        /** {@code MSG_CTRUNC}: more descriptors in one read than the control buffer holds. */
+        CONTROL_TRUNCATED("control data truncated (MSG_CTRUNC): more descriptors in one read than frames carry"),
+        /** A flagged frame whose descriptor did not come with its first byte. */
+        DESCRIPTOR_MISSING("frame announced a descriptor that did not arrive"),
+        /** A descriptor with no flagged frame starting in its read. */
+        DESCRIPTOR_UNANNOUNCED("a descriptor arrived without a frame announcing it");
+
+        private final String message;
+
+        ProtocolError(final String message) {
+            this.message = message;
+        }
+
+        /** What went wrong, in words. */
+        public String message() {
+            return message;
+        }
+    }
+
+    /** A whole received frame and the descriptor that came with it, or {@code null}. */
+    private record Incoming(byte[] payload, OwnedFd descriptor) {
+    }
+
+    /** A queued frame's descriptor (a duplicate): it goes with the byte at {@code start}, up to {@code end}. */
+    private record Outgoing(long start, long end, OwnedFd descriptor) {
+    }
+
     /** {@code bits/socket.h}: MSG_PEEK = 0x2, MSG_NOSIGNAL = 0x4000. */
     private static final int MSG_PEEK = 0x2;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -47,21 +94,32 @@ public final class StreamWorkerChannel implements WorkerChannel {
     private int frameBytesMax;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment capture;
+    private final FdPassing.Scratch messages;
     private final MemorySegment tx;
     private final MemorySegment rx;
     private final byte[] rxBytes = new byte[READ_CHUNK_BYTES];
     private FrameDecoder decoder;
-    private final ArrayDeque<byte[]> received = new ArrayDeque<>();
+    private final FrameDecoder.FlaggedFrameHandler frames = new Reassembly();
+    private final ArrayDeque<Incoming> received = new ArrayDeque<>();
+    private final ArrayDeque<OwnedFd> arrived = new ArrayDeque<>();
+    private final ArrayDeque<OwnedFd> announced = new ArrayDeque<>();
+    private final ArrayDeque<Outgoing> outgoing = new ArrayDeque<>();
     private final UnsafeBuffer lent = new UnsafeBuffer(new byte[0]);
-    private final UnsafeBuffer outgoing = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer payloadView = new UnsafeBuffer(new byte[0]);
     private int txHead;
     private int txTail;
+    /** Stream offsets: bytes ever queued, and ever written (the next byte to write is at {@code txWritten}). */
+    private long txQueued;
+    private long txWritten;
     private Arena largeArena;
     private MemorySegment large;
     private long largeSent;
     private boolean closed;
     private boolean peerClosed;
+    private boolean delivering;
+    private OwnedFd current;
     private long protocolErrors;
+    private ProtocolError protocolError;
 
     /**
      * Takes ownership of the connected {@code SOCK_STREAM} socket {@code fd}: buffers up to {@code capacityBytes}
@@ -77,6 +135,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
         this.capacityBytes = capacityBytes;
         this.frameBytesMax = frameBytesMax;
         this.capture = arena.allocate(Syscalls.CAPTURE);
+        this.messages = new FdPassing.Scratch(arena);
         this.tx = arena.allocate(capacityBytes, 8);
         this.rx = arena.allocate(READ_CHUNK_BYTES, 8);
         this.decoder = new FrameDecoder(frameBytesMax);
@@ -114,6 +173,20 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     @Override
     public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
+        return offer(buffer, offset, length, null);
+    }
+
+    /** As the seam says; {@code descriptor} must be an open {@link OwnedFd}, which stays the caller's. */
+    @Override
+    public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
+        if (!(descriptor instanceof OwnedFd owned) || !owned.isOpen()) {
+            throw new IllegalArgumentException("a socket channel passes an open OwnedFd, not " + descriptor);
+        }
+        return offer(buffer, offset, length, owned);
+    }
+
+    private SendResult offer(final DirectBuffer buffer, final int offset, final int length, final OwnedFd descriptor) {
         if (length <= 0 || length > frameBytesMax) {
             throw new IllegalArgumentException("a frame is 1.." + frameBytesMax + " bytes, not " + length);
         }
@@ -137,66 +210,115 @@ public final class StreamWorkerChannel implements WorkerChannel {
             txTail -= txHead;
             txHead = 0;
         }
-        if (need <= capacityBytes - txTail) {
-            put(tx, txTail, buffer, offset, length);
-            txTail += need;
-        } else if (txHead == txTail && need > capacityBytes) {
-            largeArena = Arena.ofConfined();
-            large = largeArena.allocate(need, 8);
-            largeSent = 0;
-            put(large, 0, buffer, offset, length);
-        } else {
+        final boolean fits = need <= capacityBytes - txTail;
+        if (!fits && !(txHead == txTail && need > capacityBytes)) {
             return SendResult.FULL;
         }
+        final Arena ownArena = fits ? null : Arena.ofConfined();
+        final OwnedFd copy;
+        try {
+            if (fits) {
+                put(tx, txTail, buffer, offset, length, descriptor != null);
+            } else {
+                large = ownArena.allocate(need, 8);
+                put(large, 0, buffer, offset, length, descriptor != null);
+            }
+            copy = descriptor == null ? null : descriptor.duplicate(); // the caller's stays the caller's
+        } catch (final RuntimeException e) {
+            if (ownArena != null) {
+                large = null; // nothing of the frame stays queued
+                ownArena.close();
+            }
+            throw e;
+        }
+        if (copy != null) {
+            outgoing.addLast(new Outgoing(txQueued, txQueued + need, copy));
+        }
+        if (fits) {
+            txTail += need;
+        } else {
+            largeArena = ownArena;
+            largeSent = 0;
+        }
+        txQueued += need;
         flush();
         return SendResult.SENT;
     }
 
-    /** Writes the length prefix (big-endian) and the payload at {@code at}. */
+    /** Writes the length prefix (big-endian, flagged when a descriptor goes with it) and the payload at {@code at}. */
     private void put(final MemorySegment into, final long at, final DirectBuffer buffer, final int offset,
-        final int length) {
-        into.set(BIG_ENDIAN_INT, at, length);
-        outgoing.wrap(into.address() + at + Frames.HEADER_BYTES, length);
-        outgoing.putBytes(0, buffer, offset, length);
+        final int length, final boolean carriesDescriptor) {
+        into.set(BIG_ENDIAN_INT, at, carriesDescriptor ? length | Frames.DESCRIPTOR_FLAG : length);
+        payloadView.wrap(into.address() + at + Frames.HEADER_BYTES, length);
+        payloadView.putBytes(0, buffer, offset, length);
     }
 
-    /** Writes what the socket takes of the unsent bytes. */
+    /**
+     * Writes what the socket takes of the unsent bytes, in stream order: up to the next frame that carries a
+     * descriptor with plain sends, then that frame with a {@code sendmsg} carrying its descriptor.
+     */
     private void flush() {
-        while (!peerClosed && txHead < txTail) {
-            final long sent = write(tx.asSlice(txHead), txTail - txHead);
+        while (!peerClosed) {
+            final MemorySegment from;
+            final long unsent;
+            if (txHead < txTail) {
+                from = tx.asSlice(txHead);
+                unsent = txTail - txHead;
+            } else if (large != null) {
+                from = large.asSlice(largeSent);
+                unsent = large.byteSize() - largeSent;
+            } else {
+                return;
+            }
+            final Outgoing next = outgoing.peekFirst();
+            final long sent;
+            if (next != null && next.start() == txWritten) {
+                sent = write(from, Math.min(unsent, next.end() - txWritten), next.descriptor().fd());
+                if (sent > 0) {
+                    outgoing.pollFirst();
+                    next.descriptor().close(); // the kernel passes its own reference with the first byte
+                }
+            } else {
+                assert next == null || next.start() > txWritten : "a descriptor's first byte was written without it";
+                sent = write(from, next == null ? unsent : Math.min(unsent, next.start() - txWritten), -1);
+            }
             if (sent <= 0) {
                 return;
             }
-            txHead += (int) sent;
-        }
-        while (!peerClosed && large != null) {
-            final long sent = write(large.asSlice(largeSent), large.byteSize() - largeSent);
-            if (sent <= 0) {
-                return;
-            }
-            largeSent += sent;
-            if (largeSent == large.byteSize()) {
-                large = null;
-                largeArena.close();
-                largeArena = null;
+            txWritten += sent;
+            if (txHead < txTail) {
+                txHead += (int) sent;
+            } else {
+                largeSent += sent;
+                if (largeSent == large.byteSize()) {
+                    large = null;
+                    largeArena.close();
+                    largeArena = null;
+                }
             }
         }
     }
 
-    /** One non-blocking send: bytes written, 0 when the socket is full, -1 when the peer is gone. */
-    private long write(final MemorySegment from, final long length) {
-        final long sent = Syscalls.send(capture, fd, from, length, Syscalls.MSG_DONTWAIT | MSG_NOSIGNAL);
+    /**
+     * One non-blocking send, with {@code descriptor} attached unless negative: bytes written, 0 when the socket is
+     * full, -1 when the peer is gone.
+     */
+    private long write(final MemorySegment from, final long length, final int descriptor) {
+        final long sent = descriptor < 0
+            ? Syscalls.send(capture, fd, from, length, Syscalls.MSG_DONTWAIT | MSG_NOSIGNAL)
+            : messages.send(fd, from, length, descriptor, Syscalls.MSG_DONTWAIT | MSG_NOSIGNAL);
         if (sent >= 0) {
             return sent;
         }
-        final int errno = Syscalls.errno(capture);
+        final int errno = descriptor < 0 ? Syscalls.errno(capture) : messages.errno();
         return switch (errno) {
             case Errno.EAGAIN, Errno.ENOBUFS -> 0;
             case Errno.EPIPE, Errno.ECONNRESET, Errno.ENOTCONN -> {
-                peerClosed = true;
+                peerGone();
                 yield -1;
             }
-            default -> throw new LinuxException("send on worker channel " + fd, errno);
+            default -> throw new LinuxException((descriptor < 0 ? "send" : "sendmsg(SCM_RIGHTS)")
+                + " on worker channel " + fd, errno);
         };
     }
 
@@ -207,11 +329,21 @@ public final class StreamWorkerChannel implements WorkerChannel {
         }
         flush();
         int delivered = 0;
-        while (delivered < limit) {
-            final byte[] frame = received.pollFirst();
+        while (delivered < limit && !closed) {
+            final Incoming frame = received.pollFirst();
             if (frame != null) {
-                lent.wrap(frame);
-                handler.onFrame(lent, 0, frame.length);
+                lent.wrap(frame.payload());
+                current = frame.descriptor();
+                delivering = true;
+                try {
+                    handler.onFrame(lent, 0, frame.payload().length);
+                } finally {
+                    delivering = false;
+                    if (current != null) {
+                        current.close(); // not taken: the channel's to close
+                        current = null;
+                    }
+                }
                 delivered++;
             } else if (peerClosed || !read()) {
                 break;
@@ -220,35 +352,105 @@ public final class StreamWorkerChannel implements WorkerChannel {
         return delivered;
     }
 
-    /** Reads one chunk and decodes the frames it completes; false when there was nothing to read. */
+    @Override
+    public PassedDescriptor takeDescriptor() {
+        if (!delivering) {
+            throw new IllegalStateException("takeDescriptor outside a frame handler");
+        }
+        final OwnedFd taken = current;
+        current = null;
+        return taken;
+    }
+
+    /** Reads one chunk (and the descriptors with it) and decodes the frames it completes; false when nothing came. */
     private boolean read() {
-        final long got = Syscalls.recv(capture, fd, rx, READ_CHUNK_BYTES, Syscalls.MSG_DONTWAIT);
+        final long got = messages.receive(fd, rx, READ_CHUNK_BYTES,
+            Syscalls.MSG_DONTWAIT | FdPassing.MSG_CMSG_CLOEXEC);
+        for (int i = 0; i < messages.descriptorCount(); i++) {
+            arrived.addLast(new OwnedFd(messages.descriptor(i))); // ours to close from here on, whatever follows
+        }
+        if (got >= 0 && messages.controlTruncated()) {
+            fail(ProtocolError.CONTROL_TRUNCATED);
+            return got > 0;
+        }
         if (got > 0) {
             MemorySegment.copy(rx, ValueLayout.JAVA_BYTE, 0, rxBytes, 0, (int) got);
             try {
-                decoder.feed(rxBytes, 0, (int) got, received::addLast);
+                decoder.feedFlagged(rxBytes, 0, (int) got, frames);
             } catch (final CodecException e) {
-                protocolErrors++; // a bad length: the stream cannot be trusted any further
-                peerClosed = true;
+                fail(ProtocolError.BAD_LENGTH); // unless the reassembly named the error first
+                return true;
+            }
+            if (!arrived.isEmpty()) {
+                fail(ProtocolError.DESCRIPTOR_UNANNOUNCED);
             }
             return true;
         }
         if (got == 0) {
-            peerClosed = true; // EOF
-            if (decoder.isMidFrame()) {
-                protocolErrors++; // the peer was cut off in the middle of a frame
+            if (!arrived.isEmpty()) {
+                fail(ProtocolError.DESCRIPTOR_UNANNOUNCED);
+            } else if (decoder.isMidFrame()) {
+                fail(ProtocolError.CUT_OFF);
             }
+            peerGone(); // EOF
             return false;
         }
-        final int errno = Syscalls.errno(capture);
+        final int errno = messages.errno();
         if (errno == Errno.EAGAIN) {
             return false;
         }
         if (errno == Errno.ECONNRESET || errno == Errno.ENOTCONN) {
-            peerClosed = true;
+            peerGone();
             return false;
         }
-        throw new LinuxException("recv on worker channel " + fd, errno);
+        throw new LinuxException("recvmsg on worker channel " + fd, errno);
+    }
+
+    /** Binds each descriptor of a read to the flagged frame it came with, in order, and queues whole frames. */
+    private final class Reassembly implements FrameDecoder.FlaggedFrameHandler {
+        @Override
+        public void onDescriptorAnnounced() {
+            final OwnedFd descriptor = arrived.pollFirst();
+            if (descriptor == null) {
+                fail(ProtocolError.DESCRIPTOR_MISSING);
+                throw new CodecException(ProtocolError.DESCRIPTOR_MISSING.message());
+            }
+            announced.addLast(descriptor);
+        }
+
+        @Override
+        public void onFrame(final byte[] payload, final boolean carriesDescriptor) {
+            final OwnedFd descriptor = carriesDescriptor ? announced.pollFirst() : null;
+            assert carriesDescriptor == (descriptor != null) : "a flagged frame completed without its descriptor";
+            received.addLast(new Incoming(payload, descriptor));
+        }
+    }
+
+    /** The stream broke: counts the first error, and reads or writes no more (frames already whole still go). */
+    private void fail(final ProtocolError error) {
+        if (protocolError == null) {
+            protocolError = error;
+            protocolErrors++;
+        }
+        peerGone();
+        closeAll(arrived);
+        closeAll(announced);
+    }
+
+    /** Nothing more goes to the peer: the descriptors queued for it are released. */
+    private void peerGone() {
+        peerClosed = true;
+        for (final Outgoing frame : outgoing) {
+            frame.descriptor().close();
+        }
+        outgoing.clear();
+    }
+
+    private static void closeAll(final ArrayDeque<OwnedFd> descriptors) {
+        for (final OwnedFd descriptor : descriptors) {
+            descriptor.close();
+        }
+        descriptors.clear();
     }
 
     @Override
@@ -257,10 +459,13 @@ public final class StreamWorkerChannel implements WorkerChannel {
             return true;
         }
         if (!peerClosed && received.isEmpty()) {
-            // Peek: 0 with nothing queued means the peer closed; waiting bytes stay for poll.
+            // Peek: 0 with nothing queued means the peer closed; waiting bytes (and descriptors) stay for poll.
             final long peeked = Syscalls.recv(capture, fd, rx, 1L, Syscalls.MSG_DONTWAIT | MSG_PEEK);
             if (peeked == 0 || (peeked < 0 && Syscalls.errno(capture) == Errno.ECONNRESET)) {
-                peerClosed = true;
+                if (decoder.isMidFrame()) {
+                    fail(ProtocolError.CUT_OFF);
+                }
+                peerGone();
             }
         }
         return peerClosed && received.isEmpty();
@@ -271,9 +476,14 @@ public final class StreamWorkerChannel implements WorkerChannel {
         return frameBytesMax;
     }
 
-    /** Frames with a bad length, or cut off by EOF (each ends the channel). */
+    /** Frames with a bad length, cut off by EOF, or whose descriptors broke the rules: 0 or 1 (each ends it). */
     public long protocolErrors() {
         return protocolErrors;
+    }
+
+    /** The error that ended the channel, or {@code null}. */
+    public ProtocolError protocolError() {
+        return protocolError;
     }
 
     @Override
@@ -282,6 +492,15 @@ public final class StreamWorkerChannel implements WorkerChannel {
             flush(); // what the socket takes now; the rest is lost with this end
             closed = true;
             Syscalls.close(fd);
+            peerGone();
+            closeAll(arrived);
+            closeAll(announced);
+            for (final Incoming frame : received) {
+                if (frame.descriptor() != null) {
+                    frame.descriptor().close();
+                }
+            }
+            received.clear();
             if (largeArena != null) {
                 largeArena.close();
             }

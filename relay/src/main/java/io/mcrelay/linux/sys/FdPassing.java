@@ -9,17 +9,21 @@ import java.lang.invoke.MethodHandle;
 /**
  * Descriptor passing over Unix sockets ({@code SCM_RIGHTS}, {@code unix(7)}) and the peer's credentials
  * ({@code SO_PEERCRED}): how the supervisor hands its privileged sockets to unprivileged workers and checks who
- * connected. Control path only (it allocates per call); failures throw a {@link LinuxException} naming the call.
+ * connected; and, through a {@link Scratch} allocated once, the worker channel's every read and descriptor write.
+ * Control path only (the static calls allocate per call); failures throw a {@link LinuxException} naming the call.
  * Struct offsets are those of {@code struct msghdr}, {@code struct iovec}, {@code struct cmsghdr} and
  * {@code struct ucred} on 64-bit Linux.
  */
 public final class FdPassing {
     static final int SCM_RIGHTS = 1;
     static final int SO_PEERCRED = 17;
-    static final int MSG_CTRUNC = 0x8;
-    static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    /** {@code bits/socket.h}: the control data did not fit. */
+    public static final int MSG_CTRUNC = 0x8;
+    /** {@code bits/socket.h}: descriptors received are close-on-exec. */
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
     // struct cmsghdr: len@0 (size_t) level@8 type@12 data@16; CMSG_SPACE(sizeof(int)) = 24, CMSG_LEN = 20
+    private static final long CMSG_HEADER_BYTES = 16;
     private static final long CMSG_SPACE_ONE_FD = 24;
     private static final long CMSG_LEN_ONE_FD = 20;
 
@@ -47,23 +51,34 @@ public final class FdPassing {
      * returns the bytes sent.
      */
     public static int send(final int socket, final byte[] payload, final int fd) {
+        return sendAll(socket, payload, fd < 0 ? new int[0] : new int[] {fd});
+    }
+
+    /**
+     * Sends {@code payload} with every descriptor of {@code fds} attached in one {@code SCM_RIGHTS} control message
+     * (none attached when {@code fds} is empty); returns the bytes sent.
+     */
+    public static int sendAll(final int socket, final byte[] payload, final int[] fds) {
         if (payload.length == 0) {
             throw new IllegalArgumentException("a passed descriptor needs at least one byte of payload with it");
         }
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment data = arena.allocate(payload.length);
             MemorySegment.copy(payload, 0, data, ValueLayout.JAVA_BYTE, 0, payload.length);
-            final MemorySegment control = arena.allocate(CMSG_SPACE_ONE_FD, 8);
-            control.set(ValueLayout.JAVA_LONG, 0, CMSG_LEN_ONE_FD);
+            final MemorySegment control = arena.allocate(cmsgSpace(fds.length), 8);
+            control.set(ValueLayout.JAVA_LONG, 0, CMSG_HEADER_BYTES + (long) Integer.BYTES * fds.length);
             control.set(ValueLayout.JAVA_INT, 8, Syscalls.SOL_SOCKET);
             control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
-            control.set(ValueLayout.JAVA_INT, 16, fd);
-            final MemorySegment header = message(arena, data, payload.length, fd < 0 ? MemorySegment.NULL : control);
+            for (int i = 0; i < fds.length; i++) {
+                control.set(ValueLayout.JAVA_INT, CMSG_HEADER_BYTES + (long) Integer.BYTES * i, fds[i]);
+            }
+            final MemorySegment header = message(arena, data, payload.length,
+                fds.length == 0 ? MemorySegment.NULL : control);
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final long sent = (long) SENDMSG.invokeExact(capture, socket, header, 0);
             if (sent < 0) {
-                throw new LinuxException("sendmsg(SCM_RIGHTS) of descriptor " + fd + " on socket " + socket,
-                    Syscalls.errno(capture));
+                throw new LinuxException("sendmsg(SCM_RIGHTS) of descriptor" + (fds.length == 1 ? " " + fds[0]
+                    : "s " + java.util.Arrays.toString(fds)) + " on socket " + socket, Syscalls.errno(capture));
             }
             return (int) sent;
         } catch (final LinuxException | IllegalArgumentException e) {
@@ -71,6 +86,11 @@ public final class FdPassing {
         } catch (final Throwable t) {
             throw new IllegalStateException("sendmsg could not be called", t);
         }
+    }
+
+    /** {@code CMSG_SPACE(count * sizeof(int))}: the header and the descriptors, padded to 8 bytes. */
+    private static long cmsgSpace(final int count) {
+        return CMSG_HEADER_BYTES + ((long) Integer.BYTES * count + 7 & ~7L);
     }
 
     /**
@@ -107,6 +127,125 @@ public final class FdPassing {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException("recvmsg could not be called", t);
+        }
+    }
+
+    /**
+     * The native memory of one socket's {@code sendmsg}/{@code recvmsg} with descriptors, allocated once in the
+     * owner's arena (a worker channel's every read and descriptor write goes through it): a {@code msghdr}, an
+     * {@code iovec} and a control buffer with room for {@link #RECEIVE_FDS_MAX} descriptors. After a
+     * {@link #receive}, {@link #descriptorCount()} and {@link #descriptor(int)} say which descriptors arrived (now
+     * the caller's, close-on-exec when received with {@code MSG_CMSG_CLOEXEC}), and {@link #controlTruncated()}
+     * whether more came than the buffer had room for (those the kernel closed). Single-threaded.
+     */
+    public static final class Scratch {
+        /** Descriptors one receive can take: one read carries at most one frame's descriptor from a correct peer. */
+        public static final int RECEIVE_FDS_MAX = 4;
+
+        private final MemorySegment header;
+        private final MemorySegment iov;
+        private final MemorySegment control;
+        private final MemorySegment capture;
+        private final int[] received = new int[RECEIVE_FDS_MAX];
+        private int receivedCount;
+        private boolean truncated;
+
+        public Scratch(final Arena arena) {
+            header = arena.allocate(Syscalls.MSGHDR_BYTES, 8);
+            iov = arena.allocate(16, 8);
+            control = arena.allocate(cmsgSpace(RECEIVE_FDS_MAX), 8);
+            capture = arena.allocate(Syscalls.CAPTURE);
+            header.set(ValueLayout.ADDRESS, 16, iov);
+            header.set(ValueLayout.JAVA_LONG, 24, 1);
+        }
+
+        /**
+         * {@code sendmsg} of {@code length} bytes at {@code data} with {@code fd} attached ({@code SCM_RIGHTS}; the
+         * kernel passes it with the first byte sent): bytes sent, or -1 with the errno in {@link #errno()}.
+         */
+        public long send(final int socket, final MemorySegment data, final long length, final int fd,
+            final int flags) {
+            iov.set(ValueLayout.ADDRESS, 0, data);
+            iov.set(ValueLayout.JAVA_LONG, 8, length);
+            control.set(ValueLayout.JAVA_LONG, 0, CMSG_LEN_ONE_FD);
+            control.set(ValueLayout.JAVA_INT, 8, Syscalls.SOL_SOCKET);
+            control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
+            control.set(ValueLayout.JAVA_INT, 16, fd);
+            header.set(ValueLayout.ADDRESS, 32, control);
+            header.set(ValueLayout.JAVA_LONG, 40, CMSG_SPACE_ONE_FD);
+            header.set(ValueLayout.JAVA_INT, 48, 0);
+            try {
+                return (long) SENDMSG.invokeExact(capture, socket, header, flags);
+            } catch (final Throwable t) {
+                throw new IllegalStateException("sendmsg could not be called", t);
+            }
+        }
+
+        /**
+         * {@code recvmsg} of up to {@code length} bytes into {@code into}, with room for descriptors: bytes, 0 at
+         * EOF, or -1 with the errno in {@link #errno()}. Pass {@link #MSG_CMSG_CLOEXEC} in {@code flags}.
+         */
+        public long receive(final int socket, final MemorySegment into, final long length, final int flags) {
+            iov.set(ValueLayout.ADDRESS, 0, into);
+            iov.set(ValueLayout.JAVA_LONG, 8, length);
+            header.set(ValueLayout.ADDRESS, 32, control);
+            header.set(ValueLayout.JAVA_LONG, 40, control.byteSize());
+            header.set(ValueLayout.JAVA_INT, 48, 0);
+            receivedCount = 0;
+            truncated = false;
+            final long got;
+            try {
+                got = (long) RECVMSG.invokeExact(capture, socket, header, flags);
+            } catch (final Throwable t) {
+                throw new IllegalStateException("recvmsg could not be called", t);
+            }
+            if (got >= 0) {
+                truncated = (header.get(ValueLayout.JAVA_INT, 48) & MSG_CTRUNC) != 0;
+                collect(header.get(ValueLayout.JAVA_LONG, 40));
+            }
+            return got;
+        }
+
+        /** Walks the control messages the kernel filled in ({@code CMSG_NXTHDR}) and keeps every descriptor. */
+        private void collect(final long controlLength) {
+            long at = 0;
+            while (at + CMSG_HEADER_BYTES <= controlLength) {
+                final long cmsgLength = control.get(ValueLayout.JAVA_LONG, at);
+                if (cmsgLength < CMSG_HEADER_BYTES || at + cmsgLength > controlLength) {
+                    break;
+                }
+                if (control.get(ValueLayout.JAVA_INT, at + 8) == Syscalls.SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT, at + 12) == SCM_RIGHTS) {
+                    for (long fd = at + CMSG_HEADER_BYTES; fd + Integer.BYTES <= at + cmsgLength
+                        && receivedCount < RECEIVE_FDS_MAX; fd += Integer.BYTES) {
+                        received[receivedCount++] = control.get(ValueLayout.JAVA_INT, fd);
+                    }
+                }
+                at += cmsgLength + 7 & ~7L;
+            }
+        }
+
+        /** The errno of the last failed call. */
+        public int errno() {
+            return Syscalls.errno(capture);
+        }
+
+        /** How many descriptors the last {@link #receive} took. */
+        public int descriptorCount() {
+            return receivedCount;
+        }
+
+        /** Descriptor {@code index} of the last {@link #receive}. */
+        public int descriptor(final int index) {
+            if (index < 0 || index >= receivedCount) {
+                throw new IndexOutOfBoundsException("descriptor " + index + " of " + receivedCount);
+            }
+            return received[index];
+        }
+
+        /** True when the last {@link #receive} carried more descriptors than the control buffer had room for. */
+        public boolean controlTruncated() {
+            return truncated;
         }
     }
 

@@ -62,7 +62,7 @@ public final class Syscalls {
     /** From {@code bits/socket.h}. */
     public static final int AF_UNIX = 1;
     public static final int SOCK_STREAM = 1;
-    static final int SOCK_DGRAM = 2;
+    public static final int SOCK_DGRAM = 2;
     static final int SOCK_SEQPACKET = 5;
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int MSG_DONTWAIT = 0x40;

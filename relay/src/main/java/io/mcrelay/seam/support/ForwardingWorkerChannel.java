@@ -4,6 +4,7 @@ import java.util.Objects;
 
 import org.agrona.DirectBuffer;
 
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
@@ -20,6 +21,17 @@ public abstract class ForwardingWorkerChannel implements WorkerChannel {
     @Override
     public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
         return inner.send(buffer, offset, length);
+    }
+
+    @Override
+    public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
+        return inner.send(buffer, offset, length, descriptor);
+    }
+
+    @Override
+    public PassedDescriptor takeDescriptor() {
+        return inner.takeDescriptor();
     }
 
     @Override

@@ -24,6 +24,7 @@ import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.seam.ControlServer;
 import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.Journal;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
 
@@ -46,11 +47,30 @@ final class TestKit {
         return new UnsafeBuffer(WorkerMessageCodec.toBytes(message));
     }
 
-    /** A worker channel that decodes and keeps what is sent, answering {@link #result}. */
+    /**
+     * A worker channel that decodes and keeps what is sent, answering {@link #result}; it counts the frames sent with a
+     * descriptor and keeps none (the caller keeps its own). It delivers no frames, so it has no descriptor to hand out.
+     */
     static final class FakeChannel implements WorkerChannel {
         final List<WorkerMessage> sent = new ArrayList<>();
         SendResult result = SendResult.SENT;
         boolean closed;
+        int descriptorsSent;
+
+        @Override
+        public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+            final PassedDescriptor descriptor) {
+            final SendResult sendResult = send(buffer, offset, length);
+            if (sendResult == SendResult.SENT) {
+                descriptorsSent++;
+            }
+            return sendResult;
+        }
+
+        @Override
+        public PassedDescriptor takeDescriptor() {
+            throw new IllegalStateException("takeDescriptor outside a frame handler (this fake delivers no frames)");
+        }
 
         @Override
         public SendResult send(final DirectBuffer buffer, final int offset, final int length) {

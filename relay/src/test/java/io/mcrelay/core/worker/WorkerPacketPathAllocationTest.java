@@ -22,6 +22,7 @@ import io.mcrelay.rules.RuleInput;
 import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.runtime.WheelTimers;
 import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
@@ -129,6 +130,17 @@ class WorkerPacketPathAllocationTest {
             buffer.getBytes(offset, copy);
             outbound.add(copy);
             return SendResult.SENT;
+        }
+
+        @Override
+        public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+            final PassedDescriptor descriptor) {
+            throw new UnsupportedOperationException("the worker sends no descriptors");
+        }
+
+        @Override
+        public PassedDescriptor takeDescriptor() {
+            return null; // no frame here carries a descriptor
         }
 
         @Override

@@ -9,15 +9,19 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import io.mcrelay.linux.sys.IoUring;
+import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.protocol.Frames;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerChannelContract;
 
@@ -27,6 +31,26 @@ import io.mcrelay.seam.WorkerChannelContract;
  * small ones, and ends on a peer that breaks the framing.
  */
 class StreamWorkerChannelTest extends WorkerChannelContract {
+    /** What each descriptor made here refers to, read while it was open. */
+    private final Map<PassedDescriptor, String> identities = new IdentityHashMap<>();
+
+    @Override
+    protected PassedDescriptor newDescriptor() {
+        final OwnedFd socket = TestDescriptors.newSocket();
+        identities.put(socket, TestDescriptors.identity(socket.fd()));
+        return socket;
+    }
+
+    @Override
+    protected boolean sameFile(final PassedDescriptor sent, final PassedDescriptor arrived) {
+        return identities.get(sent).equals(TestDescriptors.identity(((OwnedFd) arrived).fd()));
+    }
+
+    @Override
+    protected long openDescriptors() {
+        return TestDescriptors.openCount();
+    }
+
     @Override
     protected Pair createPair(final int capacityBytes) {
         final StreamWorkerChannel[] ends = StreamWorkerChannel.pair(capacityBytes, Frames.WORKER_BYTES_MAX);
@@ -109,6 +133,7 @@ class StreamWorkerChannelTest extends WorkerChannelContract {
             }
             assertEquals(0, end.poll((buffer, offset, length) -> { }, 10));
             assertEquals(1, end.protocolErrors());
+            assertEquals(StreamWorkerChannel.ProtocolError.BAD_LENGTH, end.protocolError());
             assertTrue(end.isClosed(), "a stream whose framing broke cannot go on");
         } finally {
             end.close();

@@ -23,10 +23,12 @@ import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.LogLevels;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.SharedDescriptor;
 
 /**
  * {@code journal replay}: drives a fresh supervisor core from a journal's recorded inputs alone (as written by
@@ -290,10 +292,16 @@ public final class JournalReplay {
         }
     }
 
+    /**
+     * A worker channel fed from the journal. A frame recorded with a descriptor is sent only with one (and a plain
+     * frame only without), and arrives with a stand-in handle: the journal never held the descriptor itself.
+     */
     private final class ReplayChannel implements WorkerChannel {
         private final String source;
         private final UnsafeBuffer lent = new UnsafeBuffer(new byte[0]);
         private boolean closed;
+        private boolean delivering;
+        private PassedDescriptor current;
 
         ReplayChannel(final String source) {
             this.source = source;
@@ -301,7 +309,19 @@ public final class JournalReplay {
 
         @Override
         public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
-            final Journal.IndexedEntry sent = take(IoKinds.WORKER_SEND, source, "sent a frame to " + source);
+            return compare(IoKinds.WORKER_SEND, "sent a frame to " + source, buffer, offset, length);
+        }
+
+        @Override
+        public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+            final PassedDescriptor descriptor) {
+            return compare(IoKinds.WORKER_SEND_DESCRIPTOR, "sent a frame with a descriptor to " + source, buffer,
+                offset, length);
+        }
+
+        private SendResult compare(final int kind, final String doing, final DirectBuffer buffer, final int offset,
+            final int length) {
+            final Journal.IndexedEntry sent = take(kind, source, doing);
             final byte[] recorded = sent.entry().payload();
             final byte[] frame = bytes(buffer, offset, length);
             if (!Arrays.equals(Arrays.copyOfRange(recorded, 1, recorded.length), frame)) {
@@ -313,13 +333,36 @@ public final class JournalReplay {
         @Override
         public int poll(final FrameHandler handler, final int limit) {
             int delivered = 0;
-            while (delivered < limit && nextIs(IoKinds.WORKER_FRAME, source)) {
-                final byte[] frame = take(IoKinds.WORKER_FRAME, source, "read " + source).entry().payload();
+            while (delivered < limit && (nextIs(IoKinds.WORKER_FRAME, source)
+                || nextIs(IoKinds.WORKER_FRAME_DESCRIPTOR, source))) {
+                final Journal.IndexedEntry entry = entries.get(cursor++);
+                final byte[] frame = entry.entry().payload();
                 lent.wrap(frame);
                 delivered++;
-                handler.onFrame(lent, 0, frame.length);
+                current = entry.entry().kind() == IoKinds.WORKER_FRAME_DESCRIPTOR
+                    ? SharedDescriptor.of("descriptor of journal entry " + entry.index()) : null;
+                delivering = true;
+                try {
+                    handler.onFrame(lent, 0, frame.length);
+                } finally {
+                    delivering = false;
+                    if (current != null) {
+                        current.close();
+                        current = null;
+                    }
+                }
             }
             return delivered;
+        }
+
+        @Override
+        public PassedDescriptor takeDescriptor() {
+            if (!delivering) {
+                throw new IllegalStateException("takeDescriptor outside a frame handler");
+            }
+            final PassedDescriptor taken = current;
+            current = null;
+            return taken;
         }
 
         @Override

@@ -5,17 +5,24 @@ import java.util.ArrayDeque;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
  * An in-memory {@link WorkerChannel}: two ends joined by a bounded queue of frames in each direction. Frames are
  * copied on send, like bytes written to a socket. The fault layer wraps it to delay, drop, duplicate or reorder.
- * Single-threaded: both ends are driven by the simulator's one thread.
+ * A frame's descriptor travels as a duplicate handle on the same referent (for a {@code SharedDescriptor}, the same
+ * simulated socket object), made at send, as {@code SCM_RIGHTS} makes a copy; a frame dropped by a close takes its
+ * handle with it (closed). Single-threaded: both ends are driven by the simulator's one thread.
  */
 public final class SimWorkerChannel implements WorkerChannel {
+    /** A frame in flight and the handle it carries, or {@code null}. */
+    private record Frame(byte[] bytes, PassedDescriptor descriptor) {
+    }
+
     /** One direction: frames in flight and the bytes they hold. */
     private static final class Pipe {
-        final ArrayDeque<byte[]> frames = new ArrayDeque<>();
+        final ArrayDeque<Frame> frames = new ArrayDeque<>();
         final int capacityBytes;
         int bytes;
         boolean writerClosed;
@@ -30,6 +37,8 @@ public final class SimWorkerChannel implements WorkerChannel {
     private final int frameBytesMax;
     private final UnsafeBuffer lent = new UnsafeBuffer(new byte[0]);
     private boolean closed;
+    private boolean delivering;
+    private PassedDescriptor current;
 
     private SimWorkerChannel(final Pipe outbound, final Pipe inbound, final int frameBytesMax) {
         this.outbound = outbound;
@@ -50,6 +59,20 @@ public final class SimWorkerChannel implements WorkerChannel {
 
     @Override
     public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
+        return offer(buffer, offset, length, null);
+    }
+
+    @Override
+    public SendResult send(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
+        if (descriptor == null || !descriptor.isOpen()) {
+            throw new IllegalArgumentException("a frame carries an open descriptor, not " + descriptor);
+        }
+        return offer(buffer, offset, length, descriptor);
+    }
+
+    private SendResult offer(final DirectBuffer buffer, final int offset, final int length,
+        final PassedDescriptor descriptor) {
         if (length > frameBytesMax) {
             throw new IllegalArgumentException("frame of " + length + " bytes exceeds " + frameBytesMax);
         }
@@ -62,7 +85,7 @@ public final class SimWorkerChannel implements WorkerChannel {
         }
         final byte[] copy = new byte[length];
         buffer.getBytes(offset, copy);
-        outbound.frames.addLast(copy);
+        outbound.frames.addLast(new Frame(copy, descriptor == null ? null : descriptor.duplicate()));
         outbound.bytes += length;
         return SendResult.SENT;
     }
@@ -72,15 +95,35 @@ public final class SimWorkerChannel implements WorkerChannel {
         if (closed) {
             return 0;
         }
-        int delivered = 0;
-        while (delivered < limit && !inbound.frames.isEmpty()) {
-            final byte[] frame = inbound.frames.pollFirst();
-            inbound.bytes -= frame.length;
-            delivered++;
-            lent.wrap(frame);
-            handler.onFrame(lent, 0, frame.length);
+        int count = 0;
+        while (count < limit && !inbound.frames.isEmpty()) {
+            final Frame frame = inbound.frames.pollFirst();
+            inbound.bytes -= frame.bytes().length;
+            count++;
+            lent.wrap(frame.bytes());
+            delivering = true;
+            current = frame.descriptor();
+            try {
+                handler.onFrame(lent, 0, frame.bytes().length);
+            } finally {
+                delivering = false;
+                if (current != null) {
+                    current.close(); // not taken: the channel's to close
+                    current = null;
+                }
+            }
         }
-        return delivered;
+        return count;
+    }
+
+    @Override
+    public PassedDescriptor takeDescriptor() {
+        if (!delivering) {
+            throw new IllegalStateException("takeDescriptor outside a frame handler");
+        }
+        final PassedDescriptor taken = current;
+        current = null;
+        return taken;
     }
 
     @Override
@@ -98,6 +141,11 @@ public final class SimWorkerChannel implements WorkerChannel {
         if (!closed) {
             closed = true;
             outbound.writerClosed = true;
+            for (final Frame frame : inbound.frames) {
+                if (frame.descriptor() != null) {
+                    frame.descriptor().close();
+                }
+            }
             inbound.frames.clear();
             inbound.bytes = 0;
         }
