@@ -49,7 +49,7 @@ public final class Simulator {
      * @param safetyNs           the safety phase: the workload with faults
      * @param livenessNs         the liveness phase: the workload without faults (5 s or more)
      * @param convergenceBoundNs how long the cluster may take to converge after start and after the faults stop
-     * @param workers            how many workers the supervisor runs (2 or more)
+     * @param workers            how many workers the supervisor runs ({@link #WORKERS_MIN} to {@link #WORKERS_MAX})
      * @param supervisors        builds the supervisor: the real one, or a test's mutant
      * @param workerAgents       builds each worker agent: the real one, or a test's mutant
      * @param journal            the supervisor's journal, recording every input for replay; {@code null} for memory
@@ -59,15 +59,25 @@ public final class Simulator {
         public Config {
             Objects.requireNonNull(supervisors, "supervisors");
             Objects.requireNonNull(workerAgents, "workerAgents");
-            if (safetyNs < 0 || livenessNs < 5 * SECOND || workers < 2) {
-                throw new IllegalArgumentException("a run needs 2+ workers and a liveness phase of 5 s or more");
+            if (safetyNs < 0 || livenessNs < 5 * SECOND || workers < WORKERS_MIN || workers > WORKERS_MAX) {
+                throw new IllegalArgumentException("a run needs " + WORKERS_MIN + " to " + WORKERS_MAX
+                    + " workers and a liveness phase of 5 s or more");
             }
         }
 
-        /** The default workload: 2 workers, 60 s of faults, 30 s without, convergence within 20 s. */
+        /**
+         * The default workload: the seed's worker count ({@link #workersOf}), 60 s of faults, 30 s without,
+         * convergence within 20 s.
+         */
         public static Config defaults(final long seed) {
-            return new Config(seed, 60 * SECOND, 30 * SECOND, 20 * SECOND, 2, Supervisor::new, WorkerAgent::new,
-                null);
+            return new Config(seed, 60 * SECOND, 30 * SECOND, 20 * SECOND, workersOf(seed), Supervisor::new,
+                WorkerAgent::new, null);
+        }
+
+        /** The same with {@code count} workers. */
+        public Config withWorkers(final int count) {
+            return new Config(seed, safetyNs, livenessNs, convergenceBoundNs, count, supervisors, workerAgents,
+                journal);
         }
 
         public Config withDuration(final long newSafetyNs, final long newLivenessNs) {
@@ -97,9 +107,27 @@ public final class Simulator {
         }
     }
 
-    /** The command that replays a seed. */
+    /** Fewest and most workers a run has: one (no fan-out at all) to four (flows spread over many members). */
+    public static final int WORKERS_MIN = 1;
+    public static final int WORKERS_MAX = 4;
+
+    /**
+     * The worker count a seed runs with by default, 1 to 4, drawn from its own stream (a named split: it does not
+     * disturb what the seed means for faults or the workload).
+     */
+    public static int workersOf(final long seed) {
+        return WORKERS_MIN + new SeededRandom(seed).split("workers").nextInt(WORKERS_MAX - WORKERS_MIN + 1);
+    }
+
+    /** The command that replays a seed with its own worker count. */
     public static String reproduceCommand(final long seed) {
         return "./mcrelay sim --seed " + seed + "   (or: ./mvnw -pl sim test -Dsim.seed=" + seed + ")";
+    }
+
+    /** The command that replays a seed run with {@code workers} workers (named when not the seed's own). */
+    public static String reproduceCommand(final long seed, final int workers) {
+        return workers == workersOf(seed) ? reproduceCommand(seed)
+            : "./mcrelay sim --seed " + seed + " --workers " + workers;
     }
 
     private final Config config;
@@ -155,6 +183,7 @@ public final class Simulator {
         out.accept("SEED=" + config.seed());
         out.accept("COMMIT=" + BuildInfo.commit());
         out.accept("FAULTS=" + plan.describe());
+        out.accept("WORKERS=" + config.workers());
         final long startNs = cluster.clock().nanoTime();
         final SimNetwork network = cluster.network();
         network.setRecordLimit(0);
@@ -201,7 +230,7 @@ public final class Simulator {
             for (final String failure : found.subList(0, Math.min(found.size(), 10))) {
                 out.accept("FAILED " + failure);
             }
-            out.accept("REPRODUCE: " + reproduceCommand(config.seed()));
+            out.accept("REPRODUCE: " + reproduceCommand(config.seed(), config.workers()));
         }
         out.accept("DIGEST=" + result.digest());
         return result;

@@ -105,6 +105,11 @@ public final class SimCommand implements Callable<Integer> {
             + "convergence after the faults stop add a little.")
     private long durationNs;
 
+    @Option(names = "--workers", paramLabel = "N",
+        description = "Workers per run, 1 to 4 (default: each seed's own, drawn from the seed; its run prints "
+            + "WORKERS=). With several, flows spread over them by the production flow hash.")
+    private Integer workers;
+
     @Option(names = "--journal", paramLabel = "DIR",
         description = "With --seed: write the run's supervisor journal to DIR (a Chronicle Queue; DIR must not exist "
             + "or be empty), for 'mcrelay journal dump DIR'.")
@@ -149,6 +154,10 @@ public final class SimCommand implements Callable<Integer> {
             throw usage("--duration must be at least " + formatDuration(DURATION_MIN_NS) + " (a 30 s liveness phase "
                 + "after at least 5 s of faults), not " + formatDuration(durationNs));
         }
+        if (workers != null && (workers < Simulator.WORKERS_MIN || workers > Simulator.WORKERS_MAX)) {
+            throw usage("--workers must be " + Simulator.WORKERS_MIN + " to " + Simulator.WORKERS_MAX + ", not "
+                + workers);
+        }
         if (selection != null && selection.seed != null) {
             return runOne(selection.seed);
         }
@@ -173,6 +182,10 @@ public final class SimCommand implements Callable<Integer> {
         }
     }
 
+    private String reproduce(final long seed) {
+        return workers == null ? Simulator.reproduceCommand(seed) : Simulator.reproduceCommand(seed, workers);
+    }
+
     private CommandLine.ParameterException usage(final String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
     }
@@ -193,8 +206,10 @@ public final class SimCommand implements Callable<Integer> {
 
     private Outcome runWith(final long seed, final Consumer<String> lines, final UnaryOperator<Simulator.Config> how) {
         try {
-            return new Outcome(seed, Simulator.run(how.apply(Simulator.Config.defaults(seed)
-                .withDuration(durationNs - LIVENESS_NS, LIVENESS_NS)), lines), null);
+            final Simulator.Config defaults = Simulator.Config.defaults(seed)
+                .withDuration(durationNs - LIVENESS_NS, LIVENESS_NS);
+            return new Outcome(seed, Simulator.run(how.apply(workers == null ? defaults
+                : defaults.withWorkers(workers)), lines), null);
         } catch (final RuntimeException | AssertionError e) {
             return new Outcome(seed, null, e);
         }
@@ -221,7 +236,7 @@ public final class SimCommand implements Callable<Integer> {
         if (outcome.thrown() != null) {
             // No DIGEST line: the run did not finish.
             out.println(thrownLine(outcome.thrown()));
-            out.println("REPRODUCE: " + Simulator.reproduceCommand(seed));
+            out.println("REPRODUCE: " + reproduce(seed));
         }
         out.flush(); // before anything on stderr, so that a terminal shows them in this order
         if (outcome.passed()) {
@@ -277,12 +292,12 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     /** A seed's line; for a failed seed, then its FAILED lines and the command that reproduces it. */
-    private static void printSeed(final PrintWriter out, final Outcome outcome, final List<String> lines) {
+    private void printSeed(final PrintWriter out, final Outcome outcome, final List<String> lines) {
         final Simulator.Result result = outcome.result();
         if (result == null) {
             out.println("seed " + outcome.seed() + " FAILED: the run did not finish");
             out.println(thrownLine(outcome.thrown()));
-            out.println("REPRODUCE: " + Simulator.reproduceCommand(outcome.seed()));
+            out.println("REPRODUCE: " + reproduce(outcome.seed()));
             return;
         }
         out.println(String.format(Locale.ROOT, "seed %d %s digest=%s %.1f s simulated", outcome.seed(),
