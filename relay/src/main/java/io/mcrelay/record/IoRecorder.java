@@ -19,6 +19,7 @@ import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.DescriptorHandoff;
 import io.mcrelay.seam.support.ForwardingJournal;
 import io.mcrelay.seam.support.ForwardingTimers;
 import io.mcrelay.seam.support.ForwardingWorkerChannel;
@@ -167,8 +168,7 @@ public final class IoRecorder {
     private final class RecordingChannel extends ForwardingWorkerChannel {
         private final String source;
         private boolean closedRecorded;
-        private boolean delivering;
-        private PassedDescriptor current;
+        private final DescriptorHandoff<PassedDescriptor> handoff = new DescriptorHandoff<>();
 
         RecordingChannel(final WorkerChannel inner, final String source) {
             super(inner);
@@ -200,30 +200,16 @@ public final class IoRecorder {
         @Override
         public int poll(final FrameHandler handler, final int limit) {
             return inner.poll((buffer, offset, length) -> {
-                current = inner.takeDescriptor();
-                record(current == null ? IoKinds.WORKER_FRAME : IoKinds.WORKER_FRAME_DESCRIPTOR, source,
+                final PassedDescriptor descriptor = inner.takeDescriptor();
+                record(descriptor == null ? IoKinds.WORKER_FRAME : IoKinds.WORKER_FRAME_DESCRIPTOR, source,
                     bytes(buffer, offset, length));
-                delivering = true;
-                try {
-                    handler.onFrame(buffer, offset, length);
-                } finally {
-                    delivering = false;
-                    if (current != null) {
-                        current.close(); // not taken by the owner
-                        current = null;
-                    }
-                }
+                handoff.deliver(handler, buffer, offset, length, descriptor);
             }, limit);
         }
 
         @Override
         public PassedDescriptor takeDescriptor() {
-            if (!delivering) {
-                throw new IllegalStateException("takeDescriptor outside a frame handler");
-            }
-            final PassedDescriptor taken = current;
-            current = null;
-            return taken;
+            return handoff.take();
         }
 
         @Override

@@ -18,6 +18,7 @@ import io.mcrelay.protocol.FrameDecoder;
 import io.mcrelay.protocol.Frames;
 import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
+import io.mcrelay.seam.support.DescriptorHandoff;
 
 /**
  * A {@link WorkerChannel} over a connected {@code AF_UNIX} {@code SOCK_STREAM} socket, with the length-prefixed
@@ -116,8 +117,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
     private long largeSent;
     private boolean closed;
     private boolean peerClosed;
-    private boolean delivering;
-    private OwnedFd current;
+    private final DescriptorHandoff<OwnedFd> handoff = new DescriptorHandoff<>();
     private long protocolErrors;
     private ProtocolError protocolError;
 
@@ -333,17 +333,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
             final Incoming frame = received.pollFirst();
             if (frame != null) {
                 lent.wrap(frame.payload());
-                current = frame.descriptor();
-                delivering = true;
-                try {
-                    handler.onFrame(lent, 0, frame.payload().length);
-                } finally {
-                    delivering = false;
-                    if (current != null) {
-                        current.close(); // not taken: the channel's to close
-                        current = null;
-                    }
-                }
+                handoff.deliver(handler, lent, 0, frame.payload().length, frame.descriptor());
                 delivered++;
             } else if (peerClosed || !read()) {
                 break;
@@ -354,12 +344,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     @Override
     public PassedDescriptor takeDescriptor() {
-        if (!delivering) {
-            throw new IllegalStateException("takeDescriptor outside a frame handler");
-        }
-        final OwnedFd taken = current;
-        current = null;
-        return taken;
+        return handoff.take();
     }
 
     /** Reads one chunk (and the descriptors with it) and decodes the frames it completes; false when nothing came. */

@@ -28,6 +28,7 @@ import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
+import io.mcrelay.seam.support.DescriptorHandoff;
 import io.mcrelay.seam.support.SharedDescriptor;
 
 /**
@@ -300,8 +301,7 @@ public final class JournalReplay {
         private final String source;
         private final UnsafeBuffer lent = new UnsafeBuffer(new byte[0]);
         private boolean closed;
-        private boolean delivering;
-        private PassedDescriptor current;
+        private final DescriptorHandoff<PassedDescriptor> handoff = new DescriptorHandoff<>();
 
         ReplayChannel(final String source) {
             this.source = source;
@@ -339,30 +339,16 @@ public final class JournalReplay {
                 final byte[] frame = entry.entry().payload();
                 lent.wrap(frame);
                 delivered++;
-                current = entry.entry().kind() == IoKinds.WORKER_FRAME_DESCRIPTOR
-                    ? SharedDescriptor.of("descriptor of journal entry " + entry.index()) : null;
-                delivering = true;
-                try {
-                    handler.onFrame(lent, 0, frame.length);
-                } finally {
-                    delivering = false;
-                    if (current != null) {
-                        current.close();
-                        current = null;
-                    }
-                }
+                handoff.deliver(handler, lent, 0, frame.length,
+                    entry.entry().kind() == IoKinds.WORKER_FRAME_DESCRIPTOR
+                        ? SharedDescriptor.of("descriptor of journal entry " + entry.index()) : null);
             }
             return delivered;
         }
 
         @Override
         public PassedDescriptor takeDescriptor() {
-            if (!delivering) {
-                throw new IllegalStateException("takeDescriptor outside a frame handler");
-            }
-            final PassedDescriptor taken = current;
-            current = null;
-            return taken;
+            return handoff.take();
         }
 
         @Override

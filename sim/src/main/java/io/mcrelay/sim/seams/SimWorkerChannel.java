@@ -6,6 +6,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.seam.PassedDescriptor;
+import io.mcrelay.seam.support.DescriptorHandoff;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
@@ -37,8 +38,7 @@ public final class SimWorkerChannel implements WorkerChannel {
     private final int frameBytesMax;
     private final UnsafeBuffer lent = new UnsafeBuffer(new byte[0]);
     private boolean closed;
-    private boolean delivering;
-    private PassedDescriptor current;
+    private final DescriptorHandoff<PassedDescriptor> handoff = new DescriptorHandoff<>();
 
     private SimWorkerChannel(final Pipe outbound, final Pipe inbound, final int frameBytesMax) {
         this.outbound = outbound;
@@ -101,29 +101,14 @@ public final class SimWorkerChannel implements WorkerChannel {
             inbound.bytes -= frame.bytes().length;
             count++;
             lent.wrap(frame.bytes());
-            delivering = true;
-            current = frame.descriptor();
-            try {
-                handler.onFrame(lent, 0, frame.bytes().length);
-            } finally {
-                delivering = false;
-                if (current != null) {
-                    current.close(); // not taken: the channel's to close
-                    current = null;
-                }
-            }
+            handoff.deliver(handler, lent, 0, frame.bytes().length, frame.descriptor());
         }
         return count;
     }
 
     @Override
     public PassedDescriptor takeDescriptor() {
-        if (!delivering) {
-            throw new IllegalStateException("takeDescriptor outside a frame handler");
-        }
-        final PassedDescriptor taken = current;
-        current = null;
-        return taken;
+        return handoff.take();
     }
 
     @Override
