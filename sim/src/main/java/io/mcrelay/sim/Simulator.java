@@ -16,6 +16,7 @@ import io.mcrelay.fault.FaultPlan;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.support.SeededRandom;
+import io.mcrelay.sim.check.AckedMeansLiveChecker;
 import io.mcrelay.sim.check.ConservationChecker;
 import io.mcrelay.sim.check.ConvergenceChecker;
 import io.mcrelay.sim.check.DeliveryChecker;
@@ -29,7 +30,8 @@ import io.mcrelay.sim.seams.SimNetwork;
  * One simulated run from one seed: the real supervisor and workers in a {@link Cluster}, DESIGN's default workload,
  * the seed's swarm mix of faults during a safety phase ({@link FaultSchedule}), then a liveness phase without faults,
  * and the checkers of {@code io.mcrelay.sim.check}: convergence, acked means applied, refused means nowhere,
- * conservation, no forwarding for removed rules, delivery exactly once, and (by running twice) determinism. It prints
+ * conservation, no forwarding for removed rules, delivery exactly once, acked means live (rules added in the liveness
+ * phase forward from their answer on), and (by running twice) determinism. It prints
  * {@code SEED=} first and {@code DIGEST=} last; a failure names its checker and the command that reproduces it. Same
  * seed, same run, bit for bit.
  */
@@ -145,6 +147,9 @@ public final class Simulator {
     private final ConservationChecker conservation;
     private final NoForwardingAfterRemoveChecker noForwardingAfterRemove;
     private final DeliveryChecker delivery;
+    private final AckedMeansLiveChecker ackedMeansLive;
+    /** When the liveness window opened: rules answered as added after it are judged by "acked means live". */
+    private long livenessStartNs = Long.MAX_VALUE;
     private long packetsDelivered;
     private boolean livenessWindow;
 
@@ -172,6 +177,7 @@ public final class Simulator {
         this.conservation = new ConservationChecker(failures);
         this.noForwardingAfterRemove = new NoForwardingAfterRemoveChecker(failures);
         this.delivery = new DeliveryChecker(failures);
+        this.ackedMeansLive = new AckedMeansLiveChecker(failures, delivery);
     }
 
     /** Runs one seed; {@code out} gets the lines a person or a log would see. */
@@ -215,12 +221,14 @@ public final class Simulator {
             tick(false);
         }
         livenessWindow = true;
+        livenessStartNs = cluster.clock().nanoTime();
         final long livenessEndNs = cluster.clock().nanoTime() + config.livenessNs() - SECOND;
         runPhase(livenessEndNs, false);
         livenessWindow = false;
         cluster.runFor(SECOND); // drain: nothing new is sent
         conservation.check(cluster.launcher(), cluster.network());
         delivery.checkAllArrived(cluster.supervisor(), config.workers(), cluster.network());
+        ackedMeansLive.checkAllArrived();
 
         final List<String> found = failures.list();
         final Result result = new Result(config.seed(), log.digest(), plan.describe(), plan.firedCounts(),
@@ -255,8 +263,9 @@ public final class Simulator {
             }
             nextPacketNs = nowNs + Workload.PACKET_INTERVAL_NS;
         }
-        if (safety && nowNs >= nextChangeNs && client.ready()) {
-            client.sendNextChange();
+        if ((safety || livenessWindow) && nowNs >= nextChangeNs && client.ready()) {
+            // Without faults (the liveness window) only adds: a rule acked as added must forward at once.
+            client.sendNextChange(!safety);
             nextChangeNs = nowNs + CHANGE_PAUSE_NS + faultTargets.nextInt(CHANGE_JITTER_MS) * MS;
         }
         if (safety) {
@@ -327,7 +336,12 @@ public final class Simulator {
         for (final Workload.Template template : workload.templates) {
             if (template.state == Workload.State.LIVE) {
                 // The packet just sent to this template had sequence seq - 1.
-                delivery.expect(template.generation, template.seq - 1, template.outputs.size(), nowNs);
+                if (template.addAnsweredNs >= livenessStartNs) {
+                    ackedMeansLive.expect(template.generation, template.seq - 1, template.outputs.size(), nowNs,
+                        template.addAnsweredNs);
+                } else {
+                    delivery.expect(template.generation, template.seq - 1, template.outputs.size(), nowNs);
+                }
             }
         }
     }

@@ -51,6 +51,8 @@ final class Workload {
         long seq;
         /** When the last removal was acked, or -1; probing of that generation stops after the probe window. */
         long removedAtNs = -1;
+        /** When the supervisor answered its current add (RuleAdded), or -1. */
+        long addAnsweredNs = -1;
         int removedGeneration = -1;
 
         Template(final int index) {
@@ -100,8 +102,18 @@ final class Workload {
      * The next change to request, or {@code null}: adds while few rules are live, removals while many, and now and
      * then a request that must be refused (a second rule on a live input, or a bad port).
      */
-    ControlRequest nextChange(final long requestId) {
+    ControlRequest nextChange(final long requestId, final boolean addsOnly) {
         final int live = (int) java.util.Arrays.stream(templates).filter(t -> t.state == State.LIVE).count();
+        if (addsOnly) {
+            final Template absent = pick(State.ABSENT);
+            if (absent.state != State.ABSENT) {
+                return null; // every template is live or changing
+            }
+            absent.state = State.ADDING;
+            absent.generation = nextGeneration++;
+            byGeneration.add(absent);
+            return new ControlRequest.Add(requestId, absent.document(null));
+        }
         if (random.chance(0.08)) {
             // A clash: the input of a live template under a fresh id, or an out-of-range port. Both must be refused.
             for (final Template template : templates) {

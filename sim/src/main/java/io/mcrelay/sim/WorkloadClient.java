@@ -77,9 +77,9 @@ final class WorkloadClient {
         send(new ControlRequest.ListRules(nextRequestId));
     }
 
-    /** Sends the workload's next change, if it has one. Call only when {@link #ready()}. */
-    void sendNextChange() {
-        final ControlRequest request = workload.nextChange(nextRequestId);
+    /** Sends the workload's next change (only an add when {@code addsOnly}), if it has one; only when ready. */
+    void sendNextChange(final boolean addsOnly) {
+        final ControlRequest request = workload.nextChange(nextRequestId, addsOnly);
         if (request != null) {
             send(request);
         }
@@ -154,6 +154,7 @@ final class WorkloadClient {
             case ControlResponse.RuleAdded added -> {
                 template.state = Workload.State.LIVE;
                 template.id = added.id();
+                template.addAnsweredNs = cluster.clock().nanoTime();
                 workload.adds++;
                 ackedMeansApplied.check(added.epoch(), "add of " + added.id(), supervisor,
                     cluster.launcher().liveWorkers());
@@ -161,6 +162,7 @@ final class WorkloadClient {
             case ControlResponse.NotAcked notAcked -> {
                 template.state = Workload.State.LIVE;
                 template.id = notAcked.id();
+                template.addAnsweredNs = -1; // not acked: nothing promised
                 workload.adds++;
             }
             default -> template.state = Workload.State.ABSENT; // refused although valid: the checker said so

@@ -585,7 +585,8 @@ public class WorkerAgent implements DutyCycle {
         return heartbeatsSkipped;
     }
 
-    private void finish(final String reason) {
+    /** Ends the worker: it closes its channel and is done (package-private for the simulator's mutants). */
+    final void finish(final String reason) {
         if (!done) {
             done = true;
             doneReason = reason;

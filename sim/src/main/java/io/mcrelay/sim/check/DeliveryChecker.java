@@ -57,6 +57,11 @@ public final class DeliveryChecker extends Checker {
         }
     }
 
+    /** How many times packet {@code seq} of {@code generation} reached its rule's output {@code output}. */
+    public long deliveries(final int generation, final long seq, final int output) {
+        return deliveries.get(key(generation, seq, output));
+    }
+
     /** Packet {@code seq} of {@code generation} was sent at {@code sentNs} in the liveness phase, to a live rule. */
     public void expect(final int generation, final long seq, final int outputs, final long sentNs) {
         expected.add(new Expected(generation, seq, outputs, sentNs));

@@ -61,6 +61,33 @@ public final class WorkerMutants {
         }
     }
 
+    /**
+     * Brings back what the daemon did before inputs were core state: a change that gives the worker an input
+     * interface it did not receive on before is applied and acked, and then the worker leaves, to be started again
+     * with the new input (the supervisor restarts it). Packets sent after the add's answer are lost meanwhile:
+     * "acked means live" must catch it.
+     */
+    public static final class RestartOnNewInputWorker extends WorkerAgent {
+        public RestartOnNewInputWorker(final Config config, final WorkerChannel channel, final PacketIo io,
+                                       final Timers timers) {
+            super(config, channel, io, timers);
+        }
+
+        @Override
+        void onApply(final WorkerMessage.Apply apply) {
+            final java.util.Set<String> before = new java.util.TreeSet<>();
+            for (final Rule rule : rules()) {
+                before.add(rule.input().interfaceName());
+            }
+            final boolean applies = epoch() != NO_EPOCH && apply.epoch() == epoch() + 1;
+            super.onApply(apply);
+            if (applies && apply.upserts().stream().anyMatch(r -> !before.contains(r.input().interfaceName()))) {
+                sendAckNow(epoch(), rulesetHash()); // acked as applied, then gone
+                finish("restarting to receive a new input interface");
+            }
+        }
+    }
+
     /** Forgets to count a send that failed for a full buffer: "conservation" must catch it. */
     public static final class UncountedDropWorker extends WorkerAgent {
         public UncountedDropWorker(final Config config, final WorkerChannel channel, final PacketIo io, final Timers timers) {
