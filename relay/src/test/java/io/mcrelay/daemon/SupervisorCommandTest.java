@@ -64,7 +64,7 @@ class SupervisorCommandTest {
         final Run run = run("supervisor", "--help");
         assertEquals(0, run.exitCode(), run::toString);
         for (final String option : new String[] {"--config", "--socket", "--workers", "--user", "--journal",
-            "--backend", "--log-level", "--log-json", "--metrics", "/run/mcrelay/control.sock",
+            "--backend", "--ring-size", "--log-level", "--log-json", "--metrics", "/run/mcrelay/control.sock",
             SupervisorCommand.DEFAULT_JOURNAL, "Not available in this version", "Exit codes:"}) {
             assertTrue(run.out().contains(option), () -> option + " in: " + run.out());
         }
@@ -74,6 +74,16 @@ class SupervisorCommandTest {
     void theTopLevelHelpListsTheCommand() {
         final Run run = run("--help");
         assertTrue(run.out().contains("supervisor"), run::toString);
+    }
+
+    @Test
+    void aRingSizeThatIsNoSizeOrOutOfRangeIsAUsageErrorNamingIt() {
+        final Run noSize = supervisor("--ring-size", "lots");
+        assertUsageError(noSize, "--ring-size");
+        assertTrue(noSize.err().contains("'lots' is not a size"), noSize::toString);
+        final Run tooSmall = supervisor("--ring-size", "1k");
+        assertUsageError(tooSmall, "--ring-size");
+        assertTrue(tooSmall.err().contains("256 KiB to 1 GiB"), tooSmall::toString);
     }
 
     @Test
