@@ -455,12 +455,12 @@ public final class SimNetwork {
         }
     }
 
-    /** A new I/O receiving on every link, with default ring sizes. */
+    /** A new I/O receiving on every link without an input group, with default ring sizes. */
     public SimPacketIo attach() {
         return attach(SimPacketIo.DEFAULT_RX_RING_FRAMES, SimPacketIo.DEFAULT_SUBMISSION_ENTRIES);
     }
 
-    /** A new I/O receiving on every link, its receive ring and submission queue bounded as given. */
+    /** A new I/O receiving on every link without an input group, its rings bounded as given. */
     public SimPacketIo attach(final int rxRingFrames, final int submissionEntries) {
         final SimPacketIo io = new SimPacketIo(this, rxRingFrames, submissionEntries);
         ios.add(io);
