@@ -67,6 +67,17 @@ public class WorkerPacketPathBenchmark {
         private int pending;
 
         @Override
+        public int attachInput(final String interfaceName, final PassedDescriptor socket) {
+            socket.close();
+            throw new UnsupportedOperationException("one fixed input");
+        }
+
+        @Override
+        public boolean releaseInput(final String interfaceName) {
+            return true;
+        }
+
+        @Override
         public int interfaceIndex(final String interfaceName) {
             return interfaceName.equals("eth0") ? IF_INDEX : 100 + interfaceName.length();
         }

@@ -13,9 +13,11 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.linux.packet.MulticastSockets;
 import io.mcrelay.linux.packetio.EpollPacketIo;
 import io.mcrelay.linux.sys.LinuxException;
+import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.PassedDescriptor;
 
 /**
  * The fallback backend ({@link EpollPacketIo}: epoll and {@code recvmmsg} on a plain packet socket,
@@ -35,6 +37,11 @@ class EpollPacketIoContractNetnsIT extends PacketIoNetnsContract {
     @Override
     protected String prefix() {
         return PREFIX;
+    }
+
+    @Override
+    protected PassedDescriptor openInputSocket(final String inputInterface) {
+        return new OwnedFd(EpollPacketIo.openInputSocket(inputInterface));
     }
 
     @Override

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
 
 import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.linux.packetio.IoUringPacketIo;
+import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.PassedDescriptor;
 
 /**
  * The io_uring backend ({@link IoUringPacketIo}: a TPACKET_V3 ring whose readiness arrives as an io_uring poll
@@ -35,6 +37,24 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
         Netns.assertNoneLeft(PREFIX);
     }
 
+    /** The geometry of the rings the I/O adopts while running. */
+    private static final int ATTACHED_BLOCK_BYTES = 1 << 16;
+    private static final int ATTACHED_BLOCKS = 8;
+
+    @Override
+    protected PassedDescriptor openInputSocket(final String inputInterface) {
+        // As the supervisor passes it: a duplicate of the ring's socket; the socket keeps its ring when the opener
+        // unmaps its own view and closes its descriptor.
+        final PacketRxRing ring = PacketRxRing.open(inputInterface, ATTACHED_BLOCK_BYTES, ATTACHED_BLOCKS, 2);
+        final OwnedFd opener = new OwnedFd(ring.fd());
+        try {
+            return opener.duplicate();
+        } finally {
+            opener.take(); // the ring closes it
+            ring.close();
+        }
+    }
+
     @Override
     protected String prefix() {
         return PREFIX;
@@ -47,7 +67,7 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
             : PacketRxRing.open(inputInterface, 1 << 16, 8, 2);
         try {
             return IoUringPacketIo.open(List.of(new IoUringPacketIo.Input(inputInterface, ring)),
-                new IoUringPacketIo.Config(256, 9216, 1 << 20, sendBufferBytes));
+                new IoUringPacketIo.Config(256, 9216, 1 << 20, sendBufferBytes, ATTACHED_BLOCK_BYTES, ATTACHED_BLOCKS));
         } catch (final RuntimeException e) {
             ring.close();
             throw e;

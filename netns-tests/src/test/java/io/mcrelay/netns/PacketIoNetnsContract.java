@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,7 @@ import io.mcrelay.linux.sys.IoUring;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.PacketIoContract;
+import io.mcrelay.seam.PassedDescriptor;
 
 /**
  * The {@link PacketIoContract} on the real kernel, and what only the real kernel can show, for any production
@@ -57,6 +60,12 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
     protected abstract PacketIo openIo(String inputInterface, int sendBufferBytes, boolean smallReceive)
         throws Exception;
 
+    /**
+     * A packet socket on {@code inputInterface} as the supervisor passes one to a running worker of this backend
+     * (with its ring, or plain), for {@link PacketIo#attachInput}; runs inside the relay's namespace.
+     */
+    protected abstract PassedDescriptor openInputSocket(String inputInterface) throws Exception;
+
     @Override
     protected VethHarness createHarness() {
         return createHarness(0);
@@ -65,12 +74,18 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
     @Override
     protected VethHarness createSmallRingHarness() {
         Netns.requireRoot();
-        return new VethHarness(prefix(), input -> openIo(input, 0, true));
+        return new VethHarness(prefix(), input -> openIo(input, 0, true), this::openInputSocket);
     }
 
     private VethHarness createHarness(final int sendBufferBytes) {
         Netns.requireRoot();
-        return new VethHarness(prefix(), input -> openIo(input, sendBufferBytes, false));
+        return new VethHarness(prefix(), input -> openIo(input, sendBufferBytes, false), this::openInputSocket);
+    }
+
+    /** Opens an input socket in the relay namespace. */
+    @FunctionalInterface
+    interface InputSocketFactory {
+        PassedDescriptor open(String inputInterface) throws Exception;
     }
 
     /** Opens the I/O in the relay namespace. */
@@ -91,11 +106,21 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
         private final IoUring injector;
         private final int injectFd;
         private final Arena arena = Arena.ofShared();
+        private final InputSocketFactory inputSockets;
+        /** The injecting sockets of the links {@link #newInput} made, by relay-side name. */
+        private final Map<String, Integer> extraInjectFds = new TreeMap<>();
         /** Captured IPv4/UDP datagrams on out0p: {group, port} and payload. */
         private final List<int[]> capturedTargets = new ArrayList<>();
         private final List<byte[]> capturedPayloads = new ArrayList<>();
 
         VethHarness(final String prefix, final IoFactory factory) {
+            this(prefix, factory, input -> {
+                throw new UnsupportedOperationException("this harness makes no input socket");
+            });
+        }
+
+        VethHarness(final String prefix, final IoFactory factory, final InputSocketFactory inputSockets) {
+            this.inputSockets = inputSockets;
             relay = Netns.create(prefix);
             opened.add(relay);
             try {
@@ -137,10 +162,48 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
         }
 
         @Override
+        public PassedDescriptor newInput(final String name) {
+            if (!extraInjectFds.containsKey(name)) {
+                Netns.vethPair(relay, name, source, name + "p");
+                final int fd = inNamespace(source, () -> EpollPacketIo.openInputSocket(name + "p"));
+                opened.add(() -> UnixSockets.close(fd));
+                extraInjectFds.put(name, fd);
+            }
+            return inNamespace(relay, () -> inputSockets.open(name));
+        }
+
+        @Override
+        public void injectFrame(final String name, final byte[] frame) {
+            if ("in0".equals(name)) {
+                injectFrame(frame);
+                return;
+            }
+            final Integer fd = extraInjectFds.get(name);
+            if (fd == null) {
+                throw new IllegalArgumentException("no input link " + name + " made by newInput");
+            }
+            inject(fd, frame);
+        }
+
+        @Override
+        public long openDescriptors() {
+            try (java.util.stream.Stream<java.nio.file.Path> fds =
+                java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+                return fds.count();
+            } catch (final java.io.IOException e) {
+                throw new IllegalStateException("cannot list /proc/self/fd", e);
+            }
+        }
+
+        @Override
         public void injectFrame(final byte[] frame) {
+            inject(injectFd, frame);
+        }
+
+        private void inject(final int fd, final byte[] frame) {
             final MemorySegment segment = arena.allocate(frame.length);
             MemorySegment.copy(frame, 0, segment, ValueLayout.JAVA_BYTE, 0, frame.length);
-            assertTrue(injector.prepareSend(injectFd, segment, frame.length, 0, 1));
+            assertTrue(injector.prepareSend(fd, segment, frame.length, 0, 1));
             injector.submit(1);
             final int[] result = {Integer.MIN_VALUE};
             while (injector.pollCompletions((userData, r, flags) -> result[0] = r, 1) == 0) {
@@ -235,6 +298,17 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
 
     /** Forwards to the I/O, opening destinations inside {@code netns} (where a worker's thread would be). */
     private record InNamespace(PacketIo io, Netns netns) implements PacketIo {
+        @Override
+        public int attachInput(final String interfaceName, final io.mcrelay.seam.PassedDescriptor socket) {
+            // The socket's interface is looked up by index, in the namespace where a worker's thread would be.
+            return inNamespace(netns, () -> io.attachInput(interfaceName, socket));
+        }
+
+        @Override
+        public boolean releaseInput(final String interfaceName) {
+            return io.releaseInput(interfaceName);
+        }
+
         @Override
         public int interfaceIndex(final String interfaceName) {
             return io.interfaceIndex(interfaceName);

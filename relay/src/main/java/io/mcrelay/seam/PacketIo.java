@@ -15,6 +15,11 @@ import org.agrona.DirectBuffer;
  * other send failures come back as completions with a negative errno, never as exceptions; the worker calls
  * {@link #submit()} once per duty cycle, and sends become visible to the world only then. Nothing here allocates per
  * packet.
+ *
+ * <p><b>Inputs while running.</b> An I/O receives from the packet sockets it was given: at launch, and while it runs
+ * through {@link #attachInput}, which hands it one more socket (in production its member of an input's fanout group,
+ * passed over the worker channel); {@link #releaseInput} gives one back, once the frames that already wait in it are
+ * delivered. Counts of an input survive its release ({@link #inputCounts()}).
  */
 public interface PacketIo extends AutoCloseable {
     /** errno values that completions carry, from {@code asm-generic/errno-base.h} and {@code errno.h}. */
@@ -142,6 +147,35 @@ public interface PacketIo extends AutoCloseable {
     /** Hands queued sends and receive requests to the kernel; once per duty cycle. Returns how many were submitted. */
     int submit();
 
+    /**
+     * Starts receiving from {@code socket}, a packet socket on input interface {@code interfaceName} passed to this
+     * I/O: in production an {@code AF_PACKET} socket bound to that interface, already a member of the input's fanout
+     * group, with its receive ring ({@code TPACKET_V3}, of the geometry the I/O was configured with) for the io_uring
+     * backend or without one for the epoll backend; in simulation a member of a simulated fanout group. The I/O takes
+     * the handle in every case: from a successful call on it owns the socket and closes it at {@link #releaseInput}
+     * or {@link #close()}; a refused handle is closed before the exception is thrown. Frames from the socket arrive
+     * through {@link #pollFrames} with the interface index returned here, which {@link #interfaceIndex} reports from
+     * now on; {@link #interfacesVersion()} moves. Control path: allocates and makes system calls.
+     *
+     * @return the index of the interface the socket is bound to
+     * @throws IllegalStateException when an input named {@code interfaceName} is attached (or still being released),
+     *     or the I/O is closed
+     * @throws IllegalArgumentException naming the problem when the handle is not a packet socket this I/O can read
+     *     (not a packet socket, not bound to {@code interfaceName}, a ring of another geometry)
+     */
+    int attachInput(String interfaceName, PassedDescriptor socket);
+
+    /**
+     * Gives input {@code interfaceName} back: from now on the I/O stops taking new frames from it once what already
+     * waits is delivered. Frames waiting in its socket (its ring, or copied to the I/O's staging area) are still
+     * delivered by later {@link #pollFrames} calls; once none is left, the I/O closes the socket and returns true. The
+     * worker calls it every cycle until it returns true. Frames the kernel queues on the socket between its last read
+     * and its close are lost with it (the fanout group then hashes them to the remaining members). An unknown name,
+     * or one already released, returns true: nothing to release. The input's entry in {@link #inputCounts()} stays
+     * (cumulative counts never go backwards, and a later {@link #attachInput} of the same name continues them).
+     */
+    boolean releaseInput(String interfaceName);
+
     /** Delivers up to {@code limit} received frames; returns how many. */
     int pollFrames(FrameHandler handler, int limit);
 
@@ -149,7 +183,8 @@ public interface PacketIo extends AutoCloseable {
     int pollCompletions(CompletionHandler handler, int limit);
 
     /**
-     * The counts of every input interface this I/O receives from, sorted by name, cumulative since it opened. In
+     * The counts of every input interface this I/O receives or received from (released inputs included), sorted by
+     * name, cumulative since it opened. In
      * production this reads the kernel's {@code PACKET_STATISTICS}, which resets them: only the I/O's owner calls it,
      * at heartbeat pace (it makes a system call per input and allocates).
      */

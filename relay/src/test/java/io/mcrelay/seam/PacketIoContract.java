@@ -2,10 +2,15 @@ package io.mcrelay.seam;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -29,6 +34,18 @@ public abstract class PacketIoContract {
 
         /** Lets packets move. */
         void settle();
+
+        /**
+         * A new packet socket on input link {@code name} (not {@code in0}; the link is made at the first call), as the
+         * supervisor would pass it for {@link PacketIo#attachInput}: the caller owns the handle.
+         */
+        PassedDescriptor newInput(String name);
+
+        /** Puts a whole Ethernet frame on the wire of input link {@code name} ({@code in0} or one of newInput's). */
+        void injectFrame(String name, byte[] frame);
+
+        /** The descriptors (or simulated handles) open now: what a leak would raise. */
+        long openDescriptors();
 
         @Override
         void close();
@@ -221,5 +238,164 @@ public abstract class PacketIoContract {
             assertEquals(0, harness.io().pollSendErrors((handle, errno) -> reports.add(new int[] {handle, errno}), 16));
             assertTrue(reports.isEmpty(), "reports without an error: " + reports.size());
         }
+    }
+
+    /** Polls as {@link #drainFrames} does, counting the frames delivered by interface index. */
+    protected static Map<Integer, Integer> drainByInterface(final Harness harness) {
+        final Map<Integer, Integer> delivered = new TreeMap<>();
+        int quiet = 0;
+        for (int round = 0; round < DRAIN_POLLS_MAX && quiet < QUIET_POLLS; round++) {
+            harness.io().submit();
+            harness.settle();
+            final int polled = harness.io().pollFrames(
+                (ifIndex, buffer, offset, length) -> delivered.merge(ifIndex, 1, Integer::sum), 64);
+            quiet = polled == 0 ? quiet + 1 : 0;
+        }
+        assertEquals(QUIET_POLLS, quiet, "the inputs never went quiet");
+        return delivered;
+    }
+
+    /**
+     * Releases {@code name}, polling between calls as a worker's cycles would, until the release returns true;
+     * returns the frames of interface {@code ifIndex} delivered meanwhile.
+     */
+    protected static int releaseFully(final Harness harness, final String name, final int ifIndex) {
+        final int[] delivered = {0};
+        for (int round = 0; round < DRAIN_POLLS_MAX; round++) {
+            if (harness.io().releaseInput(name)) {
+                return delivered[0];
+            }
+            harness.io().submit();
+            harness.io().pollFrames((frameIfIndex, buffer, offset, length) -> {
+                if (frameIfIndex == ifIndex) {
+                    delivered[0]++;
+                }
+            }, 64);
+        }
+        throw new AssertionError("the release of " + name + " never completed");
+    }
+
+    private static PacketIo.InputCounts countsOf(final Harness harness, final String name) {
+        return harness.io().inputCounts().stream().filter(counts -> counts.interfaceName().equals(name)).findFirst()
+            .orElseThrow(() -> new AssertionError("no counts of " + name + ": " + harness.io().inputCounts()));
+    }
+
+    /**
+     * An input attached while the I/O runs delivers its frames with its own interface index, and the first input's
+     * keep arriving beside them: every frame of both is delivered and counted once, on its input.
+     */
+    @Test
+    void anInputAttachedWhileRunningDeliversBesideTheFirst() {
+        try (Harness harness = createHarness()) {
+            final int in0 = harness.io().interfaceIndex("in0");
+            harness.io().submit();
+            for (int i = 0; i < 3; i++) {
+                harness.injectFrame(udpFrame(new byte[] {0, (byte) i}));
+            }
+            final long versionBefore = harness.io().interfacesVersion();
+            final int in1 = harness.io().attachInput("in1", harness.newInput("in1"));
+            assertTrue(in1 > 0 && in1 != in0, "in1 has its own index: " + in1 + ", in0 " + in0);
+            assertEquals(in1, harness.io().interfaceIndex("in1"));
+            assertNotEquals(versionBefore, harness.io().interfacesVersion(), "an attach moves the version");
+            for (int i = 0; i < 4; i++) {
+                harness.injectFrame("in1", udpFrame(new byte[] {1, (byte) i}));
+                harness.injectFrame(udpFrame(new byte[] {2, (byte) i}));
+            }
+            assertEquals(Map.of(in0, 7, in1, 4), drainByInterface(harness));
+            assertEquals(new PacketIo.InputCounts("in1", 4, 0, 0), countsOf(harness, "in1"));
+            assertEquals(new PacketIo.InputCounts("in0", 7, 0, 0), countsOf(harness, "in0"));
+        }
+    }
+
+    /**
+     * A release lets the frames already waiting in the input be delivered first, returns true once the socket is
+     * closed, and from then on nothing of that input arrives; its counts stay, and releasing it again has nothing to
+     * do.
+     */
+    @Test
+    void aReleasedInputDeliversWhatWaitsThenNothing() {
+        try (Harness harness = createHarness()) {
+            final int in1 = harness.io().attachInput("in1", harness.newInput("in1"));
+            harness.io().submit();
+            for (int i = 0; i < 5; i++) {
+                harness.injectFrame("in1", udpFrame(new byte[] {3, (byte) i}));
+            }
+            harness.settle(); // the frames reach the socket (a real ring hands its block over)
+            assertFalse(harness.io().releaseInput("in1"), "frames wait: the release is not complete");
+            assertEquals(5, releaseFully(harness, "in1", in1), "every waiting frame is delivered before the close");
+            for (int i = 0; i < 3; i++) {
+                harness.injectFrame("in1", udpFrame(new byte[] {4, (byte) i}));
+            }
+            harness.injectFrame(udpFrame(new byte[] {5}));
+            final int in0 = harness.io().interfaceIndex("in0");
+            assertEquals(Map.of(in0, 1), drainByInterface(harness), "nothing of in1 after its release");
+            assertEquals(new PacketIo.InputCounts("in1", 5, 0, 0), countsOf(harness, "in1"));
+            assertTrue(harness.io().releaseInput("in1"), "a released input has nothing left to release");
+            assertTrue(harness.io().releaseInput("no-such-input"));
+        }
+    }
+
+    /** A name released can be attached again, and its counts go on from where they were. */
+    @Test
+    void anInputCanBeAttachedAgainAfterItsRelease() {
+        try (Harness harness = createHarness()) {
+            int in1 = harness.io().attachInput("in1", harness.newInput("in1"));
+            for (int i = 0; i < 2; i++) {
+                harness.injectFrame("in1", udpFrame(new byte[] {6, (byte) i}));
+            }
+            assertEquals(Map.of(in1, 2), drainByInterface(harness));
+            assertEquals(0, releaseFully(harness, "in1", in1));
+            in1 = harness.io().attachInput("in1", harness.newInput("in1"));
+            assertEquals(in1, harness.io().interfaceIndex("in1"));
+            for (int i = 0; i < 3; i++) {
+                harness.injectFrame("in1", udpFrame(new byte[] {7, (byte) i}));
+            }
+            assertEquals(Map.of(in1, 3), drainByInterface(harness));
+            assertEquals(new PacketIo.InputCounts("in1", 5, 0, 0), countsOf(harness, "in1"));
+        }
+    }
+
+    /**
+     * An input already attached is refused ({@link IllegalStateException}), a socket of another interface than the
+     * name says too ({@link IllegalArgumentException}); either way the refused handle is closed and the attached
+     * input keeps working.
+     */
+    @Test
+    void attachingAnInputTwiceOrUnderAnotherNameIsRefused() {
+        try (Harness harness = createHarness()) {
+            final int in1 = harness.io().attachInput("in1", harness.newInput("in1"));
+            final PassedDescriptor second = harness.newInput("in1");
+            assertThrows(IllegalStateException.class, () -> harness.io().attachInput("in1", second));
+            assertFalse(second.isOpen(), "the refused handle is closed");
+            final PassedDescriptor misnamed = harness.newInput("in1");
+            final IllegalArgumentException refused =
+                assertThrows(IllegalArgumentException.class, () -> harness.io().attachInput("in2", misnamed));
+            assertTrue(refused.getMessage().contains("in2"), refused.getMessage());
+            assertFalse(misnamed.isOpen(), "the refused handle is closed");
+            assertEquals(0, harness.io().interfaceIndex("in2"));
+            harness.injectFrame("in1", udpFrame(new byte[] {8}));
+            assertEquals(Map.of(in1, 1), drainByInterface(harness));
+        }
+    }
+
+    /** Attaching and releasing inputs, over and over, leaves no descriptor open behind it. */
+    @Test
+    void attachAndReleaseLeakNoDescriptor() {
+        try (Harness harness = createHarness()) {
+            // A first round opens what the harness keeps (the link, its injector) and loads the classes.
+            cycleInput(harness);
+            final long before = harness.openDescriptors();
+            for (int round = 0; round < 3; round++) {
+                cycleInput(harness);
+            }
+            assertEquals(before, harness.openDescriptors(), "descriptors open after three attach/release rounds");
+        }
+    }
+
+    private static void cycleInput(final Harness harness) {
+        final int in1 = harness.io().attachInput("in1", harness.newInput("in1"));
+        harness.injectFrame("in1", udpFrame(new byte[] {9}));
+        assertEquals(Map.of(in1, 1), drainByInterface(harness));
+        releaseFully(harness, "in1", in1);
     }
 }

@@ -27,6 +27,8 @@ import io.mcrelay.seam.PacketIo;
  * reads each with {@code recvmmsg(MSG_DONTWAIT)} into preallocated buffers, never more frames than the limit; a
  * frame's interface is the one the kernel names in its {@code sockaddr_ll}. Frames this host sent
  * ({@code PACKET_OUTGOING}, seen when an input is also an output) are skipped, as the ring's filter drops them.
+ * Sockets join the set at {@link #attachInput} and leave it at {@link #releaseInput}, once {@code poll(2)} finds
+ * them empty (what waits is read by {@link #pollFrames} first).
  *
  * <p><b>Send.</b> {@link #send} copies the payload into a preallocated slot; {@link #submit()} groups the queued
  * sends by destination (per-destination order kept) and hands each group to one {@code sendmmsg(MSG_DONTWAIT)}.
@@ -86,6 +88,8 @@ public final class EpollPacketIo extends LinuxPacketIo {
     static final int EPOLLERR = 0x008;
     /** The input set's event data of the error set (input events carry the input's index). */
     private static final long ERRORS_READY = Long.MAX_VALUE;
+    /** Ready inputs (and the error set) taken per {@code epoll_pwait}; level-triggered, the rest show next time. */
+    private static final int INPUT_EVENTS_MAX = 64;
     /** Sockets with errors taken from the error set per {@code epoll_pwait}. */
     private static final int ERROR_EVENTS_MAX = 64;
     static final int EPOLL_CLOEXEC = 0x80000;
@@ -123,7 +127,11 @@ public final class EpollPacketIo extends LinuxPacketIo {
     private final int epollFd;
     private final int[] waitFds = new int[3];
     private final short[] waitEvents = new short[3];
-    private final int[] inputFds;
+    /** Per input slot (LinuxPacketIo's): its socket, or -1 while none is attached. */
+    private int[] inputFds = new int[0];
+    /** For {@link #releaseStep}: one {@code poll(2)} of a socket being given back. */
+    private final int[] releaseFd = new int[1];
+    private final short[] releaseEvents = new short[1];
     private final MemorySegment events;
     /** The egress sockets, for EPOLLERR; in the input set with {@link #ERRORS_READY}. */
     private final int errorEpollFd;
@@ -152,16 +160,14 @@ public final class EpollPacketIo extends LinuxPacketIo {
     private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
 
     private EpollPacketIo(final List<Input> inputs, final Config config) {
-        super(inputs.stream().map(Input::interfaceName).toList(), config.sendSlots(), config.slotBytes(),
-            config.sendBufferBytes());
+        super(config.sendSlots(), config.slotBytes(), config.sendBufferBytes());
+        final int[] launchIfIndex = new int[inputs.size()];
         try {
             capture = arena.allocate(Syscalls.CAPTURE);
-            inputFds = new int[inputs.size()];
             for (int i = 0; i < inputs.size(); i++) {
-                inputFds[i] = inputs.get(i).fd();
-                inputIfIndex[i] = PacketRxRing.boundIfIndex(inputFds[i], inputNames[i]);
+                launchIfIndex[i] = PacketRxRing.boundIfIndex(inputs.get(i).fd(), inputs.get(i).interfaceName());
             }
-            events = arena.allocate((long) (inputs.size() + 1) * EPOLL_EVENT_BYTES, 8);
+            events = arena.allocate((long) INPUT_EVENTS_MAX * EPOLL_EVENT_BYTES, 8);
             errorEvents = arena.allocate((long) ERROR_EVENTS_MAX * EPOLL_EVENT_BYTES, 8);
             errorRegistration = arena.allocate(EPOLL_EVENT_BYTES, 8);
             rxBatch = config.rxBatch();
@@ -202,11 +208,8 @@ public final class EpollPacketIo extends LinuxPacketIo {
         int errorSet = -1;
         try {
             errorSet = epollCreate();
-            for (int i = 0; i < inputFds.length; i++) {
-                events.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLIN);
-                events.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, i);
-                check((int) EPOLL_CTL.invokeExact(capture, epollFd, EPOLL_CTL_ADD, inputFds[i], events.address()),
-                    "epoll_ctl(EPOLL_CTL_ADD) of the packet socket of " + inputNames[i]);
+            for (int i = 0; i < inputs.size(); i++) {
+                inputControl(EPOLL_CTL_ADD, i, inputs.get(i).fd(), inputs.get(i).interfaceName());
             }
             events.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLIN);
             events.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, ERRORS_READY);
@@ -221,6 +224,63 @@ public final class EpollPacketIo extends LinuxPacketIo {
         }
         errorEpollFd = errorSet;
         destinations.watch(new ErrorSetWatch());
+        // Nothing below fails: the sockets are the I/O's from here on.
+        for (int i = 0; i < inputs.size(); i++) {
+            final int input = newInputSlot(inputs.get(i).interfaceName()); // grows the arrays: index them after
+            inputFds[input] = inputs.get(i).fd();
+            inputIfIndex[input] = launchIfIndex[i];
+        }
+    }
+
+    /** Adds socket {@code fd} of input slot {@code input} to the input set, or deletes it. */
+    private void inputControl(final int operation, final int input, final int fd, final String interfaceName) {
+        events.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLIN);
+        events.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, input);
+        check(epollControl(epollFd, operation, fd, events.address()), "epoll_ctl(" + (operation == EPOLL_CTL_ADD
+            ? "EPOLL_CTL_ADD" : "EPOLL_CTL_DEL") + ") of the packet socket of " + interfaceName);
+    }
+
+    @Override
+    void inputSlotsGrown(final int capacity) {
+        final int from = inputFds.length;
+        inputFds = Arrays.copyOf(inputFds, capacity);
+        Arrays.fill(inputFds, from, capacity, -1);
+    }
+
+    /** Takes plain packet socket {@code fd} into the input set (see {@link #openInputSocket}). */
+    @Override
+    int adoptInput(final int input, final String interfaceName, final int fd) {
+        try {
+            final int ifIndex = PacketRxRing.boundIfIndex(fd, interfaceName);
+            final String bound = Syscalls.ifName(ifIndex);
+            if (!bound.equals(interfaceName)) {
+                throw new IllegalArgumentException("the socket for input " + interfaceName + " is bound to " + bound);
+            }
+            inputControl(EPOLL_CTL_ADD, input, fd, interfaceName);
+            inputFds[input] = fd;
+            return ifIndex;
+        } catch (final RuntimeException e) {
+            Syscalls.close(fd);
+            throw e instanceof LinuxException ? new IllegalArgumentException("the socket for input " + interfaceName
+                + " is not a packet socket bound to an interface that exists: " + e.getMessage(), e) : e;
+        }
+    }
+
+    /**
+     * Closes the socket once it holds no frame ({@code poll(2)} finds it not readable; later {@link #pollFrames}
+     * calls read what waits), taking it out of the input set first.
+     */
+    @Override
+    boolean releaseStep(final int input) {
+        releaseFd[0] = inputFds[input];
+        if (Processes.poll(releaseFd, 1, releaseEvents, 0) > 0 && (releaseEvents[0] & EPOLLIN) != 0) {
+            return false;
+        }
+        inputControl(EPOLL_CTL_DEL, input, releaseFd[0], inputNames[input]);
+        inputClosing(input);
+        inputFds[input] = -1;
+        Syscalls.close(releaseFd[0]);
+        return true;
     }
 
     private void closeEpollSets(final int errorSet) {
@@ -250,8 +310,12 @@ public final class EpollPacketIo extends LinuxPacketIo {
     }
 
     private int errorSetControl(final int operation, final int fd) {
+        return epollControl(errorEpollFd, operation, fd, errorRegistration.address());
+    }
+
+    private int epollControl(final int set, final int operation, final int fd, final long event) {
         try {
-            return (int) EPOLL_CTL.invokeExact(capture, errorEpollFd, operation, fd, errorRegistration.address());
+            return (int) EPOLL_CTL.invokeExact(capture, set, operation, fd, event);
         } catch (final Throwable t) {
             throw new IllegalStateException("epoll_ctl could not be called", t);
         }
@@ -293,6 +357,7 @@ public final class EpollPacketIo extends LinuxPacketIo {
                 + " only, not of " + arch);
         }
         final List<Input> copy = List.copyOf(inputs);
+        checkDistinct(copy.stream().map(Input::interfaceName).toList());
         return new EpollPacketIo(copy, config);
     }
 
@@ -425,11 +490,11 @@ public final class EpollPacketIo extends LinuxPacketIo {
 
     @Override
     public int pollFrames(final FrameHandler handler, final int limit) {
-        if (closed || inputFds.length == 0 || limit <= 0) {
+        if (closed || inputSlots == 0 || limit <= 0) {
             return 0;
         }
         // No wait (timeout 0), no signal mask; a failure (only EINTR could happen) reads as nothing ready.
-        final int ready = (int) Syscalls.syscall(SYS_EPOLL_PWAIT, epollFd, events.address(), inputFds.length + 1, 0,
+        final int ready = (int) Syscalls.syscall(SYS_EPOLL_PWAIT, epollFd, events.address(), INPUT_EVENTS_MAX, 0,
             0);
         int delivered = 0;
         for (int e = 0; e < ready; e++) {
@@ -521,7 +586,9 @@ public final class EpollPacketIo extends LinuxPacketIo {
                 Syscalls.close(epollFd);
                 Syscalls.close(errorEpollFd);
                 for (final int fd : inputFds) {
-                    Syscalls.close(fd);
+                    if (fd >= 0) {
+                        Syscalls.close(fd);
+                    }
                 }
             } finally {
                 closeSendSide();

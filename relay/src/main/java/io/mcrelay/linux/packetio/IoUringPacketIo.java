@@ -1,12 +1,14 @@
 package io.mcrelay.linux.packetio;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.sys.Errno;
 import io.mcrelay.linux.sys.IoUring;
 import io.mcrelay.linux.sys.Syscalls;
@@ -26,6 +28,12 @@ import io.mcrelay.seam.PacketIo;
  * calls, and the rings are not read again until it is empty (so order is kept). Frames that do not fit it are
  * dropped and counted per input ({@link #inputCounts()}'s {@code stagingFull}, {@link #stagingDrops()} in all); size
  * it to a ring block.
+ *
+ * <p><b>Inputs while running.</b> {@link #attachInput} adopts a passed socket's ring with the geometry of the
+ * {@link Config} ({@link PacketRxRing#adopt}) and arms its poll at the next submit; up to {@link #INPUTS_MAX} at
+ * once. {@link #releaseInput} stops arming it, lets {@link #pollFrames} read it (staged frames first) until no block
+ * is ready, then removes its poll ({@code POLL_REMOVE}: the kernel must hold no poll on a closed, maybe reused,
+ * descriptor) and closes the ring at the poll's last completion. Inputs live in arrays grown at an attach.
  *
  * <p><b>Send.</b> {@link #send} copies the payload into a free slot of a preallocated native buffer (capacity =
  * free slots, a slot held until its completion is polled); {@link #submit()} turns the queued slots into
@@ -62,17 +70,35 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     /**
      * Sizes: {@code sendSlots} sends in flight at most, each up to {@code slotBytes} of payload (9216 carries a
      * jumbo frame's); {@code stagingBytes} for frames read beyond a poll's limit; {@code sendBufferBytes} for each
-     * egress socket ({@code SO_SNDBUF}, 0 for the system default).
+     * egress socket ({@code SO_SNDBUF}, 0 for the system default); {@code blockBytes} and {@code blocks}: the
+     * geometry of the rings {@link #attachInput} adopts (the supervisor's, {@link WorkerIo.Config}).
      */
-    public record Config(int sendSlots, int slotBytes, int stagingBytes, int sendBufferBytes) {
+    public record Config(int sendSlots, int slotBytes, int stagingBytes, int sendBufferBytes, int blockBytes,
+        int blocks) {
         public static final Config DEFAULT = new Config(256, 9216, 1 << 20, 0);
 
         public Config {
             if (stagingBytes < 2048 || stagingBytes > 1 << 30) {
                 throw new IllegalArgumentException("staging must be 2048 bytes to 1 GiB, not " + stagingBytes);
             }
+            if (blockBytes < 1 || blocks < 1) {
+                throw new IllegalArgumentException("ring geometry must be positive: " + blocks + " x " + blockBytes);
+            }
+        }
+
+        /** Sizes with rings of the default geometry ({@link RingGeometry#DEFAULT_BYTES}). */
+        public Config(final int sendSlots, final int slotBytes, final int stagingBytes, final int sendBufferBytes) {
+            this(sendSlots, slotBytes, stagingBytes, sendBufferBytes,
+                RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES).blockBytes(),
+                RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES).blocks());
         }
     }
+
+    /**
+     * Inputs attached at once at most: the submission queue is sized for a readiness poll and its removal for each,
+     * so that a send always finds room.
+     */
+    public static final int INPUTS_MAX = 64;
 
     // user_data of our SQEs: the kind in the top byte, the slot or input index below.
     private static final long KIND_SEND = 1L << 56;
@@ -81,6 +107,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private static final long KIND_TIMEOUT = 4L << 56;
     private static final long KIND_ERROR_POLL = 5L << 56;
     private static final long KIND_ERROR_REMOVE = 6L << 56;
+    private static final long KIND_INPUT_REMOVE = 7L << 56;
     /**
      * Error-queue polls and removals in the submission queue at most: the queue is sized for them besides every
      * slot, input poll, watch and timeout, so a send always finds room.
@@ -92,14 +119,19 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private static final long KIND_MASK = 0xFFL << 56;
     private static final int MSG_DONTWAIT = Syscalls.MSG_DONTWAIT;
     private static final int EINVAL = Errno.EINVAL;
-    /** Staged frames at least; more for a larger staging area (a minimal frame takes 144 bytes of a ring). */
-    private static final int STAGED_FRAMES_MIN = 4096;
 
     private final IoUring ring;
-    private final PacketRxRing[] inputRings;
-    private final InputReader[] readers;
-    private final boolean[] ready;
-    private final boolean[] armed;
+    private final int blockBytes;
+    private final int blocks;
+    // Per input slot (LinuxPacketIo's), grown at an attach: the ring (null while none is attached), its reader, its
+    // readiness, whether its poll is prepared or in the kernel, whether it is being given back and whether the
+    // removal of its poll is prepared or in the kernel.
+    private PacketRxRing[] inputRings = new PacketRxRing[0];
+    private InputReader[] readers = new InputReader[0];
+    private boolean[] ready = new boolean[0];
+    private boolean[] armed = new boolean[0];
+    private boolean[] releasing = new boolean[0];
+    private boolean[] removing = new boolean[0];
     private boolean multishot = true;
     private int watchedFd = -1;
     private boolean watchArmed;
@@ -114,30 +146,19 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     /** At least as many error-queue entries as are among the unsubmitted ones (the kernel takes them in order). */
     private int errorEntriesUnsubmitted;
 
-    // Staging: frames read beyond a poll's limit, delivered first by the next polls.
-    private final MemorySegment staging;
-    private final long stagingAddress;
-    private final int stagedFramesMax;
-    private final int[] stagedIfIndex;
-    private final int[] stagedOffset;
-    private final int[] stagedLength;
-    private int stagedHead;
-    private int stagedCount;
-    private int stagingUsedBytes;
+    /** Frames read beyond a poll's limit, delivered first by the next polls. */
+    private final FrameStaging staging;
 
     private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
     private final IoUring.CompletionHandler onCqe = this::onCqe;
 
-    private IoUringPacketIo(final IoUring ring, final List<Input> inputs, final Config config) {
-        super(inputs.stream().map(Input::interfaceName).toList(), config.sendSlots(), config.slotBytes(),
-            config.sendBufferBytes());
+    private IoUringPacketIo(final IoUring ring, final Config config) {
+        super(config.sendSlots(), config.slotBytes(), config.sendBufferBytes());
         this.ring = ring;
-        stagedFramesMax = Math.max(STAGED_FRAMES_MIN, config.stagingBytes() / 128);
-        stagedIfIndex = new int[stagedFramesMax];
-        stagedOffset = new int[stagedFramesMax];
-        stagedLength = new int[stagedFramesMax];
+        blockBytes = config.blockBytes();
+        blocks = config.blocks();
         try {
-            staging = arena.allocate(config.stagingBytes(), 64);
+            staging = new FrameStaging(arena, config.stagingBytes(), lent);
             final MemorySegment times = arena.allocate(TIMESPEC_BYTES * TIMEOUTS_MAX, 8);
             for (int t = 0; t < TIMEOUTS_MAX; t++) {
                 timespecs[t] = times.asSlice(t * TIMESPEC_BYTES, TIMESPEC_BYTES);
@@ -146,16 +167,6 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             closeSendSide();
             throw e;
         }
-        stagingAddress = staging.address();
-        inputRings = new PacketRxRing[inputs.size()];
-        readers = new InputReader[inputs.size()];
-        for (int i = 0; i < inputs.size(); i++) {
-            inputRings[i] = inputs.get(i).ring();
-            inputIfIndex[i] = inputRings[i].ifIndex();
-            readers[i] = new InputReader(i, inputIfIndex[i]);
-        }
-        ready = new boolean[inputs.size()];
-        armed = new boolean[inputs.size()];
         errorPolls = new IoUringErrorPolls(this, KIND_ERROR_POLL, KIND_ERROR_REMOVE);
         destinations.watch(errorPolls);
     }
@@ -170,16 +181,114 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     public static IoUringPacketIo open(final List<Input> inputs, final Config config) {
         Objects.requireNonNull(config, "config");
         final List<Input> copy = List.copyOf(inputs);
-        // Every slot, poll, timeout and error-queue entry may be in the submission queue at once: it never fills.
-        final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + copy.size() + 1 + TIMEOUTS_MAX
+        checkDistinct(copy.stream().map(Input::interfaceName).toList());
+        if (copy.size() > INPUTS_MAX) {
+            throw new IllegalArgumentException(copy.size() + " inputs, more than " + INPUTS_MAX);
+        }
+        // Every slot, poll and its removal, timeout and error-queue entry may be in the submission queue at once: it
+        // never fills.
+        final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + 2 * INPUTS_MAX + 1 + TIMEOUTS_MAX
             + ERROR_ENTRIES_MAX + 8) * 2 - 1);
         final IoUring ring = IoUring.open(Math.min(entries, 32_768));
+        final IoUringPacketIo io;
         try {
-            return new IoUringPacketIo(ring, copy, config);
+            io = new IoUringPacketIo(ring, config);
         } catch (final RuntimeException e) {
             ring.close();
             throw e;
         }
+        // Nothing below fails: the rings are the I/O's from here on.
+        for (final Input input : copy) {
+            io.install(io.newInputSlot(input.interfaceName()), input.ring());
+        }
+        return io;
+    }
+
+    @Override
+    void inputSlotsGrown(final int capacity) {
+        inputRings = Arrays.copyOf(inputRings, capacity);
+        readers = Arrays.copyOf(readers, capacity);
+        ready = Arrays.copyOf(ready, capacity);
+        armed = Arrays.copyOf(armed, capacity);
+        releasing = Arrays.copyOf(releasing, capacity);
+        removing = Arrays.copyOf(removing, capacity);
+    }
+
+    /**
+     * Adopts the ring of packet socket {@code fd} with the configured geometry ({@link PacketRxRing#adopt}); its
+     * readiness poll is armed by the next {@link #submit()} or {@link #await}.
+     */
+    @Override
+    int adoptInput(final int input, final String interfaceName, final int fd) {
+        if (attachedInputs() >= INPUTS_MAX) {
+            Syscalls.close(fd);
+            throw new IllegalStateException("input " + interfaceName + " would be one more than " + INPUTS_MAX);
+        }
+        final PacketRxRing adopted;
+        try {
+            adopted = PacketRxRing.adopt(fd, blockBytes, blocks);
+        } catch (final RuntimeException e) {
+            Syscalls.close(fd);
+            throw new IllegalArgumentException("the socket for input " + interfaceName + " is not a TPACKET_V3"
+                + " packet socket with a ring of " + blocks + " x " + blockBytes + " bytes bound to an interface: "
+                + e.getMessage(), e);
+        }
+        try {
+            final String bound = adopted.interfaceName();
+            if (!bound.equals(interfaceName)) {
+                throw new IllegalArgumentException("the socket for input " + interfaceName + " is bound to "
+                    + bound);
+            }
+        } catch (final RuntimeException e) {
+            adopted.close();
+            throw e instanceof IllegalArgumentException ? e : new IllegalArgumentException("the socket for input "
+                + interfaceName + " is bound to an interface that is gone: " + e.getMessage(), e);
+        }
+        install(input, adopted);
+        return adopted.ifIndex();
+    }
+
+    private void install(final int input, final PacketRxRing adopted) {
+        inputRings[input] = adopted;
+        inputIfIndex[input] = adopted.ifIndex();
+        readers[input] = new InputReader(input, adopted.ifIndex());
+        ready[input] = false;
+        armed[input] = false;
+        releasing[input] = false;
+        removing[input] = false;
+    }
+
+    /**
+     * Reads the ring until no block is ready (later {@link #pollFrames} calls deliver what waits), then removes its
+     * readiness poll ({@code POLL_REMOVE}: the kernel must hold no poll on a descriptor that is closed and may be
+     * reused), and closes the ring at the poll's last completion.
+     */
+    @Override
+    boolean releaseStep(final int input) {
+        releasing[input] = true;
+        reap();
+        if (staging.count() > 0 || inputRings[input].hasReadyBlock()) {
+            return false;
+        }
+        if (armed[input]) {
+            if (!removing[input] && ring.preparePollRemove(KIND_POLL | input, KIND_INPUT_REMOVE | input)) {
+                removing[input] = true;
+                unsubmitted++;
+                enter(0);
+                reap();
+            }
+            if (armed[input]) {
+                return false; // its last completion has not arrived: the next call looks again
+            }
+        }
+        inputClosing(input);
+        inputRings[input].close();
+        inputRings[input] = null;
+        readers[input] = null;
+        ready[input] = false;
+        releasing[input] = false;
+        removing[input] = false;
+        return true;
     }
 
     @Override
@@ -195,8 +304,10 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     /** Prepares the polls that are not armed and the queued sends; returns how many entries. */
     private int prepare() {
         int prepared = 0;
-        for (int i = 0; i < inputRings.length; i++) {
-            if (!armed[i] && ring.preparePoll(inputRings[i].fd(), IoUring.POLLIN, multishot, KIND_POLL | i)) {
+        for (int i = 0; i < inputSlots; i++) {
+            // An input being given back is not armed again: its poll must end before its socket closes.
+            if (inputRings[i] != null && !armed[i] && !releasing[i]
+                && ring.preparePoll(inputRings[i].fd(), IoUring.POLLIN, multishot, KIND_POLL | i)) {
                 armed[i] = true;
                 prepared++;
             }
@@ -255,7 +366,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         prepare();
         // A readiness not yet consumed does not keep it awake: the loop waits only after a cycle that did nothing,
         // so the agent chose not to read (no ruleset yet, or no send capacity: a send completion will wake it).
-        boolean block = timeoutNs > 0 && stagedCount == 0;
+        boolean block = timeoutNs > 0 && staging.count() == 0;
         if (block) {
             block = armTimeout(timeoutNs);
         }
@@ -306,12 +417,13 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             return 0;
         }
         reap();
-        int delivered = deliverStaged(handler, limit);
-        if (stagedCount > 0) {
+        int delivered = staging.deliver(handler, limit);
+        if (staging.count() > 0) {
             return delivered;
         }
-        for (int i = 0; i < inputRings.length && delivered < limit; i++) {
-            if (ready[i]) {
+        for (int i = 0; i < inputSlots && delivered < limit; i++) {
+            // An input being given back is read without a readiness: its poll may have ended.
+            if (ready[i] || releasing[i] && inputRings[i].hasReadyBlock()) {
                 ready[i] = false;
                 final InputReader reader = readers[i];
                 reader.handler = handler;
@@ -325,23 +437,6 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             }
         }
         assert delivered <= limit;
-        return delivered;
-    }
-
-    private int deliverStaged(final FrameHandler handler, final int limit) {
-        int delivered = 0;
-        while (delivered < limit && stagedCount > 0) {
-            final int entry = stagedHead;
-            stagedHead = (stagedHead + 1) % stagedFramesMax;
-            stagedCount--;
-            lent.wrap(stagingAddress + stagedOffset[entry], stagedLength[entry]);
-            delivered++;
-            handler.onFrame(stagedIfIndex[entry], lent, 0, stagedLength[entry]);
-        }
-        if (stagedCount == 0) {
-            stagedHead = 0;
-            stagingUsedBytes = 0;
-        }
         return delivered;
     }
 
@@ -378,6 +473,9 @@ public final class IoUringPacketIo extends LinuxPacketIo {
                 multishot = false;
             }
             errorPolls.onPollCompletion(userData & ~KIND_MASK, result, flags);
+        } else if (kind == KIND_INPUT_REMOVE) {
+            assert result == 0 || result == -Errno.ENOENT || result == -Errno.EALREADY : "POLL_REMOVE: " + result;
+            // The removed poll's own completion, without F_MORE, clears its armed flag: the ring may close then.
         } else if (kind == KIND_ERROR_REMOVE) {
             assert result == 0 || result == -Errno.ENOENT || result == -Errno.EALREADY : "POLL_REMOVE: " + result;
             // Nothing to do: the removed poll's own completion, without F_MORE, ends its watch.
@@ -397,7 +495,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
 
     @Override
     int inputFd(final int input) {
-        return inputRings[input].fd();
+        return inputRings[input] == null ? -1 : inputRings[input].fd();
     }
 
     /**
@@ -431,7 +529,9 @@ public final class IoUringPacketIo extends LinuxPacketIo {
                 ring.close(); // first: the kernel lets go of the send buffers and the sockets
             } finally {
                 for (final PacketRxRing input : inputRings) {
-                    input.close();
+                    if (input != null) {
+                        input.close();
+                    }
                 }
                 errorPolls.close();
                 closeSendSide();
@@ -458,24 +558,9 @@ public final class IoUringPacketIo extends LinuxPacketIo {
                 lent.wrap(frame.address() + offset, length);
                 delivered++;
                 handler.onFrame(ifIndex, lent, 0, length);
-            } else {
-                stage(input, ifIndex, frame, offset, length);
+            } else if (!staging.stage(ifIndex, frame, offset, length)) {
+                inputStagingFull[input]++;
             }
         }
-    }
-
-    private void stage(final int input, final int ifIndex, final MemorySegment frame, final long offset,
-        final int length) {
-        if (stagedCount == stagedFramesMax || stagingUsedBytes + length > staging.byteSize()) {
-            inputStagingFull[input]++;
-            return;
-        }
-        final int entry = (stagedHead + stagedCount) % stagedFramesMax;
-        MemorySegment.copy(frame, offset, staging, stagingUsedBytes, length);
-        stagedIfIndex[entry] = ifIndex;
-        stagedOffset[entry] = stagingUsedBytes;
-        stagedLength[entry] = length;
-        stagingUsedBytes += length;
-        stagedCount++;
     }
 }

@@ -2,17 +2,23 @@ package io.mcrelay.linux.packetio;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
+import java.util.Objects;
 
 import org.agrona.DirectBuffer;
 
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.sys.OwnedFd;
+import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.PassedDescriptor;
 
 /**
- * What the production {@link PacketIo} backends share: their input interfaces by name, the send slots
+ * What the production {@link PacketIo} backends share: their input interfaces by name, attached at launch or while
+ * running ({@link #attachInput}: the handle's descriptor is taken, the backend adopts it) and given back
+ * ({@link #releaseInput}: the backend closes the socket once nothing waits in it), the send slots
  * ({@link SendSlots}) and the destinations ({@link EgressDestinations}), and with them {@link #send},
  * {@link #sendCapacity}, the destination handles and the delivery of completions; the input counts
  * ({@link #inputCounts}); the reading of an egress socket's error queue ({@link #drainErrors}). A backend adds how
@@ -23,7 +29,8 @@ import io.mcrelay.seam.PacketIo;
  * <p><b>Input counts.</b> The kernel counts per packet socket and resets its counts when they are read
  * ({@link PacketRxRing#statistics(int)}); the I/O adds each reading to its own cumulative counts. A socket the I/O
  * adopted (a ring the supervisor opened, or a previous worker read) may hold counts from before: the first reading
- * includes them, as the frames still in the ring will be delivered by this I/O.
+ * includes them, as the frames still in the ring will be delivered by this I/O. An input's counts are read one last
+ * time before its socket closes at its release, and kept under its name: a later attach of the name continues them.
  */
 abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo, EpollPacketIo {
     /** {@code EMSGSIZE} from {@code asm-generic/errno.h}: a payload longer than a send slot. */
@@ -31,37 +38,29 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
 
     /** Native memory of the I/O, closed with it; shared so that any thread may close it. */
     final Arena arena = Arena.ofShared();
-    final String[] inputNames;
-    /** The index of each input's interface, filled in by the backend. */
-    final int[] inputIfIndex;
+    /**
+     * Inputs by slot: one slot per interface name ever attached, kept after its release for the name's cumulative
+     * counts (a later attach of the name takes the same slot). Slots {@code [0, inputSlots)} are in use; the arrays
+     * grow at an attach (control path), never on the packet path.
+     */
+    String[] inputNames = new String[0];
+    /** The index of each input's interface while its socket is attached, else 0. */
+    int[] inputIfIndex = new int[0];
+    int inputSlots;
     final SendSlots slots;
     final EgressDestinations destinations;
     /** Per input: {@code tp_packets} and {@code tp_drops} summed over every reading, and the staging drops. */
-    private final long[] inputPackets;
-    private final long[] inputRingFull;
-    final long[] inputStagingFull;
-    /** Input indices in name order, for {@link #inputCounts}. */
-    private final int[] inputsByName;
+    private long[] inputPackets = new long[0];
+    private long[] inputRingFull = new long[0];
+    long[] inputStagingFull = new long[0];
+    /** Moves at every attach and every completed release: part of {@link #interfacesVersion()}. */
+    private long inputsVersion;
     private final ErrorQueueReader errorQueue;
     /** Whether the last {@link #drainErrors} took the queue to its end (false: it stopped at its limit). */
     boolean errorsDrained;
     boolean closed;
 
-    LinuxPacketIo(final List<String> inputNames, final int sendSlots, final int slotBytes,
-        final int sendBufferBytes) {
-        for (int i = 0; i < inputNames.size(); i++) {
-            if (inputNames.indexOf(inputNames.get(i)) != i) {
-                arena.close();
-                throw new IllegalArgumentException("two inputs on " + inputNames.get(i));
-            }
-        }
-        this.inputNames = inputNames.toArray(String[]::new);
-        inputIfIndex = new int[inputNames.size()];
-        inputPackets = new long[inputNames.size()];
-        inputRingFull = new long[inputNames.size()];
-        inputStagingFull = new long[inputNames.size()];
-        inputsByName = IntStream.range(0, inputNames.size()).boxed()
-            .sorted(Comparator.comparing(inputNames::get)).mapToInt(Integer::intValue).toArray();
+    LinuxPacketIo(final int sendSlots, final int slotBytes, final int sendBufferBytes) {
         try {
             slots = new SendSlots(arena, sendSlots, slotBytes);
             destinations = new EgressDestinations(arena, sendBufferBytes);
@@ -72,25 +71,154 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         }
     }
 
+    /** Refuses two inputs on one interface among {@code names}, before anything is adopted. */
+    static void checkDistinct(final List<String> names) {
+        for (int i = 0; i < names.size(); i++) {
+            if (names.indexOf(names.get(i)) != i) {
+                throw new IllegalArgumentException("two inputs on " + names.get(i));
+            }
+        }
+    }
+
     /** Takes the kernel's completions into the send slots and the backend's receive state. */
     abstract void reap();
 
-    /** The packet socket of input {@code input}, for its kernel counts. */
+    /** The packet socket of input slot {@code input}, for its kernel counts; -1 while none is attached. */
     abstract int inputFd(int input);
+
+    /** Hook: the input slots grew to {@code capacity}; the backend grows its per-input state to match. */
+    abstract void inputSlotsGrown(int capacity);
+
+    /**
+     * Adopts packet socket {@code fd} (owned from now on; closed before throwing) as the input of slot {@code input},
+     * named {@code interfaceName}; returns the index of the interface it is bound to.
+     *
+     * @throws IllegalArgumentException naming what the descriptor is not
+     */
+    abstract int adoptInput(int input, String interfaceName, int fd);
+
+    /**
+     * One step of giving input slot {@code input} back: true once its socket is closed (after {@link #inputClosing}),
+     * false while frames or a kernel request still hold it.
+     */
+    abstract boolean releaseStep(int input);
+
+    /** The slot of input {@code interfaceName}, or -1 when it never was attached. */
+    final int inputSlot(final String interfaceName) {
+        for (int i = 0; i < inputSlots; i++) {
+            if (inputNames[i].equals(interfaceName)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public final int attachInput(final String interfaceName, final PassedDescriptor socket) {
+        Objects.requireNonNull(socket, "socket");
+        final int fd;
+        try {
+            Objects.requireNonNull(interfaceName, "interfaceName");
+            ensureOpen();
+            final int existing = inputSlot(interfaceName);
+            if (existing >= 0 && inputFd(existing) >= 0) {
+                throw new IllegalStateException("an input on " + interfaceName + " is attached already");
+            }
+            if (!(socket instanceof OwnedFd owned) || !owned.isOpen()) {
+                throw new IllegalArgumentException("the socket for input " + interfaceName
+                    + " is not an open descriptor of this process: " + socket);
+            }
+            fd = owned.take();
+        } catch (final RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+        final boolean known = inputSlot(interfaceName) >= 0;
+        final int input;
+        try {
+            input = known ? inputSlot(interfaceName) : newInputSlot(interfaceName);
+        } catch (final RuntimeException e) {
+            Syscalls.close(fd);
+            throw e;
+        }
+        final int ifIndex;
+        try {
+            ifIndex = adoptInput(input, interfaceName, fd);
+        } catch (final RuntimeException e) {
+            if (!known) {
+                inputSlots--; // a name never attached has no counts to keep
+                assert input == inputSlots;
+            }
+            throw e;
+        }
+        inputIfIndex[input] = ifIndex;
+        inputsVersion++;
+        assert inputFd(input) >= 0 && ifIndex > 0;
+        return ifIndex;
+    }
+
+    @Override
+    public final boolean releaseInput(final String interfaceName) {
+        if (closed) {
+            return true; // closing released everything
+        }
+        final int input = inputSlot(interfaceName);
+        if (input < 0 || inputFd(input) < 0) {
+            return true;
+        }
+        if (!releaseStep(input)) {
+            return false;
+        }
+        assert inputFd(input) < 0 : "a released input holds no socket";
+        inputIfIndex[input] = 0;
+        inputsVersion++;
+        return true;
+    }
+
+    /** Called by a backend just before it closes input {@code input}'s socket: takes its last kernel counts. */
+    final void inputClosing(final int input) {
+        final PacketRxRing.Statistics reading = PacketRxRing.statistics(inputFd(input));
+        inputPackets[input] += reading.packets();
+        inputRingFull[input] += reading.drops();
+    }
+
+    /** The number of inputs whose socket is attached (or still being released). */
+    final int attachedInputs() {
+        int attached = 0;
+        for (int i = 0; i < inputSlots; i++) {
+            if (inputFd(i) >= 0) {
+                attached++;
+            }
+        }
+        return attached;
+    }
+
+    /** A slot for input {@code interfaceName}, which has none yet. */
+    final int newInputSlot(final String interfaceName) {
+        if (inputSlots == inputNames.length) {
+            final int capacity = Math.max(4, inputNames.length * 2);
+            inputSlotsGrown(capacity);
+            inputNames = Arrays.copyOf(inputNames, capacity);
+            inputIfIndex = Arrays.copyOf(inputIfIndex, capacity);
+            inputPackets = Arrays.copyOf(inputPackets, capacity);
+            inputRingFull = Arrays.copyOf(inputRingFull, capacity);
+            inputStagingFull = Arrays.copyOf(inputStagingFull, capacity);
+        }
+        inputNames[inputSlots] = interfaceName;
+        inputsVersion++;
+        return inputSlots++;
+    }
 
     @Override
     public final int interfaceIndex(final String interfaceName) {
-        for (int i = 0; i < inputNames.length; i++) {
-            if (inputNames[i].equals(interfaceName)) {
-                return inputIfIndex[i];
-            }
-        }
-        return 0;
+        final int input = inputSlot(interfaceName);
+        return input < 0 ? 0 : inputIfIndex[input];
     }
 
     @Override
     public final long interfacesVersion() {
-        return destinations.version();
+        // Both only grow, so the sum moves whenever either does.
+        return destinations.version() + inputsVersion;
     }
 
     @Override
@@ -135,19 +263,22 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     @Override
     public final List<InputCounts> inputCounts() {
         if (!closed) {
-            for (int i = 0; i < inputNames.length; i++) {
-                final PacketRxRing.Statistics reading = PacketRxRing.statistics(inputFd(i));
-                inputPackets[i] += reading.packets();
-                inputRingFull[i] += reading.drops();
+            for (int i = 0; i < inputSlots; i++) {
+                if (inputFd(i) >= 0) {
+                    final PacketRxRing.Statistics reading = PacketRxRing.statistics(inputFd(i));
+                    inputPackets[i] += reading.packets();
+                    inputRingFull[i] += reading.drops();
+                }
             }
         }
-        final List<InputCounts> counts = new ArrayList<>(inputNames.length);
-        for (final int i : inputsByName) {
+        final List<InputCounts> counts = new ArrayList<>(inputSlots);
+        for (int i = 0; i < inputSlots; i++) {
             // A frame the kernel counted before this I/O adopted the socket, and a previous reader read the counts,
             // may still be staged and dropped here: never report fewer frames than were dropped.
             final long packets = Math.max(inputPackets[i], inputRingFull[i] + inputStagingFull[i]);
             counts.add(new InputCounts(inputNames[i], packets, inputRingFull[i], inputStagingFull[i]));
         }
+        counts.sort(Comparator.comparing(InputCounts::interfaceName));
         return List.copyOf(counts);
     }
 

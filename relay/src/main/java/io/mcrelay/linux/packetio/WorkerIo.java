@@ -6,6 +6,7 @@ import java.util.Objects;
 
 import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.linux.packet.RingGeometry;
+import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.seam.PacketIo;
 
@@ -15,12 +16,13 @@ import io.mcrelay.seam.PacketIo;
  *
  * <p>The backend is {@link PacketBackend#decide decided} from {@link Config#backend()} ({@code auto}: io_uring
  * when usable). With {@link PacketBackend.Kind#IO_URING}, each descriptor is a {@code TPACKET_V3} ring the
- * supervisor opened ({@link PacketRxRing#open}), adopted here ({@link PacketRxRing#adopt}) with the geometry of
- * {@link Config}, and the I/O is an {@link IoUringPacketIo} whose ring also watches the channel and times the
- * wait: one io_uring for every wait, readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each
- * descriptor is a plain bound packet socket ({@link EpollPacketIo#openInputSocket}) and the wait is a
- * {@code poll(2)} over the epoll set and the channel. Either way the input interface names come from the
- * sockets themselves ({@code getsockname}, then {@code if_indextoname}), in this process's network namespace.
+ * supervisor opened ({@link PacketRxRing#open}), adopted ({@link PacketRxRing#adopt}) with the geometry of
+ * {@link Config} as {@link PacketIo#attachInput} adopts one passed while the worker runs, and the I/O is an
+ * {@link IoUringPacketIo} whose ring also watches the channel and times the wait: one io_uring for every wait,
+ * readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each descriptor is a plain bound packet
+ * socket ({@link EpollPacketIo#openInputSocket}) and the wait is a {@code poll(2)} over the epoll set and the
+ * channel. Either way the input interface names come from the sockets themselves ({@code getsockname}, then
+ * {@code if_indextoname}), in this process's network namespace.
  */
 public final class WorkerIo implements AutoCloseable {
     /**
@@ -105,47 +107,46 @@ public final class WorkerIo implements AutoCloseable {
     }
 
     /**
-     * Builds the I/O over {@code descriptors} (taking ownership of them once it returns; if it throws, those not yet
-     * adopted are still the caller's) and watches {@code watchFd} (not owned: the channel) in its waits.
+     * Builds the I/O over {@code descriptors}, each attached as {@link PacketIo#attachInput} would while the worker
+     * runs, and watches {@code watchFd} (not owned: the channel) in its waits. Takes ownership of the descriptors: if
+     * it throws, those before the one that failed are closed with the I/O, that one is closed, and those after it
+     * are still the caller's.
      */
     public static WorkerIo open(final int[] descriptors, final Config options, final int watchFd) {
         final PacketBackend.Kind backend = PacketBackend.decide(options.backend(), PacketBackend::probeIoUring).kind();
         final List<String> names = new ArrayList<>();
+        final PacketIo io;
+        IoUringPacketIo uring = null;
         if (backend == PacketBackend.Kind.EPOLL) {
-            final List<EpollPacketIo.Input> inputs = new ArrayList<>();
-            for (final int fd : descriptors) {
-                final String name = Syscalls.ifName(PacketRxRing.boundIfIndex(fd, "passed descriptor " + fd));
-                names.add(name);
-                inputs.add(new EpollPacketIo.Input(name, fd));
-            }
-            return new WorkerIo(backend, null, EpollPacketIo.open(inputs, EpollPacketIo.Config.DEFAULT),
-                watchFd, names);
-        }
-        final List<IoUringPacketIo.Input> inputs = new ArrayList<>();
-        try {
-            for (final int fd : descriptors) {
-                final PacketRxRing ring = PacketRxRing.adopt(fd, options.blockBytes(), options.blocks());
-                try {
-                    final String name = ring.interfaceName();
-                    names.add(name);
-                    inputs.add(new IoUringPacketIo.Input(name, ring));
-                } catch (final RuntimeException e) {
-                    ring.close();
-                    throw e;
-                }
-            }
+            io = EpollPacketIo.open(List.of(), EpollPacketIo.Config.DEFAULT);
+        } else {
             // The staging area holds what a poll can read beyond its limit: the rest of the one block it started.
             final int staging = Math.max(1 << 20, options.blockBytes());
-            final IoUringPacketIo io = IoUringPacketIo.open(inputs, new IoUringPacketIo.Config(
-                IoUringPacketIo.Config.DEFAULT.sendSlots(), IoUringPacketIo.Config.DEFAULT.slotBytes(), staging, 0));
-            io.watchReadable(watchFd);
-            return new WorkerIo(backend, io, null, watchFd, names);
-        } catch (final RuntimeException e) {
-            for (final IoUringPacketIo.Input input : inputs) {
-                input.ring().close();
+            uring = IoUringPacketIo.open(List.of(), new IoUringPacketIo.Config(
+                IoUringPacketIo.Config.DEFAULT.sendSlots(), IoUringPacketIo.Config.DEFAULT.slotBytes(), staging, 0,
+                options.blockBytes(), options.blocks()));
+            io = uring;
+        }
+        try {
+            for (final int fd : descriptors) {
+                final String name;
+                try {
+                    name = Syscalls.ifName(PacketRxRing.boundIfIndex(fd, "passed descriptor " + fd));
+                } catch (final RuntimeException e) {
+                    Syscalls.close(fd);
+                    throw e;
+                }
+                io.attachInput(name, new OwnedFd(fd));
+                names.add(name);
             }
+            if (uring != null) {
+                uring.watchReadable(watchFd);
+            }
+        } catch (final RuntimeException e) {
+            io.close();
             throw e;
         }
+        return new WorkerIo(backend, uring, uring == null ? (EpollPacketIo) io : null, watchFd, names);
     }
 
     /** The packet I/O, for the worker's agent. */

@@ -56,6 +56,16 @@ public final class OwnedFd implements PassedDescriptor {
         }
     }
 
+    /**
+     * Gives up ownership: returns the descriptor, which this handle no longer closes (it reads as closed from now
+     * on). How an owner that keeps the bare number, such as a packet ring, adopts it.
+     */
+    public int take() {
+        final int taken = fd();
+        open = false;
+        return taken;
+    }
+
     @Override
     public boolean isOpen() {
         return open;

@@ -45,6 +45,17 @@ class WorkerPacketPathAllocationTest {
         long sends;
 
         @Override
+        public int attachInput(final String interfaceName, final PassedDescriptor socket) {
+            socket.close();
+            throw new UnsupportedOperationException("one fixed input");
+        }
+
+        @Override
+        public boolean releaseInput(final String interfaceName) {
+            return true;
+        }
+
+        @Override
         public int interfaceIndex(final String interfaceName) {
             return interfaceName.equals("in0") ? 7 : 0;
         }

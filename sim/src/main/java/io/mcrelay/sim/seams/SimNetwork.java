@@ -16,8 +16,9 @@ import io.mcrelay.seam.PacketIo;
  * The simulated world that {@link SimPacketIo} and {@link SimLinkMonitor} see: named links, each with an
  * {@code ifIndex}, an up/down state and a bounded egress queue that drains a configurable number of packets per
  * {@link #step()}. Frames put on a link's wire with {@link #injectFrame} land in the receive rings of the attached
- * I/Os; sends submitted by an I/O move onto their output link's egress queue at the next step, and from there to the
- * destination, where they are recorded for {@link #delivered} and handed to an optional {@link DeliveryListener}.
+ * I/Os (on a link with an {@link #openInput input group}: of one member); sends submitted by an I/O move onto their
+ * output link's egress queue at the next step, and from there to the destination, where they are recorded for
+ * {@link #delivered} and handed to an optional {@link DeliveryListener}.
  *
  * <p>Everything is deterministic: no clock, thread or randomness (faults are decorators), links are visited in name
  * order and I/Os in attach order. The steady-state path (inject, step, deliver without recording) allocates nothing.
@@ -47,11 +48,11 @@ public final class SimNetwork {
         INGRESS_NO_LINK,
         /** A frame injected on a link that is down: a down interface receives nothing. */
         INGRESS_LINK_DOWN,
-        /** A frame on a link with no I/O attached to receive it. */
+        /** A frame on a link with no I/O attached to receive it (or whose input group has no member). */
         INGRESS_NO_RECEIVER,
         /** An I/O's receive ring was full (the kernel's {@code tp_drops}). */
         RX_RING_FULL,
-        /** Frames still in an I/O's receive ring when it closed. */
+        /** Frames still in an I/O's receive ring when it closed (or in a group member's when it left its group). */
         RX_CLOSED,
         /** A send to a link that does not exist ({@code -ENETUNREACH}, as Linux 6.x answers for a deleted one). */
         EGRESS_NO_LINK,
@@ -108,6 +109,8 @@ public final class SimNetwork {
     // The same links as a list, rebuilt on create/delete, so that step() iterates without allocating an iterator.
     private final ArrayList<NetworkLink> linksByName = new ArrayList<>();
     private final ArrayList<SimPacketIo> ios = new ArrayList<>();
+    // Input groups by link name: looked up per frame, never iterated.
+    private final TreeMap<String, SimInputGroup> groups = new TreeMap<>();
     private final ArrayList<SimLinkMonitor> monitors = new ArrayList<>();
     private final TreeMap<Endpoint, List<byte[]>> recorded = new TreeMap<>();
     private final UnsafeBuffer injected = new UnsafeBuffer(new byte[0]);
@@ -287,6 +290,11 @@ public final class SimNetwork {
             drops[Drop.INGRESS_LINK_DOWN.ordinal()]++;
             return;
         }
+        final SimInputGroup group = groups.isEmpty() ? null : groups.get(linkName);
+        if (group != null && group.ifIndex == link.ifIndex) {
+            group.receive(frame, offset, length); // counted by the group
+            return;
+        }
         final int members = ios.size();
         if (members == 0) {
             drops[Drop.INGRESS_NO_RECEIVER.ordinal()]++;
@@ -422,12 +430,37 @@ public final class SimNetwork {
 
     // ----- attachment -----
 
-    /** A new I/O receiving on every link, with default ring sizes. */
+    /**
+     * The input group of link {@code linkName} (opened at the first call, with no member; see
+     * {@link SimInputGroup}): from then on every frame on the link goes to one member of the group, or to none
+     * ({@link Drop#INGRESS_NO_RECEIVER}) while it has none, instead of to each attached I/O. A link deleted and
+     * created again gets a new group.
+     */
+    public SimInputGroup openInput(final String linkName) {
+        final NetworkLink link = require(linkName);
+        SimInputGroup group = groups.get(linkName);
+        if (group == null || group.ifIndex != link.ifIndex) {
+            group = new SimInputGroup(this, linkName, link.ifIndex);
+            groups.put(linkName, group);
+        }
+        return group;
+    }
+
+    /** Counts {@code count} frames lost for {@code reason} in an input group, or (null) taken into a member's ring. */
+    void countGroupFrames(final Drop reason, final int count) {
+        if (reason == null) {
+            framesReceived += count;
+        } else {
+            drops[reason.ordinal()] += count;
+        }
+    }
+
+    /** A new I/O receiving on every link without an input group, with default ring sizes. */
     public SimPacketIo attach() {
         return attach(SimPacketIo.DEFAULT_RX_RING_FRAMES, SimPacketIo.DEFAULT_SUBMISSION_ENTRIES);
     }
 
-    /** A new I/O receiving on every link, its receive ring and submission queue bounded as given. */
+    /** A new I/O receiving on every link without an input group, its rings bounded as given. */
     public SimPacketIo attach(final int rxRingFrames, final int submissionEntries) {
         final SimPacketIo io = new SimPacketIo(this, rxRingFrames, submissionEntries);
         ios.add(io);

@@ -6,11 +6,14 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.seam.PacketIo;
+import io.mcrelay.seam.PassedDescriptor;
+import io.mcrelay.seam.support.SharedDescriptor;
 
 /**
  * A worker's {@link PacketIo} on a {@link SimNetwork}, with the io_uring data path's semantics: received frames wait
@@ -34,6 +37,13 @@ import io.mcrelay.seam.PacketIo;
  * same frames network-wide), {@code stagingFull} always 0 (the ring is read frame by frame: nothing is staged).
  * {@link #pollSendErrors} reports nothing: the simulated network sends no ICMP and keeps no error queue, and every
  * local failure is already its send's completion. Counting allocates only the first time a link's name is seen.
+ *
+ * <p><b>Attached inputs.</b> Besides every link's frames, the I/O reads the member sockets of
+ * {@link SimInputGroup input groups} handed to it ({@link #attachInput}: a {@link SharedDescriptor} on a member of
+ * a group of this network), each from its own ring, after its own receive ring, in attach order; their frames carry
+ * the group's link index. {@link #releaseInput} returns true once the member's ring is empty, closing the handle (the
+ * member leaves its group when its last handle closes). {@link #inputCounts()} adds the members' counts (frames the
+ * group gave them, and those their full ring refused) to the link's, and keeps them after a release.
  *
  * <p>Single-threaded: created by {@link SimNetwork#attach()} and driven by the simulator's one thread.
  */
@@ -109,6 +119,15 @@ public final class SimPacketIo implements PacketIo {
     private long[] inputPackets = new long[0];
     private long[] inputRingFull = new long[0];
 
+    /** An input attached while running: its name, the handle the I/O owns and the member socket it refers to. */
+    private record Attached(String interfaceName, SharedDescriptor handle, SimInputGroup.Member member) {
+    }
+
+    // In attach order: the order in which pollFrames reads them.
+    private final ArrayList<Attached> attached = new ArrayList<>();
+    /** Moves at every attach and completed release: part of {@link #interfacesVersion()}. */
+    private long inputsVersion;
+
     SimPacketIo(final SimNetwork network, final int rxRingFrames, final int submissionEntries) {
         if (rxRingFrames <= 0 || submissionEntries <= 0) {
             throw new IllegalArgumentException(
@@ -172,17 +191,96 @@ public final class SimPacketIo implements PacketIo {
 
     @Override
     public long interfacesVersion() {
-        return network.linksVersion();
+        // Both only grow, so the sum moves whenever either does.
+        return network.linksVersion() + inputsVersion;
     }
 
-    /** The counts of every link a frame was offered on, sorted by name; see the class comment. */
+    /**
+     * Reads member socket {@code socket} of an {@link SimInputGroup} of this network from now on; see the class
+     * comment and {@link PacketIo#attachInput}.
+     */
+    @Override
+    public int attachInput(final String interfaceName, final PassedDescriptor socket) {
+        try {
+            Objects.requireNonNull(interfaceName, "interfaceName");
+            ensureOpen();
+            if (attachedIndex(interfaceName) >= 0) {
+                throw new IllegalStateException("an input on " + interfaceName + " is attached already");
+            }
+            if (!(socket instanceof SharedDescriptor handle) || !handle.isOpen()
+                || !(handle.referent() instanceof SimInputGroup.Member member)) {
+                throw new IllegalArgumentException("the socket for input " + interfaceName
+                    + " is not an open simulated packet socket: " + socket);
+            }
+            if (!member.group.linkName.equals(interfaceName)) {
+                throw new IllegalArgumentException("the socket for input " + interfaceName + " is bound to "
+                    + member.group.linkName);
+            }
+            if (!member.group.belongsTo(network)) {
+                throw new IllegalArgumentException("the socket for input " + interfaceName
+                    + " is of another simulated network");
+            }
+            inputIndex(interfaceName); // its counts' place, made now rather than at its first frame
+            attached.add(new Attached(interfaceName, handle, member));
+            inputsVersion++;
+            return member.group.ifIndex;
+        } catch (final RuntimeException e) {
+            if (socket != null) {
+                socket.close();
+            }
+            throw e;
+        }
+    }
+
+    /** True once the member's ring is empty: the handle is closed then; see {@link PacketIo#releaseInput}. */
+    @Override
+    public boolean releaseInput(final String interfaceName) {
+        final int index = attachedIndex(interfaceName);
+        if (closed || index < 0) {
+            return true;
+        }
+        final Attached input = attached.get(index);
+        if (input.member().depth() > 0) {
+            return false;
+        }
+        final int counts = inputIndex(interfaceName);
+        inputPackets[counts] += input.member().packets;
+        inputRingFull[counts] += input.member().ringFull;
+        attached.remove(index);
+        input.handle().close();
+        input.member().group.prune();
+        inputsVersion++;
+        return true;
+    }
+
+    /**
+     * The counts of every link a frame was offered on and of every input attached now or before, sorted by name; see
+     * the class comment.
+     */
     @Override
     public List<InputCounts> inputCounts() {
         final List<InputCounts> counts = new ArrayList<>(inputNames.length);
         for (int i = 0; i < inputNames.length; i++) {
-            counts.add(new InputCounts(inputNames[i], inputPackets[i], inputRingFull[i], 0));
+            long packets = inputPackets[i];
+            long ringFull = inputRingFull[i];
+            for (final Attached input : attached) {
+                if (input.interfaceName().equals(inputNames[i])) {
+                    packets += input.member().packets;
+                    ringFull += input.member().ringFull;
+                }
+            }
+            counts.add(new InputCounts(inputNames[i], packets, ringFull, 0));
         }
         return List.copyOf(counts);
+    }
+
+    private int attachedIndex(final String interfaceName) {
+        for (int i = 0; i < attached.size(); i++) {
+            if (attached.get(i).interfaceName().equals(interfaceName)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Reports nothing, ever: see the class comment. */
@@ -258,7 +356,27 @@ public final class SimPacketIo implements PacketIo {
                 rxDepth--;
             }
         }
+        for (int i = 0; i < attached.size() && delivered < limit; i++) {
+            delivered += pollMember(attached.get(i).member(), handler, limit - delivered);
+        }
         assert rxDepth >= 0 && delivered <= limit;
+        return delivered;
+    }
+
+    private int pollMember(final SimInputGroup.Member member, final FrameHandler handler, final int limit) {
+        int delivered = 0;
+        while (delivered < limit && member.depth() > 0) {
+            final int length = member.peekLength();
+            lentFrame.wrap(member.peekFrame(), 0, length);
+            delivered++;
+            try {
+                handler.onFrame(member.group.ifIndex, lentFrame, 0, length);
+            } finally {
+                // As for the receive ring: lent for the call only, freed even if the handler threw.
+                lentFrame.wrap(EMPTY);
+                member.remove(ASSERTIONS);
+            }
+        }
         return delivered;
     }
 
@@ -289,6 +407,12 @@ public final class SimPacketIo implements PacketIo {
             closed = true;
             network.detach(this, (int) (sqSubmitted - sqCompleted), rxDepth);
             rxDepth = 0;
+            // The members' unread frames are lost as they leave their groups (counted there).
+            for (final Attached input : attached) {
+                input.handle().close();
+                input.member().group.prune();
+            }
+            attached.clear();
             Arrays.fill(sqDestinations, null);
             sqHead = sqCompleted = sqSubmitted = sqTail;
         }

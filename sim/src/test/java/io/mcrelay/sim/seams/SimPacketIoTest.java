@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.agrona.DirectBuffer;
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.Test;
 
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.PacketIoContract;
+import io.mcrelay.seam.PassedDescriptor;
+import io.mcrelay.seam.support.FlowHash;
+import io.mcrelay.seam.support.SharedDescriptor;
 
 /**
  * The simulated I/O keeps the {@link PacketIo} contract on a fresh {@link SimNetwork} with {@code in0} and
@@ -43,6 +47,7 @@ class SimPacketIoTest extends PacketIoContract {
         network.createLinkUp("in0");
         network.createLinkUp("out0");
         final SimPacketIo io = network.attach(rxRingFrames, SimPacketIo.DEFAULT_SUBMISSION_ENTRIES);
+        final List<SharedDescriptor> handles = new ArrayList<>();
         return new Harness() {
             @Override
             public PacketIo io() {
@@ -62,6 +67,30 @@ class SimPacketIoTest extends PacketIoContract {
             @Override
             public void settle() {
                 network.settle();
+            }
+
+            @Override
+            public PassedDescriptor newInput(final String name) {
+                if (network.interfaceIndex(name) == 0) {
+                    network.createLinkUp(name);
+                }
+                final SharedDescriptor handle = network.openInput(name).join(rxRingFrames);
+                handles.add(handle);
+                return handle;
+            }
+
+            @Override
+            public void injectFrame(final String name, final byte[] frame) {
+                network.injectFrame(name, frame);
+            }
+
+            @Override
+            public long openDescriptors() {
+                long open = 0;
+                for (final SharedDescriptor handle : handles) {
+                    open += handle.isOpen() ? 1 : 0;
+                }
+                return open;
             }
 
             @Override
@@ -351,5 +380,91 @@ class SimPacketIoTest extends PacketIoContract {
         assertTrue(allocatedBytes < 16 * 1024, "allocated " + allocatedBytes + " bytes");
         assertEquals(16L * (20_000 + cycles), network.packetsDelivered());
         assertEquals(0, network.dropped(SimNetwork.Drop.EGRESS_FULL));
+    }
+
+    /** A frame of flow {@code group}:{@code port} (IPv4/UDP to 239.7.{@code group}.1). */
+    private static byte[] flowFrame(final int group, final int port) {
+        final byte[] frame = udpFrame(new byte[] {(byte) group, (byte) port});
+        frame[32] = (byte) group;
+        frame[36] = (byte) (port >>> 8);
+        frame[37] = (byte) port;
+        return frame;
+    }
+
+    /**
+     * A frame on a link with an input group goes to exactly one member, the one {@link FlowHash} picks for its flow,
+     * and to no I/O outside the group; a member that leaves is replaced by the last one, as the kernel does, and the
+     * network counts every frame once.
+     */
+    @Test
+    void anInputGroupGivesEachFrameToTheMemberTheFlowHashPicks() {
+        final SimNetwork network = network();
+        network.createLinkUp("in1");
+        final SimInputGroup group = network.openInput("in1");
+        final List<SimPacketIo> ios = new ArrayList<>();
+        final List<SharedDescriptor> members = new ArrayList<>();
+        final SimPacketIo outsider = network.attach();
+        for (int i = 0; i < 3; i++) {
+            final SimPacketIo io = network.attach();
+            final SharedDescriptor member = group.join();
+            members.add(member);
+            assertEquals(network.interfaceIndex("in1"), io.attachInput("in1", member));
+            ios.add(io);
+        }
+        assertEquals(3, group.members());
+        final int[] expected = new int[3];
+        for (int flow = 0; flow < 60; flow++) {
+            final byte[] frame = flowFrame(flow % 7, 5000 + flow);
+            final int member = FlowHash.member(FlowHash.ofFrame(new UnsafeBuffer(frame), 0, frame.length), 3);
+            expected[member]++;
+            network.injectFrame("in1", frame);
+            for (int i = 0; i < 3; i++) {
+                final int[] got = {0};
+                ios.get(i).pollFrames((ifIndex, buffer, offset, length) -> got[0]++, 16);
+                assertEquals(i == member ? 1 : 0, got[0], "flow " + flow + " goes to member " + member + " only");
+            }
+        }
+        assertTrue(expected[0] > 0 && expected[1] > 0 && expected[2] > 0, "the flows spread: "
+            + Arrays.toString(expected));
+        assertEquals(0, outsider.pollFrames((ifIndex, buffer, offset, length) -> { }, 16),
+            "an I/O outside the group gets nothing of the link");
+        assertEquals(60, network.framesReceived());
+
+        assertTrue(ios.get(1).releaseInput("in1"));
+        assertEquals(2, group.members());
+        assertEquals(1, group.memberIndex(members.get(2)), "the last member takes the leaving one's place");
+        assertEquals(-1, group.memberIndex(members.get(1)));
+        for (int flow = 0; flow < 20; flow++) {
+            final byte[] frame = flowFrame(flow % 5, 6000 + flow);
+            final int member = FlowHash.member(FlowHash.ofFrame(new UnsafeBuffer(frame), 0, frame.length), 2);
+            network.injectFrame("in1", frame);
+            final SimPacketIo receiver = member == 0 ? ios.get(0) : ios.get(2);
+            assertEquals(1, receiver.pollFrames((ifIndex, buffer, offset, length) -> { }, 16));
+        }
+        final SimPacketIo joined = network.attach();
+        final SharedDescriptor fourth = group.join();
+        joined.attachInput("in1", fourth);
+        assertEquals(2, group.memberIndex(fourth), "a joining member is appended");
+        for (final SimPacketIo io : ios) {
+            io.close();
+        }
+        assertEquals(1, group.members(), "closing an I/O closes its members' handles");
+        assertEquals(0, network.dropped(SimNetwork.Drop.RX_CLOSED));
+    }
+
+    /** A member's full ring refuses frames, counted by the I/O that reads it and by the network alike. */
+    @Test
+    void aMembersFullRingIsCountedAsRingFull() {
+        final SimNetwork network = network();
+        network.createLinkUp("in1");
+        final SimPacketIo io = network.attach();
+        io.attachInput("in1", network.openInput("in1").join(4));
+        for (int i = 0; i < 10; i++) {
+            network.injectFrame("in1", udpFrame(new byte[] {(byte) i}));
+        }
+        assertEquals(4, io.pollFrames((ifIndex, buffer, offset, length) -> { }, 64));
+        assertEquals(List.of(new PacketIo.InputCounts("in1", 10, 6, 0)), io.inputCounts());
+        assertEquals(6, network.dropped(SimNetwork.Drop.RX_RING_FULL));
+        assertEquals(4, network.framesReceived());
     }
 }
