@@ -64,6 +64,28 @@ public sealed interface WorkerMessage {
     }
 
     /**
+     * Supervisor → worker: start receiving on input {@code interfaceName} from the packet socket that rides with this
+     * frame (the worker's member of the input's fanout group). {@code generation} tells handovers of one interface
+     * apart (it grows each time the interface's sockets are opened anew); a worker ignores one it holds or an older
+     * one, and one that came without its socket (a duplicated frame).
+     */
+    record AttachInput(String interfaceName, long generation) implements WorkerMessage {
+        public AttachInput {
+            Objects.requireNonNull(interfaceName, "interfaceName");
+        }
+    }
+
+    /**
+     * Supervisor → worker: stop receiving on input {@code interfaceName} of {@code generation} once what waits in its
+     * socket is forwarded, close the socket and ack. A release of another generation than the one held is ignored.
+     */
+    record ReleaseInput(String interfaceName, long generation) implements WorkerMessage {
+        public ReleaseInput {
+            Objects.requireNonNull(interfaceName, "interfaceName");
+        }
+    }
+
+    /**
      * One step in the life of a traced packet on a worker.
      *
      * @param packet a number the worker gives each traced packet, so the steps of one packet can be put together

@@ -28,6 +28,8 @@ import io.mcrelay.rules.RuleId;
  *                i32 trace event count, per event: str rule id, i64 packet, u8 step, i32 output, i32 value
  *   6 Shutdown   str reason
  *   7 Trace      str rule id, u8 enabled (0|1)
+ *   8 AttachInput  str interface, i64 generation     (the frame carries the input's packet socket)
+ *   9 ReleaseInput str interface, i64 generation
  * </pre>
  * Stateless and thread-safe; decoding refuses anything malformed with a {@link CodecException}.
  */
@@ -39,6 +41,8 @@ public final class WorkerMessageCodec {
     public static final int TYPE_HEARTBEAT = 5;
     public static final int TYPE_SHUTDOWN = 6;
     public static final int TYPE_TRACE = 7;
+    public static final int TYPE_ATTACH_INPUT = 8;
+    public static final int TYPE_RELEASE_INPUT = 9;
     /** The epoch a worker reports before its first Sync. */
     public static final long NO_EPOCH = -1;
     /** Most trace events one heartbeat may carry. */
@@ -105,6 +109,10 @@ public final class WorkerMessageCodec {
                 }
             }
             case WorkerMessage.Trace trace -> out.u8(TYPE_TRACE).string(trace.id().value()).bool(trace.enabled());
+            case WorkerMessage.AttachInput attach -> out.u8(TYPE_ATTACH_INPUT).string(attach.interfaceName())
+                .i64(attach.generation());
+            case WorkerMessage.ReleaseInput release -> out.u8(TYPE_RELEASE_INPUT).string(release.interfaceName())
+                .i64(release.generation());
             case WorkerMessage.Shutdown shutdown -> out.u8(TYPE_SHUTDOWN).string(shutdown.reason());
         }
     }
@@ -147,6 +155,10 @@ public final class WorkerMessageCodec {
             case TYPE_HEARTBEAT -> heartbeat(in);
             case TYPE_SHUTDOWN -> new WorkerMessage.Shutdown(in.string("reason"));
             case TYPE_TRACE -> new WorkerMessage.Trace(ruleId(in, "trace rule id"), in.bool("trace enabled"));
+            case TYPE_ATTACH_INPUT -> new WorkerMessage.AttachInput(interfaceName(in, "AttachInput interface"),
+                generation(in, "AttachInput generation"));
+            case TYPE_RELEASE_INPUT -> new WorkerMessage.ReleaseInput(interfaceName(in, "ReleaseInput interface"),
+                generation(in, "ReleaseInput generation"));
             default -> throw new CodecException("unknown worker message type " + type);
         };
         in.end(message.getClass().getSimpleName());
@@ -168,6 +180,23 @@ public final class WorkerMessageCodec {
             throw new CodecException("epoch must be -1 (none yet) or more: " + epoch);
         }
         return epoch;
+    }
+
+    private static String interfaceName(final WireReader in, final String field) {
+        final String name = in.string(field);
+        final String problem = io.mcrelay.rules.InterfaceNames.problem(name);
+        if (problem != null) {
+            throw new CodecException(field + ": " + problem);
+        }
+        return name;
+    }
+
+    private static long generation(final WireReader in, final String field) {
+        final long generation = in.i64(field);
+        if (generation < 0) {
+            throw new CodecException(field + " must not be negative: " + generation);
+        }
+        return generation;
     }
 
     private static RuleId ruleId(final WireReader in, final String field) {

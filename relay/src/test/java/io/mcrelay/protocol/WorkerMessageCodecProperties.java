@@ -108,6 +108,10 @@ class WorkerMessageCodecProperties {
             reported.zip(longs(), WorkerMessage.Ack::new),
             longs().zip(reported, longs(), counters, traces, WorkerMessage.Heartbeat::new),
             ids.zip(booleans(), WorkerMessage.Trace::new),
+            Generators.strings("abcdefghijklmnopqrstuvwxyz0123456789-_", 1, 15).zip(longs(0, Long.MAX_VALUE),
+                WorkerMessage.AttachInput::new),
+            Generators.strings("abcdefghijklmnopqrstuvwxyz0123456789-_", 1, 15).zip(longs(0, Long.MAX_VALUE),
+                WorkerMessage.ReleaseInput::new),
             Generators.strings(0, 100).map(WorkerMessage.Shutdown::new));
     }
 }

@@ -6,7 +6,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 import org.agrona.DirectBuffer;
-import org.agrona.collections.Int2ObjectHashMap;
 
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.WireWriter;
@@ -92,6 +91,7 @@ public class WorkerAgent implements DutyCycle {
     private long tracePacketSequence;
     private int traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
 
+    private final HeldInputs inputs;
     private long epoch = NO_EPOCH;
     private boolean ackOwed;
     private boolean done;
@@ -118,13 +118,9 @@ public class WorkerAgent implements DutyCycle {
     private final WorkerChannel.FrameHandler commandHandler = this::onCommandFrame;
     private final PacketIo.FrameHandler frameHandler = this::onFrame;
     private final PacketIo.CompletionHandler completionHandler = this::onSendComplete;
-    private final PacketIo.SendErrorHandler sendErrorHandler = this::onSendError;
-    /**
-     * Which rule outputs send through each open destination: (rule slot, output) packed as in a send's user data.
-     * Rebuilt with the table; looked up without allocating when the kernel reports an error.
-     */
-    private final Int2ObjectHashMap<long[]> destinationUsers = new Int2ObjectHashMap<>();
-    private long sendErrorReports;
+    private final OutputErrors outputErrors = new OutputErrors();
+    private final PacketIo.SendErrorHandler sendErrorHandler =
+        (destination, errno) -> outputErrors.onReport(destination, slots);
     private final Timers.Handler timerHandler = this::onTimer;
 
     public WorkerAgent(final Config config, final WorkerChannel channel, final PacketIo io, final Timers timers) {
@@ -132,6 +128,7 @@ public class WorkerAgent implements DutyCycle {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.io = Objects.requireNonNull(io, "io");
         this.timers = Objects.requireNonNull(timers, "timers");
+        this.inputs = new HeldInputs(io);
     }
 
     /** Starts the heartbeat; call once, before the first {@link #doWork}. */
@@ -152,6 +149,13 @@ public class WorkerAgent implements DutyCycle {
         }
         onDutyCycle(nowNs);
         int work = channel.poll(commandHandler, config.commandLimit());
+        if (inputs.releasing()) {
+            final int released = inputs.continueReleases();
+            if (released > 0) {
+                ackOwed = true;
+                work += released;
+            }
+        }
         final long interfaces = io.interfacesVersion();
         if (interfaces != interfacesSeen) {
             interfacesSeen = interfaces;
@@ -205,6 +209,11 @@ public class WorkerAgent implements DutyCycle {
         return rules.rules();
     }
 
+    /** The inputs held, by interface name, with the generation of each (for checkers and tests). */
+    public java.util.SortedMap<String, Long> inputGenerations() {
+        return inputs.generations();
+    }
+
     public int workerIndex() {
         return config.workerIndex();
     }
@@ -224,6 +233,14 @@ public class WorkerAgent implements DutyCycle {
             case WorkerMessage.Sync sync -> onSync(sync);
             case WorkerMessage.Apply apply -> onApply(apply);
             case WorkerMessage.Shutdown shutdown -> finish("shutdown: " + shutdown.reason());
+            case WorkerMessage.AttachInput attach -> {
+                inputs.attach(attach, channel.takeDescriptor());
+                ackOwed = true; // whatever came of it, say where we are
+            }
+            case WorkerMessage.ReleaseInput release -> {
+                inputs.release(release);
+                ackOwed = true;
+            }
             case WorkerMessage.Trace trace -> {
                 if (trace.enabled()) {
                     traced.add(trace.id());
@@ -319,8 +336,7 @@ public class WorkerAgent implements DutyCycle {
         }
         final List<ForwardingTable.Entry> entries = new ArrayList<>(rules.size());
         final org.agrona.collections.IntHashSet used = new org.agrona.collections.IntHashSet();
-        // Several outputs (of one rule or of several) may send through one destination.
-        final TreeMap<Integer, List<Long>> users = new TreeMap<>();
+        outputErrors.startRebuild();
         for (final Rule rule : rules.rules()) {
             RuleStats stats = statsById.get(rule.id());
             if (stats == null) {
@@ -338,8 +354,7 @@ public class WorkerAgent implements DutyCycle {
                 destinations[i] = io.openDestination(output.interfaceName(), output.group().toBytes(), output.port(),
                     output.ttl());
                 used.add(destinations[i]);
-                users.computeIfAbsent(destinations[i], d -> new ArrayList<>())
-                    .add((long) stats.slot << OUTPUT_BITS | i);
+                outputErrors.sendsThrough(destinations[i], stats.slot, i);
             }
             if (ifIndex > 0) { // an interface that does not exist yet receives nothing: the rule waits
                 final int source = rule.input().source() == null ? 0 : rule.input().source().ipv4Value();
@@ -347,9 +362,7 @@ public class WorkerAgent implements DutyCycle {
             }
         }
         installTable(entries);
-        destinationUsers.clear();
-        users.forEach((destination, packed) -> destinationUsers.put(destination,
-            packed.stream().mapToLong(Long::longValue).toArray()));
+        outputErrors.finishRebuild();
         int widest = 1;
         for (final Rule rule : rules.rules()) {
             widest = Math.max(widest, rule.outputs().size());
@@ -506,24 +519,6 @@ public class WorkerAgent implements DutyCycle {
         }
     }
 
-    /**
-     * The kernel reported an error for a packet already sent to {@code destination} (it was counted as sent): every
-     * output sending through that destination counts it in its {@code errors}.
-     */
-    private void onSendError(final int destination, final int errno) {
-        sendErrorReports++;
-        final long[] users = destinationUsers.get(destination);
-        if (users != null) {
-            for (final long user : users) {
-                final RuleStats stats = slots[(int) (user >>> OUTPUT_BITS)];
-                final int output = (int) (user & ((1 << OUTPUT_BITS) - 1));
-                if (stats != null && output < stats.errors.length) {
-                    stats.errors[output]++;
-                }
-            }
-        }
-    }
-
     // ---- heartbeats -----------------------------------------------------------------------------------------
 
     private void onTimer(final long timerId, final long nowNs) {
@@ -577,7 +572,7 @@ public class WorkerAgent implements DutyCycle {
     public Totals totals() {
         return new Totals(framesReceived, matched, unmatched, malformed, fragments, sendsAttempted, sendsCompleted,
             sendsFailed, sendsInFlight, dropsBufferFull, dropsNoBufferSpace, dropsSendError, dropsLinkDown,
-            sendErrorReports);
+            outputErrors.reports());
     }
 
     /** Heartbeats that could not be sent because the channel was full. */
@@ -591,6 +586,7 @@ public class WorkerAgent implements DutyCycle {
             done = true;
             doneReason = reason;
             channel.close();
+            inputs.closePending();
         }
     }
 }

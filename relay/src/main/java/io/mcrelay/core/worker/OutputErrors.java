@@ -1,0 +1,59 @@
+package io.mcrelay.core.worker;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import org.agrona.collections.Int2ObjectHashMap;
+
+/**
+ * The kernel's later reports on packets already sent (the destination sockets' error queues), counted in the
+ * {@code errors} of every rule output that sends through the reported destination (several outputs, of one rule or
+ * of several, may share one). Which outputs use which destination is rebuilt with the forwarding table; a report is
+ * looked up without allocating. Not thread-safe: the worker's thread owns it.
+ */
+final class OutputErrors {
+    private static final int OUTPUT_BITS = 16;
+
+    private final TreeMap<Integer, List<Long>> building = new TreeMap<>();
+    // Looked up, never iterated.
+    private final Int2ObjectHashMap<long[]> users = new Int2ObjectHashMap<>();
+    private long reports;
+
+    /** Starts a new table of users. */
+    void startRebuild() {
+        building.clear();
+    }
+
+    /** Output {@code output} of the rule in slot {@code slot} sends through {@code destination}. */
+    void sendsThrough(final int destination, final int slot, final int output) {
+        building.computeIfAbsent(destination, d -> new ArrayList<>()).add((long) slot << OUTPUT_BITS | output);
+    }
+
+    /** Makes the users given since {@link #startRebuild} the table. */
+    void finishRebuild() {
+        users.clear();
+        building.forEach((destination, packed) -> users.put(destination,
+            packed.stream().mapToLong(Long::longValue).toArray()));
+    }
+
+    /** One report for {@code destination}: each output sending through it counts it, if its rule is still there. */
+    void onReport(final int destination, final RuleStats[] slots) {
+        reports++;
+        final long[] outputs = users.get(destination);
+        if (outputs != null) {
+            for (final long user : outputs) {
+                final RuleStats stats = slots[(int) (user >>> OUTPUT_BITS)];
+                final int output = (int) (user & ((1 << OUTPUT_BITS) - 1));
+                if (stats != null && output < stats.errors.length) {
+                    stats.errors[output]++;
+                }
+            }
+        }
+    }
+
+    /** Reports received since the worker started. */
+    long reports() {
+        return reports;
+    }
+}
