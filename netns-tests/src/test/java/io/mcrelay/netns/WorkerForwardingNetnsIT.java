@@ -12,6 +12,7 @@ import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.HostFacts;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
+import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WorkerCounters;
@@ -150,6 +151,82 @@ class WorkerForwardingNetnsIT {
         }
     }
 
+    /**
+     * A running worker, started without inputs, is handed in0's ring over its channel right behind a large Sync
+     * (10,000 rules, about 0.6 MB: the descriptor rides with the first byte of its own frame, after the Sync's bytes):
+     * it forwards every packet sent on in0 without a restart; released, it closes the ring and holds exactly the
+     * descriptors it held before the handover.
+     */
+    @Test
+    void aRunningWorkerTakesAnInputBehindALargeSyncAndGivesItBackWithoutALeak() throws Exception {
+        Netns.requireRoot();
+        final Path parent = runtimeParent();
+        final WorkerIo.Config options = new WorkerIo.Config(PacketBackend.Preference.IO_URING, 1 << 16, 8, 100);
+        try (Topology net = new Topology();
+            Input input = Input.open(net, options);
+            DatagramChannel receiver = net.sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
+            ProcessWorkerLauncher launcher = net.launcherWithoutInputs(parent, options)) {
+            final Supervised worker = Supervised.launch(launcher);
+            final long pid = worker.handle.pid();
+            final List<Rule> rules = new ArrayList<>(List.of(RULE));
+            for (int i = 1; i < 10_000; i++) {
+                rules.add(new Rule(new RuleId("bulk-" + i), null, new RuleInput("in0",
+                    IpAddress.parse("239.6." + i / 256 + "." + i % 256), 7000, null), RULE.outputs()));
+            }
+            final byte[] sync = WorkerMessageCodec.toBytes(new WorkerMessage.Sync(1, rules));
+            assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(sync), 0, sync.length));
+            worker.pollUntil(() -> worker.acks.size() >= 1, "the worker acks the large Sync");
+            worker.pollUntil(() -> !worker.heartbeats.isEmpty(), "a heartbeat after the Sync");
+            final int heldBefore = openDescriptors(pid);
+
+            final byte[] attach = WorkerMessageCodec.toBytes(new WorkerMessage.AttachInput("in0", 1));
+            final byte[] sync2 = WorkerMessageCodec.toBytes(new WorkerMessage.Sync(1, rules));
+            // The handover rides right behind another large Sync still being written to the socket.
+            assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(sync2), 0,
+                sync2.length));
+            final OwnedFd ringFd = new OwnedFd(input.fd());
+            try (OwnedFd handed = ringFd.duplicate()) {
+                ringFd.take(); // the ring keeps its own descriptor; only the copy is handed over (and closed here)
+                assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(attach), 0,
+                    attach.length, handed));
+            }
+            // One ack may answer both (commands read in one cycle are acked once): the heartbeats say it holds in0.
+            worker.pollUntil(() -> !worker.heartbeats.isEmpty() && worker.heartbeats.getLast().counters().inputs()
+                .stream().anyMatch(in -> in.interfaceName().equals("in0")), "a heartbeat that counts input in0");
+            assertEquals(heldBefore + 1, openDescriptors(pid), "it holds the ring now");
+
+            final List<String> sent = texts("handed-", 50);
+            sendUdp(net.source, "in0p", "239.7.7.7", 7000, sent);
+            final TreeSet<String> received = new TreeSet<>();
+            final ByteBuffer buffer = ByteBuffer.allocate(2048);
+            worker.pollUntil(() -> drain(receiver, buffer, received).size() == sent.size(),
+                "every packet sent after the handover is forwarded");
+            assertEquals(new TreeSet<>(sent), received);
+
+            final int acksBeforeRelease = worker.acks.size();
+            final byte[] release = WorkerMessageCodec.toBytes(new WorkerMessage.ReleaseInput("in0", 1));
+            assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(release), 0,
+                release.length));
+            worker.pollUntil(() -> worker.acks.size() > acksBeforeRelease, "the worker acks the release");
+            worker.pollUntil(() -> openDescriptors(pid) == heldBefore, "the worker closes the ring it gave back");
+            assertEquals(pid, worker.handle.pid(), "the same worker all along");
+            assertTrue(worker.exitStatus == null, "never restarted");
+            System.out.println("[worker-handover] " + sync.length + "-byte Sync, then the ring: " + received.size()
+                + " forwarded; descriptors " + heldBefore + " -> " + (heldBefore + 1) + " -> " + heldBefore);
+        } finally {
+            deleteTree(parent);
+        }
+    }
+
+    /** How many descriptors process {@code pid} holds now. */
+    private static int openDescriptors(final long pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return (int) fds.count();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static final Rule RULE = new Rule(new RuleId("r1"), "e2e", new RuleInput("in0",
         IpAddress.parse("239.7.7.7"), 7000, null), List.of(new RuleOutput(IpAddress.parse("239.8.8.8"), 8000, "out0",
             RuleOutput.TTL_UNSET)));
@@ -252,6 +329,14 @@ class WorkerForwardingNetnsIT {
         }
 
         /** A launcher whose workers start in the relay namespace and get {@code input} as their one descriptor. */
+        /** A launcher whose workers start in the relay namespace without any input descriptor. */
+        ProcessWorkerLauncher launcherWithoutInputs(final Path parent, final WorkerIo.Config options) {
+            return ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config.defaults(parent, jvmOptions())
+                .withClasspath(workerClasspath()).withWorkerOptions(options)
+                .withDescriptors(index -> new int[0])
+                .withLaunchPrefix(List.of(ip(), "netns", "exec", relay.name())));
+        }
+
         ProcessWorkerLauncher launcher(final Path parent, final WorkerIo.Config options, final IntSupplier input) {
             return ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config.defaults(parent, jvmOptions())
                 .withClasspath(workerClasspath()).withWorkerOptions(options)
