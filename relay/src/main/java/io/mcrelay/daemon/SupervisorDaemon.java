@@ -30,7 +30,6 @@ import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.record.IoRecorder;
 import io.mcrelay.rules.IpAddress;
 import io.mcrelay.rules.Rule;
-import io.mcrelay.runtime.DescriptorTrackingLauncher;
 import io.mcrelay.runtime.InProcessClient;
 import io.mcrelay.runtime.LogbackLogLevels;
 import io.mcrelay.runtime.SystemClock;
@@ -47,18 +46,16 @@ import io.mcrelay.seam.support.DutyCycleRunner;
  * (the rule table is recovered from it at start) — and runs its duty cycle on one thread.
  *
  * <p>The loop: each cycle runs {@link Supervisor#doWork} with the current monotonic time, then hands the input
- * sockets the (group, port) pairs the rules use whenever the epoch moved, and restarts workers handed an outdated
- * set of input sockets. A cycle that did no work waits in {@code poll(2)} on the launcher's descriptors (its
+ * sockets the (group, port) pairs the rules use whenever the epoch moved. A cycle that did no work waits in {@code poll(2)} on the launcher's descriptors (its
  * listening socket, connections proving themselves, the workers' pidfds) for at most {@link #IDLE_WAIT_MS}: a worker
  * connecting or exiting wakes it at once; control requests, worker messages and link events are picked up by the
  * next cycle, within that millisecond. The timers' resolution ({@link WheelTimers#TICK_NS}, about 1 ms) is of the
  * same order, so no timer fires late by more than a tick.
  *
- * <p>Known limitation: descriptors are handed to a worker when it connects. When the set of open input interfaces
- * changes (a rule names a new input interface, the last rule of one goes, an interface is re-created), the workers
- * are killed and respawned so that they receive the new set; until a replacement has connected and synced (about
- * the supervisor's restart backoff, 250 ms at first, plus a worker JVM's start) no packet of any input is forwarded
- * by that worker slot; packets of already open inputs wait in their rings meanwhile (up to the ring's size).
+ * <p>Inputs: workers start without any; the supervisor core hands each worker its member of every open input over
+ * the worker's channel ({@code AttachInput}, the socket riding with the frame) before the change that needs it, and
+ * takes it back ({@code ReleaseInput}) when the input closes or is re-created, so no worker is restarted for an
+ * input change and a change is acked only once every worker holds its input.
  *
  * <p>Threading: {@link #run} owns every seam; {@link #requestStop} may be called from any thread (a shutdown hook).
  */
@@ -129,7 +126,6 @@ public final class SupervisorDaemon implements AutoCloseable {
     private UnixControlServer control;
     private PacketInputSockets inputs;
     private ProcessWorkerLauncher launcher;
-    private DescriptorTrackingLauncher tracking;
     private IoRecorder recorder;
     private Supervisor supervisor;
     private long destinationsEpoch = -1;
@@ -188,8 +184,7 @@ public final class SupervisorDaemon implements AutoCloseable {
             .withUser(options.user())
             .withWorkerOptions(new WorkerIo.Config(PacketBackend.Preference.IO_URING, ring.blockBytes(), ring.blocks(),
                 WORKER_HEARTBEAT_MS))
-            .withDescriptors(openedInputs::descriptors)));
-        tracking = new DescriptorTrackingLauncher(launcher, openedInputs::version);
+            .withDescriptors(index -> new int[0]))); // inputs are handed over the channel, by the core
 
         final long startNs = SystemClock.INSTANCE.nanoTime();
         // A worker JVM that just connected may take seconds to speak on a loaded machine: it is not killed for
@@ -198,7 +193,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         final Supervisor.Config config = defaults.withFirstMessageTimeoutNs(defaults.connectTimeoutNs());
         recorder = new IoRecorder(journal, SystemClock.INSTANCE);
         final ControlServer served = options.configFile() == null ? control : configClient(options.configFile());
-        final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), tracking, served, links,
+        final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), launcher, served, links,
             new LogbackLogLevels(), inputs, journal, SystemClock.INSTANCE);
         supervisor = new Supervisor(config, recorder.wrap(seams));
         recorder.start(startNs, config);
@@ -271,7 +266,6 @@ public final class SupervisorDaemon implements AutoCloseable {
             updateDestinations();
             work++;
         }
-        work += tracking.killOutdated();
         return work;
     }
 

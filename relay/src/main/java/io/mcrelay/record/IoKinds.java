@@ -46,6 +46,8 @@ public final class IoKinds {
     public static final int LOG_LEVEL_SET = 151; // output (+ result): str facility, str level, str problem
     public static final int INPUT_SOCKETS = 160; // output: i32 n, str*
     public static final int INPUT_SOCKETS_REOPEN = 161; // output: str
+    public static final int INPUT_GENERATION = 162; // output (+ result): str name, i64 generation
+    public static final int INPUT_MEMBER = 163; // output (+ result): str name, i32 worker, bool handed
 
     private IoKinds() {
     }
@@ -55,7 +57,8 @@ public final class IoKinds {
         return switch (kind) {
             case TIMER_CANCELLED, WORKER_LAUNCHED, WORKER_KILL, WORKER_SEND, WORKER_SEND_DESCRIPTOR,
                  WORKER_CHANNEL_CLOSE, CLIENT_SEND,
-                 CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, EntryKinds.COMMIT,
+                 CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, INPUT_GENERATION, INPUT_MEMBER,
+                 EntryKinds.COMMIT,
                  EntryKinds.LIMITS, EntryKinds.SNAPSHOT -> true;
             default -> false;
         };
@@ -90,6 +93,8 @@ public final class IoKinds {
             case LOG_LEVEL_SET -> "log-level-set";
             case INPUT_SOCKETS -> "input-sockets";
             case INPUT_SOCKETS_REOPEN -> "input-sockets-reopen";
+            case INPUT_GENERATION -> "input-generation";
+            case INPUT_MEMBER -> "input-member";
             default -> null;
         };
     }

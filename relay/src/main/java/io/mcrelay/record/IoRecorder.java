@@ -360,6 +360,22 @@ public final class IoRecorder {
             record(IoKinds.INPUT_SOCKETS_REOPEN, "sockets", new WireWriter().string(interfaceName).toByteArray());
             inner.reopen(interfaceName);
         }
+
+        @Override
+        public long generation(final String interfaceName) {
+            final long generation = inner.generation(interfaceName);
+            record(IoKinds.INPUT_GENERATION, "sockets", new WireWriter().string(interfaceName).i64(generation)
+                .toByteArray());
+            return generation;
+        }
+
+        @Override
+        public PassedDescriptor member(final String interfaceName, final int workerIndex) {
+            final PassedDescriptor member = inner.member(interfaceName, workerIndex);
+            record(IoKinds.INPUT_MEMBER, "sockets", new WireWriter().string(interfaceName).i32(workerIndex)
+                .bool(member != null).toByteArray());
+            return member;
+        }
     }
 
     /**

@@ -10,6 +10,8 @@ import java.util.SortedSet;
  * <p>Contract: {@link #setWanted} is idempotent: it opens the sockets of interfaces newly wanted and closes those
  * no longer wanted, leaving the others untouched (their flows never miss a packet); {@link #reopen} replaces the
  * sockets of one wanted interface (it was re-created with a new index, so the old sockets are bound to nothing).
+ * The supervisor hands each worker its member of every open input over the worker's channel, by generation
+ * ({@link #generation}, {@link #member}), and takes it back when the generation goes.
  */
 public interface InputSockets {
     /** The input interfaces that exist and that at least one rule receives on. */
@@ -17,4 +19,21 @@ public interface InputSockets {
 
     /** Opens the sockets of a wanted interface anew. */
     void reopen(String interfaceName);
+
+    /**
+     * The generation of {@code interfaceName}'s open sockets: 1 or more, growing each time they are opened (anew), or
+     * -1 when they are not open. Implementations that hand no sockets to workers (their workers receive without)
+     * answer -1 always.
+     */
+    default long generation(final String interfaceName) {
+        return -1;
+    }
+
+    /**
+     * A new handle on worker {@code workerIndex}'s member of {@code interfaceName}'s open sockets, for the caller to
+     * send to that worker ({@code AttachInput}) and then close; {@code null} when they are not open.
+     */
+    default PassedDescriptor member(final String interfaceName, final int workerIndex) {
+        return null;
+    }
 }

@@ -2,6 +2,7 @@ package io.mcrelay.core.supervisor;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -9,6 +10,7 @@ import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.LinkMonitor;
+import io.mcrelay.seam.PassedDescriptor;
 
 /**
  * The inputs: which network interfaces exist (as the link monitor reports them) and which of them the rules receive
@@ -19,6 +21,20 @@ import io.mcrelay.seam.LinkMonitor;
 final class Inputs {
     private final InputSockets sockets;
     private final TreeMap<String, LinkMonitor.LinkState> links = new TreeMap<>();
+    /** The inputs wanted now (interfaces that exist and that a rule receives on). */
+    private TreeSet<String> wanted = new TreeSet<>();
+    /** The open inputs the workers are handed, by name: the generation of their sockets. */
+    private TreeMap<String, Long> handed = new TreeMap<>();
+
+    /**
+     * What changed in the inputs the workers must hold: generations to take back ({@code released}) and to hand
+     * over ({@code opened}); a re-created interface appears in both.
+     */
+    record Handover(SortedMap<String, Long> released, SortedMap<String, Long> opened) {
+        boolean isEmpty() {
+            return released.isEmpty() && opened.isEmpty();
+        }
+    }
 
     Inputs(final InputSockets sockets) {
         this.sockets = Objects.requireNonNull(sockets, "sockets");
@@ -59,13 +75,52 @@ final class Inputs {
 
     /** Tells the sockets seam which input interfaces exist and are received on by some rule. */
     void updateWanted(final List<Rule> rules) {
-        final TreeSet<String> wanted = new TreeSet<>();
+        final TreeSet<String> now = new TreeSet<>();
         for (final Rule rule : rules) {
             if (links.containsKey(rule.input().interfaceName())) {
-                wanted.add(rule.input().interfaceName());
+                now.add(rule.input().interfaceName());
             }
         }
-        sockets.setWanted(wanted);
+        wanted = now;
+        sockets.setWanted(now);
+    }
+
+    /**
+     * Compares the open inputs' generations with those handed to the workers so far, and takes the new ones as
+     * handed: what the workers must be told.
+     */
+    Handover handover() {
+        final TreeMap<String, Long> now = new TreeMap<>();
+        for (final String name : wanted) {
+            final long generation = sockets.generation(name);
+            if (generation >= 0) {
+                now.put(name, generation);
+            }
+        }
+        final TreeMap<String, Long> released = new TreeMap<>();
+        final TreeMap<String, Long> opened = new TreeMap<>();
+        handed.forEach((name, generation) -> {
+            if (!generation.equals(now.get(name))) {
+                released.put(name, generation);
+            }
+        });
+        now.forEach((name, generation) -> {
+            if (!generation.equals(handed.get(name))) {
+                opened.put(name, generation);
+            }
+        });
+        handed = now;
+        return new Handover(released, opened);
+    }
+
+    /** The inputs handed to the workers, by name, with their generations. */
+    SortedMap<String, Long> handed() {
+        return java.util.Collections.unmodifiableSortedMap(handed);
+    }
+
+    /** A new handle on worker {@code workerIndex}'s member of input {@code name}, or null. */
+    PassedDescriptor member(final String name, final int workerIndex) {
+        return sockets.member(name, workerIndex);
     }
 
     /** {@code active}, {@code waiting} (its input interface does not exist yet) or {@code down}. */

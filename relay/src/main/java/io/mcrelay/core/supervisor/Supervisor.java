@@ -148,7 +148,7 @@ public class Supervisor implements DutyCycle {
         this.inputs = new Inputs(seams.inputSockets());
         final Roles roles = new Roles();
         this.health = new WorkerHealth(config, table, seams.launcher(), roles);
-        this.commands = new WorkerCommands(table, traces, health, this::maySync, this::broadcastOrder);
+        this.commands = new WorkerCommands(table, traces, health, this::maySync, this::broadcastOrder, inputs);
         this.acked = new AckedChanges(config.ackTimeoutNs(), health.slots(), roles);
         this.front = new ControlFrontEnd(seams.control(), seams.logLevels(), table, traces, roles);
         this.channelHandlers = new WorkerChannel.FrameHandler[config.workerCount()];
@@ -171,6 +171,7 @@ public class Supervisor implements DutyCycle {
         ruleJournal.start(startNs);
         health.onEpochChanged(startNs);
         inputs.start(seams.links().links(), table.rules());
+        inputs.handover(); // no worker is connected yet: each is handed every input with its Sync
         for (final WorkerSlot slot : health.slots()) {
             health.launch(slot, startNs);
         }
@@ -278,6 +279,7 @@ public class Supervisor implements DutyCycle {
         ruleJournal.commit(epoch, upserts, removals, nowNs);
         health.onEpochChanged(nowNs);
         inputs.updateWanted(table.rules());
+        commands.handOver(inputs.handover()); // before the Apply: its ack then means the inputs are held too
         for (final RuleId id : removals) {
             if (table.get(id) == null) { // gone, not replaced: workers drop its tracing with the rule
                 traces.forget(id);
@@ -288,7 +290,9 @@ public class Supervisor implements DutyCycle {
     }
 
     private void onLinkEvent(final LinkMonitor.LinkEvent event) {
-        if (inputs.onLinkEvent(event, table.rules())) {
+        final boolean concernsRules = inputs.onLinkEvent(event, table.rules());
+        commands.handOver(inputs.handover());
+        if (concernsRules) {
             health.requestSyncOfConnected();
         }
     }

@@ -11,6 +11,7 @@ import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
+import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
@@ -31,13 +32,15 @@ final class WorkerCommands {
     private final WorkerHealth health;
     private final SyncGate gate;
     private final Supplier<Iterable<WorkerSlot>> broadcastOrder;
+    private final Inputs inputs;
     private final WireWriter writer = new WireWriter();
     private final UnsafeBuffer syncBuffer = new UnsafeBuffer(new byte[0]);
     private long cachedSyncEpoch = -1;
     private byte[] cachedSync;
 
     WorkerCommands(final RuleTable table, final TraceLog traces, final WorkerHealth health, final SyncGate gate,
-                   final Supplier<Iterable<WorkerSlot>> broadcastOrder) {
+                   final Supplier<Iterable<WorkerSlot>> broadcastOrder, final Inputs inputs) {
+        this.inputs = Objects.requireNonNull(inputs, "inputs");
         this.table = Objects.requireNonNull(table, "table");
         this.traces = Objects.requireNonNull(traces, "traces");
         this.health = Objects.requireNonNull(health, "health");
@@ -61,6 +64,12 @@ final class WorkerCommands {
             WorkerMessageCodec.encode(new WorkerMessage.Sync(table.epoch(), table.rules()), writer);
             cachedSync = writer.toByteArray();
             cachedSyncEpoch = table.epoch();
+        }
+        // The inputs first: the Sync's ack then says the worker holds them too (the channel keeps the order).
+        for (final var input : inputs.handed().entrySet()) {
+            if (!sendAttach(slot, input.getKey(), input.getValue())) {
+                return 0; // stays owed: the whole thing again next cycle (a held generation is ignored)
+            }
         }
         syncBuffer.wrap(cachedSync);
         final WorkerChannel.SendResult result = slot.channel.send(syncBuffer, 0, cachedSync.length);
@@ -94,6 +103,50 @@ final class WorkerCommands {
             if (slot.channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
                 health.requestSync(slot, false); // it will miss this Apply: give it the whole table instead
             }
+        }
+    }
+
+    /**
+     * Hands the changed inputs to every connected worker: releases first, then the new generations, each with the
+     * worker's member socket. Sent before the change's {@code Apply}, so its ack means the worker holds them. A worker
+     * that cannot take them owes a Sync (which hands over every input again).
+     */
+    void handOver(final Inputs.Handover handover) {
+        if (handover.isEmpty()) {
+            return;
+        }
+        for (final WorkerSlot slot : broadcastOrder.get()) {
+            if (slot.channel == null || slot.state == WorkerSlot.State.STOPPING || slot.syncOwed) {
+                continue;
+            }
+            boolean sent = true;
+            for (final var released : handover.released().entrySet()) {
+                writer.reset();
+                WorkerMessageCodec.encode(new WorkerMessage.ReleaseInput(released.getKey(), released.getValue()),
+                    writer);
+                sent &= slot.channel.send(writer.buffer(), 0, writer.position()) == WorkerChannel.SendResult.SENT;
+            }
+            for (final var opened : handover.opened().entrySet()) {
+                sent &= sendAttach(slot, opened.getKey(), opened.getValue());
+            }
+            if (!sent) {
+                health.requestSync(slot, false);
+            }
+        }
+    }
+
+    /** Sends worker {@code slot} its member of input {@code name}; true if it went (or there is none to send). */
+    private boolean sendAttach(final WorkerSlot slot, final String name, final long generation) {
+        final PassedDescriptor member = inputs.member(name, slot.index);
+        if (member == null) {
+            return true; // these sockets hand nothing over (the simulator's workers receive without)
+        }
+        try {
+            writer.reset();
+            WorkerMessageCodec.encode(new WorkerMessage.AttachInput(name, generation), writer);
+            return slot.channel.send(writer.buffer(), 0, writer.position(), member) == WorkerChannel.SendResult.SENT;
+        } finally {
+            member.close(); // the channel passed (or dropped) its own copy
         }
     }
 

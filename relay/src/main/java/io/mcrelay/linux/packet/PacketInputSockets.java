@@ -1,7 +1,9 @@
 package io.mcrelay.linux.packet;
 
 import io.mcrelay.linux.sys.LinuxException;
+import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.seam.InputSockets;
+import io.mcrelay.seam.PassedDescriptor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -55,8 +57,8 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
         }
     }
 
-    /** One interface's fanout group: member {@code i} is worker {@code i}'s ring. */
-    private record Group(String interfaceName, int groupId, List<PacketRxRing> members) {
+    /** One interface's fanout group: member {@code i} is worker {@code i}'s ring; its generation of opening. */
+    private record Group(String interfaceName, int groupId, List<PacketRxRing> members, long generation) {
     }
 
     private final Config config;
@@ -64,6 +66,7 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
     private final Map<String, List<UdpDestination>> destinations = new TreeMap<>();
     private SortedSet<String> wanted = new TreeSet<>();
     private long version;
+    private long generations;
     private boolean closed;
 
     public PacketInputSockets(final Config config) {
@@ -110,6 +113,31 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
             for (final PacketRxRing member : group.members()) {
                 member.attachUdpFilter(sorted);
             }
+        }
+    }
+
+    @Override
+    public long generation(final String interfaceName) {
+        final Group group = groups.get(interfaceName);
+        return group == null ? -1 : group.generation();
+    }
+
+    /**
+     * A duplicate of worker {@code workerIndex}'s ring descriptor on an open interface, as an {@link OwnedFd} the
+     * caller sends over the worker's channel and closes (the ring stays the supervisor's, so a replacement worker
+     * adopts it with what arrived meanwhile).
+     */
+    @Override
+    public PassedDescriptor member(final String interfaceName, final int workerIndex) {
+        final Group group = groups.get(interfaceName);
+        if (group == null || workerIndex < 0 || workerIndex >= group.members().size()) {
+            return null;
+        }
+        final OwnedFd view = new OwnedFd(group.members().get(workerIndex).fd());
+        try {
+            return view.duplicate();
+        } finally {
+            view.take(); // the view never owned it: the ring keeps its descriptor
         }
     }
 
@@ -183,7 +211,7 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
                     ring.joinFanout(groupId, FanoutMode.CBPF);
                 }
             }
-            groups.put(name, new Group(name, groupId, List.copyOf(members)));
+            groups.put(name, new Group(name, groupId, List.copyOf(members), ++generations));
             version++;
             LOG.info("input {}: {} packet sockets in fanout group {} (flow hash)", name, members.size(), groupId);
         } catch (final LinuxException e) {

@@ -51,7 +51,7 @@ class WorkerCommandsTest {
     private final WorkerCommands commands = new WorkerCommands(table, traces, health, (index, restarts) -> {
         gateAsked.add(index);
         return gateOpen;
-    }, health::slots);
+    }, health::slots, new Inputs(new TestKit.RecordingInputSockets()));
     private final TestKit.FakeChannel[] channels = {new TestKit.FakeChannel(), new TestKit.FakeChannel()};
 
     WorkerCommandsTest() {

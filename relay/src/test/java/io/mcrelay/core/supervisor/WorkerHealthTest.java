@@ -66,7 +66,8 @@ class WorkerHealthTest {
                 changes++;
             }
         });
-        commands = new WorkerCommands(table, traces, health, (index, restarts) -> true, health::slots);
+        commands = new WorkerCommands(table, traces, health, (index, restarts) -> true, health::slots,
+            new Inputs(new TestKit.RecordingInputSockets()));
         slot = health.slot(0);
     }
 

@@ -479,6 +479,33 @@ public final class JournalReplay {
             expect(IoKinds.INPUT_SOCKETS_REOPEN, "sockets", new WireWriter().string(interfaceName).toByteArray(),
                 "reopened " + interfaceName);
         }
+
+        @Override
+        public long generation(final String interfaceName) {
+            final WireReader in = WireReader.of(take(IoKinds.INPUT_GENERATION, null, "asked the generation of "
+                + interfaceName).entry().payload());
+            final String recorded = in.string("interface");
+            if (!recorded.equals(interfaceName)) {
+                throw diverged(entries.get(cursor - 1), "the generation of " + recorded,
+                    "asked the generation of " + interfaceName);
+            }
+            return in.i64("generation");
+        }
+
+        @Override
+        public PassedDescriptor member(final String interfaceName, final int workerIndex) {
+            final Journal.IndexedEntry entry = take(IoKinds.INPUT_MEMBER, null, "asked worker " + workerIndex
+                + "'s member of " + interfaceName);
+            final WireReader in = WireReader.of(entry.entry().payload());
+            final String recorded = in.string("interface");
+            final int worker = in.i32("worker");
+            if (!recorded.equals(interfaceName) || worker != workerIndex) {
+                throw diverged(entry, "worker " + worker + "'s member of " + recorded,
+                    "asked worker " + workerIndex + "'s member of " + interfaceName);
+            }
+            return in.bool("handed") ? SharedDescriptor.of("member of " + interfaceName + " in journal entry "
+                + entry.index()) : null;
+        }
     }
 
     /** Recovery reads what came before this life's start; appends are outputs compared with the recording. */
