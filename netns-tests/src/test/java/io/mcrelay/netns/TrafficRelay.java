@@ -1,0 +1,288 @@
+package io.mcrelay.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcrelay.control.ControlClient;
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.control.RuleDocument;
+import io.mcrelay.linux.sys.UdpReceiver;
+import io.mcrelay.traffic.Generator;
+import io.mcrelay.traffic.History;
+import io.mcrelay.traffic.HistoryChecker;
+import io.mcrelay.traffic.TrafficPayload;
+import io.mcrelay.traffic.UdpFlows;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The relay under test for the traffic suites: a source → relay → sink topology, the real daemon from the shipped
+ * jar in the relay namespace, the product's sink socket ({@link UdpReceiver}: 8 MiB forced, its own drops counted) on the
+ * sink's {@code out0p} for {@value #GROUP_OUT}:{@value #PORT_OUT}, and runs of the product's generator from the
+ * source's {@code in0p} to {@value #GROUP_IN}:{@value #PORT_IN}, judged by the history checker. Closing stops the
+ * daemon, checks that no worker is left, and removes the namespaces.
+ */
+final class TrafficRelay implements AutoCloseable {
+    static final String GROUP_IN = "239.7.7.7";
+    static final int PORT_IN = 7000;
+    static final String GROUP_OUT = "239.8.8.8";
+    static final int PORT_OUT = 8000;
+    /** Two reports this far apart that agree: every worker has sent a heartbeat (every 250 ms) since the last frame. */
+    private static final long SETTLED_GAP_MS = 700;
+    private static final int SINK_BUFFER_BYTES = 8 << 20;
+
+    /**
+     * What one run of the generator gave: the checker's report, the relay's counts before it started, and what the
+     * sink's own socket dropped (its queue was full: the measuring tool lost them, not the relay).
+     */
+    record Run(HistoryChecker.Report report, long packetsOutBefore, long lossesCountedBefore, long sinkDrops) {
+    }
+
+    /** One run of traffic. */
+    @FunctionalInterface
+    interface Attempt {
+        Run run() throws Exception;
+    }
+
+    /**
+     * Runs {@code attempt} until the sink itself dropped nothing (a run in which it did is inconclusive: repeated,
+     * never passed), at most 3 times; fails if none was conclusive.
+     */
+    static Run conclusive(final Attempt attempt) throws Exception {
+        final List<Long> sinkDrops = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            final Run run = attempt.run();
+            if (run.sinkDrops() == 0) {
+                return run;
+            }
+            sinkDrops.add(run.sinkDrops());
+            System.out.println("[drops] inconclusive: the sink's own socket dropped " + run.sinkDrops()
+                + " packets; running again");
+        }
+        throw new AssertionError("3 runs in a row were inconclusive: the sink's own socket dropped " + sinkDrops);
+    }
+
+    final WorkerForwardingNetnsIT.Topology net;
+    final Path dir;
+    final Path log;
+    final Process daemon;
+    final ControlClient client;
+    final UdpReceiver receiver;
+
+    private TrafficRelay(final WorkerForwardingNetnsIT.Topology net, final Path dir, final Path log,
+        final Process daemon,
+        final ControlClient client, final UdpReceiver receiver) {
+        this.net = net;
+        this.dir = dir;
+        this.log = log;
+        this.daemon = daemon;
+        this.client = client;
+        this.receiver = receiver;
+    }
+
+    static TrafficRelay start(final String prefix, final String name, final String... daemonOptions)
+        throws Exception {
+        final TrafficRelay relay = open(prefix, name, 1, daemonOptions);
+        try {
+            final RuleDocument rule = new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
+                List.of(new RuleDocument.OutputDocument(GROUP_OUT, PORT_OUT, "out0", null)), null);
+            final ControlResponse added = relay.add(rule);
+            assertInstanceOf(ControlResponse.RuleAdded.class, added, () -> added + "\n" + DaemonKit.read(relay.log));
+            relay.awaitForwarding();
+            return relay;
+        } catch (final Exception | AssertionError e) {
+            relay.close();
+            throw e;
+        }
+    }
+
+    /** Adds {@code rule} through the control socket; the answer. */
+    ControlResponse add(final RuleDocument rule) throws Exception {
+        return client.exchange(new ControlRequest.Add(client.nextRequestId(), rule));
+    }
+
+    /** Removes rule {@code id}; the answer. */
+    ControlResponse remove(final String id) throws Exception {
+        return client.exchange(new ControlRequest.Remove(client.nextRequestId(), id));
+    }
+
+    /**
+     * The daemon from the shipped jar with {@code workers} workers and no rule, once they are ready, each with its
+     * process; a receiver of {@code GROUP_OUT}:{@code PORT_OUT} on the sink's {@code out0p}.
+     */
+    static TrafficRelay open(final String prefix, final String name, final int workers,
+        final String... daemonOptions) throws Exception {
+        final Path dir = WorkerForwardingNetnsIT.runtimeParent();
+        final WorkerForwardingNetnsIT.Topology net = new WorkerForwardingNetnsIT.Topology(prefix);
+        Process daemon = null;
+        ControlClient client = null;
+        UdpReceiver receiver = null;
+        try {
+            // The product's sink socket: an 8 MiB buffer (forced, as root) and its own drops counted.
+            receiver = net.sink.call(() -> UdpReceiver.open("out0p",
+                (Inet4Address) InetAddress.getByName(GROUP_OUT), null, PORT_OUT, 1, SINK_BUFFER_BYTES));
+            final Path log = dir.resolve("daemon-" + name + ".log");
+            final List<String> options = new ArrayList<>(List.of("--workers", Integer.toString(workers)));
+            options.addAll(List.of(daemonOptions));
+            daemon = DaemonKit.startDaemon(net, dir.resolve("control.sock"), dir.resolve("journal"), log,
+                options.toArray(String[]::new));
+            client = DaemonKit.connect(daemon, dir.resolve("control.sock"), log);
+            DaemonKit.awaitReadyWorkersRunning(client, workers, dir, log);
+            return new TrafficRelay(net, dir, log, daemon, client, receiver);
+        } catch (final Exception | AssertionError e) {
+            if (client != null) {
+                client.close();
+            }
+            if (receiver != null) {
+                receiver.close();
+            }
+            if (daemon != null) {
+                daemon.destroyForcibly();
+                daemon.waitFor(10, TimeUnit.SECONDS);
+            }
+            net.close();
+            WorkerForwardingNetnsIT.deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /** Sends foreign packets until one arrives: the worker holds the ring and forwards. Drains the receiver. */
+    void awaitForwarding() throws Exception {
+        final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
+        Waits.until("forwarding through the new rule", () -> {
+            WorkerForwardingNetnsIT.sendUdp(net.source, "in0p", GROUP_IN, PORT_IN, List.of("warm-up"));
+            Thread.sleep(100); // the warm-up's time to come through before the receiver is asked
+            return receiver.receive(0, buffer) >= 0;
+        }, () -> DaemonKit.read(log));
+        Thread.sleep(200); // a settle delay, not a wait: warm-ups still on their way arrive, to be drained here
+        while (receiver.receive(0, buffer) >= 0) {
+            continue; // drained
+        }
+    }
+
+    List<ControlResponse.WorkerInfo> workers() throws Exception {
+        return DaemonKit.workers(client);
+    }
+
+    ControlResponse.StatsReport stats() throws Exception {
+        final ControlResponse answer = client.exchange(new ControlRequest.Stats(client.nextRequestId()));
+        return assertInstanceOf(ControlResponse.StatsReport.class, answer, answer::toString);
+    }
+
+    /**
+     * The stats once they stopped moving: two reports {@link #SETTLED_GAP_MS} apart with the same counters (the
+     * rates and the request id aside). Hang guard 60 s.
+     */
+    ControlResponse.StatsReport settledStats() throws Exception {
+        final AtomicReference<ControlResponse.StatsReport> previous = new AtomicReference<>(stats());
+        return Waits.until("the counters to settle", () -> {
+            Thread.sleep(SETTLED_GAP_MS);
+            final ControlResponse.StatsReport now = stats();
+            final boolean settled = counters(now).equals(counters(previous.get()));
+            previous.set(now);
+            return settled ? now : null;
+        }, java.util.Objects::nonNull, () -> previous.get() + "\n" + DaemonKit.read(log));
+    }
+
+    private static List<Object> counters(final ControlResponse.StatsReport report) {
+        final List<Object> counters = new ArrayList<>();
+        for (final ControlResponse.RuleStats rule : report.rules()) {
+            counters.add(List.of(rule.id(), rule.packetsIn(), rule.bytesIn(), rule.drops(), rule.outputs()));
+        }
+        counters.add(List.of(report.unmatched(), report.drops(), report.inputs()));
+        return counters;
+    }
+
+    /**
+     * Sends {@code count} numbered packets of {@code sizeBytes} at {@code ratePps} from the source with the
+     * product's generator while a thread drains the sink's receiver, runs {@code whenSent} as soon as the last
+     * packet left, waits until the counters settle, and judges the history.
+     */
+    Run send(final int count, final long ratePps, final int sizeBytes, final Runnable whenSent)
+        throws Exception {
+        final ControlResponse.StatsReport before = stats();
+        final long packetsOutBefore = before.rules().getFirst().outputs().getFirst().packetsOut();
+        final long lossesBefore = before.drops().ringFull() + before.drops().stagingFull()
+            + before.rules().getFirst().drops().perRuleTotal();
+        final long runId = System.nanoTime();
+        final List<History.Sent> sent = new ArrayList<>();
+        final List<History.Received> received = new ArrayList<>();
+        receiver.refreshDrops();
+        final long sinkDropsBefore = receiver.drops(0);
+        final AtomicBoolean draining = new AtomicBoolean(true);
+        final Thread drain = new Thread(() -> {
+            final byte[] in = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
+            final TrafficPayload.Parsed parsed = new TrafficPayload.Parsed();
+            while (draining.get()) {
+                final int length = receiver.receive(0, in);
+                if (length < 0) {
+                    receiver.poll(1);
+                    continue;
+                }
+                final long receivedNs = System.nanoTime();
+                final int status = TrafficPayload.parse(in, 0, length, runId, parsed);
+                received.add(new History.Received(0, parsed.flow(), parsed.seq(), receivedNs, status));
+            }
+        }, "sink-drain");
+        drain.start();
+        final Generator.Result result;
+        try {
+            result = net.source.call(() -> {
+                try (UdpFlows output = new UdpFlows((Inet4Address) InetAddress.getByName(GROUP_IN), PORT_IN, 1,
+                    "in0p", 0, sizeBytes)) {
+                    return new Generator(new Generator.Config(1, count, sizeBytes, ratePps, runId), output,
+                        (flow, firstSeq, taken, sentNs) -> {
+                            for (int i = 0; i < taken; i++) {
+                                sent.add(new History.Sent(flow, firstSeq + i, sentNs));
+                            }
+                        }, System::nanoTime, LockSupport::parkNanos).run();
+                }
+            });
+            whenSent.run();
+            settledStats(); // the relay is done with the run: whatever it sent is on its way or arrived
+            Thread.sleep(300); // a settle delay, not a wait: what is on its way reaches the drain thread
+        } finally {
+            draining.set(false);
+            drain.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        receiver.refreshDrops();
+        final long sinkDrops = receiver.drops(0) - sinkDropsBefore;
+        System.out.println("[drops] generator: " + result + "; the sink's socket dropped " + sinkDrops
+            + " (buffer " + receiver.receiveBufferBytes() + " bytes, forced " + receiver.receiveBufferForced()
+            + ")");
+        assertEquals(count, result.sent(), result::toString);
+        final History history = new History();
+        sent.forEach(packet -> history.sent(packet.flow(), packet.seq(), packet.sentNs()));
+        received.forEach(packet -> history.received(packet.arrivedFlow(), packet.flow(), packet.seq(),
+            packet.receivedNs(), packet.status()));
+        return new Run(HistoryChecker.check(history), packetsOutBefore, lossesBefore, sinkDrops);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            client.close();
+            receiver.close();
+            daemon.destroy(); // SIGTERM: the daemon stops its workers
+            if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
+                daemon.destroyForcibly();
+                daemon.waitFor(10, TimeUnit.SECONDS);
+            }
+            final List<Long> left = DaemonKit.processesMentioning(dir);
+            assertTrue(left.isEmpty(), () -> "no worker left behind, found " + left + "\n"
+                + DaemonKit.read(log));
+        } finally {
+            net.close();
+            WorkerForwardingNetnsIT.deleteTree(dir);
+        }
+    }
+}
