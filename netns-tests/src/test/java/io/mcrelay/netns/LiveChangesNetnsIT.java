@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * once each, in order — for a rule on an input no rule used before (its sockets are opened and handed to the running
  * workers), and for a rule on a new group of an input already open; no worker is restarted (same pids). While such a
  * flow runs, a rule on another new input interface is added and removed: the flow loses nothing. A run in which the
- * sink itself dropped packets is inconclusive and repeated, never passed.
+ * sink itself dropped packets is inconclusive and repeated, never passed. Likewise another input interface deleted and
+ * re-created (new sockets handed over, the old ones released) costs the flow nothing.
  */
 class LiveChangesNetnsIT {
     private static final String PREFIX = "mcrlc";
@@ -115,6 +116,35 @@ class LiveChangesNetnsIT {
             }
             assertEveryPacketArrivedOnce(run);
             assertEquals(before, pids(relay), "no worker was restarted");
+        }
+    }
+
+    @Test
+    void anotherInputDeletedAndRecreatedDuringAFlowCostsItNothing() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.open(PREFIX, "recreated", 2)) {
+            Netns.vethPair(relay.net.source, "in1p", relay.net.relay, "in1");
+            final ControlResponse onIn1 = relay.add(rule("r2", "in1", "239.7.7.9"));
+            assertInstanceOf(ControlResponse.RuleAdded.class, onIn1, onIn1::toString);
+            final List<Long> before = pids(relay);
+            final AtomicReference<Throwable> sideFailure = new AtomicReference<>();
+            final TrafficRelay.Run run = flowRightAfterAdd(relay, () -> {
+                try {
+                    Thread.sleep(200); // pacing, not a wait: into the flow
+                    relay.net.relay.execOrThrow("ip", "link", "del", "in1"); // its sockets are bound to nothing now
+                    Thread.sleep(200);
+                    Netns.vethPair(relay.net.source, "in1p", relay.net.relay, "in1"); // a new ifindex
+                } catch (final Exception | AssertionError e) {
+                    sideFailure.set(e);
+                }
+            });
+            if (sideFailure.get() != null) {
+                throw new AssertionError("deleting and re-creating in1 failed", sideFailure.get());
+            }
+            assertEveryPacketArrivedOnce(run);
+            assertEquals(before, pids(relay), "no worker was restarted");
+            assertTrue(DaemonKit.read(relay.log).contains("input in1: packet sockets closed"),
+                () -> "in1's old sockets were closed:\n" + DaemonKit.read(relay.log));
         }
     }
 }
