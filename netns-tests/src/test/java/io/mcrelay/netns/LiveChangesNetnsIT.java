@@ -58,6 +58,29 @@ class LiveChangesNetnsIT {
         });
     }
 
+    /** Side changes made during a flow, on their own thread. */
+    @FunctionalInterface
+    interface SideChanges {
+        void run() throws Exception;
+    }
+
+    /** {@code changes} as a runnable for the side thread, its failure kept in {@code failure}. */
+    private static Runnable recording(final AtomicReference<Throwable> failure, final SideChanges changes) {
+        return () -> {
+            try {
+                changes.run();
+            } catch (final Exception | AssertionError e) {
+                failure.set(e);
+            }
+        };
+    }
+
+    private static void rethrow(final String what, final AtomicReference<Throwable> failure) {
+        if (failure.get() != null) {
+            throw new AssertionError(what, failure.get());
+        }
+    }
+
     private static void assertEveryPacketArrivedOnce(final TrafficRelay.Run run) {
         System.out.println("[live] " + run.report().describe());
         assertEquals(PACKETS, run.report().sent());
@@ -96,7 +119,7 @@ class LiveChangesNetnsIT {
             Netns.vethPair(relay.net.source, "in1p", relay.net.relay, "in1");
             final List<Long> before = pids(relay);
             final AtomicReference<Throwable> sideFailure = new AtomicReference<>();
-            final TrafficRelay.Run run = flowRightAfterAdd(relay, () -> {
+            final TrafficRelay.Run run = flowRightAfterAdd(relay, recording(sideFailure, () -> {
                 try (ControlClient side = DaemonKit.connect(relay.daemon, relay.dir.resolve("control.sock"),
                     relay.log)) {
                     Thread.sleep(200); // pacing, not a wait: into the flow
@@ -107,13 +130,9 @@ class LiveChangesNetnsIT {
                     final ControlResponse removed = side.exchange(new ControlRequest.Remove(side.nextRequestId(),
                         "r2"));
                     assertInstanceOf(ControlResponse.RuleRemoved.class, removed, removed::toString);
-                } catch (final Exception | AssertionError e) {
-                    sideFailure.set(e);
                 }
-            });
-            if (sideFailure.get() != null) {
-                throw new AssertionError("the side changes failed", sideFailure.get());
-            }
+            }));
+            rethrow("the side changes failed", sideFailure);
             assertEveryPacketArrivedOnce(run);
             assertEquals(before, pids(relay), "no worker was restarted");
         }
@@ -128,19 +147,13 @@ class LiveChangesNetnsIT {
             assertInstanceOf(ControlResponse.RuleAdded.class, onIn1, onIn1::toString);
             final List<Long> before = pids(relay);
             final AtomicReference<Throwable> sideFailure = new AtomicReference<>();
-            final TrafficRelay.Run run = flowRightAfterAdd(relay, () -> {
-                try {
-                    Thread.sleep(200); // pacing, not a wait: into the flow
-                    relay.net.relay.execOrThrow("ip", "link", "del", "in1"); // its sockets are bound to nothing now
-                    Thread.sleep(200);
-                    Netns.vethPair(relay.net.source, "in1p", relay.net.relay, "in1"); // a new ifindex
-                } catch (final Exception | AssertionError e) {
-                    sideFailure.set(e);
-                }
-            });
-            if (sideFailure.get() != null) {
-                throw new AssertionError("deleting and re-creating in1 failed", sideFailure.get());
-            }
+            final TrafficRelay.Run run = flowRightAfterAdd(relay, recording(sideFailure, () -> {
+                Thread.sleep(200); // pacing, not a wait: into the flow
+                relay.net.relay.execOrThrow("ip", "link", "del", "in1"); // its sockets are bound to nothing now
+                Thread.sleep(200);
+                Netns.vethPair(relay.net.source, "in1p", relay.net.relay, "in1"); // a new ifindex
+            }));
+            rethrow("deleting and re-creating in1 failed", sideFailure);
             assertEveryPacketArrivedOnce(run);
             assertEquals(before, pids(relay), "no worker was restarted");
             assertTrue(DaemonKit.read(relay.log).contains("input in1: packet sockets closed"),

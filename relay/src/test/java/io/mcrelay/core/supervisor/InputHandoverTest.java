@@ -11,7 +11,6 @@ import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
@@ -70,28 +69,7 @@ class InputHandoverTest {
     private final HandingSockets sockets = new HandingSockets();
     private final Inputs inputs = new Inputs(sockets);
     private final WorkerHealth health = new WorkerHealth(Supervisor.Config.defaults(2), table,
-        new TestKit.FakeLauncher(), new WorkerHealth.Actions() {
-            @Override
-            public void sendSync(final WorkerSlot slot) {
-            }
-
-            @Override
-            public long scheduleRespawn(final long deadlineNs, final int workerIndex) {
-                return 0;
-            }
-
-            @Override
-            public void retired(final int workerIndex, final WorkerCounters counters) {
-            }
-
-            @Override
-            public void traced(final WorkerSlot slot, final List<WorkerMessage.TraceEvent> events) {
-            }
-
-            @Override
-            public void workersChanged() {
-            }
-        });
+        new TestKit.FakeLauncher(), new TestKit.QuietActions());
     private final WorkerCommands commands = new WorkerCommands(table, new TraceLog(), health, (index, restarts) -> true,
         health::slots, inputs);
     private final TestKit.FakeChannel[] channels = {new TestKit.FakeChannel(), new TestKit.FakeChannel()};

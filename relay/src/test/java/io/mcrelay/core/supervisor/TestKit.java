@@ -161,6 +161,30 @@ final class TestKit {
         }
     }
 
+    /** Worker-health actions that do nothing: for tests of the roles that only need the slots. */
+    static final class QuietActions implements WorkerHealth.Actions {
+        @Override
+        public void sendSync(final WorkerSlot slot) {
+        }
+
+        @Override
+        public long scheduleRespawn(final long deadlineNs, final int workerIndex) {
+            return 0;
+        }
+
+        @Override
+        public void retired(final int workerIndex, final io.mcrelay.protocol.WorkerCounters counters) {
+        }
+
+        @Override
+        public void traced(final WorkerSlot slot, final List<WorkerMessage.TraceEvent> events) {
+        }
+
+        @Override
+        public void workersChanged() {
+        }
+    }
+
     /** Input sockets that record each call as text. */
     static final class RecordingInputSockets implements InputSockets {
         final List<String> calls = new ArrayList<>();

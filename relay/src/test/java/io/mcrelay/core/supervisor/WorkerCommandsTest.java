@@ -9,7 +9,6 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
@@ -26,28 +25,7 @@ class WorkerCommandsTest {
     private final List<Integer> gateAsked = new ArrayList<>();
     private boolean gateOpen = true;
     private final WorkerHealth health = new WorkerHealth(Supervisor.Config.defaults(2), table,
-        new TestKit.FakeLauncher(), new WorkerHealth.Actions() {
-            @Override
-            public void sendSync(final WorkerSlot slot) {
-            }
-
-            @Override
-            public long scheduleRespawn(final long deadlineNs, final int workerIndex) {
-                return 0;
-            }
-
-            @Override
-            public void retired(final int workerIndex, final WorkerCounters counters) {
-            }
-
-            @Override
-            public void traced(final WorkerSlot slot, final List<WorkerMessage.TraceEvent> events) {
-            }
-
-            @Override
-            public void workersChanged() {
-            }
-        });
+        new TestKit.FakeLauncher(), new TestKit.QuietActions());
     private final WorkerCommands commands = new WorkerCommands(table, traces, health, (index, restarts) -> {
         gateAsked.add(index);
         return gateOpen;
