@@ -4,10 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -23,13 +20,10 @@ import io.mcrelay.journal.JournalCheck;
 import io.mcrelay.linux.netlink.NetlinkLinkMonitor;
 import io.mcrelay.linux.packet.PacketInputSockets;
 import io.mcrelay.linux.packet.RingGeometry;
-import io.mcrelay.linux.packet.UdpDestination;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.record.IoRecorder;
-import io.mcrelay.rules.IpAddress;
-import io.mcrelay.rules.Rule;
 import io.mcrelay.runtime.InProcessClient;
 import io.mcrelay.runtime.LogbackLogLevels;
 import io.mcrelay.runtime.SystemClock;
@@ -45,8 +39,8 @@ import io.mcrelay.seam.support.DutyCycleRunner;
  * {@link PacketInputSockets} and a {@link ChronicleJournal} that {@link IoRecorder} writes every input and output to
  * (the rule table is recovered from it at start) — and runs its duty cycle on one thread.
  *
- * <p>The loop: each cycle runs {@link Supervisor#doWork} with the current monotonic time, then hands the input
- * sockets the (group, port) pairs the rules use whenever the epoch moved. A cycle that did no work waits in {@code poll(2)} on the launcher's descriptors (its
+ * <p>The loop: each cycle runs {@link Supervisor#doWork} with the current monotonic time (the core sets the input
+ * sockets' exact filters itself, before the change they serve is acked). A cycle that did no work waits in {@code poll(2)} on the launcher's descriptors (its
  * listening socket, connections proving themselves, the workers' pidfds) for at most {@link #IDLE_WAIT_MS}: a worker
  * connecting or exiting wakes it at once; control requests, worker messages and link events are picked up by the
  * next cycle, within that millisecond. The timers' resolution ({@link WheelTimers#TICK_NS}, about 1 ms) is of the
@@ -128,8 +122,6 @@ public final class SupervisorDaemon implements AutoCloseable {
     private ProcessWorkerLauncher launcher;
     private IoRecorder recorder;
     private Supervisor supervisor;
-    private long destinationsEpoch = -1;
-    private TreeMap<String, TreeSet<UdpDestination>> destinations = new TreeMap<>();
     private boolean closed;
 
     private SupervisorDaemon() {
@@ -198,7 +190,6 @@ public final class SupervisorDaemon implements AutoCloseable {
         supervisor = new Supervisor(config, recorder.wrap(seams));
         recorder.start(startNs, config);
         supervisor.start(startNs);
-        updateDestinations();
         LOG.info("supervisor started: {} workers, control socket {}, journal {} ({} rules recovered, epoch {})",
             options.workers(), control.path(), options.journal(), supervisor.rules().size(), supervisor.epoch());
     }
@@ -258,15 +249,10 @@ public final class SupervisorDaemon implements AutoCloseable {
         }
     }
 
-    /** One cycle: the supervisor's, then the glue that executes its decisions on the input sockets. */
+    /** One cycle of the supervisor, recorded as one cycle of the journal. */
     private int dutyCycle(final long nowNs) {
         recorder.beginCycle(nowNs);
-        int work = supervisor.doWork(nowNs);
-        if (supervisor.epoch() != destinationsEpoch) {
-            updateDestinations();
-            work++;
-        }
-        return work;
+        return supervisor.doWork(nowNs);
     }
 
     /** Asks the loop to stop; returns at once. */
@@ -282,29 +268,6 @@ public final class SupervisorDaemon implements AutoCloseable {
     /** The supervisor, for tests in this package. */
     Supervisor supervisor() {
         return supervisor;
-    }
-
-    /** Hands each input interface's sockets the (group, port) pairs its rules receive, as exact filters. */
-    private void updateDestinations() {
-        destinationsEpoch = supervisor.epoch();
-        final TreeMap<String, TreeSet<UdpDestination>> now = new TreeMap<>();
-        for (final Rule rule : supervisor.rules()) {
-            if (rule.input().group().family() == IpAddress.Family.IPV4) {
-                now.computeIfAbsent(rule.input().interfaceName(), name -> new TreeSet<>())
-                    .add(UdpDestination.of(rule.input().group(), rule.input().port()));
-            }
-        }
-        for (final Map.Entry<String, TreeSet<UdpDestination>> entry : now.entrySet()) {
-            if (!entry.getValue().equals(destinations.get(entry.getKey()))) {
-                inputs.setDestinations(entry.getKey(), entry.getValue());
-            }
-        }
-        for (final String gone : destinations.keySet()) {
-            if (!now.containsKey(gone)) {
-                inputs.setDestinations(gone, List.of()); // no rule receives there: its sockets close too
-            }
-        }
-        destinations = now;
     }
 
     /** Stops the workers, closes the control socket (its file removed), the sockets and the journal. Idempotent. */

@@ -5,6 +5,7 @@ import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.protocol.WireReader;
 import io.mcrelay.protocol.WireWriter;
 import io.mcrelay.rules.Limits;
+import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
 
@@ -48,6 +49,7 @@ public final class IoKinds {
     public static final int INPUT_SOCKETS_REOPEN = 161; // output: str
     public static final int INPUT_GENERATION = 162; // output (+ result): str name, i64 generation
     public static final int INPUT_MEMBER = 163; // output (+ result): str name, i32 worker, bool handed
+    public static final int INPUT_FILTER = 164; // output: str name, i32 n, (i32 address, u16 port)*
 
     private IoKinds() {
     }
@@ -58,6 +60,7 @@ public final class IoKinds {
             case TIMER_CANCELLED, WORKER_LAUNCHED, WORKER_KILL, WORKER_SEND, WORKER_SEND_DESCRIPTOR,
                  WORKER_CHANNEL_CLOSE, CLIENT_SEND,
                  CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, INPUT_GENERATION, INPUT_MEMBER,
+                 INPUT_FILTER,
                  EntryKinds.COMMIT,
                  EntryKinds.LIMITS, EntryKinds.SNAPSHOT -> true;
             default -> false;
@@ -95,6 +98,7 @@ public final class IoKinds {
             case INPUT_SOCKETS_REOPEN -> "input-sockets-reopen";
             case INPUT_GENERATION -> "input-generation";
             case INPUT_MEMBER -> "input-member";
+            case INPUT_FILTER -> "input-filter";
             default -> null;
         };
     }
@@ -109,6 +113,14 @@ public final class IoKinds {
 
     public static byte[] encodeHandle(final WorkerLauncher.WorkerHandle handle) {
         return new WireWriter().i32(handle.workerIndex()).i64(handle.launchId()).i64(handle.pid()).toByteArray();
+    }
+
+    /** An input filter: the interface, then its destinations. */
+    public static byte[] encodeFilter(final String interfaceName,
+                                      final java.util.SortedSet<InputSockets.Destination> destinations) {
+        final WireWriter out = new WireWriter().string(interfaceName).i32(destinations.size());
+        destinations.forEach(d -> out.i32(d.address()).u16(d.port()));
+        return out.toByteArray();
     }
 
     /** A kill: the worker's handle, then the reason's word and its detail. */

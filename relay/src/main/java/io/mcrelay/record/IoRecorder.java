@@ -362,6 +362,13 @@ public final class IoRecorder {
         }
 
         @Override
+        public void setFilter(final String interfaceName,
+                              final java.util.SortedSet<InputSockets.Destination> destinations) {
+            record(IoKinds.INPUT_FILTER, "sockets", IoKinds.encodeFilter(interfaceName, destinations));
+            inner.setFilter(interfaceName, destinations);
+        }
+
+        @Override
         public long generation(final String interfaceName) {
             final long generation = inner.generation(interfaceName);
             record(IoKinds.INPUT_GENERATION, "sockets", new WireWriter().string(interfaceName).i64(generation)

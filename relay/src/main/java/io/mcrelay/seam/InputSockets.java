@@ -14,6 +14,24 @@ import java.util.SortedSet;
  * ({@link #generation}, {@link #member}), and takes it back when the generation goes.
  */
 public interface InputSockets {
+    /** A (destination address, UDP port) pair an input's sockets let through; IPv4, network order. */
+    record Destination(int address, int port) implements Comparable<Destination> {
+        @Override
+        public int compareTo(final Destination other) {
+            final int byAddress = Integer.compareUnsigned(address, other.address);
+            return byAddress != 0 ? byAddress : Integer.compare(port, other.port);
+        }
+    }
+
+    /**
+     * The exact filter of {@code interfaceName}'s sockets: only frames to these (group, port) pairs reach the workers.
+     * Set before the sockets open (they open with it) and whenever the rules on the interface change, before any worker
+     * acks the change; remembered for an interface whose sockets open later. Implementations without filters ignore
+     * it.
+     */
+    default void setFilter(final String interfaceName, final java.util.SortedSet<Destination> destinations) {
+    }
+
     /** The input interfaces that exist and that at least one rule receives on. */
     void setWanted(SortedSet<String> interfaceNames);
 

@@ -21,6 +21,8 @@ import io.mcrelay.seam.PassedDescriptor;
 final class Inputs {
     private final InputSockets sockets;
     private final TreeMap<String, LinkMonitor.LinkState> links = new TreeMap<>();
+    /** The exact filter last set on each interface (IPv4 (group, port) pairs its rules receive). */
+    private final TreeMap<String, TreeSet<InputSockets.Destination>> filters = new TreeMap<>();
     /** The inputs wanted now (interfaces that exist and that a rule receives on). */
     private TreeSet<String> wanted = new TreeSet<>();
     /** The open inputs the workers are handed, by name: the generation of their sockets. */
@@ -82,7 +84,31 @@ final class Inputs {
             }
         }
         wanted = now;
+        updateFilters(rules); // first: sockets opened below open with their exact filter
         sockets.setWanted(now);
+    }
+
+    /** Sets the exact filter of every interface whose rules' (group, port) pairs changed. */
+    private void updateFilters(final List<Rule> rules) {
+        final TreeMap<String, TreeSet<InputSockets.Destination>> now = new TreeMap<>();
+        for (final Rule rule : rules) {
+            if (rule.input().group().family() == io.mcrelay.rules.IpAddress.Family.IPV4) {
+                now.computeIfAbsent(rule.input().interfaceName(), name -> new TreeSet<>())
+                    .add(new InputSockets.Destination(rule.input().group().ipv4Value(), rule.input().port()));
+            }
+        }
+        now.forEach((name, destinations) -> {
+            if (!destinations.equals(filters.get(name))) {
+                sockets.setFilter(name, java.util.Collections.unmodifiableSortedSet(destinations));
+            }
+        });
+        for (final String gone : List.copyOf(filters.keySet())) {
+            if (!now.containsKey(gone)) {
+                sockets.setFilter(gone, new TreeSet<>()); // no rule receives there: its sockets close too
+            }
+        }
+        filters.clear();
+        filters.putAll(now);
     }
 
     /**

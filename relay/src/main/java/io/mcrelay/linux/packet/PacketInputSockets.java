@@ -117,6 +117,13 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
     }
 
     @Override
+    public void setFilter(final String interfaceName, final SortedSet<InputSockets.Destination> destinations) {
+        final List<UdpDestination> exact = new ArrayList<>(destinations.size());
+        destinations.forEach(d -> exact.add(new UdpDestination(d.address(), d.port())));
+        setDestinations(interfaceName, exact);
+    }
+
+    @Override
     public long generation(final String interfaceName) {
         final Group group = groups.get(interfaceName);
         return group == null ? -1 : group.generation();

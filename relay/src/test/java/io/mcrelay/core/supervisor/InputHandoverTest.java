@@ -32,10 +32,17 @@ class InputHandoverTest {
     private static final class HandingSockets implements InputSockets {
         final TreeMap<String, Long> open = new TreeMap<>();
         final List<SharedDescriptor> handed = new ArrayList<>();
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public void setFilter(final String interfaceName, final SortedSet<Destination> destinations) {
+            calls.add("filter " + interfaceName + " " + destinations.size());
+        }
         long generations;
 
         @Override
         public void setWanted(final SortedSet<String> interfaceNames) {
+            calls.add("wanted " + interfaceNames);
             open.keySet().retainAll(interfaceNames);
             for (final String name : interfaceNames) {
                 open.computeIfAbsent(name, n -> ++generations);
@@ -101,13 +108,18 @@ class InputHandoverTest {
                 new WorkerMessage.Apply(1, List.of(rule), List.of())), channel.sent);
             assertEquals(1, channel.descriptorsSent);
         }
+        assertEquals(List.of("wanted []", "filter eth0 1", "wanted [eth0]"), sockets.calls,
+            "the exact filter is set before the sockets open, so they open with it");
         assertEquals(2, sockets.handed.size());
         assertTrue(sockets.handed.stream().noneMatch(SharedDescriptor::isOpen), "the supervisor's handles closed");
         assertEquals(Map.of("eth0", 1L), inputs.handed());
 
         channels[0].sent.clear();
+        sockets.calls.clear();
         commit(List.of(TestKit.rule("cam-2", "eth0", "eth1")), List.of());
         assertEquals(1, channels[0].sent.size(), "an input already held is not handed over again: " + channels[0].sent);
+        assertEquals(List.of("filter eth0 2", "wanted [eth0]"), sockets.calls, "a new group on an open input: the "
+            + "filter changes in the commit, before any worker can ack it");
     }
 
     @Test

@@ -481,6 +481,13 @@ public final class JournalReplay {
         }
 
         @Override
+        public void setFilter(final String interfaceName,
+                              final java.util.SortedSet<InputSockets.Destination> destinations) {
+            expect(IoKinds.INPUT_FILTER, "sockets", IoKinds.encodeFilter(interfaceName, destinations),
+                "filtered " + interfaceName + " to " + destinations);
+        }
+
+        @Override
         public long generation(final String interfaceName) {
             final WireReader in = WireReader.of(take(IoKinds.INPUT_GENERATION, null, "asked the generation of "
                 + interfaceName).entry().payload());
