@@ -5,7 +5,6 @@ import org.agrona.DirectBuffer;
 import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
-import io.mcrelay.seam.support.ForwardingWorkerChannel;
 
 /**
  * Kills a worker at the points of the sync protocol where a crash is most telling, as the plan rolls: on the
@@ -15,7 +14,7 @@ import io.mcrelay.seam.support.ForwardingWorkerChannel;
  * A swallowed frame's descriptor is not passed (its sender's handle stays the sender's); a frame that goes, goes with
  * its descriptor. Single-threaded.
  */
-public final class CrashPointChannel extends ForwardingWorkerChannel {
+public final class CrashPointChannel extends OfferingWorkerChannel {
     private final FaultPlan plan;
     private final boolean workerEnd;
     private final Runnable crash;
@@ -33,22 +32,9 @@ public final class CrashPointChannel extends ForwardingWorkerChannel {
         this.crash = crash;
     }
 
-    @Override
-    public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
-        return offer(buffer, offset, length, null);
-    }
-
-    @Override
-    public SendResult send(final DirectBuffer buffer, final int offset, final int length,
-        final PassedDescriptor descriptor) {
-        if (descriptor == null) {
-            throw new IllegalArgumentException("a frame with a descriptor needs one");
-        }
-        return offer(buffer, offset, length, descriptor);
-    }
-
     /** One send, or a crash point; {@code descriptor} (the caller's, never closed here) or {@code null}. */
-    private SendResult offer(final DirectBuffer buffer, final int offset, final int length,
+    @Override
+    SendResult offer(final DirectBuffer buffer, final int offset, final int length,
         final PassedDescriptor descriptor) {
         if (crashed) {
             return SendResult.CLOSED;

@@ -8,7 +8,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
-import io.mcrelay.seam.support.ForwardingWorkerChannel;
 
 /**
  * A {@link WorkerChannel} end whose sends can be lost, duplicated, delayed or reordered on their way, as the plan
@@ -22,7 +21,7 @@ import io.mcrelay.seam.support.ForwardingWorkerChannel;
  * a network that repeats a frame cannot repeat the descriptor the kernel passed once. Plain sends roll the plan
  * exactly as before. Single-threaded.
  */
-public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
+public final class FaultyWorkerChannel extends OfferingWorkerChannel {
     /** Longest delay of a held frame. */
     public static final long DELAY_MAX_NS = 200_000_000L;
     /** Frames held back at most at once; beyond this a delay is not injected. */
@@ -43,22 +42,9 @@ public final class FaultyWorkerChannel extends ForwardingWorkerChannel {
         this.plan = plan;
     }
 
-    @Override
-    public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
-        return offer(buffer, offset, length, null);
-    }
-
-    @Override
-    public SendResult send(final DirectBuffer buffer, final int offset, final int length,
-        final PassedDescriptor descriptor) {
-        if (descriptor == null) {
-            throw new IllegalArgumentException("a frame with a descriptor needs one");
-        }
-        return offer(buffer, offset, length, descriptor);
-    }
-
     /** One send as the plan rolls; {@code descriptor} (the caller's, never closed here) or {@code null}. */
-    private SendResult offer(final DirectBuffer buffer, final int offset, final int length,
+    @Override
+    SendResult offer(final DirectBuffer buffer, final int offset, final int length,
         final PassedDescriptor descriptor) {
         release();
         if (inner.isClosed()) {
