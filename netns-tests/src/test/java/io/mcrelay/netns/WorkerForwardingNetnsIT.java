@@ -46,6 +46,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
@@ -65,6 +66,12 @@ import org.junit.jupiter.api.Test;
 class WorkerForwardingNetnsIT {
     private static final String PREFIX = "mcrwf";
     private static final int PACKETS = 20;
+    /**
+     * Blocks in each input ring: more than any test sends in one go (50), so that every packet fits even when each
+     * retires a block of its own (sent 1 ms apart, blocks retire after 2 ms) and the worker is descheduled meanwhile
+     * on a loaded machine. With 8, CI saw 7 of 50 counted {@code ring_full}.
+     */
+    private static final int RING_BLOCKS = 64;
 
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
@@ -102,7 +109,7 @@ class WorkerForwardingNetnsIT {
     private static void replaceAKilledWorker(final PacketBackend.Preference backend) throws Exception {
         Netns.requireRoot();
         final Path parent = runtimeParent();
-        final WorkerIo.Config options = new WorkerIo.Config(backend, 1 << 16, 8, 100);
+        final WorkerIo.Config options = new WorkerIo.Config(backend, 1 << 16, RING_BLOCKS, 100);
         final boolean uring = backend == PacketBackend.Preference.IO_URING;
         try (Topology net = new Topology();
             Input input = Input.open(net, options);
@@ -161,7 +168,8 @@ class WorkerForwardingNetnsIT {
     void aRunningWorkerTakesAnInputBehindALargeSyncAndGivesItBackWithoutALeak() throws Exception {
         Netns.requireRoot();
         final Path parent = runtimeParent();
-        final WorkerIo.Config options = new WorkerIo.Config(PacketBackend.Preference.IO_URING, 1 << 16, 8, 100);
+        final WorkerIo.Config options = new WorkerIo.Config(PacketBackend.Preference.IO_URING, 1 << 16, RING_BLOCKS,
+            100);
         try (Topology net = new Topology();
             Input input = Input.open(net, options);
             DatagramChannel receiver = net.sink.call(() -> joinedReceiver("out0p", "239.8.8.8", 8000));
@@ -200,7 +208,8 @@ class WorkerForwardingNetnsIT {
             final TreeSet<String> received = new TreeSet<>();
             final ByteBuffer buffer = ByteBuffer.allocate(2048);
             worker.pollUntil(() -> drain(receiver, buffer, received).size() == sent.size(),
-                "every packet sent after the handover is forwarded");
+                "every packet sent after the handover is forwarded", () -> received.size() + " of " + sent.size()
+                    + " arrived, missing " + sent.stream().filter(t -> !received.contains(t)).toList() + "; ");
             assertEquals(new TreeSet<>(sent), received);
 
             final int acksBeforeRelease = worker.acks.size();
@@ -234,7 +243,7 @@ class WorkerForwardingNetnsIT {
     private static void forwardEndToEnd(final PacketBackend.Preference backend) throws Exception {
         Netns.requireRoot();
         final Path parent = runtimeParent();
-        final WorkerIo.Config options = new WorkerIo.Config(backend, 1 << 16, 8, 100);
+        final WorkerIo.Config options = new WorkerIo.Config(backend, 1 << 16, RING_BLOCKS, 100);
         final boolean uring = backend == PacketBackend.Preference.IO_URING;
         try (Topology net = new Topology();
             Input input = Input.open(net, options);
@@ -470,6 +479,11 @@ class WorkerForwardingNetnsIT {
          * before each round; a {@link Waits.Pace#WORKER} wait for {@code what} that fails with the worker's log.
          */
         void pollUntil(final BooleanSupplier done, final String what) {
+            pollUntil(done, what, () -> "");
+        }
+
+        /** As {@link #pollUntil(BooleanSupplier, String)}, naming {@code state} when the wait fails. */
+        void pollUntil(final BooleanSupplier done, final String what, final Supplier<String> state) {
             Waits.until(Waits.Pace.WORKER, what, () -> {
                 if (done.getAsBoolean()) {
                     return true;
@@ -486,8 +500,9 @@ class WorkerForwardingNetnsIT {
                     }, 64);
                 }
                 return false;
-            }, () -> "worker exit status " + exitStatus + ", " + acks.size() + " acks, " + heartbeats.size()
-                + " heartbeats; its log:\n" + log(launcher, handle));
+            }, () -> state.get() + "worker exit status " + exitStatus + ", " + acks.size() + " acks, "
+                + heartbeats.size() + " heartbeats (last: " + (heartbeats.isEmpty() ? "none" : heartbeats.getLast())
+                + "); its log:\n" + log(launcher, handle));
         }
     }
 
