@@ -81,10 +81,20 @@ class LiveChangesNetnsIT {
         }
     }
 
-    private static void assertEveryPacketArrivedOnce(final TrafficRelay.Run run) {
+    private static String statsOf(final TrafficRelay relay) {
+        try {
+            return relay.stats().toString();
+        } catch (final Exception e) {
+            return "(no stats: " + e + ")";
+        }
+    }
+
+    /** Judges the flow through the history checker; a failure names what was lost and shows the daemon's log. */
+    private static void assertEveryPacketArrivedOnce(final TrafficRelay relay, final TrafficRelay.Run run) {
         System.out.println("[live] " + run.report().describe());
         assertEquals(PACKETS, run.report().sent());
-        assertTrue(run.report().clean(), run.report()::describe);
+        assertTrue(run.report().clean(), () -> run.report().describe() + "\nstats: " + statsOf(relay)
+            + "\ndaemon log:\n" + DaemonKit.read(relay.log));
         assertEquals(PACKETS, run.report().received() - run.report().foreign() - run.report().corrupt(),
             run.report()::describe);
     }
@@ -94,8 +104,8 @@ class LiveChangesNetnsIT {
         Netns.requireRoot();
         try (TrafficRelay relay = TrafficRelay.open(PREFIX, "new-input", 2)) {
             final List<Long> before = pids(relay);
-            assertEveryPacketArrivedOnce(flowRightAfterAdd(relay, () -> { }));
-            assertEquals(before, pids(relay), "no worker was restarted");
+            assertEveryPacketArrivedOnce(relay, flowRightAfterAdd(relay, () -> { }));
+            assertEquals(before, pids(relay), () -> "no worker was restarted:\n" + DaemonKit.read(relay.log));
             assertTrue(!DaemonKit.read(relay.log).contains("killing worker"), () -> DaemonKit.read(relay.log));
         }
     }
@@ -107,8 +117,8 @@ class LiveChangesNetnsIT {
             final ControlResponse other = relay.add(rule("r0", "in0", "239.7.7.6")); // in0 is open from now on
             assertInstanceOf(ControlResponse.RuleAdded.class, other, other::toString);
             final List<Long> before = pids(relay);
-            assertEveryPacketArrivedOnce(flowRightAfterAdd(relay, () -> { }));
-            assertEquals(before, pids(relay), "no worker was restarted");
+            assertEveryPacketArrivedOnce(relay, flowRightAfterAdd(relay, () -> { }));
+            assertEquals(before, pids(relay), () -> "no worker was restarted:\n" + DaemonKit.read(relay.log));
         }
     }
 
@@ -133,8 +143,8 @@ class LiveChangesNetnsIT {
                 }
             }));
             rethrow("the side changes failed", sideFailure);
-            assertEveryPacketArrivedOnce(run);
-            assertEquals(before, pids(relay), "no worker was restarted");
+            assertEveryPacketArrivedOnce(relay, run);
+            assertEquals(before, pids(relay), () -> "no worker was restarted:\n" + DaemonKit.read(relay.log));
         }
     }
 
@@ -154,8 +164,8 @@ class LiveChangesNetnsIT {
                 Netns.vethPair(relay.net.source, "in1p", relay.net.relay, "in1"); // a new ifindex
             }));
             rethrow("deleting and re-creating in1 failed", sideFailure);
-            assertEveryPacketArrivedOnce(run);
-            assertEquals(before, pids(relay), "no worker was restarted");
+            assertEveryPacketArrivedOnce(relay, run);
+            assertEquals(before, pids(relay), () -> "no worker was restarted:\n" + DaemonKit.read(relay.log));
             assertTrue(DaemonKit.read(relay.log).contains("input in1: packet sockets closed"),
                 () -> "in1's old sockets were closed:\n" + DaemonKit.read(relay.log));
         }

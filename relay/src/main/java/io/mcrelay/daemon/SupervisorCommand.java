@@ -81,7 +81,8 @@ public final class SupervisorCommand implements Callable<Integer> {
         description = {"Each worker's receive ring per input interface (default: ${DEFAULT-VALUE}; K, M, G suffixes; "
             + "256K to 1G). A ring absorbs a worker's pauses (JIT, GC, a busy CPU): it tolerates about "
             + "min(ring bytes / (packets/s x (frame bytes + 82, rounded up to 16)), blocks x 2 ms) without loss; "
-            + "the default, 64 blocks of 512 KiB, about 105 ms at 200,000 packets/s of 1,514-byte frames. The "
+            + "the default, 256 blocks of 128 KiB, about 105 ms at 200,000 packets/s of 1,514-byte frames and "
+            + "512 ms at low rates. The "
             + "daemon logs the tolerance it configured. Memory: workers x input interfaces x this size, in the "
             + "kernel."})
     private String ringSize;

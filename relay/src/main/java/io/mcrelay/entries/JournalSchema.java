@@ -15,6 +15,9 @@ import io.mcrelay.protocol.CodecException;
  *   <li><b>3</b>: the entries of 2, unchanged; the recorded frames changed: heartbeats carry per-input counts and
  *       the {@code no_buffer_space} drops (worker protocol 2), and {@code stats} answers carry {@code inputs[]} and the
  *       new drop reasons (control protocol 2).</li>
+ *   <li><b>4</b>: the entries of 3, unchanged; the recorded acks and heartbeats carry ruleset hashes that cover the
+ *       inputs a worker holds, and the recorded worker frames include {@code AttachInput}/{@code ReleaseInput}
+ *       (worker protocol 3). A commit may be empty: an input change of its own epoch.</li>
  * </ul>
  * Entries of every version from {@link #OLDEST} to {@link #VERSION} are read; a newer one is refused with a
  * {@link NewerSchemaException} naming both versions, never guessed at.
@@ -25,7 +28,7 @@ public final class JournalSchema {
      * worker-channel and control frames that recorded inputs and outputs carry: recovery never reads those, but
      * {@code journal replay} refuses a journal of another version instead of reporting a divergence.
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The oldest version this code still reads. */
     public static final int OLDEST = 1;
 

@@ -50,6 +50,7 @@ public final class IoKinds {
     public static final int INPUT_GENERATION = 162; // output (+ result): str name, i64 generation
     public static final int INPUT_MEMBER = 163; // output (+ result): str name, i32 worker, bool handed
     public static final int INPUT_FILTER = 164; // output: str name, i32 n, (i32 address, u16 port)*
+    public static final int INPUT_CLOSE = 165; // output: str name, i64 generation
 
     private IoKinds() {
     }
@@ -60,7 +61,7 @@ public final class IoKinds {
             case TIMER_CANCELLED, WORKER_LAUNCHED, WORKER_KILL, WORKER_SEND, WORKER_SEND_DESCRIPTOR,
                  WORKER_CHANNEL_CLOSE, CLIENT_SEND,
                  CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, INPUT_GENERATION, INPUT_MEMBER,
-                 INPUT_FILTER,
+                 INPUT_FILTER, INPUT_CLOSE,
                  EntryKinds.COMMIT,
                  EntryKinds.LIMITS, EntryKinds.SNAPSHOT -> true;
             default -> false;
@@ -99,6 +100,7 @@ public final class IoKinds {
             case INPUT_GENERATION -> "input-generation";
             case INPUT_MEMBER -> "input-member";
             case INPUT_FILTER -> "input-filter";
+            case INPUT_CLOSE -> "input-close";
             default -> null;
         };
     }

@@ -369,6 +369,13 @@ public final class IoRecorder {
         }
 
         @Override
+        public void closeReleased(final String interfaceName, final long generation) {
+            record(IoKinds.INPUT_CLOSE, "sockets", new WireWriter().string(interfaceName).i64(generation)
+                .toByteArray());
+            inner.closeReleased(interfaceName, generation);
+        }
+
+        @Override
         public long generation(final String interfaceName) {
             final long generation = inner.generation(interfaceName);
             record(IoKinds.INPUT_GENERATION, "sockets", new WireWriter().string(interfaceName).i64(generation)

@@ -7,11 +7,14 @@ import java.util.SortedSet;
  * existing interface, kept open across worker restarts and handed to every worker. Production: {@code AF_PACKET}
  * sockets passed to the workers with {@code SCM_RIGHTS}; simulation: a record of what was asked.
  *
- * <p>Contract: {@link #setWanted} is idempotent: it opens the sockets of interfaces newly wanted and closes those
- * no longer wanted, leaving the others untouched (their flows never miss a packet); {@link #reopen} replaces the
- * sockets of one wanted interface (it was re-created with a new index, so the old sockets are bound to nothing).
+ * <p>Contract: {@link #setWanted} is idempotent: it opens the sockets of interfaces newly wanted and takes out of use
+ * those no longer wanted, leaving the others untouched (their flows never miss a packet); {@link #reopen} replaces
+ * the sockets of one wanted interface (it was re-created with a new index, so the old sockets are bound to nothing).
  * The supervisor hands each worker its member of every open input over the worker's channel, by generation
- * ({@link #generation}, {@link #member}), and takes it back when the generation goes.
+ * ({@link #generation}, {@link #member}), and takes it back when the generation goes. Sockets taken out of use stay
+ * open until {@link #closeReleased}: the supervisor's copies close after every worker gave its own back, so the last
+ * close (and the kernel's release of a packet socket, which waits for an RCU grace period) never falls on a
+ * worker's packet thread.
  */
 public interface InputSockets {
     /** A (destination address, UDP port) pair an input's sockets let through; IPv4, network order. */
@@ -30,6 +33,14 @@ public interface InputSockets {
      * it.
      */
     default void setFilter(final String interfaceName, final java.util.SortedSet<Destination> destinations) {
+    }
+
+    /**
+     * Closes generation {@code generation} of {@code interfaceName}'s sockets, taken out of use earlier by
+     * {@link #setWanted} or {@link #reopen}; nothing when there is no such generation (closed already, or never
+     * opened). Implementations that hold no sockets ignore it.
+     */
+    default void closeReleased(final String interfaceName, final long generation) {
     }
 
     /** The input interfaces that exist and that at least one rule receives on. */

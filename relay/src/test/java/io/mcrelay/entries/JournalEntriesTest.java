@@ -50,11 +50,19 @@ class JournalEntriesTest {
 
     @Test
     void theCurrentVersionWritesThesePinnedBytes() {
-        // Version 3 changed only the frames recorded I/O entries carry: its entries are version 2's, byte for byte.
-        assertEquals(3, JournalSchema.VERSION, "a new version needs pinned bytes of its own here");
+        // Versions 3 and 4 changed only the frames recorded I/O entries carry: their entries are version 2's, byte for
+        // byte.
+        assertEquals(4, JournalSchema.VERSION, "a new version needs pinned bytes of its own here");
         assertEquals(COMMIT_V2, HEX.formatHex(COMMIT.encode()));
         assertEquals(SNAPSHOT_V2, HEX.formatHex(SNAPSHOT.encode()));
         assertEquals(LIMITS_BOTH, HEX.formatHex(LIMITS.encode()));
+    }
+
+    @Test
+    void anEmptyCommitIsAnInputChangeOfItsOwnEpoch() {
+        final CommitEntry empty = new CommitEntry(8, List.of(), List.of());
+        assertEquals("0000000000000008" + "00000000" + "00000000", HEX.formatHex(empty.encode()));
+        assertEquals(empty, CommitEntry.decode(JournalSchema.VERSION, empty.encode()));
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.seam.InputSockets;
@@ -27,6 +28,10 @@ final class Inputs {
     private TreeSet<String> wanted = new TreeSet<>();
     /** The open inputs the workers are handed, by name: the generation of their sockets. */
     private TreeMap<String, Long> handed = new TreeMap<>();
+    /** Generations taken back from the workers, oldest first: the supervisor's copies close once all gave theirs. */
+    private final java.util.ArrayList<Released> released = new java.util.ArrayList<>();
+    /** The inputs' part of the ruleset hash the workers must report: their digests, by the index handed over. */
+    private long hash = RulesetHash.EMPTY;
 
     /**
      * What changed in the inputs the workers must hold: generations to take back ({@code released}) and to hand
@@ -36,6 +41,10 @@ final class Inputs {
         boolean isEmpty() {
             return released.isEmpty() && opened.isEmpty();
         }
+    }
+
+    /** Generation {@code generation} of input {@code name}, taken back in the change of {@code epoch}. */
+    record Released(String name, long generation, long epoch) {
     }
 
     Inputs(final InputSockets sockets) {
@@ -136,7 +145,45 @@ final class Inputs {
             }
         });
         handed = now;
+        long sum = RulesetHash.EMPTY;
+        for (final String name : now.keySet()) {
+            sum += RulesetHash.inputDigest(name, links.get(name).ifIndex());
+        }
+        hash = sum;
         return new Handover(released, opened);
+    }
+
+    /**
+     * The sum of {@link RulesetHash#inputDigest} over the inputs handed to the workers (interface name and index as
+     * the links were when they were handed): what a worker holding every one of them adds to its ruleset hash.
+     */
+    long hash() {
+        return hash;
+    }
+
+    /** Notes the generations {@code handover} takes back from the workers, in the change of {@code epoch}. */
+    void releasedIn(final Handover handover, final long epoch) {
+        handover.released().forEach((name, generation) -> released.add(new Released(name, generation, epoch)));
+    }
+
+    /**
+     * Closes the supervisor's copies of the generations every worker gave back: each worker acks a release only once
+     * it closed its own socket, so an epoch every connected worker acked ({@code ackedByAll}) is one whose releases
+     * are done. Returns how many closed.
+     */
+    int closeReleased(final long ackedByAll) {
+        int closed = 0;
+        while (!released.isEmpty() && released.getFirst().epoch() <= ackedByAll) {
+            final Released done = released.removeFirst();
+            sockets.closeReleased(done.name(), done.generation());
+            closed++;
+        }
+        return closed;
+    }
+
+    /** The generations taken back whose supervisor copies are still open, oldest first. */
+    List<Released> released() {
+        return List.copyOf(released);
     }
 
     /** The inputs handed to the workers, by name, with their generations. */

@@ -12,8 +12,8 @@ import io.mcrelay.rules.ValidationError;
 
 /**
  * The supervisor's authoritative rule table: a {@link RuleSet} with an epoch that grows by one on every committed
- * change, and the ruleset hash of recent epochs (so an ack for an older epoch can still be checked). Not
- * thread-safe.
+ * change (of the rules, or of the inputs handed to the workers: an empty change), and the ruleset hash of recent
+ * epochs, the inputs' part included (so an ack for an older epoch can still be checked). Not thread-safe.
  */
 final class RuleTable {
     /** How many past epochs keep their hash: enough for every change a client can still be waiting for. */
@@ -23,18 +23,30 @@ final class RuleTable {
     private final TreeMap<Long, Long> hashByEpoch = new TreeMap<>();
     private Limits limits;
     private long epoch;
+    /** The inputs' part of the ruleset hash ({@link Inputs#hash}), as of the current epoch. */
+    private long inputsHash = io.mcrelay.protocol.RulesetHash.EMPTY;
 
     RuleTable(final Limits limits) {
         this.limits = limits;
-        hashByEpoch.put(0L, rules.hash());
+        hashByEpoch.put(0L, hash());
     }
 
     long epoch() {
         return epoch;
     }
 
+    /** The ruleset hash a converged worker reports now: the rules' and the inputs handed over. */
     long hash() {
-        return rules.hash();
+        return rules.hash() + inputsHash;
+    }
+
+    /**
+     * The inputs handed to the workers changed within the current epoch (before any worker heard of it): the epoch's
+     * hash covers them.
+     */
+    void setInputsHash(final long hashOfInputs) {
+        inputsHash = hashOfInputs;
+        hashByEpoch.put(epoch, hash());
     }
 
     Limits limits() {
@@ -91,7 +103,7 @@ final class RuleTable {
         epoch = snapshot.epoch();
         limits = snapshot.limits();
         hashByEpoch.clear();
-        hashByEpoch.put(epoch, rules.hash());
+        hashByEpoch.put(epoch, hash());
     }
 
     /** Commits one change: removals, then upserts, as one new epoch. */
@@ -103,7 +115,7 @@ final class RuleTable {
             rules.put(rule);
         }
         epoch++;
-        hashByEpoch.put(epoch, rules.hash());
+        hashByEpoch.put(epoch, hash());
         while (hashByEpoch.size() > HASH_HISTORY_MAX) {
             hashByEpoch.pollFirstEntry();
         }

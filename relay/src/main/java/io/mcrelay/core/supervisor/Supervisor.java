@@ -172,6 +172,7 @@ public class Supervisor implements DutyCycle {
         health.onEpochChanged(startNs);
         inputs.start(seams.links().links(), table.rules());
         inputs.handover(); // no worker is connected yet: each is handed every input with its Sync
+        table.setInputsHash(inputs.hash());
         for (final WorkerSlot slot : health.slots()) {
             health.launch(slot, startNs);
         }
@@ -201,6 +202,7 @@ public class Supervisor implements DutyCycle {
                 }
             }
         }
+        work += inputs.closeReleased(health.ackedByAll());
         work += seams.links().poll(linkListener, LINK_LIMIT);
         work += seams.timers().poll(nowNs, timerHandler, TIMER_LIMIT);
         for (final WorkerSlot slot : health.slots()) {
@@ -279,7 +281,10 @@ public class Supervisor implements DutyCycle {
         ruleJournal.commit(epoch, upserts, removals, nowNs);
         health.onEpochChanged(nowNs);
         inputs.updateWanted(table.rules());
-        commands.handOver(inputs.handover()); // before the Apply: its ack then means the inputs are held too
+        final Inputs.Handover handover = inputs.handover();
+        commands.handOver(handover); // before the Apply: its ack then means the inputs are held (or given back) too
+        inputs.releasedIn(handover, epoch);
+        table.setInputsHash(inputs.hash());
         for (final RuleId id : removals) {
             if (table.get(id) == null) { // gone, not replaced: workers drop its tracing with the rule
                 traces.forget(id);
@@ -291,7 +296,18 @@ public class Supervisor implements DutyCycle {
 
     private void onLinkEvent(final LinkMonitor.LinkEvent event) {
         final boolean concernsRules = inputs.onLinkEvent(event, table.rules());
-        commands.handOver(inputs.handover());
+        final Inputs.Handover handover = inputs.handover();
+        if (!handover.isEmpty()) {
+            // An input opened, closed or re-created: a change of its own, acked like any other, so that the workers'
+            // ack says they hold exactly the inputs handed over (a waiting rule is live once they acked this epoch).
+            final long epoch = table.commit(List.of(), List.of());
+            ruleJournal.commit(epoch, List.of(), List.of(), nowNs);
+            health.onEpochChanged(nowNs);
+            commands.handOver(handover);
+            inputs.releasedIn(handover, epoch);
+            table.setInputsHash(inputs.hash());
+            commands.broadcastApply(epoch, List.of(), List.of());
+        }
         if (concernsRules) {
             health.requestSyncOfConnected();
         }

@@ -65,7 +65,13 @@ final class WorkerCommands {
             cachedSync = writer.toByteArray();
             cachedSyncEpoch = table.epoch();
         }
-        // The inputs first: the Sync's ack then says the worker holds them too (the channel keeps the order).
+        // The inputs first: the Sync's ack then says the worker holds them too (the channel keeps the order). A
+        // release it may have missed (a full channel) comes again; one of a generation it does not hold is ignored.
+        for (final Inputs.Released released : inputs.released()) {
+            if (!sendRelease(slot, released.name(), released.generation())) {
+                return 0;
+            }
+        }
         for (final var input : inputs.handed().entrySet()) {
             if (!sendAttach(slot, input.getKey(), input.getValue())) {
                 return 0; // stays owed: the whole thing again next cycle (a held generation is ignored)
@@ -121,10 +127,7 @@ final class WorkerCommands {
             }
             boolean sent = true;
             for (final var released : handover.released().entrySet()) {
-                writer.reset();
-                WorkerMessageCodec.encode(new WorkerMessage.ReleaseInput(released.getKey(), released.getValue()),
-                    writer);
-                sent &= slot.channel.send(writer.buffer(), 0, writer.position()) == WorkerChannel.SendResult.SENT;
+                sent &= sendRelease(slot, released.getKey(), released.getValue());
             }
             for (final var opened : handover.opened().entrySet()) {
                 sent &= sendAttach(slot, opened.getKey(), opened.getValue());
@@ -133,6 +136,12 @@ final class WorkerCommands {
                 health.requestSync(slot, false);
             }
         }
+    }
+
+    private boolean sendRelease(final WorkerSlot slot, final String name, final long generation) {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.ReleaseInput(name, generation), writer);
+        return slot.channel.send(writer.buffer(), 0, writer.position()) == WorkerChannel.SendResult.SENT;
     }
 
     /** Sends worker {@code slot} its member of input {@code name}; true if it went (or there is none to send). */

@@ -295,7 +295,8 @@ final class WorkerHealth {
                 slot.syncForDrift = false;
                 slot.syncAttempts = 0;
             } else if (slot.syncEpoch >= 0 && epoch == slot.syncEpoch && hashKnown && !hashRight && isAck) {
-                stop(slot, RestartReason.DRIFT, "ruleset hash disagreed right after a sync");
+                stop(slot, RestartReason.DRIFT, "ruleset hash disagreed right after a sync" + disagreement(epoch, expected,
+                    hash));
             }
             return;
         }
@@ -306,7 +307,8 @@ final class WorkerHealth {
             // Drift: a Sync repairs it once. Drifting again soon after that repair means the worker cannot hold a
             // ruleset (a bug or memory damage): restart it rather than resync it forever.
             if (slot.syncForDrift || (slot.lastDriftNs >= 0 && nowNs - slot.lastDriftNs < DRIFT_REPEAT_WINDOW_NS)) {
-                stop(slot, RestartReason.DRIFT, "ruleset drifted again after a sync");
+                stop(slot, RestartReason.DRIFT, "ruleset drifted again after a sync" + disagreement(epoch, expected,
+                    hash));
             } else {
                 slot.lastDriftNs = nowNs;
                 requestSync(slot, true);
@@ -316,6 +318,25 @@ final class WorkerHealth {
         if (epoch < table.epoch() && !isAck && nowNs - epochChangedAtNs > config.ackTimeoutNs()) {
             requestSync(slot, false); // still behind long after the last change: an Apply was lost
         }
+    }
+
+    private static String disagreement(final long epoch, final long expected, final long reported) {
+        return " (epoch " + epoch + ": expected " + RulesetHash.format(expected) + ", reported "
+            + RulesetHash.format(reported) + ")";
+    }
+
+    /**
+     * The latest epoch every connected worker (not stopping) acked, {@link Long#MAX_VALUE} when none is connected (a
+     * worker that is gone holds nothing): what it acked it has finished, input releases included.
+     */
+    long ackedByAll() {
+        long slowest = Long.MAX_VALUE;
+        for (final WorkerSlot slot : slots) {
+            if (slot.channel != null && slot.state != WorkerSlot.State.STOPPING) {
+                slowest = Math.min(slowest, slot.ackedEpoch);
+            }
+        }
+        return slowest;
     }
 
     /** Marks the worker as owing the whole table; a ready worker goes back to syncing until it acks it. */

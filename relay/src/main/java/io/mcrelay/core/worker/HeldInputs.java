@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
+import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.PassedDescriptor;
@@ -17,8 +18,14 @@ import io.mcrelay.seam.PassedDescriptor;
  * thread-safe: the worker's thread owns it.
  */
 final class HeldInputs {
-    /** An input received on: the generation handed over and the interface index its socket is bound to. */
-    private record Held(long generation, int ifIndex) {
+    /**
+     * An input received on: the generation handed over, the interface index its socket is bound to, and its digest in
+     * the ruleset hash.
+     */
+    private record Held(long generation, int ifIndex, long digest) {
+        Held(final String name, final long generation, final int ifIndex) {
+            this(generation, ifIndex, RulesetHash.inputDigest(name, ifIndex));
+        }
     }
 
     /** A handover that waits until the older generation of its interface is released. */
@@ -30,6 +37,8 @@ final class HeldInputs {
     private final TreeMap<String, Held> held = new TreeMap<>();
     private final TreeMap<String, Long> releasing = new TreeMap<>();
     private final TreeMap<String, Pending> pending = new TreeMap<>();
+    /** The sum of the digests of the inputs held and not being released. */
+    private long hash = RulesetHash.EMPTY;
 
     HeldInputs(final PacketIo io) {
         this.io = Objects.requireNonNull(io, "io");
@@ -54,6 +63,7 @@ final class HeldInputs {
         if (now != null) {
             releasing.putIfAbsent(name, now.generation());
             pending.put(name, new Pending(attach.generation(), socket));
+            rehash();
             return;
         }
         attachNow(name, attach.generation(), socket);
@@ -61,7 +71,8 @@ final class HeldInputs {
 
     private void attachNow(final String name, final long generation, final PassedDescriptor socket) {
         try {
-            held.put(name, new Held(generation, io.attachInput(name, socket)));
+            held.put(name, new Held(name, generation, io.attachInput(name, socket)));
+            rehash();
         } catch (final IllegalArgumentException e) {
             // Not a socket of that interface (re-created meanwhile): the I/O closed it; the next generation comes.
         }
@@ -72,6 +83,7 @@ final class HeldInputs {
         final Held now = held.get(release.interfaceName());
         if (now != null && now.generation() == release.generation()) {
             releasing.putIfAbsent(release.interfaceName(), now.generation());
+            rehash();
         }
     }
 
@@ -95,6 +107,24 @@ final class HeldInputs {
             }
         }
         return ended;
+    }
+
+    /**
+     * The sum of {@link RulesetHash#inputDigest} over the inputs held, those being released left out: the inputs'
+     * part of the worker's ruleset hash.
+     */
+    long hash() {
+        return hash;
+    }
+
+    private void rehash() {
+        long sum = RulesetHash.EMPTY;
+        for (final var input : held.entrySet()) {
+            if (!releasing.containsKey(input.getKey())) {
+                sum += input.getValue().digest();
+            }
+        }
+        hash = sum;
     }
 
     /** The inputs held, by name, with their generations. */

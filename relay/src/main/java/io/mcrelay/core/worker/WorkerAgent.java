@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import org.agrona.DirectBuffer;
 
 import io.mcrelay.protocol.CodecException;
+import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WireWriter;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
@@ -93,6 +94,20 @@ public class WorkerAgent implements DutyCycle {
 
     private final HeldInputs inputs;
     private long epoch = NO_EPOCH;
+    /**
+     * The (epoch, hash) acks and heartbeats report: where the worker was when no input release was under way. While
+     * one is (draining a ring before closing it, and a newer generation of that input waiting), the worker holds
+     * neither what the previous epoch nor what the current one says, so it reports the last state it really was in
+     * and owes its ack until the release ends.
+     */
+    private long reportedEpoch = NO_EPOCH;
+    private long reportedHash = RulesetHash.EMPTY;
+    /**
+     * An input was handed over or taken back since the last {@code Sync} or {@code Apply}: the supervisor sends them
+     * right before the change they belong to, so until that change is read the worker is in no state the supervisor
+     * has a hash for (it is neither the old epoch's nor the new one's), and it reports none.
+     */
+    private boolean inputsAwaitEpoch;
     private boolean ackOwed;
     private boolean done;
     private String doneReason = "";
@@ -164,8 +179,12 @@ public class WorkerAgent implements DutyCycle {
                 work++;
             }
         }
-        if (ackOwed) {
-            work += sendAck();
+        if (!inputs.releasing() && !inputsAwaitEpoch) {
+            reportedEpoch = epoch;
+            reportedHash = rulesetHash();
+            if (ackOwed) {
+                work += sendAck();
+            }
         }
         // Completions first: they give back send capacity. Then no more frames than the capacity can forward, so a
         // burst waits in the receive ring rather than being read and dropped for want of a submission slot. Before
@@ -200,8 +219,9 @@ public class WorkerAgent implements DutyCycle {
         return epoch;
     }
 
+    /** The hash of the rules installed and the inputs held (not those being released); see {@code RulesetHash}. */
     public long rulesetHash() {
-        return rules.hash();
+        return rules.hash() + inputs.hash();
     }
 
     /** The rules installed, in id order (for checkers and tests). */
@@ -230,15 +250,23 @@ public class WorkerAgent implements DutyCycle {
             return;
         }
         switch (message) {
-            case WorkerMessage.Sync sync -> onSync(sync);
-            case WorkerMessage.Apply apply -> onApply(apply);
+            case WorkerMessage.Sync sync -> {
+                inputsAwaitEpoch = false;
+                onSync(sync);
+            }
+            case WorkerMessage.Apply apply -> {
+                inputsAwaitEpoch = false;
+                onApply(apply);
+            }
             case WorkerMessage.Shutdown shutdown -> finish("shutdown: " + shutdown.reason());
             case WorkerMessage.AttachInput attach -> {
                 inputs.attach(attach, channel.takeDescriptor());
-                ackOwed = true; // whatever came of it, say where we are
+                inputsAwaitEpoch = true;
+                ackOwed = true; // whatever came of it, say where we are once its change is read
             }
             case WorkerMessage.ReleaseInput release -> {
                 inputs.release(release);
+                inputsAwaitEpoch = true;
                 ackOwed = true;
             }
             case WorkerMessage.Trace trace -> {
@@ -310,7 +338,7 @@ public class WorkerAgent implements DutyCycle {
 
     private int sendAck() {
         writer.reset();
-        WorkerMessageCodec.encode(new WorkerMessage.Ack(epoch, rules.hash()), writer);
+        WorkerMessageCodec.encode(new WorkerMessage.Ack(reportedEpoch, reportedHash), writer);
         final WorkerChannel.SendResult result = channel.send(writer.buffer(), 0, writer.position());
         if (result == WorkerChannel.SendResult.FULL) {
             return 0; // try again next cycle: the ack is owed until it is sent
@@ -534,7 +562,7 @@ public class WorkerAgent implements DutyCycle {
         traceRing.drainTo(traces, slots);
         traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
         writer.reset();
-        WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, epoch, rules.hash(), counters(),
+        WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, reportedEpoch, reportedHash, counters(),
             traces), writer);
         if (channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
             heartbeatsSkipped++; // a full channel: the next heartbeat carries the same cumulative counters

@@ -63,6 +63,8 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
 
     private final Config config;
     private final Map<String, Group> groups = new TreeMap<>();
+    /** Groups taken out of use, open until {@link #closeReleased}, in the order they were taken out. */
+    private final List<Group> released = new ArrayList<>();
     private final Map<String, List<UdpDestination>> destinations = new TreeMap<>();
     private SortedSet<String> wanted = new TreeSet<>();
     private long version;
@@ -79,7 +81,7 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
         wanted = new TreeSet<>(interfaceNames);
         for (final String name : List.copyOf(groups.keySet())) {
             if (!wanted.contains(name)) {
-                closeGroup(name);
+                release(name);
             }
         }
         for (final String name : wanted) {
@@ -95,7 +97,7 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
         if (!wanted.contains(interfaceName)) {
             return; // not wanted: nothing to reopen
         }
-        closeGroup(interfaceName);
+        release(interfaceName);
         openGroup(interfaceName);
     }
 
@@ -227,13 +229,33 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
         }
     }
 
-    private void closeGroup(final String name) {
+    /** Takes {@code name}'s group out of use: no longer handed over, open until {@link #closeReleased}. */
+    private void release(final String name) {
         final Group group = groups.remove(name);
         if (group != null) {
-            group.members().forEach(PacketRxRing::close);
+            released.add(group);
             version++;
-            LOG.info("input {}: packet sockets closed", name);
+            LOG.info("input {}: packet sockets (generation {}) taken back from the workers", name,
+                group.generation());
         }
+    }
+
+    @Override
+    public void closeReleased(final String interfaceName, final long generation) {
+        for (int i = 0; i < released.size(); i++) {
+            final Group group = released.get(i);
+            if (group.interfaceName().equals(interfaceName) && group.generation() == generation) {
+                released.remove(i);
+                group.members().forEach(PacketRxRing::close);
+                LOG.info("input {}: packet sockets closed (generation {})", interfaceName, generation);
+                return;
+            }
+        }
+    }
+
+    /** The generations taken out of use and not closed yet, as "name/generation", oldest first (for tests). */
+    public List<String> releasedGenerations() {
+        return released.stream().map(group -> group.interfaceName() + "/" + group.generation()).toList();
     }
 
     private void checkOpen() {
@@ -246,7 +268,10 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
     public void close() {
         if (!closed) {
             for (final String name : List.copyOf(groups.keySet())) {
-                closeGroup(name);
+                release(name);
+            }
+            for (final Group group : List.copyOf(released)) {
+                closeReleased(group.interfaceName(), group.generation());
             }
             closed = true;
         }

@@ -24,7 +24,7 @@ public record RingGeometry(int blockBytes, int blocks, int retireMillis) {
     /** The largest: the kernel maps a ring of at most this much per socket here. */
     public static final long BYTES_MAX = 1L << 30;
     /** Blocks {@link #forBytes} aims for. */
-    public static final int BLOCKS_TARGET = 64;
+    public static final int BLOCKS_TARGET = 256;
     static final int BLOCK_BYTES_MIN = 64 << 10;
     static final int BLOCK_BYTES_MAX = 4 << 20;
     /** How long the kernel holds a block before handing it over half-full. */

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
@@ -62,6 +63,11 @@ class InputHandoverTest {
         }
 
         @Override
+        public void closeReleased(final String interfaceName, final long generation) {
+            calls.add("close " + interfaceName + " " + generation);
+        }
+
+        @Override
         public PassedDescriptor member(final String interfaceName, final int workerIndex) {
             if (!open.containsKey(interfaceName)) {
                 return null;
@@ -91,12 +97,34 @@ class InputHandoverTest {
         assertTrue(inputs.handover().isEmpty(), "no rule: no input");
     }
 
-    /** Commits as the supervisor does: the inputs, their handover, then the Apply. */
+    /** Commits as the supervisor does: the inputs, their handover, the epoch's hash, then the Apply. */
     private void commit(final List<Rule> upserts, final List<io.mcrelay.rules.RuleId> removals) {
         final long epoch = table.commit(removals, upserts);
         inputs.updateWanted(table.rules());
-        commands.handOver(inputs.handover());
+        final Inputs.Handover handover = inputs.handover();
+        commands.handOver(handover);
+        inputs.releasedIn(handover, epoch);
+        table.setInputsHash(inputs.hash());
         commands.broadcastApply(epoch, upserts, removals);
+    }
+
+    @Test
+    void theExpectedHashCoversTheInputsHandedOverByNameAndIndex() {
+        final Rule rule = TestKit.rule("cam-1", "eth0", "eth1");
+        commit(List.of(rule), List.of());
+        final long withEth0 = RulesetHash.of(List.of(rule)) + RulesetHash.inputDigest("eth0", 7);
+        assertEquals(withEth0, table.hash());
+        assertEquals(withEth0, table.hashAt(1), "epoch 1's hash: what a worker acking it must report");
+        assertEquals(RulesetHash.EMPTY, table.hashAt(0));
+
+        inputs.onLinkEvent(new LinkMonitor.LinkEvent(LinkMonitor.LinkEvent.Kind.REMOVED, "eth0", 7), table.rules());
+        commands.handOver(inputs.handover());
+        assertEquals(RulesetHash.EMPTY, inputs.hash(), "released");
+        inputs.onLinkEvent(new LinkMonitor.LinkEvent(LinkMonitor.LinkEvent.Kind.ADDED, "eth0", 9), table.rules());
+        commands.handOver(inputs.handover());
+        assertEquals(RulesetHash.inputDigest("eth0", 9), inputs.hash(), "re-created: its new index");
+        assertTrue(RulesetHash.inputDigest("eth0", 9) != RulesetHash.inputDigest("eth0", 7));
+        assertTrue(RulesetHash.inputDigest("eth0", 9) != RulesetHash.inputDigest("eth1", 9));
     }
 
     @Test
@@ -120,6 +148,30 @@ class InputHandoverTest {
         assertEquals(1, channels[0].sent.size(), "an input already held is not handed over again: " + channels[0].sent);
         assertEquals(List.of("filter eth0 2", "wanted [eth0]"), sockets.calls, "a new group on an open input: the "
             + "filter changes in the commit, before any worker can ack it");
+    }
+
+    /**
+     * The supervisor's copy of a released input closes once every connected worker acked the release's epoch (a
+     * worker acks a release only after closing its own socket, so the kernel's release of the socket happens in the
+     * supervisor); a Sync meanwhile repeats the release.
+     */
+    @Test
+    void aReleasedInputClosesOnceEveryWorkerAckedItsEpoch() {
+        final Rule rule = TestKit.rule("cam-1", "eth0", "eth1");
+        commit(List.of(rule), List.of());
+        commit(List.of(), List.of(rule.id())); // epoch 2 takes eth0 back
+        sockets.calls.clear();
+        health.slot(0).ackedEpoch = 2;
+        health.slot(1).ackedEpoch = 1;
+        assertEquals(0, inputs.closeReleased(health.ackedByAll()), "worker 1 has not given it back");
+        channels[1].sent.clear();
+        assertEquals(1, commands.sendSync(health.slot(1), 5));
+        assertEquals(List.of(new WorkerMessage.ReleaseInput("eth0", 1), new WorkerMessage.Sync(2, table.rules())),
+            channels[1].sent, "a Sync repeats the release it may have missed");
+        health.slot(1).ackedEpoch = 2;
+        assertEquals(1, inputs.closeReleased(health.ackedByAll()));
+        assertEquals(List.of("close eth0 1"), sockets.calls);
+        assertEquals(0, inputs.closeReleased(health.ackedByAll()), "closed once");
     }
 
     @Test

@@ -292,7 +292,8 @@ class WorkerHealthTest {
         ack(0, WRONG_HASH);
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
         assertEquals(RestartReason.DRIFT, slot.stopReason);
-        assertEquals("ruleset hash disagreed right after a sync", slot.stopDetail);
+        assertEquals("ruleset hash disagreed right after a sync (epoch 0: expected 0000000000000000, reported "
+            + "0000000000005eed)", slot.stopDetail, "the log names both hashes");
     }
 
     @Test
@@ -311,7 +312,8 @@ class WorkerHealthTest {
         heartbeat(0, WRONG_HASH);
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
         assertEquals(RestartReason.DRIFT, slot.stopReason);
-        assertEquals("ruleset drifted again after a sync", slot.stopDetail);
+        assertEquals("ruleset drifted again after a sync (epoch 0: expected 0000000000000000, reported "
+            + "0000000000005eed)", slot.stopDetail);
     }
 
     @Test

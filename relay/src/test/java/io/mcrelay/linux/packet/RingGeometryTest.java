@@ -10,13 +10,13 @@ class RingGeometryTest {
     @Test
     void theDefaultToleratesAtLeast100MsAt200kPacketsPerSecondOfFullFrames() {
         final RingGeometry ring = RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES);
-        assertEquals(new RingGeometry(512 << 10, 64, 2), ring);
+        assertEquals(new RingGeometry(128 << 10, 256, 2), ring);
         assertEquals(1600, RingGeometry.slotBytes(1514), "82 bytes of header, 16-byte aligned");
         final double tolerance = ring.toleranceMillis(200_000, 1514);
         assertTrue(tolerance >= 100, () -> tolerance + " ms");
-        assertEquals(128, ring.toleranceMillis(1, 1514), 1e-9, "a slow stream: one block per 2 ms");
-        assertEquals("32 MiB per worker and input interface (64 blocks of 512 KiB, handed over within 2 ms): a worker "
-            + "may stall 105 ms at 200,000 packets/s of 1,514-byte frames without loss (128 ms at low rates)",
+        assertEquals(512, ring.toleranceMillis(1, 1514), 1e-9, "a slow stream: one block per 2 ms");
+        assertEquals("32 MiB per worker and input interface (256 blocks of 128 KiB, handed over within 2 ms): a worker "
+            + "may stall 105 ms at 200,000 packets/s of 1,514-byte frames without loss (512 ms at low rates)",
             ring.describe());
     }
 

@@ -21,8 +21,8 @@ class WorkerIoOptionsTest {
     @Test
     void absentOptionsDefault() {
         assertEquals(WorkerIo.Config.DEFAULT, WorkerIo.Config.parse(List.of()));
-        assertEquals(new WorkerIo.Config(PacketBackend.Preference.AUTO, 512 << 10, 64, 40),
-            WorkerIo.Config.parse(List.of("--heartbeat-ms=40")), "the default ring: 32 MiB in 64 blocks");
+        assertEquals(new WorkerIo.Config(PacketBackend.Preference.AUTO, 128 << 10, 256, 40),
+            WorkerIo.Config.parse(List.of("--heartbeat-ms=40")), "the default ring: 32 MiB in 256 blocks");
     }
 
     @Test
@@ -36,7 +36,7 @@ class WorkerIoOptionsTest {
         assertEquals("worker argument --verbose: unknown option",
             assertThrows(IllegalArgumentException.class, () -> WorkerIo.Config.parse(List.of("--verbose")))
                 .getMessage());
-        assertEquals("ring geometry and heartbeat interval must be positive: 64 x 524288, 0 ms", assertThrows(IllegalArgumentException.class,
+        assertEquals("ring geometry and heartbeat interval must be positive: 256 x 131072, 0 ms", assertThrows(IllegalArgumentException.class,
                 () -> WorkerIo.Config.parse(List.of("--heartbeat-ms=0"))).getMessage());
     }
 }

@@ -488,6 +488,12 @@ public final class JournalReplay {
         }
 
         @Override
+        public void closeReleased(final String interfaceName, final long generation) {
+            expect(IoKinds.INPUT_CLOSE, "sockets", new WireWriter().string(interfaceName).i64(generation)
+                .toByteArray(), "closed generation " + generation + " of " + interfaceName);
+        }
+
+        @Override
         public long generation(final String interfaceName) {
             final WireReader in = WireReader.of(take(IoKinds.INPUT_GENERATION, null, "asked the generation of "
                 + interfaceName).entry().payload());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import io.mcrelay.protocol.Frames;
+import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.UdpFrameEncoder;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
@@ -109,6 +111,81 @@ class WorkerInputHandoverTest {
         assertEquals(0, group.members(), "the worker closed its member: it left the group");
         assertEquals(0, forwarded(2));
         assertFalse(agent.isDone());
+    }
+
+    /**
+     * The ruleset hash covers the inputs held (interface name and index). A handover is reported with the change it
+     * belongs to (the {@code Apply} right behind it), never alone; the ack of a release comes once the member is
+     * drained and closed, and until then acks and heartbeats report the last state the worker really was in.
+     */
+    @Test
+    void theHashCoversTheInputsHeldAndAReleaseIsAckedOnceItsMemberClosed() {
+        final long rulesOnly = RulesetHash.of(List.of(RULE));
+        final long withInput = rulesOnly + RulesetHash.inputDigest("in0", network.interfaceIndex("in0"));
+        final SharedDescriptor member = member();
+        send(new WorkerMessage.AttachInput("in0", 1), member);
+        member.close();
+        final List<long[]> reports = new ArrayList<>();
+        for (int i = 0; i < 300; i++) { // past a heartbeat interval: heartbeats come, none with the input at epoch 1
+            step(reports);
+        }
+        assertEquals(withInput, agent.rulesetHash(), "it holds in0");
+        assertTrue(reports.stream().anyMatch(report -> report[0] == 1L), "it reported while waiting");
+        for (final long[] report : reports) {
+            assertEquals(List.of(1L, rulesOnly), List.of(report[0], report[1]), "epoch 1 is reported as it was");
+        }
+        send(new WorkerMessage.Apply(2, List.of(), List.of()), null);
+        reports.clear();
+        step(reports);
+        assertEquals(List.of(2L, withInput), List.of(reports.getLast()[0], reports.getLast()[1]),
+            "the change is acked with the input in the hash");
+
+        for (int i = 0; i < 600; i++) { // more than a duty cycle reads: the release takes several cycles
+            injectOne(i);
+        }
+        send(new WorkerMessage.ReleaseInput("in0", 1), null);
+        send(new WorkerMessage.Apply(3, List.of(), List.of()), null);
+        reports.clear();
+        int cyclesReleasing = 0;
+        for (int i = 0; i < 50 && !agent.inputGenerations().isEmpty(); i++) {
+            step(reports);
+            if (!agent.inputGenerations().isEmpty()) {
+                cyclesReleasing++;
+                for (final long[] report : reports) {
+                    assertEquals(List.of(2L, withInput), List.of(report[0], report[1]),
+                        "no report of epoch 3 while in0 is still being drained");
+                }
+            }
+        }
+        assertTrue(cyclesReleasing > 0, "the release took more than one duty cycle");
+        assertEquals(Map.of(), agent.inputGenerations());
+        step(reports);
+        assertEquals(List.of(3L, rulesOnly), List.of(reports.getLast()[0], reports.getLast()[1]),
+            "acked once closed, the input out of the hash");
+        assertEquals(0, group.members());
+    }
+
+    /** One duty cycle and a network settle; adds the (epoch, hash) of every ack and heartbeat that came. */
+    private void step(final List<long[]> reports) {
+        nowNs += 1_000_000L;
+        agent.doWork(nowNs);
+        network.settle();
+        supervisorEnd.poll((buffer, offset, length) -> {
+            switch (WorkerMessageCodec.decode(buffer, offset, length)) {
+                case WorkerMessage.Ack ack -> reports.add(new long[] {ack.epoch(), ack.rulesetHash()});
+                case WorkerMessage.Heartbeat heartbeat -> reports.add(new long[] {heartbeat.epoch(),
+                    heartbeat.rulesetHash()});
+                default -> { }
+            }
+        }, 1000);
+    }
+
+    private void injectOne(final int sequence) {
+        final byte[] payload = {(byte) sequence};
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[UdpFrameEncoder.frameLength(1, false)]);
+        final int length = UdpFrameEncoder.write(frame, 0, -1, 0x0A000001, GROUP, 40000 + sequence % 7, 5000, 8,
+            payload);
+        network.injectFrame("in0", frame, 0, length);
     }
 
     @Test
