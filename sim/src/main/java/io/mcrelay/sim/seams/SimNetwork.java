@@ -106,8 +106,7 @@ public final class SimNetwork {
     // The same links as a list, rebuilt on create/delete, so that step() iterates without allocating an iterator.
     private final ArrayList<NetworkLink> linksByName = new ArrayList<>();
     private final ArrayList<SimPacketIo> ios = new ArrayList<>();
-    // Input groups by link name, each link's in opening order (ended ones are dropped as frames pass).
-    private final TreeMap<String, ArrayList<SimInputGroup>> groups = new TreeMap<>();
+    private final InputGroups inputGroups = new InputGroups();
     private final ArrayList<SimLinkMonitor> monitors = new ArrayList<>();
     private final TreeMap<Endpoint, List<byte[]>> recorded = new TreeMap<>();
     private final UnsafeBuffer injected = new UnsafeBuffer(new byte[0]);
@@ -123,9 +122,6 @@ public final class SimNetwork {
     private long packetsAccepted;
     private long packetsDelivered;
     private long steps;
-    /** Counts of members that left their group before anyone read them: {@code tp_packets}, {@code tp_drops}. */
-    private long packetsNeverRead;
-    private long ringFullNeverRead;
 
     private long linksVersion;
 
@@ -284,22 +280,8 @@ public final class SimNetwork {
             drops[Drop.INGRESS_LINK_DOWN.ordinal()]++;
             return;
         }
-        final ArrayList<SimInputGroup> linkGroups = groups.isEmpty() ? null : groups.get(linkName);
-        boolean offered = false;
-        if (linkGroups != null) {
-            for (int i = 0; i < linkGroups.size(); ) {
-                final SimInputGroup group = linkGroups.get(i);
-                if (group.ended()) {
-                    linkGroups.remove(i); // every member left: no socket of it is open any more
-                    continue;
-                }
-                // A group of the link as it was before it was re-created is bound to an index that is gone.
-                if (group.ifIndex == link.ifIndex && group.receive(frame, offset, length)) {
-                    offered = true; // counted by the group: taken, refused by a full ring or filtered
-                }
-                i++;
-            }
-        }
+        // Counted by each group that had a member: taken, refused by a full ring, or filtered.
+        final boolean offered = inputGroups.offer(linkName, link.ifIndex, frame, offset, length);
         if (!offered) {
             drops[Drop.INGRESS_NO_RECEIVER.ordinal()]++;
         }
@@ -337,12 +319,12 @@ public final class SimNetwork {
 
     // ----- what the world looks like -----
 
-    /** The index of a link now, or 0 when there is none by that name. */
     /** Changes whenever a link is created or deleted (so every index it had may have changed). */
     public long linksVersion() {
         return linksVersion;
     }
 
+    /** The index of a link now, or 0 when there is none by that name. */
     public int interfaceIndex(final String name) {
         final NetworkLink link = links.get(name);
         return link == null ? 0 : link.ifIndex;
@@ -422,7 +404,7 @@ public final class SimNetwork {
     public SimInputGroup openInput(final String linkName) {
         final NetworkLink link = require(linkName);
         final SimInputGroup group = new SimInputGroup(this, linkName, link.ifIndex);
-        groups.computeIfAbsent(linkName, ignored -> new ArrayList<>()).add(group);
+        inputGroups.add(linkName, group);
         return group;
     }
 
@@ -437,9 +419,7 @@ public final class SimNetwork {
 
     /** A member left its group with these counts unread: nobody will read them now. */
     void countStatisticsNeverRead(final long packets, final long ringFull) {
-        assert packets >= ringFull && ringFull >= 0;
-        packetsNeverRead += packets;
-        ringFullNeverRead += ringFull;
+        inputGroups.countNeverRead(packets, ringFull);
     }
 
     /**
@@ -449,15 +429,7 @@ public final class SimNetwork {
      * {@link Drop#RX_RING_FULL}). For checkers: allocates.
      */
     public long[] inputsUnread() {
-        final long[] unread = new long[3];
-        for (final ArrayList<SimInputGroup> linkGroups : groups.values()) {
-            for (final SimInputGroup group : linkGroups) {
-                group.addUnread(unread); // first: members whose last handle closed leave now, counted below
-            }
-        }
-        unread[0] += packetsNeverRead;
-        unread[1] += ringFullNeverRead;
-        return unread;
+        return inputGroups.unread();
     }
 
     /**
