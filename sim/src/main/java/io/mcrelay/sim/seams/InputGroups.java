@@ -49,6 +49,18 @@ final class InputGroups {
         return offered;
     }
 
+    /** Link {@code linkName} (index {@code ifIndex}) came back up: its groups link their members again. */
+    void relink(final String linkName, final int ifIndex) {
+        final ArrayList<SimInputGroup> groups = byLink.get(linkName);
+        if (groups != null) {
+            for (final SimInputGroup group : groups) {
+                if (group.ifIndex == ifIndex) {
+                    group.relink();
+                }
+            }
+        }
+    }
+
     /** A member left its group with these counts unread: nobody will read them now. */
     void countNeverRead(final long packets, final long ringFull) {
         assert packets >= ringFull && ringFull >= 0;

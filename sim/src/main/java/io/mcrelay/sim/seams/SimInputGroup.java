@@ -20,11 +20,14 @@ import io.mcrelay.seam.support.SharedDescriptor;
  *
  * <p>Members are numbered as the kernel keeps them ({@code fanout_add}, {@code __fanout_unlink} in
  * {@code net/packet/af_packet.c}): a joining member is appended; a member leaves when the last handle on it closes,
- * and the last member takes its place. Frames still in a leaving member's ring are lost
+ * and the last member takes its place; when the link comes back up ({@link #relink}), {@code packet_notifier}
+ * unlinks every member at the link's going down and links them again in the order their sockets were created (the
+ * namespace's socket list, which {@code packet_create} appends to), so a group reordered by leaves is in joining
+ * order again. Frames still in a leaving member's ring are lost
  * ({@link SimNetwork.Drop#RX_CLOSED}), and so are its counts not yet read.
  *
  * <p>Each member counts as {@code PACKET_STATISTICS} does: frames offered to it and those its full ring refused,
- * since the last {@link Member#readStatistics read}, whoever read them (a reading resets them). So a worker that
+ * since they were last read, whoever read them (a reading resets them). So a worker that
  * adopts a member its predecessor held reads what came since its predecessor's last reading.
  *
  * <p>The group belongs to the link as it was when the group opened: a link deleted and created again under its name
@@ -39,6 +42,8 @@ public final class SimInputGroup {
     /** One member socket: its receive ring and its counts since they were last read. */
     static final class Member {
         final SimInputGroup group;
+        /** When it joined, among its group's members: its socket's place in the namespace's socket list. */
+        private final long joinOrder;
         private final SharedDescriptor handle;
         private byte[][] slots;
         private final int[] lengths;
@@ -48,8 +53,9 @@ public final class SimInputGroup {
         private long packets;
         private long ringFull;
 
-        Member(final SimInputGroup group, final int rxRingFrames) {
+        Member(final SimInputGroup group, final int rxRingFrames, final long joinOrder) {
             this.group = group;
+            this.joinOrder = joinOrder;
             slots = new byte[rxRingFrames][];
             lengths = new int[rxRingFrames];
             handle = SharedDescriptor.of(this);
@@ -132,6 +138,7 @@ public final class SimInputGroup {
     private final ArrayList<Member> members = new ArrayList<>();
     private SimInputFilter filter = SimInputFilter.COARSE;
     private boolean joined;
+    private long joins;
 
     SimInputGroup(final SimNetwork network, final String linkName, final int ifIndex) {
         this.network = network;
@@ -157,7 +164,7 @@ public final class SimInputGroup {
         if (rxRingFrames <= 0) {
             throw new IllegalArgumentException("ring size must be positive: " + rxRingFrames);
         }
-        final Member member = new Member(this, rxRingFrames);
+        final Member member = new Member(this, rxRingFrames, joins++);
         members.add(member);
         joined = true;
         return member.handle;
@@ -174,6 +181,15 @@ public final class SimInputGroup {
     /** The members' socket filter now. */
     public SimInputFilter filter() {
         return filter;
+    }
+
+    /**
+     * The link came back up: the members are linked again in the order they joined (see the class comment). Called
+     * by the network.
+     */
+    void relink() {
+        prune();
+        members.sort(java.util.Comparator.comparingLong(member -> member.joinOrder));
     }
 
     /** True once every member that ever joined has left: the group is gone (sockets are never joined again). */

@@ -195,7 +195,9 @@ public final class SimNetwork {
             return;
         }
         link.up = up;
-        if (!up) {
+        if (up) {
+            inputGroups.relink(name, link.ifIndex); // NETDEV_UP links the bound packet sockets again
+        } else {
             drops[Drop.EGRESS_FLUSHED.ordinal()] += link.depth;
             while (link.depth > 0) {
                 link.endpoints[link.head] = null;

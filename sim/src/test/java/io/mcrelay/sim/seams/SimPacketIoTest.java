@@ -531,6 +531,28 @@ class SimPacketIoTest extends PacketIoContract {
         assertEquals(0, network.dropped(SimNetwork.Drop.RX_CLOSED));
     }
 
+    /**
+     * After a leave the last member holds the leaver's place; a link that goes down and comes back up links its
+     * members again in the order they joined, as {@code packet_notifier} does.
+     */
+    @Test
+    void aLinkComingBackUpLinksTheMembersInJoiningOrder() {
+        final SimNetwork network = network();
+        final SimInputGroup group = network.openInput("in0");
+        final SharedDescriptor first = group.join();
+        final SharedDescriptor second = group.join();
+        final SharedDescriptor third = group.join();
+        first.close();
+        assertEquals(0, group.memberIndex(third), "the last member took the leaver's place");
+        assertEquals(1, group.memberIndex(second));
+        network.setUp("in0", false);
+        network.setUp("in0", true);
+        assertEquals(0, group.memberIndex(second), "joining order again");
+        assertEquals(1, group.memberIndex(third));
+        second.close();
+        third.close();
+    }
+
     /** A member's full ring refuses frames, counted by the I/O that reads it and by the network alike. */
     @Test
     void aMembersFullRingIsCountedAsRingFull() {
