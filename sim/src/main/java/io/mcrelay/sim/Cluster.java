@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.control.ControlResponse;
@@ -22,7 +21,6 @@ import io.mcrelay.seam.RandomSource;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
-import io.mcrelay.seam.support.FlowHash;
 import io.mcrelay.seam.support.DutyCycleRunner;
 import io.mcrelay.sim.check.ConvergenceChecker;
 import io.mcrelay.sim.fault.FaultSchedule;
@@ -31,6 +29,7 @@ import io.mcrelay.sim.seams.InMemoryJournal;
 import io.mcrelay.sim.seams.ManualClock;
 import io.mcrelay.sim.seams.MapLogLevels;
 import io.mcrelay.sim.seams.SimControlServer;
+import io.mcrelay.sim.seams.SimInputGroup;
 import io.mcrelay.sim.seams.SimInputSockets;
 import io.mcrelay.sim.seams.SimLauncher;
 import io.mcrelay.sim.seams.SimLinkMonitor;
@@ -110,7 +109,8 @@ public final class Cluster implements FaultSchedule.Target {
     private final class SupervisorLife {
         final SimTimers timers = new SimTimers();
         final SimControlServer control = new SimControlServer();
-        final SimInputSockets inputSockets = new SimInputSockets();
+        final SimInputSockets inputSockets =
+            new SimInputSockets(network, options.config().workerCount(), SimInputGroup.DEFAULT_RING_FRAMES);
         final SimLauncher launcher;
         final Supervisor supervisor;
         /** Runs the supervisor's duty cycle, as the daemon's runner does; a failed cycle fails it for good. */
@@ -155,7 +155,6 @@ public final class Cluster implements FaultSchedule.Target {
         this.journal = options.journal() == null ? new InMemoryJournal() : options.journal();
         this.io = options.recordIo() ? new io.mcrelay.record.IoRecorder(journal, clock) : null;
         links = network.monitor();
-        network.setFanout(this::selectWorker);
         network.setDeliveryListener((endpoint, ttl, payload, offset, length) -> {
             if (log != null) {
                 // String hash codes are fixed by the JLS; a record's own hashCode is not, so it is not used.
@@ -200,16 +199,6 @@ public final class Cluster implements FaultSchedule.Target {
             wrapped = new RecordingWorkerChannel(wrapped, log, (int) (handle.launchId() * 2 + (supervisorEnd ? 0 : 1)));
         }
         return wrapped;
-    }
-
-    /**
-     * The kernel's fanout with the relay's program: the same flow hash and member choice
-     * ({@link FlowHash#ofFrame}, {@link FlowHash#member}) as the production input sockets, so a flow lands on the
-     * member it would on Linux. Members are the attached I/Os in attach order.
-     */
-    private int selectWorker(final int ifIndex, final DirectBuffer frame, final int offset, final int length,
-                             final int members) {
-        return FlowHash.member(FlowHash.ofFrame(frame, offset, length), members);
     }
 
     /** Journals the run's seed, when inputs are recorded. */
@@ -336,6 +325,7 @@ public final class Cluster implements FaultSchedule.Target {
         // Workers die with their supervisor (PR_SET_PDEATHSIG), even a hung one: none lingers on the network.
         old.launcher.killAll();
         old.control.close();
+        old.inputSockets.close(); // its descriptors close with it: the next life opens every input anew
         faultyChannels.clear();
         life = new SupervisorLife();
         supervisorRestarts++;

@@ -170,7 +170,7 @@ public final class Simulator {
             config.workerAgents()).with(root.split("scheduler"), plan, log).withJournal(config.journal())
             .recordingIoIf(config.journal() != null)); // a journal given is a journal to replay: record everything
         this.faults = new FaultSchedule(plan, faultTargets, cluster, new FaultSchedule.Links(Workload.INPUT_LINK,
-            Workload.LINKS, Workload.OUTPUT_LINKS, Workload.LATE_LINK));
+            Workload.groupsOn(Workload.INPUT_LINK), Workload.LINKS, Workload.OUTPUT_LINKS, Workload.LATE_LINK));
         this.failures = new Failures(cluster.clock());
         this.client = new WorkloadClient(cluster, workload, log, failures);
         this.convergence = new ConvergenceChecker(failures);

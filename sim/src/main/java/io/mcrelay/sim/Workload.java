@@ -14,7 +14,8 @@ import io.mcrelay.seam.RandomSource;
 
 /**
  * DESIGN's default workload: rule templates added and removed by a control client during the run (one of them a 1→3
- * fan-out, one on an interface that may appear late), and packets to every live rule every 10 ms (100 per second
+ * fan-out, one on an interface that may appear late), on three input interfaces, so that inputs open and close as
+ * their rules come and go, and packets to every live rule every 10 ms (100 per second
  * per rule). Each packet carries the rule's generation (which add it belongs to), a sequence number, its send time
  * and a checksum, so sinks can tell where it belongs, whether it is whole and whether it came twice.
  * Single-threaded; every choice comes from its seeded {@link RandomSource}.
@@ -24,10 +25,12 @@ final class Workload {
     static final int FANOUT_TEMPLATE = 0;
     static final int LATE_TEMPLATE = TEMPLATES - 1;
     static final String INPUT_LINK = "in0";
+    /** The input of every third template: fewer rules, so its input is often closed and opened again. */
+    static final String SECOND_INPUT_LINK = "in1";
     static final String LATE_LINK = "late0";
     static final List<String> OUTPUT_LINKS = List.of("out0", "out1", "out2");
-    /** The links that exist from the start: the input and the outputs (the late link may appear during the run). */
-    static final List<String> LINKS = List.of(INPUT_LINK, "out0", "out1", "out2");
+    /** The links that exist from the start: the inputs and the outputs (the late link may appear during the run). */
+    static final List<String> LINKS = List.of(INPUT_LINK, SECOND_INPUT_LINK, "out0", "out1", "out2");
     static final long PACKET_INTERVAL_NS = 10_000_000L;
     /** Removed rules are still sent packets for this long, which must not be forwarded once the removal is acked. */
     static final long PROBE_AFTER_REMOVE_NS = 100_000_000L;
@@ -57,8 +60,8 @@ final class Workload {
 
         Template(final int index) {
             this.index = index;
-            this.inputInterface = index == LATE_TEMPLATE ? LATE_LINK : INPUT_LINK;
-            this.group = IpAddress.parse("239.1.0." + (index + 1)).ipv4Value();
+            this.inputInterface = inputOf(index);
+            this.group = groupOf(index);
             this.port = 5000;
             final List<RuleDocument.OutputDocument> outs = new ArrayList<>();
             if (index == FANOUT_TEMPLATE) {
@@ -76,6 +79,27 @@ final class Workload {
             return new RuleDocument(requestedId, null, inputInterface, IpAddress.ipv4(group).toString(), port, null,
                 outputs, null);
         }
+    }
+
+    /** The input interface of template {@code index}. */
+    static String inputOf(final int index) {
+        return index == LATE_TEMPLATE ? LATE_LINK : index % 3 == 2 ? SECOND_INPUT_LINK : INPUT_LINK;
+    }
+
+    /** The IPv4 group (network order) template {@code index} receives. */
+    static int groupOf(final int index) {
+        return IpAddress.parse("239.1.0." + (index + 1)).ipv4Value();
+    }
+
+    /** The groups of the templates on {@code link}, in template order. */
+    static List<Integer> groupsOn(final String link) {
+        final List<Integer> groups = new ArrayList<>();
+        for (int i = 0; i < TEMPLATES; i++) {
+            if (inputOf(i).equals(link)) {
+                groups.add(groupOf(i));
+            }
+        }
+        return List.copyOf(groups);
     }
 
     private final RandomSource random;

@@ -17,6 +17,7 @@ import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.IpAddress;
 import io.mcrelay.sim.seams.SimLauncher;
+import io.mcrelay.sim.seams.SimNetwork;
 
 /**
  * Bugs the simulator's seeds found, each replayed here as a plain scenario so that it stays covered whatever later
@@ -108,7 +109,8 @@ class SimulatorRegressionTest {
     /**
      * Seed 1031: an input interface was re-created and the worker's resync was lost; the worker kept matching on the
      * old interface index, and its state (epoch, hash) looked right, so nothing repaired it. Workers now recompile
-     * their table whenever their I/O's interface indices move.
+     * their table whenever their I/O's interface indices move: here when the new sockets are handed over. Until the
+     * supervisor has reopened them, the re-created interface has no packet socket and its frames reach nobody.
      */
     @Test
     void aWorkerFollowsARecreatedInterfaceOnItsOwn() {
@@ -119,6 +121,13 @@ class SimulatorRegressionTest {
         cluster.network().deleteLink("in0");
         cluster.network().createLinkUp("in0");
         // The packet arrives before the supervisor has even seen the link change (workers step first).
+        cluster.sendPacket("in0", SOURCE, IpAddress.parse("239.1.0.3").ipv4Value(), 5000, new byte[] {41});
+        assertEquals(1, cluster.network().dropped(SimNetwork.Drop.INGRESS_NO_RECEIVER),
+            "the old sockets are bound to the deleted interface");
+        final long before = cluster.inputSockets().generation("in0");
+        assertTrue(cluster.runUntil(() -> cluster.inputSockets().generation("in0") > before, SECOND));
+        assertTrue(cluster.runUntil(() -> cluster.liveAgents().stream().allMatch(agent ->
+            Long.valueOf(cluster.inputSockets().generation("in0")).equals(agent.inputGenerations().get("in0"))), SECOND));
         cluster.sendPacket("in0", SOURCE, IpAddress.parse("239.1.0.3").ipv4Value(), 5000, new byte[] {42});
         cluster.step();
         cluster.step();

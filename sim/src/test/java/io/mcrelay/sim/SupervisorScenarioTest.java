@@ -19,6 +19,7 @@ import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.rules.IpAddress;
 import io.mcrelay.sim.seams.InMemoryJournal;
+import io.mcrelay.sim.seams.SimNetwork;
 import io.mcrelay.sim.seams.SimLauncher;
 
 /**
@@ -80,15 +81,25 @@ class SupervisorScenarioTest {
         assertEquals(List.of("hello"), delivered("out2", "10.9.9.9", 7000));
     }
 
+    /**
+     * A removed rule forwards no more: its (group, port) leaves the input's filter, so its packets no longer reach a
+     * worker while another rule keeps the input open; with the input's last rule, its sockets close.
+     */
     @Test
     void aRemovedRuleForwardsNoMore() {
         client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        client.add(rule("cam-2", "in0", "239.1.1.2", 5000, out("239.10.0.2", 6000, "out0")));
         send("one");
-        assertEquals(new ControlResponse.RuleRemoved(2, "cam-1", 2), client.remove("cam-1"));
+        assertEquals(new ControlResponse.RuleRemoved(3, "cam-1", 3), client.remove("cam-1"));
         send("two");
+        assertEquals(1, cluster.network().dropped(SimNetwork.Drop.FILTERED), "the filter keeps cam-2's pair only");
+        client.remove("cam-2");
+        assertEquals(List.of(), List.copyOf(cluster.inputSockets().open()));
+        send("three");
+        assertEquals(1, cluster.network().dropped(SimNetwork.Drop.INGRESS_NO_RECEIVER), "no socket on in0 any more");
         cluster.runFor(SECOND); // heartbeats carry the counters to the supervisor
         assertEquals(List.of("one"), delivered("out0", "239.10.0.1", 6000));
-        assertEquals(1, client.stats().unmatched(), "the packet after the removal matched nothing");
+        assertEquals(0, client.stats().unmatched(), "no worker saw the packets after the removal");
     }
 
     @Test
@@ -241,9 +252,18 @@ class SupervisorScenarioTest {
     @Test
     void malformedAndFragmentedFramesAreCountedAtTheTopLevel() {
         client.add(rule("cam-1", "in0", "239.1.1.1", 5000, out("239.10.0.1", 6000, "out0")));
+        // IPv4 EtherType, UDP to 239.1.1.1:5000, but an IP header that says version 6: the socket filter (which
+        // checks no version) lets it through, and the worker's parser refuses it.
         final byte[] badVersion = new byte[60];
-        badVersion[12] = 0x08; // IPv4 EtherType, then an IP header that says version 6
+        badVersion[12] = 0x08;
         badVersion[14] = 0x65;
+        badVersion[23] = 17;
+        badVersion[30] = (byte) 239;
+        badVersion[31] = 1;
+        badVersion[32] = 1;
+        badVersion[33] = 1;
+        badVersion[36] = 0x13;
+        badVersion[37] = (byte) 0x88;
         cluster.network().injectFrame("in0", badVersion);
         send("ok");
         cluster.runFor(SECOND);

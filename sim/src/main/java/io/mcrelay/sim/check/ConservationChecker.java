@@ -1,20 +1,28 @@
 package io.mcrelay.sim.check;
 
-import java.util.List;
-
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.sim.seams.SimLauncher;
 import io.mcrelay.sim.seams.SimNetwork;
+import io.mcrelay.sim.seams.SimPacketIo;
 
 /**
- * Conservation, with DESIGN's accounting identities: every frame the network offered a worker and every send it
- * attempted is accounted for exactly once. Per live worker: its inputs' packets = ring_full + staging_full + frames it
- * took + frames still in its ring; frames it took = matched + unmatched + malformed + fragments; sends attempted =
- * completed + failed + in flight, each failure under one reason. Across every incarnation, live and ended, the
- * workers' input counts agree with the network's own: packets offered = frames the rings took + frames they refused,
- * and ring_full = what the network dropped for full rings. A worker that loses a frame or a send without counting it,
- * or counts one where it does not belong, is what it exists to catch.
+ * Conservation, with DESIGN's accounting identities: every frame the network offered the input sockets and every send
+ * a worker attempted is accounted for exactly once. Per live worker: frames it took = matched + unmatched + malformed
+ * + fragments, and = the frames its I/O lent it; sends attempted = completed + failed + in flight, each failure under
+ * one reason. Across every incarnation, live and ended, and the input sockets themselves (members' rings outlive the
+ * workers that read them: the supervisor holds them), two identities with the network's own counts:
+ * <ul>
+ * <li>counts, as {@code PACKET_STATISTICS} gives them (each reading returns what came since the last one, whoever read
+ *   it): what the workers' inputs read, plus what the members counted that no one read yet (a worker died before its
+ *   next reading, or no worker holds the member) or ever will (the member left its group first), = the frames the
+ *   network offered the members (taken into a ring or refused by a full one); the same for ring_full against the
+ *   network's full-ring drops;</li>
+ * <li>frames: the frames the members' rings took = those lent to workers + those still waiting in a member's ring +
+ *   those lost when a member left its group with frames in it ({@link SimNetwork.Drop#RX_CLOSED}).</li>
+ * </ul>
+ * A worker that loses a frame or a send without counting it, or counts one where it does not belong, is what it
+ * exists to catch.
  */
 public final class ConservationChecker extends Checker {
     public static final String NAME = "conservation";
@@ -27,24 +35,37 @@ public final class ConservationChecker extends Checker {
     public void check(final SimLauncher launcher, final SimNetwork network) {
         long packets = launcher.endedInputs().packets();
         long ringFull = launcher.endedInputs().ringFull();
+        long lent = launcher.endedInputs().framesDelivered();
         for (final SimLauncher.LiveWorker worker : launcher.liveWorkers()) {
-            final long[] inputs = checkWorker(worker);
-            packets += inputs[0];
-            ringFull += inputs[1];
+            checkWorker(worker);
+            if (worker.io() instanceof SimPacketIo io) {
+                for (final PacketIo.InputCounts input : io.countsAsRead()) {
+                    packets += input.packets();
+                    ringFull += input.ringFull();
+                }
+                lent += io.framesDelivered();
+            }
         }
+        final long[] unread = network.inputsUnread();
         final long ringDrops = network.dropped(SimNetwork.Drop.RX_RING_FULL);
-        if (ringFull != ringDrops) {
-            fail("the workers' inputs count ring_full " + ringFull + ", the network dropped " + ringDrops
-                + " frames for full receive rings");
+        if (ringFull + unread[1] != ringDrops) {
+            fail("the workers' inputs read ring_full " + ringFull + ", their sockets hold " + unread[1]
+                + " unread, but the network dropped " + ringDrops + " frames for full receive rings");
         }
         final long offered = network.framesReceived() + ringDrops;
-        if (packets != offered) {
-            fail("the workers' inputs count " + packets + " packets, the network offered them " + offered);
+        if (packets + unread[0] != offered) {
+            fail("the workers' inputs read " + packets + " packets, their sockets hold " + unread[0]
+                + " unread, but the network offered them " + offered);
+        }
+        final long closedWithFrames = network.dropped(SimNetwork.Drop.RX_CLOSED);
+        if (lent + unread[2] + closedWithFrames != network.framesReceived()) {
+            fail("the input rings took " + network.framesReceived() + " frames, but " + lent + " were lent to workers, "
+                + unread[2] + " wait and " + closedWithFrames + " were lost with their socket");
         }
     }
 
-    /** Checks one live worker; returns its inputs' packets and ring_full. */
-    private long[] checkWorker(final SimLauncher.LiveWorker worker) {
+    /** Checks one live worker. */
+    private void checkWorker(final SimLauncher.LiveWorker worker) {
         final WorkerAgent.Totals t = worker.agent().totals();
         final int index = worker.handle().workerIndex();
         final long accounted = t.matched() + t.unmatched() + t.malformed() + t.fragments();
@@ -56,20 +77,9 @@ public final class ConservationChecker extends Checker {
             + t.dropsLinkDown()) {
             fail("worker " + index + " sends do not add up: " + t);
         }
-        long packets = 0;
-        long ringFull = 0;
-        long stagingFull = 0;
-        for (final PacketIo.InputCounts input : worker.io().inputCounts()) {
-            packets += input.packets();
-            ringFull += input.ringFull();
-            stagingFull += input.stagingFull();
+        if (worker.io() instanceof SimPacketIo io && io.framesDelivered() != t.framesReceived()) {
+            fail("worker " + index + "'s inputs lent it " + io.framesDelivered() + " frames, but it counts "
+                + t.framesReceived() + " received");
         }
-        final long taken = ringFull + stagingFull + t.framesReceived() + worker.receiveBacklog();
-        if (packets != taken) {
-            fail("worker " + index + "'s inputs were offered " + packets + " frames, but ring_full " + ringFull
-                + " + staging_full " + stagingFull + " + frames it took " + t.framesReceived() + " + frames waiting "
-                + worker.receiveBacklog() + " = " + taken);
-        }
-        return new long[] {packets, ringFull};
     }
 }

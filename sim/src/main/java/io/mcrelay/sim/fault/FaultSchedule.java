@@ -45,14 +45,23 @@ public final class FaultSchedule {
     /**
      * The links the faults may touch.
      *
-     * @param input     the input link that bursts of noise flood
-     * @param flappable links that may go down and up or be deleted and recreated (inputs and outputs)
-     * @param outputs   output links that may fill up or slow down
-     * @param late      the link that appears some time into the run when {@link FaultKind#INTERFACE_LATE} is enabled
+     * @param input       the input link that bursts of noise flood
+     * @param noiseGroups the IPv4 groups (network order) of the rules that may receive on {@code input}: a burst is
+     *                    made of non-first fragments to one of them, which the input's exact filter lets through (to
+     *                    a group a rule receives on) and the workers count and drop
+     * @param flappable   links that may go down and up or be deleted and recreated (inputs and outputs)
+     * @param outputs     output links that may fill up or slow down
+     * @param late        the link that appears some time into the run when {@link FaultKind#INTERFACE_LATE} is
+     *                    enabled
      */
-    public record Links(String input, List<String> flappable, List<String> outputs, String late) {
+    public record Links(String input, List<Integer> noiseGroups, List<String> flappable, List<String> outputs,
+                        String late) {
         public Links {
             Objects.requireNonNull(input, "input");
+            noiseGroups = List.copyOf(noiseGroups);
+            if (noiseGroups.isEmpty()) {
+                throw new IllegalArgumentException("noise needs a group to be sent to");
+            }
             flappable = List.copyOf(flappable);
             outputs = List.copyOf(outputs);
             Objects.requireNonNull(late, "late");
@@ -141,8 +150,7 @@ public final class FaultSchedule {
         }
         if (plan.roll(FaultKind.SOCKET_BUFFER_FULL_DROP)) {
             final long before = network.dropped(SimNetwork.Drop.RX_RING_FULL);
-            final byte[] noise = new byte[60];
-            noise[12] = 0x08; // IPv4, then a header the parser refuses: the burst forwards nothing
+            final byte[] noise = noise(links.noiseGroups().get(targets.nextInt(links.noiseGroups().size())));
             for (int i = 0; i < BURST_FRAMES; i++) {
                 network.injectFrame(links.input(), noise);
             }
@@ -175,6 +183,25 @@ public final class FaultSchedule {
             target.clock().jumpWallClock(plan.draw(2) == 0 ? -3_600_000L : 3_600_000L);
             plan.fired(FaultKind.WALL_CLOCK_JUMP);
         }
+    }
+
+    /**
+     * A non-first IPv4 fragment to {@code group}: the input's filter keeps it while a rule receives on the group, the
+     * flow hash sends every copy to one member (port 0), and the worker counts it as a fragment and forwards nothing.
+     */
+    private static byte[] noise(final int group) {
+        final byte[] frame = new byte[60];
+        frame[12] = 0x08; // EtherType IPv4
+        frame[14] = 0x45; // version 4, a 20-byte header
+        frame[16] = 0;
+        frame[17] = 46; // total length: the rest of the frame
+        frame[21] = 0x10; // fragment offset 16 (128 bytes): not the first fragment
+        frame[22] = 8; // TTL
+        frame[23] = 17; // UDP
+        for (int i = 0; i < 4; i++) {
+            frame[30 + i] = (byte) (group >>> (24 - 8 * i));
+        }
+        return frame;
     }
 
     /** A live worker freezes for 0.3 to 3 s, like a process stuck in a loop. */

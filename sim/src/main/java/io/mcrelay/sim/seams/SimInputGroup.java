@@ -2,6 +2,7 @@ package io.mcrelay.sim.seams;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Objects;
 
 import org.agrona.DirectBuffer;
 
@@ -11,33 +12,50 @@ import io.mcrelay.seam.support.SharedDescriptor;
 /**
  * The simulated packet sockets of one input link, as a {@code PACKET_FANOUT} group of them: each member a bounded
  * receive ring, handed out as a {@link SharedDescriptor} ({@link #join}) that a {@link SimPacketIo} reads once it is
- * {@link SimPacketIo#attachInput attached}. A frame on the link goes to one member, the one
+ * {@link SimPacketIo#attachInput attached}. A frame on the link that the group's socket filter keeps
+ * ({@link #setFilter}, {@link SimInputFilter}; a refused one is {@link SimNetwork.Drop#FILTERED}, counted by no
+ * member, as the kernel runs the filter before {@code tp_packets} counts) goes to one member, the one
  * {@link FlowHash#member}({@link FlowHash#ofFrame}) picks, as the production fanout program does; a member's full
  * ring refuses it ({@link SimNetwork.Drop#RX_RING_FULL}, the kernel's {@code tp_drops}).
  *
  * <p>Members are numbered as the kernel keeps them ({@code fanout_add}, {@code __fanout_unlink} in
  * {@code net/packet/af_packet.c}): a joining member is appended; a member leaves when the last handle on it closes,
- * and the last member takes its place. Frames still in a leaving member's ring are lost
- * ({@link SimNetwork.Drop#RX_CLOSED}).
+ * and the last member takes its place; when the link comes back up ({@link #relink}), {@code packet_notifier}
+ * unlinks every member at the link's going down and links them again in the order their sockets were created (the
+ * namespace's socket list, which {@code packet_create} appends to), so a group reordered by leaves is in joining
+ * order again. Frames still in a leaving member's ring are lost
+ * ({@link SimNetwork.Drop#RX_CLOSED}), and so are its counts not yet read.
+ *
+ * <p>Each member counts as {@code PACKET_STATISTICS} does: frames offered to it and those its full ring refused,
+ * since they were last read, whoever read them (a reading resets them). So a worker that
+ * adopts a member its predecessor held reads what came since its predecessor's last reading.
  *
  * <p>The group belongs to the link as it was when the group opened: a link deleted and created again under its name
- * has a new index, and frames on it do not reach the old group's members ({@link SimNetwork#openInput} opens a new
- * one). Single-threaded; receiving allocates nothing once a member's slots have grown to its frames.
+ * has a new index, and frames on it do not reach the old group's members. Every {@link SimNetwork#openInput} opens a
+ * new group (as sockets joining with {@code PACKET_FANOUT_FLAG_UNIQUEID} do): each group on a link gets its own copy
+ * of a frame. Single-threaded; receiving allocates nothing once a member's slots have grown to its frames.
  */
 public final class SimInputGroup {
-    /** One member socket: its receive ring and its counts, cumulative since it joined. */
+    /** Ring size of a member by default: frames held between reads before the kernel drops them. */
+    public static final int DEFAULT_RING_FRAMES = 1024;
+
+    /** One member socket: its receive ring and its counts since they were last read. */
     static final class Member {
         final SimInputGroup group;
+        /** When it joined, among its group's members: its socket's place in the namespace's socket list. */
+        private final long joinOrder;
         private final SharedDescriptor handle;
-        private final byte[][] slots;
+        private byte[][] slots;
         private final int[] lengths;
         private int head;
         private int depth;
-        long packets;
-        long ringFull;
+        /** {@code tp_packets} and {@code tp_drops}: since the last reading. */
+        private long packets;
+        private long ringFull;
 
-        Member(final SimInputGroup group, final int rxRingFrames) {
+        Member(final SimInputGroup group, final int rxRingFrames, final long joinOrder) {
             this.group = group;
+            this.joinOrder = joinOrder;
             slots = new byte[rxRingFrames][];
             lengths = new int[rxRingFrames];
             handle = SharedDescriptor.of(this);
@@ -51,6 +69,25 @@ public final class SimInputGroup {
         /** True while some handle on the member is open: it is in its group. */
         boolean open() {
             return handle.openHandles() > 0;
+        }
+
+        /**
+         * Reads and resets the counts, as {@code getsockopt(PACKET_STATISTICS)} does: {@code into[0]} gets the frames
+         * offered since the last reading, {@code into[1]} those of them the full ring refused.
+         */
+        void readStatistics(final long[] into) {
+            into[0] = packets;
+            into[1] = ringFull;
+            packets = 0;
+            ringFull = 0;
+        }
+
+        /** The member left its group: its frames and unread counts go with it. */
+        private void leave() {
+            depth = 0;
+            packets = 0;
+            ringFull = 0;
+            slots = new byte[0][];
         }
 
         private boolean offer(final DirectBuffer frame, final int offset, final int length) {
@@ -99,6 +136,9 @@ public final class SimInputGroup {
     final int ifIndex;
     /** In the kernel's order; see the class comment. */
     private final ArrayList<Member> members = new ArrayList<>();
+    private SimInputFilter filter = SimInputFilter.COARSE;
+    private boolean joined;
+    private long joins;
 
     SimInputGroup(final SimNetwork network, final String linkName, final int ifIndex) {
         this.network = network;
@@ -111,9 +151,9 @@ public final class SimInputGroup {
         return network == other;
     }
 
-    /** A new member with a ring of {@link SimPacketIo#DEFAULT_RX_RING_FRAMES}; see {@link #join(int)}. */
+    /** A new member with a ring of {@link #DEFAULT_RING_FRAMES}; see {@link #join(int)}. */
     public SharedDescriptor join() {
-        return join(SimPacketIo.DEFAULT_RX_RING_FRAMES);
+        return join(DEFAULT_RING_FRAMES);
     }
 
     /**
@@ -124,9 +164,48 @@ public final class SimInputGroup {
         if (rxRingFrames <= 0) {
             throw new IllegalArgumentException("ring size must be positive: " + rxRingFrames);
         }
-        final Member member = new Member(this, rxRingFrames);
+        final Member member = new Member(this, rxRingFrames, joins++);
         members.add(member);
+        joined = true;
         return member.handle;
+    }
+
+    /**
+     * Replaces the socket filter of every member (the coarse one until the first call), at once: frames from now on
+     * meet the new one, as an attached filter is replaced atomically.
+     */
+    public void setFilter(final SimInputFilter newFilter) {
+        filter = Objects.requireNonNull(newFilter, "newFilter");
+    }
+
+    /** The members' socket filter now. */
+    public SimInputFilter filter() {
+        return filter;
+    }
+
+    /**
+     * The link came back up: the members are linked again in the order they joined (see the class comment). Called
+     * by the network.
+     */
+    void relink() {
+        prune();
+        members.sort(java.util.Comparator.comparingLong(member -> member.joinOrder));
+    }
+
+    /** True once every member that ever joined has left: the group is gone (sockets are never joined again). */
+    boolean ended() {
+        prune();
+        return joined && members.isEmpty();
+    }
+
+    /** Adds the members' unread counts and waiting frames to {@code into}: [packets, ringFull, frames waiting]. */
+    void addUnread(final long[] into) {
+        prune();
+        for (final Member member : members) {
+            into[0] += member.packets;
+            into[1] += member.ringFull;
+            into[2] += member.depth;
+        }
     }
 
     /** The members in the group now (those whose handles are all closed have left). */
@@ -152,14 +231,17 @@ public final class SimInputGroup {
     }
 
     /**
-     * Called by the network: gives a frame of the link to the member the flow hash picks; false when no member is
-     * left. Counted by the network.
+     * Called by the network: gives a frame of the link to the member the flow hash picks, if the filter keeps it;
+     * false when the group has no member (the frame was not offered to it). Counted by the network.
      */
     boolean receive(final DirectBuffer frame, final int offset, final int length) {
         prune();
         if (members.isEmpty()) {
-            network.countGroupFrames(SimNetwork.Drop.INGRESS_NO_RECEIVER, 1);
             return false;
+        }
+        if (!filter.accepts(frame, offset, length)) {
+            network.countGroupFrames(SimNetwork.Drop.FILTERED, 1);
+            return true;
         }
         final int chosen = FlowHash.member(FlowHash.ofFrame(frame, offset, length), members.size());
         network.countGroupFrames(members.get(chosen).offer(frame, offset, length) ? null
@@ -176,6 +258,8 @@ public final class SimInputGroup {
                 continue;
             }
             network.countGroupFrames(SimNetwork.Drop.RX_CLOSED, member.depth());
+            network.countStatisticsNeverRead(member.packets, member.ringFull);
+            member.leave();
             final Member last = members.removeLast();
             if (last != member) {
                 members.set(i, last);

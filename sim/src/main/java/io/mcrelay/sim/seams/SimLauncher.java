@@ -78,7 +78,7 @@ public final class SimLauncher implements WorkerLauncher {
             return io;
         }
 
-        /** Frames waiting in the worker's receive ring (0 if its I/O is not simulated). */
+        /** Frames waiting in the rings of the worker's inputs (0 if its I/O is not simulated). */
         public int receiveBacklog() {
             return io instanceof SimPacketIo simulated ? simulated.rxDepth() : 0;
         }
@@ -185,10 +185,14 @@ public final class SimLauncher implements WorkerLauncher {
             return; // already gone: a second kill does nothing
         }
         worker.workerEnd.close();
-        for (final PacketIo.InputCounts input : worker.io.inputCounts()) {
-            endedInputs.add(input);
+        if (worker.io instanceof SimPacketIo simulated) {
+            // What the process last read: the counts its members took since stay with them for the next reader.
+            simulated.countsAsRead().forEach(endedInputs::add);
+            endedInputs.addFramesDelivered(simulated.framesDelivered());
+        } else {
+            worker.io.inputCounts().forEach(endedInputs::add);
         }
-        worker.io.close(); // its sockets go with the process: unread frames and unsent packets are lost
+        worker.io.close(); // its sockets go with the process: unsent packets are lost, and frames no one else holds
         events.exited(handle, status);
     }
 

@@ -15,13 +15,15 @@ import io.mcrelay.seam.PacketIo;
 /**
  * The simulated world that {@link SimPacketIo} and {@link SimLinkMonitor} see: named links, each with an
  * {@code ifIndex}, an up/down state and a bounded egress queue that drains a configurable number of packets per
- * {@link #step()}. Frames put on a link's wire with {@link #injectFrame} land in the receive rings of the attached
- * I/Os (on a link with an {@link #openInput input group}: of one member); sends submitted by an I/O move onto their
- * output link's egress queue at the next step, and from there to the destination, where they are recorded for
- * {@link #delivered} and handed to an optional {@link DeliveryListener}.
+ * {@link #step()}. A frame put on a link's wire with {@link #injectFrame} reaches the packet sockets open on the link:
+ * each {@link #openInput input group} on it (in the order they opened) whose filter keeps it gives it to one member's
+ * ring; a link with no socket open delivers to nobody ({@link Drop#INGRESS_NO_RECEIVER}), as on Linux. Sends submitted
+ * by an I/O move onto their output link's egress queue at the next step, and from there to the destination, where
+ * they are recorded for {@link #delivered} and handed to an optional {@link DeliveryListener}.
  *
  * <p>Everything is deterministic: no clock, thread or randomness (faults are decorators), links are visited in name
- * order and I/Os in attach order. The steady-state path (inject, step, deliver without recording) allocates nothing.
+ * order, groups in opening order and I/Os in attach order. The steady-state path (inject, step, deliver without
+ * recording) allocates nothing.
  * Single-threaded: the simulator's one thread drives the network and every I/O and monitor attached to it.
  */
 public final class SimNetwork {
@@ -48,11 +50,16 @@ public final class SimNetwork {
         INGRESS_NO_LINK,
         /** A frame injected on a link that is down: a down interface receives nothing. */
         INGRESS_LINK_DOWN,
-        /** A frame on a link with no I/O attached to receive it (or whose input group has no member). */
+        /** A frame on a link with no input group that has a member: no packet socket is open on the link. */
         INGRESS_NO_RECEIVER,
+        /**
+         * A frame an input group's socket filter refused (not IPv4/UDP to one of its (group, port) pairs; see
+         * {@link SimInputFilter}): counted once per group that refused it, never as a member's packet.
+         */
+        FILTERED,
         /** An I/O's receive ring was full (the kernel's {@code tp_drops}). */
         RX_RING_FULL,
-        /** Frames still in an I/O's receive ring when it closed (or in a group member's when it left its group). */
+        /** Frames still in a group member's ring when it left its group (its last handle closed). */
         RX_CLOSED,
         /** A send to a link that does not exist ({@code -ENETUNREACH}, as Linux 6.x answers for a deleted one). */
         EGRESS_NO_LINK,
@@ -94,23 +101,12 @@ public final class SimNetwork {
         void onDelivered(Endpoint endpoint, int ttl, DirectBuffer payload, int offset, int length);
     }
 
-    /**
-     * Picks which of the attached I/Os receives a frame, as a {@code PACKET_FANOUT} group would; returns an index in
-     * {@code [0, members)}. Without one, every attached I/O receives its own copy, as sockets outside a fanout group
-     * do.
-     */
-    @FunctionalInterface
-    public interface Fanout {
-        int select(int ifIndex, DirectBuffer frame, int offset, int length, int members);
-    }
-
     // Sorted by name: the order in which links drain, so that it never depends on creation or hash order.
     private final TreeMap<String, NetworkLink> links = new TreeMap<>();
     // The same links as a list, rebuilt on create/delete, so that step() iterates without allocating an iterator.
     private final ArrayList<NetworkLink> linksByName = new ArrayList<>();
     private final ArrayList<SimPacketIo> ios = new ArrayList<>();
-    // Input groups by link name: looked up per frame, never iterated.
-    private final TreeMap<String, SimInputGroup> groups = new TreeMap<>();
+    private final InputGroups inputGroups = new InputGroups();
     private final ArrayList<SimLinkMonitor> monitors = new ArrayList<>();
     private final TreeMap<Endpoint, List<byte[]>> recorded = new TreeMap<>();
     private final UnsafeBuffer injected = new UnsafeBuffer(new byte[0]);
@@ -121,7 +117,6 @@ public final class SimNetwork {
     private int recordLimitPackets = DEFAULT_RECORD_LIMIT_PACKETS;
     private long recordedPackets;
     private DeliveryListener deliveryListener;
-    private Fanout fanout;
     private long framesInjected;
     private long framesReceived;
     private long packetsAccepted;
@@ -200,7 +195,9 @@ public final class SimNetwork {
             return;
         }
         link.up = up;
-        if (!up) {
+        if (up) {
+            inputGroups.relink(name, link.ifIndex); // NETDEV_UP links the bound packet sockets again
+        } else {
             drops[Drop.EGRESS_FLUSHED.ordinal()] += link.depth;
             while (link.depth > 0) {
                 link.endpoints[link.head] = null;
@@ -244,11 +241,6 @@ public final class SimNetwork {
         require(name).egressFullErrno = errno;
     }
 
-    /** Sends every frame injected from now on to one attached I/O chosen by {@code fanout}; null gives each a copy. */
-    public void setFanout(final Fanout fanout) {
-        this.fanout = fanout;
-    }
-
     /** Sees every delivered packet from now on; null for none. */
     public void setDeliveryListener(final DeliveryListener listener) {
         this.deliveryListener = listener;
@@ -268,7 +260,7 @@ public final class SimNetwork {
         recordedPackets = 0;
     }
 
-    /** Puts a whole Ethernet frame on the wire of {@code linkName}, where the attached I/Os receive it. */
+    /** Puts a whole Ethernet frame on the wire of {@code linkName}, where the input groups open on it receive it. */
     public void injectFrame(final String linkName, final byte[] frame) {
         injected.wrap(frame);
         injectFrame(linkName, injected, 0, frame.length);
@@ -290,35 +282,10 @@ public final class SimNetwork {
             drops[Drop.INGRESS_LINK_DOWN.ordinal()]++;
             return;
         }
-        final SimInputGroup group = groups.isEmpty() ? null : groups.get(linkName);
-        if (group != null && group.ifIndex == link.ifIndex) {
-            group.receive(frame, offset, length); // counted by the group
-            return;
-        }
-        final int members = ios.size();
-        if (members == 0) {
+        // Counted by each group that had a member: taken, refused by a full ring, or filtered.
+        final boolean offered = inputGroups.offer(linkName, link.ifIndex, frame, offset, length);
+        if (!offered) {
             drops[Drop.INGRESS_NO_RECEIVER.ordinal()]++;
-            return;
-        }
-        if (fanout != null) {
-            final int member = fanout.select(link.ifIndex, frame, offset, length, members);
-            if (member < 0 || member >= members) {
-                throw new IllegalStateException("fanout chose member " + member + " of " + members);
-            }
-            receive(ios.get(member), link, frame, offset, length);
-        } else {
-            for (int i = 0; i < members; i++) {
-                receive(ios.get(i), link, frame, offset, length);
-            }
-        }
-    }
-
-    private void receive(final SimPacketIo io, final NetworkLink link, final DirectBuffer frame, final int offset,
-        final int length) {
-        if (io.offerFrame(link.ifIndex, link.name, frame, offset, length)) {
-            framesReceived++;
-        } else {
-            drops[Drop.RX_RING_FULL.ordinal()]++;
         }
     }
 
@@ -354,12 +321,12 @@ public final class SimNetwork {
 
     // ----- what the world looks like -----
 
-    /** The index of a link now, or 0 when there is none by that name. */
     /** Changes whenever a link is created or deleted (so every index it had may have changed). */
     public long linksVersion() {
         return linksVersion;
     }
 
+    /** The index of a link now, or 0 when there is none by that name. */
     public int interfaceIndex(final String name) {
         final NetworkLink link = links.get(name);
         return link == null ? 0 : link.ifIndex;
@@ -403,7 +370,7 @@ public final class SimNetwork {
         return framesInjected;
     }
 
-    /** Frames that reached an I/O's receive ring (one injected frame counts once per I/O that got a copy). */
+    /** Frames taken into an input group member's ring (one injected frame counts once per group that took it). */
     public long framesReceived() {
         return framesReceived;
     }
@@ -431,18 +398,15 @@ public final class SimNetwork {
     // ----- attachment -----
 
     /**
-     * The input group of link {@code linkName} (opened at the first call, with no member; see
-     * {@link SimInputGroup}): from then on every frame on the link goes to one member of the group, or to none
-     * ({@link Drop#INGRESS_NO_RECEIVER}) while it has none, instead of to each attached I/O. A link deleted and
-     * created again gets a new group.
+     * Opens a new input group on link {@code linkName}, with no member yet and the coarse filter (see
+     * {@link SimInputGroup}): the packet sockets of one fanout group, bound to the link as it is now. From then on
+     * every frame on the link that the group's filter keeps goes to one of its members, beside any other group's copy.
+     * The group ends when every member that joined it has left.
      */
     public SimInputGroup openInput(final String linkName) {
         final NetworkLink link = require(linkName);
-        SimInputGroup group = groups.get(linkName);
-        if (group == null || group.ifIndex != link.ifIndex) {
-            group = new SimInputGroup(this, linkName, link.ifIndex);
-            groups.put(linkName, group);
-        }
+        final SimInputGroup group = new SimInputGroup(this, linkName, link.ifIndex);
+        inputGroups.add(linkName, group);
         return group;
     }
 
@@ -455,14 +419,32 @@ public final class SimNetwork {
         }
     }
 
-    /** A new I/O receiving on every link without an input group, with default ring sizes. */
-    public SimPacketIo attach() {
-        return attach(SimPacketIo.DEFAULT_RX_RING_FRAMES, SimPacketIo.DEFAULT_SUBMISSION_ENTRIES);
+    /** A member left its group with these counts unread: nobody will read them now. */
+    void countStatisticsNeverRead(final long packets, final long ringFull) {
+        inputGroups.countNeverRead(packets, ringFull);
     }
 
-    /** A new I/O receiving on every link without an input group, its rings bounded as given. */
-    public SimPacketIo attach(final int rxRingFrames, final int submissionEntries) {
-        final SimPacketIo io = new SimPacketIo(this, rxRingFrames, submissionEntries);
+    /**
+     * What the input groups' members counted and nobody read (yet, in members still open; or ever, in members that
+     * left first), and the frames waiting in their rings: {@code [packets, ringFull, frames waiting]}. With what every
+     * I/O read, the counts add up to the frames the groups were offered ({@link #framesReceived()} plus
+     * {@link Drop#RX_RING_FULL}). For checkers: allocates.
+     */
+    public long[] inputsUnread() {
+        return inputGroups.unread();
+    }
+
+    /**
+     * A new I/O with a submission queue of {@link SimPacketIo#DEFAULT_SUBMISSION_ENTRIES}: it sends on any link, and
+     * receives only from the input group members handed to it ({@link SimPacketIo#attachInput}).
+     */
+    public SimPacketIo attach() {
+        return attach(SimPacketIo.DEFAULT_SUBMISSION_ENTRIES);
+    }
+
+    /** A new I/O whose submission queue holds {@code submissionEntries} sends; see {@link #attach()}. */
+    public SimPacketIo attach(final int submissionEntries) {
+        final SimPacketIo io = new SimPacketIo(this, submissionEntries);
         ios.add(io);
         return io;
     }
@@ -479,11 +461,10 @@ public final class SimNetwork {
         return monitor;
     }
 
-    void detach(final SimPacketIo io, final int submittedSends, final int ringFrames) {
+    void detach(final SimPacketIo io, final int submittedSends) {
         final boolean removed = ios.remove(io);
         assert removed : "an I/O detaches once";
         drops[Drop.IO_CLOSED.ordinal()] += submittedSends;
-        drops[Drop.RX_CLOSED.ordinal()] += ringFrames;
     }
 
     void detach(final SimLinkMonitor monitor) {

@@ -16,12 +16,14 @@ import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.support.SharedDescriptor;
 
 /**
- * A worker's {@link PacketIo} on a {@link SimNetwork}, with the io_uring data path's semantics: received frames wait
- * in a bounded receive ring and are lent only for the callback; {@link #send} copies the payload into a bounded
- * submission queue; {@link #submit()} hands queued sends to the network, which takes them at its next
- * {@link SimNetwork#step()}; each send then completes, in submission order, with its byte count or a negative errno.
+ * A worker's {@link PacketIo} on a {@link SimNetwork}, with the io_uring data path's semantics: frames are read from
+ * the member sockets of {@link SimInputGroup input groups} handed to the I/O ({@link #attachInput}), each from its
+ * own ring, in attach order, lent only for the callback; {@link #send} copies the payload into a bounded submission
+ * queue; {@link #submit()} hands queued sends to the network, which takes them at its next {@link SimNetwork#step()};
+ * each send then completes, in submission order, with its byte count or a negative errno. The I/O receives nothing
+ * it was not handed: a link with no input open delivers to nobody, as in production.
  *
- * <p>Both rings are arrays of payload slots allocated once and reused (a slot grows only for a longer frame or
+ * <p>The submission ring is an array of payload slots allocated once and reused (a slot grows only for a longer
  * payload than it held before), so receiving, sending, submitting and completing allocate nothing in steady state.
  * A send's slot stays taken from {@link #send} until its completion is polled: a worker that stops polling
  * completions sees {@link #SEND_QUEUE_FULL}, as with a backed-up completion queue.
@@ -31,25 +33,22 @@ import io.mcrelay.seam.support.SharedDescriptor;
  * may be reused by a later open. Sends resolve the output link by name when the network takes them, so a send after
  * a link was re-created goes out of the new link.
  *
- * <p><b>Counts and errors.</b> {@link #inputCounts()} counts by the name of the link a frame arrived on (a link
- * re-created under its name keeps its counts): {@code packets} every frame the network offered to this I/O, taken
- * into the ring or not, {@code ringFull} those the full ring refused ({@link SimNetwork.Drop#RX_RING_FULL} counts the
- * same frames network-wide), {@code stagingFull} always 0 (the ring is read frame by frame: nothing is staged).
- * {@link #pollSendErrors} reports nothing: the simulated network sends no ICMP and keeps no error queue, and every
- * local failure is already its send's completion. Counting allocates only the first time a link's name is seen.
+ * <p><b>Attached inputs.</b> {@link #attachInput} takes a {@link SharedDescriptor} on a member of a group of this
+ * network; frames from it carry the group's link index. {@link #releaseInput} returns true once the member's ring is
+ * empty, closing the handle (the member leaves its group when its last handle closes: the supervisor holds one).
  *
- * <p><b>Attached inputs.</b> Besides every link's frames, the I/O reads the member sockets of
- * {@link SimInputGroup input groups} handed to it ({@link #attachInput}: a {@link SharedDescriptor} on a member of
- * a group of this network), each from its own ring, after its own receive ring, in attach order; their frames carry
- * the group's link index. {@link #releaseInput} returns true once the member's ring is empty, closing the handle (the
- * member leaves its group when its last handle closes). {@link #inputCounts()} adds the members' counts (frames the
- * group gave them, and those their full ring refused) to the link's, and keeps them after a release.
+ * <p><b>Counts and errors.</b> {@link #inputCounts()} reads each attached member's counts as production reads
+ * {@code PACKET_STATISTICS}: what came since the last reading, whoever read it (a member adopted from a predecessor
+ * brings what it counted after the predecessor's last reading), and resets them; the I/O adds the readings up by
+ * interface name ({@code packets} every frame offered to the member, taken into its ring or not, {@code ringFull} those
+ * its full ring refused, {@code stagingFull} always 0: the ring is read frame by frame, nothing is staged). A release
+ * reads the counts one last time before it closes the member; {@link #close()} does not (a process that dies reads
+ * nothing): {@link #countsAsRead()} are then the I/O's last word. {@link #pollSendErrors} reports nothing: the
+ * simulated network sends no ICMP and keeps no error queue, and every local failure is already its send's completion.
  *
  * <p>Single-threaded: created by {@link SimNetwork#attach()} and driven by the simulator's one thread.
  */
 public final class SimPacketIo implements PacketIo {
-    /** Receive ring size by default: frames held between polls before the network drops them. */
-    public static final int DEFAULT_RX_RING_FRAMES = 1024;
     /** Submission queue size by default, as an io_uring of 256 entries. */
     public static final int DEFAULT_SUBMISSION_ENTRIES = 256;
     /** Destinations one I/O may hold open. */
@@ -83,13 +82,6 @@ public final class SimPacketIo implements PacketIo {
     }
 
     private final SimNetwork network;
-
-    // Receive ring: frames the network delivered, oldest at rxHead.
-    private final byte[][] rxSlots;
-    private final int[] rxIfIndex;
-    private final int[] rxLengths;
-    private int rxHead;
-    private int rxDepth;
     private final UnsafeBuffer lentFrame = new UnsafeBuffer(EMPTY);
 
     // Submission ring, in three consecutive regions from sqHead:
@@ -118,6 +110,9 @@ public final class SimPacketIo implements PacketIo {
     private String[] inputNames = new String[0];
     private long[] inputPackets = new long[0];
     private long[] inputRingFull = new long[0];
+    private final long[] reading = new long[2];
+    /** Frames lent to a {@link #pollFrames} handler, ever. */
+    private long framesDelivered;
 
     /** An input attached while running: its name, the handle the I/O owns and the member socket it refers to. */
     private record Attached(String interfaceName, SharedDescriptor handle, SimInputGroup.Member member) {
@@ -128,22 +123,18 @@ public final class SimPacketIo implements PacketIo {
     /** Moves at every attach and completed release: part of {@link #interfacesVersion()}. */
     private long inputsVersion;
 
-    SimPacketIo(final SimNetwork network, final int rxRingFrames, final int submissionEntries) {
-        if (rxRingFrames <= 0 || submissionEntries <= 0) {
-            throw new IllegalArgumentException(
-                "ring sizes must be positive: rx " + rxRingFrames + ", submission " + submissionEntries);
+    SimPacketIo(final SimNetwork network, final int submissionEntries) {
+        if (submissionEntries <= 0) {
+            throw new IllegalArgumentException("the submission queue size must be positive: " + submissionEntries);
         }
         this.network = network;
-        rxSlots = new byte[rxRingFrames][];
-        rxIfIndex = new int[rxRingFrames];
-        rxLengths = new int[rxRingFrames];
         sqSlots = new byte[submissionEntries][];
         sqLengths = new int[submissionEntries];
         sqUserData = new long[submissionEntries];
         sqResults = new int[submissionEntries];
         sqDestinations = new Destination[submissionEntries];
         // Slots are allocated on first use and then reused: a worker that lives briefly (the simulator restarts
-        // many) costs only what it used, and after one pass over the rings nothing is allocated any more.
+        // many) costs only what it used, and after one pass over the ring nothing is allocated any more.
     }
 
     @Override
@@ -243,9 +234,7 @@ public final class SimPacketIo implements PacketIo {
         if (input.member().depth() > 0) {
             return false;
         }
-        final int counts = inputIndex(interfaceName);
-        inputPackets[counts] += input.member().packets;
-        inputRingFull[counts] += input.member().ringFull;
+        readCounts(input); // the last reading, just before the close
         attached.remove(index);
         input.handle().close();
         input.member().group.prune();
@@ -254,24 +243,39 @@ public final class SimPacketIo implements PacketIo {
     }
 
     /**
-     * The counts of every link a frame was offered on and of every input attached now or before, sorted by name; see
-     * the class comment.
+     * Reads every attached member's counts (which resets them) into the cumulative counts and returns those: every
+     * input attached now or before, sorted by name; see the class comment.
      */
     @Override
     public List<InputCounts> inputCounts() {
+        if (!closed) {
+            for (final Attached input : attached) {
+                readCounts(input);
+            }
+        }
+        return countsAsRead();
+    }
+
+    /** The cumulative counts as last read, without reading the members (what a dead worker's process last knew). */
+    public List<InputCounts> countsAsRead() {
         final List<InputCounts> counts = new ArrayList<>(inputNames.length);
         for (int i = 0; i < inputNames.length; i++) {
-            long packets = inputPackets[i];
-            long ringFull = inputRingFull[i];
-            for (final Attached input : attached) {
-                if (input.interfaceName().equals(inputNames[i])) {
-                    packets += input.member().packets;
-                    ringFull += input.member().ringFull;
-                }
-            }
-            counts.add(new InputCounts(inputNames[i], packets, ringFull, 0));
+            counts.add(new InputCounts(inputNames[i], inputPackets[i], inputRingFull[i], 0));
         }
         return List.copyOf(counts);
+    }
+
+    /** Frames lent to a {@link #pollFrames} handler since the I/O opened. */
+    public long framesDelivered() {
+        return framesDelivered;
+    }
+
+    private void readCounts(final Attached input) {
+        input.member().readStatistics(reading);
+        final int counts = inputIndex(input.interfaceName());
+        inputPackets[counts] += reading[0];
+        inputRingFull[counts] += reading[1];
+        assert inputRingFull[counts] <= inputPackets[counts];
     }
 
     private int attachedIndex(final String interfaceName) {
@@ -336,30 +340,10 @@ public final class SimPacketIo implements PacketIo {
             return 0;
         }
         int delivered = 0;
-        while (delivered < limit && rxDepth > 0) {
-            final int slot = rxHead;
-            final int length = rxLengths[slot];
-            lentFrame.wrap(rxSlots[slot], 0, length);
-            delivered++;
-            try {
-                handler.onFrame(rxIfIndex[slot], lentFrame, 0, length);
-            } finally {
-                // The frame was lent for the call only: a handler that kept the buffer now reads nothing, and with
-                // assertions on, the slot's bytes are scribbled, as a reused ring slot's would be.
-                lentFrame.wrap(EMPTY);
-                if (ASSERTIONS) {
-                    Arrays.fill(rxSlots[slot], 0, length, (byte) 0xA5);
-                }
-                // Freed only after the call, so nothing overwrites the slot while it is lent; freed even if the
-                // handler threw, so that a crashed worker's replacement never sees the frame again.
-                rxHead = (rxHead + 1) % rxSlots.length;
-                rxDepth--;
-            }
-        }
         for (int i = 0; i < attached.size() && delivered < limit; i++) {
             delivered += pollMember(attached.get(i).member(), handler, limit - delivered);
         }
-        assert rxDepth >= 0 && delivered <= limit;
+        assert delivered <= limit;
         return delivered;
     }
 
@@ -369,10 +353,13 @@ public final class SimPacketIo implements PacketIo {
             final int length = member.peekLength();
             lentFrame.wrap(member.peekFrame(), 0, length);
             delivered++;
+            framesDelivered++;
             try {
                 handler.onFrame(member.group.ifIndex, lentFrame, 0, length);
             } finally {
-                // As for the receive ring: lent for the call only, freed even if the handler threw.
+                // The frame was lent for the call only: a handler that kept the buffer now reads nothing, and with
+                // assertions on, the slot's bytes are scribbled, as a reused ring slot's would be. Freed only after
+                // the call, so nothing overwrites the slot while it is lent; freed even if the handler threw.
                 lentFrame.wrap(EMPTY);
                 member.remove(ASSERTIONS);
             }
@@ -400,14 +387,17 @@ public final class SimPacketIo implements PacketIo {
         return delivered;
     }
 
-    /** Closes the I/O: it leaves the network, which counts its submitted sends and unread frames as dropped. */
+    /**
+     * Closes the I/O as a process's death closes its descriptors: it leaves the network, which counts its submitted
+     * sends as dropped; its members' handles close without a last reading of their counts. A member another handle
+     * keeps (the supervisor's) keeps its frames and counts for the next reader; one that leaves its group loses them
+     * (counted there).
+     */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            network.detach(this, (int) (sqSubmitted - sqCompleted), rxDepth);
-            rxDepth = 0;
-            // The members' unread frames are lost as they leave their groups (counted there).
+            network.detach(this, (int) (sqSubmitted - sqCompleted));
             for (final Attached input : attached) {
                 input.handle().close();
                 input.member().group.prune();
@@ -418,9 +408,13 @@ public final class SimPacketIo implements PacketIo {
         }
     }
 
-    /** Frames waiting in the receive ring. */
+    /** Frames waiting in the rings of the inputs attached now. */
     public int rxDepth() {
-        return rxDepth;
+        int depth = 0;
+        for (final Attached input : attached) {
+            depth += input.member().depth();
+        }
+        return depth;
     }
 
     /** Sends queued and not yet completed to the worker (queued, submitted or waiting to be polled). */
@@ -431,30 +425,6 @@ public final class SimPacketIo implements PacketIo {
     /** Destinations open now. */
     public int openDestinations() {
         return destinationsByKey.size();
-    }
-
-    /**
-     * Called by the network: copies one frame that arrived on link {@code interfaceName} (index {@code ifIndex}) into
-     * the receive ring; false when the ring is full. Counted either way.
-     */
-    boolean offerFrame(final int ifIndex, final String interfaceName, final DirectBuffer frame, final int offset,
-        final int length) {
-        assert !closed && length > 0;
-        final int input = inputIndex(interfaceName);
-        inputPackets[input]++;
-        if (rxDepth == rxSlots.length) {
-            inputRingFull[input]++;
-            return false;
-        }
-        final int slot = (rxHead + rxDepth) % rxSlots.length;
-        if (rxSlots[slot] == null || rxSlots[slot].length < length) {
-            rxSlots[slot] = new byte[Math.max(length, INITIAL_SLOT_BYTES)];
-        }
-        frame.getBytes(offset, rxSlots[slot], 0, length);
-        rxIfIndex[slot] = ifIndex;
-        rxLengths[slot] = length;
-        rxDepth++;
-        return true;
     }
 
     /** Called by the network's step: hands every submitted send to it; returns how many. */

@@ -52,7 +52,9 @@ public final class WorkerMutants {
                 for (final Rule rule : apply.upserts()) {
                     after.put(rule);
                 }
-                sendAckNow(apply.epoch(), after.hash()); // the right hash, before anything is applied
+                // The right hash, before anything is applied: the rules after the change, plus whatever else the
+                // worker's hash covers now (a sum, so the rules' part is swapped).
+                sendAckNow(apply.epoch(), rulesetHash() - ruleSet().hash() + after.hash());
                 deferred = apply;
                 dueNs = nowNs + 50_000_000L;
                 return;

@@ -24,7 +24,8 @@ import io.mcrelay.sim.seams.SimNetwork;
  */
 class FaultScheduleTest {
     private static final long SECOND = 1_000_000_000L;
-    private static final FaultSchedule.Links LINKS = new FaultSchedule.Links("in0", List.of("in0", "out0", "out1"),
+    private static final FaultSchedule.Links LINKS = new FaultSchedule.Links("in0",
+        List.of(0xEF010101), List.of("in0", "out0", "out1"),
         List.of("out0", "out1"), "late0");
 
     private final Cluster cluster = new Cluster(Supervisor.Config.defaults(2));

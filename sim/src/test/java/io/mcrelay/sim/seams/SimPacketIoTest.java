@@ -2,6 +2,7 @@ package io.mcrelay.sim.seams;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,10 +24,11 @@ import io.mcrelay.seam.support.SharedDescriptor;
 
 /**
  * The simulated I/O keeps the {@link PacketIo} contract on a fresh {@link SimNetwork} with {@code in0} and
- * {@code out0} up, and models what the simulator's faults will lean on: a full egress queue completes with
- * {@code -EAGAIN} (or {@code -ENOBUFS}, counted apart), a down or missing link with {@code -ENETUNREACH} (as Linux
- * 6.x), a re-created link gets a new index, both rings are bounded, input counts go by link name, and the
- * steady-state packet path allocates nothing.
+ * {@code out0} up (a member of an input group on {@code in0} attached, as the supervisor would hand it), and models
+ * what the simulator's faults will lean on: a full egress queue completes with {@code -EAGAIN} (or {@code -ENOBUFS},
+ * counted apart), a down or missing link with {@code -ENETUNREACH} (as Linux 6.x), a re-created link gets a new
+ * index, the rings are bounded, input counts read as {@code PACKET_STATISTICS} does, a link with no input open
+ * delivers to nobody, and the steady-state packet path allocates nothing.
  */
 class SimPacketIoTest extends PacketIoContract {
     private static final byte[] GROUP = {(byte) 239, 9, 9, 9};
@@ -34,7 +36,7 @@ class SimPacketIoTest extends PacketIoContract {
 
     @Override
     protected Harness createHarness() {
-        return harness(SimPacketIo.DEFAULT_RX_RING_FRAMES);
+        return harness(SimInputGroup.DEFAULT_RING_FRAMES);
     }
 
     @Override
@@ -46,7 +48,7 @@ class SimPacketIoTest extends PacketIoContract {
         final SimNetwork network = new SimNetwork();
         network.createLinkUp("in0");
         network.createLinkUp("out0");
-        final SimPacketIo io = network.attach(rxRingFrames, SimPacketIo.DEFAULT_SUBMISSION_ENTRIES);
+        final SimPacketIo io = attached(network, "in0", rxRingFrames);
         final List<SharedDescriptor> handles = new ArrayList<>();
         return new Harness() {
             @Override
@@ -107,6 +109,17 @@ class SimPacketIoTest extends PacketIoContract {
         return network;
     }
 
+    /** A new I/O reading a new member (ring of {@code ringFrames}) of a new input group on {@code link}. */
+    private static SimPacketIo attached(final SimNetwork network, final String link, final int ringFrames) {
+        final SimPacketIo io = network.attach();
+        io.attachInput(link, network.openInput(link).join(ringFrames));
+        return io;
+    }
+
+    private static int poll(final SimPacketIo io) {
+        return io.pollFrames((ifIndex, frame, offset, length) -> { }, 1 << 16);
+    }
+
     private static int send(final SimPacketIo io, final int destination, final byte[] payload, final long userData) {
         return io.send(destination, new UnsafeBuffer(payload), 0, payload.length, userData);
     }
@@ -161,34 +174,49 @@ class SimPacketIoTest extends PacketIoContract {
     }
 
     /**
-     * Input counts go by the name of the link a frame arrived on, so a link re-created with a new index keeps adding
-     * to its name's counts; each I/O counts what was offered to it (the ring's refusals are the network's
-     * {@code RX_RING_FULL}); the simulated network reports no send errors.
+     * A member counts as {@code PACKET_STATISTICS} does: each reading returns what came since the last one, whoever
+     * read it, and resets it. So a worker that adopts the member its predecessor held (the supervisor's handle kept it
+     * open) reads what came after its predecessor's last reading, a closing I/O reads nothing more, and what the I/Os
+     * read plus what the network reports unread adds up to what the member was offered.
      */
     @Test
-    void inputCountsGoByLinkNameAndAddUpToTheNetworksCounts() {
+    void aMembersCountsAreReadAndResetWhoeverReadsThem() {
         final SimNetwork network = network();
-        network.createLinkUp("a0");
-        final SimPacketIo small = network.attach(2, 4);
-        final SimPacketIo large = network.attach();
+        final SharedDescriptor supervisors = network.openInput("in0").join(4);
+        final SimPacketIo first = network.attach();
+        first.attachInput("in0", supervisors.duplicate());
         for (int i = 0; i < 3; i++) {
             network.injectFrame("in0", udpFrame(new byte[] {(byte) i}));
         }
-        network.injectFrame("a0", udpFrame(new byte[] {9}));
-        network.deleteLink("in0");
-        network.createLinkUp("in0");
-        network.injectFrame("in0", udpFrame(new byte[] {4}));
-        network.injectFrame("out0", udpFrame(new byte[] {5}));
-        assertEquals(List.of(new PacketIo.InputCounts("a0", 1, 1, 0), new PacketIo.InputCounts("in0", 4, 2, 0),
-            new PacketIo.InputCounts("out0", 1, 1, 0)), small.inputCounts());
-        assertEquals(List.of(new PacketIo.InputCounts("a0", 1, 0, 0), new PacketIo.InputCounts("in0", 4, 0, 0),
-            new PacketIo.InputCounts("out0", 1, 0, 0)), large.inputCounts());
-        assertEquals(4, network.dropped(SimNetwork.Drop.RX_RING_FULL));
-        assertEquals(2 + 6, network.framesReceived());
-        assertEquals(0, small.pollSendErrors((destination, errno) -> { }, 16));
-        small.close();
-        assertEquals(4, small.inputCounts().stream().mapToLong(PacketIo.InputCounts::ringFull).sum(),
-            "a closed I/O keeps its counts");
+        assertEquals(2, first.pollFrames((ifIndex, frame, offset, length) -> { }, 2));
+        assertEquals(List.of(new PacketIo.InputCounts("in0", 3, 0, 0)), first.inputCounts());
+        for (int i = 0; i < 5; i++) { // the ring holds 1 + 3; two are refused
+            network.injectFrame("in0", udpFrame(new byte[] {(byte) i}));
+        }
+        first.close(); // dies without another reading
+        assertEquals(List.of(new PacketIo.InputCounts("in0", 3, 0, 0)), first.countsAsRead());
+        assertArrayEquals(new long[] {5, 2, 4}, network.inputsUnread(), "unread: 5 packets, 2 refused; 4 waiting");
+
+        final SimPacketIo second = network.attach();
+        second.attachInput("in0", supervisors.duplicate());
+        assertEquals(4, poll(second), "the replacement reads what its predecessor left in the ring");
+        assertEquals(List.of(new PacketIo.InputCounts("in0", 5, 2, 0)), second.inputCounts());
+        assertEquals(List.of(new PacketIo.InputCounts("in0", 5, 2, 0)), second.inputCounts(),
+            "a second reading adds nothing: the first reset them");
+        assertArrayEquals(new long[] {0, 0, 0}, network.inputsUnread());
+        assertEquals(3 + 5, network.framesReceived() + network.dropped(SimNetwork.Drop.RX_RING_FULL));
+
+        network.injectFrame("in0", udpFrame(new byte[] {9}));
+        assertFalse(second.releaseInput("in0"), "a frame waits: not released yet");
+        assertEquals(1, poll(second));
+        assertTrue(second.releaseInput("in0"));
+        assertEquals(List.of(new PacketIo.InputCounts("in0", 6, 2, 0)), second.countsAsRead(),
+            "a release reads the counts one last time");
+        network.injectFrame("in0", udpFrame(new byte[] {10}));
+        supervisors.close();
+        assertArrayEquals(new long[] {1, 0, 0}, network.inputsUnread(), "the member left unread: never read");
+        assertEquals(1, network.dropped(SimNetwork.Drop.RX_CLOSED), "its frame went with it");
+        assertEquals(0, second.pollSendErrors((destination, errno) -> { }, 16));
     }
 
     @Test
@@ -237,10 +265,14 @@ class SimPacketIoTest extends PacketIoContract {
         assertTrue(network.delivered("out0", GROUP, PORT).isEmpty());
     }
 
+    /**
+     * A link re-created under its name gets a new index; the old group is bound to the index that is gone and gets
+     * nothing of the new link, whose frames carry the new index in a new group.
+     */
     @Test
     void aRecreatedLinkGetsANewIndexAndItsFramesCarryIt() {
         final SimNetwork network = network();
-        final SimPacketIo io = network.attach();
+        final SimPacketIo io = attached(network, "in0", 16);
         final int before = io.interfaceIndex("in0");
         network.deleteLink("in0");
         assertEquals(0, io.interfaceIndex("in0"));
@@ -254,6 +286,11 @@ class SimPacketIoTest extends PacketIoContract {
         assertEquals(1, network.dropped(SimNetwork.Drop.INGRESS_LINK_DOWN), "a new link starts down");
         network.setUp("in0", true);
         network.injectFrame("in0", udpFrame(new byte[] {3}));
+        assertEquals(0, poll(io), "the old group is bound to the old index");
+        assertEquals(1, network.dropped(SimNetwork.Drop.INGRESS_NO_RECEIVER));
+        assertTrue(io.releaseInput("in0"));
+        io.attachInput("in0", network.openInput("in0").join());
+        network.injectFrame("in0", udpFrame(new byte[] {4}));
         final List<Integer> indices = new ArrayList<>();
         io.pollFrames((ifIndex, frame, offset, length) -> indices.add(ifIndex), 16);
         assertEquals(List.of(after), indices);
@@ -262,7 +299,7 @@ class SimPacketIoTest extends PacketIoContract {
     @Test
     void theSubmissionQueueIsBoundedUntilCompletionsArePolled() {
         final SimNetwork network = network();
-        final SimPacketIo io = network.attach(8, 4);
+        final SimPacketIo io = network.attach(4);
         final int destination = io.openDestination("out0", GROUP, PORT, 0);
         for (int i = 0; i < 4; i++) {
             assertEquals(0, send(io, destination, new byte[] {(byte) i}, i));
@@ -280,7 +317,7 @@ class SimPacketIoTest extends PacketIoContract {
     @Test
     void theReceiveRingIsBoundedAndOverflowIsCounted() {
         final SimNetwork network = network();
-        final SimPacketIo io = network.attach(2, 4);
+        final SimPacketIo io = attached(network, "in0", 2);
         for (int i = 0; i < 3; i++) {
             network.injectFrame("in0", udpFrame(new byte[] {(byte) i}));
         }
@@ -301,7 +338,7 @@ class SimPacketIoTest extends PacketIoContract {
     @Test
     void aReceivedFrameIsLentOnlyForTheCallback() {
         final SimNetwork network = network();
-        final SimPacketIo io = network.attach();
+        final SimPacketIo io = attached(network, "in0", 16);
         network.injectFrame("in0", udpFrame(new byte[] {1, 2, 3}));
         final DirectBuffer[] kept = new DirectBuffer[1];
         io.pollFrames((ifIndex, frame, offset, length) -> kept[0] = frame, 1);
@@ -326,19 +363,61 @@ class SimPacketIoTest extends PacketIoContract {
         assertEquals(1, io.openDestinations());
     }
 
+    /**
+     * A link with no input open delivers to nobody, however many I/Os there are; each input group open on a link gets
+     * its own copy of a frame (sockets of two fanout groups), and a group whose members all left gets nothing more.
+     */
     @Test
-    void eachAttachedIoGetsACopyUnlessAFanoutPicksOne() {
+    void aLinkDeliversOnlyToTheInputGroupsOpenOnIt() {
         final SimNetwork network = network();
-        final SimPacketIo first = network.attach();
-        final SimPacketIo second = network.attach();
+        final SimPacketIo idle = network.attach();
         network.injectFrame("in0", udpFrame(new byte[] {1}));
+        assertEquals(0, idle.rxDepth());
+        assertEquals(1, network.dropped(SimNetwork.Drop.INGRESS_NO_RECEIVER));
+        assertEquals(0, network.framesReceived());
+
+        final SimPacketIo first = attached(network, "in0", 16);
+        final SimPacketIo second = attached(network, "in0", 16);
+        network.injectFrame("in0", udpFrame(new byte[] {2}));
         assertEquals(1, first.rxDepth());
         assertEquals(1, second.rxDepth());
-        network.setFanout((ifIndex, frame, offset, length, members) -> frame.getByte(offset + length - 1) % members);
-        network.injectFrame("in0", udpFrame(new byte[] {2}));
+        assertEquals(2, network.framesReceived(), "one frame, taken by two groups");
+        assertEquals(1, poll(first));
+        assertEquals(0, poll(first));
+        assertTrue(first.releaseInput("in0"));
         network.injectFrame("in0", udpFrame(new byte[] {3}));
-        assertEquals(2, first.rxDepth());
+        assertEquals(0, first.rxDepth());
         assertEquals(2, second.rxDepth());
+        assertEquals(1, network.dropped(SimNetwork.Drop.INGRESS_NO_RECEIVER));
+    }
+
+    /**
+     * A group's filter decides what its members are offered, before the fan-out: a refused frame is
+     * {@link SimNetwork.Drop#FILTERED} and no member's packet; a new filter applies to the next frame.
+     */
+    @Test
+    void aGroupsFilterDecidesWhatItsMembersAreOffered() {
+        final SimNetwork network = network();
+        final SimInputGroup group = network.openInput("in0");
+        final SimPacketIo io = network.attach();
+        io.attachInput("in0", group.join());
+        network.injectFrame("in0", flowFrame(1, 5001));
+        final byte[] notUdp = flowFrame(1, 5001);
+        notUdp[23] = 6; // TCP
+        network.injectFrame("in0", notUdp);
+        assertEquals(1, poll(io), "the coarse filter until one is set: IPv4/UDP only");
+        group.setFilter(SimInputFilter.of(new java.util.TreeSet<>(List.of(
+            new io.mcrelay.seam.InputSockets.Destination(0xEF010101, 5001)))));
+        network.injectFrame("in0", flowFrame(1, 5001));
+        network.injectFrame("in0", flowFrame(1, 5002));
+        network.injectFrame("in0", flowFrame(2, 5001));
+        assertEquals(1, poll(io), "only 239.1.1.1:5001");
+        assertEquals(3, network.dropped(SimNetwork.Drop.FILTERED));
+        assertEquals(List.of(new PacketIo.InputCounts("in0", 2, 0, 0)), io.inputCounts(),
+            "filtered frames are no member's packets");
+        group.setFilter(SimInputFilter.of(new java.util.TreeSet<>()));
+        network.injectFrame("in0", flowFrame(1, 5001));
+        assertEquals(0, poll(io), "no destination: nothing passes");
     }
 
     @Test
@@ -347,7 +426,7 @@ class SimPacketIoTest extends PacketIoContract {
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         final SimNetwork network = network();
         network.setRecordLimit(0); // recording payloads for delivered() is the test's, not the data path's
-        final SimPacketIo io = network.attach();
+        final SimPacketIo io = attached(network, "in0", SimInputGroup.DEFAULT_RING_FRAMES);
         final int destination = io.openDestination("out0", GROUP, PORT, 0);
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
         final byte[] frame = udpFrame(new byte[1200]);
@@ -382,7 +461,7 @@ class SimPacketIoTest extends PacketIoContract {
         assertEquals(0, network.dropped(SimNetwork.Drop.EGRESS_FULL));
     }
 
-    /** A frame of flow {@code group}:{@code port} (IPv4/UDP to 239.7.{@code group}.1). */
+    /** A frame of flow {@code group}:{@code port} (IPv4/UDP to 239.1.{@code group}.1). */
     private static byte[] flowFrame(final int group, final int port) {
         final byte[] frame = udpFrame(new byte[] {(byte) group, (byte) port});
         frame[32] = (byte) group;
@@ -450,6 +529,28 @@ class SimPacketIoTest extends PacketIoContract {
         }
         assertEquals(1, group.members(), "closing an I/O closes its members' handles");
         assertEquals(0, network.dropped(SimNetwork.Drop.RX_CLOSED));
+    }
+
+    /**
+     * After a leave the last member holds the leaver's place; a link that goes down and comes back up links its
+     * members again in the order they joined, as {@code packet_notifier} does.
+     */
+    @Test
+    void aLinkComingBackUpLinksTheMembersInJoiningOrder() {
+        final SimNetwork network = network();
+        final SimInputGroup group = network.openInput("in0");
+        final SharedDescriptor first = group.join();
+        final SharedDescriptor second = group.join();
+        final SharedDescriptor third = group.join();
+        first.close();
+        assertEquals(0, group.memberIndex(third), "the last member took the leaver's place");
+        assertEquals(1, group.memberIndex(second));
+        network.setUp("in0", false);
+        network.setUp("in0", true);
+        assertEquals(0, group.memberIndex(second), "joining order again");
+        assertEquals(1, group.memberIndex(third));
+        second.close();
+        third.close();
     }
 
     /** A member's full ring refuses frames, counted by the I/O that reads it and by the network alike. */
