@@ -171,6 +171,30 @@ public abstract class InputSocketsContract {
         }
     }
 
+    /**
+     * Sockets taken out of use leave use at once (no generation, no member to hand) and close at {@code closeReleased},
+     * which the supervisor calls once every worker gave its member back; closing a generation in use, an unknown one
+     * or one closed already does nothing.
+     */
+    @Test
+    void aReleasedGenerationStaysReadableUntilClosedReleased() {
+        try (Harness harness = createHarness()) {
+            final InputSockets sockets = harness.sockets();
+            sockets.setWanted(names(IN0));
+            final long generation = sockets.generation(IN0);
+            sockets.closeReleased(IN0, generation); // in use: not released, nothing closes
+            assertEquals(generation, sockets.generation(IN0));
+            sockets.setWanted(names());
+            assertEquals(-1, sockets.generation(IN0), "taken out of use at once");
+            assertEquals(null, sockets.member(IN0, 0));
+            sockets.closeReleased(IN0, generation);
+            sockets.closeReleased(IN0, generation); // closed already
+            sockets.closeReleased(IN0, generation + 100); // never opened
+            sockets.setWanted(names(IN0));
+            assertTrue(sockets.generation(IN0) > generation, "opened anew after the close");
+        }
+    }
+
     @Test
     void aMemberIsHandedForAnOpenInputAndAWorkerIndexOnly() {
         try (Harness harness = createHarness()) {

@@ -2,6 +2,7 @@ package io.mcrelay.sim.seams;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -22,8 +23,10 @@ import io.mcrelay.seam.support.SharedDescriptor;
  * <p>Generations count openings across all interfaces (1, 2, …): each {@link #setWanted} that opens an interface and
  * each {@link #reopen} takes the next; a closed interface answers -1. An interface that cannot be opened (its link
  * does not exist in the network) is left closed, and the next {@link #setWanted} or {@link #reopen} naming it tries
- * again. {@link #close()} is the supervisor process's death: its handles close, and the members no worker holds leave
- * their groups with what they hold. A log of opens, closes and reopens is kept for tests. Single-threaded.
+ * again. Sockets taken out of use ({@link #setWanted}, {@link #reopen}) keep the supervisor's handles until
+ * {@link #closeReleased}, as production keeps its copies until every worker gave its own back. {@link #close()} is
+ * the supervisor process's death: its handles close, and the members no worker holds leave their groups with what
+ * they hold. A log of opens, closes and reopens is kept for tests. Single-threaded.
  */
 public final class SimInputSockets implements InputSockets, AutoCloseable {
     /** One open input: its group, the supervisor's handle on each worker's member, in worker order. */
@@ -34,6 +37,8 @@ public final class SimInputSockets implements InputSockets, AutoCloseable {
     private final int workers;
     private final int memberRingFrames;
     private final TreeMap<String, Open> open = new TreeMap<>();
+    /** Inputs taken out of use, by name, still held until {@link #closeReleased}, in the order they were taken. */
+    private final List<Map.Entry<String, Open>> released = new ArrayList<>();
     private final TreeMap<String, SimInputFilter> filters = new TreeMap<>();
     private final List<String> log = new ArrayList<>();
     private TreeSet<String> wanted = new TreeSet<>();
@@ -68,7 +73,7 @@ public final class SimInputSockets implements InputSockets, AutoCloseable {
         wanted = new TreeSet<>(interfaceNames);
         for (final String name : List.copyOf(open.keySet())) {
             if (!wanted.contains(name)) {
-                closeInput(name);
+                release(name);
                 log.add("close " + name);
             }
         }
@@ -86,9 +91,22 @@ public final class SimInputSockets implements InputSockets, AutoCloseable {
         if (!wanted.contains(interfaceName)) {
             return;
         }
-        closeInput(interfaceName);
+        release(interfaceName);
         if (openInput(interfaceName)) {
             log.add("reopen " + interfaceName);
+        }
+    }
+
+    /** Closes the supervisor's handles on a generation taken out of use; see {@link InputSockets#closeReleased}. */
+    @Override
+    public void closeReleased(final String interfaceName, final long generation) {
+        for (int i = 0; i < released.size(); i++) {
+            final Map.Entry<String, Open> input = released.get(i);
+            if (input.getKey().equals(interfaceName) && input.getValue().generation() == generation) {
+                released.remove(i);
+                closeHandles(input.getValue());
+                return;
+            }
         }
     }
 
@@ -129,8 +147,10 @@ public final class SimInputSockets implements InputSockets, AutoCloseable {
     public void close() {
         if (!closed) {
             for (final String name : List.copyOf(open.keySet())) {
-                closeInput(name);
+                release(name);
             }
+            released.forEach(input -> closeHandles(input.getValue()));
+            released.clear();
             closed = true;
         }
     }
@@ -150,12 +170,17 @@ public final class SimInputSockets implements InputSockets, AutoCloseable {
         return true;
     }
 
-    private void closeInput(final String name) {
+    /** Takes {@code name}'s sockets out of use: no longer handed over, held until {@link #closeReleased}. */
+    private void release(final String name) {
         final Open input = open.remove(name);
         if (input != null) {
-            input.members().forEach(SharedDescriptor::close);
-            input.group().prune(); // members no worker holds leave now, with their frames
+            released.add(Map.entry(name, input));
         }
+    }
+
+    private static void closeHandles(final Open input) {
+        input.members().forEach(SharedDescriptor::close);
+        input.group().prune(); // members no worker holds leave now, with their frames
     }
 
     private void checkOpen() {
