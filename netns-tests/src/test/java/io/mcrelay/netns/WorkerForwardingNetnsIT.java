@@ -198,10 +198,17 @@ class WorkerForwardingNetnsIT {
                 assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(attach), 0,
                     attach.length, handed));
             }
+            // The change the handover belongs to: a worker reports a state only once it has read it.
+            final byte[] apply = WorkerMessageCodec.toBytes(new WorkerMessage.Apply(2, List.of(), List.of()));
+            assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(apply), 0,
+                apply.length));
             // One ack may answer both (commands read in one cycle are acked once): the heartbeats say it holds in0.
             worker.pollUntil(() -> !worker.heartbeats.isEmpty() && worker.heartbeats.getLast().counters().inputs()
                 .stream().anyMatch(in -> in.interfaceName().equals("in0")), "a heartbeat that counts input in0");
             assertEquals(heldBefore + 1, openDescriptors(pid), "it holds the ring now");
+            worker.pollUntil(() -> worker.acks.stream().anyMatch(ack -> ack.epoch() == 2), "the change is acked");
+            assertEquals(RulesetHash.of(rules) + RulesetHash.inputDigest("in0", input.ring().ifIndex()),
+                worker.acks.getLast().rulesetHash(), "the ack's hash covers in0 by its index");
 
             final List<String> sent = texts("handed-", 50);
             sendUdp(net.source, "in0p", "239.7.7.7", 7000, sent);
@@ -212,11 +219,16 @@ class WorkerForwardingNetnsIT {
                     + " arrived, missing " + sent.stream().filter(t -> !received.contains(t)).toList() + "; ");
             assertEquals(new TreeSet<>(sent), received);
 
-            final int acksBeforeRelease = worker.acks.size();
             final byte[] release = WorkerMessageCodec.toBytes(new WorkerMessage.ReleaseInput("in0", 1));
             assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(release), 0,
                 release.length));
-            worker.pollUntil(() -> worker.acks.size() > acksBeforeRelease, "the worker acks the release");
+            final byte[] afterRelease = WorkerMessageCodec.toBytes(new WorkerMessage.Apply(3, List.of(), List.of()));
+            assertEquals(WorkerChannel.SendResult.SENT, worker.channel.send(new UnsafeBuffer(afterRelease), 0,
+                afterRelease.length));
+            worker.pollUntil(() -> worker.acks.stream().anyMatch(ack -> ack.epoch() == 3),
+                "the worker acks the release's change once it closed the ring");
+            assertEquals(new WorkerMessage.Ack(3, RulesetHash.of(rules)), worker.acks.getLast(),
+                "the input out of the hash");
             worker.pollUntil(() -> openDescriptors(pid) == heldBefore, "the worker closes the ring it gave back");
             assertEquals(pid, worker.handle.pid(), "the same worker all along");
             assertTrue(worker.exitStatus == null, "never restarted");
