@@ -25,7 +25,8 @@ public enum FaultKind {
     INTERFACE_LATE("an interface a rule names appears only later"),
     SLOW_OUTPUT("an output drains slower than its input arrives"),
     MONOTONIC_CLOCK_JUMP("the monotonic clock jumps forward"),
-    WALL_CLOCK_JUMP("the wall clock jumps forward or back");
+    WALL_CLOCK_JUMP("the wall clock jumps forward or back"),
+    JOIN_REFUSED("the kernel refuses to join a group membership");
 
     private final String description;
 

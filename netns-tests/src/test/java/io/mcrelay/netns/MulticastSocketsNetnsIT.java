@@ -1,7 +1,6 @@
 package io.mcrelay.netns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,8 +20,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Egress sockets send out of their interface with the configured TTL; IGMP memberships for many groups are spread
- * over sockets within {@code igmp_max_memberships} and the kernel holds every one of them until closed.
+ * Egress sockets send out of their interface with the configured TTL, and bad settings are refused by name. (Group
+ * memberships: {@code KernelGroupMembershipsContractNetnsIT} and {@code MembershipsNetnsIT}.)
  */
 class MulticastSocketsNetnsIT {
     private static final String PREFIX = "mcrmc";
@@ -32,43 +31,6 @@ class MulticastSocketsNetnsIT {
     @AfterAll
     static void noNamespaceOfThisRunRemains() {
         Netns.assertNoneLeft(PREFIX);
-    }
-
-    @Test
-    void fiftyGroupsAreJoinedOnOneInterfaceAcrossSocketsAndLeftOnClose() throws Exception {
-        Netns.requireRoot();
-        try (Netns netns = Netns.create(PREFIX); Netns peer = Netns.create(PREFIX)) {
-            Netns.vethPair(netns, "vb", peer, "va");
-            final List<Inet4Address> groups = new ArrayList<>();
-            for (int i = 1; i <= 50; i++) {
-                groups.add((Inet4Address) InetAddress.getByName("239.10.0." + i));
-            }
-            final int limit = netns.call(MulticastSockets::igmpMaxMemberships);
-            assertEquals(20, limit, "this machine's net.ipv4.igmp_max_memberships (DESIGN: environment facts)");
-            try (MulticastSockets.Memberships memberships =
-                netns.call(() -> MulticastSockets.join("vb", groups, limit))) {
-                assertEquals(3, memberships.sockets(), "50 groups at 20 per socket");
-                final List<String> joined = joinedGroups(netns);
-                for (final Inet4Address group : groups) {
-                    assertTrue(joined.contains(group.getHostAddress()), group + " not joined: " + joined);
-                }
-            }
-            final List<String> after = joinedGroups(netns);
-            assertFalse(after.stream().anyMatch(g -> g.startsWith("239.10.0.")), "still joined after close: " + after);
-            assertTrue(after.contains("224.0.0.1"), "the all-hosts group stays: " + after);
-        }
-    }
-
-    /** The IPv4 groups {@code ip maddr show dev vb} lists ({@code inet  239.10.0.1} lines). */
-    private static List<String> joinedGroups(final Netns netns) {
-        final List<String> groups = new ArrayList<>();
-        for (final String line : netns.execOrThrow("ip", "maddr", "show", "dev", "vb").stdout().split("\n")) {
-            final String[] fields = line.trim().split("\\s+");
-            if (fields.length >= 2 && fields[0].equals("inet")) {
-                groups.add(fields[1]);
-            }
-        }
-        return groups;
     }
 
     @Test
@@ -108,26 +70,6 @@ class MulticastSocketsNetnsIT {
                     .orElseThrow(() -> new AssertionError("the datagram did not arrive on vb"));
                 assertEquals(7, datagram[0], "IP TTL of the sent datagram");
             }
-        }
-    }
-
-    @Test
-    void aSourceSpecificMembershipNamesItsSource() throws Exception {
-        Netns.requireRoot();
-        try (Netns netns = Netns.create(PREFIX); Netns peer = Netns.create(PREFIX)) {
-            Netns.vethPair(netns, "vb", peer, "va");
-            final Inet4Address group = (Inet4Address) InetAddress.getByName("232.1.1.1");
-            final Inet4Address source = (Inet4Address) InetAddress.getByName("10.97.0.1");
-            try (MulticastSockets.Memberships memberships = netns.call(() -> MulticastSockets.joinAll("vb",
-                    List.of(new MulticastSockets.Membership(group, source)), 20))) {
-                assertEquals(1, memberships.sockets());
-                assertTrue(joinedGroups(netns).contains("232.1.1.1"), joinedGroups(netns).toString());
-                // /proc/net/mcfilter: "Idx Device MCA SRC INC EXC", addresses as hex of the network-order value.
-                final String filters = netns.execOrThrow("cat", "/proc/net/mcfilter").stdout();
-                assertTrue(filters.contains("0xe8010101 0x0a610001") || filters.contains("0xE8010101 0x0A610001"),
-                    "no (10.97.0.1, 232.1.1.1) source filter on vb:\n" + filters);
-            }
-            assertThrows(IllegalArgumentException.class, () -> new MulticastSockets.Membership(group, group));
         }
     }
 

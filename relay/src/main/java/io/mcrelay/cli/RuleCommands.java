@@ -159,9 +159,12 @@ public final class RuleCommands {
     @Command(name = "list",
         description = {
             "List the rules, sorted by id, each with its state: active, waiting (its input interface does not "
-                + "exist yet) or down (the interface is down).",
+                + "exist yet), down (the interface is down) or join_failed (the kernel refused the group "
+                + "membership; retried when the interface changes). A rule with a reason (a refused membership, "
+                + "an any-source group in the source-specific range 232.0.0.0/8) gets a line after the table.",
             "--json prints an array of rules with id, name, input_interface, input_group, input_port, "
-                + "input_source, outputs[] (group, port, interface, ttl) and state."})
+                + "input_source, outputs[] (group, port, interface, ttl), state and state_reason (null when "
+                + "none)."})
     public static final class ListRules extends ReportCommand<ControlResponse.Rules> {
         public ListRules() {
             super(ControlResponse.Rules.class, ControlRequest.ListRules::new);
@@ -183,6 +186,11 @@ public final class RuleCommands {
                 table.row(rule.id(), rule.state(), input(rule), outputs(rule), rule.name());
             }
             table.print(out());
+            for (final RuleDocument rule : rules.rules()) {
+                if (rule.stateReason() != null) {
+                    out().println(rule.id() + ": " + rule.stateReason());
+                }
+            }
         }
 
         private static String input(final RuleDocument rule) {

@@ -18,6 +18,7 @@ import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
 import io.mcrelay.linux.netlink.NetlinkLinkMonitor;
+import io.mcrelay.linux.packet.KernelGroupMemberships;
 import io.mcrelay.linux.packet.PacketInputSockets;
 import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.packetio.PacketBackend;
@@ -186,7 +187,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         recorder = new IoRecorder(journal, SystemClock.INSTANCE);
         final ControlServer served = options.configFile() == null ? control : configClient(options.configFile());
         final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), launcher, served, links,
-            new LogbackLogLevels(), inputs, journal, SystemClock.INSTANCE);
+            new LogbackLogLevels(), inputs, add(new KernelGroupMemberships()), journal, SystemClock.INSTANCE);
         supervisor = new Supervisor(config, recorder.wrap(seams));
         recorder.start(startNs, config);
         supervisor.start(startNs);

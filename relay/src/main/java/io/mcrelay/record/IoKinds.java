@@ -5,6 +5,7 @@ import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.protocol.WireReader;
 import io.mcrelay.protocol.WireWriter;
 import io.mcrelay.rules.Limits;
+import io.mcrelay.seam.GroupMemberships;
 import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerLauncher;
@@ -51,6 +52,11 @@ public final class IoKinds {
     public static final int INPUT_MEMBER = 163; // output (+ result): str name, i32 worker, bool handed
     public static final int INPUT_FILTER = 164; // output: str name, i32 n, (i32 address, u16 port)*
     public static final int INPUT_CLOSE = 165; // output: str name, i64 generation
+    public static final int MEMBERSHIP_LIMITS = 170; // output (+ result): i32 groups per socket, i32 sources per group
+    /** A join: the membership, then the refusal ("" when joined). */
+    public static final int MEMBERSHIP_JOIN = 171; // output (+ result): membership, str refusal
+    public static final int MEMBERSHIP_LEAVE = 172; // output: membership
+    public static final int MEMBERSHIP_FORGET = 173; // output: str name
 
     private IoKinds() {
     }
@@ -61,7 +67,7 @@ public final class IoKinds {
             case TIMER_CANCELLED, WORKER_LAUNCHED, WORKER_KILL, WORKER_SEND, WORKER_SEND_DESCRIPTOR,
                  WORKER_CHANNEL_CLOSE, CLIENT_SEND,
                  CLIENT_DISCONNECT, LOG_LEVEL_SET, INPUT_SOCKETS, INPUT_SOCKETS_REOPEN, INPUT_GENERATION, INPUT_MEMBER,
-                 INPUT_FILTER, INPUT_CLOSE,
+                 INPUT_FILTER, INPUT_CLOSE, MEMBERSHIP_LIMITS, MEMBERSHIP_JOIN, MEMBERSHIP_LEAVE, MEMBERSHIP_FORGET,
                  EntryKinds.COMMIT,
                  EntryKinds.LIMITS, EntryKinds.SNAPSHOT -> true;
             default -> false;
@@ -101,6 +107,10 @@ public final class IoKinds {
             case INPUT_MEMBER -> "input-member";
             case INPUT_FILTER -> "input-filter";
             case INPUT_CLOSE -> "input-close";
+            case MEMBERSHIP_LIMITS -> "membership-limits";
+            case MEMBERSHIP_JOIN -> "membership-join";
+            case MEMBERSHIP_LEAVE -> "membership-leave";
+            case MEMBERSHIP_FORGET -> "membership-forget";
             default -> null;
         };
     }
@@ -123,6 +133,12 @@ public final class IoKinds {
         final WireWriter out = new WireWriter().string(interfaceName).i32(destinations.size());
         destinations.forEach(d -> out.i32(d.address()).u16(d.port()));
         return out.toByteArray();
+    }
+
+    /** A membership on a socket: the interface, the socket's number, the group and the source (0: any). */
+    public static WireWriter membership(final String interfaceName, final int socket,
+                                        final GroupMemberships.Membership membership) {
+        return new WireWriter().string(interfaceName).i32(socket).i32(membership.group()).i32(membership.source());
     }
 
     /** A kill: the worker's handle, then the reason's word and its detail. */

@@ -10,6 +10,7 @@ import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.protocol.WireWriter;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.GroupMemberships;
 import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.LinkMonitor;
@@ -82,7 +83,7 @@ public final class IoRecorder {
         return new Supervisor.Seams(new RecordingTimers(seams.timers()), new RecordingLauncher(seams.launcher()),
             new RecordingControl(seams.control()), new RecordingLinks(seams.links()),
             new RecordingLogLevels(seams.logLevels()), new RecordingInputSockets(seams.inputSockets()),
-            new RecordingStateJournal(seams.journal()), seams.clock());
+            new RecordingMemberships(seams.memberships()), new RecordingStateJournal(seams.journal()), seams.clock());
     }
 
     private static byte[] bytes(final DirectBuffer buffer, final int offset, final int length) {
@@ -389,6 +390,43 @@ public final class IoRecorder {
             record(IoKinds.INPUT_MEMBER, "sockets", new WireWriter().string(interfaceName).i32(workerIndex)
                 .bool(member != null).toByteArray());
             return member;
+        }
+    }
+
+    private final class RecordingMemberships implements GroupMemberships {
+        private final GroupMemberships inner;
+
+        RecordingMemberships(final GroupMemberships inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Limits limits() {
+            final Limits limits = inner.limits();
+            record(IoKinds.MEMBERSHIP_LIMITS, "memberships", new WireWriter().i32(limits.groupsPerSocket())
+                .i32(limits.sourcesPerGroup()).toByteArray());
+            return limits;
+        }
+
+        @Override
+        public String join(final String interfaceName, final int socket, final Membership membership) {
+            final String refusal = inner.join(interfaceName, socket, membership);
+            record(IoKinds.MEMBERSHIP_JOIN, "memberships", IoKinds.membership(interfaceName, socket, membership)
+                .string(refusal == null ? "" : refusal).toByteArray());
+            return refusal;
+        }
+
+        @Override
+        public void leave(final String interfaceName, final int socket, final Membership membership) {
+            record(IoKinds.MEMBERSHIP_LEAVE, "memberships", IoKinds.membership(interfaceName, socket, membership)
+                .toByteArray());
+            inner.leave(interfaceName, socket, membership);
+        }
+
+        @Override
+        public void forget(final String interfaceName) {
+            record(IoKinds.MEMBERSHIP_FORGET, "memberships", new WireWriter().string(interfaceName).toByteArray());
+            inner.forget(interfaceName);
         }
     }
 

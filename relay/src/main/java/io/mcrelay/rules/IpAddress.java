@@ -123,6 +123,14 @@ public final class IpAddress implements Comparable<IpAddress> {
         return family == Family.IPV4 ? (bytes[0] & 0xF0) == 0xE0 : (bytes[0] & 0xFF) == 0xFF;
     }
 
+    /**
+     * True for IPv4's source-specific multicast range 232.0.0.0/8 (RFC 4607), where routers ignore any-source
+     * membership reports: a receiver there must name its source.
+     */
+    public boolean isSourceSpecificMulticast() {
+        return family == Family.IPV4 && (bytes[0] & 0xFF) == 232;
+    }
+
     /** True for the all-zero address (0.0.0.0 or ::), which names no host. */
     public boolean isUnspecified() {
         for (final byte b : bytes) {

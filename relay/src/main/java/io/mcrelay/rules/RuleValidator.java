@@ -120,6 +120,28 @@ public final class RuleValidator {
         return new Result(new Rule(id, name, input, outputs), errors);
     }
 
+    /**
+     * What is refused in a rule added now but kept in one already stored (a journal, a config file): an any-source
+     * input in the source-specific range 232.0.0.0/8, where routers ignore any-source membership reports (RFC 4607),
+     * so the stream would never be delivered. Empty when there is nothing.
+     */
+    public static List<ValidationError> newRuleProblems(final Rule rule) {
+        final String warning = storedRuleWarning(rule);
+        return warning == null ? List.of() : List.of(new ValidationError("input_source", warning));
+    }
+
+    /**
+     * The warning a stored rule carries for what {@link #newRuleProblems} refuses in a new one, or {@code null}; it
+     * is shown as the rule's {@code state_reason}.
+     */
+    public static String storedRuleWarning(final Rule rule) {
+        if (rule.input().source() == null && rule.input().group().isSourceSpecificMulticast()) {
+            return "group " + rule.input().group() + " is in the source-specific range 232.0.0.0/8, where routers "
+                + "ignore any-source joins (RFC 4607): name the sender with input_source";
+        }
+        return null;
+    }
+
     private static void nameProblem(final String name, final List<ValidationError> errors) {
         if (name.isEmpty() || name.length() > NAME_LENGTH_MAX) {
             errors.add(new ValidationError("name", "a name has 1 to " + NAME_LENGTH_MAX + " characters, this one has "

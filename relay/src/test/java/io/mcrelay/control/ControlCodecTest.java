@@ -36,7 +36,7 @@ class ControlCodecTest {
         assertEquals("{\"type\":\"rules\",\"request_id\":3,\"epoch\":9,\"rules\":[{\"id\":\"cam-1\",\"name\":\"Camera 1\","
                 + "\"input_interface\":\"eth0\",\"input_group\":\"239.1.1.1\",\"input_port\":5000,\"input_source\":null,"
                 + "\"outputs\":[{\"group\":\"239.10.0.1\",\"port\":6000,\"interface\":\"eth1\",\"ttl\":8},"
-                + "{\"group\":\"10.0.0.7\",\"port\":7000,\"interface\":\"eth2\",\"ttl\":null}],\"state\":\"active\"}]}",
+                + "{\"group\":\"10.0.0.7\",\"port\":7000,\"interface\":\"eth2\",\"ttl\":null}],\"state\":\"active\",\"state_reason\":null}]}",
             json(new ControlResponse.Rules(3, 9, List.of(RuleDocument.of(RULE, "active")))));
     }
 

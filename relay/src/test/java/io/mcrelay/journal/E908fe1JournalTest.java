@@ -23,6 +23,7 @@ import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.entries.SnapshotEntry;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.GroupMemberships;
 import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.LinkMonitor;
@@ -55,7 +56,7 @@ class E908fe1JournalTest {
     private Supervisor start(final Journal journal) {
         final Supervisor supervisor = new Supervisor(Supervisor.Config.defaults(1), new Supervisor.Seams(
             new QuietTimers(), new QuietLauncher(), new QuietControl(), new QuietLinks(), new QuietLogLevels(),
-            new QuietSockets(), journal, clock));
+            new QuietSockets(), new QuietMemberships(), journal, clock));
         supervisor.start(clock.nanoTime);
         return supervisor;
     }
@@ -222,6 +223,27 @@ class E908fe1JournalTest {
 
         @Override
         public void reopen(final String interfaceName) {
+        }
+    }
+
+    /** Old journals name no multicast input that exists here: nothing is ever joined. */
+    private static final class QuietMemberships implements GroupMemberships {
+        @Override
+        public Limits limits() {
+            return new Limits(20, 10);
+        }
+
+        @Override
+        public String join(final String interfaceName, final int socket, final Membership membership) {
+            return "ENODEV (no such device)";
+        }
+
+        @Override
+        public void leave(final String interfaceName, final int socket, final Membership membership) {
+        }
+
+        @Override
+        public void forget(final String interfaceName) {
         }
     }
 }

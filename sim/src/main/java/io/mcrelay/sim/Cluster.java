@@ -15,6 +15,7 @@ import io.mcrelay.fault.FaultPlan;
 import io.mcrelay.fault.FaultyWorkerChannel;
 import io.mcrelay.protocol.Frames;
 import io.mcrelay.protocol.UdpFrameEncoder;
+import io.mcrelay.seam.GroupMemberships;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.RandomSource;
@@ -29,6 +30,7 @@ import io.mcrelay.sim.seams.InMemoryJournal;
 import io.mcrelay.sim.seams.ManualClock;
 import io.mcrelay.sim.seams.MapLogLevels;
 import io.mcrelay.sim.seams.SimControlServer;
+import io.mcrelay.sim.seams.SimGroupMemberships;
 import io.mcrelay.sim.seams.SimInputGroup;
 import io.mcrelay.sim.seams.SimInputSockets;
 import io.mcrelay.sim.seams.SimLauncher;
@@ -50,6 +52,11 @@ public final class Cluster implements FaultSchedule.Target {
     public static final long STEP_NS = 1_000_000L;
     /** The frames in flight on one worker channel, in bytes, before sends see {@code FULL}. */
     public static final int CHANNEL_CAPACITY_BYTES = 8 * 1024 * 1024;
+    /**
+     * The simulated kernel's membership limits: far below the kernel's defaults (20 groups per socket, 10 sources per
+     * group), so that the workload's few groups per interface already spread over several sockets.
+     */
+    public static final GroupMemberships.Limits MEMBERSHIP_LIMITS = new GroupMemberships.Limits(3, 2);
 
     /** Builds a supervisor: the real one, or a test's mutant. */
     @FunctionalInterface
@@ -111,6 +118,7 @@ public final class Cluster implements FaultSchedule.Target {
         final SimControlServer control = new SimControlServer();
         final SimInputSockets inputSockets =
             new SimInputSockets(network, options.config().workerCount(), SimInputGroup.DEFAULT_RING_FRAMES);
+        final SimGroupMemberships memberships = new SimGroupMemberships(network, MEMBERSHIP_LIMITS);
         final SimLauncher launcher;
         final Supervisor supervisor;
         /** Runs the supervisor's duty cycle, as the daemon's runner does; a failed cycle fails it for good. */
@@ -121,7 +129,7 @@ public final class Cluster implements FaultSchedule.Target {
                 Cluster.this::wrapChannel).countingEndedInputsInto(endedInputs);
             final Timers recordedTimers = log == null ? timers : new RecordingTimers(timers, log);
             final Supervisor.Seams seams = new Supervisor.Seams(recordedTimers, launcher, control, links,
-                new MapLogLevels(), inputSockets, journal, clock);
+                new MapLogLevels(), inputSockets, memberships, journal, clock);
             supervisor = options.supervisors().create(options.config(), io == null ? seams : io.wrap(seams));
             runner = new DutyCycleRunner("supervisor", supervisor);
         }
@@ -326,6 +334,7 @@ public final class Cluster implements FaultSchedule.Target {
         old.launcher.killAll();
         old.control.close();
         old.inputSockets.close(); // its descriptors close with it: the next life opens every input anew
+        old.memberships.close(); // and its memberships: the next life joins anew
         faultyChannels.clear();
         life = new SupervisorLife();
         supervisorRestarts++;
@@ -395,6 +404,17 @@ public final class Cluster implements FaultSchedule.Target {
 
     public SimInputSockets inputSockets() {
         return life.inputSockets;
+    }
+
+    /** The current supervisor life's group memberships. */
+    @Override
+    public SimGroupMemberships memberships() {
+        return life.memberships;
+    }
+
+    /** Link changes the supervisor has not taken yet: until it has, its memberships may lag the network. */
+    public int linkEventsPending() {
+        return links.pending();
     }
 
     public SimControlServer control() {

@@ -21,8 +21,10 @@ import io.mcrelay.sim.check.ConservationChecker;
 import io.mcrelay.sim.check.ConvergenceChecker;
 import io.mcrelay.sim.check.DeliveryChecker;
 import io.mcrelay.sim.check.Failures;
+import io.mcrelay.sim.check.MembershipChecker;
 import io.mcrelay.sim.check.NoForwardingAfterRemoveChecker;
 import io.mcrelay.sim.fault.FaultSchedule;
+import io.mcrelay.sim.seams.SimGroupMemberships;
 import io.mcrelay.sim.seams.SimLauncher;
 import io.mcrelay.sim.seams.SimNetwork;
 
@@ -43,6 +45,9 @@ public final class Simulator {
     private static final int CHANGE_JITTER_MS = 500;
     /** How often conservation is checked during the run (it is checked once more at the end). */
     private static final long CONSERVATION_INTERVAL_NS = SECOND;
+    /** Every link a rule of the workload may receive on. */
+    private static final List<String> MEMBERSHIP_LINKS = List.of(Workload.INPUT_LINK, Workload.SECOND_INPUT_LINK,
+        Workload.LATE_LINK);
 
     /**
      * What to run.
@@ -148,6 +153,7 @@ public final class Simulator {
     private final NoForwardingAfterRemoveChecker noForwardingAfterRemove;
     private final DeliveryChecker delivery;
     private final AckedMeansLiveChecker ackedMeansLive;
+    private final MembershipChecker membershipChecker;
     /** When the liveness window opened: rules answered as added after it are judged by "acked means live". */
     private long livenessStartNs = Long.MAX_VALUE;
     private long packetsDelivered;
@@ -156,6 +162,7 @@ public final class Simulator {
     private long nextPacketNs;
     private long nextChangeNs;
     private long nextConservationNs;
+    private long[] membershipsCheckedAt = {};
 
     private Simulator(final Config config, final Consumer<String> out) {
         this.config = config;
@@ -178,6 +185,7 @@ public final class Simulator {
         this.noForwardingAfterRemove = new NoForwardingAfterRemoveChecker(failures);
         this.delivery = new DeliveryChecker(failures);
         this.ackedMeansLive = new AckedMeansLiveChecker(failures, delivery);
+        this.membershipChecker = new MembershipChecker(failures);
     }
 
     /** Runs one seed; {@code out} gets the lines a person or a log would see. */
@@ -276,6 +284,7 @@ public final class Simulator {
             nextConservationNs = nowNs + CONSERVATION_INTERVAL_NS;
         }
         final int work = cluster.step();
+        checkMemberships(nowNs);
         client.readResponses();
         client.reconnectIfClosed(); // the supervisor restarted: a new connection, and learn what survived
         if (work == 0 && cluster.quiet() && !client.waiting()) {
@@ -285,6 +294,24 @@ public final class Simulator {
                 nextNs = Math.min(nextNs, Math.min(faults.nextTickNs(), nextChangeNs));
             }
             cluster.skipTo(Math.min(nextNs, faults.nextDueNs()));
+        }
+    }
+
+    /**
+     * Shows the memberships to their checker whenever the rules, the links, the supervisor life or the joins moved
+     * since it last looked, once the supervisor took every link change (before that they may lag the network).
+     */
+    private void checkMemberships(final long nowNs) {
+        if (cluster.linkEventsPending() > 0) {
+            return;
+        }
+        final SimGroupMemberships memberships = cluster.memberships();
+        final long[] key = {cluster.supervisor().epoch(), cluster.network().linksVersion(), cluster.supervisorRestarts(),
+            memberships.joins(), memberships.refused()};
+        if (!java.util.Arrays.equals(key, membershipsCheckedAt)) {
+            membershipsCheckedAt = key;
+            membershipChecker.check(nowNs, cluster.supervisor().rules(), memberships, cluster.network(),
+                MEMBERSHIP_LINKS);
         }
     }
 

@@ -15,7 +15,9 @@ import io.mcrelay.seam.RandomSource;
 /**
  * DESIGN's default workload: rule templates added and removed by a control client during the run (one of them a 1→3
  * fan-out, one on an interface that may appear late), on three input interfaces, so that inputs open and close as
- * their rules come and go, and packets to every live rule every 10 ms (100 per second
+ * their rules come and go; some source-specific, in the source-specific range 232/8 or on the fan-out's group (which
+ * its any-source membership then covers), so that memberships change mode and spread over sockets; and packets to
+ * every live rule every 10 ms (100 per second
  * per rule). Each packet carries the rule's generation (which add it belongs to), a sequence number, its send time
  * and a checksum, so sinks can tell where it belongs, whether it is whole and whether it came twice.
  * Single-threaded; every choice comes from its seeded {@link RandomSource}.
@@ -35,6 +37,8 @@ final class Workload {
     /** Removed rules are still sent packets for this long, which must not be forwarded once the removal is acked. */
     static final long PROBE_AFTER_REMOVE_NS = 100_000_000L;
     static final int SOURCE = IpAddress.parse("10.0.0.1").ipv4Value();
+    /** The sender of the second source-specific template on the fan-out's group. */
+    static final int SECOND_SOURCE = IpAddress.parse("10.0.0.2").ipv4Value();
     static final int PAYLOAD_BYTES = 64;
     private static final int MAGIC = 0x6D637273; // "mcrs"
 
@@ -46,6 +50,8 @@ final class Workload {
         final String inputInterface;
         final int group;
         final int port;
+        /** The one sender the rule accepts, or 0 for any (packets then come from {@link #SOURCE}). */
+        final int source;
         final List<RuleDocument.OutputDocument> outputs;
         State state = State.ABSENT;
         /** Generation of the current or last add; packets carry it. */
@@ -62,7 +68,8 @@ final class Workload {
             this.index = index;
             this.inputInterface = inputOf(index);
             this.group = groupOf(index);
-            this.port = 5000;
+            this.port = portOf(index);
+            this.source = sourceOf(index);
             final List<RuleDocument.OutputDocument> outs = new ArrayList<>();
             if (index == FANOUT_TEMPLATE) {
                 for (int i = 0; i < OUTPUT_LINKS.size(); i++) {
@@ -76,8 +83,8 @@ final class Workload {
         }
 
         RuleDocument document(final String requestedId) {
-            return new RuleDocument(requestedId, null, inputInterface, IpAddress.ipv4(group).toString(), port, null,
-                outputs, null);
+            return new RuleDocument(requestedId, null, inputInterface, IpAddress.ipv4(group).toString(), port,
+                source == 0 ? null : IpAddress.ipv4(source).toString(), outputs, null);
         }
     }
 
@@ -86,9 +93,28 @@ final class Workload {
         return index == LATE_TEMPLATE ? LATE_LINK : index % 3 == 2 ? SECOND_INPUT_LINK : INPUT_LINK;
     }
 
-    /** The IPv4 group (network order) template {@code index} receives. */
+    /**
+     * The IPv4 group (network order) template {@code index} receives: its own in 239.1.0/24, or, for the
+     * source-specific templates, its own in 232.1.0/24 (every eighth from 3) or the fan-out's (every eighth from 7).
+     */
     static int groupOf(final int index) {
-        return IpAddress.parse("239.1.0." + (index + 1)).ipv4Value();
+        if (index % 8 == 3) {
+            return IpAddress.parse("232.1.0." + (index + 1)).ipv4Value();
+        }
+        return IpAddress.parse("239.1.0." + (index % 8 == 7 ? FANOUT_TEMPLATE + 1 : index + 1)).ipv4Value();
+    }
+
+    /** The UDP port template {@code index} receives: 5000, or its own beside the fan-out on the fan-out's group. */
+    static int portOf(final int index) {
+        return index % 8 == 7 ? 5000 + index : 5000;
+    }
+
+    /** The sender template {@code index} accepts: 0 for any, or one for the source-specific templates. */
+    static int sourceOf(final int index) {
+        if (index == LATE_TEMPLATE || index % 4 != 3) {
+            return 0;
+        }
+        return index % 16 == 15 ? SECOND_SOURCE : SOURCE;
     }
 
     /** The groups of the templates on {@code link}, in template order. */
@@ -145,7 +171,12 @@ final class Workload {
                     return new ControlRequest.Add(requestId, template.document("clash-" + requestId));
                 }
             }
-            final RuleDocument bad = templates[1].document("bad-port");
+            final RuleDocument bad = templates[1].document(random.chance(0.5) ? "bad-port" : "any-in-ssm");
+            if (bad.id().equals("any-in-ssm")) {
+                // Any source in the source-specific range: refused for new rules (RFC 4607).
+                return new ControlRequest.Add(requestId, new RuleDocument(bad.id(), null, bad.inputInterface(),
+                    "232.1.0.100", bad.inputPort(), null, bad.outputs(), null));
+            }
             return new ControlRequest.Add(requestId, new RuleDocument(bad.id(), null, bad.inputInterface(),
                 bad.inputGroup(), 70000, null, bad.outputs(), null));
         }
@@ -205,7 +236,8 @@ final class Workload {
             payload[i] = (byte) (seq * 31 + i);
         }
         payloadView.putLong(PAYLOAD_BYTES - 8, checksum(payloadView, 0, PAYLOAD_BYTES - 8), ByteOrder.BIG_ENDIAN);
-        final int length = io.mcrelay.protocol.UdpFrameEncoder.write(frame, 0, -1, SOURCE, template.group, 40000,
+        final int length = io.mcrelay.protocol.UdpFrameEncoder.write(frame, 0, -1,
+            template.source == 0 ? SOURCE : template.source, template.group, 40000,
             template.port, 8, payload);
         cluster.network().injectFrame(template.inputInterface, frame, 0, length);
         packetsSent++;
@@ -243,7 +275,8 @@ final class Workload {
     Template templateOf(final RuleDocument rule) {
         for (final Template template : templates) {
             if (rule.inputGroup().equals(IpAddress.ipv4(template.group).toString())
-                && rule.inputInterface().equals(template.inputInterface)) {
+                && rule.inputInterface().equals(template.inputInterface) && rule.inputPort() != null
+                && rule.inputPort() == template.port) {
                 return template;
             }
         }
@@ -260,8 +293,12 @@ final class Workload {
         return null;
     }
 
-    /** True for the requests {@link #nextChange} makes to be refused: a clash with a live rule, or a bad port. */
+    /**
+     * True for the requests {@link #nextChange} makes to be refused: a clash with a live rule, a bad port, or any
+     * source in the source-specific range.
+     */
     static boolean mustBeRefused(final RuleDocument rule) {
-        return rule.id() != null && (rule.id().startsWith("clash-") || rule.id().equals("bad-port"));
+        return rule.id() != null && (rule.id().startsWith("clash-") || rule.id().equals("bad-port")
+            || rule.id().equals("any-in-ssm"));
     }
 }

@@ -32,7 +32,8 @@ final class WorkloadClient {
     private SimControlClient connection;
     private long nextRequestId = 1;
     private ControlRequest outstanding;
-    private long outstandingHash;
+    /** The rule table when the outstanding request was sent (not its hash, which link changes move too). */
+    private java.util.List<io.mcrelay.rules.Rule> outstandingRules = java.util.List.of();
     private boolean reconciling;
 
     WorkloadClient(final Cluster cluster, final Workload workload, final EventLog log, final Failures failures) {
@@ -88,7 +89,7 @@ final class WorkloadClient {
     private void send(final ControlRequest request) {
         nextRequestId++;
         outstanding = request;
-        outstandingHash = cluster.supervisor().rulesetHash();
+        outstandingRules = cluster.supervisor().rules();
         connection.sendFrame(ControlCodec.encode(request));
     }
 
@@ -145,7 +146,7 @@ final class WorkloadClient {
         }
         final Supervisor supervisor = cluster.supervisor();
         final boolean mustRefuse = Workload.mustBeRefused(add.rule());
-        refusedMeansNowhere.check(add.rule(), mustRefuse, response, outstandingHash, supervisor::rulesetHash);
+        refusedMeansNowhere.check(add.rule(), mustRefuse, response, outstandingRules, supervisor::rules);
         if (mustRefuse) {
             return; // the workload never counted on it
         }

@@ -64,7 +64,8 @@ class CliCommandsSupervisorTest {
     private void start(final Supervisor.Config config) {
         cluster = new Cluster(Cluster.Config.of(config).withFactories(
             (supervisorConfig, seams) -> new Supervisor(supervisorConfig, new Supervisor.Seams(seams.timers(),
-                seams.launcher(), server, seams.links(), seams.logLevels(), seams.inputSockets(), seams.journal(),
+                seams.launcher(), server, seams.links(), seams.logLevels(), seams.inputSockets(), seams.memberships(),
+                seams.journal(),
                 seams.clock())),
             WorkerAgent::new));
         cluster.network().createLinkUp("in0");
@@ -128,7 +129,7 @@ class CliCommandsSupervisorTest {
         assertEquals(2, rules.size(), rules::toString);
         final JsonNode cam1 = rules.get(0).get("id").asText().equals("cam-1") ? rules.get(0) : rules.get(1);
         assertEquals(Set.of("id", "name", "input_interface", "input_group", "input_port", "input_source", "outputs",
-            "state"), fieldNames(cam1));
+            "state", "state_reason"), fieldNames(cam1));
         assertEquals("Camera 1", cam1.get("name").asText());
         assertEquals("in0", cam1.get("input_interface").asText());
         assertEquals("239.1.1.1", cam1.get("input_group").asText());

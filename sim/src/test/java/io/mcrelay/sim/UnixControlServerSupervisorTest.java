@@ -47,7 +47,7 @@ class UnixControlServerSupervisorTest {
     private Cluster clusterBehind(final UnixControlServer server) {
         final Cluster cluster = new Cluster(Cluster.Config.of(Supervisor.Config.defaults(2)).withFactories(
             (config, seams) -> new Supervisor(config, new Supervisor.Seams(seams.timers(), seams.launcher(), server,
-                seams.links(), seams.logLevels(), seams.inputSockets(), seams.journal(), seams.clock())),
+                seams.links(), seams.logLevels(), seams.inputSockets(), seams.memberships(), seams.journal(), seams.clock())),
             WorkerAgent::new));
         cluster.network().createLinkUp("in0");
         cluster.network().createLinkUp("out0");

@@ -47,8 +47,8 @@ final class ControlFrontEnd implements ControlServer.Listener {
         /** Turns tracing of an existing rule on, or of any rule off. */
         void trace(RuleId id, boolean enable);
 
-        /** {@code active}, {@code waiting} or {@code down}. */
-        String stateOf(Rule rule);
+        /** The rule as {@code list} shows it: with its state and the reason for it, if any. */
+        RuleDocument documentOf(Rule rule);
 
         List<ControlResponse.WorkerInfo> workers();
 
@@ -108,8 +108,7 @@ final class ControlFrontEnd implements ControlServer.Listener {
             case ControlRequest.Add add -> onAdd(connectionId, add);
             case ControlRequest.Remove remove -> onRemove(connectionId, remove);
             case ControlRequest.ListRules list -> respond(connectionId, new ControlResponse.Rules(list.requestId(),
-                table.epoch(), table.rules().stream().map(rule -> RuleDocument.of(rule, requests.stateOf(rule)))
-                .toList()));
+                table.epoch(), table.rules().stream().map(requests::documentOf).toList()));
             case ControlRequest.Stats stats -> respond(connectionId, requests.stats(stats.requestId()));
             case ControlRequest.Workers workers -> respond(connectionId,
                 new ControlResponse.WorkerList(workers.requestId(), requests.workers()));
@@ -156,6 +155,12 @@ final class ControlFrontEnd implements ControlServer.Listener {
             return;
         }
         final Rule rule = result.rule();
+        final List<ValidationError> problems = RuleValidator.newRuleProblems(rule);
+        if (!problems.isEmpty()) {
+            respond(connectionId, new ControlResponse.Refused(add.requestId(), "invalid",
+                ValidationError.describe(problems), fieldErrors(problems)));
+            return;
+        }
         final List<ValidationError> clashes = table.checkAdd(rule);
         if (!clashes.isEmpty()) {
             final String code = clashes.getFirst().field().equals("id") ? "exists"

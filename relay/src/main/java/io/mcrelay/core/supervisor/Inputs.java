@@ -205,6 +205,17 @@ final class Inputs {
         return link.up() ? "active" : "down";
     }
 
+    /** True if interface {@code name} exists (as the link monitor last said). */
+    boolean exists(final String name) {
+        return links.containsKey(name);
+    }
+
+    /** The index interface {@code name} has, or -1 when it does not exist. */
+    int ifIndexOf(final String name) {
+        final LinkMonitor.LinkState link = links.get(name);
+        return link == null ? -1 : link.ifIndex();
+    }
+
     private static boolean isInput(final String interfaceName, final List<Rule> rules) {
         for (final Rule rule : rules) {
             if (rule.input().interfaceName().equals(interfaceName)) {

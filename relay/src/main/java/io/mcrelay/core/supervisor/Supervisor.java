@@ -8,15 +8,18 @@ import java.util.TreeMap;
 
 import io.mcrelay.config.ConfigFile;
 import io.mcrelay.control.ControlResponse;
+import io.mcrelay.control.RuleDocument;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleValidator;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.ControlServer;
 import io.mcrelay.seam.DutyCycle;
+import io.mcrelay.seam.GroupMemberships;
 import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.LinkMonitor;
@@ -79,8 +82,10 @@ public class Supervisor implements DutyCycle {
 
     /** The seams a supervisor works through. */
     public record Seams(Timers timers, WorkerLauncher launcher, ControlServer control, LinkMonitor links,
-                        LogLevels logLevels, InputSockets inputSockets, Journal journal, Clock clock) {
+                        LogLevels logLevels, InputSockets inputSockets, GroupMemberships memberships,
+                        Journal journal, Clock clock) {
         public Seams {
+            Objects.requireNonNull(memberships, "memberships");
             Objects.requireNonNull(journal, "journal");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(inputSockets, "inputSockets");
@@ -126,6 +131,7 @@ public class Supervisor implements DutyCycle {
     private final TraceLog traces = new TraceLog();
     private final StatsAggregator stats = new StatsAggregator();
     private final Inputs inputs;
+    private final Memberships memberships;
     private final WorkerHealth health;
     private final WorkerCommands commands;
     private final AckedChanges acked;
@@ -146,6 +152,7 @@ public class Supervisor implements DutyCycle {
         this.table = new RuleTable(config.limits());
         this.ruleJournal = new RuleJournal(seams.journal(), seams.clock(), table);
         this.inputs = new Inputs(seams.inputSockets());
+        this.memberships = new Memberships(seams.memberships());
         final Roles roles = new Roles();
         this.health = new WorkerHealth(config, table, seams.launcher(), roles);
         this.commands = new WorkerCommands(table, traces, health, this::maySync, this::broadcastOrder, inputs);
@@ -171,6 +178,7 @@ public class Supervisor implements DutyCycle {
         ruleJournal.start(startNs);
         health.onEpochChanged(startNs);
         inputs.start(seams.links().links(), table.rules());
+        memberships.reconcile(table.rules(), inputs::exists);
         inputs.handover(); // no worker is connected yet: each is handed every input with its Sync
         table.setInputsHash(inputs.hash());
         for (final WorkerSlot slot : health.slots()) {
@@ -281,6 +289,8 @@ public class Supervisor implements DutyCycle {
         ruleJournal.commit(epoch, upserts, removals, nowNs);
         health.onEpochChanged(nowNs);
         inputs.updateWanted(table.rules());
+        // Joined before the workers hear of the change: once they acked it, the network is asked for the streams.
+        memberships.reconcile(table.rules(), inputs::exists);
         final Inputs.Handover handover = inputs.handover();
         commands.handOver(handover); // before the Apply: its ack then means the inputs are held (or given back) too
         inputs.releasedIn(handover, epoch);
@@ -295,7 +305,13 @@ public class Supervisor implements DutyCycle {
     }
 
     private void onLinkEvent(final LinkMonitor.LinkEvent event) {
+        final int ifIndexBefore = inputs.ifIndexOf(event.name());
+        final boolean deviceGone = event.kind() == LinkMonitor.LinkEvent.Kind.REMOVED
+            || ifIndexBefore >= 0 && event.kind() != LinkMonitor.LinkEvent.Kind.ADDRESS_CHANGED
+            && event.ifIndex() != ifIndexBefore;
+        memberships.onLinkChanged(event.name(), deviceGone);
         final boolean concernsRules = inputs.onLinkEvent(event, table.rules());
+        memberships.reconcile(table.rules(), inputs::exists);
         final Inputs.Handover handover = inputs.handover();
         if (!handover.isEmpty()) {
             // An input opened, closed or re-created: a change of its own, acked like any other, so that the workers'
@@ -447,8 +463,14 @@ public class Supervisor implements DutyCycle {
         }
 
         @Override
-        public String stateOf(final Rule rule) {
-            return inputs.stateOf(rule);
+        public RuleDocument documentOf(final Rule rule) {
+            final String state = inputs.stateOf(rule);
+            final String refusal = state.equals("waiting") ? null : memberships.refusal(rule);
+            final String warning = RuleValidator.storedRuleWarning(rule);
+            if (refusal != null) {
+                return RuleDocument.of(rule, "join_failed", warning == null ? refusal : refusal + "; " + warning);
+            }
+            return RuleDocument.of(rule, state, warning);
         }
 
         @Override

@@ -8,19 +8,15 @@ import java.lang.invoke.MethodHandle;
 import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import io.mcrelay.linux.sys.LinuxException;
 import io.mcrelay.linux.sys.SocketCalls;
 import io.mcrelay.linux.sys.Syscalls;
 
 /**
- * IPv4 UDP sockets for multicast ({@code ip(7)}, {@code socket(7)}): egress sockets pinned to an output interface,
- * and IGMP group memberships on an input interface so that real NICs and snooping switches deliver the groups.
- * {@code net.ipv4.igmp_max_memberships} limits memberships <em>per socket</em> (20 by default), so a
- * {@link Memberships} spreads its groups over as many sockets as the limit requires. Failures throw a
- * {@link LinuxException} naming the call, the interface and the group. Option numbers from {@code linux/in.h} and
+ * IPv4 UDP sockets for multicast ({@code ip(7)}, {@code socket(7)}): egress sockets pinned to an output interface, and
+ * the options, structures and sysctls that {@link KernelGroupMemberships} joins input groups with. Failures throw a
+ * {@link LinuxException} naming the call and the interface. Option numbers from {@code linux/in.h} and
  * {@code asm-generic/socket.h}; {@code struct ip_mreqn} is 12 bytes, {@code struct sockaddr_in} 16.
  */
 public final class MulticastSockets {
@@ -33,12 +29,15 @@ public final class MulticastSockets {
     static final int IP_MULTICAST_TTL = 33;
     static final int IP_MULTICAST_LOOP = 34;
     static final int IP_ADD_MEMBERSHIP = 35;
+    static final int IP_DROP_MEMBERSHIP = 36;
     static final int MCAST_JOIN_SOURCE_GROUP = 46;
+    static final int MCAST_LEAVE_SOURCE_GROUP = 47;
     /** {@code struct group_source_req}: interface index at 0, then two {@code sockaddr_storage} at 8 and 136. */
-    private static final long GROUP_SOURCE_REQ_BYTES = 264;
+    static final long GROUP_SOURCE_REQ_BYTES = 264;
     static final int SO_SNDBUF = 7;
     public static final int SO_BINDTODEVICE = 25;
     private static final Path IGMP_MAX_MEMBERSHIPS = Path.of("/proc/sys/net/ipv4/igmp_max_memberships");
+    private static final Path IGMP_MAX_MSF = Path.of("/proc/sys/net/ipv4/igmp_max_msf");
 
     private static final MethodHandle CONNECT = SocketCalls.CONNECT;
 
@@ -113,116 +112,32 @@ public final class MulticastSockets {
 
     /** The per-socket IGMP membership limit of this network namespace ({@code net.ipv4.igmp_max_memberships}). */
     public static int igmpMaxMemberships() {
+        return sysctl(IGMP_MAX_MEMBERSHIPS, 20); // the kernel's default
+    }
+
+    /** The per-socket, per-group source limit of this network namespace ({@code net.ipv4.igmp_max_msf}). */
+    public static int igmpMaxMsf() {
+        return sysctl(IGMP_MAX_MSF, 10); // the kernel's default
+    }
+
+    private static int sysctl(final Path path, final int kernelDefault) {
         try {
             // Line-wise: procfs reports a size of 0, and whole-file reads sized by it are not reliable here.
-            return Integer.parseInt(Files.readAllLines(IGMP_MAX_MEMBERSHIPS).getFirst().trim());
+            return Math.max(1, Integer.parseInt(Files.readAllLines(path).getFirst().trim()));
         } catch (final IOException | RuntimeException e) {
-            return 20; // the kernel's default
-        }
-    }
-
-    /** One membership: a group, from any source ({@code source} null) or from one source only (SSM, IGMPv3). */
-    public record Membership(Inet4Address group, Inet4Address source) {
-        public Membership {
-            if (!group.isMulticastAddress()) {
-                throw new IllegalArgumentException("not a multicast group: " + group.getHostAddress());
-            }
-            if (source != null && (source.isMulticastAddress() || source.isAnyLocalAddress())) {
-                throw new IllegalArgumentException("not a unicast source: " + source.getHostAddress());
-            }
-        }
-
-        @Override
-        public String toString() {
-            return source == null ? group.getHostAddress() : "(" + source.getHostAddress() + ", "
-                + group.getHostAddress() + ")";
-        }
-    }
-
-    /** Joins every group in {@code groups} from any source; see {@link #joinAll}. */
-    public static Memberships join(final String interfaceName, final List<Inet4Address> groups, final int perSocket) {
-        return joinAll(interfaceName, groups.stream().map(g -> new Membership(g, null)).toList(), perSocket);
-    }
-
-    /**
-     * Joins every membership on {@code interfaceName}, at most {@code perSocket} per socket: any-source ones with
-     * {@code IP_ADD_MEMBERSHIP}, source-specific ones with {@code MCAST_JOIN_SOURCE_GROUP}. They last until
-     * {@link Memberships#close()}; if one join fails, those made so far are left again and the error names it.
-     */
-    public static Memberships joinAll(final String interfaceName, final List<Membership> memberships,
-        final int perSocket) {
-        if (perSocket < 1) {
-            throw new IllegalArgumentException("memberships per socket must be at least 1, not " + perSocket);
-        }
-        final int ifIndex = Syscalls.ifIndex(interfaceName);
-        final List<Integer> sockets = new ArrayList<>();
-        try (Arena arena = Arena.ofConfined()) {
-            for (int i = 0; i < memberships.size(); i++) {
-                if (i % perSocket == 0) {
-                    sockets.add(socket());
-                }
-                final Membership membership = memberships.get(i);
-                if (membership.source() == null) {
-                    final byte[] bytes = membership.group().getAddress();
-                    final int groupBigEndian = ((bytes[0] & 0xFF) << 24) | ((bytes[1] & 0xFF) << 16)
-                        | ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
-                    Syscalls.setsockopt(sockets.getLast(), IPPROTO_IP, IP_ADD_MEMBERSHIP,
-                        membershipRequest(arena, groupBigEndian, ifIndex),
-                        "setsockopt(IP_ADD_MEMBERSHIP, " + membership + " on " + interfaceName + ")");
-                } else {
-                    final MemorySegment request = arena.allocate(GROUP_SOURCE_REQ_BYTES, 8);
-                    request.set(ValueLayout.JAVA_INT, 0, ifIndex);
-                    socketAddress(request, 8, membership.group());
-                    socketAddress(request, 136, membership.source());
-                    Syscalls.setsockopt(sockets.getLast(), IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, request,
-                        "setsockopt(MCAST_JOIN_SOURCE_GROUP, " + membership + " on " + interfaceName + ")");
-                }
-            }
-            return new Memberships(sockets);
-        } catch (final RuntimeException e) {
-            sockets.forEach(Syscalls::close);
-            throw e;
-        }
-    }
-
-    /** A {@code sockaddr_in} (family, port 0, address) at {@code offset}. */
-    private static void socketAddress(final MemorySegment into, final long offset, final Inet4Address address) {
-        into.set(ValueLayout.JAVA_SHORT, offset, (short) AF_INET);
-        MemorySegment.copy(address.getAddress(), 0, into, ValueLayout.JAVA_BYTE, offset + 4, 4);
-    }
-
-    /** Group memberships held by a set of sockets; closing them leaves the groups. */
-    public static final class Memberships implements AutoCloseable {
-        private final List<Integer> sockets;
-        private boolean closed;
-
-        private Memberships(final List<Integer> sockets) {
-            this.sockets = List.copyOf(sockets);
-        }
-
-        /** How many sockets hold the memberships. */
-        public int sockets() {
-            return sockets.size();
-        }
-
-        @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                sockets.forEach(Syscalls::close);
-            }
+            return kernelDefault;
         }
     }
 
     /** {@code struct ip_mreqn}: the group (network order), no local address, the interface index. */
-    private static MemorySegment membershipRequest(final Arena arena, final int groupBigEndian, final int ifIndex) {
+    static MemorySegment membershipRequest(final Arena arena, final int groupBigEndian, final int ifIndex) {
         final MemorySegment request = arena.allocate(12, 4);
         request.set(ValueLayout.JAVA_INT, 0, Integer.reverseBytes(groupBigEndian));
         request.set(ValueLayout.JAVA_INT, 8, ifIndex);
         return request;
     }
 
-    private static int socket() {
+    static int socket() {
         return Syscalls.socket(AF_INET, SOCK_DGRAM | Syscalls.SOCK_CLOEXEC, 0, "socket(AF_INET, SOCK_DGRAM)");
     }
 }

@@ -22,6 +22,8 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
+    public static final int EADDRINUSE = 98;
+    public static final int EADDRNOTAVAIL = 99;
     public static final int ENETDOWN = 100;
     public static final int ECONNRESET = 104;
     public static final int ENOBUFS = 105;
@@ -55,6 +57,8 @@ public final class Errno {
             case ENOSYS -> "ENOSYS (function not implemented)";
             case EMSGSIZE -> "EMSGSIZE (message too long)";
             case EOPNOTSUPP -> "EOPNOTSUPP (operation not supported)";
+            case EADDRINUSE -> "EADDRINUSE (address already in use)";
+            case EADDRNOTAVAIL -> "EADDRNOTAVAIL (address not available)";
             case ENETDOWN -> "ENETDOWN (network is down)";
             case ECONNRESET -> "ECONNRESET (connection reset by peer)";
             case ENOBUFS -> "ENOBUFS (no buffer space)";

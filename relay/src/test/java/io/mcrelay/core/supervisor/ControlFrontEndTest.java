@@ -80,8 +80,8 @@ class ControlFrontEndTest {
             }
 
             @Override
-            public String stateOf(final Rule rule) {
-                return "active";
+            public RuleDocument documentOf(final Rule rule) {
+                return RuleDocument.of(rule, "active");
             }
 
             @Override

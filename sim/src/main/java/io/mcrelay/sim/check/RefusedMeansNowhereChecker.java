@@ -1,9 +1,11 @@
 package io.mcrelay.sim.check;
 
-import java.util.function.LongSupplier;
+import java.util.List;
+import java.util.function.Supplier;
 
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
+import io.mcrelay.rules.Rule;
 
 /**
  * Refused means nowhere: an add that must be refused (a rule clashing with a live one, an invalid rule) is refused
@@ -19,11 +21,12 @@ public final class RefusedMeansNowhereChecker extends Checker {
 
     /**
      * Judges the answer to the add of {@code rule}: {@code mustRefuse} says whether the request was one that must be
-     * refused, {@code hashBefore} is the table's hash when it was sent and {@code hashNow} reads it now. Answers other
-     * than added, not acked or refused are not this checker's to judge.
+     * refused, {@code rulesBefore} is the table when it was sent and {@code rulesNow} reads it now (the rules
+     * themselves: the ruleset hash also moves when an input interface comes or goes). Answers other than added, not
+     * acked or refused are not this checker's to judge.
      */
     public void check(final RuleDocument rule, final boolean mustRefuse, final ControlResponse response,
-                      final long hashBefore, final LongSupplier hashNow) {
+                      final List<Rule> rulesBefore, final Supplier<List<Rule>> rulesNow) {
         switch (response) {
             case ControlResponse.RuleAdded added -> {
                 if (mustRefuse) {
@@ -38,7 +41,7 @@ public final class RefusedMeansNowhereChecker extends Checker {
             case ControlResponse.Refused refused -> {
                 if (!mustRefuse) {
                     fail("a valid new rule was refused: " + refused.message());
-                } else if (hashNow.getAsLong() != hashBefore) {
+                } else if (!rulesNow.get().equals(rulesBefore)) {
                     fail("the table changed although the request was refused: " + refused.message());
                 }
             }

@@ -9,6 +9,7 @@ import io.mcrelay.fault.FaultKind;
 import io.mcrelay.fault.FaultPlan;
 import io.mcrelay.seam.RandomSource;
 import io.mcrelay.sim.seams.ManualClock;
+import io.mcrelay.sim.seams.SimGroupMemberships;
 import io.mcrelay.sim.seams.SimLauncher;
 import io.mcrelay.sim.seams.SimNetwork;
 
@@ -40,6 +41,9 @@ public final class FaultSchedule {
 
         /** The supervisor process dies and a new one starts on the same journal. */
         void crashSupervisor();
+
+        /** The current supervisor's group memberships (new ones after each supervisor crash). */
+        SimGroupMemberships memberships();
     }
 
     /**
@@ -183,6 +187,25 @@ public final class FaultSchedule {
             target.clock().jumpWallClock(plan.draw(2) == 0 ? -3_600_000L : 3_600_000L);
             plan.fired(FaultKind.WALL_CLOCK_JUMP);
         }
+        if (plan.roll(FaultKind.JOIN_REFUSED)) {
+            refuseJoins(nowNs);
+        }
+    }
+
+    /**
+     * The current supervisor's joins are refused for 0.2 to 2 s ({@code ENOBUFS}); it fired if a join was refused.
+     * The rules of a refused membership stay {@code join_failed} until their interface changes.
+     */
+    private void refuseJoins(final long nowNs) {
+        final SimGroupMemberships memberships = target.memberships();
+        final long before = memberships.refused();
+        memberships.refuseJoins(true);
+        schedule(nowNs + 200 * MS + targets.nextInt(1_800) * MS, () -> {
+            memberships.refuseJoins(false);
+            if (memberships.refused() > before) {
+                plan.fired(FaultKind.JOIN_REFUSED);
+            }
+        });
     }
 
     /**
@@ -293,5 +316,6 @@ public final class FaultSchedule {
         for (final SimLauncher.LiveWorker worker : launcher.liveWorkers()) {
             launcher.setHung(worker.handle(), false);
         }
+        target.memberships().refuseJoins(false);
     }
 }

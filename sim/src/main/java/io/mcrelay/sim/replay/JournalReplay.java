@@ -19,6 +19,7 @@ import io.mcrelay.record.IoKinds;
 import io.mcrelay.record.JournalFormat;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.GroupMemberships;
 import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.LinkMonitor;
@@ -38,7 +39,7 @@ import io.mcrelay.seam.support.SharedDescriptor;
  * from the entries before it. The first difference ends the replay: its entry index, what was recorded and what the
  * replayed core did. Single-threaded; deterministic.
  */
-public final class JournalReplay {
+public final class JournalReplay implements ReplayInputSeams.Cursor {
     /** Where the replay differs from the recording. */
     public record Divergence(long index, String expected, String actual) {
         @Override
@@ -114,7 +115,8 @@ public final class JournalReplay {
                 cursor++;
                 final Supervisor supervisor = new Supervisor(IoKinds.decodeConfig(start.entry().payload()),
                     new Supervisor.Seams(new ReplayTimers(), new ReplayLauncher(), new ReplayControl(),
-                        new ReplayLinks(), new ReplayLogLevels(), new ReplaySockets(), new ReplayJournal(),
+                        new ReplayLinks(), new ReplayLogLevels(), new ReplayInputSeams.Sockets(this),
+                        new ReplayInputSeams.Memberships(this), new ReplayJournal(),
                         new ZeroClock()));
                 supervisor.start(start.entry().timeNs());
                 while (cursor < entries.size() && entries.get(cursor).entry().kind() != IoKinds.START) {
@@ -144,13 +146,15 @@ public final class JournalReplay {
 
     // ---- the cursor ------------------------------------------------------------------------------------------
 
-    private static String describe(final Journal.IndexedEntry entry) {
+    @Override
+    public String describe(final Journal.IndexedEntry entry) {
         final String name = IoKinds.name(entry.entry().kind());
         return (name != null ? name : JournalFormat.kindName(entry.entry().kind())) + " from " + entry.entry().source()
             + " (" + entry.entry().payload().length + " bytes)";
     }
 
-    private Diverged diverged(final Journal.IndexedEntry entry, final String expected, final String actual) {
+    @Override
+    public Diverged diverged(final Journal.IndexedEntry entry, final String expected, final String actual) {
         return new Diverged(new Divergence(entry.index(), expected, actual));
     }
 
@@ -164,7 +168,8 @@ public final class JournalReplay {
     }
 
     /** The next entry, which must be of {@code kind} (and from {@code source} when given). */
-    private Journal.IndexedEntry take(final int kind, final String source, final String doing) {
+    @Override
+    public Journal.IndexedEntry take(final int kind, final String source, final String doing) {
         final Journal.IndexedEntry next = peek();
         if (next == null) {
             throw new Diverged(new Divergence(entries.size(), "the end of the journal", doing));
@@ -177,7 +182,9 @@ public final class JournalReplay {
     }
 
     /** An output: the next entry must be exactly this. */
-    private Journal.IndexedEntry expect(final int kind, final String source, final byte[] payload, final String doing) {
+    @Override
+    public Journal.IndexedEntry expect(final int kind, final String source, final byte[] payload,
+                                       final String doing) {
         final Journal.IndexedEntry next = take(kind, source, doing);
         if (payload != null && !Arrays.equals(next.entry().payload(), payload)) {
             throw diverged(next, describe(next), doing + " with other bytes");
@@ -463,61 +470,6 @@ public final class JournalReplay {
             in.string("level");
             final String problem = in.string("problem");
             return problem.isEmpty() ? null : problem;
-        }
-    }
-
-    private final class ReplaySockets implements InputSockets {
-        @Override
-        public void setWanted(final SortedSet<String> interfaceNames) {
-            final WireWriter out = new WireWriter().i32(interfaceNames.size());
-            interfaceNames.forEach(out::string);
-            expect(IoKinds.INPUT_SOCKETS, "sockets", out.toByteArray(), "wanted sockets on " + interfaceNames);
-        }
-
-        @Override
-        public void reopen(final String interfaceName) {
-            expect(IoKinds.INPUT_SOCKETS_REOPEN, "sockets", new WireWriter().string(interfaceName).toByteArray(),
-                "reopened " + interfaceName);
-        }
-
-        @Override
-        public void setFilter(final String interfaceName,
-                              final java.util.SortedSet<InputSockets.Destination> destinations) {
-            expect(IoKinds.INPUT_FILTER, "sockets", IoKinds.encodeFilter(interfaceName, destinations),
-                "filtered " + interfaceName + " to " + destinations);
-        }
-
-        @Override
-        public void closeReleased(final String interfaceName, final long generation) {
-            expect(IoKinds.INPUT_CLOSE, "sockets", new WireWriter().string(interfaceName).i64(generation)
-                .toByteArray(), "closed generation " + generation + " of " + interfaceName);
-        }
-
-        @Override
-        public long generation(final String interfaceName) {
-            final WireReader in = WireReader.of(take(IoKinds.INPUT_GENERATION, null, "asked the generation of "
-                + interfaceName).entry().payload());
-            final String recorded = in.string("interface");
-            if (!recorded.equals(interfaceName)) {
-                throw diverged(entries.get(cursor - 1), "the generation of " + recorded,
-                    "asked the generation of " + interfaceName);
-            }
-            return in.i64("generation");
-        }
-
-        @Override
-        public PassedDescriptor member(final String interfaceName, final int workerIndex) {
-            final Journal.IndexedEntry entry = take(IoKinds.INPUT_MEMBER, null, "asked worker " + workerIndex
-                + "'s member of " + interfaceName);
-            final WireReader in = WireReader.of(entry.entry().payload());
-            final String recorded = in.string("interface");
-            final int worker = in.i32("worker");
-            if (!recorded.equals(interfaceName) || worker != workerIndex) {
-                throw diverged(entry, "worker " + worker + "'s member of " + recorded,
-                    "asked worker " + workerIndex + "'s member of " + interfaceName);
-            }
-            return in.bool("handed") ? SharedDescriptor.of("member of " + interfaceName + " in journal entry "
-                + entry.index()) : null;
         }
     }
 

@@ -21,7 +21,8 @@ class NoForwardingAfterRemoveCheckerTest {
     void forwardingAfterRemoveIsCaught() {
         MutantRuns.assertCaughtBy(NoForwardingAfterRemoveChecker.NAME, (config, seams) -> new Supervisor(config,
                 new Supervisor.Seams(seams.timers(), seams.launcher(), seams.control(), seams.links(),
-                    seams.logLevels(), new CoarseFilterOnly(seams.inputSockets()), seams.journal(), seams.clock())),
+                    seams.logLevels(), new CoarseFilterOnly(seams.inputSockets()), seams.memberships(),
+                    seams.journal(), seams.clock())),
             WorkerMutants.ForwardAfterRemoveWorker::new);
     }
 

@@ -19,6 +19,7 @@ import io.mcrelay.record.IoKinds;
 import io.mcrelay.record.IoRecorder;
 import io.mcrelay.record.JournalFormat;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.GroupMemberships;
 import io.mcrelay.seam.InputSockets;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.LinkMonitor;
@@ -93,7 +94,7 @@ class DescriptorJournalTest {
         final SimWorkerChannel[] ends = SimWorkerChannel.pair(1 << 16, 1 << 16);
         final Supervisor.Seams seams = recorder.wrap(new Supervisor.Seams(unused(Timers.class),
             connecting(ends[0]), unused(ControlServer.class), unused(LinkMonitor.class), unused(LogLevels.class),
-            unused(InputSockets.class), journal, new ManualClock(0, 0)));
+            unused(InputSockets.class), unused(GroupMemberships.class), journal, new ManualClock(0, 0)));
         final WorkerChannel[] recorded = new WorkerChannel[1];
         seams.launcher().poll(new WorkerLauncher.Listener() {
             @Override

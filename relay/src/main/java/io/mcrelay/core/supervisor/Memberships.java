@@ -1,0 +1,234 @@
+package io.mcrelay.core.supervisor;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+import io.mcrelay.rules.IpAddress;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.seam.GroupMemberships;
+import io.mcrelay.seam.GroupMemberships.Membership;
+
+/**
+ * The group memberships the rules need on their input interfaces, decided here and executed by the
+ * {@link GroupMemberships} seam: which memberships, and which of an interface's sockets holds each.
+ *
+ * <p>What is needed: for each (input interface, IPv4 multicast group) of the rules, one membership from any source
+ * when a rule of that group names no source, which then covers the group's source-specific rules too (an any-source
+ * membership receives every sender); otherwise one source-specific membership per source the rules name. Unicast
+ * inputs need none, and nothing is joined on an interface that does not exist.
+ *
+ * <p>Where: the kernel holds a group at most once per socket (from any source or from a set of sources, never both),
+ * at most {@code groupsPerSocket} groups per socket and {@code sourcesPerGroup} sources per group per socket, so
+ * memberships are spread over as many sockets as that takes, filling the lowest-numbered socket that can take one.
+ * Memberships are made before those they replace are left (a group that moves from source-specific to any-source
+ * keeps receiving), and a membership once placed stays on its socket while it is needed: another's change never
+ * makes it leave and join again.
+ *
+ * <p>A join the kernel refuses is remembered with its reason (the rules it covers are {@code join_failed}) and not
+ * tried again until the interface changes (any link event for it) or the rules stop needing it. When an interface
+ * goes or is created anew, the kernel has dropped its memberships with the old device: its sockets are closed and,
+ * if it exists again, every membership is joined anew. Not thread-safe; iterates only sorted maps.
+ */
+final class Memberships {
+    private final GroupMemberships seam;
+    /** What each interface's sockets hold: socket index → group → its sources (empty: from any source). */
+    private final TreeMap<String, TreeMap<Integer, TreeMap<Integer, TreeSet<Integer>>>> sockets = new TreeMap<>();
+    /** Where each held membership is: interface → membership → socket index. */
+    private final TreeMap<String, TreeMap<Membership, Integer>> held = new TreeMap<>();
+    /** Joins the kernel refused, with its reason: interface → membership → reason. */
+    private final TreeMap<String, TreeMap<Membership, String>> refused = new TreeMap<>();
+
+    Memberships(final GroupMemberships seam) {
+        this.seam = Objects.requireNonNull(seam, "seam");
+    }
+
+    /** The memberships {@code rules} need, by interface, on the interfaces that exist. */
+    static SortedMap<String, SortedSet<Membership>> needed(final List<Rule> rules, final Predicate<String> exists) {
+        // Per interface and group: the sources named, or null once a rule of the group takes any source.
+        final TreeMap<String, TreeMap<Integer, TreeSet<Integer>>> groups = new TreeMap<>();
+        for (final Rule rule : rules) {
+            final IpAddress group = rule.input().group();
+            if (group.family() != IpAddress.Family.IPV4 || !group.isMulticast()
+                || !exists.test(rule.input().interfaceName())) {
+                continue;
+            }
+            final TreeMap<Integer, TreeSet<Integer>> ofInterface =
+                groups.computeIfAbsent(rule.input().interfaceName(), name -> new TreeMap<>());
+            final IpAddress source = rule.input().source();
+            if (source == null) {
+                ofInterface.put(group.ipv4Value(), null);
+            } else if (!ofInterface.containsKey(group.ipv4Value()) || ofInterface.get(group.ipv4Value()) != null) {
+                ofInterface.computeIfAbsent(group.ipv4Value(), g -> new TreeSet<>()).add(source.ipv4Value());
+            }
+        }
+        final TreeMap<String, SortedSet<Membership>> out = new TreeMap<>();
+        groups.forEach((name, ofInterface) -> {
+            final TreeSet<Membership> memberships = new TreeSet<>();
+            ofInterface.forEach((group, sources) -> {
+                if (sources == null) {
+                    memberships.add(new Membership(group, 0));
+                } else {
+                    sources.forEach(source -> memberships.add(new Membership(group, source)));
+                }
+            });
+            out.put(name, Collections.unmodifiableSortedSet(memberships));
+        });
+        return Collections.unmodifiableSortedMap(out);
+    }
+
+    /**
+     * Makes the memberships held equal to those {@code rules} need: joins what is missing (except what the kernel
+     * refused and was not asked again since), then leaves what is no longer needed.
+     *
+     * @return the number of joins and leaves asked of the kernel
+     */
+    int reconcile(final List<Rule> rules, final Predicate<String> exists) {
+        final SortedMap<String, SortedSet<Membership>> needed = needed(rules, exists);
+        final TreeSet<String> names = new TreeSet<>(needed.keySet());
+        names.addAll(held.keySet());
+        names.addAll(refused.keySet());
+        GroupMemberships.Limits limits = null;
+        int calls = 0;
+        for (final String name : names) {
+            final SortedSet<Membership> want = needed.getOrDefault(name, Collections.emptySortedSet());
+            final TreeMap<Membership, String> refusedHere = refused.get(name);
+            if (refusedHere != null) {
+                refusedHere.keySet().retainAll(want);
+                if (refusedHere.isEmpty()) {
+                    refused.remove(name);
+                }
+            }
+            final TreeMap<Membership, Integer> heldHere = held.computeIfAbsent(name, n -> new TreeMap<>());
+            for (final Membership membership : want) {
+                if (heldHere.containsKey(membership) || refused.containsKey(name)
+                    && refused.get(name).containsKey(membership)) {
+                    continue;
+                }
+                if (limits == null) {
+                    limits = seam.limits();
+                }
+                final int socket = place(name, membership, limits);
+                final String refusal = seam.join(name, socket, membership);
+                calls++;
+                if (refusal == null) {
+                    heldHere.put(membership, socket);
+                    sockets.computeIfAbsent(name, n -> new TreeMap<>())
+                        .computeIfAbsent(socket, s -> new TreeMap<>())
+                        .computeIfAbsent(membership.group(), g -> new TreeSet<>());
+                    if (!membership.isAnySource()) {
+                        sockets.get(name).get(socket).get(membership.group()).add(membership.source());
+                    }
+                } else {
+                    refused.computeIfAbsent(name, n -> new TreeMap<>()).put(membership, refusal);
+                }
+            }
+            for (final Membership membership : List.copyOf(heldHere.keySet())) {
+                if (!want.contains(membership)) {
+                    leave(name, membership);
+                    calls++;
+                }
+            }
+            if (heldHere.isEmpty()) {
+                held.remove(name);
+                sockets.remove(name);
+            }
+        }
+        return calls;
+    }
+
+    /**
+     * Follows a change of interface {@code name}: the memberships it refused are tried again at the next
+     * {@link #reconcile}; when it went or was created anew ({@code deviceGone}), its sockets are closed and its
+     * memberships forgotten (the kernel dropped them with the old device).
+     */
+    void onLinkChanged(final String name, final boolean deviceGone) {
+        refused.remove(name);
+        if (deviceGone && held.containsKey(name)) {
+            seam.forget(name);
+            held.remove(name);
+            sockets.remove(name);
+        }
+    }
+
+    /**
+     * Why the membership that would deliver {@code rule}'s packets was refused, or {@code null} when it was not (it
+     * is held, not needed, or its interface does not exist).
+     */
+    String refusal(final Rule rule) {
+        final TreeMap<Membership, String> here = refused.get(rule.input().interfaceName());
+        final IpAddress group = rule.input().group();
+        if (here == null || group.family() != IpAddress.Family.IPV4 || !group.isMulticast()) {
+            return null;
+        }
+        // Refusals are kept only while needed, so a refused any-source membership is the one covering this rule.
+        final String anySource = here.get(new Membership(group.ipv4Value(), 0));
+        if (anySource != null || rule.input().source() == null) {
+            return anySource;
+        }
+        return here.get(new Membership(group.ipv4Value(), rule.input().source().ipv4Value()));
+    }
+
+    /** The memberships held, by interface: membership → socket index (for checkers and tests). */
+    SortedMap<String, SortedMap<Membership, Integer>> held() {
+        final TreeMap<String, SortedMap<Membership, Integer>> out = new TreeMap<>();
+        held.forEach((name, here) -> out.put(name, Collections.unmodifiableSortedMap(new TreeMap<>(here))));
+        return Collections.unmodifiableSortedMap(out);
+    }
+
+    /** The joins refused and not yet tried again, by interface, with the reasons. */
+    SortedMap<String, SortedMap<Membership, String>> refused() {
+        final TreeMap<String, SortedMap<Membership, String>> out = new TreeMap<>();
+        refused.forEach((name, here) -> out.put(name, Collections.unmodifiableSortedMap(new TreeMap<>(here))));
+        return Collections.unmodifiableSortedMap(out);
+    }
+
+    private void leave(final String name, final Membership membership) {
+        final int socket = held.get(name).remove(membership);
+        seam.leave(name, socket, membership);
+        final TreeMap<Integer, TreeMap<Integer, TreeSet<Integer>>> ofInterface = sockets.get(name);
+        final TreeMap<Integer, TreeSet<Integer>> groups = ofInterface.get(socket);
+        final TreeSet<Integer> sources = groups.get(membership.group());
+        sources.remove(membership.source());
+        if (membership.isAnySource() || sources.isEmpty()) {
+            groups.remove(membership.group()); // the last source left is the group left (IGMPv3 INCLUDE, empty)
+        }
+        if (groups.isEmpty()) {
+            ofInterface.remove(socket); // the seam closed it
+        }
+    }
+
+    /**
+     * The socket that takes {@code membership}: a source joins a socket that holds its group from other sources
+     * and has room for one more; otherwise the lowest socket that does not hold the group and has room for a group;
+     * otherwise the lowest number not in use (a new socket).
+     */
+    private int place(final String name, final Membership membership, final GroupMemberships.Limits limits) {
+        final TreeMap<Integer, TreeMap<Integer, TreeSet<Integer>>> ofInterface =
+            sockets.getOrDefault(name, new TreeMap<>());
+        if (!membership.isAnySource()) {
+            for (final var socket : ofInterface.entrySet()) {
+                final TreeSet<Integer> sources = socket.getValue().get(membership.group());
+                if (sources != null && !sources.isEmpty() && sources.size() < limits.sourcesPerGroup()) {
+                    return socket.getKey();
+                }
+            }
+        }
+        for (final var socket : ofInterface.entrySet()) {
+            if (!socket.getValue().containsKey(membership.group())
+                && socket.getValue().size() < limits.groupsPerSocket()) {
+                return socket.getKey();
+            }
+        }
+        int free = 0;
+        while (ofInterface.containsKey(free)) {
+            free++;
+        }
+        return free;
+    }
+}

@@ -1,0 +1,175 @@
+package io.mcrelay.core.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+
+import io.mcrelay.rules.IpAddress;
+import io.mcrelay.rules.Rule;
+import io.mcrelay.rules.RuleId;
+import io.mcrelay.rules.RuleInput;
+import io.mcrelay.rules.RuleOutput;
+import io.mcrelay.seam.GroupMemberships;
+import io.mcrelay.seam.GroupMemberships.Membership;
+
+/** What the core decides about group memberships: which, on which socket, in which order, and after refusals. */
+class MembershipsTest {
+    private static final Set<String> EXISTING = Set.of("in0", "in1");
+
+    /** Records every call; refuses the joins listed in {@code refuse}. */
+    private static final class Calls implements GroupMemberships {
+        final List<String> log = new ArrayList<>();
+        final Set<Membership> refuse = new TreeSet<>();
+        Limits limits = new Limits(2, 2);
+
+        @Override
+        public Limits limits() {
+            return limits;
+        }
+
+        @Override
+        public String join(final String interfaceName, final int socket, final Membership membership) {
+            log.add("join " + interfaceName + "/" + socket + " " + membership);
+            return refuse.contains(membership) ? "setsockopt(...) failed: ENOBUFS (no buffer space)" : null;
+        }
+
+        @Override
+        public void leave(final String interfaceName, final int socket, final Membership membership) {
+            log.add("leave " + interfaceName + "/" + socket + " " + membership);
+        }
+
+        @Override
+        public void forget(final String interfaceName) {
+            log.add("forget " + interfaceName);
+        }
+
+        List<String> take() {
+            final List<String> out = List.copyOf(log);
+            log.clear();
+            return out;
+        }
+    }
+
+    private static Rule rule(final String id, final String input, final String group, final int port,
+                             final String source) {
+        return new Rule(new RuleId(id), null, new RuleInput(input, IpAddress.parse(group), port,
+            source == null ? null : IpAddress.parse(source)),
+            List.of(new RuleOutput(IpAddress.parse("239.9.9.9"), 6000, "out0", RuleOutput.TTL_UNSET)));
+    }
+
+    private static Membership m(final String group, final String source) {
+        return new Membership(IpAddress.parse(group).ipv4Value(), source == null ? 0 : IpAddress.parse(source)
+            .ipv4Value());
+    }
+
+    @Test
+    void anAnySourceRuleCoversTheSourceSpecificRulesOfItsGroupAndUnicastOrMissingInputsNeedNone() {
+        final List<Rule> rules = List.of(
+            rule("a", "in0", "239.1.1.1", 5000, "10.0.0.1"),
+            rule("b", "in0", "239.1.1.1", 5001, null),
+            rule("c", "in0", "239.1.1.1", 5002, "10.0.0.2"),
+            rule("d", "in0", "232.1.1.1", 5000, "10.0.0.1"),
+            rule("e", "in0", "232.1.1.1", 5001, "10.0.0.2"),
+            rule("f", "in1", "10.1.1.1", 5000, null),
+            rule("g", "gone0", "239.1.1.1", 5000, null));
+        assertEquals(Map.of("in0", new TreeSet<>(List.of(m("239.1.1.1", null), m("232.1.1.1", "10.0.0.1"),
+                m("232.1.1.1", "10.0.0.2")))),
+            Memberships.needed(rules, EXISTING::contains));
+    }
+
+    @Test
+    void membershipsSpreadOverSocketsWithinTheLimitsAndStayWhereTheyArePlaced() {
+        final Calls calls = new Calls();
+        final Memberships memberships = new Memberships(calls);
+        final List<Rule> rules = new ArrayList<>(List.of(
+            rule("a", "in0", "239.1.1.1", 5000, null),
+            rule("b", "in0", "239.1.1.2", 5000, null),
+            rule("c", "in0", "239.1.1.3", 5000, null),
+            rule("d", "in0", "232.1.1.1", 5000, "10.0.0.1"),
+            rule("e", "in0", "232.1.1.1", 5001, "10.0.0.2"),
+            rule("f", "in0", "232.1.1.1", 5002, "10.0.0.3")));
+        assertEquals(6, memberships.reconcile(rules, EXISTING::contains), "six joins");
+        assertEquals(List.of(
+            "join in0/0 (10.0.0.1, 232.1.1.1)", "join in0/0 (10.0.0.2, 232.1.1.1)",
+            "join in0/1 (10.0.0.3, 232.1.1.1)", // two sources per group on a socket
+            "join in0/0 239.1.1.1 (any source)", // two groups per socket
+            "join in0/1 239.1.1.2 (any source)", "join in0/2 239.1.1.3 (any source)"), calls.take());
+        rules.removeFirst();
+        rules.add(rule("g", "in0", "239.1.1.4", 5000, null));
+        memberships.reconcile(rules, EXISTING::contains);
+        assertEquals(List.of("join in0/2 239.1.1.4 (any source)", "leave in0/0 239.1.1.1 (any source)"),
+            calls.take(), "the others stay where they are; the join comes before the leave");
+        assertEquals(0, memberships.reconcile(rules, EXISTING::contains), "nothing to do twice");
+    }
+
+    @Test
+    void aGroupThatGainsAnAnySourceRuleJoinsItBeforeLeavingItsSources() {
+        final Calls calls = new Calls();
+        final Memberships memberships = new Memberships(calls);
+        final List<Rule> rules = new ArrayList<>(List.of(rule("a", "in0", "239.1.1.1", 5000, "10.0.0.1")));
+        memberships.reconcile(rules, EXISTING::contains);
+        calls.take();
+        rules.add(rule("b", "in0", "239.1.1.1", 5001, null));
+        memberships.reconcile(rules, EXISTING::contains);
+        assertEquals(List.of("join in0/1 239.1.1.1 (any source)", "leave in0/0 (10.0.0.1, 239.1.1.1)"),
+            calls.take(), "a socket holds a group one way only: the any-source join goes to another");
+        rules.remove(1);
+        memberships.reconcile(rules, EXISTING::contains);
+        assertEquals(List.of("join in0/0 (10.0.0.1, 239.1.1.1)", "leave in0/1 239.1.1.1 (any source)"),
+            calls.take());
+        rules.clear();
+        memberships.reconcile(rules, EXISTING::contains);
+        assertEquals(List.of("leave in0/0 (10.0.0.1, 239.1.1.1)"), calls.take());
+        assertEquals(Map.of(), memberships.held());
+    }
+
+    @Test
+    void aRefusedJoinIsReportedForItsRulesAndTriedAgainOnlyWhenTheInterfaceChanges() {
+        final Calls calls = new Calls();
+        final Memberships memberships = new Memberships(calls);
+        calls.refuse.add(m("239.1.1.1", null));
+        final Rule ssm = rule("a", "in0", "239.1.1.1", 5000, "10.0.0.1");
+        final Rule any = rule("b", "in0", "239.1.1.1", 5001, null);
+        final Rule other = rule("c", "in0", "239.1.1.2", 5000, null);
+        final List<Rule> rules = List.of(ssm, any, other);
+        memberships.reconcile(rules, EXISTING::contains);
+        calls.take();
+        final String reason = "setsockopt(...) failed: ENOBUFS (no buffer space)";
+        assertEquals(reason, memberships.refusal(any));
+        assertEquals(reason, memberships.refusal(ssm), "the any-source membership is the one that covers it");
+        assertNull(memberships.refusal(other));
+        assertEquals(0, memberships.reconcile(rules, EXISTING::contains), "not retried on the next change");
+        calls.refuse.clear();
+        memberships.onLinkChanged("in1", false);
+        assertEquals(0, memberships.reconcile(rules, EXISTING::contains), "another interface changed");
+        memberships.onLinkChanged("in0", false);
+        memberships.reconcile(rules, EXISTING::contains);
+        assertEquals(List.of("join in0/0 239.1.1.1 (any source)"), calls.take());
+        assertNull(memberships.refusal(any));
+    }
+
+    @Test
+    void anInterfaceCreatedAnewIsForgottenAndJoinedAgain() {
+        final Calls calls = new Calls();
+        final Memberships memberships = new Memberships(calls);
+        final List<Rule> rules = List.of(rule("a", "in0", "239.1.1.1", 5000, null));
+        memberships.reconcile(rules, EXISTING::contains);
+        calls.take();
+        memberships.onLinkChanged("in0", false); // down or up: the kernel reports again by itself
+        assertEquals(0, memberships.reconcile(rules, EXISTING::contains));
+        memberships.onLinkChanged("in0", true);
+        memberships.reconcile(rules, name -> false);
+        assertEquals(List.of("forget in0"), calls.take(), "gone: nothing to join on");
+        memberships.reconcile(rules, EXISTING::contains);
+        assertEquals(List.of("join in0/0 239.1.1.1 (any source)"), calls.take());
+        assertEquals(Map.of("in0", new TreeMap<>(Map.of(m("239.1.1.1", null), 0))), memberships.held());
+    }
+}
