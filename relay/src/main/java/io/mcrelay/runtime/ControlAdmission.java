@@ -66,7 +66,7 @@ final class ControlAdmission {
             // Closing a connection we refuse: nothing useful to do on failure.
         }
         warn(user ? LimitWarnings.Limit.CONNECTIONS_PER_USER : LimitWarnings.Limit.CONNECTIONS_TOTAL, nowNs,
-            () -> reason + "; closed a new connection of user " + peer.user());
+            () -> reason + "; closed a new one" + (user ? "" : " of user " + peer.user()));
         return null;
     }
 
