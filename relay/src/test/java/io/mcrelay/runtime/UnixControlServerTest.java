@@ -519,6 +519,34 @@ class UnixControlServerTest extends ControlServerContract {
     }
 
     @Test
+    void theCliClientOfAUserOverItsShareIsToldWhyItWasRefused() throws Exception {
+        final UnixControlServer.Config options = options(1_000, 1 << 20)
+            .withPeers(new PeerLimits.Config(4, 1, 1 << 20, 1 << 19, 1024));
+        try (UnixControlServer server = openAs(options, "alice", "alice");
+            RawClient first = new RawClient(socket())) {
+            final CompletableFuture<String> refusal = CompletableFuture.supplyAsync(() -> {
+                try (ControlClient client = ControlClient.connect(socket(), 10_000)) {
+                    return "connected: " + client.welcome();
+                } catch (final ControlClient.UnreachableException e) {
+                    return e.getMessage();
+                }
+            });
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!refusal.isDone() && System.nanoTime() < deadlineNs) {
+                if (server.poll(new Events(), 10) == 0) {
+                    Thread.sleep(1); // the supervisor's idle strategy, in miniature
+                }
+            }
+            final String message = refusal.get(10, TimeUnit.SECONDS);
+            // The client writes its hello after the daemon closed (its JSON codec takes long to start): the refusal
+            // is read all the same.
+            assertEquals("the daemon refused the connection: user alice holds 1 connections to the control socket, "
+                + "the most one user may (root excepted); the daemon closes this connection", message);
+            assertFalse(first.sawEnd(), "alice's first connection stays");
+        }
+    }
+
+    @Test
     void aConnectionThatCompletesNoFrameIsClosedAtTheIdleTimeoutSilentOrHalfwayThroughOne() {
         final UnixControlServer.Config options = options(10_000, 1 << 20).withIdleTimeoutNs(5_000 * MS);
         try (UnixControlServer server = open(options);
