@@ -277,8 +277,9 @@ class ControlSocketLockoutNetnsIT {
             final String text = DaemonKit.read(log);
             assertTrue(text.contains("WARN") && text.contains("user nobody holds 16 connections to the control socket"),
                 () -> "the per-user limit is logged when it bites:\n" + text);
-            // One line for the first broken length (garbage's); the second (oversize's) is within 10 s of it.
-            assertTrue(text.contains("of user nobody closed: frame length 1195725856 exceeds the limit"), text);
+            // One line for whichever broken length was read first; the other came within 10 s of it.
+            assertTrue(text.lines().anyMatch(l -> l.contains("WARN") && l.contains("of user nobody closed: frame length ")
+                && l.contains(" exceeds the limit of 16777216 bytes")), text);
             // Rate-limited: about 186 connections were refused, and one line per 10 s at most says so.
             final long limitLines = text.lines().filter(l -> l.contains("user nobody holds 16 connections")).count();
             final long linesMax = 1 + (System.nanoTime() - floodStartNs) / TimeUnit.SECONDS.toNanos(10);
@@ -342,7 +343,7 @@ class ControlSocketLockoutNetnsIT {
                     + " pings");
             }
             final String text = DaemonKit.read(log);
-            assertTrue(text.contains("idle timeout: no request completed in 2000 ms"), text);
+            assertTrue(text.contains("idle timeout: no request in the 2000 ms since the last request or answer"), text);
             DaemonKit.stop(daemon, log);
         } finally {
             if (daemon != null && daemon.isAlive()) {

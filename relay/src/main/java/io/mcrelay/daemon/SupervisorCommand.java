@@ -71,8 +71,9 @@ public final class SupervisorCommand implements Callable<Integer> {
     private String socketGroup;
 
     @Option(names = "--control-idle-timeout", paramLabel = "SECONDS", defaultValue = "60",
-        description = {"Close a control connection that completes no request for this long, silent or halfway "
-            + "through one (default: ${DEFAULT-VALUE}; a whole number, 1 or more).",
+        description = {"Close a control connection that completes no request for this long after its last request "
+            + "or answer, silent or halfway through one (default: ${DEFAULT-VALUE}; a whole number from 1 to "
+            + CONTROL_IDLE_TIMEOUT_SECONDS_MAX + ").",
             "Users other than root hold at most 16 control connections each and 64 in all, and 64 MiB of unfinished "
             + "requests and unread answers each, 128 MiB in all; a connection over a limit is told why and closed, "
             + "and a WARN line (at most one per limit every 10 s) says so."})

@@ -41,6 +41,6 @@ public record ControlPeer(String user, boolean root) {
 
     @Override
     public String toString() {
-        return root ? user + " (root)" : user;
+        return root ? user + " (uid 0)" : user;
     }
 }

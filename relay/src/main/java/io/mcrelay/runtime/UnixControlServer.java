@@ -44,9 +44,9 @@ import io.mcrelay.seam.support.ControlEvents;
  *       {@code SO_PEERCRED}) and admitted by {@link PeerLimits} (connections per user and in all, bytes held for
  *       them; root unlimited). A connection over a limit is answered with a {@code refused} frame (code
  *       {@code limit}) and closed at once, never reported; the server keeps accepting.</li>
- *   <li>A connection that completes no frame for {@link Config#idleTimeoutNs} is disconnected, whether it is silent
- *       or holds half a frame; so is one that stalls in the middle of a frame (no byte for
- *       {@link Config#readTimeoutNs}).</li>
+ *   <li>A connection that completes no frame for {@link Config#idleTimeoutNs} after its accept, its last frame or
+ *       its last response is disconnected, whether it is silent or holds half a frame; so is one that stalls in the
+ *       middle of a frame (no byte for {@link Config#readTimeoutNs}).</li>
  *   <li>A frame length of 0 or over the limit, or a frame that would make its user hold more bytes than
  *       {@link PeerLimits} allow, is answered with a {@code refused} frame ({@code bad_request} or {@code limit})
  *       and its connection disconnected; a frame's buffer grows with the bytes that arrive, never to the length
@@ -92,8 +92,9 @@ public final class UnixControlServer implements ControlServer {
      * Tunables.
      *
      * @param readTimeoutNs  how long a client may stall in the middle of a frame
-     * @param idleTimeoutNs  how long a connection may go without completing a frame (from its accept or its last
-     *                       frame), silent or in the middle of one
+     * @param idleTimeoutNs  how long a connection may go without completing a frame, silent or in the middle of one,
+     *                       counted from its accept, its last frame or the last response queued for it (a client
+     *                       waiting for a slow answer is not idle)
      * @param outputBytesMax unread response bytes a client may hold before it is disconnected
      * @param flushTimeoutNs how long a disconnected client's queued responses may take to be written
      * @param peers          what unprivileged peers may hold: connections and bytes, per user and in all
@@ -138,7 +139,7 @@ public final class UnixControlServer implements ControlServer {
         long outputBytes;
         long heldBytes;
         long lastReadNs;
-        long lastFrameNs;
+        long lastExchangeNs;
         boolean reported;
         long flushDeadlineNs;
 
@@ -149,7 +150,7 @@ public final class UnixControlServer implements ControlServer {
             this.key = key;
             this.peer = peer;
             this.lastReadNs = nowNs;
-            this.lastFrameNs = nowNs;
+            this.lastExchangeNs = nowNs;
         }
     }
 
@@ -292,6 +293,8 @@ public final class UnixControlServer implements ControlServer {
         }
         connection.output.addLast(ByteBuffer.wrap(framed));
         connection.outputBytes += framed.length;
+        // The client's time to ask again starts now: waiting for an answer is not being idle.
+        connection.lastExchangeNs = clock.nanoTime();
         flush(connection);
         assert connection.outputBytes >= 0;
         return !connection.reported;
@@ -419,7 +422,7 @@ public final class UnixControlServer implements ControlServer {
             connection.lastReadNs = nowNs;
             try {
                 if (connection.decoder.feed(readBuffer.array(), 0, read, payload -> events.frame(id, payload)) > 0) {
-                    connection.lastFrameNs = nowNs;
+                    connection.lastExchangeNs = nowNs;
                 }
             } catch (final CodecException e) {
                 admission.warn(LimitWarnings.Limit.FRAMING, nowNs, () -> "connection " + id + " of user "
@@ -497,14 +500,14 @@ public final class UnixControlServer implements ControlServer {
                 }
                 continue;
             }
-            final long idleDeadlineNs = connection.lastFrameNs + options.idleTimeoutNs();
+            final long idleDeadlineNs = connection.lastExchangeNs + options.idleTimeoutNs();
             final boolean midFrame = connection.decoder.isMidFrame();
             final long readDeadlineNs = midFrame ? connection.lastReadNs + options.readTimeoutNs() : Long.MAX_VALUE;
             final String reason;
             final LimitWarnings.Limit limit;
             if (nowNs - idleDeadlineNs > 0) {
-                reason = "idle timeout: no request completed in " + options.idleTimeoutNs() / 1_000_000 + " ms"
-                    + (midFrame ? " (one was begun)" : "");
+                reason = "idle timeout: no request in the " + options.idleTimeoutNs() / 1_000_000
+                    + " ms since the last request or answer" + (midFrame ? " (one was begun, not finished)" : "");
                 limit = LimitWarnings.Limit.IDLE;
             } else if (midFrame && nowNs - readDeadlineNs > 0) {
                 reason = "read timeout: no byte for " + options.readTimeoutNs() / 1_000_000

@@ -85,8 +85,8 @@ class SupervisorCommandTest {
             + "WARN line (at most one per limit every " + UnixControlServer.LIMIT_LOG_INTERVAL_NS / 1_000_000_000L
             + " s) says so.";
         assertTrue(help.contains(limits), () -> limits + "\nin: " + help);
-        assertTrue(help.contains("(default: " + control.idleTimeoutNs() / 1_000_000_000L + "; a whole number, 1 or "
-            + "more)"), help);
+        assertTrue(help.contains("(default: " + control.idleTimeoutNs() / 1_000_000_000L + "; a whole number from 1 "
+            + "to " + SupervisorCommand.CONTROL_IDLE_TIMEOUT_SECONDS_MAX + ")"), help);
     }
 
     @Test

@@ -552,27 +552,43 @@ class UnixControlServerTest extends ControlServerContract {
         try (UnixControlServer server = open(options);
             RawClient silent = new RawClient(socket());
             RawClient trickling = new RawClient(socket());
-            RawClient active = new RawClient(socket())) {
+            RawClient active = new RawClient(socket());
+            RawClient waiting = new RawClient(socket())) {
             final Events recorder = new Events();
             drain(server, recorder);
             trickling.sendRaw(new byte[] {0, 0, 0, 100}); // a frame of 100 bytes, sent a byte a second
+            waiting.sendFrame("slow request".getBytes(StandardCharsets.UTF_8)); // answered at 4 s
             for (int second = 1; second <= 5; second++) {
                 clock.advanceMs(1_000);
                 trickling.sendRaw(new byte[] {'x'});
                 active.sendFrame(("request " + second).getBytes(StandardCharsets.UTF_8));
                 drain(server, recorder);
+                if (second == 4) {
+                    assertTrue(server.send(4, "slow answer".getBytes(StandardCharsets.UTF_8)));
+                }
             }
             assertTrue(recorder.disconnects.isEmpty(), "exactly the timeout: not yet over it");
             clock.advanceMs(1);
             drain(server, recorder);
-            assertEquals(Map.of(1L, "idle timeout: no request completed in 5000 ms",
-                2L, "idle timeout: no request completed in 5000 ms (one was begun)"), recorder.disconnects);
+            assertEquals(Map.of(
+                1L, "idle timeout: no request in the 5000 ms since the last request or answer",
+                2L, "idle timeout: no request in the 5000 ms since the last request or answer (one was begun, not "
+                    + "finished)"), recorder.disconnects);
             assertTrue(silent.sawEnd());
             assertTrue(trickling.sawEnd(), "bytes that complete no frame do not keep a connection");
             assertFalse(active.sawEnd());
             assertEquals(6, recorder.of(3).size(), recorder.events::toString);
+            assertFalse(waiting.sawEnd(), "its time to ask again runs from the answer, at 4 s");
+            assertEquals(List.of("slow answer"), waiting.receivedText());
+
+            clock.advanceMs(4_000); // 9 s and 1 ms: 5 s and 1 ms after the answer
+            active.sendFrame("request 6".getBytes(StandardCharsets.UTF_8));
+            drain(server, recorder);
+            assertEquals("idle timeout: no request in the 5000 ms since the last request or answer",
+                recorder.disconnects.get(4L));
+            assertTrue(waiting.sawEnd());
+            assertFalse(active.sawEnd());
             assertEquals(1, server.connectionCount());
-            assertEquals(0, server.limits().connections());
         }
     }
 
