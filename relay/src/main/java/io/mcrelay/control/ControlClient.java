@@ -109,12 +109,20 @@ public final class ControlClient implements AutoCloseable {
         try {
             final ByteBuffer out = ByteBuffer.wrap(Frames.frame(ControlCodec.encode(request), Frames.CONTROL_BYTES_MAX));
             final long deadlineMs = System.currentTimeMillis() + timeoutMs;
-            while (out.hasRemaining()) {
-                if (channel.write(out) == 0) {
-                    waitFor(SelectionKey.OP_WRITE, deadlineMs);
+            final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+            try {
+                while (out.hasRemaining()) {
+                    if (channel.write(out) == 0) {
+                        waitFor(SelectionKey.OP_WRITE, deadlineMs);
+                    }
+                }
+            } catch (final IOException e) {
+                // A daemon that refuses a connection at once (over its user's limit) answers and closes before
+                // reading: its answer is still there to read, and says more than the broken pipe.
+                if (!readWhatRemains(in)) {
+                    throw e;
                 }
             }
-            final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
             while (true) {
                 while (!received.isEmpty()) {
                     final ControlResponse response = ControlCodec.decodeResponse(received.removeFirst());
@@ -138,6 +146,20 @@ public final class ControlClient implements AutoCloseable {
         } catch (final CodecException e) {
             throw new UnreachableException("the daemon sent a bad frame: " + e.getMessage());
         }
+    }
+
+    /** Reads what the daemon sent before it closed, without waiting; true if it holds a whole frame. */
+    private boolean readWhatRemains(final ByteBuffer in) {
+        try {
+            for (int read = channel.read(in); read > 0; read = channel.read(in)) {
+                decoder.feed(in.array(), 0, in.position(), received::add);
+                in.clear();
+            }
+        } catch (final IOException | CodecException e) {
+            // nothing more to read: what was read is what there is
+        }
+        in.clear();
+        return !received.isEmpty();
     }
 
     private void waitFor(final int interest, final long deadlineMs) throws IOException, UnreachableException {

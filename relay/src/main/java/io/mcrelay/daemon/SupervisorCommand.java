@@ -19,6 +19,7 @@ import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.process.HostFacts;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.runtime.LogbackLogLevels;
+import io.mcrelay.runtime.UnixControlServer;
 import io.mcrelay.seam.LogLevels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,7 +41,8 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:stopped by SIGTERM or SIGINT",
-        "1:could not start (one line on stderr: socket in use, not root, no io_uring, bad --config...)",
+        "1:could not start (one line on stderr: socket in use, not root, no io_uring, bad --config, unknown "
+            + "--user or --socket-group...)",
         "2:usage error"})
 public final class SupervisorCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisorCommand.class);
@@ -48,6 +50,8 @@ public final class SupervisorCommand implements Callable<Integer> {
     public static final String DEFAULT_JOURNAL = "/var/lib/mcrelay/journal";
     /** How long a SIGTERM waits for the daemon to stop before the JVM exits anyway. */
     static final long STOP_TIMEOUT_SECONDS = 30;
+    /** The longest {@code --control-idle-timeout}: a day (an idle connection is never useful for longer). */
+    static final long CONTROL_IDLE_TIMEOUT_SECONDS_MAX = 86_400;
 
     @Spec
     private CommandSpec spec;
@@ -60,6 +64,20 @@ public final class SupervisorCommand implements Callable<Integer> {
         description = {"The control socket; the workers' runtime directory is made beside it.",
             "Default: ${DEFAULT-VALUE}"})
     private Path socket;
+
+    @Option(names = "--socket-group", paramLabel = "GROUP",
+        description = {"The control socket's group: its members may use every mcrelay command (the socket is 0660).",
+            "Default: the supervisor's primary group. An unknown group stops the start (exit 1)."})
+    private String socketGroup;
+
+    @Option(names = "--control-idle-timeout", paramLabel = "SECONDS", defaultValue = "60",
+        description = {"Close a control connection that completes no request for this long after its last request "
+            + "or answer, silent or halfway through one (default: ${DEFAULT-VALUE}; a whole number from 1 to "
+            + CONTROL_IDLE_TIMEOUT_SECONDS_MAX + ").",
+            "Users other than root hold at most 16 control connections each and 64 in all, and 64 MiB of unfinished "
+            + "requests and unread answers each, 128 MiB in all; a connection over a limit is told why and closed, "
+            + "and a WARN line (at most one per limit every 10 s) says so."})
+    private String controlIdleTimeout;
 
     @Option(names = "--workers", paramLabel = "N",
         description = "Worker processes, 1 to 1024 (default: one per CPU this process may run on).")
@@ -170,7 +188,24 @@ public final class SupervisorCommand implements Callable<Integer> {
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(line, "--ring-size: " + e.getMessage());
         }
-        return new SupervisorDaemon.Config(socketPath, count, user, journal, socketPath.getParent(), null, ring);
+        final long idleTimeoutSeconds = parseIdleTimeout(line);
+        final UnixControlServer.Config control = UnixControlServer.Config.DEFAULTS
+            .withIdleTimeoutNs(TimeUnit.SECONDS.toNanos(idleTimeoutSeconds));
+        return new SupervisorDaemon.Config(socketPath, count, user, journal, socketPath.getParent(), null, ring,
+            socketGroup, control);
+    }
+
+    private long parseIdleTimeout(final CommandLine line) {
+        final String text = controlIdleTimeout.strip();
+        long seconds = -1;
+        if (text.matches("[0-9]{1,10}")) {
+            seconds = Long.parseLong(text);
+        }
+        if (seconds < 1 || seconds > CONTROL_IDLE_TIMEOUT_SECONDS_MAX) {
+            throw new CommandLine.ParameterException(line, "--control-idle-timeout must be a whole number of seconds "
+                + "from 1 to " + CONTROL_IDLE_TIMEOUT_SECONDS_MAX + ", not '" + controlIdleTimeout + "'");
+        }
+        return seconds;
     }
 
     /** The --config file's text once checked, or null (with the errors printed) if it cannot be used. */

@@ -2,6 +2,7 @@ package io.mcrelay.daemon;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +26,7 @@ import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.record.IoRecorder;
+import io.mcrelay.runtime.ControlPeer;
 import io.mcrelay.runtime.InProcessClient;
 import io.mcrelay.runtime.LogbackLogLevels;
 import io.mcrelay.runtime.SystemClock;
@@ -70,20 +72,23 @@ public final class SupervisorDaemon implements AutoCloseable {
     /**
      * What the daemon runs with; see {@code mcrelay supervisor --help}.
      *
-     * @param configFile the {@code --config} file to load once running, or {@code null}
+     * @param configFile  the {@code --config} file to load once running, or {@code null}
+     * @param socketGroup the control socket's group ({@code --socket-group}), or {@code null} for the kernel's
+     *                    choice (the supervisor's primary group)
+     * @param control     the control socket's timeouts and limits ({@code --control-idle-timeout})
      */
     public record Config(Path socket, int workers, String user, Path journal, Path runtimeParent,
-        ConfigFile configFile, RingGeometry ring) {
-        /** A configuration without a {@code --config} file, with the default receive rings. */
+        ConfigFile configFile, RingGeometry ring, String socketGroup, UnixControlServer.Config control) {
+        /** A configuration without a {@code --config} file, with the default receive rings and control socket. */
         public Config(final Path socket, final int workers, final String user, final Path journal,
             final Path runtimeParent) {
             this(socket, workers, user, journal, runtimeParent, null,
-                RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES));
+                RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES), null, UnixControlServer.Config.DEFAULTS);
         }
 
         /** The same with a {@code --config} file. */
         public Config withConfigFile(final ConfigFile file) {
-            return new Config(socket, workers, user, journal, runtimeParent, file, ring);
+            return new Config(socket, workers, user, journal, runtimeParent, file, ring, socketGroup, control);
         }
 
         public Config {
@@ -91,6 +96,7 @@ public final class SupervisorDaemon implements AutoCloseable {
             Objects.requireNonNull(journal, "journal");
             Objects.requireNonNull(runtimeParent, "runtimeParent");
             Objects.requireNonNull(ring, "ring");
+            Objects.requireNonNull(control, "control");
             if (workers < 1 || workers > 1024) {
                 throw new IllegalArgumentException("workers must be 1 to 1024, not " + workers);
             }
@@ -148,6 +154,8 @@ public final class SupervisorDaemon implements AutoCloseable {
     }
 
     private void open(final Config options) {
+        // Before anything is created: a group that does not exist changes nothing.
+        final GroupPrincipal socketGroup = socketGroup(options.socketGroup());
         if (io.mcrelay.linux.sys.Processes.effectiveUid() != 0) {
             throw new StartupException("the supervisor must run as root: it opens AF_PACKET sockets (CAP_NET_RAW) "
                 + "and starts its workers unprivileged through setpriv (CAP_SETUID, CAP_SETGID)", null);
@@ -165,7 +173,8 @@ public final class SupervisorDaemon implements AutoCloseable {
             LOG.warn("journal {}: damaged; starting from its valid prefix (damaged files moved to {})",
                 options.journal(), options.journal().resolve("damaged"));
         }
-        control = add(UnixControlServer.open(options.socket(), SystemClock.INSTANCE));
+        control = add(UnixControlServer.open(options.socket(), SystemClock.INSTANCE, options.control(), socketGroup,
+            ControlPeer.kernel()));
         final NetlinkLinkMonitor links = add(NetlinkLinkMonitor.open());
         final RingGeometry ring = options.ring();
         LOG.info("receive rings: {}", ring.describe());
@@ -193,6 +202,17 @@ public final class SupervisorDaemon implements AutoCloseable {
         supervisor.start(startNs);
         LOG.info("supervisor started: {} workers, control socket {}, journal {} ({} rules recovered, epoch {})",
             options.workers(), control.path(), options.journal(), supervisor.rules().size(), supervisor.epoch());
+    }
+
+    private static GroupPrincipal socketGroup(final String name) {
+        if (name == null) {
+            return null;
+        }
+        try {
+            return UnixControlServer.lookUpGroup(name);
+        } catch (final IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new StartupException("--socket-group " + name + ": " + e.getMessage(), e);
+        }
     }
 
     /**

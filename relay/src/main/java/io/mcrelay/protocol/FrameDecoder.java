@@ -6,8 +6,15 @@ import java.util.Arrays;
  * Reassembles length-prefixed frames ({@link Frames}) from a byte stream that arrives in arbitrary pieces.
  * One decoder per connection; not thread-safe. After a {@link CodecException} the stream is unusable and the
  * connection must be closed.
+ *
+ * <p>Memory follows the bytes that arrived, not the length announced: a frame's buffer starts at most
+ * {@link #INITIAL_BUFFER_BYTES_MAX} long and at least doubles as its payload arrives, up to the announced length, so
+ * a peer that announces a large frame and sends little of it costs little ({@link #bufferedBytes}).
  */
 public final class FrameDecoder {
+    /** The largest buffer allocated for a frame before any of its payload has arrived. */
+    public static final int INITIAL_BUFFER_BYTES_MAX = 64 * 1024;
+
     /** Receives each whole frame's payload; the array is the handler's to keep. */
     @FunctionalInterface
     public interface FrameHandler {
@@ -31,6 +38,7 @@ public final class FrameDecoder {
     private final byte[] header = new byte[Frames.HEADER_BYTES];
     private int headerFilled;
     private byte[] payload;
+    private int payloadLength;
     private int payloadFilled;
     private boolean payloadFlagged;
 
@@ -85,17 +93,25 @@ public final class FrameDecoder {
                     final long frameLength = (header[0] & (announces ? 0x7FL : 0xFFL)) << 24
                         | (header[1] & 0xFF) << 16 | (header[2] & 0xFF) << 8 | (header[3] & 0xFF);
                     Frames.checkLength(frameLength, frameBytesMax);
-                    payload = new byte[(int) frameLength];
+                    payloadLength = (int) frameLength;
+                    payload = new byte[Math.min(payloadLength, INITIAL_BUFFER_BYTES_MAX)];
                     payloadFilled = 0;
                     payloadFlagged = announces;
                     headerFilled = 0;
                 }
             } else {
-                final int take = Math.min(payload.length - payloadFilled, end - position);
+                final int take = Math.min(payloadLength - payloadFilled, end - position);
+                if (payloadFilled + take > payload.length) {
+                    // Doubling keeps the copies of a large frame to about its own size in all.
+                    final long doubled = 2L * payload.length;
+                    payload = Arrays.copyOf(payload, (int) Math.min(payloadLength,
+                        Math.max(doubled, payloadFilled + (long) take)));
+                }
                 System.arraycopy(bytes, position, payload, payloadFilled, take);
                 payloadFilled += take;
                 position += take;
-                if (payloadFilled == payload.length) {
+                if (payloadFilled == payloadLength) {
+                    assert payload.length == payloadLength;
                     final byte[] complete = payload;
                     payload = null;
                     frames++;
@@ -108,6 +124,11 @@ public final class FrameDecoder {
             }
         }
         return frames;
+    }
+
+    /** Bytes held for the frame in progress (its buffer's size; at most the announced length), 0 between frames. */
+    public int bufferedBytes() {
+        return payload == null ? 0 : payload.length;
     }
 
     /** True when a frame has begun but not finished: at EOF this means the peer was cut off mid-frame. */

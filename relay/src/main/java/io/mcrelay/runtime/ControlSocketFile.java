@@ -6,20 +6,26 @@ import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.Objects;
 import java.util.Set;
 
@@ -28,8 +34,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The control socket's file: its parent directory, the check that no live supervisor (nor anything but a socket) is
- * there, the private directory in which the socket is first bound before being renamed into place (so it is never
- * reachable with a looser mode), and its removal. {@link UnixControlServer}'s helpers; stateless.
+ * there, the private directory in which the socket is first bound, given its group and mode, before being renamed
+ * into place (so it is never reachable with a looser mode or the wrong group), and its removal.
+ * {@link UnixControlServer}'s helpers; stateless.
  */
 final class ControlSocketFile {
     private static final int PRIVATE_DIRECTORY_ATTEMPTS = 100;
@@ -40,6 +47,81 @@ final class ControlSocketFile {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocketFile.class);
 
     private ControlSocketFile() {
+    }
+
+    /** A socket listening at its final path: the channel (blocking), the file's identity and its group. */
+    record Listening(ServerSocketChannel server, Object fileKey, GroupPrincipal group) {
+    }
+
+    /**
+     * Binds a socket at {@code target} with mode 0660 and {@code group} (null: the kernel's choice), creating the
+     * parent directory (0755) when missing and replacing a stale socket; on failure nothing is left behind.
+     */
+    static Listening listen(final Path target, final GroupPrincipal group, final int backlog) {
+        final Path parent = target.getParent();
+        if (parent == null) {
+            throw new IllegalArgumentException("the control socket path " + target + " has no parent directory");
+        }
+        // Checked first: a path that cannot work creates nothing.
+        checkLength(target, privateDirectory(parent, 0));
+        makeParent(parent);
+        final boolean stale = checkNotInUse(target);
+        final Path privateDir = makePrivateDirectory(parent, target);
+        final Path bound = privateDir.resolve("s");
+        ServerSocketChannel server = null;
+        boolean inPlace = false;
+        try {
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(bound), backlog);
+            // Only this user can reach the private directory, so the socket is never reachable with a looser mode
+            // or by the wrong group. The group first: a change of owner may clear mode bits.
+            final PosixFileAttributeView view = Files.getFileAttributeView(bound, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+            if (group != null) {
+                view.setGroup(group);
+            }
+            Files.setPosixFilePermissions(bound, UnixControlServer.SOCKET_MODE);
+            final GroupPrincipal actualGroup = view.readAttributes().group();
+            // A live supervisor may have appeared since the check: the window is the few system calls above.
+            Files.move(bound, target, StandardCopyOption.ATOMIC_MOVE);
+            inPlace = true;
+            final Object fileKey = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .fileKey();
+            if (stale) {
+                LOG.info("replaced the stale control socket {} (its supervisor is gone)", target);
+            }
+            return new Listening(server, fileKey, actualGroup);
+        } catch (final IOException e) {
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (final IOException ignored) {
+                    // failing already: the first error is the one to report
+                }
+            }
+            if (inPlace) {
+                deleteQuietly(target);
+            }
+            throw new UncheckedIOException("cannot listen on the control socket " + target + ": " + describe(e), e);
+        } finally {
+            deleteQuietly(bound);
+            deleteQuietly(privateDir);
+        }
+    }
+
+    /** The group named {@code name}, or numbered {@code name} when no group has that name. */
+    static GroupPrincipal lookUpGroup(final String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("the control socket's group has no name");
+        }
+        try {
+            return FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(name);
+        } catch (final UserPrincipalNotFoundException e) {
+            throw new IllegalArgumentException("no group named \"" + name + "\" in the group database (getent group "
+                + name + " finds none)", e);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot look up the group \"" + name + "\": " + describe(e), e);
+        }
     }
 
     static void makeParent(final Path parent) {

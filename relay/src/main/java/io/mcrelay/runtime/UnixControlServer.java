@@ -2,18 +2,14 @@ package io.mcrelay.runtime;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
@@ -44,24 +40,33 @@ import io.mcrelay.seam.support.ControlEvents;
  *   <li>Each I/O round reads at most 4 chunks of 64 KiB per connection, and reads only once the events read before
  *       have all been delivered: a busy client cannot starve another, and a supervisor that falls behind pushes
  *       back on its clients through the kernel's buffers.</li>
- *   <li>A frame length of 0 or over the limit disconnects that client before any payload is buffered; so does a
- *       client that stalls in the middle of a frame (no byte for {@link Config#readTimeoutNs}). A client idle
- *       between frames may stay.</li>
+ *   <li>Who may connect, and how much: each accepted connection's peer is identified ({@link ControlPeer.Source},
+ *       {@code SO_PEERCRED}) and admitted by {@link PeerLimits} (connections per user and in all, bytes held for
+ *       them; root unlimited). A connection over a limit is answered with a {@code refused} frame (code
+ *       {@code limit}) and closed at once, never reported; the server keeps accepting.</li>
+ *   <li>A connection that completes no frame for {@link Config#idleTimeoutNs} after its accept, its last frame or
+ *       its last response is disconnected, whether it is silent or holds half a frame; so is one that stalls in the
+ *       middle of a frame (no byte for {@link Config#readTimeoutNs}).</li>
+ *   <li>A frame length of 0 or over the limit, or a frame that would make its user hold more bytes than
+ *       {@link PeerLimits} allow, is answered with a {@code refused} frame ({@code bad_request} or {@code limit})
+ *       and its connection disconnected; a frame's buffer grows with the bytes that arrive, never to the length
+ *       announced before they do.</li>
  *   <li>{@link #send} writes what the socket takes at once and queues the rest; a client whose unread responses
- *       would exceed {@link Config#outputBytesMax} is disconnected (what it did not read is lost). An empty queue
- *       takes any one legal frame.</li>
+ *       would exceed {@link Config#outputBytesMax}, or its user's share of held bytes, is disconnected (what it did
+ *       not read is lost).</li>
  *   <li>{@link #disconnect} (and a client's EOF) stops reading and reports the disconnect; the connection closes once
  *       its queued responses are written, or after {@link Config#flushTimeoutNs}. Frames read but not yet delivered
  *       when the server disconnects a client are discarded, as the simulated server does.</li>
- *   <li>At most {@link Config#connectionsMax} connections are open; one more is accepted and closed at once.</li>
+ *   <li>When a limit bites it is logged at WARN, at most one line per limit every 10 s ({@link LimitWarnings}).</li>
  * </ul>
  *
  * <p>The socket file: the parent directory is created (0755) when missing; the socket is bound in a private
- * directory (0700) beside its final place, given mode 0660 there, then renamed into place, so it is never reachable
- * with the umask's looser mode and a stale socket is replaced atomically. A socket at the path that still accepts a
- * connection belongs to a live supervisor: opening fails ("another supervisor is listening on PATH"). A socket that
- * refuses connections is stale and replaced; anything else at the path is left alone and opening fails.
- * {@link #close} removes the socket file if it is still the one this server bound.
+ * directory (0700) beside its final place, given its group (if one is named) and mode 0660 there, then renamed into
+ * place, so it is never reachable with the umask's looser mode or the wrong group, and a stale socket is replaced
+ * atomically. A socket at the path that still accepts a connection belongs to a live supervisor: opening fails
+ * ("another supervisor is listening on PATH"). A socket that refuses connections is stale and replaced; anything
+ * else at the path is left alone and opening fails. {@link #close} removes the socket file if it is still the one
+ * this server bound.
  *
  * <p>Not thread-safe: one thread opens, polls, sends and closes. Time comes from the injected {@link Clock}.
  */
@@ -72,56 +77,80 @@ public final class UnixControlServer implements ControlServer {
     public static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
     /** Longest socket path the kernel accepts, in bytes ({@code linux/un.h}: {@code sun_path[108]}, NUL-ended). */
     public static final int PATH_BYTES_MAX = 107;
+    /** How often, at most, one limit's WARN line is logged. */
+    public static final long LIMIT_LOG_INTERVAL_NS = 10_000_000_000L;
 
     private static final int READ_CHUNK_BYTES = 64 * 1024;
     private static final int READS_PER_ROUND = 4;
     private static final int WRITE_CHUNK_BYTES = 256 * 1024;
     private static final int ACCEPTS_PER_ROUND = 64;
     private static final int LISTEN_BACKLOG = 64;
-    private static final long REFUSAL_LOG_INTERVAL_NS = 10_000_000_000L;
+    private static final long NS_PER_S = 1_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(UnixControlServer.class);
 
     /**
      * Tunables.
      *
-     * @param readTimeoutNs   how long a client may stall in the middle of a frame
+     * @param readTimeoutNs  how long a client may stall in the middle of a frame
+     * @param idleTimeoutNs  how long a connection may go without completing a frame, silent or in the middle of one,
+     *                       counted from its accept, its last frame or the last response queued for it (a client
+     *                       waiting for a slow answer is not idle)
      * @param outputBytesMax unread response bytes a client may hold before it is disconnected
-     * @param flushTimeoutNs  how long a disconnected client's queued responses may take to be written
-     * @param connectionsMax  connections open at once
+     * @param flushTimeoutNs how long a disconnected client's queued responses may take to be written
+     * @param peers          what unprivileged peers may hold: connections and bytes, per user and in all
      */
-    public record Config(long readTimeoutNs, int outputBytesMax, long flushTimeoutNs, int connectionsMax) {
-        /**
-         * 10 s read timeout, 32 MiB output bound, 10 s flush, 64 connections: a client in the middle of a frame
-         * holds a buffer of the size it announced (up to 16 MiB), so the connection limit bounds that memory (1 GiB).
-         */
-        public static final Config DEFAULTS = new Config(10_000_000_000L, 32 * 1024 * 1024, 10_000_000_000L, 64);
+    public record Config(long readTimeoutNs, long idleTimeoutNs, int outputBytesMax, long flushTimeoutNs,
+        PeerLimits.Config peers) {
+        /** 10 s read timeout, 60 s idle timeout, 32 MiB output bound, 10 s flush, {@link PeerLimits.Config#DEFAULTS}. */
+        public static final Config DEFAULTS = new Config(10 * NS_PER_S, 60 * NS_PER_S, 32 * 1024 * 1024,
+            10 * NS_PER_S, PeerLimits.Config.DEFAULTS);
 
         public Config {
-            if (readTimeoutNs <= 0 || outputBytesMax <= 0 || flushTimeoutNs <= 0 || connectionsMax <= 0) {
+            Objects.requireNonNull(peers, "peers");
+            if (readTimeoutNs <= 0 || idleTimeoutNs <= 0 || outputBytesMax <= 0 || flushTimeoutNs <= 0) {
                 throw new IllegalArgumentException("control server options must be positive: readTimeoutNs="
-                    + readTimeoutNs + ", outputBytesMax=" + outputBytesMax + ", flushTimeoutNs=" + flushTimeoutNs
-                    + ", connectionsMax=" + connectionsMax);
+                    + readTimeoutNs + ", idleTimeoutNs=" + idleTimeoutNs + ", outputBytesMax=" + outputBytesMax
+                    + ", flushTimeoutNs=" + flushTimeoutNs);
             }
+        }
+
+        /** The same with another idle timeout. */
+        public Config withIdleTimeoutNs(final long timeoutNs) {
+            return new Config(readTimeoutNs, timeoutNs, outputBytesMax, flushTimeoutNs, peers);
+        }
+
+        /** The same with other peer limits. */
+        public Config withPeers(final PeerLimits.Config limits) {
+            return new Config(readTimeoutNs, idleTimeoutNs, outputBytesMax, flushTimeoutNs, limits);
         }
     }
 
-    /** One client. {@code reported}: its disconnect is queued; from then on it is only flushed, then closed. */
+    /**
+     * One client. {@code reported}: its disconnect is queued; from then on it is only flushed, then closed.
+     * {@code heldBytes}: what the ledger last allowed it (its frame buffer and unsent responses).
+     */
     private static final class Connection {
         final long id;
         final SocketChannel channel;
         final SelectionKey key;
-        final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
+        final ControlPeer peer;
+        FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
         final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
         long outputBytes;
+        long heldBytes;
         long lastReadNs;
+        long lastExchangeNs;
         boolean reported;
         long flushDeadlineNs;
 
-        Connection(final long id, final SocketChannel channel, final SelectionKey key, final long nowNs) {
+        Connection(final long id, final SocketChannel channel, final SelectionKey key, final ControlPeer peer,
+            final long nowNs) {
             this.id = id;
             this.channel = channel;
             this.key = key;
+            this.peer = peer;
             this.lastReadNs = nowNs;
+            this.lastExchangeNs = nowNs;
         }
     }
 
@@ -131,24 +160,26 @@ public final class UnixControlServer implements ControlServer {
     private final ServerSocketChannel server;
     private final Selector selector;
     private final Object socketFileKey;
+    private final ControlAdmission admission;
     // By id: rounds visit connections in a stable order.
     private final TreeMap<Long, Connection> connections = new TreeMap<>();
     private final ControlEvents events = new ControlEvents();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_CHUNK_BYTES);
     private long nextConnectionId = 1;
     private long nextDeadlineNs = Long.MAX_VALUE;
-    private long refusedConnections;
-    private long lastRefusalLogNs = Long.MIN_VALUE;
     private boolean closed;
 
     private UnixControlServer(final Path path, final Clock clock, final Config options,
-        final ServerSocketChannel server, final Selector selector, final Object socketFileKey) {
+        final ServerSocketChannel server, final Selector selector, final Object socketFileKey,
+        final ControlPeer.Source peers) {
         this.path = path;
         this.clock = clock;
         this.options = options;
         this.server = server;
         this.selector = selector;
         this.socketFileKey = socketFileKey;
+        this.admission = new ControlAdmission(path, peers, new PeerLimits(options.peers()), LOG,
+            LIMIT_LOG_INTERVAL_NS);
     }
 
     /** {@link #open(Path, Clock, Config)} with {@link Config#DEFAULTS}. */
@@ -156,58 +187,55 @@ public final class UnixControlServer implements ControlServer {
         return open(path, clock, Config.DEFAULTS);
     }
 
+    /** {@link #open(Path, Clock, Config, GroupPrincipal, ControlPeer.Source)}: the kernel's group and peers. */
+    public static UnixControlServer open(final Path path, final Clock clock, final Config options) {
+        return open(path, clock, options, null, ControlPeer.kernel());
+    }
+
+    /**
+     * The group named {@code name} (or a gid in decimal), for {@link #open}'s {@code group}.
+     *
+     * @throws IllegalArgumentException naming the group if the group database has no such group
+     */
+    public static GroupPrincipal lookUpGroup(final String name) {
+        return ControlSocketFile.lookUpGroup(name);
+    }
+
     /**
      * Creates the socket file at {@code path} (mode 0660, parent created 0755 if missing) and listens on it.
      *
+     * @param group the socket file's group, or {@code null} for the kernel's choice (the process's primary group, or
+     *              the directory's when it is set-group-id)
+     * @param peers tells who is at the other end of each accepted connection
      * @throws IllegalStateException if another supervisor is listening on {@code path}, or something other than a
      *     socket is there
      * @throws UncheckedIOException if the directory or socket cannot be made; the message names the path and cause
      */
-    public static UnixControlServer open(final Path path, final Clock clock, final Config options) {
+    public static UnixControlServer open(final Path path, final Clock clock, final Config options,
+        final GroupPrincipal group, final ControlPeer.Source peers) {
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(peers, "peers");
         final Path target = path.toAbsolutePath().normalize();
-        final Path parent = target.getParent();
-        if (parent == null) {
-            throw new IllegalArgumentException("the control socket path " + path + " has no parent directory");
-        }
-        // Checked first: a path that cannot work creates nothing.
-        ControlSocketFile.checkLength(target, ControlSocketFile.privateDirectory(parent, 0));
-        ControlSocketFile.makeParent(parent);
-        final boolean stale = ControlSocketFile.checkNotInUse(target);
-        final Path privateDir = ControlSocketFile.makePrivateDirectory(parent, target);
-        final Path bound = privateDir.resolve("s");
-        ServerSocketChannel server = null;
+        final ControlSocketFile.Listening listening = ControlSocketFile.listen(target, group, LISTEN_BACKLOG);
         Selector selector = null;
-        boolean inPlace = false;
         try {
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(bound), LISTEN_BACKLOG);
-            // Only this user can reach the private directory, so the socket is never reachable with a looser mode.
-            Files.setPosixFilePermissions(bound, SOCKET_MODE);
-            // A live supervisor may have appeared since the check: the window is the few system calls above.
-            Files.move(bound, target, StandardCopyOption.ATOMIC_MOVE);
-            inPlace = true;
-            final Object fileKey = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                .fileKey();
-            server.configureBlocking(false);
+            listening.server().configureBlocking(false);
             selector = Selector.open();
-            server.register(selector, SelectionKey.OP_ACCEPT);
-            if (stale) {
-                LOG.info("replaced the stale control socket {} (its supervisor is gone)", target);
-            }
-            LOG.info("control socket listening on {}", target);
-            return new UnixControlServer(target, clock, options, server, selector, fileKey);
+            listening.server().register(selector, SelectionKey.OP_ACCEPT);
+            final PeerLimits.Config limits = options.peers();
+            LOG.info("control socket listening on {} (group {}, mode 0660); users other than root: {} connections "
+                    + "each, {} in all; {} MiB held each, {} MiB in all; idle timeout {} s", target,
+                listening.group(), limits.connectionsPerUserMax(), limits.connectionsMax(),
+                limits.heldBytesPerUserMax() >> 20, limits.heldBytesMax() >> 20, options.idleTimeoutNs() / NS_PER_S);
+            return new UnixControlServer(target, clock, options, listening.server(), selector, listening.fileKey(),
+                peers);
         } catch (final IOException e) {
             closeQuietly(selector);
-            closeQuietly(server);
-            if (inPlace) {
-                ControlSocketFile.deleteQuietly(target);
-            }
-            throw new UncheckedIOException("cannot listen on the control socket " + target + ": " + ControlSocketFile.describe(e), e);
-        } finally {
-            ControlSocketFile.deleteQuietly(bound);
-            ControlSocketFile.deleteQuietly(privateDir);
+            closeQuietly(listening.server());
+            ControlSocketFile.deleteQuietly(target);
+            throw new UncheckedIOException("cannot listen on the control socket " + target + ": "
+                + ControlSocketFile.describe(e), e);
         }
     }
 
@@ -219,6 +247,11 @@ public final class UnixControlServer implements ControlServer {
     /** Connections held: open, or disconnected with responses still being written. */
     public int connectionCount() {
         return connections.size();
+    }
+
+    /** The ledger of what unprivileged peers hold, for tests and diagnostics. */
+    public PeerLimits limits() {
+        return admission.limits();
     }
 
     @Override
@@ -244,11 +277,24 @@ public final class UnixControlServer implements ControlServer {
         if (connection.outputBytes > 0 && connection.outputBytes + framed.length > options.outputBytesMax()) {
             final String reason = "client is not reading: " + (connection.outputBytes + framed.length)
                 + " bytes of responses would exceed the buffer of " + options.outputBytesMax() + " bytes";
+            admission.warn(LimitWarnings.Limit.NOT_READING, clock.nanoTime(), () -> "connection " + connectionId
+                + " of user " + connection.peer + " closed: " + reason);
             drop(connection, reason);
+            return false;
+        }
+        final long heldBytes = connection.decoder.bufferedBytes() + connection.outputBytes + framed.length;
+        final String overLimit = admission.hold(connectionId, connection.peer, connection.heldBytes, heldBytes,
+            clock.nanoTime());
+        if (overLimit == null) {
+            connection.heldBytes = heldBytes;
+        } else {
+            drop(connection, overLimit);
             return false;
         }
         connection.output.addLast(ByteBuffer.wrap(framed));
         connection.outputBytes += framed.length;
+        // The client's time to ask again starts now: waiting for an answer is not being idle.
+        connection.lastExchangeNs = clock.nanoTime();
         flush(connection);
         assert connection.outputBytes >= 0;
         return !connection.reported;
@@ -272,7 +318,7 @@ public final class UnixControlServer implements ControlServer {
         }
         closed = true;
         for (final Connection connection : connections.values()) {
-            closeQuietly(connection.channel);
+            release(connection);
         }
         connections.clear();
         events.clear();
@@ -326,37 +372,31 @@ public final class UnixControlServer implements ControlServer {
             try {
                 channel = server.accept();
             } catch (final IOException e) {
-                LOG.warn("control socket {}: accept failed: {}", path, ControlSocketFile.describe(e));
+                // Out of descriptors, say: the connection waits in the backlog and is tried again next round.
+                admission.warn(LimitWarnings.Limit.ACCEPT_FAILED, nowNs, () -> "accept failed: "
+                    + ControlSocketFile.describe(e));
                 return;
             }
             if (channel == null) {
                 return;
             }
-            if (connections.size() >= options.connectionsMax()) {
-                refuse(channel, nowNs);
-                continue;
+            final ControlPeer peer = admission.admit(channel, nowNs);
+            if (peer == null) {
+                continue; // over a limit: told why and closed
             }
             try {
                 channel.configureBlocking(false);
                 final SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
-                final Connection connection = new Connection(nextConnectionId++, channel, key, nowNs);
+                final Connection connection = new Connection(nextConnectionId++, channel, key, peer, nowNs);
                 key.attach(connection);
                 connections.put(connection.id, connection);
                 events.connected(connection.id);
+                nextDeadlineNs = Math.min(nextDeadlineNs, nowNs + options.idleTimeoutNs());
             } catch (final IOException e) {
                 LOG.warn("control socket {}: cannot set up an accepted connection: {}", path, ControlSocketFile.describe(e));
+                admission.release(peer, 0);
                 closeQuietly(channel);
             }
-        }
-    }
-
-    private void refuse(final SocketChannel channel, final long nowNs) {
-        closeQuietly(channel);
-        refusedConnections++;
-        if (lastRefusalLogNs == Long.MIN_VALUE || nowNs - lastRefusalLogNs >= REFUSAL_LOG_INTERVAL_NS) {
-            lastRefusalLogNs = nowNs;
-            LOG.warn("control socket {}: {} connections are open, the most allowed; closed a new one ({} so far)",
-                path, options.connectionsMax(), refusedConnections);
         }
     }
 
@@ -381,12 +421,22 @@ public final class UnixControlServer implements ControlServer {
             }
             connection.lastReadNs = nowNs;
             try {
-                connection.decoder.feed(readBuffer.array(), 0, read,
-                    payload -> events.frame(id, payload));
+                if (connection.decoder.feed(readBuffer.array(), 0, read, payload -> events.frame(id, payload)) > 0) {
+                    connection.lastExchangeNs = nowNs;
+                }
             } catch (final CodecException e) {
-                drop(connection, e.getMessage());
+                admission.warn(LimitWarnings.Limit.FRAMING, nowNs, () -> "connection " + id + " of user "
+                    + connection.peer + " closed: " + e.getMessage());
+                refuseAndClose(connection, "bad_request", e.getMessage(), nowNs);
                 return;
             }
+            final long heldBytes = connection.decoder.bufferedBytes() + connection.outputBytes;
+            final String overLimit = admission.hold(id, connection.peer, connection.heldBytes, heldBytes, nowNs);
+            if (overLimit != null) {
+                refuseAndClose(connection, "limit", overLimit, nowNs);
+                return;
+            }
+            connection.heldBytes = heldBytes;
         }
         if (connection.decoder.isMidFrame()) {
             nextDeadlineNs = Math.min(nextDeadlineNs, connection.lastReadNs + options.readTimeoutNs());
@@ -418,6 +468,13 @@ public final class UnixControlServer implements ControlServer {
             return;
         }
         assert output.isEmpty() == (connection.outputBytes == 0);
+        final long heldBytes = connection.decoder.bufferedBytes() + connection.outputBytes;
+        if (heldBytes < connection.heldBytes) {
+            final String refusal = admission.hold(connection.id, connection.peer, connection.heldBytes, heldBytes,
+                clock.nanoTime());
+            assert refusal == null : "a fall is always allowed";
+            connection.heldBytes = heldBytes;
+        }
         if (output.isEmpty() && connection.reported) {
             closeConnection(connection);
         } else if (connection.key.isValid()) {
@@ -426,7 +483,7 @@ public final class UnixControlServer implements ControlServer {
         }
     }
 
-    /** Disconnect deadlines: a stall in the middle of a frame, a flush that takes too long. */
+    /** Disconnect deadlines: idle (no frame completed), a stall in the middle of a frame, a flush too long. */
     private void applyDeadlines(final long nowNs) {
         long next = Long.MAX_VALUE;
         final Iterator<Connection> each = connections.values().iterator();
@@ -437,22 +494,35 @@ public final class UnixControlServer implements ControlServer {
                     LOG.debug("control connection {}: {} bytes of responses not written within the flush timeout",
                         connection.id, connection.outputBytes);
                     each.remove();
-                    closeQuietly(connection.channel);
+                    release(connection);
                 } else {
                     next = Math.min(next, connection.flushDeadlineNs);
                 }
-            } else if (connection.decoder.isMidFrame()) {
-                final long deadlineNs = connection.lastReadNs + options.readTimeoutNs();
-                if (nowNs - deadlineNs > 0) {
-                    report(connection, "read timeout: no byte for " + options.readTimeoutNs() / 1_000_000
-                        + " ms in the middle of a frame");
-                    events.discardFrames(connection.id);
-                    each.remove();
-                    closeQuietly(connection.channel);
-                } else {
-                    next = Math.min(next, deadlineNs);
-                }
+                continue;
             }
+            final long idleDeadlineNs = connection.lastExchangeNs + options.idleTimeoutNs();
+            final boolean midFrame = connection.decoder.isMidFrame();
+            final long readDeadlineNs = midFrame ? connection.lastReadNs + options.readTimeoutNs() : Long.MAX_VALUE;
+            final String reason;
+            final LimitWarnings.Limit limit;
+            if (nowNs - idleDeadlineNs > 0) {
+                reason = "idle timeout: no request in the " + options.idleTimeoutNs() / 1_000_000
+                    + " ms since the last request or answer" + (midFrame ? " (one was begun, not finished)" : "");
+                limit = LimitWarnings.Limit.IDLE;
+            } else if (midFrame && nowNs - readDeadlineNs > 0) {
+                reason = "read timeout: no byte for " + options.readTimeoutNs() / 1_000_000
+                    + " ms in the middle of a frame";
+                limit = LimitWarnings.Limit.READ_TIMEOUT;
+            } else {
+                next = Math.min(next, Math.min(idleDeadlineNs, readDeadlineNs));
+                continue;
+            }
+            admission.warn(limit, nowNs, () -> "connection " + connection.id + " of user " + connection.peer
+                + " closed: " + reason);
+            report(connection, reason);
+            events.discardFrames(connection.id);
+            each.remove();
+            release(connection);
         }
         nextDeadlineNs = next;
     }
@@ -474,6 +544,21 @@ public final class UnixControlServer implements ControlServer {
         flush(connection);
     }
 
+    /**
+     * Disconnects a client whose input broke a rule: what it sent is discarded (and its buffer freed), a
+     * {@code refused} frame saying why is queued after its responses, and the connection closes once they are written.
+     */
+    private void refuseAndClose(final Connection connection, final String code, final String reason,
+        final long nowNs) {
+        report(connection, reason);
+        events.discardFrames(connection.id);
+        connection.decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
+        final byte[] framed = ControlAdmission.refusal(code, reason);
+        connection.output.addLast(ByteBuffer.wrap(framed));
+        connection.outputBytes += framed.length;
+        closeWhenFlushed(connection, nowNs);
+    }
+
     /** Ends a connection at once: unread output and undelivered frames are discarded. */
     private void drop(final Connection connection, final String reason) {
         if (!connection.reported) {
@@ -487,6 +572,13 @@ public final class UnixControlServer implements ControlServer {
 
     private void closeConnection(final Connection connection) {
         connections.remove(connection.id);
+        release(connection);
+    }
+
+    /** Gives the connection's share back to its user and closes its socket; the caller forgets it. */
+    private void release(final Connection connection) {
+        admission.release(connection.peer, connection.heldBytes);
+        connection.heldBytes = 0;
         closeQuietly(connection.channel);
     }
 

@@ -17,14 +17,15 @@ import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.journal.NewerJournal;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.sys.Processes;
+import io.mcrelay.runtime.PeerLimits;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.runtime.UnixControlServer;
 
 /**
  * {@code mcrelay supervisor}'s argument handling through the real CLI entry point: the command is found through
  * its provider; bad or unimplemented options are usage errors (exit 2) naming the option, before anything starts;
- * a start that fails (the control socket held by a live server, a journal a newer mcrelay wrote) is one line and
- * exit 1.
+ * a start that fails (the control socket held by a live server, a journal a newer mcrelay wrote, an unknown
+ * {@code --socket-group}) is one line and exit 1.
  */
 class SupervisorCommandTest {
     @TempDir
@@ -65,9 +66,27 @@ class SupervisorCommandTest {
         assertEquals(0, run.exitCode(), run::toString);
         for (final String option : new String[] {"--config", "--socket", "--workers", "--user", "--journal",
             "--backend", "--ring-size", "--log-level", "--log-json", "--metrics", "/run/mcrelay/control.sock",
+            "--socket-group", "--control-idle-timeout",
             SupervisorCommand.DEFAULT_JOURNAL, "Not available in this version", "Exit codes:"}) {
             assertTrue(run.out().contains(option), () -> option + " in: " + run.out());
         }
+    }
+
+    /** The help states the control socket's limits as the code has them (whitespace aside: the help wraps). */
+    @Test
+    void helpStatesTheControlSocketsLimitsAsTheCodeHasThem() {
+        final String help = run("supervisor", "--help").out().replaceAll("\\s+", " ");
+        final UnixControlServer.Config control = UnixControlServer.Config.DEFAULTS;
+        final PeerLimits.Config peers = control.peers();
+        final String limits = "Users other than root hold at most " + peers.connectionsPerUserMax()
+            + " control connections each and " + peers.connectionsMax() + " in all, and "
+            + (peers.heldBytesPerUserMax() >> 20) + " MiB of unfinished requests and unread answers each, "
+            + (peers.heldBytesMax() >> 20) + " MiB in all; a connection over a limit is told why and closed, and a "
+            + "WARN line (at most one per limit every " + UnixControlServer.LIMIT_LOG_INTERVAL_NS / 1_000_000_000L
+            + " s) says so.";
+        assertTrue(help.contains(limits), () -> limits + "\nin: " + help);
+        assertTrue(help.contains("(default: " + control.idleTimeoutNs() / 1_000_000_000L + "; a whole number from 1 "
+            + "to " + SupervisorCommand.CONTROL_IDLE_TIMEOUT_SECONDS_MAX + ")"), help);
     }
 
     @Test
@@ -129,6 +148,27 @@ class SupervisorCommandTest {
     @Test
     void anUnknownOptionIsAUsageError() {
         assertUsageError(supervisor("--frobnicate"), "--frobnicate");
+    }
+
+    @Test
+    void anIdleTimeoutThatIsNoWholeNumberOfSecondsFromOneToADayIsAUsageErrorNamingIt() {
+        for (final String bad : new String[] {"0", "-5", "1.5", "ten", "", "86401", "99999999999"}) {
+            final Run run = supervisor("--control-idle-timeout", bad);
+            assertUsageError(run, "--control-idle-timeout");
+            assertTrue(run.err().contains("--control-idle-timeout must be a whole number of seconds from 1 to 86400, "
+                + "not '" + bad + "'"), run::toString);
+        }
+    }
+
+    @Test
+    void anUnknownSocketGroupStopsTheStartWithOneLineAndExitOneBeforeAnythingIsCreated() {
+        final Run run = supervisor("--workers", "1", "--socket-group", "no-such-group-mcrelay");
+        assertEquals(1, run.exitCode(), run::toString);
+        assertEquals("mcrelay supervisor: cannot start: --socket-group no-such-group-mcrelay: no group named "
+            + "\"no-such-group-mcrelay\" in the group database (getent group no-such-group-mcrelay finds none)",
+            run.err().strip());
+        assertFalse(Files.exists(dir.resolve("control.sock")), "nothing started");
+        assertFalse(Files.exists(dir.resolve("journal")), "nothing started");
     }
 
     @Test

@@ -58,6 +58,39 @@ class FrameDecoderTest {
         assertEquals("frame length 2147483647 exceeds the limit of 16777216 bytes", e.getMessage());
     }
 
+    /**
+     * A peer that announces the largest frame and sends a little of it holds a little: the buffer grows with the
+     * bytes that arrived (at most twice them, or the first 64 KiB), and the frame still arrives whole.
+     */
+    @Test
+    void aFramesBufferGrowsWithTheBytesThatArriveNotWithTheLengthAnnounced() {
+        final byte[] payload = new byte[Frames.CONTROL_BYTES_MAX];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 13 + 5);
+        }
+        final byte[] bytes = Frames.frame(payload, Frames.CONTROL_BYTES_MAX);
+        final FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
+        final List<byte[]> received = new ArrayList<>();
+        assertEquals(0, decoder.bufferedBytes());
+        decoder.feed(bytes, 0, Frames.HEADER_BYTES + 10, received::add);
+        assertEquals(FrameDecoder.INITIAL_BUFFER_BYTES_MAX, decoder.bufferedBytes(), "announced 16 MiB, sent 10 bytes");
+        int position = Frames.HEADER_BYTES + 10;
+        while (position < bytes.length) {
+            final int chunk = Math.min(100_003, bytes.length - position);
+            decoder.feed(bytes, position, chunk, received::add);
+            position += chunk;
+            final long arrived = position - Frames.HEADER_BYTES;
+            if (position < bytes.length) {
+                assertTrue(decoder.bufferedBytes() >= arrived && decoder.bufferedBytes() <= 2 * arrived,
+                    decoder.bufferedBytes() + " bytes held for " + arrived + " arrived");
+            }
+        }
+        assertEquals(1, received.size());
+        assertArrayEquals(payload, received.getFirst());
+        assertEquals(0, decoder.bufferedBytes(), "nothing held between frames");
+        assertFalse(decoder.isMidFrame());
+    }
+
     @Test
     void shouldRefuseAnEmptyFrame() {
         final FrameDecoder decoder = new FrameDecoder(16);

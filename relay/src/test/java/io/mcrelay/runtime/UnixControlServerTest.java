@@ -19,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,9 +46,12 @@ import io.mcrelay.seam.ControlServerContract;
 
 /**
  * The Unix socket control server over real sockets in a temporary directory: the {@link ControlServerContract}, a
- * round trip with the CLI's {@link ControlClient}, each way a client can be cut off (stall mid-frame, not reading,
- * bad length) leaving the others served, and the socket file's life (mode 0660, a live supervisor's socket refused,
- * a stale one replaced, removed on close). Time is a manual clock, so timeouts are exact and the tests do not sleep.
+ * round trip with the CLI's {@link ControlClient}, each way a client can be cut off (stall mid-frame, idle, not
+ * reading, bad length, over its user's share of connections or bytes) leaving the others served, and the socket
+ * file's life (mode 0660, its group, a live supervisor's socket refused, a stale one replaced, removed on close).
+ * Every connection of this process has the same peer credentials, so the per-user limits are driven through a
+ * {@link ControlPeer.Source} that names each connection's user in the order they connect; the kernel's own answer is
+ * checked on its own. Time is a manual clock, so timeouts are exact and the tests do not sleep.
  */
 class UnixControlServerTest extends ControlServerContract {
     private static final long MS = 1_000_000L;
@@ -186,7 +191,25 @@ class UnixControlServerTest extends ControlServerContract {
     }
 
     private static UnixControlServer.Config options(final long readTimeoutMs, final int outputBytesMax) {
-        return new UnixControlServer.Config(readTimeoutMs * MS, outputBytesMax, 1_000 * MS, 16);
+        return new UnixControlServer.Config(readTimeoutMs * MS, 3_600_000 * MS, outputBytesMax, 1_000 * MS,
+            PeerLimits.Config.DEFAULTS);
+    }
+
+    /** A server whose connections come, in the order they connect, from {@code users} ("root" is uid 0). */
+    private UnixControlServer openAs(final UnixControlServer.Config options, final String... users) {
+        final ArrayDeque<String> next = new ArrayDeque<>(List.of(users));
+        return UnixControlServer.open(socket(), clock, options, null, channel -> {
+            final String user = next.removeFirst();
+            return new ControlPeer(user, user.equals("root"));
+        });
+    }
+
+    /** The one response a client was sent before its connection ended, decoded. */
+    private static ControlResponse.Refused refusalTo(final RawClient client) {
+        assertTrue(client.sawEnd(), "the connection is closed");
+        assertEquals(1, client.received().size(), () -> client.receivedText().toString());
+        return assertInstanceOf(ControlResponse.Refused.class,
+            ControlCodec.decodeResponse(client.received().getFirst()));
     }
 
     /** Polls until nothing more happens (bytes on Unix sockets move at once: a few rounds suffice). */
@@ -300,7 +323,7 @@ class UnixControlServerTest extends ControlServerContract {
             assertFalse(server.send(1, "late".getBytes(StandardCharsets.UTF_8)), "the stalled client is gone");
             assertEquals(List.of("pong"), busy.receivedText());
 
-            clock.advanceMs(60_000); // a client idle between frames may stay
+            clock.advanceMs(60_000); // a client idle between frames may stay until the idle timeout
             drain(server, recorder);
             assertEquals(List.of("3 connected"), recorder.of(3));
             assertFalse(idle.sawEnd());
@@ -343,7 +366,7 @@ class UnixControlServerTest extends ControlServerContract {
     }
 
     @Test
-    void aBadLengthCutsOffOnlyItsClientBeforeAnyPayload() {
+    void aBadLengthIsRefusedInAFrameAndCutsOffOnlyItsClientBeforeAnyPayload() {
         try (UnixControlServer server = open(options(1_000, 1 << 20));
             RawClient oversized = new RawClient(socket());
             RawClient empty = new RawClient(socket());
@@ -357,8 +380,10 @@ class UnixControlServerTest extends ControlServerContract {
             assertEquals("frame length 16777217 exceeds the limit of 16777216 bytes", recorder.disconnects.get(1L));
             assertEquals("frame length 0 is invalid (a frame carries at least one byte)", recorder.disconnects.get(2L));
             assertEquals(2, recorder.disconnects.size(), recorder.events::toString);
-            assertTrue(oversized.sawEnd());
-            assertTrue(empty.sawEnd());
+            assertEquals(new ControlResponse.Refused(0, "bad_request", "frame length 16777217 exceeds the limit of "
+                + "16777216 bytes; the daemon closes this connection", List.of()), refusalTo(oversized),
+                "told why before the close");
+            assertEquals("bad_request", refusalTo(empty).code());
             assertEquals(List.of("3 connected", "3 ping"), recorder.of(3));
             assertTrue(server.send(3, "pong".getBytes(StandardCharsets.UTF_8)));
             assertEquals(List.of("pong"), good.receivedText());
@@ -450,24 +475,183 @@ class UnixControlServerTest extends ControlServerContract {
     }
 
     @Test
-    void aConnectionOverTheLimitIsClosedAndTheOthersStay() {
-        try (UnixControlServer server = open(new UnixControlServer.Config(1_000 * MS, 1 << 20, 1_000 * MS, 2));
-            RawClient first = new RawClient(socket());
-            RawClient second = new RawClient(socket());
-            RawClient third = new RawClient(socket())) {
+    void aUserAtItsShareOfConnectionsIsToldWhyAndClosedWhileOtherUsersAndRootAreServed() {
+        final UnixControlServer.Config options = options(1_000, 1 << 20)
+            .withPeers(new PeerLimits.Config(4, 2, 1 << 20, 1 << 19, 1024));
+        try (UnixControlServer server = openAs(options, "alice", "alice", "alice", "bob", "root", "root", "root",
+                "carol", "dave", "alice");
+            RawClient alice1 = new RawClient(socket());
+            RawClient alice2 = new RawClient(socket());
+            RawClient alice3 = new RawClient(socket());
+            RawClient bob = new RawClient(socket());
+            RawClient root1 = new RawClient(socket());
+            RawClient root2 = new RawClient(socket());
+            RawClient root3 = new RawClient(socket());
+            RawClient carol = new RawClient(socket());
+            RawClient dave = new RawClient(socket())) {
             final Events recorder = new Events();
             drain(server, recorder);
-            assertEquals(List.of(1L, 2L), recorder.connected);
-            assertTrue(third.sawEnd(), "the connection over the limit is closed");
-            first.sendFrame("one".getBytes(StandardCharsets.UTF_8));
-            second.close();
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), recorder.connected,
+                "alice twice, bob, root three times, carol; alice's third and dave (the fifth user's) refused");
+            assertTrue(recorder.disconnects.isEmpty(), "a refused connection is never reported");
+            final ControlResponse.Refused own = refusalTo(alice3);
+            assertEquals(new ControlResponse.Refused(0, "limit", "user alice holds 2 connections to the control "
+                + "socket, the most one user may (root excepted); the daemon closes this connection", List.of()), own);
+            assertEquals("users other than root hold 4 connections to the control socket, the most allowed; the "
+                + "daemon closes this connection", refusalTo(dave).message());
+            for (final RawClient client : List.of(alice1, alice2, bob, root1, root2, root3, carol)) {
+                client.sendFrame("ping".getBytes(StandardCharsets.UTF_8));
+                assertFalse(client.sawEnd());
+            }
             drain(server, recorder);
-            assertEquals(List.of("1 connected", "1 one"), recorder.of(1));
-            assertEquals(Map.of(2L, "client closed"), recorder.disconnects);
-            try (RawClient fourth = new RawClient(socket())) {
-                fourth.sendFrame("four".getBytes(StandardCharsets.UTF_8));
+            assertEquals(7, recorder.events.stream().filter(e -> e.endsWith(" ping")).count(), recorder.events::toString);
+            assertEquals(4, server.limits().connections(), "root's are not counted");
+
+            alice1.close();
+            drain(server, recorder);
+            assertEquals(Map.of(1L, "client closed"), recorder.disconnects);
+            try (RawClient aliceAgain = new RawClient(socket())) {
+                aliceAgain.sendFrame("back".getBytes(StandardCharsets.UTF_8));
                 drain(server, recorder);
-                assertEquals(List.of("3 connected", "3 four"), recorder.of(3), "a free place is taken again");
+                assertEquals(List.of("8 connected", "8 back"), recorder.of(8), "a freed place is taken again");
+            }
+        }
+    }
+
+    @Test
+    void theCliClientOfAUserOverItsShareIsToldWhyItWasRefused() throws Exception {
+        final UnixControlServer.Config options = options(1_000, 1 << 20)
+            .withPeers(new PeerLimits.Config(4, 1, 1 << 20, 1 << 19, 1024));
+        try (UnixControlServer server = openAs(options, "alice", "alice");
+            RawClient first = new RawClient(socket())) {
+            final CompletableFuture<String> refusal = CompletableFuture.supplyAsync(() -> {
+                try (ControlClient client = ControlClient.connect(socket(), 10_000)) {
+                    return "connected: " + client.welcome();
+                } catch (final ControlClient.UnreachableException e) {
+                    return e.getMessage();
+                }
+            });
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!refusal.isDone() && System.nanoTime() < deadlineNs) {
+                if (server.poll(new Events(), 10) == 0) {
+                    Thread.sleep(1); // the supervisor's idle strategy, in miniature
+                }
+            }
+            final String message = refusal.get(10, TimeUnit.SECONDS);
+            // The client writes its hello after the daemon closed (its JSON codec takes long to start): the refusal
+            // is read all the same.
+            assertEquals("the daemon refused the connection: user alice holds 1 connections to the control socket, "
+                + "the most one user may (root excepted); the daemon closes this connection", message);
+            assertFalse(first.sawEnd(), "alice's first connection stays");
+        }
+    }
+
+    @Test
+    void aConnectionThatCompletesNoFrameIsClosedAtTheIdleTimeoutSilentOrHalfwayThroughOne() {
+        final UnixControlServer.Config options = options(10_000, 1 << 20).withIdleTimeoutNs(5_000 * MS);
+        try (UnixControlServer server = open(options);
+            RawClient silent = new RawClient(socket());
+            RawClient trickling = new RawClient(socket());
+            RawClient active = new RawClient(socket());
+            RawClient waiting = new RawClient(socket())) {
+            final Events recorder = new Events();
+            drain(server, recorder);
+            trickling.sendRaw(new byte[] {0, 0, 0, 100}); // a frame of 100 bytes, sent a byte a second
+            waiting.sendFrame("slow request".getBytes(StandardCharsets.UTF_8)); // answered at 4 s
+            for (int second = 1; second <= 5; second++) {
+                clock.advanceMs(1_000);
+                trickling.sendRaw(new byte[] {'x'});
+                active.sendFrame(("request " + second).getBytes(StandardCharsets.UTF_8));
+                drain(server, recorder);
+                if (second == 4) {
+                    assertTrue(server.send(4, "slow answer".getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            assertTrue(recorder.disconnects.isEmpty(), "exactly the timeout: not yet over it");
+            clock.advanceMs(1);
+            drain(server, recorder);
+            assertEquals(Map.of(
+                1L, "idle timeout: no request in the 5000 ms since the last request or answer",
+                2L, "idle timeout: no request in the 5000 ms since the last request or answer (one was begun, not "
+                    + "finished)"), recorder.disconnects);
+            assertTrue(silent.sawEnd());
+            assertTrue(trickling.sawEnd(), "bytes that complete no frame do not keep a connection");
+            assertFalse(active.sawEnd());
+            assertEquals(6, recorder.of(3).size(), recorder.events::toString);
+            assertFalse(waiting.sawEnd(), "its time to ask again runs from the answer, at 4 s");
+            assertEquals(List.of("slow answer"), waiting.receivedText());
+
+            clock.advanceMs(4_000); // 9 s and 1 ms: 5 s and 1 ms after the answer
+            active.sendFrame("request 6".getBytes(StandardCharsets.UTF_8));
+            drain(server, recorder);
+            assertEquals("idle timeout: no request in the 5000 ms since the last request or answer",
+                recorder.disconnects.get(4L));
+            assertTrue(waiting.sawEnd());
+            assertFalse(active.sawEnd());
+            assertEquals(1, server.connectionCount());
+        }
+    }
+
+    @Test
+    void aUserAnnouncingMoreThanItsShareOfBytesIsToldWhyAndClosedWhileOthersAreServed() throws IOException {
+        // 1 KiB free per connection; 128 KiB charged per user, 192 KiB in all.
+        final UnixControlServer.Config options = options(10_000, 1 << 20)
+            .withPeers(new PeerLimits.Config(8, 4, 192 << 10, 128 << 10, 1 << 10));
+        try (UnixControlServer server = openAs(options, "mallory", "alice", "root", "alice");
+            RawClient mallory = new RawClient(socket());
+            RawClient alice = new RawClient(socket());
+            RawClient root = new RawClient(socket());
+            RawClient aliceDeaf = new RawClient(socket())) {
+            final Events recorder = new Events();
+            drain(server, recorder);
+            // Announcing a large frame costs its first 64 KiB of buffer, no more, until its bytes arrive.
+            mallory.sendRaw(ByteBuffer.allocate(4).putInt(1 << 20).array());
+            drain(server, recorder);
+            assertTrue(recorder.disconnects.isEmpty(), recorder.events::toString);
+            final ByteBuffer bulk = ByteBuffer.allocate(200 << 10);
+            for (int round = 0; round < 1_000 && bulk.hasRemaining() && !recorder.disconnects.containsKey(1L);
+                round++) {
+                mallory.channel.write(bulk);
+                server.poll(recorder, 100);
+            }
+            drain(server, recorder);
+            assertEquals("user mallory would hold more than its 131072 bytes of unfinished requests and unsent "
+                + "responses", recorder.disconnects.get(1L), recorder.events::toString);
+            assertEquals("limit", refusalTo(mallory).code());
+            assertEquals(List.of("1 connected", "1 disconnected: " + recorder.disconnects.get(1L)), recorder.of(1));
+
+            final byte[] large = new byte[200 << 10];
+            alice.sendFrame("ping".getBytes(StandardCharsets.UTF_8));
+            assertTrue(server.send(3, large), "root's bytes are not counted");
+            drain(server, recorder);
+            assertEquals(List.of("2 connected", "2 ping"), recorder.of(2));
+            assertEquals(0, server.limits().chargedBytes(), "nothing held any more");
+            assertFalse(server.send(4, large), "an answer over the user's share is not queued");
+            drain(server, recorder);
+            assertEquals("user alice would hold more than its 131072 bytes of unfinished requests and unsent "
+                + "responses", recorder.disconnects.get(4L));
+            assertTrue(aliceDeaf.sawEnd());
+            assertTrue(server.send(2, "pong".getBytes(StandardCharsets.UTF_8)), "alice's other connection is served");
+            assertEquals(List.of("pong"), alice.receivedText());
+            for (int round = 0; round < 10_000 && root.received().isEmpty(); round++) {
+                server.poll(recorder, 10);
+            }
+            assertEquals(large.length, root.received().getFirst().length);
+        }
+    }
+
+    @Test
+    void theKernelNamesThePeerOfAConnectionAndWhetherItIsRoot() throws Exception {
+        final ControlPeer.Source kernel = ControlPeer.kernel();
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(socket()));
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket()));
+                SocketChannel accepted = listener.accept()) {
+                final ControlPeer peer = kernel.of(accepted);
+                final boolean root = io.mcrelay.linux.sys.Processes.effectiveUid() == 0;
+                assertEquals(root, peer.root(), peer::toString);
+                assertEquals(root ? "root" : System.getProperty("user.name"), peer.user());
+                assertTrue(client.isConnected());
             }
         }
     }
@@ -484,6 +668,29 @@ class UnixControlServerTest extends ControlServerContract {
                 assertEquals(List.of(socket()), files.toList(), "the private directory used to bind is gone");
             }
         }
+    }
+
+    @Test
+    void theSocketFileTakesTheGroupItIsGivenAndAnUnknownGroupIsNamed() throws IOException {
+        // Root may give the socket any group: one other than the directory's, which the kernel would have chosen.
+        // Another user may give only its own groups: the directory's (its primary group) then.
+        final String ownGid = String.valueOf(Files.getAttribute(dir, "unix:gid"));
+        final boolean root = io.mcrelay.linux.sys.Processes.effectiveUid() == 0;
+        final String other = Files.readAllLines(Path.of("/etc/group")).stream().map(line -> line.split(":", -1))
+            .filter(fields -> fields.length > 2 && fields[2].equals(ownGid) != root).map(fields -> fields[0])
+            .findFirst().orElseThrow();
+        final GroupPrincipal group = UnixControlServer.lookUpGroup(other);
+        try (UnixControlServer ignored = UnixControlServer.open(socket(), clock, UnixControlServer.Config.DEFAULTS,
+            group, ControlPeer.kernel())) {
+            assertEquals(other, ((GroupPrincipal) Files.getAttribute(socket(), "posix:group",
+                LinkOption.NOFOLLOW_LINKS)).getName());
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket(),
+                LinkOption.NOFOLLOW_LINKS)));
+        }
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> UnixControlServer.lookUpGroup("no-such-group-mcrelay"));
+        assertEquals("no group named \"no-such-group-mcrelay\" in the group database (getent group "
+            + "no-such-group-mcrelay finds none)", e.getMessage());
     }
 
     @Test
