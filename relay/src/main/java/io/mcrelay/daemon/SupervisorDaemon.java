@@ -25,12 +25,14 @@ import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
+import io.mcrelay.linux.sys.PollSet;
 import io.mcrelay.record.IoRecorder;
 import io.mcrelay.runtime.ControlPeer;
 import io.mcrelay.runtime.InProcessClient;
 import io.mcrelay.runtime.LogbackLogLevels;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.runtime.UnixControlServer;
+import io.mcrelay.runtime.DeadlineTrackingTimers;
 import io.mcrelay.runtime.WheelTimers;
 import io.mcrelay.seam.ControlServer;
 import io.mcrelay.seam.support.DutyCycleRunner;
@@ -43,11 +45,12 @@ import io.mcrelay.seam.support.DutyCycleRunner;
  * (the rule table is recovered from it at start) — and runs its duty cycle on one thread.
  *
  * <p>The loop: each cycle runs {@link Supervisor#doWork} with the current monotonic time (the core sets the input
- * sockets' exact filters itself, before the change they serve is acked). A cycle that did no work waits in {@code poll(2)} on the launcher's descriptors (its
- * listening socket, connections proving themselves, the workers' pidfds) for at most {@link #IDLE_WAIT_MS}: a worker
- * connecting or exiting wakes it at once; control requests, worker messages and link events are picked up by the
- * next cycle, within that millisecond. The timers' resolution ({@link WheelTimers#TICK_NS}, about 1 ms) is of the
- * same order, so no timer fires late by more than a tick.
+ * sockets' exact filters itself, before the change they serve is acked). A cycle that did no work sleeps in one
+ * {@code poll(2)} ({@link SupervisorWait}) on every descriptor that means work — the control socket and its
+ * connections, the launcher's listening socket, connections proving themselves, the workers' pidfds and channels, the
+ * netlink socket — until one is readable or the next timer (found by {@link DeadlineTrackingTimers}, plus the wheel's
+ * tick of about 1 ms) or control-connection timeout is due: a request, a worker's frame, its exit or a link change is
+ * taken at once, and an idle daemon wakes only for its timers and the workers' heartbeats.
  *
  * <p>Inputs: workers start without any; the supervisor core hands each worker its member of every open input over
  * the worker's channel ({@code AttachInput}, the socket riding with the frame) before the change that needs it, and
@@ -58,8 +61,6 @@ import io.mcrelay.seam.support.DutyCycleRunner;
  */
 public final class SupervisorDaemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisorDaemon.class);
-    /** How long an idle cycle waits for the launcher's descriptors before the next cycle. */
-    public static final int IDLE_WAIT_MS = 1;
     static final long WORKER_HEARTBEAT_MS = 250;
     /**
      * Daily journal files, each deleted once its day ended more than 7 days ago (never the file of the last snapshot
@@ -127,6 +128,8 @@ public final class SupervisorDaemon implements AutoCloseable {
     private UnixControlServer control;
     private PacketInputSockets inputs;
     private ProcessWorkerLauncher launcher;
+    private DeadlineTrackingTimers timers;
+    private SupervisorWait wait;
     private IoRecorder recorder;
     private Supervisor supervisor;
     private boolean closed;
@@ -195,7 +198,14 @@ public final class SupervisorDaemon implements AutoCloseable {
         final Supervisor.Config config = defaults.withFirstMessageTimeoutNs(defaults.connectTimeoutNs());
         recorder = new IoRecorder(journal, SystemClock.INSTANCE);
         final ControlServer served = options.configFile() == null ? control : configClient(options.configFile());
-        final Supervisor.Seams seams = new Supervisor.Seams(new WheelTimers(startNs), launcher, served, links,
+        if (!control.descriptors(fd -> { })) {
+            LOG.warn("the control socket's descriptors cannot be watched (java.base/sun.nio.ch is not exported to "
+                + "mcrelay: start it with the launcher's JVM options): the idle loop wakes every millisecond");
+        }
+        timers = new DeadlineTrackingTimers(new WheelTimers(startNs));
+        wait = new SupervisorWait(SystemClock.INSTANCE::nanoTime, () -> stopRequested, controlSource(control),
+            launcherSource(launcher), linksSource(links), timersSource(timers));
+        final Supervisor.Seams seams = new Supervisor.Seams(timers, launcher, served, links,
             new LogbackLogLevels(), inputs, add(new KernelGroupMemberships()), journal, SystemClock.INSTANCE);
         supervisor = new Supervisor(config, recorder.wrap(seams));
         recorder.start(startNs, config);
@@ -262,12 +272,112 @@ public final class SupervisorDaemon implements AutoCloseable {
     public void run() {
         final DutyCycleRunner runner = new DutyCycleRunner("supervisor", this::dutyCycle);
         try {
-            runner.run(SystemClock.INSTANCE, () -> stopRequested, nowNs -> launcher.awaitActivity(IDLE_WAIT_MS));
+            runner.run(SystemClock.INSTANCE, () -> stopRequested, wait);
             LOG.info("stopping: workers, control socket, journal");
         } finally {
             close();
             stopped.countDown();
         }
+    }
+
+    static SupervisorWait.Source controlSource(final UnixControlServer control) {
+        return new SupervisorWait.Source() {
+            @Override
+            public boolean descriptors(final PollSet set) {
+                return control.descriptors(set::add);
+            }
+
+            @Override
+            public boolean eventsWaiting() {
+                return false; // what it read is delivered in the cycle that read it, up to the cycle's limit
+            }
+
+            @Override
+            public boolean outputPending() {
+                return control.outputPending();
+            }
+
+            @Override
+            public long nextDeadlineNs() {
+                return control.nextDeadlineNs();
+            }
+        };
+    }
+
+    private static SupervisorWait.Source launcherSource(final ProcessWorkerLauncher launcher) {
+        return new SupervisorWait.Source() {
+            @Override
+            public boolean descriptors(final PollSet set) {
+                launcher.descriptors(set::add);
+                return true;
+            }
+
+            @Override
+            public boolean eventsWaiting() {
+                return launcher.eventsWaiting();
+            }
+
+            @Override
+            public boolean outputPending() {
+                return launcher.outputPending();
+            }
+
+            @Override
+            public long nextDeadlineNs() {
+                return Long.MAX_VALUE; // handshake timeouts are checked whenever it wakes: at least once a second
+            }
+        };
+    }
+
+    private static SupervisorWait.Source linksSource(final NetlinkLinkMonitor links) {
+        return new SupervisorWait.Source() {
+            @Override
+            public boolean descriptors(final PollSet set) {
+                set.add(links.descriptor());
+                return true;
+            }
+
+            @Override
+            public boolean eventsWaiting() {
+                return links.hasQueued();
+            }
+
+            @Override
+            public boolean outputPending() {
+                return false;
+            }
+
+            @Override
+            public long nextDeadlineNs() {
+                return Long.MAX_VALUE;
+            }
+        };
+    }
+
+    /** The timers: no descriptor; due at the earliest deadline plus the wheel's resolution (it fires on ticks). */
+    static SupervisorWait.Source timersSource(final DeadlineTrackingTimers timers) {
+        return new SupervisorWait.Source() {
+            @Override
+            public boolean descriptors(final PollSet set) {
+                return true;
+            }
+
+            @Override
+            public boolean eventsWaiting() {
+                return false;
+            }
+
+            @Override
+            public boolean outputPending() {
+                return false;
+            }
+
+            @Override
+            public long nextDeadlineNs() {
+                final long next = timers.nextDeadlineNs();
+                return next == DeadlineTrackingTimers.NONE ? Long.MAX_VALUE : next + timers.resolutionNs();
+            }
+        };
     }
 
     /** One cycle of the supervisor, recorded as one cycle of the journal. */

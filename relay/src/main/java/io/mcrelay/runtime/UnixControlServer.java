@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.IntConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ import io.mcrelay.seam.support.ControlEvents;
  *
  * <p>Behaviour (see docs/reference/protocols.md, "The control socket server"):
  * <ul>
- *   <li>Connection ids start at 1 and only grow. A connection is reported connected before any of its frames and
+ *   <li>ControlConnection ids start at 1 and only grow. A connection is reported connected before any of its frames and
  *       disconnected exactly once, after its last delivered frame, whoever ends it.</li>
  *   <li>Each I/O round reads at most 4 chunks of 64 KiB per connection, and reads only once the events read before
  *       have all been delivered: a busy client cannot starve another, and a supervisor that falls behind pushes
@@ -125,35 +126,6 @@ public final class UnixControlServer implements ControlServer {
         }
     }
 
-    /**
-     * One client. {@code reported}: its disconnect is queued; from then on it is only flushed, then closed.
-     * {@code heldBytes}: what the ledger last allowed it (its frame buffer and unsent responses).
-     */
-    private static final class Connection {
-        final long id;
-        final SocketChannel channel;
-        final SelectionKey key;
-        final ControlPeer peer;
-        FrameDecoder decoder = new FrameDecoder(Frames.CONTROL_BYTES_MAX);
-        final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
-        long outputBytes;
-        long heldBytes;
-        long lastReadNs;
-        long lastExchangeNs;
-        boolean reported;
-        long flushDeadlineNs;
-
-        Connection(final long id, final SocketChannel channel, final SelectionKey key, final ControlPeer peer,
-            final long nowNs) {
-            this.id = id;
-            this.channel = channel;
-            this.key = key;
-            this.peer = peer;
-            this.lastReadNs = nowNs;
-            this.lastExchangeNs = nowNs;
-        }
-    }
-
     private final Path path;
     private final Clock clock;
     private final Config options;
@@ -162,10 +134,10 @@ public final class UnixControlServer implements ControlServer {
     private final Object socketFileKey;
     private final ControlAdmission admission;
     // By id: rounds visit connections in a stable order.
-    private final TreeMap<Long, Connection> connections = new TreeMap<>();
+    private final TreeMap<Long, ControlConnection> connections = new TreeMap<>();
     private final ControlEvents events = new ControlEvents();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_CHUNK_BYTES);
-    private long nextConnectionId = 1;
+    private long nextControlConnectionId = 1;
     private long nextDeadlineNs = Long.MAX_VALUE;
     private boolean closed;
 
@@ -192,11 +164,7 @@ public final class UnixControlServer implements ControlServer {
         return open(path, clock, options, null, ControlPeer.kernel());
     }
 
-    /**
-     * The group named {@code name} (or a gid in decimal), for {@link #open}'s {@code group}.
-     *
-     * @throws IllegalArgumentException naming the group if the group database has no such group
-     */
+    /** The group named {@code name} (or a gid); {@link IllegalArgumentException} naming it when there is none. */
     public static GroupPrincipal lookUpGroup(final String name) {
         return ControlSocketFile.lookUpGroup(name);
     }
@@ -244,7 +212,7 @@ public final class UnixControlServer implements ControlServer {
         return path;
     }
 
-    /** Connections held: open, or disconnected with responses still being written. */
+    /** ControlConnections held: open, or disconnected with responses still being written. */
     public int connectionCount() {
         return connections.size();
     }
@@ -252,6 +220,41 @@ public final class UnixControlServer implements ControlServer {
     /** The ledger of what unprivileged peers hold, for tests and diagnostics. */
     public PeerLimits limits() {
         return admission.limits();
+    }
+
+    /**
+     * For a loop sleeping in {@code poll(2)}: the listening socket's and every connection's descriptor, readable when
+     * there is a client to accept or bytes to read. False when one cannot be named ({@link ChannelDescriptors}).
+     */
+    public boolean descriptors(final IntConsumer out) {
+        final int listening = ChannelDescriptors.of(server);
+        if (listening < 0) {
+            return false;
+        }
+        out.accept(listening);
+        for (final ControlConnection connection : connections.values()) {
+            final int fd = ChannelDescriptors.of(connection.channel);
+            if (fd < 0) {
+                return false;
+            }
+            out.accept(fd);
+        }
+        return true;
+    }
+
+    /** True while a response waits for room in its socket: a sleeping loop must come back soon to write it. */
+    public boolean outputPending() {
+        for (final ControlConnection connection : connections.values()) {
+            if (connection.outputBytes > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** When the next connection timeout (idle, mid-frame, flush) falls due, or {@link Long#MAX_VALUE}. */
+    public long nextDeadlineNs() {
+        return nextDeadlineNs;
     }
 
     @Override
@@ -268,7 +271,7 @@ public final class UnixControlServer implements ControlServer {
 
     @Override
     public boolean send(final long connectionId, final byte[] payload) {
-        final Connection connection = connections.get(connectionId);
+        final ControlConnection connection = connections.get(connectionId);
         if (closed || connection == null || connection.reported) {
             return false;
         }
@@ -302,7 +305,7 @@ public final class UnixControlServer implements ControlServer {
 
     @Override
     public void disconnect(final long connectionId) {
-        final Connection connection = connections.get(connectionId);
+        final ControlConnection connection = connections.get(connectionId);
         if (!closed && connection != null && !connection.reported) {
             report(connection, "closed by the server");
             events.discardFrames(connectionId);
@@ -317,7 +320,7 @@ public final class UnixControlServer implements ControlServer {
             return;
         }
         closed = true;
-        for (final Connection connection : connections.values()) {
+        for (final ControlConnection connection : connections.values()) {
             release(connection);
         }
         connections.clear();
@@ -348,7 +351,7 @@ public final class UnixControlServer implements ControlServer {
                 acceptable = key.isAcceptable();
                 continue;
             }
-            final Connection connection = (Connection) key.attachment();
+            final ControlConnection connection = (ControlConnection) key.attachment();
             if (key.isWritable()) {
                 flush(connection);
             }
@@ -387,7 +390,7 @@ public final class UnixControlServer implements ControlServer {
             try {
                 channel.configureBlocking(false);
                 final SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
-                final Connection connection = new Connection(nextConnectionId++, channel, key, peer, nowNs);
+                final ControlConnection connection = new ControlConnection(nextControlConnectionId++, channel, key, peer, nowNs);
                 key.attach(connection);
                 connections.put(connection.id, connection);
                 events.connected(connection.id);
@@ -400,7 +403,7 @@ public final class UnixControlServer implements ControlServer {
         }
     }
 
-    private void read(final Connection connection, final long nowNs) {
+    private void read(final ControlConnection connection, final long nowNs) {
         final long id = connection.id;
         for (int i = 0; i < READS_PER_ROUND; i++) {
             readBuffer.clear();
@@ -444,7 +447,7 @@ public final class UnixControlServer implements ControlServer {
     }
 
     /** Writes queued responses until the socket takes no more; closes a reported connection that is done. */
-    private void flush(final Connection connection) {
+    private void flush(final ControlConnection connection) {
         final ArrayDeque<ByteBuffer> output = connection.output;
         try {
             while (!output.isEmpty()) {
@@ -476,7 +479,7 @@ public final class UnixControlServer implements ControlServer {
             connection.heldBytes = heldBytes;
         }
         if (output.isEmpty() && connection.reported) {
-            closeConnection(connection);
+            closeControlConnection(connection);
         } else if (connection.key.isValid()) {
             final int ops = connection.reported ? 0 : SelectionKey.OP_READ;
             connection.key.interestOps(output.isEmpty() ? ops : ops | SelectionKey.OP_WRITE);
@@ -486,9 +489,9 @@ public final class UnixControlServer implements ControlServer {
     /** Disconnect deadlines: idle (no frame completed), a stall in the middle of a frame, a flush too long. */
     private void applyDeadlines(final long nowNs) {
         long next = Long.MAX_VALUE;
-        final Iterator<Connection> each = connections.values().iterator();
+        final Iterator<ControlConnection> each = connections.values().iterator();
         while (each.hasNext()) {
-            final Connection connection = each.next();
+            final ControlConnection connection = each.next();
             if (connection.reported) {
                 if (nowNs - connection.flushDeadlineNs >= 0) {
                     LOG.debug("control connection {}: {} bytes of responses not written within the flush timeout",
@@ -530,7 +533,7 @@ public final class UnixControlServer implements ControlServer {
     // ---- connection ends ------------------------------------------------------------------------------------------
 
     /** Queues the one disconnect event of a connection. */
-    private void report(final Connection connection, final String reason) {
+    private void report(final ControlConnection connection, final String reason) {
         assert !connection.reported : "a connection is reported disconnected once";
         connection.reported = true;
         events.disconnected(connection.id, reason);
@@ -538,7 +541,7 @@ public final class UnixControlServer implements ControlServer {
     }
 
     /** Stops reading; the connection closes when its output is written or its flush deadline passes. */
-    private void closeWhenFlushed(final Connection connection, final long nowNs) {
+    private void closeWhenFlushed(final ControlConnection connection, final long nowNs) {
         connection.flushDeadlineNs = nowNs + options.flushTimeoutNs();
         nextDeadlineNs = Math.min(nextDeadlineNs, connection.flushDeadlineNs);
         flush(connection);
@@ -548,7 +551,7 @@ public final class UnixControlServer implements ControlServer {
      * Disconnects a client whose input broke a rule: what it sent is discarded (and its buffer freed), a
      * {@code refused} frame saying why is queued after its responses, and the connection closes once they are written.
      */
-    private void refuseAndClose(final Connection connection, final String code, final String reason,
+    private void refuseAndClose(final ControlConnection connection, final String code, final String reason,
         final long nowNs) {
         report(connection, reason);
         events.discardFrames(connection.id);
@@ -560,23 +563,23 @@ public final class UnixControlServer implements ControlServer {
     }
 
     /** Ends a connection at once: unread output and undelivered frames are discarded. */
-    private void drop(final Connection connection, final String reason) {
+    private void drop(final ControlConnection connection, final String reason) {
         if (!connection.reported) {
             report(connection, reason);
         }
         events.discardFrames(connection.id);
         connection.output.clear();
         connection.outputBytes = 0;
-        closeConnection(connection);
+        closeControlConnection(connection);
     }
 
-    private void closeConnection(final Connection connection) {
+    private void closeControlConnection(final ControlConnection connection) {
         connections.remove(connection.id);
         release(connection);
     }
 
     /** Gives the connection's share back to its user and closes its socket; the caller forgets it. */
-    private void release(final Connection connection) {
+    private void release(final ControlConnection connection) {
         admission.release(connection.peer, connection.heldBytes);
         connection.heldBytes = 0;
         closeQuietly(connection.channel);

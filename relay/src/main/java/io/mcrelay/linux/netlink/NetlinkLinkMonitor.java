@@ -69,6 +69,16 @@ public final class NetlinkLinkMonitor implements LinkMonitor {
         this.events = events;
     }
 
+    /** The notification socket: readable when a change is waiting, for a loop sleeping in {@code poll(2)}. */
+    public int descriptor() {
+        return events;
+    }
+
+    /** True when changes read already wait for {@link #poll}: a loop must not sleep. */
+    public boolean hasQueued() {
+        return !pending.isEmpty();
+    }
+
     /** Subscribes, then takes the first snapshot; changes from then on are reported by {@link #poll}. */
     public static NetlinkLinkMonitor open() {
         final int fd = socket(true);

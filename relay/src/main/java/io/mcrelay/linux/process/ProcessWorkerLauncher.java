@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
@@ -22,6 +23,7 @@ import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.sys.Errno;
 import io.mcrelay.linux.sys.FdPassing;
 import io.mcrelay.linux.sys.LinuxException;
+import io.mcrelay.linux.sys.PollSet;
 import io.mcrelay.linux.sys.Processes;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.seam.RestartReason;
@@ -161,24 +163,6 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
     }
 
-    /** A launched process and where it stands. */
-    private static final class Worker {
-        final WorkerHandle handle;
-        final Process process;
-        final byte[] token;
-        final int pidfd;
-        boolean connected;
-        boolean killed;
-        boolean exited;
-
-        Worker(final WorkerHandle handle, final Process process, final byte[] token, final int pidfd) {
-            this.handle = handle;
-            this.process = process;
-            this.token = token;
-            this.pidfd = pidfd;
-        }
-    }
-
     /** An accepted connection that has not proved itself yet. */
     private record Pending(StreamWorkerChannel channel, FdPassing.PeerCredentials peer, long deadlineNs) {
     }
@@ -190,7 +174,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     private final List<String> commandPrefix;
     private final int listener;
     private final ExecutorService spawner;
-    private final Map<Long, Worker> workers = new LinkedHashMap<>(); // by launch id, launch order
+    private final Map<Long, LaunchedWorker> workers = new LinkedHashMap<>(); // by launch id, launch order
     private final List<Pending> pending = new ArrayList<>();
     private final LauncherEvents events = new LauncherEvents();
     private final byte[] helloBuffer = new byte[WorkerHandshake.HELLO_BYTES + 1];
@@ -264,7 +248,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
      */
     public int inTransition() {
         int count = 0;
-        for (final Worker worker : workers.values()) {
+        for (final LaunchedWorker worker : workers.values()) {
             if (!worker.exited && (!worker.connected || worker.killed)) {
                 count++;
             }
@@ -330,14 +314,14 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             pidfd = -1; // already exited and reaped: the JDK's exit status is all there is
         }
         final WorkerHandle handle = new WorkerHandle(workerIndex, launchId, process.pid());
-        workers.put(launchId, new Worker(handle, process, token, pidfd));
+        workers.put(launchId, new LaunchedWorker(handle, process, token, pidfd));
         LOG.info("launched worker {} (launch {}) as pid {}", workerIndex, launchId, process.pid());
         return handle;
     }
 
     @Override
     public void kill(final WorkerHandle handle, final RestartReason reason, final String detail) {
-        final Worker worker = workers.get(handle.launchId());
+        final LaunchedWorker worker = workers.get(handle.launchId());
         if (worker == null || worker.exited) {
             return; // already gone: nothing happens
         }
@@ -362,25 +346,45 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     }
 
     /**
-     * Waits up to {@code timeoutMs} until something may have happened (a connection, a hello, a worker's exit) or an
-     * event is waiting; true if so. A supervisor loop can block here between duty cycles.
+     * For a loop sleeping in {@code poll(2)}: every descriptor whose readability means work for this launcher or for
+     * the core — the listening socket, the connections proving themselves, the live workers' pidfds (readable when
+     * the process exits) and their channels (a frame arrived, or the worker hung up).
      */
-    public boolean awaitActivity(final int timeoutMs) {
-        if (!events.isEmpty()) {
-            return true;
-        }
-        final int[] fds = new int[1 + pending.size() + workers.size()];
-        int count = 0;
-        fds[count++] = listener;
+    public void descriptors(final IntConsumer out) {
+        out.accept(listener);
         for (final Pending connection : pending) {
-            fds[count++] = connection.channel().fd();
+            out.accept(connection.channel().fd());
         }
-        for (final Worker worker : workers.values()) {
+        for (final LaunchedWorker worker : workers.values()) {
             if (!worker.exited && worker.pidfd >= 0) {
-                fds[count++] = worker.pidfd;
+                out.accept(worker.pidfd);
+            }
+            if (worker.channel != null && !worker.channel.isClosed()) {
+                out.accept(worker.channel.fd());
             }
         }
-        return Processes.poll(fds, count, new short[count], timeoutMs) > 0;
+    }
+
+    /** True when events wait for {@link #poll}: a loop must not sleep. */
+    public boolean eventsWaiting() {
+        return !events.isEmpty();
+    }
+
+    /** True when a worker channel holds bytes its socket has not taken yet (the core's next poll writes them). */
+    public boolean outputPending() {
+        for (final LaunchedWorker worker : workers.values()) {
+            if (worker.channel != null && worker.channel.hasUnsent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits up to {@code timeoutMs} for activity ({@link #descriptors} readable, or {@link #eventsWaiting}). */
+    public boolean awaitActivity(final int timeoutMs) {
+        final PollSet set = new PollSet();
+        descriptors(set::add);
+        return eventsWaiting() || set.await(timeoutMs) > 0;
     }
 
     private void acceptConnections() {
@@ -430,7 +434,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     /** Checks one hello; welcomes the worker and hands it its descriptors, or closes the connection. */
     private void prove(final Pending connection, final int length, final String who) {
         final FdPassing.PeerCredentials peer = connection.peer();
-        final Worker worker = workerOfPid(peer.pid());
+        final LaunchedWorker worker = workerOfPid(peer.pid());
         final int expectedUid = privileged ? user.uid() : Processes.effectiveUid();
         final String problem;
         if (worker == null) {
@@ -466,13 +470,14 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
         connection.channel().raiseMaxFrameBytes(WorkerProcess.CHANNEL_FRAME_BYTES_MAX);
         worker.connected = true;
+        worker.channel = connection.channel();
         LOG.info("worker {} (launch {}, {}) connected; passed {} descriptors", worker.handle.workerIndex(),
             worker.handle.launchId(), who, descriptors.length);
         events.connected(worker.handle, connection.channel());
     }
 
-    private Worker workerOfPid(final long pid) {
-        for (final Worker worker : workers.values()) {
+    private LaunchedWorker workerOfPid(final long pid) {
+        for (final LaunchedWorker worker : workers.values()) {
             if (!worker.exited && worker.handle.pid() == pid) {
                 return worker;
             }
@@ -486,8 +491,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     }
 
     private void checkExits() {
-        final List<Worker> watched = new ArrayList<>();
-        for (final Worker worker : workers.values()) {
+        final List<LaunchedWorker> watched = new ArrayList<>();
+        for (final LaunchedWorker worker : workers.values()) {
             if (!worker.exited) {
                 watched.add(worker);
             }
@@ -499,7 +504,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         final short[] revents = new short[fds.length];
         Processes.poll(fds, fds.length, revents, 0);
         for (int i = 0; i < fds.length; i++) {
-            final Worker worker = watched.get(i);
+            final LaunchedWorker worker = watched.get(i);
             final boolean ended = worker.pidfd >= 0 ? Processes.isReady(revents[i]) : !worker.process.isAlive();
             if (ended) {
                 exited(worker);
@@ -507,7 +512,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
     }
 
-    private void exited(final Worker worker) {
+    private void exited(final LaunchedWorker worker) {
         final int status;
         try {
             // The pidfd says the process ended; the JDK's reaper collects its status a moment later.
@@ -553,10 +558,10 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             return;
         }
         closed = true;
-        for (final Worker worker : workers.values()) {
+        for (final LaunchedWorker worker : workers.values()) {
             kill(worker.handle, RestartReason.REQUESTED, "the launcher is closing");
         }
-        for (final Worker worker : workers.values()) {
+        for (final LaunchedWorker worker : workers.values()) {
             try {
                 worker.process.waitFor(5, TimeUnit.SECONDS);
             } catch (final InterruptedException e) {

@@ -253,6 +253,11 @@ public final class StreamWorkerChannel implements WorkerChannel {
         payloadView.putBytes(0, buffer, offset, length);
     }
 
+    /** True while queued bytes wait for room in the socket: a loop sleeping in {@code poll(2)} must come back soon. */
+    public boolean hasUnsent() {
+        return !closed && !peerClosed && txWritten < txQueued;
+    }
+
     /**
      * Writes what the socket takes of the unsent bytes, in stream order: up to the next frame that carries a
      * descriptor with plain sends, then that frame with a {@code sendmsg} carrying its descriptor.
