@@ -16,7 +16,8 @@ import io.mcrelay.seam.GroupMembershipsContract;
  * The {@link GroupMembershipsContract} on the real kernel: {@link KernelGroupMemberships} in a namespace whose
  * {@code in0} is a veth, with {@code net.ipv4.igmp_max_memberships} and {@code igmp_max_msf} set to the contract's
  * small limits there. Every call runs in that namespace (sockets, interface indices and the sysctls are the
- * namespace's); what the interface joined is read from {@code ip maddr} and {@code /proc/net/mcfilter}.
+ * namespace's); what the interface joined is read from {@code ip maddr} and {@code /proc/net/mcfilter} (through
+ * {@link McFilter}, whose anchor makes the listing whole).
  */
 class KernelGroupMembershipsContractNetnsIT extends GroupMembershipsContract {
     private static final String PREFIX = "mcrkgm";
@@ -37,6 +38,7 @@ class KernelGroupMembershipsContractNetnsIT extends GroupMembershipsContract {
         private final Netns peer;
         private final KernelGroupMemberships kernel;
         private final GroupMemberships inRelay;
+        private final McFilter filters;
 
         VethHarness() {
             relay = Netns.create(PREFIX);
@@ -48,6 +50,7 @@ class KernelGroupMembershipsContractNetnsIT extends GroupMembershipsContract {
                 relay.execOrThrow("sysctl", "-q", "-w", "net.ipv4.igmp_max_msf=" + SOURCES_PER_GROUP);
                 peer = created;
                 kernel = relay.call(KernelGroupMemberships::new);
+                filters = McFilter.anchor(relay);
             } catch (final Exception e) {
                 if (created != null) {
                     created.close();
@@ -112,14 +115,11 @@ class KernelGroupMembershipsContractNetnsIT extends GroupMembershipsContract {
                     out.put(address(fields[1]), new TreeSet<>(Integer::compareUnsigned));
                 }
             }
-            // "Idx Device MCA SRC INC EXC": addresses as hex of the network-order value.
-            for (final String line : relay.execOrThrow("cat", "/proc/net/mcfilter").stdout().split("\n")) {
-                final String[] fields = line.trim().split("\\s+");
-                if (fields.length >= 6 && fields[1].equals(interfaceName) && !fields[4].equals("0")) {
-                    final int group = Integer.parseUnsignedInt(fields[2].substring(2), 16);
-                    out.computeIfAbsent(group, g -> new TreeSet<>(Integer::compareUnsigned))
-                        .add(Integer.parseUnsignedInt(fields[3].substring(2), 16));
-                }
+            for (final String row : filters.rows(interfaceName)) {
+                final String[] hex = row.split(" ");
+                final int group = Integer.parseUnsignedInt(hex[0].substring(2), 16);
+                out.computeIfAbsent(group, g -> new TreeSet<>(Integer::compareUnsigned))
+                    .add(Integer.parseUnsignedInt(hex[1].substring(2), 16));
             }
             return out;
         }
@@ -135,6 +135,7 @@ class KernelGroupMembershipsContractNetnsIT extends GroupMembershipsContract {
         @Override
         public void close() {
             try {
+                filters.close();
                 relay.call(() -> {
                     kernel.close();
                     return null;

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Group memberships on the real daemon: {@code add} joins the rule's group on its input interface ({@code ip maddr}),
  * source-specific rules join with their source ({@code /proc/net/mcfilter}), an any-source and a source-specific rule
- * of one group both forward (the any-source membership covers both), the last rule of a group leaves it; 100 groups
+ * of one group both forward (the any-source membership covers both), the last rule of a group leaves it; an input
+ * interface deleted and created again is joined again and forwards; 100 groups
  * on one interface at {@code igmp_max_memberships} 20 are all joined; a join the kernel refuses shows as
  * {@code join_failed} with its reason in {@code list} and is retried when the interface changes; a new any-source rule
  * in 232.0.0.0/8 is refused.
@@ -51,18 +52,6 @@ class MembershipsNetnsIT {
             }
         }
         return groups;
-    }
-
-    /** The (group, source) filters of in0 in {@code /proc/net/mcfilter}, as hex of the network-order values. */
-    private static Set<String> sourceFilters(final TrafficRelay relay) {
-        final Set<String> filters = new TreeSet<>();
-        for (final String line : relay.net.relay.execOrThrow("cat", "/proc/net/mcfilter").stdout().split("\n")) {
-            final String[] fields = line.trim().split("\\s+");
-            if (fields.length >= 6 && fields[1].equals("in0") && !fields[4].equals("0")) {
-                filters.add(fields[2].toLowerCase() + " " + fields[3].toLowerCase());
-            }
-        }
-        return filters;
     }
 
     private static List<RuleDocument> list(final TrafficRelay relay) throws Exception {
@@ -101,32 +90,33 @@ class MembershipsNetnsIT {
     @Test
     void rulesJoinTheirGroupsWithTheirSourcesAndTheLastRuleOfAGroupLeavesIt() throws Exception {
         Netns.requireRoot();
-        try (TrafficRelay relay = TrafficRelay.open(PREFIX, "memberships", 1)) {
+        try (TrafficRelay relay = TrafficRelay.open(PREFIX, "memberships", 1);
+            McFilter filters = McFilter.anchor(relay.net.relay)) {
             assertFalse(joined(relay).contains("239.7.7.7"), joined(relay).toString());
             added(relay, rule("any", "239.7.7.7", 7000, null));
             assertTrue(joined(relay).contains("239.7.7.7"), "after add: " + joined(relay));
 
             added(relay, rule("ssm", "232.7.7.7", 7000, SENDER));
             assertTrue(joined(relay).contains("232.7.7.7"), joined(relay).toString());
-            assertEquals(Set.of("0xe8070707 0x0a4e0002"), sourceFilters(relay), "the source-specific join");
+            assertEquals(Set.of("0xe8070707 0x0a4e0002"), filters.rows("in0"), "the source-specific join");
 
             // The same group from one source, beside the any-source rule: the any-source membership covers it.
             added(relay, rule("mixed", "239.7.7.7", 7001, SENDER));
-            assertEquals(Set.of("0xe8070707 0x0a4e0002"), sourceFilters(relay));
+            assertEquals(Set.of("0xe8070707 0x0a4e0002"), filters.rows("in0"));
             forwards(relay, "239.7.7.7", 7000, "to the any-source rule");
             forwards(relay, "239.7.7.7", 7001, "to the source-specific rule");
             forwards(relay, "232.7.7.7", 7000, "to the rule in the source-specific range");
 
             removed(relay, "any");
             assertTrue(joined(relay).contains("239.7.7.7"), "the source-specific rule still needs it");
-            assertEquals(Set.of("0xe8070707 0x0a4e0002", "0xef070707 0x0a4e0002"), sourceFilters(relay),
+            assertEquals(Set.of("0xe8070707 0x0a4e0002", "0xef070707 0x0a4e0002"), filters.rows("in0"),
                 "now joined from its source only");
             forwards(relay, "239.7.7.7", 7001, "still to the source-specific rule");
             removed(relay, "mixed");
             assertFalse(joined(relay).contains("239.7.7.7"), "after the last rule of the group: " + joined(relay));
             removed(relay, "ssm");
             assertFalse(joined(relay).contains("232.7.7.7"), joined(relay).toString());
-            assertEquals(Set.of(), sourceFilters(relay));
+            assertEquals(Set.of(), filters.rows("in0"));
 
             final ControlResponse refused = relay.add(rule("any-in-ssm", "232.7.7.8", 7000, null));
             final ControlResponse.Refused why = assertInstanceOf(ControlResponse.Refused.class, refused,
@@ -187,6 +177,28 @@ class MembershipsNetnsIT {
                 () -> list(relay).getFirst(), r -> "active".equals(r.state()), () -> DaemonKit.read(relay.log));
             assertEquals(null, retried.stateReason());
             assertTrue(joined(relay).contains("239.7.7.9"), joined(relay).toString());
+        }
+    }
+
+    @Test
+    void anInterfaceCreatedAgainIsJoinedAgain() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.open(PREFIX, "recreated", 1);
+            McFilter filters = McFilter.anchor(relay.net.relay)) {
+            added(relay, rule("any", "239.7.7.7", 7000, null));
+            added(relay, rule("ssm", "232.7.7.7", 7000, SENDER));
+            assertTrue(joined(relay).containsAll(Set.of("239.7.7.7", "232.7.7.7")), joined(relay).toString());
+            relay.net.relay.execOrThrow("ip", "link", "del", "in0"); // its peer in0p goes with it
+            Waits.until("the rules to wait for in0",
+                () -> list(relay).stream().allMatch(r -> "waiting".equals(r.state())), () -> DaemonKit.read(relay.log));
+            Netns.vethPair(relay.net.source, "in0p", relay.net.relay, "in0");
+            Netns.addAddress(relay.net.source, "in0p", SENDER + "/24");
+            Netns.addAddress(relay.net.relay, "in0", "10.78.0.1/24");
+            Waits.until("both groups joined on the new in0", () -> joined(relay).containsAll(Set.of("239.7.7.7",
+                "232.7.7.7")) && filters.rows("in0").equals(Set.of("0xe8070707 0x0a4e0002")),
+                () -> joined(relay) + " " + filters.rows("in0") + "\n" + DaemonKit.read(relay.log));
+            forwards(relay, "239.7.7.7", 7000, "through the new in0");
+            forwards(relay, "232.7.7.7", 7000, "from its source through the new in0");
         }
     }
 }
