@@ -280,16 +280,12 @@ public final class SupervisorDaemon implements AutoCloseable {
         }
     }
 
+    /** The control socket: its descriptors, answers waiting for room, connection timeouts. */
     static SupervisorWait.Source controlSource(final UnixControlServer control) {
         return new SupervisorWait.Source() {
             @Override
             public boolean descriptors(final PollSet set) {
                 return control.descriptors(set::add);
-            }
-
-            @Override
-            public boolean eventsWaiting() {
-                return false; // what it read is delivered in the cycle that read it, up to the cycle's limit
             }
 
             @Override
@@ -304,6 +300,10 @@ public final class SupervisorDaemon implements AutoCloseable {
         };
     }
 
+    /**
+     * The launcher: its descriptors and the workers' (handshake timeouts are checked whenever the loop wakes, at
+     * least once a second), events waiting, worker channels waiting for room.
+     */
     private static SupervisorWait.Source launcherSource(final ProcessWorkerLauncher launcher) {
         return new SupervisorWait.Source() {
             @Override
@@ -321,14 +321,10 @@ public final class SupervisorDaemon implements AutoCloseable {
             public boolean outputPending() {
                 return launcher.outputPending();
             }
-
-            @Override
-            public long nextDeadlineNs() {
-                return Long.MAX_VALUE; // handshake timeouts are checked whenever it wakes: at least once a second
-            }
         };
     }
 
+    /** The link monitor: its socket, and changes it read already. */
     private static SupervisorWait.Source linksSource(final NetlinkLinkMonitor links) {
         return new SupervisorWait.Source() {
             @Override
@@ -341,16 +337,6 @@ public final class SupervisorDaemon implements AutoCloseable {
             public boolean eventsWaiting() {
                 return links.hasQueued();
             }
-
-            @Override
-            public boolean outputPending() {
-                return false;
-            }
-
-            @Override
-            public long nextDeadlineNs() {
-                return Long.MAX_VALUE;
-            }
         };
     }
 
@@ -360,16 +346,6 @@ public final class SupervisorDaemon implements AutoCloseable {
             @Override
             public boolean descriptors(final PollSet set) {
                 return true;
-            }
-
-            @Override
-            public boolean eventsWaiting() {
-                return false;
-            }
-
-            @Override
-            public boolean outputPending() {
-                return false;
             }
 
             @Override

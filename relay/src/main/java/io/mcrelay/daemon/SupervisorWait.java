@@ -24,7 +24,7 @@ final class SupervisorWait implements DutyCycleRunner.Idle {
     /** The sleep while output waits for room, or when a descriptor cannot be watched. */
     static final int BUSY_WAIT_MS = 1;
 
-    /** What the wait set watches for one part of the daemon. */
+    /** What the wait set watches for one part of the daemon; the defaults are those of a part without them. */
     interface Source {
         /**
          * Adds the part's descriptors to {@code set}; false when it cannot name them all (the loop must not sleep
@@ -33,13 +33,19 @@ final class SupervisorWait implements DutyCycleRunner.Idle {
         boolean descriptors(PollSet set);
 
         /** True when the part has read events the core has not taken yet: no sleep at all. */
-        boolean eventsWaiting();
+        default boolean eventsWaiting() {
+            return false;
+        }
 
         /** True when bytes wait for room in one of the part's sockets: a short sleep only. */
-        boolean outputPending();
+        default boolean outputPending() {
+            return false;
+        }
 
         /** The part's earliest deadline, or {@link Long#MAX_VALUE}. */
-        long nextDeadlineNs();
+        default long nextDeadlineNs() {
+            return Long.MAX_VALUE;
+        }
     }
 
     private final Source[] sources;
