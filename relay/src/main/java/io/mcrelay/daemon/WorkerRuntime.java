@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import io.mcrelay.core.worker.WorkerAgent;
+import io.mcrelay.core.worker.WorkerTotals;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.StreamWorkerChannel;
 import io.mcrelay.runtime.DeadlineTrackingTimers;
@@ -104,7 +105,7 @@ public final class WorkerRuntime implements AutoCloseable {
     }
 
     /** The agent's totals (frames, sends, drops). */
-    public WorkerAgent.Totals totals() {
+    public WorkerTotals totals() {
         return agent.totals();
     }
 

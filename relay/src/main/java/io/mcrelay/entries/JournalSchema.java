@@ -18,6 +18,9 @@ import io.mcrelay.protocol.CodecException;
  *   <li><b>4</b>: the entries of 3, unchanged; the recorded acks and heartbeats carry ruleset hashes that cover the
  *       inputs a worker holds, and the recorded worker frames include {@code AttachInput}/{@code ReleaseInput}
  *       (worker protocol 3). A commit may be empty: an input change of its own epoch.</li>
+ *   <li><b>5</b>: the entries of 4, unchanged; the recorded worker frames are those of worker protocol 4: a
+ *       {@code Sync} goes in chunks, and a heartbeat carries varint counters of only the rules that changed (and a slow
+ *       refresh), with the progress of a sync under way.</li>
  * </ul>
  * Entries of every version from {@link #OLDEST} to {@link #VERSION} are read; a newer one is refused with a
  * {@link NewerSchemaException} naming both versions, never guessed at.
@@ -28,7 +31,7 @@ public final class JournalSchema {
      * worker-channel and control frames that recorded inputs and outputs carry: recovery never reads those, but
      * {@code journal replay} refuses a journal of another version instead of reporting a divergence.
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /** The oldest version this code still reads. */
     public static final int OLDEST = 1;
 

@@ -6,6 +6,7 @@ import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
 import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.sim.check.AckedMeansAppliedChecker;
 import io.mcrelay.sim.check.Failures;
 import io.mcrelay.sim.check.RefusedMeansNowhereChecker;
@@ -85,10 +86,19 @@ final class WorkloadClient {
         }
     }
 
+    /**
+     * The hash of the table's rules alone: an input the supervisor opens or closes in the same step (a link that came
+     * or went) changes its ruleset hash, not its rules, and a refused request is judged by the rules.
+     */
+    private long rulesHash() {
+        return RulesetHash.of(cluster.supervisor().rules());
+    }
+
     private void send(final ControlRequest request) {
         nextRequestId++;
         outstanding = request;
-        outstandingHash = cluster.supervisor().rulesetHash();
+        outstandingHash = request instanceof ControlRequest.Add add && Workload.mustBeRefused(add.rule())
+            ? rulesHash() : 0;
         connection.sendFrame(ControlCodec.encode(request));
     }
 
@@ -119,6 +129,14 @@ final class WorkloadClient {
             case ControlRequest.ListRules list -> reconcile((ControlResponse.Rules) response);
             case ControlRequest.Add add -> onAddResponse(add, response);
             case ControlRequest.Remove remove -> onRemoveResponse(remove, response);
+            case ControlRequest.ConfigLoad load -> onConfigLoadResponse(response);
+            case ControlRequest.Sync sync -> {
+                if (!(response instanceof ControlResponse.Synced)) {
+                    failures.add(PROTOCOL, "unexpected answer to sync: " + response);
+                }
+            }
+            case ControlRequest.TraceEnable trace -> onTraceResponse(trace.id(), true, response);
+            case ControlRequest.TraceDisable trace -> onTraceResponse(trace.id(), false, response);
             default -> failures.add(PROTOCOL, "unexpected request " + request);
         }
     }
@@ -145,7 +163,7 @@ final class WorkloadClient {
         }
         final Supervisor supervisor = cluster.supervisor();
         final boolean mustRefuse = Workload.mustBeRefused(add.rule());
-        refusedMeansNowhere.check(add.rule(), mustRefuse, response, outstandingHash, supervisor::rulesetHash);
+        refusedMeansNowhere.check(add.rule(), mustRefuse, response, outstandingHash, this::rulesHash);
         if (mustRefuse) {
             return; // the workload never counted on it
         }
@@ -166,6 +184,39 @@ final class WorkloadClient {
                 workload.adds++;
             }
             default -> template.state = Workload.State.ABSENT; // refused although valid: the checker said so
+        }
+    }
+
+    /**
+     * A config load keeps every live template as it is (they were in the file unchanged) and commits its bulk rules;
+     * acked, it is applied on every ready worker.
+     */
+    private void onConfigLoadResponse(final ControlResponse response) {
+        if (!(response instanceof ControlResponse.ConfigLoaded loaded)) {
+            failures.add(PROTOCOL, "a config load of valid rules was not loaded: " + response);
+            return;
+        }
+        for (final Workload.Template template : workload.templates) {
+            if (template.state == Workload.State.LIVE && cluster.supervisor().rules().stream()
+                .noneMatch(rule -> rule.id().value().equals(template.id))) {
+                failures.add(PROTOCOL, "a config load lost live rule " + template.id);
+            }
+        }
+        if (loaded.laggingWorkers().isEmpty()) {
+            ackedMeansApplied.check(loaded.epoch(), "config load at epoch " + loaded.epoch(), cluster.supervisor(),
+                cluster.launcher().liveWorkers());
+        }
+    }
+
+    private void onTraceResponse(final String id, final boolean enable, final ControlResponse response) {
+        if (response instanceof ControlResponse.TraceState state && state.enabled() == enable) {
+            if (enable) {
+                workload.traced.add(id);
+            } else {
+                workload.traced.remove(id);
+            }
+        } else if (!(response instanceof ControlResponse.Refused)) { // refused: the rule went meanwhile
+            failures.add(PROTOCOL, "unexpected answer to tracing " + id + ": " + response);
         }
     }
 

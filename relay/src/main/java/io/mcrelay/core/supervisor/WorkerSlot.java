@@ -2,7 +2,7 @@ package io.mcrelay.core.supervisor;
 
 import java.util.TreeMap;
 
-import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
@@ -36,12 +36,26 @@ public final class WorkerSlot {
     long lastHeardNs;
     /** Whether the worker has sent a message since it connected (before that it may be slower to speak). */
     boolean heardSinceConnect;
-    /** The epoch of the last {@code Sync} sent to this incarnation, or -1. */
+    /** The epoch of the last {@code Sync} sent whole to this incarnation, or -1. */
     long syncEpoch = -1;
-    /** A {@code Sync} is owed (the channel was full, or a sync was decided): sent on the next duty cycle. */
+    /**
+     * A {@code Sync} is owed (a sync was decided, or its chunks did not all fit the channel yet): its chunks go out on
+     * the next duty cycles, from {@link #syncChunksSent} on.
+     */
     boolean syncOwed;
+    /** The epoch whose chunks are being (or were last) sent, and how many of them went. */
+    long syncSendingEpoch = -1;
+    int syncChunksSent;
+    /** When the last chunk of the last Sync went. */
     long syncSentAtNs;
-    /** Syncs sent since this worker was last ready. */
+    /**
+     * When the sync under way last moved: a chunk written, or the worker reporting more of it taken in than before
+     * ({@link #syncProgress}). A sync that moved within the ack timeout is progressing, never hung.
+     */
+    long syncMovedAtNs;
+    /** The worker's last report of the sync under way. */
+    WorkerMessage.SyncProgress syncProgress = WorkerMessage.SyncProgress.NONE;
+    /** Syncs that stalled (sent whole, then no progress for the ack timeout) since this worker was last ready. */
     int syncAttempts;
     /** When this incarnation last drifted, or -1. */
     long lastDriftNs = -1;
@@ -52,11 +66,8 @@ public final class WorkerSlot {
     long acksReceived;
     long heartbeatEpoch = -1;
     long heartbeatHash;
-    WorkerCounters counters = WorkerCounters.ZERO;
-    /** The counters of the heartbeat before the latest, and the time between the two, for rates. */
-    WorkerCounters previousCounters = WorkerCounters.ZERO;
-    long heartbeatIntervalNs;
-    long lastHeartbeatNs = -1;
+    /** This incarnation's counters, as its heartbeats made them up. */
+    LiveCounters counters = new LiveCounters();
     int consecutiveCrashes;
     long restarts;
     RestartReason lastRestartReason = RestartReason.NONE;
@@ -84,6 +95,14 @@ public final class WorkerSlot {
         return ackedEpoch >= heartbeatEpoch ? ackedHash : heartbeatHash;
     }
 
+    /**
+     * Whether the sync under way moved within {@code windowNs} before {@code nowNs} (a chunk written, more of it taken
+     * in): a worker slow to take in a big table, not a hung one.
+     */
+    boolean syncProgressing(final long nowNs, final long windowNs) {
+        return nowNs - Math.max(syncSentAtNs, syncMovedAtNs) <= windowNs;
+    }
+
     /** Forgets everything that belonged to the incarnation that just ended. */
     void resetIncarnation() {
         handle = null;
@@ -91,6 +110,10 @@ public final class WorkerSlot {
         readySinceNs = -1;
         syncEpoch = -1;
         syncOwed = false;
+        syncSendingEpoch = -1;
+        syncChunksSent = 0;
+        syncMovedAtNs = 0;
+        syncProgress = WorkerMessage.SyncProgress.NONE;
         syncForDrift = false;
         syncAttempts = 0;
         lastDriftNs = -1;
@@ -98,9 +121,6 @@ public final class WorkerSlot {
         ackedHash = 0;
         heartbeatEpoch = -1;
         heartbeatHash = 0;
-        counters = WorkerCounters.ZERO;
-        previousCounters = WorkerCounters.ZERO;
-        heartbeatIntervalNs = 0;
-        lastHeartbeatNs = -1;
+        counters = new LiveCounters();
     }
 }

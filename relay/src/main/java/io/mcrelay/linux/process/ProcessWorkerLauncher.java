@@ -169,6 +169,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         final int pidfd;
         boolean connected;
         boolean killed;
+        /** Why it was killed, as the kill's WARN said it: repeated when its exit is logged. */
+        String killedFor = "";
         boolean exited;
 
         Worker(final WorkerHandle handle, final Process process, final byte[] token, final int pidfd) {
@@ -346,6 +348,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 handle.pid(), reason.word(), detail);
         }
         worker.killed = true;
+        worker.killedFor = reason.word() + ": " + detail;
         if (worker.pidfd >= 0) {
             Processes.pidfdSendSignal(worker.pidfd, Processes.SIGKILL);
         } else {
@@ -535,8 +538,9 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
         final int reported = status > 128 ? -(status - 128) : status;
         if (worker.killed || closed) {
-            LOG.info("worker {} (launch {}, pid {}) exited with status {}", worker.handle.workerIndex(),
-                worker.handle.launchId(), worker.handle.pid(), reported);
+            LOG.info("worker {} (launch {}, pid {}) exited with status {} (killed for {})",
+                worker.handle.workerIndex(), worker.handle.launchId(), worker.handle.pid(), reported,
+                worker.killedFor);
         } else {
             // Nobody asked it to: the supervisor restarts it (reason "exited").
             LOG.warn("worker {} (launch {}, pid {}) exited by itself with status {}: {}",
