@@ -43,6 +43,20 @@ class BigTablesNetnsIT {
         return json.append("\n]}\n").toString();
     }
 
+    /** The daemon's log, then every worker's (they live in the runtime directory under {@code dir}). */
+    private static String logs(final Path dir, final Path daemonLog) {
+        final StringBuilder all = new StringBuilder(DaemonKit.read(daemonLog));
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            for (final Path file : files.filter(f -> f.getFileName().toString().matches("worker-\\d+-\\d+\\.log"))
+                .sorted().toList()) {
+                all.append("\n--- ").append(file.getFileName()).append(":\n").append(DaemonKit.read(file));
+            }
+        } catch (final java.io.IOException | java.io.UncheckedIOException e) {
+            all.append("\n(worker logs unreadable: ").append(e).append(')');
+        }
+        return all.toString();
+    }
+
     @Test
     void aConfigLoadOfTenThousandRulesLeavesBothWorkersReadyWithTheSameHashAndNoneRestarted() throws Exception {
         Netns.requireRoot();
@@ -63,26 +77,28 @@ class BigTablesNetnsIT {
                     + (answeredNs - startNs) / 1_000_000 + " ms with exit " + loaded.exitCode() + ": "
                     + loaded.out().strip() + " " + loaded.err().strip());
                 assertTrue(loaded.exitCode() == 0 || loaded.exitCode() == 4, () -> "exit " + loaded.exitCode()
-                    + ": " + loaded.err() + "\n" + DaemonKit.read(log));
+                    + ": " + loaded.err() + "\n" + logs(dir, log));
                 final List<ControlResponse.WorkerInfo> ready = Waits.until("both workers ready at the loaded epoch "
                     + "with one hash", () -> DaemonKit.workers(client), workers -> workers.size() == 2
                     && workers.stream().allMatch(worker -> worker.state().equals("ready") && worker.epoch() >= 1)
                     && workers.get(0).epoch() == workers.get(1).epoch()
-                    && workers.get(0).rulesetHash().equals(workers.get(1).rulesetHash()), () -> DaemonKit.read(log));
+                    && workers.get(0).rulesetHash().equals(workers.get(1).rulesetHash()), () -> logs(dir, log));
                 System.out.println("[big-tables] both workers ready " + (System.nanoTime() - startNs) / 1_000_000
                     + " ms after the load began: " + ready);
+                logs(dir, log).lines().filter(line -> line.contains("duty cycle took") || line.contains("took in the"))
+                    .forEach(line -> System.out.println("[big-tables] " + line));
                 for (final ControlResponse.WorkerInfo worker : ready) {
                     assertEquals(0, worker.restarts(), () -> "worker " + worker.index() + " was restarted: " + worker
-                        + "\n" + DaemonKit.read(log));
+                        + "\n" + logs(dir, log));
                 }
                 assertEquals(pidsBefore, ready.stream().map(ControlResponse.WorkerInfo::pid).sorted().toList(),
-                    () -> "the workers that were ready before the load still run:\n" + DaemonKit.read(log));
+                    () -> "the workers that were ready before the load still run:\n" + logs(dir, log));
                 final CliRun listed = CliRun.of("list", "--json", "--socket", socket.toString());
                 assertEquals(0, listed.exitCode(), listed::err);
                 assertTrue(listed.out().contains("\"big-" + (RULES - 1) + "\""), "the last rule is listed");
             }
-            assertFalse(DaemonKit.read(log).contains("killing worker"), () -> "no worker was killed:\n"
-                + DaemonKit.read(log));
+            assertFalse(logs(dir, log).contains("killing worker"), () -> "no worker was killed:\n"
+                + logs(dir, log));
             DaemonKit.stop(daemon, log);
         } finally {
             if (daemon != null && daemon.isAlive()) {

@@ -15,8 +15,8 @@ import io.mcrelay.seam.RestartReason;
  * request wants a fresh ack even of an epoch already acked). At the deadline, an add or a remove is answered "not
  * acked" naming the lagging workers (the CLI's exit 4), a sync or a config load succeeds naming them; either way the
  * change stays committed, and each lagging worker is resynced (if it never got the change), left alone (if it is
- * taking in a table and its sync moved within the ack timeout: slow, not hung; worker health watches it further) or
- * stopped.
+ * taking in a table and its sync has not stalled, see {@link WorkerSlot#syncStalled}: slow, not hung; worker health
+ * watches it further) or stopped.
  *
  * <p>The workers are read from their {@link WorkerSlot}s; answers, deadlines and what befalls a lagging worker go
  * through {@link Outcomes}. Requests are decided in the order they came. Not thread-safe.
@@ -37,7 +37,6 @@ final class AckedChanges {
         final boolean freshAck;
         final int[] configCounts;
         long timerId;
-        long deadlineNs;
 
         Pending(final Kind kind, final long connectionId, final long requestId, final String ruleId,
                 final long epoch, final int workers, final boolean freshAck, final int[] configCounts) {
@@ -105,8 +104,7 @@ final class AckedChanges {
                 || (waitsForSyncing(request) && slot.state == WorkerSlot.State.SYNCING);
             request.acksAtStart[slot.index] = slot.acksReceived;
         }
-        request.deadlineNs = nowNs + ackTimeoutNs;
-        request.timerId = outcomes.scheduleDeadline(request.deadlineNs, request);
+        request.timerId = outcomes.scheduleDeadline(nowNs + ackTimeoutNs, request);
         pending.addLast(request);
         check();
         return request;
@@ -177,8 +175,7 @@ final class AckedChanges {
                 lagging.add(slot.index);
                 if (slot.state == WorkerSlot.State.READY && slot.syncEpoch < request.epoch) {
                     outcomes.resync(slot); // it never got (or never applied) the change: send it all
-                } else if (slot.state == WorkerSlot.State.SYNCING
-                    && slot.syncProgressing(request.deadlineNs, ackTimeoutNs)) {
+                } else if (slot.state == WorkerSlot.State.SYNCING && !slot.syncStalled()) {
                     continue; // taking in a big table and moving: lagging, not hung
                 } else {
                     outcomes.stop(slot, RestartReason.SYNC_TIMEOUT, "did not ack epoch " + request.epoch + " in time");

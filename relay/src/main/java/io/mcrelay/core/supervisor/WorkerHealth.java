@@ -29,9 +29,11 @@ import io.mcrelay.seam.WorkerLauncher;
  * {@code backoffResetNs}. A worker behind or drifting is marked as owing a {@code Sync}; sending it is not this
  * class's job.
  *
- * <p>A sync stalls when, its chunks all written, the worker reports no more of it taken in for the ack timeout: a
- * worker taking in a big table (its heartbeats say how far it got, {@code SyncProgress}) is slow, not hung, however
- * long it takes, and is neither sent the table again nor restarted. Heartbeats are taken in by sequence
+ * <p>A sync stalls when, its chunks all written, the worker goes on speaking for the ack timeout without reporting
+ * more of it taken in ({@link WorkerSlot#syncStalled}): a worker taking in a big table (its heartbeats say how far it
+ * got, {@code SyncProgress}) is slow, not hung, however long it takes, and is neither sent the table again nor
+ * restarted; a silent one is judged by its heartbeats, with the longer first-message allowance before it reports on a
+ * table it was sent and while it installs one it said it had prepared. Heartbeats are taken in by sequence
  * ({@link LiveCounters}): a duplicated or late one changes no counter and says nothing about where the worker is now.
  *
  * <p>Every decision takes the time as {@code nowNs}; what it cannot do itself goes through {@link Actions}. Not
@@ -79,7 +81,10 @@ final class WorkerHealth {
         this.actions = Objects.requireNonNull(actions, "actions");
         final WorkerSlot[] created = new WorkerSlot[config.workerCount()];
         for (int i = 0; i < created.length; i++) {
-            created[i] = new WorkerSlot(i);
+            // A worker's reports may not mention a Sync for a while without it being stuck: its chunks wait unread
+            // behind a long supervisor cycle (a big config load), or a worker's first steps on them are cold.
+            created[i] = new WorkerSlot(i, config.ackTimeoutNs(),
+                Math.max(config.ackTimeoutNs(), config.firstMessageTimeoutNs()));
         }
         this.slots = List.of(created);
         this.held = id -> table.get(id) != null;
@@ -217,21 +222,25 @@ final class WorkerHealth {
                     }
                 }
                 case SYNCING, READY -> {
-                    // Before its first message a worker may be a JVM still warming up: it may get longer.
-                    final long allowedNs = slot.heardSinceConnect ? silenceMaxNs
-                        : Math.max(silenceMaxNs, config.firstMessageTimeoutNs());
+                    // Before its first message a worker may be a JVM still warming up; given a table it has not
+                    // reported on yet, it runs code it may never have run; having said it prepared a table, it
+                    // installs it in one step, long for a big one: each may get longer.
+                    final boolean patient = !slot.heardSinceConnect || slot.syncUnreported() || slot.installing();
+                    final long allowedNs = patient ? Math.max(silenceMaxNs, config.firstMessageTimeoutNs())
+                        : silenceMaxNs;
                     if (nowNs - slot.lastHeardNs > allowedNs) {
                         stop(slot, RestartReason.NO_HEARTBEAT, "missed heartbeats: silent for "
                             + millis(nowNs - slot.lastHeardNs) + ", more than the " + millis(allowedNs) + " allowed"
                             + syncing(slot));
                     } else if (slot.state == WorkerSlot.State.SYNCING && !slot.syncOwed
-                        && !slot.syncProgressing(nowNs, config.ackTimeoutNs())) {
+                        && slot.syncStalled()) {
                         // Alive but not caught up, and its sync no longer moves: a chunk, the Sync or a later Apply
                         // was lost. Send the table again (chunks it holds are kept), a few times, then start over.
                         if (slot.syncAttempts >= SYNC_ATTEMPTS_MAX) {
                             stop(slot, RestartReason.SYNC_TIMEOUT, "did not complete a sync after "
                                 + SYNC_ATTEMPTS_MAX + " attempts: no progress for "
-                                + millis(nowNs - Math.max(slot.syncSentAtNs, slot.syncMovedAtNs)) + syncing(slot));
+                                + millis(slot.lastHeardNs - Math.max(slot.syncSentAtNs, slot.syncMovedAtNs))
+                                + " while it went on heartbeating" + syncing(slot));
                         } else {
                             slot.syncOwed = true;
                         }
@@ -266,6 +275,9 @@ final class WorkerHealth {
                 final boolean repeated = slot.acksReceived > 0 && slot.ackedEpoch == ack.epoch();
                 slot.acksReceived++;
                 slot.ackedEpoch = ack.epoch();
+                if (ack.epoch() >= slot.syncProgress.epoch()) {
+                    slot.syncProgress = WorkerMessage.SyncProgress.NONE; // the table it took in is installed
+                }
                 slot.ackedHash = ack.rulesetHash();
                 onReport(slot, ack.epoch(), ack.rulesetHash(), true, nowNs);
                 if (repeated && slot.state == WorkerSlot.State.READY && ack.epoch() < table.epoch()) {

@@ -78,8 +78,27 @@ public final class WorkerSlot {
     String stopDetail = "";
     long respawnTimerId = -1;
 
+    /**
+     * How long a worker may talk on after its sync last moved before the sync counts as stalled: {@link #stallNs} once
+     * its reports show it took in part of that Sync, {@link #unawareStallNs} while they do not mention it yet (its
+     * chunks may still wait unread behind a supervisor cycle that was long, or a worker's first cold steps).
+     */
+    final long stallNs;
+    final long unawareStallNs;
+
+    /** A slot with DESIGN's ack timeout (1 s) as both stall windows. */
     WorkerSlot(final int index) {
+        this(index, 1_000_000_000L, 1_000_000_000L);
+    }
+
+    WorkerSlot(final int index, final long stallNs, final long unawareStallNs) {
+        if (stallNs <= 0 || unawareStallNs < stallNs) {
+            throw new IllegalArgumentException("stall windows must be positive, the unaware one no shorter: "
+                + stallNs + ", " + unawareStallNs);
+        }
         this.index = index;
+        this.stallNs = stallNs;
+        this.unawareStallNs = unawareStallNs;
     }
 
     long pid() {
@@ -96,11 +115,33 @@ public final class WorkerSlot {
     }
 
     /**
-     * Whether the sync under way moved within {@code windowNs} before {@code nowNs} (a chunk written, more of it taken
-     * in): a worker slow to take in a big table, not a hung one.
+     * Whether the sync under way has stalled: the worker went on speaking for longer than a stall window after the
+     * sync last moved (a chunk written, more of it taken in), without reporting more of it ({@link #stallNs} once it
+     * reported this Sync, {@link #unawareStallNs} before). A worker that has not spoken since is not judged here (its
+     * silence is the heartbeat check's), nor is one slow to take in a big table that reports progress: only one that
+     * talks and does not move.
      */
-    boolean syncProgressing(final long nowNs, final long windowNs) {
-        return nowNs - Math.max(syncSentAtNs, syncMovedAtNs) <= windowNs;
+    boolean syncStalled() {
+        final boolean aware = syncProgress.epoch() >= 0 && syncProgress.epoch() == syncSendingEpoch;
+        return lastHeardNs - Math.max(syncSentAtNs, syncMovedAtNs) > (aware ? stallNs : unawareStallNs);
+    }
+
+    /**
+     * Whether the worker's newest report said it holds every chunk of a Sync and has prepared every rule: it is
+     * installing the table, one step that may take a while for a big one.
+     */
+    boolean installing() {
+        return syncProgress.epoch() >= 0 && syncProgress.chunksReceived() == syncProgress.chunks()
+            && syncProgress.rulesPrepared() == syncProgress.rules();
+    }
+
+    /**
+     * Whether the worker was sent a Sync it has not said a word about yet (no progress on it, no ack of it): its first
+     * steps on a table run code it may never have run, slow in a JVM that has not compiled it yet.
+     */
+    boolean syncUnreported() {
+        return state == State.SYNCING && syncSendingEpoch >= 0 && syncProgress.epoch() != syncSendingEpoch
+            && ackedEpoch < syncSendingEpoch;
     }
 
     /** Forgets everything that belonged to the incarnation that just ended. */

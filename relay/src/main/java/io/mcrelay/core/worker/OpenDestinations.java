@@ -14,9 +14,10 @@ final class OpenDestinations {
     private int[] inTable = new int[0];
     private final IntHashSet prepared = new IntHashSet();
 
-    /** {@code destination} was opened for a Sync being prepared. */
-    void prepared(final int destination) {
+    /** {@code destination} was opened for a Sync being prepared; returns it. */
+    int prepared(final int destination) {
         prepared.add(destination);
+        return destination;
     }
 
     /**

@@ -19,14 +19,19 @@ import io.mcrelay.rules.Rule;
  *   <li><b>preparing</b>: the rules go into a new {@link RuleSet} (a rule the worker holds unchanged keeps its
  *       digest: no hashing) and their outputs are opened, at most {@link #PREPARE_UNITS_PER_CYCLE} outputs a duty
  *       cycle (a rule counts one at least).</li>
- *   <li><b>ready</b>: the prepared set is handed over whole ({@link #take}), to be installed in one step.</li>
+ *   <li><b>ready</b>: the prepared set is handed over whole ({@link #take}), to be installed in one step; a big one
+ *       is announced first ({@link #announceInstall}).</li>
  * </ol>
  * {@code Apply}s that arrive meanwhile are kept ({@link #deferApply}, at most {@link #DEFERRED_APPLIES_MAX}) and
  * applied in order right after the install. {@link #progress} says how far it got, for heartbeats. Not thread-safe.
  */
 final class SyncIntake {
-    /** Outputs opened (or rules taken in, for rules of few outputs) per duty cycle while preparing. */
-    static final int PREPARE_UNITS_PER_CYCLE = 1024;
+    /**
+     * Outputs opened (or rules taken in, for rules of few outputs) per duty cycle while preparing: 64, about a
+     * millisecond in a warm worker; a worker JVM whose code for this is still cold was measured at over a millisecond a
+     * rule, which this keeps to under a tenth of a second a cycle.
+     */
+    static final int PREPARE_UNITS_PER_CYCLE = 64;
     /** Applies kept while a Sync is taken in; beyond this, the supervisor's resync repairs the gap. */
     static final int DEFERRED_APPLIES_MAX = 1024;
 
@@ -56,7 +61,14 @@ final class SyncIntake {
     private List<Rule> gathered;
     private RuleSet prepared;
     private int preparedCount;
+    private boolean installAnnounced;
+    private long chunksTaken;
     private final ArrayDeque<WorkerMessage.Apply> deferred = new ArrayDeque<>();
+
+    /** Chunks taken (not duplicates nor stale) since the intake was made: it moves when one was. */
+    long chunksTaken() {
+        return chunksTaken;
+    }
 
     /** Whether a Sync is being gathered or prepared. */
     boolean underWay() {
@@ -92,6 +104,7 @@ final class SyncIntake {
         }
         chunks[sync.chunk()] = sync.rules();
         chunksReceived++;
+        chunksTaken++;
         rulesReceived += sync.rules().size();
         if (chunksReceived == chunkCount) {
             gathered = new ArrayList<>(rulesReceived);
@@ -151,6 +164,19 @@ final class SyncIntake {
         return gathered != null && preparedCount == gathered.size();
     }
 
+    /**
+     * Whether the install of this Sync is a step worth announcing first: its table took more than one duty cycle to
+     * prepare, so installing it (one step over every rule) may take a while. Then true the first time it
+     * is asked, so that the worker heartbeats its progress (every rule prepared) before it installs.
+     */
+    boolean announceInstall() {
+        if (installAnnounced || gathered == null || gathered.size() <= PREPARE_UNITS_PER_CYCLE) {
+            return false;
+        }
+        installAnnounced = true;
+        return true;
+    }
+
     /** The prepared set, to install at {@link #epoch()}; the Applies kept meanwhile go with it, in arrival order. */
     RuleSet take(final List<WorkerMessage.Apply> appliesOut) {
         assert ready() : "taken before it was ready";
@@ -170,6 +196,7 @@ final class SyncIntake {
         gathered = null;
         prepared = null;
         preparedCount = 0;
+        installAnnounced = false;
         deferred.clear();
     }
 

@@ -61,7 +61,7 @@ public class WorkerAgent implements DutyCycle {
     private static final int SLOT_BITS = RuleStatsTable.SLOT_BITS;
     private static final long TRACED_BIT = 1L << 63;
     private static final int TRACE_PACKET_SHIFT = OUTPUT_BITS + SLOT_BITS;
-    private static final long TRACE_PACKET_MASK = (1L << 23) - 1;
+    private static final long TRACE_PACKET_MASK = TraceRing.PACKET_MASK;
     /** Traced packets recorded per heartbeat interval, so that tracing a busy rule stays cheap and bounded. */
     static final int TRACE_SAMPLES_PER_INTERVAL = 64;
     private static final int TRACE_RING_EVENTS = 2048;
@@ -76,16 +76,13 @@ public class WorkerAgent implements DutyCycle {
     private RuleSet rules = new RuleSet();
     private final SyncIntake intake = new SyncIntake();
     private final OpenDestinations openDestinations = new OpenDestinations();
-    private final java.util.function.IntConsumer closer = this::closeDestination;
     private final SyncIntake.Opener opener = this::openOutput;
     private final CounterReport report;
     private final RuleStatsTable stats;
     private long interfacesSeen = Long.MIN_VALUE;
     /** The most outputs of any rule: the sends one frame can need. */
     private int outputsMax = 1;
-    private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS);
-    private long tracePacketSequence;
-    private int traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
+    private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS, TRACE_SAMPLES_PER_INTERVAL);
 
     private final HeldInputs inputs;
     private long epoch = NO_EPOCH;
@@ -150,7 +147,8 @@ public class WorkerAgent implements DutyCycle {
     }
 
     /**
-     * One duty cycle: commands, owed acks, frames, completions, timers, then one submit.
+     * One duty cycle: commands (up to one {@code Sync} chunk), a step of a Sync being taken in, owed acks, frames,
+     * completions, timers, then one submit.
      *
      * @return the amount of work done (0 means idle)
      */
@@ -160,7 +158,12 @@ public class WorkerAgent implements DutyCycle {
             return 0;
         }
         onDutyCycle(nowNs);
-        int work = channel.poll(commandHandler, config.commandLimit());
+        final long chunksBefore = intake.chunksTaken();
+        int work = 0; // commands one at a time, none after a Sync chunk: taking one in is a cycle's share of a table
+        while (work < config.commandLimit() && intake.chunksTaken() == chunksBefore
+            && channel.poll(commandHandler, 1) > 0) {
+            work++;
+        }
         work += takeInSync();
         if (inputs.releasing()) {
             final int released = inputs.continueReleases();
@@ -219,6 +222,11 @@ public class WorkerAgent implements DutyCycle {
         return epoch;
     }
 
+    /** How far the Sync being taken in got, as heartbeats report it ({@code SyncProgress.NONE} when none is). */
+    public WorkerMessage.SyncProgress syncProgress() {
+        return intake.progress();
+    }
+
     /** The hash of the rules installed and the inputs held (not those being released); see {@code RulesetHash}. */
     public long rulesetHash() {
         return rules.hash() + inputs.hash();
@@ -275,24 +283,17 @@ public class WorkerAgent implements DutyCycle {
     }
 
     private void onSync(final WorkerMessage.Sync sync) {
-        final SyncIntake.Taken taken;
         try {
-            taken = intake.offer(sync, epoch);
+            // An older Sync (delayed or duplicated) would move us backwards: ignore it, but say where we are.
+            ackOwed |= intake.offer(sync, epoch) == SyncIntake.Taken.STALE;
         } catch (final IllegalArgumentException e) {
             finish("bad Sync from the supervisor: " + e.getMessage());
-            return;
-        }
-        if (taken == SyncIntake.Taken.STALE) {
-            // An older Sync (delayed or duplicated) would move us backwards: ignore it, but say where we are.
-            ackOwed = true;
         }
     }
 
     /**
-     * Moves a Sync being taken in along by a bounded step (see {@link SyncIntake}); once it is prepared, installs it
-     * at its epoch, applies the Applies that came meanwhile in order, and owes the ack.
-     *
-     * @return the work done
+     * Moves a Sync being taken in along by a bounded step ({@link SyncIntake}); once prepared, installs it at its
+     * epoch, applies the Applies that came meanwhile in order, and owes the ack. Returns the work done.
      */
     private int takeInSync() {
         if (!intake.underWay()) {
@@ -302,10 +303,13 @@ public class WorkerAgent implements DutyCycle {
         if (!intake.ready()) {
             return prepared;
         }
-        final long syncEpoch = intake.epoch();
+        if (intake.announceInstall()) { // a big table: say it is all prepared, then install it next cycle
+            sendHeartbeat();
+            return prepared + 1;
+        }
         final List<WorkerMessage.Apply> deferred = new ArrayList<>();
+        epoch = intake.epoch();
         rules = intake.take(deferred);
-        epoch = syncEpoch;
         for (final WorkerMessage.Apply apply : deferred) {
             if (apply.epoch() == epoch + 1) { // in order; a gap leaves the rest to the supervisor's resync
                 applyChangeWithoutRebuild(apply);
@@ -319,9 +323,8 @@ public class WorkerAgent implements DutyCycle {
     /** Opens output {@code output} of {@code rule} ahead of its install; the install finds it open. */
     private int openOutput(final Rule rule, final int output) {
         final RuleOutput out = rule.outputs().get(output);
-        final int destination = io.openDestination(out.interfaceName(), out.group().toBytes(), out.port(), out.ttl());
-        openDestinations.prepared(destination);
-        return destination;
+        return openDestinations.prepared(io.openDestination(out.interfaceName(), out.group().toBytes(), out.port(),
+            out.ttl()));
     }
 
     /** Hook: an {@code Apply} arrived. */
@@ -410,7 +413,7 @@ public class WorkerAgent implements DutyCycle {
             widest = Math.max(widest, rule.outputs().size());
         }
         outputsMax = widest;
-        openDestinations.rebuilt(used, intake.underWay(), closer);
+        openDestinations.rebuilt(used, intake.underWay(), this::closeDestination);
         assert stats.size() == rules.size();
     }
 
@@ -451,11 +454,8 @@ public class WorkerAgent implements DutyCycle {
         counters.bytesIn += payloadLength;
         report.mark(counters.slot);
         long userDataBase = (long) counters.slot << OUTPUT_BITS;
-        if (counters.traced && traceSamplesLeft > 0) { // free when off: one field test
-            traceSamplesLeft--;
-            final long packet = tracePacketSequence++ & TRACE_PACKET_MASK;
-            traceRing.record(counters.slot, packet, WorkerMessage.TraceEvent.RECEIVED, -1, frameLength);
-            traceRing.record(counters.slot, packet, WorkerMessage.TraceEvent.MATCHED, -1, payloadLength);
+        final long packet = counters.traced ? traceRing.sample(counters.slot, frameLength, payloadLength) : -1;
+        if (packet >= 0) { // free when off: one field test
             userDataBase |= TRACED_BIT | packet << TRACE_PACKET_SHIFT;
         }
         final int[] destinations = entry.destinations;
@@ -549,7 +549,6 @@ public class WorkerAgent implements DutyCycle {
     private void sendHeartbeat() {
         final List<WorkerMessage.TraceEvent> traces = new ArrayList<>();
         traceRing.drainTo(traces, stats.slots());
-        traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
         final WorkerCounters counters = workerCounters(stats.forHeartbeat());
         writer.reset();
         WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, reportedEpoch, reportedHash,

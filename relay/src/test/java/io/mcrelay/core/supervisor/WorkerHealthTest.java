@@ -362,8 +362,8 @@ class WorkerHealthTest {
         }
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
         assertEquals(RestartReason.SYNC_TIMEOUT, slot.stopReason);
-        assertEquals("did not complete a sync after 3 attempts: no progress for 1,000 ms (syncing epoch 1: chunks "
-            + "sent 1, none reported taken in)", slot.stopDetail);
+        assertEquals("did not complete a sync after 3 attempts: no progress for 1,000 ms while it went on "
+            + "heartbeating (syncing epoch 1: chunks sent 1, none reported taken in)", slot.stopDetail);
     }
 
     /**
@@ -389,6 +389,74 @@ class WorkerHealthTest {
         assertTrue(launcher.killed.isEmpty());
         ack(table.epoch(), table.hash());
         assertEquals(WorkerSlot.State.READY, slot.state);
+    }
+
+    /**
+     * A worker that said it prepared every rule of a big table installs it in one step, which may take long: it may be
+     * silent up to the first-message timeout meanwhile (the daemon's is its connect timeout), then it must speak.
+     */
+    @Test
+    void aWorkerInstallingABigTableMayBeSilentUpToTheFirstMessageTimeout() {
+        final WorkerHealth patient = withFirstMessageTimeout(10 * SECOND);
+        final WorkerSlot worker = patient.slot(0);
+        patient.launch(worker, nowNs);
+        patient.onConnected(launcher.last(), new TestKit.FakeChannel(), nowNs);
+        final UnsafeBuffer installing = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Heartbeat(0, -1, 0,
+            new WorkerMessage.SyncProgress(1, 44, 44, 65_536, 65_536), WorkerCounters.ZERO, List.of()));
+        patient.onFrame(worker, installing, 0, installing.capacity(), nowNs);
+        patient.checkHealth(nowNs + 9 * SECOND);
+        assertEquals(WorkerSlot.State.SYNCING, worker.state, "installing: 9 s of silence allowed");
+        patient.checkHealth(nowNs + 10 * SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, worker.state);
+        assertEquals(RestartReason.NO_HEARTBEAT, worker.stopReason);
+        assertEquals("missed heartbeats: silent for 10,000 ms, more than the 10,000 ms allowed (syncing epoch 1: 44 of "
+            + "44 chunks received, 65536 of 65536 rules prepared)", worker.stopDetail);
+    }
+
+    /**
+     * A ready worker sent a big table (a config load) may be silent up to the first-message timeout before it says a
+     * word about it (its first steps on it are cold code); once it reported on it, the usual silence applies.
+     */
+    @Test
+    void aWorkerSentATableItHasNotReportedOnMayBeSilentUpToTheFirstMessageTimeout() {
+        final WorkerHealth patient = new WorkerHealth(Supervisor.Config.defaults(1).withFirstMessageTimeoutNs(
+            10 * SECOND), table, launcher, new TestKit.QuietActions());
+        final WorkerSlot worker = patient.slot(0);
+        patient.launch(worker, nowNs);
+        patient.onConnected(launcher.last(), new TestKit.FakeChannel(), nowNs);
+        worker.syncEpoch = 0; // its first Sync went (the quiet actions send nothing)
+        worker.syncOwed = false;
+        final UnsafeBuffer hello = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Ack(0, table.hash()));
+        patient.onFrame(worker, hello, 0, hello.capacity(), nowNs);
+        assertEquals(WorkerSlot.State.READY, worker.state);
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        patient.requestSync(worker, false);
+        worker.syncSendingEpoch = table.epoch(); // its chunks went out
+        patient.checkHealth(nowNs + 9 * SECOND);
+        assertEquals(WorkerSlot.State.SYNCING, worker.state, "not reported on yet: 9 s of silence allowed");
+        final UnsafeBuffer reported = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Heartbeat(0, 0, table.hashAt(0),
+            new WorkerMessage.SyncProgress(table.epoch(), 1, 7, 0, 1_400), WorkerCounters.ZERO, List.of()));
+        patient.onFrame(worker, reported, 0, reported.capacity(), nowNs + 9 * SECOND);
+        patient.checkHealth(nowNs + 9 * SECOND + 500 * MS);
+        assertEquals(WorkerSlot.State.SYNCING, worker.state);
+        patient.checkHealth(nowNs + 10 * SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, worker.state, "reported on it: the usual second of silence");
+        assertEquals(RestartReason.NO_HEARTBEAT, worker.stopReason);
+    }
+
+    /** A worker that reports a sync still being prepared gets the usual heartbeat silence only. */
+    @Test
+    void aWorkerStillPreparingATableGetsTheUsualSilenceOnly() {
+        final WorkerHealth patient = withFirstMessageTimeout(10 * SECOND);
+        final WorkerSlot worker = patient.slot(0);
+        patient.launch(worker, nowNs);
+        patient.onConnected(launcher.last(), new TestKit.FakeChannel(), nowNs);
+        final UnsafeBuffer preparing = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Heartbeat(0, -1, 0,
+            new WorkerMessage.SyncProgress(1, 44, 44, 1_024, 65_536), WorkerCounters.ZERO, List.of()));
+        patient.onFrame(worker, preparing, 0, preparing.capacity(), nowNs);
+        patient.checkHealth(nowNs + SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, worker.state);
+        assertEquals(RestartReason.NO_HEARTBEAT, worker.stopReason);
     }
 
     /** The same worker's sync stops moving (it reports the same progress): after the ack timeout it is sent again. */
