@@ -283,7 +283,7 @@ class WorkerForwardingNetnsIT {
             worker.pollUntil(() -> forwardedCount(worker.heartbeats) >= PACKETS,
                 "a heartbeat counts the forwarded packets");
             assertTrue(worker.heartbeats.size() > heartbeatsBefore, "heartbeats keep coming");
-            final WorkerMessage.Heartbeat last = worker.heartbeats.get(worker.heartbeats.size() - 1);
+            final WorkerMessage.Heartbeat last = newestWithRules(worker.heartbeats);
             assertEquals(1, last.epoch());
             assertEquals(RulesetHash.of(List.of(RULE)), last.rulesetHash());
             final WorkerCounters.RuleCounters counters = last.counters().rules().get(0);
@@ -518,11 +518,22 @@ class WorkerForwardingNetnsIT {
         }
     }
 
-    private static long forwardedCount(final List<WorkerMessage.Heartbeat> heartbeats) {
-        if (heartbeats.isEmpty() || heartbeats.get(heartbeats.size() - 1).counters().rules().isEmpty()) {
-            return 0;
+    /**
+     * The newest heartbeat that carried rule counters, or {@code null}: a heartbeat carries a rule's counters only when
+     * they changed since the one before (and now and then for a refresh), so the newest one may carry none.
+     */
+    private static WorkerMessage.Heartbeat newestWithRules(final List<WorkerMessage.Heartbeat> heartbeats) {
+        for (int i = heartbeats.size() - 1; i >= 0; i--) {
+            if (!heartbeats.get(i).counters().rules().isEmpty()) {
+                return heartbeats.get(i);
+            }
         }
-        return heartbeats.get(heartbeats.size() - 1).counters().rules().get(0).outputs().get(0).packetsOut();
+        return null;
+    }
+
+    private static long forwardedCount(final List<WorkerMessage.Heartbeat> heartbeats) {
+        final WorkerMessage.Heartbeat newest = newestWithRules(heartbeats);
+        return newest == null ? 0 : newest.counters().rules().get(0).outputs().get(0).packetsOut();
     }
 
     static DatagramChannel joinedReceiver(final String ifName, final String group, final int port)

@@ -4,12 +4,15 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import io.mcrelay.core.worker.WorkerAgent;
+import io.mcrelay.core.worker.WorkerTotals;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.StreamWorkerChannel;
+import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.runtime.DeadlineTrackingTimers;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.runtime.WheelTimers;
 import io.mcrelay.seam.Clock;
+import io.mcrelay.seam.DutyCycle;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.support.DutyCycleRunner;
 
@@ -25,10 +28,17 @@ import io.mcrelay.seam.support.DutyCycleRunner;
  * and never waits while work is pending. The agent is done when the channel reaches EOF (the supervisor closed it or
  * died: the channel's poll wakes the wait at once), on a {@code Shutdown} or a bad frame; the loop then returns and
  * the caller exits. Nothing allocates or logs per packet.
+ *
+ * <p>A duty cycle that takes longer than {@link #SLOW_CYCLE_NS} is logged (to the worker's log, its stderr) with how
+ * long it took and where the agent is: the supervisor restarts a worker silent for 4 heartbeat intervals, and such a
+ * line says what kept it. So is every table taken in ({@code Sync}): its epoch, its rules, and the duty cycles and time
+ * it took from its first chunk to its install.
  */
 public final class WorkerRuntime implements AutoCloseable {
     /** The longest single wait, even with no timer due: a bound on how late anything missed could be seen. */
     public static final long WAIT_MAX_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** A duty cycle longer than this (a heartbeat interval's worth of the 4 the supervisor allows) is logged. */
+    public static final long SLOW_CYCLE_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final WorkerChannel channel;
     private final WorkerIo io;
@@ -81,7 +91,42 @@ public final class WorkerRuntime implements AutoCloseable {
      */
     public String run() {
         agent.start(clock.nanoTime());
-        new DutyCycleRunner("worker", agent).run(clock, () -> false, this::idle);
+        final DutyCycle timed = new DutyCycle() {
+            private long syncStartNs = -1;
+            private long syncCycles;
+            private WorkerMessage.SyncProgress lastProgress = WorkerMessage.SyncProgress.NONE;
+
+            @Override
+            public int doWork(final long nowNs) {
+                final int work = agent.doWork(nowNs);
+                final WorkerMessage.SyncProgress progress = agent.syncProgress();
+                if (progress.epoch() >= 0) {
+                    syncStartNs = syncStartNs < 0 ? nowNs : syncStartNs;
+                    syncCycles++;
+                    lastProgress = progress;
+                } else if (syncStartNs >= 0) {
+                    System.err.println("mcrelay worker " + agent.workerIndex() + ": took in the table of epoch "
+                        + lastProgress.epoch() + " (" + lastProgress.rules() + " rules in " + lastProgress.chunks()
+                        + " chunks) over " + (syncCycles + 1) + " duty cycles, "
+                        + (clock.nanoTime() - syncStartNs) / 1_000_000 + " ms; now at epoch " + agent.epoch());
+                    syncStartNs = -1;
+                    syncCycles = 0;
+                }
+                final long tookNs = clock.nanoTime() - nowNs;
+                if (tookNs > SLOW_CYCLE_NS) {
+                    System.err.println("mcrelay worker " + agent.workerIndex() + ": a duty cycle took "
+                        + tookNs / 1_000_000 + " ms (epoch " + agent.epoch() + ", " + agent.rules().size()
+                        + " rules, work " + work + ")");
+                }
+                return work;
+            }
+
+            @Override
+            public boolean isDone() {
+                return agent.isDone();
+            }
+        };
+        new DutyCycleRunner("worker", timed).run(clock, () -> false, this::idle);
         return agent.doneReason();
     }
 
@@ -104,7 +149,7 @@ public final class WorkerRuntime implements AutoCloseable {
     }
 
     /** The agent's totals (frames, sends, drops). */
-    public WorkerAgent.Totals totals() {
+    public WorkerTotals totals() {
         return agent.totals();
     }
 

@@ -18,7 +18,9 @@ import io.mcrelay.protocol.CodecException;
  *   <li><b>4</b>: the entries of 3, unchanged; the recorded acks and heartbeats carry ruleset hashes that cover the
  *       inputs a worker holds, and the recorded worker frames include {@code AttachInput}/{@code ReleaseInput}
  *       (worker protocol 3). A commit may be empty: an input change of its own epoch.</li>
- *   <li><b>5</b>: the entries of 4, unchanged; recorded I/O gains the group memberships the core asks for
+ *   <li><b>5</b>: the entries of 4, unchanged; the recorded worker frames are those of worker protocol 4: a
+ *       {@code Sync} goes in chunks, and a heartbeat carries varint counters of only the rules that changed (and a slow
+ *       refresh), with the progress of a sync under way; recorded I/O gains the group memberships the core asks for
  *       ({@code membership-limits}, {@code -join}, {@code -leave}, {@code -forget}), and {@code list} answers carry
  *       {@code state_reason}.</li>
  * </ul>

@@ -71,6 +71,44 @@ public final class WireReader {
         return value;
     }
 
+    /** The longest varint: 9 bytes of 7 bits hold every non-negative {@code long}. */
+    static final int VARINT_BYTES_MAX = 9;
+
+    /**
+     * A varint ({@link WireWriter#varint}); refuses one longer than {@value #VARINT_BYTES_MAX} bytes, one cut off, and
+     * one not in its shortest form (a last byte of 0 after others), so that each value has exactly one encoding.
+     */
+    public long varint(final String field) {
+        long value = 0;
+        for (int i = 0; i < VARINT_BYTES_MAX; i++) {
+            if (position >= limit) {
+                throw new CodecException("truncated: " + field + " (a varint) is cut off after " + i + " bytes");
+            }
+            final int b = buffer.getByte(position++) & 0xFF;
+            value |= (long) (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0) {
+                if (b == 0 && i > 0) {
+                    throw new CodecException(field + ": a varint not in its shortest form");
+                }
+                return value;
+            }
+        }
+        throw new CodecException(field + ": a varint longer than " + VARINT_BYTES_MAX + " bytes");
+    }
+
+    /** A varint count of items that follow, each at least {@code itemBytesMin} long, at most {@code max}. */
+    public int varintCount(final String field, final int max, final int itemBytesMin) {
+        final long count = varint(field + " count");
+        if (count > max) {
+            throw new CodecException(field + ": " + count + " items, at most " + max + " allowed");
+        }
+        if (count * itemBytesMin > remaining()) {
+            throw new CodecException("truncated: " + field + " claims " + count + " items, only " + remaining()
+                + " bytes left");
+        }
+        return (int) count;
+    }
+
     public boolean bool(final String field) {
         final int value = u8(field);
         if (value > 1) {

@@ -10,7 +10,9 @@ import io.mcrelay.rules.IpAddress;
 
 /**
  * Appends big-endian fields to a growable buffer. The primitive layer of the binary codecs; not thread-safe.
- * Strings are a u16 byte length then UTF-8; addresses a u8 family length (4 or 16) then the bytes.
+ * Strings are a u16 byte length then UTF-8; addresses a u8 family length (4 or 16) then the bytes; a varint is a
+ * non-negative {@code long} in unsigned LEB128 (7 bits a byte, least significant first, the high bit set on every
+ * byte but the last: 1 byte up to 127, at most 9 bytes), always in its shortest form.
  */
 public final class WireWriter {
     private final MutableDirectBuffer buffer;
@@ -70,6 +72,20 @@ public final class WireWriter {
     public WireWriter i64(final long value) {
         buffer.putLong(position, value, ByteOrder.BIG_ENDIAN);
         position += 8;
+        return this;
+    }
+
+    /** Appends {@code value} (not negative) as a varint: small counters take one byte. */
+    public WireWriter varint(final long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("a varint holds a non-negative value, not " + value);
+        }
+        long rest = value;
+        while (rest >= 0x80) {
+            buffer.putByte(position++, (byte) (rest & 0x7F | 0x80));
+            rest >>>= 7;
+        }
+        buffer.putByte(position++, (byte) rest);
         return this;
     }
 

@@ -21,10 +21,25 @@ public sealed interface WorkerMessage {
         }
     }
 
-    /** Supervisor → worker: replace the whole ruleset with {@code rules}, now at {@code epoch}. */
-    record Sync(long epoch, List<Rule> rules) implements WorkerMessage {
+    /**
+     * Supervisor → worker: chunk {@code chunk} (from 0) of {@code chunks} of the whole ruleset at {@code epoch}; the
+     * chunks hold the table's rules in id order, each chunk at most {@link WorkerMessageCodec#SYNC_CHUNK_BYTES_MAX}
+     * encoded (one rule, whatever its size, when a rule alone is larger). The worker replaces its ruleset with the
+     * rules of all the chunks of one epoch once every chunk arrived, never with part of them: a chunk it holds already
+     * (duplicated, or sent again) changes nothing, chunks may come in any order, and a chunk of an epoch older than
+     * the one it assembles or holds is ignored. A chunk of a newer epoch drops an unfinished assembly of an older one.
+     */
+    record Sync(long epoch, int chunk, int chunks, List<Rule> rules) implements WorkerMessage {
         public Sync {
             rules = List.copyOf(rules);
+            if (chunks < 1 || chunk < 0 || chunk >= chunks) {
+                throw new IllegalArgumentException("chunk " + chunk + " of " + chunks + " is not a chunk of a Sync");
+            }
+        }
+
+        /** The whole table in one chunk (a table small enough for one). */
+        public Sync(final long epoch, final List<Rule> rules) {
+            this(epoch, 0, 1, rules);
         }
     }
 
@@ -45,14 +60,61 @@ public sealed interface WorkerMessage {
     }
 
     /**
-     * Worker → supervisor, periodically: liveness, the worker's ruleset version, its cumulative counters, and the
-     * trace events recorded since the previous heartbeat (empty unless a rule is traced).
+     * Worker → supervisor, periodically: liveness, the worker's ruleset version, the progress of a sync under way, its
+     * counters, and the trace events recorded since the previous heartbeat (empty unless a rule is traced).
+     *
+     * <p>{@code sequence} grows by one with every heartbeat a worker incarnation builds. The counters are cumulative
+     * (absolute values since the worker started, never increments): the worker-wide ones and the inputs' in every
+     * heartbeat, the rules' only for the rules whose counters changed since the last heartbeat that was sent, plus a
+     * slow round-robin refresh of every rule (see {@code io.mcrelay.core.worker.CounterReport}). A receiver keeps, per
+     * rule, the values of the highest sequence that carried it: a duplicated or reordered heartbeat then never counts
+     * twice nor moves a counter back.
      */
-    record Heartbeat(long sequence, long epoch, long rulesetHash, WorkerCounters counters, List<TraceEvent> traces)
-        implements WorkerMessage {
+    record Heartbeat(long sequence, long epoch, long rulesetHash, SyncProgress progress, WorkerCounters counters,
+                     List<TraceEvent> traces) implements WorkerMessage {
         public Heartbeat {
+            Objects.requireNonNull(progress, "progress");
             Objects.requireNonNull(counters, "counters");
             traces = List.copyOf(traces);
+            if (sequence < 0 || epoch < WorkerMessageCodec.NO_EPOCH || epoch == Long.MAX_VALUE) {
+                throw new IllegalArgumentException("a heartbeat's sequence is not negative and its epoch is -1 (none "
+                    + "yet) to 2^63 - 2: " + sequence + ", " + epoch);
+            }
+        }
+
+        /** A heartbeat of a worker with no sync under way. */
+        public Heartbeat(final long sequence, final long epoch, final long rulesetHash, final WorkerCounters counters,
+                         final List<TraceEvent> traces) {
+            this(sequence, epoch, rulesetHash, SyncProgress.NONE, counters, traces);
+        }
+    }
+
+    /**
+     * How far a worker got with the {@link Sync} it is taking in: the chunks of {@code epoch} it holds, and once all
+     * arrived, the rules whose outputs it has opened before it installs them (a big table takes several duty cycles,
+     * during which the worker goes on heartbeating). {@link #NONE} when no sync is under way.
+     *
+     * @param epoch          the epoch of the Sync being taken in, or -1 for none
+     * @param chunksReceived chunks of it the worker holds, at most {@code chunks}
+     * @param chunks         chunks the Sync has
+     * @param rulesPrepared  rules made ready to install, at most {@code rules}
+     * @param rules          rules in the chunks received so far
+     */
+    record SyncProgress(long epoch, int chunksReceived, int chunks, int rulesPrepared, int rules) {
+        public static final SyncProgress NONE = new SyncProgress(-1, 0, 0, 0, 0);
+
+        public SyncProgress {
+            if (epoch < -1 || epoch == Long.MAX_VALUE || chunks < 0 || chunksReceived < 0 || chunksReceived > chunks || rules < 0
+                || rulesPrepared < 0 || rulesPrepared > rules || (epoch == -1 && chunks + rules > 0)
+                || (epoch >= 0 && chunks == 0)) {
+                throw new IllegalArgumentException("not a sync's progress: epoch " + epoch + ", chunks "
+                    + chunksReceived + "/" + chunks + ", rules " + rulesPrepared + "/" + rules);
+            }
+        }
+
+        /** A number that grows as the sync advances (chunks taken in, rules prepared): the supervisor's measure. */
+        public long units() {
+            return (long) chunksReceived + rulesPrepared;
         }
     }
 

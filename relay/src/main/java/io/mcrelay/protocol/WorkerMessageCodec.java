@@ -11,27 +11,34 @@ import io.mcrelay.rules.RuleId;
 
 /**
  * Binary codec of {@link WorkerMessage}s: the payload of one worker-channel frame (the channel adds the length
- * prefix, see {@link Frames}). Big-endian throughout; rules in their {@link RuleEncoding}.
+ * prefix, see {@link Frames}). Big-endian throughout; rules in their {@link RuleEncoding}; {@code v} is a varint
+ * ({@link WireWriter#varint}: a non-negative number, 1 byte up to 127, at most 9).
  *
  * <pre>
  *  u8 type, then by type:
  *   1 Hello      i32 protocol version, i32 worker index, i64 pid, str token
- *   2 Sync       i64 epoch, i32 rule count, rules
+ *   2 Sync       i64 epoch, i32 chunk (from 0), i32 chunks, i32 rule count, rules
  *   3 Apply      i64 epoch, i32 upsert count, rules, i32 removal count, str ids
  *   4 Ack        i64 epoch (-1: no ruleset yet), i64 ruleset hash
- *   5 Heartbeat  i64 sequence, i64 epoch, i64 ruleset hash,
- *                i64 frames received, i64 unmatched, i64 malformed, i64 fragments,
- *                u16 input count, per input: str interface, i64 packets, i64 ring full, i64 staging full,
- *                i32 rule count, per rule: str id, i64 packets in, i64 bytes in,
- *                  i64 drops buffer full, i64 drops no buffer space, i64 drops send error, i64 drops link down,
- *                  u16 output count, per output: i64 packets out, i64 bytes out, i64 errors,
- *                i32 trace event count, per event: str rule id, i64 packet, u8 step, i32 output, i32 value
+ *   5 Heartbeat  v sequence, v epoch + 1 (0: no ruleset yet), i64 ruleset hash,
+ *                v sync epoch + 1 (0: no sync under way), then if not 0:
+ *                  v chunks received, v chunks, v rules prepared, v rules,
+ *                v frames received, v unmatched, v malformed, v fragments,
+ *                v input count, per input: str interface, v packets, v ring full, v staging full,
+ *                v rule count, per rule (those changed since the last heartbeat sent, and the refresh's):
+ *                  str id, v packets in, v bytes in,
+ *                  v drops buffer full, v drops no buffer space, v drops send error, v drops link down,
+ *                  v output count, per output: v packets out, v bytes out, v errors,
+ *                v trace event count, per event: str rule id, i64 packet, u8 step, i32 output, i32 value
  *   6 Shutdown   str reason
  *   7 Trace      str rule id, u8 enabled (0|1)
  *   8 AttachInput  str interface, i64 generation     (the frame carries the input's packet socket)
  *   9 ReleaseInput str interface, i64 generation
  * </pre>
- * Stateless and thread-safe; decoding refuses anything malformed with a {@link CodecException}.
+ * A table goes in chunks of at most {@link #SYNC_CHUNK_BYTES_MAX} ({@link #syncChunks}), so that no frame of a big
+ * table is big and a worker takes one in bounded steps. Counters travel as varints: an idle rule's counters are
+ * one byte each. Stateless and thread-safe; decoding refuses anything malformed with a {@link CodecException} that
+ * names the field.
  */
 public final class WorkerMessageCodec {
     public static final int TYPE_HELLO = 1;
@@ -50,10 +57,19 @@ public final class WorkerMessageCodec {
 
     /** Most inputs one heartbeat may carry: every interface a host can have is far fewer. */
     public static final int INPUTS_MAX = 4096;
+    /**
+     * The most encoded bytes of one {@code Sync} chunk, header included: 64 KiB, about 1,000 rules of one output.
+     * Small enough that a worker decodes one in well under a millisecond between its other work, large enough that
+     * the largest table (262,144 rules) is a few hundred frames.
+     */
+    public static final int SYNC_CHUNK_BYTES_MAX = 64 * 1024;
+    /** The bytes of a {@code Sync}'s header: type, epoch, chunk, chunks, rule count. */
+    static final int SYNC_HEADER_BYTES = 1 + 8 + 4 + 4 + 4;
 
-    private static final int RULE_COUNTERS_BYTES_MIN = 3 + 6 * 8 + 2;
-    private static final int INPUT_COUNTERS_BYTES_MIN = 3 + 3 * 8;
-    private static final int OUTPUT_COUNTERS_BYTES = 3 * 8;
+    private static final int RULE_COUNTERS_BYTES_MIN = 1 + 1 + 6 + 1;
+    private static final int INPUT_COUNTERS_BYTES_MIN = 3 + 3;
+    private static final int OUTPUT_COUNTERS_BYTES_MIN = 3;
+    private static final int TRACE_EVENT_BYTES_MIN = 3 + 8 + 1 + 4 + 4;
 
     private WorkerMessageCodec() {
     }
@@ -66,7 +82,7 @@ public final class WorkerMessageCodec {
                 out.string(hello.token());
             }
             case WorkerMessage.Sync sync -> {
-                out.u8(TYPE_SYNC).i64(sync.epoch()).i32(sync.rules().size());
+                out.u8(TYPE_SYNC).i64(sync.epoch()).i32(sync.chunk()).i32(sync.chunks()).i32(sync.rules().size());
                 for (final Rule rule : sync.rules()) {
                     RuleEncoding.write(out, rule);
                 }
@@ -82,32 +98,7 @@ public final class WorkerMessageCodec {
                 }
             }
             case WorkerMessage.Ack ack -> out.u8(TYPE_ACK).i64(ack.epoch()).i64(ack.rulesetHash());
-            case WorkerMessage.Heartbeat heartbeat -> {
-                out.u8(TYPE_HEARTBEAT).i64(heartbeat.sequence()).i64(heartbeat.epoch()).i64(heartbeat.rulesetHash());
-                final WorkerCounters counters = heartbeat.counters();
-                out.i64(counters.framesReceived()).i64(counters.unmatched()).i64(counters.malformed())
-                    .i64(counters.fragments());
-                out.u16(counters.inputs().size());
-                for (final WorkerCounters.InputCounters input : counters.inputs()) {
-                    out.string(input.interfaceName()).i64(input.packets()).i64(input.ringFull())
-                        .i64(input.stagingFull());
-                }
-                out.i32(counters.rules().size());
-                for (final WorkerCounters.RuleCounters rule : counters.rules()) {
-                    out.string(rule.id().value()).i64(rule.packetsIn()).i64(rule.bytesIn())
-                        .i64(rule.dropsBufferFull()).i64(rule.dropsNoBufferSpace()).i64(rule.dropsSendError())
-                        .i64(rule.dropsLinkDown());
-                    out.u16(rule.outputs().size());
-                    for (final WorkerCounters.OutputCounters output : rule.outputs()) {
-                        out.i64(output.packetsOut()).i64(output.bytesOut()).i64(output.errors());
-                    }
-                }
-                out.i32(heartbeat.traces().size());
-                for (final WorkerMessage.TraceEvent event : heartbeat.traces()) {
-                    out.string(event.id().value()).i64(event.packet()).u8(event.step()).i32(event.output())
-                        .i32(event.value());
-                }
-            }
+            case WorkerMessage.Heartbeat heartbeat -> encodeHeartbeat(heartbeat, out);
             case WorkerMessage.Trace trace -> out.u8(TYPE_TRACE).string(trace.id().value()).bool(trace.enabled());
             case WorkerMessage.AttachInput attach -> out.u8(TYPE_ATTACH_INPUT).string(attach.interfaceName())
                 .i64(attach.generation());
@@ -115,6 +106,86 @@ public final class WorkerMessageCodec {
                 .i64(release.generation());
             case WorkerMessage.Shutdown shutdown -> out.u8(TYPE_SHUTDOWN).string(shutdown.reason());
         }
+    }
+
+    private static void encodeHeartbeat(final WorkerMessage.Heartbeat heartbeat, final WireWriter out) {
+        out.u8(TYPE_HEARTBEAT).varint(heartbeat.sequence()).varint(heartbeat.epoch() + 1).i64(heartbeat.rulesetHash());
+        final WorkerMessage.SyncProgress progress = heartbeat.progress();
+        out.varint(progress.epoch() + 1);
+        if (progress.epoch() >= 0) {
+            out.varint(progress.chunksReceived()).varint(progress.chunks()).varint(progress.rulesPrepared())
+                .varint(progress.rules());
+        }
+        final WorkerCounters counters = heartbeat.counters();
+        out.varint(counters.framesReceived()).varint(counters.unmatched()).varint(counters.malformed())
+            .varint(counters.fragments());
+        out.varint(counters.inputs().size());
+        for (final WorkerCounters.InputCounters input : counters.inputs()) {
+            out.string(input.interfaceName()).varint(input.packets()).varint(input.ringFull())
+                .varint(input.stagingFull());
+        }
+        out.varint(counters.rules().size());
+        for (final WorkerCounters.RuleCounters rule : counters.rules()) {
+            out.string(rule.id().value()).varint(rule.packetsIn()).varint(rule.bytesIn())
+                .varint(rule.dropsBufferFull()).varint(rule.dropsNoBufferSpace()).varint(rule.dropsSendError())
+                .varint(rule.dropsLinkDown());
+            out.varint(rule.outputs().size());
+            for (final WorkerCounters.OutputCounters output : rule.outputs()) {
+                out.varint(output.packetsOut()).varint(output.bytesOut()).varint(output.errors());
+            }
+        }
+        out.varint(heartbeat.traces().size());
+        for (final WorkerMessage.TraceEvent event : heartbeat.traces()) {
+            out.string(event.id().value()).i64(event.packet()).u8(event.step()).i32(event.output())
+                .i32(event.value());
+        }
+    }
+
+    /**
+     * The frames of a whole table at {@code epoch}: {@code Sync} chunks of at most {@code chunkBytesMax} encoded
+     * bytes each ({@link #SYNC_CHUNK_BYTES_MAX} on the channel; tests pass less), rules in the order given, a rule
+     * never split (one larger than a chunk goes alone), and one empty chunk for an empty table. Each array is the
+     * payload of one frame.
+     */
+    public static List<byte[]> syncChunks(final long epoch, final List<Rule> rules, final int chunkBytesMax) {
+        if (chunkBytesMax <= SYNC_HEADER_BYTES) {
+            throw new IllegalArgumentException("a chunk of " + chunkBytesMax + " bytes holds no rule");
+        }
+        // Each rule encoded once, back to back; ends[i] is where rule i's encoding ends.
+        final WireWriter all = new WireWriter();
+        final int[] ends = new int[rules.size()];
+        for (int i = 0; i < rules.size(); i++) {
+            RuleEncoding.write(all, rules.get(i));
+            ends[i] = all.position();
+        }
+        final List<int[]> spans = new ArrayList<>(); // [first rule, rules]
+        int first = 0;
+        while (first < rules.size()) {
+            final int start = first == 0 ? 0 : ends[first - 1];
+            int last = first; // a chunk takes at least one rule
+            while (last + 1 < rules.size() && SYNC_HEADER_BYTES + ends[last + 1] - start <= chunkBytesMax) {
+                last++;
+            }
+            spans.add(new int[] {first, last - first + 1});
+            first = last + 1;
+        }
+        if (spans.isEmpty()) {
+            spans.add(new int[] {0, 0});
+        }
+        final List<byte[]> frames = new ArrayList<>(spans.size());
+        final WireWriter out = new WireWriter();
+        for (int chunk = 0; chunk < spans.size(); chunk++) {
+            final int from = spans.get(chunk)[0];
+            final int count = spans.get(chunk)[1];
+            final int start = from == 0 ? 0 : ends[from - 1];
+            final int end = count == 0 ? start : ends[from + count - 1];
+            out.reset().u8(TYPE_SYNC).i64(epoch).i32(chunk).i32(spans.size()).i32(count);
+            final byte[] frame = new byte[SYNC_HEADER_BYTES + end - start];
+            out.buffer().getBytes(0, frame, 0, SYNC_HEADER_BYTES);
+            all.buffer().getBytes(start, frame, SYNC_HEADER_BYTES, end - start);
+            frames.add(frame);
+        }
+        return frames;
     }
 
     /** The encoding of {@code message} as a new array (for tests and the control path, not the data path). */
@@ -139,7 +210,17 @@ public final class WorkerMessageCodec {
                 in.i64("pid"), in.string("token"));
             case TYPE_SYNC -> {
                 final long epoch = epoch(in);
-                yield new WorkerMessage.Sync(epoch, rules(in, "Sync rules"));
+                final int chunk = in.i32("Sync chunk");
+                final int chunks = in.i32("Sync chunks");
+                if (chunks < 1 || chunks > Limits.RULES_MAX_CEILING) {
+                    throw new CodecException("Sync chunks: " + Integer.toUnsignedString(chunks) + ", expected 1 to "
+                        + Limits.RULES_MAX_CEILING + " (a chunk holds at least one rule)");
+                }
+                if (chunk < 0 || chunk >= chunks) {
+                    throw new CodecException("Sync chunk " + Integer.toUnsignedString(chunk) + " is not one of its "
+                        + chunks + " chunks (0 to " + (chunks - 1) + ")");
+                }
+                yield new WorkerMessage.Sync(epoch, chunk, chunks, rules(in, "Sync rules"));
             }
             case TYPE_APPLY -> {
                 final long epoch = epoch(in);
@@ -217,47 +298,48 @@ public final class WorkerMessageCodec {
     }
 
     private static WorkerMessage.Heartbeat heartbeat(final WireReader in) {
-        final long sequence = in.i64("sequence");
-        final long epoch = reportedEpoch(in);
+        final long sequence = in.varint("sequence");
+        final long epoch = in.varint("epoch") - 1;
         final long hash = in.i64("ruleset hash");
-        final long framesReceived = counter(in, "frames received");
-        final long unmatched = counter(in, "unmatched");
-        final long malformed = counter(in, "malformed");
-        final long fragments = counter(in, "fragments");
-        final int inputCount = in.count("heartbeat inputs", INPUTS_MAX, INPUT_COUNTERS_BYTES_MIN);
+        final WorkerMessage.SyncProgress progress = syncProgress(in);
+        final long framesReceived = in.varint("frames received");
+        final long unmatched = in.varint("unmatched");
+        final long malformed = in.varint("malformed");
+        final long fragments = in.varint("fragments");
+        final int inputCount = in.varintCount("heartbeat inputs", INPUTS_MAX, INPUT_COUNTERS_BYTES_MIN);
         final List<WorkerCounters.InputCounters> inputs = new ArrayList<>(inputCount);
         for (int i = 0; i < inputCount; i++) {
             final String name = in.string("heartbeat inputs[" + i + "].interface");
-            final long packets = counter(in, "input " + name + " packets");
-            final long ringFull = counter(in, "input " + name + " ring full");
-            final long stagingFull = counter(in, "input " + name + " staging full");
+            final long packets = in.varint("input " + name + " packets");
+            final long ringFull = in.varint("input " + name + " ring full");
+            final long stagingFull = in.varint("input " + name + " staging full");
             if (ringFull > packets || stagingFull > packets - ringFull) {
                 throw new CodecException("input " + name + ": ring full " + ringFull + " and staging full "
                     + stagingFull + " exceed its packets " + packets);
             }
             inputs.add(new WorkerCounters.InputCounters(name, packets, ringFull, stagingFull));
         }
-        final int ruleCount = in.count32("heartbeat rules", Limits.RULES_MAX_CEILING, RULE_COUNTERS_BYTES_MIN);
+        final int ruleCount = in.varintCount("heartbeat rules", Limits.RULES_MAX_CEILING, RULE_COUNTERS_BYTES_MIN);
         final List<WorkerCounters.RuleCounters> rules = new ArrayList<>(ruleCount);
         for (int i = 0; i < ruleCount; i++) {
             final RuleId id = ruleId(in, "heartbeat rules[" + i + "].id");
-            final long packetsIn = counter(in, "packets in");
-            final long bytesIn = counter(in, "bytes in");
-            final long bufferFull = counter(in, "drops buffer full");
-            final long noBufferSpace = counter(in, "drops no buffer space");
-            final long sendError = counter(in, "drops send error");
-            final long linkDown = counter(in, "drops link down");
-            final int outputCount = in.count("rule " + id + " output counters", Limits.OUTPUTS_PER_RULE_MAX_CEILING,
-                OUTPUT_COUNTERS_BYTES);
+            final long packetsIn = in.varint("rule " + id + " packets in");
+            final long bytesIn = in.varint("rule " + id + " bytes in");
+            final long bufferFull = in.varint("rule " + id + " drops buffer full");
+            final long noBufferSpace = in.varint("rule " + id + " drops no buffer space");
+            final long sendError = in.varint("rule " + id + " drops send error");
+            final long linkDown = in.varint("rule " + id + " drops link down");
+            final int outputCount = in.varintCount("rule " + id + " output counters",
+                Limits.OUTPUTS_PER_RULE_MAX_CEILING, OUTPUT_COUNTERS_BYTES_MIN);
             final List<WorkerCounters.OutputCounters> outputs = new ArrayList<>(outputCount);
             for (int j = 0; j < outputCount; j++) {
-                outputs.add(new WorkerCounters.OutputCounters(counter(in, "packets out"), counter(in, "bytes out"),
-                    counter(in, "errors")));
+                outputs.add(new WorkerCounters.OutputCounters(in.varint("rule " + id + " packets out"),
+                    in.varint("rule " + id + " bytes out"), in.varint("rule " + id + " errors")));
             }
-            rules.add(new WorkerCounters.RuleCounters(id, packetsIn, bytesIn, bufferFull, noBufferSpace, sendError, linkDown,
-                outputs));
+            rules.add(new WorkerCounters.RuleCounters(id, packetsIn, bytesIn, bufferFull, noBufferSpace, sendError,
+                linkDown, outputs));
         }
-        final int traceCount = in.count32("heartbeat trace events", TRACE_EVENTS_MAX, 3 + 8 + 1 + 4 + 4);
+        final int traceCount = in.varintCount("heartbeat trace events", TRACE_EVENTS_MAX, TRACE_EVENT_BYTES_MIN);
         final List<WorkerMessage.TraceEvent> traces = new ArrayList<>(traceCount);
         for (int i = 0; i < traceCount; i++) {
             final RuleId id = ruleId(in, "trace event " + i + " rule id");
@@ -268,15 +350,28 @@ public final class WorkerMessageCodec {
             }
             traces.add(new WorkerMessage.TraceEvent(id, packet, step, in.i32("trace output"), in.i32("trace value")));
         }
-        return new WorkerMessage.Heartbeat(sequence, epoch, hash,
+        return new WorkerMessage.Heartbeat(sequence, epoch, hash, progress,
             new WorkerCounters(framesReceived, unmatched, malformed, fragments, inputs, rules), traces);
     }
 
-    private static long counter(final WireReader in, final String field) {
-        final long value = in.i64(field);
-        if (value < 0) {
-            throw new CodecException(field + ": a counter must not be negative: " + value);
+    private static WorkerMessage.SyncProgress syncProgress(final WireReader in) {
+        final long epochPlusOne = in.varint("sync epoch");
+        if (epochPlusOne == 0) {
+            return WorkerMessage.SyncProgress.NONE;
         }
-        return value;
+        final long received = in.varint("sync chunks received");
+        final long chunks = in.varint("sync chunks");
+        final long prepared = in.varint("sync rules prepared");
+        final long rules = in.varint("sync rules");
+        if (chunks < 1 || chunks > Limits.RULES_MAX_CEILING || received > chunks) {
+            throw new CodecException("sync progress: " + received + " of " + chunks + " chunks received, expected 1 to "
+                + Limits.RULES_MAX_CEILING + " chunks and no more received than there are");
+        }
+        if (rules > Limits.RULES_MAX_CEILING || prepared > rules) {
+            throw new CodecException("sync progress: " + prepared + " of " + rules + " rules prepared, expected at most "
+                + Limits.RULES_MAX_CEILING + " rules and no more prepared than there are");
+        }
+        return new WorkerMessage.SyncProgress(epochPlusOne - 1, (int) received, (int) chunks, (int) prepared,
+            (int) rules);
     }
 }

@@ -86,7 +86,7 @@ class RuleEncodingTest {
     @Test
     void shouldRefuseACountTheBytesCannotHold() {
         final WireWriter out = new WireWriter();
-        out.u8(WorkerMessageCodec.TYPE_SYNC).i64(1).i32(1_000);
+        out.u8(WorkerMessageCodec.TYPE_SYNC).i64(1).i32(0).i32(1).i32(1_000);
         assertEquals("truncated: Sync rules claims 1000 items, only 0 bytes left",
             assertThrows(CodecException.class, () -> WorkerMessageCodec.decode(out.toByteArray())).getMessage());
     }

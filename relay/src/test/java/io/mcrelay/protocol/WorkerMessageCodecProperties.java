@@ -8,6 +8,7 @@ import static io.mcrelay.testing.Generators.lists;
 import static io.mcrelay.testing.Generators.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 
 import java.util.Arrays;
@@ -72,6 +73,32 @@ class WorkerMessageCodecProperties {
             });
     }
 
+    /**
+     * A table cut into Sync chunks comes back whole: each chunk decodes to chunk {@code i} of {@code n} of the epoch,
+     * is no larger than the chunk size unless it holds a single rule, and the chunks' rules in order are the table.
+     */
+    @Test
+    void syncChunksHoldTheWholeTableInOrderEachWithinTheChunkSize() {
+        qt().withExamples(300)
+            .forAll(RuleGenerators.ruleSets(40), ints(WorkerMessageCodec.SYNC_HEADER_BYTES + 1, 2_000))
+            .checkAssert((rules, chunkBytesMax) -> {
+                final List<byte[]> frames = WorkerMessageCodec.syncChunks(7, rules, chunkBytesMax);
+                final List<Rule> back = new java.util.ArrayList<>();
+                for (int i = 0; i < frames.size(); i++) {
+                    final byte[] frame = frames.get(i);
+                    final WorkerMessage.Sync chunk = (WorkerMessage.Sync) WorkerMessageCodec.decode(frame);
+                    assertEquals(7, chunk.epoch());
+                    assertEquals(i, chunk.chunk());
+                    assertEquals(frames.size(), chunk.chunks());
+                    assertTrue(frame.length <= chunkBytesMax || chunk.rules().size() == 1,
+                        () -> "chunk of " + frame.length + " bytes");
+                    assertTrue(!chunk.rules().isEmpty() || frames.size() == 1, "only an empty table has an empty chunk");
+                    back.addAll(chunk.rules());
+                }
+                assertEquals(rules, back);
+            });
+    }
+
     private static Gen<WorkerMessage.TraceEvent> traceEvents() {
         return RuleGenerators.ids().zip(longs(), ints(1, 4), ints(), ints(), WorkerMessage.TraceEvent::new);
     }
@@ -101,12 +128,30 @@ class WorkerMessageCodecProperties {
         final Gen<WorkerCounters> counters = in -> new WorkerCounters(counts.generate(in), counts.generate(in),
             counts.generate(in), counts.generate(in), inputLists.generate(in), ruleLists.generate(in));
         final Gen<List<WorkerMessage.TraceEvent>> traces = lists(traceEvents(), 0, 4);
+        final Gen<WorkerMessage.SyncProgress> progress = in -> {
+            if (booleans().generate(in)) {
+                return WorkerMessage.SyncProgress.NONE;
+            }
+            final int chunks = ints(1, 1000).generate(in);
+            final int rulesTaken = ints(0, 100_000).generate(in);
+            return new WorkerMessage.SyncProgress(longs(0, Long.MAX_VALUE - 1).generate(in),
+                ints(0, chunks).generate(in), chunks, ints(0, rulesTaken).generate(in), rulesTaken);
+        };
+        final Gen<WorkerMessage.Sync> chunks = in -> {
+            final int count = ints(1, 5000).generate(in);
+            return new WorkerMessage.Sync(epochs.generate(in), ints(0, count - 1).generate(in), count,
+                rules.generate(in));
+        };
+        final Gen<WorkerMessage.Heartbeat> heartbeats = in -> new WorkerMessage.Heartbeat(
+            longs(0, Long.MAX_VALUE).generate(in), longs(-1, Long.MAX_VALUE - 1).generate(in), longs().generate(in),
+            progress.generate(in), counters.generate(in), traces.generate(in));
         return Generators.oneOf(
             ints().zip(ints(), longs(), Generators.strings(0, 64), WorkerMessage.Hello::new),
             epochs.zip(rules, WorkerMessage.Sync::new),
+            chunks.map(WorkerMessage.class::cast),
             epochs.zip(rules, lists(ids, 0, 5), WorkerMessage.Apply::new),
             reported.zip(longs(), WorkerMessage.Ack::new),
-            longs().zip(reported, longs(), counters, traces, WorkerMessage.Heartbeat::new),
+            heartbeats.map(WorkerMessage.class::cast),
             ids.zip(booleans(), WorkerMessage.Trace::new),
             Generators.strings("abcdefghijklmnopqrstuvwxyz0123456789-_", 1, 15).zip(longs(0, Long.MAX_VALUE),
                 WorkerMessage.AttachInput::new),

@@ -19,7 +19,9 @@ import io.mcrelay.seam.RandomSource;
  * its any-source membership then covers), so that memberships change mode and spread over sockets; and packets to
  * every live rule every 10 ms (100 per second
  * per rule). Each packet carries the rule's generation (which add it belongs to), a sequence number, its send time
- * and a checksum, so sinks can tell where it belongs, whether it is whole and whether it came twice.
+ * and a checksum, so sinks can tell where it belongs, whether it is whole and whether it came twice. Now and then,
+ * with faults only, a change is another control request: a config load of 1,000 to 3,000 rules besides the live
+ * templates ({@link BulkRules}), a {@code sync}, or tracing a live template on or off.
  * Single-threaded; every choice comes from its seeded {@link RandomSource}.
  */
 final class Workload {
@@ -139,7 +141,10 @@ final class Workload {
     private final List<Template> byGeneration = new ArrayList<>();
     int adds;
     int removes;
+    int configLoads;
     long packetsSent;
+    /** The rules traced now, by template id. */
+    final java.util.TreeSet<String> traced = new java.util.TreeSet<>();
 
     Workload(final RandomSource random) {
         this.random = random;
@@ -163,6 +168,10 @@ final class Workload {
             absent.generation = nextGeneration++;
             byGeneration.add(absent);
             return new ControlRequest.Add(requestId, absent.document(null));
+        }
+        final ControlRequest other = otherRequest(requestId);
+        if (other != null) {
+            return other;
         }
         if (random.chance(0.08)) {
             // A clash: the input of a live template under a fresh id, or an out-of-range port. Both must be refused.
@@ -198,6 +207,35 @@ final class Workload {
         if (!add && template.state == State.LIVE) {
             template.state = State.REMOVING;
             return new ControlRequest.Remove(requestId, template.id);
+        }
+        return null;
+    }
+
+    /**
+     * Now and then (about one change in 14) a request that is not an add or a remove: a config load with bulk rules
+     * (3%), a {@code sync} (3%), or tracing of a live template turned on or off (1%); otherwise {@code null}.
+     */
+    private ControlRequest otherRequest(final long requestId) {
+        final int roll = random.nextInt(100);
+        if (roll < 3) {
+            final List<Template> live = new ArrayList<>();
+            for (final Template template : templates) {
+                if (template.state == State.LIVE) {
+                    live.add(template);
+                }
+            }
+            configLoads++;
+            return BulkRules.load(requestId, live, BulkRules.nextCount(random));
+        }
+        if (roll < 6) {
+            return new ControlRequest.Sync(requestId);
+        }
+        if (roll < 7) {
+            final Template template = pick(State.LIVE);
+            if (template.state == State.LIVE) {
+                return traced.contains(template.id) ? new ControlRequest.TraceDisable(requestId, template.id)
+                    : new ControlRequest.TraceEnable(requestId, template.id);
+            }
         }
         return null;
     }

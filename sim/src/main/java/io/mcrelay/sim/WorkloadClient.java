@@ -89,7 +89,10 @@ final class WorkloadClient {
     private void send(final ControlRequest request) {
         nextRequestId++;
         outstanding = request;
-        outstandingRules = cluster.supervisor().rules();
+        // Kept only for requests that must be refused, which are judged by it: a copy per request would cost a whole
+        // table each time with thousands of rules.
+        outstandingRules = request instanceof ControlRequest.Add add && Workload.mustBeRefused(add.rule())
+            ? cluster.supervisor().rules() : java.util.List.of();
         connection.sendFrame(ControlCodec.encode(request));
     }
 
@@ -120,6 +123,14 @@ final class WorkloadClient {
             case ControlRequest.ListRules list -> reconcile((ControlResponse.Rules) response);
             case ControlRequest.Add add -> onAddResponse(add, response);
             case ControlRequest.Remove remove -> onRemoveResponse(remove, response);
+            case ControlRequest.ConfigLoad load -> onConfigLoadResponse(response);
+            case ControlRequest.Sync sync -> {
+                if (!(response instanceof ControlResponse.Synced)) {
+                    failures.add(PROTOCOL, "unexpected answer to sync: " + response);
+                }
+            }
+            case ControlRequest.TraceEnable trace -> onTraceResponse(trace.id(), true, response);
+            case ControlRequest.TraceDisable trace -> onTraceResponse(trace.id(), false, response);
             default -> failures.add(PROTOCOL, "unexpected request " + request);
         }
     }
@@ -167,6 +178,39 @@ final class WorkloadClient {
                 workload.adds++;
             }
             default -> template.state = Workload.State.ABSENT; // refused although valid: the checker said so
+        }
+    }
+
+    /**
+     * A config load keeps every live template as it is (they were in the file unchanged) and commits its bulk rules;
+     * acked, it is applied on every ready worker.
+     */
+    private void onConfigLoadResponse(final ControlResponse response) {
+        if (!(response instanceof ControlResponse.ConfigLoaded loaded)) {
+            failures.add(PROTOCOL, "a config load of valid rules was not loaded: " + response);
+            return;
+        }
+        for (final Workload.Template template : workload.templates) {
+            if (template.state == Workload.State.LIVE && cluster.supervisor().rules().stream()
+                .noneMatch(rule -> rule.id().value().equals(template.id))) {
+                failures.add(PROTOCOL, "a config load lost live rule " + template.id);
+            }
+        }
+        if (loaded.laggingWorkers().isEmpty()) {
+            ackedMeansApplied.check(loaded.epoch(), "config load at epoch " + loaded.epoch(), cluster.supervisor(),
+                cluster.launcher().liveWorkers());
+        }
+    }
+
+    private void onTraceResponse(final String id, final boolean enable, final ControlResponse response) {
+        if (response instanceof ControlResponse.TraceState state && state.enabled() == enable) {
+            if (enable) {
+                workload.traced.add(id);
+            } else {
+                workload.traced.remove(id);
+            }
+        } else if (!(response instanceof ControlResponse.Refused)) { // refused: the rule went meanwhile
+            failures.add(PROTOCOL, "unexpected answer to tracing " + id + ": " + response);
         }
     }
 

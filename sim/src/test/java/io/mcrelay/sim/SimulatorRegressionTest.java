@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
 import io.mcrelay.core.supervisor.Supervisor;
-import io.mcrelay.core.worker.WorkerAgent;
+import io.mcrelay.core.worker.WorkerTotals;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.IpAddress;
@@ -62,7 +62,7 @@ class SimulatorRegressionTest {
         }
         cluster.launcher().setHung(target.handle(), false);
         cluster.runFor(200_000_000L);
-        final WorkerAgent.Totals totals = target.agent().totals();
+        final WorkerTotals totals = target.agent().totals();
         assertEquals(900, totals.matched());
         assertEquals(0, totals.dropsBufferFull(), "nothing read may be dropped for want of a submission slot");
         assertEquals(2_700, totals.sendsCompleted());

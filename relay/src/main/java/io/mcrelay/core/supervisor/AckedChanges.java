@@ -14,7 +14,9 @@ import io.mcrelay.seam.RestartReason;
  * deadline. A request succeeds once no worker it waits for lags: every ready worker acked its epoch (a {@code sync}
  * request wants a fresh ack even of an epoch already acked). At the deadline, an add or a remove is answered "not
  * acked" naming the lagging workers (the CLI's exit 4), a sync or a config load succeeds naming them; either way the
- * change stays committed, and each lagging worker is resynced (if it never got the change) or stopped.
+ * change stays committed, and each lagging worker is resynced (if it never got the change), left alone (if it is
+ * taking in a table and its sync has not stalled, see {@link WorkerSlot#syncStalled}: slow, not hung; worker health
+ * watches it further) or stopped.
  *
  * <p>The workers are read from their {@link WorkerSlot}s; answers, deadlines and what befalls a lagging worker go
  * through {@link Outcomes}. Requests are decided in the order they came. Not thread-safe.
@@ -173,6 +175,8 @@ final class AckedChanges {
                 lagging.add(slot.index);
                 if (slot.state == WorkerSlot.State.READY && slot.syncEpoch < request.epoch) {
                     outcomes.resync(slot); // it never got (or never applied) the change: send it all
+                } else if (slot.state == WorkerSlot.State.SYNCING && !slot.syncStalled()) {
+                    continue; // taking in a big table and moving: lagging, not hung
                 } else {
                     outcomes.stop(slot, RestartReason.SYNC_TIMEOUT, "did not ack epoch " + request.epoch + " in time");
                 }

@@ -13,8 +13,8 @@ import io.mcrelay.rules.RuleOutput;
 
 /**
  * Totals that survive worker restarts: the counters of every ended worker incarnation are folded into a base, and a
- * report adds the live workers' latest heartbeat counters to it. Per-output counters are kept by output position.
- * Not thread-safe.
+ * report adds what the live workers' heartbeats said ({@link LiveCounters}: per rule, the newest values any heartbeat
+ * carried) to it. Per-output counters are kept by output position. Not thread-safe.
  */
 final class StatsAggregator {
     private static final class Totals {
@@ -93,12 +93,8 @@ final class StatsAggregator {
         }
     }
 
-    /**
-     * One live worker's latest counters, and the counters and time of the heartbeat before, for rates.
-     *
-     * @param intervalNs the time between the two heartbeats, or 0 when there is no earlier one
-     */
-    record Live(int workerIndex, WorkerCounters latest, WorkerCounters previous, long intervalNs) {
+    /** One live worker's counters, as its heartbeats made them up. */
+    record Live(int workerIndex, LiveCounters counters) {
     }
 
     private static void addInputs(final TreeMap<InputKey, long[]> into, final int workerIndex,
@@ -125,22 +121,19 @@ final class StatsAggregator {
         long malformed = baseMalformed;
         long fragments = baseFragments;
         final TreeMap<RuleId, double[]> rates = new TreeMap<>();
-        for (final Live worker : live) {
-            addRates(worker, rates);
-        }
         final TreeMap<InputKey, long[]> inputSums = new TreeMap<>();
         baseInputs.forEach((key, counts) -> inputSums.put(key, counts.clone()));
         for (final Live worker : live) {
-            addInputs(inputSums, worker.workerIndex(), worker.latest());
-        }
-        for (final WorkerCounters counters : live.stream().map(Live::latest).toList()) {
-            unmatched += counters.unmatched();
-            malformed += counters.malformed();
-            fragments += counters.fragments();
-            for (final WorkerCounters.RuleCounters rule : counters.rules()) {
-                final Totals totals = sums.get(rule.id());
-                if (totals != null) {
-                    totals.add(rule);
+            final WorkerCounters newest = worker.counters().newest();
+            addInputs(inputSums, worker.workerIndex(), newest);
+            unmatched += newest.unmatched();
+            malformed += newest.malformed();
+            fragments += newest.fragments();
+            for (final Rule rule : table) {
+                final WorkerCounters.RuleCounters counters = worker.counters().rule(rule.id());
+                if (counters != null) {
+                    sums.get(rule.id()).add(counters);
+                    worker.counters().addRate(rule.id(), rates.computeIfAbsent(rule.id(), id -> new double[2]));
                 }
             }
         }
@@ -174,26 +167,6 @@ final class StatsAggregator {
         }
         return new ControlResponse.StatsReport(requestId, rules, unmatched,
             ControlResponse.Drops.topLevel(malformed, fragments, ringFull, stagingFull), inputs, workers);
-    }
-
-    /** Adds one worker's per-rule packet and byte rates over its last heartbeat interval. */
-    private static void addRates(final Live worker, final TreeMap<RuleId, double[]> rates) {
-        if (worker.intervalNs() <= 0) {
-            return;
-        }
-        final TreeMap<RuleId, WorkerCounters.RuleCounters> before = new TreeMap<>();
-        for (final WorkerCounters.RuleCounters rule : worker.previous().rules()) {
-            before.put(rule.id(), rule);
-        }
-        final double seconds = worker.intervalNs() / 1e9;
-        for (final WorkerCounters.RuleCounters rule : worker.latest().rules()) {
-            final WorkerCounters.RuleCounters earlier = before.get(rule.id());
-            final long packets = rule.packetsIn() - (earlier == null ? 0 : earlier.packetsIn());
-            final long bytes = rule.bytesIn() - (earlier == null ? 0 : earlier.bytesIn());
-            final double[] rate = rates.computeIfAbsent(rule.id(), id -> new double[2]);
-            rate[0] += Math.max(0, packets) / seconds;
-            rate[1] += Math.max(0, bytes) / seconds;
-        }
     }
 
     /** Frames received by ended incarnations (for checkers). */

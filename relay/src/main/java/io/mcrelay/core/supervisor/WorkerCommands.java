@@ -15,10 +15,14 @@ import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
- * The commands the supervisor sends down the worker channels: the whole table ({@code Sync}, encoded once per epoch
- * and shared by all workers, followed by the traced rules), each committed change ({@code Apply}) and tracing on or
- * off ({@code Trace}). A command that does not fit a worker's channel never leaves it silently behind: the worker is
- * marked as owing a {@code Sync}, which carries everything. Not thread-safe.
+ * The commands the supervisor sends down the worker channels: the whole table ({@code Sync}, cut into chunks of at
+ * most {@link WorkerMessageCodec#SYNC_CHUNK_BYTES_MAX} once per epoch and shared by all workers, followed by the traced
+ * rules), each committed change ({@code Apply}) and tracing on or off ({@code Trace}). A command that does not fit a
+ * worker's channel never leaves it silently behind: the worker is marked as owing a {@code Sync}, which carries
+ * everything; the chunks of a Sync that do not all fit go on the next duty cycles, from the first that did not (each
+ * written chunk counts as the sync moving). A change whose {@code Apply} would be larger than a chunk goes as a
+ * {@code Sync} of the whole table instead, which a worker takes in by bounded steps (only a config load or a link
+ * change can be that large: one rule's Apply is far smaller). Not thread-safe.
  */
 final class WorkerCommands {
     /** Decides whether a worker may be sent the table: the supervisor's hook, which a checker mutant overrides. */
@@ -36,7 +40,7 @@ final class WorkerCommands {
     private final WireWriter writer = new WireWriter();
     private final UnsafeBuffer syncBuffer = new UnsafeBuffer(new byte[0]);
     private long cachedSyncEpoch = -1;
-    private byte[] cachedSync;
+    private List<byte[]> cachedSync;
 
     WorkerCommands(final RuleTable table, final TraceLog traces, final WorkerHealth health, final SyncGate gate,
                    final Supplier<Iterable<WorkerSlot>> broadcastOrder, final Inputs inputs) {
@@ -49,9 +53,10 @@ final class WorkerCommands {
     }
 
     /**
-     * Sends the whole table and the traced rules to a connected worker.
+     * Sends the whole table and the traced rules to a connected worker: the inputs first, then the chunks from the first
+     * not sent yet (all of them again if the table moved to another epoch meanwhile, or the last Sync went whole).
      *
-     * @return 1 if the Sync went out, 0 if the channel was full (it stays owed) or the gate said no
+     * @return 1 if chunks went out, 0 if the channel was full before any did (it stays owed) or the gate said no
      */
     int sendSync(final WorkerSlot slot, final long nowNs) {
         assert slot.channel != null : "worker " + slot.index + " has no channel";
@@ -60,27 +65,42 @@ final class WorkerCommands {
             return 0;
         }
         if (cachedSyncEpoch != table.epoch()) {
-            writer.reset();
-            WorkerMessageCodec.encode(new WorkerMessage.Sync(table.epoch(), table.rules()), writer);
-            cachedSync = writer.toByteArray();
+            cachedSync = WorkerMessageCodec.syncChunks(table.epoch(), table.rules(),
+                WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX);
             cachedSyncEpoch = table.epoch();
         }
-        // The inputs first: the Sync's ack then says the worker holds them too (the channel keeps the order). A
-        // release it may have missed (a full channel) comes again; one of a generation it does not hold is ignored.
-        for (final Inputs.Released released : inputs.released()) {
-            if (!sendRelease(slot, released.name(), released.generation())) {
-                return 0;
+        if (slot.syncSendingEpoch != table.epoch() || slot.syncChunksSent >= cachedSync.size()) {
+            // A new round. The inputs first: the Sync's ack then says the worker holds them too (the channel keeps
+            // the order). A release it may have missed (a full channel) comes again; one of a generation it does not
+            // hold is ignored.
+            for (final Inputs.Released released : inputs.released()) {
+                if (!sendRelease(slot, released.name(), released.generation())) {
+                    return 0;
+                }
             }
-        }
-        for (final var input : inputs.handed().entrySet()) {
-            if (!sendAttach(slot, input.getKey(), input.getValue())) {
-                return 0; // stays owed: the whole thing again next cycle (a held generation is ignored)
+            for (final var input : inputs.handed().entrySet()) {
+                if (!sendAttach(slot, input.getKey(), input.getValue())) {
+                    return 0; // stays owed: the whole thing again next cycle (a held generation is ignored)
+                }
             }
+            slot.syncSendingEpoch = table.epoch();
+            slot.syncChunksSent = 0;
         }
-        syncBuffer.wrap(cachedSync);
-        final WorkerChannel.SendResult result = slot.channel.send(syncBuffer, 0, cachedSync.length);
-        if (result == WorkerChannel.SendResult.FULL) {
-            return 0; // stays owed
+        final int before = slot.syncChunksSent;
+        while (slot.syncChunksSent < cachedSync.size()) {
+            final byte[] chunk = cachedSync.get(slot.syncChunksSent);
+            syncBuffer.wrap(chunk);
+            if (slot.channel.send(syncBuffer, 0, chunk.length) == WorkerChannel.SendResult.FULL) {
+                break; // stays owed: the rest next cycle
+            }
+            slot.syncChunksSent++;
+            slot.syncMovedAtNs = nowNs;
+        }
+        if (slot.state == WorkerSlot.State.READY) {
+            health.setState(slot, WorkerSlot.State.SYNCING);
+        }
+        if (slot.syncChunksSent < cachedSync.size()) {
+            return slot.syncChunksSent > before ? 1 : 0;
         }
         slot.syncOwed = false;
         slot.syncEpoch = table.epoch();
@@ -92,9 +112,6 @@ final class WorkerCommands {
                 break;
             }
         }
-        if (slot.state == WorkerSlot.State.READY) {
-            health.setState(slot, WorkerSlot.State.SYNCING);
-        }
         return 1;
     }
 
@@ -102,11 +119,14 @@ final class WorkerCommands {
     void broadcastApply(final long epoch, final List<Rule> upserts, final List<RuleId> removals) {
         writer.reset();
         WorkerMessageCodec.encode(new WorkerMessage.Apply(epoch, upserts, removals), writer);
+        final boolean large = writer.position() > WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX;
         for (final WorkerSlot slot : broadcastOrder.get()) {
             if (slot.channel == null || slot.state == WorkerSlot.State.STOPPING || slot.syncOwed) {
                 continue; // an owed Sync will carry this change too
             }
-            if (slot.channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
+            if (large) {
+                health.requestSync(slot, false); // the table in chunks, taken in by bounded steps
+            } else if (slot.channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
                 health.requestSync(slot, false); // it will miss this Apply: give it the whole table instead
             }
         }

@@ -3,6 +3,7 @@ package io.mcrelay.core.supervisor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 import org.agrona.DirectBuffer;
 
@@ -12,6 +13,7 @@ import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.protocol.WorkerMessageCodec;
+import io.mcrelay.rules.RuleId;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
@@ -19,12 +21,20 @@ import io.mcrelay.seam.WorkerLauncher;
 /**
  * Worker health: the life of each worker slot across its incarnations. Launches workers, takes their connections
  * and exits, reads their acks and heartbeats, and decides from them and from the time: a worker silent for
- * {@code missedHeartbeatsMax} heartbeat intervals, one that does not connect in time, one that fails
- * {@link #SYNC_ATTEMPTS_MAX} syncs or drifts again within {@link #DRIFT_REPEAT_WINDOW_NS} of a repair is stopped; a
+ * {@code missedHeartbeatsMax} heartbeat intervals, one that does not connect in time, one whose sync stalls
+ * {@link #SYNC_ATTEMPTS_MAX} times or that drifts again within {@link #DRIFT_REPEAT_WINDOW_NS} of a repair is
+ * stopped, each with a detail that says why in numbers (the launcher logs it, {@code workers} shows the reason); a
  * worker that exits is launched again at once the first time, then after a backoff that doubles from
  * {@code backoffInitialNs} up to {@code backoffMaxNs} and starts over once a worker ran ready for
  * {@code backoffResetNs}. A worker behind or drifting is marked as owing a {@code Sync}; sending it is not this
  * class's job.
+ *
+ * <p>A sync stalls when, its chunks all written, the worker goes on speaking for the ack timeout without reporting
+ * more of it taken in ({@link WorkerSlot#syncStalled}): a worker taking in a big table (its heartbeats say how far it
+ * got, {@code SyncProgress}) is slow, not hung, however long it takes, and is neither sent the table again nor
+ * restarted; a silent one is judged by its heartbeats, with the longer first-message allowance before it reports on a
+ * table it was sent and while it installs one it said it had prepared. Heartbeats are taken in by sequence
+ * ({@link LiveCounters}): a duplicated or late one changes no counter and says nothing about where the worker is now.
  *
  * <p>Every decision takes the time as {@code nowNs}; what it cannot do itself goes through {@link Actions}. Not
  * thread-safe.
@@ -58,6 +68,8 @@ final class WorkerHealth {
     private final WorkerLauncher launcher;
     private final Actions actions;
     private final List<WorkerSlot> slots;
+    /** Whether the table holds a rule: heartbeats' counters are kept for those only. */
+    private final Predicate<RuleId> held;
     private long stateVersion;
     private long epochChangedAtNs;
 
@@ -69,9 +81,13 @@ final class WorkerHealth {
         this.actions = Objects.requireNonNull(actions, "actions");
         final WorkerSlot[] created = new WorkerSlot[config.workerCount()];
         for (int i = 0; i < created.length; i++) {
-            created[i] = new WorkerSlot(i);
+            // A worker's reports may not mention a Sync for a while without it being stuck: its chunks wait unread
+            // behind a long supervisor cycle (a big config load), or a worker's first steps on them are cold.
+            created[i] = new WorkerSlot(i, config.ackTimeoutNs(),
+                Math.max(config.ackTimeoutNs(), config.firstMessageTimeoutNs()));
         }
         this.slots = List.of(created);
+        this.held = id -> table.get(id) != null;
     }
 
     /** Every slot, in index order. */
@@ -130,7 +146,7 @@ final class WorkerHealth {
         if (slot.readySinceNs >= 0 && nowNs - slot.readySinceNs >= config.backoffResetNs()) {
             slot.consecutiveCrashes = 0; // it ran well for long enough: this is not a crash loop
         }
-        actions.retired(slot.index, slot.counters);
+        actions.retired(slot.index, slot.counters.snapshot());
         if (slot.channel != null) {
             slot.channel.close();
         }
@@ -206,18 +222,25 @@ final class WorkerHealth {
                     }
                 }
                 case SYNCING, READY -> {
-                    // Before its first message a worker may be a JVM still warming up: it may get longer.
-                    final long allowedNs = slot.heardSinceConnect ? silenceMaxNs
-                        : Math.max(silenceMaxNs, config.firstMessageTimeoutNs());
+                    // Before its first message a worker may be a JVM still warming up; given a table it has not
+                    // reported on yet, it runs code it may never have run; having said it prepared a table, it
+                    // installs it in one step, long for a big one: each may get longer.
+                    final boolean patient = !slot.heardSinceConnect || slot.syncUnreported() || slot.installing();
+                    final long allowedNs = patient ? Math.max(silenceMaxNs, config.firstMessageTimeoutNs())
+                        : silenceMaxNs;
                     if (nowNs - slot.lastHeardNs > allowedNs) {
-                        stop(slot, RestartReason.NO_HEARTBEAT, "missed heartbeats");
+                        stop(slot, RestartReason.NO_HEARTBEAT, "missed heartbeats: silent for "
+                            + millis(nowNs - slot.lastHeardNs) + ", more than the " + millis(allowedNs) + " allowed"
+                            + syncing(slot));
                     } else if (slot.state == WorkerSlot.State.SYNCING && !slot.syncOwed
-                        && nowNs - slot.syncSentAtNs > config.ackTimeoutNs()) {
-                        // Alive but not caught up: a Sync or a later Apply was lost. Send the table again, a few
-                        // times, then start the worker over.
+                        && slot.syncStalled()) {
+                        // Alive but not caught up, and its sync no longer moves: a chunk, the Sync or a later Apply
+                        // was lost. Send the table again (chunks it holds are kept), a few times, then start over.
                         if (slot.syncAttempts >= SYNC_ATTEMPTS_MAX) {
                             stop(slot, RestartReason.SYNC_TIMEOUT, "did not complete a sync after "
-                                + SYNC_ATTEMPTS_MAX + " attempts");
+                                + SYNC_ATTEMPTS_MAX + " attempts: no progress for "
+                                + millis(slot.lastHeardNs - Math.max(slot.syncSentAtNs, slot.syncMovedAtNs))
+                                + " while it went on heartbeating" + syncing(slot));
                         } else {
                             slot.syncOwed = true;
                         }
@@ -252,6 +275,9 @@ final class WorkerHealth {
                 final boolean repeated = slot.acksReceived > 0 && slot.ackedEpoch == ack.epoch();
                 slot.acksReceived++;
                 slot.ackedEpoch = ack.epoch();
+                if (ack.epoch() >= slot.syncProgress.epoch()) {
+                    slot.syncProgress = WorkerMessage.SyncProgress.NONE; // the table it took in is installed
+                }
                 slot.ackedHash = ack.rulesetHash();
                 onReport(slot, ack.epoch(), ack.rulesetHash(), true, nowNs);
                 if (repeated && slot.state == WorkerSlot.State.READY && ack.epoch() < table.epoch()) {
@@ -261,19 +287,51 @@ final class WorkerHealth {
                 }
             }
             case WorkerMessage.Heartbeat heartbeat -> {
-                slot.heartbeatEpoch = heartbeat.epoch();
-                slot.heartbeatHash = heartbeat.rulesetHash();
-                slot.previousCounters = slot.counters;
-                slot.heartbeatIntervalNs = slot.lastHeartbeatNs < 0 ? 0 : nowNs - slot.lastHeartbeatNs;
-                slot.lastHeartbeatNs = nowNs;
-                slot.counters = heartbeat.counters();
-                actions.traced(slot, heartbeat.traces());
-                onReport(slot, heartbeat.epoch(), heartbeat.rulesetHash(), false, nowNs);
+                slot.counters.prune(table.epoch(), held);
+                final LiveCounters.Sight sight = slot.counters.take(heartbeat, nowNs, held);
+                if (sight != LiveCounters.Sight.SEEN) {
+                    actions.traced(slot, heartbeat.traces());
+                }
+                if (sight == LiveCounters.Sight.NEWEST) { // an older one says nothing of where the worker is now
+                    slot.heartbeatEpoch = heartbeat.epoch();
+                    slot.heartbeatHash = heartbeat.rulesetHash();
+                    onSyncProgress(slot, heartbeat.progress(), nowNs);
+                    onReport(slot, heartbeat.epoch(), heartbeat.rulesetHash(), false, nowNs);
+                }
             }
             default -> stop(slot, RestartReason.PROTOCOL_ERROR,
                 "sent an unexpected " + message.getClass().getSimpleName());
         }
         actions.workersChanged();
+    }
+
+    /** A heartbeat said how far the worker got with the Sync under way: it moved if it took in more of it. */
+    private static void onSyncProgress(final WorkerSlot slot, final WorkerMessage.SyncProgress progress,
+                                       final long nowNs) {
+        final boolean sameSync = progress.epoch() == slot.syncProgress.epoch();
+        if (progress.epoch() >= 0 && progress.epoch() == slot.syncSendingEpoch
+            && (!sameSync || progress.units() > slot.syncProgress.units())) {
+            slot.syncMovedAtNs = nowNs;
+        }
+        slot.syncProgress = progress;
+    }
+
+    private static String millis(final long ns) {
+        return String.format(java.util.Locale.ROOT, "%,d ms", ns / 1_000_000L);
+    }
+
+    /** How far the worker said it got with a sync, for a stop's detail; empty when none is under way. */
+    private static String syncing(final WorkerSlot slot) {
+        final WorkerMessage.SyncProgress progress = slot.syncProgress;
+        if (slot.state != WorkerSlot.State.SYNCING) {
+            return "";
+        }
+        if (progress.epoch() < 0) {
+            return " (syncing epoch " + slot.syncSendingEpoch + ": chunks sent " + slot.syncChunksSent
+                + ", none reported taken in)";
+        }
+        return " (syncing epoch " + progress.epoch() + ": " + progress.chunksReceived() + " of " + progress.chunks()
+            + " chunks received, " + progress.rulesPrepared() + " of " + progress.rules() + " rules prepared)";
     }
 
     /** A worker said where it is (by ack or heartbeat): promote it, or decide it needs a sync or a restart. */
@@ -376,12 +434,11 @@ final class WorkerHealth {
         return infos;
     }
 
-    /** Each worker's latest counters, with those of the heartbeat before, for the stats report. */
+    /** Each worker's counters, as its heartbeats made them up, for the stats report. */
     List<StatsAggregator.Live> live() {
         final List<StatsAggregator.Live> live = new ArrayList<>(slots.size());
         for (final WorkerSlot slot : slots) {
-            live.add(new StatsAggregator.Live(slot.index, slot.counters, slot.previousCounters,
-                slot.heartbeatIntervalNs));
+            live.add(new StatsAggregator.Live(slot.index, slot.counters));
         }
         return live;
     }

@@ -2,7 +2,7 @@ package io.mcrelay.core.supervisor;
 
 import java.util.TreeMap;
 
-import io.mcrelay.protocol.WorkerCounters;
+import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerChannel;
 import io.mcrelay.seam.WorkerLauncher;
@@ -36,12 +36,26 @@ public final class WorkerSlot {
     long lastHeardNs;
     /** Whether the worker has sent a message since it connected (before that it may be slower to speak). */
     boolean heardSinceConnect;
-    /** The epoch of the last {@code Sync} sent to this incarnation, or -1. */
+    /** The epoch of the last {@code Sync} sent whole to this incarnation, or -1. */
     long syncEpoch = -1;
-    /** A {@code Sync} is owed (the channel was full, or a sync was decided): sent on the next duty cycle. */
+    /**
+     * A {@code Sync} is owed (a sync was decided, or its chunks did not all fit the channel yet): its chunks go out on
+     * the next duty cycles, from {@link #syncChunksSent} on.
+     */
     boolean syncOwed;
+    /** The epoch whose chunks are being (or were last) sent, and how many of them went. */
+    long syncSendingEpoch = -1;
+    int syncChunksSent;
+    /** When the last chunk of the last Sync went. */
     long syncSentAtNs;
-    /** Syncs sent since this worker was last ready. */
+    /**
+     * When the sync under way last moved: a chunk written, or the worker reporting more of it taken in than before
+     * ({@link #syncProgress}). A sync that moved within the ack timeout is progressing, never hung.
+     */
+    long syncMovedAtNs;
+    /** The worker's last report of the sync under way. */
+    WorkerMessage.SyncProgress syncProgress = WorkerMessage.SyncProgress.NONE;
+    /** Syncs that stalled (sent whole, then no progress for the ack timeout) since this worker was last ready. */
     int syncAttempts;
     /** When this incarnation last drifted, or -1. */
     long lastDriftNs = -1;
@@ -52,11 +66,8 @@ public final class WorkerSlot {
     long acksReceived;
     long heartbeatEpoch = -1;
     long heartbeatHash;
-    WorkerCounters counters = WorkerCounters.ZERO;
-    /** The counters of the heartbeat before the latest, and the time between the two, for rates. */
-    WorkerCounters previousCounters = WorkerCounters.ZERO;
-    long heartbeatIntervalNs;
-    long lastHeartbeatNs = -1;
+    /** This incarnation's counters, as its heartbeats made them up. */
+    LiveCounters counters = new LiveCounters();
     int consecutiveCrashes;
     long restarts;
     RestartReason lastRestartReason = RestartReason.NONE;
@@ -67,8 +78,27 @@ public final class WorkerSlot {
     String stopDetail = "";
     long respawnTimerId = -1;
 
+    /**
+     * How long a worker may talk on after its sync last moved before the sync counts as stalled: {@link #stallNs} once
+     * its reports show it took in part of that Sync, {@link #unawareStallNs} while they do not mention it yet (its
+     * chunks may still wait unread behind a supervisor cycle that was long, or a worker's first cold steps).
+     */
+    final long stallNs;
+    final long unawareStallNs;
+
+    /** A slot with DESIGN's ack timeout (1 s) as both stall windows. */
     WorkerSlot(final int index) {
+        this(index, 1_000_000_000L, 1_000_000_000L);
+    }
+
+    WorkerSlot(final int index, final long stallNs, final long unawareStallNs) {
+        if (stallNs <= 0 || unawareStallNs < stallNs) {
+            throw new IllegalArgumentException("stall windows must be positive, the unaware one no shorter: "
+                + stallNs + ", " + unawareStallNs);
+        }
         this.index = index;
+        this.stallNs = stallNs;
+        this.unawareStallNs = unawareStallNs;
     }
 
     long pid() {
@@ -84,6 +114,36 @@ public final class WorkerSlot {
         return ackedEpoch >= heartbeatEpoch ? ackedHash : heartbeatHash;
     }
 
+    /**
+     * Whether the sync under way has stalled: the worker went on speaking for longer than a stall window after the
+     * sync last moved (a chunk written, more of it taken in), without reporting more of it ({@link #stallNs} once it
+     * reported this Sync, {@link #unawareStallNs} before). A worker that has not spoken since is not judged here (its
+     * silence is the heartbeat check's), nor is one slow to take in a big table that reports progress: only one that
+     * talks and does not move.
+     */
+    boolean syncStalled() {
+        final boolean aware = syncProgress.epoch() >= 0 && syncProgress.epoch() == syncSendingEpoch;
+        return lastHeardNs - Math.max(syncSentAtNs, syncMovedAtNs) > (aware ? stallNs : unawareStallNs);
+    }
+
+    /**
+     * Whether the worker's newest report said it holds every chunk of a Sync and has prepared every rule: it is
+     * installing the table, one step that may take a while for a big one.
+     */
+    boolean installing() {
+        return syncProgress.epoch() >= 0 && syncProgress.chunksReceived() == syncProgress.chunks()
+            && syncProgress.rulesPrepared() == syncProgress.rules();
+    }
+
+    /**
+     * Whether the worker was sent a Sync it has not said a word about yet (no progress on it, no ack of it): its first
+     * steps on a table run code it may never have run, slow in a JVM that has not compiled it yet.
+     */
+    boolean syncUnreported() {
+        return state == State.SYNCING && syncSendingEpoch >= 0 && syncProgress.epoch() != syncSendingEpoch
+            && ackedEpoch < syncSendingEpoch;
+    }
+
     /** Forgets everything that belonged to the incarnation that just ended. */
     void resetIncarnation() {
         handle = null;
@@ -91,6 +151,10 @@ public final class WorkerSlot {
         readySinceNs = -1;
         syncEpoch = -1;
         syncOwed = false;
+        syncSendingEpoch = -1;
+        syncChunksSent = 0;
+        syncMovedAtNs = 0;
+        syncProgress = WorkerMessage.SyncProgress.NONE;
         syncForDrift = false;
         syncAttempts = 0;
         lastDriftNs = -1;
@@ -98,9 +162,6 @@ public final class WorkerSlot {
         ackedHash = 0;
         heartbeatEpoch = -1;
         heartbeatHash = 0;
-        counters = WorkerCounters.ZERO;
-        previousCounters = WorkerCounters.ZERO;
-        heartbeatIntervalNs = 0;
-        lastHeartbeatNs = -1;
+        counters = new LiveCounters();
     }
 }

@@ -37,8 +37,11 @@ final class OutputErrors {
             packed.stream().mapToLong(Long::longValue).toArray()));
     }
 
-    /** One report for {@code destination}: each output sending through it counts it, if its rule is still there. */
-    void onReport(final int destination, final RuleStats[] slots) {
+    /**
+     * One report for {@code destination}: each output sending through it counts it, if its rule is still there, and
+     * the rule's counters are marked changed in {@code report}.
+     */
+    void onReport(final int destination, final RuleStats[] slots, final CounterReport report) {
         reports++;
         final long[] outputs = users.get(destination);
         if (outputs != null) {
@@ -47,6 +50,7 @@ final class OutputErrors {
                 final int output = (int) (user & ((1 << OUTPUT_BITS) - 1));
                 if (stats != null && output < stats.errors.length) {
                     stats.errors[output]++;
+                    report.mark(stats.slot);
                 }
             }
         }

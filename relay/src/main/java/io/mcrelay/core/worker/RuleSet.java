@@ -64,6 +64,15 @@ public final class RuleSet {
 
     /** Adds a rule or replaces the rule with the same id; the caller checked it ({@link #checkAdd}). */
     public void put(final Rule rule) {
+        put(rule, RulesetHash.digest(rule));
+    }
+
+    /**
+     * {@link #put(Rule)} with the rule's digest known already ({@link #digestIfHeld}): taking in a table whose rules
+     * are mostly held already then costs no hashing for those.
+     */
+    void put(final Rule rule, final long digest) {
+        assert digest == RulesetHash.digest(rule) : "the digest of " + rule.id();
         final Rule previous = byId.get(rule.id());
         if (previous != null) {
             remove(previous.id());
@@ -72,7 +81,6 @@ public final class RuleSet {
         if (inputOwner != null) {
             throw new IllegalStateException("input " + rule.input() + " already belongs to rule " + inputOwner);
         }
-        final long digest = RulesetHash.digest(rule);
         byId.put(rule.id(), rule);
         idByInput.put(rule.input(), rule.id());
         digestById.put(rule.id(), digest);
@@ -90,6 +98,11 @@ public final class RuleSet {
         hash = RulesetHash.subtract(hash, digestById.remove(id));
         assert byId.size() == idByInput.size() && byId.size() == digestById.size();
         return removed;
+    }
+
+    /** The digest of {@code rule} if this set holds that very rule (same id, equal fields), else {@code null}. */
+    Long digestIfHeld(final Rule rule) {
+        return rule.equals(byId.get(rule.id())) ? digestById.get(rule.id()) : null;
     }
 
     public Rule get(final RuleId id) {

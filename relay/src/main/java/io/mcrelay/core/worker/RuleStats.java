@@ -35,13 +35,15 @@ public final class RuleStats {
         errors = new long[outputs];
     }
 
-    /** Adapts to a rule replaced under the same id with another number of outputs. */
-    void resize(final int outputs) {
-        if (outputs != packetsOut.length) {
-            packetsOut = java.util.Arrays.copyOf(packetsOut, outputs);
-            bytesOut = java.util.Arrays.copyOf(bytesOut, outputs);
-            errors = java.util.Arrays.copyOf(errors, outputs);
+    /** Adapts to a rule replaced under the same id with another number of outputs; true if the number changed. */
+    boolean resize(final int outputs) {
+        if (outputs == packetsOut.length) {
+            return false;
         }
+        packetsOut = java.util.Arrays.copyOf(packetsOut, outputs);
+        bytesOut = java.util.Arrays.copyOf(bytesOut, outputs);
+        errors = java.util.Arrays.copyOf(errors, outputs);
+        return true;
     }
 
     WorkerCounters.RuleCounters snapshot() {

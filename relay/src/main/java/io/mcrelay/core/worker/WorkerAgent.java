@@ -3,7 +3,6 @@ package io.mcrelay.core.worker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeMap;
 
 import org.agrona.DirectBuffer;
 
@@ -22,8 +21,8 @@ import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
 
 /**
- * A worker's logic: applies the supervisor's commands to its ruleset (idempotently, by epoch), acks them, forwards
- * packets and reports heartbeats. Driven by {@link #doWork(long)}, which does a bounded amount of work and returns
+ * A worker's logic: applies the supervisor's commands to its ruleset (idempotently, by epoch; a {@code Sync} in
+ * bounded steps, see {@link SyncIntake}), acks them, forwards packets and reports heartbeats ({@link CounterReport}). Driven by {@link #doWork(long)}, which does a bounded amount of work and returns
  * how much; the same class runs in a worker process (one io_uring loop) and in the simulator.
  *
  * <p>The packet path ({@link #onFrame}, {@link #onSendComplete}) allocates nothing and logs nothing. Not
@@ -31,8 +30,7 @@ import io.mcrelay.seam.WorkerChannel;
  *
  * <p>Not final only so that the simulator's checker mutants ({@code sim/src/test}) can override the package-private
  * hooks ({@link #onApply}, {@link #installTable}, {@link #closeDestination}, {@link #sendPacket}, {@link #countDrop},
- * {@link #onDutyCycle});
- * no production class extends it (ArchUnit checks {@code sim/src/main}).
+ * {@link #onDutyCycle}); no production class extends it (ArchUnit checks {@code sim/src/main}).
  */
 public class WorkerAgent implements DutyCycle {
     /** Tunables of a worker. */
@@ -60,10 +58,10 @@ public class WorkerAgent implements DutyCycle {
      * The completion finds the rule's counters (and, when traced, the packet) without a lookup that allocates.
      */
     private static final int OUTPUT_BITS = 16;
-    private static final int SLOT_BITS = 24;
+    private static final int SLOT_BITS = RuleStatsTable.SLOT_BITS;
     private static final long TRACED_BIT = 1L << 63;
     private static final int TRACE_PACKET_SHIFT = OUTPUT_BITS + SLOT_BITS;
-    private static final long TRACE_PACKET_MASK = (1L << 23) - 1;
+    private static final long TRACE_PACKET_MASK = TraceRing.PACKET_MASK;
     /** Traced packets recorded per heartbeat interval, so that tracing a busy rule stays cheap and bounded. */
     static final int TRACE_SAMPLES_PER_INTERVAL = 64;
     private static final int TRACE_RING_EVENTS = 2048;
@@ -75,22 +73,16 @@ public class WorkerAgent implements DutyCycle {
     private final PacketParser parser = new PacketParser();
     private final WireWriter writer = new WireWriter();
     private final ForwardingTable table = new ForwardingTable();
-    private final RuleSet rules = new RuleSet();
-    // Sorted by id: heartbeats list rules in a deterministic order.
-    private final TreeMap<RuleId, RuleStats> statsById = new TreeMap<>();
-    private RuleStats[] slots = new RuleStats[64];
-    private int[] freeSlots = new int[64];
-    private int freeSlotCount;
-    private int nextSlot;
-    private int[] openDestinations = new int[0];
+    private RuleSet rules = new RuleSet();
+    private final SyncIntake intake = new SyncIntake();
+    private final OpenDestinations openDestinations = new OpenDestinations();
+    private final SyncIntake.Opener opener = this::openOutput;
+    private final CounterReport report;
+    private final RuleStatsTable stats;
     private long interfacesSeen = Long.MIN_VALUE;
     /** The most outputs of any rule: the sends one frame can need. */
     private int outputsMax = 1;
-
-    private final java.util.TreeSet<RuleId> traced = new java.util.TreeSet<>();
-    private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS);
-    private long tracePacketSequence;
-    private int traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
+    private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS, TRACE_SAMPLES_PER_INTERVAL);
 
     private final HeldInputs inputs;
     private long epoch = NO_EPOCH;
@@ -134,8 +126,7 @@ public class WorkerAgent implements DutyCycle {
     private final PacketIo.FrameHandler frameHandler = this::onFrame;
     private final PacketIo.CompletionHandler completionHandler = this::onSendComplete;
     private final OutputErrors outputErrors = new OutputErrors();
-    private final PacketIo.SendErrorHandler sendErrorHandler =
-        (destination, errno) -> outputErrors.onReport(destination, slots);
+    private final PacketIo.SendErrorHandler sendErrorHandler;
     private final Timers.Handler timerHandler = this::onTimer;
 
     public WorkerAgent(final Config config, final WorkerChannel channel, final PacketIo io, final Timers timers) {
@@ -144,6 +135,9 @@ public class WorkerAgent implements DutyCycle {
         this.io = Objects.requireNonNull(io, "io");
         this.timers = Objects.requireNonNull(timers, "timers");
         this.inputs = new HeldInputs(io);
+        this.report = new CounterReport(config.heartbeatIntervalNs());
+        this.stats = new RuleStatsTable(report);
+        this.sendErrorHandler = (destination, errno) -> outputErrors.onReport(destination, stats.slots(), report);
     }
 
     /** Starts the heartbeat; call once, before the first {@link #doWork}. */
@@ -153,7 +147,8 @@ public class WorkerAgent implements DutyCycle {
     }
 
     /**
-     * One duty cycle: commands, owed acks, frames, completions, timers, then one submit.
+     * One duty cycle: commands (up to one {@code Sync} chunk), a step of a Sync being taken in, owed acks, frames,
+     * completions, timers, then one submit.
      *
      * @return the amount of work done (0 means idle)
      */
@@ -163,7 +158,13 @@ public class WorkerAgent implements DutyCycle {
             return 0;
         }
         onDutyCycle(nowNs);
-        int work = channel.poll(commandHandler, config.commandLimit());
+        final long chunksBefore = intake.chunksTaken();
+        int work = 0; // commands one at a time, none after a Sync chunk: taking one in is a cycle's share of a table
+        while (work < config.commandLimit() && intake.chunksTaken() == chunksBefore
+            && channel.poll(commandHandler, 1) > 0) {
+            work++;
+        }
+        work += takeInSync();
         if (inputs.releasing()) {
             final int released = inputs.continueReleases();
             if (released > 0) {
@@ -179,7 +180,9 @@ public class WorkerAgent implements DutyCycle {
                 work++;
             }
         }
-        if (!inputs.releasing() && !inputsAwaitEpoch) {
+        // While a Sync is taken in, the inputs handed over with it are held but its rules are not installed yet: a
+        // state the supervisor has no hash for, so the last real one is reported until the install.
+        if (!inputs.releasing() && !inputsAwaitEpoch && !intake.underWay()) {
             reportedEpoch = epoch;
             reportedHash = rulesetHash();
             if (ackOwed) {
@@ -217,6 +220,11 @@ public class WorkerAgent implements DutyCycle {
 
     public long epoch() {
         return epoch;
+    }
+
+    /** How far the Sync being taken in got, as heartbeats report it ({@code SyncProgress.NONE} when none is). */
+    public WorkerMessage.SyncProgress syncProgress() {
+        return intake.progress();
     }
 
     /** The hash of the rules installed and the inputs held (not those being released); see {@code RulesetHash}. */
@@ -269,47 +277,77 @@ public class WorkerAgent implements DutyCycle {
                 inputsAwaitEpoch = true;
                 ackOwed = true;
             }
-            case WorkerMessage.Trace trace -> {
-                if (trace.enabled()) {
-                    traced.add(trace.id());
-                } else {
-                    traced.remove(trace.id());
-                }
-                final RuleStats stats = statsById.get(trace.id());
-                if (stats != null) {
-                    stats.traced = trace.enabled();
-                }
-            }
+            case WorkerMessage.Trace trace -> stats.setTraced(trace.id(), trace.enabled());
             default -> finish("unexpected " + message.getClass().getSimpleName() + " from the supervisor");
         }
     }
 
     private void onSync(final WorkerMessage.Sync sync) {
-        // An older Sync (delayed or duplicated) would move us backwards: ignore it, but say where we are.
-        if (sync.epoch() >= epoch) {
-            for (final Rule present : rules.rules()) {
-                rules.remove(present.id());
-            }
-            for (final Rule rule : sync.rules()) {
-                rules.put(rule);
-            }
-            epoch = sync.epoch();
-            rebuild();
+        try {
+            // An older Sync (delayed or duplicated) would move us backwards: ignore it, but say where we are.
+            ackOwed |= intake.offer(sync, epoch) == SyncIntake.Taken.STALE;
+        } catch (final IllegalArgumentException e) {
+            finish("bad Sync from the supervisor: " + e.getMessage());
         }
+    }
+
+    /**
+     * Moves a Sync being taken in along by a bounded step ({@link SyncIntake}); once prepared, installs it at its
+     * epoch, applies the Applies that came meanwhile in order, and owes the ack. Returns the work done.
+     */
+    private int takeInSync() {
+        if (!intake.underWay()) {
+            return 0;
+        }
+        final int prepared = intake.prepare(rules, opener);
+        if (!intake.ready()) {
+            return prepared;
+        }
+        if (intake.announceInstall()) { // a big table: say it is all prepared, then install it next cycle
+            sendHeartbeat();
+            return prepared + 1;
+        }
+        final List<WorkerMessage.Apply> deferred = new ArrayList<>();
+        epoch = intake.epoch();
+        rules = intake.take(deferred);
+        for (final WorkerMessage.Apply apply : deferred) {
+            if (apply.epoch() == epoch + 1) { // in order; a gap leaves the rest to the supervisor's resync
+                applyChangeWithoutRebuild(apply);
+            }
+        }
+        rebuild();
         ackOwed = true;
+        return prepared + 1;
+    }
+
+    /** Opens output {@code output} of {@code rule} ahead of its install; the install finds it open. */
+    private int openOutput(final Rule rule, final int output) {
+        final RuleOutput out = rule.outputs().get(output);
+        return openDestinations.prepared(io.openDestination(out.interfaceName(), out.group().toBytes(), out.port(),
+            out.ttl()));
     }
 
     /** Hook: an {@code Apply} arrived. */
     void onApply(final WorkerMessage.Apply apply) {
         // Only the next epoch applies; an old or duplicate one is already in, a later one means we missed one and
-        // the supervisor will send a Sync when it sees our ack. Either way the ack tells it where we are.
-        if (epoch != NO_EPOCH && apply.epoch() == epoch + 1) {
+        // the supervisor will send a Sync when it sees our ack. Either way the ack tells it where we are. While a
+        // Sync is taken in, an Apply waits for it: it follows that Sync's epoch, not the one installed.
+        if (intake.underWay()) {
+            if (apply.epoch() > intake.epoch()) {
+                intake.deferApply(apply); // if too many wait, it is dropped: the supervisor sends the table again
+            }
+        } else if (epoch != NO_EPOCH && apply.epoch() == epoch + 1) {
             applyChange(apply);
         }
         ackOwed = true;
     }
 
     final void applyChange(final WorkerMessage.Apply apply) {
+        applyChangeWithoutRebuild(apply);
+        rebuild();
+    }
+
+    private void applyChangeWithoutRebuild(final WorkerMessage.Apply apply) {
         assert apply.epoch() == epoch + 1 : "apply out of order";
         for (final RuleId id : apply.removals()) {
             rules.remove(id);
@@ -318,7 +356,6 @@ public class WorkerAgent implements DutyCycle {
             rules.put(rule);
         }
         epoch = apply.epoch();
-        rebuild();
     }
 
     /** Hook: called at the start of every duty cycle. */
@@ -349,32 +386,12 @@ public class WorkerAgent implements DutyCycle {
 
     /** Recompiles the forwarding table from the ruleset and reconciles counters and destinations. */
     private void rebuild() {
-        // Retire the stats of rules that are gone; keep the object while sends to it are in flight.
-        final List<RuleId> gone = new ArrayList<>();
-        for (final RuleId id : statsById.keySet()) {
-            if (!rules.contains(id)) {
-                gone.add(id);
-            }
-        }
-        for (final RuleId id : gone) {
-            traced.remove(id); // tracing goes with the rule, as on the supervisor
-            final RuleStats stats = statsById.remove(id);
-            stats.retired = true;
-            releaseSlotIfIdle(stats);
-        }
+        stats.retireAllBut(rules); // their counters stay while sends to them are in flight
         final List<ForwardingTable.Entry> entries = new ArrayList<>(rules.size());
         final org.agrona.collections.IntHashSet used = new org.agrona.collections.IntHashSet();
         outputErrors.startRebuild();
         for (final Rule rule : rules.rules()) {
-            RuleStats stats = statsById.get(rule.id());
-            if (stats == null) {
-                stats = new RuleStats(rule.id(), allocateSlot(), rule.outputs().size());
-                stats.traced = traced.contains(rule.id());
-                slots[stats.slot] = stats;
-                statsById.put(rule.id(), stats);
-            } else {
-                stats.resize(rule.outputs().size());
-            }
+            final RuleStats ruleStats = stats.statsFor(rule);
             final int ifIndex = io.interfaceIndex(rule.input().interfaceName());
             final int[] destinations = new int[rule.outputs().size()];
             for (int i = 0; i < destinations.length; i++) {
@@ -382,11 +399,11 @@ public class WorkerAgent implements DutyCycle {
                 destinations[i] = io.openDestination(output.interfaceName(), output.group().toBytes(), output.port(),
                     output.ttl());
                 used.add(destinations[i]);
-                outputErrors.sendsThrough(destinations[i], stats.slot, i);
+                outputErrors.sendsThrough(destinations[i], ruleStats.slot, i);
             }
             if (ifIndex > 0) { // an interface that does not exist yet receives nothing: the rule waits
                 final int source = rule.input().source() == null ? 0 : rule.input().source().ipv4Value();
-                entries.add(new ForwardingTable.Entry(rule, ifIndex, source, destinations, stats));
+                entries.add(new ForwardingTable.Entry(rule, ifIndex, source, destinations, ruleStats));
             }
         }
         installTable(entries);
@@ -396,16 +413,11 @@ public class WorkerAgent implements DutyCycle {
             widest = Math.max(widest, rule.outputs().size());
         }
         outputsMax = widest;
-        for (final int destination : openDestinations) {
-            if (!used.contains(destination)) {
-                closeDestination(destination);
-            }
-        }
-        openDestinations = used.stream().mapToInt(Integer::intValue).sorted().toArray();
-        assert statsById.size() == rules.size();
+        openDestinations.rebuilt(used, intake.underWay(), this::closeDestination);
+        assert stats.size() == rules.size();
     }
 
-    /** Hook: releases a destination no rule uses any more. */
+    /** Hook: releases a destination no rule uses any more (nor a Sync being prepared). */
     void closeDestination(final int destination) {
         io.closeDestination(destination);
     }
@@ -413,29 +425,6 @@ public class WorkerAgent implements DutyCycle {
     /** Hook: makes {@code entries} the forwarding table. */
     void installTable(final List<ForwardingTable.Entry> entries) {
         table.rebuild(entries);
-    }
-
-    private int allocateSlot() {
-        if (freeSlotCount > 0) {
-            return freeSlots[--freeSlotCount];
-        }
-        if (nextSlot == slots.length) {
-            slots = java.util.Arrays.copyOf(slots, slots.length * 2);
-        }
-        if (nextSlot >= 1 << SLOT_BITS) {
-            throw new IllegalStateException("out of rule slots");
-        }
-        return nextSlot++;
-    }
-
-    private void releaseSlotIfIdle(final RuleStats stats) {
-        if (stats.retired && stats.inFlight == 0 && slots[stats.slot] == stats) {
-            slots[stats.slot] = null;
-            if (freeSlotCount == freeSlots.length) {
-                freeSlots = java.util.Arrays.copyOf(freeSlots, freeSlots.length * 2);
-            }
-            freeSlots[freeSlotCount++] = stats.slot;
-        }
     }
 
     // ---- the packet path: no allocation, no logging ---------------------------------------------------------
@@ -458,17 +447,15 @@ public class WorkerAgent implements DutyCycle {
             unmatched++;
             return;
         }
-        final RuleStats stats = entry.stats;
+        final RuleStats counters = entry.stats;
         final int payloadLength = parser.payloadLength();
         matched++;
-        stats.packetsIn++;
-        stats.bytesIn += payloadLength;
-        long userDataBase = (long) stats.slot << OUTPUT_BITS;
-        if (stats.traced && traceSamplesLeft > 0) { // free when off: one field test
-            traceSamplesLeft--;
-            final long packet = tracePacketSequence++ & TRACE_PACKET_MASK;
-            traceRing.record(stats.slot, packet, WorkerMessage.TraceEvent.RECEIVED, -1, frameLength);
-            traceRing.record(stats.slot, packet, WorkerMessage.TraceEvent.MATCHED, -1, payloadLength);
+        counters.packetsIn++;
+        counters.bytesIn += payloadLength;
+        report.mark(counters.slot);
+        long userDataBase = (long) counters.slot << OUTPUT_BITS;
+        final long packet = counters.traced ? traceRing.sample(counters.slot, frameLength, payloadLength) : -1;
+        if (packet >= 0) { // free when off: one field test
             userDataBase |= TRACED_BIT | packet << TRACE_PACKET_SHIFT;
         }
         final int[] destinations = entry.destinations;
@@ -476,13 +463,13 @@ public class WorkerAgent implements DutyCycle {
             final long userData = userDataBase | i;
             sendsAttempted++;
             if (sendPacket(destinations[i], frame, offset + parser.payloadOffset(), payloadLength, userData) == 0) {
-                stats.inFlight++;
+                counters.inFlight++;
                 sendsInFlight++;
             } else {
                 // The submission queue is full: as good as a full socket buffer.
-                countDrop(stats, i, -PacketIo.EAGAIN);
+                countDrop(counters, i, -PacketIo.EAGAIN);
                 if (userData < 0) { // traced
-                    traceRing.record(stats.slot, packetOf(userData), WorkerMessage.TraceEvent.DROPPED, i,
+                    traceRing.record(counters.slot, packetOf(userData), WorkerMessage.TraceEvent.DROPPED, i,
                         PacketIo.SEND_QUEUE_FULL);
                 }
             }
@@ -498,6 +485,7 @@ public class WorkerAgent implements DutyCycle {
     /** Hook: counts one failed send under exactly one reason, for the rule and the worker. */
     void countDrop(final RuleStats stats, final int output, final int result) {
         sendsFailed++;
+        report.mark(stats.slot);
         switch (PacketIo.SendFailure.of(result)) {
             case BUFFER_FULL -> {
                 stats.dropsBufferFull++;
@@ -524,26 +512,27 @@ public class WorkerAgent implements DutyCycle {
 
     /** The outcome of one send: bytes sent, or a negative errno. */
     public void onSendComplete(final long userData, final int result) {
-        final RuleStats stats = slots[(int) (userData >>> OUTPUT_BITS & ((1L << SLOT_BITS) - 1))];
-        assert stats != null && stats.inFlight > 0 : "completion for an unknown send";
+        final RuleStats rule = stats.slot((int) (userData >>> OUTPUT_BITS & ((1L << SLOT_BITS) - 1)));
+        assert rule != null && rule.inFlight > 0 : "completion for an unknown send";
         final int output = (int) (userData & ((1 << OUTPUT_BITS) - 1));
-        stats.inFlight--;
+        rule.inFlight--;
         sendsInFlight--;
+        report.mark(rule.slot);
         if (result >= 0) {
             sendsCompleted++;
-            if (output < stats.packetsOut.length) { // a rule may have lost outputs while the send was in flight
-                stats.packetsOut[output]++;
-                stats.bytesOut[output] += result;
+            if (output < rule.packetsOut.length) { // a rule may have lost outputs while the send was in flight
+                rule.packetsOut[output]++;
+                rule.bytesOut[output] += result;
             }
         } else {
-            countDrop(stats, output, result);
+            countDrop(rule, output, result);
         }
         if (userData < 0) { // traced
-            traceRing.record(stats.slot, packetOf(userData), result >= 0 ? WorkerMessage.TraceEvent.SENT
+            traceRing.record(rule.slot, packetOf(userData), result >= 0 ? WorkerMessage.TraceEvent.SENT
                 : WorkerMessage.TraceEvent.DROPPED, output, result);
         }
-        if (stats.retired) {
-            releaseSlotIfIdle(stats);
+        if (rule.retired) {
+            stats.releaseIfIdle(rule);
         }
     }
 
@@ -559,22 +548,24 @@ public class WorkerAgent implements DutyCycle {
 
     private void sendHeartbeat() {
         final List<WorkerMessage.TraceEvent> traces = new ArrayList<>();
-        traceRing.drainTo(traces, slots);
-        traceSamplesLeft = TRACE_SAMPLES_PER_INTERVAL;
+        traceRing.drainTo(traces, stats.slots());
+        final WorkerCounters counters = workerCounters(stats.forHeartbeat());
         writer.reset();
-        WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, reportedEpoch, reportedHash, counters(),
-            traces), writer);
-        if (channel.send(writer.buffer(), 0, writer.position()) != WorkerChannel.SendResult.SENT) {
-            heartbeatsSkipped++; // a full channel: the next heartbeat carries the same cumulative counters
+        WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, reportedEpoch, reportedHash,
+            intake.progress(), counters, traces), writer);
+        if (channel.send(writer.buffer(), 0, writer.position()) == WorkerChannel.SendResult.SENT) {
+            report.sent();
+        } else {
+            heartbeatsSkipped++; // a full channel: the next heartbeat carries these changes too
         }
     }
 
-    /** The cumulative counters, as a heartbeat carries them. */
+    /** The cumulative counters of the worker and of every rule it holds (a heartbeat carries only some rules'). */
     public WorkerCounters counters() {
-        final List<WorkerCounters.RuleCounters> perRule = new ArrayList<>(statsById.size());
-        for (final RuleStats stats : statsById.values()) {
-            perRule.add(stats.snapshot());
-        }
+        return workerCounters(stats.all());
+    }
+
+    private WorkerCounters workerCounters(final List<WorkerCounters.RuleCounters> perRule) {
         final List<PacketIo.InputCounts> counts = io.inputCounts();
         final List<WorkerCounters.InputCounters> inputs = new ArrayList<>(counts.size());
         for (final PacketIo.InputCounts input : counts) {
@@ -584,21 +575,9 @@ public class WorkerAgent implements DutyCycle {
         return new WorkerCounters(framesReceived, unmatched, malformed, fragments, inputs, perRule);
     }
 
-    /**
-     * Worker-wide totals since start, including rules removed since. Conservation: {@code framesReceived = matched +
-     * unmatched + malformed + fragments}, {@code sendsAttempted = sendsCompleted + sendsFailed + sendsInFlight} (a
-     * matched packet makes one send per output), and every failed send is counted under exactly one reason:
-     * {@code sendsFailed = dropsBufferFull + dropsNoBufferSpace + dropsSendError + dropsLinkDown}.
-     * {@code sendErrorReports} are the kernel's later reports on packets already sent (not drops).
-     */
-    public record Totals(long framesReceived, long matched, long unmatched, long malformed, long fragments,
-                         long sendsAttempted, long sendsCompleted, long sendsFailed, long sendsInFlight,
-                         long dropsBufferFull, long dropsNoBufferSpace, long dropsSendError, long dropsLinkDown,
-                         long sendErrorReports) {
-    }
-
-    public Totals totals() {
-        return new Totals(framesReceived, matched, unmatched, malformed, fragments, sendsAttempted, sendsCompleted,
+    /** Worker-wide totals since start, including rules removed since (see {@link WorkerTotals}). */
+    public WorkerTotals totals() {
+        return new WorkerTotals(framesReceived, matched, unmatched, malformed, fragments, sendsAttempted, sendsCompleted,
             sendsFailed, sendsInFlight, dropsBufferFull, dropsNoBufferSpace, dropsSendError, dropsLinkDown,
             outputErrors.reports());
     }

@@ -10,6 +10,8 @@ final class LaunchedWorker {
     final int pidfd;
     boolean connected;
     boolean killed;
+    /** Why it was killed, as the kill's WARN said it: repeated when its exit is logged. */
+    String killedFor = "";
     boolean exited;
     /** Its channel once it connected (the core owns it; this launcher only names its descriptor). */
     StreamWorkerChannel channel;

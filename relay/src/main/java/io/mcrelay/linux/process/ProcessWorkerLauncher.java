@@ -330,6 +330,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 handle.pid(), reason.word(), detail);
         }
         worker.killed = true;
+        worker.killedFor = reason.word() + ": " + detail;
         if (worker.pidfd >= 0) {
             Processes.pidfdSendSignal(worker.pidfd, Processes.SIGKILL);
         } else {
@@ -540,8 +541,9 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         }
         final int reported = status > 128 ? -(status - 128) : status;
         if (worker.killed || closed) {
-            LOG.info("worker {} (launch {}, pid {}) exited with status {}", worker.handle.workerIndex(),
-                worker.handle.launchId(), worker.handle.pid(), reported);
+            LOG.info("worker {} (launch {}, pid {}) exited with status {} (killed for {})",
+                worker.handle.workerIndex(), worker.handle.launchId(), worker.handle.pid(), reported,
+                worker.killedFor);
         } else {
             // Nobody asked it to: the supervisor restarts it (reason "exited").
             LOG.warn("worker {} (launch {}, pid {}) exited by itself with status {}: {}",

@@ -114,6 +114,29 @@ class AckedChangesTest {
         assertEquals(List.of(new ControlResponse.ConfigLoaded(3, 1, 2, 1, 5, List.of(1))), answers);
     }
 
+    /**
+     * At a config load's deadline, a syncing worker whose sync has not stalled (it went on taking the table in: its
+     * last word came with progress) is named lagging but left to finish; one that talked on without progress for the
+     * ack timeout is stopped.
+     */
+    @Test
+    void aDeadlineLeavesASyncThatMovesAloneAndStopsOneThatStalled() {
+        final AckedChanges.Pending request = acked.start(AckedChanges.Kind.CONFIG_LOAD, CONNECTION, 3, null, 1,
+            false, new int[] {10_000, 0, 0}, 0);
+        for (final WorkerSlot slot : slots.subList(1, 3)) {
+            slot.state = WorkerSlot.State.SYNCING;
+            slot.syncEpoch = 1;
+            slot.syncSentAtNs = 100_000_000L;
+        }
+        slots.get(1).syncMovedAtNs = 900_000_000L; // its heartbeat said it took in more
+        slots.get(1).lastHeardNs = 900_000_000L;
+        slots.get(2).lastHeardNs = SECOND + 200_000_000L; // it talked on, 1.1 s after its sync last moved
+        ack(slots.get(0), 1);
+        acked.onDeadline(request);
+        assertEquals(List.of(new ControlResponse.ConfigLoaded(3, 1, 10_000, 0, 0, List.of(1, 2))), answers);
+        assertEquals(List.of("2 stopped: sync_timeout (did not ack epoch 1 in time)"), fates);
+    }
+
     @Test
     void aWorkerThatIsGoneDoesNotHoldAChangeBack() {
         add(1, 1);

@@ -38,6 +38,7 @@ class WorkerHealthTest {
     private final WorkerSlot slot;
     private int changes;
     private long nowNs;
+    private long sequence;
 
     WorkerHealthTest() {
         health = new WorkerHealth(Supervisor.Config.defaults(1), table, launcher, new WorkerHealth.Actions() {
@@ -87,7 +88,20 @@ class WorkerHealthTest {
     }
 
     private void heartbeat(final long epoch, final long hash) {
-        receive(new WorkerMessage.Heartbeat(0, epoch, hash, WorkerCounters.ZERO, List.of()));
+        receive(new WorkerMessage.Heartbeat(sequence++, epoch, hash, WorkerCounters.ZERO, List.of()));
+    }
+
+    /** A heartbeat of a worker at {@code epoch} taking in the Sync of {@code syncEpoch}, {@code prepared} rules in. */
+    private void syncingHeartbeat(final long epoch, final long hash, final long syncEpoch, final int prepared,
+                                  final int rules) {
+        receive(new WorkerMessage.Heartbeat(sequence++, epoch, hash,
+            new WorkerMessage.SyncProgress(syncEpoch, 3, 3, prepared, rules), WorkerCounters.ZERO, List.of()));
+    }
+
+    private static WorkerCounters withRule(final String id, final long packetsIn) {
+        return new WorkerCounters(packetsIn, 0, 0, 0, List.of(), List.of(new WorkerCounters.RuleCounters(
+            new RuleId(id), packetsIn, packetsIn * 100, 0, 0, 0, 0, List.of(
+                new WorkerCounters.OutputCounters(packetsIn, packetsIn * 100, 0)))));
     }
 
     private TestKit.FakeChannel readyWorker() {
@@ -348,7 +362,149 @@ class WorkerHealthTest {
         }
         assertEquals(WorkerSlot.State.STOPPING, slot.state);
         assertEquals(RestartReason.SYNC_TIMEOUT, slot.stopReason);
-        assertEquals("did not complete a sync after 3 attempts", slot.stopDetail);
+        assertEquals("did not complete a sync after 3 attempts: no progress for 1,000 ms while it went on "
+            + "heartbeating (syncing epoch 1: chunks sent 1, none reported taken in)", slot.stopDetail);
+    }
+
+    /**
+     * A worker taking in a big table reports how far it got in every heartbeat; while that grows, the sync is slow,
+     * not hung: it is not sent again nor stopped, however long it takes (here 20 s, twenty ack timeouts), and the
+     * worker is ready once it acks.
+     */
+    @Test
+    void aSyncThatMakesProgressIsNeverSentAgainNorStoppedHoweverLongItTakes() {
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        health.launch(slot, nowNs);
+        final TestKit.FakeChannel channel = connect();
+        final int sentAfterConnect = channel.sent.size();
+        for (int step = 1; step <= 80; step++) {
+            nowNs += 250 * MS;
+            syncingHeartbeat(-1, 0, table.epoch(), step, 100);
+            health.checkHealth(nowNs);
+            assertFalse(slot.syncOwed, "step " + step + ": not sent again");
+            assertEquals(WorkerSlot.State.SYNCING, slot.state, "step " + step);
+        }
+        assertEquals(sentAfterConnect, channel.sent.size(), "nothing more was sent");
+        assertEquals(1, slot.syncAttempts);
+        assertTrue(launcher.killed.isEmpty());
+        ack(table.epoch(), table.hash());
+        assertEquals(WorkerSlot.State.READY, slot.state);
+    }
+
+    /**
+     * A worker that said it prepared every rule of a big table installs it in one step, which may take long: it may be
+     * silent up to the first-message timeout meanwhile (the daemon's is its connect timeout), then it must speak.
+     */
+    @Test
+    void aWorkerInstallingABigTableMayBeSilentUpToTheFirstMessageTimeout() {
+        final WorkerHealth patient = withFirstMessageTimeout(10 * SECOND);
+        final WorkerSlot worker = patient.slot(0);
+        patient.launch(worker, nowNs);
+        patient.onConnected(launcher.last(), new TestKit.FakeChannel(), nowNs);
+        final UnsafeBuffer installing = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Heartbeat(0, -1, 0,
+            new WorkerMessage.SyncProgress(1, 44, 44, 65_536, 65_536), WorkerCounters.ZERO, List.of()));
+        patient.onFrame(worker, installing, 0, installing.capacity(), nowNs);
+        patient.checkHealth(nowNs + 9 * SECOND);
+        assertEquals(WorkerSlot.State.SYNCING, worker.state, "installing: 9 s of silence allowed");
+        patient.checkHealth(nowNs + 10 * SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, worker.state);
+        assertEquals(RestartReason.NO_HEARTBEAT, worker.stopReason);
+        assertEquals("missed heartbeats: silent for 10,000 ms, more than the 10,000 ms allowed (syncing epoch 1: 44 of "
+            + "44 chunks received, 65536 of 65536 rules prepared)", worker.stopDetail);
+    }
+
+    /**
+     * A ready worker sent a big table (a config load) may be silent up to the first-message timeout before it says a
+     * word about it (its first steps on it are cold code); once it reported on it, the usual silence applies.
+     */
+    @Test
+    void aWorkerSentATableItHasNotReportedOnMayBeSilentUpToTheFirstMessageTimeout() {
+        final WorkerHealth patient = new WorkerHealth(Supervisor.Config.defaults(1).withFirstMessageTimeoutNs(
+            10 * SECOND), table, launcher, new TestKit.QuietActions());
+        final WorkerSlot worker = patient.slot(0);
+        patient.launch(worker, nowNs);
+        patient.onConnected(launcher.last(), new TestKit.FakeChannel(), nowNs);
+        worker.syncEpoch = 0; // its first Sync went (the quiet actions send nothing)
+        worker.syncOwed = false;
+        final UnsafeBuffer hello = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Ack(0, table.hash()));
+        patient.onFrame(worker, hello, 0, hello.capacity(), nowNs);
+        assertEquals(WorkerSlot.State.READY, worker.state);
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        patient.requestSync(worker, false);
+        worker.syncSendingEpoch = table.epoch(); // its chunks went out
+        patient.checkHealth(nowNs + 9 * SECOND);
+        assertEquals(WorkerSlot.State.SYNCING, worker.state, "not reported on yet: 9 s of silence allowed");
+        final UnsafeBuffer reported = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Heartbeat(0, 0, table.hashAt(0),
+            new WorkerMessage.SyncProgress(table.epoch(), 1, 7, 0, 1_400), WorkerCounters.ZERO, List.of()));
+        patient.onFrame(worker, reported, 0, reported.capacity(), nowNs + 9 * SECOND);
+        patient.checkHealth(nowNs + 9 * SECOND + 500 * MS);
+        assertEquals(WorkerSlot.State.SYNCING, worker.state);
+        patient.checkHealth(nowNs + 10 * SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, worker.state, "reported on it: the usual second of silence");
+        assertEquals(RestartReason.NO_HEARTBEAT, worker.stopReason);
+    }
+
+    /** A worker that reports a sync still being prepared gets the usual heartbeat silence only. */
+    @Test
+    void aWorkerStillPreparingATableGetsTheUsualSilenceOnly() {
+        final WorkerHealth patient = withFirstMessageTimeout(10 * SECOND);
+        final WorkerSlot worker = patient.slot(0);
+        patient.launch(worker, nowNs);
+        patient.onConnected(launcher.last(), new TestKit.FakeChannel(), nowNs);
+        final UnsafeBuffer preparing = (UnsafeBuffer) TestKit.frame(new WorkerMessage.Heartbeat(0, -1, 0,
+            new WorkerMessage.SyncProgress(1, 44, 44, 1_024, 65_536), WorkerCounters.ZERO, List.of()));
+        patient.onFrame(worker, preparing, 0, preparing.capacity(), nowNs);
+        patient.checkHealth(nowNs + SECOND + 1);
+        assertEquals(WorkerSlot.State.STOPPING, worker.state);
+        assertEquals(RestartReason.NO_HEARTBEAT, worker.stopReason);
+    }
+
+    /** The same worker's sync stops moving (it reports the same progress): after the ack timeout it is sent again. */
+    @Test
+    void aSyncThatStopsMovingIsSentAgain() {
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        health.launch(slot, nowNs);
+        connect();
+        nowNs += 250 * MS;
+        syncingHeartbeat(-1, 0, table.epoch(), 40, 100);
+        for (int step = 0; step < 4; step++) { // 1 s more of the same report: not moving
+            nowNs += 250 * MS;
+            syncingHeartbeat(-1, 0, table.epoch(), 40, 100);
+            health.checkHealth(nowNs);
+        }
+        assertFalse(slot.syncOwed, "exactly the ack timeout since it last moved: not yet");
+        nowNs += 250 * MS;
+        syncingHeartbeat(-1, 0, table.epoch(), 40, 100);
+        health.checkHealth(nowNs);
+        assertTrue(slot.syncOwed, "stalled for more than the ack timeout: the table is sent again");
+        assertTrue(launcher.killed.isEmpty());
+    }
+
+    /**
+     * Heartbeats carry absolute counters with a sequence: one delivered twice, or late after a newer one, neither
+     * counts twice nor moves a counter back, and its trace events are recorded once.
+     */
+    @Test
+    void aDuplicatedOrLateHeartbeatNeverCountsTwiceNorMovesACounterBack() {
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        readyWorker();
+        traces.set(new RuleId("cam-1"), true);
+        final WorkerMessage.Heartbeat third = new WorkerMessage.Heartbeat(3, table.epoch(), table.hash(),
+            withRule("cam-1", 30), List.of(new WorkerMessage.TraceEvent(new RuleId("cam-1"), 7,
+                WorkerMessage.TraceEvent.SENT, 0, 100)));
+        final WorkerMessage.Heartbeat second = new WorkerMessage.Heartbeat(2, table.epoch(), table.hash(),
+            withRule("cam-1", 20), List.of(new WorkerMessage.TraceEvent(new RuleId("cam-1"), 6,
+                WorkerMessage.TraceEvent.SENT, 0, 100)));
+        receive(third);
+        receive(third);
+        receive(second); // late
+        receive(second);
+        assertEquals(30, slot.counters.rule(new RuleId("cam-1")).packetsIn(), "the newest values stay");
+        assertEquals(30, slot.counters.snapshot().framesReceived());
+        assertEquals(2, traces.events(new RuleId("cam-1")).size(), "each heartbeat's events once");
+        // A newer heartbeat that does not carry the rule (it did not change) keeps its values.
+        receive(new WorkerMessage.Heartbeat(4, table.epoch(), table.hash(), WorkerCounters.ZERO, List.of()));
+        assertEquals(30, slot.counters.rule(new RuleId("cam-1")).packetsIn());
     }
 
     @Test
@@ -381,16 +537,35 @@ class WorkerHealthTest {
 
     @Test
     void aHeartbeatCarriesCountersAndTraceEvents() {
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
         readyWorker();
         traces.set(new RuleId("cam-1"), true);
         nowNs = 250 * MS;
-        heartbeat(0, table.hash());
+        receive(new WorkerMessage.Heartbeat(sequence++, table.epoch(), table.hash(), withRule("cam-1", 10),
+            List.of()));
         nowNs = 500 * MS;
-        receive(new WorkerMessage.Heartbeat(1, 0, table.hash(), WorkerCounters.ZERO, List.of(
-            new WorkerMessage.TraceEvent(new RuleId("cam-1"), 7, WorkerMessage.TraceEvent.SENT, 0,
-                100))));
-        assertEquals(250 * MS, slot.heartbeatIntervalNs);
+        receive(new WorkerMessage.Heartbeat(sequence++, table.epoch(), table.hash(), withRule("cam-1", 60), List.of(
+            new WorkerMessage.TraceEvent(new RuleId("cam-1"), 7, WorkerMessage.TraceEvent.SENT, 0, 100))));
+        final double[] rate = new double[2];
+        slot.counters.addRate(new RuleId("cam-1"), rate);
+        assertEquals(200.0, rate[0], 1e-9, "50 packets in 250 ms");
         assertEquals(1, traces.events(new RuleId("cam-1")).size());
         assertFalse(slot.syncOwed);
+    }
+
+    @Test
+    void aRuleNoLongerInTheTableIsNoLongerCounted() {
+        table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
+        readyWorker();
+        sequence = 10;
+        receive(new WorkerMessage.Heartbeat(sequence++, table.epoch(), table.hash(), withRule("cam-1", 10),
+            List.of()));
+        assertEquals(1, slot.counters.ruleCount());
+        table.commit(List.of(new RuleId("cam-1")), List.of());
+        heartbeat(table.epoch(), table.hash());
+        assertEquals(0, slot.counters.ruleCount(), "forgotten once the table moved on");
+        // A late heartbeat from before the removal (never seen: its sequence is older) brings nothing back.
+        receive(new WorkerMessage.Heartbeat(5, 1, table.hashAt(1), withRule("cam-1", 10), List.of()));
+        assertEquals(0, slot.counters.ruleCount());
     }
 }

@@ -1,6 +1,6 @@
 package io.mcrelay.sim.check;
 
-import io.mcrelay.core.worker.WorkerAgent;
+import io.mcrelay.core.worker.WorkerTotals;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.sim.seams.SimLauncher;
 import io.mcrelay.sim.seams.SimNetwork;
@@ -66,7 +66,7 @@ public final class ConservationChecker extends Checker {
 
     /** Checks one live worker. */
     private void checkWorker(final SimLauncher.LiveWorker worker) {
-        final WorkerAgent.Totals t = worker.agent().totals();
+        final WorkerTotals t = worker.agent().totals();
         final int index = worker.handle().workerIndex();
         final long accounted = t.matched() + t.unmatched() + t.malformed() + t.fragments();
         if (t.framesReceived() != accounted) {
