@@ -47,7 +47,11 @@ final class BulkRules {
     private static boolean rule(final StringBuilder json, final boolean first, final RuleDocument rule) {
         json.append(first ? "" : ",\n").append("{\"id\": \"").append(rule.id()).append("\", \"input_interface\": \"")
             .append(rule.inputInterface()).append("\", \"input_group\": \"").append(rule.inputGroup())
-            .append("\", \"input_port\": ").append(rule.inputPort()).append(", \"outputs\": [");
+            .append("\", \"input_port\": ").append(rule.inputPort());
+        if (rule.inputSource() != null) {
+            json.append(", \"input_source\": \"").append(rule.inputSource()).append('"');
+        }
+        json.append(", \"outputs\": [");
         for (int i = 0; i < rule.outputs().size(); i++) {
             final RuleDocument.OutputDocument output = rule.outputs().get(i);
             json.append(i == 0 ? "" : ", ").append("{\"group\": \"").append(output.group()).append("\", \"port\": ")
