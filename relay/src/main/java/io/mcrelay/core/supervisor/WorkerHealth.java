@@ -29,10 +29,10 @@ import io.mcrelay.seam.WorkerLauncher;
  * {@code backoffResetNs}. A worker behind or drifting is marked as owing a {@code Sync}; sending it is not this
  * class's job.
  *
- * <p>A sync stalls when, its chunks all written, the worker goes on speaking for the ack timeout without reporting
- * more of it taken in ({@link WorkerSlot#syncStalled}): a worker taking in a big table (its heartbeats say how far it
- * got, {@code SyncProgress}) is slow, not hung, however long it takes, and is neither sent the table again nor
- * restarted; a silent one is judged by its heartbeats, with the longer first-message allowance before it reports on a
+ * <p>A sync stalls when, its chunks all written, the worker goes on speaking past a window (the ack timeout once it
+ * reported on that Sync, the first-message timeout before) without reporting more of it taken in
+ * ({@link WorkerSlot#syncStalled}): a worker taking in a big table (its heartbeats say how far it got,
+ * {@code SyncProgress}) is slow, not hung, however long it takes, and is neither sent the table again nor restarted; a silent one is judged by its heartbeats, with the longer first-message allowance before it reports on a
  * table it was sent and while it installs one it said it had prepared. Heartbeats are taken in by sequence
  * ({@link LiveCounters}): a duplicated or late one changes no counter and says nothing about where the worker is now.
  *
