@@ -101,6 +101,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 note() { echo "e2e: $*" >&2; }
 # Waits for a process this script started and forgets its id, so that cleanup never signals a reused id.
@@ -209,6 +211,15 @@ backlog_drops() {
         n=$((n + 1))
     done </proc/net/softnet_stat
     echo 0
+}
+# mcrelay's own drops so far, from its `stats --json` in FILE: "RING SEND" where RING = ring_full + staging_full (the
+# top-level drops, which come before the per-input copies) and SEND = every rule's buffer_full + no_buffer_space +
+# send_error + link_down.
+mcrelay_drops() {
+    grep -o '"[a-z_]*":[0-9]*' "$1" 2>/dev/null | awk -F '[":]+' '
+        ($2 == "ring_full" || $2 == "staging_full") && !seen[$2]++ { ring += $3 }
+        $2 == "buffer_full" || $2 == "no_buffer_space" || $2 == "send_error" || $2 == "link_down" { send += $3 }
+        END { print ring + 0, send + 0 }'
 }
 json_field() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" | head -n 1; }
 
@@ -361,10 +372,14 @@ run_point() {
     ip netns exec "$src" "$mcrelay" gen --group "$in_group" --port "$port" --interface s0 --size "$size" \
         --rate "$warm_rate" --count $((warm_rate * warmup_s)) --ttl 2 --json >/dev/null 2>&1 || true
     pause 0.2 # the warm-up drains
-    local idle0 idle1
+    local idle0 idle1 stats0=""
     idle0=$(cpu_sample)
     pause 0.5
     idle1=$(cpu_sample)
+    if [[ $name == mcrelay ]]; then # its own counters before the run (the CLI runs on this CPU, not the relay's)
+        stats0=$logs/mcrelay-$outputs-$size-$rate-$kind.before.json
+        "$mcrelay" stats --json --socket "$tmp/mcrelay/control.sock" >"$stats0" 2>&1 || true
+    fi
 
     ip netns exec "$src" "$mcrelay" gen --group "$in_group" --port "$port" --interface s0 --size "$size" \
         --rate "$rate" --count "$count" --ttl 2 --json >"$tmp/gen.json" 2>"$tmp/gen.err" &
@@ -397,9 +412,13 @@ run_point() {
     own1=$(session_ticks "$relay_sid")
     tx1=$(dev_counter r1 10)
     local in_bl=$(($(backlog_drops "$relay_cpu") - in_bl0)) out_bl=$(($(backlog_drops "$gen_cpu") - out_bl0))
-    if [[ $name == mcrelay ]]; then # its own counters (cumulative over the series), for whoever reads the logs
-        "$mcrelay" stats --json --socket "$tmp/mcrelay/control.sock" \
-            >"$logs/mcrelay-$outputs-$size-$rate-$kind.stats.json" 2>&1 || true
+    local own_drops="-"
+    if [[ $name == mcrelay ]]; then # its own counters after the run: what it dropped itself, by where
+        local stats1=$logs/mcrelay-$outputs-$size-$rate-$kind.after.json r0 d0 r1 d1
+        "$mcrelay" stats --json --socket "$tmp/mcrelay/control.sock" >"$stats1" 2>&1 || true
+        read -r r0 d0 <<<"$(mcrelay_drops "$stats0")"
+        read -r r1 d1 <<<"$(mcrelay_drops "$stats1")"
+        own_drops="$((r1 - r0)) / $((d1 - d0))"
     fi
     # A sink that has not every packet yet waits for its idle timeout: the relay's output has been quiet, so what it
     # has is all it gets. SIGTERM makes it print its summary now (background jobs here ignore SIGINT).
@@ -457,7 +476,7 @@ run_point() {
             printf "%.3f\t%.0f\t%s\t%s\t%.0f", 100 * lost / expected, busy, per, own_per, idle }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$size" "$outputs" "$rate" \
         "${sent_rate%.*}" "$expected" "$received" "$lost" "$dup" "$reord" "$corrupt" "$drops" "$burst" "$kind" \
-        "$figures	$in_bl	$out_bl" >>"$rows"
+        "$figures	$in_bl	$out_bl	$own_drops" >>"$rows"
     note "$(printf '%-7s %4sB x%s %6s/s sent %6s/s recv %8s/%-8s lost %7s sinkdrop %6s backlog %s/%s burst %6s cpu%%,us,own,idle%% %s' \
         "$name" "$size" "$outputs" "$rate" "${sent_rate%.*}" "$received" "$expected" "$lost" "$drops" "$in_bl" \
         "$out_bl" "$burst" "$(cut -f 2- <<<"$figures" | tr '\t' ' ')")"
@@ -541,7 +560,9 @@ section=$tmp/section.md
         "(\`net.core.netdev_max_backlog\`, \`/proc/net/softnet_stat\`): *in* on the relay's CPU (its input, before any" \
         "relay saw it), *out* on the sinks' CPU (the relay's output, after it left the relay; also counted in *lost*); *kit-free loss %* what is" \
         "left of the loss without the sinks' drops and the out-backlog drops (a bunching relay causes those too, so" \
-        "the throughput below counts every loss, as RFC 2544 does);" \
+        "the throughput below counts every loss, as RFC 2544 does); *relay's drops ring / send* what mcrelay's own" \
+        "counters say it dropped in the point (\`stats --json\`: ring_full + staging_full / buffer_full +" \
+        "no_buffer_space + send_error + link_down; the C relay never drops at send: its socket blocks);" \
         "*burst* the largest \`burst_max\` of the sinks; *CPU %* the relay CPU's busy share;" \
         "*µs/pkt* its busy time (user, system, irq, softirq from \`/proc/stat\`) per packet forwarded (each output's" \
         "copy counts; packets sent out of the relay's output interface in the window); *own µs/pkt* the relay's" \
@@ -557,12 +578,13 @@ section=$tmp/section.md
             echo "### $size-byte payloads, $outputs output(s)"
             echo
             echo "| relay | offered/s | sent/s | received | loss % | lost | dup | reord | corrupt | sink drops" \
-                "| backlog drops in / out | kit-free loss % | burst | CPU % | µs/pkt | own µs/pkt | idle CPU % | point |"
-            echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+                "| backlog drops in / out | kit-free loss % | relay's drops ring / send | burst | CPU % | µs/pkt" \
+                "| own µs/pkt | idle CPU % | point |"
+            echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
             awk -F '\t' -v s="$size" -v o="$outputs" '$2 == s && $3 == o {
                 kitfree = ($6 > 0) ? 100 * ($8 - $12 - $21) / $6 : 0
-                printf "| %s | %d | %d | %d | %s | %d | %d | %d | %d | %d | %d / %d | %.3f | %d | %s | %s | %s | %s | %s |\n",
-                    $1, $4, $5, $7, $15, $8, $9, $10, $11, $12, $20, $21, kitfree, $13, $16, $17, $18, $19, $14 }' \
+                printf "| %s | %d | %d | %d | %s | %d | %d | %d | %d | %d | %d / %d | %.3f | %s | %d | %s | %s | %s | %s | %s |\n",
+                    $1, $4, $5, $7, $15, $8, $9, $10, $11, $12, $20, $21, kitfree, $22, $13, $16, $17, $18, $19, $14 }' \
                 "$rows"
         done
     done
