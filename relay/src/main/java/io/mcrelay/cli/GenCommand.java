@@ -42,8 +42,9 @@ import picocli.CommandLine.Spec;
         "",
         "Flow i (0 to N-1) is its own socket sending to G:(P+i), so that flows spread over a relay's workers. "
             + "Packets take turns over the flows at --rate packets per second in all; each flow's sequence numbers "
-            + "count from 0. G may be a multicast group (sent with multicast TTL 1, the kernel's default; multicast "
-            + "loopback on, so receivers on this host see it) or a unicast address. The packets leave through IF.",
+            + "count from 0. G may be a multicast group (sent with multicast TTL 1, the kernel's default, unless --ttl "
+            + "says otherwise; multicast loopback on, so receivers on this host see it) or a unicast address. The "
+            + "packets leave through IF.",
         "",
         "Runs until --count packets are sent, or until interrupted (Ctrl-C), and then prints one line: 'sent N "
             + "packets in T s (R packets/s) to G:P..P+N-1 on IF, run RUNID' (or a JSON object with --json). A full "
@@ -95,6 +96,11 @@ public final class GenCommand implements Callable<Integer> {
         description = "Flows, 1 to 1024 (default: ${DEFAULT-VALUE}).")
     private int flows;
 
+    @Option(names = "--ttl", paramLabel = "TTL", defaultValue = "" + UdpFlows.MULTICAST_TTL,
+        description = "Multicast TTL, 0 to 255 (default: ${DEFAULT-VALUE}, which keeps a group on its link; a"
+            + " multicast router such as kernel forwarding passes on only packets with a TTL above 1).")
+    private int ttl;
+
     @Option(names = "--record", paramLabel = "FILE",
         description = "Write the run's record to FILE (replaced if it exists): the history header, then one 'S FLOW "
             + "SEQ SENT_NS' line per packet sent, which the history checker reads with a sink's record.")
@@ -119,7 +125,8 @@ public final class GenCommand implements Callable<Integer> {
         final Generator.Config config = new Generator.Config(flows, countMax, sizeBytes, ratePps, runId);
         final String target = destination.getHostAddress() + ':' + port + (flows == 1 ? "" : ".." + (port + flows - 1))
             + " on " + interfaceName;
-        try (UdpFlows output = new UdpFlows(destination, port, flows, interfaceName, sourcePort, sizeBytes);
+        try (UdpFlows output = new UdpFlows(destination, port, flows, interfaceName, sourcePort, sizeBytes,
+            ttl);
              Writer recordWriter = record == null ? null : Files.newBufferedWriter(record, StandardCharsets.UTF_8)) {
             final Generator.Listener listener = recordWriter == null ? (flow, firstSeq, sent, sentNs) -> { }
                 : recorder(recordWriter);
@@ -249,6 +256,9 @@ public final class GenCommand implements Callable<Integer> {
         }
         if (sourcePort < 0 || sourcePort > 65_535) {
             throw usage("--source-port must be 1 to 65535, not " + sourcePort);
+        }
+        if (ttl < 0 || ttl > 255) {
+            throw usage("--ttl must be 0 to 255, not " + ttl);
         }
         if (ratePps < 1 || ratePps > SendSchedule.RATE_MAX_PPS) {
             throw usage("--rate must be 1 to " + SendSchedule.RATE_MAX_PPS + " packets/s, not " + ratePps);

@@ -45,7 +45,13 @@ import picocli.CommandLine.Spec;
             + " (unique and intact), lost (with --expect: the expected ones that did not arrive; without: the gaps"
             + " below each flow's highest sequence number), duplicates, reordered, corrupt, foreign, and"
             + " socket_drops: packets the sink's own sockets dropped because it read too slowly, which are not the"
-            + " relay's fault. Each socket's receive buffer is 8 MiB (set past net.core.rmem_max when run as root).",
+            + " relay's fault; and burst_max: the most datagrams read from one socket in a row without finding it"
+            + " empty (a bound on the largest bunch of packets that reached the sink at once). Each socket's receive"
+            + " buffer is 8 MiB unless --receive-buffer says otherwise (set past net.core.rmem_max when run as"
+            + " root).",
+        "With --warmup the first run to arrive is a warm-up: checked, not counted; counting starts with the first"
+            + " packet of the next run (send two 'mcrelay gen' runs: the warm-up, then the one to count), so that"
+            + " neither the sink's JIT nor a relay's is measured cold.",
         "Exit 0 when packets arrived, each once, intact and in order, with none lost and none dropped by the sink;"
             + " 1 otherwise; 2 for bad arguments."},
     exitCodeListHeading = "%nExit codes:%n",
@@ -99,6 +105,19 @@ public final class SinkCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the counts as one JSON object, for scripts.")
     private boolean json;
 
+    @Option(names = "--warmup",
+        description = "Treat the first run that arrives as a warm-up: check it, count nothing of it, and count the"
+            + " next run.")
+    private boolean warmup;
+
+    @Option(names = "--receive-buffer", paramLabel = "BYTES", defaultValue = "" + RECEIVE_BUFFER_BYTES,
+        description = "Each socket's receive buffer in bytes, 0 to 1073741824; 0 keeps the system's default, as an"
+            + " ordinary receiver would (default: ${DEFAULT-VALUE}).")
+    private int receiveBufferBytes;
+
+    /** The largest --receive-buffer: the kernel keeps int-sized buffer sizes and doubles what it is asked. */
+    static final int RECEIVE_BUFFER_BYTES_MAX = 1 << 30;
+
     @Override
     public Integer call() throws IOException {
         final Inet4Address groupAddress = ipv4("--group", group);
@@ -107,7 +126,7 @@ public final class SinkCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         try (Writer recordWriter = record == null ? null : Files.newBufferedWriter(record, StandardCharsets.UTF_8)) {
-            final Sink sink = new Sink(flows, expect == null ? -1 : expect, recordWriter);
+            final Sink sink = new Sink(flows, expect == null ? -1 : expect, recordWriter, warmup);
             final SinkSession.Summary summary;
             try (SinkSession session = open(groupAddress, sourceAddress)) {
                 if (session == null) {
@@ -126,7 +145,7 @@ public final class SinkCommand implements Callable<Integer> {
     private SinkSession open(final Inet4Address groupAddress, final Inet4Address sourceAddress) {
         try {
             return SinkSession.open(new SinkSession.Config(interfaceName, groupAddress, sourceAddress, port, flows,
-                RECEIVE_BUFFER_BYTES));
+                receiveBufferBytes));
         } catch (final RuntimeException e) {
             spec.commandLine().getErr().println("mcrelay: cannot open the sink's sockets: " + e.getMessage());
             return null;
@@ -180,6 +199,10 @@ public final class SinkCommand implements Callable<Integer> {
         if (expect != null && expect < 1) {
             throw usage("invalid --expect: " + expect + " (at least 1)");
         }
+        if (receiveBufferBytes < 0 || receiveBufferBytes > RECEIVE_BUFFER_BYTES_MAX) {
+            throw usage("invalid --receive-buffer: " + receiveBufferBytes + " (bytes, 0 to " + RECEIVE_BUFFER_BYTES_MAX
+                + "; 0 keeps the system's default)");
+        }
         if (!(timeoutSeconds > 0) || timeoutSeconds > 86_400 * 365) {
             throw usage("invalid --timeout: " + timeoutSeconds + " (seconds, more than 0)");
         }
@@ -231,7 +254,8 @@ public final class SinkCommand implements Callable<Integer> {
                 + ",\"received\":" + summary.received() + ",\"lost\":" + summary.lost()
                 + ",\"duplicates\":" + summary.duplicates() + ",\"reordered\":" + summary.reordered()
                 + ",\"corrupt\":" + summary.corrupt() + ",\"foreign\":" + summary.foreign()
-                + ",\"socket_drops\":" + summary.socketDrops() + "}");
+                + ",\"socket_drops\":" + summary.socketDrops() + ",\"burst_max\":" + summary.burstMax()
+                + ",\"warmup_only\":" + summary.warmupOnly() + "}");
             return;
         }
         out.println("run:          " + (runId == null ? "none (no intact traffic-kit packet arrived)" : runId));
@@ -244,6 +268,7 @@ public final class SinkCommand implements Callable<Integer> {
         out.println("foreign:      " + summary.foreign());
         out.println("socket_drops: " + summary.socketDrops() + " (receive buffer " + summary.receiveBufferBytes()
             + " bytes per socket, set with " + (summary.receiveBufferForced() ? "SO_RCVBUFFORCE" : "SO_RCVBUF") + ")");
+        out.println("burst_max:    " + summary.burstMax() + " (the most datagrams read from one socket in a row)");
         out.println("ended:        " + switch (summary.end()) {
             case EXPECTED -> "every expected packet arrived";
             case IDLE -> "no packet for " + timeoutSeconds + " s";
@@ -255,6 +280,9 @@ public final class SinkCommand implements Callable<Integer> {
     private static String verdict(final SinkSession.Summary summary) {
         if (summary.clean()) {
             return "ok: every packet arrived once, intact, in order";
+        }
+        if (summary.warmupOnly()) {
+            return "FAILED: only the warm-up run arrived; no run after it was counted";
         }
         if (summary.received() == 0) {
             return "FAILED: no intact packet of a traffic-kit run arrived";

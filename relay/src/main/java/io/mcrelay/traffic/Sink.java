@@ -21,6 +21,11 @@ import java.util.Objects;
  * flow that sent nothing is not seen at all). Duplicates are told apart by sequence number per flow, for sequence
  * numbers below {@link #SEQ_TRACKED_MAX} (a bitmap per flow, grown by doubling: no allocation per packet once grown).
  *
+ * <p><b>Warm-up.</b> A sink made with {@code warmup} treats the first run it locks on as a warm-up (it lets the
+ * receiver's JIT compile its loop, and a relay under test warm up, before anything is counted): it checks that run's
+ * packets but counts none of them, and when an intact packet of another run arrives, it forgets everything and locks
+ * on that run. Until then it is {@link #warmingUp()}, never {@link #complete()}, and records nothing.
+ *
  * <p>Each datagram is also written to {@code record}, when there is one, as a {@link HistoryFile} {@code R} line with
  * the arrival flow (that line's text is the only allocation per packet). Not thread-safe: one receiving thread.
  */
@@ -35,6 +40,7 @@ public final class Sink {
     private final long[] highestSeq;
     private final long[] uniqueCount;
     private final long[][] seen;
+    private boolean warmingUp;
     private boolean runLocked;
     private long runId;
     private long received;
@@ -49,6 +55,16 @@ public final class Sink {
      * @param record   where to write the run's {@code R} lines (after a header it writes now), or null
      */
     public Sink(final int flows, final long expected, final Writer record) {
+        this(flows, expected, record, false);
+    }
+
+    /**
+     * @param flows    the sockets, flow 0 to {@code flows - 1}
+     * @param expected the packets expected in the counted run (complete when as many unique ones arrived), or -1
+     * @param record   where to write the counted run's {@code R} lines (after a header it writes now), or null
+     * @param warmup   whether the first run is a warm-up, checked and then forgotten (see the class comment)
+     */
+    public Sink(final int flows, final long expected, final Writer record, final boolean warmup) {
         if (flows < 1 || flows > 0x1_0000) {
             throw new IllegalArgumentException("flows must be 1 to 65536, not " + flows);
         }
@@ -58,6 +74,7 @@ public final class Sink {
         this.flows = flows;
         this.expected = expected;
         this.record = record;
+        this.warmingUp = warmup;
         highestSeq = new long[flows];
         Arrays.fill(highestSeq, -1);
         uniqueCount = new long[flows];
@@ -80,16 +97,21 @@ public final class Sink {
                           final long receivedNs) {
         Objects.checkIndex(arrivedFlow, flows);
         int status = TrafficPayload.parse(buffer, offset, length, runId, parsed);
-        if (!runLocked && status == TrafficPayload.FOREIGN) {
+        if ((!runLocked || warmingUp) && status == TrafficPayload.FOREIGN) {
             // An intact packet of another run than the guess leaves its run id in parsed; anything else leaves a
-            // stale one, which the second parse refuses again. Only until the run is known.
+            // stale one, which the second parse refuses again. Only until the run is known, or the warm-up is over.
             status = TrafficPayload.parse(buffer, offset, length, parsed.runId(), parsed);
+            if (runLocked && status == TrafficPayload.OK) {
+                startCountedRun();
+            }
         }
         if (!runLocked && status == TrafficPayload.OK) {
             runLocked = true;
             runId = parsed.runId();
         }
-        record(arrivedFlow, receivedNs, status);
+        if (!warmingUp) {
+            record(arrivedFlow, receivedNs, status);
+        }
         switch (status) {
             case TrafficPayload.OK -> {
                 if (parsed.flow() != arrivedFlow) {
@@ -102,6 +124,24 @@ public final class Sink {
             default -> foreign++;
         }
         return status;
+    }
+
+    /** The warm-up run is over: forget its counts; the packet in {@code parsed} opens the counted run. */
+    private void startCountedRun() {
+        assert warmingUp && runLocked && parsed.runId() != runId : "a counted run starts once, after the warm-up";
+        warmingUp = false;
+        runId = parsed.runId();
+        received = 0;
+        duplicates = 0;
+        reordered = 0;
+        corrupt = 0;
+        foreign = 0;
+        Arrays.fill(highestSeq, -1);
+        Arrays.fill(uniqueCount, 0);
+        for (final long[] bits : seen) {
+            Arrays.fill(bits, 0); // kept, not freed: the counted run needs as many
+        }
+        assert received == 0 && highestSeq[0] == -1 && uniqueCount[0] == 0 : "nothing of the warm-up is left";
     }
 
     private void countIntact(final int flow, final long seq) {
@@ -143,7 +183,12 @@ public final class Sink {
 
     /** True when an expected count was given and as many unique intact packets arrived. */
     public boolean complete() {
-        return expected > 0 && received >= expected;
+        return !warmingUp && expected > 0 && received >= expected;
+    }
+
+    /** True while a sink made with {@code warmup} has not yet seen the counted run (see the class comment). */
+    public boolean warmingUp() {
+        return warmingUp;
     }
 
     /** True once an intact packet named the run. */

@@ -1,6 +1,7 @@
 package io.mcrelay.traffic;
 
 import java.net.Inet4Address;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -14,6 +15,16 @@ import io.mcrelay.linux.sys.UdpReceiver;
  * told apart from a loss in the relay. Waits with {@code poll(2)} in slices of at most {@link #POLL_SLICE_MS}, so a
  * stop request is seen within one slice. Allocates nothing per packet (beyond what the {@link Sink}'s record writes).
  * Not thread-safe: one thread opens, runs and closes it.
+ *
+ * <p><b>Bursts.</b> The session counts the datagrams it reads from one socket in a row without finding it empty, and
+ * reports the largest such streak as {@link Summary#burstMax}: the most packets that were waiting for the sink at
+ * once, plus those that arrived while it read them. A sender that spreads its packets out keeps it small; one that
+ * emits them in bunches shows the bunch, which an ordinary receiver must hold in its socket buffer. It measures the
+ * sink as well as the sender (a sink that stalls lets packets pile up), so compare it between senders measured with
+ * the same sink on the same machine.
+ *
+ * <p>With a {@link Sink} that has a warm-up run, the burst and the socket drops count from the first packet of the
+ * counted run: the drop counters are read then, and what they held is left out.
  */
 public final class SinkSession implements AutoCloseable {
     /** The longest single wait, bounding how long a stop request goes unseen. */
@@ -50,19 +61,30 @@ public final class SinkSession implements AutoCloseable {
      */
     public record Summary(boolean runLocked, long runId, long received, long lost, long duplicates, long reordered,
                           long corrupt, long foreign, long socketDrops, long expected, End end,
-                          int receiveBufferBytes, boolean receiveBufferForced) {
-        /** True when packets arrived, each once, intact, in order, none missing and none dropped by the sink. */
+                          int receiveBufferBytes, boolean receiveBufferForced, long burstMax, boolean warmupOnly) {
+        /**
+         * True when packets of the counted run arrived, each once, intact, in order, none missing and none dropped by
+         * the sink. {@code burstMax} is the largest burst seen (see the class comment); {@code warmupOnly} says that
+         * a sink with a warm-up saw no run after it, so that every count is of the warm-up.
+         */
         public boolean clean() {
-            return received > 0 && lost == 0 && duplicates == 0 && reordered == 0 && corrupt == 0
+            return !warmupOnly && received > 0 && lost == 0 && duplicates == 0 && reordered == 0 && corrupt == 0
                 && socketDrops == 0 && (expected < 0 || received >= expected);
         }
     }
 
     private final UdpReceiver receiver;
     private final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
+    /** Per flow: datagrams read in a row since its socket was last found empty. */
+    private final long[] streak;
+    /** Per flow: the drop counter when the counted run began (0 without a warm-up). */
+    private final long[] dropsBefore;
+    private long burstMax;
 
     private SinkSession(final UdpReceiver receiver) {
         this.receiver = receiver;
+        streak = new long[receiver.flows()];
+        dropsBefore = new long[receiver.flows()];
     }
 
     /**
@@ -102,6 +124,9 @@ public final class SinkSession implements AutoCloseable {
         }
         long lastDatagramNs = clockNs.getAsLong();
         End end = End.STOPPED;
+        boolean warming = sink.warmingUp();
+        Arrays.fill(streak, 0);
+        burstMax = 0;
         while (!stopRequested.getAsBoolean()) {
             if (sink.complete()) {
                 end = End.EXPECTED;
@@ -123,21 +148,42 @@ public final class SinkSession implements AutoCloseable {
                 for (int taken = 0; taken < DRAIN_MAX && !sink.complete(); taken++) {
                     final int length = receiver.receive(flow, buffer);
                     if (length < 0) {
+                        streak[flow] = 0;
                         break;
                     }
                     lastDatagramNs = clockNs.getAsLong();
                     sink.onDatagram(flow, buffer, 0, length, lastDatagramNs);
+                    if (warming && !sink.warmingUp()) {
+                        warming = false;
+                        startCountedRun(flow);
+                    }
+                    burstMax = Math.max(burstMax, ++streak[flow]);
                 }
             }
         }
         receiver.refreshDrops();
         long socketDrops = 0;
         for (int flow = 0; flow < receiver.flows(); flow++) {
-            socketDrops += receiver.drops(flow);
+            socketDrops += receiver.drops(flow) - dropsBefore[flow];
         }
+        assert socketDrops >= 0 : "drop counters only grow: " + socketDrops;
         return new Summary(sink.runLocked(), sink.runId(), sink.received(), sink.lost(), sink.duplicates(),
             sink.reordered(), sink.corrupt(), sink.foreign(), socketDrops, sink.expected(), end,
-            receiver.receiveBufferBytes(), receiver.receiveBufferForced());
+            receiver.receiveBufferBytes(), receiver.receiveBufferForced(), burstMax, warming);
+    }
+
+    /**
+     * The first packet of the counted run was just read from {@code flow}: from here on, drops and bursts count.
+     * Control path, once a run: one {@code getsockopt} per socket.
+     */
+    private void startCountedRun(final int flow) {
+        receiver.refreshDrops();
+        for (int i = 0; i < receiver.flows(); i++) {
+            dropsBefore[i] = receiver.drops(i);
+            streak[i] = 0;
+        }
+        burstMax = 0;
+        assert streak[flow] == 0 : "the opening packet starts the first streak";
     }
 
     /** Closes the sockets, leaving the group. */

@@ -16,7 +16,7 @@ import io.mcrelay.linux.sys.UdpSockets;
 public final class UdpFlows implements Generator.Output, AutoCloseable {
     /** Messages per {@code sendmmsg}: enough to make the system call's cost small per packet. */
     public static final int BATCH_MESSAGES = 64;
-    /** {@code IP_MULTICAST_TTL}: 1, the kernel's default, so that a group stays on the link unless relayed. */
+    /** {@code IP_MULTICAST_TTL} by default: 1, the kernel's default, so that a group stays on the link unless relayed. */
     public static final int MULTICAST_TTL = 1;
 
     /** A socket could not be set up: the message names the call and the errno. */
@@ -39,6 +39,16 @@ public final class UdpFlows implements Generator.Output, AutoCloseable {
      */
     public UdpFlows(final Inet4Address destination, final int firstPort, final int flows, final String interfaceName,
         final int sourcePort, final int payloadBytesMax) {
+        this(destination, firstPort, flows, interfaceName, sourcePort, payloadBytesMax, MULTICAST_TTL);
+    }
+
+    /**
+     * As above, with {@code multicastTtl} (0 to 255) as every socket's {@code IP_MULTICAST_TTL}: above 1 when a
+     * multicast router (kernel forwarding) must pass the packets on, since it forwards only those whose TTL exceeds
+     * its threshold (1 by default).
+     */
+    public UdpFlows(final Inet4Address destination, final int firstPort, final int flows, final String interfaceName,
+        final int sourcePort, final int payloadBytesMax, final int multicastTtl) {
         if (flows < 1 || firstPort + flows - 1 > 65_535) {
             throw new IllegalArgumentException("ports " + firstPort + ".." + (firstPort + flows - 1)
                 + " do not fit 1..65535");
@@ -48,7 +58,7 @@ public final class UdpFlows implements Generator.Output, AutoCloseable {
         try {
             for (; opened < flows; opened++) {
                 fds[opened] = UdpSockets.openConnected(destination, firstPort + opened, interfaceName, sourcePort,
-                    MULTICAST_TTL);
+                    multicastTtl);
             }
             batch = new SendBatch(BATCH_MESSAGES, payloadBytesMax);
         } catch (final RuntimeException e) {
@@ -67,6 +77,11 @@ public final class UdpFlows implements Generator.Output, AutoCloseable {
         } catch (final LinuxException e) {
             return false;
         }
+    }
+
+    /** Flow {@code flow}'s socket (for tests that read its options). */
+    int fd(final int flow) {
+        return fds[flow];
     }
 
     @Override

@@ -56,6 +56,8 @@ class GenCommandTest {
         "--port 65535 --flows 2 | --port 65535 with --flows 2 needs ports up to 65536, beyond 65535",
         "--port 0             | --port must be 1 to 65535, not 0",
         "--count 0            | --count must be at least 1, not 0",
+        "--ttl 256            | --ttl must be 0 to 255, not 256",
+        "--ttl -1             | --ttl must be 0 to 255, not -1",
         "--source-port 70000  | --source-port must be 1 to 65535, not 70000",
         "--group 300.1.1.1    | --group must be an IPv4 address such as 239.1.1.1, not '300.1.1.1'",
         "--group example.com  | --group must be an IPv4 address such as 239.1.1.1, not 'example.com'",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 
@@ -165,6 +167,91 @@ class SinkSessionTest {
             assertEquals(SinkSession.End.STOPPED, summary.end());
             assertEquals(0, summary.received());
             assertFalse(summary.clean(), "nothing arrived");
+        }
+    }
+
+    @Test
+    void theLargestBurstIsTheMostDatagramsReadInARowFromOneSocket() throws IOException {
+        final int port = freePortPair();
+        final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        final int queued = SinkSession.DRAIN_MAX * 2 + 7; // more than one turn takes: the streak goes on over turns
+        try (SinkSession session = SinkSession.open(new SinkSession.Config("lo", loopback, null, port, 2, 1 << 20));
+             DatagramChannel sender = DatagramChannel.open()) {
+            for (long seq = 0; seq < queued; seq++) {
+                send(sender, payload(RUN, 0, seq), new InetSocketAddress(loopback, port));
+            }
+            for (long seq = 0; seq < 3; seq++) {
+                send(sender, payload(RUN, 1, seq), new InetSocketAddress(loopback, port + 1));
+            }
+            final SinkSession.Summary summary = session.run(new Sink(2, queued + 3, null), IDLE_NS, () -> false,
+                System::nanoTime);
+            assertEquals(queued + 3, summary.received(), summary::toString);
+            assertEquals(queued, summary.burstMax(), "every queued datagram of flow 0 was read in one streak");
+            assertTrue(summary.clean(), summary::toString);
+        }
+    }
+
+    /**
+     * A warm-up run that overflows the sink's socket, then a counted run of twenty: the counted run's summary holds
+     * none of the warm-up's drops, and its largest burst is its own. The counted run is sent once the sink has
+     * drained the warm-up: from the stop check that follows a turn in which nothing arrived (a poll that timed out).
+     */
+    @Test
+    void aWarmupsDropsAndBurstsAreLeftOutOfTheCountedRun() throws IOException {
+        final int port = freePortPair();
+        final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        final InetSocketAddress to = new InetSocketAddress(loopback, port);
+        final int warmupSent = 2_000;
+        final int counted = 20;
+        try (SinkSession session = SinkSession.open(new SinkSession.Config("lo", loopback, null, port, 1, 32 << 10));
+             DatagramChannel sender = DatagramChannel.open()) {
+            for (long seq = 0; seq < warmupSent; seq++) {
+                send(sender, payload(RUN + 1, 0, seq), to);
+            }
+            final Sink sink = new Sink(1, counted, null, true);
+            final long[] warmupReceived = {-1};
+            final BooleanSupplier sendCountedOnceDrained = () -> {
+                if (sink.warmingUp() && sink.received() > 0 && sink.received() == warmupReceived[0]) {
+                    try {
+                        for (long seq = 0; seq < counted; seq++) {
+                            send(sender, payload(RUN, 0, seq), to);
+                        }
+                    } catch (final IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                warmupReceived[0] = sink.warmingUp() ? sink.received() : warmupReceived[0];
+                return false;
+            };
+            final SinkSession.Summary summary = session.run(sink, TimeUnit.SECONDS.toNanos(5),
+                sendCountedOnceDrained, System::nanoTime);
+            assertTrue(warmupReceived[0] > counted && warmupReceived[0] < warmupSent,
+                "the warm-up overflowed the socket and filled more than one burst of the counted run: "
+                    + warmupReceived[0] + " of " + warmupSent + " received");
+            assertEquals(SinkSession.End.EXPECTED, summary.end());
+            assertEquals(RUN, summary.runId());
+            assertEquals(counted, summary.received(), summary::toString);
+            assertEquals(0, summary.socketDrops(), "the warm-up's drops are not the counted run's: " + summary);
+            assertEquals(counted, summary.burstMax(), summary::toString);
+            assertFalse(summary.warmupOnly());
+            assertTrue(summary.clean(), summary::toString);
+        }
+    }
+
+    @Test
+    void aSinkThatSawOnlyItsWarmupIsNotClean() throws IOException {
+        final int port = freePortPair();
+        final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        try (SinkSession session = SinkSession.open(new SinkSession.Config("lo", loopback, null, port, 1, 0));
+             DatagramChannel sender = DatagramChannel.open()) {
+            for (long seq = 0; seq < 5; seq++) {
+                send(sender, payload(RUN, 0, seq), new InetSocketAddress(loopback, port));
+            }
+            final SinkSession.Summary summary = session.run(new Sink(1, 5, null, true), IDLE_NS, () -> false,
+                System::nanoTime);
+            assertEquals(SinkSession.End.IDLE, summary.end());
+            assertTrue(summary.warmupOnly());
+            assertFalse(summary.clean(), "five intact packets arrived, but all of the warm-up");
         }
     }
 

@@ -137,6 +137,44 @@ class SinkTest {
     }
 
     @Test
+    void aWarmupRunIsCheckedButForgottenWhenTheNextRunBegins() throws Exception {
+        final StringWriter record = new StringWriter();
+        final Sink sink = new Sink(1, 2, record, true);
+        assertTrue(sink.warmingUp());
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(OTHER_RUN, 0, 0)));
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(OTHER_RUN, 0, 2)));
+        feed(sink, 0, packet(OTHER_RUN, 0, 2)); // a duplicate
+        final byte[] corrupt = packet(OTHER_RUN, 0, 3);
+        corrupt[30] ^= 4;
+        assertEquals(TrafficPayload.CORRUPT, feed(sink, 0, corrupt));
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, new byte[50]));
+        assertFalse(sink.complete(), "two warm-up packets arrived, but a warm-up never completes the sink");
+        assertTrue(sink.warmingUp());
+        assertEquals(OTHER_RUN, sink.runId());
+
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(RUN, 0, 0)));
+        assertFalse(sink.warmingUp());
+        assertEquals(RUN, sink.runId());
+        // received, lost, duplicates, reordered, corrupt, foreign: nothing of the warm-up is left
+        assertEquals(List.of(1L, 1L, 0L, 0L, 0L, 0L), counts(sink));
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(OTHER_RUN, 0, 4)), "the warm-up's run is over");
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(RUN, 0, 1)));
+        assertTrue(sink.complete());
+        assertEquals(List.of(2L, 0L, 0L, 0L, 0L, 1L), counts(sink));
+        assertEquals(HistoryFile.HEADER + "\nR 0 0 0 5000 ok\nR 0 -1 -1 5000 foreign\nR 0 0 1 5000 ok\n",
+            record.toString(), "the record holds the counted run only");
+    }
+
+    @Test
+    void withoutWarmupASecondRunIsForeign() {
+        final Sink sink = new Sink(1, -1, null, false);
+        assertFalse(sink.warmingUp());
+        feed(sink, 0, packet(OTHER_RUN, 0, 0));
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(RUN, 0, 0)));
+        assertEquals(OTHER_RUN, sink.runId());
+    }
+
+    @Test
     void badArgumentsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new Sink(0, -1, null));
         assertThrows(IllegalArgumentException.class, () -> new Sink(1, 0, null));
