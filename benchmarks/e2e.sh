@@ -118,8 +118,16 @@ notes=()     # what was skipped or worth knowing; printed under the tables
 
 # The harness, the generator and the sinks stay on the generator's CPU; only the relay runs on the other.
 taskset -cp "$gen_cpu" $$ >/dev/null
-# Everything started from here inherits the priority: other loads yield most of both CPUs while they compete.
+# Everything started from here inherits the priority: other loads yield most of both CPUs while they compete. Where
+# the scheduler groups tasks by session (autogroup), a nice value only counts within the session, so the session's
+# group gets it too (and each relay's, which runs in a session of its own).
 renice -n "$nice_level" -p $$ >/dev/null
+prioritise_session() { # PID: the autogroup of PID's session, where there is one
+    if [[ -w /proc/$1/autogroup ]]; then
+        echo "$nice_level" >"/proc/$1/autogroup" 2>/dev/null || true
+    fi
+}
+prioritise_session $$
 
 ip netns add "$src"
 ip netns add "$relay"
@@ -329,6 +337,7 @@ start_relay() { # NAME OUTPUTS: starts it in the relay namespace on the relay CP
             ;;
     esac
     kill -0 "$relay_sid" 2>/dev/null || { notes+=("$name exited at start"); return 1; }
+    prioritise_session "$relay_sid"
 }
 logs=$(dirname -- "$out")/e2e-logs
 stop_relay() { # NAME OUTPUTS: stops it and keeps its log beside --out
@@ -436,6 +445,9 @@ run_point() {
     for k in "${sinks[@]}"; do
         kill -TERM "$k" 2>/dev/null || true
         reap "$k"
+    done
+    for ((k = 0; k < outputs; k++)); do # what each sink said, for whoever reads the logs
+        cat "$tmp/sink.$k.json" "$tmp/sink.$k.err" >"$logs/$name-$outputs-$size-$rate-$kind.sink$k.txt" 2>/dev/null || true
     done
 
     local received=0 lost=0 dup=0 reord=0 corrupt=0 drops=0 burst=0 v
