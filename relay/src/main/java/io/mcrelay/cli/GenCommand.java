@@ -101,6 +101,11 @@ public final class GenCommand implements Callable<Integer> {
             + " multicast router such as kernel forwarding passes on only packets with a TTL above 1).")
     private int ttl;
 
+    @Option(names = "--run-id", paramLabel = "HEX",
+        description = "The run's id, 16 hex digits (default: a random one), so that a receiver told it in advance"
+            + " ('mcrelay sink --run-id') counts this run and nothing else.")
+    private String runIdHex;
+
     @Option(names = "--record", paramLabel = "FILE",
         description = "Write the run's record to FILE (replaced if it exists): the history header, then one 'S FLOW "
             + "SEQ SENT_NS' line per packet sent, which the history checker reads with a sink's record.")
@@ -120,7 +125,7 @@ public final class GenCommand implements Callable<Integer> {
         final Inet4Address destination = checkArguments();
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        final long runId = new SecureRandom().nextLong();
+        final long runId = runIdHex == null ? new SecureRandom().nextLong() : parseRunId(runIdHex);
         final long countMax = count == null ? Long.MAX_VALUE : count;
         final Generator.Config config = new Generator.Config(flows, countMax, sizeBytes, ratePps, runId);
         final String target = destination.getHostAddress() + ':' + port + (flows == 1 ? "" : ".." + (port + flows - 1))
@@ -233,6 +238,22 @@ public final class GenCommand implements Callable<Integer> {
         return line.toString();
     }
 
+    /** Sixteen hex digits, as {@code gen} prints a run id and {@code sink} takes one; null when it is not that. */
+    static Long runIdOf(final String text) {
+        if (text == null || !text.matches("[0-9a-fA-F]{16}")) {
+            return null;
+        }
+        return Long.parseUnsignedLong(text, 16);
+    }
+
+    private long parseRunId(final String text) {
+        final Long runId = runIdOf(text);
+        if (runId == null) {
+            throw usage("--run-id must be 16 hex digits such as 0123456789abcdef, not '" + text + "'");
+        }
+        return runId;
+    }
+
     /** Validates every option before any socket is opened; a bad one exits 2 naming it. */
     private Inet4Address checkArguments() {
         final Inet4Address destination;
@@ -256,6 +277,9 @@ public final class GenCommand implements Callable<Integer> {
         }
         if (sourcePort < 0 || sourcePort > 65_535) {
             throw usage("--source-port must be 1 to 65535, not " + sourcePort);
+        }
+        if (runIdHex != null) {
+            parseRunId(runIdHex);
         }
         if (ttl < 0 || ttl > 255) {
             throw usage("--ttl must be 0 to 255, not " + ttl);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -110,6 +111,11 @@ public final class SinkCommand implements Callable<Integer> {
             + " next run.")
     private boolean warmup;
 
+    @Option(names = "--run-id", paramLabel = "HEX",
+        description = "Count this run only (16 hex digits, as 'mcrelay gen --run-id' takes and every gen prints):"
+            + " other runs are foreign, and counting, drops and bursts start at its first packet.")
+    private String runIdHex;
+
     @Option(names = "--receive-buffer", paramLabel = "BYTES", defaultValue = "" + RECEIVE_BUFFER_BYTES,
         description = "Each socket's receive buffer in bytes, 0 to 1073741824; 0 keeps the system's default, as an"
             + " ordinary receiver would (default: ${DEFAULT-VALUE}).")
@@ -126,7 +132,8 @@ public final class SinkCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         try (Writer recordWriter = record == null ? null : Files.newBufferedWriter(record, StandardCharsets.UTF_8)) {
-            final Sink sink = new Sink(flows, expect == null ? -1 : expect, recordWriter, warmup);
+            final Sink sink = new Sink(flows, expect == null ? -1 : expect, recordWriter, warmup,
+                GenCommand.runIdOf(runIdHex));
             final SinkSession.Summary summary;
             try (SinkSession session = open(groupAddress, sourceAddress)) {
                 if (session == null) {
@@ -198,6 +205,9 @@ public final class SinkCommand implements Callable<Integer> {
         }
         if (expect != null && expect < 1) {
             throw usage("invalid --expect: " + expect + " (at least 1)");
+        }
+        if (runIdHex != null && GenCommand.runIdOf(runIdHex) == null) {
+            throw usage("invalid --run-id: \"" + runIdHex + "\" is not 16 hex digits");
         }
         if (receiveBufferBytes < 0 || receiveBufferBytes > RECEIVE_BUFFER_BYTES_MAX) {
             throw usage("invalid --receive-buffer: " + receiveBufferBytes + " (bytes, 0 to " + RECEIVE_BUFFER_BYTES_MAX
@@ -277,9 +287,12 @@ public final class SinkCommand implements Callable<Integer> {
         out.println("result:       " + verdict(summary));
     }
 
-    private static String verdict(final SinkSession.Summary summary) {
+    private String verdict(final SinkSession.Summary summary) {
         if (summary.clean()) {
             return "ok: every packet arrived once, intact, in order";
+        }
+        if (summary.warmupOnly() && runIdHex != null) {
+            return "FAILED: no packet of run " + runIdHex.toLowerCase(Locale.ROOT) + " arrived";
         }
         if (summary.warmupOnly()) {
             return "FAILED: only the warm-up run arrived; no run after it was counted";

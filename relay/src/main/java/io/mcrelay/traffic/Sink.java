@@ -26,6 +26,10 @@ import java.util.Objects;
  * packets but counts none of them, and when an intact packet of another run arrives, it forgets everything and locks
  * on that run. Until then it is {@link #warmingUp()}, never {@link #complete()}, and records nothing.
  *
+ * <p><b>A named run.</b> A sink made for one run id counts that run only: every other run is foreign, and until the
+ * named run's first packet it is {@link #warmingUp()} as above (nothing counted, nothing recorded, never complete),
+ * so that a warm-up run, or stragglers of an earlier run, can precede it without being mistaken for it.
+ *
  * <p>Each datagram is also written to {@code record}, when there is one, as a {@link HistoryFile} {@code R} line with
  * the arrival flow (that line's text is the only allocation per packet). Not thread-safe: one receiving thread.
  */
@@ -41,6 +45,7 @@ public final class Sink {
     private final long[] uniqueCount;
     private final long[][] seen;
     private boolean warmingUp;
+    private final boolean runNamed;
     private boolean runLocked;
     private long runId;
     private long received;
@@ -65,6 +70,15 @@ public final class Sink {
      * @param warmup   whether the first run is a warm-up, checked and then forgotten (see the class comment)
      */
     public Sink(final int flows, final long expected, final Writer record, final boolean warmup) {
+        this(flows, expected, record, warmup, null);
+    }
+
+    /**
+     * As above; with {@code namedRunId} not null, the sink counts that run only (see the class comment), and
+     * {@code warmup} changes nothing.
+     */
+    public Sink(final int flows, final long expected, final Writer record, final boolean warmup,
+                final Long namedRunId) {
         if (flows < 1 || flows > 0x1_0000) {
             throw new IllegalArgumentException("flows must be 1 to 65536, not " + flows);
         }
@@ -74,7 +88,12 @@ public final class Sink {
         this.flows = flows;
         this.expected = expected;
         this.record = record;
-        this.warmingUp = warmup;
+        this.runNamed = namedRunId != null;
+        this.warmingUp = warmup || runNamed;
+        if (runNamed) {
+            runLocked = true;
+            runId = namedRunId;
+        }
         highestSeq = new long[flows];
         Arrays.fill(highestSeq, -1);
         uniqueCount = new long[flows];
@@ -97,7 +116,11 @@ public final class Sink {
                           final long receivedNs) {
         Objects.checkIndex(arrivedFlow, flows);
         int status = TrafficPayload.parse(buffer, offset, length, runId, parsed);
-        if ((!runLocked || warmingUp) && status == TrafficPayload.FOREIGN) {
+        if (runNamed) {
+            if (warmingUp && status == TrafficPayload.OK) {
+                startCountedRun(); // the named run's first packet
+            }
+        } else if ((!runLocked || warmingUp) && status == TrafficPayload.FOREIGN) {
             // An intact packet of another run than the guess leaves its run id in parsed; anything else leaves a
             // stale one, which the second parse refuses again. Only until the run is known, or the warm-up is over.
             status = TrafficPayload.parse(buffer, offset, length, parsed.runId(), parsed);
@@ -128,7 +151,8 @@ public final class Sink {
 
     /** The warm-up run is over: forget its counts; the packet in {@code parsed} opens the counted run. */
     private void startCountedRun() {
-        assert warmingUp && runLocked && parsed.runId() != runId : "a counted run starts once, after the warm-up";
+        assert warmingUp && runLocked && (runNamed || parsed.runId() != runId)
+            : "a counted run starts once, after the warm-up";
         warmingUp = false;
         runId = parsed.runId();
         received = 0;

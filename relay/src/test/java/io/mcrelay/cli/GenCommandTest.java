@@ -57,6 +57,8 @@ class GenCommandTest {
         "--port 0             | --port must be 1 to 65535, not 0",
         "--count 0            | --count must be at least 1, not 0",
         "--ttl 256            | --ttl must be 0 to 255, not 256",
+        "--run-id 12345       | --run-id must be 16 hex digits such as 0123456789abcdef, not '12345'",
+        "--run-id 0123456789abcdeg | --run-id must be 16 hex digits such as 0123456789abcdef, not '0123456789abcdeg'",
         "--ttl -1             | --ttl must be 0 to 255, not -1",
         "--source-port 70000  | --source-port must be 1 to 65535, not 70000",
         "--group 300.1.1.1    | --group must be an IPv4 address such as 239.1.1.1, not '300.1.1.1'",
@@ -188,6 +190,23 @@ class GenCommandTest {
             assertTrue(json.get("run_id").asText().matches("[0-9a-f]{16}"), run::toString);
             assertTrue(json.get("duration_s").asDouble() > 0, run::toString);
             assertTrue(json.get("rate_pps").asDouble() > 0, run::toString);
+        }
+    }
+
+    @Test
+    void aRunIdGivenIsTheRunsId() throws Exception {
+        try (DatagramChannel receiver = DatagramChannel.open()) {
+            receiver.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            final int port = ((InetSocketAddress) receiver.getLocalAddress()).getPort();
+            final CliRun run = CliRun.of("gen", "--group", "127.0.0.1", "--port", Integer.toString(port),
+                "--interface", "lo", "--count", "1", "--json", "--run-id", "00C0FFEE00C0FFEE");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertEquals("00c0ffee00c0ffee", new ObjectMapper().readTree(run.out()).get("run_id").asText());
+            final ByteBuffer datagram = ByteBuffer.allocate(2048);
+            receiver.receive(datagram);
+            final TrafficPayload.Parsed parsed = new TrafficPayload.Parsed();
+            assertEquals(TrafficPayload.OK, TrafficPayload.parse(datagram.array(), 0, datagram.position(),
+                0x00C0FFEE00C0FFEEL, parsed), "the packet carries the run id given");
         }
     }
 

@@ -60,6 +60,8 @@ class SinkCommandTest {
         assertUsage("--expect", sink("--expect", "0"));
         assertUsage("--timeout", sink("--timeout", "0"));
         assertUsage("--receive-buffer", sink("--receive-buffer", "-1"));
+        assertUsage("--run-id", sink("--run-id", "0102"));
+        assertUsage("--run-id", sink("--run-id", "010203040506070g"));
         assertUsage("--receive-buffer", sink("--receive-buffer", "1073741825"));
         assertUsage("--timeout", sink("--timeout", "-1"));
         assertUsage("--timeout", sink("--timeout", "NaN"));
@@ -200,6 +202,26 @@ class SinkCommandTest {
         assertEquals(ExitCodes.OK, run.exitCode(), run::toString);
         assertTrue(run.out().matches("\\{\"run_id\":\"0102030405060708\",\"received\":3,\"lost\":0,\"duplicates\":0,"
             + "\"reordered\":0,\"corrupt\":0,\"foreign\":0,\"socket_drops\":0,\"burst_max\":[1-3],"
+            + "\"warmup_only\":false}\n"), run::toString);
+    }
+
+    @Test
+    void withARunIdOnlyThatRunIsCounted() throws Exception {
+        final int port = freePortPair();
+        final CompletableFuture<CliRun> sink = CompletableFuture.supplyAsync(() -> CliRun.of("sink", "--group",
+            "127.0.0.1", "--port", Integer.toString(port), "--interface", "lo", "--expect", "2", "--timeout", "20",
+            "--run-id", "0102030405060708", "--json"));
+        awaitBound(port, sink);
+        try (DatagramChannel sender = DatagramChannel.open()) {
+            send(sender, port, payload(RUN + 1, 0, 0)); // another run first: the sink must not lock on it
+            send(sender, port, payload(RUN, 0, 0));
+            send(sender, port, payload(RUN + 1, 0, 1)); // a straggler: foreign (read in a streak all the same)
+            send(sender, port, payload(RUN, 0, 1));
+        }
+        final CliRun run = sink.get(30, TimeUnit.SECONDS);
+        assertEquals(ExitCodes.OK, run.exitCode(), run::toString);
+        assertTrue(run.out().matches("\\{\"run_id\":\"0102030405060708\",\"received\":2,\"lost\":0,\"duplicates\":0,"
+            + "\"reordered\":0,\"corrupt\":0,\"foreign\":1,\"socket_drops\":0,\"burst_max\":[1-3],"
             + "\"warmup_only\":false}\n"), run::toString);
     }
 

@@ -166,6 +166,24 @@ class SinkTest {
     }
 
     @Test
+    void aSinkForANamedRunCountsThatRunOnlyFromItsFirstPacket() {
+        final Sink sink = new Sink(1, 2, null, false, RUN);
+        assertTrue(sink.warmingUp(), "nothing is counted before the named run's first packet");
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(OTHER_RUN, 0, 0)), "a warm-up run");
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(OTHER_RUN, 0, 1)));
+        assertTrue(sink.warmingUp(), "another run never becomes the counted one");
+        assertEquals(RUN, sink.runId());
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(RUN, 0, 0)));
+        assertFalse(sink.warmingUp());
+        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(OTHER_RUN, 0, 2)), "a straggler of another run");
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(RUN, 0, 1)));
+        assertTrue(sink.complete());
+        // received, lost, duplicates, reordered, corrupt, foreign: the other run's packets before the named run's
+        // first are forgotten with the warm-up; the straggler after it counts
+        assertEquals(List.of(2L, 0L, 0L, 0L, 0L, 1L), counts(sink));
+    }
+
+    @Test
     void withoutWarmupASecondRunIsForeign() {
         final Sink sink = new Sink(1, -1, null, false);
         assertFalse(sink.warmingUp());
