@@ -396,8 +396,17 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
      * {userData, result}.
      */
     static List<long[]> awaitCompletions(final Harness harness, final int count) {
+        return awaitCompletions(harness, count, () -> { });
+    }
+
+    /**
+     * As {@link #awaitCompletions(Harness, int)}, running {@code eachRound} every round as well: for sends that trickle
+     * out for longer than the capture's ring holds unread, a {@link Harness#delivered} call that drains it.
+     */
+    static List<long[]> awaitCompletions(final Harness harness, final int count, final Runnable eachRound) {
         final List<long[]> completions = new ArrayList<>();
         Waits.until(Waits.Pace.DELIVERY, count + " send completions", () -> {
+            eachRound.run();
             harness.io().submit();
             harness.io().pollCompletions((userData, result) -> completions.add(new long[] {userData, result}),
                 1024);
@@ -485,25 +494,68 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
     }
 
     /**
-     * A socket buffer that fills (a small {@code SO_SNDBUF} and a slow token-bucket queue on {@code out0}) makes
-     * sends complete with {@code -EAGAIN} (or {@code -ENOBUFS}), counted, never thrown; each send still completes
-     * exactly once and the capacity comes back whole.
+     * A socket buffer that fills (a small {@code SO_SNDBUF} and a slow token-bucket queue on {@code out0}) does not
+     * lose what a blocking socket would have sent: the sends that meet it are held and go, in order, as the queue
+     * drains. Fewer sends than a destination may hold (half the capacity): every one completes with its byte count,
+     * and they arrive in the order they were sent, although the buffer holds about three of them.
      */
     @Test
-    void aFullSocketBufferCompletesSendsWithEagain() {
+    void aFullSocketBufferHoldsSendsAndSendsThemInOrder() {
         try (VethHarness harness = createHarness(4096)) {
-            harness.relay.execOrThrow("tc", "qdisc", "add", "dev", "out0", "root", "tbf", "rate", "100kbit",
+            harness.relay.execOrThrow("tc", "qdisc", "add", "dev", "out0", "root", "tbf", "rate", "10mbit",
                 "burst", "1600", "limit", "1000000");
+            final byte[] group = {(byte) 239, 7, 7, 8};
             final PacketIo io = harness.io();
-            final int destination = io.openDestination("out0", new byte[] {(byte) 239, 7, 7, 7}, 6400, 0);
+            final int destination = io.openDestination("out0", group, 6401, 0);
             final int capacity = io.sendCapacity();
-            final int sends = Math.min(capacity, 64);
+            final int sends = Math.min(capacity / 2, 100);
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
             for (int i = 0; i < sends; i++) {
+                payload.putInt(0, i);
+                assertEquals(0, io.send(destination, payload, 0, 1200, 2000 + i));
+            }
+            // They trickle out for longer than the capture's ring holds unread: it is drained as they go.
+            final List<long[]> completions = awaitCompletions(harness, sends, () -> harness.delivered(group, 6401));
+            assertEquals(sends, completions.size());
+            for (final long[] completion : completions) {
+                assertEquals(1200, completion[1], () -> "every send held until it went: " + completions.stream()
+                    .map(Arrays::toString).toList());
+            }
+            assertEquals(capacity, io.sendCapacity());
+            Waits.until(Waits.Pace.DELIVERY, sends + " datagrams to 239.7.7.8:6401 on out0p",
+                () -> harness.delivered(group, 6401).size(), arrived -> arrived >= sends,
+                () -> harness.relay.execOrThrow("tc", "-s", "qdisc", "show", "dev", "out0").toString());
+            final List<byte[]> delivered = harness.delivered(group, 6401);
+            assertEquals(sends, delivered.size());
+            for (int i = 0; i < sends; i++) {
+                assertEquals(i, java.nio.ByteBuffer.wrap(delivered.get(i)).order(java.nio.ByteOrder.nativeOrder())
+                    .getInt(0), "datagram " + i + " in the order sent");
+            }
+        }
+    }
+
+    /**
+     * Beyond what a blocked destination may hold (a burst of the whole capacity into a small {@code SO_SNDBUF} and a
+     * slow token bucket), sends complete with {@code -EAGAIN} (or {@code -ENOBUFS}), counted, never thrown; each send
+     * still completes exactly once, the capacity comes back whole, and what was sent arrives in order.
+     */
+    @Test
+    void sendsBeyondWhatABlockedDestinationHoldsCompleteWithEagain() {
+        try (VethHarness harness = createHarness(4096)) {
+            harness.relay.execOrThrow("tc", "qdisc", "add", "dev", "out0", "root", "tbf", "rate", "4mbit",
+                "burst", "1600", "limit", "1000000");
+            final byte[] group = {(byte) 239, 7, 7, 7};
+            final PacketIo io = harness.io();
+            final int destination = io.openDestination("out0", group, 6400, 0);
+            final int capacity = io.sendCapacity();
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
+            for (int i = 0; i < capacity; i++) {
+                payload.putInt(0, i);
                 assertEquals(0, io.send(destination, payload, 0, 1200, 1000 + i));
             }
-            final List<long[]> completions = awaitCompletions(harness, sends);
-            assertEquals(sends, completions.size());
+            final List<long[]> completions = awaitCompletions(harness, capacity,
+                () -> harness.delivered(group, 6400));
+            assertEquals(capacity, completions.size());
             final Set<Long> userData = new TreeSet<>();
             int sent = 0;
             int full = 0;
@@ -517,10 +569,21 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
                     full++;
                 }
             }
-            assertEquals(sends, userData.size());
+            assertEquals(capacity, userData.size());
             assertTrue(sent > 0, "some sends fit the buffer");
-            assertTrue(full > 0, "the buffer filled: " + sent + " sent of " + sends);
+            assertTrue(full > 0, "the buffer filled: " + sent + " sent of " + capacity);
             assertEquals(capacity, io.sendCapacity());
+            final int sentOk = sent;
+            Waits.until(Waits.Pace.DELIVERY, sent + " datagrams to 239.7.7.7:6400 on out0p",
+                () -> harness.delivered(group, 6400).size(), arrived -> arrived >= sentOk);
+            final List<byte[]> delivered = harness.delivered(group, 6400);
+            assertEquals(sent, delivered.size(), "what completed with its byte count arrived");
+            int previous = -1;
+            for (final byte[] datagram : delivered) {
+                final int index = java.nio.ByteBuffer.wrap(datagram).order(java.nio.ByteOrder.nativeOrder()).getInt(0);
+                assertTrue(index > previous, "in the order sent: " + index + " after " + previous);
+                previous = index;
+            }
         }
     }
 

@@ -13,8 +13,15 @@ import org.agrona.DirectBuffer;
  * <p>Semantics fixed for the io_uring data path: a received frame is lent only for the duration of the callback;
  * sends are asynchronous and complete later through {@link #pollCompletions}; {@code EAGAIN}/{@code ENOBUFS} and
  * other send failures come back as completions with a negative errno, never as exceptions; the worker calls
- * {@link #submit()} once per duty cycle, and sends become visible to the world only then. Nothing here allocates per
- * packet.
+ * {@link #submit()} once per duty cycle, and sends become visible to the world only then. Sends to one destination
+ * leave in the order they were queued. Nothing here allocates per packet.
+ *
+ * <p><b>A full socket buffer.</b> An I/O may hold a send that meets a full buffer and send it, in order, once there
+ * is room, as a blocking socket would wait; a held send keeps its share of {@link #sendCapacity()}, so the worker
+ * reads fewer frames and the rest wait in the receive ring. It holds a bounded number per destination (the production
+ * backends: half their send slots for one destination, three quarters for all); a send beyond that completes with
+ * {@code -EAGAIN}. The simulated I/O holds none: its bounded egress queue stands for the socket buffer and what the
+ * production I/O holds beyond it.
  *
  * <p><b>Inputs while running.</b> An I/O receives from the packet sockets it was given: at launch, and while it runs
  * through {@link #attachInput}, which hands it one more socket (in production its member of an input's fanout group,

@@ -30,13 +30,10 @@ import io.mcrelay.seam.PacketIo;
  * Sockets join the set at {@link #attachInput} and leave it at {@link #releaseInput}, once {@code poll(2)} finds
  * them empty (what waits is read by {@link #pollFrames} first).
  *
- * <p><b>Send.</b> {@link #send} copies the payload into a preallocated slot; {@link #submit()} groups the queued
- * sends by destination (per-destination order kept) and hands each group to one {@code sendmmsg(MSG_DONTWAIT)}.
- * Completions come from its results: the first {@code n} messages it reports sent complete with their byte counts;
- * when it stops early, the call is repeated from the next message, and a message the kernel refuses completes with
- * {@code -errno}; after {@code EAGAIN} or {@code ENOBUFS} (the socket buffer is full) the rest of that group completes
- * with the same errno without further calls, rather than spinning on a full buffer. Everything completes within the
- * {@code submit} that sent it.
+ * <p><b>Send.</b> {@link #send} copies the payload into a preallocated slot; {@link #submit()} hands each
+ * destination's queued sends to one {@code sendmmsg(MSG_DONTWAIT)} ({@link DestinationSends}, shared with the io_uring
+ * backend: in order, held while the socket buffer is full). A blocked destination is tried again at every submit
+ * (this backend does not wait for its room), and {@link #await} waits at most a millisecond while one is blocked.
  *
  * <p><b>Error queues.</b> Every egress socket has {@code IP_RECVERR} (so a full device queue fails a send with
  * {@code ENOBUFS} rather than passing for sent) and is in a second epoll set, for {@code EPOLLERR} only, which is
@@ -116,7 +113,6 @@ public final class EpollPacketIo extends LinuxPacketIo {
     private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
     private static final long SYS_EPOLL_PWAIT = AARCH64 ? 22 : 281;
     private static final long SYS_RECVMMSG = AARCH64 ? 243 : 299;
-    private static final long SYS_SENDMMSG = AARCH64 ? 269 : 307;
 
     // Set-up calls: libc, pointers passed as longs.
     private static final MethodHandle EPOLL_CREATE1 = SocketCalls.EPOLL_CREATE1;
@@ -147,15 +143,9 @@ public final class EpollPacketIo extends LinuxPacketIo {
     private final MemorySegment rxNames;
     private final long rxBuffers;
 
-    // Send: slots, and the queued sends of each destination as a list threaded through the slots.
-    private final MemorySegment txMessages;
-    private final MemorySegment txIovecs;
-    private final int[] batchSlots;
-    private final int[] nextInList;
-    private int[] listHead = new int[16];
-    private int[] listTail = new int[16];
-    private final int[] dirty;
-    private int dirtyCount;
+    /** Blocked destinations, tried again at the next submit (this backend does not wait for their room). */
+    private final int[] blockedDestinations;
+    private int blockedCount;
 
     private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
 
@@ -186,20 +176,7 @@ public final class EpollPacketIo extends LinuxPacketIo {
                 rxIovecs.set(ValueLayout.JAVA_LONG, iovec, rxBuffers + (long) i * frameBytes);
                 rxIovecs.set(ValueLayout.JAVA_LONG, iovec + 8, frameBytes);
             }
-            final int slotCount = slots.capacity();
-            txMessages = arena.allocate((long) slotCount * MMSGHDR_BYTES, 8);
-            txIovecs = arena.allocate((long) slotCount * IOVEC_BYTES, 8);
-            for (int i = 0; i < slotCount; i++) {
-                final long message = (long) i * MMSGHDR_BYTES;
-                final long iovec = txIovecs.address() + (long) i * IOVEC_BYTES;
-                txMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOV, iovec);
-                txMessages.set(ValueLayout.JAVA_LONG, message + MSGHDR_IOVLEN, 1);
-            }
-            batchSlots = new int[slotCount];
-            nextInList = new int[slotCount];
-            dirty = new int[slotCount];
-            Arrays.fill(listHead, -1);
-            Arrays.fill(listTail, -1);
+            blockedDestinations = new int[slots.capacity()];
             epollFd = epollCreate();
         } catch (final RuntimeException e) {
             closeSendSide();
@@ -331,7 +308,9 @@ public final class EpollPacketIo extends LinuxPacketIo {
      */
     public void await(final int watchFd, final long timeoutNs, final boolean frames) {
         ensureOpen();
-        final int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (timeoutNs + 999_999) / 1_000_000));
+        // A blocked destination is tried again at the next submit: wake for it within a millisecond.
+        final int timeoutMs = (int) Math.min(blockedCount > 0 ? 1 : Integer.MAX_VALUE,
+            Math.max(0, (timeoutNs + 999_999) / 1_000_000));
         waitFds[0] = frames ? epollFd : -1;
         waitFds[1] = watchFd;
         waitFds[2] = errorEpollFd;
@@ -414,78 +393,19 @@ public final class EpollPacketIo extends LinuxPacketIo {
     }
 
     @Override
-    void destinationOpened(final int handle) {
-        if (handle >= listHead.length) {
-            final int grown = Math.max(handle + 1, listHead.length * 2);
-            final int from = listHead.length;
-            listHead = Arrays.copyOf(listHead, grown);
-            listTail = Arrays.copyOf(listTail, grown);
-            Arrays.fill(listHead, from, grown, -1);
-            Arrays.fill(listTail, from, grown, -1);
-        }
-    }
-
-    @Override
     public int submit() {
         ensureOpen();
-        int handed = 0;
-        for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
-            final int destination = slots.destination(slot);
-            nextInList[slot] = -1;
-            if (listHead[destination] < 0) {
-                listHead[destination] = slot;
-                dirty[dirtyCount++] = destination;
-            } else {
-                nextInList[listTail[destination]] = slot;
-            }
-            listTail[destination] = slot;
+        for (int i = 0; i < blockedCount; i++) {
+            sends.writable(blockedDestinations[i]);
         }
-        for (int i = 0; i < dirtyCount; i++) {
-            handed += sendGroup(dirty[i]);
-        }
-        dirtyCount = 0;
-        return handed;
+        blockedCount = 0;
+        return sendQueued();
     }
 
-    /** One {@code sendmmsg} (repeated after a partial send) for the queued sends of one destination. */
-    private int sendGroup(final int destination) {
-        int count = 0;
-        for (int slot = listHead[destination]; slot >= 0; slot = nextInList[slot]) {
-            batchSlots[count] = slot;
-            final long iovec = (long) count * IOVEC_BYTES;
-            txIovecs.set(ValueLayout.JAVA_LONG, iovec, slots.address(slot));
-            txIovecs.set(ValueLayout.JAVA_LONG, iovec + 8, slots.length(slot));
-            count++;
-        }
-        listHead[destination] = -1;
-        listTail[destination] = -1;
-        final int fd = destinations.fd(destination);
-        int start = 0;
-        while (start < count) {
-            final int sent = sendmmsg(fd, start, count - start);
-            if (sent > 0) {
-                for (int j = start; j < start + sent; j++) {
-                    complete(batchSlots[j], txMessages.get(ValueLayout.JAVA_INT, (long) j * MMSGHDR_BYTES
-                        + MMSGHDR_LEN));
-                }
-                start += sent;
-            } else {
-                final int errno = -sent;
-                complete(batchSlots[start++], -errno);
-                if (errno == EAGAIN || errno == ENOBUFS) {
-                    while (start < count) {
-                        complete(batchSlots[start++], -errno);
-                    }
-                }
-            }
-        }
-        return count;
-    }
-
-    /** Messages sent, or {@code -errno}. */
-    private int sendmmsg(final int fd, final int first, final int count) {
-        return (int) Syscalls.syscall(SYS_SENDMMSG, fd, txMessages.address() + (long) first * MMSGHDR_BYTES, count,
-            Syscalls.MSG_DONTWAIT, 0);
+    /** A blocked destination is tried again at the next submit. */
+    @Override
+    void watchWritable(final int destination, final int fd) {
+        blockedDestinations[blockedCount++] = destination;
     }
 
     @Override

@@ -36,10 +36,14 @@ import io.mcrelay.seam.PacketIo;
  * descriptor) and closes the ring at the poll's last completion. Inputs live in arrays grown at an attach.
  *
  * <p><b>Send.</b> {@link #send} copies the payload into a free slot of a preallocated native buffer (capacity =
- * free slots, a slot held until its completion is polled); {@link #submit()} turns the queued slots into
- * {@code SEND} entries with {@code MSG_DONTWAIT} (so a full socket buffer completes with {@code -EAGAIN} instead of
- * waiting) and enters the kernel once. A send to a destination without a socket (its interface is missing) completes
- * with that errno at submit, without a system call. Completions carry the caller's user data and the kernel's result.
+ * free slots, a slot held until its completion is polled); {@link #submit()} sends each destination's queued slots
+ * with one {@code sendmmsg(MSG_DONTWAIT)} ({@link DestinationSends}: in order; held while the socket buffer is full,
+ * with a one-shot {@code POLL_ADD} for {@code POLLOUT} in this ring saying when to try again; the caller sees
+ * {@code -EAGAIN} only for a send beyond what a blocked destination may hold) and enters the kernel once for the
+ * polls. Measured on the end-to-end benchmark, this costs less CPU per packet than one {@code SEND} entry per
+ * datagram, and far less than linked entries (which would also keep the order). A send to a destination without a
+ * socket (its interface is missing) completes with that errno at submit, without a system call. Completions carry the
+ * caller's user data and the kernel's result.
  *
  * <p><b>Error queues.</b> Every egress socket has {@code IP_RECVERR} (so a full device queue fails a send with
  * {@code -ENOBUFS} rather than passing for sent) and a {@code POLL_ADD} for {@code POLLERR} in the same ring
@@ -75,7 +79,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
      */
     public record Config(int sendSlots, int slotBytes, int stagingBytes, int sendBufferBytes, int blockBytes,
         int blocks) {
-        public static final Config DEFAULT = new Config(256, 9216, 1 << 20, 0);
+        public static final Config DEFAULT = new Config(1024, 9216, 1 << 20, 0);
 
         public Config {
             if (stagingBytes < 2048 || stagingBytes > 1 << 30) {
@@ -100,8 +104,8 @@ public final class IoUringPacketIo extends LinuxPacketIo {
      */
     public static final int INPUTS_MAX = 64;
 
-    // user_data of our SQEs: the kind in the top byte, the slot or input index below.
-    private static final long KIND_SEND = 1L << 56;
+    // user_data of our SQEs: the kind in the top byte, the input or destination index below.
+    private static final long KIND_WRITABLE = 1L << 56;
     private static final long KIND_POLL = 2L << 56;
     private static final long KIND_WATCH = 3L << 56;
     private static final long KIND_TIMEOUT = 4L << 56;
@@ -117,7 +121,6 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private static final int TIMEOUTS_MAX = 8;
     private static final long TIMESPEC_BYTES = 16;
     private static final long KIND_MASK = 0xFFL << 56;
-    private static final int MSG_DONTWAIT = Syscalls.MSG_DONTWAIT;
     private static final int EINVAL = Errno.EINVAL;
 
     private final IoUring ring;
@@ -185,8 +188,8 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         if (copy.size() > INPUTS_MAX) {
             throw new IllegalArgumentException(copy.size() + " inputs, more than " + INPUTS_MAX);
         }
-        // Every slot, poll and its removal, timeout and error-queue entry may be in the submission queue at once: it
-        // never fills.
+        // A writability poll per blocked destination (at most one per slot), every input poll and its removal, the
+        // timeouts and the error-queue entries may be in the submission queue at once: it never fills.
         final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + 2 * INPUTS_MAX + 1 + TIMEOUTS_MAX
             + ERROR_ENTRIES_MAX + 8) * 2 - 1);
         final IoUring ring = IoUring.open(Math.min(entries, 32_768));
@@ -294,14 +297,24 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     @Override
     public int submit() {
         ensureOpen();
+        final int sent = sendQueued();
         final int prepared = prepare();
         if (unsubmitted > 0) {
             enter(0);
         }
-        return prepared;
+        return sent + prepared;
     }
 
-    /** Prepares the polls that are not armed and the queued sends; returns how many entries. */
+    /** A blocked destination's socket: a one-shot poll for room, whose completion lets its held sends go again. */
+    @Override
+    void watchWritable(final int destination, final int fd) {
+        if (!ring.preparePoll(fd, IoUring.POLLOUT, false, KIND_WRITABLE | destination)) {
+            throw new IllegalStateException("the submission queue is full, but it is sized to hold every slot");
+        }
+        unsubmitted++;
+    }
+
+    /** Prepares the polls that are not armed; returns how many entries. */
     private int prepare() {
         int prepared = 0;
         for (int i = 0; i < inputSlots; i++) {
@@ -319,13 +332,6 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         final int errorEntries = errorPolls.prepare(ring, multishot, ERROR_ENTRIES_MAX - errorEntriesUnsubmitted);
         errorEntriesUnsubmitted += errorEntries;
         prepared += errorEntries;
-        for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
-            final int fd = destinations.fd(slots.destination(slot));
-            if (!ring.prepareSend(fd, slots.segment(slot), slots.length(slot), MSG_DONTWAIT, KIND_SEND | slot)) {
-                throw new IllegalStateException("the submission queue is full, but it is sized to hold every slot");
-            }
-            prepared++;
-        }
         unsubmitted += prepared;
         return prepared;
     }
@@ -448,8 +454,8 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private void onCqe(final long userData, final int result, final int flags) {
         final long kind = userData & KIND_MASK;
         final int index = (int) (userData & ~KIND_MASK);
-        if (kind == KIND_SEND) {
-            complete(index, result);
+        if (kind == KIND_WRITABLE) {
+            sends.writable(index); // room, an error, or the poll ended: the held sends try again either way
         } else if (kind == KIND_POLL) {
             if (result > 0) {
                 ready[index] = true;

@@ -49,6 +49,19 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     int inputSlots;
     final SendSlots slots;
     final EgressDestinations destinations;
+    /** The sends per destination, in order, held while a socket buffer is full. */
+    final DestinationSends sends;
+    private final DestinationSends.Backend sendBackend = new DestinationSends.Backend() {
+        @Override
+        public void complete(final int slot, final int result) {
+            LinuxPacketIo.this.complete(slot, result);
+        }
+
+        @Override
+        public void watchWritable(final int destination, final int fd) {
+            LinuxPacketIo.this.watchWritable(destination, fd);
+        }
+    };
     /** Per input: {@code tp_packets} and {@code tp_drops} summed over every reading, and the staging drops. */
     private long[] inputPackets = new long[0];
     private long[] inputRingFull = new long[0];
@@ -64,6 +77,8 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         try {
             slots = new SendSlots(arena, sendSlots, slotBytes);
             destinations = new EgressDestinations(arena, sendBufferBytes);
+            // Half the slots for one blocked output, three quarters for all: the rest always serve outputs with room.
+            sends = new DestinationSends(arena, slots, Math.max(1, sendSlots / 2), Math.max(1, sendSlots * 3 / 4));
             errorQueue = new ErrorQueueReader(arena);
         } catch (final RuntimeException e) {
             arena.close();
@@ -230,8 +245,37 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         return handle;
     }
 
-    /** Hook: a destination handle was handed out (a backend may size per-destination state). */
-    void destinationOpened(final int handle) {
+    /** A destination handle was handed out: its send state is sized. */
+    private void destinationOpened(final int handle) {
+        sends.destinationOpened(handle);
+    }
+
+    /**
+     * Destination {@code destination}'s socket {@code fd} has a full buffer: the backend calls
+     * {@code sends.writable(destination)} once it may be tried again.
+     */
+    abstract void watchWritable(int destination, int fd);
+
+    /**
+     * Sends what is queued: each destination's sends with one {@code sendmmsg} ({@link DestinationSends}); returns
+     * how many messages went to the kernel. Everything completes within the call, except sends held for a full
+     * socket buffer.
+     */
+    final int sendQueued() {
+        for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
+            sends.queue(slot, sendBackend);
+        }
+        return sends.flush(sendBackend, destinations);
+    }
+
+    /** Sends held for full socket buffers and sent again later, since the I/O opened (for tests). */
+    public final long sendsHeld() {
+        return sends.held();
+    }
+
+    /** Sends refused with {@code EAGAIN} because their destination held as many as it may (for tests). */
+    public final long heldDrops() {
+        return sends.heldDrops();
     }
 
     @Override

@@ -164,6 +164,8 @@ public final class IoUring implements AutoCloseable {
 
     /** {@code poll(2)} events ({@code asm-generic/poll.h}). */
     public static final int POLLIN = 0x1;
+    /** Writable: on a UDP socket, at least half of its send buffer is free again. */
+    public static final int POLLOUT = 0x4;
     /** An error is pending: on a socket, {@code sk_err} is set or its error queue holds a report. */
     public static final int POLLERR = 0x8;
     /** {@code IORING_POLL_ADD_MULTI} (in the SQE's len, Linux 5.13+): the poll stays armed after each completion. */
