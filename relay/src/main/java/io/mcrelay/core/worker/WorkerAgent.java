@@ -222,6 +222,11 @@ public class WorkerAgent implements DutyCycle {
         return epoch;
     }
 
+    /** Frames read since the worker started: a counter, cheap enough to read on the packet path's thread. */
+    public long framesReceived() {
+        return framesReceived;
+    }
+
     /** How far the Sync being taken in got, as heartbeats report it ({@code SyncProgress.NONE} when none is). */
     public WorkerMessage.SyncProgress syncProgress() {
         return intake.progress();

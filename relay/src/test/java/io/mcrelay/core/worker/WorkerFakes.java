@@ -15,8 +15,11 @@ import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.WorkerChannel;
 
-/** Hand-written stand-ins for a worker's seams, for the tests that drive a real {@link WorkerAgent} directly. */
-final class WorkerFakes {
+/**
+ * Hand-written stand-ins for a worker's seams, for the tests that drive a real {@link WorkerAgent} directly (public
+ * in the test-jar: the real-kernel tests drive a worker over a real packet I/O with its channel).
+ */
+public final class WorkerFakes {
     private WorkerFakes() {
     }
 
@@ -24,10 +27,15 @@ final class WorkerFakes {
      * A channel that hands the worker the frames queued by the test and decodes what it sends; while {@link #full}
      * it refuses every send, as a channel whose buffer is full does.
      */
-    static final class QueueChannel implements WorkerChannel {
+    public static final class QueueChannel implements WorkerChannel {
         final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
         final List<WorkerMessage> sent = new ArrayList<>();
         boolean full;
+
+        /** Queues {@code message} for the worker's next poll. */
+        public void deliver(final WorkerMessage message) {
+            inbound.add(WorkerMessageCodec.toBytes(message));
+        }
 
         @Override
         public SendResult send(final DirectBuffer buffer, final int offset, final int length) {

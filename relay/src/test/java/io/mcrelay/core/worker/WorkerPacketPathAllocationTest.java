@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
-import java.util.ArrayDeque;
 import java.util.List;
 
 import org.agrona.DirectBuffer;
@@ -23,7 +22,6 @@ import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.runtime.WheelTimers;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.PassedDescriptor;
-import io.mcrelay.seam.WorkerChannel;
 
 /**
  * The worker's packet path allocates nothing: after a warm-up, 1,000,000 frames (a 1→3 fan-out rule, a plain rule,
@@ -130,56 +128,6 @@ class WorkerPacketPathAllocationTest {
         }
     }
 
-    /** A channel that hands the worker the frames queued by the test and keeps what it sends. */
-    private static final class QueueChannel implements WorkerChannel {
-        final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
-        final ArrayDeque<byte[]> outbound = new ArrayDeque<>();
-
-        @Override
-        public SendResult send(final DirectBuffer buffer, final int offset, final int length) {
-            final byte[] copy = new byte[length];
-            buffer.getBytes(offset, copy);
-            outbound.add(copy);
-            return SendResult.SENT;
-        }
-
-        @Override
-        public SendResult send(final DirectBuffer buffer, final int offset, final int length,
-            final PassedDescriptor descriptor) {
-            throw new UnsupportedOperationException("the worker sends no descriptors");
-        }
-
-        @Override
-        public PassedDescriptor takeDescriptor() {
-            return null; // no frame here carries a descriptor
-        }
-
-        @Override
-        public int poll(final FrameHandler handler, final int limit) {
-            int count = 0;
-            while (count < limit && !inbound.isEmpty()) {
-                final byte[] frame = inbound.poll();
-                handler.onFrame(new UnsafeBuffer(frame), 0, frame.length);
-                count++;
-            }
-            return count;
-        }
-
-        @Override
-        public boolean isClosed() {
-            return false;
-        }
-
-        @Override
-        public int frameBytesMax() {
-            return 1 << 20;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     private static Rule rule(final String id, final String group, final int port, final RuleOutput... outputs) {
         return new Rule(new RuleId(id), null, new RuleInput("in0", IpAddress.parse(group), port, null),
             List.of(outputs));
@@ -198,7 +146,7 @@ class WorkerPacketPathAllocationTest {
     @Test
     void thePacketPathAllocatesNothingAndCountsEveryFrame() {
         final CountingPacketIo io = new CountingPacketIo();
-        final QueueChannel channel = new QueueChannel();
+        final WorkerFakes.QueueChannel channel = new WorkerFakes.QueueChannel();
         final WorkerAgent worker = new WorkerAgent(WorkerAgent.Config.defaults(0), channel, io, new WheelTimers(0));
         worker.start(0);
         channel.inbound.add(WorkerMessageCodec.toBytes(new WorkerMessage.Sync(1, List.of(
@@ -250,7 +198,7 @@ class WorkerPacketPathAllocationTest {
     @Test
     void noFrameIsReadBeforeTheFirstSync() {
         final CountingPacketIo io = new CountingPacketIo();
-        final QueueChannel channel = new QueueChannel();
+        final WorkerFakes.QueueChannel channel = new WorkerFakes.QueueChannel();
         final WorkerAgent worker = new WorkerAgent(WorkerAgent.Config.defaults(0), channel, io, new WheelTimers(0));
         worker.start(0);
         for (int cycle = 0; cycle < 5; cycle++) {
@@ -261,8 +209,7 @@ class WorkerPacketPathAllocationTest {
         worker.doWork(6_000_000L);
         assertEquals(1, worker.epoch());
         assertEquals(1, io.frameReads, "read in the cycle that applied the Sync");
-        assertEquals(new WorkerMessage.Ack(1, worker.rulesetHash()),
-            WorkerMessageCodec.decode(channel.outbound.peekLast()));
+        assertEquals(new WorkerMessage.Ack(1, worker.rulesetHash()), channel.sent.getLast());
     }
 
     private static void runFrames(final WorkerAgent worker, final CountingPacketIo io, final UnsafeBuffer[] frames,
