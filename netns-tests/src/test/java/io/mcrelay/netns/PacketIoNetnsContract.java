@@ -505,8 +505,9 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
     /**
      * A socket buffer that fills (a small {@code SO_SNDBUF} and a slow token-bucket queue on {@code out0}) does not
      * lose what a blocking socket would have sent: the sends that meet it are held and go, in order, as the queue
-     * drains. Fewer sends than a destination may hold (half the capacity): every one completes with its byte count,
-     * and they arrive in the order they were sent, although the buffer holds about three of them.
+     * drains. With every open destination blocked (here the only one) there is no other output to keep slots for:
+     * a burst of the whole capacity is held, every send completes with its byte count, and they arrive in the order
+     * they were sent, although the buffer holds about three of them.
      */
     @Test
     void aFullSocketBufferHoldsSendsAndSendsThemInOrder() {
@@ -517,7 +518,7 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             final PacketIo io = harness.io();
             final int destination = io.openDestination("out0", group, 6401, 0);
             final int capacity = io.sendCapacity();
-            final int sends = Math.min(capacity / 2, 100);
+            final int sends = capacity;
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
             for (int i = 0; i < sends; i++) {
                 payload.putInt(0, i);
@@ -544,9 +545,10 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
     }
 
     /**
-     * Beyond what a blocked destination may hold (a burst of the whole capacity into a small {@code SO_SNDBUF} and a
-     * slow token bucket), sends complete with {@code -EAGAIN} (or {@code -ENOBUFS}), counted, never thrown; each send
-     * still completes exactly once, the capacity comes back whole, and what was sent arrives in order.
+     * Beyond what a blocked destination may hold while another output has room (a burst of the whole capacity into a
+     * small {@code SO_SNDBUF} and a slow token bucket, a second destination open and idle), sends complete with
+     * {@code -EAGAIN} (or {@code -ENOBUFS}), counted, never thrown; each send still completes exactly once, the
+     * capacity comes back whole, and what was sent arrives in order.
      */
     @Test
     void sendsBeyondWhatABlockedDestinationHoldsCompleteWithEagain() {
@@ -556,6 +558,7 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             final byte[] group = {(byte) 239, 7, 7, 7};
             final PacketIo io = harness.io();
             final int destination = io.openDestination("out0", group, 6400, 0);
+            io.openDestination("out0", new byte[] {(byte) 239, 7, 7, 6}, 6400, 0); // another output, with room
             final int capacity = io.sendCapacity();
             final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
             for (int i = 0; i < capacity; i++) {

@@ -22,12 +22,13 @@ import io.mcrelay.linux.sys.Syscalls;
  * <p><b>Held.</b> When a destination's socket buffer is full ({@code EAGAIN}), its unsent messages stay queued, in
  * order, and the destination is <em>blocked</em>: the backend watches its socket for writability
  * ({@link Backend#watchWritable}) and calls {@link #writable} when it may be tried again; new sends to it queue
- * behind the held ones. A blocked destination holds at most {@code heldMax} sends, and all blocked ones together at
- * most {@code heldTotalMax}: a send beyond that completes with {@code -EAGAIN} at once (counted {@code buffer_full}),
- * so that an output slower than its input for long loses its own packets instead of taking every send slot from
- * the others. Held sends keep their slots, so the worker's send capacity shrinks and frames wait in the receive
- * ring, where the kernel counts what overflows: with one output, the relay slows to its output's pace as a blocking
- * relay would. After {@code ENOBUFS} (the device queue is full) the rest of that destination's batch completes with
+ * behind the held ones. While some open destination is not blocked, a blocked destination holds at most
+ * {@code heldMax} sends, and all blocked ones together at most {@code heldTotalMax}: a send beyond that completes with
+ * {@code -EAGAIN} at once (counted {@code buffer_full}), so that an output slower than its input for long loses its
+ * own packets instead of taking every send slot from the others. When every open destination is blocked there is
+ * no other to protect, and they may hold every slot. Held sends keep their slots, so the worker's send capacity
+ * shrinks and frames wait in the receive ring, where the kernel counts what overflows: with every output blocked
+ * (one output, or all behind one slow receiver) the relay slows to their pace as a blocking relay would. After {@code ENOBUFS} (the device queue is full) the rest of that destination's batch completes with
  * {@code -ENOBUFS} without further calls; any other refused message completes with its errno and the rest are tried.
  *
  * <p>Every completion is made within the {@link #flush} that sent it. Message headers and vectors are allocated once;
@@ -58,6 +59,7 @@ final class DestinationSends {
     private static final long SYS_SENDMMSG = "aarch64".equals(System.getProperty("os.arch")) ? 269 : 307;
 
     private final SendSlots slots;
+    private final EgressDestinations destinations;
     private final int heldMax;
     private final int heldTotalMax;
     private final MemorySegment messages;
@@ -78,19 +80,24 @@ final class DestinationSends {
     private int pendingCount;
     /** The waiting sends of every blocked destination. */
     private int heldNow;
+    /** Destinations blocked now. */
+    private int blockedCount;
     private long held;
     private long heldDrops;
 
     /**
-     * Sends for {@code slots}, with its message headers from {@code arena}; holds at most {@code heldMax} sends per
-     * blocked destination and {@code heldTotalMax} over all of them.
+     * Sends for {@code slots} to {@code destinations}, with its message headers from {@code arena}; while some open
+     * destination is not blocked, holds at most {@code heldMax} sends per blocked destination and {@code heldTotalMax}
+     * over all of them.
      */
-    DestinationSends(final Arena arena, final SendSlots slots, final int heldMax, final int heldTotalMax) {
+    DestinationSends(final Arena arena, final SendSlots slots, final EgressDestinations destinations,
+        final int heldMax, final int heldTotalMax) {
         if (heldMax < 1 || heldTotalMax < heldMax) {
             throw new IllegalArgumentException("held sends must be at least 1 per destination and as many in all, not "
                 + heldMax + " and " + heldTotalMax);
         }
         this.slots = slots;
+        this.destinations = destinations;
         this.heldMax = heldMax;
         this.heldTotalMax = heldTotalMax;
         final int capacity = slots.capacity();
@@ -135,7 +142,7 @@ final class DestinationSends {
     void queue(final int slot, final Backend backend) {
         final int d = slots.destination(slot);
         if (blocked[d]) {
-            if (waiting[d] >= heldMax || heldNow >= heldTotalMax) {
+            if (capped() && (waiting[d] >= heldMax || heldNow >= heldTotalMax)) {
                 heldDrops++;
                 backend.complete(slot, -Errno.EAGAIN);
                 return;
@@ -160,7 +167,7 @@ final class DestinationSends {
      * Sends the waiting sends of every destination that is not blocked; returns how many messages were handed to the
      * kernel (sent, refused or held again).
      */
-    int flush(final Backend backend, final EgressDestinations destinations) {
+    int flush(final Backend backend) {
         int handed = 0;
         for (int n = pendingCount; n > 0; n--) {
             final int d = pending[pendingHead];
@@ -171,13 +178,13 @@ final class DestinationSends {
                 continue;
             }
             listed[d] = false;
-            handed += send(d, backend, destinations);
+            handed += send(d, backend);
         }
         return handed;
     }
 
     /** Sends destination {@code d}'s waiting sends; returns how many messages went to the kernel. */
-    private int send(final int d, final Backend backend, final EgressDestinations destinations) {
+    private int send(final int d, final Backend backend) {
         int count = 0;
         for (int slot = head[d]; slot != NONE; slot = next[slot]) {
             batch[count] = slot;
@@ -227,7 +234,10 @@ final class DestinationSends {
      * completes with {@code -EAGAIN}), and blocks the destination until it is writable.
      */
     private void hold(final int d, final int from, final int count, final int fd, final Backend backend) {
-        final int keep = Math.min(count - from, Math.min(heldMax, Math.max(0, heldTotalMax - heldNow)));
+        // Bounded while some other open destination is not blocked (this one is about to be).
+        final boolean capped = blockedCount + 1 < destinations.openCount();
+        final int keep = capped ? Math.min(count - from, Math.min(heldMax, Math.max(0, heldTotalMax - heldNow)))
+            : count - from;
         for (int i = from + keep; i < count; i++) {
             heldDrops++;
             backend.complete(batch[i], -Errno.EAGAIN);
@@ -245,6 +255,7 @@ final class DestinationSends {
         held += keep;
         heldNow += keep;
         blocked[d] = true;
+        blockedCount++;
         listed[d] = true;
         pending[(pendingHead + pendingCount++) % pending.length] = d;
         backend.watchWritable(d, fd);
@@ -254,8 +265,14 @@ final class DestinationSends {
     void writable(final int d) {
         if (blocked[d]) {
             blocked[d] = false;
+            blockedCount--;
             heldNow -= waiting[d];
         }
+    }
+
+    /** Whether the bounds apply: some open destination is not blocked (sends to it need slots). */
+    private boolean capped() {
+        return blockedCount < destinations.openCount();
     }
 
     /** Sends that met a full socket buffer and were held to go again, since the I/O opened. */

@@ -77,8 +77,9 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         try {
             slots = new SendSlots(arena, sendSlots, slotBytes);
             destinations = new EgressDestinations(arena, sendBufferBytes);
-            // Half the slots for one blocked output, three quarters for all: the rest always serve outputs with room.
-            sends = new DestinationSends(arena, slots, Math.max(1, sendSlots / 2), Math.max(1, sendSlots * 3 / 4));
+            // While some output has room: half the slots for one blocked output, three quarters for all of them.
+            sends = new DestinationSends(arena, slots, destinations, Math.max(1, sendSlots / 2),
+                Math.max(1, sendSlots * 3 / 4));
             errorQueue = new ErrorQueueReader(arena);
         } catch (final RuntimeException e) {
             arena.close();
@@ -265,7 +266,7 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         for (int slot = nextQueuedForKernel(); slot >= 0; slot = nextQueuedForKernel()) {
             sends.queue(slot, sendBackend);
         }
-        return sends.flush(sendBackend, destinations);
+        return sends.flush(sendBackend);
     }
 
     /** Sends held for full socket buffers and sent again later, since the I/O opened (for tests). */
