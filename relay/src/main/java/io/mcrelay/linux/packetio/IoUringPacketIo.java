@@ -40,8 +40,9 @@ import io.mcrelay.seam.PacketIo;
  * with one {@code sendmmsg(MSG_DONTWAIT)} ({@link DestinationSends}: in order; held while the socket buffer is full,
  * with a one-shot {@code POLL_ADD} for {@code POLLOUT} in this ring saying when to try again; the caller sees
  * {@code -EAGAIN} only for a send beyond what a blocked destination may hold) and enters the kernel once for the
- * polls. Measured on the end-to-end benchmark, this costs less CPU per packet than one {@code SEND} entry per
- * datagram, and far less than linked entries (which would also keep the order). A send to a destination without a
+ * polls. Unlike one {@code SEND} entry per datagram, this keeps a destination's order after a full buffer and needs
+ * no completion entry per datagram; linked entries, which would keep the order too, cost about a third more CPU per
+ * packet in one end-to-end run (benchmarks/RESULTS.md). A send to a destination without a
  * socket (its interface is missing) completes with that errno at submit, without a system call. Completions carry the
  * caller's user data and the kernel's result.
  *
