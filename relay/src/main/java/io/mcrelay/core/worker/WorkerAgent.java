@@ -61,7 +61,6 @@ public class WorkerAgent implements DutyCycle {
     private static final int SLOT_BITS = RuleStatsTable.SLOT_BITS;
     private static final long TRACED_BIT = 1L << 63;
     private static final int TRACE_PACKET_SHIFT = OUTPUT_BITS + SLOT_BITS;
-    private static final long TRACE_PACKET_MASK = TraceRing.PACKET_MASK;
     /** Traced packets recorded per heartbeat interval, so that tracing a busy rule stays cheap and bounded. */
     static final int TRACE_SAMPLES_PER_INTERVAL = 64;
     private static final int TRACE_RING_EVENTS = 2048;
@@ -222,7 +221,7 @@ public class WorkerAgent implements DutyCycle {
         return epoch;
     }
 
-    /** Frames read since the worker started: a counter, cheap enough to read on the packet path's thread. */
+    /** Frames read since the worker started: a plain counter, read without allocating. */
     public long framesReceived() {
         return framesReceived;
     }
@@ -512,7 +511,7 @@ public class WorkerAgent implements DutyCycle {
     }
 
     private static long packetOf(final long userData) {
-        return userData >>> TRACE_PACKET_SHIFT & TRACE_PACKET_MASK;
+        return userData >>> TRACE_PACKET_SHIFT & TraceRing.PACKET_MASK;
     }
 
     /** The outcome of one send: bytes sent, or a negative errno. */
@@ -571,12 +570,9 @@ public class WorkerAgent implements DutyCycle {
     }
 
     private WorkerCounters workerCounters(final List<WorkerCounters.RuleCounters> perRule) {
-        final List<PacketIo.InputCounts> counts = io.inputCounts();
-        final List<WorkerCounters.InputCounters> inputs = new ArrayList<>(counts.size());
-        for (final PacketIo.InputCounts input : counts) {
-            inputs.add(new WorkerCounters.InputCounters(input.interfaceName(), input.packets(), input.ringFull(),
-                input.stagingFull()));
-        }
+        final List<WorkerCounters.InputCounters> inputs = io.inputCounts().stream().map(input ->
+            new WorkerCounters.InputCounters(input.interfaceName(), input.packets(), input.ringFull(),
+                input.stagingFull())).toList();
         return new WorkerCounters(framesReceived, unmatched, malformed, fragments, inputs, perRule);
     }
 
