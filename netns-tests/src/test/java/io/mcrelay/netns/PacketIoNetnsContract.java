@@ -519,11 +519,7 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             final int destination = io.openDestination("out0", group, 6401, 0);
             final int capacity = io.sendCapacity();
             final int sends = capacity;
-            final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
-            for (int i = 0; i < sends; i++) {
-                payload.putInt(0, i);
-                assertEquals(0, io.send(destination, payload, 0, 1200, 2000 + i));
-            }
+            sendNumbered(io, destination, sends, 2000);
             // They trickle out for longer than the capture's ring holds unread: it is drained as they go.
             final List<long[]> completions = awaitCompletions(harness, sends, () -> harness.delivered(group, 6401));
             assertEquals(sends, completions.size());
@@ -538,10 +534,24 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             final List<byte[]> delivered = harness.delivered(group, 6401);
             assertEquals(sends, delivered.size());
             for (int i = 0; i < sends; i++) {
-                assertEquals(i, java.nio.ByteBuffer.wrap(delivered.get(i)).order(java.nio.ByteOrder.nativeOrder())
-                    .getInt(0), "datagram " + i + " in the order sent");
+                assertEquals(i, numberOf(delivered.get(i)), "datagram " + i + " in the order sent");
             }
         }
+    }
+
+    /** Sends {@code count} datagrams of 1,200 bytes to {@code destination}, each numbered in its first 4 bytes. */
+    private static void sendNumbered(final PacketIo io, final int destination, final int count,
+        final long userDataBase) {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
+        for (int i = 0; i < count; i++) {
+            payload.putInt(0, i);
+            assertEquals(0, io.send(destination, payload, 0, 1200, userDataBase + i));
+        }
+    }
+
+    /** The number {@link #sendNumbered} gave a datagram. */
+    private static int numberOf(final byte[] datagram) {
+        return java.nio.ByteBuffer.wrap(datagram).order(ByteOrder.nativeOrder()).getInt(0);
     }
 
     /**
@@ -560,11 +570,7 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             final int destination = io.openDestination("out0", group, 6400, 0);
             io.openDestination("out0", new byte[] {(byte) 239, 7, 7, 6}, 6400, 0); // another output, with room
             final int capacity = io.sendCapacity();
-            final UnsafeBuffer payload = new UnsafeBuffer(new byte[1200]);
-            for (int i = 0; i < capacity; i++) {
-                payload.putInt(0, i);
-                assertEquals(0, io.send(destination, payload, 0, 1200, 1000 + i));
-            }
+            sendNumbered(io, destination, capacity, 1000);
             final List<long[]> completions = awaitCompletions(harness, capacity,
                 () -> harness.delivered(group, 6400));
             assertEquals(capacity, completions.size());
@@ -592,7 +598,7 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             assertEquals(sent, delivered.size(), "what completed with its byte count arrived");
             int previous = -1;
             for (final byte[] datagram : delivered) {
-                final int index = java.nio.ByteBuffer.wrap(datagram).order(java.nio.ByteOrder.nativeOrder()).getInt(0);
+                final int index = numberOf(datagram);
                 assertTrue(index > previous, "in the order sent: " + index + " after " + previous);
                 previous = index;
             }

@@ -90,9 +90,10 @@ public final class WorkerFakes {
 
     /**
      * Packet I/O with one input ({@code in0}, index 7) and no traffic of its own: frames are handed to the worker by
-     * the test; it counts the destinations opened for the first time (each its own handle), and those closed.
+     * the test; it counts the destinations opened for the first time (each its own handle), and those closed. Not
+     * final: a test that also needs sends overrides them.
      */
-    static final class DestinationsIo implements PacketIo {
+    static class DestinationsIo implements PacketIo {
         final Map<String, Integer> handles = new HashMap<>();
         int firstOpens;
         int closes;

@@ -21,7 +21,6 @@ import io.mcrelay.rules.RuleInput;
 import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.runtime.WheelTimers;
 import io.mcrelay.seam.PacketIo;
-import io.mcrelay.seam.PassedDescriptor;
 
 /**
  * The worker's packet path allocates nothing: after a warm-up, 1,000,000 frames (a 1→3 fan-out rule, a plain rule,
@@ -35,48 +34,16 @@ class WorkerPacketPathAllocationTest {
     private static final int FRAMES = 1_000_000;
     private static final int WARMUP_FRAMES = 300_000;
 
-    /** Counts sends and keeps their user data for completion; allocation-free after construction. */
-    private static final class CountingPacketIo implements PacketIo {
+    /**
+     * Counts sends and keeps their user data for completion; allocation-free after construction (its destinations are
+     * opened at the Sync, before anything is measured).
+     */
+    private static final class CountingPacketIo extends WorkerFakes.DestinationsIo {
         final long[] pendingUserData = new long[16];
         final int[] pendingBytes = new int[16];
         int pending;
         long sends;
-
-        @Override
-        public int attachInput(final String interfaceName, final PassedDescriptor socket) {
-            socket.close();
-            throw new UnsupportedOperationException("one fixed input");
-        }
-
-        @Override
-        public boolean releaseInput(final String interfaceName) {
-            return true;
-        }
-
-        @Override
-        public int interfaceIndex(final String interfaceName) {
-            return interfaceName.equals("in0") ? 7 : 0;
-        }
-
-        @Override
-        public int openDestination(final String interfaceName, final byte[] groupAddress, final int port,
-                                   final int ttl) {
-            return port; // a stable handle per destination is all the worker needs
-        }
-
-        @Override
-        public java.util.List<InputCounts> inputCounts() {
-            return java.util.List.of();
-        }
-
-        @Override
-        public int pollSendErrors(final SendErrorHandler handler, final int limit) {
-            return 0;
-        }
-
-        @Override
-        public void closeDestination(final int destination) {
-        }
+        int frameReads;
 
         @Override
         public int send(final int destination, final DirectBuffer payload, final int offset, final int length,
@@ -91,21 +58,9 @@ class WorkerPacketPathAllocationTest {
         }
 
         @Override
-        public long interfacesVersion() {
-            return 1;
-        }
-
-        @Override
         public int sendCapacity() {
             return pendingUserData.length - pending;
         }
-
-        @Override
-        public int submit() {
-            return 0;
-        }
-
-        int frameReads;
 
         @Override
         public int pollFrames(final FrameHandler handler, final int limit) {
@@ -121,10 +76,6 @@ class WorkerPacketPathAllocationTest {
             }
             pending = 0;
             return count;
-        }
-
-        @Override
-        public void close() {
         }
     }
 
