@@ -177,11 +177,12 @@ out_group() { echo "239.79.2.$1"; } # output k of a rule (1-based)
 
 # ---- measurements ---------------------------------------------------------------------------------------------------
 clk_tck=$(getconf CLK_TCK)
-# The relay CPU's line of /proc/stat: "busy total irq+softirq" in ticks; busy = user+nice+system+irq+softirq.
+# A CPU's line of /proc/stat (default: the relay's): "busy total irq+softirq" in ticks; busy =
+# user+nice+system+irq+softirq.
 cpu_sample() {
-    local name user nice system idle iowait irq softirq steal rest
+    local name user nice system idle iowait irq softirq steal rest cpu=${1:-$relay_cpu}
     while read -r name user nice system idle iowait irq softirq steal rest; do
-        if [[ $name == "cpu$relay_cpu" ]]; then
+        if [[ $name == "cpu$cpu" ]]; then
             echo "$((user + nice + system + irq + softirq)) $((user + nice + system + idle + iowait + irq + softirq \
                 + steal)) $((irq + softirq))"
             return
@@ -381,9 +382,7 @@ run_point() {
         pause 0.05
     done
     local warm_rate=$((rate < warmup_rate ? rate : warmup_rate))
-    ip netns exec "$src" "$mcrelay" gen --group "$in_group" --port "$port" --interface s0 --size "$size" \
-        --rate "$warm_rate" --count $((warm_rate * warmup_s)) --ttl 2 --json >/dev/null 2>&1 || true
-    pause 0.2 # the warm-up drains
+    local warm_count=$((warm_rate * warmup_s))
     local idle0 idle1 stats0=""
     idle0=$(cpu_sample)
     pause 0.5
@@ -393,19 +392,24 @@ run_point() {
         "$mcrelay" stats --json --socket "$tmp/mcrelay/control.sock" >"$stats0" 2>&1 || true
     fi
 
+    # One generator process sends the warm-up (another run id: the sinks count none of it), pauses 200 ms, then the
+    # run: its JIT compiles during the warm-up, not on the sinks' CPU during the counted run.
+    local rx0 tx0 cpu0 kit0 own0 rx
+    rx0=$(dev_counter r0 2)
     ip netns exec "$src" "$mcrelay" gen --group "$in_group" --port "$port" --interface s0 --size "$size" \
-        --rate "$rate" --count "$count" --ttl 2 --run-id "$run_id" --json >"$tmp/gen.json" 2>"$tmp/gen.err" &
+        --rate "$rate" --count "$count" --ttl 2 --run-id "$run_id" --warmup "$warm_count" --warmup-rate "$warm_rate" \
+        --json >"$tmp/gen.json" 2>"$tmp/gen.err" &
     local gen=$!
     started+=("$gen")
-    # The window opens when the relay's input sees the run, and closes when its output has been quiet for 40 ms.
-    local rx0 tx0 cpu0 own0 rx
-    rx0=$(dev_counter r0 2)
+    # The window opens when the relay's input sees the run (past the warm-up), and closes when its output has been
+    # quiet for 40 ms.
     while kill -0 "$gen" 2>/dev/null; do
         rx=$(dev_counter r0 2)
-        [[ $rx -le $((rx0 + 10)) ]] || break
+        [[ $rx -le $((rx0 + warm_count + 10)) ]] || break
         pause 0.002
     done
     cpu0=$(cpu_sample)
+    kit0=$(cpu_sample "$gen_cpu")
     own0=$(session_ticks "$relay_sid")
     tx0=$(dev_counter r1 10)
     local in_bl0 out_bl0
@@ -419,8 +423,9 @@ run_point() {
         prev=$tx
         pause 0.02
     done
-    local cpu1 own1 tx1
+    local cpu1 kit1 own1 tx1
     cpu1=$(cpu_sample)
+    kit1=$(cpu_sample "$gen_cpu")
     own1=$(session_ticks "$relay_sid")
     tx1=$(dev_counter r1 10)
     local in_bl=$(($(backlog_drops "$relay_cpu") - in_bl0)) out_bl=$(($(backlog_drops "$gen_cpu") - out_bl0))
@@ -450,7 +455,7 @@ run_point() {
         cat "$tmp/sink.$k.json" "$tmp/sink.$k.err" >"$logs/$name-$outputs-$size-$rate-$kind.sink$k.txt" 2>/dev/null || true
     done
 
-    local received=0 lost=0 dup=0 reord=0 corrupt=0 drops=0 burst=0 v
+    local received=0 lost=0 dup=0 reord=0 corrupt=0 drops=0 burst=0 delay999=0 delaymax=0 v
     for ((k = 0; k < outputs; k++)); do
         local f=$tmp/sink.$k.json
         if [[ ! -s $f ]]; then
@@ -466,6 +471,10 @@ run_point() {
         drops=$((drops + $(json_field "$f" socket_drops)))
         v=$(json_field "$f" burst_max)
         burst=$((v > burst ? v : burst))
+        v=$(json_field "$f" p99_9)
+        delay999=$((${v:-0} > delay999 ? ${v:-0} : delay999))
+        v=$(json_field "$f" max)
+        delaymax=$((${v:-0} > delaymax ? ${v:-0} : delaymax))
     done
     local sent_rate
     sent_rate=$(json_field "$tmp/gen.json" rate_pps)
@@ -479,6 +488,9 @@ run_point() {
     read -r b1 t1 s1 <<<"$cpu1"
     read -r ib0 it0 _ <<<"$idle0"
     read -r ib1 it1 _ <<<"$idle1"
+    read -r kb0 kt0 _ <<<"$kit0"
+    read -r kb1 kt1 _ <<<"$kit1"
+    local kit_busy=$(((kb1 - kb0) * 100 / (kt1 - kt0 > 0 ? kt1 - kt0 : 1)))
     local fwd=$((tx1 - tx0))
     local figures
     figures=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) -v s=$((s1 - s0)) -v own=$((own1 - own0)) -v fwd="$fwd" \
@@ -491,10 +503,10 @@ run_point() {
             printf "%.3f\t%.0f\t%s\t%s\t%.0f", 100 * lost / expected, busy, per, own_per, idle }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$size" "$outputs" "$rate" \
         "${sent_rate%.*}" "$expected" "$received" "$lost" "$dup" "$reord" "$corrupt" "$drops" "$burst" "$kind" \
-        "$figures	$in_bl	$out_bl	$own_drops" >>"$rows"
-    note "$(printf '%-7s %4sB x%s %6s/s sent %6s/s recv %8s/%-8s lost %7s sinkdrop %6s backlog %s/%s burst %6s cpu%%,us,own,idle%% %s' \
+        "$figures	$in_bl	$out_bl	$own_drops	$delay999	$delaymax	$kit_busy" >>"$rows"
+    note "$(printf '%-7s %4sB x%s %6s/s sent %6s/s recv %8s/%-8s lost %7s sinkdrop %6s backlog %s/%s burst %6s delay99.9/max %s/%s us kit %s%% cpu%%,us,own,idle%% %s' \
         "$name" "$size" "$outputs" "$rate" "${sent_rate%.*}" "$received" "$expected" "$lost" "$drops" "$in_bl" \
-        "$out_bl" "$burst" "$(cut -f 2- <<<"$figures" | tr '\t' ' ')")"
+        "$out_bl" "$burst" "$delay999" "$delaymax" "$kit_busy" "$(cut -f 2- <<<"$figures" | tr '\t' ' ')")"
 }
 
 # A series: the fixed rates, then an RFC 2544 search for the highest rate that loses at most 0.1 %.
@@ -566,7 +578,7 @@ section=$tmp/section.md
         "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the start" \
         "$load_start, at the end $load_end (1, 5, 15 min). Generator and sinks on CPU $gen_cpu, the relay on CPU" \
         "$relay_cpu, everything at nice $nice_level; each point ${duration_s} s of packets after a ${warmup_s} s warm-up run at up to $warmup_rate/s" \
-        "(not counted); sinks' receive buffers $sink_buffer bytes. Compare relays within this run only: other loads" \
+        "(not counted; from the same generator process, so its JIT is warm); sinks' receive buffers $sink_buffer bytes. Compare relays within this run only: other loads" \
         "on a shared machine move absolute figures by tens of percent."
     echo
     echo "Columns: *offered* the rate asked of \`mcrelay gen\`, *sent* what it achieved; *received*, *lost*," \
@@ -578,7 +590,11 @@ section=$tmp/section.md
         "the throughput below counts every loss, as RFC 2544 does); *relay's drops ring / send* what mcrelay's own" \
         "counters say it dropped in the point (\`stats --json\`: ring_full + staging_full / buffer_full +" \
         "no_buffer_space + send_error + link_down; the C relay never drops at send: its socket blocks);" \
-        "*burst* the largest \`burst_max\` of the sinks; *CPU %* the relay CPU's busy share;" \
+        "*burst* the largest \`burst_max\` of the sinks; *delay 99.9 % / max* the sinks' transit delays (the" \
+        "generator's send time to the kernel's arrival time at the sink, which the sink's own speed does not change:" \
+        "a relay that holds packets and sends them in a bunch shows here), the largest over the sinks; *kit CPU %* the" \
+        "busy share of the generator's and sinks' CPU (near 100, the kit itself is the limit: its sinks drop whatever" \
+        "the relay does); *CPU %* the relay CPU's busy share;" \
         "*µs/pkt* its busy time (user, system, irq, softirq from \`/proc/stat\`) per packet forwarded (each output's" \
         "copy counts; packets sent out of the relay's output interface in the window); *own µs/pkt* the relay's" \
         "processes' CPU time plus that CPU's irq and softirq, per packet (less disturbed by other loads); *idle CPU %*" \
@@ -593,13 +609,14 @@ section=$tmp/section.md
             echo "### $size-byte payloads, $outputs output(s)"
             echo
             echo "| relay | offered/s | sent/s | received | loss % | lost | dup | reord | corrupt | sink drops" \
-                "| backlog drops in / out | kit-free loss % | relay's drops ring / send | burst | CPU % | µs/pkt" \
-                "| own µs/pkt | idle CPU % | point |"
-            echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+                "| backlog drops in / out | kit-free loss % | relay's drops ring / send | burst" \
+                "| delay 99.9 % / max ms | kit CPU % | CPU % | µs/pkt | own µs/pkt | idle CPU % | point |"
+            echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
             awk -F '\t' -v s="$size" -v o="$outputs" '$2 == s && $3 == o {
                 kitfree = ($6 > 0) ? 100 * ($8 - $12 - $21) / $6 : 0
-                printf "| %s | %d | %d | %d | %s | %d | %d | %d | %d | %d | %d / %d | %.3f | %s | %d | %s | %s | %s | %s | %s |\n",
-                    $1, $4, $5, $7, $15, $8, $9, $10, $11, $12, $20, $21, kitfree, $22, $13, $16, $17, $18, $19, $14 }' \
+                printf "| %s | %d | %d | %d | %s | %d | %d | %d | %d | %d | %d / %d | %.3f | %s | %d | %.1f / %.1f | %d | %s | %s | %s | %s | %s |\n",
+                    $1, $4, $5, $7, $15, $8, $9, $10, $11, $12, $20, $21, kitfree, $22, $13, $23 / 1000, $24 / 1000,
+                    $25, $16, $17, $18, $19, $14 }' \
                 "$rows"
         done
     done

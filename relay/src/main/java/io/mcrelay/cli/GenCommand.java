@@ -51,6 +51,11 @@ import picocli.CommandLine.Spec;
             + "send buffer (EAGAIN) or device queue (ENOBUFS) is counted and the packets are tried again; any other "
             + "send error is counted and its packet given up.",
         "",
+        "With --warmup N, N packets of another run (a random run id, not recorded, not in the summary) go first at "
+            + "--warmup-rate, then a pause of " + GenCommand.WARMUP_PAUSE_MS + " ms, then the run itself from the "
+            + "same process: the sender's JIT has compiled its loop before the counted run starts, and a sink told "
+            + "the run's id (--run-id) counts only that run.",
+        "",
         "Example: mcrelay gen --group 239.1.1.1 --port 5000 --interface eth0 --rate 10000 --count 100000 --flows 4"},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -58,6 +63,9 @@ import picocli.CommandLine.Spec;
         "1:a socket could not be set up, the record could not be written, or a packet was given up after an error",
         "2:usage error (a bad option value, an unknown interface)"})
 public final class GenCommand implements Callable<Integer> {
+    /** The pause between a warm-up and the run, for what the warm-up left in a relay's buffers to drain. */
+    static final long WARMUP_PAUSE_MS = 200;
+
     /** How long an interrupted run gets to finish its turn and print its line before the JVM exits. */
     static final long SHUTDOWN_WAIT_MS = 2_000;
 
@@ -106,6 +114,15 @@ public final class GenCommand implements Callable<Integer> {
             + " ('mcrelay sink --run-id') counts this run and nothing else.")
     private String runIdHex;
 
+    @Option(names = "--warmup", paramLabel = "N",
+        description = "Send N packets of another run first, then pause " + WARMUP_PAUSE_MS + " ms (see above;"
+            + " default: none).")
+    private Long warmupCount;
+
+    @Option(names = "--warmup-rate", paramLabel = "PPS",
+        description = "Packets per second of the warm-up, 1 to 100000000 (default: --rate).")
+    private Long warmupRatePps;
+
     @Option(names = "--record", paramLabel = "FILE",
         description = "Write the run's record to FILE (replaced if it exists): the history header, then one 'S FLOW "
             + "SEQ SENT_NS' line per packet sent, which the history checker reads with a sink's record.")
@@ -140,7 +157,13 @@ public final class GenCommand implements Callable<Integer> {
             }
             final Generator generator = new Generator(config, output, listener, System::nanoTime,
                 LockSupport::parkNanos);
-            final Generator.Result result = stoppedOnShutdown(generator, err, target, () -> {
+            final Generator warmup = warmupCount == null ? null : new Generator(new Generator.Config(flows,
+                warmupCount, sizeBytes, warmupRatePps == null ? ratePps : warmupRatePps, ~runId),
+                output, (flow, firstSeq, sent, sentNs) -> { }, System::nanoTime, LockSupport::parkNanos);
+            final Generator.Result result = stoppedOnShutdown(generator, warmup, err, target, () -> {
+                if (warmup != null && warmup.run().sent() > 0) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WARMUP_PAUSE_MS));
+                }
                 final Generator.Result run = generator.run();
                 if (recordWriter != null) {
                     flush(recordWriter); // before the line: after it, an interrupted JVM may exit at once
@@ -160,13 +183,16 @@ public final class GenCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs {@code body} (which runs the generator and prints its line) with a shutdown hook: on Ctrl-C the hook
-     * stops the generator and holds the JVM's exit until the body is done, at most {@link #SHUTDOWN_WAIT_MS}.
+     * Runs {@code body} (which runs the warm-up, if any, and the generator, and prints its line) with a shutdown
+     * hook: on Ctrl-C the hook stops both and holds the JVM's exit until the body is done, at most {@link #SHUTDOWN_WAIT_MS}.
      */
-    private static Generator.Result stoppedOnShutdown(final Generator generator, final PrintWriter err,
-        final String target, final Supplier<Generator.Result> body) {
+    private static Generator.Result stoppedOnShutdown(final Generator generator, final Generator warmup,
+        final PrintWriter err, final String target, final Supplier<Generator.Result> body) {
         final CountDownLatch finished = new CountDownLatch(1);
         final Thread hook = new Thread(() -> {
+            if (warmup != null) {
+                warmup.stop();
+            }
             generator.stop();
             try {
                 finished.await(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
@@ -289,6 +315,16 @@ public final class GenCommand implements Callable<Integer> {
         }
         if (count != null && count < 1) {
             throw usage("--count must be at least 1, not " + count);
+        }
+        if (warmupCount != null && warmupCount < 1) {
+            throw usage("--warmup must be at least 1 packet, not " + warmupCount);
+        }
+        if (warmupRatePps != null && (warmupRatePps < 1 || warmupRatePps > SendSchedule.RATE_MAX_PPS)) {
+            throw usage("--warmup-rate must be 1 to " + SendSchedule.RATE_MAX_PPS + " packets/s, not "
+                + warmupRatePps);
+        }
+        if (warmupRatePps != null && warmupCount == null) {
+            throw usage("--warmup-rate needs --warmup N (the warm-up's packet count)");
         }
         if (sizeBytes < TrafficPayload.BYTES_MIN || sizeBytes > TrafficPayload.BYTES_MAX) {
             throw usage("--size must be " + TrafficPayload.BYTES_MIN + " to " + TrafficPayload.BYTES_MAX

@@ -47,7 +47,11 @@ import picocli.CommandLine.Spec;
             + " below each flow's highest sequence number), duplicates, reordered, corrupt, foreign, and"
             + " socket_drops: packets the sink's own sockets dropped because it read too slowly, which are not the"
             + " relay's fault; and burst_max: the most datagrams read from one socket in a row without finding it"
-            + " empty (a bound on the largest bunch of packets that reached the sink at once). Each socket's receive"
+            + " empty (a bound on the largest bunch of packets that reached the sink at once); and delay: each"
+            + " packet's transit time from the generator's send time to the kernel's receive time at the sink"
+            + " (median, 99th and 99.9th percentiles, maximum; meaningful with 'mcrelay gen' on the same machine, whose"
+            + " clock it shares), which a relay that holds packets and sends them in a bunch raises by the time it"
+            + " held them. Each socket's receive"
             + " buffer is 8 MiB unless --receive-buffer says otherwise (set past net.core.rmem_max when run as"
             + " root).",
         "With --warmup the first run to arrive is a warm-up: checked, not counted; counting starts with the first"
@@ -265,6 +269,8 @@ public final class SinkCommand implements Callable<Integer> {
                 + ",\"duplicates\":" + summary.duplicates() + ",\"reordered\":" + summary.reordered()
                 + ",\"corrupt\":" + summary.corrupt() + ",\"foreign\":" + summary.foreign()
                 + ",\"socket_drops\":" + summary.socketDrops() + ",\"burst_max\":" + summary.burstMax()
+                + ",\"delay_us\":{\"p50\":" + summary.delay().p50Us() + ",\"p99\":" + summary.delay().p99Us()
+                + ",\"p99_9\":" + summary.delay().p999Us() + ",\"max\":" + summary.delay().maxUs() + "}"
                 + ",\"warmup_only\":" + summary.warmupOnly() + "}");
             return;
         }
@@ -279,12 +285,20 @@ public final class SinkCommand implements Callable<Integer> {
         out.println("socket_drops: " + summary.socketDrops() + " (receive buffer " + summary.receiveBufferBytes()
             + " bytes per socket, set with " + (summary.receiveBufferForced() ? "SO_RCVBUFFORCE" : "SO_RCVBUF") + ")");
         out.println("burst_max:    " + summary.burstMax() + " (the most datagrams read from one socket in a row)");
+        out.println("delay:        " + (summary.delay().count() == 0 ? "none measured" : "median "
+            + micros(summary.delay().p50Us()) + ", 99% " + micros(summary.delay().p99Us()) + ", 99.9% "
+            + micros(summary.delay().p999Us()) + ", max " + micros(summary.delay().maxUs())
+            + " (send to arrival, same machine)"));
         out.println("ended:        " + switch (summary.end()) {
             case EXPECTED -> "every expected packet arrived";
             case IDLE -> "no packet for " + timeoutSeconds + " s";
             case STOPPED -> "interrupted";
         });
         out.println("result:       " + verdict(summary));
+    }
+
+    private static String micros(final long us) {
+        return us < 10_000 ? us + " µs" : String.format(Locale.ROOT, "%.1f ms", us / 1000.0);
     }
 
     private String verdict(final SinkSession.Summary summary) {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Arrays;
 import java.util.Objects;
+import org.HdrHistogram.Histogram;
 
 /**
  * What {@code mcrelay sink} counts: it parses each datagram with {@link TrafficPayload#parse} and sorts it into one
@@ -30,12 +31,20 @@ import java.util.Objects;
  * named run's first packet it is {@link #warmingUp()} as above (nothing counted, nothing recorded, never complete),
  * so that a warm-up run, or stragglers of an earlier run, can precede it without being mistaken for it.
  *
+ * <p><b>Transit delay.</b> For each unique intact packet of the counted run, the sink records how long it took from
+ * the generator's send time in its payload to its arrival time as given ({@link SinkSession} gives the kernel's receive
+ * time, so the sink's own speed does not count): {@link #delay()}. Both must be read from one clock
+ * ({@link System#nanoTime()}: generator and sink on one machine). A relay that stalls and then sends what it held all
+ * at once shows it here: the held packets' delay grows by the stall; a burst of {@code rate x stall} packets follows.
+ *
  * <p>Each datagram is also written to {@code record}, when there is one, as a {@link HistoryFile} {@code R} line with
  * the arrival flow (that line's text is the only allocation per packet). Not thread-safe: one receiving thread.
  */
 public final class Sink {
     /** Sequence numbers at or above this are counted but not checked for duplicates: 2^28 bits = 32 MiB a flow. */
     public static final long SEQ_TRACKED_MAX = 1L << 28;
+    /** The longest transit delay told apart, in microseconds (60 s); longer ones count as this. */
+    public static final long DELAY_US_MAX = 60_000_000L;
 
     private final int flows;
     private final long expected;
@@ -53,6 +62,8 @@ public final class Sink {
     private long reordered;
     private long corrupt;
     private long foreign;
+    /** Transit delays in microseconds, 1 µs to 60 s, 2 significant digits; recording allocates nothing. */
+    private final Histogram delaysUs = new Histogram(1, DELAY_US_MAX, 2);
 
     /**
      * @param flows    the sockets, flow 0 to {@code flows - 1}
@@ -141,7 +152,9 @@ public final class Sink {
                     foreign++;
                     return TrafficPayload.FOREIGN;
                 }
-                countIntact(arrivedFlow, parsed.seq());
+                if (countIntact(arrivedFlow, parsed.seq()) && !warmingUp) {
+                    delaysUs.recordValue(Math.clamp((receivedNs - parsed.sentNs()) / 1_000, 1, DELAY_US_MAX));
+                }
             }
             case TrafficPayload.CORRUPT -> corrupt++;
             default -> foreign++;
@@ -160,6 +173,7 @@ public final class Sink {
         reordered = 0;
         corrupt = 0;
         foreign = 0;
+        delaysUs.reset();
         Arrays.fill(highestSeq, -1);
         Arrays.fill(uniqueCount, 0);
         for (final long[] bits : seen) {
@@ -168,7 +182,8 @@ public final class Sink {
         assert received == 0 && highestSeq[0] == -1 && uniqueCount[0] == 0 : "nothing of the warm-up is left";
     }
 
-    private void countIntact(final int flow, final long seq) {
+    /** Counts an intact packet; returns true if it was its first arrival (not a duplicate). */
+    private boolean countIntact(final int flow, final long seq) {
         if (seq >= 0 && seq < SEQ_TRACKED_MAX) {
             final int word = (int) (seq >>> 6);
             if (word >= seen[flow].length) {
@@ -177,7 +192,7 @@ public final class Sink {
             final long bit = 1L << seq;
             if ((seen[flow][word] & bit) != 0) {
                 duplicates++;
-                return;
+                return false;
             }
             seen[flow][word] |= bit;
         }
@@ -188,6 +203,7 @@ public final class Sink {
         } else {
             highestSeq[flow] = seq;
         }
+        return true;
     }
 
     private void record(final int arrivedFlow, final long receivedNs, final int status) {
@@ -258,6 +274,19 @@ public final class Sink {
 
     public long foreign() {
         return foreign;
+    }
+
+    /**
+     * The transit delays of the counted run's unique intact packets (see the class comment): their median, 99th and
+     * 99.9th percentiles and maximum, in microseconds, to two significant digits (all 0 when none arrived).
+     */
+    public Delay delay() {
+        return new Delay(delaysUs.getTotalCount(), delaysUs.getValueAtPercentile(50),
+            delaysUs.getValueAtPercentile(99), delaysUs.getValueAtPercentile(99.9), delaysUs.getMaxValue());
+    }
+
+    /** Transit delay percentiles in microseconds over {@code count} packets; see {@link #delay()}. */
+    public record Delay(long count, long p50Us, long p99Us, long p999Us, long maxUs) {
     }
 
     /** The flows (sockets) this sink counts. */

@@ -23,6 +23,10 @@ import io.mcrelay.linux.sys.UdpReceiver;
  * sink as well as the sender (a sink that stalls lets packets pile up), so compare it between senders measured with
  * the same sink on the same machine.
  *
+ * <p><b>Arrival times.</b> What the {@link Sink} is told (and records) as a datagram's arrival is the kernel's receive
+ * time ({@link UdpReceiver#arrivalNs()}), not the moment the session read it, so the transit delays it reports show
+ * the sender's and the relay's timing, not the sink's; the session's clock only where a datagram carries no time.
+ *
  * <p>With a {@link Sink} that has a warm-up run, the burst and the socket drops count from the first packet of the
  * counted run: the drop counters are read then, and what they held is left out.
  */
@@ -61,11 +65,13 @@ public final class SinkSession implements AutoCloseable {
      */
     public record Summary(boolean runLocked, long runId, long received, long lost, long duplicates, long reordered,
                           long corrupt, long foreign, long socketDrops, long expected, End end,
-                          int receiveBufferBytes, boolean receiveBufferForced, long burstMax, boolean warmupOnly) {
+                          int receiveBufferBytes, boolean receiveBufferForced, long burstMax, boolean warmupOnly,
+                          Sink.Delay delay) {
         /**
          * True when packets of the counted run arrived, each once, intact, in order, none missing and none dropped by
          * the sink. {@code burstMax} is the largest burst seen (see the class comment); {@code warmupOnly} says that
-         * a sink with a warm-up saw no run after it, so that every count is of the warm-up.
+         * a sink with a warm-up saw no run after it, so that every count is of the warm-up; {@code delay} the
+         * transit delays, from the kernel's arrival times (see {@link Sink}).
          */
         public boolean clean() {
             return !warmupOnly && received > 0 && lost == 0 && duplicates == 0 && reordered == 0 && corrupt == 0
@@ -152,7 +158,8 @@ public final class SinkSession implements AutoCloseable {
                         break;
                     }
                     lastDatagramNs = clockNs.getAsLong();
-                    sink.onDatagram(flow, buffer, 0, length, lastDatagramNs);
+                    final long arrivalNs = receiver.arrivalNs();
+                    sink.onDatagram(flow, buffer, 0, length, arrivalNs != 0 ? arrivalNs : lastDatagramNs);
                     if (warming && !sink.warmingUp()) {
                         warming = false;
                         startCountedRun(flow);
@@ -169,7 +176,7 @@ public final class SinkSession implements AutoCloseable {
         assert socketDrops >= 0 : "drop counters only grow: " + socketDrops;
         return new Summary(sink.runLocked(), sink.runId(), sink.received(), sink.lost(), sink.duplicates(),
             sink.reordered(), sink.corrupt(), sink.foreign(), socketDrops, sink.expected(), end,
-            receiver.receiveBufferBytes(), receiver.receiveBufferForced(), burstMax, warming);
+            receiver.receiveBufferBytes(), receiver.receiveBufferForced(), burstMax, warming, sink.delay());
     }
 
     /**

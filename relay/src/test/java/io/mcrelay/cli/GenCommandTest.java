@@ -60,6 +60,8 @@ class GenCommandTest {
         "--run-id 12345       | --run-id must be 16 hex digits such as 0123456789abcdef, not '12345'",
         "--run-id 0123456789abcdeg | --run-id must be 16 hex digits such as 0123456789abcdef, not '0123456789abcdeg'",
         "--ttl -1             | --ttl must be 0 to 255, not -1",
+        "--warmup 0           | --warmup must be at least 1 packet, not 0",
+        "--warmup-rate 5      | --warmup-rate needs --warmup N (the warm-up's packet count)",
         "--source-port 70000  | --source-port must be 1 to 65535, not 70000",
         "--group 300.1.1.1    | --group must be an IPv4 address such as 239.1.1.1, not '300.1.1.1'",
         "--group example.com  | --group must be an IPv4 address such as 239.1.1.1, not 'example.com'",
@@ -190,6 +192,30 @@ class GenCommandTest {
             assertTrue(json.get("run_id").asText().matches("[0-9a-f]{16}"), run::toString);
             assertTrue(json.get("duration_s").asDouble() > 0, run::toString);
             assertTrue(json.get("rate_pps").asDouble() > 0, run::toString);
+        }
+    }
+
+    @Test
+    void aWarmupOfAnotherRunGoesFirstAndTheRunFollowsFromTheSameProcess() throws Exception {
+        try (DatagramChannel receiver = DatagramChannel.open()) {
+            receiver.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            final int port = ((InetSocketAddress) receiver.getLocalAddress()).getPort();
+            final CliRun run = CliRun.of("gen", "--group", "127.0.0.1", "--port", Integer.toString(port),
+                "--interface", "lo", "--count", "3", "--warmup", "4", "--warmup-rate", "500", "--json",
+                "--run-id", "00C0FFEE00C0FFEE");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertEquals(3, new ObjectMapper().readTree(run.out()).get("sent").asLong(), "the run's own count");
+            final TrafficPayload.Parsed parsed = new TrafficPayload.Parsed();
+            final List<String> arrived = new ArrayList<>();
+            final ByteBuffer datagram = ByteBuffer.allocate(2048);
+            for (int i = 0; i < 7; i++) {
+                datagram.clear();
+                receiver.receive(datagram);
+                final int status = TrafficPayload.parse(datagram.array(), 0, datagram.position(),
+                    0x00C0FFEE00C0FFEEL, parsed);
+                arrived.add(status == TrafficPayload.OK ? "run " + parsed.seq() : "other");
+            }
+            assertEquals(List.of("other", "other", "other", "other", "run 0", "run 1", "run 2"), arrived);
         }
     }
 

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +31,9 @@ import io.mcrelay.traffic.TrafficPayload;
  */
 class SinkCommandTest {
     private static final long RUN = 0x0102_0304_0506_0708L;
+    /** The transit delays' part of the JSON summary: its figures depend on the machine's timing. */
+    private static final String DELAY_JSON =
+        "\"delay_us\":\\{\"p50\":\\d+,\"p99\":\\d+,\"p99_9\":\\d+,\"max\":\\d+\\},";
 
     @TempDir
     Path dir;
@@ -151,7 +156,7 @@ class SinkCommandTest {
         // How many datagrams the sink found waiting at once depends on when it woke: between 1 and 4 on one socket.
         assertTrue(run.out().matches("\\{\"run_id\":\"0102030405060708\",\"received\":4,\"lost\":0,\"duplicates\":1,"
             + "\"reordered\":0,\"corrupt\":1,\"foreign\":1,\"socket_drops\":0,\"burst_max\":[1-4],"
-            + "\"warmup_only\":false}\n"), run::toString);
+            + DELAY_JSON + "\"warmup_only\":false}\n"), run::toString);
         assertEquals("", run.err());
         final List<String> lines = Files.readAllLines(record);
         assertEquals(HistoryFile.HEADER, lines.getFirst());
@@ -160,6 +165,32 @@ class SinkCommandTest {
             .map(line -> line.replaceFirst(" \\d+ (\\w+)$", " $1")).sorted().toList();
         assertEquals(List.of("R 0 0 0 ok", "R 0 0 0 ok", "R 0 0 1 ok", "R 1 -1 -1 corrupt", "R 1 -1 -1 foreign",
             "R 1 1 0 ok", "R 1 1 1 ok"), withoutTimes);
+    }
+
+    @Test
+    void theDelayRunsFromThePayloadsSendTimeToTheKernelsArrival() throws Exception {
+        final int port = freePortPair();
+        final CompletableFuture<CliRun> sink = CompletableFuture.supplyAsync(() -> CliRun.of("sink", "--group",
+            "127.0.0.1", "--port", Integer.toString(port), "--interface", "lo", "--expect", "2", "--timeout", "20",
+            "--json"));
+        awaitBound(port, sink);
+        try (DatagramChannel sender = DatagramChannel.open()) {
+            for (long seq = 0; seq < 2; seq++) {
+                final byte[] bytes = new byte[100];
+                // Sent "two seconds ago": as if a relay had held it that long.
+                TrafficPayload.write(bytes, 0, bytes.length, RUN, 0, seq, System.nanoTime() - 2_000_000_000L);
+                send(sender, port, bytes);
+            }
+        }
+        final CliRun run = sink.get(30, TimeUnit.SECONDS);
+        assertEquals(ExitCodes.OK, run.exitCode(), run::toString);
+        final Matcher delay = Pattern.compile("\"delay_us\":\\{\"p50\":(\\d+),\"p99\":(\\d+),\"p99_9\":(\\d+),"
+            + "\"max\":(\\d+)}").matcher(run.out());
+        assertTrue(delay.find(), run::toString);
+        final long p50 = Long.parseLong(delay.group(1));
+        final long max = Long.parseLong(delay.group(4));
+        // Two significant digits: 2.0 s reads as 1,990,000 µs or more; the hang guard bounds how much more.
+        assertTrue(p50 >= 1_990_000 && p50 <= max && max < 32_000_000, run::toString);
     }
 
     @Test
@@ -202,7 +233,7 @@ class SinkCommandTest {
         assertEquals(ExitCodes.OK, run.exitCode(), run::toString);
         assertTrue(run.out().matches("\\{\"run_id\":\"0102030405060708\",\"received\":3,\"lost\":0,\"duplicates\":0,"
             + "\"reordered\":0,\"corrupt\":0,\"foreign\":0,\"socket_drops\":0,\"burst_max\":[1-3],"
-            + "\"warmup_only\":false}\n"), run::toString);
+            + DELAY_JSON + "\"warmup_only\":false}\n"), run::toString);
     }
 
     @Test
@@ -222,7 +253,7 @@ class SinkCommandTest {
         assertEquals(ExitCodes.OK, run.exitCode(), run::toString);
         assertTrue(run.out().matches("\\{\"run_id\":\"0102030405060708\",\"received\":2,\"lost\":0,\"duplicates\":0,"
             + "\"reordered\":0,\"corrupt\":0,\"foreign\":1,\"socket_drops\":0,\"burst_max\":[1-3],"
-            + "\"warmup_only\":false}\n"), run::toString);
+            + DELAY_JSON + "\"warmup_only\":false}\n"), run::toString);
     }
 
     @Test

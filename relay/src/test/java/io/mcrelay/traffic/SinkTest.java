@@ -46,6 +46,30 @@ class SinkTest {
     }
 
     @Test
+    void transitDelaysAreCountedForFirstArrivalsOfTheCountedRunOnly() {
+        final Sink sink = new Sink(1, -1, null, false, RUN);
+        final byte[] warm = new byte[64];
+        TrafficPayload.write(warm, 0, warm.length, OTHER_RUN, 0, 0, 0);
+        sink.onDatagram(0, warm, 0, warm.length, 900_000_000L); // another run: no delay counted
+        for (long seq = 0; seq < 1_000; seq++) {
+            final byte[] bytes = new byte[64];
+            TrafficPayload.write(bytes, 0, bytes.length, RUN, 0, seq, 1_000_000L * seq);
+            // 1 ms in transit, but the last packet 250 ms (held by a stalling relay, say)
+            final long transitNs = seq == 999 ? 250_000_000L : 1_000_000L;
+            sink.onDatagram(0, bytes, 0, bytes.length, 1_000_000L * seq + transitNs);
+            if (seq == 10) {
+                sink.onDatagram(0, bytes, 0, bytes.length, 900_000_000L); // a duplicate: not its delay again
+            }
+        }
+        final Sink.Delay delay = sink.delay();
+        assertEquals(1_000, delay.count());
+        assertEquals(1_000, delay.p50Us(), 10); // two significant digits
+        assertEquals(1_000, delay.p99Us(), 10);
+        assertEquals(250_000, delay.maxUs(), 2_500);
+        assertEquals(1, sink.duplicates());
+    }
+
+    @Test
     void theFirstIntactPacketNamesTheRunAndOtherRunsAreForeign() {
         final Sink sink = new Sink(1, -1, null);
         final byte[] garbage = "not a traffic-kit packet at all, but long enough".getBytes();

@@ -17,7 +17,10 @@ import java.util.Arrays;
  * <p>Each socket counts what the kernel dropped for it because its receive queue was full: {@code SO_RXQ_OVFL} puts
  * the socket's cumulative drop counter (a u32, {@code sk_drops}) in a control message of every datagram received after
  * a drop, and {@code SO_MEMINFO} ({@code SK_MEMINFO_DROPS}) reads it at any time, so drops after the last datagram are
- * seen too. The receive buffer is set with {@code SO_RCVBUFFORCE} when permitted ({@code CAP_NET_ADMIN}, which may
+ * seen too. Each datagram also carries the time the kernel took it in ({@code SO_TIMESTAMPNS}, a {@code CLOCK_REALTIME}
+ * {@code struct timespec}; taken before any receive steering, so over a veth pair it is the time the peer sent it):
+ * {@link #arrivalNs()} gives it on the scale of {@link System#nanoTime()}, whatever the receiver did meanwhile. The
+ * receive buffer is set with {@code SO_RCVBUFFORCE} when permitted ({@code CAP_NET_ADMIN}, which may
  * exceed {@code net.core.rmem_max}), else with {@code SO_RCVBUF}; {@link #receiveBufferForced()} says which.
  *
  * <p>{@link #poll} and {@link #receive} allocate nothing: the message header, the data and control buffers and the
@@ -41,6 +44,8 @@ public final class UdpReceiver implements AutoCloseable {
     static final int SO_RCVBUFFORCE = 33;
     static final int SO_RXQ_OVFL = 40;
     static final int SO_MEMINFO = 55;
+    /** {@code asm-generic/socket.h}: SO_TIMESTAMPNS_OLD = SCM_TIMESTAMPNS = 35 (a 64-bit {@code struct timespec}). */
+    static final int SO_TIMESTAMPNS = 35;
     /** {@code linux/sock_diag.h}: SK_MEMINFO_DROPS is the 9th (index 8) of SK_MEMINFO_VARS = 9 u32 values. */
     private static final int SK_MEMINFO_DROPS = 8;
     private static final int SK_MEMINFO_VARS = 9;
@@ -92,6 +97,10 @@ public final class UdpReceiver implements AutoCloseable {
     private boolean forced;
     private int receiveBufferBytes;
     private boolean closed;
+    /** CLOCK_REALTIME minus CLOCK_MONOTONIC (System.nanoTime) in ns, sampled at open. */
+    private final long realtimeOffsetNs = realtimeOffsetNs();
+    /** The last datagram's kernel arrival time on the System.nanoTime scale; 0 when it carried none. */
+    private long arrivalNs;
 
     private UdpReceiver(final int flows) {
         fds = new int[flows];
@@ -173,6 +182,7 @@ public final class UdpReceiver implements AutoCloseable {
             final MemorySegment one = setup.allocateFrom(ValueLayout.JAVA_INT, 1);
             Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_REUSEADDR, one, "setsockopt(SO_REUSEADDR)");
             Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_RXQ_OVFL, one, "setsockopt(SO_RXQ_OVFL)");
+            Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_TIMESTAMPNS, one, "setsockopt(SO_TIMESTAMPNS)");
             Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, setup.allocateFrom(ValueLayout.JAVA_INT, 0),
                 "setsockopt(IP_MULTICAST_ALL, 0)");
             if (receiveBufferBytes > 0) {
@@ -280,7 +290,8 @@ public final class UdpReceiver implements AutoCloseable {
     /**
      * Receives one datagram from flow {@code flow}'s socket into {@code into} (which must hold
      * {@link #DATAGRAM_BYTES_MAX} bytes) without waiting: its length, or -1 when none is queued. Reads the socket's
-     * drop counter from the datagram's {@code SO_RXQ_OVFL} control message, if it carries one. Allocates nothing.
+     * drop counter from the datagram's {@code SO_RXQ_OVFL} control message, if it carries one, and its arrival time
+     * ({@link #arrivalNs()}). Allocates nothing.
      */
     public int receive(final int flow, final byte[] into) {
         ensureOpen();
@@ -303,15 +314,19 @@ public final class UdpReceiver implements AutoCloseable {
             }
             throw new LinuxException("recvmsg on the UDP socket of flow " + flow, errno);
         }
-        readDrops(flow);
+        readControl(flow);
         final int length = (int) Math.min(received, DATAGRAM_BYTES_MAX);
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, into, 0, length);
         return length;
     }
 
-    /** Walks the control messages (CMSG_FIRSTHDR / CMSG_NXTHDR: each aligned to 8 bytes) for SO_RXQ_OVFL. */
-    private void readDrops(final int flow) {
+    /**
+     * Walks the control messages (CMSG_FIRSTHDR / CMSG_NXTHDR: each aligned to 8 bytes) for SO_RXQ_OVFL and
+     * SCM_TIMESTAMPNS.
+     */
+    private void readControl(final int flow) {
         final long controlLength = header.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN);
+        arrivalNs = 0;
         long at = 0;
         while (at + CMSG_HEADER_BYTES <= controlLength) {
             final long length = control.get(ValueLayout.JAVA_LONG, at);
@@ -323,9 +338,41 @@ public final class UdpReceiver implements AutoCloseable {
                 final long counter = Integer.toUnsignedLong(control.get(ValueLayout.JAVA_INT, at + CMSG_HEADER_BYTES));
                 dropsReported[flow] = Math.max(dropsReported[flow], counter);
                 drops[flow] = Math.max(drops[flow], counter);
+            } else if (control.get(ValueLayout.JAVA_INT, at + 8) == Syscalls.SOL_SOCKET
+                && control.get(ValueLayout.JAVA_INT, at + 12) == SO_TIMESTAMPNS && length >= CMSG_HEADER_BYTES + 16) {
+                final long seconds = control.get(ValueLayout.JAVA_LONG, at + CMSG_HEADER_BYTES);
+                final long nanos = control.get(ValueLayout.JAVA_LONG, at + CMSG_HEADER_BYTES + 8);
+                arrivalNs = seconds * 1_000_000_000L + nanos - realtimeOffsetNs;
             }
             at += (length + 7) & ~7L;
         }
+    }
+
+    /**
+     * When the kernel took in the datagram the last {@link #receive} returned, on the scale of {@link System#nanoTime()}
+     * (converted from {@code CLOCK_REALTIME} with an offset sampled at open); 0 if it carried no timestamp.
+     */
+    public long arrivalNs() {
+        return arrivalNs;
+    }
+
+    /**
+     * CLOCK_REALTIME minus System.nanoTime's clock, from the closest of a few paired readings (the pair read nearest
+     * together bounds the error by its spread, a microsecond or less).
+     */
+    private static long realtimeOffsetNs() {
+        long best = Long.MAX_VALUE;
+        long offset = 0;
+        for (int i = 0; i < 5; i++) {
+            final long before = System.nanoTime();
+            final java.time.Instant now = java.time.Instant.now();
+            final long after = System.nanoTime();
+            if (after - before < best) {
+                best = after - before;
+                offset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - (before + (after - before) / 2);
+            }
+        }
+        return offset;
     }
 
     /**

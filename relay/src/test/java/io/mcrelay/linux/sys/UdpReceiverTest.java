@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The sink's sockets on loopback: a datagram arrives whole on its flow's socket, and after the socket's queue
  * overflowed, the next datagram carries the socket's drop counter in its {@code SO_RXQ_OVFL} control message, the
- * same count {@code SO_MEMINFO} reads.
+ * same count {@code SO_MEMINFO} reads; each datagram's kernel arrival time comes on System.nanoTime's scale.
  */
 class UdpReceiverTest {
     private static int freePort() throws IOException {
@@ -40,6 +40,30 @@ class UdpReceiverTest {
             assertEquals(8, receiver.receive(0, buffer));
             assertEquals("datagram", new String(buffer, 0, 8));
             assertTrue(receiver.receiveBufferBytes() > 0);
+        }
+    }
+
+    @Test
+    void aDatagramCarriesTheKernelsArrivalTimeOnTheNanoTimeScale() throws Exception {
+        final int port = freePort();
+        final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        try (UdpReceiver receiver = UdpReceiver.open("lo", loopback, null, port, 1, 0);
+             DatagramChannel sender = DatagramChannel.open()) {
+            final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
+            final long beforeSend = System.nanoTime();
+            sender.send(ByteBuffer.wrap("first".getBytes()), new InetSocketAddress(loopback, port));
+            final long afterSend = System.nanoTime();
+            Thread.sleep(50); // read well after arrival: the time is the kernel's, not the read's
+            assertEquals(1, receiver.poll(1_000));
+            assertEquals(5, receiver.receive(0, buffer));
+            final long afterRead = System.nanoTime();
+            final long arrival = receiver.arrivalNs();
+            // The clocks are paired to within a few microseconds at open; a millisecond of slack bounds that.
+            final long slackNs = 1_000_000;
+            assertTrue(arrival >= beforeSend - slackNs && arrival <= afterSend + slackNs,
+                () -> "arrival " + arrival + " outside the send [" + beforeSend + ", " + afterSend + "], read at "
+                    + afterRead);
+            assertTrue(afterRead - arrival >= 40_000_000L, () -> "read " + (afterRead - arrival) + " ns after");
         }
     }
 
