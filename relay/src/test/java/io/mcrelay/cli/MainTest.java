@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,31 @@ class MainTest {
         final CliRun run = run("--help");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("version") && run.out().contains("4   committed but not acked"), run::toString);
+    }
+
+    @Test
+    void aRunBuildsOnlyTheCommandItNamesAndPrintsWhatTheWholeTreeWould() {
+        assertEquals(Set.of("ping"), Main.commandLineFor("ping").getSubcommands().keySet());
+        assertEquals(Set.of("journal"), Main.commandLineFor("journal").getSubcommands().keySet());
+        final Set<String> all = Main.commandLine().getSubcommands().keySet();
+        assertTrue(all.containsAll(Set.of("add", "ping", "version", "gen", "sink", "help")), all::toString);
+        for (final String first : new String[] {"help", "--help", "frobnicate"}) {
+            assertEquals(all, Main.commandLineFor(first).getSubcommands().keySet(), first);
+        }
+        // The same words give the same output from the lazy tree as from the whole one.
+        for (final String[] args : new String[][] {{"ping", "--help"}, {"gen", "--rate", "0"}, {"journal", "--help"}}) {
+            final StringWriter lazyOut = new StringWriter();
+            final StringWriter lazyErr = new StringWriter();
+            final int lazy = Main.execute(args, new PrintWriter(lazyOut, true), new PrintWriter(lazyErr, true));
+            final CommandLine whole = Main.commandLine();
+            final StringWriter wholeOut = new StringWriter();
+            final StringWriter wholeErr = new StringWriter();
+            whole.setOut(new PrintWriter(wholeOut, true));
+            whole.setErr(new PrintWriter(wholeErr, true));
+            assertEquals(whole.execute(args), lazy, String.join(" ", args));
+            assertEquals(wholeOut.toString(), lazyOut.toString(), String.join(" ", args));
+            assertEquals(wholeErr.toString(), lazyErr.toString(), String.join(" ", args));
+        }
     }
 
     @Test
