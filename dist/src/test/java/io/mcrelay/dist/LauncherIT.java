@@ -1,6 +1,7 @@
 package io.mcrelay.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -117,6 +118,35 @@ class LauncherIT {
         assertTrue(hasLine(run.stdout(), "control protocol " + io.mcrelay.BuildInfo.CONTROL_PROTOCOL_VERSION), run::describe);
     }
 
+    @Test
+    void theLauncherUsesTheAotCacheAndPrintsTheSameWithoutIt() {
+        // dist builds the cache at package; the launcher passes it when it is newer than the jar and of this JDK.
+        assertTrue(Files.isRegularFile(jar.resolveSibling("mcrelay.aot")), "no AOT cache beside the jar");
+        for (final List<String> args : List.of(List.of("version"), List.of("gen", "--help"),
+            List.of("add", "--output", "239.1.1.1:notaport:eth0"))) {
+            final Run cached = run(launcherCommand(args), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:aot=info:stderr"));
+            final Run plain = run(launcherCommand(args), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:aot=info:stderr",
+                "MCRELAY_AOT", "off"));
+            assertTrue(cached.stderr().contains("Opened AOT cache " + jar.resolveSibling("mcrelay.aot")),
+                cached::describe);
+            assertTrue(cached.stderr().contains("Using AOT-linked classes: true"), cached::describe);
+            assertFalse(plain.stderr().contains("Opened AOT cache"), plain::describe);
+            assertEquals(plain.exitCode(), cached.exitCode(), args::toString);
+            assertEquals(plain.stdout(), cached.stdout(), args::toString);
+        }
+    }
+
+    @Test
+    void jvmWarningsGoToStderrNeverIntoTheOutput() {
+        // A cache that cannot be used makes the JVM complain; what a command prints must be unchanged by it.
+        final Run warned = run(launcherCommand(List.of("version")),
+            Map.of("MCRELAY_JAVA_OPTS", "-XX:AOTCache=" + tempDir.resolve("absent.aot")));
+        final Run plain = launcher("version");
+        assertEquals(0, warned.exitCode(), warned::describe);
+        assertTrue(warned.stderr().contains("][aot] "), warned::describe); // the JVM says why, on stderr
+        assertEquals(plain.stdout(), warned.stdout(), warned::describe);
+    }
+
     /** The first line of {@code version}: the exact build version when the pom passes it, else its shape. */
     private static Pattern versionLine() {
         final String version = System.getProperty("project.version");
@@ -130,18 +160,26 @@ class LauncherIT {
     }
 
     private Run launcher(final String... args) {
+        return run(launcherCommand(List.of(args)));
+    }
+
+    private List<String> launcherCommand(final List<String> args) {
         final List<String> command = new ArrayList<>();
         command.add(root.resolve("mcrelay").toString());
-        command.addAll(List.of(args));
-        return run(command);
+        command.addAll(args);
+        return command;
+    }
+
+    private Run run(final List<String> command) {
+        return run(command, Map.of());
     }
 
     /**
      * Runs {@code command} from the temporary directory with the environment a user would have, plus: the JDK that
      * runs this test as {@code JAVA_HOME} (so the launcher need not search), the absent control socket, and a
-     * private cache directory (so the launcher's JDK finder never writes into the real home).
+     * private cache directory (so the launcher's JDK finder never writes into the real home); then {@code extraEnv}.
      */
-    private Run run(final List<String> command) {
+    private Run run(final List<String> command, final Map<String, String> extraEnv) {
         final Path stdout;
         final Path stderr;
         try {
@@ -160,6 +198,8 @@ class LauncherIT {
         env.put("MCRELAY_SOCKET", socket.toString());
         env.put("XDG_CACHE_HOME", tempDir.resolve("cache").toString());
         env.remove("MCRELAY_JAVA_OPTS"); // a developer's extra JVM options must not change what is tested
+        env.remove("MCRELAY_AOT");
+        env.putAll(extraEnv);
         try {
             final Process process = builder.start();
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
