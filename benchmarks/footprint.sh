@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# What an operator feels outside the data path: a client command's start-up, the idle daemon's CPU, the processes'
+# resident memory, a worker's start, and the simulator's speed. benchmarks/README.md says how to read it.
+#
+#   usage: benchmarks/footprint.sh [--runs N] [--idle S] [--seeds N] [--out FILE] [--no-results]      (root)
+#
+# Starts a daemon (2 workers, 1 rule over a veth pair) in a network namespace of its own, measures, stops it, and
+# removes the namespace on every exit path. Appends a dated section to benchmarks/RESULTS.md (unless --no-results)
+# and writes it to --out (default benchmarks/target/footprint-results.md). Control-request latency and `config load`
+# at 10,000 rules are not measured here yet.
+set -euo pipefail
+
+root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
+mcrelay=$root/mcrelay
+runs=11
+idle_s=20
+seeds=10
+out=$root/benchmarks/target/footprint-results.md
+write_results=1
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --runs) runs=$2; shift ;;
+        --idle) idle_s=$2; shift ;;
+        --seeds) seeds=$2; shift ;;
+        --out) out=$2; shift ;;
+        --no-results) write_results=0 ;;
+        -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "footprint: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+for n in "$runs" "$idle_s" "$seeds"; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "footprint: --runs, --idle and --seeds take a positive integer, not $n" >&2; exit 2; }
+done
+[[ $(id -u) -eq 0 ]] || { echo "footprint: needs root (it makes a network namespace and starts the daemon)" >&2; exit 2; }
+[[ -f $root/dist/target/mcrelay.jar ]] || { echo "footprint: build first: ./mvnw -q -DskipTests install" >&2; exit 2; }
+
+ns=mcrfoot-$$
+tmp=$(mktemp -d)
+chmod 0755 "$tmp" # the workers run as another user and must reach their runtime directory under it
+daemon=""
+cleanup() {
+    [[ -n $daemon ]] && kill -TERM -- "-$daemon" 2>/dev/null && sleep 1
+    [[ -n $daemon ]] && kill -KILL -- "-$daemon" 2>/dev/null
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+note() { echo "footprint: $*" >&2; }
+
+# Median of the numbers on stdin.
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# Median wall time in ms of RUNS runs of the launcher with ARGS (environment from the caller).
+startup_ms() {
+    local i start
+    for ((i = 0; i < runs; i++)); do
+        start=$(date +%s%N)
+        "$mcrelay" "$@" >/dev/null 2>&1 || true
+        echo $((($(date +%s%N) - start) / 1000000))
+    done | median
+}
+# utime + stime in ticks of the given pids.
+ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
+# VmRSS in KiB, and the resident KiB of the process's socket mappings (the receive rings).
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+ring_kib() {
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { ring = ($6 ~ /^socket:/) } ring && /^Rss:/ { kib += $2 } END { print kib + 0 }' \
+        "/proc/$1/smaps"
+}
+
+# ---- start-up of a client command, no daemon ------------------------------------------------------------------------
+note "start-up without a daemon ($runs runs each)"
+export MCRELAY_SOCKET=$tmp/none.sock
+version_cold=$(startup_ms version)
+version_cold_noaot=$(MCRELAY_AOT=off startup_ms version)
+
+# ---- a daemon: 2 workers, 1 rule ------------------------------------------------------------------------------------
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add v0 type veth peer name v1
+ip -n "$ns" link set v0 up
+ip -n "$ns" link set v1 up
+sock=$tmp/control.sock
+launched_at=$(date +%s%N)
+setsid ip netns exec "$ns" "$mcrelay" supervisor --workers 2 --socket "$sock" --journal "$tmp/journal" \
+    >"$tmp/daemon.log" 2>&1 &
+daemon=$!
+for ((i = 0; i < 120; i++)); do
+    "$mcrelay" ping --socket "$sock" >/dev/null 2>&1 && break
+    kill -0 "$daemon" 2>/dev/null || { cat "$tmp/daemon.log" >&2; echo "footprint: the daemon exited" >&2; exit 1; }
+    sleep 0.25
+done
+answer_ms=$((($(date +%s%N) - launched_at) / 1000000))
+# Both workers connected (a worker starts after the control socket answers), then the rule, acked by both.
+for ((i = 0; i < 240; i++)); do
+    [[ $(grep -c ' connected; ' "$tmp/daemon.log" || true) -ge 2 ]] && break
+    sleep 0.25
+done
+"$mcrelay" add --socket "$sock" --id foot --input-interface v0 --input-group 239.80.0.1 --input-port 9000 \
+    --output 239.80.0.2:9000:v1:1 >/dev/null
+# The supervisor is the launcher's exec'd JVM; its workers are its children.
+supervisor=$(pgrep -f -- "--socket $sock" | head -n 1)
+mapfile -t workers < <(pgrep -P "$supervisor" || true)
+# A worker's start: from "launched worker N" to "worker N ... connected" in the daemon's log (HH:MM:SS.mmm).
+worker_start=$(awk '
+    function ms(t) { split(t, p, ":"); return ((p[1] * 60 + p[2]) * 60 + p[3]) * 1000 }
+    / launched worker / { for (i = 1; i <= NF; i++) if ($i == "worker") { launched[$(i + 1)] = ms($1) } }
+    / connected; / { for (i = 1; i <= NF; i++) if ($i == "worker" && ($(i + 1) in launched)) {
+        d = ms($1) - launched[$(i + 1)]; printf "%s%d", sep, d; sep = ", "; delete launched[$(i + 1)] } }
+    ' "$tmp/daemon.log")
+
+note "start-up with a daemon ($runs runs each)"
+ping_cold=$(startup_ms ping --socket "$sock")
+ping_cold_noaot=$(MCRELAY_AOT=off startup_ms ping --socket "$sock")
+
+note "idle daemon for $idle_s s"
+sleep 2
+t0=$(ticks "$supervisor" "${workers[@]}")
+sleep "$idle_s"
+t1=$(ticks "$supervisor" "${workers[@]}")
+hz=$(getconf CLK_TCK)
+idle_pct=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v s="$idle_s" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+
+sup_rss=$(rss_kib "$supervisor")
+worker_rss=""
+for w in "${workers[@]}"; do
+    worker_rss+="${worker_rss:+, }$(($(rss_kib "$w") / 1024)) MiB ($((($(rss_kib "$w") - $(ring_kib "$w")) / 1024)) MiB without rings)"
+done
+
+kill -TERM -- "-$daemon" 2>/dev/null || true
+wait "$daemon" 2>/dev/null || true
+daemon=""
+
+# ---- the simulator --------------------------------------------------------------------------------------------------
+note "simulator, $seeds seeds"
+sim_line=$(CI=true "$mcrelay" sim --seeds "$seeds" 2>&1 | grep -E '^(time compression|wall time|simulated time)' \
+    | tr -s ' ' | paste -sd ';' -)
+
+# ---- the report -----------------------------------------------------------------------------------------------------
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
+section=$(mktemp)
+{
+    echo "## Footprint: start-up, idle cost, memory, worker start, simulator ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+    echo
+    echo "\`benchmarks/footprint.sh\` at $commit on $(nproc --all) CPUs, kernel $(uname -r); load average" \
+        "$(cut -d ' ' -f 1-3 /proc/loadavg). Start-up: median wall time of $runs runs of \`./mcrelay\` (the launcher" \
+        "included), with the AOT cache and with \`MCRELAY_AOT=off\`. Idle: the daemon's processes' CPU time over" \
+        "$idle_s s with 2 workers and 1 rule, no traffic, as a share of one CPU."
+    echo
+    echo "| figure | measured | target |"
+    echo "|---|---|---|"
+    echo "| \`mcrelay version\`, no daemon | $version_cold ms ($version_cold_noaot ms without the AOT cache) | < 300 ms |"
+    echo "| \`mcrelay ping\` to a running daemon | $ping_cold ms ($ping_cold_noaot ms without the AOT cache) | < 300 ms |"
+    echo "| idle daemon, 2 workers, 1 rule | $idle_pct % of one CPU | < 1 % |"
+    echo "| resident memory | supervisor $((sup_rss / 1024)) MiB; workers $worker_rss | workers ≤ 64 MiB without rings |"
+    echo "| worker start (launched to connected, from the daemon's log) | $worker_start ms | < 500 ms |"
+    echo "| daemon start to its first answer (\`ping\` polled every 250 ms) | $answer_ms ms | - |"
+    echo "| simulator, $seeds seeds of the default workload | ${sim_line:-not run} | ≥ 1,000 × |"
+} >"$section"
+cat "$section"
+mkdir -p "$(dirname -- "$out")"
+cp "$section" "$out"
+if [[ $write_results -eq 1 ]]; then
+    { echo; cat "$section"; } >>"$root/benchmarks/RESULTS.md"
+    note "appended to benchmarks/RESULTS.md; also in $out"
+fi
+rm -f -- "$section"
