@@ -16,6 +16,8 @@ set -euo pipefail
 
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 mcrelay=$root/mcrelay
+# shellcheck source=benchmarks/lib.sh
+. "$root/benchmarks/lib.sh"
 
 # ---- options --------------------------------------------------------------------------------------------------------
 relays=mcrelay,kernel,socat,c
@@ -635,12 +637,4 @@ section=$tmp/section.md
     done | awk '!seen[$0]++'
 } >"$section"
 
-cat "$section"
-mkdir -p "$(dirname -- "$out")"
-cp "$section" "$out"
-if [[ $write_results -eq 1 ]]; then
-    { echo; cat "$section"; } >>"$root/benchmarks/RESULTS.md"
-    note "appended to benchmarks/RESULTS.md; also in $out"
-else
-    note "written to $out"
-fi
+publish_section "$section" "$out" "$write_results"

@@ -12,6 +12,8 @@ set -euo pipefail
 
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 mcrelay=$root/mcrelay
+# shellcheck source=benchmarks/lib.sh
+. "$root/benchmarks/lib.sh"
 runs=11
 idle_s=20
 seeds=10
@@ -158,11 +160,5 @@ section=$(mktemp)
     echo "| daemon start to its first answer (\`ping\` polled every 250 ms) | $answer_ms ms | - |"
     echo "| simulator, $seeds seeds of the default workload | ${sim_line:-not run} | ≥ 1,000 × |"
 } >"$section"
-cat "$section"
-mkdir -p "$(dirname -- "$out")"
-cp "$section" "$out"
-if [[ $write_results -eq 1 ]]; then
-    { echo; cat "$section"; } >>"$root/benchmarks/RESULTS.md"
-    note "appended to benchmarks/RESULTS.md; also in $out"
-fi
+publish_section "$section" "$out" "$write_results"
 rm -f -- "$section"

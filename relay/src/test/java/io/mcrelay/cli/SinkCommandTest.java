@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -107,6 +108,21 @@ class SinkCommandTest {
     }
 
     /** Waits until the sink's socket holds {@code port}, as {@code /proc/net/udp} lists it (address:port in hex). */
+    /**
+     * Starts {@code mcrelay sink} on loopback at {@code port} with {@code more} arguments, and waits until the socket
+     * of flow {@code lastFlow} (its last) is bound.
+     */
+    private static CompletableFuture<CliRun> startSink(final int port, final int lastFlow, final String... more)
+        throws Exception {
+        final List<String> args = new ArrayList<>(List.of("sink", "--group", "127.0.0.1", "--port",
+            Integer.toString(port), "--interface", "lo"));
+        args.addAll(List.of(more));
+        final CompletableFuture<CliRun> sink =
+            CompletableFuture.supplyAsync(() -> CliRun.of(args.toArray(String[]::new)));
+        awaitBound(port + lastFlow, sink);
+        return sink;
+    }
+
     private static void awaitBound(final int port, final CompletableFuture<CliRun> sink) throws Exception {
         final String local = String.format("00000000:%04X ", port);
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -136,10 +152,8 @@ class SinkCommandTest {
     void aRunWithADuplicateAndACorruptPacketPrintsExactCountsAndExitsOne() throws Exception {
         final int port = freePortPair();
         final Path record = dir.resolve("sink.history");
-        final CompletableFuture<CliRun> sink = CompletableFuture.supplyAsync(() -> CliRun.of("sink", "--group",
-            "127.0.0.1", "--port", Integer.toString(port), "--interface", "lo", "--flows", "2", "--expect", "4",
-            "--timeout", "20", "--json", "--record", record.toString()));
-        awaitBound(port + 1, sink);
+        final CompletableFuture<CliRun> sink = startSink(port, 1, "--flows", "2", "--expect", "4", "--timeout", "20",
+            "--json", "--record", record.toString());
         try (DatagramChannel sender = DatagramChannel.open()) {
             send(sender, port, payload(RUN, 0, 0));
             send(sender, port, payload(RUN, 0, 0));
@@ -170,10 +184,7 @@ class SinkCommandTest {
     @Test
     void theDelayRunsFromThePayloadsSendTimeToTheKernelsArrival() throws Exception {
         final int port = freePortPair();
-        final CompletableFuture<CliRun> sink = CompletableFuture.supplyAsync(() -> CliRun.of("sink", "--group",
-            "127.0.0.1", "--port", Integer.toString(port), "--interface", "lo", "--expect", "2", "--timeout", "20",
-            "--json"));
-        awaitBound(port, sink);
+        final CompletableFuture<CliRun> sink = startSink(port, 0, "--expect", "2", "--timeout", "20", "--json");
         try (DatagramChannel sender = DatagramChannel.open()) {
             for (long seq = 0; seq < 2; seq++) {
                 final byte[] bytes = new byte[100];
@@ -196,9 +207,7 @@ class SinkCommandTest {
     @Test
     void aCleanRunPrintsItsSummaryAndExitsZero() throws Exception {
         final int port = freePortPair();
-        final CompletableFuture<CliRun> sink = CompletableFuture.supplyAsync(() -> CliRun.of("sink", "--group",
-            "127.0.0.1", "--port", Integer.toString(port), "--interface", "lo", "--expect", "3", "--timeout", "20"));
-        awaitBound(port, sink);
+        final CompletableFuture<CliRun> sink = startSink(port, 0, "--expect", "3", "--timeout", "20");
         try (DatagramChannel sender = DatagramChannel.open()) {
             for (long seq = 0; seq < 3; seq++) {
                 send(sender, port, payload(RUN, 0, seq));
@@ -216,10 +225,8 @@ class SinkCommandTest {
     @Test
     void withWarmupTheFirstRunIsNotCountedAndTheSecondIs() throws Exception {
         final int port = freePortPair();
-        final CompletableFuture<CliRun> sink = CompletableFuture.supplyAsync(() -> CliRun.of("sink", "--group",
-            "127.0.0.1", "--port", Integer.toString(port), "--interface", "lo", "--expect", "3", "--timeout", "20",
-            "--warmup", "--receive-buffer", "0", "--json"));
-        awaitBound(port, sink);
+        final CompletableFuture<CliRun> sink = startSink(port, 0, "--expect", "3", "--timeout", "20", "--warmup",
+            "--receive-buffer", "0", "--json");
         try (DatagramChannel sender = DatagramChannel.open()) {
             for (long seq = 0; seq < 5; seq++) {
                 send(sender, port, payload(RUN + 1, 0, seq)); // the warm-up: five, but three are expected
@@ -239,10 +246,8 @@ class SinkCommandTest {
     @Test
     void withARunIdOnlyThatRunIsCounted() throws Exception {
         final int port = freePortPair();
-        final CompletableFuture<CliRun> sink = CompletableFuture.supplyAsync(() -> CliRun.of("sink", "--group",
-            "127.0.0.1", "--port", Integer.toString(port), "--interface", "lo", "--expect", "2", "--timeout", "20",
-            "--run-id", "0102030405060708", "--json"));
-        awaitBound(port, sink);
+        final CompletableFuture<CliRun> sink = startSink(port, 0, "--expect", "2", "--timeout", "20",
+            "--run-id", "0102030405060708", "--json");
         try (DatagramChannel sender = DatagramChannel.open()) {
             send(sender, port, payload(RUN + 1, 0, 0)); // another run first: the sink must not lock on it
             send(sender, port, payload(RUN, 0, 0));
@@ -259,10 +264,7 @@ class SinkCommandTest {
     @Test
     void withWarmupAndNoRunAfterItTheSinkFailsAndSaysSo() throws Exception {
         final int port = freePortPair();
-        final CompletableFuture<CliRun> sink = CompletableFuture.supplyAsync(() -> CliRun.of("sink", "--group",
-            "127.0.0.1", "--port", Integer.toString(port), "--interface", "lo", "--expect", "2", "--timeout", "0.5",
-            "--warmup"));
-        awaitBound(port, sink);
+        final CompletableFuture<CliRun> sink = startSink(port, 0, "--expect", "2", "--timeout", "0.5", "--warmup");
         try (DatagramChannel sender = DatagramChannel.open()) {
             for (long seq = 0; seq < 4; seq++) {
                 send(sender, port, payload(RUN, 0, seq));
