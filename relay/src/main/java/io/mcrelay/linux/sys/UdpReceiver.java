@@ -19,7 +19,9 @@ import java.util.Arrays;
  * a drop, and {@code SO_MEMINFO} ({@code SK_MEMINFO_DROPS}) reads it at any time, so drops after the last datagram are
  * seen too. Each datagram also carries the time the kernel took it in ({@code SO_TIMESTAMPNS}, a {@code CLOCK_REALTIME}
  * {@code struct timespec}; taken before any receive steering, so over a veth pair it is the time the peer sent it):
- * {@link #arrivalNs()} gives it on the scale of {@link System#nanoTime()}, whatever the receiver did meanwhile. The
+ * {@link #arrivalNs()} gives it on the scale of {@link System#nanoTime()}, whatever the receiver did meanwhile (the
+ * first timestamping socket on a host turns the kernel's stamps on asynchronously: datagrams that arrive in the
+ * moment after it opens are stamped when read instead; a sink's warm-up covers that). The
  * receive buffer is set with {@code SO_RCVBUFFORCE} when permitted ({@code CAP_NET_ADMIN}, which may
  * exceed {@code net.core.rmem_max}), else with {@code SO_RCVBUF}; {@link #receiveBufferForced()} says which.
  *

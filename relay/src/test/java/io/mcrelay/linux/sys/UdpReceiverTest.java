@@ -3,6 +3,7 @@ package io.mcrelay.linux.sys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -10,6 +11,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -50,20 +53,30 @@ class UdpReceiverTest {
         try (UdpReceiver receiver = UdpReceiver.open("lo", loopback, null, port, 1, 0);
              DatagramChannel sender = DatagramChannel.open()) {
             final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
-            final long beforeSend = System.nanoTime();
-            sender.send(ByteBuffer.wrap("first".getBytes()), new InetSocketAddress(loopback, port));
-            final long afterSend = System.nanoTime();
-            Thread.sleep(50); // read well after arrival: the time is the kernel's, not the read's
-            assertEquals(1, receiver.poll(1_000));
-            assertEquals(5, receiver.receive(0, buffer));
-            final long afterRead = System.nanoTime();
-            final long arrival = receiver.arrivalNs();
-            // The clocks are paired to within a few microseconds at open; a millisecond of slack bounds that.
-            final long slackNs = 1_000_000;
-            assertTrue(arrival >= beforeSend - slackNs && arrival <= afterSend + slackNs,
-                () -> "arrival " + arrival + " outside the send [" + beforeSend + ", " + afterSend + "], read at "
+            // The first timestamping socket on a host turns the kernel's receive timestamps on asynchronously (a
+            // deferred static key); until then a datagram is stamped when read. So a few tries, each one datagram
+            // read 50 ms after it was sent: one of them must carry the time it arrived, not the time it was read.
+            final List<String> tries = new ArrayList<>();
+            for (int attempt = 0; attempt < 20; attempt++) {
+                final long beforeSend = System.nanoTime();
+                sender.send(ByteBuffer.wrap("first".getBytes()), new InetSocketAddress(loopback, port));
+                final long afterSend = System.nanoTime();
+                Thread.sleep(50);
+                assertEquals(1, receiver.poll(1_000));
+                assertEquals(5, receiver.receive(0, buffer));
+                final long afterRead = System.nanoTime();
+                final long arrival = receiver.arrivalNs();
+                assertTrue(arrival != 0, "every datagram carries a time");
+                // The clocks are paired to within a few microseconds at open; a millisecond of slack bounds that.
+                final long slackNs = 1_000_000;
+                if (arrival >= beforeSend - slackNs && arrival <= afterSend + slackNs) {
+                    assertTrue(afterRead - arrival >= 40_000_000L, () -> "read " + (afterRead - arrival) + " ns after");
+                    return;
+                }
+                tries.add("arrival " + arrival + " outside the send [" + beforeSend + ", " + afterSend + "], read at "
                     + afterRead);
-            assertTrue(afterRead - arrival >= 40_000_000L, () -> "read " + (afterRead - arrival) + " ns after");
+            }
+            fail("no datagram carried its arrival time: " + tries);
         }
     }
 
