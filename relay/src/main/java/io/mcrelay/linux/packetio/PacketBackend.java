@@ -5,9 +5,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.mcrelay.linux.sys.IoUring;
 import io.mcrelay.linux.sys.LinuxException;
 
@@ -18,14 +15,14 @@ import io.mcrelay.linux.sys.LinuxException;
  * default; the daemon's {@code --backend}, or the system property {@value #PROPERTY}). Forcing io_uring where it
  * cannot run fails at start with what is missing; an unknown value is refused naming the accepted ones.
  *
- * <p>{@link #choose} logs exactly one line saying which backend runs and why. {@link #decide} is the decision
- * alone, without the kernel, for tests. Thread-safe (stateless).
+ * <p>{@link #decide} is the decision, with the kernel's probe passed in ({@link #probeIoUring}, or a stand-in in
+ * tests); {@link Choice#describe} is the line the supervisor logs. It logs nothing itself: a worker decides too, and a
+ * logger here would start the logging framework in every worker for nothing. Thread-safe (stateless).
  */
 public final class PacketBackend {
     /** The system property that carries the setting when no command-line option does. */
     public static final String PROPERTY = "mcrelay.backend";
 
-    private static final Logger LOG = LoggerFactory.getLogger(PacketBackend.class);
 
     /** The backends. */
     public enum Kind {
@@ -139,12 +136,5 @@ public final class PacketBackend {
                     : new Choice(Kind.EPOLL, "auto: " + status.problem());
             }
         }
-    }
-
-    /** {@link #decide} against this kernel, logging the one line; see there for the failure. */
-    public static Choice choose(final Preference preference) {
-        final Choice choice = decide(preference, PacketBackend::probeIoUring);
-        LOG.info(choice.describe());
-        return choice;
     }
 }
