@@ -41,9 +41,13 @@ ns=mcrfoot-$$
 tmp=$(mktemp -d)
 chmod 0755 "$tmp" # the workers run as another user and must reach their runtime directory under it
 daemon=""
+# Every step may fail (the daemon already gone, the namespace never made) without skipping the next: under set -e a
+# failing `a && b` at the end of a line would end the trap before the namespace is removed.
 cleanup() {
-    [[ -n $daemon ]] && kill -TERM -- "-$daemon" 2>/dev/null && sleep 1
-    [[ -n $daemon ]] && kill -KILL -- "-$daemon" 2>/dev/null
+    if [[ -n $daemon ]]; then
+        if kill -TERM -- "-$daemon" 2>/dev/null; then sleep 1; fi
+        kill -KILL -- "-$daemon" 2>/dev/null || true
+    fi
     ip netns del "$ns" 2>/dev/null || true
     rm -rf -- "$tmp"
 }
