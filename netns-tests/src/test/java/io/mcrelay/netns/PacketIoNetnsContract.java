@@ -611,8 +611,8 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
      * test-jar's in-memory channel), one {@code doWork} after another, as the worker's loop calls it: commands,
      * completions, send errors, frames, timers, submit. After a warm-up, the thread allocates less than 64 KiB over at
      * least 120,000 frames in one of up to five measured rounds (compilation may finish late on a loaded machine; an
-     * allocation per frame fails every round) (the heartbeat, which allocates by design, is an hour away on the agent's clock), and every
-     * frame it read was matched and sent or counted as a drop. No timing is asserted.
+     * allocation per frame fails every round; the heartbeat, which allocates by design, is an hour away on the agent's
+     * clock), and every frame it read was matched and sent or counted as a drop. No timing is asserted.
      */
     @Test
     void theWorkersRealDutyCycleAllocatesNothing() throws Exception {

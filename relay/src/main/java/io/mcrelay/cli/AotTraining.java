@@ -16,9 +16,10 @@ import io.mcrelay.control.ControlResponse;
  * the client commands load and link on their way to an answer, so that a command run with the cache
  * ({@code -XX:AOTCache}) finds its classes already parsed and linked. Every class the training loads is loaded at
  * each start from the cache, so it runs what a client command needs and no more: never the whole command tree
- * ({@code mcrelay --help} builds every command, the supervisor's logging included). It parses the commands' options,
- * prints their help, fails to reach a daemon at a path where none is, and encodes and decodes the control frames a client sends
- * and receives; its output goes nowhere. Must run with the same JVM options and class path as the commands later do.
+ * ({@code mcrelay --help} builds every command, the supervisor's logging included). It parses the commands'
+ * options, prints their help, fails to reach a daemon at a path where none is, and encodes and decodes the control
+ * frames a client sends and receives; its output goes nowhere. Must run with the same JVM options and class path as
+ * the commands later do.
  */
 public final class AotTraining {
     private AotTraining() {

@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
             + "send buffer (EAGAIN) or device queue (ENOBUFS) is counted and the packets are tried again; any other "
             + "send error is counted and its packet given up.",
         "",
-        "With --warmup N, N packets of another run (a random run id, not recorded, not in the summary) go first at "
+        "With --warmup N, N packets of another run (the run id's bits inverted; not recorded, not in the summary) go first at "
             + "--warmup-rate, then a pause of " + GenCommand.WARMUP_PAUSE_MS + " ms, then the run itself from the "
             + "same process: the sender's JIT has compiled its loop before the counted run starts, and a sink told "
             + "the run's id (--run-id) counts only that run.",
@@ -184,7 +184,8 @@ public final class GenCommand implements Callable<Integer> {
 
     /**
      * Runs {@code body} (which runs the warm-up, if any, and the generator, and prints its line) with a shutdown
-     * hook: on Ctrl-C the hook stops both and holds the JVM's exit until the body is done, at most {@link #SHUTDOWN_WAIT_MS}.
+     * hook: on Ctrl-C the hook stops both and holds the JVM's exit until the body is done, at most
+     * {@link #SHUTDOWN_WAIT_MS}.
      */
     private static Generator.Result stoppedOnShutdown(final Generator generator, final Generator warmup,
         final PrintWriter err, final String target, final Supplier<Generator.Result> body) {

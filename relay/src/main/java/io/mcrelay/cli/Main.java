@@ -76,7 +76,7 @@ public final class Main implements Runnable {
         providers.sort(Comparator.comparing(CliCommandProvider::name)); // stable help output
         final boolean known = first != null && !first.equals("help")
             && (BUILT_IN.stream().anyMatch(type -> nameOf(type).equals(first))
-                || providers.stream().anyMatch(provider -> provider.name().split(" ", 2)[0].equals(first)));
+                || providers.stream().anyMatch(provider -> commandOf(provider).equals(first)));
         final CommandLine commandLine = new CommandLine(new Main());
         for (final Class<?> type : BUILT_IN) {
             if (!known || nameOf(type).equals(first)) {
@@ -84,7 +84,7 @@ public final class Main implements Runnable {
             }
         }
         for (final CliCommandProvider provider : providers) {
-            if (known && !provider.name().split(" ", 2)[0].equals(first)) {
+            if (known && !commandOf(provider).equals(first)) {
                 continue;
             }
             // "journal replay" joins the existing "journal" command; a plain name is a command of its own.
@@ -104,6 +104,11 @@ public final class Main implements Runnable {
             return ExitCodes.FAILED;
         });
         return commandLine;
+    }
+
+    /** The top-level command a provider's command belongs to: {@code journal} for {@code journal replay}. */
+    private static String commandOf(final CliCommandProvider provider) {
+        return provider.name().split(" ", 2)[0];
     }
 
     /** A built-in command's name, from its {@code @Command} annotation (no instance is made). */

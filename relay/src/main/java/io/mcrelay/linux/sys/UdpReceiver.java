@@ -351,8 +351,9 @@ public final class UdpReceiver implements AutoCloseable {
     }
 
     /**
-     * When the kernel took in the datagram the last {@link #receive} returned, on the scale of {@link System#nanoTime()}
-     * (converted from {@code CLOCK_REALTIME} with an offset sampled at open); 0 if it carried no timestamp.
+     * When the kernel took in the datagram the last {@link #receive} returned, on the scale of
+     * {@link System#nanoTime()} (converted from {@code CLOCK_REALTIME} with an offset sampled at open); 0 if it
+     * carried no timestamp.
      */
     public long arrivalNs() {
         return arrivalNs;
