@@ -151,20 +151,25 @@ public final class SinkSession implements AutoCloseable {
                 if (!receiver.isReady(flow)) {
                     continue;
                 }
-                for (int taken = 0; taken < DRAIN_MAX && !sink.complete(); taken++) {
-                    final int length = receiver.receive(flow, buffer);
-                    if (length < 0) {
+                for (int taken = 0; taken < DRAIN_MAX && !sink.complete(); ) {
+                    final int got = receiver.receiveBatch(flow, Math.min(UdpReceiver.BATCH_MAX, DRAIN_MAX - taken));
+                    if (got == 0) {
                         streak[flow] = 0;
                         break;
                     }
+                    taken += got;
                     lastDatagramNs = clockNs.getAsLong();
-                    final long arrivalNs = receiver.arrivalNs();
-                    sink.onDatagram(flow, buffer, 0, length, arrivalNs != 0 ? arrivalNs : lastDatagramNs);
-                    if (warming && !sink.warmingUp()) {
-                        warming = false;
-                        startCountedRun(flow);
+                    // Datagrams of the batch past the last expected one are not counted: the run is complete.
+                    for (int i = 0; i < got && !sink.complete(); i++) {
+                        final int length = receiver.copy(i, buffer);
+                        final long arrivalNs = receiver.arrivalNs(i);
+                        sink.onDatagram(flow, buffer, 0, length, arrivalNs != 0 ? arrivalNs : lastDatagramNs);
+                        if (warming && !sink.warmingUp()) {
+                            warming = false;
+                            startCountedRun(flow);
+                        }
+                        burstMax = Math.max(burstMax, ++streak[flow]);
                     }
-                    burstMax = Math.max(burstMax, ++streak[flow]);
                 }
             }
         }

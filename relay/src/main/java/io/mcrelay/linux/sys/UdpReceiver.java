@@ -25,8 +25,12 @@ import java.util.Arrays;
  * receive buffer is set with {@code SO_RCVBUFFORCE} when permitted ({@code CAP_NET_ADMIN}, which may
  * exceed {@code net.core.rmem_max}), else with {@code SO_RCVBUF}; {@link #receiveBufferForced()} says which.
  *
- * <p>{@link #poll} and {@link #receive} allocate nothing: the message header, the data and control buffers and the
- * poll set are allocated once, at open. Not thread-safe: one thread polls and receives. Constants and struct layouts
+ * <p>{@link #receiveBatch} takes up to {@link #BATCH_MAX} queued datagrams of one socket with one {@code recvmmsg(2)}
+ * (a system call per datagram cost a sink about as much CPU as everything else it does, and the traffic kit shares one
+ * CPU between its generator and its sinks); {@link #receive} takes one.
+ *
+ * <p>{@link #poll}, {@link #receive} and {@link #receiveBatch} allocate nothing: the message headers, the data and
+ * control buffers and the poll set are allocated once, at open. Not thread-safe: one thread polls and receives. Constants and struct layouts
  * from {@code linux/in.h}, {@code asm-generic/socket.h}, {@code bits/socket.h}, {@code bits/socket_type.h},
  * {@code linux/sock_diag.h} and {@code asm-generic/poll.h}, for 64-bit Linux.
  */
@@ -56,8 +60,10 @@ public final class UdpReceiver implements AutoCloseable {
     static final int MSG_TRUNC = 0x20;
     /** {@code asm-generic/errno.h}. */
     private static final int EADDRINUSE = 98;
-    /** The largest UDP payload over IPv4; the data buffer holds one whole. */
+    /** The largest UDP payload over IPv4; each data buffer holds one whole. */
     public static final int DATAGRAM_BYTES_MAX = 65_507;
+    /** Datagrams one {@link #receiveBatch} takes at most. */
+    public static final int BATCH_MAX = 64;
     /** The most flows (sockets) one receiver opens. */
     public static final int FLOWS_MAX = 1024;
 
@@ -73,6 +79,13 @@ public final class UdpReceiver implements AutoCloseable {
     private static final long MSG_CONTROL = 32;
     private static final long MSG_CONTROLLEN = 40;
     private static final long MSG_FLAGS = 48;
+    /** {@code struct mmsghdr}: a {@code struct msghdr} (56 bytes), then {@code msg_len}, padded to 64. */
+    private static final long MMSGHDR_BYTES = 64;
+    private static final long MMSG_LEN = 56;
+    private static final long IOVEC_BYTES = 16;
+    /** One byte more than the largest datagram: a longer one (impossible over IPv4) would show as MSG_TRUNC. */
+    private static final long SLOT_BYTES = (DATAGRAM_BYTES_MAX + 1L + 7) & ~7L;
+    private static final long SYS_RECVMMSG = "aarch64".equals(System.getProperty("os.arch")) ? 243 : 299;
     // struct cmsghdr: len@0 (size_t) level@8 type@12 data@16; room for a few (CMSG_SPACE(4) = 24 each).
     private static final long CONTROL_BYTES = 128;
     private static final long CMSG_HEADER_BYTES = 16;
@@ -80,8 +93,6 @@ public final class UdpReceiver implements AutoCloseable {
     private static final long POLLFD_BYTES = 8;
     private static final short POLLIN = 0x1;
 
-    private static final MethodHandle RECVMSG = Syscalls.downcall("recvmsg",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle POLL = Syscalls.downcall("poll",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
@@ -90,9 +101,10 @@ public final class UdpReceiver implements AutoCloseable {
     private final long[] drops;
     private final long[] dropsReported;
     private final MemorySegment capture;
+    /** {@link #BATCH_MAX} data buffers, control buffers and message headers, one each per datagram of a batch. */
     private final MemorySegment data;
     private final MemorySegment control;
-    private final MemorySegment header;
+    private final MemorySegment headers;
     private final MemorySegment pollfds;
     private final MemorySegment meminfo;
     private final MemorySegment meminfoLength;
@@ -103,6 +115,9 @@ public final class UdpReceiver implements AutoCloseable {
     private final long realtimeOffsetNs = realtimeOffsetNs();
     /** The last datagram's kernel arrival time on the System.nanoTime scale; 0 when it carried none. */
     private long arrivalNs;
+    /** Per datagram of the last batch: its length and its arrival time (0: none). */
+    private final int[] lengths = new int[BATCH_MAX];
+    private final long[] arrivals = new long[BATCH_MAX];
 
     private UdpReceiver(final int flows) {
         fds = new int[flows];
@@ -110,16 +125,18 @@ public final class UdpReceiver implements AutoCloseable {
         drops = new long[flows];
         dropsReported = new long[flows];
         capture = arena.allocate(Syscalls.CAPTURE);
-        // One byte more than the largest datagram: a longer one (impossible over IPv4) would show as MSG_TRUNC.
-        data = arena.allocate(DATAGRAM_BYTES_MAX + 1L, 8);
-        control = arena.allocate(CONTROL_BYTES, 8);
-        final MemorySegment iov = arena.allocate(16, 8);
-        iov.set(ValueLayout.ADDRESS, 0, data);
-        iov.set(ValueLayout.JAVA_LONG, 8, data.byteSize());
-        header = arena.allocate(Syscalls.MSGHDR_BYTES, 8);
-        header.set(ValueLayout.ADDRESS, MSG_IOV, iov);
-        header.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
-        header.set(ValueLayout.ADDRESS, MSG_CONTROL, control);
+        data = arena.allocate(SLOT_BYTES * BATCH_MAX, 8);
+        control = arena.allocate(CONTROL_BYTES * BATCH_MAX, 8);
+        final MemorySegment iovs = arena.allocate(IOVEC_BYTES * BATCH_MAX, 8);
+        headers = arena.allocate(MMSGHDR_BYTES * BATCH_MAX, 8);
+        for (int i = 0; i < BATCH_MAX; i++) {
+            iovs.set(ValueLayout.JAVA_LONG, i * IOVEC_BYTES, data.address() + i * SLOT_BYTES);
+            iovs.set(ValueLayout.JAVA_LONG, i * IOVEC_BYTES + 8, DATAGRAM_BYTES_MAX + 1L);
+            final long header = i * MMSGHDR_BYTES;
+            headers.set(ValueLayout.JAVA_LONG, header + MSG_IOV, iovs.address() + i * IOVEC_BYTES);
+            headers.set(ValueLayout.JAVA_LONG, header + MSG_IOVLEN, 1);
+            headers.set(ValueLayout.JAVA_LONG, header + MSG_CONTROL, control.address() + i * CONTROL_BYTES);
+        }
         pollfds = arena.allocate(POLLFD_BYTES * flows, 4);
         meminfo = arena.allocate(4L * SK_MEMINFO_VARS, 4);
         meminfoLength = arena.allocate(ValueLayout.JAVA_INT);
@@ -296,58 +313,104 @@ public final class UdpReceiver implements AutoCloseable {
      * ({@link #arrivalNs()}). Allocates nothing.
      */
     public int receive(final int flow, final byte[] into) {
+        checkHolds(into);
+        if (receiveBatch(flow, 1) == 0) {
+            return -1;
+        }
+        arrivalNs = arrivals[0];
+        return copy(0, into);
+    }
+
+    /**
+     * Receives up to {@code max} (1 to {@link #BATCH_MAX}) queued datagrams from flow {@code flow}'s socket with one
+     * {@code recvmmsg}, without waiting: how many, 0 when none is queued. Datagram {@code i} of them is then read with
+     * {@link #copy}, {@link #length} and {@link #arrivalNs(int)} until the next receive. Reads the socket's drop
+     * counter from the datagrams' {@code SO_RXQ_OVFL} control messages. Allocates nothing.
+     */
+    public int receiveBatch(final int flow, final int max) {
         ensureOpen();
-        if (into.length < DATAGRAM_BYTES_MAX) {
-            throw new IllegalArgumentException("a receive buffer holds " + DATAGRAM_BYTES_MAX + " bytes, not "
-                + into.length);
+        if (max < 1 || max > BATCH_MAX) {
+            throw new IllegalArgumentException("a batch is 1 to " + BATCH_MAX + " datagrams, not " + max);
         }
-        header.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CONTROL_BYTES);
-        header.set(ValueLayout.JAVA_INT, MSG_FLAGS, 0);
-        final long received;
-        try {
-            received = (long) RECVMSG.invokeExact(capture, fds[flow], header, MSG_DONTWAIT);
-        } catch (final Throwable t) {
-            throw new IllegalStateException("recvmsg could not be called", t);
+        for (int i = 0; i < max; i++) {
+            headers.set(ValueLayout.JAVA_LONG, i * MMSGHDR_BYTES + MSG_CONTROLLEN, CONTROL_BYTES);
+            headers.set(ValueLayout.JAVA_INT, i * MMSGHDR_BYTES + MSG_FLAGS, 0);
         }
+        final int received = (int) Syscalls.syscall(SYS_RECVMMSG, fds[flow], headers.address(), max, MSG_DONTWAIT, 0);
         if (received < 0) {
-            final int errno = Syscalls.errno(capture);
-            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
-                return -1;
+            if (received == -Errno.EAGAIN || received == -Errno.EINTR) {
+                return 0;
             }
-            throw new LinuxException("recvmsg on the UDP socket of flow " + flow, errno);
+            throw new LinuxException("recvmmsg on the UDP socket of flow " + flow, -received);
         }
-        readControl(flow);
-        final int length = (int) Math.min(received, DATAGRAM_BYTES_MAX);
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, into, 0, length);
+        for (int i = 0; i < received; i++) {
+            lengths[i] = (int) Math.min(Integer.toUnsignedLong(headers.get(ValueLayout.JAVA_INT,
+                i * MMSGHDR_BYTES + MMSG_LEN)), DATAGRAM_BYTES_MAX);
+            arrivals[i] = readControl(flow, i);
+        }
+        return received;
+    }
+
+    /** The length of datagram {@code i} of the last {@link #receiveBatch}. */
+    public int length(final int i) {
+        return lengths[i];
+    }
+
+    /**
+     * Copies datagram {@code i} of the last {@link #receiveBatch} into {@code into} (which must hold
+     * {@link #DATAGRAM_BYTES_MAX} bytes); returns its length.
+     */
+    public int copy(final int i, final byte[] into) {
+        checkHolds(into);
+        final int length = lengths[i];
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, i * SLOT_BYTES, into, 0, length);
         return length;
     }
 
     /**
-     * Walks the control messages (CMSG_FIRSTHDR / CMSG_NXTHDR: each aligned to 8 bytes) for SO_RXQ_OVFL and
-     * SCM_TIMESTAMPNS.
+     * When the kernel took in datagram {@code i} of the last {@link #receiveBatch}, on the scale of
+     * {@link System#nanoTime()}; 0 if it carried no timestamp.
      */
-    private void readControl(final int flow) {
-        final long controlLength = header.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN);
-        arrivalNs = 0;
+    public long arrivalNs(final int i) {
+        return arrivals[i];
+    }
+
+    private static void checkHolds(final byte[] into) {
+        if (into.length < DATAGRAM_BYTES_MAX) {
+            throw new IllegalArgumentException("a receive buffer holds " + DATAGRAM_BYTES_MAX + " bytes, not "
+                + into.length);
+        }
+    }
+
+    /**
+     * Walks datagram {@code i}'s control messages (CMSG_FIRSTHDR / CMSG_NXTHDR: each aligned to 8 bytes) for
+     * SO_RXQ_OVFL and SCM_TIMESTAMPNS; returns its arrival time (0: none).
+     */
+    private long readControl(final int flow, final int i) {
+        final long controlLength = headers.get(ValueLayout.JAVA_LONG, i * MMSGHDR_BYTES + MSG_CONTROLLEN);
+        final long base = i * CONTROL_BYTES;
+        long arrival = 0;
         long at = 0;
         while (at + CMSG_HEADER_BYTES <= controlLength) {
-            final long length = control.get(ValueLayout.JAVA_LONG, at);
+            final long length = control.get(ValueLayout.JAVA_LONG, base + at);
             if (length < CMSG_HEADER_BYTES || at + length > controlLength) {
-                return;
+                return arrival;
             }
-            if (control.get(ValueLayout.JAVA_INT, at + 8) == Syscalls.SOL_SOCKET
-                && control.get(ValueLayout.JAVA_INT, at + 12) == SO_RXQ_OVFL && length >= CMSG_HEADER_BYTES + 4) {
-                final long counter = Integer.toUnsignedLong(control.get(ValueLayout.JAVA_INT, at + CMSG_HEADER_BYTES));
+            final int level = control.get(ValueLayout.JAVA_INT, base + at + 8);
+            final int type = control.get(ValueLayout.JAVA_INT, base + at + 12);
+            if (level == Syscalls.SOL_SOCKET && type == SO_RXQ_OVFL && length >= CMSG_HEADER_BYTES + 4) {
+                final long counter = Integer.toUnsignedLong(control.get(ValueLayout.JAVA_INT,
+                    base + at + CMSG_HEADER_BYTES));
                 dropsReported[flow] = Math.max(dropsReported[flow], counter);
                 drops[flow] = Math.max(drops[flow], counter);
-            } else if (control.get(ValueLayout.JAVA_INT, at + 8) == Syscalls.SOL_SOCKET
-                && control.get(ValueLayout.JAVA_INT, at + 12) == SO_TIMESTAMPNS && length >= CMSG_HEADER_BYTES + 16) {
-                final long seconds = control.get(ValueLayout.JAVA_LONG, at + CMSG_HEADER_BYTES);
-                final long nanos = control.get(ValueLayout.JAVA_LONG, at + CMSG_HEADER_BYTES + 8);
-                arrivalNs = seconds * 1_000_000_000L + nanos - realtimeOffsetNs;
+            } else if (level == Syscalls.SOL_SOCKET && type == SO_TIMESTAMPNS && length >= CMSG_HEADER_BYTES + 16) {
+                final long seconds = control.get(ValueLayout.JAVA_LONG, base + at + CMSG_HEADER_BYTES);
+                final long nanos = control.get(ValueLayout.JAVA_LONG, base + at + CMSG_HEADER_BYTES + 8);
+                arrival = seconds * 1_000_000_000L + nanos - realtimeOffsetNs;
             }
             at += (length + 7) & ~7L;
         }
+        return arrival;
     }
 
     /**

@@ -108,6 +108,42 @@ class UdpReceiverTest {
     }
 
     @Test
+    void aBatchTakesQueuedDatagramsInOrderEachWithItsLengthAndTime() throws IOException {
+        final int port = freePort();
+        final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
+        try (UdpReceiver receiver = UdpReceiver.open("lo", loopback, null, port, 1, 1 << 20);
+             DatagramChannel sender = DatagramChannel.open()) {
+            final InetSocketAddress to = new InetSocketAddress(loopback, port);
+            final int queued = UdpReceiver.BATCH_MAX + 6; // more than one batch holds
+            for (int i = 0; i < queued; i++) {
+                final byte[] datagram = new byte[1 + i * 20]; // every length differs, the largest 1,381 bytes
+                datagram[0] = (byte) i;
+                sender.send(ByteBuffer.wrap(datagram), to);
+            }
+            final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
+            assertEquals(5, receiver.receiveBatch(0, 5), "no more than asked for");
+            int next = 0;
+            for (int i = 0; i < 5; i++, next++) {
+                assertEquals(1 + next * 20, receiver.length(i));
+                assertEquals(1 + next * 20, receiver.copy(i, buffer));
+                assertEquals(next, buffer[0]);
+                assertTrue(receiver.arrivalNs(i) != 0, "every datagram carries a time");
+            }
+            final int full = receiver.receiveBatch(0, UdpReceiver.BATCH_MAX);
+            assertEquals(UdpReceiver.BATCH_MAX, full);
+            for (int i = 0; i < full; i++, next++) {
+                assertEquals(1 + next * 20, receiver.copy(i, buffer));
+                assertEquals((byte) next, buffer[0], "datagram " + i + " of the batch in order");
+            }
+            assertEquals(1, receiver.receiveBatch(0, UdpReceiver.BATCH_MAX), "the last one queued");
+            assertEquals(queued - 1, receiver.copy(0, buffer) / 20);
+            assertEquals(0, receiver.receiveBatch(0, UdpReceiver.BATCH_MAX), "an empty socket gives none");
+            assertThrows(IllegalArgumentException.class, () -> receiver.receiveBatch(0, 0));
+            assertThrows(IllegalArgumentException.class, () -> receiver.receiveBatch(0, UdpReceiver.BATCH_MAX + 1));
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedBeforeAnySocketOpens() throws IOException {
         final Inet4Address loopback = (Inet4Address) InetAddress.getByName("127.0.0.1");
         assertThrows(IllegalArgumentException.class, () -> UdpReceiver.open("lo", loopback, null, 65_535, 2, 0));
