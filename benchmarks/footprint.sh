@@ -6,8 +6,8 @@
 #
 # Starts a daemon (2 workers, 1 rule over a veth pair) in a network namespace of its own, measures, stops it, and
 # removes the namespace on every exit path. Appends a dated section to benchmarks/RESULTS.md (unless --no-results)
-# and writes it to --out (default benchmarks/target/footprint-results.md). Control-request latency and `config load`
-# at 10,000 rules are not measured here yet.
+# and writes it to --out (default benchmarks/target/footprint-results.md). The control requests' latency and the
+# `config load` of 10,000 rules are measured by io.mcrelay.bench.ControlLatency (benchmarks.jar) on one connection.
 set -euo pipefail
 
 root=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -35,7 +35,9 @@ for n in "$runs" "$idle_s" "$seeds"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "footprint: --runs, --idle and --seeds take a positive integer, not $n" >&2; exit 2; }
 done
 [[ $(id -u) -eq 0 ]] || { echo "footprint: needs root (it makes a network namespace and starts the daemon)" >&2; exit 2; }
-[[ -f $root/dist/target/mcrelay.jar ]] || { echo "footprint: build first: ./mvnw -q -DskipTests install" >&2; exit 2; }
+[[ -f $root/dist/target/mcrelay.jar && -f $root/benchmarks/target/benchmarks.jar ]] \
+    || { echo "footprint: build first: ./mvnw -q -DskipTests install" >&2; exit 2; }
+java=$("$root/ci/find-jdk25" --quiet)/bin/java
 
 ns=mcrfoot-$$
 tmp=$(mktemp -d)
@@ -127,11 +129,31 @@ t1=$(ticks "$supervisor" "${workers[@]}")
 hz=$(getconf CLK_TCK)
 idle_pct=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v s="$idle_s" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
 
-sup_rss=$(rss_kib "$supervisor")
-worker_rss=""
-for w in "${workers[@]}"; do
-    worker_rss+="${worker_rss:+, }$(($(rss_kib "$w") / 1024)) MiB ($((($(rss_kib "$w") - $(ring_kib "$w")) / 1024)) MiB without rings)"
-done
+# Resident memory of the supervisor (MiB) and of each worker, with and without its rings' resident pages.
+memory() {
+    local w line="supervisor $(($(rss_kib "$supervisor") / 1024)) MiB; workers"
+    for w in "${workers[@]}"; do
+        line+=" $(($(rss_kib "$w") / 1024)) MiB ($((($(rss_kib "$w") - $(ring_kib "$w")) / 1024)) without rings)"
+    done
+    echo "$line"
+}
+memory_1=$(memory)
+
+# ---- control requests: 200 acked adds, a config load of 10,000 rules, 50 lists of them -------------------------------
+note "control requests: 200 adds, config load of 10000 rules, 50 lists"
+latency=$(ip netns exec "$ns" "$java" -cp "$root/benchmarks/target/benchmarks.jar" io.mcrelay.bench.ControlLatency \
+    --socket "$sock" --input-interface v0 --output-interface v1 --adds 200 --config-rules 10000 --lists 50 2>&1) \
+    || { echo "footprint: the control requests failed: $latency" >&2; exit 1; }
+field() { sed -n "s/^$1 .*$2=\([^ ]*\).*/\1/p" <<<"$latency"; }
+add_line="p50 $(field add p50_us) µs, p99 $(field add p99_us) µs, max $(field add max_us) µs"
+list_line="p50 $(field list_10000 p50_us) µs, p99 $(field list_10000 p99_us) µs, max $(field list_10000 max_us) µs"
+load_line="$(field config_load ms) ms, acked by both: $(field config_load acked)"
+sleep 2
+t0=$(ticks "$supervisor" "${workers[@]}")
+sleep "$idle_s"
+t1=$(ticks "$supervisor" "${workers[@]}")
+idle_10k_pct=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v s="$idle_s" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+memory_10k=$(memory)
 
 kill -TERM -- "-$daemon" 2>/dev/null || true
 wait "$daemon" 2>/dev/null || true
@@ -159,7 +181,12 @@ section=$(mktemp)
     echo "| \`mcrelay version\`, no daemon | $version_cold ms ($version_cold_noaot ms without the AOT cache) | < 300 ms |"
     echo "| \`mcrelay ping\` to a running daemon | $ping_cold ms ($ping_cold_noaot ms without the AOT cache) | < 300 ms |"
     echo "| idle daemon, 2 workers, 1 rule | $idle_pct % of one CPU | < 1 % |"
-    echo "| resident memory | supervisor $((sup_rss / 1024)) MiB; workers $worker_rss | workers ≤ 64 MiB without rings |"
+    echo "| idle daemon, 2 workers, 10,000 rules | $idle_10k_pct % of one CPU | < 1 % |"
+    echo "| resident memory, 1 rule | $memory_1 | workers ≤ 64 MiB without rings |"
+    echo "| resident memory, 10,000 rules | $memory_10k | workers ≤ 64 MiB without rings (at 1,000) |"
+    echo "| \`add\`, acked by 2 workers, 200 on one connection | $add_line | p99 < 5 ms |"
+    echo "| \`list\` at 10,000 rules, 50 on one connection | $list_line | p99 < 100 ms |"
+    echo "| \`config load\` of 10,000 rules, 2 workers | $load_line | acked by both < 1 s |"
     echo "| worker start (launched to connected, from the daemon's log) | $worker_start ms | < 500 ms |"
     echo "| daemon start to its first answer (\`ping\` polled every 250 ms) | $answer_ms ms | - |"
     echo "| simulator, $seeds seeds of the default workload | ${sim_line:-not run} | ≥ 1,000 × |"

@@ -1,0 +1,149 @@
+package io.mcrelay.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.HdrHistogram.Histogram;
+
+import io.mcrelay.control.ControlClient;
+import io.mcrelay.control.ControlRequest;
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.control.RuleDocument;
+
+/**
+ * The control plane's latency as a client sees it, on one connection to a running daemon (benchmarks/footprint.sh
+ * runs it): {@code --adds} acked {@code add}s of one-output rules, one after another, then a {@code config load} of
+ * {@code --config-rules} rules (the answer comes when the workers acked, or says which lag), then {@code --lists}
+ * {@code list}s of that table. Prints one line per measure, {@code NAME n=… p50_us=… p99_us=… max_us=…} (HdrHistogram,
+ * 3 significant digits), and {@code config_load rules=… ms=… acked=…}; exits 1 with the daemon's answer when a
+ * request is refused. Leaves the loaded table in place (the caller stops the daemon).
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar io.mcrelay.bench.ControlLatency --socket S --input-interface IF
+ *     --output-interface IF [--adds 200] [--config-rules 10000] [--lists 50]</pre>
+ */
+public final class ControlLatency {
+    private ControlLatency() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        String socket = null;
+        String input = null;
+        String output = null;
+        int adds = 200;
+        int configRules = 10_000;
+        int lists = 50;
+        for (int i = 0; i < args.length; i += 2) {
+            if (i + 1 >= args.length) {
+                usage("option " + args[i] + " needs a value");
+            }
+            final String value = args[i + 1];
+            switch (args[i]) {
+                case "--socket" -> socket = value;
+                case "--input-interface" -> input = value;
+                case "--output-interface" -> output = value;
+                case "--adds" -> adds = count(args[i], value);
+                case "--config-rules" -> configRules = count(args[i], value);
+                case "--lists" -> lists = count(args[i], value);
+                default -> usage("unknown option " + args[i]);
+            }
+        }
+        if (socket == null || input == null || output == null) {
+            usage("--socket, --input-interface and --output-interface are required");
+        }
+        try (ControlClient client = ControlClient.connect(Path.of(socket), 60_000)) {
+            final Histogram add = histogram();
+            for (int i = 0; i < adds; i++) {
+                final RuleDocument rule = new RuleDocument("latency-" + i, null, input, group(239, 1, i), 5000, null,
+                    List.of(new RuleDocument.OutputDocument(group(239, 2, i), 5000, output, null)), null);
+                final long start = System.nanoTime();
+                final ControlResponse response = client.exchange(new ControlRequest.Add(client.nextRequestId(), rule));
+                add.recordValue(micros(System.nanoTime() - start));
+                if (!(response instanceof ControlResponse.RuleAdded)) {
+                    fail("add " + i, response);
+                }
+            }
+            print("add", add);
+
+            final String text = config(configRules, input, output);
+            final long start = System.nanoTime();
+            final ControlResponse loaded = client.exchange(new ControlRequest.ConfigLoad(client.nextRequestId(),
+                "latency.json", text));
+            final long loadMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            if (!(loaded instanceof ControlResponse.ConfigLoaded result)) {
+                fail("config load", loaded);
+                return;
+            }
+            System.out.println("config_load rules=" + configRules + " ms=" + loadMs + " acked="
+                + result.laggingWorkers().isEmpty() + " lagging=" + result.laggingWorkers());
+
+            final Histogram list = histogram();
+            for (int i = 0; i < lists; i++) {
+                final long listStart = System.nanoTime();
+                final ControlResponse response = client.exchange(new ControlRequest.ListRules(client.nextRequestId()));
+                list.recordValue(micros(System.nanoTime() - listStart));
+                if (!(response instanceof ControlResponse.Rules rules) || rules.rules().size() != configRules) {
+                    fail("list " + i, response);
+                }
+            }
+            print("list_" + configRules, list);
+        }
+    }
+
+    /** {@code COUNT} rules with distinct inputs, one output each, as a config file's text. */
+    static String config(final int count, final String input, final String output) {
+        final StringBuilder text = new StringBuilder(count * 200).append("{\"rules\": [\n");
+        for (int i = 0; i < count; i++) {
+            text.append(i == 0 ? "" : ",\n").append("{\"id\": \"load-").append(i)
+                .append("\", \"input_interface\": \"").append(input)
+                .append("\", \"input_group\": \"").append(group(239, 3, i))
+                .append("\", \"input_port\": 5000, \"outputs\": [{\"group\": \"").append(group(239, 4, i))
+                .append("\", \"port\": 5000, \"interface\": \"").append(output).append("\"}]}");
+        }
+        return text.append("\n]}\n").toString();
+    }
+
+    /** {@code a.b.x.y} with {@code x.y} the two low bytes of {@code i} (up to 65,536 distinct). */
+    private static String group(final int a, final int b, final int i) {
+        return a + "." + b + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF);
+    }
+
+    private static Histogram histogram() {
+        return new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+    }
+
+    private static long micros(final long nanos) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMicros(nanos));
+    }
+
+    private static void print(final String name, final Histogram histogram) {
+        System.out.println(name + " n=" + histogram.getTotalCount() + " p50_us="
+            + histogram.getValueAtPercentile(50) + " p99_us=" + histogram.getValueAtPercentile(99) + " max_us="
+            + histogram.getMaxValue());
+    }
+
+    private static int count(final String option, final String value) {
+        try {
+            final int n = Integer.parseInt(value);
+            if (n >= 1 && n <= 65_536) {
+                return n;
+            }
+        } catch (final NumberFormatException e) {
+            // reported below
+        }
+        usage(option + " takes a whole number from 1 to 65536, not \"" + value + "\"");
+        return 0;
+    }
+
+    private static void fail(final String what, final ControlResponse response) {
+        System.err.println("control-latency: " + what + " was answered with " + response);
+        System.exit(1);
+    }
+
+    private static void usage(final String problem) {
+        System.err.println("control-latency: " + problem);
+        System.err.println("usage: ControlLatency --socket S --input-interface IF --output-interface IF"
+            + " [--adds N] [--config-rules N] [--lists N]");
+        System.exit(2);
+    }
+}
