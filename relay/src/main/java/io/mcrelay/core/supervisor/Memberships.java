@@ -37,8 +37,8 @@ import io.mcrelay.seam.GroupMemberships.Membership;
  */
 final class Memberships {
     private final GroupMemberships seam;
-    /** What each interface's sockets hold: socket index → group → its sources (empty: from any source). */
-    private final TreeMap<String, TreeMap<Integer, TreeMap<Integer, TreeSet<Integer>>>> sockets = new TreeMap<>();
+    /** What each interface's sockets hold. */
+    private final TreeMap<String, Sockets> sockets = new TreeMap<>();
     /** Where each held membership is: interface → membership → socket index. */
     private final TreeMap<String, TreeMap<Membership, Integer>> held = new TreeMap<>();
     /** Joins the kernel refused, with its reason: interface → membership → reason. */
@@ -118,12 +118,7 @@ final class Memberships {
                 calls++;
                 if (refusal == null) {
                     heldHere.put(membership, socket);
-                    sockets.computeIfAbsent(name, n -> new TreeMap<>())
-                        .computeIfAbsent(socket, s -> new TreeMap<>())
-                        .computeIfAbsent(membership.group(), g -> new TreeSet<>());
-                    if (!membership.isAnySource()) {
-                        sockets.get(name).get(socket).get(membership.group()).add(membership.source());
-                    }
+                    sockets.computeIfAbsent(name, n -> new Sockets()).add(socket, membership);
                 } else {
                     refused.computeIfAbsent(name, n -> new TreeMap<>()).put(membership, refusal);
                 }
@@ -191,16 +186,7 @@ final class Memberships {
     private void leave(final String name, final Membership membership) {
         final int socket = held.get(name).remove(membership);
         seam.leave(name, socket, membership);
-        final TreeMap<Integer, TreeMap<Integer, TreeSet<Integer>>> ofInterface = sockets.get(name);
-        final TreeMap<Integer, TreeSet<Integer>> groups = ofInterface.get(socket);
-        final TreeSet<Integer> sources = groups.get(membership.group());
-        sources.remove(membership.source());
-        if (membership.isAnySource() || sources.isEmpty()) {
-            groups.remove(membership.group()); // the last source left is the group left (IGMPv3 INCLUDE, empty)
-        }
-        if (groups.isEmpty()) {
-            ofInterface.remove(socket); // the seam closed it
-        }
+        sockets.get(name).remove(socket, membership);
     }
 
     /**
@@ -209,26 +195,108 @@ final class Memberships {
      * otherwise the lowest number not in use (a new socket).
      */
     private int place(final String name, final Membership membership, final GroupMemberships.Limits limits) {
-        final TreeMap<Integer, TreeMap<Integer, TreeSet<Integer>>> ofInterface =
-            sockets.getOrDefault(name, new TreeMap<>());
+        final Sockets ofInterface = sockets.get(name);
+        if (ofInterface == null) {
+            return 0;
+        }
         if (!membership.isAnySource()) {
-            for (final var socket : ofInterface.entrySet()) {
-                final TreeSet<Integer> sources = socket.getValue().get(membership.group());
-                if (sources != null && !sources.isEmpty() && sources.size() < limits.sourcesPerGroup()) {
-                    return socket.getKey();
+            final TreeSet<Integer> holding = ofInterface.holders.get(membership.group());
+            if (holding != null) {
+                for (final int socket : holding) {
+                    final TreeSet<Integer> sources = ofInterface.bySocket.get(socket).get(membership.group());
+                    if (!sources.isEmpty() && sources.size() < limits.sourcesPerGroup()) {
+                        return socket;
+                    }
                 }
             }
         }
-        for (final var socket : ofInterface.entrySet()) {
-            if (!socket.getValue().containsKey(membership.group())
-                && socket.getValue().size() < limits.groupsPerSocket()) {
-                return socket.getKey();
+        for (final int socket : ofInterface.withRoom(limits.groupsPerSocket())) {
+            if (!ofInterface.bySocket.get(socket).containsKey(membership.group())) {
+                return socket;
             }
         }
-        int free = 0;
-        while (ofInterface.containsKey(free)) {
-            free++;
+        return ofInterface.lowestFree();
+    }
+
+    /**
+     * One interface's sockets: socket index → group → its sources (empty: from any source), with the sockets holding
+     * each group and those with room for one more group, so that placing a join looks at the few sockets that could
+     * take it instead of every socket (a table of 10,000 groups spreads over 500 sockets at the kernel's default 20
+     * groups per socket).
+     */
+    private static final class Sockets {
+        final TreeMap<Integer, TreeMap<Integer, TreeSet<Integer>>> bySocket = new TreeMap<>();
+        /** Per group: the sockets holding it. */
+        final TreeMap<Integer, TreeSet<Integer>> holders = new TreeMap<>();
+        /** The sockets holding fewer than {@link #roomLimit} groups. */
+        private final TreeSet<Integer> roomy = new TreeSet<>();
+        private int roomLimit = -1;
+
+        /** The sockets holding fewer than {@code groupsPerSocket} groups, in ascending order. */
+        TreeSet<Integer> withRoom(final int groupsPerSocket) {
+            if (groupsPerSocket != roomLimit) { // the kernel's limit changed (a sysctl): count again
+                roomLimit = groupsPerSocket;
+                roomy.clear();
+                bySocket.forEach((socket, groups) -> {
+                    if (groups.size() < roomLimit) {
+                        roomy.add(socket);
+                    }
+                });
+            }
+            return roomy;
         }
-        return free;
+
+        /** The lowest socket number not in use. */
+        int lowestFree() {
+            if (bySocket.isEmpty() || bySocket.lastKey() == bySocket.size() - 1) {
+                return bySocket.size(); // numbers 0 .. size - 1 are all in use
+            }
+            int free = 0;
+            while (bySocket.containsKey(free)) {
+                free++;
+            }
+            return free;
+        }
+
+        void add(final int socket, final Membership membership) {
+            final TreeMap<Integer, TreeSet<Integer>> groups = bySocket.computeIfAbsent(socket, s -> new TreeMap<>());
+            final TreeSet<Integer> sources = groups.computeIfAbsent(membership.group(), g -> new TreeSet<>());
+            if (!membership.isAnySource()) {
+                sources.add(membership.source());
+            }
+            holders.computeIfAbsent(membership.group(), g -> new TreeSet<>()).add(socket);
+            updateRoom(socket, groups);
+        }
+
+        void remove(final int socket, final Membership membership) {
+            final TreeMap<Integer, TreeSet<Integer>> groups = bySocket.get(socket);
+            final TreeSet<Integer> sources = groups.get(membership.group());
+            sources.remove(membership.source());
+            if (membership.isAnySource() || sources.isEmpty()) {
+                groups.remove(membership.group()); // the last source left is the group left (IGMPv3 INCLUDE, empty)
+                final TreeSet<Integer> holding = holders.get(membership.group());
+                holding.remove(socket);
+                if (holding.isEmpty()) {
+                    holders.remove(membership.group());
+                }
+            }
+            if (groups.isEmpty()) {
+                bySocket.remove(socket); // the seam closed it
+                roomy.remove(socket);
+            } else {
+                updateRoom(socket, groups);
+            }
+        }
+
+        private void updateRoom(final int socket, final TreeMap<Integer, TreeSet<Integer>> groups) {
+            if (roomLimit < 0) {
+                return; // counted at the first placement
+            }
+            if (groups.size() < roomLimit) {
+                roomy.add(socket);
+            } else {
+                roomy.remove(socket);
+            }
+        }
     }
 }

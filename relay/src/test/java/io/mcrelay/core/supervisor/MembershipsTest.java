@@ -2,6 +2,7 @@ package io.mcrelay.core.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -83,6 +84,99 @@ class MembershipsTest {
         assertEquals(Map.of("in0", new TreeSet<>(List.of(m("239.1.1.1", null), m("232.1.1.1", "10.0.0.1"),
                 m("232.1.1.1", "10.0.0.2")))),
             Memberships.needed(rules, EXISTING::contains));
+    }
+
+    /**
+     * The kernel's side as the joins and leaves build it, checking each join's socket against the placement rule
+     * computed the plain way, over every socket: a source joins the lowest socket holding its group from other
+     * sources with room for one more; otherwise the lowest socket without the group with room for a group; otherwise
+     * the lowest number not in use.
+     */
+    private static final class PlacementCheck implements GroupMemberships {
+        final TreeMap<Integer, TreeMap<Integer, TreeSet<Integer>>> sockets = new TreeMap<>();
+        Limits limits = new Limits(2, 2);
+        int joins;
+
+        @Override
+        public Limits limits() {
+            return limits;
+        }
+
+        @Override
+        public String join(final String interfaceName, final int socket, final Membership membership) {
+            assertEquals(expected(membership), socket, () -> "socket of " + membership + " with " + sockets);
+            joins++;
+            final TreeSet<Integer> sources = sockets.computeIfAbsent(socket, k -> new TreeMap<>())
+                .computeIfAbsent(membership.group(), g -> new TreeSet<>());
+            if (!membership.isAnySource()) {
+                sources.add(membership.source());
+            }
+            return null;
+        }
+
+        private int expected(final Membership membership) {
+            if (!membership.isAnySource()) {
+                for (final var socket : sockets.entrySet()) {
+                    final TreeSet<Integer> sources = socket.getValue().get(membership.group());
+                    if (sources != null && !sources.isEmpty() && sources.size() < limits.sourcesPerGroup()) {
+                        return socket.getKey();
+                    }
+                }
+            }
+            for (final var socket : sockets.entrySet()) {
+                if (!socket.getValue().containsKey(membership.group())
+                    && socket.getValue().size() < limits.groupsPerSocket()) {
+                    return socket.getKey();
+                }
+            }
+            int free = 0;
+            while (sockets.containsKey(free)) {
+                free++;
+            }
+            return free;
+        }
+
+        @Override
+        public void leave(final String interfaceName, final int socket, final Membership membership) {
+            final TreeMap<Integer, TreeSet<Integer>> groups = sockets.get(socket);
+            final TreeSet<Integer> sources = groups.get(membership.group());
+            sources.remove(membership.source());
+            if (membership.isAnySource() || sources.isEmpty()) {
+                groups.remove(membership.group());
+            }
+            if (groups.isEmpty()) {
+                sockets.remove(socket);
+            }
+        }
+
+        @Override
+        public void forget(final String interfaceName) {
+            sockets.clear();
+        }
+    }
+
+    @Test
+    void everyJoinGoesWhereThePlacementRuleSaysOverRandomChangesAndLimits() {
+        final PlacementCheck kernel = new PlacementCheck();
+        final Memberships memberships = new Memberships(kernel);
+        final java.util.Random random = new java.util.Random(20261207L);
+        final TreeMap<String, Rule> rules = new TreeMap<>();
+        for (int step = 0; step < 2_000; step++) {
+            final int change = random.nextInt(100);
+            if (change < 3) { // the sysctls changed
+                kernel.limits = new GroupMemberships.Limits(1 + random.nextInt(4), 1 + random.nextInt(3));
+            } else if (change < 45 && !rules.isEmpty()) {
+                rules.remove(rules.keySet().stream().skip(random.nextInt(rules.size())).findFirst().orElseThrow());
+            } else {
+                final String id = "r" + random.nextInt(400);
+                final int group = random.nextInt(24);
+                final String source = random.nextInt(3) == 0 ? null : "10.0.0." + (1 + random.nextInt(4));
+                rules.put(id, rule(id, "in0", "239.1.1." + group, 5000 + random.nextInt(50), source));
+            }
+            memberships.reconcile(List.copyOf(rules.values()), EXISTING::contains);
+        }
+        assertTrue(kernel.joins > 500, () -> "the walk made " + kernel.joins + " joins");
+        assertTrue(kernel.sockets.size() > 3, () -> "it spread over " + kernel.sockets.size() + " sockets");
     }
 
     @Test
