@@ -8,7 +8,8 @@ import org.agrona.collections.Long2ObjectHashMap;
 import io.mcrelay.rules.Rule;
 
 /**
- * The worker's lookup structure, rebuilt from its {@link RuleSet} on every change: (input interface index,
+ * The worker's lookup structure, rebuilt from its {@link RuleSet} after a Sync or an interface change and changed
+ * entry by entry for an Apply: (input interface index,
  * destination group, port, source) → the rule's compiled form. A lookup allocates nothing. When a packet matches a
  * source-specific rule and a general one, the source-specific rule wins. Not thread-safe.
  */
@@ -57,6 +58,41 @@ public final class ForwardingTable {
         // Iteration order of `grouped` only decides insertion order into another map: it cannot reach an output.
         grouped.forEach((key, list) -> byGroupAndPort.put(key, list.toArray(NONE)));
         size = entries.size();
+    }
+
+    /** Adds {@code entry} (a change in place; its input is no other entry's). */
+    void put(final Entry entry) {
+        final long key = key(entry.rule.input().group().ipv4Value(), entry.rule.input().port());
+        final Entry[] candidates = byGroupAndPort.get(key);
+        if (candidates == null) {
+            byGroupAndPort.put(key, new Entry[] {entry});
+        } else {
+            final Entry[] grown = java.util.Arrays.copyOf(candidates, candidates.length + 1);
+            grown[candidates.length] = entry;
+            byGroupAndPort.put(key, grown);
+        }
+        size++;
+    }
+
+    /** Removes {@code entry}, the very object added (a change in place); false if it was not there. */
+    boolean remove(final Entry entry) {
+        final long key = key(entry.rule.input().group().ipv4Value(), entry.rule.input().port());
+        final Entry[] candidates = byGroupAndPort.get(key);
+        for (int i = 0; candidates != null && i < candidates.length; i++) {
+            if (candidates[i] == entry) {
+                if (candidates.length == 1) {
+                    byGroupAndPort.remove(key);
+                } else {
+                    final Entry[] shrunk = new Entry[candidates.length - 1];
+                    System.arraycopy(candidates, 0, shrunk, 0, i);
+                    System.arraycopy(candidates, i + 1, shrunk, i, candidates.length - i - 1);
+                    byGroupAndPort.put(key, shrunk);
+                }
+                size--;
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The entry for a packet, or {@code null} when no rule matches. */

@@ -1,6 +1,7 @@
 package io.mcrelay.core.worker;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -35,6 +36,39 @@ final class OutputErrors {
         users.clear();
         building.forEach((destination, packed) -> users.put(destination,
             packed.stream().mapToLong(Long::longValue).toArray()));
+    }
+
+    /** Output {@code output} of the rule in slot {@code slot} sends through {@code destination} (a change in place). */
+    void add(final int destination, final int slot, final int output) {
+        final long user = (long) slot << OUTPUT_BITS | output;
+        final long[] outputs = users.get(destination);
+        if (outputs == null) {
+            users.put(destination, new long[] {user});
+        } else {
+            final long[] grown = Arrays.copyOf(outputs, outputs.length + 1);
+            grown[outputs.length] = user;
+            users.put(destination, grown);
+        }
+    }
+
+    /** Output {@code output} of the rule in slot {@code slot} no longer sends through {@code destination}. */
+    void remove(final int destination, final int slot, final int output) {
+        final long user = (long) slot << OUTPUT_BITS | output;
+        final long[] outputs = users.get(destination);
+        for (int i = 0; outputs != null && i < outputs.length; i++) {
+            if (outputs[i] == user) {
+                if (outputs.length == 1) {
+                    users.remove(destination);
+                } else {
+                    final long[] shrunk = new long[outputs.length - 1];
+                    System.arraycopy(outputs, 0, shrunk, 0, i);
+                    System.arraycopy(outputs, i + 1, shrunk, i, outputs.length - i - 1);
+                    users.put(destination, shrunk);
+                }
+                return;
+            }
+        }
+        assert false : "output " + output + " of slot " + slot + " did not send through " + destination;
     }
 
     /**

@@ -55,8 +55,15 @@ final class RuleStatsTable {
             }
         }
         for (final RuleId id : gone) {
-            traced.remove(id); // tracing goes with the rule, as on the supervisor
-            final RuleStats stats = byId.remove(id);
+            retire(id);
+        }
+    }
+
+    /** Retires the counters of rule {@code id}, gone from the worker's rules; tracing goes with the rule. */
+    void retire(final RuleId id) {
+        traced.remove(id); // tracing goes with the rule, as on the supervisor
+        final RuleStats stats = byId.remove(id);
+        if (stats != null) {
             stats.retired = true;
             releaseIfIdle(stats);
         }
@@ -78,6 +85,11 @@ final class RuleStatsTable {
             report.mark(stats.slot);
         }
         return stats;
+    }
+
+    /** The counters of rule {@code id}, or {@code null} when it has none. */
+    RuleStats find(final RuleId id) {
+        return byId.get(id);
     }
 
     /** Tracing of rule {@code id} on or off; it applies to a rule that arrives later too. */

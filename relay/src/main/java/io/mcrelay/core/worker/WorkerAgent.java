@@ -29,7 +29,8 @@ import io.mcrelay.seam.WorkerChannel;
  * thread-safe: one thread owns the agent and every seam it was given.
  *
  * <p>Not final only so that the simulator's checker mutants ({@code sim/src/test}) can override the package-private
- * hooks ({@link #onApply}, {@link #installTable}, {@link #closeDestination}, {@link #sendPacket}, {@link #countDrop},
+ * hooks ({@link #onApply}, {@link #installTable}, {@link #addToTable}, {@link #removeFromTable},
+ * {@link #closeDestination}, {@link #sendPacket}, {@link #countDrop},
  * {@link #onDutyCycle}); no production class extends it (ArchUnit checks {@code sim/src/main}).
  */
 public class WorkerAgent implements DutyCycle {
@@ -74,13 +75,10 @@ public class WorkerAgent implements DutyCycle {
     private final ForwardingTable table = new ForwardingTable();
     private RuleSet rules = new RuleSet();
     private final SyncIntake intake = new SyncIntake();
-    private final OpenDestinations openDestinations = new OpenDestinations();
     private final SyncIntake.Opener opener = this::openOutput;
     private final CounterReport report;
     private final RuleStatsTable stats;
     private long interfacesSeen = Long.MIN_VALUE;
-    /** The most outputs of any rule: the sends one frame can need. */
-    private int outputsMax = 1;
     private final TraceRing traceRing = new TraceRing(TRACE_RING_EVENTS, TRACE_SAMPLES_PER_INTERVAL);
 
     private final HeldInputs inputs;
@@ -125,6 +123,7 @@ public class WorkerAgent implements DutyCycle {
     private final PacketIo.FrameHandler frameHandler = this::onFrame;
     private final PacketIo.CompletionHandler completionHandler = this::onSendComplete;
     private final OutputErrors outputErrors = new OutputErrors();
+    private final WorkerTable compiled;
     private final PacketIo.SendErrorHandler sendErrorHandler;
     private final Timers.Handler timerHandler = this::onTimer;
 
@@ -137,6 +136,8 @@ public class WorkerAgent implements DutyCycle {
         this.report = new CounterReport(config.heartbeatIntervalNs());
         this.stats = new RuleStatsTable(report);
         this.sendErrorHandler = (destination, errno) -> outputErrors.onReport(destination, stats.slots(), report);
+        this.compiled = new WorkerTable(io, stats, outputErrors, new WorkerTable.Hooks(this::installTable,
+            this::addToTable, this::removeFromTable, this::closeDestination));
     }
 
     /** Starts the heartbeat; call once, before the first {@link #doWork}. */
@@ -194,7 +195,7 @@ public class WorkerAgent implements DutyCycle {
         // adopting its predecessor's ring forwards what arrived in between instead of counting it unmatched).
         work += io.pollCompletions(completionHandler, config.completionLimit());
         work += io.pollSendErrors(sendErrorHandler, config.completionLimit());
-        final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / outputsMax);
+        final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / compiled.outputsMax());
         if (frameBudget > 0) {
             work += io.pollFrames(frameHandler, frameBudget);
         }
@@ -327,7 +328,7 @@ public class WorkerAgent implements DutyCycle {
     /** Opens output {@code output} of {@code rule} ahead of its install; the install finds it open. */
     private int openOutput(final Rule rule, final int output) {
         final RuleOutput out = rule.outputs().get(output);
-        return openDestinations.prepared(io.openDestination(out.interfaceName(), out.group().toBytes(), out.port(),
+        return compiled.destinations().prepared(io.openDestination(out.interfaceName(), out.group().toBytes(), out.port(),
             out.ttl()));
     }
 
@@ -348,7 +349,11 @@ public class WorkerAgent implements DutyCycle {
 
     final void applyChange(final WorkerMessage.Apply apply) {
         applyChangeWithoutRebuild(apply);
-        rebuild();
+        if (compiled.inPlace() && !intake.underWay()) {
+            compiled.change(rules, apply.removals(), apply.upserts()); // the cost of the change, not the table's
+        } else {
+            rebuild();
+        }
     }
 
     private void applyChangeWithoutRebuild(final WorkerMessage.Apply apply) {
@@ -388,36 +393,9 @@ public class WorkerAgent implements DutyCycle {
         return 1;
     }
 
-    /** Recompiles the forwarding table from the ruleset and reconciles counters and destinations. */
+    /** Recompiles the forwarding table from the whole ruleset and reconciles counters and destinations. */
     private void rebuild() {
-        stats.retireAllBut(rules); // their counters stay while sends to them are in flight
-        final List<ForwardingTable.Entry> entries = new ArrayList<>(rules.size());
-        final org.agrona.collections.IntHashSet used = new org.agrona.collections.IntHashSet();
-        outputErrors.startRebuild();
-        for (final Rule rule : rules.rules()) {
-            final RuleStats ruleStats = stats.statsFor(rule);
-            final int ifIndex = io.interfaceIndex(rule.input().interfaceName());
-            final int[] destinations = new int[rule.outputs().size()];
-            for (int i = 0; i < destinations.length; i++) {
-                final RuleOutput output = rule.outputs().get(i);
-                destinations[i] = io.openDestination(output.interfaceName(), output.group().toBytes(), output.port(),
-                    output.ttl());
-                used.add(destinations[i]);
-                outputErrors.sendsThrough(destinations[i], ruleStats.slot, i);
-            }
-            if (ifIndex > 0) { // an interface that does not exist yet receives nothing: the rule waits
-                final int source = rule.input().source() == null ? 0 : rule.input().source().ipv4Value();
-                entries.add(new ForwardingTable.Entry(rule, ifIndex, source, destinations, ruleStats));
-            }
-        }
-        installTable(entries);
-        outputErrors.finishRebuild();
-        int widest = 1;
-        for (final Rule rule : rules.rules()) {
-            widest = Math.max(widest, rule.outputs().size());
-        }
-        outputsMax = widest;
-        openDestinations.rebuilt(used, intake.underWay(), this::closeDestination);
+        compiled.rebuild(rules, intake.underWay());
         assert stats.size() == rules.size();
     }
 
@@ -429,6 +407,17 @@ public class WorkerAgent implements DutyCycle {
     /** Hook: makes {@code entries} the forwarding table. */
     void installTable(final List<ForwardingTable.Entry> entries) {
         table.rebuild(entries);
+    }
+
+    /** Hook: adds one entry to the forwarding table (an Apply, in place). */
+    void addToTable(final ForwardingTable.Entry entry) {
+        table.put(entry);
+    }
+
+    /** Hook: takes one entry out of the forwarding table (an Apply, in place). */
+    void removeFromTable(final ForwardingTable.Entry entry) {
+        final boolean removed = table.remove(entry);
+        assert removed : "the entry of " + entry.rule.id() + " was not in the table";
     }
 
     // ---- the packet path: no allocation, no logging ---------------------------------------------------------

@@ -126,6 +126,7 @@ public final class WorkerMutants {
 
     /** Keeps forwarding removed rules (their table entries linger): "no forwarding after remove" must catch it. */
     public static final class ForwardAfterRemoveWorker extends WorkerAgent {
+        /** Every entry ever in the table and not replaced by one of the same input. */
         private List<ForwardingTable.Entry> previous = List.of();
 
         public ForwardAfterRemoveWorker(final Config config, final WorkerChannel channel, final PacketIo io,
@@ -138,7 +139,8 @@ public final class WorkerMutants {
             final List<ForwardingTable.Entry> merged = new ArrayList<>(entries);
             for (final ForwardingTable.Entry old : previous) {
                 final boolean replaced = entries.stream().anyMatch(e -> e.rule.input().equals(old.rule.input()));
-                if (!replaced) {
+                if (!replaced && !merged.contains(old)) {
+                    linger(old);
                     merged.add(old);
                 }
             }
@@ -147,8 +149,16 @@ public final class WorkerMutants {
         }
 
         @Override
-        void closeDestination(final int destination) {
-            // kept open: the lingering entries still send to it
+        void addToTable(final ForwardingTable.Entry entry) {
+            final List<ForwardingTable.Entry> grown = new ArrayList<>(previous);
+            grown.add(entry);
+            previous = grown;
+            super.addToTable(entry);
+        }
+
+        @Override
+        void removeFromTable(final ForwardingTable.Entry entry) {
+            // left in the table: it goes on forwarding (its counters were pinned when the Apply came)
         }
 
         @Override
@@ -157,11 +167,21 @@ public final class WorkerMutants {
             for (final RuleId id : apply.removals()) {
                 for (final ForwardingTable.Entry entry : previous) {
                     if (entry.rule.id().equals(id)) {
-                        entry.stats.inFlight++;
+                        linger(entry);
                     }
                 }
             }
             super.onApply(apply);
+        }
+
+        /** Pins the counters of an entry kept past its rule, so that their slot is not reused while it lingers. */
+        private static void linger(final ForwardingTable.Entry entry) {
+            entry.stats.inFlight++;
+        }
+
+        @Override
+        void closeDestination(final int destination) {
+            // kept open: the lingering entries still send to it
         }
     }
 
