@@ -10,7 +10,8 @@ import org.agrona.collections.Int2ObjectHashMap;
 /**
  * The kernel's later reports on packets already sent (the destination sockets' error queues), counted in the
  * {@code errors} of every rule output that sends through the reported destination (several outputs, of one rule or
- * of several, may share one). Which outputs use which destination is rebuilt with the forwarding table; a report is
+ * of several, may share one). Which outputs use which destination is rebuilt with the forwarding table, or changed
+ * with it in place for an Apply ({@link WorkerTable}); a report is
  * looked up without allocating. Not thread-safe: the worker's thread owns it.
  */
 final class OutputErrors {
