@@ -108,21 +108,33 @@ public final class PacketInputSockets implements InputSockets, AutoCloseable {
      */
     public void setDestinations(final String interfaceName, final Collection<UdpDestination> inUse) {
         checkOpen();
-        final List<UdpDestination> sorted = new ArrayList<>(new TreeSet<>(inUse));
-        destinations.put(interfaceName, List.copyOf(sorted));
-        final Group group = groups.get(interfaceName);
-        if (group != null) {
-            for (final PacketRxRing member : group.members()) {
-                member.attachUdpFilter(sorted);
-            }
-        }
+        attach(interfaceName, List.copyOf(new TreeSet<>(inUse)));
     }
 
     @Override
     public void setFilter(final String interfaceName, final SortedSet<InputSockets.Destination> destinations) {
+        checkOpen();
+        // Sorted and distinct already, in the same order (address unsigned, then port).
         final List<UdpDestination> exact = new ArrayList<>(destinations.size());
         destinations.forEach(d -> exact.add(new UdpDestination(d.address(), d.port())));
-        setDestinations(interfaceName, exact);
+        attach(interfaceName, List.copyOf(exact));
+    }
+
+    /**
+     * Remembers {@code sorted} (distinct, in order) for {@code interfaceName} and attaches its filter to the open
+     * sockets, unless they hold the coarse filter and keep it: more entries than the exact filter takes, before and
+     * now (a table of thousands of rules on one input then costs no program and no system call per change).
+     */
+    private void attach(final String interfaceName, final List<UdpDestination> sorted) {
+        final List<UdpDestination> before = destinations.put(interfaceName, sorted);
+        final Group group = groups.get(interfaceName);
+        if (group == null || before != null && before.size() > PacketPrograms.EXACT_ENTRIES_MAX
+            && sorted.size() > PacketPrograms.EXACT_ENTRIES_MAX) {
+            return;
+        }
+        for (final PacketRxRing member : group.members()) {
+            member.attachUdpFilter(sorted);
+        }
     }
 
     @Override
