@@ -137,6 +137,63 @@ class LauncherIT {
     }
 
     @Test
+    void theDaemonsWorkersUseTheAotCacheToo() throws Exception {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            System.out.println("SKIPPED theDaemonsWorkersUseTheAotCacheToo: the supervisor starts its workers as "
+                + "another user, which needs root (this test runs as " + System.getProperty("user.name") + ")");
+            org.junit.jupiter.api.Assumptions.abort("needs root to start workers as another user");
+        }
+        // The workers run as another user: the runtime directory's parents must let it through.
+        Files.setPosixFilePermissions(tempDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        for (final boolean cached : List.of(true, false)) {
+            final Path run = Files.createDirectories(tempDir.resolve(cached ? "cached" : "plain"));
+            Files.setPosixFilePermissions(run, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            final Path control = run.resolve("control.sock");
+            final List<String> command = launcherCommand(List.of("supervisor", "--workers", "1", "--socket",
+                control.toString(), "--journal", run.resolve("journal").toString()));
+            final ProcessBuilder builder = new ProcessBuilder(command).directory(tempDir.toFile())
+                .redirectOutput(run.resolve("daemon.log").toFile()).redirectErrorStream(true);
+            builder.environment().put("JAVA_HOME", javaHome().toString());
+            builder.environment().put("XDG_CACHE_HOME", tempDir.resolve("cache").toString());
+            builder.environment().remove("MCRELAY_JAVA_OPTS");
+            builder.environment().put("MCRELAY_AOT", cached ? "on" : "off");
+            final Process daemon = builder.start();
+            try {
+                final long worker = readyWorkerPid(control, daemon, run.resolve("daemon.log"));
+                final String maps = Files.readString(Path.of("/proc/" + worker + "/maps"));
+                if (cached) {
+                    assertTrue(maps.contains("/aot/mcrelay.aot"), () -> "the worker maps no copy of the cache:\n"
+                        + maps.lines().filter(l -> l.contains(".aot") || l.contains(".jsa")).toList());
+                } else {
+                    assertFalse(maps.contains("mcrelay.aot"), "a worker of a daemon without the cache maps it");
+                }
+            } finally {
+                daemon.destroy(); // SIGTERM: the supervisor stops its workers and removes its runtime directory
+                if (!daemon.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    daemon.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    /** Waits until the daemon on {@code control} reports worker 0 ready; returns its pid. */
+    private long readyWorkerPid(final Path control, final Process daemon, final Path log) throws Exception {
+        final Pattern ready = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)[^}]*\"state\"\\s*:\\s*\"ready\"");
+        String last = "";
+        for (int i = 0; i < 240 && daemon.isAlive(); i++) {
+            final Run workers = run(launcherCommand(List.of("workers", "--json", "--socket", control.toString())));
+            last = workers.stdout();
+            final java.util.regex.Matcher matcher = ready.matcher(last);
+            if (workers.exitCode() == 0 && matcher.find()) {
+                return Long.parseLong(matcher.group(1));
+            }
+            Thread.sleep(250);
+        }
+        fail("no worker became ready within 60 s; last answer: " + last + "\n--- daemon log ---\n" + read(log));
+        return -1;
+    }
+
+    @Test
     void jvmWarningsGoToStderrNeverIntoTheOutput() {
         // A cache that cannot be used makes the JVM complain; what a command prints must be unchanged by it.
         final Run warned = run(launcherCommand(List.of("version")),

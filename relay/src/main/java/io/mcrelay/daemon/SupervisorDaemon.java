@@ -268,7 +268,8 @@ public final class SupervisorDaemon implements AutoCloseable {
         for (final String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (argument.startsWith("--enable-native-access") || argument.startsWith("--add-exports")
                 || argument.startsWith("--add-opens") || argument.startsWith("--sun-misc-unsafe-memory-access")
-                || argument.startsWith("-Dchronicle.") || argument.startsWith("-Dmcrelay.")) {
+                || argument.startsWith("-Dchronicle.") || argument.startsWith("-Dmcrelay.")
+                || argument.startsWith("-XX:AOTCache=")) { // the launcher's: the runtime directory copies it along
                 options.add(argument);
             }
         }

@@ -8,6 +8,7 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,6 +29,12 @@ import io.mcrelay.linux.sys.UnixSockets;
  * 0711 (others pass through, cannot list), holding the socket workers connect to (owned by the worker user, 0600),
  * the worker JVM's options (0644), a copy of the classpath the worker user can read ({@code lib/}, 0755 and 0644)
  * and one log per launch (0600, opened by the supervisor). See docs/reference/processes.md.
+ *
+ * <p><b>AOT cache.</b> When the worker's JVM options name a JDK AOT cache ({@code -XX:AOTCache=FILE}, the shipped
+ * jar's, which the supervisor runs with), the JVM accepts it only with the class path it was made with, relative to the
+ * cache's own place, and the jar's size and modification time unchanged: so when the class path is one jar beside the
+ * cache, both are copied together into {@code aot/} (0755) under their own names, times kept, and the option names
+ * the copy. Otherwise the option is left out (logged): the worker starts without it.
  */
 final class WorkerRuntimeDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRuntimeDirectory.class);
@@ -36,6 +43,8 @@ final class WorkerRuntimeDirectory {
     private static final Set<PosixFilePermission> FILE_PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final int LISTEN_BACKLOG = 64;
+    /** The JVM option that names an AOT cache. */
+    static final String AOT_CACHE = "-XX:AOTCache=";
 
     private final Path dir;
     private final WorkerUser user;
@@ -56,10 +65,38 @@ final class WorkerRuntimeDirectory {
         checkReachable(parent, user != null);
         final Path dir = makeRuntimeDir(parent);
         try {
-            final String copied = copyClasspath(classpath, dir.resolve("lib"));
-            final Path options = dir.resolve("jvm.options");
-            Files.write(options, jvmOptions, StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(options, FILE_PUBLIC);
+            final List<String> options = new ArrayList<>(jvmOptions.size());
+            Path cache = null;
+            for (final String option : jvmOptions) {
+                if (option.startsWith(AOT_CACHE)) {
+                    cache = Path.of(option.substring(AOT_CACHE.length()));
+                } else {
+                    options.add(option);
+                }
+            }
+            final String copied;
+            if (cache != null && besideCache(classpath, cache)) {
+                final Path aot = dir.resolve("aot");
+                Files.createDirectory(aot);
+                Files.setPosixFilePermissions(aot, DIR_PUBLIC);
+                final Path jar = aot.resolve(classpath.getFirst().getFileName());
+                for (final Path file : List.of(classpath.getFirst(), cache)) {
+                    final Path copy = aot.resolve(file.getFileName());
+                    Files.copy(file, copy, StandardCopyOption.COPY_ATTRIBUTES); // the cache checks size and time
+                    Files.setPosixFilePermissions(copy, FILE_PUBLIC);
+                }
+                options.add(AOT_CACHE + aot.resolve(cache.getFileName()));
+                copied = jar.toString();
+            } else {
+                if (cache != null) {
+                    LOG.info("workers start without the AOT cache {}: their class path {} is not one jar beside it",
+                        cache, classpath);
+                }
+                copied = copyClasspath(classpath, dir.resolve("lib"));
+            }
+            final Path optionsFile = dir.resolve("jvm.options");
+            Files.write(optionsFile, options, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(optionsFile, FILE_PUBLIC);
             return new WorkerRuntimeDirectory(dir, user, copied);
         } catch (final IOException | RuntimeException e) {
             deleteTree(dir);
@@ -158,6 +195,12 @@ final class WorkerRuntimeDirectory {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot make the worker runtime directory " + dir, e);
         }
+    }
+
+    /** True if {@code classpath} is one jar in the directory of {@code cache}, which exists. */
+    private static boolean besideCache(final List<Path> classpath, final Path cache) {
+        return classpath.size() == 1 && Files.isRegularFile(classpath.getFirst()) && Files.isRegularFile(cache)
+            && classpath.getFirst().toAbsolutePath().getParent().equals(cache.toAbsolutePath().getParent());
     }
 
     /** Copies each classpath entry (jar or directory) into {@code lib}; returns the copy's classpath. */
