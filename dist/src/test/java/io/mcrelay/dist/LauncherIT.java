@@ -120,8 +120,9 @@ class LauncherIT {
 
     @Test
     void theLauncherUsesTheAotCacheAndPrintsTheSameWithoutIt() {
-        // dist builds the cache at package; the launcher passes it when it is newer than the jar and of this JDK.
+        // dist builds the caches at package; the launcher passes one when it is newer than the jar and of this JDK.
         assertTrue(Files.isRegularFile(jar.resolveSibling("mcrelay.aot")), "no AOT cache beside the jar");
+        assertTrue(Files.isRegularFile(jar.resolveSibling("mcrelay-worker.aot")), "no workers' AOT cache beside it");
         for (final List<String> args : List.of(List.of("version"), List.of("gen", "--help"),
             List.of("add", "--output", "239.1.1.1:notaport:eth0"))) {
             final Run cached = run(launcherCommand(args), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:aot=info:stderr"));
@@ -162,10 +163,10 @@ class LauncherIT {
                 final long worker = readyWorkerPid(control, daemon, run.resolve("daemon.log"));
                 final String maps = Files.readString(Path.of("/proc/" + worker + "/maps"));
                 if (cached) {
-                    assertTrue(maps.contains("/aot/mcrelay.aot"), () -> "the worker maps no copy of the cache:\n"
+                    assertTrue(maps.contains("/aot/mcrelay-worker.aot"), () -> "the worker maps no copy of its cache:\n"
                         + maps.lines().filter(l -> l.contains(".aot") || l.contains(".jsa")).toList());
                 } else {
-                    assertFalse(maps.contains("mcrelay.aot"), "a worker of a daemon without the cache maps it");
+                    assertFalse(maps.contains(".aot"), "a worker of a daemon without the cache maps one");
                 }
             } finally {
                 daemon.destroy(); // SIGTERM: the supervisor stops its workers and removes its runtime directory

@@ -1,6 +1,7 @@
 package io.mcrelay.daemon;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
@@ -258,6 +259,27 @@ public final class SupervisorDaemon implements AutoCloseable {
     static final List<String> WORKER_SIZING = List.of("-XX:+UseSerialGC", "-Xms8m",
         "-XX:TrimNativeHeapInterval=1000");
 
+    private static final String AOT_CACHE = "-XX:AOTCache=";
+
+    /**
+     * The AOT cache for workers, given the supervisor's (which the launcher checked: newer than the jar, made by this
+     * JDK): {@code mcrelay-worker.aot} beside it, trained on a worker's start-up ({@code WorkerAotTraining}), when it
+     * is there and newer than the jar; else the supervisor's own.
+     */
+    static Path workerCache(final Path supervisorCache) {
+        final Path worker = supervisorCache.resolveSibling("mcrelay-worker.aot");
+        final Path jar = Path.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0]);
+        try {
+            if (Files.isRegularFile(worker) && Files.isRegularFile(jar)
+                && Files.getLastModifiedTime(worker).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+                return worker;
+            }
+        } catch (final java.io.IOException e) {
+            LOG.info("workers use the supervisor's AOT cache: cannot read {}: {}", worker, e.getMessage());
+        }
+        return supervisorCache;
+    }
+
     /**
      * The worker JVM's options: those of this JVM that open the platform to the code (native access, exports,
      * opens, system properties of ours and Chronicle's), so a worker runs with the daemon's {@code jvm.options},
@@ -268,9 +290,10 @@ public final class SupervisorDaemon implements AutoCloseable {
         for (final String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (argument.startsWith("--enable-native-access") || argument.startsWith("--add-exports")
                 || argument.startsWith("--add-opens") || argument.startsWith("--sun-misc-unsafe-memory-access")
-                || argument.startsWith("-Dchronicle.") || argument.startsWith("-Dmcrelay.")
-                || argument.startsWith("-XX:AOTCache=")) { // the launcher's: the runtime directory copies it along
+                || argument.startsWith("-Dchronicle.") || argument.startsWith("-Dmcrelay.")) {
                 options.add(argument);
+            } else if (argument.startsWith(AOT_CACHE)) { // the launcher's: the runtime directory copies it along
+                options.add(AOT_CACHE + workerCache(Path.of(argument.substring(AOT_CACHE.length()))));
             }
         }
         if (options.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
