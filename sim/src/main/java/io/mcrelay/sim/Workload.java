@@ -132,6 +132,8 @@ final class Workload {
 
     private final RandomSource random;
     final Template[] templates = new Template[TEMPLATES];
+    /** Template by its input as a rule document names it (the first template of an input): lookups only. */
+    private final java.util.Map<String, Template> byInput = new java.util.HashMap<>();
     private final UnsafeBuffer frame = new UnsafeBuffer(new byte[io.mcrelay.protocol.UdpFrameEncoder.frameLength(
         PAYLOAD_BYTES, false)]);
     private final byte[] payload = new byte[PAYLOAD_BYTES];
@@ -150,7 +152,13 @@ final class Workload {
         this.random = random;
         for (int i = 0; i < TEMPLATES; i++) {
             templates[i] = new Template(i);
+            byInput.putIfAbsent(inputKey(templates[i].inputInterface, IpAddress.ipv4(templates[i].group).toString(),
+                templates[i].port), templates[i]);
         }
+    }
+
+    private static String inputKey(final String inputInterface, final String group, final int port) {
+        return inputInterface + '|' + group + '|' + port;
     }
 
     /**
@@ -311,14 +319,8 @@ final class Workload {
 
     /** The template whose input {@code rule} has, or {@code null}. */
     Template templateOf(final RuleDocument rule) {
-        for (final Template template : templates) {
-            if (rule.inputGroup().equals(IpAddress.ipv4(template.group).toString())
-                && rule.inputInterface().equals(template.inputInterface) && rule.inputPort() != null
-                && rule.inputPort() == template.port) {
-                return template;
-            }
-        }
-        return null;
+        return rule.inputPort() == null ? null
+            : byInput.get(inputKey(rule.inputInterface(), rule.inputGroup(), rule.inputPort()));
     }
 
     /** The template holding the rule {@code id}, or {@code null}. */
