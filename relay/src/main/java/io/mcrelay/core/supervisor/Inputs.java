@@ -1,5 +1,6 @@
 package io.mcrelay.core.supervisor;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -24,6 +25,10 @@ final class Inputs {
     private final TreeMap<String, LinkMonitor.LinkState> links = new TreeMap<>();
     /** The exact filter last set on each interface (IPv4 (group, port) pairs its rules receive). */
     private final TreeMap<String, TreeSet<InputSockets.Destination>> filters = new TreeMap<>();
+    /** Per interface: the (group, port) pairs the rules receive there, with how many rules receive each. */
+    private final TreeMap<String, TreeMap<InputSockets.Destination, Integer>> receiving = new TreeMap<>();
+    /** The rules {@link #receiving} counts: those of the last {@link #updateFilters}, in id order. */
+    private List<Rule> counted = List.of();
     /** The inputs wanted now (interfaces that exist and that a rule receives on). */
     private TreeSet<String> wanted = new TreeSet<>();
     /** The open inputs the workers are handed, by name: the generation of their sockets. */
@@ -97,27 +102,112 @@ final class Inputs {
         sockets.setWanted(now);
     }
 
-    /** Sets the exact filter of every interface whose rules' (group, port) pairs changed. */
+    /**
+     * Sets the exact filter of every interface whose rules' (group, port) pairs changed. The pairs are counted per
+     * interface and followed rule by rule: {@code rules} (in id order, as the table gives them) is walked beside the
+     * list of the last call, and only the rules that came, went or changed move the counts, so a change to a table of
+     * thousands of rules costs a walk of the two lists, not a recount. The filters set, and their order, are those a
+     * recount would set: the changed interfaces in name order, then those no rule receives on any more.
+     */
     private void updateFilters(final List<Rule> rules) {
-        final TreeMap<String, TreeSet<InputSockets.Destination>> now = new TreeMap<>();
-        for (final Rule rule : rules) {
-            if (rule.input().group().family() == io.mcrelay.rules.IpAddress.Family.IPV4) {
-                now.computeIfAbsent(rule.input().interfaceName(), name -> new TreeSet<>())
-                    .add(new InputSockets.Destination(rule.input().group().ipv4Value(), rule.input().port()));
+        final TreeSet<String> touched = new TreeSet<>();
+        if (!followChanges(rules, touched)) { // not in id order: count again from nothing
+            receiving.clear();
+            touched.addAll(filters.keySet());
+            for (final Rule rule : rules) {
+                count(rule, 1, touched);
             }
         }
-        now.forEach((name, destinations) -> {
-            if (!destinations.equals(filters.get(name))) {
+        counted = List.copyOf(rules);
+        assert receiving.equals(recount(rules)) : "the followed counts drifted from the rules";
+        final List<String> gone = new ArrayList<>();
+        for (final String name : touched) {
+            final TreeMap<InputSockets.Destination, Integer> pairs = receiving.get(name);
+            if (pairs == null) {
+                if (filters.remove(name) != null) {
+                    gone.add(name);
+                }
+            } else if (!pairs.keySet().equals(filters.get(name))) {
+                final TreeSet<InputSockets.Destination> destinations = new TreeSet<>(pairs.navigableKeySet());
+                filters.put(name, destinations);
                 sockets.setFilter(name, java.util.Collections.unmodifiableSortedSet(destinations));
             }
-        });
-        for (final String gone : List.copyOf(filters.keySet())) {
-            if (!now.containsKey(gone)) {
-                sockets.setFilter(gone, new TreeSet<>()); // no rule receives there: its sockets close too
+        }
+        for (final String name : gone) {
+            sockets.setFilter(name, new TreeSet<>()); // no rule receives there: its sockets close too
+        }
+    }
+
+    /**
+     * Moves the counts from the rules of the last call to {@code rules}, walking both in id order; false (nothing
+     * moved) if {@code rules} is not in id order.
+     */
+    private boolean followChanges(final List<Rule> rules, final TreeSet<String> touched) {
+        for (int i = 1; i < rules.size(); i++) {
+            if (rules.get(i - 1).id().compareTo(rules.get(i).id()) >= 0) {
+                return false;
             }
         }
-        filters.clear();
-        filters.putAll(now);
+        int before = 0;
+        int now = 0;
+        while (before < counted.size() || now < rules.size()) {
+            final Rule old = before < counted.size() ? counted.get(before) : null;
+            final Rule rule = now < rules.size() ? rules.get(now) : null;
+            final int order = old == null ? 1 : rule == null ? -1 : old.id().compareTo(rule.id());
+            if (order < 0) { // went
+                count(old, -1, touched);
+                before++;
+            } else if (order > 0) { // came
+                count(rule, 1, touched);
+                now++;
+            } else {
+                if (old != rule && !old.input().equals(rule.input())) { // changed where it receives
+                    count(old, -1, touched);
+                    count(rule, 1, touched);
+                }
+                before++;
+                now++;
+            }
+        }
+        return true;
+    }
+
+    /** The counts of {@code rules} made from nothing (checked against the followed ones under assertions). */
+    private static TreeMap<String, TreeMap<InputSockets.Destination, Integer>> recount(final List<Rule> rules) {
+        final TreeMap<String, TreeMap<InputSockets.Destination, Integer>> counts = new TreeMap<>();
+        for (final Rule rule : rules) {
+            if (rule.input().group().family() == io.mcrelay.rules.IpAddress.Family.IPV4) {
+                counts.computeIfAbsent(rule.input().interfaceName(), n -> new TreeMap<>()).merge(
+                    new InputSockets.Destination(rule.input().group().ipv4Value(), rule.input().port()), 1,
+                    Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    /** Adds {@code delta} rules receiving {@code rule}'s (group, port) on its interface; notes a changed pair set. */
+    private void count(final Rule rule, final int delta, final TreeSet<String> touched) {
+        if (rule.input().group().family() != io.mcrelay.rules.IpAddress.Family.IPV4) {
+            return;
+        }
+        final String name = rule.input().interfaceName();
+        final InputSockets.Destination pair = new InputSockets.Destination(rule.input().group().ipv4Value(),
+            rule.input().port());
+        final TreeMap<InputSockets.Destination, Integer> pairs = receiving.computeIfAbsent(name, n -> new TreeMap<>());
+        final int now = pairs.getOrDefault(pair, 0) + delta;
+        assert now >= 0 : "more rules went than came for " + pair + " on " + name;
+        if (now == 0) {
+            pairs.remove(pair);
+            touched.add(name);
+            if (pairs.isEmpty()) {
+                receiving.remove(name);
+            }
+        } else {
+            if (now == delta) {
+                touched.add(name); // a pair no rule received before
+            }
+            pairs.put(pair, now);
+        }
     }
 
     /**
