@@ -28,6 +28,7 @@ import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.core.worker.WorkerFakes;
 import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.linux.packetio.EpollPacketIo;
+import io.mcrelay.linux.packetio.IoUringPacketIo;
 import io.mcrelay.linux.sys.IoUring;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.protocol.WorkerMessage;
@@ -556,7 +557,8 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
 
     /**
      * Beyond what a blocked destination may hold while another output has room (a burst of the whole capacity into a
-     * small {@code SO_SNDBUF} and a slow token bucket, a second destination open and idle), sends complete with
+     * small {@code SO_SNDBUF} and a slow token bucket, a second destination open and idle, with a TTL of its own so
+     * that it has a socket, and so a buffer, of its own), sends complete with
      * {@code -EAGAIN} (or {@code -ENOBUFS}), counted, never thrown; each send still completes exactly once, the
      * capacity comes back whole, and what was sent arrives in order.
      */
@@ -568,7 +570,7 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
             final byte[] group = {(byte) 239, 7, 7, 7};
             final PacketIo io = harness.io();
             final int destination = io.openDestination("out0", group, 6400, 0);
-            io.openDestination("out0", new byte[] {(byte) 239, 7, 7, 6}, 6400, 0); // another output, with room
+            io.openDestination("out0", new byte[] {(byte) 239, 7, 7, 6}, 6400, 9); // another output, with room
             final int capacity = io.sendCapacity();
             sendNumbered(io, destination, capacity, 1000);
             final List<long[]> completions = awaitCompletions(harness, capacity,
@@ -603,6 +605,56 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
                 previous = index;
             }
         }
+    }
+
+    /**
+     * Destinations out of one interface with one TTL share one socket (a table of thousands of outputs needs one, not
+     * thousands), another TTL gets a socket of its own, and the sends interleaved among them in one cycle each reach
+     * their own destination, in the order they were queued. A socket closes with its last destination.
+     */
+    @Test
+    void destinationsShareASocketPerInterfaceAndTtlAndEachGetsItsOwnSendsInOrder() {
+        try (VethHarness harness = createHarness()) {
+            final PacketIo io = harness.io();
+            final int[] ttls = {0, 0, 0, 4};
+            final int[] destinations = new int[ttls.length];
+            for (int d = 0; d < ttls.length; d++) {
+                destinations[d] = io.openDestination("out0", new byte[] {(byte) 239, 7, 9, (byte) (d + 1)}, 6900 + d,
+                    ttls[d]);
+            }
+            assertEquals(2, egressSockets(harness.raw()), "one socket for TTL 0 (1), one for TTL 4");
+            final int sends = 60;
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[100]);
+            for (int i = 0; i < sends; i++) {
+                payload.putInt(0, i);
+                assertEquals(0, io.send(destinations[i % ttls.length], payload, 0, 100, i));
+            }
+            final List<long[]> completions = awaitCompletions(harness, sends);
+            assertTrue(completions.stream().allMatch(c -> c[1] == 100), () -> "every send went: "
+                + completions.stream().map(Arrays::toString).toList());
+            for (int d = 0; d < ttls.length; d++) {
+                final byte[] group = {(byte) 239, 7, 9, (byte) (d + 1)};
+                final int port = 6900 + d;
+                final int expected = sends / ttls.length;
+                Waits.until(Waits.Pace.DELIVERY, expected + " datagrams to destination " + d,
+                    () -> harness.delivered(group, port).size(), arrived -> arrived >= expected);
+                final List<byte[]> delivered = harness.delivered(group, port);
+                assertEquals(expected, delivered.size(), "destination " + d);
+                for (int k = 0; k < expected; k++) {
+                    assertEquals(k * ttls.length + d, numberOf(delivered.get(k)), "destination " + d + ", datagram "
+                        + k + " in the order sent");
+                }
+            }
+            io.closeDestination(destinations[3]);
+            assertEquals(1, egressSockets(harness.raw()), "the TTL 4 socket closed with its only destination");
+            io.closeDestination(destinations[0]);
+            assertEquals(1, egressSockets(harness.raw()), "two destinations still use the TTL 0 socket");
+        }
+    }
+
+    /** The egress sockets a production backend holds. */
+    private static int egressSockets(final PacketIo raw) {
+        return raw instanceof IoUringPacketIo uring ? uring.egressSockets() : ((EpollPacketIo) raw).egressSockets();
     }
 
     /**

@@ -19,10 +19,11 @@ import org.agrona.DirectBuffer;
  * <p><b>A full socket buffer.</b> An I/O may hold a send that meets a full buffer and send it, in order, once there
  * is room, as a blocking socket would wait; a held send keeps its share of {@link #sendCapacity()}, so the worker
  * reads fewer frames and the rest wait in the receive ring. While some other destination has room it holds a bounded
- * number per destination (the production backends: half their send slots for one destination, three quarters for
- * all), so one slow output cannot starve the others; a send beyond that completes with {@code -EAGAIN}. When every
- * open destination is blocked, it may hold every slot. The simulated I/O holds none: its bounded egress queue stands for the socket buffer and what the
- * production I/O holds beyond it.
+ * number per blocked buffer (the production backends share one socket, and so one buffer, among the destinations out
+ * of one interface with one TTL: half their send slots for one socket, three quarters for all), so one slow output
+ * cannot starve the others; a send beyond that completes with {@code -EAGAIN}. When every open destination is
+ * blocked, it may hold every slot. The simulated I/O holds none: its bounded egress queue stands for the socket buffer
+ * and what the production I/O holds beyond it.
  *
  * <p><b>Inputs while running.</b> An I/O receives from the packet sockets it was given: at launch, and while it runs
  * through {@link #attachInput}, which hands it one more socket (in production its member of an input's fanout group,

@@ -21,7 +21,8 @@ import io.mcrelay.seam.PacketIo;
 /**
  * The fallback {@link PacketIo} for kernels without a usable io_uring: {@code epoll} for readiness,
  * {@code recvmmsg(2)} (Linux 2.6.33) on plain {@code AF_PACKET} sockets (no receive ring) and {@code sendmmsg(2)}
- * (Linux 3.0) on the connected egress UDP sockets. Same contract as {@link IoUringPacketIo}, fewer system calls saved.
+ * (Linux 3.0) on the egress UDP sockets (one per interface and TTL). Same contract as {@link IoUringPacketIo},
+ * fewer system calls saved.
  *
  * <p><b>Receive.</b> {@link #pollFrames} asks epoll (level-triggered, no wait) which input sockets are readable and
  * reads each with {@code recvmmsg(MSG_DONTWAIT)} into preallocated buffers, never more frames than the limit; a
@@ -143,8 +144,8 @@ public final class EpollPacketIo extends LinuxPacketIo {
     private final MemorySegment rxNames;
     private final long rxBuffers;
 
-    /** Blocked destinations, tried again at the next submit (this backend does not wait for their room). */
-    private final int[] blockedDestinations;
+    /** Blocked egress sockets, tried again at the next submit (this backend does not wait for their room). */
+    private final int[] blockedSockets;
     private int blockedCount;
 
     private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
@@ -176,7 +177,7 @@ public final class EpollPacketIo extends LinuxPacketIo {
                 rxIovecs.set(ValueLayout.JAVA_LONG, iovec, rxBuffers + (long) i * frameBytes);
                 rxIovecs.set(ValueLayout.JAVA_LONG, iovec + 8, frameBytes);
             }
-            blockedDestinations = new int[slots.capacity()];
+            blockedSockets = new int[slots.capacity()];
             epollFd = epollCreate();
         } catch (final RuntimeException e) {
             closeSendSide();
@@ -271,16 +272,16 @@ public final class EpollPacketIo extends LinuxPacketIo {
     /** Puts each egress socket in the error set while it is open. */
     private final class ErrorSetWatch implements EgressDestinations.SocketWatch {
         @Override
-        public void opened(final int handle, final int fd) {
+        public void opened(final int socket, final int fd) {
             errorRegistration.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLERR);
-            errorRegistration.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, handle);
-            // A failure (ENOMEM, or ENOSPC past fs.epoll.max_user_watches) leaves the destination's reports unread:
+            errorRegistration.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, socket);
+            // A failure (ENOMEM, or ENOSPC past fs.epoll.max_user_watches) leaves the socket's reports unread:
             // its sends work, and the queue, charged to the socket's receive buffer, stays bounded.
             errorSetControl(EPOLL_CTL_ADD, fd);
         }
 
         @Override
-        public boolean closing(final int handle, final int fd) {
+        public boolean closing(final int socket, final int fd) {
             errorSetControl(EPOLL_CTL_DEL, fd); // closing would remove it too, but only if nothing else held it
             return true;
         }
@@ -396,16 +397,16 @@ public final class EpollPacketIo extends LinuxPacketIo {
     public int submit() {
         ensureOpen();
         for (int i = 0; i < blockedCount; i++) {
-            sends.writable(blockedDestinations[i]);
+            sends.writable(blockedSockets[i]);
         }
         blockedCount = 0;
         return sendQueued();
     }
 
-    /** A blocked destination is tried again at the next submit. */
+    /** A blocked egress socket is tried again at the next submit. */
     @Override
-    void watchWritable(final int destination, final int fd) {
-        blockedDestinations[blockedCount++] = destination;
+    void watchWritable(final int socket, final int fd) {
+        blockedSockets[blockedCount++] = socket;
     }
 
     @Override
@@ -488,9 +489,9 @@ public final class EpollPacketIo extends LinuxPacketIo {
         int reported = 0;
         int event = 0;
         for (; event < ready && reported < limit; event++) {
-            final int handle = (int) errorEvents.get(ValueLayout.JAVA_LONG_UNALIGNED,
+            final int socket = (int) errorEvents.get(ValueLayout.JAVA_LONG_UNALIGNED,
                 (long) event * EPOLL_EVENT_BYTES + EPOLL_DATA);
-            reported += drainErrors(handle, handler, limit - reported);
+            reported += drainErrors(socket, handler, limit - reported);
             drained &= errorsDrained;
         }
         errorsReady = !drained || event < ready;

@@ -3,6 +3,7 @@ package io.mcrelay.linux.packetio;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 import io.mcrelay.linux.sys.Syscalls;
 
@@ -11,7 +12,9 @@ import io.mcrelay.linux.sys.Syscalls;
  * {@code recvmsg(fd, MSG_ERRQUEUE | MSG_DONTWAIT)} per report, into a message header and control buffer allocated
  * once, and the errno of its {@code struct sock_extended_err} ({@code linux/errqueue.h}: {@code ee_errno} first), found
  * in the control message of level {@code SOL_IP} and type {@code IP_RECVERR}. A report carries the start of the packet
- * that met the error; with no data buffer given, the kernel only flags it truncated. Nothing allocates.
+ * that met the error; with no data buffer given, the kernel only flags it truncated. The message's name is the
+ * address and port that packet was sent to ({@link #address}, {@link #port}): on a socket shared by many destinations,
+ * the one the report is for. Nothing allocates.
  *
  * <p>Layouts: {@code struct msghdr} (name at 0, its length at 8, iov at 16, iov count at 24, control at 32, its length
  * at 40, flags at 48) from {@code bits/socket.h}; {@code struct cmsghdr} (length, a {@code size_t}, at 0, level at 8,
@@ -28,6 +31,11 @@ final class ErrorQueueReader {
     /** {@code asm-generic/socket.h}: read and clear the socket's pending error. */
     static final int SO_ERROR = 4;
     private static final long MSGHDR_BYTES = 56;
+    private static final long MSGHDR_NAMELEN = 8;
+    private static final int SOCKADDR_IN_BYTES = 16;
+    private static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(
+        ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt NET_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final long MSGHDR_CONTROL = 32;
     private static final long MSGHDR_CONTROLLEN = 40;
     private static final long MSGHDR_FLAGS = 48;
@@ -44,16 +52,19 @@ final class ErrorQueueReader {
     private static final long SYS_GETSOCKOPT = AARCH64 ? 209 : 55;
 
     private final MemorySegment message;
+    private final MemorySegment name;
     private final MemorySegment control;
     private final MemorySegment error;
     private final MemorySegment errorLength;
 
     ErrorQueueReader(final Arena arena) {
         message = arena.allocate(MSGHDR_BYTES, 8);
+        name = arena.allocate(SOCKADDR_IN_BYTES, 8);
         control = arena.allocate(CONTROL_BYTES, 8);
         error = arena.allocate(ValueLayout.JAVA_INT);
         errorLength = arena.allocate(ValueLayout.JAVA_INT);
-        message.set(ValueLayout.JAVA_LONG, MSGHDR_CONTROL, control.address()); // no name, no data buffer
+        message.set(ValueLayout.JAVA_LONG, 0, name.address()); // a name and control data, no data buffer
+        message.set(ValueLayout.JAVA_LONG, MSGHDR_CONTROL, control.address());
     }
 
     /**
@@ -63,6 +74,8 @@ final class ErrorQueueReader {
      */
     int next(final int fd) {
         message.set(ValueLayout.JAVA_LONG, MSGHDR_CONTROLLEN, CONTROL_BYTES); // the kernel writes back what it used
+        message.set(ValueLayout.JAVA_INT, MSGHDR_NAMELEN, SOCKADDR_IN_BYTES);
+        name.fill((byte) 0);
         message.set(ValueLayout.JAVA_INT, MSGHDR_FLAGS, 0);
         final long result = Syscalls.syscall(SYS_RECVMSG, fd, message.address(), MSG_ERRQUEUE | Syscalls.MSG_DONTWAIT,
             0, 0);
@@ -83,6 +96,16 @@ final class ErrorQueueReader {
             at += (length + 7) & ~7L;
         }
         return 0;
+    }
+
+    /** The IPv4 address the packet of the last report taken by {@link #next} was sent to (0 if it named none). */
+    int address() {
+        return name.get(NET_INT, 4);
+    }
+
+    /** The UDP port the packet of the last report taken by {@link #next} was sent to (0 if it named none). */
+    int port() {
+        return name.get(NET_SHORT, 2) & 0xFFFF;
     }
 
     /**

@@ -12,7 +12,7 @@ import io.mcrelay.seam.PacketIo;
  * which sockets hold reports from completions it reaps anyway, and reads only those: no system call while no error is
  * pending.
  *
- * <p>Each socket gets a <em>watch</em>: a slot with the descriptor, the destination's handle, a generation and where
+ * <p>Each socket gets a <em>watch</em>: a slot with the descriptor, the socket's index ({@link EgressDestinations}), a generation and where
  * the watch is in its life. The poll's user data names the slot and its generation ({@link #userData}), so a completion
  * of an earlier life of a reused slot is told apart and ignored. When {@link EgressDestinations} lets a socket go
  * ({@link #closing}) while its poll may still be in the kernel (prepared, or armed), the watch takes the descriptor
@@ -37,7 +37,7 @@ final class IoUringErrorPolls implements EgressDestinations.SocketWatch {
     private final LinuxPacketIo io;
 
     private int[] fds = new int[16];
-    private int[] handles = new int[16];
+    private int[] sockets = new int[16];
     private int[] generations = new int[16];
     private byte[] states = new byte[16];
     /** The poll is prepared or in the kernel: it will complete at least once more. */
@@ -50,8 +50,8 @@ final class IoUringErrorPolls implements EgressDestinations.SocketWatch {
     private int[] freeSlots = new int[16];
     private int freeCount;
     private int slotCount;
-    /** The slot watching each destination handle's socket, or -1. */
-    private int[] slotOfHandle = new int[16];
+    /** The slot watching each socket index's descriptor, or -1. */
+    private int[] slotOfSocket = new int[16];
 
     /**
      * Watches for {@code io}, whose ring carries this class's polls with user data of kind {@code pollKind} and their
@@ -61,7 +61,7 @@ final class IoUringErrorPolls implements EgressDestinations.SocketWatch {
         this.io = io;
         this.pollKind = pollKind;
         this.removeKind = removeKind;
-        Arrays.fill(slotOfHandle, -1);
+        Arrays.fill(slotOfSocket, -1);
     }
 
     /** The low 56 bits of a watch's user data: its generation above its slot. */
@@ -70,32 +70,32 @@ final class IoUringErrorPolls implements EgressDestinations.SocketWatch {
     }
 
     @Override
-    public void opened(final int handle, final int fd) {
-        if (handle >= slotOfHandle.length) {
-            final int before = slotOfHandle.length;
-            slotOfHandle = Arrays.copyOf(slotOfHandle, Math.max(handle + 1, before * 2));
-            Arrays.fill(slotOfHandle, before, slotOfHandle.length, -1);
+    public void opened(final int socket, final int fd) {
+        if (socket >= slotOfSocket.length) {
+            final int before = slotOfSocket.length;
+            slotOfSocket = Arrays.copyOf(slotOfSocket, Math.max(socket + 1, before * 2));
+            Arrays.fill(slotOfSocket, before, slotOfSocket.length, -1);
         }
-        assert slotOfHandle[handle] < 0 : "destination " + handle + " opened a second socket without closing one";
+        assert slotOfSocket[socket] < 0 : "socket " + socket + " opened a second descriptor without closing one";
         final int slot = allocateSlot();
         fds[slot] = fd;
-        handles[slot] = handle;
+        sockets[slot] = socket;
         generations[slot]++;
         states[slot] = ACTIVE;
         armed[slot] = false;
         pending[slot] = false;
-        slotOfHandle[handle] = slot;
+        slotOfSocket[socket] = slot;
         toArm.add(slot);
     }
 
     @Override
-    public boolean closing(final int handle, final int fd) {
-        final int slot = handle < slotOfHandle.length ? slotOfHandle[handle] : -1;
+    public boolean closing(final int socket, final int fd) {
+        final int slot = socket < slotOfSocket.length ? slotOfSocket[socket] : -1;
         if (slot < 0) {
             return true;
         }
-        assert fds[slot] == fd && states[slot] == ACTIVE : "the watch of destination " + handle + " is its socket's";
-        slotOfHandle[handle] = -1;
+        assert fds[slot] == fd && states[slot] == ACTIVE : "the watch of socket " + socket + " is its descriptor's";
+        slotOfSocket[socket] = -1;
         pending[slot] = false; // unread reports go with the socket
         if (!armed[slot]) {
             free(slot);
@@ -177,7 +177,7 @@ final class IoUringErrorPolls implements EgressDestinations.SocketWatch {
         while (reported < limit && toRead.size() > 0) {
             final int slot = toRead.peek();
             if (states[slot] == ACTIVE && pending[slot]) {
-                reported += io.drainErrors(handles[slot], handler, limit - reported);
+                reported += io.drainErrors(sockets[slot], handler, limit - reported);
                 if (!io.errorsDrained) {
                     break; // at the limit: the rest waits for the next call
                 }
@@ -223,7 +223,7 @@ final class IoUringErrorPolls implements EgressDestinations.SocketWatch {
         if (slotCount == fds.length) {
             final int grown = fds.length * 2;
             fds = Arrays.copyOf(fds, grown);
-            handles = Arrays.copyOf(handles, grown);
+            sockets = Arrays.copyOf(sockets, grown);
             generations = Arrays.copyOf(generations, grown);
             states = Arrays.copyOf(states, grown);
             armed = Arrays.copyOf(armed, grown);

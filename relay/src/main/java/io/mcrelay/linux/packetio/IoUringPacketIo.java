@@ -16,8 +16,8 @@ import io.mcrelay.seam.PacketIo;
 
 /**
  * The production {@link PacketIo}: frames from {@link PacketRxRing}s (one per input interface the worker was handed),
- * sends as {@code IORING_OP_SEND} on connected egress UDP sockets, and one {@link IoUring} through which every
- * readiness and send passes (DESIGN, "Processes").
+ * sends with {@code sendmmsg} through egress UDP sockets shared per interface and TTL, and one {@link IoUring}
+ * through which every readiness and send passes (DESIGN, "Processes").
  *
  * <p><b>Receive.</b> Each ring's socket has a {@code POLL_ADD} armed for {@code POLLIN} (multishot where the kernel
  * has it, 5.13+; otherwise one-shot, re-armed at every {@link #submit()} after it fired). A ring is read only after
@@ -36,10 +36,11 @@ import io.mcrelay.seam.PacketIo;
  * descriptor) and closes the ring at the poll's last completion. Inputs live in arrays grown at an attach.
  *
  * <p><b>Send.</b> {@link #send} copies the payload into a free slot of a preallocated native buffer (capacity =
- * free slots, a slot held until its completion is polled); {@link #submit()} sends each destination's queued slots
- * with one {@code sendmmsg(MSG_DONTWAIT)} ({@link DestinationSends}: in order; held while the socket buffer is full,
- * with a one-shot {@code POLL_ADD} for {@code POLLOUT} in this ring saying when to try again; the caller sees
- * {@code -EAGAIN} only for a send beyond what a blocked destination may hold) and enters the kernel once for the
+ * free slots, a slot held until its completion is polled); {@link #submit()} sends each egress socket's queued slots
+ * (one socket per interface and TTL, {@link EgressDestinations}) with one {@code sendmmsg(MSG_DONTWAIT)}, each
+ * message naming its destination ({@link DestinationSends}: in order; held while the socket buffer is full, with a
+ * one-shot {@code POLL_ADD} for {@code POLLOUT} in this ring saying when to try again; the caller sees
+ * {@code -EAGAIN} only for a send beyond what a blocked socket may hold) and enters the kernel once for the
  * polls. Unlike one {@code SEND} entry per datagram, this keeps a destination's order after a full buffer and needs
  * no completion entry per datagram; linked entries, which would keep the order too, cost about a third more CPU per
  * packet in one end-to-end run (benchmarks/RESULTS.md). A send to a destination without a
@@ -105,7 +106,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
      */
     public static final int INPUTS_MAX = 64;
 
-    // user_data of our SQEs: the kind in the top byte, the input or destination index below.
+    // user_data of our SQEs: the kind in the top byte, the input, socket or watch index below.
     private static final long KIND_WRITABLE = 1L << 56;
     private static final long KIND_POLL = 2L << 56;
     private static final long KIND_WATCH = 3L << 56;
@@ -189,7 +190,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         if (copy.size() > INPUTS_MAX) {
             throw new IllegalArgumentException(copy.size() + " inputs, more than " + INPUTS_MAX);
         }
-        // A writability poll per blocked destination (at most one per slot), every input poll and its removal, the
+        // A writability poll per blocked socket (at most one per slot), every input poll and its removal, the
         // timeouts and the error-queue entries may be in the submission queue at once: it never fills.
         final int entries = Integer.highestOneBit(Math.max(8, config.sendSlots() + 2 * INPUTS_MAX + 1 + TIMEOUTS_MAX
             + ERROR_ENTRIES_MAX + 8) * 2 - 1);
@@ -306,10 +307,10 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         return sent + prepared;
     }
 
-    /** A blocked destination's socket: a one-shot poll for room, whose completion lets its held sends go again. */
+    /** A blocked egress socket: a one-shot poll for room, whose completion lets its held sends go again. */
     @Override
-    void watchWritable(final int destination, final int fd) {
-        if (!ring.preparePoll(fd, IoUring.POLLOUT, false, KIND_WRITABLE | destination)) {
+    void watchWritable(final int socket, final int fd) {
+        if (!ring.preparePoll(fd, IoUring.POLLOUT, false, KIND_WRITABLE | socket)) {
             throw new IllegalStateException("the submission queue is full, but it is sized to hold every slot");
         }
         unsubmitted++;

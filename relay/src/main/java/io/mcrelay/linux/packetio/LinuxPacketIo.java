@@ -49,7 +49,7 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     int inputSlots;
     final SendSlots slots;
     final EgressDestinations destinations;
-    /** The sends per destination, in order, held while a socket buffer is full. */
+    /** The sends per egress socket, in order, held while a socket buffer is full. */
     final DestinationSends sends;
     private final DestinationSends.Backend sendBackend = new DestinationSends.Backend() {
         @Override
@@ -58,8 +58,8 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         }
 
         @Override
-        public void watchWritable(final int destination, final int fd) {
-            LinuxPacketIo.this.watchWritable(destination, fd);
+        public void watchWritable(final int socket, final int fd) {
+            LinuxPacketIo.this.watchWritable(socket, fd);
         }
     };
     /** Per input: {@code tp_packets} and {@code tp_drops} summed over every reading, and the staging drops. */
@@ -246,19 +246,19 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         return handle;
     }
 
-    /** A destination handle was handed out: its send state is sized. */
+    /** A destination handle was handed out: the send state of its socket is sized. */
     private void destinationOpened(final int handle) {
-        sends.destinationOpened(handle);
+        sends.socketOpened(destinations.socket(handle));
     }
 
     /**
-     * Destination {@code destination}'s socket {@code fd} has a full buffer: the backend calls
-     * {@code sends.writable(destination)} once it may be tried again.
+     * Egress socket {@code socket} (descriptor {@code fd}) has a full buffer: the backend calls
+     * {@code sends.writable(socket)} once it may be tried again.
      */
-    abstract void watchWritable(int destination, int fd);
+    abstract void watchWritable(int socket, int fd);
 
     /**
-     * Sends what is queued: each destination's sends with one {@code sendmmsg} ({@link DestinationSends}); returns
+     * Sends what is queued: each egress socket's sends with one {@code sendmmsg} ({@link DestinationSends}); returns
      * how many messages went to the kernel. Everything completes within the call, except sends held for a full
      * socket buffer.
      */
@@ -274,7 +274,7 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         return sends.held();
     }
 
-    /** Sends refused with {@code EAGAIN} because their destination held as many as it may (for tests). */
+    /** Sends refused with {@code EAGAIN} because their socket held as many as it may (for tests). */
     public final long heldDrops() {
         return sends.heldDrops();
     }
@@ -328,31 +328,38 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     }
 
     /**
-     * Reports what destination {@code handle}'s socket holds on its error queue, taking up to {@code limit} reports
-     * off it, one {@code recvmsg} each; sets {@link #errorsDrained} when the queue was read to its end. When the first
-     * read finds the queue empty, the socket's pending error ({@code SO_ERROR}) is taken instead, so that an error
-     * whose report the queue could not hold does not leave the socket ready for ever. Each read is of the
-     * destination's socket as it is then: once the handler closed it, reading stops. A destination released while
-     * sends to it were in flight keeps its socket until they complete: what its queue holds is taken off and not
-     * reported, as the handle is no longer the caller's. Allocates nothing.
+     * Reports what egress socket {@code socket} holds on its error queue, taking up to {@code limit} reports off it,
+     * one {@code recvmsg} each, each for the destination whose address and port it names; sets
+     * {@link #errorsDrained} when the queue was read to its end. When the first read finds the queue empty, the
+     * socket's pending error ({@code SO_ERROR}) is taken instead and not reported (it names no destination), so that
+     * an error whose report the queue could not hold does not leave the socket ready for ever. Each read is of the
+     * socket as it is then: once it was let go, reading stops. A report for a destination released since (no open
+     * destination has its address) is taken off and not reported, as the handle is no longer the caller's.
+     * Allocates nothing.
      */
-    final int drainErrors(final int handle, final SendErrorHandler handler, final int limit) {
+    final int drainErrors(final int socket, final SendErrorHandler handler, final int limit) {
         errorsDrained = false;
         int reported = 0;
         int taken = 0;
         while (taken < limit) {
-            final int fd = destinations.fd(handle);
+            final int fd = destinations.socketFd(socket);
             if (fd < 0) {
                 errorsDrained = true; // the socket is gone, and its queue with it
                 break;
             }
             int errno = errorQueue.next(fd);
+            int handle = -1;
             if (errno == ErrorQueueReader.EMPTY) {
-                errno = taken == 0 ? errorQueue.takePendingError(fd) : 0;
+                if (taken == 0) {
+                    errorQueue.takePendingError(fd);
+                }
+                errno = 0;
                 errorsDrained = true;
+            } else if (errno > 0) {
+                handle = destinations.handleOf(socket, errorQueue.address(), errorQueue.port());
             }
             taken++;
-            if (errno > 0 && destinations.isOpen(handle)) {
+            if (errno > 0 && handle >= 0) {
                 reported++;
                 handler.onSendError(handle, errno);
             }
@@ -407,6 +414,11 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     /** The number of destinations open. */
     public final int openDestinations() {
         return destinations.openCount();
+    }
+
+    /** The number of egress sockets in use: one per (interface, TTL) of the destinations (for tests). */
+    public final int egressSockets() {
+        return destinations.socketCount();
     }
 
     /** Closes the egress sockets and frees the native memory; the backend has stopped its kernel I/O first. */
