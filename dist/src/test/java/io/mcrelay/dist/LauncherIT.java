@@ -137,6 +137,29 @@ class LauncherIT {
         }
     }
 
+    /**
+     * picocli ships Java 5 class files, which the AOT cache cannot hold; dist upgrades them (UpgradeClassFiles) so that
+     * a client command takes every picocli class it needs from the cache, none from the jar.
+     */
+    @Test
+    void theCommandLineLibrarysClassesComeFromTheCache() throws IOException {
+        try (java.util.jar.JarFile shipped = new java.util.jar.JarFile(jar.toFile())) {
+            final byte[] header = shipped.getInputStream(shipped.getJarEntry("picocli/CommandLine.class"))
+                .readNBytes(8);
+            final int major = (header[6] & 0xFF) << 8 | header[7] & 0xFF;
+            assertTrue(major >= 52, "picocli/CommandLine.class is of class-file version " + major);
+        }
+        final Run run = run(launcherCommand(List.of("version")),
+            Map.of("MCRELAY_JAVA_OPTS", "-Xlog:class+load=info:stderr"));
+        assertEquals(0, run.exitCode(), run::describe);
+        final List<String> picocli = run.stderr().lines().filter(l -> l.contains(" picocli.")).toList();
+        assertFalse(picocli.isEmpty(), run::describe);
+        final List<String> fromJar = picocli.stream().filter(l -> !l.contains("source: shared objects file"))
+            .toList();
+        assertTrue(fromJar.isEmpty(), () -> fromJar.size() + " of " + picocli.size()
+            + " picocli classes not from the cache, e.g. " + fromJar.subList(0, Math.min(5, fromJar.size())));
+    }
+
     @Test
     void theDaemonsWorkersUseTheAotCacheToo() throws Exception {
         if (!"root".equals(System.getProperty("user.name"))) {
