@@ -2,6 +2,7 @@ package io.mcrelay.core.supervisor;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -33,7 +34,15 @@ import io.mcrelay.seam.GroupMemberships.Membership;
  * <p>A join the kernel refuses is remembered with its reason (the rules it covers are {@code join_failed}) and not
  * tried again until the interface changes (any link event for it) or the rules stop needing it. When an interface
  * goes or is created anew, the kernel has dropped its memberships with the old device: its sockets are closed and,
- * if it exists again, every membership is joined anew. Not thread-safe; iterates only sorted maps.
+ * if it exists again, every membership is joined anew.
+ *
+ * <p>How: a change to a table of thousands of rules must not cost a look at every rule and membership. What the rules
+ * ask of each (interface, group) is counted ({@link MembershipCounts}: rules from any source, rules per source) and
+ * followed rule by rule, walking the rules in id order beside those of the last {@link #reconcile}; only the groups
+ * whose counts rose from or fell to 0 are looked at, and the whole of an interface after a link event for it or when
+ * it appeared or went. Every other group already holds or was refused exactly what it needs, so the joins and leaves,
+ * and their order, are those a look at everything would make; under assertions, each reconcile checks so against
+ * {@link #needed}. Not thread-safe; iterates only sorted maps.
  */
 final class Memberships {
     private final GroupMemberships seam;
@@ -43,6 +52,19 @@ final class Memberships {
     private final TreeMap<String, TreeMap<Membership, Integer>> held = new TreeMap<>();
     /** Joins the kernel refused, with its reason: interface → membership → reason. */
     private final TreeMap<String, TreeMap<Membership, String>> refused = new TreeMap<>();
+    /** What the rules of the last {@link #reconcile} ask of each (interface, group). */
+    private final MembershipCounts counts = new MembershipCounts();
+    /** The interfaces of {@link #counts} that existed at the last {@link #reconcile}. */
+    private TreeSet<String> existing = new TreeSet<>();
+    /** The groups to look at in the next {@link #reconcile}, by interface (groups in membership order). */
+    private final TreeMap<String, TreeSet<Integer>> dirty = new TreeMap<>();
+    /**
+     * The interfaces to look at whole in the next {@link #reconcile}: a link event came for them (their refusals are
+     * to be tried again, their memberships maybe joined anew), or the rules came out of id order.
+     */
+    private final TreeSet<String> whole = new TreeSet<>();
+    /** The kernel's limits, read at the first join of a {@link #reconcile} (null before). */
+    private GroupMemberships.Limits limitsRead;
 
     Memberships(final GroupMemberships seam) {
         this.seam = Objects.requireNonNull(seam, "seam");
@@ -84,57 +106,137 @@ final class Memberships {
 
     /**
      * Makes the memberships held equal to those {@code rules} need: joins what is missing (except what the kernel
-     * refused and was not asked again since), then leaves what is no longer needed.
+     * refused and was not asked again since), then leaves what is no longer needed. Looks only at the groups whose
+     * rules changed since the last call, and at the whole of the interfaces that changed (a link event, or
+     * {@code exists} says otherwise than at the last call); the joins and leaves are those a look at every interface
+     * would make, in the same order: interfaces in name order, on each the joins then the leaves, each in membership
+     * order.
      *
+     * @param rules the rules in id order, as the table gives them (in any other order, they are counted from nothing
+     *              and every interface is looked at)
      * @return the number of joins and leaves asked of the kernel
      */
     int reconcile(final List<Rule> rules, final Predicate<String> exists) {
-        final SortedMap<String, SortedSet<Membership>> needed = needed(rules, exists);
-        final TreeSet<String> names = new TreeSet<>(needed.keySet());
-        names.addAll(held.keySet());
-        names.addAll(refused.keySet());
-        GroupMemberships.Limits limits = null;
+        if (!counts.follow(rules, dirty)) { // counted from nothing: look at everything
+            whole.addAll(counts.interfaces());
+            whole.addAll(held.keySet());
+            whole.addAll(refused.keySet());
+            whole.addAll(dirty.keySet());
+        }
+        final TreeSet<String> existingNow = new TreeSet<>();
+        for (final String name : counts.interfaces()) {
+            final boolean present = exists.test(name);
+            if (present) {
+                existingNow.add(name);
+            }
+            if (present != existing.contains(name)) {
+                whole.add(name); // appeared or went without a link event seen here: every group changes
+            }
+        }
+        existing = existingNow;
+        for (final String name : whole) {
+            final TreeSet<Integer> groups = dirty.computeIfAbsent(name, n -> MembershipCounts.groupSet());
+            groups.addAll(counts.groups(name));
+            groupsOf(held.get(name), groups);
+            groupsOf(refused.get(name), groups);
+        }
+        limitsRead = null;
         int calls = 0;
-        for (final String name : names) {
-            final SortedSet<Membership> want = needed.getOrDefault(name, Collections.emptySortedSet());
-            final TreeMap<Membership, String> refusedHere = refused.get(name);
-            if (refusedHere != null) {
-                refusedHere.keySet().retainAll(want);
-                if (refusedHere.isEmpty()) {
-                    refused.remove(name);
-                }
+        for (final Map.Entry<String, TreeSet<Integer>> entry : dirty.entrySet()) {
+            calls += reconcile(entry.getKey(), existing.contains(entry.getKey()), entry.getValue());
+        }
+        dirty.clear(); // only now: after a throw, the groups not done yet are looked at again next time
+        whole.clear();
+        assert holdsOrRefusesWhatIsNeeded(rules, exists) : "memberships drifted from the rules: held " + held
+            + ", refused " + refused.keySet() + ", needed " + needed(rules, exists);
+        return calls;
+    }
+
+    /**
+     * Makes the memberships of {@code groups} on interface {@code name} those their rules need: prunes the refusals
+     * no longer needed, joins what is missing, then leaves what is not needed, each in membership order.
+     */
+    private int reconcile(final String name, final boolean present, final TreeSet<Integer> groups) {
+        final TreeSet<Membership> want = new TreeSet<>();
+        if (present) {
+            for (final int group : groups) {
+                counts.wanted(name, group, want);
             }
-            final TreeMap<Membership, Integer> heldHere = held.computeIfAbsent(name, n -> new TreeMap<>());
-            for (final Membership membership : want) {
-                if (heldHere.containsKey(membership) || refused.containsKey(name)
-                    && refused.get(name).containsKey(membership)) {
-                    continue;
-                }
-                if (limits == null) {
-                    limits = seam.limits();
-                }
-                final int socket = place(name, membership, limits);
-                final String refusal = seam.join(name, socket, membership);
-                calls++;
-                if (refusal == null) {
-                    heldHere.put(membership, socket);
-                    sockets.computeIfAbsent(name, n -> new Sockets()).add(socket, membership);
-                } else {
-                    refused.computeIfAbsent(name, n -> new TreeMap<>()).put(membership, refusal);
-                }
+        }
+        final TreeMap<Membership, String> refusedHere = refused.get(name);
+        if (refusedHere != null) {
+            for (final int group : groups) {
+                ofGroup(refusedHere, group).keySet().retainAll(want);
             }
-            for (final Membership membership : List.copyOf(heldHere.keySet())) {
+            if (refusedHere.isEmpty()) {
+                refused.remove(name);
+            }
+        }
+        final TreeMap<Membership, Integer> heldHere = held.computeIfAbsent(name, n -> new TreeMap<>());
+        int calls = 0;
+        for (final Membership membership : want) {
+            if (heldHere.containsKey(membership) || refused.containsKey(name)
+                && refused.get(name).containsKey(membership)) {
+                continue;
+            }
+            if (limitsRead == null) {
+                limitsRead = seam.limits();
+            }
+            final int socket = place(name, membership, limitsRead);
+            final String refusal = seam.join(name, socket, membership);
+            calls++;
+            if (refusal == null) {
+                heldHere.put(membership, socket);
+                sockets.computeIfAbsent(name, n -> new Sockets()).add(socket, membership);
+            } else {
+                refused.computeIfAbsent(name, n -> new TreeMap<>()).put(membership, refusal);
+            }
+        }
+        for (final int group : groups) {
+            for (final Membership membership : List.copyOf(ofGroup(heldHere, group).keySet())) {
                 if (!want.contains(membership)) {
                     leave(name, membership);
                     calls++;
                 }
             }
-            if (heldHere.isEmpty()) {
-                held.remove(name);
-                sockets.remove(name);
-            }
+        }
+        if (heldHere.isEmpty()) {
+            held.remove(name);
+            sockets.remove(name);
         }
         return calls;
+    }
+
+    /** The memberships of {@code group} in {@code byMembership}: a view. */
+    private static <V> SortedMap<Membership, V> ofGroup(final TreeMap<Membership, V> byMembership, final int group) {
+        return byMembership.subMap(new Membership(group, 0), true, new Membership(group, -1), true);
+    }
+
+    /** Adds the groups of the memberships in {@code byMembership} (if any) to {@code groups}. */
+    private static void groupsOf(final TreeMap<Membership, ?> byMembership, final TreeSet<Integer> groups) {
+        if (byMembership != null) {
+            for (final Membership membership : byMembership.keySet()) {
+                groups.add(membership.group());
+            }
+        }
+    }
+
+    /**
+     * The invariant {@link #reconcile} keeps (checked under assertions, at the cost of a look at every rule): on each
+     * interface, the memberships held and those refused are apart, and together exactly those the rules need.
+     */
+    private boolean holdsOrRefusesWhatIsNeeded(final List<Rule> rules, final Predicate<String> exists) {
+        final TreeMap<String, TreeSet<Membership>> covered = new TreeMap<>();
+        held.forEach((name, here) -> covered.computeIfAbsent(name, n -> new TreeSet<>()).addAll(here.keySet()));
+        for (final Map.Entry<String, TreeMap<Membership, String>> entry : refused.entrySet()) {
+            final TreeSet<Membership> here = covered.computeIfAbsent(entry.getKey(), n -> new TreeSet<>());
+            for (final Membership membership : entry.getValue().keySet()) {
+                if (!here.add(membership)) {
+                    return false; // both held and refused
+                }
+            }
+        }
+        return covered.equals(needed(rules, exists));
     }
 
     /**
@@ -143,6 +245,7 @@ final class Memberships {
      * memberships forgotten (the kernel dropped them with the old device).
      */
     void onLinkChanged(final String name, final boolean deviceGone) {
+        whole.add(name);
         refused.remove(name);
         if (deviceGone && held.containsKey(name)) {
             seam.forget(name);

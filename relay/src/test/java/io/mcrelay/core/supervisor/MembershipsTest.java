@@ -179,6 +179,128 @@ class MembershipsTest {
         assertTrue(kernel.sockets.size() > 3, () -> "it spread over " + kernel.sockets.size() + " sockets");
     }
 
+    /**
+     * A kernel that records every call, the limits read too, and refuses the joins whose membership falls in the
+     * refusing share of the moment ({@link #mood}, changed by the walk): two alike seen the same calls answer alike.
+     */
+    private static final class Recorder implements GroupMemberships {
+        final List<String> log = new ArrayList<>();
+        Limits limits = new Limits(2, 2);
+        int mood;
+
+        @Override
+        public Limits limits() {
+            log.add("limits");
+            return limits;
+        }
+
+        @Override
+        public String join(final String interfaceName, final int socket, final Membership membership) {
+            log.add("join " + interfaceName + "/" + socket + " " + membership);
+            return Math.floorMod(membership.group() * 31 + membership.source() + mood, 7) == 0
+                ? "setsockopt(...) failed: ENOBUFS (" + mood + ")" : null;
+        }
+
+        @Override
+        public void leave(final String interfaceName, final int socket, final Membership membership) {
+            log.add("leave " + interfaceName + "/" + socket + " " + membership);
+        }
+
+        @Override
+        public void forget(final String interfaceName) {
+            log.add("forget " + interfaceName);
+        }
+    }
+
+    @Test
+    void followingTheChangesJoinsAndLeavesExactlyAsLookingAtEverythingOverRandomCommitsAndLinkEvents() {
+        final long seed = 20261208L;
+        final java.util.Random random = new java.util.Random(seed);
+        final Recorder deltaKernel = new Recorder();
+        final Recorder fullKernel = new Recorder();
+        final Memberships delta = new Memberships(deltaKernel);
+        final MembershipsReference full = new MembershipsReference(fullKernel);
+        final List<String> names = List.of("in0", "in1", "in2", "gone0");
+        final List<String> groups = List.of("239.1.1.1", "239.1.1.2", "239.1.1.3", "239.255.0.1", "224.0.1.7",
+            "232.1.1.1", "232.1.1.2", "10.1.1.1"); // the last is unicast: no membership
+        final List<String> sources = List.of("10.0.0.1", "10.0.0.2", "10.0.0.3", "200.0.0.1", "250.1.2.3");
+        final TreeSet<String> present = new TreeSet<>(List.of("in0", "in1"));
+        final TreeMap<String, Rule> rules = new TreeMap<>();
+        int joins = 0;
+        int refusals = 0;
+        for (int step = 0; step < 4_000; step++) {
+            final String at = "seed " + seed + ", step " + step;
+            final int change = random.nextInt(100);
+            if (change < 6) { // a link event, as the supervisor sees it: the interface changed, went or came
+                final String name = names.get(random.nextInt(3));
+                final int kind = random.nextInt(4);
+                final boolean gone = kind == 0 || kind == 1 && present.contains(name);
+                if (kind == 0) {
+                    present.remove(name); // removed
+                } else if (kind == 1) {
+                    present.add(name); // added, or created anew
+                } // otherwise up or down
+                delta.onLinkChanged(name, gone);
+                full.onLinkChanged(name, gone);
+            } else if (change < 8) { // existence as told changed with no link event for it
+                final String name = names.get(random.nextInt(3));
+                if (!present.remove(name)) {
+                    present.add(name);
+                }
+            } else if (change < 10) { // the sysctls changed; the kernel refuses other joins
+                final GroupMemberships.Limits limits =
+                    new GroupMemberships.Limits(1 + random.nextInt(4), 1 + random.nextInt(3));
+                deltaKernel.limits = limits;
+                fullKernel.limits = limits;
+                deltaKernel.mood = step;
+                fullKernel.mood = step;
+            } else if (change < 11) {
+                rules.clear();
+            } else {
+                final int edits = random.nextInt(10) == 0 ? 1 + random.nextInt(40) : 1 + random.nextInt(3);
+                for (int edit = 0; edit < edits; edit++) {
+                    if (random.nextInt(100) < 40 && !rules.isEmpty()) {
+                        rules.remove(rules.keySet().stream().skip(random.nextInt(rules.size())).findFirst()
+                            .orElseThrow());
+                    } else { // a new rule, or one replaced (same id, maybe another input)
+                        final String id = "r" + random.nextInt(120);
+                        final String group = groups.get(random.nextInt(groups.size()));
+                        final String source = random.nextInt(3) == 0 || group.startsWith("10.") ? null
+                            : sources.get(random.nextInt(sources.size()));
+                        rules.put(id, rule(id, names.get(random.nextInt(names.size())), group,
+                            5000 + random.nextInt(3), source));
+                    }
+                }
+            }
+            final List<Rule> table = new ArrayList<>(rules.values());
+            if (random.nextInt(50) == 0) {
+                java.util.Collections.shuffle(table, random); // not in id order: counted from nothing
+            }
+            final int deltaCalls;
+            try {
+                deltaCalls = delta.reconcile(table, present::contains);
+            } catch (final AssertionError drifted) { // its own check of what it holds against the rules
+                throw new AssertionError(at + ": " + drifted.getMessage(), drifted);
+            }
+            final int fullCalls = full.reconcile(table, present::contains);
+            assertEquals(fullKernel.log, deltaKernel.log, () -> at + ": the calls differ");
+            assertEquals(fullCalls, deltaCalls, () -> at + ": the counts of calls differ");
+            assertEquals(full.held(), delta.held(), () -> at + ": held");
+            assertEquals(full.refused(), delta.refused(), () -> at + ": refused");
+            for (final Rule rule : table) {
+                assertEquals(full.refusal(rule), delta.refusal(rule), () -> at + ": refusal of " + rule.id());
+            }
+            joins += (int) deltaKernel.log.stream().filter(call -> call.startsWith("join")).count();
+            refusals += delta.refused().values().stream().mapToInt(java.util.Map::size).sum();
+            deltaKernel.log.clear();
+            fullKernel.log.clear();
+        }
+        final int joined = joins;
+        final int refused = refusals;
+        assertTrue(joined > 1_000, () -> "seed " + seed + ": the walk made " + joined + " joins");
+        assertTrue(refused > 100, () -> "seed " + seed + ": the walk saw " + refused + " refusals");
+    }
+
     @Test
     void membershipsSpreadOverSocketsWithinTheLimitsAndStayWhereTheyArePlaced() {
         final Calls calls = new Calls();
