@@ -138,6 +138,22 @@ class LauncherIT {
     }
 
     /**
+     * The launcher runs client commands on the serial collector, and a collector named in MCRELAY_JAVA_OPTS replaces
+     * it (the JVM refuses two) instead of stopping the command.
+     */
+    @Test
+    void aCollectorInMcrelayJavaOptsReplacesTheLaunchersOwn() {
+        final Run plain = run(launcherCommand(List.of("version")), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:gc:stderr"));
+        assertEquals(0, plain.exitCode(), plain::describe);
+        assertTrue(plain.stderr().contains("Using Serial"), plain::describe);
+        final Run g1 = run(launcherCommand(List.of("version")),
+            Map.of("MCRELAY_JAVA_OPTS", "-XX:+UseG1GC -Xlog:gc:stderr"));
+        assertEquals(0, g1.exitCode(), g1::describe);
+        assertTrue(g1.stderr().contains("Using G1"), g1::describe);
+        assertEquals(plain.stdout(), g1.stdout());
+    }
+
+    /**
      * picocli ships Java 5 class files, which the AOT cache cannot hold; dist upgrades them (UpgradeClassFiles) so that
      * a client command takes every picocli class it needs from the cache, none from the jar.
      */

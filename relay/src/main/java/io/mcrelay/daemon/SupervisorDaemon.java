@@ -254,10 +254,13 @@ public final class SupervisorDaemon implements AutoCloseable {
      * default is 1/64 of the machine's memory, 384 MiB here, which G1 touches as it goes) and the C heap trimmed
      * every second (the JIT's arenas stay resident after a compilation otherwise) 69-70 / 75-81 MiB. The heap may
      * still grow to the JVM's default maximum for a large table. No {@code -Xmx}: a worker must never run out of
-     * heap taking in a table the supervisor accepted.
+     * heap taking in a table the supervisor accepted. Idle, the trim every second was a tenth of a worker's CPU
+     * (about 38 {@code madvise} calls a second): every 5 s gives the arenas back as surely, a JIT's work being done
+     * within the first minute. No hsperfdata file ({@code -XX:-UsePerfData}): nobody lists workers with
+     * {@code jps}, and its sampler runs every 50 ms ({@code PerfDataSamplingInterval}).
      */
     static final List<String> WORKER_SIZING = List.of("-XX:+UseSerialGC", "-Xms8m",
-        "-XX:TrimNativeHeapInterval=1000");
+        "-XX:TrimNativeHeapInterval=5000", "-XX:-UsePerfData");
 
     private static final String AOT_CACHE = "-XX:AOTCache=";
 
