@@ -143,33 +143,9 @@ final class Inputs {
      * moved) if {@code rules} is not in id order.
      */
     private boolean followChanges(final List<Rule> rules, final TreeSet<String> touched) {
-        for (int i = 1; i < rules.size(); i++) {
-            if (rules.get(i - 1).id().compareTo(rules.get(i).id()) >= 0) {
-                return false;
-            }
-        }
-        int before = 0;
-        int now = 0;
-        while (before < counted.size() || now < rules.size()) {
-            final Rule old = before < counted.size() ? counted.get(before) : null;
-            final Rule rule = now < rules.size() ? rules.get(now) : null;
-            final int order = old == null ? 1 : rule == null ? -1 : old.id().compareTo(rule.id());
-            if (order < 0) { // went
-                count(old, -1, touched);
-                before++;
-            } else if (order > 0) { // came
-                count(rule, 1, touched);
-                now++;
-            } else {
-                if (old != rule && !old.input().equals(rule.input())) { // changed where it receives
-                    count(old, -1, touched);
-                    count(rule, 1, touched);
-                }
-                before++;
-                now++;
-            }
-        }
-        return true;
+        // A rule whose input is unchanged receives the same pair: only a changed input moves the counts.
+        return RuleListWalk.walk(counted, rules, (old, rule) -> old.input().equals(rule.input()),
+            old -> count(old, -1, touched), rule -> count(rule, 1, touched));
     }
 
     /** The counts of {@code rules} made from nothing (checked against the followed ones under assertions). */

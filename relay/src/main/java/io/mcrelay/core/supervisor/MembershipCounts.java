@@ -87,33 +87,8 @@ final class MembershipCounts {
      * moved) if {@code rules} is not in id order.
      */
     private boolean followChanges(final List<Rule> rules, final TreeMap<String, TreeSet<Integer>> changed) {
-        for (int i = 1; i < rules.size(); i++) {
-            if (rules.get(i - 1).id().compareTo(rules.get(i).id()) >= 0) {
-                return false;
-            }
-        }
-        int before = 0;
-        int now = 0;
-        while (before < counted.size() || now < rules.size()) {
-            final Rule old = before < counted.size() ? counted.get(before) : null;
-            final Rule rule = now < rules.size() ? rules.get(now) : null;
-            final int order = old == null ? 1 : rule == null ? -1 : old.id().compareTo(rule.id());
-            if (order < 0) { // went
-                count(old, -1, changed);
-                before++;
-            } else if (order > 0) { // came
-                count(rule, 1, changed);
-                now++;
-            } else {
-                if (old != rule && !sameMembership(old, rule)) { // changed what it receives
-                    count(old, -1, changed);
-                    count(rule, 1, changed);
-                }
-                before++;
-                now++;
-            }
-        }
-        return true;
+        return RuleListWalk.walk(counted, rules, MembershipCounts::sameMembership, old -> count(old, -1, changed),
+            rule -> count(rule, 1, changed));
     }
 
     /** True if the two rules count for the same interface, group and source (their ports may differ). */
