@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.seam.PacketIo;
 
 /**
@@ -34,7 +35,7 @@ final class FrameStaging {
         stagedIfIndex = new int[stagedFramesMax];
         stagedOffset = new int[stagedFramesMax];
         stagedLength = new int[stagedFramesMax];
-        staging = arena.allocate(stagingBytes, 64);
+        staging = Syscalls.mmapAnonymous(stagingBytes, arena, "frame staging area"); // resident only where used
         stagingAddress = staging.address();
         this.lent = lent;
     }

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.seam.PacketIo;
 
 /**
@@ -50,7 +51,10 @@ final class SendSlots {
             throw new IllegalArgumentException("send slot size must be 64 to 65536 bytes, not " + slotBytes);
         }
         this.slotBytes = slotBytes;
-        memory = arena.allocate((long) slots * slotBytes, 64);
+        // Mapped, not allocated: an allocation is zero-filled and so resident at once (9 MiB at the default 1,024
+        // slots of 9,216 bytes); a mapping's pages become resident as slots are first written. Free slots are taken
+        // lowest first, so a worker's resident slots are those its busiest moment needed.
+        memory = Syscalls.mmapAnonymous((long) slots * slotBytes, arena, "send slots");
         segments = new MemorySegment[slots];
         buffers = new UnsafeBuffer[slots];
         lengths = new int[slots];

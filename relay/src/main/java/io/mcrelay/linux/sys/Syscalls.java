@@ -29,6 +29,10 @@ public final class Syscalls {
     static final int PROT_WRITE = 0x2;
     static final int MAP_SHARED = 0x01;
     static final int MAP_POPULATE = 0x08000;
+    /** {@code asm-generic/mman-common.h} and {@code mman.h}. */
+    static final int MAP_PRIVATE = 0x02;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_NORESERVE = 0x04000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     public static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -138,6 +142,27 @@ public final class Syscalls {
                 throw new LinuxException("mmap of the " + what, (int) ERRNO.get(capture, 0L));
             }
             return address.reinterpret(length);
+        } catch (final LinuxException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("mmap could not be called", t);
+        }
+    }
+
+    /**
+     * A private anonymous mapping of {@code length} bytes (zeros), whose pages become resident only when first touched:
+     * for buffers sized for the worst case that mostly stay unused (a worker's send slots). Freed with {@code arena}
+     * ({@code munmap}); throws naming the buffer on failure.
+     */
+    public static MemorySegment mmapAnonymous(final long length, final Arena arena, final String what) {
+        try (Arena call = Arena.ofConfined()) {
+            final MemorySegment capture = call.allocate(CAPTURE);
+            final MemorySegment address = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, length,
+                PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+            if (address.address() == -1L) {
+                throw new LinuxException("mmap of the " + what, (int) ERRNO.get(capture, 0L));
+            }
+            return address.reinterpret(length, arena, Syscalls::munmap);
         } catch (final LinuxException e) {
             throw e;
         } catch (final Throwable t) {
