@@ -9,7 +9,6 @@ import io.mcrelay.seam.LinkMonitor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -54,7 +53,6 @@ public final class NetlinkLinkMonitor implements LinkMonitor {
     static final int IFF_LOWER_UP = 0x10000;
     private static final int BUFFER_BYTES = 64 * 1024;
 
-    private static final MethodHandle BIND = SocketCalls.BIND;
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer = arena.allocate(BUFFER_BYTES, 8);
@@ -288,7 +286,7 @@ public final class NetlinkLinkMonitor implements LinkMonitor {
             final MemorySegment address = call.allocate(12, 4); // sockaddr_nl: family, pad, pid 0 (kernel picks)
             address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
             address.set(ValueLayout.JAVA_INT, 8, groups);
-            if ((int) BIND.invokeExact(capture, fd, address, 12) != 0) {
+            if ((int) SocketCalls.bind().invokeExact(capture, fd, address, 12) != 0) {
                 throw new LinuxException("bind of the netlink socket to groups " + groups, Syscalls.errno(capture));
             }
         } catch (final RuntimeException e) {

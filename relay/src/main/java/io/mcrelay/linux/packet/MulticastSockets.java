@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +38,6 @@ public final class MulticastSockets {
     private static final Path IGMP_MAX_MEMBERSHIPS = Path.of("/proc/sys/net/ipv4/igmp_max_memberships");
     private static final Path IGMP_MAX_MSF = Path.of("/proc/sys/net/ipv4/igmp_max_msf");
 
-    private static final MethodHandle CONNECT = SocketCalls.CONNECT;
 
     private MulticastSockets() {
     }
@@ -99,7 +97,7 @@ public final class MulticastSockets {
             sockaddr.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) port));
             MemorySegment.copy(address.getAddress(), 0, sockaddr, ValueLayout.JAVA_BYTE, 4, 4);
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            if ((int) CONNECT.invokeExact(capture, fd, sockaddr, 16) != 0) {
+            if ((int) SocketCalls.connect().invokeExact(capture, fd, sockaddr, 16) != 0) {
                 throw new LinuxException("connect to " + address.getHostAddress() + ":" + port,
                     Syscalls.errno(capture));
             }

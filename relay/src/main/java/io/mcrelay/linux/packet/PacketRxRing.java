@@ -3,7 +3,6 @@ package io.mcrelay.linux.packet;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Collection;
@@ -69,9 +68,6 @@ public final class PacketRxRing implements AutoCloseable {
     private static final long BLOCK_SEQUENCE = 24;
     private static final int SOCKADDR_LL_BYTES = 20;
 
-    private static final MethodHandle GETSOCKOPT = SocketCalls.GETSOCKOPT;
-    private static final MethodHandle BIND = SocketCalls.BIND;
-    private static final MethodHandle GETSOCKNAME = SocketCalls.GETSOCKNAME;
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     /** Receives one frame, read in place: valid only during the call. */
@@ -151,7 +147,7 @@ public final class PacketRxRing implements AutoCloseable {
                     address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_PACKET);
                     address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) ETH_P_ALL));
                     address.set(ValueLayout.JAVA_INT, 4, ifIndex);
-                    check((int) BIND.invokeExact(capture, fd, address, SOCKADDR_LL_BYTES), capture,
+                    check((int) SocketCalls.bind().invokeExact(capture, fd, address, SOCKADDR_LL_BYTES), capture,
                         "bind of the packet socket to " + interfaceName);
                 } catch (final RuntimeException e) {
                     Syscalls.munmap(ring);
@@ -217,7 +213,7 @@ public final class PacketRxRing implements AutoCloseable {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final MemorySegment address = arena.allocate(24, 4); // sockaddr_ll, with room to spare
             final MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 24);
-            check((int) GETSOCKNAME.invokeExact(capture, fd, address, length), capture,
+            check((int) SocketCalls.getsockname().invokeExact(capture, fd, address, length), capture,
                 "getsockname of the input socket for " + purpose);
             final int ifIndex = address.get(ValueLayout.JAVA_INT, 4);
             if (address.get(ValueLayout.JAVA_SHORT, 0) != AF_PACKET || ifIndex <= 0) {
@@ -423,7 +419,7 @@ public final class PacketRxRing implements AutoCloseable {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             final MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
-            check((int) GETSOCKOPT.invokeExact(capture, fd, level, option, value, length), capture, call);
+            check((int) SocketCalls.getsockopt().invokeExact(capture, fd, level, option, value, length), capture, call);
             return value.get(ValueLayout.JAVA_INT, 0);
         } catch (final RuntimeException e) {
             throw e;
@@ -553,7 +549,7 @@ public final class PacketRxRing implements AutoCloseable {
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final MemorySegment stats = arena.allocate(12, 4);
             final MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 12);
-            check((int) GETSOCKOPT.invokeExact(capture, fd, SOL_PACKET, PACKET_STATISTICS, stats, length), capture,
+            check((int) SocketCalls.getsockopt().invokeExact(capture, fd, SOL_PACKET, PACKET_STATISTICS, stats, length), capture,
                 "getsockopt(PACKET_STATISTICS)");
             return new Statistics(Integer.toUnsignedLong(stats.get(ValueLayout.JAVA_INT, 0)),
                 Integer.toUnsignedLong(stats.get(ValueLayout.JAVA_INT, 4)));

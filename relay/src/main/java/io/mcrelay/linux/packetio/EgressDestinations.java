@@ -3,7 +3,6 @@ package io.mcrelay.linux.packetio;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -92,7 +91,6 @@ final class EgressDestinations implements AutoCloseable {
         boolean closing(int socket, int fd);
     }
 
-    private static final MethodHandle GETSOCKOPT = SocketCalls.GETSOCKOPT_RAW;
     /** {@code IFNAMSIZ} from {@code linux/if.h}. */
     private static final int IFNAMSIZ = 16;
 
@@ -330,7 +328,7 @@ final class EgressDestinations implements AutoCloseable {
         boundNameLength.set(ValueLayout.JAVA_INT, 0, (int) boundName.byteSize());
         final int result;
         try {
-            result = (int) GETSOCKOPT.invokeExact(capture, fds[socket], Syscalls.SOL_SOCKET,
+            result = (int) SocketCalls.getsockoptRaw().invokeExact(capture, fds[socket], Syscalls.SOL_SOCKET,
                 MulticastSockets.SO_BINDTODEVICE, boundName.address(), boundNameLength.address());
         } catch (final Throwable t) {
             throw new IllegalStateException("getsockopt could not be called", t);

@@ -3,7 +3,6 @@ package io.mcrelay.linux.packetio;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -116,9 +115,6 @@ public final class EpollPacketIo extends LinuxPacketIo {
     private static final long SYS_RECVMMSG = AARCH64 ? 243 : 299;
 
     // Set-up calls: libc, pointers passed as longs.
-    private static final MethodHandle EPOLL_CREATE1 = SocketCalls.EPOLL_CREATE1;
-    private static final MethodHandle EPOLL_CTL = SocketCalls.EPOLL_CTL;
-    private static final MethodHandle BIND = SocketCalls.BIND_RAW;
 
     private final MemorySegment capture;
     private final int epollFd;
@@ -191,7 +187,7 @@ public final class EpollPacketIo extends LinuxPacketIo {
             }
             events.set(ValueLayout.JAVA_INT_UNALIGNED, 0, EPOLLIN);
             events.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_DATA, ERRORS_READY);
-            check((int) EPOLL_CTL.invokeExact(capture, epollFd, EPOLL_CTL_ADD, errorSet, events.address()),
+            check((int) SocketCalls.epollCtl().invokeExact(capture, epollFd, EPOLL_CTL_ADD, errorSet, events.address()),
                 "epoll_ctl(EPOLL_CTL_ADD) of the egress sockets' error set");
         } catch (final RuntimeException e) {
             closeEpollSets(errorSet);
@@ -293,7 +289,7 @@ public final class EpollPacketIo extends LinuxPacketIo {
 
     private int epollControl(final int set, final int operation, final int fd, final long event) {
         try {
-            return (int) EPOLL_CTL.invokeExact(capture, set, operation, fd, event);
+            return (int) SocketCalls.epollCtl().invokeExact(capture, set, operation, fd, event);
         } catch (final Throwable t) {
             throw new IllegalStateException("epoll_ctl could not be called", t);
         }
@@ -360,7 +356,7 @@ public final class EpollPacketIo extends LinuxPacketIo {
             address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) PacketRxRing.ETH_P_ALL));
             address.set(ValueLayout.JAVA_INT, 4, ifIndex);
             final MemorySegment errno = local.allocate(Syscalls.CAPTURE);
-            if ((int) BIND.invokeExact(errno, fd, address.address(), SOCKADDR_LL_BYTES) != 0) {
+            if ((int) SocketCalls.bindRaw().invokeExact(errno, fd, address.address(), SOCKADDR_LL_BYTES) != 0) {
                 throw new LinuxException("bind of the packet socket to " + interfaceName, Syscalls.errno(errno));
             }
             return fd;
@@ -375,7 +371,7 @@ public final class EpollPacketIo extends LinuxPacketIo {
 
     private int epollCreate() {
         try {
-            final int fd = (int) EPOLL_CREATE1.invokeExact(capture, EPOLL_CLOEXEC);
+            final int fd = (int) SocketCalls.epollCreate1().invokeExact(capture, EPOLL_CLOEXEC);
             if (fd < 0) {
                 throw new LinuxException("epoll_create1", Syscalls.errno(capture));
             }

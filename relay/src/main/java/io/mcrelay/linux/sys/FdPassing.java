@@ -1,10 +1,8 @@
 package io.mcrelay.linux.sys;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Descriptor passing over Unix sockets ({@code SCM_RIGHTS}, {@code unix(7)}) and the peer's credentials
@@ -26,14 +24,6 @@ public final class FdPassing {
     private static final long CMSG_HEADER_BYTES = 16;
     private static final long CMSG_SPACE_ONE_FD = 24;
     private static final long CMSG_LEN_ONE_FD = 20;
-
-    private static final MethodHandle SENDMSG = Syscalls.downcall("sendmsg",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle RECVMSG = Syscalls.downcall("recvmsg",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = Syscalls.downcall("getsockopt",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS, ValueLayout.ADDRESS));
 
     /** What one {@link #receive} got: the payload's length and the passed descriptor, or -1 when none came. */
     public record Received(int bytes, int fd) {
@@ -74,17 +64,12 @@ public final class FdPassing {
             }
             final MemorySegment header = message(arena, data, payload.length,
                 fds.length == 0 ? MemorySegment.NULL : control);
-            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            final long sent = (long) SENDMSG.invokeExact(capture, socket, header, 0);
+            final long sent = Syscalls.syscall(Syscalls.SYS_SENDMSG, socket, header.address(), 0, 0, 0);
             if (sent < 0) {
                 throw new LinuxException("sendmsg(SCM_RIGHTS) of descriptor" + (fds.length == 1 ? " " + fds[0]
-                    : "s " + java.util.Arrays.toString(fds)) + " on socket " + socket, Syscalls.errno(capture));
+                    : "s " + java.util.Arrays.toString(fds)) + " on socket " + socket, (int) -sent);
             }
             return (int) sent;
-        } catch (final LinuxException | IllegalArgumentException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("sendmsg could not be called", t);
         }
     }
 
@@ -102,10 +87,10 @@ public final class FdPassing {
             final MemorySegment data = arena.allocate(Math.max(1, buffer.length));
             final MemorySegment control = arena.allocate(CMSG_SPACE_ONE_FD, 8);
             final MemorySegment header = message(arena, data, buffer.length, control);
-            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            final long received = (long) RECVMSG.invokeExact(capture, socket, header, MSG_CMSG_CLOEXEC);
+            final long received = Syscalls.syscall(Syscalls.SYS_RECVMSG, socket, header.address(), MSG_CMSG_CLOEXEC, 0,
+                0);
             if (received < 0) {
-                throw new LinuxException("recvmsg on socket " + socket, Syscalls.errno(capture));
+                throw new LinuxException("recvmsg on socket " + socket, (int) -received);
             }
             final int flags = header.get(ValueLayout.JAVA_INT, 48);
             final long controlLength = header.get(ValueLayout.JAVA_LONG, 40);
@@ -145,7 +130,8 @@ public final class FdPassing {
         private final MemorySegment header;
         private final MemorySegment iov;
         private final MemorySegment control;
-        private final MemorySegment capture;
+        /** The errno of the last failed call. */
+        private int lastErrno;
         private final int[] received = new int[RECEIVE_FDS_MAX];
         private int receivedCount;
         private boolean truncated;
@@ -154,7 +140,6 @@ public final class FdPassing {
             header = arena.allocate(Syscalls.MSGHDR_BYTES, 8);
             iov = arena.allocate(16, 8);
             control = arena.allocate(cmsgSpace(RECEIVE_FDS_MAX), 8);
-            capture = arena.allocate(Syscalls.CAPTURE);
             header.set(ValueLayout.ADDRESS, 16, iov);
             header.set(ValueLayout.JAVA_LONG, 24, 1);
         }
@@ -174,11 +159,7 @@ public final class FdPassing {
             header.set(ValueLayout.ADDRESS, 32, control);
             header.set(ValueLayout.JAVA_LONG, 40, CMSG_SPACE_ONE_FD);
             header.set(ValueLayout.JAVA_INT, 48, 0);
-            try {
-                return (long) SENDMSG.invokeExact(capture, socket, header, flags);
-            } catch (final Throwable t) {
-                throw new IllegalStateException("sendmsg could not be called", t);
-            }
+            return result(Syscalls.syscall(Syscalls.SYS_SENDMSG, socket, header.address(), flags, 0, 0));
         }
 
         /**
@@ -193,12 +174,7 @@ public final class FdPassing {
             header.set(ValueLayout.JAVA_INT, 48, 0);
             receivedCount = 0;
             truncated = false;
-            final long got;
-            try {
-                got = (long) RECVMSG.invokeExact(capture, socket, header, flags);
-            } catch (final Throwable t) {
-                throw new IllegalStateException("recvmsg could not be called", t);
-            }
+            final long got = result(Syscalls.syscall(Syscalls.SYS_RECVMSG, socket, header.address(), flags, 0, 0));
             if (got >= 0) {
                 truncated = (header.get(ValueLayout.JAVA_INT, 48) & MSG_CTRUNC) != 0;
                 collect(header.get(ValueLayout.JAVA_LONG, 40));
@@ -225,9 +201,18 @@ public final class FdPassing {
             }
         }
 
+        /** -1 with the errno kept for {@link #errno()} when {@code result} is {@code -errno}; else {@code result}. */
+        private long result(final long result) {
+            if (result < 0) {
+                lastErrno = (int) -result;
+                return -1;
+            }
+            return result;
+        }
+
         /** The errno of the last failed call. */
         public int errno() {
-            return Syscalls.errno(capture);
+            return lastErrno;
         }
 
         /** How many descriptors the last {@link #receive} took. */
@@ -255,18 +240,13 @@ public final class FdPassing {
             final MemorySegment ucred = arena.allocate(12, 4);
             final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
             length.set(ValueLayout.JAVA_INT, 0, 12);
-            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            final int result = (int) GETSOCKOPT.invokeExact(capture, socket, Syscalls.SOL_SOCKET, SO_PEERCRED, ucred,
-                length);
+            final long result = Syscalls.syscall(Syscalls.SYS_GETSOCKOPT, socket, Syscalls.SOL_SOCKET, SO_PEERCRED,
+                ucred.address(), length.address());
             if (result != 0) {
-                throw new LinuxException("getsockopt(SO_PEERCRED) on socket " + socket, Syscalls.errno(capture));
+                throw new LinuxException("getsockopt(SO_PEERCRED) on socket " + socket, (int) -result);
             }
             return new PeerCredentials(Integer.toUnsignedLong(ucred.get(ValueLayout.JAVA_INT, 0)),
                 ucred.get(ValueLayout.JAVA_INT, 4), ucred.get(ValueLayout.JAVA_INT, 8));
-        } catch (final LinuxException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("getsockopt could not be called", t);
         }
     }
 

@@ -19,6 +19,22 @@ import java.lang.invoke.VarHandle;
  * rule). Thread-safe (the errno capture segment is per thread).
  */
 public final class Syscalls {
+    /**
+     * System call numbers of the calls made through {@link #syscall} rather than a downcall of their own, from
+     * {@code arch/x86/entry/syscalls/syscall_64.tbl} and {@code asm-generic/unistd.h} (aarch64): every downcall of a
+     * distinct signature costs a JVM 5-15 ms of generated code the first time (a worker's start made 17), one
+     * {@code syscall(2)} handle serves them all.
+     */
+    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
+    private static final long SYS_MMAP = AARCH64 ? 222 : 9;
+    private static final long SYS_MUNMAP = AARCH64 ? 215 : 11;
+    private static final long SYS_CLOSE = AARCH64 ? 57 : 3;
+    private static final long SYS_SOCKET = AARCH64 ? 198 : 41;
+    private static final long SYS_SETSOCKOPT = AARCH64 ? 208 : 54;
+    static final long SYS_GETSOCKOPT = AARCH64 ? 209 : 55;
+    static final long SYS_SENDMSG = AARCH64 ? 211 : 46;
+    static final long SYS_RECVMSG = AARCH64 ? 212 : 47;
+
     /** io_uring system call numbers: the same on x86_64 and aarch64 (they came after the unified table). */
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
@@ -40,28 +56,20 @@ public final class Syscalls {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     // long syscall(long number, ...): variadic from the second argument on; every argument passed as a long.
-    private static final MethodHandle SYSCALL6 = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("syscall").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG),
-        Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    private static final MethodHandle MMAP = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("mmap").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
-        CAPTURE_ERRNO);
-    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("munmap").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("close").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
-
-    private static final MethodHandle SOCKETPAIR = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("socketpair").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS), CAPTURE_ERRNO);
+    private static final class Syscall6 { // linked at first use
+        static final MethodHandle H = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    }
+    private static final class Socketpair { // linked at first use
+        static final MethodHandle H = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("socketpair").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS), CAPTURE_ERRNO);
+    }
 
     /** From {@code bits/socket.h}. */
     public static final int AF_UNIX = 1;
@@ -74,22 +82,17 @@ public final class Syscalls {
     /** {@code struct msghdr} on 64-bit: name@0 namelen@8 iov@16 iovlen@24 control@32 controllen@40 flags@48. */
     static final long MSGHDR_BYTES = 56;
 
-    private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final class IfNametoindex { // linked at first use
+        static final MethodHandle H = downcall("if_nametoindex",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
 
-    private static final MethodHandle IF_INDEXTONAME = downcall("if_indextoname",
-        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final class IfIndextoname { // linked at first use
+        static final MethodHandle H = downcall("if_indextoname",
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
     /** {@code net/if.h}: IF_NAMESIZE = 16, with the terminating NUL. */
     static final int IF_NAMESIZE = 16;
-    private static final MethodHandle SOCKET = downcall("socket",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-
     private Syscalls() {
     }
 
@@ -122,10 +125,16 @@ public final class Syscalls {
 
     /** {@code syscall(number, a..e)} (the sixth argument 0): the result, or {@code -errno} on failure. */
     public static long syscall(final long number, final long a, final long b, final long c, final long d, final long e) {
+        return syscall(number, a, b, c, d, e, 0);
+    }
+
+    /** {@code syscall(number, a..f)}: the result, or {@code -errno} on failure. */
+    public static long syscall(final long number, final long a, final long b, final long c, final long d, final long e,
+        final long f) {
         final MemorySegment capture = CAPTURE_SEGMENT.get();
         final long result;
         try {
-            result = (long) SYSCALL6.invokeExact(capture, number, a, b, c, d, e, 0L);
+            result = (long) Syscall6.H.invokeExact(capture, number, a, b, c, d, e, f);
         } catch (final Throwable t) {
             throw new IllegalStateException("syscall " + number + " could not be called", t);
         }
@@ -134,19 +143,12 @@ public final class Syscalls {
 
     /** {@code mmap} of a shared mapping of {@code fd}; throws naming the mapping on failure. */
     public static MemorySegment mmap(final long length, final int fd, final long offset, final String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(CAPTURE);
-            final MemorySegment address = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, length,
-                PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
-            if (address.address() == -1L) {
-                throw new LinuxException("mmap of the " + what, (int) ERRNO.get(capture, 0L));
-            }
-            return address.reinterpret(length);
-        } catch (final LinuxException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("mmap could not be called", t);
+        final long address = syscall(SYS_MMAP, 0, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+            offset);
+        if (address < 0 && address >= -4095) {
+            throw new LinuxException("mmap of the " + what, (int) -address);
         }
+        return MemorySegment.ofAddress(address).reinterpret(length);
     }
 
     /**
@@ -155,37 +157,22 @@ public final class Syscalls {
      * ({@code munmap}); throws naming the buffer on failure.
      */
     public static MemorySegment mmapAnonymous(final long length, final Arena arena, final String what) {
-        try (Arena call = Arena.ofConfined()) {
-            final MemorySegment capture = call.allocate(CAPTURE);
-            final MemorySegment address = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, length,
-                PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
-            if (address.address() == -1L) {
-                throw new LinuxException("mmap of the " + what, (int) ERRNO.get(capture, 0L));
-            }
-            return address.reinterpret(length, arena, Syscalls::munmap);
-        } catch (final LinuxException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("mmap could not be called", t);
+        final long address = syscall(SYS_MMAP, 0, length, PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (address < 0 && address >= -4095) {
+            throw new LinuxException("mmap of the " + what, (int) -address);
         }
+        return MemorySegment.ofAddress(address).reinterpret(length, arena, Syscalls::munmap);
     }
 
     public static void munmap(final MemorySegment mapping) {
-        try (Arena arena = Arena.ofConfined()) {
-            final int result = (int) MUNMAP.invokeExact(arena.allocate(CAPTURE), mapping, mapping.byteSize());
-            assert result == 0 : "munmap failed";
-        } catch (final Throwable t) {
-            throw new IllegalStateException("munmap could not be called", t);
-        }
+        final long result = syscall(SYS_MUNMAP, mapping.address(), mapping.byteSize(), 0, 0, 0);
+        assert result == 0 : "munmap failed: " + result;
     }
 
     public static void close(final int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            final int result = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
-            assert result == 0 : "close failed";
-        } catch (final Throwable t) {
-            throw new IllegalStateException("close could not be called", t);
-        }
+        final long result = syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
+        assert result == 0 : "close failed: " + result;
     }
 
     /** {@code socketpair(domain, type | SOCK_CLOEXEC, 0)}: the two connected descriptors. */
@@ -193,7 +180,7 @@ public final class Syscalls {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(CAPTURE);
             final MemorySegment pair = arena.allocate(ValueLayout.JAVA_INT, 2);
-            final int result = (int) SOCKETPAIR.invokeExact(capture, domain, type | SOCK_CLOEXEC, 0, pair);
+            final int result = (int) Socketpair.H.invokeExact(capture, domain, type | SOCK_CLOEXEC, 0, pair);
             if (result != 0) {
                 throw new LinuxException("socketpair", (int) ERRNO.get(capture, 0L));
             }
@@ -205,18 +192,22 @@ public final class Syscalls {
         }
     }
 
-    private static final MethodHandle SEND = downcall("send",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT));
-    private static final MethodHandle RECV = downcall("recv",
-        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT));
+    private static final class Send { // linked at first use
+        static final MethodHandle H = downcall("send",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT));
+    }
+    private static final class Recv { // linked at first use
+        static final MethodHandle H = downcall("recv",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT));
+    }
 
     /** {@code send(2)} of {@code length} bytes of {@code data}: bytes sent, or -1 with the errno in {@code capture}. */
     public static long send(final MemorySegment capture, final int fd, final MemorySegment data, final long length,
         final int flags) {
         try {
-            return (long) SEND.invokeExact(capture, fd, data, length, flags);
+            return (long) Send.H.invokeExact(capture, fd, data, length, flags);
         } catch (final Throwable t) {
             throw new IllegalStateException("send could not be called", t);
         }
@@ -226,7 +217,7 @@ public final class Syscalls {
     public static long recv(final MemorySegment capture, final int fd, final MemorySegment into, final long length,
         final int flags) {
         try {
-            return (long) RECV.invokeExact(capture, fd, into, length, flags);
+            return (long) Recv.H.invokeExact(capture, fd, into, length, flags);
         } catch (final Throwable t) {
             throw new IllegalStateException("recv could not be called", t);
         }
@@ -236,7 +227,7 @@ public final class Syscalls {
     public static int ifIndex(final String interfaceName) {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(CAPTURE);
-            final int ifIndex = (int) IF_NAMETOINDEX.invokeExact(capture, arena.allocateFrom(interfaceName));
+            final int ifIndex = (int) IfNametoindex.H.invokeExact(capture, arena.allocateFrom(interfaceName));
             if (ifIndex == 0) {
                 throw new LinuxException("if_nametoindex(" + interfaceName + ")", errno(capture));
             }
@@ -253,7 +244,7 @@ public final class Syscalls {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment capture = arena.allocate(CAPTURE);
             final MemorySegment name = arena.allocate(IF_NAMESIZE);
-            final MemorySegment result = (MemorySegment) IF_INDEXTONAME.invokeExact(capture, ifIndex, name);
+            final MemorySegment result = (MemorySegment) IfIndextoname.H.invokeExact(capture, ifIndex, name);
             if (result.address() == 0) {
                 throw new LinuxException("if_indextoname(" + ifIndex + ")", errno(capture));
             }
@@ -267,50 +258,33 @@ public final class Syscalls {
 
     /** {@code socket(domain, type, protocol)}; throws naming {@code what}, e.g. {@code socket(AF_INET, SOCK_DGRAM)}. */
     public static int socket(final int domain, final int type, final int protocol, final String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(CAPTURE);
-            final int fd = (int) SOCKET.invokeExact(capture, domain, type, protocol);
-            if (fd < 0) {
-                throw new LinuxException(what, errno(capture));
-            }
-            return fd;
-        } catch (final RuntimeException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("socket could not be called", t);
+        final long fd = syscall(SYS_SOCKET, domain, type, protocol, 0, 0);
+        if (fd < 0) {
+            throw new LinuxException(what, (int) -fd);
         }
+        return (int) fd;
     }
 
     /** {@code setsockopt} with all of {@code value}; throws naming {@code call}. */
     public static void setsockopt(final int fd, final int level, final int option, final MemorySegment value,
         final String call) {
-        try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(CAPTURE);
-            if ((int) SETSOCKOPT.invokeExact(capture, fd, level, option, value, (int) value.byteSize()) != 0) {
-                throw new LinuxException(call, errno(capture));
-            }
-        } catch (final RuntimeException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("setsockopt could not be called", t);
+        final long result = syscall(SYS_SETSOCKOPT, fd, level, option, value.address(), value.byteSize());
+        if (result != 0) {
+            throw new LinuxException(call, (int) -result);
         }
     }
 
     /** {@code getsockopt} of an {@code int} option; throws naming {@code call}. */
     public static int getsockoptInt(final int fd, final int level, final int option, final String call) {
         try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(CAPTURE);
             final MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
             length.set(ValueLayout.JAVA_INT, 0, Integer.BYTES);
-            if ((int) GETSOCKOPT.invokeExact(capture, fd, level, option, value, length) != 0) {
-                throw new LinuxException(call, errno(capture));
+            final long result = syscall(SYS_GETSOCKOPT, fd, level, option, value.address(), length.address());
+            if (result != 0) {
+                throw new LinuxException(call, (int) -result);
             }
             return value.get(ValueLayout.JAVA_INT, 0);
-        } catch (final RuntimeException e) {
-            throw e;
-        } catch (final Throwable t) {
-            throw new IllegalStateException("getsockopt could not be called", t);
         }
     }
 }

@@ -223,7 +223,7 @@ public final class UdpReceiver implements AutoCloseable {
             address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
             address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) port));
             final MemorySegment bindCapture = setup.allocate(Syscalls.CAPTURE);
-            if ((int) SocketCalls.BIND.invokeExact(bindCapture, fd, address, SOCKADDR_IN_BYTES) != 0) {
+            if ((int) SocketCalls.bind().invokeExact(bindCapture, fd, address, SOCKADDR_IN_BYTES) != 0) {
                 final int errno = Syscalls.errno(bindCapture);
                 throw new LinuxException("bind to UDP port " + port + (errno == EADDRINUSE
                     ? " (EADDRINUSE: a socket without SO_REUSEADDR holds it)" : ""), errno);
@@ -464,7 +464,7 @@ public final class UdpReceiver implements AutoCloseable {
             meminfoLength.set(ValueLayout.JAVA_INT, 0, (int) meminfo.byteSize());
             final int result;
             try {
-                result = (int) SocketCalls.GETSOCKOPT.invokeExact(capture, fds[flow], Syscalls.SOL_SOCKET,
+                result = (int) SocketCalls.getsockopt().invokeExact(capture, fds[flow], Syscalls.SOL_SOCKET,
                     SO_MEMINFO, meminfo, meminfoLength);
             } catch (final Throwable t) {
                 throw new IllegalStateException("getsockopt could not be called", t);

@@ -72,13 +72,13 @@ public final class UdpSockets {
                 Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, SO_REUSEADDR, arena.allocateFrom(ValueLayout.JAVA_INT, 1),
                     "setsockopt(SO_REUSEADDR)");
                 final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-                if ((int) SocketCalls.BIND.invokeExact(capture, fd, socketAddress(arena, null, sourcePort),
+                if ((int) SocketCalls.bind().invokeExact(capture, fd, socketAddress(arena, null, sourcePort),
                     SOCKADDR_IN_BYTES) != 0) {
                     throw new LinuxException("bind to source port " + sourcePort, Syscalls.errno(capture));
                 }
             }
             final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
-            if ((int) SocketCalls.CONNECT.invokeExact(capture, fd, socketAddress(arena, destination, port),
+            if ((int) SocketCalls.connect().invokeExact(capture, fd, socketAddress(arena, destination, port),
                 SOCKADDR_IN_BYTES) != 0) {
                 throw new LinuxException("connect to " + destination.getHostAddress() + ":" + port,
                     Syscalls.errno(capture));
