@@ -7,7 +7,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * libc's socket and epoll calls for the packet, netlink and process packages, declared here because only this
  * package declares downcalls (an ArchUnit rule). Each handle captures errno: pass a {@link Syscalls#CAPTURE}
- * segment first and read it with {@link Syscalls#errno}. The {@code _RAW} variants take pointers as {@code long}
+ * segment first and read it with {@link Syscalls#errno}. The {@code ...Raw} variants take pointers as {@code long}
  * addresses, for callers that keep preallocated native memory and pass raw addresses on their hot path.
  * Each is linked at its first use (a holder class per handle): every distinct signature costs a JVM 5-15 ms of
  * generated code the first time, and a worker's start needs few of them. Thread-safe (method handles are immutable).
@@ -20,7 +20,8 @@ public final class SocketCalls {
 
     private static final class Bind { // linked at first use
         static final MethodHandle H = Syscalls.downcall("bind",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT));
     }
 
     /** {@code bind(2)} with the address as a raw pointer. */
@@ -30,7 +31,8 @@ public final class SocketCalls {
 
     private static final class BindRaw { // linked at first use
         static final MethodHandle H = Syscalls.downcall("bind",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT));
     }
 
     /** {@code int connect(int fd, const struct sockaddr *addr, socklen_t len)}. */
@@ -40,7 +42,8 @@ public final class SocketCalls {
 
     private static final class Connect { // linked at first use
         static final MethodHandle H = Syscalls.downcall("connect",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT));
     }
 
     /** {@code int getsockopt(int fd, int level, int name, void *value, socklen_t *len)}. */
@@ -50,7 +53,8 @@ public final class SocketCalls {
 
     private static final class Getsockopt { // linked at first use
         static final MethodHandle H = Syscalls.downcall("getsockopt",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     }
 
@@ -61,7 +65,8 @@ public final class SocketCalls {
 
     private static final class GetsockoptRaw { // linked at first use
         static final MethodHandle H = Syscalls.downcall("getsockopt",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
     }
 
@@ -72,7 +77,8 @@ public final class SocketCalls {
 
     private static final class Getsockname { // linked at first use
         static final MethodHandle H = Syscalls.downcall("getsockname",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS));
     }
 
     /** {@code int epoll_create1(int flags)}. */
@@ -92,7 +98,8 @@ public final class SocketCalls {
 
     private static final class EpollCtl { // linked at first use
         static final MethodHandle H = Syscalls.downcall("epoll_ctl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_LONG));
     }
 

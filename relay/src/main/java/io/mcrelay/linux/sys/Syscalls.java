@@ -67,7 +67,8 @@ public final class Syscalls {
     private static final class Socketpair { // linked at first use
         static final MethodHandle H = LINKER.downcallHandle(
             LINKER.defaultLookup().find("socketpair").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS), CAPTURE_ERRNO);
     }
 
@@ -124,7 +125,8 @@ public final class Syscalls {
         ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
 
     /** {@code syscall(number, a..e)} (the sixth argument 0): the result, or {@code -errno} on failure. */
-    public static long syscall(final long number, final long a, final long b, final long c, final long d, final long e) {
+    public static long syscall(final long number, final long a, final long b, final long c, final long d,
+        final long e) {
         return syscall(number, a, b, c, d, e, 0);
     }
 
@@ -194,12 +196,14 @@ public final class Syscalls {
 
     private static final class Send { // linked at first use
         static final MethodHandle H = downcall("send",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG,
                 ValueLayout.JAVA_INT));
     }
     private static final class Recv { // linked at first use
         static final MethodHandle H = downcall("recv",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG,
                 ValueLayout.JAVA_INT));
     }
 
