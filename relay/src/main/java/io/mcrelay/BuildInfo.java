@@ -16,7 +16,7 @@ public final class BuildInfo {
     /** Version of the control-socket protocol (CLI ⇄ supervisor). */
     public static final int CONTROL_PROTOCOL_VERSION = 2;
     /** Version of the worker-channel protocol (supervisor ⇄ worker). */
-    public static final int WORKER_PROTOCOL_VERSION = 4;
+    public static final int WORKER_PROTOCOL_VERSION = 5;
 
     private static final Properties PROPERTIES = load();
     private static final String VERSION = value("version");

@@ -23,6 +23,9 @@ import io.mcrelay.protocol.CodecException;
  *       refresh), with the progress of a sync under way; recorded I/O gains the group memberships the core asks for
  *       ({@code membership-limits}, {@code -join}, {@code -leave}, {@code -forget}), and {@code list} answers carry
  *       {@code state_reason}.</li>
+ *   <li><b>6</b>: the entries of 5, unchanged; the recorded heartbeats are those of worker protocol 5: each says
+ *       when the next comes at the latest ({@code next within}: an idle worker heartbeats less often), and the
+ *       supervisor's health checks follow the announced intervals.</li>
  * </ul>
  * Entries of every version from {@link #OLDEST} to {@link #VERSION} are read; a newer one is refused with a
  * {@link NewerSchemaException} naming both versions, never guessed at.
@@ -33,7 +36,7 @@ public final class JournalSchema {
      * worker-channel and control frames that recorded inputs and outputs carry: recovery never reads those, but
      * {@code journal replay} refuses a journal of another version instead of reporting a divergence.
      */
-    public static final int VERSION = 5;
+    public static final int VERSION = 6;
     /** The oldest version this code still reads. */
     public static final int OLDEST = 1;
 

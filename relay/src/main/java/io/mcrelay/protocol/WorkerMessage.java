@@ -69,9 +69,17 @@ public sealed interface WorkerMessage {
      * slow round-robin refresh of every rule (see {@code io.mcrelay.core.worker.CounterReport}). A receiver keeps, per
      * rule, the values of the highest sequence that carried it: a duplicated or reordered heartbeat then never counts
      * twice nor moves a counter back.
+     *
+     * <p>{@code nextWithinNs} is when the worker will send its next heartbeat at the latest, from this one: 0 for the
+     * usual interval, or the longer interval of a worker that has had nothing to report for a while (nothing
+     * received, sent, changed or traced); it sends sooner as soon as anything happens. The supervisor allows its
+     * missed-heartbeats count of whichever is longer.
      */
-    record Heartbeat(long sequence, long epoch, long rulesetHash, SyncProgress progress, WorkerCounters counters,
-                     List<TraceEvent> traces) implements WorkerMessage {
+    record Heartbeat(long sequence, long epoch, long rulesetHash, long nextWithinNs, SyncProgress progress,
+                     WorkerCounters counters, List<TraceEvent> traces) implements WorkerMessage {
+        /** The longest {@code nextWithinNs} a heartbeat may announce. */
+        public static final long NEXT_WITHIN_MAX_NS = 60_000_000_000L;
+
         public Heartbeat {
             Objects.requireNonNull(progress, "progress");
             Objects.requireNonNull(counters, "counters");
@@ -80,12 +88,22 @@ public sealed interface WorkerMessage {
                 throw new IllegalArgumentException("a heartbeat's sequence is not negative and its epoch is -1 (none "
                     + "yet) to 2^63 - 2: " + sequence + ", " + epoch);
             }
+            if (nextWithinNs < 0 || nextWithinNs > NEXT_WITHIN_MAX_NS) {
+                throw new IllegalArgumentException("a heartbeat's next-within is 0 (the usual interval) to "
+                    + NEXT_WITHIN_MAX_NS + " ns: " + nextWithinNs);
+            }
         }
 
-        /** A heartbeat of a worker with no sync under way. */
+        /** A heartbeat at the usual interval. */
+        public Heartbeat(final long sequence, final long epoch, final long rulesetHash, final SyncProgress progress,
+                         final WorkerCounters counters, final List<TraceEvent> traces) {
+            this(sequence, epoch, rulesetHash, 0, progress, counters, traces);
+        }
+
+        /** A heartbeat at the usual interval of a worker with no sync under way. */
         public Heartbeat(final long sequence, final long epoch, final long rulesetHash, final WorkerCounters counters,
                          final List<TraceEvent> traces) {
-            this(sequence, epoch, rulesetHash, SyncProgress.NONE, counters, traces);
+            this(sequence, epoch, rulesetHash, 0, SyncProgress.NONE, counters, traces);
         }
     }
 

@@ -21,6 +21,7 @@ import io.mcrelay.rules.RuleId;
  *   3 Apply      i64 epoch, i32 upsert count, rules, i32 removal count, str ids
  *   4 Ack        i64 epoch (-1: no ruleset yet), i64 ruleset hash
  *   5 Heartbeat  v sequence, v epoch + 1 (0: no ruleset yet), i64 ruleset hash,
+ *                v next within ns (0: the usual interval),
  *                v sync epoch + 1 (0: no sync under way), then if not 0:
  *                  v chunks received, v chunks, v rules prepared, v rules,
  *                v frames received, v unmatched, v malformed, v fragments,
@@ -109,7 +110,8 @@ public final class WorkerMessageCodec {
     }
 
     private static void encodeHeartbeat(final WorkerMessage.Heartbeat heartbeat, final WireWriter out) {
-        out.u8(TYPE_HEARTBEAT).varint(heartbeat.sequence()).varint(heartbeat.epoch() + 1).i64(heartbeat.rulesetHash());
+        out.u8(TYPE_HEARTBEAT).varint(heartbeat.sequence()).varint(heartbeat.epoch() + 1).i64(heartbeat.rulesetHash())
+            .varint(heartbeat.nextWithinNs());
         final WorkerMessage.SyncProgress progress = heartbeat.progress();
         out.varint(progress.epoch() + 1);
         if (progress.epoch() >= 0) {
@@ -301,6 +303,11 @@ public final class WorkerMessageCodec {
         final long sequence = in.varint("sequence");
         final long epoch = in.varint("epoch") - 1;
         final long hash = in.i64("ruleset hash");
+        final long nextWithinNs = in.varint("next within");
+        if (nextWithinNs > WorkerMessage.Heartbeat.NEXT_WITHIN_MAX_NS) {
+            throw new CodecException("next within " + nextWithinNs + " ns is more than the "
+                + WorkerMessage.Heartbeat.NEXT_WITHIN_MAX_NS + " ns a heartbeat may announce");
+        }
         final WorkerMessage.SyncProgress progress = syncProgress(in);
         final long framesReceived = in.varint("frames received");
         final long unmatched = in.varint("unmatched");
@@ -350,7 +357,7 @@ public final class WorkerMessageCodec {
             }
             traces.add(new WorkerMessage.TraceEvent(id, packet, step, in.i32("trace output"), in.i32("trace value")));
         }
-        return new WorkerMessage.Heartbeat(sequence, epoch, hash, progress,
+        return new WorkerMessage.Heartbeat(sequence, epoch, hash, nextWithinNs, progress,
             new WorkerCounters(framesReceived, unmatched, malformed, fragments, inputs, rules), traces);
     }
 

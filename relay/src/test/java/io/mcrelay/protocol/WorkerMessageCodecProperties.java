@@ -39,6 +39,24 @@ class WorkerMessageCodecProperties {
     }
 
     @Test
+    void aHeartbeatAnnouncingMoreThanTheLongestIntervalIsRefused() {
+        final WorkerMessage.Heartbeat longest = new WorkerMessage.Heartbeat(1, 0, 0,
+            WorkerMessage.Heartbeat.NEXT_WITHIN_MAX_NS, WorkerMessage.SyncProgress.NONE, WorkerCounters.ZERO, List.of());
+        assertEquals(longest, WorkerMessageCodec.decode(WorkerMessageCodec.toBytes(longest)));
+        // The same frame with the varint of one nanosecond more (the same length: 60e9 is not a power of two).
+        final byte[] bytes = WorkerMessageCodec.toBytes(longest);
+        final byte[] longer = WorkerMessageCodec.toBytes(new WorkerMessage.Heartbeat(1, 0, 0,
+            WorkerMessage.Heartbeat.NEXT_WITHIN_MAX_NS - 1, WorkerMessage.SyncProgress.NONE, WorkerCounters.ZERO,
+            List.of()));
+        assertEquals(bytes.length, longer.length);
+        final int at = Arrays.mismatch(bytes, longer);
+        bytes[at]++;
+        final CodecException refused = org.junit.jupiter.api.Assertions.assertThrows(CodecException.class,
+            () -> WorkerMessageCodec.decode(bytes));
+        assertTrue(refused.getMessage().contains("next within 60000000001 ns"), refused.getMessage());
+    }
+
+    @Test
     void anyBytesDecodeOrAreRefused() {
         qt().withExamples(3000)
             .forAll(byteArrays(200))
@@ -144,7 +162,8 @@ class WorkerMessageCodecProperties {
         };
         final Gen<WorkerMessage.Heartbeat> heartbeats = in -> new WorkerMessage.Heartbeat(
             longs(0, Long.MAX_VALUE).generate(in), longs(-1, Long.MAX_VALUE - 1).generate(in), longs().generate(in),
-            progress.generate(in), counters.generate(in), traces.generate(in));
+            longs(0, WorkerMessage.Heartbeat.NEXT_WITHIN_MAX_NS).generate(in), progress.generate(in),
+            counters.generate(in), traces.generate(in));
         return Generators.oneOf(
             ints().zip(ints(), longs(), Generators.strings(0, 64), WorkerMessage.Hello::new),
             epochs.zip(rules, WorkerMessage.Sync::new),

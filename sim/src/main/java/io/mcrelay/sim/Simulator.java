@@ -72,12 +72,15 @@ public final class Simulator {
             }
         }
 
+        /** The default workload's safety phase (its faults). */
+        public static final long DEFAULT_SAFETY_NS = 60 * SECOND;
+
         /**
          * The default workload: the seed's worker count ({@link #workersOf}), 60 s of faults, 30 s without,
          * convergence within 20 s.
          */
         public static Config defaults(final long seed) {
-            return new Config(seed, 60 * SECOND, 30 * SECOND, 20 * SECOND, workersOf(seed), Supervisor::new,
+            return new Config(seed, DEFAULT_SAFETY_NS, 30 * SECOND, 20 * SECOND, workersOf(seed), Supervisor::new,
                 WorkerAgent::new, null);
         }
 
@@ -211,9 +214,16 @@ public final class Simulator {
         convergence.checkStarted(cluster.runUntil(cluster::converged, config.convergenceBoundNs()));
         client.connect();
 
-        // Safety: the workload and the faults.
+        // Safety: the workload and the faults. DESIGN's default workload adds and removes at least 20 rules (in its
+        // 60 s of faults; a shorter phase, in proportion); a phase that lost much of its time to its faults (several
+        // supervisor crashes, say) goes on, faults and all, until it has removed that many, for at most as long again.
         final long safetyEndNs = cluster.clock().nanoTime() + config.safetyNs();
         runPhase(safetyEndNs, true);
+        final long removesMin = Workload.CHANGES_MIN * config.safetyNs() / Config.DEFAULT_SAFETY_NS;
+        final long safetyExtendedEndNs = safetyEndNs + config.safetyNs();
+        while (workload.removes < removesMin && cluster.clock().nanoTime() < safetyExtendedEndNs) {
+            tick(true);
+        }
 
         // Liveness: faults stop, everything heals, the cluster must converge, then every packet must arrive once.
         faults.stopAndHeal();

@@ -141,6 +141,9 @@ final class Workload {
     private int nextGeneration;
     /** Generation → template, for sinks; generations are handed out in order, so a list index is the key. */
     private final List<Template> byGeneration = new ArrayList<>();
+    /** DESIGN: the default workload adds and removes at least this many rules in a run. */
+    static final int CHANGES_MIN = 20;
+
     int adds;
     int removes;
     int configLoads;

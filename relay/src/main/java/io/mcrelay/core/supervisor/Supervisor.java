@@ -139,6 +139,8 @@ public class Supervisor implements DutyCycle {
     private final WorkerChannel.FrameHandler[] channelHandlers;
     // Lookups only, never iterated into an output.
     private final Map<Long, TimerTask> timerTasks = new HashMap<>();
+    private long healthCheckTimerId = -1;
+    private long healthCheckDueNs;
     private final WorkerLauncher.Listener launcherListener = new LauncherListener();
     private final LinkMonitor.Listener linkListener = this::onLinkEvent;
     private final Timers.Handler timerHandler = this::onTimer;
@@ -184,7 +186,7 @@ public class Supervisor implements DutyCycle {
         for (final WorkerSlot slot : health.slots()) {
             health.launch(slot, startNs);
         }
-        schedule(startNs + config.heartbeatIntervalNs(), new HealthCheck());
+        scheduleHealthCheck(startNs + config.heartbeatIntervalNs());
     }
 
     /**
@@ -217,6 +219,9 @@ public class Supervisor implements DutyCycle {
             if (slot.syncOwed && slot.channel != null && slot.state != WorkerSlot.State.STOPPING) {
                 work += commands.sendSync(slot, nowNs);
             }
+        }
+        if (work > 0) {
+            keepHealthCheckNear();
         }
         return work;
     }
@@ -337,6 +342,25 @@ public class Supervisor implements DutyCycle {
         return id;
     }
 
+    private void scheduleHealthCheck(final long deadlineNs) {
+        healthCheckTimerId = schedule(deadlineNs, new HealthCheck());
+        healthCheckDueNs = deadlineNs;
+    }
+
+    /**
+     * While every worker was idle the health check went further apart ({@link WorkerHealth#checkIntervalNs}); once one
+     * is not (it heartbeats at the usual interval again, or it is starting or syncing), the check comes back to the
+     * heartbeat interval from now.
+     */
+    private void keepHealthCheckNear() {
+        if (healthCheckDueNs - nowNs > config.heartbeatIntervalNs()
+            && health.checkIntervalNs() == config.heartbeatIntervalNs()) {
+            seams.timers().cancel(healthCheckTimerId);
+            timerTasks.remove(healthCheckTimerId);
+            scheduleHealthCheck(nowNs + config.heartbeatIntervalNs());
+        }
+    }
+
     private void onTimer(final long timerId, final long firedNs) {
         final TimerTask task = timerTasks.remove(timerId);
         switch (task) {
@@ -346,7 +370,7 @@ public class Supervisor implements DutyCycle {
             case HealthCheck ignored -> {
                 ruleJournal.snapshotIfDue(nowNs);
                 health.checkHealth(nowNs);
-                schedule(nowNs + config.heartbeatIntervalNs(), new HealthCheck());
+                scheduleHealthCheck(nowNs + health.checkIntervalNs());
             }
             case AckDeadline deadline -> acked.onDeadline(deadline.pending());
             case Respawn respawn -> health.onRespawnDue(respawn.slot(), nowNs);

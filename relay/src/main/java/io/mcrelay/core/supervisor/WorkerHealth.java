@@ -130,6 +130,7 @@ final class WorkerHealth {
         setState(slot, WorkerSlot.State.SYNCING);
         slot.lastHeardNs = nowNs;
         slot.heardSinceConnect = false;
+        slot.heartbeatWithinNs = 0;
         slot.syncOwed = true; // a worker's first command is Sync
         actions.sendSync(slot);
     }
@@ -213,8 +214,10 @@ final class WorkerHealth {
      * connect timeout, the defaults no more than the heartbeats).
      */
     void checkHealth(final long nowNs) {
-        final long silenceMaxNs = config.heartbeatIntervalNs() * config.missedHeartbeatsMax();
         for (final WorkerSlot slot : slots) {
+            // An idle worker said it heartbeats less often: its silence is judged by the interval it announced.
+            final long silenceMaxNs = Math.max(config.heartbeatIntervalNs(), slot.heartbeatWithinNs)
+                * config.missedHeartbeatsMax();
             switch (slot.state) {
                 case STARTING -> {
                     if (nowNs - slot.launchedAtNs > config.connectTimeoutNs()) {
@@ -251,6 +254,22 @@ final class WorkerHealth {
                 }
             }
         }
+    }
+
+    /**
+     * How soon the next {@link #checkHealth} is needed: the heartbeat interval, or, while every worker is ready and
+     * announced a longer interval (all idle), the shortest of those. Nothing else is due meanwhile: a starting or
+     * syncing worker, or one heartbeating at the usual interval, brings it back to the heartbeat interval.
+     */
+    long checkIntervalNs() {
+        long intervalNs = Long.MAX_VALUE;
+        for (final WorkerSlot slot : slots) {
+            if (slot.state != WorkerSlot.State.READY || slot.heartbeatWithinNs <= config.heartbeatIntervalNs()) {
+                return config.heartbeatIntervalNs();
+            }
+            intervalNs = Math.min(intervalNs, slot.heartbeatWithinNs);
+        }
+        return intervalNs == Long.MAX_VALUE ? config.heartbeatIntervalNs() : intervalNs;
     }
 
     // ---- messages -------------------------------------------------------------------------------------------
@@ -293,6 +312,7 @@ final class WorkerHealth {
                     actions.traced(slot, heartbeat.traces());
                 }
                 if (sight == LiveCounters.Sight.NEWEST) { // an older one says nothing of where the worker is now
+                    slot.heartbeatWithinNs = heartbeat.nextWithinNs();
                     slot.heartbeatEpoch = heartbeat.epoch();
                     slot.heartbeatHash = heartbeat.rulesetHash();
                     onSyncProgress(slot, heartbeat.progress(), nowNs);

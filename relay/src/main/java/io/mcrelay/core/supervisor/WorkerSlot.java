@@ -36,6 +36,11 @@ public final class WorkerSlot {
     long lastHeardNs;
     /** Whether the worker has sent a message since it connected (before that it may be slower to speak). */
     boolean heardSinceConnect;
+    /**
+     * The interval to its next heartbeat that the newest heartbeat of this incarnation announced, 0 for the usual one
+     * (an idle worker heartbeats less often, {@code Heartbeat.nextWithinNs}).
+     */
+    long heartbeatWithinNs;
     /** The epoch of the last {@code Sync} sent whole to this incarnation, or -1. */
     long syncEpoch = -1;
     /**

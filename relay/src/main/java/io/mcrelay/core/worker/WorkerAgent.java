@@ -38,11 +38,22 @@ public class WorkerAgent implements DutyCycle {
     public record Config(int workerIndex, long heartbeatIntervalNs, int commandLimit, int frameLimit,
                          int completionLimit) {
         public static final long DEFAULT_HEARTBEAT_INTERVAL_NS = 250_000_000L;
+        /** An idle worker's heartbeats are this many usual intervals apart ({@link #idleHeartbeatIntervalNs}). */
+        public static final int IDLE_HEARTBEAT_FACTOR = 4;
 
         public Config {
             if (heartbeatIntervalNs <= 0 || commandLimit <= 0 || frameLimit <= 0 || completionLimit <= 0) {
                 throw new IllegalArgumentException("worker limits and intervals must be positive");
             }
+        }
+
+        /**
+         * The interval between the heartbeats of a worker with nothing to report ({@link #QUIET_HEARTBEATS} heartbeats
+         * in a row with nothing new): {@link #IDLE_HEARTBEAT_FACTOR} usual intervals, at most what a heartbeat may
+         * announce.
+         */
+        public long idleHeartbeatIntervalNs() {
+            return Math.min(heartbeatIntervalNs * IDLE_HEARTBEAT_FACTOR, WorkerMessage.Heartbeat.NEXT_WITHIN_MAX_NS);
         }
 
         /** Defaults for worker {@code workerIndex}. */
@@ -53,6 +64,8 @@ public class WorkerAgent implements DutyCycle {
 
     /** No ruleset yet: the first command must be a {@code Sync}. */
     public static final long NO_EPOCH = WorkerMessageCodec.NO_EPOCH;
+    /** Heartbeats in a row with nothing new to report after which the worker heartbeats at the idle interval. */
+    public static final int QUIET_HEARTBEATS = 4;
 
     /*
      * A send's user data: [63] traced, [62..40] traced packet number (23 bits), [39..16] rule slot, [15..0] output.
@@ -103,6 +116,22 @@ public class WorkerAgent implements DutyCycle {
     private long heartbeatTimerId = -1;
     private long heartbeatSequence;
     private long heartbeatsSkipped;
+    /** When the last heartbeat went (or the worker started). */
+    private long lastHeartbeatNs;
+    /** The pending heartbeat is at the idle interval: anything that happens brings it back to the usual one. */
+    private boolean heartbeatIdle;
+    /** Heartbeats in a row that had nothing new to report ({@link #quietSinceLastHeartbeat}). */
+    private int quietHeartbeats;
+    // What the last heartbeat reported, to tell whether the next one has anything new.
+    private long markFrames = -1;
+    private long markCommands;
+    private long markSends;
+    private long markCompletions;
+    private long markErrors;
+    private long markInputs;
+    private long markEpoch;
+    private long markHash;
+    private long commandsReceived;
 
     private long framesReceived;
     private long unmatched;
@@ -143,6 +172,7 @@ public class WorkerAgent implements DutyCycle {
     /** Starts the heartbeat; call once, before the first {@link #doWork}. */
     public void start(final long nowNs) {
         assert heartbeatTimerId == -1 : "started twice";
+        lastHeartbeatNs = nowNs;
         heartbeatTimerId = timers.schedule(nowNs + config.heartbeatIntervalNs());
     }
 
@@ -164,7 +194,7 @@ public class WorkerAgent implements DutyCycle {
             && channel.poll(commandHandler, 1) > 0) {
             work++;
         }
-        work += takeInSync();
+        work += takeInSync(nowNs);
         if (inputs.releasing()) {
             final int released = inputs.continueReleases();
             if (released > 0) {
@@ -198,6 +228,9 @@ public class WorkerAgent implements DutyCycle {
         final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / compiled.outputsMax());
         if (frameBudget > 0) {
             work += io.pollFrames(frameHandler, frameBudget);
+        }
+        if (heartbeatIdle && work > 0) {
+            heartbeatSoon(nowNs);
         }
         work += timers.poll(nowNs, timerHandler, 4);
         work += io.submit();
@@ -254,6 +287,7 @@ public class WorkerAgent implements DutyCycle {
     // ---- commands -------------------------------------------------------------------------------------------
 
     private void onCommandFrame(final DirectBuffer buffer, final int offset, final int length) {
+        commandsReceived++;
         final WorkerMessage message;
         try {
             message = WorkerMessageCodec.decode(buffer, offset, length);
@@ -300,7 +334,7 @@ public class WorkerAgent implements DutyCycle {
      * Moves a Sync being taken in along by a bounded step ({@link SyncIntake}); once prepared, installs it at its
      * epoch, applies the Applies that came meanwhile in order, and owes the ack. Returns the work done.
      */
-    private int takeInSync() {
+    private int takeInSync(final long nowNs) {
         if (!intake.underWay()) {
             return 0;
         }
@@ -309,7 +343,7 @@ public class WorkerAgent implements DutyCycle {
             return prepared;
         }
         if (intake.announceInstall()) { // a big table: say it is all prepared, then install it next cycle
-            sendHeartbeat();
+            sendHeartbeat(nowNs);
             return prepared + 1;
         }
         final List<WorkerMessage.Apply> deferred = new ArrayList<>();
@@ -535,22 +569,72 @@ public class WorkerAgent implements DutyCycle {
         if (timerId != heartbeatTimerId) {
             return;
         }
-        heartbeatTimerId = timers.schedule(nowNs + config.heartbeatIntervalNs());
-        sendHeartbeat();
+        final long nextNs = sendHeartbeat(nowNs);
+        heartbeatIdle = nextNs > config.heartbeatIntervalNs();
+        heartbeatTimerId = timers.schedule(nowNs + nextNs);
     }
 
-    private void sendHeartbeat() {
+    /**
+     * The pending heartbeat was at the idle interval and something happened: the next one goes at the usual interval
+     * from the last (at once if that is past), so counters and acks are reported as promptly as while busy.
+     */
+    private void heartbeatSoon(final long nowNs) {
+        timers.cancel(heartbeatTimerId);
+        heartbeatTimerId = timers.schedule(Math.max(nowNs, lastHeartbeatNs + config.heartbeatIntervalNs()));
+        heartbeatIdle = false;
+    }
+
+    /**
+     * Sends a heartbeat; returns the interval to the next one. After {@link #QUIET_HEARTBEATS} heartbeats in a row with
+     * nothing new, each announces the idle interval; the first of them is still followed at the usual interval and
+     * only the next ones at the idle interval, so that the supervisor learns of the longer interval before the first
+     * long silence even if one heartbeat of the two is lost on the way. One the channel could not take announced
+     * nothing, so the usual interval follows, and the quiet count starts over.
+     */
+    private long sendHeartbeat(final long nowNs) {
         final List<WorkerMessage.TraceEvent> traces = new ArrayList<>();
         traceRing.drainTo(traces, stats.slots());
         final WorkerCounters counters = workerCounters(stats.forHeartbeat());
+        final boolean quiet = quietSinceLastHeartbeat(counters) && traces.isEmpty() && !intake.underWay();
+        quietHeartbeats = quiet ? Math.min(quietHeartbeats + 1, QUIET_HEARTBEATS + 1) : 0;
+        final long announcedNs = quietHeartbeats >= QUIET_HEARTBEATS ? config.idleHeartbeatIntervalNs() : 0;
         writer.reset();
         WorkerMessageCodec.encode(new WorkerMessage.Heartbeat(heartbeatSequence++, reportedEpoch, reportedHash,
-            intake.progress(), counters, traces), writer);
+            announcedNs, intake.progress(), counters, traces), writer);
         if (channel.send(writer.buffer(), 0, writer.position()) == WorkerChannel.SendResult.SENT) {
             report.sent();
-        } else {
-            heartbeatsSkipped++; // a full channel: the next heartbeat carries these changes too
+            lastHeartbeatNs = nowNs;
+            return quietHeartbeats > QUIET_HEARTBEATS ? config.idleHeartbeatIntervalNs()
+                : config.heartbeatIntervalNs();
         }
+        heartbeatsSkipped++; // a full channel: the next heartbeat carries these changes too
+        quietHeartbeats = 0;
+        return config.heartbeatIntervalNs();
+    }
+
+    /**
+     * Whether nothing happened since the last heartbeat that a heartbeat reports: no frame read, command taken, send
+     * made or completed, error reported, input counter moved, epoch or hash changed. Every one of these only grows
+     * (or, for epoch and hash, is compared whole), so equal values mean nothing moved. Remembers the values.
+     */
+    private boolean quietSinceLastHeartbeat(final WorkerCounters counters) {
+        long inputsTotal = 0;
+        for (final WorkerCounters.InputCounters input : counters.inputs()) {
+            inputsTotal += input.packets() + input.ringFull() + input.stagingFull();
+        }
+        final long errors = outputErrors.reports();
+        final boolean quiet = markFrames == framesReceived && markCommands == commandsReceived
+            && markSends == sendsAttempted && markCompletions == sendsCompleted + sendsFailed && markErrors == errors
+            && markInputs == inputsTotal && markEpoch == reportedEpoch && markHash == reportedHash;
+        markFrames = framesReceived;
+        markCommands = commandsReceived;
+        markSends = sendsAttempted;
+        markCompletions = sendsCompleted + sendsFailed;
+        markErrors = errors;
+        markInputs = inputsTotal;
+        markEpoch = reportedEpoch;
+        markHash = reportedHash;
+        return quiet;
     }
 
     /** The cumulative counters of the worker and of every rule it holds (a heartbeat carries only some rules'). */

@@ -223,6 +223,55 @@ class WorkerHealthTest {
     }
 
     @Test
+    void aWorkerThatSaidItWasIdleIsJudgedByTheIntervalItAnnounced() {
+        readyWorker();
+        final WorkerLauncher.WorkerHandle first = launcher.last();
+        assertEquals(250 * MS, health.checkIntervalNs(), "a worker that announced nothing: the usual interval");
+        nowNs = 250 * MS;
+        receive(new WorkerMessage.Heartbeat(sequence++, table.epoch(), table.hash(), SECOND,
+            WorkerMessage.SyncProgress.NONE, WorkerCounters.ZERO, List.of()));
+        assertEquals(SECOND, health.checkIntervalNs(), "every worker idle: health checks at its interval");
+        nowNs = 250 * MS + 4 * SECOND; // four idle intervals: not yet more than four
+        health.checkHealth(nowNs);
+        assertEquals(WorkerSlot.State.READY, slot.state);
+        assertTrue(launcher.killed.isEmpty());
+
+        nowNs += 1;
+        health.checkHealth(nowNs);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+        assertEquals(List.of(first), launcher.killed);
+        assertEquals(250 * MS, health.checkIntervalNs(), "a worker not ready: the usual interval");
+    }
+
+    @Test
+    void aWorkerBusyAgainIsJudgedByTheUsualIntervalAndAnOlderHeartbeatChangesNothing() {
+        readyWorker();
+        nowNs = 250 * MS;
+        final WorkerMessage.Heartbeat idle = new WorkerMessage.Heartbeat(sequence++, table.epoch(), table.hash(),
+            SECOND, WorkerMessage.SyncProgress.NONE, WorkerCounters.ZERO, List.of());
+        receive(idle);
+        nowNs = 500 * MS;
+        heartbeat(table.epoch(), table.hash()); // busy again: the usual interval
+        assertEquals(250 * MS, health.checkIntervalNs());
+        receive(idle); // the idle one again, late: older than the newest, it says nothing of now
+        assertEquals(0, slot.heartbeatWithinNs);
+        nowNs = 1_500 * MS + 1; // more than four usual intervals since the newest
+        health.checkHealth(nowNs);
+        assertEquals(WorkerSlot.State.STOPPING, slot.state);
+    }
+
+    @Test
+    void aNewIncarnationStartsAtTheUsualInterval() {
+        readyWorker();
+        receive(new WorkerMessage.Heartbeat(sequence++, table.epoch(), table.hash(), SECOND,
+            WorkerMessage.SyncProgress.NONE, WorkerCounters.ZERO, List.of()));
+        health.onExited(launcher.last(), 1, nowNs);
+        connect();
+        assertEquals(0, slot.heartbeatWithinNs);
+        assertEquals(250 * MS, health.checkIntervalNs());
+    }
+
+    @Test
     void theBackoffDoublesFromItsInitialValueUpToItsMaximum() {
         health.launch(slot, nowNs);
         final List<Long> delays = new ArrayList<>();
