@@ -46,6 +46,9 @@ public final class ControlCodec {
     }
 
     public static byte[] encode(final ControlResponse response) {
+        if (response instanceof ControlResponse.Rules rules) {
+            return RulesJson.encode(MAPPER.getFactory(), rules); // the same bytes, streamed: see RulesJson
+        }
         return write(response);
     }
 
@@ -60,7 +63,23 @@ public final class ControlCodec {
 
     /** Decodes a response frame. */
     public static ControlResponse decodeResponse(final byte[] payload) {
+        if (RulesJson.looksLikeRules(payload)) {
+            final ControlResponse.Rules rules = RulesJson.decode(MAPPER.getFactory(), payload);
+            if (rules != null) {
+                return rules;
+            }
+        }
+        return decodeResponseByMapper(payload);
+    }
+
+    /** {@link #decodeResponse} by data binding alone (what {@link RulesJson} must agree with). */
+    static ControlResponse decodeResponseByMapper(final byte[] payload) {
         return read(payload, ControlResponse.class, "response");
+    }
+
+    /** {@link #encode(ControlResponse)} by data binding alone. */
+    static byte[] encodeByMapper(final ControlResponse response) {
+        return write(response);
     }
 
     private static byte[] write(final Object value) {
