@@ -157,9 +157,19 @@ public final class IpAddress implements Comparable<IpAddress> {
         return o instanceof IpAddress other && family == other.family && Arrays.equals(bytes, other.bytes);
     }
 
+    /**
+     * The address's bits, mixed: {@code Arrays.hashCode} gave only about 1,500 values to 10,000 consecutive groups
+     * ({@code 31 * b2 + b3} collides across the last two bytes), which made the hash maps keyed by groups and inputs
+     * trees of colliding entries at 10,000 rules. The same value in every JVM (no identity hash of the family).
+     */
     @Override
     public int hashCode() {
-        return 31 * family.hashCode() + Arrays.hashCode(bytes);
+        long mixed = family.ordinal();
+        for (int i = 0; i < bytes.length; i += 4) {
+            mixed = (mixed + ((bytes[i] & 0xFFL) << 24 | (bytes[i + 1] & 0xFFL) << 16 | (bytes[i + 2] & 0xFFL) << 8
+                | bytes[i + 3] & 0xFFL)) * 0x9E37_79B9_7F4A_7C15L;
+        }
+        return (int) (mixed ^ mixed >>> 32);
     }
 
     @Override
