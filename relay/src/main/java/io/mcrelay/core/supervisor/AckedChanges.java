@@ -36,7 +36,7 @@ final class AckedChanges {
         final long[] acksAtStart;
         final boolean freshAck;
         final int[] configCounts;
-        long timerId;
+        long timerId = NO_TIMER;
 
         Pending(final Kind kind, final long connectionId, final long requestId, final String ruleId,
                 final long epoch, final int workers, final boolean freshAck, final int[] configCounts) {
@@ -70,6 +70,9 @@ final class AckedChanges {
         void stop(WorkerSlot slot, RestartReason reason, String detail);
     }
 
+    /** A request's deadline not scheduled yet. */
+    private static final long NO_TIMER = -1;
+
     private final long ackTimeoutNs;
     private final List<WorkerSlot> slots;
     private final Outcomes outcomes;
@@ -91,11 +94,11 @@ final class AckedChanges {
 
     /**
      * Starts waiting for the acks of {@code epoch}: from the workers ready now (and, for a change that takes rules
-     * away or wants fresh acks, the syncing ones too), until {@code nowNs} plus the ack timeout. It may be answered
-     * at once, when no worker needs to ack.
+     * away or wants fresh acks, the syncing ones too), for the ack timeout from the next duty cycle
+     * ({@link #armDeadlines}). It may be answered at once, when no worker needs to ack.
      */
     Pending start(final Kind kind, final long connectionId, final long requestId, final String ruleId,
-                  final long epoch, final boolean freshAck, final int[] configCounts, final long nowNs) {
+                  final long epoch, final boolean freshAck, final int[] configCounts) {
         assert kind != Kind.CONFIG_LOAD || configCounts.length == 3 : "a config load counts added, removed, kept";
         final Pending request = new Pending(kind, connectionId, requestId, ruleId, epoch, slots.size(), freshAck,
             configCounts);
@@ -104,7 +107,6 @@ final class AckedChanges {
                 || (waitsForSyncing(request) && slot.state == WorkerSlot.State.SYNCING);
             request.acksAtStart[slot.index] = slot.acksReceived;
         }
-        request.timerId = outcomes.scheduleDeadline(nowNs + ackTimeoutNs, request);
         pending.addLast(request);
         check();
         return request;
@@ -134,6 +136,20 @@ final class AckedChanges {
         };
     }
 
+    /**
+     * Gives the requests started since the last call their deadline, the ack timeout from {@code nowNs}: called at the
+     * start of each duty cycle, so the timeout counts from the cycle after the change, when it has gone out to the
+     * workers. A cycle that took long (a table of 10,000 rules parsed, planned and committed on a cold daemon took
+     * over a second) would otherwise have spent the workers' whole timeout before they were sent anything.
+     */
+    void armDeadlines(final long nowNs) {
+        for (final Pending request : pending) {
+            if (request.timerId == NO_TIMER) {
+                request.timerId = outcomes.scheduleDeadline(nowNs + ackTimeoutNs, request);
+            }
+        }
+    }
+
     /** Answers every request that no worker lags on any more, in the order they came. */
     void check() {
         final Iterator<Pending> iterator = pending.iterator();
@@ -148,7 +164,9 @@ final class AckedChanges {
             }
             if (done) {
                 iterator.remove();
-                outcomes.cancelDeadline(request.timerId);
+                if (request.timerId != NO_TIMER) {
+                    outcomes.cancelDeadline(request.timerId);
+                }
                 outcomes.answer(request.connectionId, success(request, List.of()));
             }
         }

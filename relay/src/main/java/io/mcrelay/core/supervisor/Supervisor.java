@@ -201,6 +201,7 @@ public class Supervisor implements DutyCycle {
         }
         assert cycleNowNs >= nowNs : "time went backwards";
         nowNs = cycleNowNs;
+        acked.armDeadlines(nowNs);
         int work = seams.control().poll(front, CONTROL_LIMIT);
         work += seams.launcher().poll(launcherListener, LAUNCHER_LIMIT);
         for (final WorkerSlot slot : health.slots()) {
@@ -447,13 +448,13 @@ public class Supervisor implements DutyCycle {
         @Override
         public void add(final long connectionId, final long requestId, final Rule rule) {
             final long epoch = commit(List.of(), List.of(rule));
-            acked.start(AckedChanges.Kind.ADD, connectionId, requestId, rule.id().value(), epoch, false, null, nowNs);
+            acked.start(AckedChanges.Kind.ADD, connectionId, requestId, rule.id().value(), epoch, false, null);
         }
 
         @Override
         public void remove(final long connectionId, final long requestId, final RuleId id) {
             final long epoch = commit(List.of(id), List.of());
-            acked.start(AckedChanges.Kind.REMOVE, connectionId, requestId, id.value(), epoch, false, null, nowNs);
+            acked.start(AckedChanges.Kind.REMOVE, connectionId, requestId, id.value(), epoch, false, null);
         }
 
         @Override
@@ -464,7 +465,7 @@ public class Supervisor implements DutyCycle {
                     commands.sendSync(slot, nowNs);
                 }
             }
-            acked.start(AckedChanges.Kind.SYNC, connectionId, requestId, null, table.epoch(), true, null, nowNs);
+            acked.start(AckedChanges.Kind.SYNC, connectionId, requestId, null, table.epoch(), true, null);
         }
 
         @Override
@@ -476,7 +477,7 @@ public class Supervisor implements DutyCycle {
             }
             final long epoch = commit(plan.removals(), plan.upserts());
             acked.start(AckedChanges.Kind.CONFIG_LOAD, connectionId, requestId, null, epoch, false,
-                new int[] {plan.added(), plan.removals().size() - plan.replaced(), plan.kept()}, nowNs);
+                new int[] {plan.added(), plan.removals().size() - plan.replaced(), plan.kept()});
         }
 
         @Override

@@ -67,14 +67,16 @@ class AckedChangesTest {
     }
 
     private AckedChanges.Pending add(final long requestId, final long epoch) {
-        return acked.start(AckedChanges.Kind.ADD, CONNECTION, requestId, "cam-" + requestId, epoch, false, null,
-            5 * SECOND);
+        final AckedChanges.Pending request = acked.start(AckedChanges.Kind.ADD, CONNECTION, requestId,
+            "cam-" + requestId, epoch, false, null);
+        acked.armDeadlines(5 * SECOND);
+        return request;
     }
 
     @Test
     void aChangeSucceedsOnceEveryReadyWorkerAckedItsEpoch() {
         final AckedChanges.Pending request = add(1, 1);
-        assertEquals(List.of(6 * SECOND), deadlines, "the deadline is the ack timeout from now");
+        assertEquals(List.of(6 * SECOND), deadlines, "the deadline is the ack timeout from the next cycle");
         ack(slots.get(0), 1);
         ack(slots.get(1), 1);
         acked.check();
@@ -87,6 +89,36 @@ class AckedChangesTest {
 
         acked.onDeadline(request);
         assertEquals(1, answers.size(), "a deadline after the answer does nothing");
+    }
+
+    /**
+     * The timeout counts from the duty cycle after the change (the one that committed it may have taken long), each
+     * request's once; one answered before that needs no deadline at all.
+     */
+    @Test
+    void theDeadlineIsTheAckTimeoutFromTheNextCycleAndSetOnce() {
+        final AckedChanges.Pending slow = acked.start(AckedChanges.Kind.CONFIG_LOAD, CONNECTION, 1, null, 1, false,
+            new int[] {10_000, 0, 0});
+        assertTrue(deadlines.isEmpty(), "not while the cycle that committed it goes on");
+        acked.armDeadlines(7 * SECOND);
+        acked.armDeadlines(8 * SECOND);
+        assertEquals(List.of(8 * SECOND), deadlines, "the ack timeout from the next cycle, once");
+        for (final WorkerSlot slot : slots) {
+            ack(slot, 1);
+        }
+        acked.check();
+        assertEquals(List.of(slow.timerId), cancelled);
+
+        final AckedChanges.Pending quick = acked.start(AckedChanges.Kind.ADD, CONNECTION, 2, "cam-2", 2, false, null);
+        for (final WorkerSlot slot : slots) {
+            ack(slot, 2);
+        }
+        acked.check();
+        assertEquals(new ControlResponse.RuleAdded(2, "cam-2", 2), answers.getLast());
+        acked.armDeadlines(9 * SECOND);
+        assertEquals(1, deadlines.size(), "answered before its next cycle: no deadline");
+        assertEquals(1, cancelled.size());
+        assertEquals(-1, quick.timerId);
     }
 
     @Test
@@ -107,7 +139,8 @@ class AckedChangesTest {
     @Test
     void aConfigLoadAtItsDeadlineSucceedsNamingTheLaggingWorkers() {
         final AckedChanges.Pending request = acked.start(AckedChanges.Kind.CONFIG_LOAD, CONNECTION, 3, null, 1,
-            false, new int[] {2, 1, 5}, 0);
+            false, new int[] {2, 1, 5});
+        acked.armDeadlines(0);
         ack(slots.get(0), 1);
         ack(slots.get(2), 1);
         acked.onDeadline(request);
@@ -122,7 +155,8 @@ class AckedChangesTest {
     @Test
     void aDeadlineLeavesASyncThatMovesAloneAndStopsOneThatStalled() {
         final AckedChanges.Pending request = acked.start(AckedChanges.Kind.CONFIG_LOAD, CONNECTION, 3, null, 1,
-            false, new int[] {10_000, 0, 0}, 0);
+            false, new int[] {10_000, 0, 0});
+        acked.armDeadlines(0);
         for (final WorkerSlot slot : slots.subList(1, 3)) {
             slot.state = WorkerSlot.State.SYNCING;
             slot.syncEpoch = 1;
@@ -155,7 +189,8 @@ class AckedChangesTest {
         add(1, 1);
         assertEquals(List.of(new ControlResponse.RuleAdded(1, "cam-1", 1)), answers, "answered at once");
 
-        acked.start(AckedChanges.Kind.REMOVE, CONNECTION, 2, "cam-1", 1, false, null, 0);
+        acked.start(AckedChanges.Kind.REMOVE, CONNECTION, 2, "cam-1", 1, false, null);
+        acked.armDeadlines(0);
         assertEquals(1, answers.size(), "a syncing worker may still forward the removed rule");
         ack(slots.get(2), 1);
         acked.check();
@@ -164,7 +199,8 @@ class AckedChangesTest {
 
     @Test
     void aSyncRequestWantsAFreshAckFromEveryWorker() {
-        acked.start(AckedChanges.Kind.SYNC, CONNECTION, 4, null, 0, true, null, 0);
+        acked.start(AckedChanges.Kind.SYNC, CONNECTION, 4, null, 0, true, null);
+        acked.armDeadlines(0);
         acked.check();
         assertTrue(answers.isEmpty(), "every worker acked epoch 0 before the request: not enough");
         for (final WorkerSlot slot : slots) {
