@@ -12,14 +12,29 @@ public record RuleId(String value) implements Comparable<RuleId> {
     public static final int LENGTH_MAX = 64;
 
     public RuleId {
-        if (value == null || !PATTERN.matcher(value).matches()) {
+        if (!isValid(value)) {
             throw new IllegalArgumentException(describeProblem(value));
         }
     }
 
-    /** True if {@code text} is a valid id. */
+    /**
+     * True if {@code text} is a valid id: what {@link #PATTERN} matches, checked character by character (every rule
+     * of every table a worker takes in is checked, and a regular expression per id was a measurable part of it).
+     */
     public static boolean isValid(final String text) {
-        return text != null && PATTERN.matcher(text).matches();
+        if (text == null || text.isEmpty() || text.length() > LENGTH_MAX) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            final char c = text.charAt(i);
+            final boolean allowed = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.'
+                || c == '_' || c == '-';
+            if (!allowed) {
+                return false;
+            }
+        }
+        assert PATTERN.matcher(text).matches() : text;
+        return true;
     }
 
     /** Why {@code text} is not a valid id, as a sentence for an error message. */
@@ -35,6 +50,17 @@ public record RuleId(String value) implements Comparable<RuleId> {
 
     static String abbreviate(final String text) {
         return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
+
+    // Written out rather than left to the record's generated methods: ids are map keys on every table rebuild.
+    @Override
+    public boolean equals(final Object other) {
+        return other instanceof RuleId id && value.equals(id.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return value.hashCode();
     }
 
     @Override

@@ -20,10 +20,15 @@ import io.mcrelay.rules.ValidationError;
  * live here; {@link io.mcrelay.rules.RuleValidator} checks a rule on its own. Not thread-safe.
  */
 public final class RuleSet {
+    /** A rule held, with its digest. */
+    private record Held(Rule rule, Long digest) {
+    }
+
+    // The order of iteration; lookups by id go to heldById, in O(1) rather than a string comparison per tree level.
     private final TreeMap<RuleId, Rule> byId = new TreeMap<>();
-    // Lookup only: never iterated, so its hash order cannot reach an output.
+    // Lookup only: never iterated, so their hash order cannot reach an output.
     private final Map<RuleInput, RuleId> idByInput = new HashMap<>();
-    private final Map<RuleId, Long> digestById = new HashMap<>();
+    private final Map<RuleId, Held> heldById = new HashMap<>();
     private long hash = RulesetHash.EMPTY;
 
     /** An empty set. */
@@ -48,7 +53,7 @@ public final class RuleSet {
      */
     public List<ValidationError> checkAdd(final Rule rule, final Limits limits) {
         final List<ValidationError> errors = new ArrayList<>(2);
-        if (byId.containsKey(rule.id())) {
+        if (heldById.containsKey(rule.id())) {
             errors.add(new ValidationError("id", "a rule with id \"" + rule.id() + "\" already exists"));
         }
         final RuleId owner = idByInput.get(rule.input());
@@ -73,9 +78,9 @@ public final class RuleSet {
      */
     void put(final Rule rule, final long digest) {
         assert digest == RulesetHash.digest(rule) : "the digest of " + rule.id();
-        final Rule previous = byId.get(rule.id());
+        final Held previous = heldById.get(rule.id());
         if (previous != null) {
-            remove(previous.id());
+            remove(previous.rule.id());
         }
         final RuleId inputOwner = idByInput.get(rule.input());
         if (inputOwner != null) {
@@ -83,40 +88,43 @@ public final class RuleSet {
         }
         byId.put(rule.id(), rule);
         idByInput.put(rule.input(), rule.id());
-        digestById.put(rule.id(), digest);
+        heldById.put(rule.id(), new Held(rule, digest));
         hash = RulesetHash.add(hash, digest);
-        assert byId.size() == idByInput.size() && byId.size() == digestById.size();
+        assert byId.size() == idByInput.size() && byId.size() == heldById.size();
     }
 
     /** Removes the rule with this id; returns it, or {@code null} if there was none. */
     public Rule remove(final RuleId id) {
-        final Rule removed = byId.remove(id);
+        final Held removed = heldById.remove(id);
         if (removed == null) {
             return null;
         }
-        idByInput.remove(removed.input());
-        hash = RulesetHash.subtract(hash, digestById.remove(id));
-        assert byId.size() == idByInput.size() && byId.size() == digestById.size();
-        return removed;
+        byId.remove(id);
+        idByInput.remove(removed.rule.input());
+        hash = RulesetHash.subtract(hash, removed.digest);
+        assert byId.size() == idByInput.size() && byId.size() == heldById.size();
+        return removed.rule;
     }
 
     /** The digest of {@code rule} if this set holds that very rule (same id, equal fields), else {@code null}. */
     Long digestIfHeld(final Rule rule) {
-        return rule.equals(byId.get(rule.id())) ? digestById.get(rule.id()) : null;
+        final Held held = heldById.get(rule.id());
+        return held != null && rule.equals(held.rule) ? held.digest : null;
     }
 
     public Rule get(final RuleId id) {
-        return byId.get(id);
+        final Held held = heldById.get(id);
+        return held == null ? null : held.rule;
     }
 
     public boolean contains(final RuleId id) {
-        return byId.containsKey(id);
+        return heldById.containsKey(id);
     }
 
     /** The rule that receives exactly this input, or {@code null}. */
     public Rule findByInput(final RuleInput input) {
         final RuleId id = idByInput.get(input);
-        return id == null ? null : byId.get(id);
+        return id == null ? null : get(id);
     }
 
     /** The rules in id order (a copy). */
@@ -138,7 +146,7 @@ public final class RuleSet {
         final RuleSet copy = new RuleSet();
         copy.byId.putAll(byId);
         copy.idByInput.putAll(idByInput);
-        copy.digestById.putAll(digestById);
+        copy.heldById.putAll(heldById);
         copy.hash = hash;
         return copy;
     }

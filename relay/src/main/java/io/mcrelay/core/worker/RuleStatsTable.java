@@ -1,6 +1,7 @@
 package io.mcrelay.core.worker;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -20,7 +21,10 @@ final class RuleStatsTable {
     /** Bits of a send's user data that number the slot: at most 2^24 rules with sends in flight. */
     static final int SLOT_BITS = 24;
 
+    // In id order, for heartbeats and retiring; lookups by id go to statsById, in O(1).
     private final TreeMap<RuleId, RuleStats> byId = new TreeMap<>();
+    // Lookup only: never iterated, so its hash order cannot reach an output.
+    private final HashMap<RuleId, RuleStats> statsById = new HashMap<>();
     private final TreeSet<RuleId> traced = new TreeSet<>();
     private final CounterReport report;
     private RuleStats[] slots = new RuleStats[64];
@@ -62,8 +66,9 @@ final class RuleStatsTable {
     /** Retires the counters of rule {@code id}, gone from the worker's rules; tracing goes with the rule. */
     void retire(final RuleId id) {
         traced.remove(id); // tracing goes with the rule, as on the supervisor
-        final RuleStats stats = byId.remove(id);
+        final RuleStats stats = statsById.remove(id);
         if (stats != null) {
+            byId.remove(id);
             stats.retired = true;
             releaseIfIdle(stats);
         }
@@ -74,12 +79,13 @@ final class RuleStatsTable {
      * supervisor may still hold those of an earlier rule of that id) if it has none, and fitted to its outputs.
      */
     RuleStats statsFor(final Rule rule) {
-        RuleStats stats = byId.get(rule.id());
+        RuleStats stats = statsById.get(rule.id());
         if (stats == null) {
             stats = new RuleStats(rule.id(), allocateSlot(), rule.outputs().size());
             stats.traced = traced.contains(rule.id());
             slots[stats.slot] = stats;
             byId.put(rule.id(), stats);
+            statsById.put(rule.id(), stats);
             report.mark(stats.slot);
         } else if (stats.resize(rule.outputs().size())) {
             report.mark(stats.slot);
@@ -89,7 +95,7 @@ final class RuleStatsTable {
 
     /** The counters of rule {@code id}, or {@code null} when it has none. */
     RuleStats find(final RuleId id) {
-        return byId.get(id);
+        return statsById.get(id);
     }
 
     /** Tracing of rule {@code id} on or off; it applies to a rule that arrives later too. */
@@ -99,7 +105,7 @@ final class RuleStatsTable {
         } else {
             traced.remove(id);
         }
-        final RuleStats stats = byId.get(id);
+        final RuleStats stats = statsById.get(id);
         if (stats != null) {
             stats.traced = enabled;
         }
