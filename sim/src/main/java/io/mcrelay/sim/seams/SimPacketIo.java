@@ -67,18 +67,65 @@ public final class SimPacketIo implements PacketIo {
 
     /** An open destination; in-flight sends hold it, so closing it does not disturb them. */
     private static final class Destination {
+        final DestinationKey key;
         final SimNetwork.Endpoint endpoint;
         final int ttl;
         final int handle;
 
-        Destination(final SimNetwork.Endpoint endpoint, final int ttl, final int handle) {
+        Destination(final DestinationKey key, final SimNetwork.Endpoint endpoint, final int ttl, final int handle) {
+            this.key = key;
             this.endpoint = endpoint;
             this.ttl = ttl;
             this.handle = handle;
         }
     }
 
-    private record DestinationKey(SimNetwork.Endpoint endpoint, int ttl) {
+    /**
+     * What makes a destination, as given to {@link #openDestination}: the group as its address bytes, so that the
+     * lookup of one already open (every output of every rule at each table rebuild) formats no text and builds no
+     * endpoint. The hash is computed once; the key owns its bytes once it is in the map.
+     */
+    private static final class DestinationKey {
+        final String interfaceName;
+        final byte[] group;
+        final int port;
+        final int ttl;
+        final int hash;
+
+        DestinationKey(final String interfaceName, final byte[] group, final int port, final int ttl) {
+            this.interfaceName = interfaceName;
+            this.group = group;
+            this.port = port;
+            this.ttl = ttl;
+            // Arrays.hashCode of 239.60.a.b is a * 31 + b plus a constant: a few hundred values for thousands of
+            // groups. The address is folded into 32-bit words instead (one to one for IPv4), and mixed.
+            int words = 0;
+            for (int i = 0; i < group.length; i++) {
+                words ^= (group[i] & 0xFF) << ((3 - (i & 3)) << 3);
+            }
+            this.hash = mix(mix(interfaceName.hashCode() ^ words) ^ (port << 8 | ttl));
+        }
+
+        /** MurmurHash3's finaliser: one to one, every bit of the input moves every bit of the output. */
+        private static int mix(final int value) {
+            int h = value;
+            h ^= h >>> 16;
+            h *= 0x85EBCA6B;
+            h ^= h >>> 13;
+            h *= 0xC2B2AE35;
+            return h ^ h >>> 16;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(final Object other) {
+            return other instanceof DestinationKey key && hash == key.hash && port == key.port && ttl == key.ttl
+                && interfaceName.equals(key.interfaceName) && java.util.Arrays.equals(group, key.group);
+        }
     }
 
     private final SimNetwork network;
@@ -155,13 +202,13 @@ public final class SimPacketIo implements PacketIo {
         if (ttl < 0 || ttl > 255) {
             throw new IllegalArgumentException("ttl out of range: " + ttl);
         }
-        final SimNetwork.Endpoint endpoint =
-            new SimNetwork.Endpoint(interfaceName, SimNetwork.groupText(groupAddress), port);
-        final DestinationKey key = new DestinationKey(endpoint, ttl);
-        Destination destination = destinationsByKey.get(key);
+        Destination destination = destinationsByKey.get(new DestinationKey(interfaceName, groupAddress, port, ttl));
         if (destination == null) {
+            final DestinationKey key = new DestinationKey(interfaceName, groupAddress.clone(), port, ttl);
+            final SimNetwork.Endpoint endpoint =
+                new SimNetwork.Endpoint(interfaceName, SimNetwork.groupText(groupAddress), port);
             final int handle = allocateHandle();
-            destination = new Destination(endpoint, ttl, handle);
+            destination = new Destination(key, endpoint, ttl, handle);
             destinationsByKey.put(key, destination);
             destinationsByHandle[handle] = destination;
         }
@@ -174,7 +221,7 @@ public final class SimPacketIo implements PacketIo {
     public void closeDestination(final int destination) {
         ensureOpen();
         final Destination open = lookup(destination);
-        final Destination removed = destinationsByKey.remove(new DestinationKey(open.endpoint, open.ttl));
+        final Destination removed = destinationsByKey.remove(open.key);
         assert removed == open : "the handle table and the key map agree";
         destinationsByHandle[destination] = null;
         freeHandles.push(destination);
