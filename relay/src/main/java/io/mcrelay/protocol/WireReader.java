@@ -123,6 +123,11 @@ public final class WireReader {
         final byte[] utf8 = new byte[length];
         buffer.getBytes(position, utf8);
         position += length;
+        if (isAscii(utf8)) {
+            // Names, ids and interfaces are ASCII nearly always: such bytes are valid UTF-8 and decode one to one,
+            // without a decoder per string (a table of thousands of rules decodes several strings per rule).
+            return new String(utf8, StandardCharsets.US_ASCII);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
@@ -132,6 +137,15 @@ public final class WireReader {
         } catch (final CharacterCodingException e) {
             throw new CodecException(field + ": not valid UTF-8", e);
         }
+    }
+
+    private static boolean isAscii(final byte[] bytes) {
+        for (final byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public IpAddress address(final String field) {
