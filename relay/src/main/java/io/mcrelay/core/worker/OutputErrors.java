@@ -1,9 +1,6 @@
 package io.mcrelay.core.worker;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.TreeMap;
 
 import org.agrona.collections.Int2ObjectHashMap;
 
@@ -17,7 +14,21 @@ import org.agrona.collections.Int2ObjectHashMap;
 final class OutputErrors {
     private static final int OUTPUT_BITS = 16;
 
-    private final TreeMap<Integer, List<Long>> building = new TreeMap<>();
+    /** The users of one destination gathered by a rebuild, in the order they were given. */
+    private static final class Gathered {
+        long[] packed = new long[2];
+        int size;
+
+        void add(final long user) {
+            if (size == packed.length) {
+                packed = Arrays.copyOf(packed, size * 2);
+            }
+            packed[size++] = user;
+        }
+    }
+
+    // Looked up, and iterated only to fill users, whose layout does not depend on the order it is filled in.
+    private final Int2ObjectHashMap<Gathered> building = new Int2ObjectHashMap<>();
     // Looked up, never iterated.
     private final Int2ObjectHashMap<long[]> users = new Int2ObjectHashMap<>();
     private long reports;
@@ -29,14 +40,19 @@ final class OutputErrors {
 
     /** Output {@code output} of the rule in slot {@code slot} sends through {@code destination}. */
     void sendsThrough(final int destination, final int slot, final int output) {
-        building.computeIfAbsent(destination, d -> new ArrayList<>()).add((long) slot << OUTPUT_BITS | output);
+        Gathered gathered = building.get(destination);
+        if (gathered == null) {
+            gathered = new Gathered();
+            building.put(destination, gathered);
+        }
+        gathered.add((long) slot << OUTPUT_BITS | output);
     }
 
     /** Makes the users given since {@link #startRebuild} the table. */
     void finishRebuild() {
         users.clear();
-        building.forEach((destination, packed) -> users.put(destination,
-            packed.stream().mapToLong(Long::longValue).toArray()));
+        building.forEachInt((destination, gathered) -> users.put(destination,
+            Arrays.copyOf(gathered.packed, gathered.size)));
     }
 
     /** Output {@code output} of the rule in slot {@code slot} sends through {@code destination} (a change in place). */
