@@ -39,9 +39,14 @@ public final class WireReader {
     }
 
     private void need(final int bytes, final String field) {
+        need(bytes, field, "");
+    }
+
+    /** {@link #need} for the field named {@code field + suffix}, a name put together only for the error. */
+    private void need(final int bytes, final String field, final String suffix) {
         if (bytes > limit - position) {
-            throw new CodecException("truncated: " + field + " needs " + bytes + " bytes, " + (limit - position)
-                + " left");
+            throw new CodecException("truncated: " + field + suffix + " needs " + bytes + " bytes, "
+                + (limit - position) + " left");
         }
     }
 
@@ -51,14 +56,22 @@ public final class WireReader {
     }
 
     public int u16(final String field) {
-        need(2, field);
+        return u16(field, "");
+    }
+
+    private int u16(final String field, final String suffix) {
+        need(2, field, suffix);
         final int value = buffer.getShort(position, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         position += 2;
         return value;
     }
 
     public int i32(final String field) {
-        need(4, field);
+        return i32(field, "");
+    }
+
+    private int i32(final String field, final String suffix) {
+        need(4, field, suffix);
         final int value = buffer.getInt(position, ByteOrder.BIG_ENDIAN);
         position += 4;
         return value;
@@ -118,7 +131,7 @@ public final class WireReader {
     }
 
     public String string(final String field) {
-        final int length = u16(field + " length");
+        final int length = u16(field, " length");
         need(length, field);
         final byte[] utf8 = new byte[length];
         buffer.getBytes(position, utf8);
@@ -149,7 +162,8 @@ public final class WireReader {
     }
 
     public IpAddress address(final String field) {
-        final int length = u8(field + " length");
+        need(1, field, " length");
+        final int length = buffer.getByte(position++) & 0xFF;
         if (length != 4 && length != 16) {
             throw new CodecException(field + ": an address has 4 or 16 bytes, found length " + length);
         }
@@ -162,7 +176,7 @@ public final class WireReader {
 
     /** A count of items that follow, each at least {@code itemBytesMin} long: refuses counts the input cannot hold. */
     public int count(final String field, final int max, final int itemBytesMin) {
-        final int count = u16(field + " count");
+        final int count = u16(field, " count");
         if (count > max) {
             throw new CodecException(field + ": " + count + " items, at most " + max + " allowed");
         }
@@ -175,7 +189,7 @@ public final class WireReader {
 
     /** A 32-bit count, for lists that can exceed 65,535 items. */
     public int count32(final String field, final int max, final int itemBytesMin) {
-        final int count = i32(field + " count");
+        final int count = i32(field, " count");
         if (count < 0 || count > max) {
             throw new CodecException(field + ": " + Integer.toUnsignedString(count) + " items, at most " + max
                 + " allowed");
