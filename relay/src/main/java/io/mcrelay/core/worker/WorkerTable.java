@@ -77,7 +77,7 @@ final class WorkerTable {
         outputErrors.startRebuild();
         compiled.clear();
         widths.clear();
-        for (final Rule rule : rules.rules()) {
+        for (final Rule rule : rules.inIdOrder()) {
             final Compiled rebuilt = compile(rule);
             for (final int destination : rebuilt.destinations) {
                 used.put(destination, used.get(destination) + 1);

@@ -103,6 +103,8 @@ public final class SimLauncher implements WorkerLauncher {
     private final List<WorkerHandle> crashRequests = new ArrayList<>();
     // By launch id: launch order, deterministic.
     private final TreeMap<Long, LiveWorker> live = new TreeMap<>();
+    /** {@link #live}'s workers as an immutable list, made again only after a launch or an exit ({@code null}). */
+    private List<LiveWorker> liveList;
     private EndedInputs endedInputs = new EndedInputs();
     private long nextLaunchId = 1;
     private long nextPid = 1000;
@@ -129,6 +131,7 @@ public final class SimLauncher implements WorkerLauncher {
             wrapper.wrap(ends[1], false, handle));
         incarnation.agent().start(clock.nanoTime());
         live.put(handle.launchId(), new LiveWorker(handle, incarnation, ends[1], ends[0]));
+        liveList = null;
         events.connected(handle, wrapper.wrap(ends[0], true, handle));
         return handle;
     }
@@ -181,6 +184,7 @@ public final class SimLauncher implements WorkerLauncher {
 
     private void end(final WorkerHandle handle, final int status) {
         final LiveWorker worker = live.remove(handle.launchId());
+        liveList = null;
         if (worker == null) {
             return; // already gone: a second kill does nothing
         }
@@ -258,9 +262,13 @@ public final class SimLauncher implements WorkerLauncher {
         return next;
     }
 
-    /** The live workers, in launch order. */
+    /** The live workers, in launch order: an immutable list (the simulator asks at every step and delivery). */
     public List<LiveWorker> liveWorkers() {
-        return List.copyOf(live.values());
+        if (liveList == null) {
+            liveList = List.copyOf(live.values());
+        }
+        assert liveList.equals(List.copyOf(live.values()));
+        return liveList;
     }
 
     /** The live worker in slot {@code workerIndex}, or {@code null}. */
