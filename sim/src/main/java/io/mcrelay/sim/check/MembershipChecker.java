@@ -40,7 +40,9 @@ public final class MembershipChecker extends Checker {
         final TreeMap<String, TreeMap<Integer, TreeSet<Integer>>> needed = new TreeMap<>();
         for (final Rule rule : rules) {
             final IpAddress group = rule.input().group();
-            if (group.family() != IpAddress.Family.IPV4 || !group.isMulticast()) {
+            // Only the interfaces named are checked: the rules of others (thousands, in a bulk load) need no map.
+            if (group.family() != IpAddress.Family.IPV4 || !group.isMulticast()
+                || !names.contains(rule.input().interfaceName())) {
                 continue;
             }
             final TreeMap<Integer, TreeSet<Integer>> groups =

@@ -3,7 +3,9 @@ package io.mcrelay.sim.seams;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeMap;
 
 import org.agrona.DirectBuffer;
@@ -105,6 +107,8 @@ public final class SimNetwork {
     private final TreeMap<String, NetworkLink> links = new TreeMap<>();
     // The same links as a list, rebuilt on create/delete, so that step() iterates without allocating an iterator.
     private final ArrayList<NetworkLink> linksByName = new ArrayList<>();
+    // The same links for lookup by name (every send looks its link up): never iterated, rebuilt with linksByName.
+    private final HashMap<String, NetworkLink> linksLookup = new HashMap<>();
     private final ArrayList<SimPacketIo> ios = new ArrayList<>();
     private final InputGroups inputGroups = new InputGroups();
     private final ArrayList<SimLinkMonitor> monitors = new ArrayList<>();
@@ -273,7 +277,7 @@ public final class SimNetwork {
             throw new IllegalArgumentException("a frame is 1.." + FRAME_BYTES_MAX + " bytes, not " + length);
         }
         framesInjected++;
-        final NetworkLink link = links.get(linkName);
+        final NetworkLink link = link(linkName);
         if (link == null) {
             drops[Drop.INGRESS_NO_LINK.ordinal()]++;
             return;
@@ -328,13 +332,13 @@ public final class SimNetwork {
 
     /** The index of a link now, or 0 when there is none by that name. */
     public int interfaceIndex(final String name) {
-        final NetworkLink link = links.get(name);
+        final NetworkLink link = link(name);
         return link == null ? 0 : link.ifIndex;
     }
 
     /** True when the link exists and is up. */
     public boolean isUp(final String name) {
-        final NetworkLink link = links.get(name);
+        final NetworkLink link = link(name);
         return link != null && link.up;
     }
 
@@ -482,7 +486,7 @@ public final class SimNetwork {
             drops[Drop.TOO_LARGE.ordinal()]++;
             return -EMSGSIZE;
         }
-        final NetworkLink link = links.get(endpoint.interfaceName());
+        final NetworkLink link = link(endpoint.interfaceName());
         if (link == null) {
             drops[Drop.EGRESS_NO_LINK.ordinal()]++;
             return -PacketIo.ENETUNREACH;
@@ -547,7 +551,7 @@ public final class SimNetwork {
     }
 
     private NetworkLink require(final String name) {
-        final NetworkLink link = links.get(name);
+        final NetworkLink link = link(name);
         if (link == null) {
             throw new IllegalArgumentException("no link named " + name);
         }
@@ -557,6 +561,13 @@ public final class SimNetwork {
     private void rebuildLinkList() {
         linksByName.clear();
         linksByName.addAll(links.values());
+        linksLookup.clear();
+        linksLookup.putAll(links);
+    }
+
+    /** The link named {@code name}, or {@code null}. */
+    private NetworkLink link(final String name) {
+        return linksLookup.get(Objects.requireNonNull(name, "name"));
     }
 
     /** A group or unicast address as text: dotted quad for IPv4, eight full hex groups for IPv6. */
