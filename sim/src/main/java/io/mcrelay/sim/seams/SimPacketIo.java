@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.seam.PacketIo;
@@ -148,6 +149,9 @@ public final class SimPacketIo implements PacketIo {
 
     // Lookup only, never iterated: its order cannot reach an output.
     private final Map<DestinationKey, Destination> destinationsByKey = new HashMap<>();
+    // The IPv4 destinations of destinationsByKey again, by interface and then by group, port and ttl in one long:
+    // the lookup of one already open (every output of every rule at each table rebuild) compares no bytes. Lookup only.
+    private final HashMap<String, Long2ObjectHashMap<Destination>> ipv4ByInterface = new HashMap<>();
     private Destination[] destinationsByHandle = new Destination[16];
     private final ArrayDeque<Integer> freeHandles = new ArrayDeque<>();
     private int nextHandle;
@@ -202,6 +206,14 @@ public final class SimPacketIo implements PacketIo {
         if (ttl < 0 || ttl > 255) {
             throw new IllegalArgumentException("ttl out of range: " + ttl);
         }
+        if (groupAddress.length == 4) {
+            final Long2ObjectHashMap<Destination> byGroup = ipv4ByInterface.get(interfaceName);
+            final Destination open = byGroup == null ? null : byGroup.get(ipv4Key(groupAddress, port, ttl));
+            if (open != null) {
+                assert destinationsByKey.get(new DestinationKey(interfaceName, groupAddress, port, ttl)) == open;
+                return open.handle;
+            }
+        }
         Destination destination = destinationsByKey.get(new DestinationKey(interfaceName, groupAddress, port, ttl));
         if (destination == null) {
             final DestinationKey key = new DestinationKey(interfaceName, groupAddress.clone(), port, ttl);
@@ -211,10 +223,21 @@ public final class SimPacketIo implements PacketIo {
             destination = new Destination(key, endpoint, ttl, handle);
             destinationsByKey.put(key, destination);
             destinationsByHandle[handle] = destination;
+            if (groupAddress.length == 4) {
+                ipv4ByInterface.computeIfAbsent(interfaceName, name -> new Long2ObjectHashMap<>())
+                    .put(ipv4Key(groupAddress, port, ttl), destination);
+            }
         }
         assert destinationsByHandle[destination.handle] == destination;
         assert destinationsByKey.size() <= nextHandle : "every open destination holds a distinct handle";
         return destination.handle;
+    }
+
+    /** An IPv4 group, a port and a ttl in one long: 32 bits, 16 bits, 8 bits. */
+    private static long ipv4Key(final byte[] group, final int port, final int ttl) {
+        final long address = (group[0] & 0xFFL) << 24 | (group[1] & 0xFF) << 16 | (group[2] & 0xFF) << 8
+            | (group[3] & 0xFF);
+        return address << 24 | (long) port << 8 | ttl;
     }
 
     @Override
@@ -223,6 +246,11 @@ public final class SimPacketIo implements PacketIo {
         final Destination open = lookup(destination);
         final Destination removed = destinationsByKey.remove(open.key);
         assert removed == open : "the handle table and the key map agree";
+        if (open.key.group.length == 4) {
+            final Destination indexed =
+                ipv4ByInterface.get(open.key.interfaceName).remove(ipv4Key(open.key.group, open.key.port, open.ttl));
+            assert indexed == open : "the IPv4 index and the key map agree";
+        }
         destinationsByHandle[destination] = null;
         freeHandles.push(destination);
     }
