@@ -55,7 +55,7 @@ public record RuleId(String value) implements Comparable<RuleId> {
     // Written out rather than left to the record's generated methods: ids are map keys on every table rebuild.
     @Override
     public boolean equals(final Object other) {
-        return other instanceof RuleId id && value.equals(id.value);
+        return this == other || other instanceof RuleId id && value.equals(id.value);
     }
 
     @Override
@@ -65,6 +65,9 @@ public record RuleId(String value) implements Comparable<RuleId> {
 
     @Override
     public int compareTo(final RuleId other) {
+        if (this == other) {
+            return 0; // a tree finding the very key it holds
+        }
         return value.compareTo(other.value);
     }
 

@@ -22,7 +22,7 @@ import io.mcrelay.rules.ValidationError;
  */
 public final class RuleSet {
     /** A rule held, with its digest. */
-    private record Held(Rule rule, Long digest) {
+    record Held(Rule rule, Long digest) {
     }
 
     // The order of iteration; lookups by id go to heldById, in O(1) rather than a string comparison per tree level.
@@ -74,7 +74,7 @@ public final class RuleSet {
     }
 
     /**
-     * {@link #put(Rule)} with the rule's digest known already ({@link #digestIfHeld}): taking in a table whose rules
+     * {@link #put(Rule)} with the rule's digest known already ({@link #heldIfSame}): taking in a table whose rules
      * are mostly held already then costs no hashing for those.
      */
     void put(final Rule rule, final long digest) {
@@ -107,10 +107,10 @@ public final class RuleSet {
         return removed.rule;
     }
 
-    /** The digest of {@code rule} if this set holds that very rule (same id, equal fields), else {@code null}. */
-    Long digestIfHeld(final Rule rule) {
+    /** The rule held that equals {@code rule} (same id, equal fields), with its digest; or {@code null}. */
+    Held heldIfSame(final Rule rule) {
         final Held held = heldById.get(rule.id());
-        return held != null && rule.equals(held.rule) ? held.digest : null;
+        return held != null && rule.equals(held.rule) ? held : null;
     }
 
     public Rule get(final RuleId id) {

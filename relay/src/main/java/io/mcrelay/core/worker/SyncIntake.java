@@ -146,9 +146,12 @@ final class SyncIntake {
         int units = 0;
         int done = 0;
         while (preparedCount < gathered.size() && units < PREPARE_UNITS_PER_CYCLE) {
-            final Rule rule = gathered.get(preparedCount++);
-            final Long digest = held.digestIfHeld(rule);
-            prepared.put(rule, digest != null ? digest : RulesetHash.digest(rule));
+            final Rule received = gathered.get(preparedCount++);
+            // A rule held already goes in as the very object held, with its digest: equal, and the lookups of the
+            // install (counters, destinations) then find their keys by identity instead of comparing ids.
+            final RuleSet.Held same = held.heldIfSame(received);
+            final Rule rule = same != null ? same.rule() : received;
+            prepared.put(rule, same != null ? same.digest() : RulesetHash.digest(rule));
             for (int i = 0; i < rule.outputs().size(); i++) {
                 opener.open(rule, i);
             }
