@@ -31,6 +31,8 @@ public final class RuleSet {
     private final Map<RuleInput, RuleId> idByInput = new HashMap<>();
     private final Map<RuleId, Held> heldById = new HashMap<>();
     private long hash = RulesetHash.EMPTY;
+    /** {@link #rules()} as last made, immutable; {@code null} once a change made it stale. */
+    private List<Rule> rulesInOrder;
 
     /** An empty set. */
     public RuleSet() {
@@ -88,6 +90,7 @@ public final class RuleSet {
             throw new IllegalStateException("input " + rule.input() + " already belongs to rule " + inputOwner);
         }
         byId.put(rule.id(), rule);
+        rulesInOrder = null;
         idByInput.put(rule.input(), rule.id());
         heldById.put(rule.id(), new Held(rule, digest));
         hash = RulesetHash.add(hash, digest);
@@ -101,6 +104,7 @@ public final class RuleSet {
             return null;
         }
         byId.remove(id);
+        rulesInOrder = null;
         idByInput.remove(removed.rule.input());
         hash = RulesetHash.subtract(hash, removed.digest);
         assert byId.size() == idByInput.size() && byId.size() == heldById.size();
@@ -128,9 +132,16 @@ public final class RuleSet {
         return id == null ? null : get(id);
     }
 
-    /** The rules in id order (a copy). */
+    /**
+     * The rules in id order, as an immutable list: made once per change (the supervisor asks several times for each,
+     * and a copy of a big table each time was a visible cost).
+     */
     public List<Rule> rules() {
-        return List.copyOf(byId.values());
+        if (rulesInOrder == null) {
+            rulesInOrder = List.copyOf(byId.values());
+        }
+        assert rulesInOrder.size() == byId.size();
+        return rulesInOrder;
     }
 
     /** The rules in id order, as a read-only view: for a walk over them that changes nothing in this set. */
