@@ -151,6 +151,8 @@ latency=$(ip netns exec "$ns" "$java" -cp "$root/benchmarks/target/benchmarks.ja
 field() { sed -n "s/^$1 .*$2=\([^ ]*\).*/\1/p" <<<"$latency"; }
 add_line="p50 $(field add p50_us) µs, p99 $(field add p99_us) µs, max $(field add max_us) µs"
 list_line="p50 $(field list_10000 p50_us) µs, p99 $(field list_10000 p99_us) µs, max $(field list_10000 max_us) µs"
+# The measuring client warmed its own codec on local frames first; what its first use cost is reported beside.
+client_line="the client's own first use (not in the rows above): an add $(field client_cold add_us) µs, decoding the 10,000-rule answer $(field client_cold rules_decode_ms) ms"
 load_line="$(field config_load ms) ms, acked by both: $(field config_load acked)"
 sleep "$settle_s" # settled: see --settle
 t0=$(ticks "$supervisor" "${workers[@]}")
@@ -192,6 +194,7 @@ section=$(mktemp)
     echo "| resident memory, 10,000 rules | $memory_10k | workers ≤ 64 MiB without rings (at 1,000) |"
     echo "| \`add\`, acked by 2 workers, 200 on one connection | $add_line | p99 < 5 ms |"
     echo "| \`list\` at 10,000 rules, 50 on one connection | $list_line | p99 < 100 ms |"
+    echo "| measuring client, first use of its codec (fresh JVM) | $client_line | - |"
     echo "| \`config load\` of 10,000 rules, 2 workers | $load_line | acked by both < 1 s |"
     echo "| worker start (launched to connected, from the daemon's log) | $worker_start ms | < 500 ms |"
     echo "| daemon start to its first answer (\`ping\` polled every 250 ms) | $answer_ms ms | - |"

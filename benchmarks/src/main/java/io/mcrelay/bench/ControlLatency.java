@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 import io.mcrelay.control.ControlClient;
+import io.mcrelay.control.ControlCodec;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
@@ -18,6 +19,11 @@ import io.mcrelay.control.RuleDocument;
  * {@code list}s of that table. Prints one line per measure, {@code NAME n=… p50_us=… p99_us=… max_us=…} (HdrHistogram,
  * 3 significant digits), and {@code config_load rules=… ms=… acked=…}; exits 1 with the daemon's answer when a
  * request is refused. Leaves the loaded table in place (the caller stops the daemon).
+ *
+ * <p>The figures are the daemon's and the socket's, not this JVM's first use of its own code: before connecting it
+ * runs its codec on local frames of the same kinds and sizes ({@code add} requests and their answers, a {@code rules}
+ * answer of {@code --config-rules} rules), and prints what that first use cost, {@code client_cold add_us=…
+ * rules_decode_ms=…} (a fresh {@code mcrelay} client pays it once per process).
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.mcrelay.bench.ControlLatency --socket S --input-interface IF
  *     --output-interface IF [--adds 200] [--config-rules 10000] [--lists 50]</pre>
@@ -51,6 +57,7 @@ public final class ControlLatency {
         if (socket == null || input == null || output == null) {
             usage("--socket, --input-interface and --output-interface are required");
         }
+        warmCodec(configRules, input, output);
         try (ControlClient client = ControlClient.connect(Path.of(socket), 60_000)) {
             final Histogram add = histogram();
             for (int i = 0; i < adds; i++) {
@@ -88,6 +95,37 @@ public final class ControlLatency {
             }
             print("list_" + configRules, list);
         }
+    }
+
+    /**
+     * Runs this JVM's control codec on local frames like the ones measured (1,000 adds and their answers, then a
+     * {@code rules} answer of {@code rules} rules decoded 5 times) and prints the first add's and the first decode's
+     * cost: the client's own warm-up, kept out of the daemon's figures.
+     */
+    private static void warmCodec(final int rules, final String input, final String output) {
+        long firstAddNs = -1;
+        for (int i = 0; i < 1_000; i++) {
+            final long start = System.nanoTime();
+            final RuleDocument rule = new RuleDocument("warm-" + i, null, input, group(239, 1, i), 5000, null,
+                List.of(new RuleDocument.OutputDocument(group(239, 2, i), 5000, output, null)), null);
+            ControlCodec.decodeRequest(ControlCodec.encode(new ControlRequest.Add(i + 1, rule)));
+            ControlCodec.decodeResponse(ControlCodec.encode(new ControlResponse.RuleAdded(i + 1, rule.id(), i)));
+            firstAddNs = firstAddNs < 0 ? System.nanoTime() - start : firstAddNs;
+        }
+        final List<RuleDocument> documents = new java.util.ArrayList<>(rules);
+        for (int i = 0; i < rules; i++) {
+            documents.add(new RuleDocument("load-" + i, null, input, group(239, 3, i), 5000, null,
+                List.of(new RuleDocument.OutputDocument(group(239, 4, i), 5000, output, null)), "active"));
+        }
+        final byte[] answer = ControlCodec.encode(new ControlResponse.Rules(1, 1, documents));
+        long firstDecodeNs = -1;
+        for (int i = 0; i < 5; i++) {
+            final long start = System.nanoTime();
+            ControlCodec.decodeResponse(answer);
+            firstDecodeNs = firstDecodeNs < 0 ? System.nanoTime() - start : firstDecodeNs;
+        }
+        System.out.println("client_cold add_us=" + TimeUnit.NANOSECONDS.toMicros(firstAddNs) + " rules_decode_ms="
+            + TimeUnit.NANOSECONDS.toMillis(firstDecodeNs) + " rules=" + rules);
     }
 
     /** {@code COUNT} rules with distinct inputs, one output each, as a config file's text. */
