@@ -61,8 +61,7 @@ public final class ControlLatency {
         try (ControlClient client = ControlClient.connect(Path.of(socket), 60_000)) {
             final Histogram add = histogram();
             for (int i = 0; i < adds; i++) {
-                final RuleDocument rule = new RuleDocument("latency-" + i, null, input, group(239, 1, i), 5000, null,
-                    List.of(new RuleDocument.OutputDocument(group(239, 2, i), 5000, output, null)), null);
+                final RuleDocument rule = addedRule("latency-", i, input, output);
                 final long start = System.nanoTime();
                 final ControlResponse response = client.exchange(new ControlRequest.Add(client.nextRequestId(), rule));
                 add.recordValue(micros(System.nanoTime() - start));
@@ -106,8 +105,7 @@ public final class ControlLatency {
         long firstAddNs = -1;
         for (int i = 0; i < 1_000; i++) {
             final long start = System.nanoTime();
-            final RuleDocument rule = new RuleDocument("warm-" + i, null, input, group(239, 1, i), 5000, null,
-                List.of(new RuleDocument.OutputDocument(group(239, 2, i), 5000, output, null)), null);
+            final RuleDocument rule = addedRule("warm-", i, input, output);
             ControlCodec.decodeRequest(ControlCodec.encode(new ControlRequest.Add(i + 1, rule)));
             ControlCodec.decodeResponse(ControlCodec.encode(new ControlResponse.RuleAdded(i + 1, rule.id(), i)));
             firstAddNs = firstAddNs < 0 ? System.nanoTime() - start : firstAddNs;
@@ -126,6 +124,12 @@ public final class ControlLatency {
         }
         System.out.println("client_cold add_us=" + TimeUnit.NANOSECONDS.toMicros(firstAddNs) + " rules_decode_ms="
             + TimeUnit.NANOSECONDS.toMillis(firstDecodeNs) + " rules=" + rules);
+    }
+
+    /** The {@code i}-th rule an {@code add} sends: its own input group and output group, one output. */
+    private static RuleDocument addedRule(final String prefix, final int i, final String input, final String output) {
+        return new RuleDocument(prefix + i, null, input, group(239, 1, i), 5000, null,
+            List.of(new RuleDocument.OutputDocument(group(239, 2, i), 5000, output, null)), null);
     }
 
     /** {@code COUNT} rules with distinct inputs, one output each, as a config file's text. */

@@ -343,6 +343,11 @@ public class Supervisor implements DutyCycle {
         return id;
     }
 
+    private void cancel(final long timerId) {
+        seams.timers().cancel(timerId);
+        timerTasks.remove(timerId);
+    }
+
     private void scheduleHealthCheck(final long deadlineNs) {
         healthCheckTimerId = schedule(deadlineNs, new HealthCheck());
         healthCheckDueNs = deadlineNs;
@@ -356,8 +361,7 @@ public class Supervisor implements DutyCycle {
     private void keepHealthCheckNear() {
         if (healthCheckDueNs - nowNs > config.heartbeatIntervalNs()
             && health.checkIntervalNs() == config.heartbeatIntervalNs()) {
-            seams.timers().cancel(healthCheckTimerId);
-            timerTasks.remove(healthCheckTimerId);
+            cancel(healthCheckTimerId);
             scheduleHealthCheck(nowNs + config.heartbeatIntervalNs());
         }
     }
@@ -426,8 +430,7 @@ public class Supervisor implements DutyCycle {
 
         @Override
         public void cancelDeadline(final long timerId) {
-            seams.timers().cancel(timerId);
-            timerTasks.remove(timerId);
+            cancel(timerId);
         }
 
         @Override
