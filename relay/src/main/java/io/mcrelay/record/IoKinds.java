@@ -3,6 +3,7 @@ package io.mcrelay.record;
 import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.protocol.WireReader;
+import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.protocol.WireWriter;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.seam.GroupMemberships;
@@ -156,7 +157,8 @@ public final class IoKinds {
         return new WireWriter().i32(config.workerCount()).i64(config.ackTimeoutNs()).i64(config.heartbeatIntervalNs())
             .i32(config.missedHeartbeatsMax()).i64(config.connectTimeoutNs()).i64(config.backoffInitialNs())
             .i64(config.backoffMaxNs()).i64(config.backoffResetNs()).i32(config.limits().rulesMax())
-            .i32(config.limits().outputsPerRuleMax()).i64(config.firstMessageTimeoutNs()).toByteArray();
+            .i32(config.limits().outputsPerRuleMax()).i64(config.firstMessageTimeoutNs()).i32(config.syncChunkBytes())
+            .toByteArray();
     }
 
     public static Supervisor.Config decodeConfig(final byte[] payload) {
@@ -173,8 +175,11 @@ public final class IoKinds {
         // Absent from journals written before it existed, when it was the heartbeat silence allowed.
         final long firstMessageTimeoutNs = in.remaining() > 0 ? in.i64("first message timeout")
             : heartbeatIntervalNs * missedHeartbeatsMax;
+        // Absent from journals written before it could be told, when every chunk was of the largest size.
+        final int syncChunkBytes = in.remaining() > 0 ? in.i32("sync chunk bytes")
+            : WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX;
         in.end("config");
         return new Supervisor.Config(workers, ackTimeoutNs, heartbeatIntervalNs, missedHeartbeatsMax, connectTimeoutNs,
-            backoffInitialNs, backoffMaxNs, backoffResetNs, limits, firstMessageTimeoutNs);
+            backoffInitialNs, backoffMaxNs, backoffResetNs, limits, firstMessageTimeoutNs, syncChunkBytes);
     }
 }

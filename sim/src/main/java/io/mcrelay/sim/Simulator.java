@@ -40,6 +40,11 @@ import io.mcrelay.sim.seams.SimNetwork;
 public final class Simulator {
     static final long MS = 1_000_000L;
     static final long SECOND = 1_000 * MS;
+    /**
+     * The supervisor's {@code Sync} chunks here: 4 KiB, a sixteenth of production's, so that the workload's bulk
+     * tables of a few hundred rules ({@link BulkRules}) go in several chunks, as tables of thousands do in production.
+     */
+    static final int SYNC_CHUNK_BYTES = 4 * 1024;
     /** How long the workload waits after a change before it considers the next: 300 ms, plus up to 500 ms. */
     private static final long CHANGE_PAUSE_NS = 300 * MS;
     private static final int CHANGE_JITTER_MS = 500;
@@ -175,7 +180,8 @@ public final class Simulator {
         this.plan = FaultPlan.swarm(config.seed(), root.split("faults"));
         this.faultTargets = root.split("fault-targets");
         this.workload = new Workload(root.split("workload"));
-        final Supervisor.Config supervisorConfig = Supervisor.Config.defaults(config.workers());
+        final Supervisor.Config supervisorConfig = Supervisor.Config.defaults(config.workers())
+            .withSyncChunkBytes(SYNC_CHUNK_BYTES);
         this.cluster = new Cluster(Cluster.Config.of(supervisorConfig).withFactories(config.supervisors(),
             config.workerAgents()).with(root.split("scheduler"), plan, log).withJournal(config.journal())
             .recordingIoIf(config.journal() != null)); // a journal given is a journal to replay: record everything

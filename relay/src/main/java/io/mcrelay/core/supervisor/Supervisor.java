@@ -11,6 +11,7 @@ import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
@@ -47,10 +48,18 @@ import io.mcrelay.seam.WorkerLauncher;
  * hooks ({@link #maySync}, {@link #broadcastOrder}); no production class extends it.
  */
 public class Supervisor implements DutyCycle {
-    /** Tunables, with the defaults of DESIGN; {@code firstMessageTimeoutNs}: see {@link WorkerHealth#checkHealth}. */
+    /**
+     * Tunables, with the defaults of DESIGN; {@code firstMessageTimeoutNs}: see {@link WorkerHealth#checkHealth}.
+     * {@code syncChunkBytes}: the largest {@code Sync} chunk, {@link WorkerMessageCodec#SYNC_CHUNK_BYTES_MAX} unless
+     * told; the simulator passes less, so that tables of a few hundred rules take the many-chunk paths that thousands
+     * take at the real size (as TigerBeetle's test constants are smaller than its production ones).
+     */
     public record Config(int workerCount, long ackTimeoutNs, long heartbeatIntervalNs, int missedHeartbeatsMax,
                          long connectTimeoutNs, long backoffInitialNs, long backoffMaxNs, long backoffResetNs,
-                         Limits limits, long firstMessageTimeoutNs) {
+                         Limits limits, long firstMessageTimeoutNs, int syncChunkBytes) {
+        /** The smallest {@code syncChunkBytes}: room for the largest rule a chunk must hold whole. */
+        public static final int SYNC_CHUNK_BYTES_MIN = 1024;
+
         public Config {
             Objects.requireNonNull(limits, "limits");
             if (workerCount < 1 || workerCount > 1024) {
@@ -61,6 +70,20 @@ public class Supervisor implements DutyCycle {
                 || firstMessageTimeoutNs <= 0) {
                 throw new IllegalArgumentException("timeouts and intervals must be positive");
             }
+            if (syncChunkBytes < SYNC_CHUNK_BYTES_MIN || syncChunkBytes > WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX) {
+                throw new IllegalArgumentException("sync chunks must be between " + SYNC_CHUNK_BYTES_MIN + " and "
+                    + WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX + " bytes, not " + syncChunkBytes);
+            }
+        }
+
+        /** The full-size {@code Sync} chunks of production. */
+        public Config(final int workerCount, final long ackTimeoutNs, final long heartbeatIntervalNs,
+                      final int missedHeartbeatsMax, final long connectTimeoutNs, final long backoffInitialNs,
+                      final long backoffMaxNs, final long backoffResetNs, final Limits limits,
+                      final long firstMessageTimeoutNs) {
+            this(workerCount, ackTimeoutNs, heartbeatIntervalNs, missedHeartbeatsMax, connectTimeoutNs,
+                backoffInitialNs, backoffMaxNs, backoffResetNs, limits, firstMessageTimeoutNs,
+                WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX);
         }
 
         /** DESIGN's: ack 1 s, heartbeats every 250 ms, 4 missed (first message too), backoff 250 ms → 16 s. */
@@ -71,12 +94,17 @@ public class Supervisor implements DutyCycle {
 
         public Config withLimits(final Limits newLimits) {
             return new Config(workerCount, ackTimeoutNs, heartbeatIntervalNs, missedHeartbeatsMax, connectTimeoutNs,
-                backoffInitialNs, backoffMaxNs, backoffResetNs, newLimits, firstMessageTimeoutNs);
+                backoffInitialNs, backoffMaxNs, backoffResetNs, newLimits, firstMessageTimeoutNs, syncChunkBytes);
         }
 
         public Config withFirstMessageTimeoutNs(final long timeoutNs) {
             return new Config(workerCount, ackTimeoutNs, heartbeatIntervalNs, missedHeartbeatsMax, connectTimeoutNs,
-                backoffInitialNs, backoffMaxNs, backoffResetNs, limits, timeoutNs);
+                backoffInitialNs, backoffMaxNs, backoffResetNs, limits, timeoutNs, syncChunkBytes);
+        }
+
+        public Config withSyncChunkBytes(final int bytes) {
+            return new Config(workerCount, ackTimeoutNs, heartbeatIntervalNs, missedHeartbeatsMax, connectTimeoutNs,
+                backoffInitialNs, backoffMaxNs, backoffResetNs, limits, firstMessageTimeoutNs, bytes);
         }
     }
 
@@ -157,7 +185,8 @@ public class Supervisor implements DutyCycle {
         this.memberships = new Memberships(seams.memberships());
         final Roles roles = new Roles();
         this.health = new WorkerHealth(config, table, seams.launcher(), roles);
-        this.commands = new WorkerCommands(table, traces, health, this::maySync, this::broadcastOrder, inputs);
+        this.commands = new WorkerCommands(table, traces, health, this::maySync, this::broadcastOrder, inputs,
+            config.syncChunkBytes());
         this.acked = new AckedChanges(config.ackTimeoutNs(), health.slots(), roles);
         this.front = new ControlFrontEnd(seams.control(), seams.logLevels(), table, traces, roles);
         this.channelHandlers = new WorkerChannel.FrameHandler[config.workerCount()];

@@ -16,8 +16,8 @@ import io.mcrelay.seam.WorkerChannel;
 
 /**
  * The commands the supervisor sends down the worker channels: the whole table ({@code Sync}, cut into chunks of at
- * most {@link WorkerMessageCodec#SYNC_CHUNK_BYTES_MAX} once per epoch and shared by all workers, followed by the traced
- * rules), each committed change ({@code Apply}) and tracing on or off ({@code Trace}). A command that does not fit a
+ * most {@link Supervisor.Config#syncChunkBytes} ({@link WorkerMessageCodec#SYNC_CHUNK_BYTES_MAX} unless told) once per
+ * epoch and shared by all workers, followed by the traced rules), each committed change ({@code Apply}) and tracing on or off ({@code Trace}). A command that does not fit a
  * worker's channel never leaves it silently behind: the worker is marked as owing a {@code Sync}, which carries
  * everything; the chunks of a Sync that do not all fit go on the next duty cycles, from the first that did not (each
  * written chunk counts as the sync moving). A change whose {@code Apply} would be larger than a chunk goes as a
@@ -39,11 +39,13 @@ final class WorkerCommands {
     private final Inputs inputs;
     private final WireWriter writer = new WireWriter();
     private final UnsafeBuffer syncBuffer = new UnsafeBuffer(new byte[0]);
+    private final int chunkBytesMax;
     private long cachedSyncEpoch = -1;
     private List<byte[]> cachedSync;
 
     WorkerCommands(final RuleTable table, final TraceLog traces, final WorkerHealth health, final SyncGate gate,
-                   final Supplier<Iterable<WorkerSlot>> broadcastOrder, final Inputs inputs) {
+                   final Supplier<Iterable<WorkerSlot>> broadcastOrder, final Inputs inputs, final int chunkBytesMax) {
+        this.chunkBytesMax = chunkBytesMax;
         this.inputs = Objects.requireNonNull(inputs, "inputs");
         this.table = Objects.requireNonNull(table, "table");
         this.traces = Objects.requireNonNull(traces, "traces");
@@ -65,8 +67,7 @@ final class WorkerCommands {
             return 0;
         }
         if (cachedSyncEpoch != table.epoch()) {
-            cachedSync = WorkerMessageCodec.syncChunks(table.epoch(), table.rules(),
-                WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX);
+            cachedSync = WorkerMessageCodec.syncChunks(table.epoch(), table.rules(), chunkBytesMax);
             cachedSyncEpoch = table.epoch();
         }
         if (slot.syncSendingEpoch != table.epoch() || slot.syncChunksSent >= cachedSync.size()) {
@@ -119,7 +120,7 @@ final class WorkerCommands {
     void broadcastApply(final long epoch, final List<Rule> upserts, final List<RuleId> removals) {
         writer.reset();
         WorkerMessageCodec.encode(new WorkerMessage.Apply(epoch, upserts, removals), writer);
-        final boolean large = writer.position() > WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX;
+        final boolean large = writer.position() > chunkBytesMax;
         for (final WorkerSlot slot : broadcastOrder.get()) {
             if (slot.channel == null || slot.state == WorkerSlot.State.STOPPING || slot.syncOwed) {
                 continue; // an owed Sync will carry this change too

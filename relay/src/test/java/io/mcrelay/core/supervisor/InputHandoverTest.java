@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.seam.InputSockets;
@@ -84,7 +85,7 @@ class InputHandoverTest {
     private final WorkerHealth health = new WorkerHealth(Supervisor.Config.defaults(2), table,
         new TestKit.FakeLauncher(), new TestKit.QuietActions());
     private final WorkerCommands commands = new WorkerCommands(table, new TraceLog(), health, (index, restarts) -> true,
-        health::slots, inputs);
+        health::slots, inputs, WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX);
     private final TestKit.FakeChannel[] channels = {new TestKit.FakeChannel(), new TestKit.FakeChannel()};
 
     InputHandoverTest() {

@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
@@ -29,7 +30,7 @@ class WorkerCommandsTest {
     private final WorkerCommands commands = new WorkerCommands(table, traces, health, (index, restarts) -> {
         gateAsked.add(index);
         return gateOpen;
-    }, health::slots, new Inputs(new TestKit.RecordingInputSockets()));
+    }, health::slots, new Inputs(new TestKit.RecordingInputSockets()), WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX);
     private final TestKit.FakeChannel[] channels = {new TestKit.FakeChannel(), new TestKit.FakeChannel()};
 
     WorkerCommandsTest() {

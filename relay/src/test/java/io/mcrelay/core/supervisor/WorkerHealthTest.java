@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
+import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.RuleId;
 import io.mcrelay.seam.WorkerLauncher;
@@ -68,7 +69,7 @@ class WorkerHealthTest {
             }
         });
         commands = new WorkerCommands(table, traces, health, (index, restarts) -> true, health::slots,
-            new Inputs(new TestKit.RecordingInputSockets()));
+            new Inputs(new TestKit.RecordingInputSockets()), WorkerMessageCodec.SYNC_CHUNK_BYTES_MAX);
         slot = health.slot(0);
     }
 
