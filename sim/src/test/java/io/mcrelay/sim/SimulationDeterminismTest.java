@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Determinism, the simulator's first promise: the same seed prints the same lines and the same {@code DIGEST=} twice
- * in one JVM and in a second JVM started for the purpose (different identity hashes, different JIT, same run);
- * different seeds give different runs.
+ * in one JVM and in a second JVM started for the purpose (different identity hashes, different JIT, same run), and
+ * alone or beside others in a farm of seeds ({@link SeedFarm}); different seeds give different runs.
  */
 class SimulationDeterminismTest {
     private static final long SEED = 42;
@@ -33,6 +33,44 @@ class SimulationDeterminismTest {
         assertTrue(first.getFirst().equals("SEED=" + SEED) && first.getLast().startsWith("DIGEST="), first::toString);
         assertEquals(first, runHere(SEED));
         assertNotEquals(first.getLast(), runHere(SEED + 1).getLast());
+    }
+
+    @Test
+    void aFarmOfSeedsOnSeveralThreadsGivesEachSeedItsRunAloneInSeedOrder() {
+        final long first = 7;
+        final int count = 6;
+        final List<List<String>> alone = new ArrayList<>();
+        SeedFarm.run(first, count, 1, SimulationDeterminismTest::runShort, alone::add);
+        final List<List<String>> together = new ArrayList<>();
+        SeedFarm.run(first, count, 3, SimulationDeterminismTest::runShort, together::add);
+
+        assertEquals(count, alone.size());
+        for (int i = 0; i < count; i++) {
+            assertEquals("SEED=" + (first + i), alone.get(i).getFirst());
+        }
+        assertEquals(alone, together, "seeds run three at a time differ from the same seeds run one by one");
+    }
+
+    @Test
+    void aSeedThatThrowsEndsTheFarmWithItsException() {
+        final List<Long> handed = new ArrayList<>();
+        final IllegalStateException thrown = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            () -> SeedFarm.run(1, 20, 2, seed -> {
+                if (seed == 5) {
+                    throw new IllegalStateException("seed 5 broke");
+                }
+                return seed;
+            }, handed::add));
+
+        assertEquals("seed 5 broke", thrown.getMessage());
+        assertEquals(List.of(1L, 2L, 3L, 4L), handed, "results before the failed seed, in order, and none after it");
+    }
+
+    private static List<String> runShort(final long seed) {
+        final List<String> lines = new ArrayList<>();
+        Simulator.run(Simulator.Config.defaults(seed).withDuration(10 * Simulator.SECOND, 30 * Simulator.SECOND),
+            lines::add);
+        return lines;
     }
 
     @Test

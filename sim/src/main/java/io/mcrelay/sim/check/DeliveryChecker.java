@@ -22,8 +22,11 @@ public final class DeliveryChecker extends Checker {
     private record Expected(int generation, long seq, int outputs, long sentNs) {
     }
 
-    // (generation, seq, output) → deliveries: looked up, never iterated. A primitive map: one entry per delivery.
-    private final Long2LongHashMap deliveries = new Long2LongHashMap(0);
+    // (generation, seq / 64, output) → a bit per seq delivered at least once: looked up, never iterated. A primitive
+    // map of words: consecutive packets share an entry, so the map stays small enough for the caches.
+    private final Long2LongHashMap delivered = new Long2LongHashMap(0);
+    // (generation, seq, output) → deliveries beyond the first: only for packets delivered more than once (a failure).
+    private final Long2LongHashMap extraDeliveries = new Long2LongHashMap(0);
     private final List<Expected> expected = new ArrayList<>();
 
     public DeliveryChecker(final Failures failures) {
@@ -32,6 +35,10 @@ public final class DeliveryChecker extends Checker {
 
     private static long key(final int generation, final long seq, final int output) {
         return (long) generation << 44 | (seq & 0xFFFF_FFFFFL) << 4 | output;
+    }
+
+    private static long wordKey(final int generation, final long seq, final int output) {
+        return key(generation, seq >>> 6, output);
     }
 
     /** A payload that is not a whole packet of the workload reached {@code endpoint}. */
@@ -51,15 +58,23 @@ public final class DeliveryChecker extends Checker {
 
     /** Packet {@code seq} of {@code generation} reached its rule's output {@code output} (at {@code endpoint}). */
     public void delivered(final int generation, final long seq, final int output, final SimNetwork.Endpoint endpoint) {
-        final long count = deliveries.merge(key(generation, seq, output), 1L, Long::sum);
-        if (count > 1) {
-            fail("packet " + seq + " of generation " + generation + " delivered " + count + " times to " + endpoint);
+        final long wordKey = wordKey(generation, seq, output);
+        final long word = delivered.get(wordKey);
+        final long bit = 1L << (seq & 63);
+        if ((word & bit) == 0) {
+            delivered.put(wordKey, word | bit);
+            return;
         }
+        final long count = 1 + extraDeliveries.merge(key(generation, seq, output), 1L, Long::sum);
+        fail("packet " + seq + " of generation " + generation + " delivered " + count + " times to " + endpoint);
     }
 
     /** How many times packet {@code seq} of {@code generation} reached its rule's output {@code output}. */
     public long deliveries(final int generation, final long seq, final int output) {
-        return deliveries.get(key(generation, seq, output));
+        if ((delivered.get(wordKey(generation, seq, output)) & 1L << (seq & 63)) == 0) {
+            return 0;
+        }
+        return 1 + extraDeliveries.get(key(generation, seq, output));
     }
 
     /** Packet {@code seq} of {@code generation} was sent at {@code sentNs} in the liveness phase, to a live rule. */
@@ -76,7 +91,7 @@ public final class DeliveryChecker extends Checker {
         String first = null;
         for (final Expected packet : expected) {
             for (int output = 0; output < packet.outputs(); output++) {
-                final long count = deliveries.get(key(packet.generation(), packet.seq(), output));
+                final long count = deliveries(packet.generation(), packet.seq(), output);
                 if (count != 1) {
                     missing++;
                     if (first == null) {

@@ -21,6 +21,7 @@ import io.mcrelay.fault.FaultKind;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.seam.Clock;
+import io.mcrelay.sim.SeedFarm;
 import io.mcrelay.sim.Simulator;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -30,8 +31,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code mcrelay sim [--seed S | --seeds N [--first-seed F]] [--duration D] [--journal DIR]}: runs the deterministic
- * simulator. One seed prints the run's own lines ({@code SEED=} first, {@code DIGEST=} last); many seeds print one line
+ * {@code mcrelay sim [--seed S | --seeds N [--first-seed F] [--jobs J]] [--duration D] [--journal DIR]}: runs the
+ * deterministic simulator. One seed prints the run's own lines ({@code SEED=} first, {@code DIGEST=} last); many seeds print one line
  * per seed (or a progress line on a terminal), each failure's {@code FAILED} lines and reproduce command, and a
  * summary with the fault kinds enabled and fired. Exit 0 if every seed passed, 1 if one failed, 2 on a usage error.
  */
@@ -88,6 +89,12 @@ public final class SimCommand implements Callable<Integer> {
         @Option(names = "--first-seed", paramLabel = "F",
             description = "The first seed of --seeds (default: 1).")
         Long firstSeed;
+
+        @Option(names = "--jobs", paramLabel = "J",
+            description = "Run J seeds at a time, each on its own thread, 1 to " + SeedFarm.JOBS_MAX + " (default: "
+                + "one per CPU). Lines and results come in seed order and each seed's digest is the same as alone; "
+                + "the summary's time compression counts every thread's simulated time.")
+        Integer jobs;
     }
 
     @Spec
@@ -171,7 +178,11 @@ public final class SimCommand implements Callable<Integer> {
             throw usage("--first-seed " + first + " with --seeds " + count + " runs past the largest seed, "
                 + Long.MAX_VALUE);
         }
-        return runMany(first, count);
+        final int jobs = range == null || range.jobs == null ? SeedFarm.defaultJobs() : range.jobs;
+        if (jobs < 1 || jobs > SeedFarm.JOBS_MAX) {
+            throw usage("--jobs must be between 1 and " + SeedFarm.JOBS_MAX + ", not " + jobs);
+        }
+        return runMany(first, count, jobs);
     }
 
     private static boolean isEmptyDirectory(final Path dir) {
@@ -249,7 +260,11 @@ public final class SimCommand implements Callable<Integer> {
         return ExitCodes.FAILED;
     }
 
-    private int runMany(final long first, final int count) {
+    /** A seed's outcome and the lines its run printed. */
+    private record Ran(Outcome outcome, List<String> lines) {
+    }
+
+    private int runMany(final long first, final int count, final int jobs) {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         final ProgressLine progress = onTerminal.getAsBoolean() ? new ProgressLine(err) : null;
@@ -257,32 +272,34 @@ public final class SimCommand implements Callable<Integer> {
         // Wall time is for the report only (wall time, compression, progress): it never reaches a simulation or its
         // digest, which depend on the seed and the duration alone.
         final long wallStartNs = WALL_CLOCK.nanoTime();
-        long lastDrawNs = wallStartNs - PROGRESS_INTERVAL_NS;
-        for (int i = 0; i < count; i++) {
+        final long[] lastDrawNs = {wallStartNs - PROGRESS_INTERVAL_NS};
+        SeedFarm.run(first, count, jobs, seed -> {
             final List<String> lines = new ArrayList<>();
-            final Outcome outcome = run(first + i, lines::add);
-            tally.add(outcome, lines);
+            return new Ran(run(seed, lines::add), lines);
+        }, ran -> {
+            final Outcome outcome = ran.outcome();
+            tally.add(outcome, ran.lines());
             if (progress != null && !outcome.passed()) {
                 progress.clear(); // the failure's lines go to stdout, on the same screen
             }
             if (progress == null || !outcome.passed()) {
-                printSeed(out, outcome, lines);
+                printSeed(out, outcome, ran.lines());
             }
             out.flush();
             final long nowNs = WALL_CLOCK.nanoTime();
-            if (progress != null && (nowNs - lastDrawNs >= PROGRESS_INTERVAL_NS || i == count - 1)) {
-                progress.show(String.format(Locale.ROOT, "sim: %d/%d seeds, %d failed, %.1fx", i + 1, count,
+            if (progress != null && (nowNs - lastDrawNs[0] >= PROGRESS_INTERVAL_NS || tally.seeds == count)) {
+                progress.show(String.format(Locale.ROOT, "sim: %d/%d seeds, %d failed, %.1fx", tally.seeds, count,
                     tally.failed, compression(tally.simulatedNs, nowNs - wallStartNs)));
-                lastDrawNs = nowNs;
+                lastDrawNs[0] = nowNs;
             }
-        }
+        });
         final long wallNs = WALL_CLOCK.nanoTime() - wallStartNs;
         if (progress != null) {
             progress.clear();
         } else {
             out.println();
         }
-        printSummary(out, tally, wallNs);
+        printSummary(out, tally, wallNs, jobs);
         out.flush();
         if (tally.failed > 0) {
             err.println("mcrelay: " + tally.failed + " of " + count + " seeds failed");
@@ -372,7 +389,7 @@ public final class SimCommand implements Callable<Integer> {
         return kinds;
     }
 
-    private static void printSummary(final PrintWriter out, final Tally tally, final long wallNs) {
+    private static void printSummary(final PrintWriter out, final Tally tally, final long wallNs, final int jobs) {
         final List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"seeds run", Integer.toString(tally.seeds)});
         rows.add(new String[] {"failed", Integer.toString(tally.failed)});
@@ -387,6 +404,7 @@ public final class SimCommand implements Callable<Integer> {
             }
             rows.add(new String[] {"failed seeds", seeds.toString()});
         }
+        rows.add(new String[] {"seeds at a time", Integer.toString(jobs)});
         rows.add(new String[] {"simulated time", String.format(Locale.ROOT, "%.1f s", tally.simulatedNs / 1e9)});
         rows.add(new String[] {"wall time", String.format(Locale.ROOT, "%.2f s", wallNs / 1e9)});
         rows.add(new String[] {"time compression",

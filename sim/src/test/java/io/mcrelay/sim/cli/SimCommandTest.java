@@ -150,6 +150,29 @@ class SimCommandTest {
     }
 
     @Test
+    void seedsRunSeveralAtATimePrintTheSameLinesInSeedOrder() {
+        final Run one = sim(false, UnaryOperator.identity(), "--seeds", "4", "--first-seed", "20", "--duration", "40s",
+            "--jobs", "1");
+        final Run three = sim(false, UnaryOperator.identity(), "--seeds", "4", "--first-seed", "20", "--duration",
+            "40s", "--jobs", "3");
+        assertEquals(0, one.exitCode(), one::toString);
+        assertEquals(0, three.exitCode(), three::toString);
+        assertEquals(one.lines().subList(0, 4), three.lines().subList(0, 4));
+        assertTrue(one.lines().get(0).startsWith("seed 20 ok digest="), one::toString);
+        assertTrue(one.out().contains("\nseeds at a time   1\n"), one::out);
+        assertTrue(three.out().contains("\nseeds at a time   3\n"), three::out);
+    }
+
+    @Test
+    void jobsOutsideTheirRangeOrWithOneSeedAreUsageErrors() {
+        final Run none = mcrelay("sim", "--seeds", "2", "--jobs", "0");
+        assertEquals(2, none.exitCode(), none::toString);
+        assertTrue(none.err().contains("--jobs must be between 1 and 64, not 0"), none::toString);
+        final Run withSeed = mcrelay("sim", "--seed", "1", "--jobs", "2");
+        assertEquals(2, withSeed.exitCode(), withSeed::toString);
+    }
+
+    @Test
     void onATerminalProgressGoesToStderrAndStdoutHoldsOnlyTheSummary() {
         final Run run = sim(true, UnaryOperator.identity(), "--seeds", "2", "--duration", "60s");
         assertEquals(0, run.exitCode(), run::toString);
