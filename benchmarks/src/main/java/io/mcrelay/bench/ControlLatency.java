@@ -15,10 +15,16 @@ import io.mcrelay.control.RuleDocument;
 /**
  * The control plane's latency as a client sees it, on one connection to a running daemon (benchmarks/footprint.sh
  * runs it): {@code --adds} acked {@code add}s of one-output rules, one after another, then a {@code config load} of
- * {@code --config-rules} rules (the answer comes when the workers acked, or says which lag), then {@code --lists}
+ * {@code --config-rules} rules (none with 0: then it ends there), the answer coming when the workers acked (or saying
+ * which lag), then {@code --lists}
  * {@code list}s of that table. Prints one line per measure, {@code NAME n=… p50_us=… p99_us=… max_us=…} (HdrHistogram,
  * 3 significant digits), and {@code config_load rules=… ms=… acked=…}; exits 1 with the daemon's answer when a
- * request is refused. Leaves the loaded table in place (the caller stops the daemon).
+ * request is refused. Leaves the loaded table in place (the caller stops the daemon). With {@code --rounds R} (more
+ * than 1), the adds and the lists each go in {@code R} rounds of that many: the first round's line is printed as
+ * above (a fresh daemon's first use of its code: its JIT compiling, its classes loading), and the last round's as
+ * {@code add_settled} and {@code list_settled_N} (a daemon that has been doing this for a while). With
+ * {@code --kill-during-lists PID} (a worker's pid), one more round of lists follows, and PID is killed (SIGKILL) as it
+ * starts: {@code list_crash_N} is that round, while the supervisor restarts the worker and sends it the whole table.
  *
  * <p>The figures are the daemon's and the socket's, not this JVM's first use of its own code: before connecting it
  * runs its codec on local frames of the same kinds and sizes ({@code add} requests and their answers, a {@code rules}
@@ -26,7 +32,8 @@ import io.mcrelay.control.RuleDocument;
  * rules_decode_ms=…} (a fresh {@code mcrelay} client pays it once per process).
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.mcrelay.bench.ControlLatency --socket S --input-interface IF
- *     --output-interface IF [--adds 200] [--config-rules 10000] [--lists 50]</pre>
+ *     --output-interface IF [--adds 200] [--config-rules 10000] [--lists 50] [--rounds 1]
+ *     [--kill-during-lists PID]</pre>
  */
 public final class ControlLatency {
     private ControlLatency() {
@@ -39,6 +46,8 @@ public final class ControlLatency {
         int adds = 200;
         int configRules = 10_000;
         int lists = 50;
+        int rounds = 1;
+        long killPid = 0;
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
                 usage("option " + args[i] + " needs a value");
@@ -48,9 +57,11 @@ public final class ControlLatency {
                 case "--socket" -> socket = value;
                 case "--input-interface" -> input = value;
                 case "--output-interface" -> output = value;
-                case "--adds" -> adds = count(args[i], value);
-                case "--config-rules" -> configRules = count(args[i], value);
-                case "--lists" -> lists = count(args[i], value);
+                case "--adds" -> adds = count(args[i], value, 0);
+                case "--config-rules" -> configRules = count(args[i], value, 0);
+                case "--lists" -> lists = count(args[i], value, 0);
+                case "--rounds" -> rounds = count(args[i], value, 1);
+                case "--kill-during-lists" -> killPid = pid(value);
                 default -> usage("unknown option " + args[i]);
             }
         }
@@ -59,18 +70,29 @@ public final class ControlLatency {
         }
         warmCodec(configRules, input, output);
         try (ControlClient client = ControlClient.connect(Path.of(socket), 60_000)) {
-            final Histogram add = histogram();
-            for (int i = 0; i < adds; i++) {
-                final RuleDocument rule = addedRule("latency-", i, input, output);
-                final long start = System.nanoTime();
-                final ControlResponse response = client.exchange(new ControlRequest.Add(client.nextRequestId(), rule));
-                add.recordValue(micros(System.nanoTime() - start));
-                if (!(response instanceof ControlResponse.RuleAdded)) {
-                    fail("add " + i, response);
+            for (int round = 0; round < rounds; round++) {
+                final Histogram add = histogram();
+                for (int i = 0; i < adds; i++) {
+                    final RuleDocument rule = addedRule("latency-", round * adds + i, input, output);
+                    final long start = System.nanoTime();
+                    final ControlResponse response = client.exchange(new ControlRequest.Add(client.nextRequestId(),
+                        rule));
+                    add.recordValue(micros(System.nanoTime() - start));
+                    if (!(response instanceof ControlResponse.RuleAdded)) {
+                        fail("add " + i + " of round " + round, response);
+                    }
+                }
+                if (round == 0 && adds > 0) {
+                    print("add", add);
+                }
+                if (round > 0 && round == rounds - 1 && adds > 0) {
+                    print("add_settled", add);
                 }
             }
-            print("add", add);
 
+            if (configRules == 0) {
+                return; // adds only: the caller looks at the daemon with the added rules in place
+            }
             final String text = config(configRules, input, output);
             final long start = System.nanoTime();
             final ControlResponse loaded = client.exchange(new ControlRequest.ConfigLoad(client.nextRequestId(),
@@ -83,16 +105,38 @@ public final class ControlLatency {
             System.out.println("config_load rules=" + configRules + " ms=" + loadMs + " acked="
                 + result.laggingWorkers().isEmpty() + " lagging=" + result.laggingWorkers());
 
-            final Histogram list = histogram();
-            for (int i = 0; i < lists; i++) {
-                final long listStart = System.nanoTime();
-                final ControlResponse response = client.exchange(new ControlRequest.ListRules(client.nextRequestId()));
-                list.recordValue(micros(System.nanoTime() - listStart));
-                if (!(response instanceof ControlResponse.Rules rules) || rules.rules().size() != configRules) {
-                    fail("list " + i, response);
+            final int listRounds = rounds + (killPid > 0 ? 1 : 0);
+            for (int round = 0; round < listRounds; round++) {
+                final boolean crash = killPid > 0 && round == listRounds - 1;
+                if (crash) {
+                    final long pid = killPid;
+                    final ProcessHandle worker = ProcessHandle.of(pid).orElseThrow(
+                        () -> new IllegalStateException("no process " + pid + " to kill"));
+                    if (!worker.destroyForcibly()) {
+                        throw new IllegalStateException("could not kill " + pid);
+                    }
+                }
+                final Histogram list = histogram();
+                for (int i = 0; i < lists; i++) {
+                    final long listStart = System.nanoTime();
+                    final ControlResponse response = client.exchange(new ControlRequest.ListRules(
+                        client.nextRequestId()));
+                    list.recordValue(micros(System.nanoTime() - listStart));
+                    if (!(response instanceof ControlResponse.Rules rules) || rules.rules().size() != configRules) {
+                        fail("list " + i + " of round " + round, response);
+                    }
+                }
+                if (crash) {
+                    print("list_crash_" + configRules, list);
+                    continue;
+                }
+                if (round == 0 && lists > 0) {
+                    print("list_" + configRules, list);
+                }
+                if (round > 0 && round == rounds - 1 && lists > 0) {
+                    print("list_settled_" + configRules, list);
                 }
             }
-            print("list_" + configRules, list);
         }
     }
 
@@ -164,16 +208,29 @@ public final class ControlLatency {
             + histogram.getMaxValue());
     }
 
-    private static int count(final String option, final String value) {
+    private static long pid(final String value) {
+        try {
+            final long pid = Long.parseLong(value);
+            if (pid > 1) {
+                return pid;
+            }
+        } catch (final NumberFormatException e) {
+            // reported below
+        }
+        usage("--kill-during-lists takes a worker's pid, not \"" + value + "\"");
+        return 0;
+    }
+
+    private static int count(final String option, final String value, final int min) {
         try {
             final int n = Integer.parseInt(value);
-            if (n >= 1 && n <= 65_536) {
+            if (n >= min && n <= 65_536) {
                 return n;
             }
         } catch (final NumberFormatException e) {
             // reported below
         }
-        usage(option + " takes a whole number from 1 to 65536, not \"" + value + "\"");
+        usage(option + " takes a whole number from " + min + " to 65536, not \"" + value + "\"");
         return 0;
     }
 
@@ -185,7 +242,7 @@ public final class ControlLatency {
     private static void usage(final String problem) {
         System.err.println("control-latency: " + problem);
         System.err.println("usage: ControlLatency --socket S --input-interface IF --output-interface IF"
-            + " [--adds N] [--config-rules N] [--lists N]");
+            + " [--adds N] [--config-rules N] [--lists N] [--rounds R] [--kill-during-lists PID]");
         System.exit(2);
     }
 }

@@ -257,10 +257,13 @@ public final class SupervisorDaemon implements AutoCloseable {
      * heap taking in a table the supervisor accepted. Idle, the trim every second was a tenth of a worker's CPU
      * (about 38 {@code madvise} calls a second): every 5 s gives the arenas back as surely, a JIT's work being done
      * within the first minute. No hsperfdata file ({@code -XX:-UsePerfData}): nobody lists workers with
-     * {@code jps}, and its sampler runs every 50 ms ({@code PerfDataSamplingInterval}).
+     * {@code jps}, and its sampler runs every 50 ms ({@code PerfDataSamplingInterval}). One CPU
+     * ({@code -XX:ActiveProcessorCount=1}): the JVM sizes its compiler and collector threads by the CPUs it may use,
+     * which was one when the whole worker was pinned; now only its loop's thread is, and the JVM's own threads may run
+     * on any CPU the supervisor may (so they no longer queue behind the loop, nor the loop behind them).
      */
     static final List<String> WORKER_SIZING = List.of("-XX:+UseSerialGC", "-Xms8m",
-        "-XX:TrimNativeHeapInterval=5000", "-XX:-UsePerfData");
+        "-XX:TrimNativeHeapInterval=5000", "-XX:-UsePerfData", "-XX:ActiveProcessorCount=1");
 
     private static final String AOT_CACHE = "-XX:AOTCache=";
 

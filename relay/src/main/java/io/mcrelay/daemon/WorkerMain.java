@@ -51,7 +51,7 @@ public final class WorkerMain {
             return;
         }
         System.err.println("mcrelay worker " + started.workerIndex() + ": " + runtime.io().backend().text()
-            + " over " + runtime.io().inputNames());
+            + " over " + runtime.io().inputNames() + "; " + started.scheduling());
         final String reason;
         try (runtime) {
             reason = runtime.run();

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * What the launcher reads from the host before it starts workers: the CPUs this process may run on, the JVM options
- * file, and the helper programs ({@code setpriv}, {@code taskset}) on a search path. Stateless.
+ * file, and the helper program ({@code setpriv}) on a search path. Stateless.
  */
 public final class HostFacts {
     private HostFacts() {

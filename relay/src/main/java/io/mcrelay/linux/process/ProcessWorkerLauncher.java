@@ -32,8 +32,8 @@ import io.mcrelay.seam.support.LauncherEvents;
 
 /**
  * The production {@link WorkerLauncher}: each worker is a JVM started with {@link ProcessBuilder} through
- * {@code setpriv} (another user, no groups, no capabilities in any set, {@code no_new_privs}) and {@code taskset}
- * (pinned to one CPU), which connects back over a Unix socket in a private runtime directory, proves itself
+ * {@code setpriv} (another user, no groups, no capabilities in any set, {@code no_new_privs}), told its CPU
+ * ({@link WorkerProcess#CPU_PROPERTY}: the worker pins its loop's thread there itself), which connects back over a Unix socket in a private runtime directory, proves itself
  * ({@link WorkerHandshake}: one-time token plus {@code SO_PEERCRED}) and receives its descriptors.
  *
  * <p>The runtime directory ({@link WorkerRuntimeDirectory}) {@code <parent>/mcrelay-<pid>-<random>}, made by
@@ -85,7 +85,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
      * @param extraArgs more arguments after those
      * @param descriptors the descriptors to pass to worker N once it proved itself (kept open by the caller)
      * @param cpuOfWorker the CPU worker N is pinned to
-     * @param searchPath where {@code setpriv} and {@code taskset} are looked for ({@code PATH} form)
+     * @param searchPath where {@code setpriv} is looked for ({@code PATH} form)
      * @param handshakeTimeoutMs how long a connection may take to prove itself before it is closed
      * @param launchPrefix a command the whole worker command line runs under, before the privilege drop (empty in
      *     production; tests use {@code ip netns exec NAME} to start a worker in a test network namespace); it must
@@ -104,8 +104,8 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
 
         /**
          * Defaults: this JVM's {@code java} and classpath, {@link #DEFAULT_WORKER_MAIN}, no descriptors, worker N on
-         * the N-th CPU this process may run on (round robin over {@link HostFacts#allowedCpus()}), {@code setpriv} and
-         * {@code taskset} from {@code PATH}, 5 s to prove itself.
+         * the N-th CPU this process may run on (round robin over {@link HostFacts#allowedCpus()}), {@code setpriv} from
+         * {@code PATH}, 5 s to prove itself.
          */
         public static Config defaults(final Path runtimeParent, final List<String> jvmOptions) {
             final int[] cpus = HostFacts.allowedCpus();
@@ -195,7 +195,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     }
 
     /**
-     * Checks the environment (worker user, {@code setpriv}, {@code taskset}, the runtime parent), makes the runtime
+     * Checks the environment (worker user, {@code setpriv}, the runtime parent), makes the runtime
      * directory, copies the classpath and listens on the socket. Throws with one clear message when something is
      * missing.
      */
@@ -213,7 +213,6 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             LOG.info("not running as root: workers run as this user (uid {}), without setpriv",
                 Processes.effectiveUid());
         }
-        prefix.add(HostFacts.find("taskset", config.searchPath(), "to pin workers to CPUs").toString());
         final WorkerRuntimeDirectory directory = WorkerRuntimeDirectory.create(config.runtimeParent(), user,
             config.classpath(), config.jvmOptions());
         try {
@@ -270,8 +269,9 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
     List<String> command(final int workerIndex) {
         final List<String> command = new ArrayList<>(config.launchPrefix());
         command.addAll(commandPrefix);
-        command.addAll(List.of("--cpu-list", Integer.toString(config.cpuOfWorker().applyAsInt(workerIndex)),
-            config.java().toString(), "@" + directory.jvmOptions(), "-cp", directory.classpath(),
+        command.addAll(List.of(config.java().toString(), "@" + directory.jvmOptions(),
+            "-D" + WorkerProcess.CPU_PROPERTY + "=" + config.cpuOfWorker().applyAsInt(workerIndex), "-cp",
+            directory.classpath(),
             config.mainClass(), directory.socket().toString(), Integer.toString(workerIndex),
             Long.toString(ProcessHandle.current().pid())));
         command.addAll(config.extraArgs());
