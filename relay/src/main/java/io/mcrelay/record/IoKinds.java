@@ -41,7 +41,7 @@ public final class IoKinds {
     public static final int CLIENT_CONNECTED = 130; // input
     public static final int CLIENT_FRAME = 131; // input: frame
     public static final int CLIENT_DISCONNECTED = 132; // input: str reason
-    public static final int CLIENT_SEND = 133; // output (+ result): bool, frame
+    public static final int CLIENT_SEND = 133; // output (+ result): see encodeClientSend
     public static final int CLIENT_DISCONNECT = 134; // output
     public static final int LINKS = 140; // input: i32 n, (str name, i32 index, bool up)*
     public static final int LINK_EVENT = 141; // input: u8 kind, str name, i32 index
@@ -140,6 +140,74 @@ public final class IoKinds {
     public static WireWriter membership(final String interfaceName, final int socket,
                                         final GroupMemberships.Membership membership) {
         return new WireWriter().string(interfaceName).i32(socket).i32(membership.group()).i32(membership.source());
+    }
+
+    /**
+     * An answer longer than this is recorded as its length and SHA-256 rather than whole: a {@code list} or
+     * {@code stats} of a big table is megabytes (2.3 MB at 10,000 rules), which a monitoring script asking every few
+     * seconds would otherwise write into the journal each time. Replay compares the digest just as surely.
+     */
+    public static final int CLIENT_ANSWER_WHOLE_MAX = 16 * 1024;
+    private static final int SENT = 1;
+    private static final int DIGEST = 2;
+    private static final int SHA256_BYTES = 32;
+
+    /**
+     * A {@code client-send}: {@code u8 flags} (1: the server took it; 2: digest form), then the answer's bytes, or
+     * for an answer longer than {@link #CLIENT_ANSWER_WHOLE_MAX}, {@code i32 length} and its 32-byte SHA-256.
+     */
+    public static byte[] encodeClientSend(final boolean sent, final byte[] answer) {
+        if (answer.length <= CLIENT_ANSWER_WHOLE_MAX) {
+            return new WireWriter().u8(sent ? SENT : 0).bytes(answer).toByteArray();
+        }
+        return new WireWriter().u8((sent ? SENT : 0) | DIGEST).i32(answer.length).bytes(digestOf(answer))
+            .toByteArray();
+    }
+
+    /** A recorded {@code client-send}: whether it was sent, and the answer whole or as its length and digest. */
+    public record ClientSend(boolean sent, byte[] whole, int length, byte[] sha256) {
+        /** True when {@code answer} is the answer recorded. */
+        public boolean matches(final byte[] answer) {
+            return whole != null ? java.util.Arrays.equals(whole, answer)
+                : answer.length == length && java.util.Arrays.equals(sha256, digestOf(answer));
+        }
+
+        /** The recorded answer as text, or what is known of it, for a divergence report. */
+        public String describe() {
+            return whole != null ? new String(whole, java.nio.charset.StandardCharsets.UTF_8)
+                : "an answer of " + length + " bytes (SHA-256 " + java.util.HexFormat.of().formatHex(sha256) + ")";
+        }
+    }
+
+    public static ClientSend decodeClientSend(final byte[] recorded) {
+        final WireReader in = WireReader.of(recorded);
+        final int flags = in.u8("flags");
+        if ((flags & DIGEST) == 0) {
+            return new ClientSend((flags & SENT) != 0, java.util.Arrays.copyOfRange(recorded, 1, recorded.length),
+                recorded.length - 1, null);
+        }
+        final int length = in.i32("answer length");
+        if (in.remaining() != SHA256_BYTES) {
+            throw new io.mcrelay.protocol.CodecException("client-send: a digest of " + SHA256_BYTES
+                + " bytes expected, " + in.remaining() + " left");
+        }
+        return new ClientSend((flags & SENT) != 0, null, length,
+            java.util.Arrays.copyOfRange(recorded, recorded.length - SHA256_BYTES, recorded.length));
+    }
+
+    /** The SHA-256 of an answer, described as the digest a journal holds. */
+    public static String describeAnswer(final byte[] answer) {
+        return answer.length <= CLIENT_ANSWER_WHOLE_MAX ? new String(answer, java.nio.charset.StandardCharsets.UTF_8)
+            : "an answer of " + answer.length + " bytes (SHA-256 " + java.util.HexFormat.of().formatHex(digestOf(answer))
+                + ")";
+    }
+
+    private static byte[] digestOf(final byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (final java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** A kill: the worker's handle, then the reason's word and its detail. */

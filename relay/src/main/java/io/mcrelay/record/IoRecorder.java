@@ -265,9 +265,7 @@ public final class IoRecorder {
         @Override
         public boolean send(final long connectionId, final byte[] payload) {
             final boolean sent = inner.send(connectionId, payload);
-            final WireWriter out = new WireWriter().bool(sent);
-            out.bytes(payload);
-            record(IoKinds.CLIENT_SEND, IoKinds.clientSource(connectionId), out.toByteArray());
+            record(IoKinds.CLIENT_SEND, IoKinds.clientSource(connectionId), IoKinds.encodeClientSend(sent, payload));
             return sent;
         }
 

@@ -401,13 +401,11 @@ public final class JournalReplay implements ReplayInputSeams.Cursor {
         public boolean send(final long connectionId, final byte[] payload) {
             final Journal.IndexedEntry sent = take(IoKinds.CLIENT_SEND, "client:" + connectionId,
                 "answered client " + connectionId);
-            final byte[] recorded = sent.entry().payload();
-            if (!Arrays.equals(Arrays.copyOfRange(recorded, 1, recorded.length), payload)) {
-                throw diverged(sent, new String(recorded, 1, recorded.length - 1,
-                    java.nio.charset.StandardCharsets.UTF_8), "answered "
-                    + new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+            final IoKinds.ClientSend recorded = IoKinds.decodeClientSend(sent.entry().payload());
+            if (!recorded.matches(payload)) {
+                throw diverged(sent, recorded.describe(), "answered " + IoKinds.describeAnswer(payload));
             }
-            return recorded[0] == 1;
+            return recorded.sent();
         }
 
         @Override
