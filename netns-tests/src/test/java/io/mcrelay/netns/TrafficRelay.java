@@ -73,14 +73,20 @@ final class TrafficRelay implements AutoCloseable {
 
     final WorkerForwardingNetnsIT.Topology net;
     final Path dir;
-    final Path log;
-    final Process daemon;
-    final ControlClient client;
+    /** The current life's log, daemon and connection: {@link #killAndRestart} replaces them. */
+    volatile Path log;
+    volatile Process daemon;
+    volatile ControlClient client;
     final UdpReceiver receiver;
+    private final List<String> options;
+    private final int workerCount;
+    private int lives = 1;
 
     private TrafficRelay(final WorkerForwardingNetnsIT.Topology net, final Path dir, final Path log,
         final Process daemon,
-        final ControlClient client, final UdpReceiver receiver) {
+        final ControlClient client, final UdpReceiver receiver, final List<String> options, final int workerCount) {
+        this.options = List.copyOf(options);
+        this.workerCount = workerCount;
         this.net = net;
         this.dir = dir;
         this.log = log;
@@ -103,6 +109,37 @@ final class TrafficRelay implements AutoCloseable {
             relay.close();
             throw e;
         }
+    }
+
+    /**
+     * Kills the daemon with SIGKILL, checks that its workers died with it (no process runs from its runtime
+     * directory), starts it again on the same journal and socket (its log in a file of its own), and returns once it
+     * answers and its workers are ready, each with its process.
+     */
+    void killAndRestart() throws Exception {
+        final Process killed = daemon;
+        killed.destroyForcibly(); // SIGKILL: no stopping, no cleaning up
+        assertTrue(killed.waitFor(30, TimeUnit.SECONDS), "the daemon outlived its SIGKILL by 30 s");
+        Waits.until(Waits.Pace.DAEMON, "the killed daemon's workers gone with it",
+            () -> DaemonKit.processesMentioning(dir), List::isEmpty, () -> DaemonKit.read(log));
+        client.close();
+        lives++;
+        final Path nextLog = dir.resolve("daemon-" + lives + ".log");
+        final Process next = DaemonKit.startDaemon(net, dir.resolve("control.sock"), dir.resolve("journal"), nextLog,
+            options.toArray(String[]::new));
+        log = nextLog;
+        daemon = next;
+        // The socket file the killed daemon left stays until the new one replaces it: connect until one answers.
+        final ControlClient connected = Waits.until(Waits.Pace.DAEMON, "the restarted daemon's control socket", () -> {
+            assertTrue(next.isAlive(), () -> "the restarted daemon exited:\n" + DaemonKit.read(nextLog));
+            try {
+                return ControlClient.connect(dir.resolve("control.sock"), 2_000);
+            } catch (final ControlClient.UnreachableException e) {
+                return null;
+            }
+        }, java.util.Objects::nonNull, () -> DaemonKit.read(nextLog));
+        client = connected;
+        DaemonKit.awaitReadyWorkersRunning(connected, workerCount, dir, nextLog);
     }
 
     /** Adds {@code rule} through the control socket; the answer. */
@@ -137,7 +174,7 @@ final class TrafficRelay implements AutoCloseable {
                 options.toArray(String[]::new));
             client = DaemonKit.connect(daemon, dir.resolve("control.sock"), log);
             DaemonKit.awaitReadyWorkersRunning(client, workers, dir, log);
-            return new TrafficRelay(net, dir, log, daemon, client, receiver);
+            return new TrafficRelay(net, dir, log, daemon, client, receiver, options, workers);
         } catch (final Exception | AssertionError e) {
             if (client != null) {
                 client.close();
@@ -209,6 +246,51 @@ final class TrafficRelay implements AutoCloseable {
      */
     Run send(final int count, final long ratePps, final int sizeBytes, final Runnable whenSent)
         throws Exception {
+        return send(count, ratePps, sizeBytes, whenSent, null);
+    }
+
+    /**
+     * A fault injected during a run, on a thread of its own with a control connection of its own: its window starts
+     * as {@link #inject} is called and ends when {@link #awaitRecovery} returns (an event the daemon shows: a worker
+     * ready again, a rule active again). {@link #cleanUp} runs in every path.
+     */
+    interface Fault {
+        /** The fault's name in the history's windows and the report. */
+        String name();
+
+        void inject(ControlClient control) throws Exception;
+
+        /** Waits, with a hang guard, until the daemon shows it recovered. */
+        void awaitRecovery(ControlClient control) throws Exception;
+
+        default void cleanUp() {
+        }
+    }
+
+    /** A fault's window as the run saw it. */
+    record Window(String name, long startNs, long endNs) {
+        long millis() {
+            return (endNs - startNs) / 1_000_000;
+        }
+    }
+
+    /**
+     * As {@link #send(int, long, int, Runnable)}, with {@code fault} injected once a fifth of the packets left; the
+     * fault's window goes into the history, so the checker judges the packets outside it strictly and reports how
+     * long after the window forwarding was complete again. The run must outlast the window: the generator sends
+     * {@code count} packets whatever happens; the window must have ended by then (it fails otherwise).
+     */
+    Run sendWithFault(final int count, final long ratePps, final int sizeBytes, final Fault fault,
+        final List<Window> windows) throws Exception {
+        return send(count, ratePps, sizeBytes, () -> { }, new FaultRun(fault, count / 5, windows));
+    }
+
+    /** The fault of a run and where its window goes. */
+    private record FaultRun(Fault fault, long afterSent, List<Window> windows) {
+    }
+
+    private Run send(final int count, final long ratePps, final int sizeBytes, final Runnable whenSent,
+        final FaultRun faultRun) throws Exception {
         final ControlResponse.StatsReport before = stats();
         final long packetsOutBefore = before.rules().getFirst().outputs().getFirst().packetsOut();
         final long lossesBefore = before.drops().ringFull() + before.drops().stagingFull()
@@ -234,6 +316,30 @@ final class TrafficRelay implements AutoCloseable {
             }
         }, "sink-drain");
         drain.start();
+        final java.util.concurrent.atomic.AtomicLong sentSoFar = new java.util.concurrent.atomic.AtomicLong();
+        final AtomicReference<Throwable> faultFailed = new AtomicReference<>();
+        final List<Window> windows = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Thread faulting = faultRun == null ? null : new Thread(() -> {
+            try (ControlClient control = ControlClient.connect(dir.resolve("control.sock"), 20_000)) {
+                Waits.until(Waits.Pace.DAEMON, "a fifth of the packets sent", () -> sentSoFar.get(),
+                    soFar -> soFar >= faultRun.afterSent());
+                final long startNs = System.nanoTime();
+                try {
+                    faultRun.fault().inject(control);
+                    faultRun.fault().awaitRecovery(control);
+                } finally {
+                    faultRun.fault().cleanUp();
+                }
+                final Window window = new Window(faultRun.fault().name(), startNs, System.nanoTime());
+                windows.add(window);
+                System.out.println("[faults] " + window.name() + ": window " + window.millis() + " ms");
+            } catch (final Throwable e) {
+                faultFailed.set(e);
+            }
+        }, "fault");
+        if (faulting != null) {
+            faulting.start();
+        }
         final Generator.Result result;
         try {
             result = net.source.call(() -> {
@@ -244,15 +350,36 @@ final class TrafficRelay implements AutoCloseable {
                             for (int i = 0; i < taken; i++) {
                                 sent.add(new History.Sent(flow, firstSeq + i, sentNs));
                             }
+                            sentSoFar.addAndGet(taken);
                         }, System::nanoTime, LockSupport::parkNanos).run();
                 }
             });
+            if (faulting != null) {
+                faulting.join(TimeUnit.SECONDS.toMillis(90)); // a hang guard: its own waits time out first
+                if (faultFailed.get() != null) {
+                    throw new AssertionError("the fault " + faultRun.fault().name() + " failed: " + faultFailed.get()
+                        + "\n" + DaemonKit.read(log), faultFailed.get());
+                }
+                if (faulting.isAlive() || windows.isEmpty()) {
+                    throw new AssertionError("the fault " + faultRun.fault().name() + " did not end\n"
+                        + DaemonKit.read(log));
+                }
+                if (windows.getFirst().endNs() > sent.getLast().sentNs()) {
+                    throw new AssertionError("the run of " + count + " packets ended before the fault's window ("
+                        + windows.getFirst().millis() + " ms): nothing after the window was judged");
+                }
+                faultRun.windows().addAll(windows);
+            }
             whenSent.run();
             settledStats(); // the relay is done with the run: whatever it sent is on its way or arrived
             Thread.sleep(300); // a settle delay, not a wait: what is on its way reaches the drain thread
         } finally {
             draining.set(false);
             drain.join(TimeUnit.SECONDS.toMillis(10));
+            if (faulting != null && faulting.isAlive()) {
+                faulting.interrupt();
+                faulting.join(TimeUnit.SECONDS.toMillis(10));
+            }
         }
         receiver.refreshDrops();
         final long sinkDrops = receiver.drops(0) - sinkDropsBefore;
@@ -261,6 +388,7 @@ final class TrafficRelay implements AutoCloseable {
             + ")");
         assertEquals(count, result.sent(), result::toString);
         final History history = new History();
+        windows.forEach(window -> history.window(window.name(), window.startNs(), window.endNs()));
         sent.forEach(packet -> history.sent(packet.flow(), packet.seq(), packet.sentNs()));
         received.forEach(packet -> history.received(packet.arrivedFlow(), packet.flow(), packet.seq(),
             packet.receivedNs(), packet.status()));
