@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * checker then judges every packet sent outside the window strictly (none lost, none corrupt, none to another flow),
  * and reports how long after the window forwarding was complete. A worker killed in the middle of a ring block may
  * leave that block unreleased, and its replacement forwards it again: at most one block's frames of duplicates per
- * kill (counted, and reordered no more than duplicated). After each fault the rule is intact and active.
+ * kill (counted, and reordered no more than duplicated). After each fault the rule is intact and active, and the
+ * journal the daemon wrote through it (both lives, for the supervisor's kill) replays identically.
  */
 class RealFaultsNetnsIT {
     private static final String PREFIX = "mcrf";
@@ -65,6 +66,7 @@ class RealFaultsNetnsIT {
             assertNotEquals(before.pid(), after.pid(), after::toString);
             assertEquals(before.restarts() + windows.size(), after.restarts(), after::toString);
             assertRuleActive(relay);
+            relay.stopAndReplayJournal();
         }
     }
 
@@ -86,6 +88,7 @@ class RealFaultsNetnsIT {
             assertNotEquals(before.pid(), after.pid(), after::toString);
             assertEquals("no_heartbeat", after.lastRestartReason(), after::toString);
             assertRuleActive(relay);
+            relay.stopAndReplayJournal();
         }
     }
 
@@ -105,6 +108,7 @@ class RealFaultsNetnsIT {
             assertEquals(restartsBefore, relay.workers().getFirst().restarts(), "a link flap restarts no worker");
             assertRuleActive(relay);
             DropAccountingNetnsIT.assertIdentities(relay.settledStats());
+            relay.stopAndReplayJournal();
         }
     }
 
@@ -151,6 +155,7 @@ class RealFaultsNetnsIT {
             assertEquals(0, report.reordered(), report::describe);
             assertNotEquals(workerBefore, relay.workers().getFirst().pid(), "the worker is the new daemon's");
             assertRuleActive(relay); // restored from the journal
+            relay.stopAndReplayJournal(); // both lives
         }
     }
 
@@ -212,7 +217,8 @@ class RealFaultsNetnsIT {
 
         @Override
         public void awaitRecovery(final ControlClient control) throws Exception {
-            Waits.until(Waits.Pace.DAEMON, "a new worker ready in slot 0 after " + name, () -> DaemonKit.workers(control).getFirst(),
+            Waits.until(Waits.Pace.DAEMON, "a new worker ready in slot 0 after " + name,
+                () -> DaemonKit.workers(control).getFirst(),
                 worker -> worker.pid() != pid && worker.state().equals("ready"));
         }
 
@@ -262,7 +268,8 @@ class RealFaultsNetnsIT {
         @Override
         public void awaitRecovery(final ControlClient control) throws Exception {
             Waits.until(Waits.Pace.DAEMON, "the rule active again", () -> ruleState(control), "active"::equals);
-            Waits.until(Waits.Pace.DAEMON, "the worker ready", () -> DaemonKit.workers(control).getFirst().state(), "ready"::equals);
+            Waits.until(Waits.Pace.DAEMON, "the worker ready", () -> DaemonKit.workers(control).getFirst().state(),
+                "ready"::equals);
         }
 
         @Override

@@ -142,6 +142,25 @@ final class TrafficRelay implements AutoCloseable {
         DaemonKit.awaitReadyWorkersRunning(connected, workerCount, dir, nextLog);
     }
 
+    /**
+     * Stops the daemon (SIGTERM; it must exit 0) and replays the journal it wrote, through all its lives, with the
+     * shipped jar's {@code mcrelay journal replay}: the recorded inputs must make a fresh supervisor core produce the
+     * recorded outputs exactly. The relay is then only to be closed.
+     */
+    void stopAndReplayJournal() throws Exception {
+        client.close();
+        DaemonKit.stop(daemon, log);
+        final Path dist = Path.of(System.getProperty("mcrelay.dist", "../dist/target")).toAbsolutePath().normalize();
+        final Process replay = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
+            "@" + dist.resolve("jvm.options"), "-jar", dist.resolve("mcrelay.jar").toString(), "journal", "replay",
+            dir.resolve("journal").toString()).redirectErrorStream(true).start();
+        final String output = new String(replay.getInputStream().readAllBytes(),
+            java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(replay.waitFor(120, TimeUnit.SECONDS), "the replay did not end within 120 s");
+        System.out.println("[replay] " + output.strip().replace("\n", "\n[replay] "));
+        assertEquals(0, replay.exitValue(), () -> "the daemon's journal did not replay identically:\n" + output);
+    }
+
     /** Adds {@code rule} through the control socket; the answer. */
     ControlResponse add(final RuleDocument rule) throws Exception {
         return client.exchange(new ControlRequest.Add(client.nextRequestId(), rule));
