@@ -39,6 +39,11 @@ final class TrafficRelay implements AutoCloseable {
     /** Two reports this far apart that agree: every worker has sent a heartbeat (every 250 ms) since the last frame. */
     private static final long SETTLED_GAP_MS = 700;
     private static final int SINK_BUFFER_BYTES = 8 << 20;
+    /**
+     * How long before a fault a fault's window starts: packets sent that recently may be inside the relay when the
+     * fault strikes (a worker forwards within a millisecond or two when it keeps up; this is generous).
+     */
+    private static final long IN_FLIGHT_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /**
      * What one run of the generator gave: the checker's report, the relay's counts before it started, and what the
@@ -270,8 +275,9 @@ final class TrafficRelay implements AutoCloseable {
 
     /**
      * A fault injected during a run, on a thread of its own with a control connection of its own: its window starts
-     * as {@link #inject} is called and ends when {@link #awaitRecovery} returns (an event the daemon shows: a worker
-     * ready again, a rule active again). {@link #cleanUp} runs in every path.
+     * {@link #IN_FLIGHT_NS} before {@link #inject} is called and ends when {@link #awaitRecovery} returns (an event
+     * the daemon shows: a worker ready again, a rule active again) and the input's ring stopped overflowing (see
+     * {@link #awaitRingBacklogDrained}). {@link #cleanUp} runs in every path.
      */
     interface Fault {
         /** The fault's name in the history's windows and the report. */
@@ -284,6 +290,36 @@ final class TrafficRelay implements AutoCloseable {
 
         default void cleanUp() {
         }
+    }
+
+    /**
+     * After a fault the daemon shows recovered from, the input's ring may still be full of what arrived during it (a
+     * stopped worker's, a restarted daemon's): frames go on being dropped ({@code ring_full}) until the worker has
+     * drained it. Waits until that stopped: two reports 300 ms apart (a heartbeat's counts in between) with the same
+     * {@code ring_full}, on a connection of its own (the daemon may be a new one); returns when the first of them was
+     * asked for (the window ends there: nothing was dropped for a full ring after it).
+     */
+    private long awaitRingBacklogDrained(final String fault) throws Exception {
+        final long fromNs = System.nanoTime();
+        final long[] last = {-1, 0}; // ring_full, and when a report first showed that value
+        try (ControlClient control = ControlClient.connect(dir.resolve("control.sock"), 20_000)) {
+            Waits.until(Waits.Pace.DAEMON, "the ring's backlog drained after " + fault, () -> {
+                Thread.sleep(300);
+                final long askedNs = System.nanoTime();
+                final ControlResponse answer = control.exchange(new ControlRequest.Stats(control.nextRequestId()));
+                final long ringFull = ((ControlResponse.StatsReport) answer).drops().ringFull();
+                final boolean still = ringFull == last[0];
+                if (!still) {
+                    last[0] = ringFull;
+                    last[1] = askedNs;
+                }
+                return still;
+            }, Boolean::booleanValue);
+        }
+        System.out.println("[faults] " + fault + ": ring_full last moved before " + (last[1] - fromNs) / 1_000_000
+            + " ms after the daemon showed it recovered (ring_full " + last[0] + ")");
+        // No frame was dropped for a full ring between the report that first showed this count and the next one.
+        return last[1];
     }
 
     /** A fault's window as the run saw it. */
@@ -342,14 +378,18 @@ final class TrafficRelay implements AutoCloseable {
             try (ControlClient control = ControlClient.connect(dir.resolve("control.sock"), 20_000)) {
                 Waits.until(Waits.Pace.DAEMON, "a fifth of the packets sent", () -> sentSoFar.get(),
                     soFar -> soFar >= faultRun.afterSent());
-                final long startNs = System.nanoTime();
+                // Packets sent just before the fault may still be inside the relay when it strikes (in its ring, in
+                // a socket): a supervisor killed takes its ring with it. They belong to the window.
+                final long startNs = System.nanoTime() - IN_FLIGHT_NS;
+                final long endNs;
                 try {
                     faultRun.fault().inject(control);
                     faultRun.fault().awaitRecovery(control);
+                    endNs = Math.max(System.nanoTime(), awaitRingBacklogDrained(faultRun.fault().name()));
                 } finally {
                     faultRun.fault().cleanUp();
                 }
-                final Window window = new Window(faultRun.fault().name(), startNs, System.nanoTime());
+                final Window window = new Window(faultRun.fault().name(), startNs, endNs);
                 windows.add(window);
                 System.out.println("[faults] " + window.name() + ": window " + window.millis() + " ms");
             } catch (final Throwable e) {
