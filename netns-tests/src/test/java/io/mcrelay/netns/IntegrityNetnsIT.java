@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * Integrity on the real daemon (one worker, the shipped jar): tens of thousands of numbered, checksummed packets of
  * the smallest, the largest ordinary and the largest jumbo UDP payloads (46, 1,472 and 8,972 bytes; the last over a
  * path whose veths were given a 9,000-byte MTU), every one judged by the history checker: each arrives once, whole,
- * in order, on its flow's socket, and the relay's counters add up exactly.
+ * in order, on its flow's socket, and the relay's counters add up exactly. And the daemon's workers run as DESIGN
+ * says: another user than root, in no root group, every capability set empty, {@code no_new_privs}.
  */
 class IntegrityNetnsIT {
     private static final String PREFIX = "mcrin";
@@ -28,6 +29,40 @@ class IntegrityNetnsIT {
         try (TrafficRelay relay = TrafficRelay.start(PREFIX, "small")) {
             assertEveryPacketWhole(relay, 50_000, 20_000, 46);
         }
+    }
+
+    @Test
+    void theDaemonsWorkersRunUnprivileged() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.open(PREFIX, "privileges", 2)) {
+            for (final ControlResponse.WorkerInfo worker : relay.workers()) {
+                final java.util.Map<String, String> status = status(worker.pid());
+                for (final String uid : status.get("Uid").split("\\s+")) {
+                    assertTrue(!uid.equals("0"), () -> "worker " + worker.index() + " runs as root: " + status);
+                }
+                for (final String gid : status.get("Gid").split("\\s+")) {
+                    assertTrue(!gid.equals("0"), () -> "worker " + worker.index() + " in group root: " + status);
+                }
+                for (final String set : java.util.List.of("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")) {
+                    assertEquals("0000000000000000", status.get(set), () -> set + " of worker " + worker.index());
+                }
+                assertEquals("1", status.get("NoNewPrivs"), () -> "NoNewPrivs of worker " + worker.index());
+                System.out.println("[integrity] worker " + worker.index() + " (pid " + worker.pid() + "): uid "
+                    + status.get("Uid") + ", no capabilities, NoNewPrivs");
+            }
+        }
+    }
+
+    /** {@code /proc/PID/status} as field → value (whitespace-trimmed). */
+    private static java.util.Map<String, String> status(final long pid) throws java.io.IOException {
+        final java.util.Map<String, String> fields = new java.util.HashMap<>();
+        for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+            final int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon), line.substring(colon + 1).strip());
+            }
+        }
+        return fields;
     }
 
     @Test
