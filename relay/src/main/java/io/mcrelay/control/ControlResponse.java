@@ -72,14 +72,14 @@ public sealed interface ControlResponse {
      */
     record NotAcked(long requestId, String id, long epoch, List<Integer> laggingWorkers) implements ControlResponse {
         public NotAcked {
-            laggingWorkers = List.copyOf(laggingWorkers);
+            laggingWorkers = present(laggingWorkers, "lagging_workers");
         }
     }
 
     /** The rule table at {@code epoch}, sorted by id. */
     record Rules(long requestId, long epoch, List<RuleDocument> rules) implements ControlResponse {
         public Rules {
-            rules = List.copyOf(rules);
+            rules = present(rules, "rules");
         }
     }
 
@@ -87,9 +87,9 @@ public sealed interface ControlResponse {
     record StatsReport(long requestId, List<RuleStats> rules, long unmatched, Drops drops, List<InputStats> inputs,
                        List<WorkerInfo> workers) implements ControlResponse {
         public StatsReport {
-            rules = List.copyOf(rules);
-            inputs = List.copyOf(inputs);
-            workers = List.copyOf(workers);
+            rules = present(rules, "rules");
+            inputs = present(inputs, "inputs");
+            workers = present(workers, "workers");
         }
     }
 
@@ -100,7 +100,7 @@ public sealed interface ControlResponse {
     record RuleStats(String id, long packetsIn, long bytesIn, long packetsInPerSecond, long bytesInPerSecond,
                      Drops drops, List<OutputStats> outputs) {
         public RuleStats {
-            outputs = List.copyOf(outputs);
+            outputs = present(outputs, "outputs");
         }
     }
 
@@ -155,7 +155,7 @@ public sealed interface ControlResponse {
 
     record WorkerList(long requestId, List<WorkerInfo> workers) implements ControlResponse {
         public WorkerList {
-            workers = List.copyOf(workers);
+            workers = present(workers, "workers");
         }
     }
 
@@ -168,14 +168,14 @@ public sealed interface ControlResponse {
     /** Every worker acked a full sync at {@code epoch}; {@code laggingWorkers} did not in time. */
     record Synced(long requestId, long epoch, List<Integer> laggingWorkers) implements ControlResponse {
         public Synced {
-            laggingWorkers = List.copyOf(laggingWorkers);
+            laggingWorkers = present(laggingWorkers, "lagging_workers");
         }
     }
 
     /** Log levels by facility, sorted by facility. */
     record LogLevels(long requestId, List<FacilityLevel> levels) implements ControlResponse {
         public LogLevels {
-            levels = List.copyOf(levels);
+            levels = present(levels, "levels");
         }
     }
 
@@ -189,7 +189,7 @@ public sealed interface ControlResponse {
     /** Traced packet lifecycles of one rule, oldest first. */
     record TraceReport(long requestId, String id, boolean enabled, List<TraceEvent> events) implements ControlResponse {
         public TraceReport {
-            events = List.copyOf(events);
+            events = present(events, "events");
         }
     }
 
@@ -208,7 +208,18 @@ public sealed interface ControlResponse {
     record ConfigLoaded(long requestId, long epoch, int added, int removed, int kept, List<Integer> laggingWorkers)
         implements ControlResponse {
         public ConfigLoaded {
-            laggingWorkers = List.copyOf(laggingWorkers);
+            laggingWorkers = present(laggingWorkers, "lagging_workers");
         }
+    }
+
+    /**
+     * {@code list}, immutable; a missing one (a frame without the field) is refused with the field's name, never by a
+     * {@code NullPointerException}, whose text the JIT may drop (a thrown-often implicit exception loses its message).
+     */
+    private static <T> List<T> present(final List<T> list, final String field) {
+        if (list == null) {
+            throw new IllegalArgumentException("\"" + field + "\" is missing");
+        }
+        return List.copyOf(list);
     }
 }
