@@ -32,6 +32,37 @@ class IntegrityNetnsIT {
     }
 
     @Test
+    void multicastRelayedToAUnicastAddressArrivesWholeWithTheRulesTtl() throws Exception {
+        Netns.requireRoot();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Netns.hasCommand("nft"), () -> {
+            System.out.println("[integrity] SKIPPED: nftables' nft is not installed (.ci/run installs it)");
+            return "nft is not installed";
+        });
+        try (TrafficRelay relay = TrafficRelay.startTo(PREFIX, "unicast", TrafficRelay.SINK_ADDRESS, 7)) {
+            // Counts, in the sink's namespace, the datagrams to the output port by the TTL they arrived with.
+            relay.net.sink.execOrThrow("nft", "add", "table", "inet", "mcrelay_ttl");
+            relay.net.sink.execOrThrow("nft", "add", "chain", "inet", "mcrelay_ttl", "seen",
+                "{ type filter hook prerouting priority 0; }");
+            relay.net.sink.execOrThrow("nft", "add", "rule", "inet", "mcrelay_ttl", "seen", "udp", "dport",
+                Integer.toString(TrafficRelay.PORT_OUT), "ip", "ttl", "7", "counter");
+            relay.net.sink.execOrThrow("nft", "add", "rule", "inet", "mcrelay_ttl", "seen", "udp", "dport",
+                Integer.toString(TrafficRelay.PORT_OUT), "ip", "ttl", "!=", "7", "counter");
+            assertEveryPacketWhole(relay, 20_000, 20_000, 1_200);
+            final String ruleset = relay.net.sink.execOrThrow("nft", "list", "table", "inet", "mcrelay_ttl").stdout();
+            final java.util.regex.Matcher counters = java.util.regex.Pattern.compile("counter packets (\\d+)")
+                .matcher(ruleset);
+            assertTrue(counters.find(), ruleset);
+            final long withTtl7 = Long.parseLong(counters.group(1));
+            assertTrue(counters.find(), ruleset);
+            final long otherTtl = Long.parseLong(counters.group(1));
+            System.out.println("[integrity] unicast output: " + withTtl7 + " datagrams with TTL 7, " + otherTtl
+                + " with another");
+            assertEquals(0, otherTtl, () -> "every datagram carries the rule's TTL:\n" + ruleset);
+            assertTrue(withTtl7 >= 20_000, () -> "the run's datagrams carry TTL 7:\n" + ruleset);
+        }
+    }
+
+    @Test
     void theDaemonsWorkersRunUnprivileged() throws Exception {
         Netns.requireRoot();
         try (TrafficRelay relay = TrafficRelay.open(PREFIX, "privileges", 2)) {

@@ -76,7 +76,7 @@ class MulticastSocketsNetnsIT {
     @Test
     void badEgressSettingsAreRefusedByName() {
         Netns.requireRoot();
-        assertEquals("multicast TTL must be 0 to 255, not 300",
+        assertEquals("TTL must be 0 (the defaults) to 255, not 300",
             assertThrows(IllegalArgumentException.class, () -> MulticastSockets.openEgress("lo", 300, 0)).getMessage());
         assertEquals("if_nametoindex(mcr-none0) failed: ENODEV (no such device)",
             assertThrows(LinuxException.class, () -> MulticastSockets.openEgress("mcr-none0", 1, 0)).getMessage());

@@ -36,6 +36,8 @@ final class TrafficRelay implements AutoCloseable {
     static final int PORT_IN = 7000;
     static final String GROUP_OUT = "239.8.8.8";
     static final int PORT_OUT = 8000;
+    /** The sink's address on {@code out0p} (the topology's). */
+    static final String SINK_ADDRESS = "10.78.1.2";
     /** Two reports this far apart that agree: every worker has sent a heartbeat (every 250 ms) since the last frame. */
     private static final long SETTLED_GAP_MS = 700;
     private static final int SINK_BUFFER_BYTES = 8 << 20;
@@ -182,6 +184,31 @@ final class TrafficRelay implements AutoCloseable {
      */
     static TrafficRelay open(final String prefix, final String name, final int workers,
         final String... daemonOptions) throws Exception {
+        return openTo(prefix, name, workers, GROUP_OUT, daemonOptions);
+    }
+
+    /**
+     * As {@link #start}, with r1's one output to {@code destination}:{@value #PORT_OUT} (a group, or the sink's
+     * unicast address {@value #SINK_ADDRESS}) with TTL {@code ttl} (null: the default), and the sink's receiver on it.
+     */
+    static TrafficRelay startTo(final String prefix, final String name, final String destination, final Integer ttl)
+        throws Exception {
+        final TrafficRelay relay = openTo(prefix, name, 1, destination);
+        try {
+            final RuleDocument rule = new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
+                List.of(new RuleDocument.OutputDocument(destination, PORT_OUT, "out0", ttl)), null);
+            final ControlResponse added = relay.add(rule);
+            assertInstanceOf(ControlResponse.RuleAdded.class, added, () -> added + "\n" + DaemonKit.read(relay.log));
+            relay.awaitForwarding();
+            return relay;
+        } catch (final Exception | AssertionError e) {
+            relay.close();
+            throw e;
+        }
+    }
+
+    private static TrafficRelay openTo(final String prefix, final String name, final int workers,
+        final String destination, final String... daemonOptions) throws Exception {
         final Path dir = WorkerForwardingNetnsIT.runtimeParent();
         final WorkerForwardingNetnsIT.Topology net = new WorkerForwardingNetnsIT.Topology(prefix);
         Process daemon = null;
@@ -190,7 +217,7 @@ final class TrafficRelay implements AutoCloseable {
         try {
             // The product's sink socket: an 8 MiB buffer (forced, as root) and its own drops counted.
             receiver = net.sink.call(() -> UdpReceiver.open("out0p",
-                (Inet4Address) InetAddress.getByName(GROUP_OUT), null, PORT_OUT, 1, SINK_BUFFER_BYTES));
+                (Inet4Address) InetAddress.getByName(destination), null, PORT_OUT, 1, SINK_BUFFER_BYTES));
             final Path log = dir.resolve("daemon-" + name + ".log");
             final List<String> options = new ArrayList<>(List.of("--workers", Integer.toString(workers)));
             options.addAll(List.of(daemonOptions));

@@ -24,6 +24,8 @@ public final class MulticastSockets {
     static final int IPPROTO_IP = 0;
     /** {@code linux/in.h}: queue errors of sent packets on the socket's error queue, and report local ones. */
     public static final int IP_RECVERR = 11;
+    /** {@code IP_TTL}: the TTL of unicast datagrams. */
+    static final int IP_TTL = 2;
     static final int IP_MULTICAST_IF = 32;
     static final int IP_MULTICAST_TTL = 33;
     static final int IP_MULTICAST_LOOP = 34;
@@ -44,8 +46,10 @@ public final class MulticastSockets {
 
     /**
      * A UDP socket that sends out of {@code interfaceName} only ({@code SO_BINDTODEVICE}, {@code IP_MULTICAST_IF}),
-     * with multicast TTL {@code ttl}, multicast loopback off and a send buffer of {@code sendBufferBytes} (0: the
-     * system default). Needs {@code CAP_NET_RAW} for the device binding.
+     * with TTL {@code ttl} (1 to 255) for multicast and unicast datagrams alike ({@code IP_MULTICAST_TTL} and
+     * {@code IP_TTL}: a rule's TTL applies to each of its outputs, whatever their kind), or the kernel's defaults for
+     * 0 (1 for multicast, {@code net.ipv4.ip_default_ttl}, 64, for unicast), multicast loopback off and a send buffer
+     * of {@code sendBufferBytes} (0: the system default). Needs {@code CAP_NET_RAW} for the device binding.
      *
      * <p>It has {@code IP_RECVERR} on, for two reasons: a send that the device's queue refuses (a qdisc drop) fails
      * with {@code ENOBUFS}, where without it Linux's {@code udp_send_skb} reports success for a packet it dropped; and
@@ -56,7 +60,7 @@ public final class MulticastSockets {
      */
     public static int openEgress(final String interfaceName, final int ttl, final int sendBufferBytes) {
         if (ttl < 0 || ttl > 255) {
-            throw new IllegalArgumentException("multicast TTL must be 0 to 255, not " + ttl);
+            throw new IllegalArgumentException("TTL must be 0 (the defaults) to 255, not " + ttl);
         }
         if (sendBufferBytes < 0) {
             throw new IllegalArgumentException("send buffer size must not be negative: " + sendBufferBytes);
@@ -68,8 +72,12 @@ public final class MulticastSockets {
                 "setsockopt(SO_BINDTODEVICE, " + interfaceName + ")");
             Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, membershipRequest(arena, 0, ifIndex),
                 "setsockopt(IP_MULTICAST_IF, " + interfaceName + ")");
-            Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, arena.allocateFrom(ValueLayout.JAVA_INT, ttl),
-                "setsockopt(IP_MULTICAST_TTL, " + ttl + ")");
+            if (ttl > 0) {
+                Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, arena.allocateFrom(ValueLayout.JAVA_INT, ttl),
+                    "setsockopt(IP_MULTICAST_TTL, " + ttl + ")");
+                Syscalls.setsockopt(fd, IPPROTO_IP, IP_TTL, arena.allocateFrom(ValueLayout.JAVA_INT, ttl),
+                    "setsockopt(IP_TTL, " + ttl + ")");
+            }
             Syscalls.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, arena.allocateFrom(ValueLayout.JAVA_INT, 0),
                 "setsockopt(IP_MULTICAST_LOOP, 0)");
             Syscalls.setsockopt(fd, IPPROTO_IP, IP_RECVERR, arena.allocateFrom(ValueLayout.JAVA_INT, 1),

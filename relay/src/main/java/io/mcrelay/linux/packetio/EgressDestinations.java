@@ -47,8 +47,6 @@ import io.mcrelay.seam.PacketIo;
  * Opening and closing allocate; sending, completing and finding a report's destination do not. Single-threaded.
  */
 final class EgressDestinations implements AutoCloseable {
-    /** Linux's default multicast TTL ({@code IP_MULTICAST_TTL}), used when a destination asks for 0. */
-    static final int DEFAULT_TTL = 1;
     static final int DESTINATIONS_MAX = 1 << 20;
     /** Sockets at most: an index fits the 16 bits {@link #addressKey} gives it. */
     static final int SOCKETS_MAX = 1 << 16;
@@ -170,7 +168,7 @@ final class EgressDestinations implements AutoCloseable {
         final Integer existing = byKey.get(key);
         final int handle;
         if (existing == null) {
-            final int socket = socketFor(new SocketKey(interfaceName, ttl == 0 ? DEFAULT_TTL : ttl));
+            final int socket = socketFor(new SocketKey(interfaceName, ttl)); // 0: the kernel's defaults
             handle = allocateHandle();
             keys[handle] = key;
             socketOf[handle] = socket;
