@@ -104,18 +104,7 @@ final class TrafficRelay implements AutoCloseable {
 
     static TrafficRelay start(final String prefix, final String name, final String... daemonOptions)
         throws Exception {
-        final TrafficRelay relay = open(prefix, name, 1, daemonOptions);
-        try {
-            final RuleDocument rule = new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
-                List.of(new RuleDocument.OutputDocument(GROUP_OUT, PORT_OUT, "out0", null)), null);
-            final ControlResponse added = relay.add(rule);
-            assertInstanceOf(ControlResponse.RuleAdded.class, added, () -> added + "\n" + DaemonKit.read(relay.log));
-            relay.awaitForwarding();
-            return relay;
-        } catch (final Exception | AssertionError e) {
-            relay.close();
-            throw e;
-        }
+        return startWith(prefix, name, GROUP_OUT, null, daemonOptions);
     }
 
     /**
@@ -193,7 +182,12 @@ final class TrafficRelay implements AutoCloseable {
      */
     static TrafficRelay startTo(final String prefix, final String name, final String destination, final Integer ttl)
         throws Exception {
-        final TrafficRelay relay = openTo(prefix, name, 1, destination);
+        return startWith(prefix, name, destination, ttl);
+    }
+
+    private static TrafficRelay startWith(final String prefix, final String name, final String destination,
+        final Integer ttl, final String... daemonOptions) throws Exception {
+        final TrafficRelay relay = openTo(prefix, name, 1, destination, daemonOptions);
         try {
             final RuleDocument rule = new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
                 List.of(new RuleDocument.OutputDocument(destination, PORT_OUT, "out0", ttl)), null);
