@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * Integrity on the real daemon (one worker, the shipped jar): tens of thousands of numbered, checksummed packets of
  * the smallest, the largest ordinary and the largest jumbo UDP payloads (46, 1,472 and 8,972 bytes; the last over a
  * path whose veths were given a 9,000-byte MTU), every one judged by the history checker: each arrives once, whole,
- * in order, on its flow's socket, and the relay's counters add up exactly. And the daemon's workers run as DESIGN
+ * in order, on its flow's socket, and the relay's counters add up exactly; a fan-out to three outputs gives each
+ * output every packet once; a unicast output carries the rule's TTL. And the daemon's workers run as DESIGN
  * says: another user than root, in no root group, every capability set empty, {@code no_new_privs}.
  */
 class IntegrityNetnsIT {
@@ -59,6 +60,31 @@ class IntegrityNetnsIT {
                 + " with another");
             assertEquals(0, otherTtl, () -> "every datagram carries the rule's TTL:\n" + ruleset);
             assertTrue(withTtl7 >= 20_000, () -> "the run's datagrams carry TTL 7:\n" + ruleset);
+        }
+    }
+
+    @Test
+    void aFanOutToThreeOutputsDeliversEveryPacketOnceToEach() throws Exception {
+        Netns.requireRoot();
+        final int count = 30_000;
+        try (TrafficRelay relay = TrafficRelay.startFanOut(PREFIX, "fanout", 3)) {
+            final ControlResponse.RuleStats[] before = new ControlResponse.RuleStats[1];
+            final TrafficRelay.Run run = TrafficRelay.conclusive(() -> {
+                before[0] = relay.settledStats().rules().getFirst();
+                return relay.send(count, 10_000, 1_200, () -> { });
+            });
+            final ControlResponse.StatsReport stats = relay.settledStats();
+            assertEquals(3, run.outputReports().size());
+            for (int i = 0; i < 3; i++) {
+                final HistoryChecker.Report report = run.outputReports().get(i);
+                final int output = i;
+                System.out.println("[integrity] fan-out, output " + i + ": " + report.describe());
+                assertTrue(report.clean(), () -> "output " + output + ": " + report.describe() + "\n" + stats);
+                assertEquals(count, report.received() - report.foreign(), report::describe);
+                assertEquals(count, stats.rules().getFirst().outputs().get(i).packetsOut()
+                    - before[0].outputs().get(i).packetsOut(), stats::toString);
+            }
+            DropAccountingNetnsIT.assertIdentities(stats);
         }
     }
 

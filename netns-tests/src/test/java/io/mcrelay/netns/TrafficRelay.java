@@ -51,7 +51,8 @@ final class TrafficRelay implements AutoCloseable {
      * What one run of the generator gave: the checker's report, the relay's counts before it started, and what the
      * sink's own socket dropped (its queue was full: the measuring tool lost them, not the relay).
      */
-    record Run(HistoryChecker.Report report, long packetsOutBefore, long lossesCountedBefore, long sinkDrops) {
+    record Run(HistoryChecker.Report report, long packetsOutBefore, long lossesCountedBefore, long sinkDrops,
+               List<HistoryChecker.Report> outputReports) {
     }
 
     /** One run of traffic. */
@@ -157,6 +158,37 @@ final class TrafficRelay implements AutoCloseable {
         assertEquals(0, replay.exitValue(), () -> "the daemon's journal did not replay identically:\n" + output);
     }
 
+    /** The sink's own socket drops over every output's socket. */
+    private long sinkDrops() {
+        long drops = 0;
+        for (int flow = 0; flow < receiver.flows(); flow++) {
+            drops += receiver.drops(flow);
+        }
+        return drops;
+    }
+
+    /**
+     * As {@link #start}, with r1 fanning out to {@code outputs} outputs on {@code out0}, {@value #GROUP_OUT} ports
+     * {@value #PORT_OUT} and up, and the sink's receiver on each (a run then has a report per output).
+     */
+    static TrafficRelay startFanOut(final String prefix, final String name, final int outputs) throws Exception {
+        final TrafficRelay relay = openTo(prefix, name, 1, GROUP_OUT, outputs);
+        try {
+            final List<RuleDocument.OutputDocument> documents = new ArrayList<>();
+            for (int i = 0; i < outputs; i++) {
+                documents.add(new RuleDocument.OutputDocument(GROUP_OUT, PORT_OUT + i, "out0", null));
+            }
+            final ControlResponse added = relay.add(new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
+                documents, null));
+            assertInstanceOf(ControlResponse.RuleAdded.class, added, () -> added + "\n" + DaemonKit.read(relay.log));
+            relay.awaitForwarding();
+            return relay;
+        } catch (final Exception | AssertionError e) {
+            relay.close();
+            throw e;
+        }
+    }
+
     /** Adds {@code rule} through the control socket; the answer. */
     ControlResponse add(final RuleDocument rule) throws Exception {
         return client.exchange(new ControlRequest.Add(client.nextRequestId(), rule));
@@ -173,7 +205,7 @@ final class TrafficRelay implements AutoCloseable {
      */
     static TrafficRelay open(final String prefix, final String name, final int workers,
         final String... daemonOptions) throws Exception {
-        return openTo(prefix, name, workers, GROUP_OUT, daemonOptions);
+        return openTo(prefix, name, workers, GROUP_OUT, 1, daemonOptions);
     }
 
     /**
@@ -187,7 +219,7 @@ final class TrafficRelay implements AutoCloseable {
 
     private static TrafficRelay startWith(final String prefix, final String name, final String destination,
         final Integer ttl, final String... daemonOptions) throws Exception {
-        final TrafficRelay relay = openTo(prefix, name, 1, destination, daemonOptions);
+        final TrafficRelay relay = openTo(prefix, name, 1, destination, 1, daemonOptions);
         try {
             final RuleDocument rule = new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
                 List.of(new RuleDocument.OutputDocument(destination, PORT_OUT, "out0", ttl)), null);
@@ -202,7 +234,7 @@ final class TrafficRelay implements AutoCloseable {
     }
 
     private static TrafficRelay openTo(final String prefix, final String name, final int workers,
-        final String destination, final String... daemonOptions) throws Exception {
+        final String destination, final int outputs, final String... daemonOptions) throws Exception {
         final Path dir = WorkerForwardingNetnsIT.runtimeParent();
         final WorkerForwardingNetnsIT.Topology net = new WorkerForwardingNetnsIT.Topology(prefix);
         Process daemon = null;
@@ -211,7 +243,7 @@ final class TrafficRelay implements AutoCloseable {
         try {
             // The product's sink socket: an 8 MiB buffer (forced, as root) and its own drops counted.
             receiver = net.sink.call(() -> UdpReceiver.open("out0p",
-                (Inet4Address) InetAddress.getByName(destination), null, PORT_OUT, 1, SINK_BUFFER_BYTES));
+                (Inet4Address) InetAddress.getByName(destination), null, PORT_OUT, outputs, SINK_BUFFER_BYTES));
             final Path log = dir.resolve("daemon-" + name + ".log");
             final List<String> options = new ArrayList<>(List.of("--workers", Integer.toString(workers)));
             options.addAll(List.of(daemonOptions));
@@ -246,8 +278,10 @@ final class TrafficRelay implements AutoCloseable {
             return receiver.receive(0, buffer) >= 0;
         }, () -> DaemonKit.read(log));
         Thread.sleep(200); // a settle delay, not a wait: warm-ups still on their way arrive, to be drained here
-        while (receiver.receive(0, buffer) >= 0) {
-            continue; // drained
+        for (int flow = 0; flow < receiver.flows(); flow++) {
+            while (receiver.receive(flow, buffer) >= 0) {
+                continue; // drained
+            }
         }
     }
 
@@ -373,22 +407,33 @@ final class TrafficRelay implements AutoCloseable {
             + before.rules().getFirst().drops().perRuleTotal();
         final long runId = System.nanoTime();
         final List<History.Sent> sent = new ArrayList<>();
-        final List<History.Received> received = new ArrayList<>();
+        // One list per output (the receiver's flow i is output i's port): each is judged as a copy of the run.
+        final List<List<History.Received>> receivedByOutput = new ArrayList<>();
+        for (int i = 0; i < receiver.flows(); i++) {
+            receivedByOutput.add(new ArrayList<>());
+        }
         receiver.refreshDrops();
-        final long sinkDropsBefore = receiver.drops(0);
+        final long sinkDropsBefore = sinkDrops();
         final AtomicBoolean draining = new AtomicBoolean(true);
         final Thread drain = new Thread(() -> {
             final byte[] in = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
             final TrafficPayload.Parsed parsed = new TrafficPayload.Parsed();
             while (draining.get()) {
-                final int length = receiver.receive(0, in);
-                if (length < 0) {
-                    receiver.poll(1);
-                    continue;
+                boolean any = false;
+                for (int output = 0; output < receivedByOutput.size(); output++) {
+                    final int length = receiver.receive(output, in);
+                    if (length < 0) {
+                        continue;
+                    }
+                    any = true;
+                    final long receivedNs = System.nanoTime();
+                    final int status = TrafficPayload.parse(in, 0, length, runId, parsed);
+                    receivedByOutput.get(output).add(new History.Received(0, parsed.flow(), parsed.seq(), receivedNs,
+                        status));
                 }
-                final long receivedNs = System.nanoTime();
-                final int status = TrafficPayload.parse(in, 0, length, runId, parsed);
-                received.add(new History.Received(0, parsed.flow(), parsed.seq(), receivedNs, status));
+                if (!any) {
+                    receiver.poll(1);
+                }
             }
         }, "sink-drain");
         drain.start();
@@ -462,17 +507,21 @@ final class TrafficRelay implements AutoCloseable {
             }
         }
         receiver.refreshDrops();
-        final long sinkDrops = receiver.drops(0) - sinkDropsBefore;
+        final long sinkDrops = sinkDrops() - sinkDropsBefore;
         System.out.println("[drops] generator: " + result + "; the sink's socket dropped " + sinkDrops
             + " (buffer " + receiver.receiveBufferBytes() + " bytes, forced " + receiver.receiveBufferForced()
             + ")");
         assertEquals(count, result.sent(), result::toString);
-        final History history = new History();
-        windows.forEach(window -> history.window(window.name(), window.startNs(), window.endNs()));
-        sent.forEach(packet -> history.sent(packet.flow(), packet.seq(), packet.sentNs()));
-        received.forEach(packet -> history.received(packet.arrivedFlow(), packet.flow(), packet.seq(),
-            packet.receivedNs(), packet.status()));
-        return new Run(HistoryChecker.check(history), packetsOutBefore, lossesBefore, sinkDrops);
+        final List<HistoryChecker.Report> reports = new ArrayList<>();
+        for (final List<History.Received> received : receivedByOutput) {
+            final History history = new History();
+            windows.forEach(window -> history.window(window.name(), window.startNs(), window.endNs()));
+            sent.forEach(packet -> history.sent(packet.flow(), packet.seq(), packet.sentNs()));
+            received.forEach(packet -> history.received(packet.arrivedFlow(), packet.flow(), packet.seq(),
+                packet.receivedNs(), packet.status()));
+            reports.add(HistoryChecker.check(history));
+        }
+        return new Run(reports.getFirst(), packetsOutBefore, lossesBefore, sinkDrops, List.copyOf(reports));
     }
 
     @Override
