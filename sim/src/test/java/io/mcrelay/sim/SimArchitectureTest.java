@@ -100,6 +100,34 @@ class SimArchitectureTest {
         return rule.evaluate(new ClassFileImporter().importClasses(fixture)).hasViolation();
     }
 
+    /**
+     * A run is one thread's: outside the command line (which may run many seeds at once, each whole on its own
+     * thread), no class of the simulator starts, sleeps or schedules a thread, or uses an executor.
+     */
+    static final ArchRule ONE_THREAD_PER_RUN = ArchRuleDefinition.noClasses()
+        .that().resideInAPackage("io.mcrelay.sim..").and().resideOutsideOfPackage("io.mcrelay.sim.cli..")
+        .should().callConstructorWhere(com.tngtech.archunit.base.DescribedPredicate.describe("a thread",
+            (com.tngtech.archunit.core.domain.JavaCall<?> call) -> call.getTargetOwner().isAssignableTo(Thread.class)))
+        .orShould().callMethodWhere(com.tngtech.archunit.base.DescribedPredicate.describe(
+            "a thread's start, sleep or builder",
+            (com.tngtech.archunit.core.domain.JavaCall<?> call) -> call.getTargetOwner().isAssignableTo(Thread.class)
+                && java.util.Set.of("start", "sleep", "ofPlatform", "ofVirtual", "startVirtualThread")
+                    .contains(call.getName())))
+        .orShould().dependOnClassesThat().areAssignableTo(java.util.concurrent.Executor.class)
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.Executors")
+        .because("a seed's run must be reproducible from the seed alone; only the command line spreads seeds");
+
+    @Test
+    void noRunStartsAThreadOutsideTheCommandLine() {
+        final JavaClasses classes = simMain();
+        org.junit.jupiter.api.Assertions.assertTrue(classes.contain(io.mcrelay.sim.cli.SeedFarm.class));
+        ONE_THREAD_PER_RUN.check(classes);
+        org.junit.jupiter.api.Assertions.assertTrue(violates(ONE_THREAD_PER_RUN,
+            io.mcrelay.sim.check.archfixture.StartsAThread.class));
+        org.junit.jupiter.api.Assertions.assertFalse(violates(ONE_THREAD_PER_RUN,
+            io.mcrelay.sim.check.archfixture.WatchesTheSeams.class));
+    }
+
     /** The checkers and the fault schedule are used by the command line, never the other way round. */
     static final ArchRule CHECK_AND_FAULT_STAY_OUT_OF_CLI = ArchRuleDefinition.noClasses()
         .that().resideInAnyPackage("io.mcrelay.sim.check..", "io.mcrelay.sim.fault..")

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.sim.cli.SeedFarm;
+
 /**
  * Determinism, the simulator's first promise: the same seed prints the same lines and the same {@code DIGEST=} twice
  * in one JVM and in a second JVM started for the purpose (different identity hashes, different JIT, same run), and

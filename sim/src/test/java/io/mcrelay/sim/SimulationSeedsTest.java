@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.mcrelay.fault.FaultKind;
+import io.mcrelay.sim.cli.SeedFarm;
 
 /**
  * The simulator over many seeds of DESIGN's default workload, each with its swarm mix of faults: every checker must

@@ -21,7 +21,6 @@ import io.mcrelay.fault.FaultKind;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.runtime.SystemClock;
 import io.mcrelay.seam.Clock;
-import io.mcrelay.sim.SeedFarm;
 import io.mcrelay.sim.Simulator;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;

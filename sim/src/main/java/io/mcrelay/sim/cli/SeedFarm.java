@@ -1,4 +1,4 @@
-package io.mcrelay.sim;
+package io.mcrelay.sim.cli;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
@@ -12,7 +12,9 @@ import java.util.function.LongFunction;
  * Runs many seeds on several threads and hands their results back in seed order, as one thread would. Each seed's
  * run is whole in itself (its own cluster, clock, randomness and event log: no simulation shares mutable state with
  * another, and nothing static is mutable), so a seed's digest does not depend on how many ran beside it: the
- * determinism test compares them. Only a farm of seeds is spread; one run stays on one thread.
+ * determinism test compares them. Only a farm of seeds is spread; one run stays on one thread. It lives with the
+ * command line, the one room of the simulator that may start threads (and read the wall clock, for its reports):
+ * {@code SimArchitectureTest} keeps them out of the others.
  */
 public final class SeedFarm {
     /** The most threads a farm takes. */
