@@ -105,7 +105,7 @@ final class TrafficRelay implements AutoCloseable {
 
     static TrafficRelay start(final String prefix, final String name, final String... daemonOptions)
         throws Exception {
-        return startWith(prefix, name, GROUP_OUT, null, daemonOptions);
+        return startWith(prefix, name, GROUP_OUT, 1, null, daemonOptions);
     }
 
     /**
@@ -172,21 +172,7 @@ final class TrafficRelay implements AutoCloseable {
      * {@value #PORT_OUT} and up, and the sink's receiver on each (a run then has a report per output).
      */
     static TrafficRelay startFanOut(final String prefix, final String name, final int outputs) throws Exception {
-        final TrafficRelay relay = openTo(prefix, name, 1, GROUP_OUT, outputs);
-        try {
-            final List<RuleDocument.OutputDocument> documents = new ArrayList<>();
-            for (int i = 0; i < outputs; i++) {
-                documents.add(new RuleDocument.OutputDocument(GROUP_OUT, PORT_OUT + i, "out0", null));
-            }
-            final ControlResponse added = relay.add(new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
-                documents, null));
-            assertInstanceOf(ControlResponse.RuleAdded.class, added, () -> added + "\n" + DaemonKit.read(relay.log));
-            relay.awaitForwarding();
-            return relay;
-        } catch (final Exception | AssertionError e) {
-            relay.close();
-            throw e;
-        }
+        return startWith(prefix, name, GROUP_OUT, outputs, null);
     }
 
     /** Adds {@code rule} through the control socket; the answer. */
@@ -214,15 +200,19 @@ final class TrafficRelay implements AutoCloseable {
      */
     static TrafficRelay startTo(final String prefix, final String name, final String destination, final Integer ttl)
         throws Exception {
-        return startWith(prefix, name, destination, ttl);
+        return startWith(prefix, name, destination, 1, ttl);
     }
 
+    /** One worker, r1 to {@code outputs} outputs ({@code destination}, ports from {@value #PORT_OUT}, {@code ttl}). */
     private static TrafficRelay startWith(final String prefix, final String name, final String destination,
-        final Integer ttl, final String... daemonOptions) throws Exception {
-        final TrafficRelay relay = openTo(prefix, name, 1, destination, 1, daemonOptions);
+        final int outputs, final Integer ttl, final String... daemonOptions) throws Exception {
+        final TrafficRelay relay = openTo(prefix, name, 1, destination, outputs, daemonOptions);
         try {
-            final RuleDocument rule = new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
-                List.of(new RuleDocument.OutputDocument(destination, PORT_OUT, "out0", ttl)), null);
+            final List<RuleDocument.OutputDocument> documents = new ArrayList<>();
+            for (int i = 0; i < outputs; i++) {
+                documents.add(new RuleDocument.OutputDocument(destination, PORT_OUT + i, "out0", ttl));
+            }
+            final RuleDocument rule = new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null, documents, null);
             final ControlResponse added = relay.add(rule);
             assertInstanceOf(ControlResponse.RuleAdded.class, added, () -> added + "\n" + DaemonKit.read(relay.log));
             relay.awaitForwarding();

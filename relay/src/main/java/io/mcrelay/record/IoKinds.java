@@ -195,11 +195,9 @@ public final class IoKinds {
             java.util.Arrays.copyOfRange(recorded, recorded.length - SHA256_BYTES, recorded.length));
     }
 
-    /** The SHA-256 of an answer, described as the digest a journal holds. */
+    /** An answer as a journal would hold it, described as {@link ClientSend#describe} describes a recorded one. */
     public static String describeAnswer(final byte[] answer) {
-        return answer.length <= CLIENT_ANSWER_WHOLE_MAX ? new String(answer, java.nio.charset.StandardCharsets.UTF_8)
-            : "an answer of " + answer.length + " bytes (SHA-256 " + java.util.HexFormat.of().formatHex(digestOf(answer))
-                + ")";
+        return decodeClientSend(encodeClientSend(true, answer)).describe();
     }
 
     private static byte[] digestOf(final byte[] bytes) {

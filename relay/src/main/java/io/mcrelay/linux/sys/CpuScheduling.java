@@ -80,20 +80,4 @@ public final class CpuScheduling {
             return result < 0 ? result : attr.get(ValueLayout.JAVA_LONG, ATTR_RUNTIME);
         }
     }
-
-    /** The CPUs the calling thread may run on, as {@code Cpus_allowed_list} in its {@code /proc} status says. */
-    public static String allowedCpusOfCallingThread() {
-        final long tid = Syscalls.syscall(AARCH64 ? 178 : 186, 0, 0, 0, 0, 0); // gettid
-        try {
-            for (final String line : java.nio.file.Files.readAllLines(
-                java.nio.file.Path.of("/proc/self/task/" + tid + "/status"))) {
-                if (line.startsWith("Cpus_allowed_list:")) {
-                    return line.substring("Cpus_allowed_list:".length()).strip();
-                }
-            }
-        } catch (final java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        throw new IllegalStateException("no Cpus_allowed_list for thread " + tid);
-    }
 }

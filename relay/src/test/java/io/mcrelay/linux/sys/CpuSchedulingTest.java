@@ -28,12 +28,24 @@ class CpuSchedulingTest {
         return value;
     }
 
+    /** {@code Cpus_allowed_list} of the calling thread ({@code /proc/thread-self}, Linux 3.17). */
+    private static String allowedCpusOfThisThread() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/thread-self/status")).stream()
+                .filter(line -> line.startsWith("Cpus_allowed_list:"))
+                .map(line -> line.substring("Cpus_allowed_list:".length()).strip())
+                .findFirst().orElseThrow();
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void aPinnedThreadMayRunOnItsCpuAlone() throws InterruptedException {
         final int cpu = Runtime.getRuntime().availableProcessors() - 1;
         final String allowed = onAThreadOfItsOwn(() -> {
             CpuScheduling.pinCallingThread(cpu);
-            return CpuScheduling.allowedCpusOfCallingThread();
+            return allowedCpusOfThisThread();
         });
         assertEquals(Integer.toString(cpu), allowed);
     }
