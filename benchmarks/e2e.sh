@@ -5,7 +5,7 @@
 #
 #   usage: benchmarks/e2e.sh [--long] [--quick] [--relays LIST] [--sizes LIST] [--outputs LIST] [--rates LIST]
 #                            [--duration S] [--search-steps N] [--sink-buffer BYTES] [--gen-cpu N] [--relay-cpu N]
-#                            [--nice N] [--out FILE] [--no-results]          (root; LIST is comma-separated)
+#                            [--nice N] [--warmup-rate R] [--out FILE] [--no-results]   (root; LIST is comma-separated)
 #
 # Three network namespaces of its own (mcrbench-src-PID, mcrbench-relay-PID, mcrbench-sink-PID) joined by two veth
 # pairs: the generator and the sinks run on one CPU, the relay on the other, all at nice -10 (--nice) so that other
@@ -33,7 +33,8 @@ nice_level=-10
 out=$root/benchmarks/target/e2e-results.md
 write_results=1
 rate_cap=1000000      # the search's first probe above the fixed rates: as fast as the generator can
-warmup_rate=50000     # the warm-up run before each point (not counted): the sinks' and the relay's JIT warm up
+warmup_rate=50000     # the warm-up run before each point (not counted): the sinks' and the relay's JIT warm up;
+                      # at up to this rate (--warmup-rate; 0: at each point's own rate)
 warmup_s=1
 loss_max_permille=1   # RFC 2544 throughput here: the highest offered rate losing at most 0.1 %
 
@@ -52,6 +53,7 @@ while [[ $# -gt 0 ]]; do
         --gen-cpu) gen_cpu=$2; shift ;;
         --relay-cpu) relay_cpu=$2; shift ;;
         --nice) nice_level=$2; shift ;;
+        --warmup-rate) warmup_rate=$2; shift ;;
         --out) out=$2; shift ;;
         --no-results) write_results=0 ;;
         -h|--help) usage 0 ;;
@@ -59,7 +61,7 @@ while [[ $# -gt 0 ]]; do
     esac
     shift
 done
-for n in "$duration_s" "$search_steps" "$sink_buffer" "$gen_cpu" "$relay_cpu"; do
+for n in "$duration_s" "$search_steps" "$sink_buffer" "$gen_cpu" "$relay_cpu" "$warmup_rate"; do
     [[ $n =~ ^[0-9]+$ ]] || { echo "e2e: not a whole number: $n" >&2; exit 2; }
 done
 [[ $nice_level =~ ^-?[0-9]+$ && $nice_level -ge -20 && $nice_level -le 19 ]] \
@@ -383,7 +385,7 @@ run_point() {
         [[ $tries -lt 400 ]] || { note "the sinks did not bind port $port"; break; }
         pause 0.05
     done
-    local warm_rate=$((rate < warmup_rate ? rate : warmup_rate))
+    local warm_rate=$((warmup_rate == 0 || rate < warmup_rate ? rate : warmup_rate))
     local warm_count=$((warm_rate * warmup_s))
     local idle0 idle1 stats0=""
     idle0=$(cpu_sample)
@@ -572,6 +574,7 @@ load_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 
 # ---- the report -----------------------------------------------------------------------------------------------------
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+if ((warmup_rate == 0)); then warm_words="the point's own rate"; else warm_words="up to $warmup_rate/s"; fi
 section=$tmp/section.md
 {
     echo "## End-to-end: mcrelay, kernel forwarding, socat and the C ring relay ($started_at)"
@@ -579,7 +582,7 @@ section=$tmp/section.md
     echo "\`benchmarks/e2e.sh\` at $commit. Machine: $(nproc --all) CPUs ($cpu_model), kernel $(uname -r)," \
         "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the start" \
         "$load_start, at the end $load_end (1, 5, 15 min). Generator and sinks on CPU $gen_cpu, the relay on CPU" \
-        "$relay_cpu, everything at nice $nice_level; each point ${duration_s} s of packets after a ${warmup_s} s warm-up run at up to $warmup_rate/s" \
+        "$relay_cpu, everything at nice $nice_level; each point ${duration_s} s of packets after a ${warmup_s} s warm-up run at $warm_words" \
         "(not counted; from the same generator process, so its JIT is warm); sinks' receive buffers $sink_buffer bytes. Compare relays within this run only: other loads" \
         "on a shared machine move absolute figures by tens of percent."
     echo
