@@ -14,9 +14,9 @@ import java.util.Properties;
  */
 public final class BuildInfo {
     /** Version of the control-socket protocol (CLI ⇄ supervisor). */
-    public static final int CONTROL_PROTOCOL_VERSION = 2;
+    public static final int CONTROL_PROTOCOL_VERSION = 3;
     /** Version of the worker-channel protocol (supervisor ⇄ worker). */
-    public static final int WORKER_PROTOCOL_VERSION = 5;
+    public static final int WORKER_PROTOCOL_VERSION = 6;
 
     private static final Properties PROPERTIES = load();
     private static final String VERSION = value("version");

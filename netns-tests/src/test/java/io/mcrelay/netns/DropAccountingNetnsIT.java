@@ -125,8 +125,8 @@ class DropAccountingNetnsIT {
         assertEquals(stagingFull, stats.drops().stagingFull(), stats::toString);
         final long packetsIn = stats.rules().stream().mapToLong(ControlResponse.RuleStats::packetsIn).sum();
         assertEquals(offered, ringFull + stagingFull + stats.drops().malformed() + stats.drops().fragment()
-            + stats.unmatched() + packetsIn, () -> "Σ tp_packets = Σ ring_full + Σ staging_full + malformed + "
-            + "fragment + unmatched + Σ packets_in:\n" + stats);
+            + stats.unmatched() + stats.removedRules().packetsIn() + packetsIn, () -> "Σ tp_packets = Σ ring_full + "
+            + "Σ staging_full + malformed + fragment + unmatched + removed_rules' packets_in + Σ packets_in:\n" + stats);
         for (final ControlResponse.RuleStats rule : stats.rules()) {
             final long out = rule.outputs().stream().mapToLong(ControlResponse.OutputStats::packetsOut).sum();
             assertEquals(rule.packetsIn() * rule.outputs().size(), out + rule.drops().perRuleTotal(),

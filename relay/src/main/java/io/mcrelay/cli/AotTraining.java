@@ -152,7 +152,7 @@ public final class AotTraining {
                     rules.stream().map(r -> new ControlResponse.RuleStats(r.id(), 0, 0, 0, 0,
                         ControlResponse.Drops.NONE, r.outputs().stream().map(o -> new ControlResponse.OutputStats(
                             o.group(), o.port(), o.interfaceName(), 0, 0, 0)).toList())).toList(),
-                    0, ControlResponse.Drops.NONE,
+                    0, ControlResponse.RemovedRules.NONE, ControlResponse.Drops.NONE,
                     List.of(new ControlResponse.InputStats("lo", 0, 0, 0, 0)), workers());
                 case ControlRequest.Workers list -> new ControlResponse.WorkerList(id, workers());
                 default -> new ControlResponse.Refused(id, "unsupported", "not in the training", List.of());

@@ -25,12 +25,15 @@ public final class StatusCommands {
                 + "packets that matched no rule (unmatched); frames no rule could own (malformed, fragment) or lost "
                 + "before any rule was looked at (ring_full: the kernel's receive ring was full; staging_full); per "
                 + "input interface and worker, the frames the kernel offered (tp_packets) and those lost; and the "
-                + "workers. Counters survive worker restarts.",
+                + "workers. Counters survive worker restarts. A removed rule's counters leave the table with it: what it "
+                + "had counted in goes to removed_rules (packets_in, bytes_in), and a rule added later under the same "
+                + "id starts from zero.",
             "Once traffic stops and the workers have reported (a heartbeat, 250 ms), every frame is accounted for: "
-                + "the inputs' tp_packets = ring_full + staging_full + malformed + fragment + unmatched + the rules' "
-                + "packets in; and per rule, packets in x outputs = the outputs' packets out + the rule's drops.",
-            "--json prints {rules[], unmatched, drops, inputs[], workers[]} with the field names of the CLI "
-                + "contract."})
+                + "the inputs' tp_packets = ring_full + staging_full + malformed + fragment + unmatched + "
+                + "removed_rules' packets_in + the rules' packets in; and per rule, packets in x outputs = the "
+                + "outputs' packets out + the rule's drops.",
+            "--json prints {rules[], unmatched, removed_rules, drops, inputs[], workers[]} with the field names of the "
+                + "CLI contract."})
     public static final class Stats extends ReportCommand<ControlResponse.StatsReport> {
         public Stats() {
             super(ControlResponse.StatsReport.class, ControlRequest.Stats::new);
@@ -56,7 +59,8 @@ public final class StatusCommands {
             rules.print(out());
             final ControlResponse.Drops drops = report.drops();
             out().println("unmatched " + report.unmatched() + ", malformed " + drops.malformed() + ", fragment "
-                + drops.fragment() + ", ring_full " + drops.ringFull() + ", staging_full " + drops.stagingFull());
+                + drops.fragment() + ", ring_full " + drops.ringFull() + ", staging_full " + drops.stagingFull()
+                + ", removed rules' packets in " + report.removedRules().packetsIn());
             if (!report.inputs().isEmpty()) {
                 final Table inputs = new Table("INPUT", "WORKER", "TP_PACKETS", "RING_FULL", "STAGING_FULL");
                 for (final ControlResponse.InputStats input : report.inputs()) {
@@ -91,6 +95,7 @@ public final class StatusCommands {
                 rules.add(node);
             }
             root.put("unmatched", report.unmatched());
+            root.set("removed_rules", MAPPER.valueToTree(report.removedRules()));
             final ObjectNode drops = MAPPER.valueToTree(report.drops());
             drops.retain("malformed", "fragment", "ring_full", "staging_full");
             root.set("drops", drops);

@@ -84,13 +84,24 @@ public sealed interface ControlResponse {
     }
 
     /** Counters, shaped as the {@code stats --json} contract. */
-    record StatsReport(long requestId, List<RuleStats> rules, long unmatched, Drops drops, List<InputStats> inputs,
-                       List<WorkerInfo> workers) implements ControlResponse {
+    record StatsReport(long requestId, List<RuleStats> rules, long unmatched, RemovedRules removedRules, Drops drops,
+                       List<InputStats> inputs, List<WorkerInfo> workers) implements ControlResponse {
         public StatsReport {
             rules = present(rules, "rules");
+            if (removedRules == null) {
+                throw new IllegalArgumentException("removed_rules is missing");
+            }
             inputs = present(inputs, "inputs");
             workers = present(workers, "workers");
         }
+    }
+
+    /**
+     * What rules that are no longer in the table had counted in ({@code packets_in}, {@code bytes_in}) when they were
+     * removed: the whole daemon's identity counts those packets here, since no rule lists them any more.
+     */
+    record RemovedRules(long packetsIn, long bytesIn) {
+        public static final RemovedRules NONE = new RemovedRules(0, 0);
     }
 
     /**

@@ -29,6 +29,9 @@ import io.mcrelay.protocol.CodecException;
  *   <li><b>7</b>: the entries of 6, unchanged; a recorded answer to a client longer than 16 KiB
  *       ({@code client-send}) is its length and SHA-256 instead of its bytes (a {@code list} of 10,000 rules is
  *       2.3 MB), and the recorded {@code start} carries the supervisor's {@code Sync} chunk size.</li>
+ *   <li><b>8</b>: the entries of 7, unchanged; the recorded heartbeats are those of worker protocol 6 (each carries
+ *       the packets and bytes in of the rules its worker removed), and {@code stats} answers carry
+ *       {@code removed_rules} (control protocol 3).</li>
  * </ul>
  * Entries of every version from {@link #OLDEST} to {@link #VERSION} are read; a newer one is refused with a
  * {@link NewerSchemaException} naming both versions, never guessed at.
@@ -39,7 +42,7 @@ public final class JournalSchema {
      * worker-channel and control frames that recorded inputs and outputs carry: recovery never reads those, but
      * {@code journal replay} refuses a journal of another version instead of reporting a divergence.
      */
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
     /** The oldest version this code still reads. */
     public static final int OLDEST = 1;
 

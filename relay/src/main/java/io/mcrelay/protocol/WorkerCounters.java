@@ -9,20 +9,24 @@ import io.mcrelay.rules.RuleId;
  * A worker's cumulative counters since it started, as carried in heartbeats. The supervisor turns them into totals
  * that survive worker restarts. DESIGN's identities, for a worker whose rings and sends are empty: Σ inputs'
  * {@code packets} = Σ {@code ringFull} + Σ {@code stagingFull} + {@code framesReceived}; {@code framesReceived} =
- * {@code unmatched} + {@code malformed} + {@code fragments} + Σ rules' {@code packetsIn}; per rule, {@code packetsIn}
- * × its outputs = Σ outputs' {@code packetsOut} + its four drops.
+ * {@code unmatched} + {@code malformed} + {@code fragments} + {@code removedPacketsIn} + Σ rules' {@code packetsIn};
+ * per rule, {@code packetsIn} × its outputs = Σ outputs' {@code packetsOut} + its four drops.
  *
  * @param framesReceived frames the worker took from its packet sockets
  * @param unmatched      well-formed IPv4/UDP packets no rule matched
  * @param malformed      frames that are not well-formed Ethernet/IPv4/UDP (no rule could own them)
  * @param fragments      IPv4 fragments, which are not reassembled (no rule could own them)
+ * @param removedPacketsIn packets that matched rules the worker no longer holds (their {@code packetsIn} when they
+ *                       went), so that the identity above holds across removals
+ * @param removedBytesIn their payload bytes
  * @param inputs         per input interface, what the kernel offered and what was lost before any rule was looked
  *                       at, sorted by interface name
  * @param rules          per-rule counters, sorted by rule id
  */
 public record WorkerCounters(long framesReceived, long unmatched, long malformed, long fragments,
+                             long removedPacketsIn, long removedBytesIn,
                              List<InputCounters> inputs, List<RuleCounters> rules) {
-    public static final WorkerCounters ZERO = new WorkerCounters(0, 0, 0, 0, List.of(), List.of());
+    public static final WorkerCounters ZERO = new WorkerCounters(0, 0, 0, 0, 0, 0, List.of(), List.of());
 
     public WorkerCounters {
         inputs = List.copyOf(inputs);

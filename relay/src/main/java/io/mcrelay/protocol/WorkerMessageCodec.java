@@ -25,6 +25,7 @@ import io.mcrelay.rules.RuleId;
  *                v sync epoch + 1 (0: no sync under way), then if not 0:
  *                  v chunks received, v chunks, v rules prepared, v rules,
  *                v frames received, v unmatched, v malformed, v fragments,
+ *                v removed packets in, v removed bytes in,
  *                v input count, per input: str interface, v packets, v ring full, v staging full,
  *                v rule count, per rule (those changed since the last heartbeat sent, and the refresh's):
  *                  str id, v packets in, v bytes in,
@@ -121,6 +122,7 @@ public final class WorkerMessageCodec {
         final WorkerCounters counters = heartbeat.counters();
         out.varint(counters.framesReceived()).varint(counters.unmatched()).varint(counters.malformed())
             .varint(counters.fragments());
+        out.varint(counters.removedPacketsIn()).varint(counters.removedBytesIn());
         out.varint(counters.inputs().size());
         for (final WorkerCounters.InputCounters input : counters.inputs()) {
             out.string(input.interfaceName()).varint(input.packets()).varint(input.ringFull())
@@ -313,6 +315,8 @@ public final class WorkerMessageCodec {
         final long unmatched = in.varint("unmatched");
         final long malformed = in.varint("malformed");
         final long fragments = in.varint("fragments");
+        final long removedPacketsIn = in.varint("removed packets in");
+        final long removedBytesIn = in.varint("removed bytes in");
         final int inputCount = in.varintCount("heartbeat inputs", INPUTS_MAX, INPUT_COUNTERS_BYTES_MIN);
         final List<WorkerCounters.InputCounters> inputs = new ArrayList<>(inputCount);
         for (int i = 0; i < inputCount; i++) {
@@ -358,7 +362,8 @@ public final class WorkerMessageCodec {
             traces.add(new WorkerMessage.TraceEvent(id, packet, step, in.i32("trace output"), in.i32("trace value")));
         }
         return new WorkerMessage.Heartbeat(sequence, epoch, hash, nextWithinNs, progress,
-            new WorkerCounters(framesReceived, unmatched, malformed, fragments, inputs, rules), traces);
+            new WorkerCounters(framesReceived, unmatched, malformed, fragments, removedPacketsIn, removedBytesIn,
+                inputs, rules), traces);
     }
 
     private static WorkerMessage.SyncProgress syncProgress(final WireReader in) {

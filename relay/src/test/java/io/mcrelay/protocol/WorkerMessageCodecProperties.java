@@ -144,7 +144,8 @@ class WorkerMessageCodecProperties {
         final Gen<List<WorkerCounters.InputCounters>> inputLists = lists(inputCounters, 0, 3);
         final Gen<List<WorkerCounters.RuleCounters>> ruleLists = lists(ruleCounters, 0, 5);
         final Gen<WorkerCounters> counters = in -> new WorkerCounters(counts.generate(in), counts.generate(in),
-            counts.generate(in), counts.generate(in), inputLists.generate(in), ruleLists.generate(in));
+            counts.generate(in), counts.generate(in), counts.generate(in), counts.generate(in), inputLists.generate(in),
+            ruleLists.generate(in));
         final Gen<List<WorkerMessage.TraceEvent>> traces = lists(traceEvents(), 0, 4);
         final Gen<WorkerMessage.SyncProgress> progress = in -> {
             if (booleans().generate(in)) {

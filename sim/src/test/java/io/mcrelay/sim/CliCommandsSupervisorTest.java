@@ -219,7 +219,8 @@ class CliCommandsSupervisorTest {
         cluster.runFor(SECOND); // a few heartbeats carry the counters to the supervisor
 
         final JsonNode stats = JSON.readTree(ok("stats", "--json").out());
-        assertEquals(Set.of("rules", "unmatched", "drops", "inputs", "workers"), fieldNames(stats));
+        assertEquals(Set.of("rules", "unmatched", "removed_rules", "drops", "inputs", "workers"), fieldNames(stats));
+        assertEquals(Set.of("packets_in", "bytes_in"), fieldNames(stats.get("removed_rules")));
         final JsonNode rule = stats.get("rules").get(0);
         assertEquals(Set.of("id", "packets_in", "bytes_in", "packets_in_per_second", "bytes_in_per_second", "drops",
             "outputs"), fieldNames(rule));
@@ -250,7 +251,8 @@ class CliCommandsSupervisorTest {
         assertTrue(human.startsWith("RULE   OUTPUT"), human);
         assertTrue(human.contains("cam-1  in  "), human);
         assertTrue(human.contains("239.10.0.1:6000:out0  3"), human);
-        assertTrue(human.contains("unmatched 0, malformed 0, fragment 0, ring_full 0, staging_full 0\n"), human);
+        assertTrue(human.contains("unmatched 0, malformed 0, fragment 0, ring_full 0, staging_full 0, removed rules' "
+            + "packets in 0\n"), human);
         assertTrue(human.contains("INPUT  WORKER  TP_PACKETS  RING_FULL  STAGING_FULL"), human);
         assertTrue(human.contains("WORKER  PID"), human);
 

@@ -115,7 +115,7 @@ final class LiveCounters {
             all.add(entry.latest);
         }
         return new WorkerCounters(newest.framesReceived(), newest.unmatched(), newest.malformed(), newest.fragments(),
-            newest.inputs(), all);
+            newest.removedPacketsIn(), newest.removedBytesIn(), newest.inputs(), all);
     }
 
     /** The newest worker-wide counters and inputs (their {@code rules} are only what that heartbeat carried). */

@@ -80,6 +80,9 @@ final class StatsAggregator {
     private long baseMalformed;
     private long baseFragments;
     private long baseFramesReceived;
+    /** Packets in and bytes in of removed rules: ended incarnations' removals, and removed rules' base totals. */
+    private long baseRemovedPacketsIn;
+    private long baseRemovedBytesIn;
 
     /** Folds the final counters of an ended incarnation of worker {@code workerIndex} into the base. */
     void retire(final int workerIndex, final WorkerCounters counters) {
@@ -88,8 +91,23 @@ final class StatsAggregator {
         baseUnmatched += counters.unmatched();
         baseMalformed += counters.malformed();
         baseFragments += counters.fragments();
+        baseRemovedPacketsIn += counters.removedPacketsIn();
+        baseRemovedBytesIn += counters.removedBytesIn();
         for (final WorkerCounters.RuleCounters rule : counters.rules()) {
             base.computeIfAbsent(rule.id(), id -> new Totals()).add(rule);
+        }
+    }
+
+    /**
+     * Rule {@code id} left the table: what ended incarnations counted for it moves to the removed rules' totals (a
+     * live worker moves its own share there when it applies the removal), and a rule of that id added later starts
+     * from zero.
+     */
+    void forget(final RuleId id) {
+        final Totals gone = base.remove(id);
+        if (gone != null) {
+            baseRemovedPacketsIn += gone.packetsIn;
+            baseRemovedBytesIn += gone.bytesIn;
         }
     }
 
@@ -120,6 +138,8 @@ final class StatsAggregator {
         long unmatched = baseUnmatched;
         long malformed = baseMalformed;
         long fragments = baseFragments;
+        long removedPacketsIn = baseRemovedPacketsIn;
+        long removedBytesIn = baseRemovedBytesIn;
         final TreeMap<RuleId, double[]> rates = new TreeMap<>();
         final TreeMap<InputKey, long[]> inputSums = new TreeMap<>();
         baseInputs.forEach((key, counts) -> inputSums.put(key, counts.clone()));
@@ -129,6 +149,8 @@ final class StatsAggregator {
             unmatched += newest.unmatched();
             malformed += newest.malformed();
             fragments += newest.fragments();
+            removedPacketsIn += newest.removedPacketsIn();
+            removedBytesIn += newest.removedBytesIn();
             for (final Rule rule : table) {
                 final WorkerCounters.RuleCounters counters = worker.counters().rule(rule.id());
                 if (counters != null) {
@@ -166,6 +188,7 @@ final class StatsAggregator {
             stagingFull += counts[2];
         }
         return new ControlResponse.StatsReport(requestId, rules, unmatched,
+            new ControlResponse.RemovedRules(removedPacketsIn, removedBytesIn),
             ControlResponse.Drops.topLevel(malformed, fragments, ringFull, stagingFull), inputs, workers);
     }
 

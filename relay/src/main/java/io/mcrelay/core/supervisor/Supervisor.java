@@ -331,8 +331,9 @@ public class Supervisor implements DutyCycle {
         inputs.releasedIn(handover, epoch);
         table.setInputsHash(inputs.hash());
         for (final RuleId id : removals) {
-            if (table.get(id) == null) { // gone, not replaced: workers drop its tracing with the rule
+            if (table.get(id) == null) { // gone, not replaced: workers drop its tracing and counters with the rule
                 traces.forget(id);
+                stats.forget(id);
             }
         }
         commands.broadcastApply(epoch, upserts, removals);

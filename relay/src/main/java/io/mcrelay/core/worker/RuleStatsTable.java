@@ -31,6 +31,9 @@ final class RuleStatsTable {
     private int[] freeSlots = new int[64];
     private int freeSlotCount;
     private int nextSlot;
+    /** What the rules retired so far had counted in: kept so that no packet leaves the worker-wide identity. */
+    private long removedPacketsIn;
+    private long removedBytesIn;
 
     RuleStatsTable(final CounterReport report) {
         this.report = report;
@@ -70,6 +73,8 @@ final class RuleStatsTable {
         if (stats != null) {
             byId.remove(id);
             stats.retired = true;
+            removedPacketsIn += stats.packetsIn; // no packet matches it any more: its packets in are final
+            removedBytesIn += stats.bytesIn;
             releaseIfIdle(stats);
         }
     }
@@ -91,6 +96,16 @@ final class RuleStatsTable {
             report.mark(stats.slot);
         }
         return stats;
+    }
+
+    /** Packets that matched the rules retired so far (their {@code packetsIn} when each went). */
+    long removedPacketsIn() {
+        return removedPacketsIn;
+    }
+
+    /** The payload bytes of {@link #removedPacketsIn}. */
+    long removedBytesIn() {
+        return removedBytesIn;
     }
 
     /** The counters of rule {@code id}, or {@code null} when it has none. */

@@ -646,7 +646,13 @@ public class WorkerAgent implements DutyCycle {
         final List<WorkerCounters.InputCounters> inputs = io.inputCounts().stream().map(input ->
             new WorkerCounters.InputCounters(input.interfaceName(), input.packets(), input.ringFull(),
                 input.stagingFull())).toList();
-        return new WorkerCounters(framesReceived, unmatched, malformed, fragments, inputs, perRule);
+        return new WorkerCounters(framesReceived, unmatched, malformed, fragments, removedPacketsIn(),
+            stats.removedBytesIn(), inputs, perRule);
+    }
+
+    /** What the rules removed so far had counted in (package-private for the simulator's mutants). */
+    long removedPacketsIn() {
+        return stats.removedPacketsIn();
     }
 
     /** Worker-wide totals since start, including rules removed since (see {@link WorkerTotals}). */

@@ -100,7 +100,7 @@ class WorkerHealthTest {
     }
 
     private static WorkerCounters withRule(final String id, final long packetsIn) {
-        return new WorkerCounters(packetsIn, 0, 0, 0, List.of(), List.of(new WorkerCounters.RuleCounters(
+        return new WorkerCounters(packetsIn, 0, 0, 0, 0, 0, List.of(), List.of(new WorkerCounters.RuleCounters(
             new RuleId(id), packetsIn, packetsIn * 100, 0, 0, 0, 0, List.of(
                 new WorkerCounters.OutputCounters(packetsIn, packetsIn * 100, 0)))));
     }

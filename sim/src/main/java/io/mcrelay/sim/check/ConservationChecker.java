@@ -1,6 +1,7 @@
 package io.mcrelay.sim.check;
 
 import io.mcrelay.core.worker.WorkerTotals;
+import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.sim.seams.SimLauncher;
 import io.mcrelay.sim.seams.SimNetwork;
@@ -9,7 +10,8 @@ import io.mcrelay.sim.seams.SimPacketIo;
 /**
  * Conservation, with DESIGN's accounting identities: every frame the network offered the input sockets and every send
  * a worker attempted is accounted for exactly once. Per live worker: frames it took = matched + unmatched + malformed
- * + fragments, and = the frames its I/O lent it; sends attempted = completed + failed + in flight, each failure under
+ * + fragments, and = the frames its I/O lent it; matched = what the rules it holds counted in + what the rules it
+ * removed had counted in (its heartbeats' counters); sends attempted = completed + failed + in flight, each failure under
  * one reason. Across every incarnation, live and ended, and the input sockets themselves (members' rings outlive the
  * workers that read them: the supervisor holds them), two identities with the network's own counts:
  * <ul>
@@ -71,6 +73,16 @@ public final class ConservationChecker extends Checker {
         final long accounted = t.matched() + t.unmatched() + t.malformed() + t.fragments();
         if (t.framesReceived() != accounted) {
             fail("worker " + index + " received " + t.framesReceived() + " frames but accounts for " + accounted);
+        }
+        // What its heartbeats say: the rules held count what they matched, the removed ones what they had matched.
+        final WorkerCounters counters = worker.agent().counters();
+        long held = 0;
+        for (final WorkerCounters.RuleCounters rule : counters.rules()) {
+            held += rule.packetsIn();
+        }
+        if (t.matched() != held + counters.removedPacketsIn()) {
+            fail("worker " + index + " matched " + t.matched() + " packets, but its rules count " + held
+                + " and its removed rules " + counters.removedPacketsIn());
         }
         if (t.sendsAttempted() != t.sendsCompleted() + t.sendsFailed() + t.sendsInFlight()
             || t.sendsFailed() != t.dropsBufferFull() + t.dropsNoBufferSpace() + t.dropsSendError()

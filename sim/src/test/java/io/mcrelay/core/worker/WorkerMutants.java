@@ -21,6 +21,19 @@ public final class WorkerMutants {
     private WorkerMutants() {
     }
 
+    /** Forgets what removed rules had counted in: "conservation" must catch it once a rule that saw packets goes. */
+    public static final class ForgetsRemovedRulesWorker extends WorkerAgent {
+        public ForgetsRemovedRulesWorker(final Config config, final WorkerChannel channel, final PacketIo io,
+                                         final Timers timers) {
+            super(config, channel, io, timers);
+        }
+
+        @Override
+        long removedPacketsIn() {
+            return 0;
+        }
+    }
+
     /** Acks a change at once, applies it 50 ms later: "acked means applied" must catch it. */
     public static final class AckBeforeApplyWorker extends WorkerAgent {
         private WorkerMessage.Apply deferred;

@@ -6,8 +6,8 @@ import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.core.worker.WorkerMutants;
 
 /**
- * A worker that does not count a send dropped for a full buffer, or that loses a frame it read without counting it,
- * is caught by "conservation".
+ * A worker that does not count a send dropped for a full buffer, that loses a frame it read without counting it, or
+ * whose heartbeats lose what a removed rule had counted in, is caught by "conservation".
  */
 class ConservationCheckerTest {
     @Test
@@ -18,5 +18,11 @@ class ConservationCheckerTest {
     @Test
     void aFrameReadAndLostWithoutACountIsCaught() {
         MutantRuns.assertCaughtBy(ConservationChecker.NAME, Supervisor::new, WorkerMutants.UncountedFrameWorker::new);
+    }
+
+    @Test
+    void packetsOfARemovedRuleThatLeaveTheCountsAreCaught() {
+        MutantRuns.assertCaughtBy(ConservationChecker.NAME, Supervisor::new,
+            WorkerMutants.ForgetsRemovedRulesWorker::new);
     }
 }
