@@ -16,6 +16,8 @@ import io.mcrelay.traffic.TrafficPayload;
 import io.mcrelay.traffic.UdpFlows;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,6 +91,8 @@ final class TrafficRelay implements AutoCloseable {
     private final List<String> options;
     private final int workerCount;
     private int lives = 1;
+    /** A tmpfs of its own mounted on the journal's directory ({@link #startOnJournalDisk}), or null. */
+    private Path journalMount;
 
     private TrafficRelay(final WorkerForwardingNetnsIT.Topology net, final Path dir, final Path log,
         final Process daemon,
@@ -106,6 +110,33 @@ final class TrafficRelay implements AutoCloseable {
     static TrafficRelay start(final String prefix, final String name, final String... daemonOptions)
         throws Exception {
         return startWith(prefix, name, GROUP_OUT, 1, null, daemonOptions);
+    }
+
+    /**
+     * As {@link #start}, with the journal on a tmpfs of {@code diskBytes} of its own (mounted on the journal's
+     * directory before the daemon starts, unmounted by {@link #close}), so that a test can fill its disk.
+     */
+    static TrafficRelay startOnJournalDisk(final String prefix, final String name, final long diskBytes)
+        throws Exception {
+        return startWith(prefix, name, GROUP_OUT, 1, null, diskBytes);
+    }
+
+    /** The journal's directory (on a disk of its own with {@link #startOnJournalDisk}). */
+    Path journalDir() {
+        return dir.resolve("journal");
+    }
+
+    private static void mountJournalDisk(final Path journal, final long diskBytes) throws Exception {
+        Files.createDirectories(journal);
+        runRoot(List.of("mount", "-t", "tmpfs", "-o", "size=" + diskBytes + ",mode=0700", "mcrelay-test-journal",
+            journal.toString()));
+    }
+
+    private static void runRoot(final List<String> command) throws Exception {
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), () -> command + " did not end within 30 s");
+        assertEquals(0, process.exitValue(), () -> command + " failed: " + output);
     }
 
     /**
@@ -144,18 +175,25 @@ final class TrafficRelay implements AutoCloseable {
      * shipped jar's {@code mcrelay journal replay}: the recorded inputs must make a fresh supervisor core produce the
      * recorded outputs exactly. The relay is then only to be closed.
      */
-    void stopAndReplayJournal() throws Exception {
+    String stopAndReplayJournal() throws Exception {
         client.close();
         DaemonKit.stop(daemon, log);
-        final Path dist = Path.of(System.getProperty("mcrelay.dist", "../dist/target")).toAbsolutePath().normalize();
-        final Process replay = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
-            "@" + dist.resolve("jvm.options"), "-jar", dist.resolve("mcrelay.jar").toString(), "journal", "replay",
-            dir.resolve("journal").toString()).redirectErrorStream(true).start();
-        final String output = new String(replay.getInputStream().readAllBytes(),
-            java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(replay.waitFor(120, TimeUnit.SECONDS), "the replay did not end within 120 s");
+        final String output = mcrelay("journal", "replay", dir.resolve("journal").toString());
         System.out.println("[replay] " + output.strip().replace("\n", "\n[replay] "));
-        assertEquals(0, replay.exitValue(), () -> "the daemon's journal did not replay identically:\n" + output);
+        return output;
+    }
+
+    /** Runs the shipped jar's {@code mcrelay ARGS} (within 120 s); its output, stdout and stderr, once it exited 0. */
+    static String mcrelay(final String... args) throws Exception {
+        final Path dist = Path.of(System.getProperty("mcrelay.dist", "../dist/target")).toAbsolutePath().normalize();
+        final List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+            "@" + dist.resolve("jvm.options"), "-jar", dist.resolve("mcrelay.jar").toString()));
+        command.addAll(List.of(args));
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), () -> "mcrelay " + List.of(args) + " did not end in 120 s");
+        assertEquals(0, process.exitValue(), () -> "mcrelay " + List.of(args) + " failed:\n" + output);
+        return output;
     }
 
     /** The sink's own socket drops over every output's socket. */
@@ -191,7 +229,7 @@ final class TrafficRelay implements AutoCloseable {
      */
     static TrafficRelay open(final String prefix, final String name, final int workers,
         final String... daemonOptions) throws Exception {
-        return openTo(prefix, name, workers, GROUP_OUT, 1, daemonOptions);
+        return openTo(prefix, name, workers, GROUP_OUT, 1, 0, daemonOptions);
     }
 
     /**
@@ -206,7 +244,14 @@ final class TrafficRelay implements AutoCloseable {
     /** One worker, r1 to {@code outputs} outputs ({@code destination}, ports from {@value #PORT_OUT}, {@code ttl}). */
     private static TrafficRelay startWith(final String prefix, final String name, final String destination,
         final int outputs, final Integer ttl, final String... daemonOptions) throws Exception {
-        final TrafficRelay relay = openTo(prefix, name, 1, destination, outputs, daemonOptions);
+        return startWith(prefix, name, destination, outputs, ttl, 0, daemonOptions);
+    }
+
+    /** As above, with the journal on a tmpfs of {@code journalDiskBytes} of its own when that is not 0. */
+    private static TrafficRelay startWith(final String prefix, final String name, final String destination,
+        final int outputs, final Integer ttl, final long journalDiskBytes, final String... daemonOptions)
+        throws Exception {
+        final TrafficRelay relay = openTo(prefix, name, 1, destination, outputs, journalDiskBytes, daemonOptions);
         try {
             final List<RuleDocument.OutputDocument> documents = new ArrayList<>();
             for (int i = 0; i < outputs; i++) {
@@ -224,13 +269,19 @@ final class TrafficRelay implements AutoCloseable {
     }
 
     private static TrafficRelay openTo(final String prefix, final String name, final int workers,
-        final String destination, final int outputs, final String... daemonOptions) throws Exception {
+        final String destination, final int outputs, final long journalDisk, final String... daemonOptions)
+        throws Exception {
         final Path dir = WorkerForwardingNetnsIT.runtimeParent();
         final WorkerForwardingNetnsIT.Topology net = new WorkerForwardingNetnsIT.Topology(prefix);
         Process daemon = null;
         ControlClient client = null;
         UdpReceiver receiver = null;
+        boolean mounted = false;
         try {
+            if (journalDisk > 0) {
+                mountJournalDisk(dir.resolve("journal"), journalDisk);
+                mounted = true;
+            }
             // The product's sink socket: an 8 MiB buffer (forced, as root) and its own drops counted.
             receiver = net.sink.call(() -> UdpReceiver.open("out0p",
                 (Inet4Address) InetAddress.getByName(destination), null, PORT_OUT, outputs, SINK_BUFFER_BYTES));
@@ -241,7 +292,9 @@ final class TrafficRelay implements AutoCloseable {
                 options.toArray(String[]::new));
             client = DaemonKit.connect(daemon, dir.resolve("control.sock"), log);
             DaemonKit.awaitReadyWorkersRunning(client, workers, dir, log);
-            return new TrafficRelay(net, dir, log, daemon, client, receiver, options, workers);
+            final TrafficRelay relay = new TrafficRelay(net, dir, log, daemon, client, receiver, options, workers);
+            relay.journalMount = mounted ? dir.resolve("journal") : null;
+            return relay;
         } catch (final Exception | AssertionError e) {
             if (client != null) {
                 client.close();
@@ -254,6 +307,9 @@ final class TrafficRelay implements AutoCloseable {
                 daemon.waitFor(10, TimeUnit.SECONDS);
             }
             net.close();
+            if (mounted) {
+                runRoot(List.of("umount", "-l", dir.resolve("journal").toString()));
+            }
             WorkerForwardingNetnsIT.deleteTree(dir);
             throw e;
         }
@@ -529,6 +585,9 @@ final class TrafficRelay implements AutoCloseable {
                 + DaemonKit.read(log));
         } finally {
             net.close();
+            if (journalMount != null) {
+                runRoot(List.of("umount", "-l", journalMount.toString()));
+            }
             WorkerForwardingNetnsIT.deleteTree(dir);
         }
     }

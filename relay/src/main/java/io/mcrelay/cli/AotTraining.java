@@ -135,7 +135,7 @@ public final class AotTraining {
             return switch (request) {
                 case ControlRequest.Hello hello ->
                     new ControlResponse.Welcome(BuildInfo.CONTROL_PROTOCOL_VERSION, BuildInfo.version());
-                case ControlRequest.Ping ping -> new ControlResponse.Pong(id);
+                case ControlRequest.Ping ping -> new ControlResponse.Pong(id, ControlResponse.JournalState.OK);
                 case ControlRequest.Version version ->
                     new ControlResponse.VersionInfo(id, BuildInfo.version(), BuildInfo.CONTROL_PROTOCOL_VERSION);
                 case ControlRequest.Add add -> {
@@ -153,7 +153,8 @@ public final class AotTraining {
                         ControlResponse.Drops.NONE, r.outputs().stream().map(o -> new ControlResponse.OutputStats(
                             o.group(), o.port(), o.interfaceName(), 0, 0, 0)).toList())).toList(),
                     0, ControlResponse.RemovedRules.NONE, ControlResponse.Drops.NONE,
-                    List.of(new ControlResponse.InputStats("lo", 0, 0, 0, 0)), workers());
+                    List.of(new ControlResponse.InputStats("lo", 0, 0, 0, 0)), workers(),
+                    ControlResponse.JournalState.OK);
                 case ControlRequest.Workers list -> new ControlResponse.WorkerList(id, workers());
                 default -> new ControlResponse.Refused(id, "unsupported", "not in the training", List.of());
             };

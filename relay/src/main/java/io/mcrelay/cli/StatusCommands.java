@@ -32,8 +32,9 @@ public final class StatusCommands {
                 + "the inputs' tp_packets = ring_full + staging_full + malformed + fragment + unmatched + "
                 + "removed_rules' packets_in + the rules' packets in; and per rule, packets in x outputs = the "
                 + "outputs' packets out + the rule's drops.",
-            "--json prints {rules[], unmatched, removed_rules, drops, inputs[], workers[]} with the field names of the "
-                + "CLI contract."})
+            "The journal's state (ok, full or failed, and why) is printed when it is not ok.",
+            "--json prints {rules[], unmatched, removed_rules, drops, inputs[], workers[], journal} with the field "
+                + "names of the CLI contract; journal is {state, reason}, reason null when ok."})
     public static final class Stats extends ReportCommand<ControlResponse.StatsReport> {
         public Stats() {
             super(ControlResponse.StatsReport.class, ControlRequest.Stats::new);
@@ -61,6 +62,9 @@ public final class StatusCommands {
             out().println("unmatched " + report.unmatched() + ", malformed " + drops.malformed() + ", fragment "
                 + drops.fragment() + ", ring_full " + drops.ringFull() + ", staging_full " + drops.stagingFull()
                 + ", removed rules' packets in " + report.removedRules().packetsIn());
+            if (!report.journal().state().equals("ok")) {
+                out().println("journal " + report.journal().state() + ": " + report.journal().reason());
+            }
             if (!report.inputs().isEmpty()) {
                 final Table inputs = new Table("INPUT", "WORKER", "TP_PACKETS", "RING_FULL", "STAGING_FULL");
                 for (final ControlResponse.InputStats input : report.inputs()) {
@@ -100,6 +104,7 @@ public final class StatusCommands {
             drops.retain("malformed", "fragment", "ring_full", "staging_full");
             root.set("drops", drops);
             root.set("inputs", MAPPER.valueToTree(report.inputs()));
+            root.set("journal", MAPPER.valueToTree(report.journal()));
             final ArrayNode workers = root.putArray("workers");
             for (final ControlResponse.WorkerInfo worker : report.workers()) {
                 final ObjectNode node = MAPPER.valueToTree(worker);
@@ -151,17 +156,23 @@ public final class StatusCommands {
 
     /** {@code mcrelay ping}. */
     @Command(name = "ping",
-        description = "Check that the daemon answers on its control socket; prints the round trip. Exit 3 if not.")
+        description = {"Check that the daemon answers on its control socket; prints the round trip, and the state of "
+            + "its journal when that is not ok (full: no space, rule changes are refused until there is; failed: a "
+            + "write broke, until a restart). Exit 3 if the daemon does not answer."})
     public static final class Ping extends ClientCommand {
         @Override
         int run() throws ControlClient.UnreachableException {
             final long startNs = System.nanoTime();
             final ControlResponse response = send(ControlRequest.Ping::new);
-            if (!(response instanceof ControlResponse.Pong)) {
+            if (!(response instanceof ControlResponse.Pong pong)) {
                 return failed(response);
             }
             final long micros = (System.nanoTime() - startNs) / 1_000;
             out().printf("pong from %s in %d.%03d ms%n", socketPath(), micros / 1_000, micros % 1_000);
+            if (!pong.journal().state().equals("ok")) {
+                out().println("journal " + pong.journal().state() + ": " + pong.journal().reason()
+                    + " (rule changes are refused until it can be written; forwarding goes on)");
+            }
             return ExitCodes.OK;
         }
     }

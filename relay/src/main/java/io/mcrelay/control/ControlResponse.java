@@ -85,7 +85,8 @@ public sealed interface ControlResponse {
 
     /** Counters, shaped as the {@code stats --json} contract. */
     record StatsReport(long requestId, List<RuleStats> rules, long unmatched, RemovedRules removedRules, Drops drops,
-                       List<InputStats> inputs, List<WorkerInfo> workers) implements ControlResponse {
+                       List<InputStats> inputs, List<WorkerInfo> workers, JournalState journal)
+        implements ControlResponse {
         public StatsReport {
             rules = present(rules, "rules");
             if (removedRules == null) {
@@ -93,6 +94,27 @@ public sealed interface ControlResponse {
             }
             inputs = present(inputs, "inputs");
             workers = present(workers, "workers");
+            if (journal == null) {
+                throw new IllegalArgumentException("journal is missing");
+            }
+        }
+    }
+
+    /**
+     * Whether the daemon's journal takes entries: {@code state} {@code ok}, {@code full} (no space: rule changes are
+     * refused, forwarding goes on, entries are lost until space comes back and a gap entry marks them) or
+     * {@code failed} (a write broke: until a restart); {@code reason} says why, {@code null} when ok.
+     */
+    record JournalState(String state, String reason) {
+        public static final JournalState OK = new JournalState("ok", null);
+
+        public JournalState {
+            if (!"ok".equals(state) && !"full".equals(state) && !"failed".equals(state)) {
+                throw new IllegalArgumentException("journal state is ok, full or failed, not " + state);
+            }
+            if (state.equals("ok") != (reason == null)) {
+                throw new IllegalArgumentException("a journal state has a reason exactly when it is not ok");
+            }
         }
     }
 
@@ -170,7 +192,13 @@ public sealed interface ControlResponse {
         }
     }
 
-    record Pong(long requestId) implements ControlResponse {
+    /** The daemon is alive; {@code journal} says whether its journal takes entries. */
+    record Pong(long requestId, JournalState journal) implements ControlResponse {
+        public Pong {
+            if (journal == null) {
+                throw new IllegalArgumentException("journal is missing");
+            }
+        }
     }
 
     record VersionInfo(long requestId, String daemonVersion, int protocolVersion) implements ControlResponse {

@@ -17,6 +17,7 @@ import io.mcrelay.BuildInfo;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.GapEntry;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.journal.JournalCheck;
 import io.mcrelay.linux.netlink.NetlinkLinkMonitor;
@@ -27,6 +28,7 @@ import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.linux.sys.PollSet;
+import io.mcrelay.record.GuardedJournal;
 import io.mcrelay.record.IoRecorder;
 import io.mcrelay.runtime.ControlPeer;
 import io.mcrelay.runtime.InProcessClient;
@@ -36,6 +38,7 @@ import io.mcrelay.runtime.UnixControlServer;
 import io.mcrelay.runtime.DeadlineTrackingTimers;
 import io.mcrelay.runtime.WheelTimers;
 import io.mcrelay.seam.ControlServer;
+import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.support.DutyCycleRunner;
 
 /**
@@ -197,7 +200,10 @@ public final class SupervisorDaemon implements AutoCloseable {
         // that before the connect timeout; once it has spoken, DESIGN's 4 missed heartbeats apply.
         final Supervisor.Config defaults = Supervisor.Config.defaults(options.workers());
         final Supervisor.Config config = defaults.withFirstMessageTimeoutNs(defaults.connectTimeoutNs());
-        recorder = new IoRecorder(journal, SystemClock.INSTANCE);
+        // The recorder and the core write through one guard: a full disk refuses entries (rule changes with them)
+        // instead of breaking the journal, and the gap is marked once it takes entries again.
+        final GuardedJournal guarded = new GuardedJournal(journal, journalListener(options.journal()));
+        recorder = new IoRecorder(guarded, SystemClock.INSTANCE);
         final ControlServer served = options.configFile() == null ? control : configClient(options.configFile());
         if (!control.descriptors(fd -> { })) {
             LOG.warn("the control socket's descriptors cannot be watched (java.base/sun.nio.ch is not exported to "
@@ -207,7 +213,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         wait = new SupervisorWait(SystemClock.INSTANCE::nanoTime, () -> stopRequested, controlSource(control),
             launcherSource(launcher), linksSource(links), timersSource(timers));
         final Supervisor.Seams seams = new Supervisor.Seams(timers, launcher, served, links,
-            new LogbackLogLevels(), inputs, add(new KernelGroupMemberships()), journal, SystemClock.INSTANCE);
+            new LogbackLogLevels(), inputs, add(new KernelGroupMemberships()), guarded, SystemClock.INSTANCE);
         supervisor = new Supervisor(config, recorder.wrap(seams));
         recorder.start(startNs, config);
         supervisor.start(startNs);
@@ -396,6 +402,24 @@ public final class SupervisorDaemon implements AutoCloseable {
             public long nextDeadlineNs() {
                 final long next = timers.nextDeadlineNs();
                 return next == DeadlineTrackingTimers.NONE ? Long.MAX_VALUE : next + timers.resolutionNs();
+            }
+        };
+    }
+
+    /** Logs when the journal stops taking entries and when it takes them again. */
+    private static GuardedJournal.Listener journalListener(final Path dir) {
+        return new GuardedJournal.Listener() {
+            @Override
+            public void unwritable(final Journal.Health health, final long atNs) {
+                LOG.warn("journal {} is {}: {}; rule changes are refused until it can be written, forwarding goes "
+                    + "on, and what the journal cannot take is counted as lost{}", dir, health.state().word(),
+                    health.reason(), health.state() == Journal.State.FULL ? " (tried again every second)" : "");
+            }
+
+            @Override
+            public void resumed(final GapEntry gap) {
+                LOG.info("journal {} takes entries again: a gap entry marks {}; a snapshot follows", dir,
+                    gap.describe());
             }
         };
     }

@@ -12,16 +12,19 @@ public final class EntryKinds {
     public static final int LIMITS = 2;
     /** The whole table, its epoch and limits: {@link SnapshotEntry}. Recovery starts at the last one. */
     public static final int SNAPSHOT = 3;
+    /** Entries the journal could not take (its disk was full), then taken again: {@link GapEntry}. */
+    public static final int GAP = 4;
 
     private EntryKinds() {
     }
 
-    /** The name dumps show ({@code commit}, {@code limits}, {@code snapshot}), or {@code null} for another kind. */
+    /** The name dumps show ({@code commit}, {@code limits}, {@code snapshot}, {@code gap}); {@code null} for others. */
     public static String name(final int kind) {
         return switch (kind) {
             case COMMIT -> "commit";
             case LIMITS -> "limits";
             case SNAPSHOT -> "snapshot";
+            case GAP -> "gap";
             default -> null;
         };
     }

@@ -29,9 +29,10 @@ import io.mcrelay.protocol.CodecException;
  *   <li><b>7</b>: the entries of 6, unchanged; a recorded answer to a client longer than 16 KiB
  *       ({@code client-send}) is its length and SHA-256 instead of its bytes (a {@code list} of 10,000 rules is
  *       2.3 MB), and the recorded {@code start} carries the supervisor's {@code Sync} chunk size.</li>
- *   <li><b>8</b>: the entries of 7, unchanged; the recorded heartbeats are those of worker protocol 6 (each carries
- *       the packets and bytes in of the rules its worker removed), and {@code stats} answers carry
- *       {@code removed_rules} (control protocol 3).</li>
+ *   <li><b>8</b>: the entries of 7, and {@link GapEntry}, which marks entries a full disk kept out; the recorded
+ *       heartbeats are those of worker protocol 6 (each carries the packets and bytes in of the rules its worker
+ *       removed), and {@code stats} and {@code ping} answers carry {@code removed_rules} and {@code journal}
+ *       (control protocol 3).</li>
  * </ul>
  * Entries of every version from {@link #OLDEST} to {@link #VERSION} are read; a newer one is refused with a
  * {@link NewerSchemaException} naming both versions, never guessed at.

@@ -3,6 +3,7 @@ package io.mcrelay.journal;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,6 +88,8 @@ import io.mcrelay.seam.Journal;
  * is reported as an unfinished write and ends what that open reads.
  */
 public final class ChronicleJournal implements Journal {
+    /** What Chronicle adds to a document: its 4-byte header, rounded up for the index entries. */
+    private static final int DOCUMENT_OVERHEAD_BYTES = 16;
     /** Chronicle's mapping block; fixed so that every file of every journal has the same sane length. */
     static final long BLOCK_BYTES = 64L << 20;
     /** What Chronicle maps beyond each block ({@code SingleChronicleQueue.calcOverlapSize}): a document's maximum. */
@@ -156,6 +159,20 @@ public final class ChronicleJournal implements Journal {
 
     /** The index of the last snapshot is not known yet. */
     private static final long SNAPSHOT_UNKNOWN = -2;
+    /**
+     * Free space an append wants beyond its document: Chronicle's index arrays and a new cycle file's header, and what
+     * may be written between two looks at the free space. Chronicle writes through a mapping of a sparse file, where
+     * a page the file system cannot back is a fault in the middle of a document (an {@code InternalError}, and a
+     * damaged entry that ends what can be read): so an append that would not fit is refused before it starts.
+     */
+    static final long HEADROOM_BYTES = 1L << 20;
+    /**
+     * The free space is looked at again (a {@code statvfs}) after this many bytes written or {@link #LOOK_EVERY_MILLIS}
+     * of wall-clock time, whichever comes first: another process filling the disk between two looks can still make a
+     * write fault, which leaves the journal {@code failed} until a restart salvages it.
+     */
+    static final long LOOK_EVERY_BYTES = 64L << 10;
+    static final long LOOK_EVERY_MILLIS = 1_000;
 
     private final Path dir;
     private final boolean readOnly;
@@ -179,6 +196,13 @@ public final class ChronicleJournal implements Journal {
     /** The index of the last snapshot, which retention keeps; {@link #SNAPSHOT_UNKNOWN} until first needed. */
     private long lastSnapshotIndex = SNAPSHOT_UNKNOWN;
     private boolean closed;
+    /** The file system the journal is on, and what it had free at the last look (-1: not looked yet). */
+    private FileStore store;
+    private long freeAtLastLook = -1;
+    private long writtenSinceLook;
+    private long lastLookMillis;
+    /** Set once a write failed part-way: the journal then takes nothing until it is opened again. */
+    private Health broken;
 
     private ChronicleJournal(final Path dir, final Clock clock, final Config settings, final boolean readOnly) {
         this.dir = dir.toAbsolutePath().normalize();
@@ -314,6 +338,12 @@ public final class ChronicleJournal implements Journal {
         }
         retention = new JournalRetention(settings, queue.rollCycle().lengthInMillis(), queue.epoch());
         appender = queue.createAppender();
+        try {
+            store = Files.getFileStore(dir);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot find the file system of the journal " + dir + ": " + e.getMessage(),
+                e);
+        }
         if (moved != null) {
             salvage.appendValidPrefix(moved, nextIndex, nextIndex == firstIndex && cycleByFirstIndex.isEmpty(),
                 queue.rollCycle(), wallTime, this::appendSalvaged);
@@ -412,9 +442,17 @@ public final class ChronicleJournal implements Journal {
     /** Writes one entry's document, whose index is {@link #nextIndex}, and rolls and retains as needed. */
     private void write(final byte[] document, final int length, final long index, final int kind) {
         assert index == nextIndex : index + " != " + nextIndex;
+        ensureRoom(length);
         try (DocumentContext dc = appender.writingDocument()) {
             dc.wire().bytes().write(document, 0, length);
+        } catch (final RuntimeException | InternalError e) {
+            // A fault in the mapped file (another process took the space after the last look) or Chronicle's own
+            // failure: the document may be half-written, and whatever followed it could not be read back.
+            broken = new Health(State.FAILED, "writing entry " + index + " to the journal " + dir + " failed (" + e
+                + "); it takes no entry until the daemon restarts, which salvages what it holds");
+            throw new UnwritableException(broken);
         }
+        writtenSinceLook += length + DOCUMENT_OVERHEAD_BYTES;
         nextIndex = index + 1;
         if (kind == EntryKinds.SNAPSHOT) {
             lastSnapshotIndex = index;
@@ -433,6 +471,36 @@ public final class ChronicleJournal implements Journal {
                 retain(cycle);
             }
         }
+    }
+
+    /** Refuses an append that would not fit in the file system's free space, before anything of it is written. */
+    private void ensureRoom(final int length) {
+        if (broken != null) {
+            throw new UnwritableException(broken);
+        }
+        final long needed = length + HEADROOM_BYTES;
+        final long nowMillis = wallTime.currentTimeMillis();
+        if (freeAtLastLook < 0 || writtenSinceLook >= LOOK_EVERY_BYTES || freeAtLastLook - writtenSinceLook < needed
+            || nowMillis - lastLookMillis >= LOOK_EVERY_MILLIS) {
+            lastLookMillis = nowMillis;
+            try {
+                freeAtLastLook = store.getUsableSpace();
+            } catch (final IOException e) {
+                throw new UnwritableException(new Health(State.FULL, "cannot tell the free space of the journal's "
+                    + "file system (" + dir + "): " + e.getMessage()));
+            }
+            writtenSinceLook = 0;
+            if (freeAtLastLook < needed) {
+                throw new UnwritableException(new Health(State.FULL, "no space for the journal " + dir + ": "
+                    + freeAtLastLook + " bytes free on its file system, " + needed + " wanted for the next entry"));
+            }
+        }
+    }
+
+    /** {@code failed} once a write failed part-way (until the journal is opened again); otherwise {@code ok}. */
+    @Override
+    public Health health() {
+        return broken != null ? broken : Health.OK;
     }
 
     @Override

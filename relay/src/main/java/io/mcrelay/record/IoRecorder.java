@@ -75,7 +75,12 @@ public final class IoRecorder {
     }
 
     private void append(final int kind, final String source, final byte[] payload) {
-        journal.append(new Journal.Entry(cycleNs, clock.epochMillis(), kind, source, payload));
+        try {
+            journal.append(new Journal.Entry(cycleNs, clock.epochMillis(), kind, source, payload));
+        } catch (final Journal.UnwritableException e) {
+            // The journal is full or failed: this entry is lost (the journal counts it and marks the gap once it
+            // takes entries again); the supervisor goes on, and refuses rule changes meanwhile.
+        }
     }
 
     /** The supervisor's seams, wrapped so that everything crossing them is journaled. */

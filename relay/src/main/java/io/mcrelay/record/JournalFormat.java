@@ -8,6 +8,7 @@ import java.util.Map;
 import io.mcrelay.control.RuleDocument;
 import io.mcrelay.entries.CommitEntry;
 import io.mcrelay.entries.EntryKinds;
+import io.mcrelay.entries.GapEntry;
 import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.entries.LimitsEntry;
 import io.mcrelay.entries.NewerSchemaException;
@@ -65,6 +66,15 @@ public final class JournalFormat {
                     fields.put("epoch", snapshot.epoch());
                     fields.put("rules", snapshot.rules().size());
                 }
+                case EntryKinds.GAP -> {
+                    final GapEntry gap = GapEntry.decode(version, entry.payload());
+                    fields.put("lost_entries", gap.lostEntries());
+                    fields.put("from_ns", gap.fromNs());
+                    fields.put("to_ns", gap.toNs());
+                    fields.put("from_wall", Instant.ofEpochMilli(gap.fromWallMillis()).toString());
+                    fields.put("to_wall", Instant.ofEpochMilli(gap.toWallMillis()).toString());
+                    fields.put("reason", gap.reason());
+                }
                 case IoKinds.SEED -> fields.put("seed", WireReader.of(entry.payload()).i64("seed"));
                 default -> fields.put("payload_bytes", entry.payload().length);
             }
@@ -104,6 +114,10 @@ public final class JournalFormat {
         }
         if (fields.containsKey("seed")) {
             sb.append(" seed ").append(fields.get("seed"));
+        }
+        if (fields.containsKey("lost_entries")) {
+            sb.append(' ').append(fields.get("lost_entries")).append(" entries lost from ").append(fields.get("from_wall"))
+                .append(" to ").append(fields.get("to_wall")).append(" (").append(fields.get("reason")).append(')');
         }
         if (fields.containsKey("max_rules")) {
             sb.append(" max_rules ").append(fields.get("max_rules")).append(" max_outputs_per_rule ")

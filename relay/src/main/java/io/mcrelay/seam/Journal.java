@@ -8,9 +8,60 @@ import java.util.Objects;
  *
  * <p>Contract: {@link #append} assigns consecutive indices starting at {@link #firstIndex()}; a reader from index
  * {@code n} returns the entries from {@code n} on, in append order, with the bytes that were appended and the schema
- * version they were written in; entries appended after a reader was opened are seen by it.
+ * version they were written in; entries appended after a reader was opened are seen by it. An entry the journal
+ * cannot take is refused with an {@link UnwritableException}, and nothing of it is written; {@link #health()} then
+ * says why until the journal takes entries again.
  */
 public interface Journal extends AutoCloseable {
+    /** Whether the journal takes entries: {@code ok}, {@code full} (no space), {@code failed} (it cannot be written). */
+    enum State {
+        OK, FULL, FAILED;
+
+        /** The word {@code ping} and {@code stats} use. */
+        public String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The journal's state, and why it is not {@code ok} ({@code null} when it is). */
+    record Health(State state, String reason) {
+        public static final Health OK = new Health(State.OK, null);
+
+        public Health {
+            Objects.requireNonNull(state, "state");
+            if ((state == State.OK) != (reason == null)) {
+                throw new IllegalArgumentException("a reason is given exactly when the journal is not ok: " + state
+                    + ", " + reason);
+            }
+        }
+
+        public boolean isOk() {
+            return state == State.OK;
+        }
+    }
+
+    /**
+     * An entry the journal could not take: nothing of it was written. Thrown without a stack trace (a full disk
+     * refuses every entry until space comes back).
+     */
+    final class UnwritableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Health health;
+
+        public UnwritableException(final Health health) {
+            super(health.reason(), null, false, false);
+            if (health.isOk()) {
+                throw new IllegalArgumentException("an ok journal refuses nothing");
+            }
+            this.health = health;
+        }
+
+        /** Why: {@code full} or {@code failed}, and the reason. */
+        public Health health() {
+            return health;
+        }
+    }
+
     /**
      * One entry.
      *
@@ -49,8 +100,22 @@ public interface Journal extends AutoCloseable {
         }
     }
 
-    /** Appends an entry and returns its index. */
+    /**
+     * Appends an entry and returns its index.
+     *
+     * @throws UnwritableException if the journal cannot take it (nothing of it was written)
+     */
     long append(Entry entry);
+
+    /** Whether the journal takes entries now, and why not. */
+    default Health health() {
+        return Health.OK;
+    }
+
+    /** How many gaps (stretches of entries it could not take) the journal has marked so far; a snapshot follows each. */
+    default long gapsMarked() {
+        return 0;
+    }
 
     /** The index the first entry has (or will have). */
     long firstIndex();

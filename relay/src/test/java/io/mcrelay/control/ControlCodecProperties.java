@@ -225,9 +225,9 @@ class ControlCodecProperties {
             in -> new ControlResponse.StatsReport(ids.generate(in), lists(ruleStats, 0, 3).generate(in),
                 counts.generate(in), new ControlResponse.RemovedRules(counts.generate(in), counts.generate(in)),
                 drops.generate(in), lists(inputStats, 0, 3).generate(in),
-                lists(workers, 0, 3).generate(in)),
+                lists(workers, 0, 3).generate(in), journalStates().generate(in)),
             ids.zip(lists(workers, 0, 3), ControlResponse.WorkerList::new),
-            ids.map(ControlResponse.Pong::new),
+            ids.zip(journalStates(), ControlResponse.Pong::new),
             ids.zip(texts, ints(), ControlResponse.VersionInfo::new),
             ids.zip(counts, lagging, ControlResponse.Synced::new),
             ids.zip(lists(texts.zip(texts, ControlResponse.FacilityLevel::new), 0, 3), ControlResponse.LogLevels::new),
@@ -235,5 +235,15 @@ class ControlCodecProperties {
             ids.zip(texts, booleans(), lists(traceEvents, 0, 3), ControlResponse.TraceReport::new),
             ids.zip(ints(0, 65536), ControlResponse.ConfigChecked::new),
             configLoaded);
+    }
+
+    private static Gen<ControlResponse.JournalState> journalStates() {
+        final Gen<String> reasons = Generators.strings(1, 40);
+        final Gen<Integer> states = ints(0, 2);
+        return in -> switch (states.generate(in)) {
+            case 0 -> ControlResponse.JournalState.OK;
+            case 1 -> new ControlResponse.JournalState("full", reasons.generate(in));
+            default -> new ControlResponse.JournalState("failed", reasons.generate(in));
+        };
     }
 }

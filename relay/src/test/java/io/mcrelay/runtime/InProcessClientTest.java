@@ -104,7 +104,7 @@ class InProcessClientTest {
         events.seen.clear();
         client.poll(events, 10);
         assertEquals(List.of("disconnected 0: in-process client done", "frame 7"), events.seen);
-        assertFalse(client.send(0, ControlCodec.encode(new ControlResponse.Pong(3))), "gone: the response is dropped");
+        assertFalse(client.send(0, ControlCodec.encode(new ControlResponse.Pong(3, ControlResponse.JournalState.OK))), "gone: the response is dropped");
         assertEquals(2, answers.size());
         assertEquals(List.of(), inner.calls, "nothing of connection 0 reaches the wrapped server");
     }

@@ -271,7 +271,7 @@ class UnixControlServerTest extends ControlServerContract {
                     requests.add(request);
                     final ControlResponse response = request instanceof ControlRequest.Hello
                         ? new ControlResponse.Welcome(BuildInfo.CONTROL_PROTOCOL_VERSION, "test-daemon")
-                        : new ControlResponse.Pong(request.requestId());
+                        : new ControlResponse.Pong(request.requestId(), ControlResponse.JournalState.OK);
                     assertTrue(server.send(connectionId, ControlCodec.encode(response)));
                 }
             };
@@ -281,7 +281,7 @@ class UnixControlServerTest extends ControlServerContract {
                     Thread.sleep(1); // the supervisor's idle strategy, in miniature
                 }
             }
-            assertEquals(new ControlResponse.Pong(1), answer.get(10, TimeUnit.SECONDS));
+            assertEquals(new ControlResponse.Pong(1, ControlResponse.JournalState.OK), answer.get(10, TimeUnit.SECONDS));
             assertEquals(2, requests.size(), recorder.events::toString);
             final ControlRequest.Hello hello = assertInstanceOf(ControlRequest.Hello.class, requests.getFirst());
             assertEquals(BuildInfo.CONTROL_PROTOCOL_VERSION, hello.protocolVersion());

@@ -219,8 +219,10 @@ class CliCommandsSupervisorTest {
         cluster.runFor(SECOND); // a few heartbeats carry the counters to the supervisor
 
         final JsonNode stats = JSON.readTree(ok("stats", "--json").out());
-        assertEquals(Set.of("rules", "unmatched", "removed_rules", "drops", "inputs", "workers"), fieldNames(stats));
+        assertEquals(Set.of("rules", "unmatched", "removed_rules", "drops", "inputs", "workers", "journal"),
+            fieldNames(stats));
         assertEquals(Set.of("packets_in", "bytes_in"), fieldNames(stats.get("removed_rules")));
+        assertEquals("{\"state\":\"ok\",\"reason\":null}", stats.get("journal").toString());
         final JsonNode rule = stats.get("rules").get(0);
         assertEquals(Set.of("id", "packets_in", "bytes_in", "packets_in_per_second", "bytes_in_per_second", "drops",
             "outputs"), fieldNames(rule));

@@ -53,6 +53,9 @@ final class ControlFrontEnd implements ControlServer.Listener {
         List<ControlResponse.WorkerInfo> workers();
 
         ControlResponse.StatsReport stats(long requestId);
+
+        /** Whether the journal takes entries (rule changes are refused while it does not), and why not. */
+        ControlResponse.JournalState journalState();
     }
 
     private final ControlServer server;
@@ -112,7 +115,8 @@ final class ControlFrontEnd implements ControlServer.Listener {
             case ControlRequest.Stats stats -> respond(connectionId, requests.stats(stats.requestId()));
             case ControlRequest.Workers workers -> respond(connectionId,
                 new ControlResponse.WorkerList(workers.requestId(), requests.workers()));
-            case ControlRequest.Ping ping -> respond(connectionId, new ControlResponse.Pong(ping.requestId()));
+            case ControlRequest.Ping ping -> respond(connectionId, new ControlResponse.Pong(ping.requestId(),
+                requests.journalState()));
             case ControlRequest.Version version -> respond(connectionId, new ControlResponse.VersionInfo(
                 version.requestId(), BuildInfo.version(), BuildInfo.CONTROL_PROTOCOL_VERSION));
             case ControlRequest.Sync sync -> requests.sync(connectionId, sync.requestId());

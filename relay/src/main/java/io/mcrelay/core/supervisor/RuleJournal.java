@@ -21,7 +21,12 @@ import io.mcrelay.seam.Journal;
  * a snapshot of the whole table is written every {@link Supervisor#SNAPSHOT_EVERY_COMMITS} commits, every
  * {@link Supervisor#SNAPSHOT_EVERY_NANOS} and at every start that replayed commits, and {@link #start} recovers the
  * table from the last snapshot and the entries after it. Entries are {@link EntryKinds}, each in the
- * journal's own versioned encoding ({@code io.mcrelay.entries}), never a worker-protocol message. Not thread-safe.
+ * journal's own versioned encoding ({@code io.mcrelay.entries}), never a worker-protocol message.
+ *
+ * <p>A journal that cannot take an entry ({@link Journal.UnwritableException}: its disk is full) refuses a change
+ * before the table makes it: {@link #commit} says so and nothing is committed. A snapshot it could not take, or a
+ * change made anyway (an input's own epoch), leaves a snapshot owed, written as soon as the journal is ok again and
+ * before any later commit, so that recovery never meets a missing epoch. Not thread-safe.
  */
 final class RuleJournal {
     private final Journal journal;
@@ -29,6 +34,10 @@ final class RuleJournal {
     private final RuleTable table;
     private long commitsSinceSnapshot;
     private long lastSnapshotNs;
+    /** A snapshot could not be written, an entry was refused, or the table changed without its commit journaled. */
+    private boolean snapshotOwed;
+    /** The journal's gaps seen so far: a snapshot follows each new one. */
+    private long gapsSeen;
 
     RuleJournal(final Journal journal, final Clock clock, final RuleTable table) {
         this.journal = Objects.requireNonNull(journal, "journal");
@@ -42,6 +51,7 @@ final class RuleJournal {
      */
     void start(final long startNs) {
         lastSnapshotNs = startNs;
+        gapsSeen = journal.gapsMarked(); // gaps of earlier lives (a journal kept open across them) are behind us
         recover();
         if (commitsSinceSnapshot > 0) {
             // A snapshot at every start: the next recovery reads only what follows it, and retention may drop every
@@ -50,24 +60,62 @@ final class RuleJournal {
         }
     }
 
-    /** Journals a change the table just committed as {@code epoch}, and a snapshot when enough commits piled up. */
-    void commit(final long epoch, final List<Rule> upserts, final List<RuleId> removals, final long nowNs) {
-        journal(EntryKinds.COMMIT, new CommitEntry(epoch, upserts, removals).encode(), nowNs);
+    /**
+     * Journals the change the table is about to commit as {@code epoch}, after the snapshot owed if one is. Returns
+     * false, with nothing of the change written, when the journal cannot take it: the table must not make it then (or,
+     * for a change that happens anyway, must owe a snapshot: {@link #committedUnjournaled}).
+     */
+    boolean commit(final long epoch, final List<Rule> upserts, final List<RuleId> removals, final long nowNs) {
+        if (snapshotOwed && !snapshot(nowNs)) {
+            return false;
+        }
+        return journal(EntryKinds.COMMIT, new CommitEntry(epoch, upserts, removals).encode(), nowNs);
+    }
+
+    /** The table committed what {@link #commit} journaled: a snapshot when enough commits piled up. */
+    void committed(final long nowNs) {
         if (++commitsSinceSnapshot >= SNAPSHOT_EVERY_COMMITS) {
             snapshot(nowNs);
         }
     }
 
-    /** Journals new limits. */
-    void limits(final Limits limits, final long nowNs) {
-        journal(EntryKinds.LIMITS, new LimitsEntry(limits).encode(), nowNs);
+    /** The table committed a change the journal did not take (an input's own epoch): a snapshot is owed. */
+    void committedUnjournaled() {
+        snapshotOwed = true;
     }
 
-    /** Writes a snapshot if none was written for {@link Supervisor#SNAPSHOT_EVERY_NANOS}. */
+    /** Journals new limits (after the snapshot owed, if one is); false, with nothing written, if it cannot. */
+    boolean limits(final Limits limits, final long nowNs) {
+        if (snapshotOwed && !snapshot(nowNs)) {
+            return false;
+        }
+        return journal(EntryKinds.LIMITS, new LimitsEntry(limits).encode(), nowNs);
+    }
+
+    /** Whether the journal takes entries now, and why not. */
+    Journal.Health health() {
+        return journal.health();
+    }
+
+    /**
+     * Writes a snapshot if none was written for {@link Supervisor#SNAPSHOT_EVERY_NANOS}, or if one is owed: a journal
+     * that refuses entries is tried again this way (one that is full refuses at once until it is due to try; once
+     * it takes entries again, this snapshot follows the gap it marks).
+     */
     void snapshotIfDue(final long nowNs) {
-        if (nowNs - lastSnapshotNs >= SNAPSHOT_EVERY_NANOS) {
+        final long gaps = journal.gapsMarked();
+        if (gaps != gapsSeen) { // entries were lost (the recorder's, if none of ours): a snapshot follows the gap
+            gapsSeen = gaps;
+            snapshotOwed = true;
+        }
+        if (snapshotOwed || nowNs - lastSnapshotNs >= SNAPSHOT_EVERY_NANOS) {
             snapshot(nowNs);
         }
+    }
+
+    /** Whether a snapshot is owed (the journal missed one, or a change). */
+    boolean snapshotOwed() {
+        return snapshotOwed;
     }
 
     /** Commits journaled since the last snapshot. */
@@ -103,14 +151,26 @@ final class RuleJournal {
         }
     }
 
-    /** Writes the whole table, so that recovery need not read what came before. */
-    private void snapshot(final long nowNs) {
-        journal(EntryKinds.SNAPSHOT, new SnapshotEntry(table.epoch(), table.rules(), table.limits()).encode(), nowNs);
+    /** Writes the whole table, so that recovery need not read what came before; false if the journal cannot. */
+    private boolean snapshot(final long nowNs) {
+        if (!journal(EntryKinds.SNAPSHOT, new SnapshotEntry(table.epoch(), table.rules(), table.limits()).encode(),
+            nowNs)) {
+            snapshotOwed = true;
+            return false;
+        }
+        snapshotOwed = false;
         commitsSinceSnapshot = 0;
         lastSnapshotNs = nowNs;
+        return true;
     }
 
-    private void journal(final int kind, final byte[] payload, final long nowNs) {
-        journal.append(new Journal.Entry(nowNs, clock.epochMillis(), kind, "supervisor", payload));
+    private boolean journal(final int kind, final byte[] payload, final long nowNs) {
+        try {
+            journal.append(new Journal.Entry(nowNs, clock.epochMillis(), kind, "supervisor", payload));
+            return true;
+        } catch (final Journal.UnwritableException e) {
+            snapshotOwed = true; // whatever it was, a snapshot follows the gap
+            return false;
+        }
     }
 }

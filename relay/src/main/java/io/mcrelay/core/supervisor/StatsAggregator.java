@@ -129,7 +129,7 @@ final class StatsAggregator {
     /** The {@code stats} report for the rules of {@code table}, with live workers' counters added. */
     ControlResponse.StatsReport report(
         final long requestId, final List<Rule> table, final List<Live> live,
-        final List<ControlResponse.WorkerInfo> workers) {
+        final List<ControlResponse.WorkerInfo> workers, final ControlResponse.JournalState journal) {
         final TreeMap<RuleId, Totals> sums = new TreeMap<>();
         for (final Rule rule : table) {
             final Totals baseTotals = base.get(rule.id());
@@ -189,7 +189,7 @@ final class StatsAggregator {
         }
         return new ControlResponse.StatsReport(requestId, rules, unmatched,
             new ControlResponse.RemovedRules(removedPacketsIn, removedBytesIn),
-            ControlResponse.Drops.topLevel(malformed, fragments, ringFull, stagingFull), inputs, workers);
+            ControlResponse.Drops.topLevel(malformed, fragments, ringFull, stagingFull), inputs, workers, journal);
     }
 
     /** Frames received by ended incarnations (for checkers). */

@@ -318,10 +318,17 @@ public class Supervisor implements DutyCycle {
 
     // ---- changes --------------------------------------------------------------------------------------------
 
+    /**
+     * Commits a change of rules and sends it to the workers; its epoch, or -1 when the journal cannot take it (then
+     * nothing changed: a change is journaled before the table makes it, so that none is ever half-committed).
+     */
     private long commit(final List<RuleId> removals, final List<Rule> upserts) {
-        final long epoch = table.commit(removals, upserts);
         // Journaled before any worker or client hears of it: a change a client may learn of survives a crash.
-        ruleJournal.commit(epoch, upserts, removals, nowNs);
+        if (!ruleJournal.commit(table.epoch() + 1, upserts, removals, nowNs)) {
+            return -1;
+        }
+        final long epoch = table.commit(removals, upserts);
+        ruleJournal.committed(nowNs);
         health.onEpochChanged(nowNs);
         inputs.updateWanted(table.rules());
         // Joined before the workers hear of the change: once they acked it, the network is asked for the streams.
@@ -352,8 +359,15 @@ public class Supervisor implements DutyCycle {
         if (!handover.isEmpty()) {
             // An input opened, closed or re-created: a change of its own, acked like any other, so that the workers'
             // ack says they hold exactly the inputs handed over (a waiting rule is live once they acked this epoch).
-            final long epoch = table.commit(List.of(), List.of());
-            ruleJournal.commit(epoch, List.of(), List.of(), nowNs);
+            // It happens whether or not the journal takes it (the link changed): unjournaled, it owes a snapshot.
+            if (ruleJournal.commit(table.epoch() + 1, List.of(), List.of(), nowNs)) {
+                table.commit(List.of(), List.of());
+                ruleJournal.committed(nowNs);
+            } else {
+                table.commit(List.of(), List.of());
+                ruleJournal.committedUnjournaled();
+            }
+            final long epoch = table.epoch();
             health.onEpochChanged(nowNs);
             commands.handOver(handover);
             inputs.releasedIn(handover, epoch);
@@ -481,12 +495,20 @@ public class Supervisor implements DutyCycle {
         @Override
         public void add(final long connectionId, final long requestId, final Rule rule) {
             final long epoch = commit(List.of(), List.of(rule));
+            if (epoch < 0) {
+                front.respond(connectionId, journalRefusal(requestId, ""));
+                return;
+            }
             acked.start(AckedChanges.Kind.ADD, connectionId, requestId, rule.id().value(), epoch, false, null);
         }
 
         @Override
         public void remove(final long connectionId, final long requestId, final RuleId id) {
             final long epoch = commit(List.of(id), List.of());
+            if (epoch < 0) {
+                front.respond(connectionId, journalRefusal(requestId, ""));
+                return;
+            }
             acked.start(AckedChanges.Kind.REMOVE, connectionId, requestId, id.value(), epoch, false, null);
         }
 
@@ -505,10 +527,19 @@ public class Supervisor implements DutyCycle {
         public void loadConfig(final long connectionId, final long requestId, final ConfigFile file) {
             final ConfigPlan plan = ConfigPlan.of(table.view(), file.rules(), table.epoch());
             if (file.limits() != null) {
+                if (!ruleJournal.limits(file.limits(), nowNs)) {
+                    front.respond(connectionId, journalRefusal(requestId, ""));
+                    return;
+                }
                 table.setLimits(file.limits());
-                ruleJournal.limits(file.limits(), nowNs);
             }
             final long epoch = commit(plan.removals(), plan.upserts());
+            if (epoch < 0) {
+                // Only if the disk filled up between the two entries: the limits were journaled, so they stay.
+                front.respond(connectionId, journalRefusal(requestId, file.limits() == null ? ""
+                    : " (the file's limits were applied and journaled just before)"));
+                return;
+            }
             acked.start(AckedChanges.Kind.CONFIG_LOAD, connectionId, requestId, null, epoch, false,
                 new int[] {plan.added(), plan.removals().size() - plan.replaced(), plan.kept()});
         }
@@ -538,7 +569,21 @@ public class Supervisor implements DutyCycle {
 
         @Override
         public ControlResponse.StatsReport stats(final long requestId) {
-            return stats.report(requestId, table.rules(), health.live(), health.infos());
+            return stats.report(requestId, table.rules(), health.live(), health.infos(), journalState());
+        }
+
+        @Override
+        public ControlResponse.JournalState journalState() {
+            final Journal.Health now = ruleJournal.health();
+            return now.isOk() ? ControlResponse.JournalState.OK
+                : new ControlResponse.JournalState(now.state().word(), now.reason());
+        }
+
+        private ControlResponse.Refused journalRefusal(final long requestId, final String detail) {
+            final Journal.Health now = ruleJournal.health();
+            final String why = now.isOk() ? "it refused the change's entry" : now.state().word() + ": " + now.reason();
+            return new ControlResponse.Refused(requestId, "unavailable", "the journal cannot be written (" + why
+                + "): rule changes are refused until it can, and nothing was changed" + detail, List.of());
         }
     }
 }

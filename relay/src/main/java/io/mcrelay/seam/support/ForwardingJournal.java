@@ -21,6 +21,16 @@ public abstract class ForwardingJournal implements Journal {
     }
 
     @Override
+    public Health health() {
+        return inner.health();
+    }
+
+    @Override
+    public long gapsMarked() {
+        return inner.gapsMarked();
+    }
+
+    @Override
     public long firstIndex() {
         return inner.firstIndex();
     }

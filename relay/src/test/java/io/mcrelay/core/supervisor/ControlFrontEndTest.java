@@ -93,6 +93,11 @@ class ControlFrontEndTest {
             public ControlResponse.StatsReport stats(final long requestId) {
                 throw new AssertionError("not asked in these tests");
             }
+
+            @Override
+            public ControlResponse.JournalState journalState() {
+                return ControlResponse.JournalState.OK;
+            }
         });
 
     private void send(final ControlRequest request) {
@@ -264,7 +269,7 @@ class ControlFrontEndTest {
         table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
         open();
         send(new ControlRequest.Ping(1));
-        assertEquals(new ControlResponse.Pong(1), last());
+        assertEquals(new ControlResponse.Pong(1, ControlResponse.JournalState.OK), last());
         send(new ControlRequest.Version(2));
         assertEquals(new ControlResponse.VersionInfo(2, BuildInfo.version(), BuildInfo.CONTROL_PROTOCOL_VERSION),
             last());

@@ -4,6 +4,7 @@ import static io.mcrelay.entries.EntryKinds.COMMIT;
 import static io.mcrelay.entries.EntryKinds.LIMITS;
 import static io.mcrelay.entries.EntryKinds.SNAPSHOT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import io.mcrelay.rules.Limits;
 import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
 import io.mcrelay.seam.Clock;
+import io.mcrelay.seam.Journal;
 
 /** The rule journal: what is written when, and that a new table recovers the same rules, epoch and limits. */
 class RuleJournalTest {
@@ -35,7 +37,9 @@ class RuleJournalTest {
     /** Commits to {@code table} and journals the commit, as the supervisor does. */
     private static void commit(final RuleTable table, final RuleJournal rules, final List<RuleId> removals,
                                final List<Rule> upserts, final long nowNs) {
-        rules.commit(table.commit(removals, upserts), upserts, removals, nowNs);
+        assertTrue(rules.commit(table.epoch() + 1, upserts, removals, nowNs), "the journal takes it");
+        table.commit(removals, upserts);
+        rules.committed(nowNs);
     }
 
     @Test
@@ -81,6 +85,35 @@ class RuleJournalTest {
         assertEquals(SNAPSHOT, journal.entries.getLast().kind());
         assertEquals(Supervisor.SNAPSHOT_EVERY_COMMITS + 1, journal.entries.size());
         assertEquals(0, rules.commitsSinceSnapshot());
+    }
+
+    @Test
+    void aChangeTheJournalRefusesIsNotJournaledAndASnapshotPrecedesTheNextOne() {
+        final RuleTable table = new RuleTable(Limits.DEFAULT);
+        final RuleJournal rules = new RuleJournal(journal, CLOCK, table);
+        rules.start(0);
+        commit(table, rules, List.of(), List.of(TestKit.rule("a", "eth0", "eth1")), 1);
+        final int before = journal.entries.size();
+
+        journal.full = true;
+        assertFalse(rules.commit(table.epoch() + 1, List.of(TestKit.rule("b", "eth0", "eth1")), List.of(), 2));
+        assertEquals(before, journal.entries.size(), "nothing of it written");
+        assertTrue(rules.snapshotOwed());
+        table.commit(List.of(), List.of()); // an input's own epoch: it happens anyway
+        rules.committedUnjournaled();
+        rules.snapshotIfDue(3); // still full: refused, still owed
+        assertTrue(rules.snapshotOwed());
+
+        journal.full = false;
+        commit(table, rules, List.of(), List.of(TestKit.rule("c", "eth0", "eth1")), 4);
+        assertEquals(List.of(SNAPSHOT, COMMIT), journal.entries.subList(before, journal.entries.size()).stream()
+            .map(Journal.Entry::kind).toList(), "the owed snapshot (epoch 2), then the commit of epoch 3");
+        assertFalse(rules.snapshotOwed());
+
+        final RuleTable recovered = new RuleTable(Limits.DEFAULT);
+        new RuleJournal(journal, CLOCK, recovered).start(5);
+        assertEquals(table.epoch(), recovered.epoch());
+        assertEquals(table.rules(), recovered.rules());
     }
 
     @Test

@@ -46,17 +46,17 @@ class StatsAggregatorTest {
         final StatsAggregator stats = new StatsAggregator();
         // An ended incarnation counted 7 for a and 3 for b.
         stats.retire(0, new WorkerCounters(10, 0, 0, 0, 0, 0, List.of(), List.of(counted(A, 7), counted(B, 3))));
-        final ControlResponse.StatsReport before = stats.report(1, List.of(A, B), List.of(), List.of());
+        final ControlResponse.StatsReport before = stats.report(1, List.of(A, B), List.of(), List.of(), ControlResponse.JournalState.OK);
         assertEquals(7, packetsIn(before, A));
         assertEquals(ControlResponse.RemovedRules.NONE, before.removedRules());
 
         stats.forget(A.id());
-        final ControlResponse.StatsReport removed = stats.report(2, List.of(B), List.of(), List.of());
+        final ControlResponse.StatsReport removed = stats.report(2, List.of(B), List.of(), List.of(), ControlResponse.JournalState.OK);
         assertEquals(new ControlResponse.RemovedRules(7, 70), removed.removedRules());
         assertEquals(3, packetsIn(removed, B));
 
         // Added again: nothing of the old rule's counts.
-        final ControlResponse.StatsReport again = stats.report(3, List.of(A, B), List.of(), List.of());
+        final ControlResponse.StatsReport again = stats.report(3, List.of(A, B), List.of(), List.of(), ControlResponse.JournalState.OK);
         assertEquals(0, packetsIn(again, A));
         assertEquals(new ControlResponse.RemovedRules(7, 70), again.removedRules());
     }
@@ -67,7 +67,7 @@ class StatsAggregatorTest {
         stats.retire(0, new WorkerCounters(5, 0, 0, 0, 5, 50, List.of(), List.of())); // removed 5 before it ended
         final List<StatsAggregator.Live> workers = List.of(new StatsAggregator.Live(0, live(4, counted(B, 2))),
             new StatsAggregator.Live(1, live(6)));
-        final ControlResponse.StatsReport report = stats.report(1, List.of(B), workers, List.of());
+        final ControlResponse.StatsReport report = stats.report(1, List.of(B), workers, List.of(), ControlResponse.JournalState.OK);
         assertEquals(new ControlResponse.RemovedRules(15, 150), report.removedRules());
         assertEquals(2, packetsIn(report, B));
     }
@@ -77,6 +77,6 @@ class StatsAggregatorTest {
         final StatsAggregator stats = new StatsAggregator();
         stats.forget(new RuleId("never"));
         assertEquals(ControlResponse.RemovedRules.NONE,
-            stats.report(1, List.of(B), List.of(), List.of()).removedRules());
+            stats.report(1, List.of(B), List.of(), List.of(), ControlResponse.JournalState.OK).removedRules());
     }
 }

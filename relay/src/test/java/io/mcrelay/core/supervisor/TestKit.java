@@ -203,9 +203,14 @@ final class TestKit {
     /** A journal in a list. */
     static final class MemoryJournal implements Journal {
         final List<Entry> entries = new ArrayList<>();
+        /** While set, every entry is refused and nothing of it written, as by a full disk. */
+        boolean full;
 
         @Override
         public long append(final Entry entry) {
+            if (full) {
+                throw new UnwritableException(new Health(State.FULL, "no space (test)"));
+            }
             entries.add(entry);
             return entries.size() - 1;
         }

@@ -53,6 +53,9 @@ public final class JournalReplayCommand implements Callable<Integer> {
                     + "(it was written without input recording)");
                 return ExitCodes.FAILED;
             }
+            for (final String gap : result.gaps()) {
+                out.println("gap at " + gap);
+            }
             if (!result.identical()) {
                 out.println("DIVERGED at entry " + result.divergence().index());
                 out.println("  expected: " + result.divergence().expected());
@@ -60,7 +63,8 @@ public final class JournalReplayCommand implements Callable<Integer> {
                 return ExitCodes.FAILED;
             }
             out.println("identical: " + result.lives() + " supervisor lives, " + result.cycles() + " cycles, "
-                + result.entries() + " entries");
+                + result.entries() + " entries" + (result.gaps().isEmpty() ? "" : ", " + result.gaps().size()
+                + " gap(s): compared up to each"));
             return check.clean() ? ExitCodes.OK : ExitCodes.FAILED;
         } catch (final NewerSchemaException e) {
             err.println("mcrelay: cannot replay: " + e.getMessage());

@@ -11,6 +11,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.EntryKinds;
+import io.mcrelay.entries.GapEntry;
 import io.mcrelay.entries.JournalSchema;
 import io.mcrelay.protocol.CodecException;
 import io.mcrelay.protocol.WireReader;
@@ -49,12 +51,30 @@ public final class JournalReplay implements ReplayInputSeams.Cursor {
     }
 
     /**
-     * What a replay found: the lives and cycles replayed, and the first divergence or {@code null}; or, when the
-     * journal was not replayed at all, why ({@code refusal}, else {@code null}).
+     * What a replay found: the lives and cycles replayed, the gaps that ended the comparison of a life (one line each:
+     * the journal could not take what the supervisor consumed and produced there, so what follows in that life cannot
+     * be compared), and the first divergence or {@code null}; or, when the journal was not replayed at all, why
+     * ({@code refusal}, else {@code null}).
      */
-    public record Result(int lives, int cycles, long entries, Divergence divergence, String refusal) {
+    public record Result(int lives, int cycles, long entries, List<String> gaps, Divergence divergence,
+                         String refusal) {
+        public Result {
+            gaps = List.copyOf(gaps);
+        }
+
         public boolean identical() {
             return divergence == null && refusal == null;
+        }
+    }
+
+    /** The replay reached a gap entry: the rest of this life is not compared. */
+    private static final class GapReached extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Journal.IndexedEntry gap;
+
+        GapReached(final Journal.IndexedEntry gap) {
+            super("gap", null, false, false);
+            this.gap = gap;
         }
     }
 
@@ -87,7 +107,7 @@ public final class JournalReplay implements ReplayInputSeams.Cursor {
             Journal.IndexedEntry entry;
             while ((entry = reader.next()) != null) {
                 if (entry.schemaVersion() != JournalSchema.VERSION) {
-                    return new Result(0, 0, all.size() + 1, null, "entry " + entry.index() + " was written in journal "
+                    return new Result(0, 0, all.size() + 1, List.of(), null, "entry " + entry.index() + " was written in journal "
                         + "schema version " + entry.schemaVersion() + " (by " + (entry.schemaVersion()
                         < JournalSchema.VERSION ? "an older" : "a newer") + " mcrelay); this mcrelay writes and "
                         + "replays schema version " + JournalSchema.VERSION + " only: replay the journal with the "
@@ -102,6 +122,7 @@ public final class JournalReplay implements ReplayInputSeams.Cursor {
     private Result run() {
         int lives = 0;
         int cycles = 0;
+        final List<String> gaps = new ArrayList<>();
         try {
             while (cursor < entries.size()) {
                 final Journal.IndexedEntry start = entries.get(cursor);
@@ -118,30 +139,42 @@ public final class JournalReplay implements ReplayInputSeams.Cursor {
                         new ReplayLinks(), new ReplayLogLevels(), new ReplayInputSeams.Sockets(this),
                         new ReplayInputSeams.Memberships(this), new ReplayJournal(),
                         new ZeroClock()));
-                supervisor.start(start.entry().timeNs());
-                while (cursor < entries.size() && entries.get(cursor).entry().kind() != IoKinds.START) {
-                    final Journal.IndexedEntry cycle = entries.get(cursor);
-                    if (cycle.entry().kind() != IoKinds.CYCLE) {
-                        throw diverged(cycle, "a cycle to begin", "had nothing more to do");
+                try {
+                    supervisor.start(start.entry().timeNs());
+                    while (cursor < entries.size() && entries.get(cursor).entry().kind() != IoKinds.START) {
+                        final Journal.IndexedEntry cycle = entries.get(cursor);
+                        if (cycle.entry().kind() == EntryKinds.GAP) {
+                            throw new GapReached(cycle);
+                        }
+                        if (cycle.entry().kind() != IoKinds.CYCLE) {
+                            throw diverged(cycle, "a cycle to begin", "had nothing more to do");
+                        }
+                        cursor++;
+                        cycles++;
+                        supervisor.doWork(WireReader.of(cycle.entry().payload()).i64("cycle time"));
+                        final int next = cursor < entries.size() ? entries.get(cursor).entry().kind() : IoKinds.START;
+                        if (next != IoKinds.CYCLE && next != IoKinds.START && next != EntryKinds.GAP) {
+                            throw diverged(entries.get(cursor), describe(entries.get(cursor)),
+                                "finished its cycle without doing it");
+                        }
                     }
-                    cursor++;
-                    cycles++;
-                    supervisor.doWork(WireReader.of(cycle.entry().payload()).i64("cycle time"));
-                    if (cursor < entries.size() && entries.get(cursor).entry().kind() != IoKinds.CYCLE
-                        && entries.get(cursor).entry().kind() != IoKinds.START) {
-                        throw diverged(entries.get(cursor), describe(entries.get(cursor)),
-                            "finished its cycle without doing it");
+                } catch (final GapReached gap) {
+                    gaps.add("entry " + gap.gap.index() + " (life " + lives + "): "
+                        + GapEntry.decode(gap.gap.schemaVersion(), gap.gap.entry().payload()).describe()
+                        + "; the rest of this life is not compared");
+                    while (cursor < entries.size() && entries.get(cursor).entry().kind() != IoKinds.START) {
+                        cursor++;
                     }
                 }
             }
         } catch (final Diverged e) {
-            return new Result(lives, cycles, entries.size(), e.divergence, null);
+            return new Result(lives, cycles, entries.size(), gaps, e.divergence, null);
         } catch (final CodecException | IllegalStateException | IllegalArgumentException e) {
             final long index = cursor < entries.size() ? entries.get(cursor).index() : entries.size();
-            return new Result(lives, cycles, entries.size(), new Divergence(index, "a replayable entry",
+            return new Result(lives, cycles, entries.size(), gaps, new Divergence(index, "a replayable entry",
                 "could not go on: " + e.getMessage()), null);
         }
-        return new Result(lives, cycles, entries.size(), null, null);
+        return new Result(lives, cycles, entries.size(), gaps, null, null);
     }
 
     // ---- the cursor ------------------------------------------------------------------------------------------
@@ -173,6 +206,9 @@ public final class JournalReplay implements ReplayInputSeams.Cursor {
         final Journal.IndexedEntry next = peek();
         if (next == null) {
             throw new Diverged(new Divergence(entries.size(), "the end of the journal", doing));
+        }
+        if (next.entry().kind() == EntryKinds.GAP) {
+            throw new GapReached(next); // what the supervisor did here was not journaled
         }
         if (next.entry().kind() != kind || (source != null && !next.entry().source().equals(source))) {
             throw diverged(next, describe(next), doing);

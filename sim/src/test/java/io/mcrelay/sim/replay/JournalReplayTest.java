@@ -1,6 +1,7 @@
 package io.mcrelay.sim.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
@@ -11,10 +12,17 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.control.RuleDocument;
+import io.mcrelay.core.supervisor.Supervisor;
+import io.mcrelay.entries.EntryKinds;
 import io.mcrelay.entries.JournalSchema;
+import io.mcrelay.record.GuardedJournal;
 import io.mcrelay.record.IoKinds;
 import io.mcrelay.seam.Journal;
 import io.mcrelay.seam.support.ForwardingJournal;
+import io.mcrelay.sim.Cluster;
+import io.mcrelay.sim.FillableJournal;
 import io.mcrelay.sim.Simulator;
 import io.mcrelay.sim.seams.InMemoryJournal;
 import io.mcrelay.testing.Generators;
@@ -26,6 +34,7 @@ import io.mcrelay.testing.Generators;
  * version is not replayed at all, and the refusal names both versions.
  */
 class JournalReplayTest {
+    private static final long SECOND = 1_000_000_000L;
     private static InMemoryJournal recordedRun(final long seed) {
         final InMemoryJournal journal = new InMemoryJournal();
         final Simulator.Result result = Simulator.run(Simulator.Config.defaults(seed).withJournal(journal),
@@ -118,6 +127,67 @@ class JournalReplayTest {
             () -> "changed entry " + changedAt + "; divergence " + replay.divergence() + "; answer at " + answeredAt);
         assertEquals(entries.get(changed + 1).index(), replay.divergence().index(),
             "the very next output after the changed request differs: " + replay.divergence());
+    }
+
+    private static RuleDocument rule(final String id, final String group) {
+        return new RuleDocument(id, null, "in0", group, 5000, null,
+            List.of(new RuleDocument.OutputDocument("239.2.0.1", 6000, "out0", null)), null);
+    }
+
+    /**
+     * A journal whose disk filled up for a while: the life with the gap is compared up to it and the gap reported;
+     * the next life (a supervisor started on that journal) is compared whole. Without its gap entry, the same journal
+     * diverges where the entries are missing.
+     */
+    @Test
+    void aGapEndsTheComparisonOfItsLifeAndIsReported() {
+        final InMemoryJournal memory = new InMemoryJournal();
+        final FillableJournal disk = new FillableJournal(memory);
+        final Cluster cluster = new Cluster(Cluster.Config.of(Supervisor.Config.defaults(2))
+            .withJournal(new GuardedJournal(disk, GuardedJournal.Listener.NONE)).recordingIo());
+        cluster.network().createLinkUp("in0");
+        cluster.network().createLinkUp("out0");
+        cluster.start();
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND));
+        assertInstanceOf(ControlResponse.RuleAdded.class, cluster.client().add(rule("a", "239.1.1.1")));
+        disk.full = true;
+        final ControlResponse refused = cluster.client().add(rule("b", "239.1.1.2"));
+        assertTrue(refused instanceof ControlResponse.Refused r && r.code().equals("unavailable"), refused::toString);
+        cluster.runFor(SECOND);
+        disk.full = false;
+        cluster.runFor(2 * SECOND);
+        assertInstanceOf(ControlResponse.RuleAdded.class, cluster.client().add(rule("c", "239.1.1.3")));
+        cluster.crashSupervisor();
+        assertTrue(cluster.runUntil(cluster::converged, 5 * SECOND));
+        assertInstanceOf(ControlResponse.RuleAdded.class, cluster.client().add(rule("d", "239.1.1.4")));
+        cluster.runFor(SECOND);
+
+        final JournalReplay.Result replay = JournalReplay.replay(memory);
+        if (!replay.identical()) {
+            try (Journal.Reader reader = memory.reader(0)) {
+                Journal.IndexedEntry entry;
+                while ((entry = reader.next()) != null) {
+                    System.out.println("journal: " + io.mcrelay.record.JournalFormat.line(entry));
+                }
+            }
+        }
+        assertTrue(replay.identical(), replay::toString);
+        assertEquals(2, replay.lives(), replay::toString);
+        assertEquals(1, replay.gaps().size(), replay::toString);
+        assertTrue(replay.gaps().getFirst().contains(disk.refused > 0 ? "entries lost between" : "?"),
+            replay::toString);
+
+        final InMemoryJournal unmarked = new InMemoryJournal();
+        try (Journal.Reader reader = memory.reader(0)) {
+            Journal.IndexedEntry entry;
+            while ((entry = reader.next()) != null) {
+                if (entry.entry().kind() != EntryKinds.GAP) {
+                    unmarked.append(entry.entry());
+                }
+            }
+        }
+        final JournalReplay.Result diverged = JournalReplay.replay(unmarked);
+        assertNotNull(diverged.divergence(), () -> "entries missing without a gap entry must show: " + diverged);
     }
 
     @Test
