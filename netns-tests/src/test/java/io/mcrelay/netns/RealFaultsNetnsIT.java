@@ -107,6 +107,64 @@ class RealFaultsNetnsIT {
         }
     }
 
+    /**
+     * The input veth pair deleted under traffic (the rule waits for its interface) and made again with the same
+     * name, a new index: the daemon opens the new interface's input and joins again; only what came while there was
+     * no interface, and while it came back, is lost.
+     */
+    @Test
+    void theInputVethDeletedAndMadeAgainUnderTrafficIsTakenUpAgain() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.start(PREFIX, "veth")) {
+            relay.sendThroughSourceBridge();
+            final long restartsBefore = relay.workers().getFirst().restarts();
+            final List<TrafficRelay.Window> windows = new ArrayList<>();
+            final TrafficRelay.Run run = TrafficRelay.conclusive(() -> relay.sendWithFault(PACKETS, RATE, SIZE,
+                new TrafficRelay.Fault() {
+                    private boolean gone;
+
+                    @Override
+                    public String name() {
+                        return "in0 deleted and made again";
+                    }
+
+                    @Override
+                    public void inject(final ControlClient control) throws Exception {
+                        relay.net.relay.execOrThrow("ip", "link", "del", "in0");
+                        gone = true;
+                        Waits.until(Waits.Pace.DAEMON, "the rule waiting for its interface",
+                            () -> LinkFlap.ruleState(control), "waiting"::equals);
+                        relay.recreateInputVeth();
+                        gone = false;
+                    }
+
+                    @Override
+                    public void awaitRecovery(final ControlClient control) throws Exception {
+                        Waits.until(Waits.Pace.DAEMON, "the rule active again", () -> LinkFlap.ruleState(control),
+                            "active"::equals);
+                        Waits.until(Waits.Pace.DAEMON, "the worker ready",
+                            () -> DaemonKit.workers(control).getFirst().state(), "ready"::equals);
+                    }
+
+                    @Override
+                    public void cleanUp() {
+                        if (gone) {
+                            relay.recreateInputVeth();
+                        }
+                    }
+                }, windows));
+            final HistoryChecker.Report report = run.report();
+            System.out.println("[faults] veth deleted and made again: " + report.describe());
+            assertCleanOutsideTheWindow(report);
+            assertEquals(0, report.duplicates(), report::describe);
+            assertEquals(0, report.reordered(), report::describe);
+            assertEquals(restartsBefore, relay.workers().getFirst().restarts(), "a re-made interface restarts no "
+                + "worker");
+            assertRuleActive(relay);
+            relay.stopAndReplayJournal();
+        }
+    }
+
     @Test
     void theSupervisorKilledUnderTrafficTakesItsWorkersWithItAndARestartOnItsJournalForwardsAgain() throws Exception {
         Netns.requireRoot();
@@ -266,7 +324,7 @@ class RealFaultsNetnsIT {
             }
         }
 
-        private static String ruleState(final ControlClient control) throws Exception {
+        static String ruleState(final ControlClient control) throws Exception {
             final ControlResponse answer = control.exchange(new ControlRequest.ListRules(control.nextRequestId()));
             return ((ControlResponse.Rules) answer).rules().getFirst().state();
         }

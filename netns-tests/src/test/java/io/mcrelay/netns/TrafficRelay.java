@@ -93,6 +93,8 @@ final class TrafficRelay implements AutoCloseable {
     private int lives = 1;
     /** A tmpfs of its own mounted on the journal's directory ({@link #startOnJournalDisk}), or null. */
     private Path journalMount;
+    /** Where the generator sends from in the source namespace: {@code in0p}, or a bridge over it. */
+    private volatile String sourceInterface = "in0p";
 
     private TrafficRelay(final WorkerForwardingNetnsIT.Topology net, final Path dir, final Path log,
         final Process daemon,
@@ -120,6 +122,29 @@ final class TrafficRelay implements AutoCloseable {
         throws Exception {
         return startWith(prefix, name, GROUP_OUT, 1, null, diskBytes);
     }
+
+    /**
+     * From now on the generator sends from a bridge {@code br0} in the source namespace with {@code in0p} as its port
+     * (the source's address moves to it): the relay's input veth pair can then be deleted and made again under
+     * traffic ({@link #recreateInputVeth}) while the generator's socket, on the bridge, lives on.
+     */
+    void sendThroughSourceBridge() {
+        Netns.bridge(net.source, "br0", "in0p");
+        net.source.execOrThrow("ip", "addr", "del", SOURCE_CIDR, "dev", "in0p");
+        Netns.addAddress(net.source, "br0", SOURCE_CIDR);
+        sourceInterface = "br0";
+    }
+
+    /** Makes the input veth pair again after it was deleted: {@code in0p} on the source's bridge, {@code in0}. */
+    void recreateInputVeth() {
+        Netns.vethPair(net.source, "in0p", net.relay, "in0");
+        net.source.execOrThrow("ip", "link", "set", "in0p", "master", "br0");
+        Netns.addAddress(net.relay, "in0", RELAY_INPUT_CIDR);
+    }
+
+    /** The source's and the relay input's addresses, as the topology gives them. */
+    private static final String SOURCE_CIDR = "10.78.0.2/24";
+    private static final String RELAY_INPUT_CIDR = "10.78.0.1/24";
 
     /** The journal's directory (on a disk of its own with {@link #startOnJournalDisk}). */
     Path journalDir() {
@@ -319,7 +344,7 @@ final class TrafficRelay implements AutoCloseable {
     void awaitForwarding() throws Exception {
         final byte[] buffer = new byte[UdpReceiver.DATAGRAM_BYTES_MAX];
         Waits.until("forwarding through the new rule", () -> {
-            WorkerForwardingNetnsIT.sendUdp(net.source, "in0p", GROUP_IN, PORT_IN, List.of("warm-up"));
+            WorkerForwardingNetnsIT.sendUdp(net.source, sourceInterface, GROUP_IN, PORT_IN, List.of("warm-up"));
             Thread.sleep(100); // the warm-up's time to come through before the receiver is asked
             return receiver.receive(0, buffer) >= 0;
         }, () -> DaemonKit.read(log));
@@ -515,7 +540,7 @@ final class TrafficRelay implements AutoCloseable {
         try {
             result = net.source.call(() -> {
                 try (UdpFlows output = new UdpFlows((Inet4Address) InetAddress.getByName(GROUP_IN), PORT_IN, 1,
-                    "in0p", 0, sizeBytes)) {
+                    sourceInterface, 0, sizeBytes)) {
                     return new Generator(new Generator.Config(1, count, sizeBytes, ratePps, runId), output,
                         (flow, firstSeq, taken, sentNs) -> {
                             for (int i = 0; i < taken; i++) {
