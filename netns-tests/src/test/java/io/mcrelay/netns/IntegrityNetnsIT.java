@@ -97,6 +97,32 @@ class IntegrityNetnsIT {
         }
     }
 
+    /**
+     * Two relays in a chain, each its own daemon: every packet through both, once, whole and in order; each relay's
+     * identities hold, and what the first sent is what the second took in.
+     */
+    @Test
+    void twoRelaysInAChainDeliverEveryPacketOnce() throws Exception {
+        Netns.requireRoot();
+        final int count = 20_000;
+        try (TrafficRelay relay = TrafficRelay.startChain(PREFIX, "chain")) {
+            final long[] secondBefore = new long[1];
+            final TrafficRelay.Run run = TrafficRelay.conclusive(() -> {
+                secondBefore[0] = relay.secondStats().rules().getFirst().packetsIn();
+                return relay.send(count, 10_000, 1_200, () -> { });
+            });
+            final HistoryChecker.Report report = run.report();
+            System.out.println("[integrity] chain of two: " + report.describe());
+            assertTrue(report.clean(), () -> report.describe() + "\n" + DaemonKit.read(relay.log));
+            assertEquals(count, report.received() - report.foreign(), report::describe);
+            final ControlResponse.StatsReport first = relay.settledStats();
+            final ControlResponse.StatsReport second = relay.secondStats();
+            DropAccountingNetnsIT.assertIdentities(first);
+            DropAccountingNetnsIT.assertIdentities(second);
+            assertEquals(count, second.rules().getFirst().packetsIn() - secondBefore[0], second::toString);
+        }
+    }
+
     @Test
     void theDaemonsWorkersRunUnprivileged() throws Exception {
         Netns.requireRoot();

@@ -93,6 +93,8 @@ final class TrafficRelay implements AutoCloseable {
     private int lives = 1;
     /** A tmpfs of its own mounted on the journal's directory ({@link #startOnJournalDisk}), or null. */
     private Path journalMount;
+    /** The second relay of a chain ({@link #startChain}): its namespace after the sink's, daemon, connection. */
+    private Chained chained;
     /** Where the generator sends from in the source namespace: {@code in0p}, or a bridge over it. */
     private volatile String sourceInterface = "in0p";
 
@@ -145,6 +147,108 @@ final class TrafficRelay implements AutoCloseable {
     /** The source's and the relay input's addresses, as the topology gives them. */
     private static final String SOURCE_CIDR = "10.78.0.2/24";
     private static final String RELAY_INPUT_CIDR = "10.78.0.1/24";
+
+    /** The group and port the second relay of a chain sends to, from the sink's namespace to the last one. */
+    static final String GROUP_FINAL = "239.9.9.9";
+    static final int PORT_FINAL = 9000;
+
+    /** A chain's second relay: its daemon in the sink's namespace, and the namespace after it, where the sink is. */
+    private record Chained(Netns last, Path dir, Path log, Process daemon, ControlClient client)
+        implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            try {
+                client.close();
+                DaemonKit.stop(daemon, log);
+                final List<Long> left = DaemonKit.processesMentioning(dir);
+                assertTrue(left.isEmpty(), () -> "the second relay left no worker behind, found " + left);
+            } finally {
+                if (daemon.isAlive()) {
+                    daemon.destroyForcibly();
+                }
+                last.close();
+                WorkerForwardingNetnsIT.deleteTree(dir);
+            }
+        }
+    }
+
+    /**
+     * Two relays in a chain, each a daemon of its own (one worker): the first, in the relay namespace, forwards
+     * {@value #GROUP_IN} from {@code in0} to {@value #GROUP_OUT} on {@code out0} (rule r1); the second, in the sink's
+     * namespace, forwards that from {@code out0p} to {@value #GROUP_FINAL}:{@value #PORT_FINAL} on {@code fin0}, a veth
+     * pair to a fourth namespace, where the receiver is. A run is judged at the end of the chain.
+     */
+    static TrafficRelay startChain(final String prefix, final String name) throws Exception {
+        final Path dir = WorkerForwardingNetnsIT.runtimeParent();
+        final Path secondDir = WorkerForwardingNetnsIT.runtimeParent();
+        final WorkerForwardingNetnsIT.Topology net = new WorkerForwardingNetnsIT.Topology(prefix);
+        final java.util.ArrayDeque<AutoCloseable> opened = new java.util.ArrayDeque<>();
+        try {
+            final Netns last = Netns.create(prefix);
+            opened.push(last::close);
+            last.execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+            Netns.vethPair(net.sink, "fin0", last, "fin0p");
+            Netns.addAddress(net.sink, "fin0", "10.78.2.1/24");
+            Netns.addAddress(last, "fin0p", "10.78.2.2/24");
+            final Path secondLog = secondDir.resolve("daemon-" + name + "-second.log");
+            final Process second = DaemonKit.startDaemonIn(net.sink, secondDir.resolve("control.sock"),
+                secondDir.resolve("journal"), secondLog, "--workers", "1");
+            opened.push(second::destroyForcibly);
+            final ControlClient secondClient = DaemonKit.connect(second, secondDir.resolve("control.sock"), secondLog);
+            final Chained chain = new Chained(last, secondDir, secondLog, second, secondClient);
+            opened.clear(); // the chain closes its daemon and namespace
+            opened.push(chain);
+            DaemonKit.awaitReadyWorkersRunning(secondClient, 1, secondDir, secondLog);
+            final ControlResponse added = secondClient.exchange(new ControlRequest.Add(secondClient.nextRequestId(),
+                new RuleDocument("hop2", name, "out0p", GROUP_OUT, PORT_OUT, null,
+                    List.of(new RuleDocument.OutputDocument(GROUP_FINAL, PORT_FINAL, "fin0", null)), null)));
+            assertInstanceOf(ControlResponse.RuleAdded.class, added, () -> added + "\n" + DaemonKit.read(secondLog));
+
+            final UdpReceiver receiver = last.call(() -> UdpReceiver.open("fin0p",
+                (Inet4Address) InetAddress.getByName(GROUP_FINAL), null, PORT_FINAL, 1, SINK_BUFFER_BYTES));
+            opened.push(receiver);
+            final Path log = dir.resolve("daemon-" + name + ".log");
+            final List<String> options = List.of("--workers", "1");
+            final Process daemon = DaemonKit.startDaemon(net, dir.resolve("control.sock"), dir.resolve("journal"),
+                log, options.toArray(String[]::new));
+            opened.push(daemon::destroyForcibly);
+            final ControlClient client = DaemonKit.connect(daemon, dir.resolve("control.sock"), log);
+            opened.push(client);
+            DaemonKit.awaitReadyWorkersRunning(client, 1, dir, log);
+            final TrafficRelay relay = new TrafficRelay(net, dir, log, daemon, client, receiver, options, 1);
+            relay.chained = chain;
+            opened.clear(); // the relay owns them now: its close closes them
+            try {
+                final ControlResponse first = relay.add(new RuleDocument("r1", name, "in0", GROUP_IN, PORT_IN, null,
+                    List.of(new RuleDocument.OutputDocument(GROUP_OUT, PORT_OUT, "out0", null)), null));
+                assertInstanceOf(ControlResponse.RuleAdded.class, first, () -> first + "\n" + DaemonKit.read(log));
+                relay.awaitForwarding();
+                return relay;
+            } catch (final Exception | AssertionError e) {
+                relay.close();
+                throw e;
+            }
+        } catch (final Exception | AssertionError e) {
+            while (!opened.isEmpty()) {
+                try {
+                    opened.pop().close();
+                } catch (final Exception | AssertionError suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            net.close();
+            WorkerForwardingNetnsIT.deleteTree(dir);
+            WorkerForwardingNetnsIT.deleteTree(secondDir);
+            throw e;
+        }
+    }
+
+    /** The second relay's stats (a chain's). */
+    ControlResponse.StatsReport secondStats() throws Exception {
+        final ControlResponse answer = chained.client().exchange(new ControlRequest.Stats(
+            chained.client().nextRequestId()));
+        return assertInstanceOf(ControlResponse.StatsReport.class, answer, answer::toString);
+    }
 
     /** The journal's directory (on a disk of its own with {@link #startOnJournalDisk}). */
     Path journalDir() {
@@ -609,6 +713,9 @@ final class TrafficRelay implements AutoCloseable {
             assertTrue(left.isEmpty(), () -> "no worker left behind, found " + left + "\n"
                 + DaemonKit.read(log));
         } finally {
+            if (chained != null) {
+                chained.close();
+            }
             net.close();
             if (journalMount != null) {
                 runRoot(List.of("umount", "-l", journalMount.toString()));
