@@ -39,6 +39,21 @@ public enum FaultKind {
         return description;
     }
 
+    /** The word on a command line: {@code channel-loss} for {@link #CHANNEL_LOSS}. */
+    public static String word(final FaultKind kind) {
+        return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** The kind named {@code word} ({@link #word}), or an exception naming the words there are. */
+    public static FaultKind ofWord(final String word) {
+        for (final FaultKind kind : values()) {
+            if (word(kind).equals(word)) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("no fault kind is called '" + word + "'");
+    }
+
     /** The kind that seed {@code seed} always enables under the swarm rule. */
     public static FaultKind forSeed(final long seed) {
         final FaultKind[] kinds = values();

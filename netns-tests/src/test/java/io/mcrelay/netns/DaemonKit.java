@@ -32,12 +32,15 @@ final class DaemonKit {
      */
     static Process startDaemon(final WorkerForwardingNetnsIT.Topology net, final Path socket,
         final Path journal, final Path log, final String... more) throws IOException {
-        return startDaemonIn(net.relay, socket, journal, log, more);
+        return startDaemonIn(net.relay, "supervisor", socket, journal, log, more);
     }
 
-    /** As {@link #startDaemon}, in namespace {@code netns}. */
-    static Process startDaemonIn(final Netns netns, final Path socket, final Path journal, final Path log,
-        final String... more) throws IOException {
+    /**
+     * As {@link #startDaemon}, in namespace {@code netns}, as {@code mcrelay COMMAND} ({@code supervisor}, or the
+     * fault-injection module's {@code fault-supervisor}).
+     */
+    static Process startDaemonIn(final Netns netns, final String daemonCommand, final Path socket, final Path journal,
+        final Path log, final String... more) throws IOException {
         final Path dist = Path.of(System.getProperty("mcrelay.dist", "../dist/target")).toAbsolutePath().normalize();
         final Path jar = dist.resolve("mcrelay.jar");
         final Path options = dist.resolve("jvm.options");
@@ -45,7 +48,7 @@ final class DaemonKit {
             + jar + " and " + options + " (build them with ./mvnw -pl dist -am package)");
         final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
             netns.name(), ProcessHandle.current().info().command().orElseThrow(), "@" + options, "-Xmx256m",
-            "-jar", jar.toString(), "supervisor", "--socket", socket.toString(), "--journal", journal.toString()));
+            "-jar", jar.toString(), daemonCommand, "--socket", socket.toString(), "--journal", journal.toString()));
         command.addAll(more.length > 0 && more[0].equals("--workers") ? List.of() : List.of("--workers", "1"));
         command.addAll(List.of(more));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

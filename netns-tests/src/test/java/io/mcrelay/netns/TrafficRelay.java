@@ -90,6 +90,8 @@ final class TrafficRelay implements AutoCloseable {
     final UdpReceiver receiver;
     private final List<String> options;
     private final int workerCount;
+    /** {@code supervisor}, or {@code fault-supervisor} for a daemon with faults injected ({@link #startFaulty}). */
+    private String daemonCommand = "supervisor";
     private int lives = 1;
     /** A tmpfs of its own mounted on the journal's directory ({@link #startOnJournalDisk}), or null. */
     private Path journalMount;
@@ -122,7 +124,7 @@ final class TrafficRelay implements AutoCloseable {
      */
     static TrafficRelay startOnJournalDisk(final String prefix, final String name, final long diskBytes)
         throws Exception {
-        return startWith(prefix, name, GROUP_OUT, 1, null, diskBytes);
+        return startWith(prefix, name, "supervisor", GROUP_OUT, 1, null, diskBytes);
     }
 
     /**
@@ -191,7 +193,7 @@ final class TrafficRelay implements AutoCloseable {
             Netns.addAddress(net.sink, "fin0", "10.78.2.1/24");
             Netns.addAddress(last, "fin0p", "10.78.2.2/24");
             final Path secondLog = secondDir.resolve("daemon-" + name + "-second.log");
-            final Process second = DaemonKit.startDaemonIn(net.sink, secondDir.resolve("control.sock"),
+            final Process second = DaemonKit.startDaemonIn(net.sink, "supervisor", secondDir.resolve("control.sock"),
                 secondDir.resolve("journal"), secondLog, "--workers", "1");
             opened.push(second::destroyForcibly);
             final ControlClient secondClient = DaemonKit.connect(second, secondDir.resolve("control.sock"), secondLog);
@@ -282,8 +284,8 @@ final class TrafficRelay implements AutoCloseable {
         client.close();
         lives++;
         final Path nextLog = dir.resolve("daemon-" + lives + ".log");
-        final Process next = DaemonKit.startDaemon(net, dir.resolve("control.sock"), dir.resolve("journal"), nextLog,
-            options.toArray(String[]::new));
+        final Process next = DaemonKit.startDaemonIn(net.relay, daemonCommand, dir.resolve("control.sock"),
+            dir.resolve("journal"), nextLog, options.toArray(String[]::new));
         log = nextLog;
         daemon = next;
         // The socket file the killed daemon left stays until the new one replaces it: connect until one answers.
@@ -358,7 +360,7 @@ final class TrafficRelay implements AutoCloseable {
      */
     static TrafficRelay open(final String prefix, final String name, final int workers,
         final String... daemonOptions) throws Exception {
-        return openTo(prefix, name, workers, GROUP_OUT, 1, 0, daemonOptions);
+        return openTo(prefix, name, "supervisor", workers, GROUP_OUT, 1, 0, daemonOptions);
     }
 
     /**
@@ -373,14 +375,31 @@ final class TrafficRelay implements AutoCloseable {
     /** One worker, r1 to {@code outputs} outputs ({@code destination}, ports from {@value #PORT_OUT}, {@code ttl}). */
     private static TrafficRelay startWith(final String prefix, final String name, final String destination,
         final int outputs, final Integer ttl, final String... daemonOptions) throws Exception {
-        return startWith(prefix, name, destination, outputs, ttl, 0, daemonOptions);
+        return startWith(prefix, name, "supervisor", destination, outputs, ttl, 0, daemonOptions);
+    }
+
+    /**
+     * As {@link #start}, with the fault-injection module's daemon ({@code mcrelay fault-supervisor}) and
+     * {@code faultOptions} ({@code --break respawn}, {@code --faults ...}): for showing that a suite fails when the
+     * recovery it relies on is broken.
+     */
+    static TrafficRelay startFaulty(final String prefix, final String name, final String... faultOptions)
+        throws Exception {
+        return startWith(prefix, name, "fault-supervisor", GROUP_OUT, 1, null, 0, faultOptions);
+    }
+
+    /** As {@link #open}, with the fault-injection module's daemon (see {@link #startFaulty}). */
+    static TrafficRelay openFaulty(final String prefix, final String name, final int workers,
+        final String... faultOptions) throws Exception {
+        return openTo(prefix, name, "fault-supervisor", workers, GROUP_OUT, 1, 0, faultOptions);
     }
 
     /** As above, with the journal on a tmpfs of {@code journalDiskBytes} of its own when that is not 0. */
-    private static TrafficRelay startWith(final String prefix, final String name, final String destination,
-        final int outputs, final Integer ttl, final long journalDiskBytes, final String... daemonOptions)
-        throws Exception {
-        final TrafficRelay relay = openTo(prefix, name, 1, destination, outputs, journalDiskBytes, daemonOptions);
+    private static TrafficRelay startWith(final String prefix, final String name, final String command,
+        final String destination, final int outputs, final Integer ttl, final long journalDiskBytes,
+        final String... daemonOptions) throws Exception {
+        final TrafficRelay relay = openTo(prefix, name, command, 1, destination, outputs, journalDiskBytes,
+            daemonOptions);
         try {
             final List<RuleDocument.OutputDocument> documents = new ArrayList<>();
             for (int i = 0; i < outputs; i++) {
@@ -397,9 +416,9 @@ final class TrafficRelay implements AutoCloseable {
         }
     }
 
-    private static TrafficRelay openTo(final String prefix, final String name, final int workers,
-        final String destination, final int outputs, final long journalDisk, final String... daemonOptions)
-        throws Exception {
+    private static TrafficRelay openTo(final String prefix, final String name, final String command,
+        final int workers, final String destination, final int outputs, final long journalDisk,
+        final String... daemonOptions) throws Exception {
         final Path dir = WorkerForwardingNetnsIT.runtimeParent();
         final WorkerForwardingNetnsIT.Topology net = new WorkerForwardingNetnsIT.Topology(prefix);
         Process daemon = null;
@@ -417,11 +436,12 @@ final class TrafficRelay implements AutoCloseable {
             final Path log = dir.resolve("daemon-" + name + ".log");
             final List<String> options = new ArrayList<>(List.of("--workers", Integer.toString(workers)));
             options.addAll(List.of(daemonOptions));
-            daemon = DaemonKit.startDaemon(net, dir.resolve("control.sock"), dir.resolve("journal"), log,
-                options.toArray(String[]::new));
+            daemon = DaemonKit.startDaemonIn(net.relay, command, dir.resolve("control.sock"), dir.resolve("journal"),
+                log, options.toArray(String[]::new));
             client = DaemonKit.connect(daemon, dir.resolve("control.sock"), log);
             DaemonKit.awaitReadyWorkersRunning(client, workers, dir, log);
             final TrafficRelay relay = new TrafficRelay(net, dir, log, daemon, client, receiver, options, workers);
+            relay.daemonCommand = command;
             relay.journalMount = mounted ? dir.resolve("journal") : null;
             return relay;
         } catch (final Exception | AssertionError e) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import io.mcrelay.cli.spi.CliCommandProvider;
 import io.mcrelay.cli.spi.ExitCodes;
 import io.mcrelay.config.ConfigParser;
 import io.mcrelay.control.ControlClient;
+import io.mcrelay.core.supervisor.Supervisor;
 import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.process.HostFacts;
@@ -44,7 +46,7 @@ import picocli.CommandLine.Spec;
         "1:could not start (one line on stderr: socket in use, not root, no io_uring, bad --config, unknown "
             + "--user or --socket-group...)",
         "2:usage error"})
-public final class SupervisorCommand implements Callable<Integer> {
+public class SupervisorCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisorCommand.class);
     /** The journal directory when {@code --journal} is not given. */
     public static final String DEFAULT_JOURNAL = "/var/lib/mcrelay/journal";
@@ -130,9 +132,9 @@ public final class SupervisorCommand implements Callable<Integer> {
         final SupervisorDaemon daemon;
         try {
             daemon = SupervisorDaemon.start(configText == null ? options
-                : options.withConfigFile(new SupervisorDaemon.ConfigFile(config.toString(), configText)));
+                : options.withConfigFile(new SupervisorDaemon.ConfigFile(config.toString(), configText)), seams());
         } catch (final SupervisorDaemon.StartupException e) {
-            err.println("mcrelay supervisor: cannot start: " + e.getMessage());
+            err.println("mcrelay " + spec.name() + ": cannot start: " + e.getMessage());
             return ExitCodes.FAILED;
         }
         final Thread hook = Thread.ofPlatform().name("mcrelay-shutdown").unstarted(() -> stopOnSignal(daemon));
@@ -142,7 +144,7 @@ public final class SupervisorCommand implements Callable<Integer> {
         } catch (final RuntimeException | Error e) {
             // Never looped over: the loop has stopped and closed everything; the service manager restarts us.
             LOG.error("the supervisor's duty cycle failed; exiting", e);
-            err.println("mcrelay supervisor: failed: " + e);
+            err.println("mcrelay " + spec.name() + ": failed: " + e);
             return ExitCodes.FAILED;
         } finally {
             try {
@@ -152,6 +154,14 @@ public final class SupervisorCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * What the supervisor's seams pass through before the core sees them: nothing here (this command keeps no fault
+     * switch); the fault-injection module's {@code fault-supervisor} extends this command to decorate them.
+     */
+    protected UnaryOperator<Supervisor.Seams> seams() {
+        return UnaryOperator.identity();
     }
 
     /** The options, checked: a bad one is a usage error naming it. */

@@ -7,6 +7,7 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -147,9 +148,17 @@ public final class SupervisorDaemon implements AutoCloseable {
      * @throws StartupException with one line naming what could not start and why; what was opened is closed
      */
     public static SupervisorDaemon start(final Config options) {
+        return start(options, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(Config)}, with the supervisor's seams passed through {@code decorate} before the core and the
+     * recorder see them: the fault-injection daemon's one way in ({@code mcrelay supervisor} passes none).
+     */
+    public static SupervisorDaemon start(final Config options, final UnaryOperator<Supervisor.Seams> decorate) {
         final SupervisorDaemon daemon = new SupervisorDaemon();
         try {
-            daemon.open(options);
+            daemon.open(options, decorate);
             return daemon;
         } catch (final StartupException e) {
             daemon.close();
@@ -160,7 +169,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         }
     }
 
-    private void open(final Config options) {
+    private void open(final Config options, final UnaryOperator<Supervisor.Seams> decorate) {
         // Before anything is created: a group that does not exist changes nothing.
         final GroupPrincipal socketGroup = socketGroup(options.socketGroup());
         if (io.mcrelay.linux.sys.Processes.effectiveUid() != 0) {
@@ -214,7 +223,7 @@ public final class SupervisorDaemon implements AutoCloseable {
             launcherSource(launcher), linksSource(links), timersSource(timers));
         final Supervisor.Seams seams = new Supervisor.Seams(timers, launcher, served, links,
             new LogbackLogLevels(), inputs, add(new KernelGroupMemberships()), guarded, SystemClock.INSTANCE);
-        supervisor = new Supervisor(config, recorder.wrap(seams));
+        supervisor = new Supervisor(config, recorder.wrap(decorate.apply(seams)));
         recorder.start(startNs, config);
         supervisor.start(startNs);
         LOG.info("supervisor started: {} workers, control socket {}, journal {} ({} rules recovered, epoch {})",

@@ -1,0 +1,109 @@
+package io.mcrelay.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import io.mcrelay.control.ControlResponse;
+import io.mcrelay.control.RuleDocument;
+
+/**
+ * The fault suites fail when the recovery they rely on is broken: the real daemon as the fault-injection module runs
+ * it ({@code mcrelay fault-supervisor --break ...}), each time with one recovery broken through a seam decorator, and
+ * the check a suite makes. A worker killed is never replaced when the launcher refuses to respawn (the worker-kill
+ * suite's "a new worker ready" never comes, and no packet is forwarded); a worker whose channel drops every Sync is
+ * killed again and again for its sync timeout; joins answered and never made leave the kernel without the group the
+ * memberships suite looks for. Each waits for events the daemon shows (restarts counted, a reason word), never for
+ * a time.
+ */
+class BrokenRecoveryNetnsIT {
+    private static final String PREFIX = "mcbr";
+
+    @AfterAll
+    static void noNamespaceOfThisRunRemains() {
+        Netns.assertNoneLeft(PREFIX);
+    }
+
+    private static void kill(final long pid) throws Exception {
+        final Process process = new ProcessBuilder("kill", "-KILL", Long.toString(pid)).redirectErrorStream(true)
+            .start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), output);
+    }
+
+    /** Sends a short run: what the suites' "forwarding resumed" would judge. */
+    private static TrafficRelay.Run shortRun(final TrafficRelay relay) throws Exception {
+        return relay.send(2_000, 2_000, 200, () -> { });
+    }
+
+    @Test
+    void aLauncherThatRefusesToRespawnLeavesAKilledWorkerUnreplacedAndNothingForwarded() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.startFaulty(PREFIX, "respawn", "--break", "respawn")) {
+            final ControlResponse.WorkerInfo before = relay.workers().getFirst();
+            kill(before.pid());
+            // The supervisor tries again, with backoff; each launch is refused at once. Three tries, no ready worker.
+            final ControlResponse.WorkerInfo after = Waits.until(Waits.Pace.DAEMON, "three refused relaunches",
+                () -> relay.workers().getFirst(), worker -> worker.restarts() >= before.restarts() + 3,
+                () -> DaemonKit.read(relay.log));
+            assertFalse(after.state().equals("ready") && after.pid() != before.pid(), after::toString);
+            assertEquals(List.of(), DaemonKit.processesMentioning(relay.dir), "no worker runs");
+            final TrafficRelay.Run run = shortRun(relay);
+            System.out.println("[broken] respawn: " + after + "; " + run.report().describe());
+            assertEquals(0, run.report().received(), run.report()::describe);
+            assertTrue(DaemonKit.read(relay.log).contains("fault injection (not for production)"),
+                () -> DaemonKit.read(relay.log));
+        }
+    }
+
+    @Test
+    void aChannelThatDropsEverySyncLeavesAReplacementWorkerWithoutItsTableKilledForItsSyncTimeout()
+        throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.startFaulty(PREFIX, "sync", "--break", "sync")) {
+            // The first worker took the empty table before the rule came as an Apply; its replacement needs a Sync.
+            final ControlResponse.WorkerInfo before = relay.workers().getFirst();
+            kill(before.pid());
+            final ControlResponse.WorkerInfo after = Waits.until(Waits.Pace.DAEMON,
+                "a replacement killed for its sync timeout", () -> relay.workers().getFirst(),
+                worker -> worker.restarts() >= before.restarts() + 2
+                    && worker.lastRestartReason().equals("sync_timeout"), () -> DaemonKit.read(relay.log));
+            final TrafficRelay.Run run = shortRun(relay);
+            System.out.println("[broken] sync: " + after + "; " + run.report().describe());
+            assertTrue(run.report().received() < run.report().sent(), run.report()::describe);
+        }
+    }
+
+    @Test
+    void joinsAnsweredAndNeverMadeLeaveTheKernelWithoutTheGroup() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.openFaulty(PREFIX, "joins", 1, "--break", "joins")) {
+            final ControlResponse added = relay.add(new RuleDocument("any", null, "in0", "239.7.7.7", 7000, null,
+                List.of(new RuleDocument.OutputDocument(TrafficRelay.GROUP_OUT, TrafficRelay.PORT_OUT, "out0", null)),
+                null));
+            assertInstanceOf(ControlResponse.RuleAdded.class, added, added::toString);
+            final Set<String> joined = new TreeSet<>();
+            for (final String line : relay.net.relay.execOrThrow("ip", "maddr", "show", "dev", "in0").stdout()
+                .split("\n")) {
+                final String[] fields = line.trim().split("\\s+");
+                if (fields.length >= 2 && fields[0].equals("inet")) {
+                    joined.add(fields[1]);
+                }
+            }
+            System.out.println("[broken] joins: in0 holds " + joined);
+            assertFalse(joined.contains("239.7.7.7"), "the memberships suite's check fails: " + joined);
+            assertEquals("active", ((ControlResponse.Rules) relay.client.exchange(
+                new io.mcrelay.control.ControlRequest.ListRules(relay.client.nextRequestId()))).rules().getFirst()
+                .state(), "the supervisor believes it joined");
+        }
+    }
+}
