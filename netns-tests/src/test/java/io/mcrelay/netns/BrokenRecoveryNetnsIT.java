@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.mcrelay.control.ControlResponse;
@@ -25,6 +26,7 @@ import io.mcrelay.control.RuleDocument;
  * memberships suite looks for. Each waits for events the daemon shows (restarts counted, a reason word), never for
  * a time.
  */
+@Tag("full")
 class BrokenRecoveryNetnsIT {
     private static final String PREFIX = "mcbr";
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.traffic.HistoryChecker;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,6 +28,7 @@ class IntegrityNetnsIT {
     }
 
     /** The smallest payload the traffic kit numbers and checksums, and the largest of a 1,500-byte MTU. */
+    @Tag("full")
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(ints = {46, 1_472})
     void fiftyThousandPacketsAt20kPerSecondArriveWholeOnceAndInOrder(final int size) throws Exception {
@@ -101,6 +103,7 @@ class IntegrityNetnsIT {
      * Two relays in a chain, each its own daemon: every packet through both, once, whole and in order; each relay's
      * identities hold, and what the first sent is what the second took in.
      */
+    @Tag("full")
     @Test
     void twoRelaysInAChainDeliverEveryPacketOnce() throws Exception {
         Netns.requireRoot();
@@ -157,6 +160,7 @@ class IntegrityNetnsIT {
         return fields;
     }
 
+    @Tag("full")
     @Test
     void jumboPacketsOverA9000ByteMtuPathArriveWholeOnceAndInOrder() throws Exception {
         Netns.requireRoot();

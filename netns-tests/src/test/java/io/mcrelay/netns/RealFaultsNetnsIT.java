@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +53,7 @@ class RealFaultsNetnsIT {
         assertEquals(killed.before().restarts() + killed.faults(), killed.after().restarts(), killed::toString);
     }
 
+    @Tag("full")
     @Test
     void aWorkerStoppedPastItsHeartbeatDeadlineIsReplacedAndForwardingResumes() throws Exception {
         final Signalled stopped = signalTheWorkerUnderTraffic("stop", "-STOP");
@@ -87,6 +89,7 @@ class RealFaultsNetnsIT {
         }
     }
 
+    @Tag("full")
     @Test
     void theInputLinkDownAndUpLosesOnlyWhatCameWhileItWasDown() throws Exception {
         Netns.requireRoot();
@@ -112,6 +115,7 @@ class RealFaultsNetnsIT {
      * name, a new index: the daemon opens the new interface's input and joins again; only what came while there was
      * no interface, and while it came back, is lost.
      */
+    @Tag("full")
     @Test
     void theInputVethDeletedAndMadeAgainUnderTrafficIsTakenUpAgain() throws Exception {
         Netns.requireRoot();
@@ -165,6 +169,7 @@ class RealFaultsNetnsIT {
         }
     }
 
+    @Tag("full")
     @Test
     void theSupervisorKilledUnderTrafficTakesItsWorkersWithItAndARestartOnItsJournalForwardsAgain() throws Exception {
         Netns.requireRoot();

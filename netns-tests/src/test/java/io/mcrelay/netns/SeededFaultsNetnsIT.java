@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.mcrelay.control.ControlRequest;
@@ -19,6 +20,7 @@ import io.mcrelay.control.RuleDocument;
  * acked in time and then resynced); the workers come to hold the last epoch, and a flow through the first rule then
  * arrives whole.
  */
+@Tag("full")
 class SeededFaultsNetnsIT {
     private static final String PREFIX = "mcsf";
 
