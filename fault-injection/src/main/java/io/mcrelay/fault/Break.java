@@ -15,7 +15,13 @@ public enum Break {
      */
     SYNC("a replacement worker's channel drops every Sync: a worker that comes back never gets its table"),
     /** Group joins are answered as done and not made: the kernel never holds the memberships the rules need. */
-    JOINS("the input sockets ignore joins: the supervisor believes it joined, the kernel holds no membership");
+    JOINS("the input sockets ignore joins: the supervisor believes it joined, the kernel holds no membership"),
+    /**
+     * Link events after the start are lost: the supervisor never learns that an interface went down, came up, went
+     * away or came back, and its input sockets stay on whatever device they had.
+     */
+    LINKS("link events after the start are lost: the supervisor never learns an interface went down, came up, went "
+        + "away or came back");
 
     private final String description;
 

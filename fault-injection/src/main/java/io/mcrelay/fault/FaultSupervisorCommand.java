@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
             + "(a frame lost, delivered twice, late, out of order) and worker-crash-before-apply (the worker is "
             + "killed as a command goes to it).",
         "--break breaks one recovery: respawn (a dead worker is never replaced), sync (every Sync to a replacement "
-            + "worker is dropped), joins (group joins are answered as made and never made)."})
+            + "worker is dropped), joins (group joins are answered as made and never made), links (link events "
+            + "after the start are lost)."})
 public final class FaultSupervisorCommand extends SupervisorCommand {
     private static final Logger LOG = LoggerFactory.getLogger(FaultSupervisorCommand.class);
 
@@ -48,7 +49,7 @@ public final class FaultSupervisorCommand extends SupervisorCommand {
     private double rate;
 
     @Option(names = "--break", paramLabel = "RECOVERY[,RECOVERY...]", split = ",",
-        description = "Recoveries to break: respawn, sync, joins (default: none).")
+        description = "Recoveries to break: respawn, sync, joins, links (default: none).")
     private List<String> breaks = List.of();
 
     @CommandLine.Spec

@@ -11,7 +11,8 @@ import io.mcrelay.seam.support.SeededRandom;
 /**
  * The fault-injection daemon's seams: the real supervisor's, with its launcher decorated ({@link FaultyLauncher}:
  * channel faults and crash points from a seeded {@link FaultPlan}, and the {@link Break#RESPAWN}/{@link Break#SYNC}
- * breaks) and, under {@link Break#JOINS}, its group memberships replaced by {@link JoinIgnoringMemberships}. The
+ * breaks), under {@link Break#JOINS} its group memberships replaced by {@link JoinIgnoringMemberships}, and under
+ * {@link Break#LINKS} its link monitor by {@link EventDroppingLinkMonitor}. The
  * simulator's faults that touch the worker channel thus run on the real kernel too, driven by a seed.
  */
 public final class FaultySupervisorSeams implements UnaryOperator<Supervisor.Seams> {
@@ -53,7 +54,8 @@ public final class FaultySupervisorSeams implements UnaryOperator<Supervisor.Sea
         Objects.requireNonNull(seams, "seams");
         final FaultPlan plan = FaultPlan.of(new SeededRandom(seed), rate, kinds);
         return new Supervisor.Seams(seams.timers(), new FaultyLauncher(seams.launcher(), seams.clock(), plan, breaks),
-            seams.control(), seams.links(), seams.logLevels(), seams.inputSockets(),
+            seams.control(), breaks.contains(Break.LINKS) ? new EventDroppingLinkMonitor(seams.links()) : seams.links(),
+            seams.logLevels(), seams.inputSockets(),
             breaks.contains(Break.JOINS) ? new JoinIgnoringMemberships(seams.memberships()) : seams.memberships(),
             seams.journal(), seams.clock());
     }

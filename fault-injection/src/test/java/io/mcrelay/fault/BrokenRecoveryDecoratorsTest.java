@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.protocol.WorkerMessageCodec;
 import io.mcrelay.seam.Clock;
 import io.mcrelay.seam.GroupMemberships;
+import io.mcrelay.seam.LinkMonitor;
 import io.mcrelay.seam.PassedDescriptor;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.seam.WorkerChannel;
@@ -224,6 +225,39 @@ class BrokenRecoveryDecoratorsTest {
     }
 
     @Test
+    void underALinksBreakEveryEventAfterTheStartIsLostAndTheStartsLinksGoThrough() {
+        final List<LinkMonitor.LinkEvent> events = new ArrayList<>(List.of(
+            new LinkMonitor.LinkEvent(LinkMonitor.LinkEvent.Kind.DOWN, "in0", 3),
+            new LinkMonitor.LinkEvent(LinkMonitor.LinkEvent.Kind.REMOVED, "in0", 3)));
+        final LinkMonitor kernel = new LinkMonitor() {
+            @Override
+            public List<LinkState> links() {
+                return List.of(new LinkState("in0", 3, true));
+            }
+
+            @Override
+            public int poll(final Listener listener, final int limit) {
+                int delivered = 0;
+                while (!events.isEmpty() && delivered < limit) {
+                    listener.onLinkEvent(events.removeFirst());
+                    delivered++;
+                }
+                return delivered;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        final EventDroppingLinkMonitor links = new EventDroppingLinkMonitor(kernel);
+        assertEquals(List.of(new LinkMonitor.LinkState("in0", 3, true)), links.links());
+        final List<LinkMonitor.LinkEvent> seen = new ArrayList<>();
+        assertEquals(2, links.poll(seen::add, 10), "read from the kernel");
+        assertEquals(List.of(), seen, "and lost");
+        assertEquals(2, links.dropped());
+    }
+
+    @Test
     void theRealDaemonTakesOnlyTheChannelKindsAndSaysWhichOnAnyOther() {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> new FaultySupervisorSeams(1, 0.1, EnumSet.of(FaultKind.LINK_DOWN_UP), Set.of()));
@@ -234,7 +268,7 @@ class BrokenRecoveryDecoratorsTest {
             () -> new FaultySupervisorSeams(1, 0, EnumSet.noneOf(FaultKind.class), Set.of()));
         assertEquals(Break.SYNC, Break.of("sync"));
         final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Break.of("all"));
-        assertEquals("no recovery called 'all' can be broken; the choices are [respawn, sync, joins]",
+        assertEquals("no recovery called 'all' can be broken; the choices are [respawn, sync, joins, links]",
             unknown.getMessage());
         assertEquals(FaultKind.CHANNEL_LOSS, FaultKind.ofWord("channel-loss"));
     }

@@ -21,9 +21,10 @@ import io.mcrelay.control.RuleDocument;
  * The fault suites fail when the recovery they rely on is broken: the real daemon as the fault-injection module runs
  * it ({@code mcrelay fault-supervisor --break ...}), each time with one recovery broken through a seam decorator, and
  * the check a suite makes. A worker killed is never replaced when the launcher refuses to respawn (the worker-kill
- * suite's "a new worker ready" never comes, and no packet is forwarded); a worker whose channel drops every Sync is
- * killed again and again for its sync timeout; joins answered and never made leave the kernel without the group the
- * memberships suite looks for. Each waits for events the daemon shows (restarts counted, a reason word), never for
+ * suite's "a new worker ready" never comes, and no packet is forwarded), nor one stopped past its heartbeat deadline;
+ * a worker whose channel drops every Sync is killed again and again for its sync timeout; joins answered and never
+ * made leave the kernel without the group the memberships suite looks for; with link events lost, a rule is shown
+ * active while its input is down, and an input made again is never used. Each waits for events the daemon shows (restarts counted, a reason word), never for
  * a time.
  */
 @Tag("full")
@@ -65,6 +66,67 @@ class BrokenRecoveryNetnsIT {
             assertTrue(DaemonKit.read(relay.log).contains("fault injection (not for production)"),
                 () -> DaemonKit.read(relay.log));
         }
+    }
+
+    @Test
+    void aWorkerStoppedPastItsHeartbeatDeadlineIsKilledAndNeverReplacedWhenTheLauncherRefusesToRespawn()
+        throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.startFaulty(PREFIX, "stop", "--break", "respawn")) {
+            final ControlResponse.WorkerInfo before = relay.workers().getFirst();
+            final Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(before.pid())).start();
+            assertEquals(0, stop.waitFor());
+            try {
+                final ControlResponse.WorkerInfo after = Waits.until(Waits.Pace.DAEMON,
+                    "the stopped worker killed for no_heartbeat, then two refused relaunches",
+                    () -> relay.workers().getFirst(), worker -> worker.restarts() >= before.restarts() + 3,
+                    () -> DaemonKit.read(relay.log));
+                assertTrue(DaemonKit.read(relay.log).contains("no_heartbeat"), () -> DaemonKit.read(relay.log));
+                final TrafficRelay.Run run = shortRun(relay);
+                System.out.println("[broken] stop + respawn: " + after + "; " + run.report().describe());
+                assertEquals(0, run.report().received(), run.report()::describe);
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(before.pid())).start().waitFor();
+            }
+        }
+    }
+
+    /**
+     * The link suites' recoveries broken: link events lost. The input taken down, the rule is still shown active (the
+     * link-flap suite waits for "down" in vain); the input's veth pair deleted and made again, the daemon's sockets
+     * stay on the deleted device and nothing is forwarded (the veth suite's flow never resumes). Each step waits for
+     * the daemon's log line saying the event was dropped.
+     */
+    @Test
+    void linkEventsLostLeaveTheRuleStateWrongAndAnInterfaceMadeAgainUnused() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.startFaulty(PREFIX, "links", "--break", "links")) {
+            relay.sendThroughSourceBridge();
+            relay.net.relay.execOrThrow("ip", "link", "set", "in0", "down");
+            awaitDropped(relay, "DOWN in0");
+            assertEquals("active", ruleState(relay), "the link-flap suite's wait for \"down\" would never end");
+            relay.net.relay.execOrThrow("ip", "link", "set", "in0", "up");
+            awaitDropped(relay, "UP in0");
+
+            relay.net.relay.execOrThrow("ip", "link", "del", "in0");
+            awaitDropped(relay, "REMOVED in0");
+            relay.recreateInputVeth();
+            awaitDropped(relay, "ADDED in0");
+            final TrafficRelay.Run run = shortRun(relay);
+            System.out.println("[broken] links: rule " + ruleState(relay) + "; " + run.report().describe());
+            assertEquals(0, run.report().received(), run.report()::describe);
+        }
+    }
+
+    private static void awaitDropped(final TrafficRelay relay, final String event) {
+        Waits.until(Waits.Pace.DAEMON, "the daemon to drop the link event " + event,
+            () -> DaemonKit.read(relay.log).contains("link event " + event + " "), Boolean::booleanValue,
+            () -> DaemonKit.read(relay.log));
+    }
+
+    private static String ruleState(final TrafficRelay relay) throws Exception {
+        return ((ControlResponse.Rules) relay.client.exchange(new io.mcrelay.control.ControlRequest.ListRules(
+            relay.client.nextRequestId()))).rules().getFirst().state();
     }
 
     @Test
