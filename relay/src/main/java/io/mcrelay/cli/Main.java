@@ -40,7 +40,7 @@ public final class Main implements Runnable {
         RuleCommands.ListRules.class, StatusCommands.Stats.class, StatusCommands.Workers.class,
         StatusCommands.Ping.class, StatusCommands.Sync.class, LogLevelCommand.class, TraceCommand.class,
         ConfigCommand.class, VersionCommand.class, JournalCommand.class, GenCommand.class, SinkCommand.class,
-        CommandLine.HelpCommand.class);
+        CompletionCommand.class, CommandLine.HelpCommand.class);
 
     @Spec
     private CommandSpec spec;
