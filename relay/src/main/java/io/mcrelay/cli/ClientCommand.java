@@ -47,6 +47,10 @@ public abstract class ClientCommand implements Callable<Integer> {
     @Override
     public final Integer call() {
         checkArguments();
+        final Integer early = beforeConnecting();
+        if (early != null) {
+            return early;
+        }
         if (timeoutMs <= 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                 "--timeout-ms must be positive: " + timeoutMs);
@@ -62,10 +66,7 @@ public abstract class ClientCommand implements Callable<Integer> {
             client = connected;
             return run();
         } catch (final ControlClient.UnreachableException e) {
-            final String message = e.getMessage();
-            err().println("mcrelay: " + (message.contains(socketPath.toString()) ? message
-                : message + " (daemon at " + socketPath + ")"));
-            return ExitCodes.UNREACHABLE;
+            return whenUnreachable(e);
         } finally {
             client = null;
         }
@@ -73,6 +74,19 @@ public abstract class ClientCommand implements Callable<Integer> {
 
     /** Checks the arguments before any connection; throws a picocli {@code ParameterException} for a bad one. */
     void checkArguments() {
+    }
+
+    /** Work done before connecting: {@code null} to go on, or the exit code to end with (nothing is sent). */
+    Integer beforeConnecting() {
+        return null;
+    }
+
+    /** No daemon answered (or the connection broke): says so and exits 3, unless a command can do without. */
+    int whenUnreachable(final ControlClient.UnreachableException e) {
+        final String message = e.getMessage();
+        err().println("mcrelay: " + (message.contains(socketPath.toString()) ? message
+            : message + " (daemon at " + socketPath + ")"));
+        return ExitCodes.UNREACHABLE;
     }
 
     /** Talks to the daemon and returns the exit code. */

@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.mcrelay.cli.spi.ExitCodes;
+import io.mcrelay.config.ConfigParser;
 import io.mcrelay.control.ControlClient;
 import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.protocol.Frames;
+import io.mcrelay.rules.Limits;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -44,9 +46,29 @@ public final class ConfigCommand extends CommandGroup {
 
     /** {@code mcrelay config check FILE}. */
     @Command(name = "check",
-        description = "Validate FILE as the daemon would load it, without changing anything. Every error names "
-            + "the file, line, column and field (FILE:LINE:COLUMN: FIELD: MESSAGE) on stderr, exit 1.")
+        description = {
+            "Validate FILE as the daemon would load it, without changing anything; no daemon is needed (a deployment "
+                + "pipeline can run it). Every error names the file, line, column and field "
+                + "(FILE:LINE:COLUMN: FIELD: MESSAGE) on stderr, exit 1.",
+            "When a daemon answers on the socket, it checks the file too (against its limits) and says what a load "
+                + "would change now: rules added, removed and kept. Without one, the file is checked against its own "
+                + "limits or the defaults, and exit is 0 when it is valid."})
     public static final class Check extends ConfigFileCommand {
+        private int ruleCount;
+
+        @Override
+        Integer beforeConnecting() {
+            final ConfigParser.Result parsed = ConfigParser.parse(file.toString(), text, Limits.DEFAULT);
+            if (!parsed.isValid()) {
+                for (final String line : parsed.describe().split("\n")) {
+                    err().println("mcrelay: " + line);
+                }
+                return ExitCodes.FAILED;
+            }
+            ruleCount = parsed.config().rules().size();
+            return null;
+        }
+
         @Override
         int run() throws ControlClient.UnreachableException {
             final ControlResponse response = send(requestId -> new ControlRequest.ConfigCheck(requestId,
@@ -54,8 +76,20 @@ public final class ConfigCommand extends CommandGroup {
             if (!(response instanceof ControlResponse.ConfigChecked checked)) {
                 return failed(response);
             }
-            out().println(file + ": valid, " + checked.ruleCount() + (checked.ruleCount() == 1 ? " rule" : " rules"));
+            out().println(file + ": valid, " + rules(checked.ruleCount()) + "; a load now would add "
+                + checked.added() + ", remove " + checked.removed() + " and keep " + checked.kept());
             return ExitCodes.OK;
+        }
+
+        @Override
+        int whenUnreachable(final ControlClient.UnreachableException e) {
+            out().println(file + ": valid, " + rules(ruleCount) + " (checked here: no daemon answers at "
+                + socketPath() + ", so what a load would change is not shown)");
+            return ExitCodes.OK;
+        }
+
+        private static String rules(final int count) {
+            return count + (count == 1 ? " rule" : " rules");
         }
     }
 

@@ -240,7 +240,11 @@ public sealed interface ControlResponse {
     }
 
     /** The config file is valid: {@code ruleCount} rules; nothing was applied. */
-    record ConfigChecked(long requestId, int ruleCount) implements ControlResponse {
+    /**
+     * The config file is valid: {@code ruleCount} rules; a load now would add {@code added} rules, remove
+     * {@code removed} and keep {@code kept} as they are (a rule changed under its id counts as neither).
+     */
+    record ConfigChecked(long requestId, int ruleCount, int added, int removed, int kept) implements ControlResponse {
     }
 
     /** The config file's rules replaced the table at {@code epoch}. */

@@ -157,6 +157,36 @@ class ClientCommandsTest {
         assertTrue(timeout.err().startsWith("--timeout-ms must be positive: 0"), timeout::toString);
     }
 
+    /**
+     * {@code config check} needs no daemon: a valid file is exit 0 and says it was checked here; an invalid one is
+     * exit 1 with every error positioned; neither connects when the file is invalid.
+     */
+    @Test
+    void configCheckWorksWithoutADaemon() throws IOException {
+        final Path good = dir.resolve("good.json");
+        Files.writeString(good, """
+            {"rules": [{"id": "cam-1", "input_interface": "eth0", "input_group": "239.1.1.1", "input_port": 5000,
+                        "outputs": [{"group": "239.10.0.1", "port": 5000, "interface": "eth1"}]}]}
+            """);
+        final Path socket = dir.resolve("nobody.sock");
+        final CliRun valid = run("config", "check", good.toString(), "--socket", socket.toString());
+        assertEquals(ExitCodes.OK, valid.exitCode(), valid::toString);
+        assertEquals(good + ": valid, 1 rule (checked here: no daemon answers at " + socket + ", so what a load "
+            + "would change is not shown)\n", valid.out());
+        assertEquals("", valid.err());
+
+        final Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, """
+            {"rules": [{"id": "cam-1", "input_interface": "eth0", "input_group": "239.1.1.1", "input_port": "x",
+                        "outputs": [{"group": "239.10.0.1", "port": 5000, "interface": "eth1"}]}]}
+            """);
+        final CliRun invalid = runWithoutConnecting("config", "check", bad.toString());
+        assertEquals(ExitCodes.FAILED, invalid.exitCode(), invalid::toString);
+        assertEquals("", invalid.out());
+        assertTrue(invalid.err().matches("mcrelay: " + java.util.regex.Pattern.quote(bad.toString())
+            + ":1:\\d+: rules\\[0]\\.input_port: .*\n"), invalid::toString);
+    }
+
     @Test
     void everyClientCommandExplainsItselfWithHelp() {
         for (final List<String> command : COMMANDS) {

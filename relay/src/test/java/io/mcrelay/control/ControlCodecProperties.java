@@ -233,7 +233,8 @@ class ControlCodecProperties {
             ids.zip(lists(texts.zip(texts, ControlResponse.FacilityLevel::new), 0, 3), ControlResponse.LogLevels::new),
             ids.zip(texts, booleans(), ControlResponse.TraceState::new),
             ids.zip(texts, booleans(), lists(traceEvents, 0, 3), ControlResponse.TraceReport::new),
-            ids.zip(ints(0, 65536), ControlResponse.ConfigChecked::new),
+            in -> new ControlResponse.ConfigChecked(ids.generate(in), ints(0, 65536).generate(in), ints(0, 65536).generate(in),
+                ints(0, 65536).generate(in), ints(0, 65536).generate(in)),
             configLoaded);
     }
 

@@ -224,9 +224,11 @@ class SupervisorScenarioTest {
                "outputs": [{"group": "239.10.0.2", "port": 6000, "interface": "out1"}]}
             ]}
             """;
-        assertEquals(new ControlResponse.ConfigChecked(client.nextRequestId() - 0, 2).ruleCount(),
-            ((ControlResponse.ConfigChecked) client.request(new ControlRequest.ConfigCheck(client.nextRequestId(),
-                "studio.json", file))).ruleCount());
+        final ControlResponse.ConfigChecked checked = (ControlResponse.ConfigChecked) client.request(
+            new ControlRequest.ConfigCheck(client.nextRequestId(), "studio.json", file));
+        assertEquals(2, checked.ruleCount());
+        assertEquals(List.of(1, 1, 1), List.of(checked.added(), checked.removed(), checked.kept()),
+            () -> "a load would add 'new', remove 'gone' and keep r1 (the same rule without its id): " + checked);
         assertEquals(2, cluster.supervisor().epoch(), "check applies nothing");
         final ControlResponse.ConfigLoaded loaded = assertInstanceOf(ControlResponse.ConfigLoaded.class,
             client.request(new ControlRequest.ConfigLoad(client.nextRequestId(), "studio.json", file)));

@@ -247,7 +247,9 @@ final class ControlFrontEnd implements ControlServer.Listener {
             respond(connectionId, configRefusal(check.requestId(), parsed));
             return;
         }
-        respond(connectionId, new ControlResponse.ConfigChecked(check.requestId(), parsed.config().rules().size()));
+        final ConfigPlan plan = ConfigPlan.of(table.view(), parsed.config().rules(), table.epoch());
+        respond(connectionId, new ControlResponse.ConfigChecked(check.requestId(), parsed.config().rules().size(),
+            plan.added(), plan.removals().size() - plan.replaced(), plan.kept()));
     }
 
     private void onConfigLoad(final long connectionId, final ControlRequest.ConfigLoad load) {

@@ -256,7 +256,7 @@ class ControlFrontEndTest {
                         "outputs": [{"group": "239.10.0.1", "port": 5000, "interface": "eth1"}]}]}
             """;
         send(new ControlRequest.ConfigCheck(1, "a.json", config));
-        assertEquals(new ControlResponse.ConfigChecked(1, 1), last());
+        assertEquals(new ControlResponse.ConfigChecked(1, 1, 1, 0, 0), last());
         send(new ControlRequest.ConfigLoad(2, "a.json", "{\"rules\": [{\"id\": 5}]}"));
         lastRefusal("invalid");
         assertTrue(handedOn.isEmpty());
