@@ -38,7 +38,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Run the relay daemon in the foreground: control socket, journal, packet sockets, workers.",
-        "SIGTERM or SIGINT stop it: workers stopped, socket file removed, journal closed, exit 0.",
+        "SIGTERM or SIGINT stop it: workers stopped, socket file removed, journal closed, exit 0. SIGHUP reloads "
+            + "--config: the file, read again, becomes the table in one epoch (unchanged rules keep their ids and lose "
+            + "nothing; rules added at run time and absent from the file are removed); a file that cannot be read or "
+            + "is not valid changes nothing and is logged with its line and field; without --config, SIGHUP is "
+            + "logged and changes nothing.",
         "Not available in this version (refused with exit 2): --log-json, --metrics, --backend epoll."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -59,7 +63,8 @@ public class SupervisorCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
-        description = "A rules file (as for 'config load') loaded once the daemon runs; a bad file stops the start.")
+        description = "A rules file (as for 'config load') loaded once the daemon runs, after the journal's table, "
+            + "and again on each SIGHUP; a bad file stops the start (on SIGHUP it changes nothing).")
     private Path config;
 
     @Option(names = "--socket", paramLabel = "PATH", defaultValue = ControlClient.DEFAULT_SOCKET,
@@ -139,6 +144,7 @@ public class SupervisorCommand implements Callable<Integer> {
         }
         final Thread hook = Thread.ofPlatform().name("mcrelay-shutdown").unstarted(() -> stopOnSignal(daemon));
         Runtime.getRuntime().addShutdownHook(hook);
+        reloadOnHangUp(daemon);
         try {
             daemon.run();
         } catch (final RuntimeException | Error e) {
@@ -154,6 +160,18 @@ public class SupervisorCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * SIGHUP reloads the {@code --config} file (the JVM's own handler would end the process, where operators expect a
+     * reload); where the signal cannot be handled (the JVM runs with {@code -Xrs}), a WARN line says so.
+     */
+    private static void reloadOnHangUp(final SupervisorDaemon daemon) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> daemon.requestReload());
+        } catch (final IllegalArgumentException e) {
+            LOG.warn("SIGHUP cannot be handled here ({}): a reload needs 'mcrelay config load FILE'", e.getMessage());
+        }
     }
 
     /**

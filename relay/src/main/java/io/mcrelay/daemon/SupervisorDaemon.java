@@ -7,9 +7,9 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,6 +129,10 @@ public final class SupervisorDaemon implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopRequested;
+    /** SIGHUP: re-read the --config file into the table (taken by the loop at its next cycle). */
+    private volatile boolean reloadRequested;
+    private SwitchingControl served;
+    private Config options;
     private ChronicleJournal journal;
     private UnixControlServer control;
     private PacketInputSockets inputs;
@@ -213,7 +217,9 @@ public final class SupervisorDaemon implements AutoCloseable {
         // instead of breaking the journal, and the gap is marked once it takes entries again.
         final GuardedJournal guarded = new GuardedJournal(journal, journalListener(options.journal()));
         recorder = new IoRecorder(guarded, SystemClock.INSTANCE);
-        final ControlServer served = options.configFile() == null ? control : configClient(options.configFile());
+        this.options = options;
+        served = new SwitchingControl(control, options.configFile() == null ? control
+            : configClient(options.configFile()));
         if (!control.descriptors(fd -> { })) {
             LOG.warn("the control socket's descriptors cannot be watched (java.base/sun.nio.ch is not exported to "
                 + "mcrelay: start it with the launcher's JVM options): the idle loop wakes every millisecond");
@@ -436,7 +442,72 @@ public final class SupervisorDaemon implements AutoCloseable {
     /** One cycle of the supervisor, recorded as one cycle of the journal. */
     private int dutyCycle(final long nowNs) {
         recorder.beginCycle(nowNs);
+        if (reloadRequested) {
+            reloadRequested = false;
+            reload();
+        }
         return supervisor.doWork(nowNs);
+    }
+
+    /**
+     * Asks the loop to re-read the {@code --config} file into the table (SIGHUP); returns at once. The loop takes it
+     * at its next cycle, within {@link SupervisorWait#WAIT_MAX_MS}.
+     */
+    public void requestReload() {
+        reloadRequested = true;
+    }
+
+    /**
+     * SIGHUP: the {@code --config} file, read again, becomes the table in one epoch, through an in-process client, as
+     * {@code config load} would make it (unchanged rules keep their ids and lose nothing; rules added at run time and
+     * absent from the file go). A file that cannot be read or is not valid changes nothing; each outcome is logged.
+     */
+    private void reload() {
+        if (options.configFile() == null) {
+            LOG.warn("SIGHUP: the daemon runs without --config: there is no file to reload, and the table stays as "
+                + "it is");
+            return;
+        }
+        final String name = options.configFile().name();
+        if (served.clientRunning()) {
+            LOG.warn("SIGHUP: the previous load of {} is still waiting for the workers: this one is ignored (send "
+                + "SIGHUP again once it is done)", name);
+            return;
+        }
+        final String text;
+        try {
+            final Path file = Path.of(name);
+            if (Files.size(file) > io.mcrelay.protocol.Frames.CONTROL_BYTES_MAX) {
+                LOG.error("SIGHUP: {} has {} bytes, more than a config may ({}): the table stays as it is", name,
+                    Files.size(file), io.mcrelay.protocol.Frames.CONTROL_BYTES_MAX);
+                return;
+            }
+            text = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (final java.io.IOException | RuntimeException e) {
+            LOG.error("SIGHUP: cannot read {} ({}): the table stays as it is", name, e.toString());
+            return;
+        }
+        LOG.info("SIGHUP: reloading {}: the table becomes the file's in one epoch (rules added at run time and not in "
+            + "the file are removed)", name);
+        served.start(List.of(new ControlRequest.Hello(BuildInfo.CONTROL_PROTOCOL_VERSION, "mcrelay supervisor SIGHUP"),
+            new ControlRequest.ConfigLoad(1, name, text)), response -> {
+                switch (response) {
+                    case ControlResponse.Welcome welcome -> { }
+                    case ControlResponse.ConfigLoaded loaded -> {
+                        if (loaded.laggingWorkers().isEmpty()) {
+                            LOG.info("SIGHUP: loaded {} at epoch {}: {} added, {} removed, {} kept", name,
+                                loaded.epoch(), loaded.added(), loaded.removed(), loaded.kept());
+                        } else {
+                            LOG.warn("SIGHUP: loaded {} at epoch {}: {} added, {} removed, {} kept; workers {} did "
+                                + "not ack in time (they are being resynced or restarted)", name, loaded.epoch(),
+                                loaded.added(), loaded.removed(), loaded.kept(), loaded.laggingWorkers());
+                        }
+                    }
+                    case ControlResponse.Refused refused -> LOG.error("SIGHUP: {} not loaded, the table stays as it "
+                        + "is: {}", name, refused.message());
+                    default -> LOG.error("SIGHUP: {} not loaded: {}", name, response);
+                }
+            });
     }
 
     /** Asks the loop to stop; returns at once. */
