@@ -343,6 +343,18 @@ class CliCommandsSupervisorTest {
             ok("config", "load", good.toString()).out());
         assertEquals(2, JSON.readTree(ok("list", "--json").out()).size());
 
+        // The running table saved, and loaded back: nothing changes, not even the epoch.
+        final Path saved = dir.resolve("saved.json");
+        assertEquals("saved 2 rules of epoch 1 to " + saved + "\n", ok("config", "save", saved.toString()).out());
+        final String text = Files.readString(saved);
+        assertTrue(text.startsWith("// the rule table of epoch 1, written by 'mcrelay config save'\n{"), text);
+        assertTrue(text.indexOf("\"cam-1\"") < text.indexOf("\"cam-2\""), text);
+        assertEquals(saved + ": valid, 2 rules; a load now would add 0, remove 0 and keep 2\n",
+            ok("config", "check", saved.toString()).out());
+        assertEquals("loaded " + saved + " at epoch 1: 0 added, 0 removed, 2 kept\n",
+            ok("config", "load", saved.toString()).out());
+        assertEquals(1, cluster.supervisor().epoch(), "a load that changes nothing takes no epoch");
+
         final Path bad = dir.resolve("bad.json");
         Files.writeString(bad, """
             {

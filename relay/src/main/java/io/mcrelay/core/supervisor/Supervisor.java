@@ -526,6 +526,13 @@ public class Supervisor implements DutyCycle {
         @Override
         public void loadConfig(final long connectionId, final long requestId, final ConfigFile file) {
             final ConfigPlan plan = ConfigPlan.of(table.view(), file.rules(), table.epoch());
+            if (plan.removals().isEmpty() && plan.upserts().isEmpty()
+                && (file.limits() == null || file.limits().equals(table.limits()))) {
+                // The file is the table already (a saved table loaded back, a reload of an unchanged file): no epoch.
+                acked.start(AckedChanges.Kind.CONFIG_LOAD, connectionId, requestId, null, table.epoch(), false,
+                    new int[] {0, 0, plan.kept()});
+                return;
+            }
             if (file.limits() != null) {
                 if (!ruleJournal.limits(file.limits(), nowNs)) {
                     front.respond(connectionId, journalRefusal(requestId, ""));
