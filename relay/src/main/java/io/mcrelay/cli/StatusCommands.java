@@ -33,11 +33,35 @@ public final class StatusCommands {
                 + "removed_rules' packets_in + the rules' packets in; and per rule, packets in x outputs = the "
                 + "outputs' packets out + the rule's drops.",
             "The journal's state (ok, full or failed, and why) is printed when it is not ok.",
+            "--watch asks again every --interval seconds until Ctrl-C (exit 0): redrawn in place on a terminal, one "
+                + "report after another otherwise (or when CI is set), one JSON object per line with --json.",
             "--json prints {rules[], unmatched, removed_rules, drops, inputs[], workers[], journal} with the field "
                 + "names of the CLI contract; journal is {state, reason}, reason null when ok."})
     public static final class Stats extends ReportCommand<ControlResponse.StatsReport> {
+        @picocli.CommandLine.Option(names = "--watch",
+            description = "Report again every --interval seconds until interrupted (Ctrl-C, exit 0).")
+        private boolean watch;
+
+        @picocli.CommandLine.Option(names = "--interval", paramLabel = "S", defaultValue = "1",
+            description = "Seconds between reports with --watch, 0.1 to 60 (default: ${DEFAULT-VALUE}).")
+        private double interval;
+
         public Stats() {
             super(ControlResponse.StatsReport.class, ControlRequest.Stats::new);
+        }
+
+        @Override
+        void checkArguments() {
+            if (!(interval >= 0.1 && interval <= 60)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--interval must be 0.1 to 60 seconds (the daemon closes a connection idle for 60 s), not "
+                        + interval);
+            }
+        }
+
+        @Override
+        long watchIntervalNanos() {
+            return watch ? Math.round(interval * 1e9) : 0;
         }
 
         @Override

@@ -157,6 +157,15 @@ class ClientCommandsTest {
         assertTrue(timeout.err().startsWith("--timeout-ms must be positive: 0"), timeout::toString);
     }
 
+    @Test
+    void aWatchIntervalOutsideItsRangeIsAUsageErrorBeforeAnyConnection() throws IOException {
+        for (final String interval : List.of("0", "61", "-1")) {
+            final CliRun run = runWithoutConnecting("stats", "--watch", "--interval", interval);
+            assertEquals(ExitCodes.USAGE, run.exitCode(), run::toString);
+            assertTrue(run.err().startsWith("--interval must be 0.1 to 60 seconds"), run::toString);
+        }
+    }
+
     /**
      * {@code config check} needs no daemon: a valid file is exit 0 and says it was checked here; an invalid one is
      * exit 1 with every error positioned; neither connects when the file is invalid.
