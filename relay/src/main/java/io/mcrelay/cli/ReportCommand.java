@@ -31,6 +31,14 @@ abstract class ReportCommand<T extends ControlResponse> extends ClientCommand {
         if (watchIntervalNanos() > 0) {
             return watch(watchIntervalNanos());
         }
+        return report(() -> { });
+    }
+
+    /**
+     * Asks for the report once and prints it ({@code beforeText} runs first when it is printed for people): exit 0, or
+     * the daemon's refusal's exit code.
+     */
+    private int report(final Runnable beforeText) throws ControlClient.UnreachableException {
         final ControlResponse response = send(request);
         if (!answerType.isInstance(response)) {
             return failed(response);
@@ -39,6 +47,7 @@ abstract class ReportCommand<T extends ControlResponse> extends ClientCommand {
         if (json) {
             printJson(json(answer));
         } else {
+            beforeText.run();
             printText(answer);
         }
         return ExitCodes.OK;
@@ -68,23 +77,18 @@ abstract class ReportCommand<T extends ControlResponse> extends ClientCommand {
             final String every = intervalNs % 1_000_000_000L == 0 ? intervalNs / 1_000_000_000L + " s"
                 : intervalNs / 1_000_000L + " ms";
             while (!stop.get()) {
-                final ControlResponse response = send(request);
-                if (!answerType.isInstance(response)) {
-                    return failed(response);
-                }
-                final T answer = answerType.cast(response);
-                if (json) {
-                    printJson(json(answer));
-                } else {
+                final int code = report(() -> {
                     if (redraw) {
                         out().print("\033[H\033[2J"); // home, clear the screen
                     }
                     out().println("mcrelay " + spec.name() + " every " + every + " at "
                         + java.time.LocalTime.now().withNano(0) + " (Ctrl-C to stop)");
-                    printText(answer);
-                    if (!redraw) {
-                        out().println();
-                    }
+                });
+                if (code != ExitCodes.OK) {
+                    return code;
+                }
+                if (!json && !redraw) {
+                    out().println();
                 }
                 out().flush();
                 try {

@@ -13,8 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,7 +41,6 @@ import io.mcrelay.sim.seams.SimLauncher;
  */
 class CliCommandsSupervisorTest {
     private static final long SECOND = 1_000_000_000L;
-    private static final long REAL_TIME_LIMIT_NS = 30 * SECOND;
     private static final int SOURCE = IpAddress.parse("10.0.0.1").ipv4Value();
     private static final ObjectMapper JSON = ControlCodec.newMapper();
 
@@ -85,16 +82,7 @@ class CliCommandsSupervisorTest {
 
     /** Runs {@code mcrelay ARGS --socket SOCKET} on another thread while this one steps the cluster. */
     private CliRun cli(final String... args) throws Exception {
-        final List<String> full = new ArrayList<>(Arrays.asList(args));
-        full.add("--socket");
-        full.add(socket.toString());
-        final CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(
-            () -> CliRun.of(full.toArray(String[]::new)));
-        final long deadlineNs = System.nanoTime() + REAL_TIME_LIMIT_NS;
-        while (!run.isDone() && System.nanoTime() < deadlineNs) {
-            cluster.step();
-        }
-        return run.get(1, TimeUnit.SECONDS);
+        return ClusterCli.run(cluster, socket, args);
     }
 
     private CliRun ok(final String... args) throws Exception {

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,7 +38,6 @@ import io.mcrelay.sim.seams.InMemoryJournal;
  */
 class JournalFullSupervisorTest {
     private static final long SECOND = 1_000_000_000L;
-    private static final long REAL_TIME_LIMIT_NS = 30 * SECOND;
     private static final ObjectMapper JSON = ControlCodec.newMapper();
 
     /** Counts the entries refused to the supervisor (the recorder's and the core's): what a gap says were lost. */
@@ -104,17 +100,9 @@ class JournalFullSupervisorTest {
         server.close();
     }
 
+    /** Runs {@code mcrelay ARGS --socket SOCKET} on another thread while this one steps the cluster. */
     private CliRun cli(final String... args) throws Exception {
-        final List<String> full = new ArrayList<>(Arrays.asList(args));
-        full.add("--socket");
-        full.add(socket.toString());
-        final CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(
-            () -> CliRun.of(full.toArray(String[]::new)));
-        final long deadlineNs = System.nanoTime() + REAL_TIME_LIMIT_NS;
-        while (!run.isDone() && System.nanoTime() < deadlineNs) {
-            cluster.step();
-        }
-        return run.get(1, TimeUnit.SECONDS);
+        return ClusterCli.run(cluster, socket, args);
     }
 
     private CliRun add(final String id, final String group) throws Exception {
