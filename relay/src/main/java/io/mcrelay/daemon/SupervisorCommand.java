@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
             + "nothing; rules added at run time and absent from the file are removed); a file that cannot be read or "
             + "is not valid changes nothing and is logged with its line and field; without --config, SIGHUP is "
             + "logged and changes nothing.",
-        "Not available in this version (refused with exit 2): --log-json, --metrics, --backend epoll."},
+        "Not available in this version (refused with exit 2): --log-json, --backend epoll."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:stopped by SIGTERM or SIGINT",
@@ -119,8 +119,15 @@ public class SupervisorCommand implements Callable<Integer> {
     @Option(names = "--log-json", description = "Not available in this version: refused.")
     private boolean logJson;
 
-    @Option(names = "--metrics", paramLabel = "ADDR:PORT", description = "Not available in this version: refused.")
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT",
+        description = "Serve Prometheus metrics at http://ADDR:PORT/metrics (the counters of 'stats', worker state "
+            + "and restarts, epoch, the journal's state; refreshed every second), e.g. 127.0.0.1:9464; PORT 0 takes "
+            + "a free port (logged). Off by default.")
     private String metrics;
+
+    @Option(names = "--metrics-outputs",
+        description = "With --metrics, per-output series too (one per output of every rule: up to 65,536 x 256).")
+    private boolean metricsOutputs;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -188,8 +195,10 @@ public class SupervisorCommand implements Callable<Integer> {
         if (logJson) {
             throw new CommandLine.ParameterException(line, "--log-json is not available in this version");
         }
-        if (metrics != null) {
-            throw new CommandLine.ParameterException(line, "--metrics is not available in this version");
+        final SupervisorDaemon.Metrics served = metrics == null ? null
+            : new SupervisorDaemon.Metrics(metricsAddress(line, metrics), metricsOutputs);
+        if (metricsOutputs && metrics == null) {
+            throw new CommandLine.ParameterException(line, "--metrics-outputs needs --metrics ADDR:PORT");
         }
         final PacketBackend.Preference preference;
         try {
@@ -220,7 +229,26 @@ public class SupervisorCommand implements Callable<Integer> {
         final UnixControlServer.Config control = UnixControlServer.Config.DEFAULTS
             .withIdleTimeoutNs(TimeUnit.SECONDS.toNanos(idleTimeoutSeconds));
         return new SupervisorDaemon.Config(socketPath, count, user, journal, socketPath.getParent(), null, ring,
-            socketGroup, control);
+            socketGroup, control, served);
+    }
+
+    /** {@code ADDR:PORT} (an IPv4 address or host name, or {@code [IPv6]}; PORT 0 to 65535), or a usage error. */
+    static java.net.InetSocketAddress metricsAddress(final CommandLine line, final String text) {
+        final int colon = text.lastIndexOf(':');
+        final String host = colon > 0 ? text.substring(0, colon).replaceAll("^\\[(.*)]$", "$1") : "";
+        final String portText = colon >= 0 ? text.substring(colon + 1) : "";
+        final int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (final NumberFormatException e) {
+            throw new CommandLine.ParameterException(line, "--metrics must be ADDR:PORT (e.g. 127.0.0.1:9464), not '"
+                + text + "'");
+        }
+        if (host.isEmpty() || port < 0 || port > 65_535) {
+            throw new CommandLine.ParameterException(line, "--metrics must be ADDR:PORT with an address and a port "
+                + "from 0 to 65535 (e.g. 127.0.0.1:9464), not '" + text + "'");
+        }
+        return java.net.InetSocketAddress.createUnresolved(host, port);
     }
 
     private long parseIdleTimeout(final CommandLine line) {

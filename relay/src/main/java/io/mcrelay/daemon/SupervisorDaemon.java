@@ -66,6 +66,8 @@ import io.mcrelay.seam.support.DutyCycleRunner;
  */
 public final class SupervisorDaemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisorDaemon.class);
+    /** How often the loop publishes what the metrics endpoint serves. */
+    static final long METRICS_INTERVAL_NS = 1_000_000_000L;
     static final long WORKER_HEARTBEAT_MS = 250;
     /**
      * Daily journal files, each deleted once its day ended more than 7 days ago (never the file of the last snapshot
@@ -84,7 +86,15 @@ public final class SupervisorDaemon implements AutoCloseable {
      * @param control     the control socket's timeouts and limits ({@code --control-idle-timeout})
      */
     public record Config(Path socket, int workers, String user, Path journal, Path runtimeParent,
-        ConfigFile configFile, RingGeometry ring, String socketGroup, UnixControlServer.Config control) {
+        ConfigFile configFile, RingGeometry ring, String socketGroup, UnixControlServer.Config control,
+        Metrics metrics) {
+        /** As below, without metrics. */
+        public Config(final Path socket, final int workers, final String user, final Path journal,
+            final Path runtimeParent, final ConfigFile configFile, final RingGeometry ring, final String socketGroup,
+            final UnixControlServer.Config control) {
+            this(socket, workers, user, journal, runtimeParent, configFile, ring, socketGroup, control, null);
+        }
+
         /** A configuration without a {@code --config} file, with the default receive rings and control socket. */
         public Config(final Path socket, final int workers, final String user, final Path journal,
             final Path runtimeParent) {
@@ -94,7 +104,14 @@ public final class SupervisorDaemon implements AutoCloseable {
 
         /** The same with a {@code --config} file. */
         public Config withConfigFile(final ConfigFile file) {
-            return new Config(socket, workers, user, journal, runtimeParent, file, ring, socketGroup, control);
+            return new Config(socket, workers, user, journal, runtimeParent, file, ring, socketGroup, control,
+                metrics);
+        }
+
+        /** The same serving Prometheus metrics. */
+        public Config withMetrics(final Metrics served) {
+            return new Config(socket, workers, user, journal, runtimeParent, configFile, ring, socketGroup, control,
+                served);
         }
 
         public Config {
@@ -106,6 +123,13 @@ public final class SupervisorDaemon implements AutoCloseable {
             if (workers < 1 || workers > 1024) {
                 throw new IllegalArgumentException("workers must be 1 to 1024, not " + workers);
             }
+        }
+    }
+
+    /** {@code --metrics ADDR:PORT}: where to serve Prometheus metrics, and whether per-output series are wanted. */
+    public record Metrics(java.net.InetSocketAddress address, boolean outputs) {
+        public Metrics {
+            Objects.requireNonNull(address, "address");
         }
     }
 
@@ -133,6 +157,11 @@ public final class SupervisorDaemon implements AutoCloseable {
     private volatile boolean reloadRequested;
     private SwitchingControl served;
     private Config options;
+    /** What the metrics endpoint serves, published by the loop once a second; {@code null} without --metrics. */
+    private final java.util.concurrent.atomic.AtomicReference<MetricsServer.Snapshot> metricsSnapshot =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    private MetricsServer metricsServer;
+    private long metricsPublishedNs;
     private ChronicleJournal journal;
     private UnixControlServer control;
     private PacketInputSockets inputs;
@@ -232,6 +261,19 @@ public final class SupervisorDaemon implements AutoCloseable {
         supervisor = new Supervisor(config, recorder.wrap(decorate.apply(seams)));
         recorder.start(startNs, config);
         supervisor.start(startNs);
+        if (options.metrics() != null) {
+            metricsSnapshot.set(new MetricsServer.Snapshot(supervisor.statsReport(), supervisor.epoch()));
+            metricsPublishedNs = startNs;
+            try {
+                metricsServer = add(MetricsServer.start(options.metrics().address(), options.metrics().outputs(),
+                    metricsSnapshot));
+            } catch (final java.io.IOException e) {
+                throw new StartupException("cannot serve metrics on " + options.metrics().address() + ": "
+                    + e.getMessage(), e);
+            }
+            LOG.info("metrics on http://{}:{}/metrics{}", options.metrics().address().getHostString(),
+                metricsServer.port(), options.metrics().outputs() ? " (per output too)" : "");
+        }
         LOG.info("supervisor started: {} workers, control socket {}, journal {} ({} rules recovered, epoch {})",
             options.workers(), control.path(), options.journal(), supervisor.rules().size(), supervisor.epoch());
     }
@@ -446,7 +488,12 @@ public final class SupervisorDaemon implements AutoCloseable {
             reloadRequested = false;
             reload();
         }
-        return supervisor.doWork(nowNs);
+        final int work = supervisor.doWork(nowNs);
+        if (metricsServer != null && nowNs - metricsPublishedNs >= METRICS_INTERVAL_NS) {
+            metricsPublishedNs = nowNs;
+            metricsSnapshot.set(new MetricsServer.Snapshot(supervisor.statsReport(), supervisor.epoch()));
+        }
+        return work;
     }
 
     /**

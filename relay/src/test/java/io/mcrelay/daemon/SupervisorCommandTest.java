@@ -135,9 +135,17 @@ class SupervisorCommandTest {
     }
 
     @Test
-    void logJsonAndMetricsAreRefusedAsNotImplementedYet() {
+    void logJsonIsRefusedAsNotImplementedYet() {
         assertUsageError(supervisor("--log-json"), "--log-json");
-        assertUsageError(supervisor("--metrics", "127.0.0.1:9100"), "--metrics");
+    }
+
+    @Test
+    void aBadMetricsAddressIsAUsageErrorAndOutputsNeedMetrics() {
+        for (final String bad : new String[] {"9100", "127.0.0.1:", ":9100", "127.0.0.1:70000", "localhost:x"}) {
+            final Run run = supervisor("--metrics", bad);
+            assertUsageError(run, "--metrics must be ADDR:PORT");
+        }
+        assertUsageError(supervisor("--metrics-outputs"), "--metrics-outputs needs --metrics ADDR:PORT");
     }
 
     @Test

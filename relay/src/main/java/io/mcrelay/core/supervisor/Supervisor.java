@@ -164,6 +164,7 @@ public class Supervisor implements DutyCycle {
     private final WorkerCommands commands;
     private final AckedChanges acked;
     private final ControlFrontEnd front;
+    private final Roles roles;
     private final WorkerChannel.FrameHandler[] channelHandlers;
     // Lookups only, never iterated into an output.
     private final Map<Long, TimerTask> timerTasks = new HashMap<>();
@@ -183,7 +184,7 @@ public class Supervisor implements DutyCycle {
         this.ruleJournal = new RuleJournal(seams.journal(), seams.clock(), table);
         this.inputs = new Inputs(seams.inputSockets());
         this.memberships = new Memberships(seams.memberships());
-        final Roles roles = new Roles();
+        roles = new Roles();
         this.health = new WorkerHealth(config, table, seams.launcher(), roles);
         this.commands = new WorkerCommands(table, traces, health, this::maySync, this::broadcastOrder, inputs,
             config.syncChunkBytes());
@@ -257,6 +258,11 @@ public class Supervisor implements DutyCycle {
     }
 
     // ---- accessors for the runtime, checkers and tests ------------------------------------------------------
+
+    /** The {@code stats} report as a client would get it now (for the daemon's metrics; request id 0). */
+    public ControlResponse.StatsReport statsReport() {
+        return roles.stats(0);
+    }
 
     public long epoch() {
         return table.epoch();
