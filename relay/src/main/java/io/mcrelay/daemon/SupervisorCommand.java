@@ -20,6 +20,7 @@ import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.process.HostFacts;
 import io.mcrelay.rules.Limits;
+import io.mcrelay.runtime.LogbackJson;
 import io.mcrelay.runtime.LogbackLogLevels;
 import io.mcrelay.runtime.UnixControlServer;
 import io.mcrelay.seam.LogLevels;
@@ -43,7 +44,7 @@ import picocli.CommandLine.Spec;
             + "nothing; rules added at run time and absent from the file are removed); a file that cannot be read or "
             + "is not valid changes nothing and is logged with its line and field; without --config, SIGHUP is "
             + "logged and changes nothing.",
-        "Not available in this version (refused with exit 2): --log-json, --backend epoll."},
+        "Not available in this version (refused with exit 2): --backend epoll."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:stopped by SIGTERM or SIGINT",
@@ -116,7 +117,10 @@ public class SupervisorCommand implements Callable<Integer> {
         description = "TRACE, DEBUG, INFO, WARN or ERROR (default: ${DEFAULT-VALUE}); logs go to stderr.")
     private String logLevel;
 
-    @Option(names = "--log-json", description = "Not available in this version: refused.")
+    @Option(names = "--log-json",
+        description = "Write the daemon's log on stderr as one JSON object per line (Logback's JSON encoder: time, "
+            + "level, thread, logger, message, MDC). The workers' own output stays in worker-N-L.log in the runtime "
+            + "directory.")
     private boolean logJson;
 
     @Option(names = "--metrics", paramLabel = "ADDR:PORT",
@@ -136,6 +140,9 @@ public class SupervisorCommand implements Callable<Integer> {
         final String configText = readConfig(err);
         if (config != null && configText == null) {
             return ExitCodes.FAILED;
+        }
+        if (logJson) {
+            LogbackJson.toStderr();
         }
         final String levelProblem = new LogbackLogLevels().set(LogLevels.ROOT, logLevel);
         if (levelProblem != null) {
@@ -192,9 +199,6 @@ public class SupervisorCommand implements Callable<Integer> {
     /** The options, checked: a bad one is a usage error naming it. */
     SupervisorDaemon.Config checkedOptions() {
         final CommandLine line = spec.commandLine();
-        if (logJson) {
-            throw new CommandLine.ParameterException(line, "--log-json is not available in this version");
-        }
         final SupervisorDaemon.Metrics served = metrics == null ? null
             : new SupervisorDaemon.Metrics(metricsAddress(line, metrics), metricsOutputs);
         if (metricsOutputs && metrics == null) {

@@ -135,11 +135,6 @@ class SupervisorCommandTest {
     }
 
     @Test
-    void logJsonIsRefusedAsNotImplementedYet() {
-        assertUsageError(supervisor("--log-json"), "--log-json");
-    }
-
-    @Test
     void aBadMetricsAddressIsAUsageErrorAndOutputsNeedMetrics() {
         for (final String bad : new String[] {"9100", "127.0.0.1:", ":9100", "127.0.0.1:70000", "localhost:x"}) {
             final Run run = supervisor("--metrics", bad);
