@@ -119,8 +119,8 @@ public class SupervisorCommand implements Callable<Integer> {
 
     @Option(names = "--log-json",
         description = "Write the daemon's log on stderr as one JSON object per line (Logback's JSON encoder: time, "
-            + "level, thread, logger, message, MDC). The workers' own output stays in worker-N-L.log in the runtime "
-            + "directory.")
+            + "level, thread, logger, message, MDC). What a worker prints reaches it when the worker exits, a line an "
+            + "entry tagged with the worker's index and pid (all of it stays in worker-N-L.log).")
     private boolean logJson;
 
     @Option(names = "--metrics", paramLabel = "ADDR:PORT",

@@ -550,7 +550,54 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
                 worker.handle.workerIndex(), worker.handle.launchId(), worker.handle.pid(), reported,
                 RestartReason.EXITED.word());
         }
+        logOutput(worker.handle);
         events.exited(worker.handle, reported);
+    }
+
+    /** What a worker may print at most into the supervisor's log when it exits. */
+    static final int OUTPUT_LOGGED_BYTES_MAX = 16 << 10;
+
+    /**
+     * What an exited worker printed (its stdout and stderr, kept in {@code worker-N-L.log}) goes into the supervisor's
+     * log, a line an entry at WARN, each tagged with the worker's index and pid (in the message, and as MDC
+     * {@code worker} and {@code pid} for JSON logs): the last {@link #OUTPUT_LOGGED_BYTES_MAX} bytes of it.
+     */
+    private void logOutput(final WorkerHandle handle) {
+        final Path file = directory.log(handle.workerIndex(), handle.launchId());
+        final byte[] output;
+        final long size;
+        try {
+            size = java.nio.file.Files.size(file);
+            if (size == 0) {
+                return;
+            }
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+                final java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate((int) Math.min(size,
+                    OUTPUT_LOGGED_BYTES_MAX));
+                channel.read(tail, size - tail.capacity());
+                output = java.util.Arrays.copyOf(tail.array(), tail.position());
+            }
+        } catch (final java.io.IOException e) {
+            LOG.warn("worker {} (pid {}): cannot read its output in {}: {}", handle.workerIndex(), handle.pid(), file,
+                e.toString());
+            return;
+        }
+        org.slf4j.MDC.put("worker", Integer.toString(handle.workerIndex()));
+        org.slf4j.MDC.put("pid", Long.toString(handle.pid()));
+        try {
+            if (size > output.length) {
+                LOG.warn("worker {} (pid {}) printed {} bytes; the last {} follow (all of it in {})",
+                    handle.workerIndex(), handle.pid(), size, output.length, file);
+            }
+            for (final String line : new String(output, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    LOG.warn("worker {} (pid {}): {}", handle.workerIndex(), handle.pid(), line.stripTrailing());
+                }
+            }
+        } finally {
+            org.slf4j.MDC.remove("worker");
+            org.slf4j.MDC.remove("pid");
+        }
     }
 
     /** Kills every worker, waits for them, closes the socket and removes the runtime directory. Idempotent. */

@@ -210,13 +210,33 @@ class WorkerProcessTest {
     void aWorkerWithAWrongTokenIsRefusedAndNeverConnects() throws IOException {
         final ProcessWorkerLauncher launcher = launcher(WorkerTestConfigs.config(parent)
             .withMain(ProbeWorker.class.getName(), List.of("liar")));
-        final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
-        pollUntil(launcher, e -> e.contains("exited " + handle.launchId()));
-        assertEquals(List.of("exited " + handle.launchId()), events, "refused: no connection event");
-        assertEquals(List.of(WorkerProcess.EXIT_REFUSED), statuses);
-        assertEquals(1, launcher.refusals());
-        assertTrue(Files.readString(launcher.logFile(handle)).contains("refused"),
-            Files.readString(launcher.logFile(handle)));
+        final ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+            .getLogger(ProcessWorkerLauncher.class);
+        final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+            new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            final WorkerLauncher.WorkerHandle handle = launcher.launch(0);
+            pollUntil(launcher, e -> e.contains("exited " + handle.launchId()));
+            assertEquals(List.of("exited " + handle.launchId()), events, "refused: no connection event");
+            assertEquals(List.of(WorkerProcess.EXIT_REFUSED), statuses);
+            assertEquals(1, launcher.refusals());
+            final String output = Files.readString(launcher.logFile(handle));
+            assertTrue(output.contains("refused"), output);
+            // What it printed reached the supervisor's log too, a line an entry, tagged with its index and pid.
+            final List<ch.qos.logback.classic.spi.ILoggingEvent> lines = logged.list.stream()
+                .filter(event -> event.getFormattedMessage().startsWith("worker 0 (pid " + handle.pid() + "): "))
+                .toList();
+            assertTrue(lines.stream().anyMatch(event -> event.getFormattedMessage().contains("refused")),
+                () -> logged.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .toList().toString());
+            assertEquals(output.lines().filter(line -> !line.isBlank()).count(), lines.size(), output);
+            assertEquals(java.util.Map.of("worker", "0", "pid", Long.toString(handle.pid())),
+                lines.getFirst().getMDCPropertyMap());
+        } finally {
+            logger.detachAppender(logged);
+        }
     }
 
     @Test
