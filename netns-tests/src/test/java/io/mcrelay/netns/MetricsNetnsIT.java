@@ -64,6 +64,8 @@ class MetricsNetnsIT {
             assertEquals(1, value(scrape, "mcrelay_journal_state{state=\"ok\"}"));
             assertEquals(stats.drops().ringFull(), value(scrape, "mcrelay_drops_total{reason=\"ring_full\"}"));
             assertTrue(value(scrape, "mcrelay_epoch") >= 1, scrape);
+            assertTrue(value(scrape, "mcrelay_control_requests_total{kind=\"add\",outcome=\"ok\"}") >= 1, scrape);
+            assertTrue(value(scrape, "mcrelay_journal_written_bytes_total") > 0, scrape);
         }
     }
 }

@@ -21,7 +21,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  */
 final class MetricsServer implements AutoCloseable {
     /** What a scrape reports: the supervisor's stats report and epoch when the loop last published them. */
-    record Snapshot(ControlResponse.StatsReport stats, long epoch) {
+    record Snapshot(ControlResponse.StatsReport stats, long epoch, java.util.SortedMap<String, Long> controlAnswers,
+                    long journalBytesWritten) {
+        Snapshot {
+            controlAnswers = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(controlAnswers));
+        }
     }
 
     /** The worker states and restart reasons, each series present (0 or 1) for every word: closed label sets. */
@@ -171,6 +175,25 @@ final class MetricsServer implements AutoCloseable {
                                 Integer.toString(worker.index()), reason);
                         }
                     }
+                }
+            }).register(registry);
+        CounterWithCallback.builder().name("mcrelay_control_requests")
+            .help("Control requests answered, by kind (add, remove, list, stats, config_load...) and outcome (ok, "
+                + "not_acked, or the refusal's code).")
+            .labelNames("kind", "outcome").callback(callback -> {
+                final Snapshot now = snapshot.get();
+                if (now != null) {
+                    now.controlAnswers().forEach((key, count) -> {
+                        final int space = key.indexOf(' ');
+                        callback.call(count, key.substring(0, space), key.substring(space + 1));
+                    });
+                }
+            }).register(registry);
+        CounterWithCallback.builder().name("mcrelay_journal_written_bytes")
+            .help("Bytes the journal wrote since the daemon started.").callback(callback -> {
+                final Snapshot now = snapshot.get();
+                if (now != null) {
+                    callback.call(now.journalBytesWritten());
                 }
             }).register(registry);
         GaugeWithCallback.builder().name("mcrelay_epoch").help("The rule table's epoch.").callback(callback -> {

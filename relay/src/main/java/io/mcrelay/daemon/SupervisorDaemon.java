@@ -262,7 +262,8 @@ public final class SupervisorDaemon implements AutoCloseable {
         recorder.start(startNs, config);
         supervisor.start(startNs);
         if (options.metrics() != null) {
-            metricsSnapshot.set(new MetricsServer.Snapshot(supervisor.statsReport(), supervisor.epoch()));
+            metricsSnapshot.set(new MetricsServer.Snapshot(supervisor.statsReport(), supervisor.epoch(),
+                supervisor.controlAnswers(), journal.bytesWritten()));
             metricsPublishedNs = startNs;
             try {
                 metricsServer = add(MetricsServer.start(options.metrics().address(), options.metrics().outputs(),
@@ -491,7 +492,8 @@ public final class SupervisorDaemon implements AutoCloseable {
         final int work = supervisor.doWork(nowNs);
         if (metricsServer != null && nowNs - metricsPublishedNs >= METRICS_INTERVAL_NS) {
             metricsPublishedNs = nowNs;
-            metricsSnapshot.set(new MetricsServer.Snapshot(supervisor.statsReport(), supervisor.epoch()));
+            metricsSnapshot.set(new MetricsServer.Snapshot(supervisor.statsReport(), supervisor.epoch(),
+                supervisor.controlAnswers(), journal.bytesWritten()));
         }
         return work;
     }

@@ -201,6 +201,8 @@ public final class ChronicleJournal implements Journal {
     private long freeAtLastLook = -1;
     private long writtenSinceLook;
     private long lastLookMillis;
+    /** Bytes of entry documents this open wrote (with Chronicle's headers, roughly). */
+    private long bytesWritten;
     /** Set once a write failed part-way: the journal then takes nothing until it is opened again. */
     private Health broken;
 
@@ -453,6 +455,7 @@ public final class ChronicleJournal implements Journal {
             throw new UnwritableException(broken);
         }
         writtenSinceLook += length + DOCUMENT_OVERHEAD_BYTES;
+        bytesWritten += length + DOCUMENT_OVERHEAD_BYTES;
         nextIndex = index + 1;
         if (kind == EntryKinds.SNAPSHOT) {
             lastSnapshotIndex = index;
@@ -495,6 +498,11 @@ public final class ChronicleJournal implements Journal {
                     + freeAtLastLook + " bytes free on its file system, " + needed + " wanted for the next entry"));
             }
         }
+    }
+
+    /** Bytes this open of the journal wrote: its entries' documents, with Chronicle's headers roughly. */
+    public long bytesWritten() {
+        return bytesWritten;
     }
 
     /** {@code failed} once a write failed part-way (until the journal is opened again); otherwise {@code ok}. */

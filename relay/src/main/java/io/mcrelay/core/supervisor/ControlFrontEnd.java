@@ -83,13 +83,60 @@ final class ControlFrontEnd implements ControlServer.Listener {
     @Override
     public void onDisconnected(final long connectionId, final String reason) {
         helloDone.remove(connectionId);
+        // requests it will never be answered for
+        unanswered.subMap(new Asked(connectionId, Long.MIN_VALUE), new Asked(connectionId, Long.MAX_VALUE)).clear();
     }
 
-    /** Sends an answer, unless its connection is gone. */
+    /** A request awaiting its answer: its connection and request id. */
+    private record Asked(long connectionId, long requestId) implements Comparable<Asked> {
+        @Override
+        public int compareTo(final Asked other) {
+            final int byConnection = Long.compare(connectionId, other.connectionId);
+            return byConnection != 0 ? byConnection : Long.compare(requestId, other.requestId);
+        }
+    }
+
+    /** The kind of each request not answered yet, to count its answer under it. */
+    private final java.util.TreeMap<Asked, String> unanswered = new java.util.TreeMap<>();
+    /** Answers given, by request kind and outcome ({@code ok}, {@code not_acked} or a refusal's code). */
+    private final java.util.TreeMap<String, Long> answered = new java.util.TreeMap<>();
+
+    /** Sends an answer, unless its connection is gone; counts it under its request's kind and its outcome. */
     void respond(final long connectionId, final ControlResponse response) {
+        final String kind = unanswered.remove(new Asked(connectionId, response.requestId()));
+        final String outcome = response instanceof ControlResponse.Refused refused ? refused.code()
+            : response instanceof ControlResponse.NotAcked ? "not_acked" : "ok";
+        answered.merge((kind == null ? "unknown" : kind) + " " + outcome, 1L, Long::sum);
         if (helloDone.containsKey(connectionId)) {
             server.send(connectionId, ControlCodec.encode(response));
         }
+    }
+
+    /** Answers given so far, keyed {@code "KIND OUTCOME"} (for the daemon's metrics), in key order. */
+    java.util.SortedMap<String, Long> answered() {
+        return java.util.Collections.unmodifiableSortedMap(answered);
+    }
+
+    /** A request's kind, as the control protocol names it ({@code add}, {@code config_load}...). */
+    private static String kindOf(final ControlRequest request) {
+        return switch (request) {
+            case ControlRequest.Hello hello -> "hello";
+            case ControlRequest.Add add -> "add";
+            case ControlRequest.Remove remove -> "remove";
+            case ControlRequest.ListRules list -> "list";
+            case ControlRequest.Stats stats -> "stats";
+            case ControlRequest.Workers workers -> "workers";
+            case ControlRequest.Ping ping -> "ping";
+            case ControlRequest.Version version -> "version";
+            case ControlRequest.Sync sync -> "sync";
+            case ControlRequest.LogLevelGet get -> "log_level_get";
+            case ControlRequest.LogLevelSet set -> "log_level_set";
+            case ControlRequest.TraceEnable trace -> "trace_enable";
+            case ControlRequest.TraceDisable trace -> "trace_disable";
+            case ControlRequest.TraceShow trace -> "trace_show";
+            case ControlRequest.ConfigCheck check -> "config_check";
+            case ControlRequest.ConfigLoad load -> "config_load";
+        };
     }
 
     @Override
@@ -97,6 +144,8 @@ final class ControlFrontEnd implements ControlServer.Listener {
         final ControlRequest request;
         try {
             request = ControlCodec.decodeRequest(payload);
+            unanswered.put(new Asked(connectionId, request instanceof ControlRequest.Hello ? 0 : request.requestId()),
+                kindOf(request));
         } catch (final CodecException e) {
             respond(connectionId, refused(0, "bad_request", e.getMessage()));
             return;

@@ -259,6 +259,11 @@ public class Supervisor implements DutyCycle {
 
     // ---- accessors for the runtime, checkers and tests ------------------------------------------------------
 
+    /** Control answers given so far, keyed {@code "KIND OUTCOME"}, in key order (for the daemon's metrics). */
+    public java.util.SortedMap<String, Long> controlAnswers() {
+        return front.answered();
+    }
+
     /** The {@code stats} report as a client would get it now (for the daemon's metrics; request id 0). */
     public ControlResponse.StatsReport statsReport() {
         return roles.stats(0);

@@ -265,6 +265,16 @@ class ControlFrontEndTest {
     }
 
     @Test
+    void answersAreCountedByTheirRequestsKindAndOutcome() {
+        open();
+        send(new ControlRequest.Ping(1));
+        send(new ControlRequest.Ping(2));
+        send(new ControlRequest.Remove(3, "nothing-here"));
+        assertEquals(new java.util.TreeMap<>(java.util.Map.of("hello ok", 1L, "ping ok", 2L, "remove not_found", 1L)),
+            new java.util.TreeMap<>(front.answered()));
+    }
+
+    @Test
     void pingVersionAndListAreAnsweredAtOnce() {
         table.commit(List.of(), List.of(TestKit.rule("cam-1", "eth0", "eth1")));
         open();
