@@ -129,6 +129,13 @@ public class SupervisorCommand implements Callable<Integer> {
             + "a free port (logged). Off by default.")
     private String metrics;
 
+    @Option(names = "--check",
+        description = "Check whether the daemon would start with these options, without starting it (nothing is "
+            + "created, bound or launched): root, io_uring, setpriv, the workers' account, the journal's and the "
+            + "control socket's directories, the socket's group, --config. Prints a line per check (ok or missing, "
+            + "and why); exit 0 when it would start, 1 otherwise.")
+    private boolean check;
+
     @Option(names = "--metrics-outputs",
         description = "With --metrics, per-output series too (one per output of every rule: up to 65,536 x 256).")
     private boolean metricsOutputs;
@@ -137,6 +144,16 @@ public class SupervisorCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         final SupervisorDaemon.Config options = checkedOptions();
         final PrintWriter err = spec.commandLine().getErr();
+        if (check) {
+            final PrintWriter out = spec.commandLine().getOut();
+            final java.util.List<SupervisorCheck.Outcome> outcomes = SupervisorCheck.run(options, config,
+                configProblem());
+            outcomes.forEach(outcome -> out.println(outcome.line()));
+            final long missing = outcomes.stream().filter(outcome -> !outcome.ok()).count();
+            out.println(missing == 0 ? "the daemon would start" : missing + (missing == 1 ? " thing" : " things")
+                + " missing: the daemon would not start");
+            return missing == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+        }
         final String configText = readConfig(err);
         if (config != null && configText == null) {
             return ExitCodes.FAILED;
@@ -273,19 +290,32 @@ public class SupervisorCommand implements Callable<Integer> {
         if (config == null) {
             return null;
         }
+        final String problem = configProblem();
+        if (problem != null) {
+            err.println("mcrelay " + spec.name() + ": " + problem);
+            return null;
+        }
+        try {
+            return Files.readString(config);
+        } catch (final IOException e) {
+            err.println("mcrelay " + spec.name() + ": cannot read --config " + config + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** What is wrong with the {@code --config} file, or {@code null} (also when there is none). */
+    private String configProblem() {
+        if (config == null) {
+            return null;
+        }
         final String text;
         try {
             text = Files.readString(config);
         } catch (final IOException e) {
-            err.println("mcrelay supervisor: cannot read --config " + config + ": " + e.getMessage());
-            return null;
+            return "cannot read --config " + config + ": " + e.getMessage();
         }
         final ConfigParser.Result parsed = ConfigParser.parse(config.toString(), text, Limits.DEFAULT);
-        if (!parsed.isValid()) {
-            err.println("mcrelay supervisor: --config " + config + " is not valid: " + parsed.describe());
-            return null;
-        }
-        return text;
+        return parsed.isValid() ? null : "--config " + config + " is not valid: " + parsed.describe();
     }
 
     private static void stopOnSignal(final SupervisorDaemon daemon) {

@@ -500,6 +500,37 @@ public final class ChronicleJournal implements Journal {
         }
     }
 
+    /**
+     * Why a daemon could not open the journal in {@code dir} for writing, or {@code null} when it could, found with
+     * plain reads (nothing is created, moved or mapped): a newer mcrelay's journal, or a directory it cannot make or
+     * write.
+     */
+    public static String openProblem(final Path dir) {
+        final Path absolute = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(absolute)) {
+            if (!Files.isWritable(absolute)) {
+                return "the journal directory " + absolute + " is not writable";
+            }
+            try {
+                SchemaProbe.refuseNewer(absolute, JournalDirectory.cycleFiles(absolute));
+            } catch (final NewerSchemaException e) {
+                return e.getMessage();
+            } catch (final UncheckedIOException e) {
+                return "the journal directory " + absolute + " cannot be read: " + e.getMessage();
+            }
+            return null;
+        }
+        Path existing = absolute.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+            return "the journal directory " + absolute + " does not exist and cannot be made (" + existing
+                + " is not a writable directory)";
+        }
+        return null;
+    }
+
     /** Bytes this open of the journal wrote: its entries' documents, with Chronicle's headers roughly. */
     public long bytesWritten() {
         return bytesWritten;

@@ -134,6 +134,35 @@ class SupervisorCommandTest {
         assertTrue(run.err().contains("not available in this version"), run::toString);
     }
 
+    /**
+     * {@code --check} reports each check on a line, ok or missing with why, and exits 0 exactly when nothing is missing;
+     * it starts nothing: no socket, no journal. As another user than root, root is what is missing.
+     */
+    @Test
+    void checkReportsEachCheckAndStartsNothing() {
+        final Run run = supervisor("--check", "--workers", "1");
+        final java.util.List<String> lines = run.out().lines().toList();
+        assertTrue(lines.size() >= 8, run::toString);
+        final java.util.List<String> checks = lines.subList(0, lines.size() - 1);
+        assertTrue(checks.stream().allMatch(line -> line.startsWith("ok       ") || line.startsWith("missing  ")),
+            run::toString);
+        final long missing = checks.stream().filter(line -> line.startsWith("missing")).count();
+        assertEquals(missing == 0 ? 0 : 1, run.exitCode(), run::toString);
+        assertEquals(missing == 0 ? "the daemon would start" : missing + (missing == 1 ? " thing" : " things")
+            + " missing: the daemon would not start", lines.getLast());
+        assertEquals(io.mcrelay.linux.sys.Processes.effectiveUid() != 0,
+            checks.stream().anyMatch(line -> line.startsWith("missing  root: ")), run::toString);
+        assertTrue(checks.contains("ok       control socket: " + dir.resolve("control.sock") + " is free"),
+            run::toString);
+        assertFalse(Files.exists(dir.resolve("control.sock")), "nothing started");
+        assertFalse(Files.exists(dir.resolve("journal")), "nothing created");
+
+        final Run noUser = supervisor("--check", "--workers", "1", "--user", "no-such-user-here");
+        assertEquals(1, noUser.exitCode(), noUser::toString);
+        assertTrue(noUser.out().contains("missing  worker user: worker user 'no-such-user-here' does not exist"),
+            noUser::toString);
+    }
+
     @Test
     void aBadMetricsAddressIsAUsageErrorAndOutputsNeedMetrics() {
         for (final String bad : new String[] {"9100", "127.0.0.1:", ":9100", "127.0.0.1:70000", "localhost:x"}) {
