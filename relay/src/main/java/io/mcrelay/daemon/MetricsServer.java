@@ -64,160 +64,137 @@ final class MetricsServer implements AutoCloseable {
 
     private static void register(final PrometheusRegistry registry, final boolean outputs,
                                  final AtomicReference<Snapshot> snapshot) {
-        CounterWithCallback.builder().name("mcrelay_rule_packets_in").help("Packets a rule took in.")
-            .labelNames("rule").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    now.stats().rules().forEach(rule -> callback.call(rule.packetsIn(), rule.id()));
+        counter(registry, snapshot, "mcrelay_rule_packets_in",
+            "Packets a rule took in.",
+            (now, callback) -> now.stats().rules().forEach(rule -> callback.call(rule.packetsIn(), rule.id())), "rule");
+        counter(registry, snapshot, "mcrelay_rule_bytes_in",
+            "Payload bytes a rule took in.",
+            (now, callback) -> now.stats().rules().forEach(rule -> callback.call(rule.bytesIn(), rule.id())), "rule");
+        counter(registry, snapshot, "mcrelay_rule_drops",
+            "Sends of a rule's packets dropped, by reason (buffer_full, no_buffer_space, send_error, link_down).",
+            (now, callback) -> {
+                for (final ControlResponse.RuleStats rule : now.stats().rules()) {
+                    final ControlResponse.Drops drops = rule.drops();
+                    callback.call(drops.bufferFull(), rule.id(), "buffer_full");
+                    callback.call(drops.noBufferSpace(), rule.id(), "no_buffer_space");
+                    callback.call(drops.sendError(), rule.id(), "send_error");
+                    callback.call(drops.linkDown(), rule.id(), "link_down");
                 }
-            }).register(registry);
-        CounterWithCallback.builder().name("mcrelay_rule_bytes_in").help("Payload bytes a rule took in.")
-            .labelNames("rule").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    now.stats().rules().forEach(rule -> callback.call(rule.bytesIn(), rule.id()));
-                }
-            }).register(registry);
-        CounterWithCallback.builder().name("mcrelay_rule_drops")
-            .help("Sends of a rule's packets dropped, by reason (buffer_full, no_buffer_space, send_error, link_down).")
-            .labelNames("rule", "reason").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    for (final ControlResponse.RuleStats rule : now.stats().rules()) {
-                        final ControlResponse.Drops drops = rule.drops();
-                        callback.call(drops.bufferFull(), rule.id(), "buffer_full");
-                        callback.call(drops.noBufferSpace(), rule.id(), "no_buffer_space");
-                        callback.call(drops.sendError(), rule.id(), "send_error");
-                        callback.call(drops.linkDown(), rule.id(), "link_down");
-                    }
-                }
-            }).register(registry);
-        CounterWithCallback.builder().name("mcrelay_drops")
-            .help("Frames no rule could own or lost before any rule was looked at, by reason (malformed, fragment, "
-                + "ring_full, staging_full).")
-            .labelNames("reason").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    final ControlResponse.Drops drops = now.stats().drops();
-                    callback.call(drops.malformed(), "malformed");
-                    callback.call(drops.fragment(), "fragment");
-                    callback.call(drops.ringFull(), "ring_full");
-                    callback.call(drops.stagingFull(), "staging_full");
-                }
-            }).register(registry);
-        CounterWithCallback.builder().name("mcrelay_unmatched_packets").help("Well-formed packets no rule matched.")
-            .callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    callback.call(now.stats().unmatched());
-                }
-            }).register(registry);
-        CounterWithCallback.builder().name("mcrelay_removed_rules_packets_in")
-            .help("Packets that rules removed since the daemon started had taken in.").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    callback.call(now.stats().removedRules().packetsIn());
-                }
-            }).register(registry);
-        CounterWithCallback.builder().name("mcrelay_input_packets")
-            .help("Frames the kernel offered an input interface's socket of a worker (tp_packets).")
-            .labelNames("interface", "worker").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    now.stats().inputs().forEach(input -> callback.call(input.tpPackets(), input.interfaceName(),
-                        Integer.toString(input.worker())));
-                }
-            }).register(registry);
+            }, "rule", "reason");
+        counter(registry, snapshot, "mcrelay_drops",
+            "Frames no rule could own or lost before any rule was looked at, by reason (malformed, fragment, "
+                + "ring_full, staging_full).",
+            (now, callback) -> {
+                final ControlResponse.Drops drops = now.stats().drops();
+                callback.call(drops.malformed(), "malformed");
+                callback.call(drops.fragment(), "fragment");
+                callback.call(drops.ringFull(), "ring_full");
+                callback.call(drops.stagingFull(), "staging_full");
+            }, "reason");
+        counter(registry, snapshot, "mcrelay_unmatched_packets",
+            "Well-formed packets no rule matched.",
+            (now, callback) -> callback.call(now.stats().unmatched()));
+        counter(registry, snapshot, "mcrelay_removed_rules_packets_in",
+            "Packets that rules removed since the daemon started had taken in.",
+            (now, callback) -> callback.call(now.stats().removedRules().packetsIn()));
+        counter(registry, snapshot, "mcrelay_input_packets",
+            "Frames the kernel offered an input interface's socket of a worker (tp_packets).",
+            (now, callback) -> {
+                now.stats().inputs().forEach(input -> callback.call(input.tpPackets(), input.interfaceName(),
+                    Integer.toString(input.worker())));
+            }, "interface", "worker");
         if (outputs) {
-            CounterWithCallback.builder().name("mcrelay_output_packets_out")
-                .help("Packets a rule's output sent (--metrics-outputs).").labelNames("rule", "output")
-                .callback(callback -> {
-                    final Snapshot now = snapshot.get();
-                    if (now != null) {
-                        for (final ControlResponse.RuleStats rule : now.stats().rules()) {
-                            for (final ControlResponse.OutputStats output : rule.outputs()) {
-                                callback.call(output.packetsOut(), rule.id(), output.group() + ":" + output.port()
-                                    + ":" + output.interfaceName());
-                            }
+            counter(registry, snapshot, "mcrelay_output_packets_out",
+                "Packets a rule's output sent (--metrics-outputs).",
+                (now, callback) -> {
+                    for (final ControlResponse.RuleStats rule : now.stats().rules()) {
+                        for (final ControlResponse.OutputStats output : rule.outputs()) {
+                            callback.call(output.packetsOut(), rule.id(), output.group() + ":" + output.port()
+                                + ":" + output.interfaceName());
                         }
                     }
-                }).register(registry);
+                }, "rule", "output");
         }
-        CounterWithCallback.builder().name("mcrelay_worker_restarts").help("Times a worker slot was restarted.")
-            .labelNames("worker").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    now.stats().workers().forEach(worker -> callback.call(worker.restarts(),
-                        Integer.toString(worker.index())));
-                }
-            }).register(registry);
-        GaugeWithCallback.builder().name("mcrelay_worker_state")
-            .help("1 for a worker slot's state, 0 for the others (starting, syncing, ready, stopping, backoff).")
-            .labelNames("worker", "state").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    for (final ControlResponse.WorkerInfo worker : now.stats().workers()) {
-                        for (final String state : WORKER_STATES) {
-                            callback.call(state.equals(worker.state()) ? 1 : 0, Integer.toString(worker.index()),
-                                state);
-                        }
+        counter(registry, snapshot, "mcrelay_worker_restarts",
+            "Times a worker slot was restarted.",
+            (now, callback) -> {
+                now.stats().workers().forEach(worker -> callback.call(worker.restarts(),
+                    Integer.toString(worker.index())));
+            }, "worker");
+        gauge(registry, snapshot, "mcrelay_worker_state",
+            "1 for a worker slot's state, 0 for the others (starting, syncing, ready, stopping, backoff).",
+            (now, callback) -> {
+                for (final ControlResponse.WorkerInfo worker : now.stats().workers()) {
+                    for (final String state : WORKER_STATES) {
+                        callback.call(state.equals(worker.state()) ? 1 : 0, Integer.toString(worker.index()),
+                            state);
                     }
                 }
-            }).register(registry);
-        GaugeWithCallback.builder().name("mcrelay_worker_last_restart_reason")
-            .help("1 for the reason of a worker slot's last restart, 0 for the others.")
-            .labelNames("worker", "reason").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    for (final ControlResponse.WorkerInfo worker : now.stats().workers()) {
-                        for (final String reason : RESTART_REASONS) {
-                            callback.call(reason.equals(worker.lastRestartReason()) ? 1 : 0,
-                                Integer.toString(worker.index()), reason);
-                        }
+            }, "worker", "state");
+        gauge(registry, snapshot, "mcrelay_worker_last_restart_reason",
+            "1 for the reason of a worker slot's last restart, 0 for the others.",
+            (now, callback) -> {
+                for (final ControlResponse.WorkerInfo worker : now.stats().workers()) {
+                    for (final String reason : RESTART_REASONS) {
+                        callback.call(reason.equals(worker.lastRestartReason()) ? 1 : 0,
+                            Integer.toString(worker.index()), reason);
                     }
                 }
-            }).register(registry);
-        CounterWithCallback.builder().name("mcrelay_control_requests")
-            .help("Control requests answered, by kind (add, remove, list, stats, config_load...) and outcome (ok, "
-                + "not_acked, or the refusal's code).")
-            .labelNames("kind", "outcome").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    now.controlAnswers().forEach((key, count) -> {
-                        final int space = key.indexOf(' ');
-                        callback.call(count, key.substring(0, space), key.substring(space + 1));
-                    });
+            }, "worker", "reason");
+        counter(registry, snapshot, "mcrelay_control_requests",
+            "Control requests answered, by kind (add, remove, list, stats, config_load...) and outcome (ok, "
+                + "not_acked, or the refusal's code).",
+            (now, callback) -> {
+                now.controlAnswers().forEach((key, count) -> {
+                    final int space = key.indexOf(' ');
+                    callback.call(count, key.substring(0, space), key.substring(space + 1));
+                });
+            }, "kind", "outcome");
+        counter(registry, snapshot, "mcrelay_journal_written_bytes",
+            "Bytes the journal wrote since the daemon started.",
+            (now, callback) -> callback.call(now.journalBytesWritten()));
+        gauge(registry, snapshot, "mcrelay_epoch",
+            "The rule table's epoch.",
+            (now, callback) -> callback.call(now.epoch()));
+        gauge(registry, snapshot, "mcrelay_rules",
+            "Rules in the table.",
+            (now, callback) -> callback.call(now.stats().rules().size()));
+        gauge(registry, snapshot, "mcrelay_journal_state",
+            "1 for the journal's state, 0 for the others (ok, full, failed).",
+            (now, callback) -> {
+                for (final String state : JOURNAL_STATES) {
+                    callback.call(state.equals(now.stats().journal().state()) ? 1 : 0, state);
                 }
-            }).register(registry);
-        CounterWithCallback.builder().name("mcrelay_journal_written_bytes")
-            .help("Bytes the journal wrote since the daemon started.").callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    callback.call(now.journalBytesWritten());
-                }
-            }).register(registry);
-        GaugeWithCallback.builder().name("mcrelay_epoch").help("The rule table's epoch.").callback(callback -> {
+            }, "state");
+    }
+
+    /** What a series reports from one snapshot, through its callback. */
+    private interface Feed<C> {
+        void feed(Snapshot now, C callback);
+    }
+
+    /** A counter whose values are read from the newest snapshot at each scrape (none before the first). */
+    private static void counter(final PrometheusRegistry registry, final AtomicReference<Snapshot> snapshot,
+                                final String name, final String help, final Feed<CounterWithCallback.Callback> feed,
+                                final String... labels) {
+        CounterWithCallback.builder().name(name).help(help).labelNames(labels).callback(callback -> {
             final Snapshot now = snapshot.get();
             if (now != null) {
-                callback.call(now.epoch());
+                feed.feed(now, callback);
             }
         }).register(registry);
-        GaugeWithCallback.builder().name("mcrelay_rules").help("Rules in the table.").callback(callback -> {
+    }
+
+    /** A gauge whose values are read from the newest snapshot at each scrape (none before the first). */
+    private static void gauge(final PrometheusRegistry registry, final AtomicReference<Snapshot> snapshot,
+                              final String name, final String help, final Feed<GaugeWithCallback.Callback> feed,
+                              final String... labels) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames(labels).callback(callback -> {
             final Snapshot now = snapshot.get();
             if (now != null) {
-                callback.call(now.stats().rules().size());
+                feed.feed(now, callback);
             }
         }).register(registry);
-        GaugeWithCallback.builder().name("mcrelay_journal_state")
-            .help("1 for the journal's state, 0 for the others (ok, full, failed).").labelNames("state")
-            .callback(callback -> {
-                final Snapshot now = snapshot.get();
-                if (now != null) {
-                    for (final String state : JOURNAL_STATES) {
-                        callback.call(state.equals(now.stats().journal().state()) ? 1 : 0, state);
-                    }
-                }
-            }).register(registry);
     }
 
     @Override
