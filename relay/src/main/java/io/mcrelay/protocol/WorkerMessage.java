@@ -136,6 +136,17 @@ public sealed interface WorkerMessage {
         }
     }
 
+    /**
+     * Supervisor → worker: set the log level of {@code facility} ({@code root} for the root logger) to {@code level},
+     * as {@code mcrelay log-level set} did on the supervisor (which checked both).
+     */
+    record LogLevel(String facility, String level) implements WorkerMessage {
+        public LogLevel {
+            Objects.requireNonNull(facility, "facility");
+            Objects.requireNonNull(level, "level");
+        }
+    }
+
     /** Supervisor → worker: start or stop tracing sampled packets of rule {@code id}. */
     record Trace(RuleId id, boolean enabled) implements WorkerMessage {
         public Trace {

@@ -36,6 +36,7 @@ import io.mcrelay.rules.RuleId;
  *   7 Trace      str rule id, u8 enabled (0|1)
  *   8 AttachInput  str interface, i64 generation     (the frame carries the input's packet socket)
  *   9 ReleaseInput str interface, i64 generation
+ *  10 LogLevel   str facility ("root" for the root), str level
  * </pre>
  * A table goes in chunks of at most {@link #SYNC_CHUNK_BYTES_MAX} ({@link #syncChunks}), so that no frame of a big
  * table is big and a worker takes one in bounded steps. Counters travel as varints: an idle rule's counters are
@@ -52,6 +53,7 @@ public final class WorkerMessageCodec {
     public static final int TYPE_TRACE = 7;
     public static final int TYPE_ATTACH_INPUT = 8;
     public static final int TYPE_RELEASE_INPUT = 9;
+    public static final int TYPE_LOG_LEVEL = 10;
     /** The epoch a worker reports before its first Sync. */
     public static final long NO_EPOCH = -1;
     /** Most trace events one heartbeat may carry. */
@@ -107,6 +109,7 @@ public final class WorkerMessageCodec {
             case WorkerMessage.ReleaseInput release -> out.u8(TYPE_RELEASE_INPUT).string(release.interfaceName())
                 .i64(release.generation());
             case WorkerMessage.Shutdown shutdown -> out.u8(TYPE_SHUTDOWN).string(shutdown.reason());
+            case WorkerMessage.LogLevel level -> out.u8(TYPE_LOG_LEVEL).string(level.facility()).string(level.level());
         }
     }
 
@@ -244,6 +247,8 @@ public final class WorkerMessageCodec {
                 generation(in, "AttachInput generation"));
             case TYPE_RELEASE_INPUT -> new WorkerMessage.ReleaseInput(interfaceName(in, "ReleaseInput interface"),
                 generation(in, "ReleaseInput generation"));
+            case TYPE_LOG_LEVEL -> new WorkerMessage.LogLevel(in.string("log level facility"),
+                in.string("log level"));
             default -> throw new CodecException("unknown worker message type " + type);
         };
         in.end(message.getClass().getSimpleName());

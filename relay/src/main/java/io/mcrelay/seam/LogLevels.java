@@ -14,6 +14,19 @@ public interface LogLevels {
     /** The name used for the root logger in {@link #levels()}. */
     String ROOT = "root";
 
+    /** Levels that are not kept anywhere: none are listed, every set is taken and does nothing. */
+    LogLevels NONE = new LogLevels() {
+        @Override
+        public SortedMap<String, String> levels() {
+            return java.util.Collections.emptySortedMap();
+        }
+
+        @Override
+        public String set(final String facility, final String level) {
+            return null;
+        }
+    };
+
     /** Facility → level, sorted by facility. */
     SortedMap<String, String> levels();
 

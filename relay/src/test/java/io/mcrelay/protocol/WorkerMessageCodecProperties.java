@@ -177,6 +177,7 @@ class WorkerMessageCodecProperties {
                 WorkerMessage.AttachInput::new),
             Generators.strings("abcdefghijklmnopqrstuvwxyz0123456789-_", 1, 15).zip(longs(0, Long.MAX_VALUE),
                 WorkerMessage.ReleaseInput::new),
-            Generators.strings(0, 100).map(WorkerMessage.Shutdown::new));
+            Generators.strings(0, 100).map(WorkerMessage.Shutdown::new),
+            Generators.strings(0, 60).zip(Generators.strings(1, 10), WorkerMessage.LogLevel::new));
     }
 }

@@ -44,6 +44,9 @@ final class ControlFrontEnd implements ControlServer.Listener {
         /** Commits a parsed, valid configuration file; the answer follows once it is acked. */
         void loadConfig(long connectionId, long requestId, ConfigFile file);
 
+        /** The level of {@code facility} ({@code root} for the root) was set here: the workers take it too. */
+        void logLevelSet(String facility, String level);
+
         /** Turns tracing of an existing rule on, or of any rule off. */
         void trace(RuleId id, boolean enable);
 
@@ -286,6 +289,7 @@ final class ControlFrontEnd implements ControlServer.Listener {
                 List.of(new ControlResponse.FieldError("level", problem))));
             return;
         }
+        requests.logLevelSet(set.facility() == null ? LogLevels.ROOT : set.facility(), set.level());
         onLogLevelGet(connectionId, new ControlRequest.LogLevelGet(set.requestId(), set.facility() == null
             ? LogLevels.ROOT : set.facility()));
     }

@@ -563,6 +563,11 @@ public class Supervisor implements DutyCycle {
         }
 
         @Override
+        public void logLevelSet(final String facility, final String level) {
+            commands.broadcastLogLevel(facility, level);
+        }
+
+        @Override
         public void trace(final RuleId id, final boolean enable) {
             if (traces.set(id, enable)) {
                 commands.broadcastTrace(id, enable);

@@ -113,6 +113,12 @@ final class WorkerCommands {
                 break;
             }
         }
+        for (final java.util.Map.Entry<String, String> level : logLevels.entrySet()) { // and the levels set since start
+            if (!sendLogLevel(slot, level.getKey(), level.getValue())) {
+                slot.syncOwed = true;
+                break;
+            }
+        }
         return 1;
     }
 
@@ -178,6 +184,26 @@ final class WorkerCommands {
         } finally {
             member.close(); // the channel passed (or dropped) its own copy
         }
+    }
+
+    /** The log levels set with {@code log-level set} since the start, by facility: every worker gets them. */
+    private final java.util.TreeMap<String, String> logLevels = new java.util.TreeMap<>();
+
+    /** Tells every up-to-date worker the new level of {@code facility}; one that cannot take it owes a Sync. */
+    void broadcastLogLevel(final String facility, final String level) {
+        logLevels.put(facility, level);
+        for (final WorkerSlot slot : health.slots()) {
+            if (slot.channel != null && slot.state != WorkerSlot.State.STOPPING && !slot.syncOwed
+                && !sendLogLevel(slot, facility, level)) {
+                health.requestSync(slot, false); // the Sync that follows re-sends every level
+            }
+        }
+    }
+
+    private boolean sendLogLevel(final WorkerSlot slot, final String facility, final String level) {
+        writer.reset();
+        WorkerMessageCodec.encode(new WorkerMessage.LogLevel(facility, level), writer);
+        return slot.channel.send(writer.buffer(), 0, writer.position()) == WorkerChannel.SendResult.SENT;
     }
 
     /** Tells every up-to-date worker that tracing of {@code id} is on or off; one that cannot take it owes a Sync. */

@@ -16,6 +16,7 @@ import io.mcrelay.rules.Rule;
 import io.mcrelay.rules.RuleId;
 import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.seam.DutyCycle;
+import io.mcrelay.seam.LogLevels;
 import io.mcrelay.seam.PacketIo;
 import io.mcrelay.seam.Timers;
 import io.mcrelay.seam.WorkerChannel;
@@ -36,7 +37,7 @@ import io.mcrelay.seam.WorkerChannel;
 public class WorkerAgent implements DutyCycle {
     /** Tunables of a worker. */
     public record Config(int workerIndex, long heartbeatIntervalNs, int commandLimit, int frameLimit,
-                         int completionLimit) {
+                         int completionLimit, LogLevels logLevels) {
         public static final long DEFAULT_HEARTBEAT_INTERVAL_NS = 250_000_000L;
         /** An idle worker's heartbeats are this many usual intervals apart ({@link #idleHeartbeatIntervalNs}). */
         public static final int IDLE_HEARTBEAT_FACTOR = 4;
@@ -45,6 +46,18 @@ public class WorkerAgent implements DutyCycle {
             if (heartbeatIntervalNs <= 0 || commandLimit <= 0 || frameLimit <= 0 || completionLimit <= 0) {
                 throw new IllegalArgumentException("worker limits and intervals must be positive");
             }
+            java.util.Objects.requireNonNull(logLevels, "logLevels");
+        }
+
+        /** A worker whose log levels the supervisor's {@code LogLevel} commands do not reach (simulation, tests). */
+        public Config(final int workerIndex, final long heartbeatIntervalNs, final int commandLimit,
+                      final int frameLimit, final int completionLimit) {
+            this(workerIndex, heartbeatIntervalNs, commandLimit, frameLimit, completionLimit, LogLevels.NONE);
+        }
+
+        /** The same with its log levels set through {@code levels} (the worker process's logging). */
+        public Config withLogLevels(final LogLevels levels) {
+            return new Config(workerIndex, heartbeatIntervalNs, commandLimit, frameLimit, completionLimit, levels);
         }
 
         /**
@@ -317,6 +330,7 @@ public class WorkerAgent implements DutyCycle {
                 ackOwed = true;
             }
             case WorkerMessage.Trace trace -> stats.setTraced(trace.id(), trace.enabled());
+            case WorkerMessage.LogLevel level -> config.logLevels().set(level.facility(), level.level());
             default -> finish("unexpected " + message.getClass().getSimpleName() + " from the supervisor");
         }
     }

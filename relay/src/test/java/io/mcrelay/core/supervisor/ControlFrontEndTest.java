@@ -98,6 +98,11 @@ class ControlFrontEndTest {
             public ControlResponse.JournalState journalState() {
                 return ControlResponse.JournalState.OK;
             }
+
+            @Override
+            public void logLevelSet(final String facility, final String level) {
+                handedOn.add("log level " + facility + " " + level);
+            }
         });
 
     private void send(final ControlRequest request) {
@@ -243,9 +248,11 @@ class ControlFrontEndTest {
         open();
         send(new ControlRequest.LogLevelSet(1, "io.mcrelay", "LOUD"));
         assertEquals("level", lastRefusal("invalid").errors().getFirst().field());
+        assertTrue(handedOn.isEmpty(), "a refused level goes to no worker");
         send(new ControlRequest.LogLevelSet(2, "io.mcrelay", "DEBUG"));
         assertEquals(new ControlResponse.LogLevels(2, List.of(new ControlResponse.FacilityLevel("io.mcrelay",
             "DEBUG"))), last());
+        assertEquals(List.of("log level io.mcrelay DEBUG"), handedOn, "the workers take it too");
     }
 
     @Test
