@@ -22,7 +22,8 @@ import io.mcrelay.traffic.HistoryChecker;
  * SIGHUP reloads the daemon's {@code --config} file: under traffic on rule r1, a file that keeps r1, adds b and drops
  * c becomes the table in one epoch and r1 loses nothing, not even while the load happens; a broken file changes
  * nothing, is logged with its line and field, and the daemon keeps running. Without {@code --config}, SIGHUP is
- * logged and changes nothing (the JVM's default would have ended the daemon).
+ * logged and changes nothing (the JVM's default would have ended the daemon). The running table saved with
+ * {@code config save} and loaded back changes nothing, not even the epoch.
  */
 class ReloadNetnsIT {
     private static final String PREFIX = "mcrl";
@@ -136,6 +137,25 @@ class ReloadNetnsIT {
                 "SIGHUP: the daemon runs without --config"), Boolean::booleanValue, () -> DaemonKit.read(relay.log));
             assertEquals(List.of("r1"), ids(relay.client));
             assertTrue(relay.daemon.isAlive(), "SIGHUP no longer ends the daemon");
+        }
+    }
+
+    @Test
+    void theRunningTableSavedAndLoadedBackChangesNothingNotEvenTheEpoch() throws Exception {
+        Netns.requireRoot();
+        final Path dir = Files.createTempDirectory(Path.of("/tmp"), "mcrelay-save-");
+        try (TrafficRelay relay = TrafficRelay.start(PREFIX, "save")) {
+            final String socket = relay.dir.resolve("control.sock").toString();
+            final Path saved = dir.resolve("saved.json");
+            final long epoch = ((ControlResponse.Rules) relay.client.exchange(new ControlRequest.ListRules(
+                relay.client.nextRequestId()))).epoch();
+            assertEquals("saved 1 rule of epoch " + epoch + " to " + saved + "\n",
+                TrafficRelay.mcrelay("config", "save", saved.toString(), "--socket", socket));
+            assertEquals("loaded " + saved + " at epoch " + epoch + ": 0 added, 0 removed, 1 kept\n",
+                TrafficRelay.mcrelay("config", "load", saved.toString(), "--socket", socket));
+            assertEquals(List.of("r1"), ids(relay.client));
+        } finally {
+            WorkerForwardingNetnsIT.deleteTree(dir);
         }
     }
 }
