@@ -66,6 +66,8 @@ class MetricsNetnsIT {
             assertTrue(value(scrape, "mcrelay_epoch") >= 1, scrape);
             assertTrue(value(scrape, "mcrelay_control_requests_total{kind=\"add\",outcome=\"ok\"}") >= 1, scrape);
             assertTrue(value(scrape, "mcrelay_journal_written_bytes_total") > 0, scrape);
+            assertEquals(1, value(scrape, "mcrelay_rules_by_state{state=\"active\"}"));
+            assertEquals(0, value(scrape, "mcrelay_rules_by_state{state=\"join_failed\"}"));
         }
     }
 }

@@ -22,9 +22,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 final class MetricsServer implements AutoCloseable {
     /** What a scrape reports: the supervisor's stats report and epoch when the loop last published them. */
     record Snapshot(ControlResponse.StatsReport stats, long epoch, java.util.SortedMap<String, Long> controlAnswers,
-                    long journalBytesWritten) {
+                    long journalBytesWritten, java.util.SortedMap<String, Long> ruleStates) {
         Snapshot {
             controlAnswers = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(controlAnswers));
+            ruleStates = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(ruleStates));
         }
     }
 
@@ -156,6 +157,9 @@ final class MetricsServer implements AutoCloseable {
         gauge(registry, snapshot, "mcrelay_epoch",
             "The rule table's epoch.",
             (now, callback) -> callback.call(now.epoch()));
+        gauge(registry, snapshot, "mcrelay_rules_by_state",
+            "Rules by the state 'list' shows (active, waiting, down, join_failed).",
+            (now, callback) -> now.ruleStates().forEach((state, count) -> callback.call(count, state)), "state");
         gauge(registry, snapshot, "mcrelay_rules",
             "Rules in the table.",
             (now, callback) -> callback.call(now.stats().rules().size()));

@@ -263,7 +263,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         supervisor.start(startNs);
         if (options.metrics() != null) {
             metricsSnapshot.set(new MetricsServer.Snapshot(supervisor.statsReport(), supervisor.epoch(),
-                supervisor.controlAnswers(), journal.bytesWritten()));
+                supervisor.controlAnswers(), journal.bytesWritten(), supervisor.ruleStateCounts()));
             metricsPublishedNs = startNs;
             try {
                 metricsServer = add(MetricsServer.start(options.metrics().address(), options.metrics().outputs(),
@@ -493,7 +493,7 @@ public final class SupervisorDaemon implements AutoCloseable {
         if (metricsServer != null && nowNs - metricsPublishedNs >= METRICS_INTERVAL_NS) {
             metricsPublishedNs = nowNs;
             metricsSnapshot.set(new MetricsServer.Snapshot(supervisor.statsReport(), supervisor.epoch(),
-                supervisor.controlAnswers(), journal.bytesWritten()));
+                supervisor.controlAnswers(), journal.bytesWritten(), supervisor.ruleStateCounts()));
         }
         return work;
     }

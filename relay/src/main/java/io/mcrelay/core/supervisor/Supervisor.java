@@ -259,6 +259,18 @@ public class Supervisor implements DutyCycle {
 
     // ---- accessors for the runtime, checkers and tests ------------------------------------------------------
 
+    /** Rules by the state {@code list} shows ({@code active}, {@code waiting}, {@code down}, {@code join_failed}). */
+    public java.util.SortedMap<String, Long> ruleStateCounts() {
+        final java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
+        for (final String state : List.of("active", "waiting", "down", "join_failed")) {
+            counts.put(state, 0L);
+        }
+        for (final Rule rule : table.rules()) {
+            counts.merge(roles.documentOf(rule).state(), 1L, Long::sum);
+        }
+        return counts;
+    }
+
     /** Control answers given so far, keyed {@code "KIND OUTCOME"}, in key order (for the daemon's metrics). */
     public java.util.SortedMap<String, Long> controlAnswers() {
         return front.answered();
