@@ -28,9 +28,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packet.PlainPacketSocket;
 import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.packetio.EpollPacketIo;
 import io.mcrelay.linux.packetio.IoUringPacketIo;
+import io.mcrelay.linux.packetio.RingInput;
+import io.mcrelay.linux.packetio.RingIoConfig;
 import io.mcrelay.linux.sys.IoUring;
 import io.mcrelay.linux.sys.NetworkNamespaces;
 import io.mcrelay.linux.sys.UnixSockets;
@@ -43,10 +46,11 @@ import io.mcrelay.rules.RuleId;
 import io.mcrelay.rules.RuleInput;
 import io.mcrelay.rules.RuleOutput;
 import io.mcrelay.runtime.WheelTimers;
+import io.mcrelay.seam.PacketIo;
 
 /**
  * The worker's real loop on the real kernel: {@link WorkerAgent#doWork} (commands, completions, send errors, frames,
- * timers, submit) over an {@link IoUringPacketIo} reading a {@code TPACKET_V3} ring on a veth and sending with
+ * timers, submit) over an {@link IoUringPacketIo} (or the {@link EpollPacketIo} fallback) reading a {@code TPACKET_V3} ring on a veth and sending with
  * {@code sendmmsg} out of another, in three network namespaces this benchmark makes at setup and removes at
  * teardown, while a thread floods the input with frames of one rule (1 output). One operation is one packet
  * received, matched, sent and its completion counted. With {@code -prof gc} it shows the allocation per packet of
@@ -70,8 +74,12 @@ public class WorkerDutyCycleBenchmark {
     @Param({"64", "1200"})
     public int payloadBytes;
 
+    /** The packet backend: io_uring, or the epoll fallback (the same ring read in place, sendmmsg). */
+    @Param({"io_uring", "epoll"})
+    public String backend;
+
     private final List<String> namespaces = new ArrayList<>();
-    private IoUringPacketIo io;
+    private PacketIo io;
     private WorkerAgent agent;
     private long now = 1;
     private int injectFd = -1;
@@ -116,8 +124,11 @@ public class WorkerDutyCycleBenchmark {
             final PacketRxRing ring = PacketRxRing.open("in0", geometry.blockBytes(), geometry.blocks(),
                 geometry.retireMillis());
             try {
-                return IoUringPacketIo.open(List.of(new IoUringPacketIo.Input("in0", ring)),
-                    IoUringPacketIo.Config.DEFAULT);
+                final List<RingInput> inputs = List.of(new RingInput("in0", ring));
+                if ("epoll".equals(backend)) {
+                    return (PacketIo) EpollPacketIo.open(inputs, RingIoConfig.DEFAULT);
+                }
+                return (PacketIo) IoUringPacketIo.open(inputs, RingIoConfig.DEFAULT);
             } catch (final RuntimeException e) {
                 ring.close();
                 throw e;
@@ -138,7 +149,7 @@ public class WorkerDutyCycleBenchmark {
         }
 
         injectFd = NetworkNamespaces.callIn(NetworkNamespaces.named(source),
-            () -> EpollPacketIo.openInputSocket("in0p"));
+            () -> PlainPacketSocket.open("in0p"));
         final byte[] frame = new byte[UdpFrameEncoder.frameLength(payloadBytes, false)];
         final int length = UdpFrameEncoder.write(new UnsafeBuffer(frame), 0, -1, 0x0A00_0001, 0xEF01_0101, 40_000,
             5000, 8, new byte[payloadBytes]);

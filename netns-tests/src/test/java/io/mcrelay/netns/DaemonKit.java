@@ -36,8 +36,16 @@ final class DaemonKit {
     }
 
     /**
+     * The system property that runs every daemon of the suites with {@code --backend VALUE} (unless the suite names a
+     * backend itself): {@code -Dmcrelay.netns.backend=epoll} runs the suites on the fallback backend. Unset: the
+     * daemon's default ({@code auto}, io_uring on these machines).
+     */
+    static final String BACKEND_PROPERTY = "mcrelay.netns.backend";
+
+    /**
      * As {@link #startDaemon}, in namespace {@code netns}, as {@code mcrelay COMMAND} ({@code supervisor}, or the
-     * fault-injection module's {@code fault-supervisor}).
+     * fault-injection module's {@code fault-supervisor}). Entries of {@code more} that start with {@code -D} are
+     * system properties of the daemon's JVM (placed before {@code -jar}); the rest are the command's options.
      */
     static Process startDaemonIn(final Netns netns, final String daemonCommand, final Path socket, final Path journal,
         final Path log, final String... more) throws IOException {
@@ -46,11 +54,20 @@ final class DaemonKit {
         final Path options = dist.resolve("jvm.options");
         assertTrue(Files.isReadable(jar) && Files.isReadable(options), () -> "the shipped jar is not built: "
             + jar + " and " + options + " (build them with ./mvnw -pl dist -am package)");
+        final List<String> properties = Stream.of(more).filter(option -> option.startsWith("-D")).toList();
+        final List<String> commandOptions = Stream.of(more).filter(option -> !option.startsWith("-D")).toList();
         final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
-            netns.name(), ProcessHandle.current().info().command().orElseThrow(), "@" + options, "-Xmx256m",
-            "-jar", jar.toString(), daemonCommand, "--socket", socket.toString(), "--journal", journal.toString()));
-        command.addAll(more.length > 0 && more[0].equals("--workers") ? List.of() : List.of("--workers", "1"));
-        command.addAll(List.of(more));
+            netns.name(), ProcessHandle.current().info().command().orElseThrow(), "@" + options, "-Xmx256m"));
+        command.addAll(properties);
+        command.addAll(List.of("-jar", jar.toString(), daemonCommand, "--socket", socket.toString(), "--journal",
+            journal.toString()));
+        command.addAll(!commandOptions.isEmpty() && commandOptions.getFirst().equals("--workers") ? List.of()
+            : List.of("--workers", "1"));
+        final String backend = System.getProperty(BACKEND_PROPERTY, "");
+        if (!backend.isBlank() && commandOptions.stream().noneMatch(option -> option.startsWith("--backend"))) {
+            command.addAll(List.of("--backend", backend.strip()));
+        }
+        command.addAll(commandOptions);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 

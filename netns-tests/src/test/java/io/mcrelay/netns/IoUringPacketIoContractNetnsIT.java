@@ -18,11 +18,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import io.mcrelay.linux.packet.PacketRxRing;
 import io.mcrelay.linux.packetio.IoUringPacketIo;
-import io.mcrelay.linux.sys.OwnedFd;
+import io.mcrelay.linux.packetio.RingInput;
+import io.mcrelay.linux.packetio.RingIoConfig;
 import io.mcrelay.seam.PacketIo;
-import io.mcrelay.seam.PassedDescriptor;
 
 /**
  * The io_uring backend ({@link IoUringPacketIo}: a TPACKET_V3 ring whose readiness arrives as an io_uring poll
@@ -37,41 +36,14 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
         Netns.assertNoneLeft(PREFIX);
     }
 
-    /** The geometry of the rings the I/O adopts while running. */
-    private static final int ATTACHED_BLOCK_BYTES = 1 << 16;
-    private static final int ATTACHED_BLOCKS = 8;
-
-    @Override
-    protected PassedDescriptor openInputSocket(final String inputInterface) {
-        // As the supervisor passes it: a duplicate of the ring's socket; the socket keeps its ring when the opener
-        // unmaps its own view and closes its descriptor.
-        final PacketRxRing ring = PacketRxRing.open(inputInterface, ATTACHED_BLOCK_BYTES, ATTACHED_BLOCKS, 2);
-        final OwnedFd opener = new OwnedFd(ring.fd());
-        try {
-            return opener.duplicate();
-        } finally {
-            opener.take(); // the ring closes it
-            ring.close();
-        }
-    }
-
     @Override
     protected String prefix() {
         return PREFIX;
     }
 
     @Override
-    protected PacketIo openIo(final String inputInterface, final int sendBufferBytes, final boolean smallReceive) {
-        // Small: two blocks of one page, a few dozen small frames.
-        final PacketRxRing ring = smallReceive ? PacketRxRing.open(inputInterface, 4096, 2, 2)
-            : PacketRxRing.open(inputInterface, 1 << 16, 8, 2);
-        try {
-            return IoUringPacketIo.open(List.of(new IoUringPacketIo.Input(inputInterface, ring)),
-                new IoUringPacketIo.Config(256, 9216, 1 << 20, sendBufferBytes, ATTACHED_BLOCK_BYTES, ATTACHED_BLOCKS));
-        } catch (final RuntimeException e) {
-            ring.close();
-            throw e;
-        }
+    protected PacketIo openRingIo(final List<RingInput> inputs, final RingIoConfig config) {
+        return IoUringPacketIo.open(inputs, config);
     }
 
     /**
@@ -100,50 +72,6 @@ class IoUringPacketIoContractNetnsIT extends PacketIoNetnsContract {
     private static int pollUntilAFrame(final IoUringPacketIo io) {
         return Waits.until(Waits.Pace.DELIVERY, "a frame read after the io_uring reported the ring ready",
             () -> io.pollFrames((ifIndex, frame, offset, length) -> { }, 16), frames -> frames > 0);
-    }
-
-    /**
-     * Frames read from the ring beyond a poll's limit that do not fit the staging area are dropped and counted as
-     * that input's {@code stagingFull}: with a staging area of 2048 bytes (three frames of 642 bytes) and polls of one
-     * frame, a burst of 20 frames read at once is delivered in part, and packets = ring full + staging full +
-     * delivered.
-     */
-    @Test
-    void framesThatDoNotFitTheStagingAreaAreCountedForTheirInput() {
-        Netns.requireRoot();
-        try (VethHarness harness = new VethHarness(PREFIX, input -> {
-            final PacketRxRing ring = PacketRxRing.open(input, 1 << 16, 8, 2);
-            try {
-                return IoUringPacketIo.open(List.of(new IoUringPacketIo.Input(input, ring)),
-                    new IoUringPacketIo.Config(256, 9216, 2048, 0));
-            } catch (final RuntimeException e) {
-                ring.close();
-                throw e;
-            }
-        })) {
-            final IoUringPacketIo io = (IoUringPacketIo) harness.raw();
-            for (int i = 0; i < 20; i++) {
-                harness.injectFrame(udpFrame(new byte[600]));
-            }
-            // A settle delay, not a wait: the block retires after 2 ms; every frame waits in the ring for one poll.
-            sleepMillis(20);
-            final int[] delivered = {0};
-            final int[] quiet = {0};
-            Waits.until(Waits.Pace.DELIVERY, "50 polls in a row that deliver no frame", () -> {
-                io.submit();
-                final int polled = io.pollFrames((ifIndex, frame, offset, length) -> { }, 1);
-                delivered[0] += polled;
-                quiet[0] = polled == 0 ? quiet[0] + 1 : 0;
-                return quiet[0];
-            }, quietPolls -> quietPolls >= 50, () -> delivered[0] + " delivered so far");
-            final PacketIo.InputCounts in0 = io.inputCounts().getFirst();
-            System.err.println("[netns] staging of 2048 bytes, polls of 1: " + in0 + ", " + delivered[0]
-                + " delivered");
-            assertTrue(in0.stagingFull() > 0, in0.toString());
-            assertEquals(io.stagingDrops(), in0.stagingFull());
-            assertEquals(in0.packets(), in0.ringFull() + in0.stagingFull() + delivered[0]);
-            assertEquals(20, in0.packets());
-        }
     }
 
     /**

@@ -27,9 +27,13 @@ import org.junit.jupiter.api.Test;
 import io.mcrelay.core.worker.WorkerAgent;
 import io.mcrelay.core.worker.WorkerFakes;
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.packet.PlainPacketSocket;
 import io.mcrelay.linux.packetio.EpollPacketIo;
 import io.mcrelay.linux.packetio.IoUringPacketIo;
+import io.mcrelay.linux.packetio.RingInput;
+import io.mcrelay.linux.packetio.RingIoConfig;
 import io.mcrelay.linux.sys.IoUring;
+import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.protocol.WorkerMessage;
 import io.mcrelay.rules.IpAddress;
@@ -62,19 +66,89 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
     /** The prefix of this suite's namespaces. */
     protected abstract String prefix();
 
-    /**
-     * Opens the I/O under test receiving from {@code inputInterface}, its egress sockets with a send buffer of
-     * {@code sendBufferBytes} (0: the default), and with {@code smallReceive} a receive ring (or socket receive
-     * buffer) that holds only a few dozen small frames at most; runs inside the relay's namespace.
-     */
-    protected abstract PacketIo openIo(String inputInterface, int sendBufferBytes, boolean smallReceive)
-        throws Exception;
+    /** The geometry of the rings the I/O adopts while running. */
+    static final int ATTACHED_BLOCK_BYTES = 1 << 16;
+    static final int ATTACHED_BLOCKS = 8;
+
+    /** Opens the backend under test over {@code inputs} (it owns their rings once made), sized by {@code config}. */
+    protected abstract PacketIo openRingIo(List<RingInput> inputs, RingIoConfig config);
 
     /**
-     * A packet socket on {@code inputInterface} as the supervisor passes one to a running worker of this backend
-     * (with its ring, or plain), for {@link PacketIo#attachInput}; runs inside the relay's namespace.
+     * Opens the I/O under test receiving from {@code inputInterface}, its egress sockets with a send buffer of
+     * {@code sendBufferBytes} (0: the default), and with {@code smallReceive} a receive ring that holds only a few
+     * dozen small frames at most (two blocks of one page); runs inside the relay's namespace.
      */
-    protected abstract PassedDescriptor openInputSocket(String inputInterface) throws Exception;
+    protected PacketIo openIo(final String inputInterface, final int sendBufferBytes, final boolean smallReceive) {
+        final PacketRxRing ring = smallReceive ? PacketRxRing.open(inputInterface, 4096, 2, 2)
+            : PacketRxRing.open(inputInterface, 1 << 16, 8, 2);
+        return openOver(inputInterface, ring, new RingIoConfig(256, 9216, 1 << 20, sendBufferBytes,
+            ATTACHED_BLOCK_BYTES, ATTACHED_BLOCKS));
+    }
+
+    private PacketIo openOver(final String inputInterface, final PacketRxRing ring, final RingIoConfig config) {
+        try {
+            return openRingIo(List.of(new RingInput(inputInterface, ring)), config);
+        } catch (final RuntimeException e) {
+            ring.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A packet socket on {@code inputInterface} as the supervisor passes one to a running worker (both backends
+     * read the same rings), for {@link PacketIo#attachInput}: a duplicate of the ring's socket; the socket keeps its
+     * ring when the opener unmaps its own view and closes its descriptor. Runs inside the relay's namespace.
+     */
+    protected PassedDescriptor openInputSocket(final String inputInterface) {
+        final PacketRxRing ring = PacketRxRing.open(inputInterface, ATTACHED_BLOCK_BYTES, ATTACHED_BLOCKS, 2);
+        final OwnedFd opener = new OwnedFd(ring.fd());
+        try {
+            return opener.duplicate();
+        } finally {
+            opener.take(); // the ring closes it
+            ring.close();
+        }
+    }
+
+    /**
+     * Frames read from the ring beyond a poll's limit that do not fit the staging area are dropped and counted as
+     * that input's {@code stagingFull}: with a staging area of 2048 bytes (three frames of 642 bytes) and polls of one
+     * frame, a burst of 20 frames read at once is delivered in part, and packets = ring full + staging full +
+     * delivered.
+     */
+    @Test
+    void framesThatDoNotFitTheStagingAreaAreCountedForTheirInput() {
+        Netns.requireRoot();
+        try (VethHarness harness = new VethHarness(prefix(), input -> openOver(input,
+            PacketRxRing.open(input, 1 << 16, 8, 2), new RingIoConfig(256, 9216, 2048, 0)))) {
+            final PacketIo io = harness.raw();
+            for (int i = 0; i < 20; i++) {
+                harness.injectFrame(udpFrame(new byte[600]));
+            }
+            // A settle delay, not a wait: the block retires after 2 ms; every frame waits in the ring for one poll.
+            sleepMillis(20);
+            final int[] delivered = {0};
+            final int[] quiet = {0};
+            Waits.until(Waits.Pace.DELIVERY, "50 polls in a row that deliver no frame", () -> {
+                io.submit();
+                final int polled = io.pollFrames((ifIndex, frame, offset, length) -> { }, 1);
+                delivered[0] += polled;
+                quiet[0] = polled == 0 ? quiet[0] + 1 : 0;
+                return quiet[0];
+            }, quietPolls -> quietPolls >= 50, () -> delivered[0] + " delivered so far");
+            final PacketIo.InputCounts in0 = io.inputCounts().getFirst();
+            System.err.println("[netns] " + io.getClass().getSimpleName() + ", staging of 2048 bytes, polls of 1: "
+                + in0 + ", " + delivered[0] + " delivered");
+            assertTrue(in0.stagingFull() > 0, in0.toString());
+            assertEquals(stagingDrops(io), in0.stagingFull());
+            assertEquals(in0.packets(), in0.ringFull() + in0.stagingFull() + delivered[0]);
+            assertEquals(20, in0.packets());
+        }
+    }
+
+    private static long stagingDrops(final PacketIo raw) {
+        return raw instanceof IoUringPacketIo uring ? uring.stagingDrops() : ((EpollPacketIo) raw).stagingDrops();
+    }
 
     @Override
     protected VethHarness createHarness() {
@@ -148,7 +222,7 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
                 Netns.addAddress(sink, "out0p", "10.77.1.2/24");
                 capture = sink.call(() -> PacketRxRing.open("out0p", 1 << 16, 8, 2));
                 opened.add(capture);
-                injectFd = source.call(() -> EpollPacketIo.openInputSocket("in0p"));
+                injectFd = source.call(() -> PlainPacketSocket.open("in0p"));
                 opened.add(() -> UnixSockets.close(injectFd));
                 injector = IoUring.open(4);
                 opened.add(injector);
@@ -175,7 +249,7 @@ abstract class PacketIoNetnsContract extends PacketIoContract {
         public PassedDescriptor newInput(final String name) {
             if (!extraInjectFds.containsKey(name)) {
                 Netns.vethPair(relay, name, source, name + "p");
-                final int fd = inNamespace(source, () -> EpollPacketIo.openInputSocket(name + "p"));
+                final int fd = inNamespace(source, () -> PlainPacketSocket.open(name + "p"));
                 opened.add(() -> UnixSockets.close(fd));
                 extraInjectFds.put(name, fd);
             }

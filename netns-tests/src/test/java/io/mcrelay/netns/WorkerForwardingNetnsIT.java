@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcrelay.seam.RestartReason;
 import io.mcrelay.linux.packet.PacketPrograms;
 import io.mcrelay.linux.packet.PacketRxRing;
-import io.mcrelay.linux.packetio.EpollPacketIo;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.HostFacts;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.linux.sys.OwnedFd;
-import io.mcrelay.linux.sys.UnixSockets;
 import io.mcrelay.protocol.RulesetHash;
 import io.mcrelay.protocol.WorkerCounters;
 import io.mcrelay.protocol.WorkerMessage;
@@ -60,7 +58,7 @@ import org.junit.jupiter.api.Test;
  * sends the worker a {@code Sync} with one rule over the channel, gets the {@code Ack} with the ruleset's hash,
  * injects UDP multicast from the source namespace and receives it, re-addressed, on a socket joined to the output
  * group in the sink namespace; the heartbeats' counters grow; and the worker exits within 1 s once the channel is
- * closed. The same with the epoll fallback, over a plain packet socket; and a worker killed mid-stream is replaced
+ * closed. The same with the epoll fallback, over the same ring; and a worker killed mid-stream is replaced
  * by one that adopts the same ring and forwards what arrived in between.
  */
 class WorkerForwardingNetnsIT {
@@ -83,9 +81,9 @@ class WorkerForwardingNetnsIT {
         forwardEndToEnd(PacketBackend.Preference.IO_URING);
     }
 
-    /** The fallback: the supervisor passes a plain packet socket, the worker reads it with epoll + recvmmsg. */
+    /** The fallback: the supervisor passes the same ring, the worker reads it in place and waits with epoll. */
     @Test
-    void withTheEpollBackendAWorkerForwardsFromAPlainPacketSocket() throws Exception {
+    void withTheEpollBackendAWorkerForwardsFromTheSameRing() throws Exception {
         forwardEndToEnd(PacketBackend.Preference.EPOLL);
     }
 
@@ -100,7 +98,7 @@ class WorkerForwardingNetnsIT {
         replaceAKilledWorker(PacketBackend.Preference.IO_URING);
     }
 
-    /** The same with the epoll fallback: what waits is in the passed socket's receive queue. */
+    /** The same with the epoll fallback: what waits is in the ring, adopted by the replacement. */
     @Test
     void withTheEpollBackendAReplacementWorkerForwardsWhatArrivedWhileNoneRan() throws Exception {
         replaceAKilledWorker(PacketBackend.Preference.EPOLL);
@@ -412,30 +410,20 @@ class WorkerForwardingNetnsIT {
         return texts;
     }
 
-    /**
-     * What the supervisor opens for the input in the relay namespace: a ring (with the coarse filter) for io_uring, a
-     * plain packet socket for epoll.
-     */
-    private record Input(PacketRxRing ring, int plainFd) implements AutoCloseable {
+    /** What the supervisor opens for the input in the relay namespace, for either backend: a ring with the coarse filter. */
+    private record Input(PacketRxRing ring) implements AutoCloseable {
         static Input open(final Topology net, final WorkerIo.Config options) throws Exception {
-            if (options.backend() == PacketBackend.Preference.IO_URING) {
-                return new Input(net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(),
-                    options.blocks(), 2, PacketPrograms.coarseUdpFilter())), -1);
-            }
-            return new Input(null, net.relay.call(() -> EpollPacketIo.openInputSocket("in0")));
+            return new Input(net.relay.call(() -> PacketRxRing.open("in0", options.blockBytes(), options.blocks(), 2,
+                PacketPrograms.coarseUdpFilter())));
         }
 
         int fd() {
-            return ring != null ? ring.fd() : plainFd;
+            return ring.fd();
         }
 
         @Override
         public void close() {
-            if (ring != null) {
-                ring.close();
-            } else {
-                UnixSockets.close(plainFd);
-            }
+            ring.close();
         }
     }
 
@@ -610,11 +598,14 @@ class WorkerForwardingNetnsIT {
         }
     }
 
-    /** The worker's classpath: relay (classes or jar), Agrona, SLF4J and Logback; nothing of the tests. */
+    /**
+     * The worker's classpath: relay (its classes or jar in a reactor build, the installed jar when this module is
+     * built alone), Agrona, SLF4J and Logback; nothing of the tests.
+     */
     private static List<Path> workerClasspath() {
         return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator)).map(Path::of)
-            .filter(p -> p.toString().contains("/relay/target/") || Stream.of("agrona", "slf4j-api", "logback-")
-                .anyMatch(p.getFileName().toString()::startsWith))
+            .filter(p -> p.toString().contains("/relay/target/") || Stream.of("mcrelay-relay-", "agrona",
+                "slf4j-api", "logback-").anyMatch(p.getFileName().toString()::startsWith))
             .toList();
     }
 

@@ -38,10 +38,7 @@ final class SupervisorCheck {
             : new Outcome("root", false, "effective uid " + uid + ": the supervisor opens AF_PACKET sockets "
                 + "(CAP_NET_RAW) and starts its workers unprivileged through setpriv (CAP_SETUID, CAP_SETGID); run it "
                 + "as root"));
-        final PacketBackend.IoUringStatus ioUring = PacketBackend.probeIoUring();
-        outcomes.add(ioUring.usable() ? new Outcome("io_uring", true, "usable")
-            : new Outcome("io_uring", false, ioUring.problem() + " (kernel.io_uring_disabled, a seccomp profile or "
-                + "an old kernel; the epoll backend is not available in this version)"));
+        outcomes.add(backend(options));
         final String searchPath = ProcessWorkerLauncher.Config.defaults(options.runtimeParent(), List.of())
             .searchPath();
         outcomes.add(check("setpriv", () -> HostFacts.find("setpriv", searchPath, "to start the workers unprivileged")
@@ -70,6 +67,18 @@ final class SupervisorCheck {
                 : new Outcome("config", false, configProblem));
         }
         return outcomes;
+    }
+
+    /** The backend the workers would run, and why; missing only when io_uring is forced and cannot run. */
+    private static Outcome backend(final SupervisorDaemon.Config options) {
+        final long workerGid = SupervisorDaemon.workerGid(options.user());
+        try {
+            final PacketBackend.Choice choice = PacketBackend.decide(options.backend(),
+                () -> PacketBackend.probeIoUringForWorkers(workerGid));
+            return new Outcome("packet backend", true, choice.kind().text() + " (" + choice.reason() + ")");
+        } catch (final IllegalStateException e) {
+            return new Outcome("packet backend", false, e.getMessage());
+        }
     }
 
     private static Outcome socketInUse(final Path socket) {

@@ -43,8 +43,7 @@ import picocli.CommandLine.Spec;
             + "--config: the file, read again, becomes the table in one epoch (unchanged rules keep their ids and lose "
             + "nothing; rules added at run time and absent from the file are removed); a file that cannot be read or "
             + "is not valid changes nothing and is logged with its line and field; without --config, SIGHUP is "
-            + "logged and changes nothing.",
-        "Not available in this version (refused with exit 2): --backend epoll."},
+            + "logged and changes nothing."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:stopped by SIGTERM or SIGINT",
@@ -99,8 +98,13 @@ public class SupervisorCommand implements Callable<Integer> {
         description = "The journal directory; rules are recovered from it at start (default: ${DEFAULT-VALUE}).")
     private Path journal;
 
-    @Option(names = "--backend", paramLabel = "io_uring|epoll", defaultValue = "io_uring",
-        description = "The workers' packet backend (default: ${DEFAULT-VALUE}); epoll is not available in this version.")
+    @Option(names = "--backend", paramLabel = "auto|io_uring|epoll", defaultValue = "auto",
+        description = {"The workers' packet backend (default: ${DEFAULT-VALUE}). Both read the same receive rings in "
+            + "place and send with sendmmsg; io_uring waits and polls through one io_uring, epoll (the fallback where "
+            + "io_uring is blocked: a seccomp profile, kernel.io_uring_disabled, an old kernel) waits with epoll. "
+            + "auto takes io_uring when the workers could use it (a probe here, and kernel.io_uring_disabled as it "
+            + "applies to them), else epoll; the choice and its reason are logged at start. io_uring forced where it "
+            + "cannot run stops the start, saying why."})
     private String backend;
 
     @Option(names = "--ring-size", paramLabel = "BYTES", defaultValue = "32M",
@@ -227,11 +231,6 @@ public class SupervisorCommand implements Callable<Integer> {
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(line, "--backend: " + e.getMessage());
         }
-        if (preference != PacketBackend.Preference.IO_URING) {
-            throw new CommandLine.ParameterException(line, "--backend " + backend
-                + " is not available in this version: the supervisor passes TPACKET_V3 rings, which only the io_uring backend "
-                + "reads; use --backend io_uring");
-        }
         final int count = workers != null ? workers : HostFacts.allowedCpus().length;
         if (count < 1 || count > 1024) {
             throw new CommandLine.ParameterException(line, "--workers must be 1 to 1024, not " + count);
@@ -250,7 +249,7 @@ public class SupervisorCommand implements Callable<Integer> {
         final UnixControlServer.Config control = UnixControlServer.Config.DEFAULTS
             .withIdleTimeoutNs(TimeUnit.SECONDS.toNanos(idleTimeoutSeconds));
         return new SupervisorDaemon.Config(socketPath, count, user, journal, socketPath.getParent(), null, ring,
-            socketGroup, control, served);
+            socketGroup, control, served, preference);
     }
 
     /** {@code ADDR:PORT} (an IPv4 address or host name, or {@code [IPv6]}; PORT 0 to 65535), or a usage error. */

@@ -28,6 +28,7 @@ import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
+import io.mcrelay.linux.process.WorkerUser;
 import io.mcrelay.linux.sys.PollSet;
 import io.mcrelay.record.GuardedJournal;
 import io.mcrelay.record.IoRecorder;
@@ -84,15 +85,19 @@ public final class SupervisorDaemon implements AutoCloseable {
      * @param socketGroup the control socket's group ({@code --socket-group}), or {@code null} for the kernel's
      *                    choice (the supervisor's primary group)
      * @param control     the control socket's timeouts and limits ({@code --control-idle-timeout})
+     * @param metrics     where to serve metrics ({@code --metrics}), or {@code null}
+     * @param backend     the workers' packet backend ({@code --backend}; {@code auto}: io_uring where the workers
+     *                    could use it, else epoll)
      */
     public record Config(Path socket, int workers, String user, Path journal, Path runtimeParent,
         ConfigFile configFile, RingGeometry ring, String socketGroup, UnixControlServer.Config control,
-        Metrics metrics) {
-        /** As below, without metrics. */
+        Metrics metrics, PacketBackend.Preference backend) {
+        /** As below, without metrics, with the backend {@code auto}. */
         public Config(final Path socket, final int workers, final String user, final Path journal,
             final Path runtimeParent, final ConfigFile configFile, final RingGeometry ring, final String socketGroup,
             final UnixControlServer.Config control) {
-            this(socket, workers, user, journal, runtimeParent, configFile, ring, socketGroup, control, null);
+            this(socket, workers, user, journal, runtimeParent, configFile, ring, socketGroup, control, null,
+                PacketBackend.Preference.AUTO);
         }
 
         /** A configuration without a {@code --config} file, with the default receive rings and control socket. */
@@ -105,13 +110,19 @@ public final class SupervisorDaemon implements AutoCloseable {
         /** The same with a {@code --config} file. */
         public Config withConfigFile(final ConfigFile file) {
             return new Config(socket, workers, user, journal, runtimeParent, file, ring, socketGroup, control,
-                metrics);
+                metrics, backend);
         }
 
         /** The same serving Prometheus metrics. */
         public Config withMetrics(final Metrics served) {
             return new Config(socket, workers, user, journal, runtimeParent, configFile, ring, socketGroup, control,
-                served);
+                served, backend);
+        }
+
+        /** The same with the workers' packet backend {@code preference}. */
+        public Config withBackend(final PacketBackend.Preference preference) {
+            return new Config(socket, workers, user, journal, runtimeParent, configFile, ring, socketGroup, control,
+                metrics, preference);
         }
 
         public Config {
@@ -120,6 +131,7 @@ public final class SupervisorDaemon implements AutoCloseable {
             Objects.requireNonNull(runtimeParent, "runtimeParent");
             Objects.requireNonNull(ring, "ring");
             Objects.requireNonNull(control, "control");
+            Objects.requireNonNull(backend, "backend");
             if (workers < 1 || workers > 1024) {
                 throw new IllegalArgumentException("workers must be 1 to 1024, not " + workers);
             }
@@ -209,8 +221,13 @@ public final class SupervisorDaemon implements AutoCloseable {
             throw new StartupException("the supervisor must run as root: it opens AF_PACKET sockets (CAP_NET_RAW) "
                 + "and starts its workers unprivileged through setpriv (CAP_SETUID, CAP_SETGID)", null);
         }
-        final PacketBackend.Choice backend = PacketBackend.decide(PacketBackend.Preference.IO_URING,
-            PacketBackend::probeIoUring);
+        final long workerGid = workerGid(options.user());
+        final PacketBackend.Choice backend;
+        try {
+            backend = PacketBackend.decide(options.backend(), () -> PacketBackend.probeIoUringForWorkers(workerGid));
+        } catch (final IllegalStateException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
         LOG.info("packet backend: {} ({})", backend.kind().text(), backend.reason());
 
         journal = add(ChronicleJournal.open(options.journal(), SystemClock.INSTANCE, JOURNAL_CONFIG));
@@ -233,7 +250,8 @@ public final class SupervisorDaemon implements AutoCloseable {
         launcher = add(ProcessWorkerLauncher.create(ProcessWorkerLauncher.Config.defaults(options.runtimeParent(),
                 workerJvmOptions())
             .withUser(options.user())
-            .withWorkerOptions(new WorkerIo.Config(PacketBackend.Preference.IO_URING, ring.blockBytes(), ring.blocks(),
+            .withWorkerOptions(new WorkerIo.Config(backend.kind() == PacketBackend.Kind.EPOLL
+                ? PacketBackend.Preference.EPOLL : PacketBackend.Preference.IO_URING, ring.blockBytes(), ring.blocks(),
                 WORKER_HEARTBEAT_MS))
             .withDescriptors(index -> new int[0]))); // inputs are handed over the channel, by the core
 
@@ -348,6 +366,22 @@ public final class SupervisorDaemon implements AutoCloseable {
             LOG.info("workers use the supervisor's AOT cache: cannot read {}: {}", worker, e.getMessage());
         }
         return supervisorCache;
+    }
+
+    /**
+     * The primary group the workers will run with, for the backend's probe: the worker account's when this process
+     * starts them through setpriv (as root), else this process's own; -1 when the account cannot be found (the
+     * launcher then stops the start, naming it).
+     */
+    static long workerGid(final String user) {
+        if (io.mcrelay.linux.sys.Processes.effectiveUid() != 0) {
+            return io.mcrelay.linux.sys.Processes.effectiveGid();
+        }
+        try {
+            return WorkerUser.resolve(user).gid();
+        } catch (final RuntimeException e) {
+            return -1;
+        }
     }
 
     /**

@@ -67,7 +67,7 @@ class SupervisorCommandTest {
         for (final String option : new String[] {"--config", "--socket", "--workers", "--user", "--journal",
             "--backend", "--ring-size", "--log-level", "--log-json", "--metrics", "/run/mcrelay/control.sock",
             "--socket-group", "--control-idle-timeout",
-            SupervisorCommand.DEFAULT_JOURNAL, "Not available in this version", "Exit codes:"}) {
+            SupervisorCommand.DEFAULT_JOURNAL, "auto|io_uring|epoll", "Exit codes:"}) {
             assertTrue(run.out().contains(option), () -> option + " in: " + run.out());
         }
     }
@@ -127,11 +127,19 @@ class SupervisorCommandTest {
         assertTrue(run.err().contains("dpdk"), run::toString);
     }
 
+    /**
+     * {@code --check} names the backend the workers would run and why: {@code auto} takes io_uring here, epoll when
+     * forced; io_uring forced is ok here too. Starts nothing.
+     */
     @Test
-    void theEpollBackendIsRefusedAsNotImplementedYet() {
-        final Run run = supervisor("--backend", "epoll");
-        assertUsageError(run, "--backend");
-        assertTrue(run.err().contains("not available in this version"), run::toString);
+    void checkNamesTheBackendAndWhy() {
+        assertTrue(supervisor("--check", "--workers", "1").out().contains(
+            "ok       packet backend: io_uring (auto: io_uring set up and has every operation needed)"));
+        assertTrue(supervisor("--check", "--workers", "1", "--backend", "epoll").out().contains(
+            "ok       packet backend: epoll (forced by backend=epoll)"));
+        assertTrue(supervisor("--check", "--workers", "1", "--backend", "io_uring").out().contains(
+            "ok       packet backend: io_uring (forced by backend=io_uring)"));
+        assertFalse(Files.exists(dir.resolve("control.sock")), "nothing started");
     }
 
     /**

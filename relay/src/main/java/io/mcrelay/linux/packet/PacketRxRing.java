@@ -463,7 +463,6 @@ public final class PacketRxRing implements AutoCloseable {
      */
     public int poll(final FrameHandler handler, final int frameBudget) {
         if (resyncPending) {
-            resyncPending = false;
             resynchronise();
         }
         int frames = 0;
@@ -488,14 +487,19 @@ public final class PacketRxRing implements AutoCloseable {
             }
             INT.setRelease(ring, block + BLOCK_STATUS, TP_STATUS_KERNEL); // release: the kernel may refill it now
             nextBlock = (nextBlock + 1) % blocks;
+            resyncPending = false; // in step with the kernel, which hands blocks over in order
         }
         return frames;
     }
 
-    /** Whether the block to be read next has been handed over (frames wait); no system call. */
+    /**
+     * Whether the block to be read next has been handed over (frames wait); no system call. An adopted ring that has
+     * not yet read a block does not know which block comes next: it resynchronises (as {@link #poll} does) until it
+     * has read one, so a block handed over anywhere is seen without a readiness from the kernel.
+     */
     public boolean hasReadyBlock() {
-        return !closed && (((int) INT.getAcquire(ring, (long) nextBlock * blockBytes + BLOCK_STATUS)
-            & TP_STATUS_USER) != 0);
+        return !closed && ((((int) INT.getAcquire(ring, (long) nextBlock * blockBytes + BLOCK_STATUS)
+            & TP_STATUS_USER) != 0) || resyncPending && resynchronise());
     }
 
     /**

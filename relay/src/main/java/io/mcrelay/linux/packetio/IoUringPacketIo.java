@@ -5,13 +5,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
-import org.agrona.concurrent.UnsafeBuffer;
-
 import io.mcrelay.linux.packet.PacketRxRing;
-import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.sys.Errno;
 import io.mcrelay.linux.sys.IoUring;
-import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.seam.PacketIo;
 
 /**
@@ -21,7 +17,7 @@ import io.mcrelay.seam.PacketIo;
  *
  * <p><b>Receive.</b> Each ring's socket has a {@code POLL_ADD} armed for {@code POLLIN} (multishot where the kernel
  * has it, 5.13+; otherwise one-shot, re-armed at every {@link #submit()} after it fired). A ring is read only after
- * its readiness completion arrived, in place, without a system call; the frame is lent as an {@link UnsafeBuffer}
+ * its readiness completion arrived, in place, without a system call; the frame is lent as an {@code UnsafeBuffer}
  * over the ring's memory for the callback only. A ring hands over whole blocks, and a poll starts no block once its
  * limit is reached, but the block it started may hold more frames than the limit: those are copied to a
  * preallocated staging area (one block's worth suffices) and delivered first by the next
@@ -30,7 +26,7 @@ import io.mcrelay.seam.PacketIo;
  * it to a ring block.
  *
  * <p><b>Inputs while running.</b> {@link #attachInput} adopts a passed socket's ring with the geometry of the
- * {@link Config} ({@link PacketRxRing#adopt}) and arms its poll at the next submit; up to {@link #INPUTS_MAX} at
+ * {@link RingIoConfig} ({@link PacketRxRing#adopt}) and arms its poll at the next submit; up to {@link #INPUTS_MAX} at
  * once. {@link #releaseInput} stops arming it, lets {@link #pollFrames} read it (staged frames first) until no block
  * is ready, then removes its poll ({@code POLL_REMOVE}: the kernel must hold no poll on a closed, maybe reused,
  * descriptor) and closes the ring at the poll's last completion. Inputs live in arrays grown at an attach.
@@ -65,41 +61,6 @@ import io.mcrelay.seam.PacketIo;
  * {@link #openDestination}. Single-threaded: one worker thread drives it. Nothing allocates per packet.
  */
 public final class IoUringPacketIo extends LinuxPacketIo {
-    /** An input interface and the ring that receives from it (the worker got its socket from the supervisor). */
-    public record Input(String interfaceName, PacketRxRing ring) {
-        public Input {
-            Objects.requireNonNull(interfaceName, "interfaceName");
-            Objects.requireNonNull(ring, "ring");
-        }
-    }
-
-    /**
-     * Sizes: {@code sendSlots} sends in flight at most, each up to {@code slotBytes} of payload (9216 carries a
-     * jumbo frame's); {@code stagingBytes} for frames read beyond a poll's limit; {@code sendBufferBytes} for each
-     * egress socket ({@code SO_SNDBUF}, 0 for the system default); {@code blockBytes} and {@code blocks}: the
-     * geometry of the rings {@link #attachInput} adopts (the supervisor's, {@link WorkerIo.Config}).
-     */
-    public record Config(int sendSlots, int slotBytes, int stagingBytes, int sendBufferBytes, int blockBytes,
-        int blocks) {
-        public static final Config DEFAULT = new Config(1024, 9216, 1 << 20, 0);
-
-        public Config {
-            if (stagingBytes < 2048 || stagingBytes > 1 << 30) {
-                throw new IllegalArgumentException("staging must be 2048 bytes to 1 GiB, not " + stagingBytes);
-            }
-            if (blockBytes < 1 || blocks < 1) {
-                throw new IllegalArgumentException("ring geometry must be positive: " + blocks + " x " + blockBytes);
-            }
-        }
-
-        /** Sizes with rings of the default geometry ({@link RingGeometry#DEFAULT_BYTES}). */
-        public Config(final int sendSlots, final int slotBytes, final int stagingBytes, final int sendBufferBytes) {
-            this(sendSlots, slotBytes, stagingBytes, sendBufferBytes,
-                RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES).blockBytes(),
-                RingGeometry.forBytes(RingGeometry.DEFAULT_BYTES).blocks());
-        }
-    }
-
     /**
      * Inputs attached at once at most: the submission queue is sized for a readiness poll and its removal for each,
      * so that a send always finds room.
@@ -126,13 +87,8 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     private static final int EINVAL = Errno.EINVAL;
 
     private final IoUring ring;
-    private final int blockBytes;
-    private final int blocks;
-    // Per input slot (LinuxPacketIo's), grown at an attach: the ring (null while none is attached), its reader, its
-    // readiness, whether its poll is prepared or in the kernel, whether it is being given back and whether the
-    // removal of its poll is prepared or in the kernel.
-    private PacketRxRing[] inputRings = new PacketRxRing[0];
-    private InputReader[] readers = new InputReader[0];
+    // Per input slot (LinuxPacketIo's), grown at an attach: its readiness, whether its poll is prepared or in the
+    // kernel, whether it is being given back and whether the removal of its poll is prepared or in the kernel.
     private boolean[] ready = new boolean[0];
     private boolean[] armed = new boolean[0];
     private boolean[] releasing = new boolean[0];
@@ -151,19 +107,12 @@ public final class IoUringPacketIo extends LinuxPacketIo {
     /** At least as many error-queue entries as are among the unsubmitted ones (the kernel takes them in order). */
     private int errorEntriesUnsubmitted;
 
-    /** Frames read beyond a poll's limit, delivered first by the next polls. */
-    private final FrameStaging staging;
-
-    private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
     private final IoUring.CompletionHandler onCqe = this::onCqe;
 
-    private IoUringPacketIo(final IoUring ring, final Config config) {
-        super(config.sendSlots(), config.slotBytes(), config.sendBufferBytes());
+    private IoUringPacketIo(final IoUring ring, final RingIoConfig config) {
+        super(config);
         this.ring = ring;
-        blockBytes = config.blockBytes();
-        blocks = config.blocks();
         try {
-            staging = new FrameStaging(arena, config.stagingBytes(), lent);
             final MemorySegment times = arena.allocate(TIMESPEC_BYTES * TIMEOUTS_MAX, 8);
             for (int t = 0; t < TIMEOUTS_MAX; t++) {
                 timespecs[t] = times.asSlice(t * TIMESPEC_BYTES, TIMESPEC_BYTES);
@@ -183,10 +132,10 @@ public final class IoUringPacketIo extends LinuxPacketIo {
      *
      * @throws LinuxException if io_uring cannot be set up (see {@link PacketBackend} for the fallback)
      */
-    public static IoUringPacketIo open(final List<Input> inputs, final Config config) {
+    public static IoUringPacketIo open(final List<RingInput> inputs, final RingIoConfig config) {
         Objects.requireNonNull(config, "config");
-        final List<Input> copy = List.copyOf(inputs);
-        checkDistinct(copy.stream().map(Input::interfaceName).toList());
+        final List<RingInput> copy = List.copyOf(inputs);
+        checkDistinct(copy.stream().map(RingInput::interfaceName).toList());
         if (copy.size() > INPUTS_MAX) {
             throw new IllegalArgumentException(copy.size() + " inputs, more than " + INPUTS_MAX);
         }
@@ -203,60 +152,28 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             throw e;
         }
         // Nothing below fails: the rings are the I/O's from here on.
-        for (final Input input : copy) {
-            io.install(io.newInputSlot(input.interfaceName()), input.ring());
+        for (final RingInput input : copy) {
+            io.installRing(io.newInputSlot(input.interfaceName()), input.ring());
         }
         return io;
     }
 
     @Override
     void inputSlotsGrown(final int capacity) {
-        inputRings = Arrays.copyOf(inputRings, capacity);
-        readers = Arrays.copyOf(readers, capacity);
         ready = Arrays.copyOf(ready, capacity);
         armed = Arrays.copyOf(armed, capacity);
         releasing = Arrays.copyOf(releasing, capacity);
         removing = Arrays.copyOf(removing, capacity);
     }
 
-    /**
-     * Adopts the ring of packet socket {@code fd} with the configured geometry ({@link PacketRxRing#adopt}); its
-     * readiness poll is armed by the next {@link #submit()} or {@link #await}.
-     */
     @Override
-    int adoptInput(final int input, final String interfaceName, final int fd) {
-        if (attachedInputs() >= INPUTS_MAX) {
-            Syscalls.close(fd);
-            throw new IllegalStateException("input " + interfaceName + " would be one more than " + INPUTS_MAX);
-        }
-        final PacketRxRing adopted;
-        try {
-            adopted = PacketRxRing.adopt(fd, blockBytes, blocks);
-        } catch (final RuntimeException e) {
-            Syscalls.close(fd);
-            throw new IllegalArgumentException("the socket for input " + interfaceName + " is not a TPACKET_V3"
-                + " packet socket with a ring of " + blocks + " x " + blockBytes + " bytes bound to an interface: "
-                + e.getMessage(), e);
-        }
-        try {
-            final String bound = adopted.interfaceName();
-            if (!bound.equals(interfaceName)) {
-                throw new IllegalArgumentException("the socket for input " + interfaceName + " is bound to "
-                    + bound);
-            }
-        } catch (final RuntimeException e) {
-            adopted.close();
-            throw e instanceof IllegalArgumentException ? e : new IllegalArgumentException("the socket for input "
-                + interfaceName + " is bound to an interface that is gone: " + e.getMessage(), e);
-        }
-        install(input, adopted);
-        return adopted.ifIndex();
+    int inputsMax() {
+        return INPUTS_MAX;
     }
 
-    private void install(final int input, final PacketRxRing adopted) {
-        inputRings[input] = adopted;
-        inputIfIndex[input] = adopted.ifIndex();
-        readers[input] = new InputReader(input, adopted.ifIndex());
+    /** Its readiness poll is armed by the next {@link #submit()} or {@link #await}. */
+    @Override
+    void ringAttached(final int input) {
         ready[input] = false;
         armed[input] = false;
         releasing[input] = false;
@@ -286,10 +203,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
                 return false; // its last completion has not arrived: the next call looks again
             }
         }
-        inputClosing(input);
-        inputRings[input].close();
-        inputRings[input] = null;
-        readers[input] = null;
+        closeRing(input);
         ready[input] = false;
         releasing[input] = false;
         removing[input] = false;
@@ -433,13 +347,7 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             // An input being given back is read without a readiness: its poll may have ended.
             if (ready[i] || releasing[i] && inputRings[i].hasReadyBlock()) {
                 ready[i] = false;
-                final InputReader reader = readers[i];
-                reader.handler = handler;
-                reader.budget = limit - delivered;
-                reader.delivered = 0;
-                inputRings[i].poll(reader, reader.budget);
-                reader.handler = null;
-                delivered += reader.delivered;
+                delivered += readRing(i, handler, limit - delivered);
                 // Blocks left for a later poll (the budget ran out): the readiness stays, the kernel wakes no one.
                 ready[i] = inputRings[i].hasReadyBlock();
             }
@@ -492,20 +400,6 @@ public final class IoUringPacketIo extends LinuxPacketIo {
         }
     }
 
-    /** Frames read from a ring beyond a poll's limit and dropped because the staging area was full, all inputs. */
-    public long stagingDrops() {
-        long drops = 0;
-        for (final long inputDrops : inputStagingFull) {
-            drops += inputDrops;
-        }
-        return drops;
-    }
-
-    @Override
-    int inputFd(final int input) {
-        return inputRings[input] == null ? -1 : inputRings[input].fd();
-    }
-
     /**
      * Reports from the error queues of the sockets whose readiness arrived (reaping completions first, without a
      * system call); see the class comment.
@@ -536,38 +430,9 @@ public final class IoUringPacketIo extends LinuxPacketIo {
             try {
                 ring.close(); // first: the kernel lets go of the send buffers and the sockets
             } finally {
-                for (final PacketRxRing input : inputRings) {
-                    if (input != null) {
-                        input.close();
-                    }
-                }
+                closeRings();
                 errorPolls.close();
                 closeSendSide();
-            }
-        }
-    }
-
-    /** Reads one ring: delivers frames within the budget and stages the rest. One per input, reused. */
-    private final class InputReader implements PacketRxRing.FrameHandler {
-        final int input;
-        final int ifIndex;
-        FrameHandler handler;
-        int budget;
-        int delivered;
-
-        InputReader(final int input, final int ifIndex) {
-            this.input = input;
-            this.ifIndex = ifIndex;
-        }
-
-        @Override
-        public void onFrame(final MemorySegment frame, final long offset, final int length, final int wireLength) {
-            if (delivered < budget) {
-                lent.wrap(frame.address() + offset, length);
-                delivered++;
-                handler.onFrame(ifIndex, lent, 0, length);
-            } else if (!staging.stage(ifIndex, frame, offset, length)) {
-                inputStagingFull[input]++;
             }
         }
     }

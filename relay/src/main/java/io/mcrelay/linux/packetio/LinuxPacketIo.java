@@ -1,6 +1,7 @@
 package io.mcrelay.linux.packetio;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -8,8 +9,10 @@ import java.util.List;
 import java.util.Objects;
 
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import io.mcrelay.linux.packet.PacketRxRing;
+import io.mcrelay.linux.sys.LinuxException;
 import io.mcrelay.linux.sys.OwnedFd;
 import io.mcrelay.linux.sys.Syscalls;
 import io.mcrelay.seam.PacketIo;
@@ -17,13 +20,17 @@ import io.mcrelay.seam.PassedDescriptor;
 
 /**
  * What the production {@link PacketIo} backends share: their input interfaces by name, attached at launch or while
- * running ({@link #attachInput}: the handle's descriptor is taken, the backend adopts it) and given back
- * ({@link #releaseInput}: the backend closes the socket once nothing waits in it), the send slots
+ * running ({@link #attachInput}: the handle's descriptor is taken and its {@code TPACKET_V3} ring adopted with the
+ * configured geometry, {@link PacketRxRing#adopt}) and given back ({@link #releaseInput}: the backend closes the
+ * ring once nothing waits in it), the reading of a ring in place ({@link #readRing}: a frame is lent as an
+ * {@link UnsafeBuffer} over the ring's memory for the callback only; frames of a started block beyond the poll's
+ * limit go to the {@link FrameStaging staging area}, delivered first by the next polls, and those that do not fit it
+ * are dropped and counted per input), the send slots
  * ({@link SendSlots}) and the destinations ({@link EgressDestinations}), and with them {@link #send},
  * {@link #sendCapacity}, the destination handles and the delivery of completions; the input counts
  * ({@link #inputCounts}); the reading of an egress socket's error queue ({@link #drainErrors}). A backend adds how
- * frames are received, how queued sends reach the kernel ({@link #submit}, {@link #pollFrames}, {@link #reap}) and
- * how it learns which error queues hold reports ({@link #pollSendErrors}). Single-threaded; nothing here allocates per
+ * it learns that a ring has frames ({@link #pollFrames}), how queued sends reach the kernel ({@link #submit},
+ * {@link #reap}), how it waits, and how it learns which error queues hold reports ({@link #pollSendErrors}). Single-threaded; nothing here allocates per
  * packet.
  *
  * <p><b>Input counts.</b> The kernel counts per packet socket and resets its counts when they are read
@@ -38,6 +45,14 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
 
     /** Native memory of the I/O, closed with it; shared so that any thread may close it. */
     final Arena arena = Arena.ofShared();
+    /** Per input slot: its ring (null while none is attached) and the reader that reads it. */
+    PacketRxRing[] inputRings = new PacketRxRing[0];
+    private RingReader[] readers = new RingReader[0];
+    /** Frames read beyond a poll's limit, delivered first by the next polls. */
+    final FrameStaging staging;
+    private final UnsafeBuffer lent = new UnsafeBuffer(0L, 0);
+    private final int blockBytes;
+    private final int blocks;
     /**
      * Inputs by slot: one slot per interface name ever attached, kept after its release for the name's cumulative
      * counts (a later attach of the name takes the same slot). Slots {@code [0, inputSlots)} are in use; the arrays
@@ -73,14 +88,18 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     boolean errorsDrained;
     boolean closed;
 
-    LinuxPacketIo(final int sendSlots, final int slotBytes, final int sendBufferBytes) {
+    LinuxPacketIo(final RingIoConfig config) {
+        final int sendSlots = config.sendSlots();
+        blockBytes = config.blockBytes();
+        blocks = config.blocks();
         try {
-            slots = new SendSlots(arena, sendSlots, slotBytes);
-            destinations = new EgressDestinations(arena, sendBufferBytes);
+            slots = new SendSlots(arena, sendSlots, config.slotBytes());
+            destinations = new EgressDestinations(arena, config.sendBufferBytes());
             // While some output has room: half the slots for one blocked output, three quarters for all of them.
             sends = new DestinationSends(arena, slots, destinations, Math.max(1, sendSlots / 2),
                 Math.max(1, sendSlots * 3 / 4));
             errorQueue = new ErrorQueueReader(arena);
+            staging = new FrameStaging(arena, config.stagingBytes(), lent);
         } catch (final RuntimeException e) {
             arena.close();
             throw e;
@@ -100,18 +119,113 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     abstract void reap();
 
     /** The packet socket of input slot {@code input}, for its kernel counts; -1 while none is attached. */
-    abstract int inputFd(int input);
+    final int inputFd(final int input) {
+        return inputRings[input] == null ? -1 : inputRings[input].fd();
+    }
 
     /** Hook: the input slots grew to {@code capacity}; the backend grows its per-input state to match. */
     abstract void inputSlotsGrown(int capacity);
 
+    /** Inputs attached at once at most. */
+    abstract int inputsMax();
+
     /**
-     * Adopts packet socket {@code fd} (owned from now on; closed before throwing) as the input of slot {@code input},
-     * named {@code interfaceName}; returns the index of the interface it is bound to.
+     * Hook: input slot {@code input} has a ring now ({@link #inputRings}), attached while running; the backend starts
+     * watching it. If it throws, the ring is closed and the attach fails.
+     */
+    abstract void ringAttached(int input);
+
+    /**
+     * Adopts the ring of packet socket {@code fd} (owned from now on; closed before throwing) with the configured
+     * geometry ({@link PacketRxRing#adopt}) as the input of slot {@code input}, named {@code interfaceName}; returns
+     * the index of the interface it is bound to.
      *
      * @throws IllegalArgumentException naming what the descriptor is not
      */
-    abstract int adoptInput(int input, String interfaceName, int fd);
+    private int adoptInput(final int input, final String interfaceName, final int fd) {
+        if (attachedInputs() >= inputsMax()) {
+            Syscalls.close(fd);
+            throw new IllegalStateException("input " + interfaceName + " would be one more than " + inputsMax());
+        }
+        final PacketRxRing adopted;
+        try {
+            adopted = PacketRxRing.adopt(fd, blockBytes, blocks);
+        } catch (final RuntimeException e) {
+            Syscalls.close(fd);
+            throw new IllegalArgumentException("the socket for input " + interfaceName + " is not a TPACKET_V3"
+                + " packet socket with a ring of " + blocks + " x " + blockBytes + " bytes bound to an interface: "
+                + e.getMessage(), e);
+        }
+        try {
+            final String bound = adopted.interfaceName();
+            if (!bound.equals(interfaceName)) {
+                throw new IllegalArgumentException("the socket for input " + interfaceName + " is bound to "
+                    + bound);
+            }
+        } catch (final RuntimeException e) {
+            adopted.close();
+            throw e instanceof IllegalArgumentException ? e : new IllegalArgumentException("the socket for input "
+                + interfaceName + " is bound to an interface that is gone: " + e.getMessage(), e);
+        }
+        installRing(input, adopted);
+        try {
+            ringAttached(input);
+        } catch (final RuntimeException e) {
+            inputRings[input] = null;
+            readers[input] = null;
+            adopted.close();
+            throw e instanceof LinuxException ? new IllegalStateException("input " + interfaceName
+                + " could not be watched: " + e.getMessage(), e) : e;
+        }
+        return adopted.ifIndex();
+    }
+
+    /** Makes {@code ring} the input of slot {@code input} (owned from now on). */
+    final void installRing(final int input, final PacketRxRing ring) {
+        inputRings[input] = ring;
+        inputIfIndex[input] = ring.ifIndex();
+        readers[input] = new RingReader(input, ring.ifIndex());
+    }
+
+    /**
+     * Reads input {@code input}'s ring in place: delivers up to {@code budget} frames to {@code handler} and stages
+     * the rest of the last block it started; returns how many were delivered.
+     */
+    final int readRing(final int input, final FrameHandler handler, final int budget) {
+        final RingReader reader = readers[input];
+        reader.handler = handler;
+        reader.budget = budget;
+        reader.delivered = 0;
+        inputRings[input].poll(reader, budget);
+        reader.handler = null;
+        return reader.delivered;
+    }
+
+    /** Takes input {@code input}'s last kernel counts and closes its ring; the slot keeps its name and counts. */
+    final void closeRing(final int input) {
+        inputClosing(input);
+        inputRings[input].close();
+        inputRings[input] = null;
+        readers[input] = null;
+    }
+
+    /** Closes every ring still attached (at close, without their last counts). */
+    final void closeRings() {
+        for (final PacketRxRing input : inputRings) {
+            if (input != null) {
+                input.close();
+            }
+        }
+    }
+
+    /** Frames read from a ring beyond a poll's limit and dropped because the staging area was full, all inputs. */
+    public final long stagingDrops() {
+        long drops = 0;
+        for (final long inputDrops : inputStagingFull) {
+            drops += inputDrops;
+        }
+        return drops;
+    }
 
     /**
      * One step of giving input slot {@code input} back: true once its socket is closed (after {@link #inputClosing}),
@@ -214,6 +328,8 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
         if (inputSlots == inputNames.length) {
             final int capacity = Math.max(4, inputNames.length * 2);
             inputSlotsGrown(capacity);
+            inputRings = Arrays.copyOf(inputRings, capacity);
+            readers = Arrays.copyOf(readers, capacity);
             inputNames = Arrays.copyOf(inputNames, capacity);
             inputIfIndex = Arrays.copyOf(inputIfIndex, capacity);
             inputPackets = Arrays.copyOf(inputPackets, capacity);
@@ -433,6 +549,31 @@ abstract sealed class LinuxPacketIo implements PacketIo permits IoUringPacketIo,
     final void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("packet I/O is closed");
+        }
+    }
+
+    /** Reads one ring: delivers frames within the budget and stages the rest. One per input, reused. */
+    private final class RingReader implements PacketRxRing.FrameHandler {
+        final int input;
+        final int ifIndex;
+        FrameHandler handler;
+        int budget;
+        int delivered;
+
+        RingReader(final int input, final int ifIndex) {
+            this.input = input;
+            this.ifIndex = ifIndex;
+        }
+
+        @Override
+        public void onFrame(final MemorySegment frame, final long offset, final int length, final int wireLength) {
+            if (delivered < budget) {
+                lent.wrap(frame.address() + offset, length);
+                delivered++;
+                handler.onFrame(ifIndex, lent, 0, length);
+            } else if (!staging.stage(ifIndex, frame, offset, length)) {
+                inputStagingFull[input]++;
+            }
         }
     }
 }

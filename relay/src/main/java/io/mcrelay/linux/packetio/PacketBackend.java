@@ -1,5 +1,8 @@
 package io.mcrelay.linux.packetio;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -22,6 +25,15 @@ import io.mcrelay.linux.sys.LinuxException;
 public final class PacketBackend {
     /** The system property that carries the setting when no command-line option does. */
     public static final String PROPERTY = "mcrelay.backend";
+    /**
+     * A test seam: when this system property is set (to a reason), {@link #probeIoUringForWorkers} reports io_uring
+     * unavailable for that reason, as on a host where it is blocked, so that tests see {@code auto} fall back.
+     */
+    public static final String UNAVAILABLE_PROPERTY = "mcrelay.test.ioUringUnavailable";
+    /** {@code kernel.io_uring_disabled} (Linux 6.6): 0 all may use io_uring, 1 only some, 2 none. */
+    static final Path DISABLED_SYSCTL = Path.of("/proc/sys/kernel/io_uring_disabled");
+    /** {@code kernel.io_uring_group}: with {@code io_uring_disabled} 1, the group that may still use it (-1: none). */
+    static final Path GROUP_SYSCTL = Path.of("/proc/sys/kernel/io_uring_group");
 
 
     /** The backends. */
@@ -109,6 +121,51 @@ public final class PacketBackend {
     }
 
     /**
+     * What io_uring looks like to a worker running with primary group {@code workerGid}, no supplementary groups and
+     * no capabilities, as the supervisor starts them: this process's own probe ({@link #probeIoUring}: a seccomp
+     * filter or an old kernel shows there), then {@code kernel.io_uring_disabled} as it applies to such a process
+     * ({@link #forUnprivileged}), which this process, if privileged, would not feel itself. Never throws.
+     */
+    public static IoUringStatus probeIoUringForWorkers(final long workerGid) {
+        final String forced = System.getProperty(UNAVAILABLE_PROPERTY);
+        if (forced != null) {
+            return IoUringStatus.unusable((forced.isBlank() ? "unavailable" : forced.strip()) + " (test seam "
+                + UNAVAILABLE_PROPERTY + ")");
+        }
+        final IoUringStatus here = probeIoUring();
+        return here.usable() ? forUnprivileged(readSysctl(DISABLED_SYSCTL, 0), readSysctl(GROUP_SYSCTL, -1), workerGid)
+            : here;
+    }
+
+    /**
+     * Whether {@code kernel.io_uring_disabled} = {@code disabled} (with {@code kernel.io_uring_group} =
+     * {@code group}) lets a process of primary group {@code workerGid} without {@code CAP_SYS_ADMIN} set up io_uring
+     * (Documentation/admin-guide/sysctl/kernel.rst).
+     */
+    static IoUringStatus forUnprivileged(final long disabled, final long group, final long workerGid) {
+        if (disabled == 0) {
+            return IoUringStatus.ok();
+        }
+        if (disabled == 1) {
+            return group >= 0 && group == workerGid ? IoUringStatus.ok()
+                : IoUringStatus.unusable("kernel.io_uring_disabled = 1 allows io_uring only to CAP_SYS_ADMIN and "
+                    + "members of kernel.io_uring_group (" + group + "), and the workers (gid " + workerGid
+                    + ") are neither");
+        }
+        return IoUringStatus.unusable("kernel.io_uring_disabled = " + disabled + ": io_uring is disabled for every "
+            + "process");
+    }
+
+    /** A number from a sysctl file; {@code absent} when the kernel has no such file (older than the setting). */
+    private static long readSysctl(final Path file, final long absent) {
+        try {
+            return Long.parseLong(Files.readString(file).strip());
+        } catch (final IOException | NumberFormatException e) {
+            return absent; // missing (an older kernel), or unreadable: the worker's own set-up says what is wrong
+        }
+    }
+
+    /**
      * The decision alone: forced {@code epoll} is taken as is (io_uring is not even tried); forced {@code io_uring}
      * needs a usable io_uring; {@code auto} takes io_uring when usable, else epoll.
      *
@@ -133,7 +190,7 @@ public final class PacketBackend {
                 final IoUringStatus status = ioUring.get();
                 return status.usable()
                     ? new Choice(Kind.IO_URING, "auto: io_uring set up and has every operation needed")
-                    : new Choice(Kind.EPOLL, "auto: " + status.problem());
+                    : new Choice(Kind.EPOLL, "auto: io_uring is unavailable: " + status.problem());
             }
         }
     }

@@ -15,14 +15,14 @@ import io.mcrelay.seam.PacketIo;
  * the one place the worker's loop waits ({@link #await}).
  *
  * <p>The backend is {@link PacketBackend#decide decided} from {@link Config#backend()} ({@code auto}: io_uring
- * when usable). With {@link PacketBackend.Kind#IO_URING}, each descriptor is a {@code TPACKET_V3} ring the
- * supervisor opened ({@link PacketRxRing#open}), adopted ({@link PacketRxRing#adopt}) with the geometry of
- * {@link Config} as {@link PacketIo#attachInput} adopts one passed while the worker runs, and the I/O is an
- * {@link IoUringPacketIo} whose ring also watches the channel and times the wait: one io_uring for every wait,
- * readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL}, each descriptor is a plain bound packet
- * socket ({@link EpollPacketIo#openInputSocket}) and the wait is a {@code poll(2)} over the epoll set and the
- * channel. Either way the input interface names come from the sockets themselves ({@code getsockname}, then
- * {@code if_indextoname}), in this process's network namespace.
+ * when usable; the supervisor passes the backend it decided). Either way each descriptor is a {@code TPACKET_V3}
+ * ring the supervisor opened ({@link PacketRxRing#open}), adopted ({@link PacketRxRing#adopt}) with the geometry of
+ * {@link Config} as {@link PacketIo#attachInput} adopts one passed while the worker runs, and read in place. With
+ * {@link PacketBackend.Kind#IO_URING} the I/O is an {@link IoUringPacketIo} whose ring also watches the channel and
+ * times the wait: one io_uring for every wait, readiness, send and timeout. With {@link PacketBackend.Kind#EPOLL} it
+ * is an {@link EpollPacketIo}, and the wait is a {@code poll(2)} over its epoll sets and the channel. The input
+ * interface names come from the sockets themselves ({@code getsockname}, then {@code if_indextoname}), in this
+ * process's network namespace.
  */
 public final class WorkerIo implements AutoCloseable {
     /**
@@ -117,14 +117,14 @@ public final class WorkerIo implements AutoCloseable {
         final List<String> names = new ArrayList<>();
         final PacketIo io;
         IoUringPacketIo uring = null;
+        // The staging area holds what a poll can read beyond its limit: the rest of the one block it started.
+        final RingIoConfig config = new RingIoConfig(RingIoConfig.DEFAULT.sendSlots(),
+            RingIoConfig.DEFAULT.slotBytes(), Math.max(1 << 20, options.blockBytes()), 0, options.blockBytes(),
+            options.blocks());
         if (backend == PacketBackend.Kind.EPOLL) {
-            io = EpollPacketIo.open(List.of(), EpollPacketIo.Config.DEFAULT);
+            io = EpollPacketIo.open(List.of(), config);
         } else {
-            // The staging area holds what a poll can read beyond its limit: the rest of the one block it started.
-            final int staging = Math.max(1 << 20, options.blockBytes());
-            uring = IoUringPacketIo.open(List.of(), new IoUringPacketIo.Config(
-                IoUringPacketIo.Config.DEFAULT.sendSlots(), IoUringPacketIo.Config.DEFAULT.slotBytes(), staging, 0,
-                options.blockBytes(), options.blocks()));
+            uring = IoUringPacketIo.open(List.of(), config);
             io = uring;
         }
         try {

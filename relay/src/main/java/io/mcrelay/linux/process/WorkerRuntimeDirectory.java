@@ -95,7 +95,8 @@ final class WorkerRuntimeDirectory {
                 copied = copyClasspath(classpath, dir.resolve("lib"));
             }
             final Path optionsFile = dir.resolve("jvm.options");
-            Files.write(optionsFile, options, StandardCharsets.UTF_8);
+            Files.write(optionsFile, options.stream().map(WorkerRuntimeDirectory::argFileLine).toList(),
+                StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(optionsFile, FILE_PUBLIC);
             return new WorkerRuntimeDirectory(dir, user, copied);
         } catch (final IOException | RuntimeException e) {
@@ -105,6 +106,19 @@ final class WorkerRuntimeDirectory {
             }
             throw (RuntimeException) e;
         }
+    }
+
+    /**
+     * {@code option} as one line of a java launcher argument file: as it is when it holds nothing the format reads
+     * specially, else in double quotes with {@code \\} and {@code "} escaped (an option such as
+     * {@code -Dmcrelay.x=a b} would otherwise be two arguments, and the second taken for the main class).
+     */
+    static String argFileLine(final String option) {
+        if (!option.isEmpty() && option.chars().noneMatch(c -> Character.isWhitespace(c) || c == '"' || c == '\''
+            || c == '\\' || c == '#')) {
+            return option;
+        }
+        return '"' + option.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     Path path() {

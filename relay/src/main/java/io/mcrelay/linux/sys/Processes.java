@@ -36,6 +36,8 @@ public final class Processes {
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), 1);
     private static final MethodHandle GETEUID = Syscalls.downcall("geteuid",
         FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    private static final MethodHandle GETEGID = Syscalls.downcall("getegid",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     private Processes() {
     }
@@ -128,6 +130,15 @@ public final class Processes {
             return (int) GETEUID.invokeExact(arena.allocate(Syscalls.CAPTURE));
         } catch (final Throwable t) {
             throw new IllegalStateException("geteuid could not be called", t);
+        }
+    }
+
+    /** This process's effective group id. */
+    public static int effectiveGid() {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) GETEGID.invokeExact(arena.allocate(Syscalls.CAPTURE));
+        } catch (final Throwable t) {
+            throw new IllegalStateException("getegid could not be called", t);
         }
     }
 

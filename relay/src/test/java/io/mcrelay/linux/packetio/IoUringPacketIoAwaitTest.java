@@ -27,7 +27,7 @@ class IoUringPacketIoAwaitTest {
 
     @BeforeEach
     void open() {
-        io = IoUringPacketIo.open(List.of(), IoUringPacketIo.Config.DEFAULT);
+        io = IoUringPacketIo.open(List.of(), RingIoConfig.DEFAULT);
         pair = StreamWorkerChannel.pair(1 << 16, 1 << 10);
         io.watchReadable(pair[1].fd());
     }

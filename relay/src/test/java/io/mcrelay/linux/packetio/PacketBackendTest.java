@@ -59,11 +59,11 @@ class PacketBackendTest {
         assertEquals(PacketBackend.Kind.IO_URING, PacketBackend.decide(PacketBackend.Preference.AUTO, usable).kind());
         final PacketBackend.Choice fallback = PacketBackend.decide(PacketBackend.Preference.AUTO, () -> MISSING);
         assertEquals(PacketBackend.Kind.EPOLL, fallback.kind());
-        assertEquals("packet I/O backend: epoll (auto: io_uring_setup failed: ENOSYS (function not implemented))",
+        assertEquals("packet I/O backend: epoll (auto: io_uring is unavailable: io_uring_setup failed: ENOSYS (function not implemented))",
             fallback.describe());
         final PacketBackend.Choice lacking = PacketBackend.decide(PacketBackend.Preference.AUTO,
             () -> PacketBackend.IoUringStatus.unusable("io_uring lacks IORING_OP_SEND (Linux 5.6+)"));
-        assertEquals("auto: io_uring lacks IORING_OP_SEND (Linux 5.6+)", lacking.reason());
+        assertEquals("auto: io_uring is unavailable: io_uring lacks IORING_OP_SEND (Linux 5.6+)", lacking.reason());
     }
 
     @Test
@@ -91,6 +91,47 @@ class PacketBackendTest {
                 System.clearProperty(PacketBackend.PROPERTY);
             } else {
                 System.setProperty(PacketBackend.PROPERTY, before);
+            }
+        }
+    }
+
+    /**
+     * {@code kernel.io_uring_disabled} as it applies to an unprivileged worker: 0 lets it, 1 only when its group is
+     * {@code kernel.io_uring_group}, 2 never; each refusal says which setting and why.
+     */
+    @Test
+    void theSysctlIsReadAsAnUnprivilegedWorkerFeelsIt() {
+        assertEquals(PacketBackend.IoUringStatus.ok(), PacketBackend.forUnprivileged(0, -1, 998));
+        assertEquals(PacketBackend.IoUringStatus.ok(), PacketBackend.forUnprivileged(1, 998, 998));
+        assertEquals(PacketBackend.IoUringStatus.unusable("kernel.io_uring_disabled = 1 allows io_uring only to "
+            + "CAP_SYS_ADMIN and members of kernel.io_uring_group (-1), and the workers (gid 998) are neither"),
+            PacketBackend.forUnprivileged(1, -1, 998));
+        assertEquals("kernel.io_uring_disabled = 1 allows io_uring only to CAP_SYS_ADMIN and members of "
+            + "kernel.io_uring_group (5), and the workers (gid 998) are neither",
+            PacketBackend.forUnprivileged(1, 5, 998).problem());
+        assertEquals(PacketBackend.IoUringStatus.unusable("kernel.io_uring_disabled = 2: io_uring is disabled for "
+            + "every process"), PacketBackend.forUnprivileged(2, 998, 998));
+        // This machine's setting is 0 (DESIGN, environment facts): the workers' probe finds io_uring usable.
+        assertEquals(PacketBackend.IoUringStatus.ok(), PacketBackend.probeIoUringForWorkers(65534));
+    }
+
+    /** The test seam: with its property set, {@code auto} sees io_uring unavailable and takes epoll, saying why. */
+    @Test
+    void theTestSeamMakesAutoFallBackWithTheReason() {
+        final String before = System.getProperty(PacketBackend.UNAVAILABLE_PROPERTY);
+        try {
+            System.setProperty(PacketBackend.UNAVAILABLE_PROPERTY, "blocked by a seccomp profile");
+            assertEquals("packet I/O backend: epoll (auto: io_uring is unavailable: blocked by a seccomp profile "
+                + "(test seam mcrelay.test.ioUringUnavailable))", PacketBackend.decide(PacketBackend.Preference.AUTO,
+                    () -> PacketBackend.probeIoUringForWorkers(65534)).describe());
+            assertTrue(assertThrows(IllegalStateException.class, () -> PacketBackend.decide(
+                PacketBackend.Preference.IO_URING, () -> PacketBackend.probeIoUringForWorkers(65534))).getMessage()
+                .startsWith("packet backend io_uring was asked for but cannot run: blocked by a seccomp profile"));
+        } finally {
+            if (before == null) {
+                System.clearProperty(PacketBackend.UNAVAILABLE_PROPERTY);
+            } else {
+                System.setProperty(PacketBackend.UNAVAILABLE_PROPERTY, before);
             }
         }
     }
