@@ -101,7 +101,7 @@ class ReleaseArchiveIT {
         assertEquals(Files.getLastModifiedTime(built).toMillis() / 1000,
             Files.getLastModifiedTime(shipped).toMillis() / 1000);
         assertTrue(Files.getLastModifiedTime(top.resolve("lib/mcrelay.aot"))
-            .compareTo(Files.getLastModifiedTime(shipped)) > 0, "the launcher's check: the cache is newer than the jar");
+            .compareTo(Files.getLastModifiedTime(shipped)) > 0, "the launcher's check: the cache is newer");
         assertTrue(Files.getLastModifiedTime(top.resolve("lib/mcrelay-worker.aot"))
             .compareTo(Files.getLastModifiedTime(shipped)) > 0, "the supervisor's check: the workers' cache is newer");
     }

@@ -185,7 +185,8 @@ class SystemdUnitsIT {
         assertEquals(0, run.exitCode(), run::describe);
         assertEquals("", run.output(), run::describe);
         final int mcrelayUid = Files.readAllLines(root.resolve("etc/passwd")).stream()
-            .filter(l -> l.startsWith("mcrelay:")).map(l -> Integer.parseInt(l.split(":")[2])).findFirst().orElseThrow();
+            .filter(l -> l.startsWith("mcrelay:")).map(l -> Integer.parseInt(l.split(":")[2])).findFirst()
+            .orElseThrow();
         assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(
             "run/mcrelay"))));
         assertEquals(mcrelayUid, Files.getAttribute(root.resolve("run/mcrelay"), "unix:uid"));
