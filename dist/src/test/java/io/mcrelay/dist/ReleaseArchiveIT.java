@@ -74,7 +74,7 @@ class ReleaseArchiveIT {
         for (final String expected : List.of("bin/mcrelay", "lib/mcrelay.jar", "lib/jvm.options", "lib/mcrelay.aot",
             "lib/mcrelay-worker.aot", "lib/mcrelay.aot.jdk", "systemd/mcrelay.service", "systemd/mcrelay@.service",
             "sysusers.d/mcrelay.conf", "tmpfiles.d/mcrelay.conf", "completion/mcrelay.bash",
-            "completion/mcrelay.zsh", "README.md", "docs/operations.md",
+            "completion/mcrelay.zsh", "README.md", "docs/packaging.md", "docs/operations.md",
             "docs/reference/cli.md")) {
             assertTrue(files.contains(expected), () -> expected + " is not in the archive: " + files);
         }
