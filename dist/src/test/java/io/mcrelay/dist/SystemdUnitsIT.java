@@ -160,6 +160,10 @@ class SystemdUnitsIT {
         }
         assertEquals(List.of("mcrelay", "mcrelay-worker"), Files.readAllLines(root.resolve("etc/group")).stream()
             .map(l -> l.split(":", -1)[0]).toList());
+        // The supervisor gives the workers' socket to their group, which it must be a member of.
+        assertEquals(List.of("mcrelay-worker:mcrelay"), Files.readAllLines(root.resolve("etc/group")).stream()
+            .filter(l -> l.startsWith("mcrelay-worker:")).map(l -> l.split(":", -1)[0] + ":" + l.split(":", -1)[3])
+            .toList());
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,16 @@ final class DaemonKit {
     static final String BACKEND_PROPERTY = "mcrelay.netns.backend";
 
     /**
+     * A test device, consumed here, not a daemon option: {@code --run-as=USER:GROUP:SUPPLEMENTARY:CAPS} runs the daemon
+     * as {@code USER} (group {@code GROUP}, supplementary group {@code SUPPLEMENTARY} or none) holding exactly
+     * {@code CAPS} (e.g. {@code net_raw,net_admin,setpcap}: inheritable, ambient and bounding set), through
+     * {@code setpriv}, as a systemd unit with {@code AmbientCapabilities=} would start it. The daemon's directory (the
+     * socket's parent) is given to {@code USER}, and the shipped jar and its options are copied into it, readable to
+     * all (a checkout may live where other users cannot read).
+     */
+    static final String RUN_AS = "--run-as=";
+
+    /**
      * As {@link #startDaemon}, in namespace {@code netns}, as {@code mcrelay COMMAND} ({@code supervisor}, or the
      * fault-injection module's {@code fault-supervisor}). Entries of {@code more} that start with {@code -D} are
      * system properties of the daemon's JVM (placed before {@code -jar}); the rest are the command's options.
@@ -55,11 +67,28 @@ final class DaemonKit {
         assertTrue(Files.isReadable(jar) && Files.isReadable(options), () -> "the shipped jar is not built: "
             + jar + " and " + options + " (build them with ./mvnw -pl dist -am package)");
         final List<String> properties = Stream.of(more).filter(option -> option.startsWith("-D")).toList();
-        final List<String> commandOptions = Stream.of(more).filter(option -> !option.startsWith("-D")).toList();
+        final List<String> commandOptions = Stream.of(more)
+            .filter(option -> !option.startsWith("-D") && !option.startsWith(RUN_AS)).toList();
+        final List<String> runAs = Stream.of(more).filter(option -> option.startsWith(RUN_AS)).toList();
         final List<String> command = new ArrayList<>(List.of(WorkerForwardingNetnsIT.ip(), "netns", "exec",
-            netns.name(), ProcessHandle.current().info().command().orElseThrow(), "@" + options, "-Xmx256m"));
+            netns.name()));
+        Path runJar = jar;
+        Path runOptions = options;
+        if (!runAs.isEmpty()) {
+            final Path copies = socket.getParent().resolve("dist");
+            Files.createDirectories(copies);
+            runJar = Files.copy(jar, copies.resolve("mcrelay.jar"), StandardCopyOption.REPLACE_EXISTING);
+            runOptions = Files.copy(options, copies.resolve("jvm.options"), StandardCopyOption.REPLACE_EXISTING);
+            for (final Path path : List.of(copies, runJar, runOptions)) {
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(Files.isDirectory(path)
+                    ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+            command.addAll(runAsPrefix(runAs.getLast().substring(RUN_AS.length()), socket.getParent()));
+        }
+        command.addAll(List.of(ProcessHandle.current().info().command().orElseThrow(), "@" + runOptions,
+            "-Xmx256m"));
         command.addAll(properties);
-        command.addAll(List.of("-jar", jar.toString(), daemonCommand, "--socket", socket.toString(), "--journal",
+        command.addAll(List.of("-jar", runJar.toString(), daemonCommand, "--socket", socket.toString(), "--journal",
             journal.toString()));
         command.addAll(!commandOptions.isEmpty() && commandOptions.getFirst().equals("--workers") ? List.of()
             : List.of("--workers", "1"));
@@ -69,6 +98,32 @@ final class DaemonKit {
         }
         command.addAll(commandOptions);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** The {@code setpriv} command of a {@link #RUN_AS} value; gives {@code dir} to its user first. */
+    static List<String> runAsPrefix(final String value, final Path dir) throws IOException {
+        final String[] fields = value.split(":", -1);
+        assertEquals(4, fields.length, () -> "--run-as=USER:GROUP:SUPPLEMENTARY:CAPS, not " + value);
+        try {
+            final Process chown = new ProcessBuilder("chown", fields[0] + ":" + fields[1], dir.toString())
+                .redirectErrorStream(true).start();
+            final String out = new String(chown.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(chown.waitFor(30, TimeUnit.SECONDS) && chown.exitValue() == 0, () -> "chown: " + out);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while giving " + dir + " to " + fields[0], e);
+        }
+        final String caps = fields[3].isEmpty() ? "" : Stream.of(fields[3].split(",")).map(cap -> "+" + cap)
+            .collect(java.util.stream.Collectors.joining(","));
+        final List<String> prefix = new ArrayList<>(List.of("setpriv", "--reuid=" + fields[0], "--regid=" + fields[1],
+            fields[2].isEmpty() ? "--clear-groups" : "--groups=" + fields[2]));
+        if (!caps.isEmpty()) {
+            prefix.addAll(List.of("--inh-caps=" + caps, "--ambient-caps=" + caps, "--bounding-set=-all," + caps));
+        } else {
+            prefix.add("--bounding-set=-all");
+        }
+        prefix.add("--");
+        return prefix;
     }
 
     /** Waits for the control socket and connects; fails with the daemon's log if it died or never listened. */

@@ -9,6 +9,7 @@ import io.mcrelay.control.ControlClient;
 import io.mcrelay.journal.ChronicleJournal;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.process.HostFacts;
+import io.mcrelay.linux.process.ProcessCapabilities;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.linux.process.WorkerUser;
 import io.mcrelay.runtime.UnixControlServer;
@@ -34,18 +35,20 @@ final class SupervisorCheck {
     static List<Outcome> run(final SupervisorDaemon.Config options, final Path config, final String configProblem) {
         final List<Outcome> outcomes = new ArrayList<>();
         final long uid = io.mcrelay.linux.sys.Processes.effectiveUid();
-        outcomes.add(uid == 0 ? new Outcome("root", true, "effective uid 0")
-            : new Outcome("root", false, "effective uid " + uid + ": the supervisor opens AF_PACKET sockets "
-                + "(CAP_NET_RAW) and starts its workers unprivileged through setpriv (CAP_SETUID, CAP_SETGID); run it "
-                + "as root"));
+        final String lacking = SupervisorDaemon.missingCapabilities(options.user());
+        outcomes.add(lacking == null ? new Outcome("capabilities", true, uid == 0 ? "root"
+            : "uid " + uid + " holds " + String.join(", ", SupervisorDaemon.neededCapabilities(options.user()).stream()
+                .map(ProcessCapabilities.Capability::capName).toList()))
+            : new Outcome("capabilities", false, lacking));
         outcomes.add(backend(options));
         final String searchPath = ProcessWorkerLauncher.Config.defaults(options.runtimeParent(), List.of())
             .searchPath();
         outcomes.add(check("setpriv", () -> HostFacts.find("setpriv", searchPath, "to start the workers unprivileged")
             .toString()));
         outcomes.add(check("worker user", () -> {
-            final WorkerUser user = WorkerUser.resolve(options.user());
-            return user.name() + " (uid " + user.uid() + ", gid " + user.gid() + ")";
+            final WorkerUser user = ProcessWorkerLauncher.workerAccount(options.user());
+            return user == null ? "the supervisor's own (uid " + uid + "), through setpriv without capabilities"
+                : user.name() + " (uid " + user.uid() + ", gid " + user.gid() + ")";
         }));
         final String journal = ChronicleJournal.openProblem(options.journal());
         outcomes.add(new Outcome("journal", journal == null, journal == null ? options.journal() + " can be opened"

@@ -91,7 +91,10 @@ public class SupervisorCommand implements Callable<Integer> {
     private Integer workers;
 
     @Option(names = "--user", paramLabel = "USER",
-        description = "The workers' account (default: mcrelay if it exists, else nobody; never root).")
+        description = {"The workers' account (default: mcrelay-worker if it exists, else mcrelay, else nobody; never "
+            + "root). As root, or holding CAP_SETUID and CAP_SETGID, the supervisor starts them as that account; "
+            + "otherwise, or when it is the supervisor's own account, as the supervisor's user. Either way through "
+            + "setpriv: no capabilities, no_new_privs."})
     private String user;
 
     @Option(names = "--journal", paramLabel = "DIR", defaultValue = DEFAULT_JOURNAL,
@@ -135,8 +138,9 @@ public class SupervisorCommand implements Callable<Integer> {
 
     @Option(names = "--check",
         description = "Check whether the daemon would start with these options, without starting it (nothing is "
-            + "created, bound or launched): root, io_uring, setpriv, the workers' account, the journal's and the "
-            + "control socket's directories, the socket's group, --config. Prints a line per check (ok or missing, "
+            + "created, bound or launched): the capabilities it needs (each missing one named, with what it is for), "
+            + "the packet backend, setpriv, the workers' account, the journal's and the control socket's directories, "
+            + "the socket's group, --config. Prints a line per check (ok or missing, "
             + "and why); exit 0 when it would start, 1 otherwise.")
     private boolean check;
 

@@ -27,6 +27,7 @@ import io.mcrelay.linux.packet.PacketInputSockets;
 import io.mcrelay.linux.packet.RingGeometry;
 import io.mcrelay.linux.packetio.PacketBackend;
 import io.mcrelay.linux.packetio.WorkerIo;
+import io.mcrelay.linux.process.ProcessCapabilities;
 import io.mcrelay.linux.process.ProcessWorkerLauncher;
 import io.mcrelay.linux.process.WorkerUser;
 import io.mcrelay.linux.sys.PollSet;
@@ -217,9 +218,9 @@ public final class SupervisorDaemon implements AutoCloseable {
     private void open(final Config options, final UnaryOperator<Supervisor.Seams> decorate) {
         // Before anything is created: a group that does not exist changes nothing.
         final GroupPrincipal socketGroup = socketGroup(options.socketGroup());
-        if (io.mcrelay.linux.sys.Processes.effectiveUid() != 0) {
-            throw new StartupException("the supervisor must run as root: it opens AF_PACKET sockets (CAP_NET_RAW) "
-                + "and starts its workers unprivileged through setpriv (CAP_SETUID, CAP_SETGID)", null);
+        final String lacking = missingCapabilities(options.user());
+        if (lacking != null) {
+            throw new StartupException(lacking, null);
         }
         final long workerGid = workerGid(options.user());
         final PacketBackend.Choice backend;
@@ -370,18 +371,51 @@ public final class SupervisorDaemon implements AutoCloseable {
 
     /**
      * The primary group the workers will run with, for the backend's probe: the worker account's when this process
-     * starts them through setpriv (as root), else this process's own; -1 when the account cannot be found (the
-     * launcher then stops the start, naming it).
+     * starts them as another user, else this process's own; -1 when the account cannot be found (the launcher then
+     * stops the start, naming it).
      */
     static long workerGid(final String user) {
-        if (io.mcrelay.linux.sys.Processes.effectiveUid() != 0) {
-            return io.mcrelay.linux.sys.Processes.effectiveGid();
-        }
         try {
-            return WorkerUser.resolve(user).gid();
+            final WorkerUser account = ProcessWorkerLauncher.workerAccount(user);
+            return account != null ? account.gid() : io.mcrelay.linux.sys.Processes.effectiveGid();
         } catch (final RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * The capabilities the supervisor needs: always {@code CAP_NET_RAW}, {@code CAP_NET_ADMIN} and
+     * {@code CAP_SETPCAP}; with workers running as another user also {@code CAP_SETUID}, {@code CAP_SETGID} and
+     * {@code CAP_KILL} (root holds them all). An unknown worker account counts as another user.
+     */
+    static List<ProcessCapabilities.Capability> neededCapabilities(final String user) {
+        boolean anotherUser;
+        try {
+            anotherUser = ProcessWorkerLauncher.workerAccount(user) != null;
+        } catch (final RuntimeException e) {
+            anotherUser = true;
+        }
+        return anotherUser ? List.of(ProcessCapabilities.Capability.NET_RAW,
+            ProcessCapabilities.Capability.NET_ADMIN, ProcessCapabilities.Capability.SETUID,
+            ProcessCapabilities.Capability.SETGID, ProcessCapabilities.Capability.SETPCAP,
+            ProcessCapabilities.Capability.KILL)
+            : List.of(ProcessCapabilities.Capability.NET_RAW, ProcessCapabilities.Capability.NET_ADMIN,
+                ProcessCapabilities.Capability.SETPCAP);
+    }
+
+    /**
+     * What this process lacks to run the daemon with worker account {@code user}, as one line naming each missing
+     * capability and what it is for; {@code null} when nothing is missing.
+     */
+    static String missingCapabilities(final String user) {
+        final List<ProcessCapabilities.Capability> missing = ProcessCapabilities.missing(
+            ProcessCapabilities.effective(), neededCapabilities(user));
+        if (missing.isEmpty()) {
+            return null;
+        }
+        return "the supervisor (uid " + io.mcrelay.linux.sys.Processes.effectiveUid() + ") lacks "
+            + String.join(", ", missing.stream().map(c -> c.capName() + " (" + c.purpose() + ")").toList())
+            + ": run it as root or grant them (AmbientCapabilities= in its systemd unit, docs/packaging.md)";
     }
 
     /**

@@ -144,7 +144,7 @@ class SupervisorCommandTest {
 
     /**
      * {@code --check} reports each check on a line, ok or missing with why, and exits 0 exactly when nothing is missing;
-     * it starts nothing: no socket, no journal. As another user than root, root is what is missing.
+     * it starts nothing: no socket, no journal. As another user than root without capabilities, they are missing.
      */
     @Test
     void checkReportsEachCheckAndStartsNothing() {
@@ -159,7 +159,7 @@ class SupervisorCommandTest {
         assertEquals(missing == 0 ? "the daemon would start" : missing + (missing == 1 ? " thing" : " things")
             + " missing: the daemon would not start", lines.getLast());
         assertEquals(io.mcrelay.linux.sys.Processes.effectiveUid() != 0,
-            checks.stream().anyMatch(line -> line.startsWith("missing  root: ")), run::toString);
+            checks.stream().anyMatch(line -> line.startsWith("missing  capabilities: ")), run::toString);
         assertTrue(checks.contains("ok       control socket: " + dir.resolve("control.sock") + " is free"),
             run::toString);
         assertFalse(Files.exists(dir.resolve("control.sock")), "nothing started");

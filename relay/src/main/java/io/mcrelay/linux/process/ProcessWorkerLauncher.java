@@ -40,7 +40,8 @@ import io.mcrelay.seam.support.LauncherEvents;
  * {@link #create}:
  * <pre>
  *  mcrelay-...            root 0711  others may pass through but not list it
- *    worker.sock          owned by the worker user, 0600: only that user (and root) can connect
+ *    worker.sock          owned by the worker user, 0600: only that user (and root) can connect (or, when
+ *                                    this process may not give it away, the worker's group, 0660)
  *    jvm.options          root 0644  the worker JVM's options (the java launcher reads it as the worker user)
  *    lib/                 root 0755  copies of the classpath (jars 0644, directories 0755): root's home, where a
  *                                    checkout and ~/.m2 live, is 0700 and unreadable to the worker user
@@ -49,8 +50,14 @@ import io.mcrelay.seam.support.LauncherEvents;
  * Every ancestor of the directory must be searchable by others ({@code o+x}), or the worker cannot reach its socket;
  * {@link #create} checks and says which one is not.
  *
- * <p>When this process is not root it cannot change users: the worker then runs as this user, without
- * {@code setpriv} (how the unit tests run unprivileged); everything else is the same.
+ * <p><b>Who the workers run as</b> ({@link #workerAccount}): as root, or holding {@code CAP_SETUID} and
+ * {@code CAP_SETGID} (a supervisor started with those capabilities, e.g. by its systemd unit), the worker account
+ * ({@code --user}; by default {@code mcrelay-worker}, else {@code mcrelay}, else {@code nobody}), through
+ * {@code setpriv} with no groups, no capabilities in any set and {@code no_new_privs}; the socket goes to that user
+ * ({@code CAP_CHOWN}), or when this process may not give it away, to the worker's group with mode 0660 (this
+ * process must be a member of it). Otherwise, or when the account is this process's own, as this user: through
+ * {@code setpriv --inh-caps=-all --bounding-set=-all --no-new-privs} when this process holds any capability (which
+ * its ambient set would otherwise pass on), else directly (how the unit tests run unprivileged).
  *
  * <p>The process watch is a pidfd per worker ({@code pidfd_open}, Linux 5.3), polled: readable means the process
  * ended. The exit status is the JDK's (its reaper thread reaps every child, so a {@code waitid} of ours would race
@@ -200,18 +207,26 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
      * missing.
      */
     public static ProcessWorkerLauncher create(final Config config) {
-        final boolean privileged = Processes.effectiveUid() == 0;
-        final WorkerUser user;
+        final WorkerUser user = workerAccount(config.user());
+        final boolean privileged = user != null;
+        final long capabilities = ProcessCapabilities.effective();
         final List<String> prefix = new ArrayList<>();
         if (privileged) {
-            user = WorkerUser.resolve(config.user());
             prefix.addAll(List.of(HostFacts.find("setpriv", config.searchPath(), "to drop privileges").toString(),
                 "--reuid=" + user.uid(), "--regid=" + user.gid(), "--clear-groups", "--inh-caps=-all",
                 "--bounding-set=-all", "--no-new-privs"));
-        } else {
-            user = null;
-            LOG.info("not running as root: workers run as this user (uid {}), without setpriv",
+        } else if (capabilities != 0) {
+            // Clearing the inheritable set clears the ambient one: the worker's exec of java gains nothing.
+            prefix.addAll(List.of(HostFacts.find("setpriv", config.searchPath(), "to drop capabilities").toString(),
+                "--inh-caps=-all"));
+            if (ProcessCapabilities.Capability.SETPCAP.in(capabilities)) {
+                prefix.add("--bounding-set=-all");
+            }
+            prefix.add("--no-new-privs");
+            LOG.info("workers run as this user (uid {}), through setpriv without capabilities",
                 Processes.effectiveUid());
+        } else {
+            LOG.info("workers run as this user (uid {}), without setpriv", Processes.effectiveUid());
         }
         final WorkerRuntimeDirectory directory = WorkerRuntimeDirectory.create(config.runtimeParent(), user,
             config.classpath(), config.jvmOptions());
@@ -224,6 +239,48 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
             directory.delete();
             throw e;
         }
+    }
+
+    /**
+     * The account workers run as for the configured {@code --user} ({@code null}: the default), or {@code null} when
+     * they run as this process's own user; see the class comment.
+     *
+     * @throws IllegalArgumentException when the account does not exist, is root, or is another user this process
+     *     cannot switch to (it lacks {@code CAP_SETUID} or {@code CAP_SETGID}), saying what to do
+     */
+    public static WorkerUser workerAccount(final String configured) {
+        final int self = Processes.effectiveUid();
+        if (self == 0) {
+            return WorkerUser.resolve(configured);
+        }
+        final long capabilities = ProcessCapabilities.effective();
+        final boolean canSwitch = ProcessCapabilities.Capability.SETUID.in(capabilities)
+            && ProcessCapabilities.Capability.SETGID.in(capabilities);
+        final WorkerUser resolved;
+        if (configured == null) {
+            if (!canSwitch) {
+                return null;
+            }
+            try {
+                resolved = WorkerUser.resolve(null);
+            } catch (final IllegalArgumentException e) {
+                return null; // no default account: this user, which is not root
+            }
+        } else {
+            resolved = WorkerUser.resolve(configured);
+        }
+        if (resolved.uid() == self) {
+            return null;
+        }
+        if (!canSwitch) {
+            throw new IllegalArgumentException("workers cannot run as " + resolved.name() + " (uid " + resolved.uid()
+                + "): this process (uid " + self + ") lacks " + String.join(" and ", ProcessCapabilities.missing(
+                    capabilities, List.of(ProcessCapabilities.Capability.SETUID,
+                        ProcessCapabilities.Capability.SETGID)).stream()
+                    .map(ProcessCapabilities.Capability::capName).toList())
+                + "; grant them, or run the workers as this user (--user of this account)");
+        }
+        return resolved;
     }
 
     /** The private runtime directory. */
@@ -437,6 +494,7 @@ public final class ProcessWorkerLauncher implements WorkerLauncher, AutoCloseabl
         final FdPassing.PeerCredentials peer = connection.peer();
         final LaunchedWorker worker = workerOfPid(peer.pid());
         final int expectedUid = privileged ? user.uid() : Processes.effectiveUid();
+        // (as this user, the worker's group is this process's: SO_PEERCRED's gid is checked only for another user)
         final String problem;
         if (worker == null) {
             problem = "is not a worker this launcher started";

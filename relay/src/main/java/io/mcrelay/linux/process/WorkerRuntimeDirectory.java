@@ -42,6 +42,7 @@ final class WorkerRuntimeDirectory {
     private static final Set<PosixFilePermission> DIR_PUBLIC = PosixFilePermissions.fromString("rwxr-xr-x");
     private static final Set<PosixFilePermission> FILE_PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_AND_GROUP = PosixFilePermissions.fromString("rw-rw----");
     private static final int LISTEN_BACKLOG = 64;
     /** The JVM option that names an AOT cache. */
     static final String AOT_CACHE = "-XX:AOTCache=";
@@ -142,17 +143,38 @@ final class WorkerRuntimeDirectory {
     int listen() {
         final int listener = UnixSockets.listen(socket(), LISTEN_BACKLOG, true, UnixSockets.Kind.STREAM);
         try {
-            if (user != null) {
-                Files.setAttribute(socket(), "unix:uid", user.uid());
-                Files.setAttribute(socket(), "unix:gid", user.gid());
+            if (user == null) {
+                Files.setPosixFilePermissions(socket(), OWNER_ONLY);
+            } else if (giveTo(user)) {
+                Files.setPosixFilePermissions(socket(), OWNER_ONLY);
+            } else {
+                // Not root and no CAP_CHOWN: the worker's group, which this process must be a member of.
+                try {
+                    Files.setAttribute(socket(), "unix:gid", user.gid());
+                } catch (final java.nio.file.FileSystemException e) {
+                    throw new IllegalStateException("this process may neither give the socket to " + user.name()
+                        + " (no CAP_CHOWN) nor to its group " + user.gid() + " (it is not a member): add this user to"
+                        + " that group (sysusers: m USER " + user.name() + "; or usermod -aG), or grant CAP_CHOWN", e);
+                }
+                Files.setPosixFilePermissions(socket(), OWNER_AND_GROUP);
             }
-            Files.setPosixFilePermissions(socket(), OWNER_ONLY);
             return listener;
         } catch (final IOException | RuntimeException e) {
             UnixSockets.close(listener);
             throw new IllegalStateException("cannot hand the worker socket " + socket() + " to the worker user: "
                 + e.getMessage(), e);
         }
+    }
+
+    /** Makes {@code user} the socket's owner and group; false when this process may not (no {@code CAP_CHOWN}). */
+    private boolean giveTo(final WorkerUser user) throws IOException {
+        try {
+            Files.setAttribute(socket(), "unix:uid", user.uid());
+        } catch (final java.nio.file.FileSystemException e) {
+            return false;
+        }
+        Files.setAttribute(socket(), "unix:gid", user.gid());
+        return true;
     }
 
     Path log(final int workerIndex, final long launchId) {

@@ -12,7 +12,9 @@ import java.util.Optional;
  * accounts; a worker user from a network directory is not supported). Never root: uid 0 is refused.
  */
 public record WorkerUser(String name, int uid, int gid) {
-    /** The dedicated account, used when it exists. */
+    /** The workers' own account (the packages make it), used when it exists. */
+    public static final String WORKERS = "mcrelay-worker";
+    /** The dedicated account of older installations, used when it exists and {@link #WORKERS} does not. */
     public static final String DEDICATED = "mcrelay";
     /** The fallback when there is no dedicated account. */
     public static final String FALLBACK = "nobody";
@@ -26,8 +28,8 @@ public record WorkerUser(String name, int uid, int gid) {
     }
 
     /**
-     * The account named {@code name}, or when {@code name} is null the dedicated {@code mcrelay} account if it exists,
-     * else {@code nobody}. Throws with a clear message if the account does not exist or is root.
+     * The account named {@code name}, or when {@code name} is null {@code mcrelay-worker} if it exists, else
+     * {@code mcrelay}, else {@code nobody}. Throws with a clear message if the account does not exist or is root.
      */
     public static WorkerUser resolve(final String name) {
         return resolve(name, PASSWD);
@@ -41,10 +43,11 @@ public record WorkerUser(String name, int uid, int gid) {
             throw new UncheckedIOException("cannot read " + passwd + " to find the worker user", e);
         }
         if (name == null) {
-            return find(DEDICATED, lines, passwd).or(() -> find(FALLBACK, lines, passwd)).orElseThrow(
-                () -> new IllegalArgumentException("neither a '" + DEDICATED + "' nor a '" + FALLBACK
-                    + "' account exists in " + passwd + ": create one (useradd --system " + DEDICATED
-                    + ") or pass --user"));
+            return find(WORKERS, lines, passwd).or(() -> find(DEDICATED, lines, passwd))
+                .or(() -> find(FALLBACK, lines, passwd)).orElseThrow(
+                    () -> new IllegalArgumentException("neither a '" + WORKERS + "', a '" + DEDICATED + "' nor a '"
+                        + FALLBACK + "' account exists in " + passwd + ": create one (useradd --system " + WORKERS
+                        + ") or pass --user"));
         }
         return find(name, lines, passwd).orElseThrow(() -> new IllegalArgumentException("worker user '" + name
             + "' does not exist (not in " + passwd + "): create it (useradd --system " + name

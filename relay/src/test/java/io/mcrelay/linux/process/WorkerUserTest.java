@@ -29,6 +29,14 @@ class WorkerUserTest {
     }
 
     @Test
+    void theWorkersOwnAccountWinsOverTheDedicatedOne() throws IOException {
+        final Path file = passwd("root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534::/nonexistent:/bin/false\n"
+            + "mcrelay:x:998:997::/nonexistent:/usr/sbin/nologin\n"
+            + "mcrelay-worker:x:996:995::/nonexistent:/usr/sbin/nologin\n");
+        assertEquals(new WorkerUser("mcrelay-worker", 996, 995), WorkerUser.resolve(null, file));
+    }
+
+    @Test
     void withoutADedicatedAccountNobodyIsUsed() throws IOException {
         final Path file = passwd("root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534::/nonexistent:/bin/false\n");
         assertEquals(new WorkerUser("nobody", 65534, 65534), WorkerUser.resolve(null, file));
@@ -43,7 +51,7 @@ class WorkerUserTest {
             + " or pass another --user", missing.getMessage());
         final IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
             () -> WorkerUser.resolve(null, file));
-        assertTrue(none.getMessage().startsWith("neither a 'mcrelay' nor a 'nobody' account exists"),
+        assertTrue(none.getMessage().startsWith("neither a 'mcrelay-worker', a 'mcrelay' nor a 'nobody' account exists"),
             none.getMessage());
         final IllegalArgumentException root = assertThrows(IllegalArgumentException.class,
             () -> WorkerUser.resolve("root", file));
