@@ -135,6 +135,8 @@ public final class ArchRules {
         rooms.put("io.mcrelay.cli", concat(floor2, "io.mcrelay.journal", "io.mcrelay.record", "io.mcrelay.traffic"));
         final List<String> below = new ArrayList<>(rooms.keySet());
         rooms.put("io.mcrelay.daemon", below);
+        // The demo is a composition root too: it starts the daemon as a child process and speaks to its socket.
+        rooms.put("io.mcrelay.demo", below);
         return Collections.unmodifiableMap(rooms);
     }
 

@@ -104,7 +104,8 @@ class ArchRulesTest {
         Map.entry("io.mcrelay.linux.netlink", io.mcrelay.linux.netlink.archfixture.UsesPacketFilters.class),
         Map.entry("io.mcrelay.traffic", io.mcrelay.traffic.archfixture.UsesTheRings.class),
         Map.entry("io.mcrelay.cli", io.mcrelay.cli.archfixture.UsesTheDaemon.class),
-        Map.entry("io.mcrelay.daemon", io.mcrelay.daemon.archfixture.UsesTheSimulator.class));
+        Map.entry("io.mcrelay.daemon", io.mcrelay.daemon.archfixture.UsesTheSimulator.class),
+        Map.entry("io.mcrelay.demo", io.mcrelay.demo.archfixture.UsesTheSimulator.class));
 
     @TestFactory
     Stream<DynamicTest> eachRoomRuleFailsOnAFixtureThatReachesAForbiddenRoom() {
