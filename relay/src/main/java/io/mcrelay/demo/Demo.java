@@ -204,8 +204,7 @@ final class Demo {
         trafficStop = true;
         joinThreads();
         checkNotInterrupted();
-        final ControlResponse.StatsReport stats = stats(control);
-        return report(results, summaries, stats, pids, cpuAfter - cpuBefore);
+        return report(results, summaries, settledStats(control, results), pids, cpuAfter - cpuBefore);
     }
 
     /** One line a second (redrawn in place on a terminal) until the generators are done. */
@@ -345,6 +344,24 @@ final class Demo {
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the workers were not ready within 90 s: " + answer);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+    }
+
+    /**
+     * The daemon's counts once its workers have reported every packet sent (they report in heartbeats, a few times a
+     * second), or as they stand after 5 s.
+     */
+    private ControlResponse.StatsReport settledStats(final ControlClient control,
+        final List<AtomicReference<Generator.Result>> results) throws Exception {
+        final long sent = results.stream().mapToLong(r -> r.get() == null ? 0 : r.get().sent()).sum();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            final ControlResponse.StatsReport stats = stats(control);
+            final long in = stats.rules().stream().mapToLong(ControlResponse.RuleStats::packetsIn).sum();
+            if (in >= sent || System.nanoTime() > deadline || interrupted) {
+                return stats;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
