@@ -47,8 +47,8 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:stopped by SIGTERM or SIGINT",
-        "1:could not start (one line on stderr: socket in use, not root, no io_uring, bad --config, unknown "
-            + "--user or --socket-group...)",
+        "1:could not start (one line on stderr: socket in use, a capability missing, --backend io_uring where it "
+            + "cannot run, bad --config, unknown --user or --socket-group...)",
         "2:usage error"})
 public class SupervisorCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(SupervisorCommand.class);
@@ -140,7 +140,7 @@ public class SupervisorCommand implements Callable<Integer> {
         description = "Check whether the daemon would start with these options, without starting it (nothing is "
             + "created, bound or launched): the capabilities it needs (each missing one named, with what it is for), "
             + "the packet backend, setpriv, the workers' account, the journal's and the control socket's directories, "
-            + "the socket's group, --config. Prints a line per check (ok or missing, "
+            + "the socket's group, --config and the interfaces its rules name, the kernel. Prints a line per check (ok or missing, "
             + "and why); exit 0 when it would start, 1 otherwise.")
     private boolean check;
 

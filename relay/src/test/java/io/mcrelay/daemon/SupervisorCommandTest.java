@@ -143,6 +143,31 @@ class SupervisorCommandTest {
     }
 
     /**
+     * {@code --check} names the interfaces of the {@code --config} file's rules that do not exist here (their rules
+     * would wait), and the kernel's version.
+     */
+    @Test
+    void checkNamesTheInterfacesTheConfigNamesThatDoNotExistAndTheKernel() throws java.io.IOException {
+        final Path config = Files.writeString(dir.resolve("rules.conf"), """
+            {"rules": [{"id": "a", "input_interface": "lo", "input_group": "239.1.1.1", "input_port": 5000,
+              "outputs": [{"group": "239.2.2.2", "port": 6000, "interface": "mcr-none9"}]}]}
+            """);
+        final Run run = supervisor("--check", "--workers", "1", "--config", config.toString());
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("ok       config: " + config + " is valid"), run::toString);
+        assertTrue(run.out().contains("missing  interfaces: mcr-none9 does not exist in this network namespace (its "
+            + "rules would wait for it)"), run::toString);
+        assertTrue(run.out().contains("ok       kernel: Linux "), run::toString);
+        final Path present = Files.writeString(dir.resolve("present.conf"), """
+            {"rules": [{"id": "a", "input_interface": "lo", "input_group": "239.1.1.1", "input_port": 5000,
+              "outputs": [{"group": "239.2.2.2", "port": 6000, "interface": "lo"}]}]}
+            """);
+        assertTrue(supervisor("--check", "--workers", "1", "--config", present.toString()).out()
+            .contains("ok       interfaces: lo exists"));
+        assertFalse(Files.exists(dir.resolve("journal")), "nothing created");
+    }
+
+    /**
      * {@code --check} reports each check on a line, ok or missing with why, and exits 0 exactly when nothing is missing;
      * it starts nothing: no socket, no journal. As another user than root without capabilities, they are missing.
      */
