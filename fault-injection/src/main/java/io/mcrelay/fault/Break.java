@@ -21,7 +21,18 @@ public enum Break {
      * away or came back, and its input sockets stay on whatever device they had.
      */
     LINKS("link events after the start are lost: the supervisor never learns an interface went down, came up, went "
-        + "away or came back");
+        + "away or came back"),
+    /**
+     * The journal of earlier lives is never read back: a supervisor restarted on its journal (after a kill -9, say)
+     * recovers no rule, id or epoch.
+     */
+    RESTORE("the journal of earlier lives is never read back: a restarted supervisor recovers no rule"),
+    /**
+     * Once the journal refused an entry (its disk full), it refuses every later one, even when space comes back: rule
+     * changes stay refused for ever.
+     */
+    SPACE("once the journal refused an entry (its disk full), it refuses every later one, even after space comes "
+        + "back");
 
     private final String description;
 

@@ -31,7 +31,9 @@ import picocli.CommandLine.Option;
             + "killed as a command goes to it).",
         "--break breaks one recovery: respawn (a dead worker is never replaced), sync (every Sync to a replacement "
             + "worker is dropped), joins (group joins are answered as made and never made), links (link events "
-            + "after the start are lost)."})
+            + "after the start are lost), restore (the journal of earlier lives is never read back: a restart "
+            + "recovers no rule), space (once the journal refused an entry, it refuses every later one, even after "
+            + "space comes back)."})
 public final class FaultSupervisorCommand extends SupervisorCommand {
     private static final Logger LOG = LoggerFactory.getLogger(FaultSupervisorCommand.class);
 

@@ -57,6 +57,17 @@ public final class FaultySupervisorSeams implements UnaryOperator<Supervisor.Sea
             seams.control(), breaks.contains(Break.LINKS) ? new EventDroppingLinkMonitor(seams.links()) : seams.links(),
             seams.logLevels(), seams.inputSockets(),
             breaks.contains(Break.JOINS) ? new JoinIgnoringMemberships(seams.memberships()) : seams.memberships(),
-            seams.journal(), seams.clock());
+            journal(seams.journal()), seams.clock());
+    }
+
+    private io.mcrelay.seam.Journal journal(final io.mcrelay.seam.Journal journal) {
+        io.mcrelay.seam.Journal decorated = journal;
+        if (breaks.contains(Break.RESTORE)) {
+            decorated = new AmnesiacJournal(decorated);
+        }
+        if (breaks.contains(Break.SPACE)) {
+            decorated = new StuckFullJournal(decorated);
+        }
+        return decorated;
     }
 }

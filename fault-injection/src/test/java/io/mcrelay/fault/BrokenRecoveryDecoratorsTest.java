@@ -268,7 +268,7 @@ class BrokenRecoveryDecoratorsTest {
             () -> new FaultySupervisorSeams(1, 0, EnumSet.noneOf(FaultKind.class), Set.of()));
         assertEquals(Break.SYNC, Break.of("sync"));
         final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Break.of("all"));
-        assertEquals("no recovery called 'all' can be broken; the choices are [respawn, sync, joins, links]",
+        assertEquals("no recovery called 'all' can be broken; the choices are [respawn, sync, joins, links, restore, space]",
             unknown.getMessage());
         assertEquals(FaultKind.CHANNEL_LOSS, FaultKind.ofWord("channel-loss"));
     }

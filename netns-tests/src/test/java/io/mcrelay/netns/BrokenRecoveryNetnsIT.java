@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import io.mcrelay.control.ControlRequest;
 import io.mcrelay.control.ControlResponse;
 import io.mcrelay.control.RuleDocument;
 
@@ -24,7 +25,8 @@ import io.mcrelay.control.RuleDocument;
  * suite's "a new worker ready" never comes, and no packet is forwarded), nor one stopped past its heartbeat deadline;
  * a worker whose channel drops every Sync is killed again and again for its sync timeout; joins answered and never
  * made leave the kernel without the group the memberships suite looks for; with link events lost, a rule is shown
- * active while its input is down, and an input made again is never used. Each waits for events the daemon shows (restarts counted, a reason word), never for
+ * active while its input is down, and an input made again is never used; a supervisor restarted on a journal it
+ * cannot read back has no rule; a journal that stays refused after space came back keeps refusing rule changes. Each waits for events the daemon shows (restarts counted, a reason word), never for
  * a time.
  */
 @Tag("full")
@@ -168,6 +170,56 @@ class BrokenRecoveryNetnsIT {
             assertEquals("active", ((ControlResponse.Rules) relay.client.exchange(
                 new io.mcrelay.control.ControlRequest.ListRules(relay.client.nextRequestId()))).rules().getFirst()
                 .state(), "the supervisor believes it joined");
+        }
+    }
+
+    /**
+     * The supervisor-kill suite's recovery broken: a supervisor killed with -9 and restarted on a journal it cannot read
+     * back comes back without its rule (the suite's "rules intact" does not hold): no rule, none counted.
+     */
+    @Test
+    void aSupervisorRestartedOnAJournalItCannotReadBackHasNoRule() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.startFaulty(PREFIX, "restore", "--break", "restore")) {
+            relay.killAndRestart();
+            final ControlResponse answer = relay.client.exchange(new ControlRequest.ListRules(
+                relay.client.nextRequestId()));
+            final ControlResponse.Rules rules = assertInstanceOf(ControlResponse.Rules.class, answer,
+                answer::toString);
+            final ControlResponse.StatsReport stats = relay.stats();
+            System.out.println("[broken] restore: rules after the restart " + rules.rules() + "; stats " + stats);
+            assertEquals(List.of(), rules.rules(), "no rule recovered");
+            assertEquals(List.of(), stats.rules(), "no rule counted");
+            assertTrue(DaemonKit.read(relay.log).contains("(0 rules recovered, epoch 0)"),
+                () -> DaemonKit.read(relay.log));
+        }
+    }
+
+    /**
+     * The journal-full suite's recovery broken: once the journal refused an entry it refuses every later one, so when
+     * space comes back (the journal below takes entries again and logs so) rule changes are still refused and ping
+     * still says full: what the suite waits for ("the journal ok again", the add accepted) does not come.
+     */
+    @Test
+    void aJournalThatStaysRefusedAfterSpaceComesBackKeepsRefusingRuleChanges() throws Exception {
+        Netns.requireRoot();
+        try (TrafficRelay relay = TrafficRelay.startFaultyOnJournalDisk(PREFIX, "space", JournalFullNetnsIT.DISK_BYTES,
+            "--break", "space")) {
+            final java.nio.file.Path ballast = relay.journalDir().resolve("ballast");
+            JournalFullNetnsIT.fill(relay.journalDir(), ballast, 256 << 10);
+            Waits.until(Waits.Pace.DAEMON, "the journal full", () -> JournalFullNetnsIT.journalState(relay),
+                state -> state.state().equals("full"), () -> DaemonKit.read(relay.log));
+            java.nio.file.Files.delete(ballast); // space comes back
+            Waits.until(Waits.Pace.DAEMON, "the journal below taking entries again", () -> DaemonKit.read(relay.log),
+                log -> log.contains("takes entries again: a gap entry marks"), () -> DaemonKit.read(relay.log));
+            final ControlResponse.JournalState state = JournalFullNetnsIT.journalState(relay);
+            final ControlResponse refused = relay.add(new RuleDocument("r2", null, "in0", "239.7.7.9",
+                TrafficRelay.PORT_IN, null, List.of(new RuleDocument.OutputDocument(TrafficRelay.GROUP_OUT,
+                    TrafficRelay.PORT_OUT + 5, "out0", null)), null));
+            System.out.println("[broken] space: journal " + state + " after space came back; add: " + refused);
+            assertEquals("full", state.state(), state::toString);
+            assertTrue(refused instanceof ControlResponse.Refused r && r.code().equals("unavailable"),
+                refused::toString);
         }
     }
 }

@@ -37,13 +37,13 @@ import io.mcrelay.seam.Journal;
  */
 class JournalFullNetnsIT {
     private static final String PREFIX = "mcjf";
-    private static final long DISK_BYTES = 8L << 20;
+    static final long DISK_BYTES = 8L << 20;
     private static final int PACKETS = 20_000;
     private static final int RATE = 10_000;
     private static final int SIZE = 1200;
 
     /** Fills the file system of {@code dir} with {@code file} until at most {@code leaveBytes} are free. */
-    private static void fill(final Path dir, final Path file, final long leaveBytes) throws IOException {
+    static void fill(final Path dir, final Path file, final long leaveBytes) throws IOException {
         final byte[] chunk = new byte[64 << 10];
         try (OutputStream out = Files.newOutputStream(file)) {
             while (Files.getFileStore(dir).getUsableSpace() > leaveBytes + chunk.length) {
@@ -124,7 +124,7 @@ class JournalFullNetnsIT {
         }
     }
 
-    private static ControlResponse.JournalState journalState(final TrafficRelay relay) {
+    static ControlResponse.JournalState journalState(final TrafficRelay relay) {
         try {
             final ControlResponse pong = relay.client.exchange(new ControlRequest.Ping(relay.client.nextRequestId()));
             return ((ControlResponse.Pong) pong).journal();

@@ -127,6 +127,12 @@ final class TrafficRelay implements AutoCloseable {
         return startWith(prefix, name, "supervisor", GROUP_OUT, 1, null, diskBytes);
     }
 
+    /** As {@link #startOnJournalDisk}, with the fault-injection module's daemon (see {@link #startFaulty}). */
+    static TrafficRelay startFaultyOnJournalDisk(final String prefix, final String name, final long diskBytes,
+        final String... faultOptions) throws Exception {
+        return startWith(prefix, name, "fault-supervisor", GROUP_OUT, 1, null, diskBytes, faultOptions);
+    }
+
     /**
      * From now on the generator sends from a bridge {@code br0} in the source namespace with {@code in0p} as its port
      * (the source's address moves to it): the relay's input veth pair can then be deleted and made again under
