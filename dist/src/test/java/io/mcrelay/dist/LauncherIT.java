@@ -50,7 +50,7 @@ class LauncherIT {
 
     @Test
     void shouldPrintVersionsAndUnreachableDaemonAndExitZero() {
-        final Run run = launcher("version");
+        final ProcessRun run = launcher("version");
 
         assertEquals(0, run.exitCode(), run::describe);
         assertTrue(versionLine().matcher(run.stdout()).find(), () -> "no version line\n" + run.describe());
@@ -60,7 +60,7 @@ class LauncherIT {
 
     @Test
     void shouldExitTwoWithUsageWhenNoCommandIsGiven() {
-        final Run run = launcher();
+        final ProcessRun run = launcher();
 
         assertEquals(2, run.exitCode(), run::describe);
         assertTrue(run.stderr().contains("Usage:"), run::describe);
@@ -68,7 +68,7 @@ class LauncherIT {
 
     @Test
     void shouldExitTwoNamingAnUnknownCommand() {
-        final Run run = launcher("frobnicate");
+        final ProcessRun run = launcher("frobnicate");
 
         assertEquals(2, run.exitCode(), run::describe);
         assertTrue(run.stderr().contains("frobnicate"), run::describe);
@@ -76,7 +76,7 @@ class LauncherIT {
 
     @Test
     void shouldListCommandsInHelpAndExitZero() {
-        final Run run = launcher("--help");
+        final ProcessRun run = launcher("--help");
 
         assertEquals(0, run.exitCode(), run::describe);
         assertTrue(Pattern.compile("(?m)^\\s+version\\b").matcher(run.stdout()).find(), run::describe);
@@ -84,7 +84,7 @@ class LauncherIT {
 
     @Test
     void shouldExitThreeNamingTheSocketFromMcrelaySocketWhenNoDaemonAnswers() {
-        final Run run = launcher("ping");
+        final ProcessRun run = launcher("ping");
 
         assertEquals(3, run.exitCode(), run::describe);
         assertEquals("mcrelay: no daemon: nothing at " + socket + " (start one with 'mcrelay supervisor', or pass "
@@ -94,7 +94,8 @@ class LauncherIT {
 
     @Test
     void shouldExitTwoNamingABadOutputBeforeContactingTheDaemon() {
-        final Run run = launcher("add", "--input-interface", "eth0", "--input-group", "239.1.1.1", "--input-port",
+        final ProcessRun run =
+            launcher("add", "--input-interface", "eth0", "--input-group", "239.1.1.1", "--input-port",
             "5000", "--output", "239.1.1.1:notaport:eth0");
 
         assertEquals(2, run.exitCode(), run::describe);
@@ -110,7 +111,8 @@ class LauncherIT {
         final Path options = jar.resolveSibling("jvm.options");
         assertTrue(Files.isRegularFile(options), "jvm.options is not beside the jar: " + options);
 
-        final Run run = run(List.of(javaHome().resolve("bin/java").toString(), "@" + options, "-jar", jar.toString(),
+        final ProcessRun run =
+            run(List.of(javaHome().resolve("bin/java").toString(), "@" + options, "-jar", jar.toString(),
             "version"));
 
         assertEquals(0, run.exitCode(), run::describe);
@@ -125,8 +127,8 @@ class LauncherIT {
         assertTrue(Files.isRegularFile(jar.resolveSibling("mcrelay-worker.aot")), "no workers' AOT cache beside it");
         for (final List<String> args : List.of(List.of("version"), List.of("gen", "--help"),
             List.of("add", "--output", "239.1.1.1:notaport:eth0"))) {
-            final Run cached = run(launcherCommand(args), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:aot=info:stderr"));
-            final Run plain = run(launcherCommand(args), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:aot=info:stderr",
+            final ProcessRun cached = run(launcherCommand(args), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:aot=info:stderr"));
+            final ProcessRun plain = run(launcherCommand(args), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:aot=info:stderr",
                 "MCRELAY_AOT", "off"));
             assertTrue(cached.stderr().contains("Opened AOT cache " + jar.resolveSibling("mcrelay.aot")),
                 cached::describe);
@@ -143,10 +145,11 @@ class LauncherIT {
      */
     @Test
     void aCollectorInMcrelayJavaOptsReplacesTheLaunchersOwn() {
-        final Run plain = run(launcherCommand(List.of("version")), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:gc:stderr"));
+        final ProcessRun plain =
+            run(launcherCommand(List.of("version")), Map.of("MCRELAY_JAVA_OPTS", "-Xlog:gc:stderr"));
         assertEquals(0, plain.exitCode(), plain::describe);
         assertTrue(plain.stderr().contains("Using Serial"), plain::describe);
-        final Run g1 = run(launcherCommand(List.of("version")),
+        final ProcessRun g1 = run(launcherCommand(List.of("version")),
             Map.of("MCRELAY_JAVA_OPTS", "-XX:+UseG1GC -Xlog:gc:stderr"));
         assertEquals(0, g1.exitCode(), g1::describe);
         assertTrue(g1.stderr().contains("Using G1"), g1::describe);
@@ -165,7 +168,7 @@ class LauncherIT {
             final int major = (header[6] & 0xFF) << 8 | header[7] & 0xFF;
             assertTrue(major >= 52, "picocli/CommandLine.class is of class-file version " + major);
         }
-        final Run run = run(launcherCommand(List.of("version")),
+        final ProcessRun run = run(launcherCommand(List.of("version")),
             Map.of("MCRELAY_JAVA_OPTS", "-Xlog:class+load=info:stderr"));
         assertEquals(0, run.exitCode(), run::describe);
         final List<String> picocli = run.stderr().lines().filter(l -> l.contains(" picocli.")).toList();
@@ -221,7 +224,8 @@ class LauncherIT {
         final Pattern ready = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)[^}]*\"state\"\\s*:\\s*\"ready\"");
         String last = "";
         for (int i = 0; i < 240 && daemon.isAlive(); i++) {
-            final Run workers = run(launcherCommand(List.of("workers", "--json", "--socket", control.toString())));
+            final ProcessRun workers =
+                run(launcherCommand(List.of("workers", "--json", "--socket", control.toString())));
             last = workers.stdout();
             final java.util.regex.Matcher matcher = ready.matcher(last);
             if (workers.exitCode() == 0 && matcher.find()) {
@@ -229,16 +233,17 @@ class LauncherIT {
             }
             Thread.sleep(250);
         }
-        fail("no worker became ready within 60 s; last answer: " + last + "\n--- daemon log ---\n" + read(log));
+        fail("no worker became ready within 60 s; last answer: " + last + "\n--- daemon log ---\n"
+            + ProcessRun.read(log));
         return -1;
     }
 
     @Test
     void jvmWarningsGoToStderrNeverIntoTheOutput() {
         // A cache that cannot be used makes the JVM complain; what a command prints must be unchanged by it.
-        final Run warned = run(launcherCommand(List.of("version")),
+        final ProcessRun warned = run(launcherCommand(List.of("version")),
             Map.of("MCRELAY_JAVA_OPTS", "-XX:AOTCache=" + tempDir.resolve("absent.aot")));
-        final Run plain = launcher("version");
+        final ProcessRun plain = launcher("version");
         assertEquals(0, warned.exitCode(), warned::describe);
         assertTrue(warned.stderr().contains("][aot] "), warned::describe); // the JVM says why, on stderr
         assertEquals(plain.stdout(), warned.stdout(), warned::describe);
@@ -256,7 +261,7 @@ class LauncherIT {
         return text.lines().anyMatch(line::equals);
     }
 
-    private Run launcher(final String... args) {
+    private ProcessRun launcher(final String... args) {
         return run(launcherCommand(List.of(args)));
     }
 
@@ -267,7 +272,7 @@ class LauncherIT {
         return command;
     }
 
-    private Run run(final List<String> command) {
+    private ProcessRun run(final List<String> command) {
         return run(command, Map.of());
     }
 
@@ -276,71 +281,22 @@ class LauncherIT {
      * runs this test as {@code JAVA_HOME} (so the launcher need not search), the absent control socket, and a
      * private cache directory (so the launcher's JDK finder never writes into the real home); then {@code extraEnv}.
      */
-    private Run run(final List<String> command, final Map<String, String> extraEnv) {
-        final Path stdout;
-        final Path stderr;
-        try {
-            stdout = Files.createTempFile(tempDir, "stdout-", ".txt");
-            stderr = Files.createTempFile(tempDir, "stderr-", ".txt");
-        } catch (final IOException e) {
-            throw new AssertionError("cannot create output files in " + tempDir, e);
-        }
-        final ProcessBuilder builder = new ProcessBuilder(command)
-            .directory(tempDir.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(stdout.toFile())
-            .redirectError(stderr.toFile());
-        final Map<String, String> env = builder.environment();
-        env.put("JAVA_HOME", javaHome().toString());
-        env.put("MCRELAY_SOCKET", socket.toString());
-        env.put("XDG_CACHE_HOME", tempDir.resolve("cache").toString());
-        env.remove("MCRELAY_JAVA_OPTS"); // a developer's extra JVM options must not change what is tested
-        env.remove("MCRELAY_AOT");
-        env.putAll(extraEnv);
-        try {
-            final Process process = builder.start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                fail("did not finish in " + TIMEOUT_SECONDS + " s and was killed\n"
-                    + describe(command, "killed; output so far:", read(stdout), read(stderr)));
-            }
-            return new Run(command, process.exitValue(), read(stdout), read(stderr));
-        } catch (final IOException e) {
-            throw new AssertionError("cannot run " + command, e);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while running " + command, e);
-        }
+    private ProcessRun run(final List<String> command, final Map<String, String> extraEnv) {
+        return ProcessRun.run(tempDir, command, env -> {
+            env.put("JAVA_HOME", javaHome().toString());
+            env.put("MCRELAY_SOCKET", socket.toString());
+            env.put("XDG_CACHE_HOME", tempDir.resolve("cache").toString());
+            env.remove("MCRELAY_JAVA_OPTS"); // a developer's extra JVM options must not change what is tested
+            env.remove("MCRELAY_AOT");
+            env.putAll(extraEnv);
+        }, TIMEOUT_SECONDS);
     }
 
     private static Path javaHome() {
         return Path.of(System.getProperty("java.home"));
     }
 
-    private static String read(final Path file) throws IOException {
-        // Lenient decoding: a stray byte in the output must not hide the output itself.
-        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    }
-
     private static String requiredProperty(final String name) {
-        final String value = System.getProperty(name);
-        if (value == null || value.isBlank()) {
-            fail("system property " + name + " is not set: the dist pom's Failsafe configuration sets it");
-        }
-        return value;
-    }
-
-    /** How a process ended and what it printed; {@link #describe()} is every failure message. */
-    private record Run(List<String> command, int exitCode, String stdout, String stderr) {
-        String describe() {
-            return LauncherIT.describe(command, "exit code: " + exitCode, stdout, stderr);
-        }
-    }
-
-    private static String describe(final List<String> command, final String outcome, final String stdout,
-                                   final String stderr) {
-        return "command: " + String.join(" ", command) + "\n" + outcome
-            + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+        return ProcessRun.requiredProperty(name);
     }
 }

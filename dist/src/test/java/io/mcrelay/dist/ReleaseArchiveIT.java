@@ -45,7 +45,7 @@ class ReleaseArchiveIT {
         final Path archive = Path.of(requiredProperty("mcrelay.archive"));
         assertTrue(Files.isRegularFile(archive), "the release archive is missing: " + archive);
         final Path opt = Files.createDirectories(tempDir.resolve("opt"));
-        final Run untar = run(List.of("tar", "-xzf", archive.toString(), "-C", opt.toString()), Map.of());
+        final ProcessRun untar = run(List.of("tar", "-xzf", archive.toString(), "-C", opt.toString()), Map.of());
         assertEquals(0, untar.exitCode(), untar::describe);
         top = opt.resolve("mcrelay-" + version).toRealPath();
     }
@@ -108,7 +108,7 @@ class ReleaseArchiveIT {
 
     @Test
     void theUnpackedLauncherPrintsTheVersionWithTheCacheBesideItsJar() {
-        final Run run = run(List.of(top.resolve("bin/mcrelay").toString(), "version"),
+        final ProcessRun run = run(List.of(top.resolve("bin/mcrelay").toString(), "version"),
             Map.of("JAVA_HOME", javaHome().toString(), "MCRELAY_JAVA_OPTS", "-Xlog:aot=info:stderr"));
 
         assertEquals(0, run.exitCode(), run::describe);
@@ -122,7 +122,8 @@ class ReleaseArchiveIT {
     void theWorkersCacheIsValidBesideTheUnpackedJar() {
         // As a worker starts (SupervisorDaemon.WORKER_SIZING), with the workers' cache: the JVM must accept it where
         // the archive put it, or every worker of an installed daemon would start without it.
-        final Run run = run(List.of(javaHome().resolve("bin/java").toString(), "@" + top.resolve("lib/jvm.options"),
+        final ProcessRun run =
+            run(List.of(javaHome().resolve("bin/java").toString(), "@" + top.resolve("lib/jvm.options"),
             "-XX:+UseSerialGC", "-Xms8m", "-XX:TrimNativeHeapInterval=5000", "-XX:-UsePerfData",
             "-XX:ActiveProcessorCount=1", "-Xlog:aot=info:stderr",
             "-XX:AOTCache=" + top.resolve("lib/mcrelay-worker.aot"), "-jar", top.resolve("lib/mcrelay.jar").toString(),
@@ -138,7 +139,7 @@ class ReleaseArchiveIT {
         final Path usrBin = Files.createDirectories(tempDir.resolve("usr/bin"));
         final Path link = Files.createSymbolicLink(usrBin.resolve("mcrelay"), top.resolve("bin/mcrelay"));
 
-        final Run run = run(List.of(link.toString(), "version"), Map.of("JAVA_HOME", javaHome().toString()));
+        final ProcessRun run = run(List.of(link.toString(), "version"), Map.of("JAVA_HOME", javaHome().toString()));
 
         assertEquals(0, run.exitCode(), run::describe);
         assertTrue(hasLine(run.stdout(), "mcrelay " + version), run::describe);
@@ -147,7 +148,8 @@ class ReleaseArchiveIT {
     @Test
     void aClientCommandWithoutADaemonExitsThree() {
         final Path socket = tempDir.resolve("nonexistent.sock");
-        final Run run = run(List.of(top.resolve("bin/mcrelay").toString(), "ping", "--socket", socket.toString()),
+        final ProcessRun run =
+            run(List.of(top.resolve("bin/mcrelay").toString(), "ping", "--socket", socket.toString()),
             Map.of("JAVA_HOME", javaHome().toString()));
 
         assertEquals(3, run.exitCode(), run::describe);
@@ -159,7 +161,7 @@ class ReleaseArchiveIT {
     void withoutJavaHomeTheJavaOnPathIsUsed() throws IOException {
         final Path path = toolsDirectory(true);
 
-        final Run run = run(List.of(top.resolve("bin/mcrelay").toString(), "version"),
+        final ProcessRun run = run(List.of(top.resolve("bin/mcrelay").toString(), "version"),
             Map.of("PATH", path.toString()), "JAVA_HOME");
 
         assertEquals(0, run.exitCode(), run::describe);
@@ -168,7 +170,7 @@ class ReleaseArchiveIT {
 
     @Test
     void aJavaHomeOlderThan25GivesWayToTheJavaOnPath() throws IOException {
-        final Run run = run(List.of(top.resolve("bin/mcrelay").toString(), "version"),
+        final ProcessRun run = run(List.of(top.resolve("bin/mcrelay").toString(), "version"),
             Map.of("PATH", toolsDirectory(true).toString(), "JAVA_HOME", fakeJavaHome("17.0.2").toString()));
 
         assertEquals(0, run.exitCode(), run::describe);
@@ -179,7 +181,7 @@ class ReleaseArchiveIT {
     void withoutAJava25TheLauncherSaysWhatItNeedsAndExitsOne() throws IOException {
         final Path old = fakeJavaHome("17.0.2");
 
-        final Run run = run(List.of(top.resolve("bin/mcrelay").toString(), "version"),
+        final ProcessRun run = run(List.of(top.resolve("bin/mcrelay").toString(), "version"),
             Map.of("PATH", toolsDirectory(false).toString(), "JAVA_HOME", old.toString()));
 
         assertEquals(1, run.exitCode(), run::describe);
@@ -238,61 +240,20 @@ class ReleaseArchiveIT {
      * Runs {@code command} from the temporary directory, with a private cache directory, without a developer's
      * MCRELAY_* settings and without the {@code removed} variables; then {@code extraEnv}.
      */
-    private Run run(final List<String> command, final Map<String, String> extraEnv, final String... removed) {
-        final Path stdout;
-        final Path stderr;
-        try {
-            stdout = Files.createTempFile(tempDir, "stdout-", ".txt");
-            stderr = Files.createTempFile(tempDir, "stderr-", ".txt");
-        } catch (final IOException e) {
-            throw new AssertionError("cannot create output files in " + tempDir, e);
-        }
-        final ProcessBuilder builder = new ProcessBuilder(command)
-            .directory(tempDir.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(stdout.toFile())
-            .redirectError(stderr.toFile());
-        final Map<String, String> env = builder.environment();
-        env.put("XDG_CACHE_HOME", tempDir.resolve("cache").toString());
-        env.remove("MCRELAY_JAVA_OPTS");
-        env.remove("MCRELAY_AOT");
-        env.remove("MCRELAY_SOCKET");
-        for (final String name : removed) {
-            env.remove(name);
-        }
-        env.putAll(extraEnv);
-        try {
-            final Process process = builder.start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                fail("did not finish in " + TIMEOUT_SECONDS + " s and was killed: " + command);
+    private ProcessRun run(final List<String> command, final Map<String, String> extraEnv, final String... removed) {
+        return ProcessRun.run(tempDir, command, env -> {
+            env.put("XDG_CACHE_HOME", tempDir.resolve("cache").toString());
+            env.remove("MCRELAY_JAVA_OPTS");
+            env.remove("MCRELAY_AOT");
+            env.remove("MCRELAY_SOCKET");
+            for (final String name : removed) {
+                env.remove(name);
             }
-            return new Run(command, process.exitValue(), read(stdout), read(stderr));
-        } catch (final IOException e) {
-            throw new AssertionError("cannot run " + command, e);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while running " + command, e);
-        }
-    }
-
-    private static String read(final Path file) throws IOException {
-        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            env.putAll(extraEnv);
+        }, TIMEOUT_SECONDS);
     }
 
     private static String requiredProperty(final String name) {
-        final String value = System.getProperty(name);
-        if (value == null || value.isBlank()) {
-            fail("system property " + name + " is not set: the dist pom's Failsafe configuration sets it");
-        }
-        return value;
-    }
-
-    private record Run(List<String> command, int exitCode, String stdout, String stderr) {
-        String describe() {
-            return "command: " + String.join(" ", command) + "\nexit code: " + exitCode
-                + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
-        }
+        return ProcessRun.requiredProperty(name);
     }
 }

@@ -65,7 +65,7 @@ class SystemdUnitsIT {
         final Path tool = requireTool("systemd-analyze");
         final Path root = stagedRoot(Map.of());
 
-        final Run run = run(List.of(tool.toString(), "verify", "--root=" + root, "--man=no", "--generators=no",
+        final ProcessRun run = run(List.of(tool.toString(), "verify", "--root=" + root, "--man=no", "--generators=no",
             "mcrelay.service", "mcrelay@blue.service"));
         System.out.println("systemd-analyze verify mcrelay.service mcrelay@blue.service:\n" + run.describe());
 
@@ -83,7 +83,7 @@ class SystemdUnitsIT {
             unit.replace("ProtectSystem=strict", "ProtectSystem=strictly"), "mcrelay@.service", unit));
         Files.delete(root.resolve("bin/kill"));
 
-        final Run run = run(List.of(tool.toString(), "verify", "--root=" + root, "--man=no", "--generators=no",
+        final ProcessRun run = run(List.of(tool.toString(), "verify", "--root=" + root, "--man=no", "--generators=no",
             "mcrelay.service"));
 
         assertTrue(run.output().contains("strictly"), run::describe);
@@ -127,7 +127,7 @@ class SystemdUnitsIT {
     @Test
     void theUnitsPassOnlyOptionsThatTheSupervisorHas() throws IOException {
         final Path jar = Path.of(requiredProperty("mcrelay.jar"));
-        final Run help = run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        final ProcessRun help = run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "@" + jar.resolveSibling("jvm.options"), "-jar", jar.toString(), "supervisor", "--help"));
         assertEquals(0, help.exitCode(), help::describe);
         for (final String unit : UNITS) {
@@ -145,7 +145,7 @@ class SystemdUnitsIT {
         final Path tool = requireTool("systemd-sysusers");
         final Path root = Files.createDirectories(tempDir.resolve("sysusers-root/etc")).getParent();
 
-        final Run run = run(List.of(tool.toString(), "--root=" + root,
+        final ProcessRun run = run(List.of(tool.toString(), "--root=" + root,
             packaging.resolve("sysusers.d/mcrelay.conf").toString()));
         System.out.println("systemd-sysusers:\n" + run.describe());
 
@@ -178,11 +178,11 @@ class SystemdUnitsIT {
         }
         // The accounts first, as at install: tmpfiles looks the owners up in the root's /etc/passwd.
         final Path root = Files.createDirectories(tempDir.resolve("tmpfiles-root/etc")).getParent();
-        final Run users = run(List.of(sysusers.toString(), "--root=" + root,
+        final ProcessRun users = run(List.of(sysusers.toString(), "--root=" + root,
             packaging.resolve("sysusers.d/mcrelay.conf").toString()));
         assertEquals(0, users.exitCode(), users::describe);
 
-        final Run run = run(List.of(tmpfiles.toString(), "--root=" + root, "--create",
+        final ProcessRun run = run(List.of(tmpfiles.toString(), "--root=" + root, "--create",
             packaging.resolve("tmpfiles.d/mcrelay.conf").toString()));
         System.out.println("systemd-tmpfiles --create:\n" + run.describe());
 
@@ -202,7 +202,7 @@ class SystemdUnitsIT {
 
         // What mcrelay.service loads at its first start must be a valid config, or the daemon would not start.
         final Path jar = Path.of(requiredProperty("mcrelay.jar"));
-        final Run check = run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        final ProcessRun check = run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "@" + jar.resolveSibling("jvm.options"), "-jar", jar.toString(), "config", "check", "--socket",
             tempDir.resolve("no-daemon.sock").toString(), rules.toString()));
         assertEquals(0, check.exitCode(), check::describe);
@@ -210,7 +210,7 @@ class SystemdUnitsIT {
 
         // Made only when absent: a second run leaves an edited file alone.
         Files.writeString(rules, "{\"rules\": []} // edited\n");
-        final Run again = run(List.of(tmpfiles.toString(), "--root=" + root, "--create",
+        final ProcessRun again = run(List.of(tmpfiles.toString(), "--root=" + root, "--create",
             packaging.resolve("tmpfiles.d/mcrelay.conf").toString()));
         assertEquals(0, again.exitCode(), again::describe);
         assertEquals("{\"rules\": []} // edited\n", Files.readString(rules));
@@ -280,56 +280,14 @@ class SystemdUnitsIT {
         return null;
     }
 
-    private Run run(final List<String> command) {
-        final Path output;
-        final Path stdout;
-        try {
-            output = Files.createTempFile(tempDir, "stderr-", ".txt");
-            stdout = Files.createTempFile(tempDir, "stdout-", ".txt");
-        } catch (final IOException e) {
-            throw new AssertionError("cannot create output files in " + tempDir, e);
-        }
-        final ProcessBuilder builder = new ProcessBuilder(command).directory(tempDir.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectOutput(stdout.toFile()).redirectError(output.toFile());
-        builder.environment().put("SYSTEMD_LOG_COLOR", "0");
-        builder.environment().put("SYSTEMD_PAGER", "");
-        try {
-            final Process process = builder.start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                fail("did not finish in " + TIMEOUT_SECONDS + " s and was killed: " + command);
-            }
-            return new Run(command, process.exitValue(), read(stdout), read(output));
-        } catch (final IOException e) {
-            throw new AssertionError("cannot run " + command, e);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while running " + command, e);
-        }
-    }
-
-    private static String read(final Path file) throws IOException {
-        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    private ProcessRun run(final List<String> command) {
+        return ProcessRun.run(tempDir, command, env -> {
+            env.put("SYSTEMD_LOG_COLOR", "0");
+            env.put("SYSTEMD_PAGER", "");
+        }, TIMEOUT_SECONDS);
     }
 
     private static String requiredProperty(final String name) {
-        final String value = System.getProperty(name);
-        if (value == null || value.isBlank()) {
-            fail("system property " + name + " is not set: the dist pom's Failsafe configuration sets it");
-        }
-        return value;
-    }
-
-    /** How a tool ended and what it printed; {@link #output()} is stdout and stderr together. */
-    private record Run(List<String> command, int exitCode, String stdout, String stderr) {
-        String output() {
-            return stdout + stderr;
-        }
-
-        String describe() {
-            return "command: " + String.join(" ", command) + "\nexit code: " + exitCode
-                + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
-        }
+        return ProcessRun.requiredProperty(name);
     }
 }
