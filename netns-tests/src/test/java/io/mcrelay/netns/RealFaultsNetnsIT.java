@@ -201,6 +201,14 @@ class RealFaultsNetnsIT {
             assertEquals(0, report.reordered(), report::describe);
             assertNotEquals(workerBefore, relay.workers().getFirst().pid(), "the worker is the new daemon's");
             assertRuleActive(relay); // restored from the journal
+            // The killed daemon could not remove its workers' runtime directory: the restarted one did, at its start.
+            try (java.util.stream.Stream<java.nio.file.Path> entries = java.nio.file.Files.list(relay.dir)) {
+                final List<String> runtimes = entries.map(p -> p.getFileName().toString())
+                    .filter(name -> name.startsWith("mcrelay-")).toList();
+                assertEquals(1, runtimes.size(), () -> "one runtime directory, the live daemon's: " + runtimes);
+                assertTrue(runtimes.getFirst().startsWith("mcrelay-" + relay.daemon.pid() + "-"),
+                    () -> runtimes + " belongs to pid " + relay.daemon.pid());
+            }
             relay.stopAndReplayJournal(); // both lives
         }
     }

@@ -64,6 +64,7 @@ final class WorkerRuntimeDirectory {
     static WorkerRuntimeDirectory create(final Path parent, final WorkerUser user, final List<Path> classpath,
         final List<String> jvmOptions) {
         checkReachable(parent, user != null);
+        removeStale(parent);
         final Path dir = makeRuntimeDir(parent);
         try {
             final List<String> options = new ArrayList<>(jvmOptions.size());
@@ -215,6 +216,41 @@ final class WorkerRuntimeDirectory {
                 }
             } catch (final IOException e) {
                 throw new UncheckedIOException("cannot read the permissions of " + dir, e);
+            }
+        }
+    }
+
+    /** {@code mcrelay-PID-RANDOM}, as {@link #makeRuntimeDir} names them. */
+    private static final java.util.regex.Pattern RUNTIME_NAME =
+        java.util.regex.Pattern.compile("mcrelay-([0-9]{1,10})-[0-9a-f]{16}");
+
+    /**
+     * Removes the runtime directories in {@code parent} of supervisors that are gone: named {@code mcrelay-PID-RANDOM}
+     * with no process {@code PID} running, and this user's. A supervisor killed with SIGKILL cannot remove its own,
+     * and each holds a copy of the classpath (tens of MiB). A directory whose pid runs (another supervisor in the same
+     * parent, or an unrelated process that reused the pid) is left alone. Best effort: what cannot be removed is
+     * logged.
+     */
+    static void removeStale(final Path parent) {
+        final List<Path> stale = new ArrayList<>();
+        try (java.util.stream.Stream<Path> entries = Files.list(parent)) {
+            for (final Path entry : entries.toList()) {
+                final java.util.regex.Matcher name = RUNTIME_NAME.matcher(entry.getFileName().toString());
+                if (name.matches() && Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && ProcessHandle.of(Long.parseLong(name.group(1))).isEmpty()
+                    && Files.getOwner(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName()
+                        .equals(System.getProperty("user.name"))) {
+                    stale.add(entry);
+                }
+            }
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("cannot look for stale worker runtime directories in {}: {}", parent, e.getMessage());
+            return;
+        }
+        for (final Path entry : stale) {
+            deleteTree(entry);
+            if (!Files.exists(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                LOG.info("removed the worker runtime directory {} of a supervisor that is gone", entry);
             }
         }
     }

@@ -45,4 +45,23 @@ class WorkerRuntimeDirectoryTest {
         assertTrue(out.contains("mcrelay.awkward = " + awkward), out);
         assertTrue(out.contains("mcrelay.plain = 1"), out);
     }
+
+    /**
+     * A supervisor killed with SIGKILL leaves its runtime directory (a copy of the classpath in it): the next one made
+     * in the same parent removes those of supervisors that are gone, and leaves alone one whose pid runs and any other
+     * name.
+     */
+    @Test
+    void theDirectoriesOfSupervisorsThatAreGoneAreRemovedAndNoOthers() throws IOException {
+        // Above the kernel's largest pid (4,194,304): never a running process.
+        final Path gone = Files.createDirectories(dir.resolve("mcrelay-4194399-0123456789abcdef/lib"));
+        Files.writeString(gone.resolve("relay.jar"), "a copy");
+        final Path live = Files.createDirectory(dir.resolve("mcrelay-" + ProcessHandle.current().pid()
+            + "-fedcba9876543210"));
+        final Path other = Files.createDirectory(dir.resolve("mcrelay-4194399-notours"));
+        WorkerRuntimeDirectory.removeStale(dir);
+        assertTrue(!Files.exists(gone.getParent()), "the gone supervisor's directory is removed");
+        assertTrue(Files.isDirectory(live), "a running supervisor's is kept");
+        assertTrue(Files.isDirectory(other), "another name is kept");
+    }
 }
