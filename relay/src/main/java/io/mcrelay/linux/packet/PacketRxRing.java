@@ -122,7 +122,6 @@ public final class PacketRxRing implements AutoCloseable {
             throw new IllegalArgumentException("block retire timeout must be at least 1 ms, not " + retireMillis);
         }
         try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
             final int ifIndex = Syscalls.ifIndex(interfaceName);
             // Protocol 0: nothing is received until the bind below names the protocol and the interface.
             final int fd = Syscalls.socket(AF_PACKET, SOCK_RAW | Syscalls.SOCK_CLOEXEC, 0,
@@ -143,12 +142,7 @@ public final class PacketRxRing implements AutoCloseable {
                     "setsockopt(PACKET_RX_RING) of " + blocks + " x " + blockBytes + " bytes");
                 final MemorySegment ring = Syscalls.mmap((long) blockBytes * blocks, fd, 0, "AF_PACKET receive ring");
                 try {
-                    final MemorySegment address = arena.allocate(SOCKADDR_LL_BYTES, 4);
-                    address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_PACKET);
-                    address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) ETH_P_ALL));
-                    address.set(ValueLayout.JAVA_INT, 4, ifIndex);
-                    check((int) SocketCalls.bind().invokeExact(capture, fd, address, SOCKADDR_LL_BYTES), capture,
-                        "bind of the packet socket to " + interfaceName);
+                    bindToInterface(fd, ifIndex, interfaceName);
                 } catch (final RuntimeException e) {
                     Syscalls.munmap(ring);
                     throw e;
@@ -225,6 +219,29 @@ public final class PacketRxRing implements AutoCloseable {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException("getsockname could not be called", t);
+        }
+    }
+
+    /**
+     * Binds packet socket {@code fd}, made with protocol 0, to interface {@code ifIndex} for every protocol
+     * ({@code ETH_P_ALL}): from here on it receives that interface's frames (those its filter passes). Layout of
+     * {@code struct sockaddr_ll} (20 bytes) from {@code linux/if_packet.h}.
+     *
+     * @throws LinuxException naming the bind and {@code interfaceName}
+     */
+    static void bindToInterface(final int fd, final int ifIndex, final String interfaceName) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment capture = arena.allocate(Syscalls.CAPTURE);
+            final MemorySegment address = arena.allocate(SOCKADDR_LL_BYTES, 4);
+            address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_PACKET);
+            address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) ETH_P_ALL));
+            address.set(ValueLayout.JAVA_INT, 4, ifIndex);
+            check((int) SocketCalls.bind().invokeExact(capture, fd, address, SOCKADDR_LL_BYTES), capture,
+                "bind of the packet socket to " + interfaceName);
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException("bind could not be called", t);
         }
     }
 

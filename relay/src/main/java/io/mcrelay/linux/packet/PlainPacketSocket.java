@@ -1,22 +1,14 @@
 package io.mcrelay.linux.packet;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 import io.mcrelay.linux.sys.LinuxException;
-import io.mcrelay.linux.sys.SocketCalls;
 import io.mcrelay.linux.sys.Syscalls;
 
 /**
  * A plain {@code AF_PACKET} {@code SOCK_RAW} socket (no receive ring) bound to one interface: what sends a raw frame
  * onto a link (tests and benchmarks inject frames with it), and a descriptor that is a bound packet socket without
- * being a ring (the backends refuse it as an input, naming why). Layout of {@code struct sockaddr_ll} (20 bytes) from
- * {@code linux/if_packet.h}. Stateless.
+ * being a ring (the backends refuse it as an input, naming why). Stateless.
  */
 public final class PlainPacketSocket {
-    private static final int SOCKADDR_LL_BYTES = 20;
-
     private PlainPacketSocket() {
     }
 
@@ -32,24 +24,14 @@ public final class PlainPacketSocket {
         final int ifIndex = Syscalls.ifIndex(interfaceName);
         final int fd = Syscalls.socket(PacketRxRing.AF_PACKET, PacketRxRing.SOCK_RAW | Syscalls.SOCK_CLOEXEC, 0,
             "socket(AF_PACKET, SOCK_RAW)");
-        try (Arena local = Arena.ofConfined()) {
+        try {
             // Filtered before it is bound: no frame other than incoming IPv4/UDP is ever queued on it.
             PacketRxRing.attachFilter(fd, PacketPrograms.coarseUdpFilter());
-            final MemorySegment address = local.allocate(SOCKADDR_LL_BYTES, 4);
-            address.set(ValueLayout.JAVA_SHORT, 0, (short) PacketRxRing.AF_PACKET);
-            address.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) PacketRxRing.ETH_P_ALL));
-            address.set(ValueLayout.JAVA_INT, 4, ifIndex);
-            final MemorySegment errno = local.allocate(Syscalls.CAPTURE);
-            if ((int) SocketCalls.bindRaw().invokeExact(errno, fd, address.address(), SOCKADDR_LL_BYTES) != 0) {
-                throw new LinuxException("bind of the packet socket to " + interfaceName, Syscalls.errno(errno));
-            }
+            PacketRxRing.bindToInterface(fd, ifIndex, interfaceName);
             return fd;
         } catch (final RuntimeException e) {
             Syscalls.close(fd);
             throw e;
-        } catch (final Throwable t) {
-            Syscalls.close(fd);
-            throw new IllegalStateException("bind could not be called", t);
         }
     }
 }
