@@ -575,6 +575,11 @@ load_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 # ---- the report -----------------------------------------------------------------------------------------------------
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 if ((warmup_rate == 0)); then warm_words="the point's own rate"; else warm_words="up to $warmup_rate/s"; fi
+if ((sink_buffer == 0)); then
+    sink_words="the system's default (net.core.rmem_default, $(sysctl -n net.core.rmem_default) bytes)"
+else
+    sink_words="$sink_buffer bytes"
+fi
 section=$tmp/section.md
 {
     echo "## End-to-end: mcrelay, kernel forwarding, socat and the C ring relay ($started_at)"
@@ -583,7 +588,7 @@ section=$tmp/section.md
         "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the start" \
         "$load_start, at the end $load_end (1, 5, 15 min). Generator and sinks on CPU $gen_cpu, the relay on CPU" \
         "$relay_cpu, everything at nice $nice_level; each point ${duration_s} s of packets after a ${warmup_s} s warm-up run at $warm_words" \
-        "(not counted; from the same generator process, so its JIT is warm); sinks' receive buffers $sink_buffer bytes. Compare relays within this run only: other loads" \
+        "(not counted; from the same generator process, so its JIT is warm); sinks' receive buffers $sink_words. Compare relays within this run only: other loads" \
         "on a shared machine move absolute figures by tens of percent."
     echo
     echo "Columns: *offered* the rate asked of \`mcrelay gen\`, *sent* what it achieved; *received*, *lost*," \
