@@ -5,7 +5,8 @@
 #
 #   usage: benchmarks/e2e.sh [--long] [--quick] [--relays LIST] [--sizes LIST] [--outputs LIST] [--rates LIST]
 #                            [--duration S] [--search-steps N] [--sink-buffer BYTES] [--gen-cpu N] [--relay-cpu N]
-#                            [--nice N] [--warmup-rate R] [--out FILE] [--no-results]   (root; LIST is comma-separated)
+#                            [--nice N] [--warmup S] [--warmup-rate R] [--out FILE] [--no-results]
+#                            (root; LIST is comma-separated)
 #
 # Three network namespaces of its own (mcrbench-src-PID, mcrbench-relay-PID, mcrbench-sink-PID) joined by two veth
 # pairs: the generator and the sinks run on one CPU, the relay on the other, all at nice -10 (--nice) so that other
@@ -35,10 +36,10 @@ write_results=1
 rate_cap=1000000      # the search's first probe above the fixed rates: as fast as the generator can
 warmup_rate=50000     # the warm-up run before each point (not counted): the sinks' and the relay's JIT warm up;
                       # at up to this rate (--warmup-rate; 0: at each point's own rate)
-warmup_s=1
+warmup_s=1            # its length in seconds (--warmup)
 loss_max_permille=1   # RFC 2544 throughput here: the highest offered rate losing at most 0.1 %
 
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --long) duration_s=10; search_steps=6 ;;
@@ -53,6 +54,7 @@ while [[ $# -gt 0 ]]; do
         --gen-cpu) gen_cpu=$2; shift ;;
         --relay-cpu) relay_cpu=$2; shift ;;
         --nice) nice_level=$2; shift ;;
+        --warmup) warmup_s=$2; shift ;;
         --warmup-rate) warmup_rate=$2; shift ;;
         --out) out=$2; shift ;;
         --no-results) write_results=0 ;;
@@ -61,7 +63,7 @@ while [[ $# -gt 0 ]]; do
     esac
     shift
 done
-for n in "$duration_s" "$search_steps" "$sink_buffer" "$gen_cpu" "$relay_cpu" "$warmup_rate"; do
+for n in "$duration_s" "$search_steps" "$sink_buffer" "$gen_cpu" "$relay_cpu" "$warmup_s" "$warmup_rate"; do
     [[ $n =~ ^[0-9]+$ ]] || { echo "e2e: not a whole number: $n" >&2; exit 2; }
 done
 [[ $nice_level =~ ^-?[0-9]+$ && $nice_level -ge -20 && $nice_level -le 19 ]] \
