@@ -76,7 +76,7 @@ public final class WorkerRuntime implements AutoCloseable {
         final WorkerAgent.Config defaults = WorkerAgent.Config.defaults(workerIndex);
         final WorkerAgent.Config config = new WorkerAgent.Config(workerIndex,
             TimeUnit.MILLISECONDS.toNanos(options.heartbeatIntervalMs()), defaults.commandLimit(),
-            defaults.frameLimit(), defaults.completionLimit())
+            defaults.sendLimit(), defaults.completionLimit())
             .withLogLevels(new io.mcrelay.runtime.LogbackLogLevels()); // the supervisor's log-level set reaches us
         return new WorkerRuntime(channel, io, clock, timers, new WorkerAgent(config, channel, io.packetIo(), timers));
     }

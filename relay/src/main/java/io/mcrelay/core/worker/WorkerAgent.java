@@ -35,15 +35,21 @@ import io.mcrelay.seam.WorkerChannel;
  * {@link #onDutyCycle}); no production class extends it (ArchUnit checks {@code sim/src/main}).
  */
 public class WorkerAgent implements DutyCycle {
-    /** Tunables of a worker. */
-    public record Config(int workerIndex, long heartbeatIntervalNs, int commandLimit, int frameLimit,
+    /**
+     * Tunables of a worker. {@code sendLimit} bounds the sends one duty cycle hands over (the copies of the frames it
+     * reads, for every output of the widest rule), and with it the burst one cycle emits
+     * ({@link WorkerTable#frameBudget}). With three outputs, cycles of 256 frames handed up to 768 datagrams to one
+     * {@code sendmmsg}; with 85, the receivers behind lost less in A/B runs (benchmarks/RESULTS.md, "Sends per duty
+     * cycle").
+     */
+    public record Config(int workerIndex, long heartbeatIntervalNs, int commandLimit, int sendLimit,
                          int completionLimit, LogLevels logLevels) {
         public static final long DEFAULT_HEARTBEAT_INTERVAL_NS = 250_000_000L;
         /** An idle worker's heartbeats are this many usual intervals apart ({@link #idleHeartbeatIntervalNs}). */
         public static final int IDLE_HEARTBEAT_FACTOR = 4;
 
         public Config {
-            if (heartbeatIntervalNs <= 0 || commandLimit <= 0 || frameLimit <= 0 || completionLimit <= 0) {
+            if (heartbeatIntervalNs <= 0 || commandLimit <= 0 || sendLimit <= 0 || completionLimit <= 0) {
                 throw new IllegalArgumentException("worker limits and intervals must be positive");
             }
             java.util.Objects.requireNonNull(logLevels, "logLevels");
@@ -51,13 +57,13 @@ public class WorkerAgent implements DutyCycle {
 
         /** A worker whose log levels the supervisor's {@code LogLevel} commands do not reach (simulation, tests). */
         public Config(final int workerIndex, final long heartbeatIntervalNs, final int commandLimit,
-                      final int frameLimit, final int completionLimit) {
-            this(workerIndex, heartbeatIntervalNs, commandLimit, frameLimit, completionLimit, LogLevels.NONE);
+                      final int sendLimit, final int completionLimit) {
+            this(workerIndex, heartbeatIntervalNs, commandLimit, sendLimit, completionLimit, LogLevels.NONE);
         }
 
         /** The same with its log levels set through {@code levels} (the worker process's logging). */
         public Config withLogLevels(final LogLevels levels) {
-            return new Config(workerIndex, heartbeatIntervalNs, commandLimit, frameLimit, completionLimit, levels);
+            return new Config(workerIndex, heartbeatIntervalNs, commandLimit, sendLimit, completionLimit, levels);
         }
 
         /**
@@ -233,12 +239,13 @@ public class WorkerAgent implements DutyCycle {
             }
         }
         // Completions first: they give back send capacity. Then no more frames than the capacity can forward, so a
-        // burst waits in the receive ring rather than being read and dropped for want of a submission slot. Before
-        // the first Sync there is no table to match against: frames wait in the ring too (a replacement worker
-        // adopting its predecessor's ring forwards what arrived in between instead of counting it unmatched).
+        // burst waits in the receive ring rather than being read and dropped for want of a submission slot, and no
+        // more than the cycle's send limit allows. Before the first Sync there is no table to match against: frames
+        // wait in the ring too (a replacement worker adopting its predecessor's ring forwards what arrived in between
+        // instead of counting it unmatched).
         work += io.pollCompletions(completionHandler, config.completionLimit());
         work += io.pollSendErrors(sendErrorHandler, config.completionLimit());
-        final int frameBudget = epoch == NO_EPOCH ? 0 : Math.min(config.frameLimit(), io.sendCapacity() / compiled.outputsMax());
+        final int frameBudget = epoch == NO_EPOCH ? 0 : compiled.frameBudget(config.sendLimit(), io.sendCapacity());
         if (frameBudget > 0) {
             work += io.pollFrames(frameHandler, frameBudget);
         }

@@ -66,6 +66,23 @@ final class WorkerTable {
         return widths.isEmpty() ? 1 : Math.max(1, widths.lastKey());
     }
 
+    /** The frames one duty cycle may read with this table: {@link #frameBudget} for the widest rule. */
+    int frameBudget(final int sendLimit, final int sendCapacity) {
+        return frameBudget(sendLimit, sendCapacity, outputsMax());
+    }
+
+    /**
+     * The frames one cycle may read: as many as {@code sendLimit} sends cover with {@code width} copies each (the
+     * widest rule's outputs), and no more than {@code sendCapacity} can forward; at least one while the capacity can
+     * forward one, so that a rule wider than the limit still flows.
+     */
+    static int frameBudget(final int sendLimit, final int sendCapacity, final int width) {
+        if (sendCapacity < width) {
+            return 0;
+        }
+        return Math.max(1, Math.min(sendLimit, sendCapacity) / width);
+    }
+
     /**
      * Compiles all of {@code rules} and installs the table; closes what the table no longer uses, and what a Sync
      * opened ahead unless one is still {@code preparing}.
