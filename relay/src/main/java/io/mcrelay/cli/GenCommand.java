@@ -16,6 +16,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -150,16 +152,20 @@ public final class GenCommand implements Callable<Integer> {
         try (UdpFlows output = new UdpFlows(destination, port, flows, interfaceName, sourcePort, sizeBytes,
             ttl);
              Writer recordWriter = record == null ? null : Files.newBufferedWriter(record, StandardCharsets.UTF_8)) {
-            final Generator.Listener listener = recordWriter == null ? (flow, firstSeq, sent, sentNs) -> { }
-                : recorder(recordWriter);
+            // The warm-up and the run share the clock, the park and (without a record) the listener, instance for
+            // instance: a lambda of its own for each would give the run's send loop receiver classes the warm-up's
+            // compiled code never saw, and the run would start by recompiling it on the sender's CPU.
+            final Generator.Listener quiet = (flow, firstSeq, sent, sentNs) -> { };
+            final Generator.Listener listener = recordWriter == null ? quiet : recorder(recordWriter);
+            final LongSupplier clockNs = System::nanoTime;
+            final LongConsumer parkNs = LockSupport::parkNanos;
             if (recordWriter != null) {
                 HistoryFile.writeHeader(recordWriter);
             }
-            final Generator generator = new Generator(config, output, listener, System::nanoTime,
-                LockSupport::parkNanos);
+            final Generator generator = new Generator(config, output, listener, clockNs, parkNs);
             final Generator warmup = warmupCount == null ? null : new Generator(new Generator.Config(flows,
                 warmupCount, sizeBytes, warmupRatePps == null ? ratePps : warmupRatePps, ~runId),
-                output, (flow, firstSeq, sent, sentNs) -> { }, System::nanoTime, LockSupport::parkNanos);
+                output, quiet, clockNs, parkNs);
             final Generator.Result result = stoppedOnShutdown(generator, warmup, err, target, () -> {
                 if (warmup != null && warmup.run().sent() > 0) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WARMUP_PAUSE_MS));

@@ -23,13 +23,16 @@ import org.HdrHistogram.Histogram;
  * numbers below {@link #SEQ_TRACKED_MAX} (a bitmap per flow, grown by doubling: no allocation per packet once grown).
  *
  * <p><b>Warm-up.</b> A sink made with {@code warmup} treats the first run it locks on as a warm-up (it lets the
- * receiver's JIT compile its loop, and a relay under test warm up, before anything is counted): it checks that run's
- * packets but counts none of them, and when an intact packet of another run arrives, it forgets everything and locks
- * on that run. Until then it is {@link #warmingUp()}, never {@link #complete()}, and records nothing.
+ * receiver's JIT compile its loop, and a relay under test warm up, before anything is counted): it takes that run's
+ * packets through the same code as a counted run's, and when an intact packet of another run arrives, it forgets
+ * everything and locks on that run. Until then it is {@link #warmingUp()}, never {@link #complete()}, and records
+ * nothing.
  *
  * <p><b>A named run.</b> A sink made for one run id counts that run only: every other run is foreign, and until the
- * named run's first packet it is {@link #warmingUp()} as above (nothing counted, nothing recorded, never complete),
- * so that a warm-up run, or stragglers of an earlier run, can precede it without being mistaken for it.
+ * named run's first packet it is {@link #warmingUp()} as above (nothing kept, nothing recorded, never complete), so
+ * that a warm-up run, or stragglers of an earlier run, can precede it without being mistaken for it. Those runs'
+ * packets take the counted run's code path meanwhile, as a warm-up's do: when the named run starts, the code that
+ * counts it is compiled already, instead of being compiled then on the CPU the sink shares.
  *
  * <p><b>Transit delay.</b> For each unique intact packet of the counted run, the sink records how long it took from
  * the generator's send time in its payload to its arrival time as given ({@link SinkSession} gives the kernel's receive
@@ -55,6 +58,8 @@ public final class Sink {
     private final long[][] seen;
     private boolean warmingUp;
     private final boolean runNamed;
+    /** The named run's id; meaningful only when {@link #runNamed}. */
+    private final long namedRunId;
     private boolean runLocked;
     private long runId;
     private long received;
@@ -100,6 +105,7 @@ public final class Sink {
         this.expected = expected;
         this.record = record;
         this.runNamed = namedRunId != null;
+        this.namedRunId = runNamed ? namedRunId : 0;
         this.warmingUp = warmup || runNamed;
         if (runNamed) {
             runLocked = true;
@@ -127,32 +133,19 @@ public final class Sink {
                           final long receivedNs) {
         Objects.checkIndex(arrivedFlow, flows);
         int status = TrafficPayload.parse(buffer, offset, length, runId, parsed);
-        if (runNamed) {
-            if (warmingUp && status == TrafficPayload.OK) {
-                startCountedRun(); // the named run's first packet
-            }
-        } else if ((!runLocked || warmingUp) && status == TrafficPayload.FOREIGN) {
-            // An intact packet of another run than the guess leaves its run id in parsed; anything else leaves a
-            // stale one, which the second parse refuses again. Only until the run is known, or the warm-up is over.
-            status = TrafficPayload.parse(buffer, offset, length, parsed.runId(), parsed);
-            if (runLocked && status == TrafficPayload.OK) {
-                startCountedRun();
-            }
+        if (warmingUp || !runLocked) {
+            status = beforeCountedRun(buffer, offset, length, status);
         }
-        if (!runLocked && status == TrafficPayload.OK) {
-            runLocked = true;
-            runId = parsed.runId();
-        }
-        if (!warmingUp) {
-            record(arrivedFlow, receivedNs, status);
-        }
+        record(arrivedFlow, receivedNs, status);
         switch (status) {
             case TrafficPayload.OK -> {
                 if (parsed.flow() != arrivedFlow) {
                     foreign++;
                     return TrafficPayload.FOREIGN;
                 }
-                if (countIntact(arrivedFlow, parsed.seq()) && !warmingUp) {
+                // A warm-up's packets take this path too, so that it is compiled when the counted run starts; what
+                // they leave here is forgotten then.
+                if (countIntact(arrivedFlow, parsed.seq())) {
                     delaysUs.recordValue(Math.clamp((receivedNs - parsed.sentNs()) / 1_000, 1, DELAY_US_MAX));
                 }
             }
@@ -162,9 +155,42 @@ public final class Sink {
         return status;
     }
 
+    /**
+     * Before the counted run (or before any run is locked on): finds the run of the packet just parsed with
+     * {@code status}, locks on it, follows a warm-up, and starts the counted run at its first packet; returns the
+     * packet's status as judged then.
+     */
+    private int beforeCountedRun(final byte[] buffer, final int offset, final int length, final int status) {
+        int judged = status;
+        if (judged == TrafficPayload.FOREIGN) {
+            // An intact packet of another run than the current one leaves its run id in parsed; anything else leaves
+            // a stale one, which the second parse refuses again.
+            judged = TrafficPayload.parse(buffer, offset, length, parsed.runId(), parsed);
+        }
+        if (judged != TrafficPayload.OK) {
+            return judged;
+        }
+        final long packetRunId = parsed.runId();
+        if (runNamed) {
+            if (packetRunId == namedRunId) {
+                startCountedRun(); // the named run's first packet
+            } else {
+                // A warm-up, or a straggler of an earlier run: counted as a run is until the named one starts, so that
+                // the receiver's code for a counted run is compiled by then, and then forgotten.
+                runId = packetRunId;
+            }
+        } else if (!runLocked) {
+            runLocked = true;
+            runId = packetRunId;
+        } else if (packetRunId != runId) {
+            startCountedRun(); // the run after the warm-up
+        }
+        return judged;
+    }
+
     /** The warm-up run is over: forget its counts; the packet in {@code parsed} opens the counted run. */
     private void startCountedRun() {
-        assert warmingUp && runLocked && (runNamed || parsed.runId() != runId)
+        assert warmingUp && runLocked && (runNamed ? parsed.runId() == namedRunId : parsed.runId() != runId)
             : "a counted run starts once, after the warm-up";
         warmingUp = false;
         runId = parsed.runId();
@@ -207,7 +233,7 @@ public final class Sink {
     }
 
     private void record(final int arrivedFlow, final long receivedNs, final int status) {
-        if (record == null) {
+        if (record == null || warmingUp) {
             return;
         }
         try {
@@ -223,7 +249,9 @@ public final class Sink {
 
     /** True when an expected count was given and as many unique intact packets arrived. */
     public boolean complete() {
-        return !warmingUp && expected > 0 && received >= expected;
+        // Tested in this order, a warm-up's packets answer as the counted run's do until its end (a warm-up of at
+        // least as many packets aside): false at the same test, which leaves the compiled code nothing to relearn.
+        return expected > 0 && received >= expected && !warmingUp;
     }
 
     /** True while a sink made with {@code warmup} has not yet seen the counted run (see the class comment). */
@@ -236,20 +264,31 @@ public final class Sink {
         return runLocked;
     }
 
-    /** The run this sink counts (meaningful once {@link #runLocked}). */
+    /** The run this sink counts (meaningful once {@link #runLocked}; a named run's id from the start). */
     public long runId() {
-        return runId;
+        return runNamed ? namedRunId : runId;
+    }
+
+    /**
+     * True while a named run has not started: what a warm-up left in the counts is then another run's, and the
+     * accessors below report the named run's (nothing arrived) and count the other runs' packets as foreign.
+     */
+    private boolean namedRunAwaited() {
+        return runNamed && warmingUp;
     }
 
     /** Unique intact packets of this run on their own flow's socket. */
     public long received() {
-        return received;
+        return namedRunAwaited() ? 0 : received;
     }
 
     /** See the class comment. */
     public long lost() {
         if (expected > 0) {
-            return Math.max(0, expected - received);
+            return Math.max(0, expected - received());
+        }
+        if (namedRunAwaited()) {
+            return 0;
         }
         long lost = 0;
         for (int flow = 0; flow < flows; flow++) {
@@ -261,11 +300,11 @@ public final class Sink {
     }
 
     public long duplicates() {
-        return duplicates;
+        return namedRunAwaited() ? 0 : duplicates;
     }
 
     public long reordered() {
-        return reordered;
+        return namedRunAwaited() ? 0 : reordered;
     }
 
     public long corrupt() {
@@ -273,7 +312,7 @@ public final class Sink {
     }
 
     public long foreign() {
-        return foreign;
+        return namedRunAwaited() ? foreign + received + duplicates : foreign;
     }
 
     /**
@@ -281,6 +320,9 @@ public final class Sink {
      * 99.9th percentiles and maximum, in microseconds, to two significant digits (all 0 when none arrived).
      */
     public Delay delay() {
+        if (namedRunAwaited()) {
+            return new Delay(0, 0, 0, 0, 0);
+        }
         return new Delay(delaysUs.getTotalCount(), delaysUs.getValueAtPercentile(50),
             delaysUs.getValueAtPercentile(99), delaysUs.getValueAtPercentile(99.9), delaysUs.getMaxValue());
     }

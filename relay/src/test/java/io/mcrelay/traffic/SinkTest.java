@@ -193,10 +193,17 @@ class SinkTest {
     void aSinkForANamedRunCountsThatRunOnlyFromItsFirstPacket() {
         final Sink sink = new Sink(1, 2, null, false, RUN);
         assertTrue(sink.warmingUp(), "nothing is counted before the named run's first packet");
-        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(OTHER_RUN, 0, 0)), "a warm-up run");
-        assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(OTHER_RUN, 0, 1)));
+        // A warm-up run's packets are checked as a counted run's are (so that the code counting one is compiled when
+        // the named run starts), more of them than expected among them, and then forgotten.
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(OTHER_RUN, 0, 0)), "a warm-up run");
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(OTHER_RUN, 0, 1)));
+        assertEquals(TrafficPayload.OK, feed(sink, 0, packet(OTHER_RUN, 0, 2)));
+        assertFalse(sink.complete(), "three warm-up packets of the two expected, but a warm-up never completes");
         assertTrue(sink.warmingUp(), "another run never becomes the counted one");
         assertEquals(RUN, sink.runId());
+        // received, lost, duplicates, reordered, corrupt, foreign: of the named run, while it has not started
+        assertEquals(List.of(0L, 2L, 0L, 0L, 0L, 3L), counts(sink));
+        assertEquals(0, sink.delay().count());
         assertEquals(TrafficPayload.OK, feed(sink, 0, packet(RUN, 0, 0)));
         assertFalse(sink.warmingUp());
         assertEquals(TrafficPayload.FOREIGN, feed(sink, 0, packet(OTHER_RUN, 0, 2)), "a straggler of another run");
@@ -205,6 +212,7 @@ class SinkTest {
         // received, lost, duplicates, reordered, corrupt, foreign: the other run's packets before the named run's
         // first are forgotten with the warm-up; the straggler after it counts
         assertEquals(List.of(2L, 0L, 0L, 0L, 0L, 1L), counts(sink));
+        assertEquals(2, sink.delay().count(), "the transit delays of the named run only");
     }
 
     @Test
