@@ -5,8 +5,8 @@
 #
 #   usage: benchmarks/e2e.sh [--long] [--quick] [--relays LIST] [--sizes LIST] [--outputs LIST] [--rates LIST]
 #                            [--duration S] [--search-steps N] [--sink-buffer BYTES] [--gen-cpu N] [--relay-cpu N]
-#                            [--nice N] [--warmup S] [--warmup-rate R] [--out FILE] [--no-results]
-#                            (root; LIST is comma-separated)
+#                            [--nice N] [--warmup S] [--warmup-rate R] [--supervisor-args 'ARGS'] [--out FILE]
+#                            [--no-results]    (root; LIST is comma-separated; --search-steps 0: the fixed rates only)
 #
 # Three network namespaces of its own (mcrbench-src-PID, mcrbench-relay-PID, mcrbench-sink-PID) joined by two veth
 # pairs: the generator and the sinks run on one CPU, the relay on the other, all at nice -10 (--nice) so that other
@@ -38,6 +38,7 @@ warmup_rate=50000     # the warm-up run before each point (not counted): the sin
                       # at up to this rate (--warmup-rate; 0: at each point's own rate)
 warmup_s=1            # its length in seconds (--warmup)
 loss_max_permille=1   # RFC 2544 throughput here: the highest offered rate losing at most 0.1 %
+supervisor_args=""    # more arguments for `mcrelay supervisor` (--supervisor-args), e.g. "--ring-size 128M"
 
 usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while [[ $# -gt 0 ]]; do
@@ -56,6 +57,7 @@ while [[ $# -gt 0 ]]; do
         --nice) nice_level=$2; shift ;;
         --warmup) warmup_s=$2; shift ;;
         --warmup-rate) warmup_rate=$2; shift ;;
+        --supervisor-args) supervisor_args=$2; shift ;;
         --out) out=$2; shift ;;
         --no-results) write_results=0 ;;
         -h|--help) usage 0 ;;
@@ -246,11 +248,13 @@ start_relay() { # NAME OUTPUTS: starts it in the relay namespace on the relay CP
     relay_sid=""
     case $name in
         mcrelay)
-            relay_label="mcrelay (1 worker)"
+            relay_label="mcrelay (1 worker${supervisor_args:+; supervisor $supervisor_args})"
             mkdir -p "$tmp/mcrelay"
             rm -rf -- "$tmp/mcrelay/journal"
+            local sup_args=()
+            [[ -z $supervisor_args ]] || read -r -a sup_args <<<"$supervisor_args"
             setsid taskset -c "$relay_cpu" ip netns exec "$relay" "$mcrelay" supervisor --workers 1 \
-                --socket "$tmp/mcrelay/control.sock" --journal "$tmp/mcrelay/journal" \
+                --socket "$tmp/mcrelay/control.sock" --journal "$tmp/mcrelay/journal" ${sup_args[@]+"${sup_args[@]}"} \
                 >"$tmp/mcrelay/daemon.log" 2>&1 &
             relay_sid=$!
             started+=("$relay_sid")
@@ -529,7 +533,9 @@ run_series() { # NAME SIZE OUTPUTS
         fi
     done
     local bound="" steps=$search_steps
-    if [[ $hi -eq 0 ]]; then
+    if [[ $search_steps -eq 0 ]]; then
+        bound="not searched (--search-steps 0)"
+    elif [[ $hi -eq 0 ]]; then
         # Lossless at every fixed rate: ask for more than the generator can send (about 400,000 packets).
         run_point "$name" "$size" "$outputs" "$rate_cap" $((400000 * duration_s / 3)) search
         if [[ $point_pass -eq 1 ]]; then
