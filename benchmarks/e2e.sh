@@ -5,7 +5,8 @@
 #
 #   usage: benchmarks/e2e.sh [--long] [--quick] [--relays LIST] [--sizes LIST] [--outputs LIST] [--rates LIST]
 #                            [--duration S] [--search-steps N] [--sink-buffer BYTES] [--gen-cpu N] [--relay-cpu N]
-#                            [--nice N] [--warmup S] [--warmup-rate R] [--supervisor-args 'ARGS'] [--out FILE]
+#                            [--nice N] [--warmup S] [--warmup-rate R] [--warmup-pause MS] [--supervisor-args 'ARGS']
+#                            [--out FILE]
 #                            [--no-results]    (root; LIST is comma-separated; --search-steps 0: the fixed rates only)
 #
 # Three network namespaces of its own (mcrbench-src-PID, mcrbench-relay-PID, mcrbench-sink-PID) joined by two veth
@@ -37,10 +38,12 @@ rate_cap=1000000      # the search's first probe above the fixed rates: as fast 
 warmup_rate=50000     # the warm-up run before each point (not counted): the sinks' and the relay's JIT warm up;
                       # at up to this rate (--warmup-rate; 0: at each point's own rate)
 warmup_s=1            # its length in seconds (--warmup)
+warmup_pause_ms=1000  # then a pause before the counted run (--warmup-pause): whatever the warm-up left queued in a
+                      # relay or in the sinks' sockets drains first, so that the counted run starts from empty queues
 loss_max_permille=1   # RFC 2544 throughput here: the highest offered rate losing at most 0.1 %
 supervisor_args=""    # more arguments for `mcrelay supervisor` (--supervisor-args), e.g. "--ring-size 128M"
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --long) duration_s=10; search_steps=6 ;;
@@ -57,6 +60,7 @@ while [[ $# -gt 0 ]]; do
         --nice) nice_level=$2; shift ;;
         --warmup) warmup_s=$2; shift ;;
         --warmup-rate) warmup_rate=$2; shift ;;
+        --warmup-pause) warmup_pause_ms=$2; shift ;;
         --supervisor-args) supervisor_args=$2; shift ;;
         --out) out=$2; shift ;;
         --no-results) write_results=0 ;;
@@ -65,7 +69,8 @@ while [[ $# -gt 0 ]]; do
     esac
     shift
 done
-for n in "$duration_s" "$search_steps" "$sink_buffer" "$gen_cpu" "$relay_cpu" "$warmup_s" "$warmup_rate"; do
+for n in "$duration_s" "$search_steps" "$sink_buffer" "$gen_cpu" "$relay_cpu" "$warmup_s" "$warmup_rate" \
+    "$warmup_pause_ms"; do
     [[ $n =~ ^[0-9]+$ ]] || { echo "e2e: not a whole number: $n" >&2; exit 2; }
 done
 [[ $nice_level =~ ^-?[0-9]+$ && $nice_level -ge -20 && $nice_level -le 19 ]] \
@@ -402,12 +407,13 @@ run_point() {
         "$mcrelay" stats --json --socket "$tmp/mcrelay/control.sock" >"$stats0" 2>&1 || true
     fi
 
-    # One generator process sends the warm-up (another run id: the sinks count none of it), pauses 200 ms, then the
+    # One generator process sends the warm-up (another run id: the sinks count none of it), pauses (--warmup-pause), then the
     # run: its JIT compiles during the warm-up, not on the sinks' CPU during the counted run.
     local rx0 tx0 cpu0 kit0 own0 rx
     rx0=$(dev_counter r0 2)
     ip netns exec "$src" "$mcrelay" gen --group "$in_group" --port "$port" --interface s0 --size "$size" \
         --rate "$rate" --count "$count" --ttl 2 --run-id "$run_id" --warmup "$warm_count" --warmup-rate "$warm_rate" \
+        --warmup-pause "$warmup_pause_ms" \
         --json >"$tmp/gen.json" 2>"$tmp/gen.err" &
     local gen=$!
     started+=("$gen")
@@ -595,7 +601,7 @@ section=$tmp/section.md
     echo "\`benchmarks/e2e.sh\` at $commit. Machine: $(nproc --all) CPUs ($cpu_model), kernel $(uname -r)," \
         "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the start" \
         "$load_start, at the end $load_end (1, 5, 15 min). Generator and sinks on CPU $gen_cpu, the relay on CPU" \
-        "$relay_cpu, everything at nice $nice_level; each point ${duration_s} s of packets after a ${warmup_s} s warm-up run at $warm_words" \
+        "$relay_cpu, everything at nice $nice_level; each point ${duration_s} s of packets after a ${warmup_s} s warm-up run at $warm_words and a pause of ${warmup_pause_ms} ms" \
         "(not counted; from the same generator process, so its JIT is warm); sinks' receive buffers $sink_words. Compare relays within this run only: other loads" \
         "on a shared machine move absolute figures by tens of percent."
     echo

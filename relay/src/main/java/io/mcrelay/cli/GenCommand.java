@@ -54,7 +54,7 @@ import picocli.CommandLine.Spec;
             + "send error is counted and its packet given up.",
         "",
         "With --warmup N, N packets of another run (the run id's bits inverted; not recorded, not in the summary) go first at "
-            + "--warmup-rate, then a pause of " + GenCommand.WARMUP_PAUSE_MS + " ms, then the run itself from the "
+            + "--warmup-rate, then a pause (--warmup-pause, " + GenCommand.WARMUP_PAUSE_MS + " ms by default), then the run itself from the "
             + "same process: the sender's JIT has compiled its loop before the counted run starts, and a sink told "
             + "the run's id (--run-id) counts only that run.",
         "",
@@ -65,8 +65,10 @@ import picocli.CommandLine.Spec;
         "1:a socket could not be set up, the record could not be written, or a packet was given up after an error",
         "2:usage error (a bad option value, an unknown interface)"})
 public final class GenCommand implements Callable<Integer> {
-    /** The pause between a warm-up and the run, for what the warm-up left in a relay's buffers to drain. */
+    /** The default pause between a warm-up and the run, for what the warm-up left in buffers to drain. */
     static final long WARMUP_PAUSE_MS = 200;
+    /** The longest pause taken. */
+    static final long WARMUP_PAUSE_MS_MAX = 60_000;
 
     /** How long an interrupted run gets to finish its turn and print its line before the JVM exits. */
     static final long SHUTDOWN_WAIT_MS = 2_000;
@@ -117,9 +119,13 @@ public final class GenCommand implements Callable<Integer> {
     private String runIdHex;
 
     @Option(names = "--warmup", paramLabel = "N",
-        description = "Send N packets of another run first, then pause " + WARMUP_PAUSE_MS + " ms (see above;"
-            + " default: none).")
+        description = "Send N packets of another run first, then pause (see above; default: none).")
     private Long warmupCount;
+
+    @Option(names = "--warmup-pause", paramLabel = "MS",
+        description = "Milliseconds between the warm-up and the run, 0 to 60000 (default: " + WARMUP_PAUSE_MS
+            + "): time for what the warm-up left queued in a relay or a receiver to drain before the run.")
+    private Long warmupPauseMs;
 
     @Option(names = "--warmup-rate", paramLabel = "PPS",
         description = "Packets per second of the warm-up, 1 to 100000000 (default: --rate).")
@@ -168,7 +174,8 @@ public final class GenCommand implements Callable<Integer> {
                 output, quiet, clockNs, parkNs);
             final Generator.Result result = stoppedOnShutdown(generator, warmup, err, target, () -> {
                 if (warmup != null && warmup.run().sent() > 0) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WARMUP_PAUSE_MS));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(
+                        warmupPauseMs == null ? WARMUP_PAUSE_MS : warmupPauseMs));
                 }
                 final Generator.Result run = generator.run();
                 if (recordWriter != null) {
@@ -329,6 +336,12 @@ public final class GenCommand implements Callable<Integer> {
         if (warmupRatePps != null && (warmupRatePps < 1 || warmupRatePps > SendSchedule.RATE_MAX_PPS)) {
             throw usage("--warmup-rate must be 1 to " + SendSchedule.RATE_MAX_PPS + " packets/s, not "
                 + warmupRatePps);
+        }
+        if (warmupPauseMs != null && (warmupPauseMs < 0 || warmupPauseMs > WARMUP_PAUSE_MS_MAX)) {
+            throw usage("--warmup-pause must be 0 to " + WARMUP_PAUSE_MS_MAX + " ms, not " + warmupPauseMs);
+        }
+        if (warmupPauseMs != null && warmupCount == null) {
+            throw usage("--warmup-pause needs --warmup N (the warm-up's packet count)");
         }
         if (warmupRatePps != null && warmupCount == null) {
             throw usage("--warmup-rate needs --warmup N (the warm-up's packet count)");

@@ -62,6 +62,9 @@ class GenCommandTest {
         "--ttl -1             | --ttl must be 0 to 255, not -1",
         "--warmup 0           | --warmup must be at least 1 packet, not 0",
         "--warmup-rate 5      | --warmup-rate needs --warmup N (the warm-up's packet count)",
+        "--warmup-pause 5     | --warmup-pause needs --warmup N (the warm-up's packet count)",
+        "--warmup 3 --warmup-pause 60001 | --warmup-pause must be 0 to 60000 ms, not 60001",
+        "--warmup 3 --warmup-pause -1 | --warmup-pause must be 0 to 60000 ms, not -1",
         "--source-port 70000  | --source-port must be 1 to 65535, not 70000",
         "--group 300.1.1.1    | --group must be an IPv4 address such as 239.1.1.1, not '300.1.1.1'",
         "--group example.com  | --group must be an IPv4 address such as 239.1.1.1, not 'example.com'",
@@ -201,7 +204,8 @@ class GenCommandTest {
             receiver.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             final int port = ((InetSocketAddress) receiver.getLocalAddress()).getPort();
             final CliRun run = CliRun.of("gen", "--group", "127.0.0.1", "--port", Integer.toString(port),
-                "--interface", "lo", "--count", "3", "--warmup", "4", "--warmup-rate", "500", "--json",
+                "--interface", "lo", "--count", "3", "--warmup", "4", "--warmup-rate", "500", "--warmup-pause", "0",
+                "--json",
                 "--run-id", "00C0FFEE00C0FFEE");
             assertEquals(0, run.exitCode(), run::toString);
             assertEquals(3, new ObjectMapper().readTree(run.out()).get("sent").asLong(), "the run's own count");
