@@ -117,6 +117,12 @@ public final class StreamWorkerChannel implements WorkerChannel {
     private long largeSent;
     private boolean closed;
     private boolean peerClosed;
+    /**
+     * The last read found the stream empty and open ({@code EAGAIN}) and no {@link #isClosed} has asked since: that
+     * one answers from it instead of peeking, so that a loop that polls and then asks each turn (a worker's duty
+     * cycle) makes one system call a turn for the channel, not two. An EOF is then seen by the next poll.
+     */
+    private boolean emptyAndOpenAtLastRead;
     private final DescriptorHandoff<OwnedFd> handoff = new DescriptorHandoff<>();
     private long protocolErrors;
     private ProtocolError protocolError;
@@ -354,6 +360,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
 
     /** Reads one chunk (and the descriptors with it) and decodes the frames it completes; false when nothing came. */
     private boolean read() {
+        emptyAndOpenAtLastRead = false;
         final long got = messages.receive(fd, rx, READ_CHUNK_BYTES,
             Syscalls.MSG_DONTWAIT | FdPassing.MSG_CMSG_CLOEXEC);
         for (int i = 0; i < messages.descriptorCount(); i++) {
@@ -387,6 +394,7 @@ public final class StreamWorkerChannel implements WorkerChannel {
         }
         final int errno = messages.errno();
         if (errno == Errno.EAGAIN) {
+            emptyAndOpenAtLastRead = true;
             return false;
         }
         if (errno == Errno.ECONNRESET || errno == Errno.ENOTCONN) {
@@ -448,7 +456,9 @@ public final class StreamWorkerChannel implements WorkerChannel {
         if (closed) {
             return true;
         }
-        if (!peerClosed && received.isEmpty()) {
+        if (emptyAndOpenAtLastRead) {
+            emptyAndOpenAtLastRead = false; // answered from the read just before; the next call peeks
+        } else if (!peerClosed && received.isEmpty()) {
             // Peek: 0 with nothing queued means the peer closed; waiting bytes (and descriptors) stay for poll.
             final long peeked = Syscalls.recv(capture, fd, rx, 1L, Syscalls.MSG_DONTWAIT | MSG_PEEK);
             if (peeked == 0 || (peeked < 0 && Syscalls.errno(capture) == Errno.ECONNRESET)) {

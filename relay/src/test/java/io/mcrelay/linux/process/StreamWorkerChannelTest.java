@@ -2,6 +2,7 @@ package io.mcrelay.linux.process;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +115,35 @@ class StreamWorkerChannelTest extends WorkerChannelContract {
             assertEquals(1 << 16, ends[0].frameBytesMax());
         } finally {
             ends[0].close();
+            ends[1].close();
+        }
+    }
+
+    /**
+     * A worker's duty cycle polls its channel and then asks whether it closed: after a poll that found the stream empty
+     * and open, the question is answered from that read, without a second system call (a peek) per cycle. So a close
+     * between the two is seen one turn later: by the next poll, which reads the EOF.
+     */
+    @Test
+    void isClosedRightAfterAPollThatFoundNothingAnswersFromThatRead() {
+        final StreamWorkerChannel[] ends = StreamWorkerChannel.pair(4096, Frames.WORKER_BYTES_MAX);
+        try {
+            assertEquals(0, ends[1].poll((buffer, offset, length) -> { }, 10), "nothing was sent");
+            ends[0].close();
+            assertFalse(ends[1].isClosed(), "answered from the poll just before: no peek, so the close is not seen yet");
+            assertTrue(ends[1].isClosed(), "asked again without a poll in between: it peeks, and sees the EOF");
+
+            final StreamWorkerChannel[] next = StreamWorkerChannel.pair(4096, Frames.WORKER_BYTES_MAX);
+            try {
+                assertEquals(0, next[1].poll((buffer, offset, length) -> { }, 10));
+                next[0].close();
+                assertFalse(next[1].isClosed());
+                assertEquals(0, next[1].poll((buffer, offset, length) -> { }, 10), "the next turn's poll reads the EOF");
+                assertTrue(next[1].isClosed());
+            } finally {
+                next[1].close();
+            }
+        } finally {
             ends[1].close();
         }
     }
