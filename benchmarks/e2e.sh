@@ -35,9 +35,10 @@ nice_level=-10
 out=$root/benchmarks/target/e2e-results.md
 write_results=1
 rate_cap=1000000      # the search's first probe above the fixed rates: as fast as the generator can
-warmup_rate=50000     # the warm-up run before each point (not counted): the sinks' and the relay's JIT warm up;
-                      # at up to this rate (--warmup-rate; 0: at each point's own rate)
-warmup_s=1            # its length in seconds (--warmup)
+warmup_rate=0         # the warm-up run before each point (not counted): the sinks' and the relay's JIT warm up;
+                      # at each point's own rate (--warmup-rate R: at up to R instead, so that the counted run
+                      # starts with a step up in rate, as 50,000 did until 2026-12-07 23:15)
+warmup_s=3            # its length in seconds (--warmup; 1 until 2026-12-07 23:15)
 warmup_pause_ms=1000  # then a pause before the counted run (--warmup-pause): whatever the warm-up left queued in a
                       # relay or in the sinks' sockets drains first, so that the counted run starts from empty queues
 loss_max_permille=1   # RFC 2544 throughput here: the highest offered rate losing at most 0.1 %
