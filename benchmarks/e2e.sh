@@ -6,8 +6,8 @@
 #   usage: benchmarks/e2e.sh [--long] [--quick] [--relays LIST] [--sizes LIST] [--outputs LIST] [--rates LIST]
 #                            [--duration S] [--search-steps N] [--sink-buffer BYTES] [--gen-cpu N] [--relay-cpu N]
 #                            [--nice N] [--warmup S] [--warmup-rate R] [--warmup-pause MS] [--supervisor-args 'ARGS']
-#                            [--out FILE]
-#                            [--no-results]    (root; LIST is comma-separated; --search-steps 0: the fixed rates only)
+#                            [--out FILE] [--no-results]
+#                            (root; LIST is comma-separated; --search-steps 0: the fixed rates only)
 #
 # Three network namespaces of its own (mcrbench-src-PID, mcrbench-relay-PID, mcrbench-sink-PID) joined by two veth
 # pairs: the generator and the sinks run on one CPU, the relay on the other, all at nice -10 (--nice) so that other
@@ -408,8 +408,8 @@ run_point() {
         "$mcrelay" stats --json --socket "$tmp/mcrelay/control.sock" >"$stats0" 2>&1 || true
     fi
 
-    # One generator process sends the warm-up (another run id: the sinks count none of it), pauses (--warmup-pause), then the
-    # run: its JIT compiles during the warm-up, not on the sinks' CPU during the counted run.
+    # One generator process sends the warm-up (another run id: the sinks count none of it), pauses (--warmup-pause),
+    # then the run: its JIT compiles during the warm-up, not on the sinks' CPU during the counted run.
     local rx0 tx0 cpu0 kit0 own0 rx
     rx0=$(dev_counter r0 2)
     ip netns exec "$src" "$mcrelay" gen --group "$in_group" --port "$port" --interface s0 --size "$size" \
