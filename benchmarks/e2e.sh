@@ -6,8 +6,9 @@
 #   usage: benchmarks/e2e.sh [--long] [--quick] [--relays LIST] [--sizes LIST] [--outputs LIST] [--rates LIST]
 #                            [--duration S] [--search-steps N] [--sink-buffer BYTES] [--gen-cpu N] [--relay-cpu N]
 #                            [--nice N] [--warmup S] [--warmup-rate R] [--warmup-pause MS] [--supervisor-args 'ARGS']
-#                            [--out FILE] [--no-results]
-#                            (root; LIST is comma-separated; --search-steps 0: the fixed rates only)
+#                            [--repeat N] [--out FILE] [--no-results]
+#                            (root; LIST is comma-separated; --search-steps 0: the fixed rates only; --repeat N:
+#                            N rounds of every relay, then medians)
 #
 # Three network namespaces of its own (mcrbench-src-PID, mcrbench-relay-PID, mcrbench-sink-PID) joined by two veth
 # pairs: the generator and the sinks run on one CPU, the relay on the other, all at nice -10 (--nice) so that other
@@ -43,8 +44,10 @@ warmup_pause_ms=1000  # then a pause before the counted run (--warmup-pause): wh
                       # relay or in the sinks' sockets drains first, so that the counted run starts from empty queues
 loss_max_permille=1   # RFC 2544 throughput here: the highest offered rate losing at most 0.1 %
 supervisor_args=""    # more arguments for `mcrelay supervisor` (--supervisor-args), e.g. "--ring-size 128M"
+repeat=1              # rounds (--repeat N): each runs every relay in turn, so that slow drifts in other loads reach
+                      # every relay alike; with N > 1 the tables give medians, and each trial under them
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --long) duration_s=10; search_steps=6 ;;
@@ -63,6 +66,7 @@ while [[ $# -gt 0 ]]; do
         --warmup-rate) warmup_rate=$2; shift ;;
         --warmup-pause) warmup_pause_ms=$2; shift ;;
         --supervisor-args) supervisor_args=$2; shift ;;
+        --repeat) repeat=$2; shift ;;
         --out) out=$2; shift ;;
         --no-results) write_results=0 ;;
         -h|--help) usage 0 ;;
@@ -71,9 +75,10 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 for n in "$duration_s" "$search_steps" "$sink_buffer" "$gen_cpu" "$relay_cpu" "$warmup_s" "$warmup_rate" \
-    "$warmup_pause_ms"; do
+    "$warmup_pause_ms" "$repeat"; do
     [[ $n =~ ^[0-9]+$ ]] || { echo "e2e: not a whole number: $n" >&2; exit 2; }
 done
+[[ $repeat -ge 1 && $repeat -le 100 ]] || { echo "e2e: --repeat must be 1 to 100, not $repeat" >&2; exit 2; }
 [[ $nice_level =~ ^-?[0-9]+$ && $nice_level -ge -20 && $nice_level -le 19 ]] \
     || { echo "e2e: --nice must be -20 to 19, not $nice_level" >&2; exit 2; }
 [[ $gen_cpu != "$relay_cpu" ]] || { echo "e2e: the generator and the relay need two different CPUs" >&2; exit 2; }
@@ -365,7 +370,7 @@ stop_relay() { # NAME OUTPUTS: stops it and keeps its log beside --out
     mkdir -p "$logs"
     local log
     for log in "$tmp/mcrelay/daemon.log" "$tmp/smcroute.log" "$tmp/socat.log" "$tmp/ring-relay.log"; do
-        [[ -f $log ]] && mv -- "$log" "$logs/$1-$2-$(basename -- "$log")"
+        [[ -f $log ]] && mv -- "$log" "$logs/$1-$2$round_tag-$(basename -- "$log")"
     done
     return 0
 }
@@ -404,7 +409,7 @@ run_point() {
     pause 0.5
     idle1=$(cpu_sample)
     if [[ $name == mcrelay ]]; then # its own counters before the run (the CLI runs on this CPU, not the relay's)
-        stats0=$logs/mcrelay-$outputs-$size-$rate-$kind.before.json
+        stats0=$logs/mcrelay-$outputs-$size-$rate-$kind$round_tag.before.json
         "$mcrelay" stats --json --socket "$tmp/mcrelay/control.sock" >"$stats0" 2>&1 || true
     fi
 
@@ -448,7 +453,7 @@ run_point() {
     local in_bl=$(($(backlog_drops "$relay_cpu") - in_bl0)) out_bl=$(($(backlog_drops "$gen_cpu") - out_bl0))
     local own_drops="-"
     if [[ $name == mcrelay ]]; then # its own counters after the run: what it dropped itself, by where
-        local stats1=$logs/mcrelay-$outputs-$size-$rate-$kind.after.json r0 d0 r1 d1
+        local stats1=$logs/mcrelay-$outputs-$size-$rate-$kind$round_tag.after.json r0 d0 r1 d1
         "$mcrelay" stats --json --socket "$tmp/mcrelay/control.sock" >"$stats1" 2>&1 || true
         read -r r0 d0 <<<"$(mcrelay_drops "$stats0")"
         read -r r1 d1 <<<"$(mcrelay_drops "$stats1")"
@@ -469,7 +474,8 @@ run_point() {
         reap "$k"
     done
     for ((k = 0; k < outputs; k++)); do # what each sink said, for whoever reads the logs
-        cat "$tmp/sink.$k.json" "$tmp/sink.$k.err" >"$logs/$name-$outputs-$size-$rate-$kind.sink$k.txt" 2>/dev/null || true
+        cat "$tmp/sink.$k.json" "$tmp/sink.$k.err" >"$logs/$name-$outputs-$size-$rate-$kind$round_tag.sink$k.txt" \
+            2>/dev/null || true
     done
 
     local received=0 lost=0 dup=0 reord=0 corrupt=0 drops=0 burst=0 delay999=0 delaymax=0 v
@@ -520,7 +526,7 @@ run_point() {
             printf "%.3f\t%.0f\t%s\t%s\t%.0f", 100 * lost / expected, busy, per, own_per, idle }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$size" "$outputs" "$rate" \
         "${sent_rate%.*}" "$expected" "$received" "$lost" "$dup" "$reord" "$corrupt" "$drops" "$burst" "$kind" \
-        "$figures	$in_bl	$out_bl	$own_drops	$delay999	$delaymax	$kit_busy" >>"$rows"
+        "$figures	$in_bl	$out_bl	$own_drops	$delay999	$delaymax	$kit_busy	$round" >>"$rows"
     note "$(printf '%-7s %4sB x%s %6s/s sent %6s/s recv %8s/%-8s lost %7s sinkdrop %6s backlog %s/%s burst %6s delay99.9/max %s/%s us kit %s%% cpu%%,us,own,idle%% %s' \
         "$name" "$size" "$outputs" "$rate" "${sent_rate%.*}" "$received" "$expected" "$lost" "$drops" "$in_bl" \
         "$out_bl" "$burst" "$delay999" "$delaymax" "$kit_busy" "$(cut -f 2- <<<"$figures" | tr '\t' ' ')")"
@@ -560,7 +566,8 @@ run_series() { # NAME SIZE OUTPUTS
         steps=$((steps - 1))
     done
     [[ -n $bound ]] || bound=$([[ $lo -eq 0 ]] && echo "below the lowest rate tried" || echo "fails at $hi/s")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$size" "$outputs" "$lo" "$lo_sent" "$bound" >>"$throughput"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$size" "$outputs" "$lo" "$lo_sent" "$bound" "$round" \
+        >>"$throughput"
 }
 
 # ---- the run --------------------------------------------------------------------------------------------------------
@@ -570,24 +577,76 @@ mkdir -p "$logs"
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d ' ' -f 1-3 /proc/loadavg)
 declare -A labels
-for outputs in "${output_counts[@]}"; do
-    for name in "${relay_names[@]}"; do
-        if ! start_relay "$name" "$outputs"; then
-            note "${notes[-1]}"
+round=1
+round_tag=""  # in the logs' names, where there are rounds
+for ((round = 1; round <= repeat; round++)); do
+    [[ $repeat -eq 1 ]] || { round_tag=-r$round; note "round $round of $repeat"; }
+    for outputs in "${output_counts[@]}"; do
+        for name in "${relay_names[@]}"; do
+            if ! start_relay "$name" "$outputs"; then
+                note "${notes[-1]}"
+                stop_relay "$name" "$outputs"
+                continue
+            fi
+            labels[$name]=$relay_label
+            note "$relay_label, $outputs output(s): started"
+            for size in "${size_list[@]}"; do
+                run_series "$name" "$size" "$outputs"
+            done
             stop_relay "$name" "$outputs"
-            continue
-        fi
-        labels[$name]=$relay_label
-        note "$relay_label, $outputs output(s): started"
-        for size in "${size_list[@]}"; do
-            run_series "$name" "$size" "$outputs"
         done
-        stop_relay "$name" "$outputs"
     done
 done
 load_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 
 # ---- the report -----------------------------------------------------------------------------------------------------
+# awk functions for the medians (mawk has no sort): stats(LIST) of a space-separated list of numbers is "median min max".
+median_awk='
+    function stats(list,   a, n, i, j, t, med) {
+        n = split(list, a, " ")
+        for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+        if (n == 0) return "- - -"
+        med = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        return med " " a[1] " " a[n]
+    }'
+# medians SIZE OUTPUTS: the fixed-rate points of every round, one line per relay and rate. The last column divides a
+# relay's µs/pkt by the C relay's at the same point of the same round (measured minutes apart), then takes the median.
+medians() {
+    echo "Medians of the $repeat rounds at the fixed rates (each trial is in the table under it); *worst loss %* the" \
+        "largest of the rounds, *lossless* the rounds that lost at most 0.1 %."
+    echo
+    echo "| relay | offered/s | trials | sent/s | loss % | worst loss % | lossless | burst | delay 99.9 % ms" \
+        "| kit CPU % | CPU % | µs/pkt (min–max) | own µs/pkt | µs/pkt ÷ the C relay's, same round (min–max) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    awk -F '\t' -v s="$1" -v o="$2" -v lossmax="$loss_max_permille" "$median_awk"'
+        $2 != s || $3 != o || $14 != "fixed" { next }
+        FNR == NR { if ($1 == "c" && $17 != "-") cper[$4 SUBSEP $26] = $17; next }
+        {   k = $1 SUBSEP $4
+            if (!(k in trials)) order[n++] = k
+            trials[k]++
+            sent[k] = sent[k] " " $5; loss[k] = loss[k] " " $15; burst[k] = burst[k] " " $13
+            delay[k] = delay[k] " " $23 / 1000; kit[k] = kit[k] " " $25; busy[k] = busy[k] " " $16
+            if ($17 != "-") per[k] = per[k] " " $17
+            if ($18 != "-") own[k] = own[k] " " $18
+            if ($8 * 1000 <= $6 * lossmax && $7 > 0) pass[k]++
+            if ($1 != "c" && $17 != "-" && (($4 SUBSEP $26) in cper) && cper[$4 SUBSEP $26] > 0)
+                ratio[k] = ratio[k] " " $17 / cper[$4 SUBSEP $26]
+        }
+        END {
+            for (i = 0; i < n; i++) {
+                k = order[i]; split(k, f, SUBSEP)
+                split(stats(loss[k]), l, " "); split(stats(per[k]), p, " "); split(stats(ratio[k]), r, " ")
+                split(stats(sent[k]), x, " "); sx = x[1]; split(stats(burst[k]), x, " "); sb = x[1]
+                split(stats(delay[k]), x, " "); sd = x[1]; split(stats(kit[k]), x, " "); sk = x[1]
+                split(stats(busy[k]), x, " "); sc = x[1]; split(stats(own[k]), x, " "); so = x[1]
+                rt = (f[1] == "c") ? "1" : (r[1] == "-") ? "-" : sprintf("%.2f (%.2f–%.2f)", r[1], r[2], r[3])
+                pt = (p[1] == "-") ? "-" : sprintf("%.2f (%.2f–%.2f)", p[1], p[2], p[3])
+                printf "| %s | %d | %d | %d | %.3f | %.3f | %d | %d | %.1f | %d | %d | %s | %s | %s |\n", f[1], f[2],
+                    trials[k], sx, l[1], l[3], pass[k] + 0, sb, sd, sk, sc, pt, (so == "-") ? "-" : sprintf("%.2f", so), rt
+            }
+        }' "$rows" "$rows"
+}
+
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 if ((warmup_rate == 0)); then warm_words="the point's own rate"; else warm_words="up to $warmup_rate/s"; fi
 if ((sink_buffer == 0)); then
@@ -595,6 +654,8 @@ if ((sink_buffer == 0)); then
 else
     sink_words="$sink_buffer bytes"
 fi
+rounds_words=""
+[[ $repeat -eq 1 ]] || rounds_words="$repeat rounds, each running every relay in turn at every point (the order above)."
 section=$tmp/section.md
 {
     echo "## End-to-end: mcrelay, kernel forwarding, socat and the C ring relay ($started_at)"
@@ -603,7 +664,8 @@ section=$tmp/section.md
         "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average at the start" \
         "$load_start, at the end $load_end (1, 5, 15 min). Generator and sinks on CPU $gen_cpu, the relay on CPU" \
         "$relay_cpu, everything at nice $nice_level; each point ${duration_s} s of packets after a ${warmup_s} s warm-up run at $warm_words and a pause of ${warmup_pause_ms} ms" \
-        "(not counted; from the same generator process, so its JIT is warm); sinks' receive buffers $sink_words. Compare relays within this run only: other loads" \
+        "(not counted; from the same generator process, so its JIT is warm); sinks' receive buffers $sink_words." \
+        "$rounds_words Compare relays within this run only: other loads" \
         "on a shared machine move absolute figures by tens of percent."
     echo
     echo "Columns: *offered* the rate asked of \`mcrelay gen\`, *sent* what it achieved; *received*, *lost*," \
@@ -632,25 +694,52 @@ section=$tmp/section.md
             fi
             echo
             echo "### $size-byte payloads, $outputs output(s)"
+            if [[ $repeat -gt 1 ]]; then
+                echo
+                medians "$size" "$outputs"
+                echo
+                echo "<details><summary>each trial</summary>"
+            fi
             echo
             echo "| relay | offered/s | sent/s | received | loss % | lost | dup | reord | corrupt | sink drops" \
                 "| backlog drops in / out | kit-free loss % | relay's drops ring / send | burst" \
                 "| delay 99.9 % / max ms | kit CPU % | CPU % | µs/pkt | own µs/pkt | idle CPU % | point |"
             echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-            awk -F '\t' -v s="$size" -v o="$outputs" '$2 == s && $3 == o {
+            awk -F '\t' -v s="$size" -v o="$outputs" -v rounds="$repeat" '$2 == s && $3 == o {
                 kitfree = ($6 > 0) ? 100 * ($8 - $12 - $21) / $6 : 0
+                point = (rounds > 1) ? $14 ", round " $26 : $14
                 printf "| %s | %d | %d | %d | %s | %d | %d | %d | %d | %d | %d / %d | %.3f | %s | %d | %.1f / %.1f | %d | %s | %s | %s | %s | %s |\n",
                     $1, $4, $5, $7, $15, $8, $9, $10, $11, $12, $20, $21, kitfree, $22, $13, $23 / 1000, $24 / 1000,
-                    $25, $16, $17, $18, $19, $14 }' \
+                    $25, $16, $17, $18, $19, point }' \
                 "$rows"
+            if [[ $repeat -gt 1 ]]; then
+                echo
+                echo "</details>"
+            fi
         done
     done
     echo
     echo "### Throughput (RFC 2544: the highest offered rate losing at most 0.1 %, by a short search)"
     echo
-    echo "| relay | payload | outputs | throughput (packets/s offered) | sent/s there | bound |"
-    echo "|---|---:|---:|---:|---:|---|"
-    awk -F '\t' '{ printf "| %s | %s B | %s | %d | %d | %s |\n", $1, $2, $3, $4, $5, $6 }' "$throughput"
+    if [[ $repeat -gt 1 ]]; then
+        echo "Each round's search, then the median over the rounds of each relay's throughput."
+        echo
+        echo "| relay | payload | outputs | throughput (packets/s offered) | sent/s there | bound | round |"
+        echo "|---|---:|---:|---:|---:|---|---:|"
+        awk -F '\t' '{ printf "| %s | %s B | %s | %d | %d | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$throughput"
+        echo
+        echo "| relay | payload | outputs | median throughput (min–max), packets/s offered | rounds |"
+        echo "|---|---:|---:|---:|---:|"
+        awk -F '\t' "$median_awk"'
+            { k = $1 SUBSEP $2 SUBSEP $3; if (!(k in v)) order[n++] = k; v[k] = v[k] " " $4; c[k]++ }
+            END { for (i = 0; i < n; i++) { k = order[i]; split(k, f, SUBSEP); m = stats(v[k])
+                split(m, q, " "); printf "| %s | %s B | %s | %d (%d–%d) | %d |\n", f[1], f[2], f[3], q[1], q[2],
+                q[3], c[k] } }' "$throughput"
+    else
+        echo "| relay | payload | outputs | throughput (packets/s offered) | sent/s there | bound |"
+        echo "|---|---:|---:|---:|---:|---|"
+        awk -F '\t' '{ printf "| %s | %s B | %s | %d | %d | %s |\n", $1, $2, $3, $4, $5, $6 }' "$throughput"
+    fi
     echo
     for name in "${relay_names[@]}"; do
         [[ -n ${labels[$name]:-} ]] && echo "- \`$name\`: ${labels[$name]}."
