@@ -722,19 +722,23 @@ section=$tmp/section.md
     echo "### Throughput (RFC 2544: the highest offered rate losing at most 0.1 %, by a short search)"
     echo
     if [[ $repeat -gt 1 ]]; then
-        echo "Each round's search, then the median over the rounds of each relay's throughput."
+        echo "Each round's search, then the median over the rounds of each relay's throughput, and of what its" \
+            "generator sent there (below the offer where the kit's CPU was the limit: compare those)."
         echo
         echo "| relay | payload | outputs | throughput (packets/s offered) | sent/s there | bound | round |"
         echo "|---|---:|---:|---:|---:|---|---:|"
         awk -F '\t' '{ printf "| %s | %s B | %s | %d | %d | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$throughput"
         echo
-        echo "| relay | payload | outputs | median throughput (min–max), packets/s offered | rounds |"
-        echo "|---|---:|---:|---:|---:|"
+        echo "| relay | payload | outputs | median throughput (min–max), packets/s offered | sent/s there (min–max)" \
+            "| rounds |"
+        echo "|---|---:|---:|---:|---:|---:|"
         awk -F '\t' "$median_awk"'
-            { k = $1 SUBSEP $2 SUBSEP $3; if (!(k in v)) order[n++] = k; v[k] = v[k] " " $4; c[k]++ }
-            END { for (i = 0; i < n; i++) { k = order[i]; split(k, f, SUBSEP); m = stats(v[k])
-                split(m, q, " "); printf "| %s | %s B | %s | %d (%d–%d) | %d |\n", f[1], f[2], f[3], q[1], q[2],
-                q[3], c[k] } }' "$throughput"
+            { k = $1 SUBSEP $2 SUBSEP $3; if (!(k in v)) order[n++] = k; v[k] = v[k] " " $4; w[k] = w[k] " " $5
+                c[k]++ }
+            END { for (i = 0; i < n; i++) { k = order[i]; split(k, f, SUBSEP); split(stats(v[k]), q, " ")
+                split(stats(w[k]), x, " ")
+                printf "| %s | %s B | %s | %d (%d–%d) | %d (%d–%d) | %d |\n", f[1], f[2], f[3], q[1], q[2], q[3],
+                    x[1], x[2], x[3], c[k] } }' "$throughput"
     else
         echo "| relay | payload | outputs | throughput (packets/s offered) | sent/s there | bound |"
         echo "|---|---:|---:|---:|---:|---|"
