@@ -577,7 +577,6 @@ mkdir -p "$logs"
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d ' ' -f 1-3 /proc/loadavg)
 declare -A labels
-round=1
 round_tag=""  # in the logs' names, where there are rounds
 for ((round = 1; round <= repeat; round++)); do
     [[ $repeat -eq 1 ]] || { round_tag=-r$round; note "round $round of $repeat"; }
@@ -608,7 +607,8 @@ median_awk='
         if (n == 0) return "- - -"
         med = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         return med " " a[1] " " a[n]
-    }'
+    }
+    function med(list,   q) { split(stats(list), q, " "); return q[1] }'
 # medians SIZE OUTPUTS: the fixed-rate points of every round, one line per relay and rate. The last column divides a
 # relay's µs/pkt by the C relay's at the same point of the same round (measured minutes apart), then takes the median.
 medians() {
@@ -636,13 +636,12 @@ medians() {
             for (i = 0; i < n; i++) {
                 k = order[i]; split(k, f, SUBSEP)
                 split(stats(loss[k]), l, " "); split(stats(per[k]), p, " "); split(stats(ratio[k]), r, " ")
-                split(stats(sent[k]), x, " "); sx = x[1]; split(stats(burst[k]), x, " "); sb = x[1]
-                split(stats(delay[k]), x, " "); sd = x[1]; split(stats(kit[k]), x, " "); sk = x[1]
-                split(stats(busy[k]), x, " "); sc = x[1]; split(stats(own[k]), x, " "); so = x[1]
+                so = med(own[k])
                 rt = (f[1] == "c") ? "1" : (r[1] == "-") ? "-" : sprintf("%.2f (%.2f–%.2f)", r[1], r[2], r[3])
                 pt = (p[1] == "-") ? "-" : sprintf("%.2f (%.2f–%.2f)", p[1], p[2], p[3])
                 printf "| %s | %d | %d | %d | %.3f | %.3f | %d | %d | %.1f | %d | %d | %s | %s | %s |\n", f[1], f[2],
-                    trials[k], sx, l[1], l[3], pass[k] + 0, sb, sd, sk, sc, pt, (so == "-") ? "-" : sprintf("%.2f", so), rt
+                    trials[k], med(sent[k]), l[1], l[3], pass[k] + 0, med(burst[k]), med(delay[k]), med(kit[k]),
+                    med(busy[k]), pt, (so == "-") ? "-" : sprintf("%.2f", so), rt
             }
         }' "$rows" "$rows"
 }
